@@ -10,1251 +10,1550 @@ const SchemaVersion = "5.199"
 const (
 	// Unknown is error 1 (api_error_unknown): "Unknown error occurred".
 	//
-	// Remedy: retry with backoff (bounded)
+	// Remedy: Retry the same request with exponential backoff (1 s, 2 s, 4 s), at
+	// most about three times. Retry writes only if they are idempotent (e.g.
+	// random_id for messages.send).
 	Unknown Code = 1
 	// Disabled is error 2 (api_error_disabled): "Application is disabled. Enable
 	// your application or use test mode".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: Enable the application in its settings
+	// (https://vk.com/editapp?id={API_ID}) or send test_mode=1. Do not retry until
+	// the configuration is fixed.
 	Disabled Code = 2
 	// Method is error 3 (api_error_method): "Unknown method passed".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Check the method name and its letter case against the method list;
+	// this is a programming error. Do not retry.
 	Method Code = 3
 	// Signature is error 4 (api_error_signature): "Incorrect signature".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: Fix how the legacy sig parameter is computed, or call the API over
+	// HTTPS without sig. Do not retry unchanged.
 	Signature Code = 4
 	// Auth is error 5 (api_error_auth): "User authorization failed".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: The access token is missing, invalid, expired, revoked or bound to
+	// another IP: mark it dead and obtain a new one through authorization. Never
+	// replay the request with the same token; a bot should stop and alert.
 	Auth Code = 5
 	// TooMany is error 6 (api_error_too_many): "Too many requests per second".
 	//
-	// Remedy: retry after delay / quota reset
+	// Remedy: Wait about one second and resend the request unchanged. Throttle
+	// calls in advance (3 requests/s for user and service tokens, 20 for community
+	// tokens) or batch them with execute.
 	TooMany Code = 6
 	// Permission is error 7 (api_error_permission): "Permission to perform this
 	// action is denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: Re-authorize with the access rights (scope) this method needs; check
+	// what the token has with account.getAppPermissions. Do not retry unchanged.
 	Permission Code = 7
 	// Request is error 8 (api_error_request): "Invalid request".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Fix the request: check its syntax, the v parameter and the parameter
+	// list on the method's page. Subcodes 1000 and 1001 report linked-account
+	// problems.
 	Request Code = 8
 	// Flood is error 9 (api_error_flood): "Flood control".
 	//
-	// Remedy: retry after delay / quota reset
+	// Remedy: Do not retry in a loop: drop the action or defer it for minutes or
+	// longer, and lower the rate of this kind of action (same action on the same
+	// target). Report it to the application.
 	Flood Code = 9
 	// Server is error 10 (api_error_server): "Internal server error".
 	//
-	// Remedy: retry with backoff (bounded)
+	// Remedy: Retry the same request with exponential backoff (1 s, 2 s, 4 s), at
+	// most about three times. Retry writes only if they are idempotent (e.g.
+	// random_id for messages.send).
 	Server Code = 10
 	// EnabledInTest is error 11 (api_error_enabled_in_test): "In test mode
 	// application should be disabled or user should be authorized".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: Remove test_mode=1 from the request, or, if test mode is intended,
+	// disable the application in its settings and make sure a user is authorized.
 	EnabledInTest Code = 11
 	// Compile is error 12 (api_error_compile): "Unable to compile code".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Fix the VKScript code passed to execute (the message names the
+	// line). Do not retry unchanged.
 	Compile Code = 12
 	// Runtime is error 13 (api_error_runtime): "Runtime error occurred during code
 	// invocation".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Fix the VKScript program (type errors, too many operations or API
+	// calls), or split the batch into smaller execute calls if the response is too
+	// big. Do not retry unchanged.
 	Runtime Code = 13
 	// Captcha is error 14 (api_error_captcha): "Captcha needed".
 	//
-	// Remedy: surface to user; resend with extra params
+	// Remedy: Show captcha_img to the user, then resend the same request with
+	// captcha_sid and captcha_key (or success_token for the redirect_uri flow).
+	// Limit the attempts.
 	Captcha Code = 14
 	// Access is error 15 (api_error_access): "Access denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: Check the object ids and that the current user can see the content
+	// on the site; subcodes 1133 (method not allowed) and 1134 (app type not
+	// allowed) narrow the cause. Do not retry unchanged.
 	Access Code = 15
 	// AuthHTTPS is error 16 (api_error_auth_https): "HTTP authorization failed".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: Resend the request over HTTPS (https://api.vk.com/method/...); the
+	// user's settings require a secure connection.
 	AuthHTTPS Code = 16
 	// AuthValidation is error 17 (api_error_auth_validation): "Validation
 	// required".
 	//
-	// Remedy: surface to user; resend with extra params
+	// Remedy: Open redirect_uri in a browser so the user passes the check; on
+	// success take the new access_token from the redirect fragment and retry with
+	// it. On #fail=1 give up.
 	AuthValidation Code = 17
 	// UserDeleted is error 18 (api_error_user_deleted): "User was deleted or
 	// banned".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The target user's page is deleted or banned; skip this target, the
+	// condition is permanent.
 	UserDeleted Code = 18
 	// Blocked is error 19 (api_error_blocked): "Content blocked".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The content has been blocked by VK; skip it. Do not retry.
 	Blocked Code = 19
 	// MethodPermission is error 20 (api_error_method_permission): "Permission to
 	// perform this action is denied for non-standalone applications".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: Call this method with a token of a Standalone application obtained
+	// with redirect_uri=https://oauth.vk.com/blank.html.
 	MethodPermission Code = 20
 	// MethodAds is error 21 (api_error_method_ads): "Permission to perform this
 	// action is allowed only for standalone and OpenAPI applications".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: Call this method with a token of a Standalone or Open API
+	// application.
 	MethodAds Code = 21
 	// Upload is error 22 (api_error_upload): "Upload error".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The upload did not produce a usable file (often an empty photo field
+	// from the upload server). Repeat the whole upload chain (new upload URL,
+	// upload, save) once or twice with backoff; if it keeps failing, check the
+	// file's format and size.
 	Upload Code = 22
 	// MethodDisabled is error 23 (api_error_method_disabled): "This method was
 	// disabled".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Stop calling this method; look for its current replacement in the
+	// method list.
 	MethodDisabled Code = 23
 	// NeedConfirmation is error 24 (api_error_need_confirmation): "Confirmation
 	// required".
 	//
-	// Remedy: surface to user; resend with extra params
+	// Remedy: Show confirmation_text to the user with Continue and Cancel; if the
+	// user continues, resend the same request with confirm=1.
 	NeedConfirmation Code = 24
 	// NeedTokenConfirmation is error 25 (api_error_need_token_confirmation):
 	// "Token confirmation required".
 	//
-	// Remedy: surface to user; resend with extra params
+	// Remedy: The user must confirm this access token interactively (follow
+	// redirect_uri if the error carries one, otherwise re-authorize), then resend.
+	// Do not retry automatically.
 	NeedTokenConfirmation Code = 25
 	// GroupAuth is error 27 (api_error_group_auth): "Group authorization failed".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: This method does not accept a community token: call it with a user
+	// token (the schema's access_token_type tells which tokens a method accepts).
 	GroupAuth Code = 27
 	// AppAuth is error 28 (api_error_app_auth): "Application authorization
 	// failed".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: This method does not accept a service (application) token: call it
+	// with a user or community token.
 	AppAuth Code = 28
 	// RateLimit is error 29 (api_error_rate_limit): "Rate limit reached".
 	//
-	// Remedy: retry after delay / quota reset
+	// Remedy: The per-method quota for this token is used up: stop calling this
+	// method until the quota resets (hours, roughly a day). Other methods still
+	// work.
 	RateLimit Code = 29
 	// PrivateProfile is error 30 (api_error_private_profile): "This profile is
 	// private".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The target profile is private and not visible with this token; skip
+	// it.
 	PrivateProfile Code = 30
 	// Wait is error 32 (api_error_wait): "Need wait".
 	//
-	// Remedy: retry with backoff (bounded)
+	// Remedy: The server asks the client to wait: call video.getLongPollServer
+	// again later with exponential backoff starting at a few seconds, bounded.
 	Wait Code = 32
 	// NotImplementedYet is error 33 (api_error_not_implemented_yet): "Not
 	// implemented yet".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The feature is not implemented; skip it and do not retry.
 	NotImplementedYet Code = 33
 	// ClientVersionDeprecated is error 34 (api_error_client_version_deprecated):
 	// "Client version deprecated".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: Update the client (and the API version v) to a supported one; the
+	// request will not succeed as is.
 	ClientVersionDeprecated Code = 34
 	// ClientUpdateNeeded is error 35 (api_error_client_update_needed): "Client
 	// update needed".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: Update the client application to a supported version before calling
+	// again.
 	ClientUpdateNeeded Code = 35
 	// Timeout is error 36 (api_error_timeout): "Method execution was interrupted
 	// due to timeout".
 	//
-	// Remedy: retry with backoff (bounded)
+	// Remedy: Retry with exponential backoff, bounded; for
+	// messages.getLongPollHistory ask for a smaller range (a newer ts/pts or fewer
+	// events).
 	Timeout Code = 36
 	// UserBanned is error 37 (api_error_user_banned): "User was banned".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: The account behind the token is banned; stop using this token and
+	// report it. Do not retry.
 	UserBanned Code = 37
 	// UnknownApplication is error 38 (api_error_unknown_application): "Unknown
 	// application".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: Check the application id and that the app still exists; the token is
+	// unusable until the configuration is fixed.
 	UnknownApplication Code = 38
 	// UnknownUser is error 39 (api_error_unknown_user): "Unknown user".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The user does not exist; check the id (utils.resolveScreenName
+	// resolves short names) and skip it.
 	UnknownUser Code = 39
 	// UnknownGroup is error 40 (api_error_unknown_group): "Unknown group".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The community does not exist; check the id and skip it.
 	UnknownGroup Code = 40
 	// AdditionalSignupRequired is error 41 (api_error_additional_signup_required):
 	// "Additional signup required".
 	//
-	// Remedy: surface to user; resend with extra params
+	// Remedy: The user must finish signing up on VK interactively before this
+	// token can be used; resend only after that. Do not retry automatically.
 	AdditionalSignupRequired Code = 41
 	// IPIsNotAllowed is error 42 (api_error_ip_is_not_allowed): "IP is not
 	// allowed".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: Add the server's IP address to the application's allowed IP list in
+	// its settings, or call from an allowed address.
 	IPIsNotAllowed Code = 42
 	// SectionDisabled is error 43 (api_error_section_disabled): "This section is
 	// temporary unavailable".
 	//
-	// Remedy: retry with backoff (bounded)
+	// Remedy: This API section is temporarily switched off: defer calls to it for
+	// minutes and try again later. Other sections still work.
 	SectionDisabled Code = 43
 	// Param is error 100 (api_error_param): "One of the parameters specified was
 	// missing or invalid".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Fix the parameter named in the message detail (it says which one and
+	// why); check the required parameters and their formats on the method's page.
 	Param Code = 100
 	// ParamAPIID is error 101 (api_error_param_api_id): "Invalid application API
 	// ID".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: Use the correct application id (API_ID) from the list of apps you
+	// administer.
 	ParamAPIID Code = 101
 	// Limits is error 103 (api_error_limits): "Out of limits".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: A limit on the number of objects or actions is reached (subcode 1:
+	// too many communities); free something up first. If error_msg mentions a
+	// daily limit, defer until the next day.
 	Limits Code = 103
 	// NotFound is error 104 (api_error_not_found): "Not found".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The requested object does not exist; check the id and skip it.
 	NotFound Code = 104
 	// SaveFile is error 105 (api_error_save_file): "Couldn't save file".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Retry docs.save a bounded number of times with backoff; if it still
+	// fails, upload the file again to a fresh upload server and save it.
 	SaveFile Code = 105
 	// ActionFailed is error 106 (api_error_action_failed): "Unable to process
 	// action".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The server refused the action in the object's current state (e.g.
+	// gift or order status); check the state before trying again. At most one
+	// delayed retry, never a loop.
 	ActionFailed Code = 106
 	// ParamUserID is error 113 (api_error_param_user_id): "Invalid user id".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Check the user id; resolve short names with utils.resolveScreenName.
 	ParamUserID Code = 113
 	// ParamAlbumID is error 114 (api_error_param_album_id): "Invalid album id".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Check album_id (and the sign of owner_id); for photos.save use the
+	// album the upload server was requested for.
 	ParamAlbumID Code = 114
 	// ParamServer is error 118 (api_error_param_server): "Invalid server".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Pass the server value returned by the upload server unchanged; if
+	// the upload returned an empty result, upload the file again.
 	ParamServer Code = 118
 	// ParamTitle is error 119 (api_error_param_title): "Invalid title".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Fix the page title: non-empty, within the allowed length and
+	// characters.
 	ParamTitle Code = 119
 	// ParamHash is error 121 (api_error_param_hash): "Invalid hash".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Pass the hash returned by the upload server unchanged; if it is
+	// missing or stale, repeat the upload.
 	ParamHash Code = 121
 	// ParamPhotos is error 122 (api_error_param_photos): "Invalid photos".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Check the photo ids passed in the request (they must exist and
+	// belong to the given owner or album).
 	ParamPhotos Code = 122
 	// ParamGroupID is error 125 (api_error_param_group_id): "Invalid group id".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Check group_id: a positive community id, without the minus sign used
+	// in owner_id.
 	ParamGroupID Code = 125
 	// ParamPhoto is error 129 (api_error_param_photo): "Invalid photo".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The uploaded photo is not acceptable (format, size, proportions, or
+	// an empty upload result); upload a valid image and save again.
 	ParamPhoto Code = 129
 	// ParamPageID is error 140 (api_error_param_page_id): "Page not found".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The wiki page does not exist; check page_id and owner_id and skip
+	// it.
 	ParamPageID Code = 140
 	// AccessPage is error 141 (api_error_access_page): "Access to page denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The current user has no rights to this wiki page; skip it or use an
+	// account with access.
 	AccessPage Code = 141
 	// MobileNotActivated is error 146 (api_error_mobile_not_activated): "The
 	// mobile number of the user is unknown".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The user has no confirmed mobile number, so no SMS can be sent; use
+	// another notification channel.
 	MobileNotActivated Code = 146
 	// InsufficientFunds is error 147 (api_error_insufficient_funds): "Application
 	// has insufficient funds".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Top up the application's balance before sending SMS notifications
+	// again.
 	InsufficientFunds Code = 147
 	// ParamTimestamp is error 150 (api_error_param_timestamp): "Invalid
 	// timestamp".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Take the current server time from utils.getServerTime and send a
+	// timestamp within the allowed range.
 	ParamTimestamp Code = 150
 	// FriendsListID is error 171 (api_error_friends_list_id): "Invalid list id".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Check list_id; get the existing friend lists with friends.getLists.
 	FriendsListID Code = 171
 	// FriendsListLimit is error 173 (api_error_friends_list_limit): "Reached the
 	// maximum number of lists".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: Delete an unused friend list before creating a new one.
 	FriendsListLimit Code = 173
 	// FriendsAddYourself is error 174 (api_error_friends_add_yourself): "Cannot
 	// add user himself as friend".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Do not pass the current user's own id to friends.add.
 	FriendsAddYourself Code = 174
 	// FriendsAddInEnemy is error 175 (api_error_friends_add_in_enemy): "Cannot add
 	// this user to friends as they have put you on their blacklist".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The target user has blacklisted the current user; skip this target.
 	FriendsAddInEnemy Code = 175
 	// FriendsAddEnemy is error 176 (api_error_friends_add_enemy): "Cannot add this
 	// user to friends as you put him on blacklist".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: Remove the user from the current user's blacklist first
+	// (account.unban), or skip the request.
 	FriendsAddEnemy Code = 176
 	// FriendsAddNotFound is error 177 (api_error_friends_add_not_found): "Cannot
 	// add this user to friends as user not found".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The user does not exist or is deleted; check the id and skip it.
 	FriendsAddNotFound Code = 177
 	// ParamNoteID is error 180 (api_error_param_note_id): "Note not found".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The note does not exist or was deleted; check note_id and owner_id
+	// and skip it.
 	ParamNoteID Code = 180
 	// AccessNote is error 181 (api_error_access_note): "Access to note denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The note is hidden from the current user by its privacy settings;
+	// skip it.
 	AccessNote Code = 181
 	// AccessNoteComment is error 182 (api_error_access_note_comment): "You can't
 	// comment this note".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: Commenting on this note is not allowed for the current user; do not
+	// retry.
 	AccessNoteComment Code = 182
 	// AccessComment is error 183 (api_error_access_comment): "Access to comment
 	// denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The current user cannot edit, delete or restore this comment; skip
+	// it.
 	AccessComment Code = 183
 	// AccessAlbum is error 200 (api_error_access_album): "Access denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: Check the ids (owner_id positive for users, negative for
+	// communities) and that the current user can see the album on the site;
+	// otherwise skip it.
 	AccessAlbum Code = 200
 	// AccessAudio is error 201 (api_error_access_audio): "Access denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: Check the ids (owner_id positive for users, negative for
+	// communities) and that the current user can access the audio on the site;
+	// otherwise skip it.
 	AccessAudio Code = 201
 	// AccessGroup is error 203 (api_error_access_group): "Access to group denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: For closed and private groups and events the current user must be a
+	// member or manager: join first or use such an account; otherwise skip.
 	AccessGroup Code = 203
 	// AccessVideo is error 204 (api_error_access_video): "Access denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The current user has no access to this video or video album; check
+	// owner_id and the ids, and skip it.
 	AccessVideo Code = 204
 	// AccessMarket is error 205 (api_error_access_market): "Access denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The current user cannot manage this community's market items; use a
+	// community manager's token or skip.
 	AccessMarket Code = 205
 	// WallAccessPost is error 210 (api_error_wall_access_post): "Access to wall's
 	// post denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The current user cannot see or manage this wall post; check owner_id
+	// and post_id and skip it.
 	WallAccessPost Code = 210
 	// WallAccessComment is error 211 (api_error_wall_access_comment): "Access to
 	// wall's comment denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The current user cannot delete or restore this wall comment; skip
+	// it.
 	WallAccessComment Code = 211
 	// WallAccessReplies is error 212 (api_error_wall_access_replies): "Access to
 	// post comments denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: Comments on this post are closed or hidden from the current user;
+	// skip it.
 	WallAccessReplies Code = 212
 	// WallAccessAddReply is error 213 (api_error_wall_access_add_reply): "Access
 	// to status replies denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The wall owner does not allow the current user to comment here; do
+	// not retry.
 	WallAccessAddReply Code = 213
 	// WallAddPost is error 214 (api_error_wall_add_post): "Access to adding post
 	// denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The current user cannot post on this wall (wall closed or no
+	// rights). If error_msg mentions the daily post limit (50 posts a day), defer
+	// the post until the next day; otherwise do not retry.
 	WallAddPost Code = 214
 	// WallAdsPublished is error 219 (api_error_wall_ads_published): "Advertisement
 	// post was recently added".
 	//
-	// Remedy: retry after delay / quota reset
+	// Remedy: An ads post was published on this wall recently; defer the post (an
+	// hour or more) and try again later.
 	WallAdsPublished Code = 219
 	// WallTooManyRecipients is error 220 (api_error_wall_too_many_recipients):
 	// "Too many recipients".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: Reduce the number of recipients in the request; do not retry
+	// unchanged.
 	WallTooManyRecipients Code = 220
 	// StatusNoAudio is error 221 (api_error_status_no_audio): "User disabled track
 	// name broadcast".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The user has turned off broadcasting the current track to the
+	// status; skip it.
 	StatusNoAudio Code = 221
 	// WallLinksForbidden is error 222 (api_error_wall_links_forbidden):
 	// "Hyperlinks are forbidden".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Links are not allowed here: remove them from the text and send
+	// again.
 	WallLinksForbidden Code = 222
 	// WallReplyOwnerFlood is error 223 (api_error_wall_reply_owner_flood): "Too
 	// many replies".
 	//
-	// Remedy: retry after delay / quota reset
+	// Remedy: Too many comments in a short time: stop commenting on this wall for
+	// minutes or longer, then continue at a lower rate.
 	WallReplyOwnerFlood Code = 223
 	// WallAdsPostLimitReached is error 224
 	// (api_error_wall_ads_post_limit_reached): "Too many ads posts".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: The community's limit of ads posts for the period is reached: defer
+	// the ads post until the limit resets (next day), or publish it without ads
+	// marking.
 	WallAdsPostLimitReached Code = 224
 	// WallDonut is error 225 (api_error_wall_donut): "Donut is disabled".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: VK Donut is not enabled for this community; drop the donut-only
+	// options or enable VK Donut first.
 	WallDonut Code = 225
 	// LikesReactionCanNotBeApplied is error 232
 	// (api_error_likes_reaction_can_not_be_applied): "Reaction can not be applied
 	// to the object".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: This object does not accept that reaction; use a supported reaction
+	// or skip it.
 	LikesReactionCanNotBeApplied Code = 232
 	// FriendsTooManyFriends is error 242 (api_error_friends_too_many_friends):
 	// "Too many friends".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: The friends limit is reached; remove some friends before adding new
+	// ones.
 	FriendsTooManyFriends Code = 242
 	// WallCommentNotDeleted is error 243 (api_error_wall_comment_not_deleted):
 	// "Comment has not been deleted".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Only a deleted comment can be restored; there is nothing to do.
 	WallCommentNotDeleted Code = 243
 	// PollsAccess is error 250 (api_error_polls_access): "Access to poll denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The current user cannot see or vote in this poll; skip it.
 	PollsAccess Code = 250
 	// PollsPollID is error 251 (api_error_polls_poll_id): "Invalid poll id".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Check poll_id and owner_id (take them from the poll attachment).
 	PollsPollID Code = 251
 	// PollsAnswerID is error 252 (api_error_polls_answer_id): "Invalid answer id".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Check answer_ids against the poll's answers (polls.getById).
 	PollsAnswerID Code = 252
 	// PollsAccessWithoutVote is error 253 (api_error_polls_access_without_vote):
 	// "Access denied, please vote first".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: This poll shows its voters only to those who voted; vote first
+	// (polls.addVote) or skip.
 	PollsAccessWithoutVote Code = 253
 	// AccessGroups is error 260 (api_error_access_groups): "Access to the groups
 	// list is denied due to the user's privacy settings".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The user's privacy settings hide their communities list; skip it.
 	AccessGroups Code = 260
 	// AlbumFull is error 300 (api_error_album_full): "This album is full".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: Delete items from the album or use another album before adding more.
 	AlbumFull Code = 300
 	// AlbumsLimit is error 302 (api_error_albums_limit): "Albums number limit is
 	// reached".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: Delete an unused album before creating a new one.
 	AlbumsLimit Code = 302
 	// VotesPermission is error 500 (api_error_votes_permission): "Permission
 	// denied. You must enable votes processing in application settings".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: Enable votes (payments) processing in the application's settings
+	// (https://vk.com/editapp?id={API_ID}&section=payments), then call again.
 	VotesPermission Code = 500
 	// AdsPermission is error 600 (api_error_ads_permission): "Permission denied.
 	// You have no access to operations specified with given object(s)".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The user has no rights on this ads account or object; check the
+	// account id and the user's role in the ads account.
 	AdsPermission Code = 600
 	// WeightedFlood is error 601 (api_error_weighted_flood): "Permission denied.
 	// You have requested too many actions this day. Try later.".
 	//
-	// Remedy: retry after delay / quota reset
+	// Remedy: The daily ads API limit is used up: defer ads calls until the limit
+	// refreshes; ads.getFloodStats shows how many are left and when they refresh.
 	WeightedFlood Code = 601
 	// AdsPartialSuccess is error 602 (api_error_ads_partial_success): "Some part
 	// of the request has not been completed".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Inspect the per-item results (error_code and error_desc per item)
+	// and resend only the failed items after fixing them.
 	AdsPartialSuccess Code = 602
 	// AdsSpecific is error 603 (api_error_ads_specific): "Some ads error occurs".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Log the message, which carries the ads-specific detail, and fix the
+	// request accordingly. Do not retry unchanged.
 	AdsSpecific Code = 603
 	// AdsObjectDeleted is error 629 (api_error_ads_object_deleted): "Object
 	// deleted".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The ads object is already deleted; treat it as gone.
 	AdsObjectDeleted Code = 629
 	// AdsLookalikeRequestAlreadyInProgress is error 630
 	// (api_error_ads_lookalike_request_already_in_progress): "Lookalike request
 	// with same source already in progress".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Do not create a duplicate: wait for the existing lookalike request
+	// to finish (ads.getLookalikeRequests).
 	AdsLookalikeRequestAlreadyInProgress Code = 630
 	// AdsLookalikeRequestMaxCountPerDayReached is error 631
 	// (api_error_ads_lookalike_request_max_count_per_day_reached): "Max count of
 	// lookalike requests per day reached".
 	//
-	// Remedy: retry after delay / quota reset
+	// Remedy: The daily number of lookalike requests is used up; defer until the
+	// next day.
 	AdsLookalikeRequestMaxCountPerDayReached Code = 631
 	// AdsLookalikeRequestAudienceTooSmall is error 632
 	// (api_error_ads_lookalike_request_audience_too_small): "Given audience is too
 	// small".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Use a larger source audience for the lookalike request.
 	AdsLookalikeRequestAudienceTooSmall Code = 632
 	// AdsLookalikeRequestAudienceTooLarge is error 633
 	// (api_error_ads_lookalike_request_audience_too_large): "Given audience is too
 	// large".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Use a smaller source audience for the lookalike request.
 	AdsLookalikeRequestAudienceTooLarge Code = 633
 	// AdsLookalikeRequestExportAlreadyInProgress is error 634
 	// (api_error_ads_lookalike_request_export_already_in_progress): "Lookalike
 	// request audience save already in progress".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Do not start a second save: wait for the current audience save to
+	// finish.
 	AdsLookalikeRequestExportAlreadyInProgress Code = 634
 	// AdsLookalikeRequestExportMaxCountPerDayReached is error 635
 	// (api_error_ads_lookalike_request_export_max_count_per_day_reached): "Max
 	// count of lookalike request audience saves per day reached".
 	//
-	// Remedy: retry after delay / quota reset
+	// Remedy: The daily number of lookalike audience saves is used up; defer until
+	// the next day.
 	AdsLookalikeRequestExportMaxCountPerDayReached Code = 635
 	// AdsLookalikeRequestExportRetargetingGroupLimit is error 636
 	// (api_error_ads_lookalike_request_export_retargeting_group_limit): "Max count
 	// of retargeting groups reached".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: Delete unused retargeting groups before saving another audience.
 	AdsLookalikeRequestExportRetargetingGroupLimit Code = 636
 	// GroupChangeCreator is error 700 (api_error_group_change_creator): "Cannot
 	// edit creator role".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The community creator's role cannot be changed; do not retry.
 	GroupChangeCreator Code = 700
 	// GroupNotInClub is error 701 (api_error_group_not_in_club): "User should be
 	// in club".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The user must join the community before being given a role in it.
 	GroupNotInClub Code = 701
 	// GroupTooManyOfficers is error 702 (api_error_group_too_many_officers): "Too
 	// many officers in club".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: Remove a manager before appointing another one.
 	GroupTooManyOfficers Code = 702
 	// GroupNeed2FA is error 703 (api_error_group_need_2fa): "You need to enable
 	// 2FA for this action".
 	//
-	// Remedy: surface to user; resend with extra params
+	// Remedy: Ask the current user to enable two-factor authentication in the VK
+	// account settings, then resend the request.
 	GroupNeed2FA Code = 703
 	// GroupHostNeed2FA is error 704 (api_error_group_host_need_2fa): "User needs
 	// to enable 2FA for this action".
 	//
-	// Remedy: surface to user; resend with extra params
+	// Remedy: Another user (e.g. the one being made a manager) must enable
+	// two-factor authentication; tell the current user and do not retry until that
+	// is done.
 	GroupHostNeed2FA Code = 704
 	// GroupTooManyAddresses is error 706 (api_error_group_too_many_addresses):
 	// "Too many addresses in club".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: Delete an address of the community before adding another.
 	GroupTooManyAddresses Code = 706
 	// GroupAppIsNotInstalledInCommunity is error 711
 	// (api_error_group_app_is_not_installed_in_community): "Application is not
 	// installed in community".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Install the application in the community before sending
+	// notifications.
 	GroupAppIsNotInstalledInCommunity Code = 711
 	// GroupInviteLinksNotValid is error 714
 	// (api_error_group_invite_links_not_valid): "Invite link is invalid - expired,
 	// deleted or not exists".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The invite link is expired, deleted or never existed; get a new
+	// link.
 	GroupInviteLinksNotValid Code = 714
 	// VideoAlreadyAdded is error 800 (api_error_video_already_added): "This video
 	// is already added".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The video is already added; an idempotent client can treat this as
+	// success.
 	VideoAlreadyAdded Code = 800
 	// VideoCommentsClosed is error 801 (api_error_video_comments_closed):
 	// "Comments for this video are closed".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: Comments on this video are closed; do not retry.
 	VideoCommentsClosed Code = 801
 	// MessagesUserBlocked is error 900 (api_error_messages_user_blocked): "Can't
 	// send messages for users from blacklist".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: A blacklist stands between sender and recipient (usually the
+	// recipient has blocked the sender). Do not retry; skip this recipient until
+	// the block is lifted.
 	MessagesUserBlocked Code = 900
 	// MessagesDenySend is error 901 (api_error_messages_deny_send): "Can't send
 	// messages for users without permission".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The user has not allowed this community to message them, or has
+	// withdrawn the permission. Do not retry; write only to users who wrote first
+	// or allowed messages (check messages.isMessagesFromGroupAllowed).
 	MessagesDenySend Code = 901
 	// MessagesPrivacy is error 902 (api_error_messages_privacy): "Can't send
 	// messages to this user due to their privacy settings".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The recipient's privacy settings do not allow the sender to write to
+	// them. Do not retry; skip this recipient.
 	MessagesPrivacy Code = 902
 	// MessagesTooOldPts is error 907 (api_error_messages_too_old_pts): "Value of
 	// ts or pts is too old".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The ts/pts is older than the history the server keeps.
+	// Resynchronise: take fresh ts and pts from messages.getLongPollServer
+	// (need_pts=1), reload the conversations you need with
+	// messages.getConversations or messages.getHistory, and continue from the new
+	// values.
 	MessagesTooOldPts Code = 907
 	// MessagesTooNewPts is error 908 (api_error_messages_too_new_pts): "Value of
 	// ts or pts is too new".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The ts/pts is ahead of the server, so it was not issued for this
+	// account (corrupted storage, or values mixed up between accounts or
+	// communities). Resynchronise: take fresh ts and pts from
+	// messages.getLongPollServer (need_pts=1) and continue from them.
 	MessagesTooNewPts Code = 908
 	// MessagesEditExpired is error 909 (api_error_messages_edit_expired): "Can't
 	// edit this message, because it's too old".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Messages can be edited only for a limited time after sending (24
+	// hours). Send a new message or a correction instead of editing.
 	MessagesEditExpired Code = 909
 	// MessagesTooBig is error 910 (api_error_messages_too_big): "Can't sent this
 	// message, because it's too big".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The edited message exceeds the size limit (text together with
+	// attachments). Shorten the text or drop attachments, and send the rest as a
+	// separate message.
 	MessagesTooBig Code = 910
 	// MessagesKeyboardInvalid is error 911 (api_error_messages_keyboard_invalid):
 	// "Keyboard format is invalid".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The keyboard JSON does not follow the bot keyboard format (button
+	// types, limits on rows and buttons, payload length). Validate it against the
+	// documentation and fix it; do not resend it unchanged.
 	MessagesKeyboardInvalid Code = 911
 	// MessagesChatBotFeature is error 912 (api_error_messages_chat_bot_feature):
 	// "This is a chat bot feature, change this status in settings".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Keyboards, carousels and similar features need the community's bot
+	// capabilities switched on. Enable them in the community's message settings
+	// (or with groups.setSettings, bots_capabilities=1), then resend.
 	MessagesChatBotFeature Code = 912
 	// MessagesTooLongForwards is error 913 (api_error_messages_too_long_forwards):
 	// "Too many forwarded messages".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The message forwards more messages than allowed (at most 100). Split
+	// the forwarded messages across several sends.
 	MessagesTooLongForwards Code = 913
 	// MessagesTooLongMessage is error 914 (api_error_messages_too_long_message):
 	// "Message is too long".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The text exceeds the maximum message length. Split it into several
+	// messages or shorten it.
 	MessagesTooLongMessage Code = 914
 	// MessagesChatUserNoAccess is error 917
 	// (api_error_messages_chat_user_no_access): "You don't have access to this
 	// chat".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The caller is not a member of this conversation, or the community
+	// has no access to it. Check peer_id; a bot must first be added to the chat
+	// (and given access to all messages if it needs to read them).
 	MessagesChatUserNoAccess Code = 917
 	// MessagesCantSeeInviteLink is error 919
 	// (api_error_messages_cant_see_invite_link): "You can't see invite link for
 	// this chat".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The invite link is visible only to chat admins (or to members if the
+	// chat allows it). Ask a chat admin for the link or for admin rights.
 	MessagesCantSeeInviteLink Code = 919
 	// MessagesEditKindDisallowed is error 920
 	// (api_error_messages_edit_kind_disallowed): "Can't edit this kind of
 	// message".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: This kind of message (for example service messages, stickers, gifts
+	// or other people's messages) cannot be edited. Send a new message instead.
 	MessagesEditKindDisallowed Code = 920
 	// MessagesCantFwd is error 921 (api_error_messages_cant_fwd): "Can't forward
 	// these messages".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Some of the listed messages cannot be forwarded (deleted, service or
+	// restricted messages, or messages the sender cannot see). Check the message
+	// ids and forward only messages available to the sender.
 	MessagesCantFwd Code = 921
 	// MessagesChatUserLeft is error 922 (api_error_messages_chat_user_left): "You
 	// left this chat".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The caller has left this chat and can no longer write there. Rejoin
+	// first (by invite link with messages.joinChatByInviteLink, or be added back
+	// by a member), then send.
 	MessagesChatUserLeft Code = 922
 	// MessagesCantDeleteForAll is error 924
 	// (api_error_messages_cant_delete_for_all): "Can't delete this message for
 	// everybody".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: This message cannot be deleted for everyone (usually it is too old,
+	// or it is someone else's and the caller is not a chat admin). Delete it only
+	// for yourself (delete_for_all=0) or leave it.
 	MessagesCantDeleteForAll Code = 924
 	// MessagesChatNotAdmin is error 925 (api_error_messages_chat_not_admin): "You
 	// are not admin of this chat".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: This action needs chat admin rights. Ask the chat owner to make the
+	// user or bot an admin, or skip the action.
 	MessagesChatNotAdmin Code = 925
 	// MessagesChatNotExist is error 927 (api_error_messages_chat_not_exist): "Chat
 	// does not exist".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: There is no chat with this id for the caller. Check chat_id or
+	// peer_id (peer_id = 2000000000 + chat_id) and drop the stale reference.
 	MessagesChatNotExist Code = 927
 	// MessagesCantChangeInviteLink is error 931
 	// (api_error_messages_cant_change_invite_link): "You can't change invite link
 	// for this chat".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: Only chat admins can reset the invite link. Call
+	// messages.getInviteLink with reset=1 as an admin, or without reset to get the
+	// current link.
 	MessagesCantChangeInviteLink Code = 931
 	// MessagesGroupPeerAccess is error 932 (api_error_messages_group_peer_access):
 	// "Your community can't interact with this peer".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The community may not act on this peer (for example a user who has
+	// not allowed its messages, or a chat the community is not in). Check the peer
+	// id and the user's consent; do not retry.
 	MessagesGroupPeerAccess Code = 932
 	// MessagesChatUserNotInChat is error 935
 	// (api_error_messages_chat_user_not_in_chat): "User not found in chat".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The user is not a member of this chat (already left or removed).
+	// Refresh the member list with messages.getConversationMembers; an idempotent
+	// removal may treat this as done.
 	MessagesChatUserNotInChat Code = 935
 	// MessagesContactNotFound is error 936 (api_error_messages_contact_not_found):
 	// "Contact not found".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The user or conversation is not among the caller's reachable
+	// contacts. Check the id, and skip the contact if it no longer exists.
 	MessagesContactNotFound Code = 936
 	// MessagesMessageRequestAlreadySent is error 939
 	// (api_error_messages_message_request_already_sent): "Message request already
 	// sent".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: A message request to this user has already been sent and is awaiting
+	// an answer. An idempotent client may treat this as success. Wait for the user
+	// to accept it.
 	MessagesMessageRequestAlreadySent Code = 939
 	// MessagesTooManyPosts is error 940 (api_error_messages_too_many_posts): "Too
 	// many posts in messages".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The message attaches more wall posts than allowed. Attach fewer
+	// posts, or spread them over several messages.
 	MessagesTooManyPosts Code = 940
 	// MessagesCantPinOneTimeStory is error 942
 	// (api_error_messages_cant_pin_one_time_story): "Cannot pin one-time story".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: One-time stories cannot be pinned. Do not retry; pin a different
+	// message.
 	MessagesCantPinOneTimeStory Code = 942
 	// MessagesIntentCantUse is error 943 (api_error_messages_intent_cant_use):
 	// "Cannot use this intent".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The community may not use this intent here (not entitled to it, no
+	// user subscription for it, or the intent does not fit the method). Use an
+	// intent the community is allowed to send, or first obtain the user's
+	// subscription (subscribe_id) for subscription intents.
 	MessagesIntentCantUse Code = 943
 	// MessagesIntentLimitOverflow is error 944
 	// (api_error_messages_intent_limit_overflow): "Limits overflow for this
 	// intent".
 	//
-	// Remedy: retry after delay / quota reset
+	// Remedy: The community has used up the sending limit for this intent (for
+	// example newsletters to one user). Defer the message until the limit window
+	// resets (hours to a day) and lower the sending rate for that intent; never
+	// retry in a loop.
 	MessagesIntentLimitOverflow Code = 944
 	// MessagesChatDisabled is error 945 (api_error_messages_chat_disabled): "Chat
 	// was disabled".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The chat has been disabled (for example closed by its owner or
+	// blocked by VK) and accepts no messages or changes. Stop acting on it and
+	// drop it from your active chats.
 	MessagesChatDisabled Code = 945
 	// MessagesChatUnsupported is error 946 (api_error_messages_chat_unsupported):
 	// "Chat not supported".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: This method does not support this kind of chat (for example channels
+	// or other special chat types). Do not retry; skip the action for this chat.
 	MessagesChatUnsupported Code = 946
 	// MessagesMemberAccessToGroupDenied is error 947
 	// (api_error_messages_member_access_to_group_denied): "Can't add user to chat,
 	// because user has no access to group".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The user cannot join this community chat because they have no access
+	// to the community (for example it is closed and they are not a member). Have
+	// the user join the community, or be approved, first.
 	MessagesMemberAccessToGroupDenied Code = 947
 	// MessagesCantEditPinnedYet is error 949
 	// (api_error_messages_cant_edit_pinned_yet): "Can't edit pinned message yet".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: A pinned message cannot be edited for now. Unpin it, edit it and pin
+	// it again, or send a new message.
 	MessagesCantEditPinnedYet Code = 949
 	// MessagesPeerBlockedReasonByTime is error 950
 	// (api_error_messages_peer_blocked_reason_by_time): "Can't send message, reply
 	// timed out".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The time allowed for replying to this user has run out, so the
+	// community can no longer write to them for now. Do not retry; wait until the
+	// user writes again (or send with an intent the user has subscribed to).
 	MessagesPeerBlockedReasonByTime Code = 950
 	// MessagesUserNotDon is error 962 (api_error_messages_user_not_don): "You
 	// can't access donut chat without subscription".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The chat is only for the community's VK Donut subscribers and the
+	// user has no subscription. The user must subscribe to the community's VK
+	// Donut before writing there; do not retry.
 	MessagesUserNotDon Code = 962
 	// MessagesMessageCannotBeForwarded is error 969
 	// (api_error_messages_message_cannot_be_forwarded): "Message cannot be
 	// forwarded".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: This message cannot be forwarded (its content or its sender forbids
+	// forwarding). Do not retry; pass the content on another way or skip it.
 	MessagesMessageCannotBeForwarded Code = 969
 	// MessagesCantPinExpiringMessage is error 970
 	// (api_error_messages_cant_pin_expiring_message): "Cannot pin an expiring
 	// message".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Expiring (disappearing) messages cannot be pinned. Pin a regular
+	// message instead.
 	MessagesCantPinExpiringMessage Code = 970
 	// MessagesGroupForNotificationsOnly is error 985
 	// (api_error_messages_group_for_notifications_only): "Cannot write to
 	// notifications only groups".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The target community only sends notifications and does not accept
+	// messages. Do not retry; remove it from the recipients.
 	MessagesGroupForNotificationsOnly Code = 985
 	// MessagesNeedMessageRequest is error 987
 	// (api_error_messages_need_message_request): "Need message request".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The recipient accepts messages from this sender only after a message
+	// request has been accepted. Send a message request and wait until the user
+	// accepts it (or writes first); do not resend the message as is.
 	MessagesNeedMessageRequest Code = 987
 	// MessagesPendingMessageRequest is error 988
 	// (api_error_messages_pending_message_request): "Pending message request".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: A message request to this user is still pending. Wait until the user
+	// accepts it; do not resend the message in a loop.
 	MessagesPendingMessageRequest Code = 988
 	// MessagesDropDeviceCache is error 990 (api_error_messages_drop_device_cache):
 	// "Drop device cache".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The server asks the client to discard its local state. Clear the
+	// local message cache, then resync from scratch: fresh ts and pts from
+	// messages.getLongPollServer, and reload conversations with
+	// messages.getConversations.
 	MessagesDropDeviceCache Code = 990
 	// MessagesInvalidReactionID is error 1009
 	// (api_error_messages_invalid_reaction_id): "Unknown reaction passed".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The reaction_id is not a known reaction. Take valid ids from
+	// messages.getReactionsAssets and fix the request.
 	MessagesInvalidReactionID Code = 1009
 	// MessagesForbiddenReaction is error 1010
 	// (api_error_messages_forbidden_reaction): "This reaction has been disabled".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: This reaction has been disabled (in this chat or across VK). Use
+	// another reaction from messages.getReactionsAssets.
 	MessagesForbiddenReaction Code = 1010
 	// MessagesReactionsLimitReached is error 1011
 	// (api_error_messages_reactions_limit_reached): "Reactions limit for this
 	// message has been reached".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: The message already carries the maximum number of reactions. Do not
+	// retry; a reaction can be added only after others are removed.
 	MessagesReactionsLimitReached Code = 1011
 	// MessagesWritingDisabledForChat is error 1012
 	// (api_error_messages_writing_disabled_for_chat): "Writing is disabled for
 	// this chat".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: Writing in this chat is closed to the caller (for example only
+	// admins may write, or the chat is read-only). Do not retry; ask a chat admin
+	// for the right to write, or skip the chat.
 	MessagesWritingDisabledForChat Code = 1012
 	// AuthFloodError is error 1105 (api_error_auth_flood_error): "Too many auth
 	// attempts, try again later".
 	//
-	// Remedy: retry after delay / quota reset
+	// Remedy: Too many account-restore (authorization) attempts have been made.
+	// Defer any new attempt for at least several minutes and let the person start
+	// it; do not retry automatically in a loop.
 	AuthFloodError Code = 1105
 	// AuthAnonymousTokenHasExpired is error 1114
 	// (api_error_auth_anonymous_token_has_expired): "Anonymous token has expired".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: The anonymous token has expired. Obtain a new anonymous token the
+	// same way as the old one and resend with it.
 	AuthAnonymousTokenHasExpired Code = 1114
 	// AuthAnonymousTokenIsInvalid is error 1116
 	// (api_error_auth_anonymous_token_is_invalid): "Anonymous token is invalid".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: The anonymous token is not valid (malformed, revoked or issued for
+	// another app). Discard it, obtain a fresh anonymous token and resend.
 	AuthAnonymousTokenIsInvalid Code = 1116
 	// AuthAccessTokenHasExpired is error 1117
 	// (api_error_auth_access_token_has_expired): "Access token has expired".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: The access token has expired. Refresh it (for example with the VK ID
+	// refresh_token) or authorize the user again, then resend with the new token.
 	AuthAccessTokenHasExpired Code = 1117
 	// AuthAnonymousTokenIPMismatch is error 1118
 	// (api_error_auth_anonymous_token_ip_mismatch): "Anonymous token ip mismatch".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: The anonymous token is bound to a different IP address. Obtain a new
+	// anonymous token from the IP address the requests come from, and do not share
+	// one token between hosts.
 	AuthAnonymousTokenIPMismatch Code = 1118
 	// ParamDocID is error 1150 (api_error_param_doc_id): "Invalid document id".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The id does not identify a document of this owner. Check owner_id
+	// and doc_id (for example with docs.get) and fix the request.
 	ParamDocID Code = 1150
 	// ParamDocDeleteAccess is error 1151 (api_error_param_doc_delete_access):
 	// "Access to document deleting is denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: Only the document's owner (or a community admin, for community
+	// documents) can delete it. Do not retry; skip the document or use a token
+	// that has this right.
 	ParamDocDeleteAccess Code = 1151
 	// ParamDocTitle is error 1152 (api_error_param_doc_title): "Invalid document
 	// title".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The title is empty or not allowed. Send a non-empty title within the
+	// length limit.
 	ParamDocTitle Code = 1152
 	// ParamDocAccess is error 1153 (api_error_param_doc_access): "Access to
 	// document is denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The caller has no right to edit this document. Edit only documents
+	// that belong to the user or to a community they manage.
 	ParamDocAccess Code = 1153
 	// ParamDocRestoreAccess is error 1154 (api_error_param_doc_restore_access):
 	// "Access to document restoring is denied".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The caller has no right to restore this document; only its owner
+	// can. Do not retry.
 	ParamDocRestoreAccess Code = 1154
 	// ParamDocRestoreTimeout is error 1155 (api_error_param_doc_restore_timeout):
 	// "Document was deleted too long ago".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The document was deleted too long ago to be restored. Do not retry;
+	// upload it again if it is still needed.
 	ParamDocRestoreTimeout Code = 1155
 	// PhotoChanged is error 1160 (api_error_photo_changed): "Original photo was
 	// changed".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The uploaded chat photo no longer matches its original. Upload it
+	// again (photos.getChatUploadServer, then the upload) and call
+	// messages.setChatPhoto with the new file value.
 	PhotoChanged Code = 1160
 	// TooManyLists is error 1170 (api_error_too_many_lists): "Too many feed
 	// lists".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: The user already has the maximum number of news feed lists. Delete
+	// an unused list (newsfeed.deleteList) or reuse an existing one
+	// (newsfeed.saveList with list_id).
 	TooManyLists Code = 1170
 	// AppsAlreadyUnlocked is error 1251 (api_error_apps_already_unlocked): "This
 	// achievement is already unlocked".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The user already has this achievement. An idempotent client may
+	// treat this as success.
 	AppsAlreadyUnlocked Code = 1251
 	// AppsSubscriptionNotFound is error 1256
 	// (api_error_apps_subscription_not_found): "Subscription not found".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: This user has no subscription with this id in the app. Check user_id
+	// and subscription_id (orders.getUserSubscriptions lists the valid ones) and
+	// drop the stale id.
 	AppsSubscriptionNotFound Code = 1256
 	// AppsSubscriptionInvalidStatus is error 1257
 	// (api_error_apps_subscription_invalid_status): "Subscription is in invalid
 	// status".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The subscription's current status does not allow this operation (for
+	// example it is already cancelled or not active). Read its status with
+	// orders.getUserSubscriptionById and act on it; if it is already cancelled,
+	// treat the cancellation as done.
 	AppsSubscriptionInvalidStatus Code = 1257
 	// InvalidAddress is error 1260 (api_error_invalid_address): "Invalid screen
 	// name".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The screen name is not allowed: it breaks the naming rules (Latin
+	// letters, digits, underscores and dots, within length limits) or is reserved
+	// or taken. Choose another one; utils.resolveScreenName shows whether a name
+	// is already in use.
 	InvalidAddress Code = 1260
 	// MarketRestoreTooLate is error 1400 (api_error_market_restore_too_late): "Too
 	// late for restore".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The item was deleted too long ago to be restored. Do not retry;
+	// create it again with market.add if it is still needed.
 	MarketRestoreTooLate Code = 1400
 	// MarketCommentsClosed is error 1401 (api_error_market_comments_closed):
 	// "Comments for this market are closed".
 	//
-	// Remedy: no retry; fix scopes/target
+	// Remedy: The community has closed comments on this item. Do not retry; carry
+	// on without the comments.
 	MarketCommentsClosed Code = 1401
 	// MarketAlbumNotFound is error 1402 (api_error_market_album_not_found): "Album
 	// not found".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The community has no market album with this id. Refresh the list
+	// with market.getAlbums and drop the stale id.
 	MarketAlbumNotFound Code = 1402
 	// MarketItemNotFound is error 1403 (api_error_market_item_not_found): "Item
 	// not found".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: This owner has no market item with this id. Check owner_id (negative
+	// for communities) and item_id, refresh with market.get and drop the stale id.
 	MarketItemNotFound Code = 1403
 	// MarketItemAlreadyAdded is error 1404 (api_error_market_item_already_added):
 	// "Item already added to album".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The item is already in this album. An idempotent client may treat
+	// this as success.
 	MarketItemAlreadyAdded Code = 1404
 	// MarketTooManyItems is error 1405 (api_error_market_too_many_items): "Too
 	// many items".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: The community has reached its limit of market items. Delete items
+	// that are no longer needed before adding new ones.
 	MarketTooManyItems Code = 1405
 	// MarketTooManyItemsInAlbum is error 1406
 	// (api_error_market_too_many_items_in_album): "Too many items in album".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: The album has reached its limit of items. Remove some items from it
+	// or use another album.
 	MarketTooManyItemsInAlbum Code = 1406
 	// MarketTooManyAlbums is error 1407 (api_error_market_too_many_albums): "Too
 	// many albums".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: The community has reached its limit of market albums. Delete an
+	// unused album before creating a new one.
 	MarketTooManyAlbums Code = 1407
 	// MarketItemHasBadLinks is error 1408 (api_error_market_item_has_bad_links):
 	// "Item has bad links in description".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The item description contains links that are not allowed. Remove or
+	// replace those links and send the request again.
 	MarketItemHasBadLinks Code = 1408
 	// MarketExtendedNotEnabled is error 1409
 	// (api_error_market_extended_not_enabled): "Extended market not enabled".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: This operation needs the community's extended market. Enable it in
+	// the community's market settings (groups.toggleMarket with state=advanced),
+	// or skip the operation.
 	MarketExtendedNotEnabled Code = 1409
 	// MarketVariantsNotEnabled is error 1410
 	// (api_error_market_variants_not_enabled): "Variants not enabled".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Item variants are not enabled in this community's market. Enable
+	// them in the market settings before working with properties or grouping
+	// items.
 	MarketVariantsNotEnabled Code = 1410
 	// MarketVariantsError is error 1411 (api_error_market_variants_error):
 	// "Variants error".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: A general error in an operation on item properties or variants; the
+	// error_msg detail says what went wrong. Re-read the properties with
+	// market.getProperties, fix the request, and do not resend it unchanged.
 	MarketVariantsError Code = 1411
 	// MarketGroupingItemsWithDifferentProperties is error 1412
 	// (api_error_market_grouping_items_with_different_properties): "Grouping items
 	// with different properties".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The items being grouped use different sets of properties. Group only
+	// items whose variants belong to the same properties.
 	MarketGroupingItemsWithDifferentProperties Code = 1412
 	// MarketGroupingAlreadyHasSuchVariant is error 1413
 	// (api_error_market_grouping_already_has_such_variant): "Grouping already has
 	// such variant".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Another item in the group already has this combination of variants.
+	// Give the item a different variant, or treat it as a duplicate.
 	MarketGroupingAlreadyHasSuchVariant Code = 1413
 	// MarketGroupingHasOtherProperties is error 1414
 	// (api_error_market_grouping_has_other_properties): "Grouping has other
 	// properties".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The existing item group uses other properties than the item being
+	// added. Align the item's properties with the group's, or create a separate
+	// group.
 	MarketGroupingHasOtherProperties Code = 1414
 	// MarketGroupingMustHaveVariants is error 1415
 	// (api_error_market_grouping_must_have_variants): "Grouping must have
 	// variants".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Items in a group must have property variants. Assign variant_ids to
+	// the items (market.edit) before grouping them.
 	MarketGroupingMustHaveVariants Code = 1415
 	// MarketVariantNotFound is error 1416 (api_error_market_variant_not_found):
 	// "Variant not found".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The community has no property variant with this id. Refresh with
+	// market.getProperties and drop the stale id.
 	MarketVariantNotFound Code = 1416
 	// MarketPropertyNotFound is error 1417 (api_error_market_property_not_found):
 	// "Property not found".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The community has no property with this id. Refresh with
+	// market.getProperties and drop the stale id.
 	MarketPropertyNotFound Code = 1417
 	// MarketMaxPropertiesLimitExceed is error 1418
 	// (api_error_market_max_properties_limit_exceed): "Max properties limit
 	// exceeded".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: The community has reached the maximum number of item properties.
+	// Delete an unused property (market.deleteProperty) before adding a new one.
 	MarketMaxPropertiesLimitExceed Code = 1418
 	// MarketMaxVariantsLimitExceed is error 1419
 	// (api_error_market_max_variants_limit_exceed): "Max variant limit exceeded".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: The property has reached the maximum number of variants. Delete an
+	// unused variant (market.deletePropertyVariant) before adding a new one.
 	MarketMaxVariantsLimitExceed Code = 1419
 	// MarketNameTooLong is error 1421 (api_error_market_name_too_long): "Name too
 	// long".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The property or variant name is longer than allowed. Shorten it and
+	// resend.
 	MarketNameTooLong Code = 1421
 	// MarketVariantValueTooLong is error 1423
 	// (api_error_market_variant_value_too_long): "Variant value is too long".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The variant value is longer than allowed. Shorten it and resend.
 	MarketVariantValueTooLong Code = 1423
 	// MarketUnknownPropertyType is error 1424
 	// (api_error_market_unknown_property_type): "Unknown property type".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The property type is not one VK supports. Use a documented property
+	// type and resend.
 	MarketUnknownPropertyType Code = 1424
 	// MarketGroupingMustContainMoreThanOneItem is error 1425
 	// (api_error_market_grouping_must_contain_more_than_one_item): "Grouping must
 	// have two or more items".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: An item group must contain at least two items. Pass two or more item
+	// ids to market.groupItems, or leave a single item ungrouped.
 	MarketGroupingMustContainMoreThanOneItem Code = 1425
 	// MarketGroupingItemsMustHaveDistinctProperties is error 1426
 	// (api_error_market_grouping_items_must_have_distinct_properties): "Item must
 	// have distinct properties".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Each item in a group must have its own combination of property
+	// variants. Change the variants so that no two items in the group coincide.
 	MarketGroupingItemsMustHaveDistinctProperties Code = 1426
 	// MarketOrdersNoCartItems is error 1427
 	// (api_error_market_orders_no_cart_items): "Cart is empty".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The order's cart has no items, so the order cannot be changed this
+	// way. Check the order with market.getOrderById; do not retry.
 	MarketOrdersNoCartItems Code = 1427
 	// MarketInvalidDimensions is error 1429 (api_error_market_invalid_dimensions):
 	// "Specify width, length, height and weight all together".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: Parcel dimensions go together. Pass width, length, height and weight
+	// all at once, or none of them.
 	MarketInvalidDimensions Code = 1429
 	// MarketCantChangeVkpayStatus is error 1430
 	// (api_error_market_cant_change_vkpay_status): "VK Pay status can not be
 	// changed".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The VK Pay payment status of this order cannot be changed (the
+	// payment system sets it). Do not send payment_status for this order.
 	MarketCantChangeVkpayStatus Code = 1430
 	// MarketShopAlreadyEnabled is error 1431
 	// (api_error_market_shop_already_enabled): "Market was already enabled in this
 	// group".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The market is already enabled in this community. An idempotent
+	// client may treat this as success.
 	MarketShopAlreadyEnabled Code = 1431
 	// MarketShopAlreadyDisabled is error 1432
 	// (api_error_market_shop_already_disabled): "Market was already disabled in
 	// this group".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The market is already disabled in this community. An idempotent
+	// client may treat this as success.
 	MarketShopAlreadyDisabled Code = 1432
 	// MarketPhotosCropInvalidFormat is error 1433
 	// (api_error_market_photos_crop_invalid_format): "Invalid image crop format".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The photo crop parameters are not in the expected format. Fix them
+	// as the method's documentation describes and resend.
 	MarketPhotosCropInvalidFormat Code = 1433
 	// MarketPhotosCropOverflow is error 1434
 	// (api_error_market_photos_crop_overflow): "Crop bottom right corner is
 	// outside of the image".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The crop area extends beyond the image. Keep the crop's bottom-right
+	// corner inside the image dimensions and resend.
 	MarketPhotosCropOverflow Code = 1434
 	// MarketPhotosCropSizeTooLow is error 1435
 	// (api_error_market_photos_crop_size_too_low): "Crop size is less than the
 	// minimum".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The crop area is smaller than the minimum size. Enlarge it (or use a
+	// larger image) and resend.
 	MarketPhotosCropSizeTooLow Code = 1435
 	// MarketOrdersOrderNotFound is error 1436
 	// (api_error_market_orders_order_not_found): "Order not found".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: There is no order with this id. Check user_id and order_id and drop
+	// the stale id.
 	MarketOrdersOrderNotFound Code = 1436
 	// MarketNotEnabled is error 1438 (api_error_market_not_enabled): "Market not
 	// enabled".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The community's market is switched off. Enable it in the community
+	// settings (or with groups.toggleMarket) before calling market methods.
 	MarketNotEnabled Code = 1438
 	// MarketAlbumMainHidden is error 1446 (api_error_market_album_main_hidden):
 	// "Main album can not be hidden".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The main album cannot be hidden. Do not send is_hidden=1 together
+	// with main_album=1, or make another album the main one first.
 	MarketAlbumMainHidden Code = 1446
 	// MarketOrdersInvalidStatus is error 1456
 	// (api_error_market_orders_invalid_status): "Order status is invalid".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The order status does not fit this operation (an unknown status
+	// value, or a change the order's current state does not allow). Check the
+	// order's current status and send an allowed one.
 	MarketOrdersInvalidStatus Code = 1456
 	// MarketFailedToSetAlbumAsMain is error 1457
 	// (api_error_market_failed_to_set_album_as_main): "Failed to set album as
 	// main".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: VK could not make this album the main one (for example because it is
+	// hidden). Check the album's state, make it visible first, and do not resend
+	// unchanged.
 	MarketFailedToSetAlbumAsMain Code = 1457
 	// MarketFailedToUnsetAlbumAsMain is error 1458
 	// (api_error_market_failed_to_unset_album_as_main): "Failed to unset album as
 	// main".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: VK could not remove the main status from this album. Make another
+	// album the main one instead, and do not resend unchanged.
 	MarketFailedToUnsetAlbumAsMain Code = 1458
 	// MarketItemIsNotDeleted is error 1518 (api_error_market_item_is_not_deleted):
 	// "Item is not deleted".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The item is not deleted, so there is nothing to restore. An
+	// idempotent client may treat this as success.
 	MarketItemIsNotDeleted Code = 1518
 	// MarketDisabled is error 1525 (api_error_market_disabled): "Market is
 	// disabled".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The market is disabled in this community, so its items cannot be
+	// read. Skip them; do not retry.
 	MarketDisabled Code = 1525
 	// MarketServicesDisabled is error 1526 (api_error_market_services_disabled):
 	// "Market services are disabled".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The community's services section is disabled, so these items cannot
+	// be read. Skip them; do not retry.
 	MarketServicesDisabled Code = 1526
 	// StoryExpired is error 1600 (api_error_story_expired): "Story has already
 	// expired".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The story has expired and is no longer available. Drop it from local
+	// lists; do not retry.
 	StoryExpired Code = 1600
 	// StoryIncorrectReplyPrivacy is error 1602
 	// (api_error_story_incorrect_reply_privacy): "Incorrect reply privacy".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The reply does not fit the reply privacy of the story being answered
+	// (its author limits who may reply). Do not retry; upload the story without
+	// reply_to_story or reply to another story.
 	StoryIncorrectReplyPrivacy Code = 1602
 	// PrettyCardsCardNotFound is error 1900
 	// (api_error_pretty_cards_card_not_found): "Card not found".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: This owner has no card with this id. Refresh the list with
+	// prettyCards.get and drop the stale id.
 	PrettyCardsCardNotFound Code = 1900
 	// PrettyCardsTooManyCards is error 1901
 	// (api_error_pretty_cards_too_many_cards): "Too many cards".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: The owner has reached the limit of cards. Delete unused cards
+	// (prettyCards.delete) before creating new ones.
 	PrettyCardsTooManyCards Code = 1901
 	// PrettyCardsCardIsConnectedToPost is error 1902
 	// (api_error_pretty_cards_card_is_connected_to_post): "Card is connected to
 	// post".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The card is used in a post and cannot be deleted. Delete or edit the
+	// post that uses it first, or keep the card.
 	PrettyCardsCardIsConnectedToPost Code = 1902
 	// CallbackAPIServersLimit is error 2000
 	// (api_error_callback_api_servers_limit): "Servers number limit is reached".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: The community already has the maximum number of Callback API servers
+	// (10). Remove an unused one with groups.deleteCallbackServer
+	// (groups.getCallbackServers lists them) before adding another.
 	CallbackAPIServersLimit Code = 2000
 	// StickersNotPurchased is error 2100 (api_error_stickers_not_purchased):
 	// "Stickers are not purchased".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: Only stickers from packs the user has can be added to favourites.
+	// The user must get the sticker pack first; otherwise skip these stickers.
 	StickersNotPurchased Code = 2100
 	// StickersTooManyFavorites is error 2101
 	// (api_error_stickers_too_many_favorites): "Too many favorite stickers".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: The user's list of favourite stickers is full. Remove some
+	// favourites (store.removeStickersFromFavorite) before adding new ones.
 	StickersTooManyFavorites Code = 2101
 	// StickersNotFavorite is error 2102 (api_error_stickers_not_favorite):
 	// "Stickers are not favorite".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The stickers are not in the user's favourites, so there is nothing
+	// to remove. An idempotent client may treat this as success.
 	StickersNotFavorite Code = 2102
 	// WallCheckLinkCantDetermineSource is error 3102
 	// (api_error_wall_check_link_cant_determine_source): "Specified link is
 	// incorrect (can't find source)".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: VK could not find the source behind the given link. Pass the full,
+	// correct URL of the original publication and resend.
 	WallCheckLinkCantDetermineSource Code = 3102
 	// Recaptcha is error 3300 (api_error_recaptcha): "Recaptcha needed".
 	//
-	// Remedy: surface to user; resend with extra params
+	// Remedy: Show the reCAPTCHA to the user (it cannot be solved headlessly),
+	// then resend the request once it is passed.
 	Recaptcha Code = 3300
 	// PhoneValidationNeed is error 3301 (api_error_phone_validation_need): "Phone
 	// validation needed".
 	//
-	// Remedy: surface to user; resend with extra params
+	// Remedy: The user must confirm their phone number; resend the request after
+	// that.
 	PhoneValidationNeed Code = 3301
 	// PasswordValidationNeed is error 3302 (api_error_password_validation_need):
 	// "Password validation needed".
 	//
-	// Remedy: surface to user; resend with extra params
+	// Remedy: The user must re-enter their password; resend the request after
+	// that.
 	PasswordValidationNeed Code = 3302
 	// OtpValidationNeed is error 3303 (api_error_otp_validation_need): "Otp app
 	// validation needed".
 	//
-	// Remedy: surface to user; resend with extra params
+	// Remedy: The user must enter a code from their authenticator (OTP) app;
+	// resend the request after that.
 	OtpValidationNeed Code = 3303
 	// EmailConfirmationNeed is error 3304 (api_error_email_confirmation_need):
 	// "Email confirmation needed".
 	//
-	// Remedy: surface to user; resend with extra params
+	// Remedy: The user must confirm their e-mail address; resend the request after
+	// that.
 	EmailConfirmationNeed Code = 3304
 	// AssertVotes is error 3305 (api_error_assert_votes): "Assert votes".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: A votes (payments) precondition failed; the meaning is undocumented.
+	// Log it and do not retry unchanged.
 	AssertVotes Code = 3305
 	// TokenExtensionRequired is error 3609 (api_error_token_extension_required):
 	// "Token extension required".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: The token must be extended or re-issued: refresh it (VK ID) or
+	// re-authorize, then retry once with the new token.
 	TokenExtensionRequired Code = 3609
 	// UserDeactivated is error 3610 (api_error_user_deactivated): "User is
 	// deactivated".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: The account behind the token is deactivated; stop using this token.
 	UserDeactivated Code = 3610
 	// UserServiceDeactivated is error 3611 (api_error_user_service_deactivated):
 	// "Service is deactivated for user".
 	//
-	// Remedy: stop; re-auth or fix app config
+	// Remedy: The service is switched off for this user; stop calling it with this
+	// token.
 	UserServiceDeactivated Code = 3611
 	// FaveAliexpressTag is error 3800 (api_error_fave_aliexpress_tag): "Can't set
 	// AliExpress tag to this type of object".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: The AliExpress tag is reserved for certain kinds of bookmarks and
+	// cannot be set on this item type. Leave it out of tag_ids for this item, or
+	// use another tag.
 	FaveAliexpressTag Code = 3800
 	// NotSupportedHTTPMethod is error 9999 (api_error_not_supported_http_method):
 	// "Not supported http method".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The API accepts only GET and POST. Resend the request as POST
+	// (application/x-www-form-urlencoded or multipart/form-data) or as GET.
 	NotSupportedHTTPMethod Code = 9999
 	// AppsEmptyFilterParams is error 11003 (api_error_apps_empty_filter_params):
 	// "Empty filter params".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The snippet has no filter parameters. Pass at least one of them
+	// (such as vk_ref, group_id or hash) and resend.
 	AppsEmptyFilterParams Code = 11003
 	// AppsEmptySnippetData is error 11004 (api_error_apps_empty_snippet_data):
 	// "Empty snippet data".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The snippet has no content. Fill in its fields (title, description,
+	// image_url, button) and resend.
 	AppsEmptySnippetData Code = 11004
 	// AppsTooManySnippets is error 11005 (api_error_apps_too_many_snippets): "Too
 	// many snippets".
 	//
-	// Remedy: no retry until something is freed
+	// Remedy: The app has reached its limit of snippets. Delete unused ones with
+	// apps.deleteSnippet (apps.getSnippets lists them) before adding new ones.
 	AppsTooManySnippets Code = 11005
 	// AppsNotFoundSnippet is error 11006 (api_error_apps_not_found_snippet): "Not
 	// found snippet".
 	//
-	// Remedy: no retry; drop/skip object
+	// Remedy: The app has no snippet with this id. Refresh the list with
+	// apps.getSnippets and drop the stale id.
 	AppsNotFoundSnippet Code = 11006
 	// TranslationsCantTranslate is error 11101
 	// (api_error_translations_cant_translate): "Can't translate.".
 	//
-	// Remedy: no retry as-is; depends on state
+	// Remedy: VK could not translate these texts (for example the language is not
+	// supported or could not be detected). Do not resend unchanged; show the
+	// original text.
 	TranslationsCantTranslate Code = 11101
 	// TranslationsMultipleSourceLang is error 11102
 	// (api_error_translations_multiple_source_lang): "Multiple source languages.
 	// Only one allowed.".
 	//
-	// Remedy: no retry; fix request
+	// Remedy: The texts in one request are in different languages, but only one
+	// source language is allowed. Group the texts by language and send one request
+	// per language.
 	TranslationsMultipleSourceLang Code = 11102
 	// CUAConfirmationRequired is error 11500
 	// (api_error_cua_confirmation_required): "CheckUserAction confirmation
 	// required".
 	//
-	// Remedy: surface to user; resend with extra params
+	// Remedy: VK wants the user to confirm this action (CheckUserAction). Show it
+	// to the user, let them confirm through VK ID (open redirect_uri if the error
+	// carries one), then resend the original request once; a headless client
+	// should stop and report it.
 	CUAConfirmationRequired Code = 11500
 )
 
@@ -1262,31 +1561,31 @@ const (
 // errors.Is(err, SubcodeMethodPermissionDenied) matches an *Error carrying it.
 const (
 	// SubcodeTooManyCommunities is subcode 1 (too_many_communities) of error 103:
-	// too many communities
+	// Too many communities.
 	SubcodeTooManyCommunities Subcode = 1
 	// SubcodeUserReachedLinkedAccountsLimit is subcode 1000
-	// (user_reached_linked_accounts_limit) of error 8: user reached linked
-	// accounts limit
+	// (user_reached_linked_accounts_limit) of error 8: The user has reached the
+	// limit of linked accounts.
 	SubcodeUserReachedLinkedAccountsLimit Subcode = 1000
 	// SubcodeServiceUUIDLinkWithAnotherUser is subcode 1001
-	// (service_uuid_link_with_another_user) of error 8: service uuid link with
-	// another user
+	// (service_uuid_link_with_another_user) of error 8: This service UUID is
+	// already linked to another user.
 	SubcodeServiceUUIDLinkWithAnotherUser Subcode = 1001
 	// SubcodeMethodPermissionDenied is subcode 1133 (method_permission_denied) of
-	// error 15: method permission denied
+	// error 15: Permission to call this method is denied.
 	SubcodeMethodPermissionDenied Subcode = 1133
 	// SubcodeAppTypePermissionDenied is subcode 1134 (app_type_permission_denied)
-	// of error 15: app type permission denied
+	// of error 15: This action is not allowed for this application type.
 	SubcodeAppTypePermissionDenied Subcode = 1134
 )
 
 // subcodeTable describes the subcodes; it is sorted by subcode.
 var subcodeTable = [...]SubcodeInfo{
-	{Subcode: 1, Code: 103, Name: "too_many_communities", MessageEN: "too many communities", MessageRU: "TODO"},
-	{Subcode: 1000, Code: 8, Name: "user_reached_linked_accounts_limit", MessageEN: "user reached linked accounts limit", MessageRU: "TODO"},
-	{Subcode: 1001, Code: 8, Name: "service_uuid_link_with_another_user", MessageEN: "service uuid link with another user", MessageRU: "TODO"},
-	{Subcode: 1133, Code: 15, Name: "method_permission_denied", MessageEN: "method permission denied", MessageRU: "TODO"},
-	{Subcode: 1134, Code: 15, Name: "app_type_permission_denied", MessageEN: "app type permission denied", MessageRU: "TODO"},
+	{Subcode: 1, Code: 103, Name: "too_many_communities", MessageEN: "Too many communities.", MessageRU: "Слишком много сообществ."},
+	{Subcode: 1000, Code: 8, Name: "user_reached_linked_accounts_limit", MessageEN: "The user has reached the limit of linked accounts.", MessageRU: "Пользователь достиг лимита привязанных аккаунтов."},
+	{Subcode: 1001, Code: 8, Name: "service_uuid_link_with_another_user", MessageEN: "This service UUID is already linked to another user.", MessageRU: "Этот UUID сервиса уже привязан к другому пользователю."},
+	{Subcode: 1133, Code: 15, Name: "method_permission_denied", MessageEN: "Permission to call this method is denied.", MessageRU: "Нет доступа к вызову этого метода."},
+	{Subcode: 1134, Code: 15, Name: "app_type_permission_denied", MessageEN: "This action is not allowed for this application type.", MessageRU: "Это действие запрещено для данного типа приложения."},
 }
 
 // catalogue describes every code of the schema; it is sorted by code.
@@ -1296,12 +1595,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_unknown",
 		GoName:    "Unknown",
 		MessageEN: "Unknown error occurred",
-		MessageRU: "TODO Unknown error occurred",
-		RemedyEN:  "retry with backoff (bounded)",
-		RemedyRU:  "TODO",
+		MessageRU: "Произошла неизвестная ошибка.",
+		RemedyEN:  "Retry the same request with exponential backoff (1 s, 2 s, 4 s), at most about three times. Retry writes only if they are idempotent (e.g. random_id for messages.send).",
+		RemedyRU:  "Попробуйте повторить запрос позже.",
 		Category:  CategoryTransient,
 		Retry:     RetryBackoff,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1309,12 +1609,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_disabled",
 		GoName:    "Disabled",
 		MessageEN: "Application is disabled. Enable your application or use test mode",
-		MessageRU: "TODO Application is disabled. Enable your application or use test mode",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Приложение выключено.",
+		RemedyEN:  "Enable the application in its settings (https://vk.com/editapp?id={API_ID}) or send test_mode=1. Do not retry until the configuration is fixed.",
+		RemedyRU:  "Необходимо включить приложение в настройках https://vk.com/editapp?id={Ваш API_ID} или использовать тестовый режим (test_mode=1)",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1322,12 +1623,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_method",
 		GoName:    "Method",
 		MessageEN: "Unknown method passed",
-		MessageRU: "TODO Unknown method passed",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Передан неизвестный метод.",
+		RemedyEN:  "Check the method name and its letter case against the method list; this is a programming error. Do not retry.",
+		RemedyRU:  "Проверьте, правильно ли указано название вызываемого метода: https://vk.com/dev/methods.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1335,12 +1637,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_signature",
 		GoName:    "Signature",
 		MessageEN: "Incorrect signature",
-		MessageRU: "TODO Incorrect signature",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверная подпись.",
+		RemedyEN:  "Fix how the legacy sig parameter is computed, or call the API over HTTPS without sig. Do not retry unchanged.",
+		RemedyRU:  "Проверьте правильность формирования подписи (параметр sig) или выполняйте запросы по протоколу HTTPS.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1348,12 +1651,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_auth",
 		GoName:    "Auth",
 		MessageEN: "User authorization failed",
-		MessageRU: "TODO User authorization failed",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Авторизация пользователя не удалась.",
+		RemedyEN:  "The access token is missing, invalid, expired, revoked or bound to another IP: mark it dead and obtain a new one through authorization. Never replay the request with the same token; a bot should stop and alert.",
+		RemedyRU:  "Убедитесь, что Вы используете верную схему авторизации.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1361,12 +1665,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_too_many",
 		GoName:    "TooMany",
 		MessageEN: "Too many requests per second",
-		MessageRU: "TODO Too many requests per second",
-		RemedyEN:  "retry after delay / quota reset",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком много запросов в секунду.",
+		RemedyEN:  "Wait about one second and resend the request unchanged. Throttle calls in advance (3 requests/s for user and service tokens, 20 for community tokens) or batch them with execute.",
+		RemedyRU:  "Задайте больший интервал между вызовами или используйте метод execute. Подробнее об ограничениях на частоту вызовов см. на странице https://vk.com/dev/api_requests.",
 		Category:  CategoryRateLimit,
 		Retry:     RetryShortDelay,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1374,12 +1679,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_permission",
 		GoName:    "Permission",
 		MessageEN: "Permission to perform this action is denied",
-		MessageRU: "TODO Permission to perform this action is denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Нет прав для выполнения этого действия.",
+		RemedyEN:  "Re-authorize with the access rights (scope) this method needs; check what the token has with account.getAppPermissions. Do not retry unchanged.",
+		RemedyRU:  "Проверьте, получены ли нужные права доступа при авторизации. Это можно сделать с помощью метода account.getAppPermissions.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1387,30 +1693,33 @@ var catalogue = [...]Info{
 		Name:      "api_error_request",
 		GoName:    "Request",
 		MessageEN: "Invalid request",
-		MessageRU: "TODO Invalid request",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный запрос.",
+		RemedyEN:  "Fix the request: check its syntax, the v parameter and the parameter list on the method's page. Subcodes 1000 and 1001 report linked-account problems.",
+		RemedyRU:  "Проверьте синтаксис запроса и список используемых параметров (его можно найти на странице с описанием метода).",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Subcodes: []SubcodeInfo{
-			{Subcode: SubcodeUserReachedLinkedAccountsLimit, Code: 8, Name: "user_reached_linked_accounts_limit", MessageEN: "user reached linked accounts limit", MessageRU: "TODO"},
-			{Subcode: SubcodeServiceUUIDLinkWithAnotherUser, Code: 8, Name: "service_uuid_link_with_another_user", MessageEN: "service uuid link with another user", MessageRU: "TODO"},
+			{Subcode: SubcodeUserReachedLinkedAccountsLimit, Code: 8, Name: "user_reached_linked_accounts_limit", MessageEN: "The user has reached the limit of linked accounts.", MessageRU: "Пользователь достиг лимита привязанных аккаунтов."},
+			{Subcode: SubcodeServiceUUIDLinkWithAnotherUser, Code: 8, Name: "service_uuid_link_with_another_user", MessageEN: "This service UUID is already linked to another user.", MessageRU: "Этот UUID сервиса уже привязан к другому пользователю."},
 			{Code: 8, Name: "error_request_try_again", Undefined: true},
 		},
-		Doc: "https://dev.vk.com/ru/reference/errors",
+		Doc:  "https://dev.vk.com/ru/reference/errors",
+		Note: "The schema also references an undefined subcode error_request_try_again that may mark a retryable variant; kept never.",
 	},
 	{
 		Code:      Flood,
 		Name:      "api_error_flood",
 		GoName:    "Flood",
 		MessageEN: "Flood control",
-		MessageRU: "TODO Flood control",
-		RemedyEN:  "retry after delay / quota reset",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком много однотипных действий.",
+		RemedyEN:  "Do not retry in a loop: drop the action or defer it for minutes or longer, and lower the rate of this kind of action (same action on the same target). Report it to the application.",
+		RemedyRU:  "Нужно сократить число однотипных обращений. Для более эффективной работы Вы можете использовать execute или JSONP.",
 		Category:  CategoryRateLimit,
 		Retry:     RetryCooldown,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1418,12 +1727,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_server",
 		GoName:    "Server",
 		MessageEN: "Internal server error",
-		MessageRU: "TODO Internal server error",
-		RemedyEN:  "retry with backoff (bounded)",
-		RemedyRU:  "TODO",
+		MessageRU: "Произошла внутренняя ошибка сервера.",
+		RemedyEN:  "Retry the same request with exponential backoff (1 s, 2 s, 4 s), at most about three times. Retry writes only if they are idempotent (e.g. random_id for messages.send).",
+		RemedyRU:  "Попробуйте повторить запрос позже.",
 		Category:  CategoryTransient,
 		Retry:     RetryBackoff,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1431,12 +1741,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_enabled_in_test",
 		GoName:    "EnabledInTest",
 		MessageEN: "In test mode application should be disabled or user should be authorized",
-		MessageRU: "TODO In test mode application should be disabled or user should be authorized",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "В тестовом режиме приложение должно быть выключено или пользователь должен быть залогинен.",
+		RemedyEN:  "Remove test_mode=1 from the request, or, if test mode is intended, disable the application in its settings and make sure a user is authorized.",
+		RemedyRU:  "Выключите приложение в настройках https://vk.com/editapp?id={Ваш API_ID}",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1444,9 +1755,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_compile",
 		GoName:    "Compile",
 		MessageEN: "Unable to compile code",
-		MessageRU: "TODO Unable to compile code",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Не удалось скомпилировать код.",
+		RemedyEN:  "Fix the VKScript code passed to execute (the message names the line). Do not retry unchanged.",
+		RemedyRU:  "Исправьте код VKScript, переданный в execute (в сообщении указана строка). Повторять тот же запрос бесполезно.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -1456,41 +1767,44 @@ var catalogue = [...]Info{
 		Name:      "api_error_runtime",
 		GoName:    "Runtime",
 		MessageEN: "Runtime error occurred during code invocation",
-		MessageRU: "TODO Runtime error occurred during code invocation",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Во время выполнения кода произошла ошибка.",
+		RemedyEN:  "Fix the VKScript program (type errors, too many operations or API calls), or split the batch into smaller execute calls if the response is too big. Do not retry unchanged.",
+		RemedyRU:  "Исправьте программу VKScript (ошибки типов, слишком много операций или вызовов API) или разбейте пакет на несколько вызовов execute, если ответ слишком большой.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Global:    true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: 'response size is too big' is a limit, but it is fixed by changing the request, not by waiting; kept invalid_input/never.",
 	},
 	{
 		Code:      Captcha,
 		Name:      "api_error_captcha",
 		GoName:    "Captcha",
 		MessageEN: "Captcha needed",
-		MessageRU: "TODO Captcha needed",
-		RemedyEN:  "surface to user; resend with extra params",
-		RemedyRU:  "TODO",
+		MessageRU: "Требуется ввод кода с картинки (Captcha).",
+		RemedyEN:  "Show captcha_img to the user, then resend the same request with captcha_sid and captcha_key (or success_token for the redirect_uri flow). Limit the attempts.",
+		RemedyRU:  "Процесс обработки этой ошибки подробно описан на отдельной странице.",
 		Category:  CategoryUserAction,
 		Retry:     RetryUserAction,
 		Global:    true,
-		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Seed:      true,
+		Doc:       "https://dev.vk.com/ru/api/captcha-error",
 	},
 	{
 		Code:      Access,
 		Name:      "api_error_access",
 		GoName:    "Access",
 		MessageEN: "Access denied",
-		MessageRU: "TODO Access denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ запрещён.",
+		RemedyEN:  "Check the object ids and that the current user can see the content on the site; subcodes 1133 (method not allowed) and 1134 (app type not allowed) narrow the cause. Do not retry unchanged.",
+		RemedyRU:  "Убедитесь, что Вы используете верные идентификаторы, и доступ к контенту для текущего пользователя есть в полной версии сайта.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Subcodes: []SubcodeInfo{
-			{Subcode: SubcodeMethodPermissionDenied, Code: 15, Name: "method_permission_denied", MessageEN: "method permission denied", MessageRU: "TODO"},
-			{Subcode: SubcodeAppTypePermissionDenied, Code: 15, Name: "app_type_permission_denied", MessageEN: "app type permission denied", MessageRU: "TODO"},
+			{Subcode: SubcodeMethodPermissionDenied, Code: 15, Name: "method_permission_denied", MessageEN: "Permission to call this method is denied.", MessageRU: "Нет доступа к вызову этого метода."},
+			{Subcode: SubcodeAppTypePermissionDenied, Code: 15, Name: "app_type_permission_denied", MessageEN: "This action is not allowed for this application type.", MessageRU: "Это действие запрещено для данного типа приложения."},
 			{Code: 15, Name: "error_access_try_again", Undefined: true},
 		},
 		Doc: "https://dev.vk.com/ru/reference/errors",
@@ -1500,12 +1814,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_auth_https",
 		GoName:    "AuthHTTPS",
 		MessageEN: "HTTP authorization failed",
-		MessageRU: "TODO HTTP authorization failed",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Требуется выполнение запросов по протоколу HTTPS, т.к. пользователь включил настройку, требующую работу через безопасное соединение.",
+		RemedyEN:  "Resend the request over HTTPS (https://api.vk.com/method/...); the user's settings require a secure connection.",
+		RemedyRU:  "Чтобы избежать появления такой ошибки, в Standalone-приложении Вы можете предварительно проверять состояние этой настройки у пользователя методом account.getInfo.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1513,12 +1828,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_auth_validation",
 		GoName:    "AuthValidation",
 		MessageEN: "Validation required",
-		MessageRU: "TODO Validation required",
-		RemedyEN:  "surface to user; resend with extra params",
-		RemedyRU:  "TODO",
+		MessageRU: "Требуется валидация пользователя.",
+		RemedyEN:  "Open redirect_uri in a browser so the user passes the check; on success take the new access_token from the redirect fragment and retry with it. On #fail=1 give up.",
+		RemedyRU:  "Действие требует подтверждения — необходимо перенаправить пользователя на служебную страницу для валидации.",
 		Category:  CategoryUserAction,
 		Retry:     RetryUserAction,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1526,12 +1842,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_user_deleted",
 		GoName:    "UserDeleted",
 		MessageEN: "User was deleted or banned",
-		MessageRU: "TODO User was deleted or banned",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Страница удалена или заблокирована.",
+		RemedyEN:  "The target user's page is deleted or banned; skip this target, the condition is permanent.",
+		RemedyRU:  "Страница пользователя была удалена или заблокирована",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1539,9 +1856,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_blocked",
 		GoName:    "Blocked",
 		MessageEN: "Content blocked",
-		MessageRU: "TODO Content blocked",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Контент заблокирован.",
+		RemedyEN:  "The content has been blocked by VK; skip it. Do not retry.",
+		RemedyRU:  "Контент заблокирован администрацией ВКонтакте; пропустите его и не повторяйте запрос.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -1551,12 +1868,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_method_permission",
 		GoName:    "MethodPermission",
 		MessageEN: "Permission to perform this action is denied for non-standalone applications",
-		MessageRU: "TODO Permission to perform this action is denied for non-standalone applications",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Данное действие запрещено для не Standalone приложений.",
+		RemedyEN:  "Call this method with a token of a Standalone application obtained with redirect_uri=https://oauth.vk.com/blank.html.",
+		RemedyRU:  "Если ошибка возникает несмотря на то, что Ваше приложение имеет тип Standalone, убедитесь, что при авторизации Вы используете redirect_uri=https://oauth.vk.com/blank.html. Подробнее см. https://vk.com/dev/auth_mobile.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1564,12 +1882,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_method_ads",
 		GoName:    "MethodAds",
 		MessageEN: "Permission to perform this action is allowed only for standalone and OpenAPI applications",
-		MessageRU: "TODO Permission to perform this action is allowed only for standalone and OpenAPI applications",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Данное действие разрешено только для Standalone и Open API приложений.",
+		RemedyEN:  "Call this method with a token of a Standalone or Open API application.",
+		RemedyRU:  "Используйте ключ доступа, полученный Standalone-приложением или приложением Open API.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1577,24 +1896,26 @@ var catalogue = [...]Info{
 		Name:      "api_error_upload",
 		GoName:    "Upload",
 		MessageEN: "Upload error",
-		MessageRU: "TODO Upload error",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
-		Category:  CategoryFeatureState,
-		Retry:     RetryNever,
+		MessageRU: "Ошибка загрузки.",
+		RemedyEN:  "The upload did not produce a usable file (often an empty photo field from the upload server). Repeat the whole upload chain (new upload URL, upload, save) once or twice with backoff; if it keeps failing, check the file's format and size.",
+		RemedyRU:  "Повторите загрузку целиком (новый адрес сервера, загрузка файла, сохранение) один-два раза с паузой; если ошибка повторяется, проверьте формат и размер файла.",
+		Category:  CategoryTransient,
+		Retry:     RetryBackoff,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Departs from CSV (feature_state): usually a failed or empty upload-server result, which a fresh upload fixes; bounded retry of the whole chain, not of the identical save call.",
 	},
 	{
 		Code:      MethodDisabled,
 		Name:      "api_error_method_disabled",
 		GoName:    "MethodDisabled",
 		MessageEN: "This method was disabled",
-		MessageRU: "TODO This method was disabled",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Метод был выключен.",
+		RemedyEN:  "Stop calling this method; look for its current replacement in the method list.",
+		RemedyRU:  "Все актуальные методы ВК API, которые доступны в настоящий момент, перечислены здесь: https://vk.com/dev/methods.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1602,12 +1923,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_need_confirmation",
 		GoName:    "NeedConfirmation",
 		MessageEN: "Confirmation required",
-		MessageRU: "TODO Confirmation required",
-		RemedyEN:  "surface to user; resend with extra params",
-		RemedyRU:  "TODO",
+		MessageRU: "Требуется подтверждение со стороны пользователя.",
+		RemedyEN:  "Show confirmation_text to the user with Continue and Cancel; if the user continues, resend the same request with confirm=1.",
+		RemedyRU:  "Покажите пользователю текст из поля confirmation_text; если он согласится, повторите запрос с параметром confirm=1.",
 		Category:  CategoryUserAction,
 		Retry:     RetryUserAction,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1615,25 +1937,27 @@ var catalogue = [...]Info{
 		Name:      "api_error_need_token_confirmation",
 		GoName:    "NeedTokenConfirmation",
 		MessageEN: "Token confirmation required",
-		MessageRU: "TODO Token confirmation required",
-		RemedyEN:  "surface to user; resend with extra params",
-		RemedyRU:  "TODO",
+		MessageRU: "Требуется подтверждение ключа доступа.",
+		RemedyEN:  "The user must confirm this access token interactively (follow redirect_uri if the error carries one, otherwise re-authorize), then resend. Do not retry automatically.",
+		RemedyRU:  "Пользователь должен подтвердить ключ доступа (по ссылке redirect_uri, если она есть в ошибке, иначе через повторную авторизацию), после чего запрос можно повторить.",
 		Category:  CategoryUserAction,
 		Retry:     RetryUserAction,
 		Global:    true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Challenge fields are undocumented; kept user_action as in the CSV.",
 	},
 	{
 		Code:      GroupAuth,
 		Name:      "api_error_group_auth",
 		GoName:    "GroupAuth",
 		MessageEN: "Group authorization failed",
-		MessageRU: "TODO Group authorization failed",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Ключ доступа сообщества недействителен.",
+		RemedyEN:  "This method does not accept a community token: call it with a user token (the schema's access_token_type tells which tokens a method accepts).",
+		RemedyRU:  "Этот метод недоступен с ключом доступа сообщества. Используйте ключ доступа пользователя.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1641,12 +1965,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_app_auth",
 		GoName:    "AppAuth",
 		MessageEN: "Application authorization failed",
-		MessageRU: "TODO Application authorization failed",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Ключ доступа приложения недействителен.",
+		RemedyEN:  "This method does not accept a service (application) token: call it with a user or community token.",
+		RemedyRU:  "Этот метод недоступен с сервисным ключом доступа приложения. Используйте ключ доступа пользователя или сообщества.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1654,12 +1979,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_rate_limit",
 		GoName:    "RateLimit",
 		MessageEN: "Rate limit reached",
-		MessageRU: "TODO Rate limit reached",
-		RemedyEN:  "retry after delay / quota reset",
-		RemedyRU:  "TODO",
+		MessageRU: "Достигнут количественный лимит на вызов метода",
+		RemedyEN:  "The per-method quota for this token is used up: stop calling this method until the quota resets (hours, roughly a day). Other methods still work.",
+		RemedyRU:  "Подробнее об ограничениях на количество вызовов см. на странице https://vk.com/dev/data_limits",
 		Category:  CategoryRateLimit,
 		Retry:     RetryCooldown,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1667,12 +1993,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_private_profile",
 		GoName:    "PrivateProfile",
 		MessageEN: "This profile is private",
-		MessageRU: "TODO This profile is private",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Профиль является приватным",
+		RemedyEN:  "The target profile is private and not visible with this token; skip it.",
+		RemedyRU:  "Информация, запрашиваемая о профиле, недоступна с используемым ключом доступа",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1680,60 +2007,65 @@ var catalogue = [...]Info{
 		Name:      "api_error_wait",
 		GoName:    "Wait",
 		MessageEN: "Need wait",
-		MessageRU: "TODO Need wait",
-		RemedyEN:  "retry with backoff (bounded)",
-		RemedyRU:  "TODO",
+		MessageRU: "Необходимо подождать.",
+		RemedyEN:  "The server asks the client to wait: call video.getLongPollServer again later with exponential backoff starting at a few seconds, bounded.",
+		RemedyRU:  "Сервер просит подождать: повторите вызов video.getLongPollServer позже с нарастающей паузой, начиная с нескольких секунд.",
 		Category:  CategoryTransient,
 		Retry:     RetryBackoff,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: kept transient/backoff as in CSV, but with a longer initial delay than 1 and 10.",
 	},
 	{
 		Code:      NotImplementedYet,
 		Name:      "api_error_not_implemented_yet",
 		GoName:    "NotImplementedYet",
 		MessageEN: "Not implemented yet",
-		MessageRU: "TODO Not implemented yet",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Not implemented yet",
+		RemedyEN:  "The feature is not implemented; skip it and do not retry.",
+		RemedyRU:  "Данная возможность пока не реализована. Не повторяйте запрос.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "The seed page gives this message in English; message_ru keeps the page's words verbatim.",
 	},
 	{
 		Code:      ClientVersionDeprecated,
 		Name:      "api_error_client_version_deprecated",
 		GoName:    "ClientVersionDeprecated",
 		MessageEN: "Client version deprecated",
-		MessageRU: "TODO Client version deprecated",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Версия клиента устарела.",
+		RemedyEN:  "Update the client (and the API version v) to a supported one; the request will not succeed as is.",
+		RemedyRU:  "Обновите клиент (и версию API в параметре v) до поддерживаемой; в текущем виде запрос не выполнится.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Could also be read as configuration; kept auth as in CSV (the client is unusable until updated).",
 	},
 	{
 		Code:      ClientUpdateNeeded,
 		Name:      "api_error_client_update_needed",
 		GoName:    "ClientUpdateNeeded",
 		MessageEN: "Client update needed",
-		MessageRU: "TODO Client update needed",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Требуется обновление клиента.",
+		RemedyEN:  "Update the client application to a supported version before calling again.",
+		RemedyRU:  "Обновите клиентское приложение до поддерживаемой версии и только затем повторите запрос.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Could also be read as configuration; kept auth as in CSV.",
 	},
 	{
 		Code:      Timeout,
 		Name:      "api_error_timeout",
 		GoName:    "Timeout",
 		MessageEN: "Method execution was interrupted due to timeout",
-		MessageRU: "TODO Method execution was interrupted due to timeout",
-		RemedyEN:  "retry with backoff (bounded)",
-		RemedyRU:  "TODO",
+		MessageRU: "Выполнение метода было прервано по таймауту.",
+		RemedyEN:  "Retry with exponential backoff, bounded; for messages.getLongPollHistory ask for a smaller range (a newer ts/pts or fewer events).",
+		RemedyRU:  "Повторите запрос с нарастающей паузой, ограничив число попыток; для messages.getLongPollHistory запрашивайте меньший диапазон событий.",
 		Category:  CategoryTransient,
 		Retry:     RetryBackoff,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -1743,22 +2075,23 @@ var catalogue = [...]Info{
 		Name:      "api_error_user_banned",
 		GoName:    "UserBanned",
 		MessageEN: "User was banned",
-		MessageRU: "TODO User was banned",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Пользователь заблокирован.",
+		RemedyEN:  "The account behind the token is banned; stop using this token and report it. Do not retry.",
+		RemedyRU:  "Учётная запись, которой принадлежит ключ доступа, заблокирована; прекратите использовать этот ключ.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: read as the acting user (global code; a banned target is 18).",
 	},
 	{
 		Code:      UnknownApplication,
 		Name:      "api_error_unknown_application",
 		GoName:    "UnknownApplication",
 		MessageEN: "Unknown application",
-		MessageRU: "TODO Unknown application",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Неизвестное приложение.",
+		RemedyEN:  "Check the application id and that the app still exists; the token is unusable until the configuration is fixed.",
+		RemedyRU:  "Проверьте идентификатор приложения и то, что приложение существует.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
@@ -1769,9 +2102,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_unknown_user",
 		GoName:    "UnknownUser",
 		MessageEN: "Unknown user",
-		MessageRU: "TODO Unknown user",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Неизвестный пользователь.",
+		RemedyEN:  "The user does not exist; check the id (utils.resolveScreenName resolves short names) and skip it.",
+		RemedyRU:  "Пользователь не существует; проверьте идентификатор (короткое имя можно преобразовать методом utils.resolveScreenName).",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Global:    true,
@@ -1782,9 +2115,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_unknown_group",
 		GoName:    "UnknownGroup",
 		MessageEN: "Unknown group",
-		MessageRU: "TODO Unknown group",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Неизвестное сообщество.",
+		RemedyEN:  "The community does not exist; check the id and skip it.",
+		RemedyRU:  "Сообщество не существует; проверьте идентификатор.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Global:    true,
@@ -1795,22 +2128,23 @@ var catalogue = [...]Info{
 		Name:      "api_error_additional_signup_required",
 		GoName:    "AdditionalSignupRequired",
 		MessageEN: "Additional signup required",
-		MessageRU: "TODO Additional signup required",
-		RemedyEN:  "surface to user; resend with extra params",
-		RemedyRU:  "TODO",
+		MessageRU: "Требуется дополнительная регистрация.",
+		RemedyEN:  "The user must finish signing up on VK interactively before this token can be used; resend only after that. Do not retry automatically.",
+		RemedyRU:  "Пользователь должен завершить регистрацию ВКонтакте; повторяйте запрос только после этого.",
 		Category:  CategoryUserAction,
 		Retry:     RetryUserAction,
 		Global:    true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "No documented challenge fields; kept user_action as in CSV because only the person can fix it.",
 	},
 	{
 		Code:      IPIsNotAllowed,
 		Name:      "api_error_ip_is_not_allowed",
 		GoName:    "IPIsNotAllowed",
 		MessageEN: "IP is not allowed",
-		MessageRU: "TODO IP is not allowed",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "IP-адрес не разрешён.",
+		RemedyEN:  "Add the server's IP address to the application's allowed IP list in its settings, or call from an allowed address.",
+		RemedyRU:  "Добавьте IP-адрес сервера в список разрешённых в настройках приложения или выполняйте запросы с разрешённого адреса.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
@@ -1821,25 +2155,27 @@ var catalogue = [...]Info{
 		Name:      "api_error_section_disabled",
 		GoName:    "SectionDisabled",
 		MessageEN: "This section is temporary unavailable",
-		MessageRU: "TODO This section is temporary unavailable",
-		RemedyEN:  "retry with backoff (bounded)",
-		RemedyRU:  "TODO",
+		MessageRU: "Этот раздел временно недоступен.",
+		RemedyEN:  "This API section is temporarily switched off: defer calls to it for minutes and try again later. Other sections still work.",
+		RemedyRU:  "Раздел временно отключён: отложите обращения к нему на несколько минут и повторите позже.",
 		Category:  CategoryTransient,
-		Retry:     RetryBackoff,
+		Retry:     RetryCooldown,
 		Global:    true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Category kept transient; retry is cooldown, not backoff, because a seconds-long backoff rarely outlasts a disabled section.",
 	},
 	{
 		Code:      Param,
 		Name:      "api_error_param",
 		GoName:    "Param",
 		MessageEN: "One of the parameters specified was missing or invalid",
-		MessageRU: "TODO One of the parameters specified was missing or invalid",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Один из необходимых параметров был не передан или неверен.",
+		RemedyEN:  "Fix the parameter named in the message detail (it says which one and why); check the required parameters and their formats on the method's page.",
+		RemedyRU:  "Проверьте список требуемых параметров и их формат на странице с описанием метода.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1847,12 +2183,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_api_id",
 		GoName:    "ParamAPIID",
 		MessageEN: "Invalid application API ID",
-		MessageRU: "TODO Invalid application API ID",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный API ID приложения.",
+		RemedyEN:  "Use the correct application id (API_ID) from the list of apps you administer.",
+		RemedyRU:  "Найдите приложение в списке администрируемых на странице https://vk.com/apps?act=settings и укажите в запросе верный API_ID (идентификатор приложения).",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1860,24 +2197,25 @@ var catalogue = [...]Info{
 		Name:      "api_error_limits",
 		GoName:    "Limits",
 		MessageEN: "Out of limits",
-		MessageRU: "TODO Out of limits",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Превышены лимиты.",
+		RemedyEN:  "A limit on the number of objects or actions is reached (subcode 1: too many communities); free something up first. If error_msg mentions a daily limit, defer until the next day.",
+		RemedyRU:  "Достигнуто ограничение на количество объектов или действий (подкод 1 — слишком много сообществ); сначала освободите место. Если в сообщении упомянут суточный лимит, отложите действие до следующего дня.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Subcodes: []SubcodeInfo{
-			{Subcode: SubcodeTooManyCommunities, Code: 103, Name: "too_many_communities", MessageEN: "too many communities", MessageRU: "TODO"},
+			{Subcode: SubcodeTooManyCommunities, Code: 103, Name: "too_many_communities", MessageEN: "Too many communities.", MessageRU: "Слишком много сообществ."},
 		},
-		Doc: "https://dev.vk.com/ru/reference/errors",
+		Doc:  "https://dev.vk.com/ru/reference/errors",
+		Note: "VkNet fixtures also show the '50 posts a day' text with 103; kept quota/never.",
 	},
 	{
 		Code:      NotFound,
 		Name:      "api_error_not_found",
 		GoName:    "NotFound",
 		MessageEN: "Not found",
-		MessageRU: "TODO Not found",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Не найдено.",
+		RemedyEN:  "The requested object does not exist; check the id and skip it.",
+		RemedyRU:  "Запрашиваемый объект не существует; проверьте идентификатор.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -1887,36 +2225,39 @@ var catalogue = [...]Info{
 		Name:      "api_error_save_file",
 		GoName:    "SaveFile",
 		MessageEN: "Couldn't save file",
-		MessageRU: "TODO Couldn't save file",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
-		Category:  CategoryFeatureState,
-		Retry:     RetryNever,
+		MessageRU: "Не удалось сохранить файл.",
+		RemedyEN:  "Retry docs.save a bounded number of times with backoff; if it still fails, upload the file again to a fresh upload server and save it.",
+		RemedyRU:  "Повторите docs.save несколько раз с нарастающей паузой; если ошибка сохраняется, загрузите файл заново на новый сервер загрузки.",
+		Category:  CategoryTransient,
+		Retry:     RetryBackoff,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Departs from CSV (feature_state): a server-side save failure; a bounded retry is reasonable.",
 	},
 	{
 		Code:      ActionFailed,
 		Name:      "api_error_action_failed",
 		GoName:    "ActionFailed",
 		MessageEN: "Unable to process action",
-		MessageRU: "TODO Unable to process action",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Не удалось обработать действие.",
+		RemedyEN:  "The server refused the action in the object's current state (e.g. gift or order status); check the state before trying again. At most one delayed retry, never a loop.",
+		RemedyRU:  "Сервер не смог выполнить действие в текущем состоянии объекта (например, статус заказа или подарка); проверьте состояние перед повторной попыткой.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Generic failure on unrelated methods; kept feature_state/never, though it may occasionally be transient.",
 	},
 	{
 		Code:      ParamUserID,
 		Name:      "api_error_param_user_id",
 		GoName:    "ParamUserID",
 		MessageEN: "Invalid user id",
-		MessageRU: "TODO Invalid user id",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный идентификатор пользователя.",
+		RemedyEN:  "Check the user id; resolve short names with utils.resolveScreenName.",
+		RemedyRU:  "Убедитесь, что Вы используете верный идентификатор. Получить ID по короткому имени можно методом utils.resolveScreenName.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -1924,9 +2265,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_album_id",
 		GoName:    "ParamAlbumID",
 		MessageEN: "Invalid album id",
-		MessageRU: "TODO Invalid album id",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный идентификатор альбома.",
+		RemedyEN:  "Check album_id (and the sign of owner_id); for photos.save use the album the upload server was requested for.",
+		RemedyRU:  "Проверьте album_id (и знак owner_id); для photos.save укажите альбом, для которого был получен сервер загрузки.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -1936,9 +2277,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_server",
 		GoName:    "ParamServer",
 		MessageEN: "Invalid server",
-		MessageRU: "TODO Invalid server",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный сервер.",
+		RemedyEN:  "Pass the server value returned by the upload server unchanged; if the upload returned an empty result, upload the file again.",
+		RemedyRU:  "Передайте значение server, полученное от сервера загрузки, без изменений; если загрузка вернула пустой результат, загрузите файл заново.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -1948,9 +2289,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_title",
 		GoName:    "ParamTitle",
 		MessageEN: "Invalid title",
-		MessageRU: "TODO Invalid title",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверное название.",
+		RemedyEN:  "Fix the page title: non-empty, within the allowed length and characters.",
+		RemedyRU:  "Исправьте название страницы: оно не должно быть пустым и должно соответствовать ограничениям на длину и символы.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -1960,9 +2301,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_hash",
 		GoName:    "ParamHash",
 		MessageEN: "Invalid hash",
-		MessageRU: "TODO Invalid hash",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный хеш.",
+		RemedyEN:  "Pass the hash returned by the upload server unchanged; if it is missing or stale, repeat the upload.",
+		RemedyRU:  "Передайте hash, полученный от сервера загрузки, без изменений; если он отсутствует или устарел, загрузите файл заново.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -1972,9 +2313,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_photos",
 		GoName:    "ParamPhotos",
 		MessageEN: "Invalid photos",
-		MessageRU: "TODO Invalid photos",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверные фотографии.",
+		RemedyEN:  "Check the photo ids passed in the request (they must exist and belong to the given owner or album).",
+		RemedyRU:  "Проверьте идентификаторы фотографий в запросе: они должны существовать и принадлежать указанному владельцу или альбому.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -1984,9 +2325,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_group_id",
 		GoName:    "ParamGroupID",
 		MessageEN: "Invalid group id",
-		MessageRU: "TODO Invalid group id",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный идентификатор сообщества.",
+		RemedyEN:  "Check group_id: a positive community id, without the minus sign used in owner_id.",
+		RemedyRU:  "Проверьте group_id: это положительный идентификатор сообщества, без минуса, который используется в owner_id.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -1996,9 +2337,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_photo",
 		GoName:    "ParamPhoto",
 		MessageEN: "Invalid photo",
-		MessageRU: "TODO Invalid photo",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверная фотография.",
+		RemedyEN:  "The uploaded photo is not acceptable (format, size, proportions, or an empty upload result); upload a valid image and save again.",
+		RemedyRU:  "Загруженная фотография не подходит (формат, размер, пропорции или пустой результат загрузки); загрузите корректное изображение и сохраните его снова.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2008,9 +2349,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_page_id",
 		GoName:    "ParamPageID",
 		MessageEN: "Page not found",
-		MessageRU: "TODO Page not found",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Страница не найдена.",
+		RemedyEN:  "The wiki page does not exist; check page_id and owner_id and skip it.",
+		RemedyRU:  "Вики-страница не существует; проверьте page_id и owner_id.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2020,9 +2361,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_access_page",
 		GoName:    "AccessPage",
 		MessageEN: "Access to page denied",
-		MessageRU: "TODO Access to page denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ к странице запрещён.",
+		RemedyEN:  "The current user has no rights to this wiki page; skip it or use an account with access.",
+		RemedyRU:  "У текущего пользователя нет прав на эту вики-страницу; используйте учётную запись с доступом.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2032,9 +2373,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_mobile_not_activated",
 		GoName:    "MobileNotActivated",
 		MessageEN: "The mobile number of the user is unknown",
-		MessageRU: "TODO The mobile number of the user is unknown",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Номер мобильного телефона пользователя неизвестен.",
+		RemedyEN:  "The user has no confirmed mobile number, so no SMS can be sent; use another notification channel.",
+		RemedyRU:  "У пользователя нет подтверждённого номера телефона, SMS отправить нельзя; используйте другой способ уведомления.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2044,9 +2385,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_insufficient_funds",
 		GoName:    "InsufficientFunds",
 		MessageEN: "Application has insufficient funds",
-		MessageRU: "TODO Application has insufficient funds",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "На счёте приложения недостаточно средств.",
+		RemedyEN:  "Top up the application's balance before sending SMS notifications again.",
+		RemedyRU:  "Пополните баланс приложения, прежде чем снова отправлять SMS-уведомления.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2056,12 +2397,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_timestamp",
 		GoName:    "ParamTimestamp",
 		MessageEN: "Invalid timestamp",
-		MessageRU: "TODO Invalid timestamp",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный timestamp.",
+		RemedyEN:  "Take the current server time from utils.getServerTime and send a timestamp within the allowed range.",
+		RemedyRU:  "Получить актуальное значение Вы можете методом utils.getServerTime.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -2069,9 +2411,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_friends_list_id",
 		GoName:    "FriendsListID",
 		MessageEN: "Invalid list id",
-		MessageRU: "TODO Invalid list id",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный идентификатор списка.",
+		RemedyEN:  "Check list_id; get the existing friend lists with friends.getLists.",
+		RemedyRU:  "Проверьте list_id; существующие списки друзей можно получить методом friends.getLists.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2081,9 +2423,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_friends_list_limit",
 		GoName:    "FriendsListLimit",
 		MessageEN: "Reached the maximum number of lists",
-		MessageRU: "TODO Reached the maximum number of lists",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Достигнуто максимальное количество списков.",
+		RemedyEN:  "Delete an unused friend list before creating a new one.",
+		RemedyRU:  "Удалите ненужный список друзей, прежде чем создавать новый.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2093,9 +2435,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_friends_add_yourself",
 		GoName:    "FriendsAddYourself",
 		MessageEN: "Cannot add user himself as friend",
-		MessageRU: "TODO Cannot add user himself as friend",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя добавить в друзья самого себя.",
+		RemedyEN:  "Do not pass the current user's own id to friends.add.",
+		RemedyRU:  "Не передавайте в friends.add идентификатор текущего пользователя.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2105,9 +2447,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_friends_add_in_enemy",
 		GoName:    "FriendsAddInEnemy",
 		MessageEN: "Cannot add this user to friends as they have put you on their blacklist",
-		MessageRU: "TODO Cannot add this user to friends as they have put you on their blacklist",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя добавить этого пользователя в друзья, так как он внёс вас в чёрный список.",
+		RemedyEN:  "The target user has blacklisted the current user; skip this target.",
+		RemedyRU:  "Пользователь внёс текущего пользователя в чёрный список; пропустите его.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2117,9 +2459,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_friends_add_enemy",
 		GoName:    "FriendsAddEnemy",
 		MessageEN: "Cannot add this user to friends as you put him on blacklist",
-		MessageRU: "TODO Cannot add this user to friends as you put him on blacklist",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя добавить этого пользователя в друзья, так как вы внесли его в чёрный список.",
+		RemedyEN:  "Remove the user from the current user's blacklist first (account.unban), or skip the request.",
+		RemedyRU:  "Сначала удалите пользователя из своего чёрного списка (account.unban) или откажитесь от запроса.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2129,9 +2471,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_friends_add_not_found",
 		GoName:    "FriendsAddNotFound",
 		MessageEN: "Cannot add this user to friends as user not found",
-		MessageRU: "TODO Cannot add this user to friends as user not found",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя добавить этого пользователя в друзья, так как пользователь не найден.",
+		RemedyEN:  "The user does not exist or is deleted; check the id and skip it.",
+		RemedyRU:  "Пользователь не существует или удалён; проверьте идентификатор.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2141,9 +2483,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_note_id",
 		GoName:    "ParamNoteID",
 		MessageEN: "Note not found",
-		MessageRU: "TODO Note not found",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Заметка не найдена.",
+		RemedyEN:  "The note does not exist or was deleted; check note_id and owner_id and skip it.",
+		RemedyRU:  "Заметка не существует или удалена; проверьте note_id и owner_id.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2153,9 +2495,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_access_note",
 		GoName:    "AccessNote",
 		MessageEN: "Access to note denied",
-		MessageRU: "TODO Access to note denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ к заметке запрещён.",
+		RemedyEN:  "The note is hidden from the current user by its privacy settings; skip it.",
+		RemedyRU:  "Заметка скрыта от текущего пользователя настройками приватности; пропустите её.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2165,9 +2507,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_access_note_comment",
 		GoName:    "AccessNoteComment",
 		MessageEN: "You can't comment this note",
-		MessageRU: "TODO You can't comment this note",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Вы не можете комментировать эту заметку.",
+		RemedyEN:  "Commenting on this note is not allowed for the current user; do not retry.",
+		RemedyRU:  "Текущему пользователю нельзя комментировать эту заметку; не повторяйте запрос.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2177,9 +2519,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_access_comment",
 		GoName:    "AccessComment",
 		MessageEN: "Access to comment denied",
-		MessageRU: "TODO Access to comment denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ к комментарию запрещён.",
+		RemedyEN:  "The current user cannot edit, delete or restore this comment; skip it.",
+		RemedyRU:  "Текущий пользователь не может изменить, удалить или восстановить этот комментарий.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2189,12 +2531,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_access_album",
 		GoName:    "AccessAlbum",
 		MessageEN: "Access denied",
-		MessageRU: "TODO Access denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ к альбому запрещён.",
+		RemedyEN:  "Check the ids (owner_id positive for users, negative for communities) and that the current user can see the album on the site; otherwise skip it.",
+		RemedyRU:  "Убедитесь, что Вы используете верные идентификаторы (для пользователей owner_id положительный, для сообществ — отрицательный), и доступ к запрашиваемому контенту для текущего пользователя есть в полной версии сайта.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -2202,12 +2545,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_access_audio",
 		GoName:    "AccessAudio",
 		MessageEN: "Access denied",
-		MessageRU: "TODO Access denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ к аудио запрещён.",
+		RemedyEN:  "Check the ids (owner_id positive for users, negative for communities) and that the current user can access the audio on the site; otherwise skip it.",
+		RemedyRU:  "Убедитесь, что Вы используете верные идентификаторы (для пользователей owner_id положительный, для сообществ — отрицательный), и доступ к запрашиваемому контенту для текущего пользователя есть в полной версии сайта.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -2215,12 +2559,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_access_group",
 		GoName:    "AccessGroup",
 		MessageEN: "Access to group denied",
-		MessageRU: "TODO Access to group denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ к группе запрещён.",
+		RemedyEN:  "For closed and private groups and events the current user must be a member or manager: join first or use such an account; otherwise skip.",
+		RemedyRU:  "Убедитесь, что текущий пользователь является участником или руководителем сообщества (для закрытых и частных групп и встреч).",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -2228,9 +2573,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_access_video",
 		GoName:    "AccessVideo",
 		MessageEN: "Access denied",
-		MessageRU: "TODO Access denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ запрещён.",
+		RemedyEN:  "The current user has no access to this video or video album; check owner_id and the ids, and skip it.",
+		RemedyRU:  "У текущего пользователя нет доступа к этому видео или альбому; проверьте owner_id и идентификаторы.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2240,9 +2585,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_access_market",
 		GoName:    "AccessMarket",
 		MessageEN: "Access denied",
-		MessageRU: "TODO Access denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ запрещён.",
+		RemedyEN:  "The current user cannot manage this community's market items; use a community manager's token or skip.",
+		RemedyRU:  "Текущий пользователь не может управлять товарами этого сообщества; используйте ключ доступа руководителя сообщества.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2252,9 +2597,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_wall_access_post",
 		GoName:    "WallAccessPost",
 		MessageEN: "Access to wall's post denied",
-		MessageRU: "TODO Access to wall's post denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ к записи на стене запрещён.",
+		RemedyEN:  "The current user cannot see or manage this wall post; check owner_id and post_id and skip it.",
+		RemedyRU:  "Текущий пользователь не может просматривать или изменять эту запись; проверьте owner_id и post_id.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2264,9 +2609,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_wall_access_comment",
 		GoName:    "WallAccessComment",
 		MessageEN: "Access to wall's comment denied",
-		MessageRU: "TODO Access to wall's comment denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ к комментарию на стене запрещён.",
+		RemedyEN:  "The current user cannot delete or restore this wall comment; skip it.",
+		RemedyRU:  "Текущий пользователь не может удалить или восстановить этот комментарий.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2276,9 +2621,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_wall_access_replies",
 		GoName:    "WallAccessReplies",
 		MessageEN: "Access to post comments denied",
-		MessageRU: "TODO Access to post comments denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ к комментариям записи запрещён.",
+		RemedyEN:  "Comments on this post are closed or hidden from the current user; skip it.",
+		RemedyRU:  "Комментарии к записи закрыты или скрыты от текущего пользователя; пропустите её.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2288,9 +2633,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_wall_access_add_reply",
 		GoName:    "WallAccessAddReply",
 		MessageEN: "Access to status replies denied",
-		MessageRU: "TODO Access to status replies denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ к ответам на статус запрещён.",
+		RemedyEN:  "The wall owner does not allow the current user to comment here; do not retry.",
+		RemedyRU:  "Владелец стены не разрешает текущему пользователю оставлять здесь комментарии; не повторяйте запрос.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2300,21 +2645,22 @@ var catalogue = [...]Info{
 		Name:      "api_error_wall_add_post",
 		GoName:    "WallAddPost",
 		MessageEN: "Access to adding post denied",
-		MessageRU: "TODO Access to adding post denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ к публикации записи запрещён.",
+		RemedyEN:  "The current user cannot post on this wall (wall closed or no rights). If error_msg mentions the daily post limit (50 posts a day), defer the post until the next day; otherwise do not retry.",
+		RemedyRU:  "Текущий пользователь не может публиковать записи на этой стене. Если в сообщении упомянут суточный лимит (50 записей в день), отложите публикацию до следующего дня; иначе не повторяйте запрос.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Kept permission/never: the usual cause is rights; the 'only 50 posts a day' variant is a daily quota a client can spot in error_msg.",
 	},
 	{
 		Code:      WallAdsPublished,
 		Name:      "api_error_wall_ads_published",
 		GoName:    "WallAdsPublished",
 		MessageEN: "Advertisement post was recently added",
-		MessageRU: "TODO Advertisement post was recently added",
-		RemedyEN:  "retry after delay / quota reset",
-		RemedyRU:  "TODO",
+		MessageRU: "Рекламная запись была опубликована недавно.",
+		RemedyEN:  "An ads post was published on this wall recently; defer the post (an hour or more) and try again later.",
+		RemedyRU:  "Недавно на этой стене уже была опубликована рекламная запись; отложите публикацию и повторите позже.",
 		Category:  CategoryRateLimit,
 		Retry:     RetryCooldown,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2324,21 +2670,22 @@ var catalogue = [...]Info{
 		Name:      "api_error_wall_too_many_recipients",
 		GoName:    "WallTooManyRecipients",
 		MessageEN: "Too many recipients",
-		MessageRU: "TODO Too many recipients",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
-		Category:  CategoryQuota,
+		MessageRU: "Слишком много получателей.",
+		RemedyEN:  "Reduce the number of recipients in the request; do not retry unchanged.",
+		RemedyRU:  "Уменьшите число получателей в запросе; не повторяйте запрос без изменений.",
+		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Departs from CSV (quota): the cap applies to the request's own recipient list, not to stored objects, so deleting objects does not help.",
 	},
 	{
 		Code:      StatusNoAudio,
 		Name:      "api_error_status_no_audio",
 		GoName:    "StatusNoAudio",
 		MessageEN: "User disabled track name broadcast",
-		MessageRU: "TODO User disabled track name broadcast",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Пользователь отключил трансляцию названия трека.",
+		RemedyEN:  "The user has turned off broadcasting the current track to the status; skip it.",
+		RemedyRU:  "Пользователь отключил трансляцию музыки в статус; пропустите запрос.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2348,9 +2695,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_wall_links_forbidden",
 		GoName:    "WallLinksForbidden",
 		MessageEN: "Hyperlinks are forbidden",
-		MessageRU: "TODO Hyperlinks are forbidden",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Гиперссылки запрещены.",
+		RemedyEN:  "Links are not allowed here: remove them from the text and send again.",
+		RemedyRU:  "Ссылки здесь запрещены: удалите их из текста и отправьте запрос снова.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2360,9 +2707,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_wall_reply_owner_flood",
 		GoName:    "WallReplyOwnerFlood",
 		MessageEN: "Too many replies",
-		MessageRU: "TODO Too many replies",
-		RemedyEN:  "retry after delay / quota reset",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком много ответов.",
+		RemedyEN:  "Too many comments in a short time: stop commenting on this wall for minutes or longer, then continue at a lower rate.",
+		RemedyRU:  "Слишком много комментариев за короткое время: прекратите комментирование на несколько минут или дольше и затем снизьте частоту.",
 		Category:  CategoryRateLimit,
 		Retry:     RetryCooldown,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2372,21 +2719,22 @@ var catalogue = [...]Info{
 		Name:      "api_error_wall_ads_post_limit_reached",
 		GoName:    "WallAdsPostLimitReached",
 		MessageEN: "Too many ads posts",
-		MessageRU: "TODO Too many ads posts",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
-		Category:  CategoryQuota,
-		Retry:     RetryNever,
+		MessageRU: "Слишком много рекламных записей.",
+		RemedyEN:  "The community's limit of ads posts for the period is reached: defer the ads post until the limit resets (next day), or publish it without ads marking.",
+		RemedyRU:  "Достигнут лимит рекламных записей сообщества за период: отложите публикацию до обновления лимита (на следующий день).",
+		Category:  CategoryRateLimit,
+		Retry:     RetryCooldown,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Departs from CSV (quota): ads posts are limited per period (like 219), so waiting, not deleting, frees the slot.",
 	},
 	{
 		Code:      WallDonut,
 		Name:      "api_error_wall_donut",
 		GoName:    "WallDonut",
 		MessageEN: "Donut is disabled",
-		MessageRU: "TODO Donut is disabled",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "VK Donut отключён.",
+		RemedyEN:  "VK Donut is not enabled for this community; drop the donut-only options or enable VK Donut first.",
+		RemedyRU:  "VK Donut не подключён в сообществе; уберите параметры для донов или сначала подключите VK Donut.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2396,9 +2744,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_likes_reaction_can_not_be_applied",
 		GoName:    "LikesReactionCanNotBeApplied",
 		MessageEN: "Reaction can not be applied to the object",
-		MessageRU: "TODO Reaction can not be applied to the object",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Реакцию нельзя применить к этому объекту.",
+		RemedyEN:  "This object does not accept that reaction; use a supported reaction or skip it.",
+		RemedyRU:  "Этот объект не поддерживает такую реакцию; используйте поддерживаемую реакцию или пропустите запрос.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2408,9 +2756,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_friends_too_many_friends",
 		GoName:    "FriendsTooManyFriends",
 		MessageEN: "Too many friends",
-		MessageRU: "TODO Too many friends",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком много друзей.",
+		RemedyEN:  "The friends limit is reached; remove some friends before adding new ones.",
+		RemedyRU:  "Достигнут лимит количества друзей; удалите кого-либо из друзей, прежде чем добавлять новых.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2420,9 +2768,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_wall_comment_not_deleted",
 		GoName:    "WallCommentNotDeleted",
 		MessageEN: "Comment has not been deleted",
-		MessageRU: "TODO Comment has not been deleted",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Комментарий не был удалён.",
+		RemedyEN:  "Only a deleted comment can be restored; there is nothing to do.",
+		RemedyRU:  "Восстановить можно только удалённый комментарий; повторять запрос не нужно.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2432,9 +2780,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_polls_access",
 		GoName:    "PollsAccess",
 		MessageEN: "Access to poll denied",
-		MessageRU: "TODO Access to poll denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ к опросу запрещён.",
+		RemedyEN:  "The current user cannot see or vote in this poll; skip it.",
+		RemedyRU:  "Текущий пользователь не может просматривать этот опрос или голосовать в нём.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2444,9 +2792,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_polls_poll_id",
 		GoName:    "PollsPollID",
 		MessageEN: "Invalid poll id",
-		MessageRU: "TODO Invalid poll id",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный идентификатор опроса.",
+		RemedyEN:  "Check poll_id and owner_id (take them from the poll attachment).",
+		RemedyRU:  "Проверьте poll_id и owner_id (их можно взять из вложения с опросом).",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2456,9 +2804,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_polls_answer_id",
 		GoName:    "PollsAnswerID",
 		MessageEN: "Invalid answer id",
-		MessageRU: "TODO Invalid answer id",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный идентификатор варианта ответа.",
+		RemedyEN:  "Check answer_ids against the poll's answers (polls.getById).",
+		RemedyRU:  "Проверьте answer_ids по списку вариантов опроса (polls.getById).",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2468,9 +2816,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_polls_access_without_vote",
 		GoName:    "PollsAccessWithoutVote",
 		MessageEN: "Access denied, please vote first",
-		MessageRU: "TODO Access denied, please vote first",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ запрещён, сначала проголосуйте.",
+		RemedyEN:  "This poll shows its voters only to those who voted; vote first (polls.addVote) or skip.",
+		RemedyRU:  "Список проголосовавших доступен только после голосования; сначала проголосуйте (polls.addVote).",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2480,9 +2828,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_access_groups",
 		GoName:    "AccessGroups",
 		MessageEN: "Access to the groups list is denied due to the user's privacy settings",
-		MessageRU: "TODO Access to the groups list is denied due to the user's privacy settings",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ к списку сообществ запрещён настройками приватности пользователя.",
+		RemedyEN:  "The user's privacy settings hide their communities list; skip it.",
+		RemedyRU:  "Настройки приватности пользователя скрывают список его сообществ; пропустите запрос.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2492,12 +2840,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_album_full",
 		GoName:    "AlbumFull",
 		MessageEN: "This album is full",
-		MessageRU: "TODO This album is full",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Альбом переполнен.",
+		RemedyEN:  "Delete items from the album or use another album before adding more.",
+		RemedyRU:  "Перед продолжением работы нужно удалить лишние объекты из альбома или использовать другой",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -2505,9 +2854,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_albums_limit",
 		GoName:    "AlbumsLimit",
 		MessageEN: "Albums number limit is reached",
-		MessageRU: "TODO Albums number limit is reached",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Достигнуто ограничение на количество альбомов.",
+		RemedyEN:  "Delete an unused album before creating a new one.",
+		RemedyRU:  "Удалите ненужный альбом, прежде чем создавать новый.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2517,12 +2866,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_votes_permission",
 		GoName:    "VotesPermission",
 		MessageEN: "Permission denied. You must enable votes processing in application settings",
-		MessageRU: "TODO Permission denied. You must enable votes processing in application settings",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Действие запрещено. Вы должны включить переводы голосов в настройках приложения.",
+		RemedyEN:  "Enable votes (payments) processing in the application's settings (https://vk.com/editapp?id={API_ID}&section=payments), then call again.",
+		RemedyRU:  "Проверьте настройки приложения: https://vk.com/editapp?id={Ваш API_ID}&section=payments",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -2530,12 +2880,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_ads_permission",
 		GoName:    "AdsPermission",
 		MessageEN: "Permission denied. You have no access to operations specified with given object(s)",
-		MessageRU: "TODO Permission denied. You have no access to operations specified with given object(s)",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Нет прав на выполнение данных операций с рекламным кабинетом.",
+		RemedyEN:  "The user has no rights on this ads account or object; check the account id and the user's role in the ads account.",
+		RemedyRU:  "Проверьте идентификатор рекламного кабинета и то, что у пользователя есть в нём нужная роль.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -2543,9 +2894,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_weighted_flood",
 		GoName:    "WeightedFlood",
 		MessageEN: "Permission denied. You have requested too many actions this day. Try later.",
-		MessageRU: "TODO Permission denied. You have requested too many actions this day. Try later.",
-		RemedyEN:  "retry after delay / quota reset",
-		RemedyRU:  "TODO",
+		MessageRU: "Доступ запрещён. Вы выполнили слишком много действий за день. Попробуйте позже.",
+		RemedyEN:  "The daily ads API limit is used up: defer ads calls until the limit refreshes; ads.getFloodStats shows how many are left and when they refresh.",
+		RemedyRU:  "Суточный лимит запросов к рекламному API исчерпан: отложите запросы; ads.getFloodStats показывает остаток и время обновления лимита.",
 		Category:  CategoryRateLimit,
 		Retry:     RetryCooldown,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2555,24 +2906,26 @@ var catalogue = [...]Info{
 		Name:      "api_error_ads_partial_success",
 		GoName:    "AdsPartialSuccess",
 		MessageEN: "Some part of the request has not been completed",
-		MessageRU: "TODO Some part of the request has not been completed",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Часть запроса не была выполнена.",
+		RemedyEN:  "Inspect the per-item results (error_code and error_desc per item) and resend only the failed items after fixing them.",
+		RemedyRU:  "Проверьте результат по каждому элементу (error_code и error_desc) и повторите только неудавшиеся элементы, исправив их.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Partial success: the request as a whole must not be replayed.",
 	},
 	{
 		Code:      AdsSpecific,
 		Name:      "api_error_ads_specific",
 		GoName:    "AdsSpecific",
 		MessageEN: "Some ads error occurs",
-		MessageRU: "TODO Some ads error occurs",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Произошла ошибка при работе с рекламным кабинетом.",
+		RemedyEN:  "Log the message, which carries the ads-specific detail, and fix the request accordingly. Do not retry unchanged.",
+		RemedyRU:  "Подробности содержатся в тексте ошибки; исправьте запрос в соответствии с ними.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
 	},
 	{
@@ -2580,9 +2933,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_ads_object_deleted",
 		GoName:    "AdsObjectDeleted",
 		MessageEN: "Object deleted",
-		MessageRU: "TODO Object deleted",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Объект удалён.",
+		RemedyEN:  "The ads object is already deleted; treat it as gone.",
+		RemedyRU:  "Рекламный объект уже удалён; считайте его отсутствующим.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2592,9 +2945,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_ads_lookalike_request_already_in_progress",
 		GoName:    "AdsLookalikeRequestAlreadyInProgress",
 		MessageEN: "Lookalike request with same source already in progress",
-		MessageRU: "TODO Lookalike request with same source already in progress",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Запрос на поиск похожей аудитории с тем же источником уже выполняется.",
+		RemedyEN:  "Do not create a duplicate: wait for the existing lookalike request to finish (ads.getLookalikeRequests).",
+		RemedyRU:  "Не создавайте повторный запрос: дождитесь завершения текущего (ads.getLookalikeRequests).",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2604,9 +2957,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_ads_lookalike_request_max_count_per_day_reached",
 		GoName:    "AdsLookalikeRequestMaxCountPerDayReached",
 		MessageEN: "Max count of lookalike requests per day reached",
-		MessageRU: "TODO Max count of lookalike requests per day reached",
-		RemedyEN:  "retry after delay / quota reset",
-		RemedyRU:  "TODO",
+		MessageRU: "Достигнуто максимальное количество запросов на поиск похожей аудитории в день.",
+		RemedyEN:  "The daily number of lookalike requests is used up; defer until the next day.",
+		RemedyRU:  "Суточный лимит запросов на поиск похожей аудитории исчерпан; отложите запрос до следующего дня.",
 		Category:  CategoryRateLimit,
 		Retry:     RetryCooldown,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2616,33 +2969,35 @@ var catalogue = [...]Info{
 		Name:      "api_error_ads_lookalike_request_audience_too_small",
 		GoName:    "AdsLookalikeRequestAudienceTooSmall",
 		MessageEN: "Given audience is too small",
-		MessageRU: "TODO Given audience is too small",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Заданная аудитория слишком мала.",
+		RemedyEN:  "Use a larger source audience for the lookalike request.",
+		RemedyRU:  "Используйте аудиторию-источник большего размера.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: depends on the audience's current size (state), kept feature_state.",
 	},
 	{
 		Code:      AdsLookalikeRequestAudienceTooLarge,
 		Name:      "api_error_ads_lookalike_request_audience_too_large",
 		GoName:    "AdsLookalikeRequestAudienceTooLarge",
 		MessageEN: "Given audience is too large",
-		MessageRU: "TODO Given audience is too large",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Заданная аудитория слишком велика.",
+		RemedyEN:  "Use a smaller source audience for the lookalike request.",
+		RemedyRU:  "Используйте аудиторию-источник меньшего размера.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: depends on the audience's current size (state), kept feature_state.",
 	},
 	{
 		Code:      AdsLookalikeRequestExportAlreadyInProgress,
 		Name:      "api_error_ads_lookalike_request_export_already_in_progress",
 		GoName:    "AdsLookalikeRequestExportAlreadyInProgress",
 		MessageEN: "Lookalike request audience save already in progress",
-		MessageRU: "TODO Lookalike request audience save already in progress",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Сохранение аудитории по запросу на поиск похожей аудитории уже выполняется.",
+		RemedyEN:  "Do not start a second save: wait for the current audience save to finish.",
+		RemedyRU:  "Не запускайте повторное сохранение: дождитесь завершения текущего.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2652,9 +3007,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_ads_lookalike_request_export_max_count_per_day_reached",
 		GoName:    "AdsLookalikeRequestExportMaxCountPerDayReached",
 		MessageEN: "Max count of lookalike request audience saves per day reached",
-		MessageRU: "TODO Max count of lookalike request audience saves per day reached",
-		RemedyEN:  "retry after delay / quota reset",
-		RemedyRU:  "TODO",
+		MessageRU: "Достигнуто максимальное количество сохранений аудитории по запросу на поиск похожей аудитории в день.",
+		RemedyEN:  "The daily number of lookalike audience saves is used up; defer until the next day.",
+		RemedyRU:  "Суточный лимит сохранений похожей аудитории исчерпан; отложите запрос до следующего дня.",
 		Category:  CategoryRateLimit,
 		Retry:     RetryCooldown,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2664,9 +3019,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_ads_lookalike_request_export_retargeting_group_limit",
 		GoName:    "AdsLookalikeRequestExportRetargetingGroupLimit",
 		MessageEN: "Max count of retargeting groups reached",
-		MessageRU: "TODO Max count of retargeting groups reached",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Достигнуто максимальное количество групп ретаргетинга.",
+		RemedyEN:  "Delete unused retargeting groups before saving another audience.",
+		RemedyRU:  "Удалите ненужные группы ретаргетинга, прежде чем сохранять новую аудиторию.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2676,9 +3031,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_group_change_creator",
 		GoName:    "GroupChangeCreator",
 		MessageEN: "Cannot edit creator role",
-		MessageRU: "TODO Cannot edit creator role",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя изменить роль создателя.",
+		RemedyEN:  "The community creator's role cannot be changed; do not retry.",
+		RemedyRU:  "Роль создателя сообщества изменить нельзя; не повторяйте запрос.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2688,9 +3043,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_group_not_in_club",
 		GoName:    "GroupNotInClub",
 		MessageEN: "User should be in club",
-		MessageRU: "TODO User should be in club",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Пользователь должен состоять в сообществе.",
+		RemedyEN:  "The user must join the community before being given a role in it.",
+		RemedyRU:  "Пользователь должен вступить в сообщество, прежде чем ему можно назначить роль.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2700,9 +3055,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_group_too_many_officers",
 		GoName:    "GroupTooManyOfficers",
 		MessageEN: "Too many officers in club",
-		MessageRU: "TODO Too many officers in club",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "В сообществе слишком много руководителей.",
+		RemedyEN:  "Remove a manager before appointing another one.",
+		RemedyRU:  "Снимите одного из руководителей, прежде чем назначать нового.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2712,33 +3067,35 @@ var catalogue = [...]Info{
 		Name:      "api_error_group_need_2fa",
 		GoName:    "GroupNeed2FA",
 		MessageEN: "You need to enable 2FA for this action",
-		MessageRU: "TODO You need to enable 2FA for this action",
-		RemedyEN:  "surface to user; resend with extra params",
-		RemedyRU:  "TODO",
+		MessageRU: "Для этого действия необходимо включить двухфакторную аутентификацию.",
+		RemedyEN:  "Ask the current user to enable two-factor authentication in the VK account settings, then resend the request.",
+		RemedyRU:  "Попросите пользователя включить двухфакторную аутентификацию в настройках аккаунта ВКонтакте, затем повторите запрос.",
 		Category:  CategoryUserAction,
 		Retry:     RetryUserAction,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "No challenge fields, but the acting person can fix it; kept user_action as in CSV.",
 	},
 	{
 		Code:      GroupHostNeed2FA,
 		Name:      "api_error_group_host_need_2fa",
 		GoName:    "GroupHostNeed2FA",
 		MessageEN: "User needs to enable 2FA for this action",
-		MessageRU: "TODO User needs to enable 2FA for this action",
-		RemedyEN:  "surface to user; resend with extra params",
-		RemedyRU:  "TODO",
-		Category:  CategoryUserAction,
-		Retry:     RetryUserAction,
+		MessageRU: "Пользователю необходимо включить двухфакторную аутентификацию для этого действия.",
+		RemedyEN:  "Another user (e.g. the one being made a manager) must enable two-factor authentication; tell the current user and do not retry until that is done.",
+		RemedyRU:  "Двухфакторную аутентификацию должен включить другой пользователь (например, назначаемый руководитель); не повторяйте запрос, пока он этого не сделает.",
+		Category:  CategoryPermission,
+		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Departs from CSV (user_action): the target, not the acting user, must act, and there is no challenge to show.",
 	},
 	{
 		Code:      GroupTooManyAddresses,
 		Name:      "api_error_group_too_many_addresses",
 		GoName:    "GroupTooManyAddresses",
 		MessageEN: "Too many addresses in club",
-		MessageRU: "TODO Too many addresses in club",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "В сообществе слишком много адресов.",
+		RemedyEN:  "Delete an address of the community before adding another.",
+		RemedyRU:  "Удалите один из адресов сообщества, прежде чем добавлять новый.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2748,9 +3105,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_group_app_is_not_installed_in_community",
 		GoName:    "GroupAppIsNotInstalledInCommunity",
 		MessageEN: "Application is not installed in community",
-		MessageRU: "TODO Application is not installed in community",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Приложение не установлено в сообществе.",
+		RemedyEN:  "Install the application in the community before sending notifications.",
+		RemedyRU:  "Установите приложение в сообщество, прежде чем отправлять уведомления.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2760,9 +3117,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_group_invite_links_not_valid",
 		GoName:    "GroupInviteLinksNotValid",
 		MessageEN: "Invite link is invalid - expired, deleted or not exists",
-		MessageRU: "TODO Invite link is invalid - expired, deleted or not exists",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Ссылка-приглашение недействительна: срок её действия истёк, она удалена или не существует.",
+		RemedyEN:  "The invite link is expired, deleted or never existed; get a new link.",
+		RemedyRU:  "Ссылка-приглашение недействительна; получите новую ссылку.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2772,9 +3129,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_video_already_added",
 		GoName:    "VideoAlreadyAdded",
 		MessageEN: "This video is already added",
-		MessageRU: "TODO This video is already added",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Это видео уже добавлено.",
+		RemedyEN:  "The video is already added; an idempotent client can treat this as success.",
+		RemedyRU:  "Видео уже добавлено; повторять запрос не нужно.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2784,9 +3141,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_video_comments_closed",
 		GoName:    "VideoCommentsClosed",
 		MessageEN: "Comments for this video are closed",
-		MessageRU: "TODO Comments for this video are closed",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Комментарии к этому видео закрыты.",
+		RemedyEN:  "Comments on this video are closed; do not retry.",
+		RemedyRU:  "Комментарии к видео закрыты; не повторяйте запрос.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2796,9 +3153,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_user_blocked",
 		GoName:    "MessagesUserBlocked",
 		MessageEN: "Can't send messages for users from blacklist",
-		MessageRU: "TODO Can't send messages for users from blacklist",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя отправить сообщение пользователю из чёрного списка",
+		RemedyEN:  "A blacklist stands between sender and recipient (usually the recipient has blocked the sender). Do not retry; skip this recipient until the block is lifted.",
+		RemedyRU:  "Между отправителем и получателем стоит чёрный список (обычно получатель заблокировал отправителя). Не повторяйте запрос; пропускайте этого получателя, пока блокировка не снята.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2808,9 +3165,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_deny_send",
 		GoName:    "MessagesDenySend",
 		MessageEN: "Can't send messages for users without permission",
-		MessageRU: "TODO Can't send messages for users without permission",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя отправлять сообщения пользователю без его разрешения",
+		RemedyEN:  "The user has not allowed this community to message them, or has withdrawn the permission. Do not retry; write only to users who wrote first or allowed messages (check messages.isMessagesFromGroupAllowed).",
+		RemedyRU:  "Пользователь не разрешал сообществу присылать ему сообщения или отозвал разрешение. Не повторяйте запрос; пишите только тем, кто написал первым или дал разрешение (проверить можно методом messages.isMessagesFromGroupAllowed).",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2820,9 +3177,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_privacy",
 		GoName:    "MessagesPrivacy",
 		MessageEN: "Can't send messages to this user due to their privacy settings",
-		MessageRU: "TODO Can't send messages to this user due to their privacy settings",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя отправить сообщение этому пользователю из-за его настроек приватности",
+		RemedyEN:  "The recipient's privacy settings do not allow the sender to write to them. Do not retry; skip this recipient.",
+		RemedyRU:  "Настройки приватности получателя не позволяют отправителю ему писать. Не повторяйте запрос; пропустите этого получателя.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2832,33 +3189,35 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_too_old_pts",
 		GoName:    "MessagesTooOldPts",
 		MessageEN: "Value of ts or pts is too old",
-		MessageRU: "TODO Value of ts or pts is too old",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
-		Category:  CategoryInvalidInput,
+		MessageRU: "Значение ts или pts устарело",
+		RemedyEN:  "The ts/pts is older than the history the server keeps. Resynchronise: take fresh ts and pts from messages.getLongPollServer (need_pts=1), reload the conversations you need with messages.getConversations or messages.getHistory, and continue from the new values.",
+		RemedyRU:  "Значение ts/pts старше истории, которую хранит сервер. Синхронизируйтесь заново: получите новые ts и pts методом messages.getLongPollServer (need_pts=1), перезагрузите нужные диалоги через messages.getConversations или messages.getHistory и продолжайте с новыми значениями.",
+		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Departs from CSV invalid_input: the request is well formed, but the server's retained history has moved past it ('too late', rule 9); the fix is a resync, not a request bug.",
 	},
 	{
 		Code:      MessagesTooNewPts,
 		Name:      "api_error_messages_too_new_pts",
 		GoName:    "MessagesTooNewPts",
 		MessageEN: "Value of ts or pts is too new",
-		MessageRU: "TODO Value of ts or pts is too new",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Значение ts или pts слишком новое",
+		RemedyEN:  "The ts/pts is ahead of the server, so it was not issued for this account (corrupted storage, or values mixed up between accounts or communities). Resynchronise: take fresh ts and pts from messages.getLongPollServer (need_pts=1) and continue from them.",
+		RemedyRU:  "Значение ts/pts опережает сервер, то есть оно не выдавалось для этого аккаунта (повреждённое хранилище или значения перепутаны между аккаунтами или сообществами). Синхронизируйтесь заново: получите новые ts и pts методом messages.getLongPollServer (need_pts=1) и продолжайте с ними.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: kept invalid_input (a pts the server never issued is a bad value), unlike 907; the remedy is the same resync.",
 	},
 	{
 		Code:      MessagesEditExpired,
 		Name:      "api_error_messages_edit_expired",
 		GoName:    "MessagesEditExpired",
 		MessageEN: "Can't edit this message, because it's too old",
-		MessageRU: "TODO Can't edit this message, because it's too old",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя отредактировать это сообщение, так как оно слишком старое",
+		RemedyEN:  "Messages can be edited only for a limited time after sending (24 hours). Send a new message or a correction instead of editing.",
+		RemedyRU:  "Сообщение можно редактировать только ограниченное время после отправки (24 часа). Вместо редактирования отправьте новое сообщение или уточнение.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2868,9 +3227,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_too_big",
 		GoName:    "MessagesTooBig",
 		MessageEN: "Can't sent this message, because it's too big",
-		MessageRU: "TODO Can't sent this message, because it's too big",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя отправить это сообщение, так как оно слишком большое",
+		RemedyEN:  "The edited message exceeds the size limit (text together with attachments). Shorten the text or drop attachments, and send the rest as a separate message.",
+		RemedyRU:  "Сообщение после правки превышает допустимый размер (текст вместе с вложениями). Сократите текст или уберите часть вложений, а остальное отправьте отдельным сообщением.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2880,9 +3239,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_keyboard_invalid",
 		GoName:    "MessagesKeyboardInvalid",
 		MessageEN: "Keyboard format is invalid",
-		MessageRU: "TODO Keyboard format is invalid",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный формат клавиатуры",
+		RemedyEN:  "The keyboard JSON does not follow the bot keyboard format (button types, limits on rows and buttons, payload length). Validate it against the documentation and fix it; do not resend it unchanged.",
+		RemedyRU:  "JSON клавиатуры не соответствует формату клавиатуры для ботов (типы кнопок, ограничения на число рядов и кнопок, длина payload). Проверьте клавиатуру по документации и исправьте её; не отправляйте её повторно без изменений.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2892,9 +3251,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_chat_bot_feature",
 		GoName:    "MessagesChatBotFeature",
 		MessageEN: "This is a chat bot feature, change this status in settings",
-		MessageRU: "TODO This is a chat bot feature, change this status in settings",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Это возможность чат-бота, измените этот статус в настройках",
+		RemedyEN:  "Keyboards, carousels and similar features need the community's bot capabilities switched on. Enable them in the community's message settings (or with groups.setSettings, bots_capabilities=1), then resend.",
+		RemedyRU:  "Клавиатуры, карусели и подобные функции работают, только если в сообществе включены возможности ботов. Включите их в настройках сообщений сообщества (или методом groups.setSettings с bots_capabilities=1) и повторите запрос.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2904,9 +3263,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_too_long_forwards",
 		GoName:    "MessagesTooLongForwards",
 		MessageEN: "Too many forwarded messages",
-		MessageRU: "TODO Too many forwarded messages",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком много пересланных сообщений",
+		RemedyEN:  "The message forwards more messages than allowed (at most 100). Split the forwarded messages across several sends.",
+		RemedyRU:  "В сообщении пересылается больше сообщений, чем разрешено (не более 100). Разделите пересылаемые сообщения на несколько отправок.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2916,9 +3275,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_too_long_message",
 		GoName:    "MessagesTooLongMessage",
 		MessageEN: "Message is too long",
-		MessageRU: "TODO Message is too long",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Сообщение слишком длинное",
+		RemedyEN:  "The text exceeds the maximum message length. Split it into several messages or shorten it.",
+		RemedyRU:  "Текст превышает максимальную длину сообщения. Разбейте его на несколько сообщений или сократите.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2928,9 +3287,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_chat_user_no_access",
 		GoName:    "MessagesChatUserNoAccess",
 		MessageEN: "You don't have access to this chat",
-		MessageRU: "TODO You don't have access to this chat",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "У вас нет доступа к этой беседе",
+		RemedyEN:  "The caller is not a member of this conversation, or the community has no access to it. Check peer_id; a bot must first be added to the chat (and given access to all messages if it needs to read them).",
+		RemedyRU:  "Вызывающий не состоит в этой беседе, либо у сообщества нет к ней доступа. Проверьте peer_id; бота нужно сначала добавить в беседу (и выдать ему доступ ко всей переписке, если он должен её читать).",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2940,9 +3299,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_cant_see_invite_link",
 		GoName:    "MessagesCantSeeInviteLink",
 		MessageEN: "You can't see invite link for this chat",
-		MessageRU: "TODO You can't see invite link for this chat",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Вы не можете видеть ссылку-приглашение в эту беседу",
+		RemedyEN:  "The invite link is visible only to chat admins (or to members if the chat allows it). Ask a chat admin for the link or for admin rights.",
+		RemedyRU:  "Ссылку-приглашение видят только администраторы беседы (или участники, если это разрешено её настройками). Попросите у администратора беседы ссылку или права администратора.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2952,9 +3311,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_edit_kind_disallowed",
 		GoName:    "MessagesEditKindDisallowed",
 		MessageEN: "Can't edit this kind of message",
-		MessageRU: "TODO Can't edit this kind of message",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя редактировать сообщения такого типа",
+		RemedyEN:  "This kind of message (for example service messages, stickers, gifts or other people's messages) cannot be edited. Send a new message instead.",
+		RemedyRU:  "Сообщения такого типа (например, служебные, стикеры, подарки или чужие сообщения) редактировать нельзя. Отправьте вместо этого новое сообщение.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2964,9 +3323,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_cant_fwd",
 		GoName:    "MessagesCantFwd",
 		MessageEN: "Can't forward these messages",
-		MessageRU: "TODO Can't forward these messages",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя переслать эти сообщения",
+		RemedyEN:  "Some of the listed messages cannot be forwarded (deleted, service or restricted messages, or messages the sender cannot see). Check the message ids and forward only messages available to the sender.",
+		RemedyRU:  "Часть указанных сообщений переслать нельзя (удалённые, служебные, с ограничением пересылки или недоступные отправителю). Проверьте идентификаторы и пересылайте только доступные отправителю сообщения.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2976,9 +3335,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_chat_user_left",
 		GoName:    "MessagesChatUserLeft",
 		MessageEN: "You left this chat",
-		MessageRU: "TODO You left this chat",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Вы вышли из этой беседы",
+		RemedyEN:  "The caller has left this chat and can no longer write there. Rejoin first (by invite link with messages.joinChatByInviteLink, or be added back by a member), then send.",
+		RemedyRU:  "Вы вышли из этой беседы и больше не можете в неё писать. Сначала вернитесь в неё (по ссылке-приглашению через messages.joinChatByInviteLink или попросите участников добавить вас снова), затем отправляйте сообщения.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -2988,9 +3347,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_cant_delete_for_all",
 		GoName:    "MessagesCantDeleteForAll",
 		MessageEN: "Can't delete this message for everybody",
-		MessageRU: "TODO Can't delete this message for everybody",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя удалить это сообщение для всех",
+		RemedyEN:  "This message cannot be deleted for everyone (usually it is too old, or it is someone else's and the caller is not a chat admin). Delete it only for yourself (delete_for_all=0) or leave it.",
+		RemedyRU:  "Это сообщение нельзя удалить для всех участников (обычно оно слишком старое или чужое, а вы не администратор беседы). Удалите его только у себя (delete_for_all=0) или оставьте как есть.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3000,9 +3359,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_chat_not_admin",
 		GoName:    "MessagesChatNotAdmin",
 		MessageEN: "You are not admin of this chat",
-		MessageRU: "TODO You are not admin of this chat",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Вы не являетесь администратором этой беседы",
+		RemedyEN:  "This action needs chat admin rights. Ask the chat owner to make the user or bot an admin, or skip the action.",
+		RemedyRU:  "Для этого действия нужны права администратора беседы. Попросите создателя беседы назначить пользователя или бота администратором либо откажитесь от действия.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3012,9 +3371,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_chat_not_exist",
 		GoName:    "MessagesChatNotExist",
 		MessageEN: "Chat does not exist",
-		MessageRU: "TODO Chat does not exist",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Беседа не существует",
+		RemedyEN:  "There is no chat with this id for the caller. Check chat_id or peer_id (peer_id = 2000000000 + chat_id) and drop the stale reference.",
+		RemedyRU:  "Беседы с таким идентификатором у вызывающего нет. Проверьте chat_id или peer_id (peer_id = 2000000000 + chat_id) и удалите устаревшую ссылку на беседу.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3024,9 +3383,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_cant_change_invite_link",
 		GoName:    "MessagesCantChangeInviteLink",
 		MessageEN: "You can't change invite link for this chat",
-		MessageRU: "TODO You can't change invite link for this chat",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Вы не можете изменить ссылку-приглашение в эту беседу",
+		RemedyEN:  "Only chat admins can reset the invite link. Call messages.getInviteLink with reset=1 as an admin, or without reset to get the current link.",
+		RemedyRU:  "Сбросить ссылку-приглашение может только администратор беседы. Вызывайте messages.getInviteLink с reset=1 от имени администратора или без reset, чтобы получить текущую ссылку.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3036,9 +3395,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_group_peer_access",
 		GoName:    "MessagesGroupPeerAccess",
 		MessageEN: "Your community can't interact with this peer",
-		MessageRU: "TODO Your community can't interact with this peer",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Ваше сообщество не может взаимодействовать с этим собеседником",
+		RemedyEN:  "The community may not act on this peer (for example a user who has not allowed its messages, or a chat the community is not in). Check the peer id and the user's consent; do not retry.",
+		RemedyRU:  "Сообществу нельзя взаимодействовать с этим собеседником (например, с пользователем, который не разрешил ему писать, или с беседой, где сообщества нет). Проверьте идентификатор и согласие пользователя; не повторяйте запрос.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3048,9 +3407,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_chat_user_not_in_chat",
 		GoName:    "MessagesChatUserNotInChat",
 		MessageEN: "User not found in chat",
-		MessageRU: "TODO User not found in chat",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Пользователь не найден в беседе",
+		RemedyEN:  "The user is not a member of this chat (already left or removed). Refresh the member list with messages.getConversationMembers; an idempotent removal may treat this as done.",
+		RemedyRU:  "Пользователя нет в этой беседе (он уже вышел или был исключён). Обновите список участников методом messages.getConversationMembers; при идемпотентном исключении это можно считать успехом.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3060,9 +3419,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_contact_not_found",
 		GoName:    "MessagesContactNotFound",
 		MessageEN: "Contact not found",
-		MessageRU: "TODO Contact not found",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Контакт не найден",
+		RemedyEN:  "The user or conversation is not among the caller's reachable contacts. Check the id, and skip the contact if it no longer exists.",
+		RemedyRU:  "Пользователь или диалог не найден среди доступных вызывающему контактов. Проверьте идентификатор и пропустите контакт, если его больше нет.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3072,9 +3431,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_message_request_already_sent",
 		GoName:    "MessagesMessageRequestAlreadySent",
 		MessageEN: "Message request already sent",
-		MessageRU: "TODO Message request already sent",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Запрос на переписку уже отправлен",
+		RemedyEN:  "A message request to this user has already been sent and is awaiting an answer. An idempotent client may treat this as success. Wait for the user to accept it.",
+		RemedyRU:  "Запрос на переписку этому пользователю уже отправлен и ждёт ответа. Идемпотентный клиент может считать это успехом. Дождитесь, пока пользователь примет запрос.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3084,9 +3443,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_too_many_posts",
 		GoName:    "MessagesTooManyPosts",
 		MessageEN: "Too many posts in messages",
-		MessageRU: "TODO Too many posts in messages",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком много записей в сообщении",
+		RemedyEN:  "The message attaches more wall posts than allowed. Attach fewer posts, or spread them over several messages.",
+		RemedyRU:  "К сообщению прикреплено больше записей со стены, чем разрешено. Уменьшите их число или распределите записи по нескольким сообщениям.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3096,9 +3455,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_cant_pin_one_time_story",
 		GoName:    "MessagesCantPinOneTimeStory",
 		MessageEN: "Cannot pin one-time story",
-		MessageRU: "TODO Cannot pin one-time story",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя закрепить одноразовую историю",
+		RemedyEN:  "One-time stories cannot be pinned. Do not retry; pin a different message.",
+		RemedyRU:  "Одноразовые истории закреплять нельзя. Не повторяйте запрос; закрепите другое сообщение.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3108,33 +3467,35 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_intent_cant_use",
 		GoName:    "MessagesIntentCantUse",
 		MessageEN: "Cannot use this intent",
-		MessageRU: "TODO Cannot use this intent",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя использовать этот интент",
+		RemedyEN:  "The community may not use this intent here (not entitled to it, no user subscription for it, or the intent does not fit the method). Use an intent the community is allowed to send, or first obtain the user's subscription (subscribe_id) for subscription intents.",
+		RemedyRU:  "Сообщество не может использовать этот интент в данном случае (нет права на него, нет подписки пользователя или интент не подходит для метода). Используйте разрешённый сообществу интент или сначала получите подписку пользователя (subscribe_id) для интентов рассылок.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: kept feature_state; it may also be a rights issue (permission) or an intent the method does not accept.",
 	},
 	{
 		Code:      MessagesIntentLimitOverflow,
 		Name:      "api_error_messages_intent_limit_overflow",
 		GoName:    "MessagesIntentLimitOverflow",
 		MessageEN: "Limits overflow for this intent",
-		MessageRU: "TODO Limits overflow for this intent",
-		RemedyEN:  "retry after delay / quota reset",
-		RemedyRU:  "TODO",
+		MessageRU: "Превышен лимит для этого интента",
+		RemedyEN:  "The community has used up the sending limit for this intent (for example newsletters to one user). Defer the message until the limit window resets (hours to a day) and lower the sending rate for that intent; never retry in a loop.",
+		RemedyRU:  "Сообщество исчерпало лимит отправки для этого интента (например, рассылок одному пользователю). Отложите сообщение до сброса лимита (от нескольких часов до суток) и снизьте частоту отправки с этим интентом; не повторяйте запрос в цикле.",
 		Category:  CategoryRateLimit,
 		Retry:     RetryCooldown,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: a per-intent quota whose window VK does not document; treated as a throttle that time resets (rule 2).",
 	},
 	{
 		Code:      MessagesChatDisabled,
 		Name:      "api_error_messages_chat_disabled",
 		GoName:    "MessagesChatDisabled",
 		MessageEN: "Chat was disabled",
-		MessageRU: "TODO Chat was disabled",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Беседа отключена",
+		RemedyEN:  "The chat has been disabled (for example closed by its owner or blocked by VK) and accepts no messages or changes. Stop acting on it and drop it from your active chats.",
+		RemedyRU:  "Беседа отключена (например, закрыта владельцем или заблокирована ВКонтакте) и не принимает ни сообщений, ни изменений. Прекратите действия с ней и исключите её из активных бесед.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3144,9 +3505,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_chat_unsupported",
 		GoName:    "MessagesChatUnsupported",
 		MessageEN: "Chat not supported",
-		MessageRU: "TODO Chat not supported",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Беседа не поддерживается",
+		RemedyEN:  "This method does not support this kind of chat (for example channels or other special chat types). Do not retry; skip the action for this chat.",
+		RemedyRU:  "Метод не поддерживает беседы такого вида (например, каналы или другие особые чаты). Не повторяйте запрос; пропустите действие для этой беседы.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3156,9 +3517,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_member_access_to_group_denied",
 		GoName:    "MessagesMemberAccessToGroupDenied",
 		MessageEN: "Can't add user to chat, because user has no access to group",
-		MessageRU: "TODO Can't add user to chat, because user has no access to group",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя добавить пользователя в беседу, так как у него нет доступа к сообществу",
+		RemedyEN:  "The user cannot join this community chat because they have no access to the community (for example it is closed and they are not a member). Have the user join the community, or be approved, first.",
+		RemedyRU:  "Пользователя нельзя добавить в беседу сообщества, потому что у него нет доступа к сообществу (например, оно закрытое, а пользователь в нём не состоит). Сначала пользователь должен вступить в сообщество или получить одобрение заявки.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3168,9 +3529,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_cant_edit_pinned_yet",
 		GoName:    "MessagesCantEditPinnedYet",
 		MessageEN: "Can't edit pinned message yet",
-		MessageRU: "TODO Can't edit pinned message yet",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Пока нельзя редактировать закреплённое сообщение",
+		RemedyEN:  "A pinned message cannot be edited for now. Unpin it, edit it and pin it again, or send a new message.",
+		RemedyRU:  "Закреплённое сообщение пока нельзя редактировать. Открепите его, отредактируйте и закрепите снова либо отправьте новое сообщение.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3180,21 +3541,22 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_peer_blocked_reason_by_time",
 		GoName:    "MessagesPeerBlockedReasonByTime",
 		MessageEN: "Can't send message, reply timed out",
-		MessageRU: "TODO Can't send message, reply timed out",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя отправить сообщение: время на ответ истекло",
+		RemedyEN:  "The time allowed for replying to this user has run out, so the community can no longer write to them for now. Do not retry; wait until the user writes again (or send with an intent the user has subscribed to).",
+		RemedyRU:  "Время, отведённое на ответ пользователю, истекло, и сообщество пока не может ему написать. Не повторяйте запрос; дождитесь нового сообщения от пользователя (или отправляйте с интентом, на который он подписан).",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: a closed reply window; only a new message from the user reopens it, so neither permission nor a timed retry fits (rule 9).",
 	},
 	{
 		Code:      MessagesUserNotDon,
 		Name:      "api_error_messages_user_not_don",
 		GoName:    "MessagesUserNotDon",
 		MessageEN: "You can't access donut chat without subscription",
-		MessageRU: "TODO You can't access donut chat without subscription",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Нет доступа к чату для донов без подписки",
+		RemedyEN:  "The chat is only for the community's VK Donut subscribers and the user has no subscription. The user must subscribe to the community's VK Donut before writing there; do not retry.",
+		RemedyRU:  "Беседа доступна только подписчикам VK Donut сообщества, а у пользователя нет подписки. Чтобы писать в неё, пользователь должен оформить подписку VK Donut; не повторяйте запрос.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3204,9 +3566,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_message_cannot_be_forwarded",
 		GoName:    "MessagesMessageCannotBeForwarded",
 		MessageEN: "Message cannot be forwarded",
-		MessageRU: "TODO Message cannot be forwarded",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Сообщение нельзя переслать",
+		RemedyEN:  "This message cannot be forwarded (its content or its sender forbids forwarding). Do not retry; pass the content on another way or skip it.",
+		RemedyRU:  "Это сообщение нельзя переслать (пересылку запрещает его содержимое или отправитель). Не повторяйте запрос; передайте содержимое другим способом или пропустите его.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3216,9 +3578,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_cant_pin_expiring_message",
 		GoName:    "MessagesCantPinExpiringMessage",
 		MessageEN: "Cannot pin an expiring message",
-		MessageRU: "TODO Cannot pin an expiring message",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя закрепить исчезающее сообщение",
+		RemedyEN:  "Expiring (disappearing) messages cannot be pinned. Pin a regular message instead.",
+		RemedyRU:  "Исчезающие сообщения закреплять нельзя. Закрепите обычное сообщение.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3228,21 +3590,22 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_group_for_notifications_only",
 		GoName:    "MessagesGroupForNotificationsOnly",
 		MessageEN: "Cannot write to notifications only groups",
-		MessageRU: "TODO Cannot write to notifications only groups",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя писать сообществам, которые только отправляют уведомления",
+		RemedyEN:  "The target community only sends notifications and does not accept messages. Do not retry; remove it from the recipients.",
+		RemedyRU:  "Это сообщество только отправляет уведомления и не принимает сообщения. Не повторяйте запрос; исключите его из получателей.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: kept permission (the target's own setting forbids writing to it); could also be read as feature_state.",
 	},
 	{
 		Code:      MessagesNeedMessageRequest,
 		Name:      "api_error_messages_need_message_request",
 		GoName:    "MessagesNeedMessageRequest",
 		MessageEN: "Need message request",
-		MessageRU: "TODO Need message request",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Требуется запрос на переписку",
+		RemedyEN:  "The recipient accepts messages from this sender only after a message request has been accepted. Send a message request and wait until the user accepts it (or writes first); do not resend the message as is.",
+		RemedyRU:  "Получатель принимает сообщения от этого отправителя только после того, как примет запрос на переписку. Отправьте запрос и дождитесь, пока пользователь его примет (или напишет первым); не отправляйте сообщение повторно без изменений.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3252,9 +3615,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_pending_message_request",
 		GoName:    "MessagesPendingMessageRequest",
 		MessageEN: "Pending message request",
-		MessageRU: "TODO Pending message request",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Запрос на переписку ещё не принят",
+		RemedyEN:  "A message request to this user is still pending. Wait until the user accepts it; do not resend the message in a loop.",
+		RemedyRU:  "Запрос на переписку с этим пользователем ещё ожидает ответа. Дождитесь, пока пользователь его примет; не отправляйте сообщение повторно в цикле.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3264,21 +3627,22 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_drop_device_cache",
 		GoName:    "MessagesDropDeviceCache",
 		MessageEN: "Drop device cache",
-		MessageRU: "TODO Drop device cache",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Сбросьте кэш устройства",
+		RemedyEN:  "The server asks the client to discard its local state. Clear the local message cache, then resync from scratch: fresh ts and pts from messages.getLongPollServer, and reload conversations with messages.getConversations.",
+		RemedyRU:  "Сервер требует сбросить локальное состояние клиента. Очистите локальный кэш сообщений и выполните полную синхронизацию: получите новые ts и pts методом messages.getLongPollServer и заново загрузите диалоги методом messages.getConversations.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: kept feature_state; not a request bug, and repeating the call does not help until the client has resynced.",
 	},
 	{
 		Code:      MessagesInvalidReactionID,
 		Name:      "api_error_messages_invalid_reaction_id",
 		GoName:    "MessagesInvalidReactionID",
 		MessageEN: "Unknown reaction passed",
-		MessageRU: "TODO Unknown reaction passed",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Передана неизвестная реакция",
+		RemedyEN:  "The reaction_id is not a known reaction. Take valid ids from messages.getReactionsAssets and fix the request.",
+		RemedyRU:  "Передан неизвестный reaction_id. Возьмите допустимые идентификаторы из messages.getReactionsAssets и исправьте запрос.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3288,9 +3652,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_forbidden_reaction",
 		GoName:    "MessagesForbiddenReaction",
 		MessageEN: "This reaction has been disabled",
-		MessageRU: "TODO This reaction has been disabled",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Эта реакция отключена",
+		RemedyEN:  "This reaction has been disabled (in this chat or across VK). Use another reaction from messages.getReactionsAssets.",
+		RemedyRU:  "Эта реакция отключена (в этой беседе или во ВКонтакте в целом). Используйте другую реакцию из messages.getReactionsAssets.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3300,9 +3664,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_reactions_limit_reached",
 		GoName:    "MessagesReactionsLimitReached",
 		MessageEN: "Reactions limit for this message has been reached",
-		MessageRU: "TODO Reactions limit for this message has been reached",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Достигнут лимит реакций на это сообщение",
+		RemedyEN:  "The message already carries the maximum number of reactions. Do not retry; a reaction can be added only after others are removed.",
+		RemedyRU:  "На сообщении уже максимальное число реакций. Не повторяйте запрос; добавить реакцию можно только после того, как какие-то будут сняты.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3312,9 +3676,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_messages_writing_disabled_for_chat",
 		GoName:    "MessagesWritingDisabledForChat",
 		MessageEN: "Writing is disabled for this chat",
-		MessageRU: "TODO Writing is disabled for this chat",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Отправка сообщений в эту беседу отключена",
+		RemedyEN:  "Writing in this chat is closed to the caller (for example only admins may write, or the chat is read-only). Do not retry; ask a chat admin for the right to write, or skip the chat.",
+		RemedyRU:  "Писать в эту беседу вызывающему нельзя (например, писать могут только администраторы или беседа доступна только для чтения). Не повторяйте запрос; попросите у администратора право писать или пропустите беседу.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3324,73 +3688,78 @@ var catalogue = [...]Info{
 		Name:      "api_error_auth_flood_error",
 		GoName:    "AuthFloodError",
 		MessageEN: "Too many auth attempts, try again later",
-		MessageRU: "TODO Too many auth attempts, try again later",
-		RemedyEN:  "retry after delay / quota reset",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком много попыток авторизации, попробуйте позже",
+		RemedyEN:  "Too many account-restore (authorization) attempts have been made. Defer any new attempt for at least several minutes and let the person start it; do not retry automatically in a loop.",
+		RemedyRU:  "Сделано слишком много попыток восстановления доступа (авторизации). Отложите новую попытку как минимум на несколько минут и дайте человеку начать её самому; не повторяйте запрос автоматически в цикле.",
 		Category:  CategoryRateLimit,
 		Retry:     RetryCooldown,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: an auth flood lock (auth.restore) that time lifts; its window is undocumented, so cooldown rather than short_delay.",
 	},
 	{
 		Code:      AuthAnonymousTokenHasExpired,
 		Name:      "api_error_auth_anonymous_token_has_expired",
 		GoName:    "AuthAnonymousTokenHasExpired",
 		MessageEN: "Anonymous token has expired",
-		MessageRU: "TODO Anonymous token has expired",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Истёк срок действия анонимного токена",
+		RemedyEN:  "The anonymous token has expired. Obtain a new anonymous token the same way as the old one and resend with it.",
+		RemedyRU:  "Истёк срок действия анонимного токена. Получите новый анонимный токен тем же способом, что и прежний, и повторите запрос с ним.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: anonymous (VK ID) tokens are global and undocumented in the schema; classed auth because the credential itself is unusable.",
 	},
 	{
 		Code:      AuthAnonymousTokenIsInvalid,
 		Name:      "api_error_auth_anonymous_token_is_invalid",
 		GoName:    "AuthAnonymousTokenIsInvalid",
 		MessageEN: "Anonymous token is invalid",
-		MessageRU: "TODO Anonymous token is invalid",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Анонимный токен недействителен",
+		RemedyEN:  "The anonymous token is not valid (malformed, revoked or issued for another app). Discard it, obtain a fresh anonymous token and resend.",
+		RemedyRU:  "Анонимный токен недействителен (повреждён, отозван или выдан другому приложению). Удалите его, получите новый анонимный токен и повторите запрос.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: anonymous (VK ID) tokens are global and undocumented in the schema; classed auth because the credential itself is unusable.",
 	},
 	{
 		Code:      AuthAccessTokenHasExpired,
 		Name:      "api_error_auth_access_token_has_expired",
 		GoName:    "AuthAccessTokenHasExpired",
 		MessageEN: "Access token has expired",
-		MessageRU: "TODO Access token has expired",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Истёк срок действия ключа доступа",
+		RemedyEN:  "The access token has expired. Refresh it (for example with the VK ID refresh_token) or authorize the user again, then resend with the new token.",
+		RemedyRU:  "Истёк срок действия ключа доступа. Обновите его (например, с помощью refresh_token VK ID) или заново авторизуйте пользователя, затем повторите запрос с новым ключом.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: auth like 5, but a token refresh may be enough; global and listed by no method.",
 	},
 	{
 		Code:      AuthAnonymousTokenIPMismatch,
 		Name:      "api_error_auth_anonymous_token_ip_mismatch",
 		GoName:    "AuthAnonymousTokenIPMismatch",
 		MessageEN: "Anonymous token ip mismatch",
-		MessageRU: "TODO Anonymous token ip mismatch",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "IP-адрес не совпадает с адресом, для которого выдан анонимный токен",
+		RemedyEN:  "The anonymous token is bound to a different IP address. Obtain a new anonymous token from the IP address the requests come from, and do not share one token between hosts.",
+		RemedyRU:  "Анонимный токен привязан к другому IP-адресу. Получите новый анонимный токен с того IP-адреса, с которого отправляются запросы, и не используйте один токен на разных хостах.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: anonymous (VK ID) tokens are global and undocumented in the schema; classed auth because the credential itself is unusable.",
 	},
 	{
 		Code:      ParamDocID,
 		Name:      "api_error_param_doc_id",
 		GoName:    "ParamDocID",
 		MessageEN: "Invalid document id",
-		MessageRU: "TODO Invalid document id",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный идентификатор документа",
+		RemedyEN:  "The id does not identify a document of this owner. Check owner_id and doc_id (for example with docs.get) and fix the request.",
+		RemedyRU:  "Идентификатор не указывает на документ этого владельца. Проверьте owner_id и doc_id (например, через docs.get) и исправьте запрос.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3400,9 +3769,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_doc_delete_access",
 		GoName:    "ParamDocDeleteAccess",
 		MessageEN: "Access to document deleting is denied",
-		MessageRU: "TODO Access to document deleting is denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Нет доступа к удалению документа",
+		RemedyEN:  "Only the document's owner (or a community admin, for community documents) can delete it. Do not retry; skip the document or use a token that has this right.",
+		RemedyRU:  "Удалить документ может только его владелец (или администратор сообщества, если документ принадлежит сообществу). Не повторяйте запрос; пропустите документ или используйте ключ доступа с нужными правами.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3412,9 +3781,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_doc_title",
 		GoName:    "ParamDocTitle",
 		MessageEN: "Invalid document title",
-		MessageRU: "TODO Invalid document title",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверное название документа",
+		RemedyEN:  "The title is empty or not allowed. Send a non-empty title within the length limit.",
+		RemedyRU:  "Название пустое или недопустимое. Передайте непустое название допустимой длины.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3424,9 +3793,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_doc_access",
 		GoName:    "ParamDocAccess",
 		MessageEN: "Access to document is denied",
-		MessageRU: "TODO Access to document is denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Нет доступа к документу",
+		RemedyEN:  "The caller has no right to edit this document. Edit only documents that belong to the user or to a community they manage.",
+		RemedyRU:  "У вызывающего нет прав на изменение этого документа. Редактируйте только документы пользователя или сообществ, которыми он управляет.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3436,9 +3805,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_doc_restore_access",
 		GoName:    "ParamDocRestoreAccess",
 		MessageEN: "Access to document restoring is denied",
-		MessageRU: "TODO Access to document restoring is denied",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Нет доступа к восстановлению документа",
+		RemedyEN:  "The caller has no right to restore this document; only its owner can. Do not retry.",
+		RemedyRU:  "У вызывающего нет прав на восстановление этого документа: восстановить его может только владелец. Не повторяйте запрос.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3448,9 +3817,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_param_doc_restore_timeout",
 		GoName:    "ParamDocRestoreTimeout",
 		MessageEN: "Document was deleted too long ago",
-		MessageRU: "TODO Document was deleted too long ago",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Документ удалён слишком давно",
+		RemedyEN:  "The document was deleted too long ago to be restored. Do not retry; upload it again if it is still needed.",
+		RemedyRU:  "Документ удалён слишком давно, и восстановить его нельзя. Не повторяйте запрос; при необходимости загрузите его заново.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3460,9 +3829,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_photo_changed",
 		GoName:    "PhotoChanged",
 		MessageEN: "Original photo was changed",
-		MessageRU: "TODO Original photo was changed",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Исходная фотография была изменена",
+		RemedyEN:  "The uploaded chat photo no longer matches its original. Upload it again (photos.getChatUploadServer, then the upload) and call messages.setChatPhoto with the new file value.",
+		RemedyRU:  "Загруженная фотография беседы больше не совпадает с исходной. Загрузите её заново (photos.getChatUploadServer, затем загрузка) и вызовите messages.setChatPhoto с новым значением file.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3472,9 +3841,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_too_many_lists",
 		GoName:    "TooManyLists",
 		MessageEN: "Too many feed lists",
-		MessageRU: "TODO Too many feed lists",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком много списков новостей",
+		RemedyEN:  "The user already has the maximum number of news feed lists. Delete an unused list (newsfeed.deleteList) or reuse an existing one (newsfeed.saveList with list_id).",
+		RemedyRU:  "У пользователя уже максимальное число списков новостей. Удалите ненужный список (newsfeed.deleteList) или измените существующий (newsfeed.saveList с list_id).",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3484,9 +3853,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_apps_already_unlocked",
 		GoName:    "AppsAlreadyUnlocked",
 		MessageEN: "This achievement is already unlocked",
-		MessageRU: "TODO This achievement is already unlocked",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Это достижение уже получено",
+		RemedyEN:  "The user already has this achievement. An idempotent client may treat this as success.",
+		RemedyRU:  "У пользователя уже есть это достижение. Идемпотентный клиент может считать это успехом.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3496,9 +3865,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_apps_subscription_not_found",
 		GoName:    "AppsSubscriptionNotFound",
 		MessageEN: "Subscription not found",
-		MessageRU: "TODO Subscription not found",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Подписка не найдена",
+		RemedyEN:  "This user has no subscription with this id in the app. Check user_id and subscription_id (orders.getUserSubscriptions lists the valid ones) and drop the stale id.",
+		RemedyRU:  "У этого пользователя нет подписки с таким идентификатором в приложении. Проверьте user_id и subscription_id (актуальные возвращает orders.getUserSubscriptions) и удалите устаревший идентификатор.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3508,9 +3877,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_apps_subscription_invalid_status",
 		GoName:    "AppsSubscriptionInvalidStatus",
 		MessageEN: "Subscription is in invalid status",
-		MessageRU: "TODO Subscription is in invalid status",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Подписка находится в недопустимом статусе",
+		RemedyEN:  "The subscription's current status does not allow this operation (for example it is already cancelled or not active). Read its status with orders.getUserSubscriptionById and act on it; if it is already cancelled, treat the cancellation as done.",
+		RemedyRU:  "Текущий статус подписки не позволяет выполнить операцию (например, она уже отменена или неактивна). Проверьте статус методом orders.getUserSubscriptionById и действуйте по нему; если подписка уже отменена, считайте отмену выполненной.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3520,9 +3889,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_invalid_address",
 		GoName:    "InvalidAddress",
 		MessageEN: "Invalid screen name",
-		MessageRU: "TODO Invalid screen name",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный короткий адрес",
+		RemedyEN:  "The screen name is not allowed: it breaks the naming rules (Latin letters, digits, underscores and dots, within length limits) or is reserved or taken. Choose another one; utils.resolveScreenName shows whether a name is already in use.",
+		RemedyRU:  "Короткий адрес недопустим: он нарушает правила (латинские буквы, цифры, подчёркивания и точки, ограничения по длине) либо зарезервирован или занят. Выберите другой; занят ли адрес, можно проверить методом utils.resolveScreenName.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3532,9 +3901,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_restore_too_late",
 		GoName:    "MarketRestoreTooLate",
 		MessageEN: "Too late for restore",
-		MessageRU: "TODO Too late for restore",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком поздно для восстановления",
+		RemedyEN:  "The item was deleted too long ago to be restored. Do not retry; create it again with market.add if it is still needed.",
+		RemedyRU:  "Товар удалён слишком давно, и восстановить его нельзя. Не повторяйте запрос; при необходимости создайте его заново методом market.add.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3544,9 +3913,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_comments_closed",
 		GoName:    "MarketCommentsClosed",
 		MessageEN: "Comments for this market are closed",
-		MessageRU: "TODO Comments for this market are closed",
-		RemedyEN:  "no retry; fix scopes/target",
-		RemedyRU:  "TODO",
+		MessageRU: "Комментарии к этому товару закрыты",
+		RemedyEN:  "The community has closed comments on this item. Do not retry; carry on without the comments.",
+		RemedyRU:  "Сообщество закрыло комментарии к этому товару. Не повторяйте запрос; обходитесь без комментариев.",
 		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3556,9 +3925,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_album_not_found",
 		GoName:    "MarketAlbumNotFound",
 		MessageEN: "Album not found",
-		MessageRU: "TODO Album not found",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Подборка не найдена",
+		RemedyEN:  "The community has no market album with this id. Refresh the list with market.getAlbums and drop the stale id.",
+		RemedyRU:  "В сообществе нет подборки товаров с таким идентификатором. Обновите список методом market.getAlbums и удалите устаревший идентификатор.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3568,9 +3937,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_item_not_found",
 		GoName:    "MarketItemNotFound",
 		MessageEN: "Item not found",
-		MessageRU: "TODO Item not found",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Товар не найден",
+		RemedyEN:  "This owner has no market item with this id. Check owner_id (negative for communities) and item_id, refresh with market.get and drop the stale id.",
+		RemedyRU:  "У этого владельца нет товара с таким идентификатором. Проверьте owner_id (для сообществ он отрицательный) и item_id, обновите список методом market.get и удалите устаревший идентификатор.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3580,9 +3949,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_item_already_added",
 		GoName:    "MarketItemAlreadyAdded",
 		MessageEN: "Item already added to album",
-		MessageRU: "TODO Item already added to album",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Товар уже добавлен в подборку",
+		RemedyEN:  "The item is already in this album. An idempotent client may treat this as success.",
+		RemedyRU:  "Товар уже есть в этой подборке. Идемпотентный клиент может считать это успехом.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3592,9 +3961,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_too_many_items",
 		GoName:    "MarketTooManyItems",
 		MessageEN: "Too many items",
-		MessageRU: "TODO Too many items",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком много товаров",
+		RemedyEN:  "The community has reached its limit of market items. Delete items that are no longer needed before adding new ones.",
+		RemedyRU:  "В сообществе достигнут лимит товаров. Удалите ненужные товары, прежде чем добавлять новые.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3604,9 +3973,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_too_many_items_in_album",
 		GoName:    "MarketTooManyItemsInAlbum",
 		MessageEN: "Too many items in album",
-		MessageRU: "TODO Too many items in album",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком много товаров в подборке",
+		RemedyEN:  "The album has reached its limit of items. Remove some items from it or use another album.",
+		RemedyRU:  "В подборке достигнут лимит товаров. Уберите из неё часть товаров или используйте другую подборку.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3616,9 +3985,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_too_many_albums",
 		GoName:    "MarketTooManyAlbums",
 		MessageEN: "Too many albums",
-		MessageRU: "TODO Too many albums",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком много подборок",
+		RemedyEN:  "The community has reached its limit of market albums. Delete an unused album before creating a new one.",
+		RemedyRU:  "В сообществе достигнут лимит подборок. Удалите ненужную подборку, прежде чем создавать новую.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3628,21 +3997,22 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_item_has_bad_links",
 		GoName:    "MarketItemHasBadLinks",
 		MessageEN: "Item has bad links in description",
-		MessageRU: "TODO Item has bad links in description",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
-		Category:  CategoryFeatureState,
+		MessageRU: "В описании товара есть недопустимые ссылки",
+		RemedyEN:  "The item description contains links that are not allowed. Remove or replace those links and send the request again.",
+		RemedyRU:  "В описании товара есть запрещённые ссылки. Удалите или замените их и отправьте запрос снова.",
+		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Departs from CSV feature_state: the fault is in the submitted description, so the fix is to change the request (rule 7).",
 	},
 	{
 		Code:      MarketExtendedNotEnabled,
 		Name:      "api_error_market_extended_not_enabled",
 		GoName:    "MarketExtendedNotEnabled",
 		MessageEN: "Extended market not enabled",
-		MessageRU: "TODO Extended market not enabled",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Расширенный магазин не включён",
+		RemedyEN:  "This operation needs the community's extended market. Enable it in the community's market settings (groups.toggleMarket with state=advanced), or skip the operation.",
+		RemedyRU:  "Для этой операции в сообществе должен быть включён расширенный магазин. Включите его в настройках товаров сообщества (groups.toggleMarket с state=advanced) или откажитесь от операции.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3652,9 +4022,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_variants_not_enabled",
 		GoName:    "MarketVariantsNotEnabled",
 		MessageEN: "Variants not enabled",
-		MessageRU: "TODO Variants not enabled",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Варианты товаров не включены",
+		RemedyEN:  "Item variants are not enabled in this community's market. Enable them in the market settings before working with properties or grouping items.",
+		RemedyRU:  "Варианты товаров в магазине сообщества не включены. Включите их в настройках магазина, прежде чем работать со свойствами и группировать товары.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3664,9 +4034,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_variants_error",
 		GoName:    "MarketVariantsError",
 		MessageEN: "Variants error",
-		MessageRU: "TODO Variants error",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Ошибка вариантов товаров",
+		RemedyEN:  "A general error in an operation on item properties or variants; the error_msg detail says what went wrong. Re-read the properties with market.getProperties, fix the request, and do not resend it unchanged.",
+		RemedyRU:  "Общая ошибка при работе со свойствами или вариантами товаров; подробности — в error_msg. Перечитайте свойства методом market.getProperties, исправьте запрос и не отправляйте его повторно без изменений.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3676,9 +4046,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_grouping_items_with_different_properties",
 		GoName:    "MarketGroupingItemsWithDifferentProperties",
 		MessageEN: "Grouping items with different properties",
-		MessageRU: "TODO Grouping items with different properties",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Группируются товары с разными свойствами",
+		RemedyEN:  "The items being grouped use different sets of properties. Group only items whose variants belong to the same properties.",
+		RemedyRU:  "Группируемые товары используют разные наборы свойств. Объединяйте в группу только товары, варианты которых относятся к одним и тем же свойствам.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3688,9 +4058,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_grouping_already_has_such_variant",
 		GoName:    "MarketGroupingAlreadyHasSuchVariant",
 		MessageEN: "Grouping already has such variant",
-		MessageRU: "TODO Grouping already has such variant",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "В группе товаров уже есть такой вариант",
+		RemedyEN:  "Another item in the group already has this combination of variants. Give the item a different variant, or treat it as a duplicate.",
+		RemedyRU:  "В группе уже есть товар с таким сочетанием вариантов. Назначьте товару другой вариант или считайте его дубликатом.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3700,9 +4070,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_grouping_has_other_properties",
 		GoName:    "MarketGroupingHasOtherProperties",
 		MessageEN: "Grouping has other properties",
-		MessageRU: "TODO Grouping has other properties",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "У группы товаров другие свойства",
+		RemedyEN:  "The existing item group uses other properties than the item being added. Align the item's properties with the group's, or create a separate group.",
+		RemedyRU:  "Существующая группа товаров использует другие свойства, чем добавляемый товар. Приведите свойства товара в соответствие с группой или создайте отдельную группу.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3712,9 +4082,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_grouping_must_have_variants",
 		GoName:    "MarketGroupingMustHaveVariants",
 		MessageEN: "Grouping must have variants",
-		MessageRU: "TODO Grouping must have variants",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "В группе товаров должны быть варианты",
+		RemedyEN:  "Items in a group must have property variants. Assign variant_ids to the items (market.edit) before grouping them.",
+		RemedyRU:  "У товаров в группе должны быть заданы варианты свойств. Перед группировкой назначьте товарам variant_ids (market.edit).",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3724,9 +4094,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_variant_not_found",
 		GoName:    "MarketVariantNotFound",
 		MessageEN: "Variant not found",
-		MessageRU: "TODO Variant not found",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Вариант не найден",
+		RemedyEN:  "The community has no property variant with this id. Refresh with market.getProperties and drop the stale id.",
+		RemedyRU:  "В сообществе нет варианта свойства с таким идентификатором. Обновите данные методом market.getProperties и удалите устаревший идентификатор.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3736,9 +4106,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_property_not_found",
 		GoName:    "MarketPropertyNotFound",
 		MessageEN: "Property not found",
-		MessageRU: "TODO Property not found",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Свойство не найдено",
+		RemedyEN:  "The community has no property with this id. Refresh with market.getProperties and drop the stale id.",
+		RemedyRU:  "В сообществе нет свойства с таким идентификатором. Обновите данные методом market.getProperties и удалите устаревший идентификатор.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3748,9 +4118,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_max_properties_limit_exceed",
 		GoName:    "MarketMaxPropertiesLimitExceed",
 		MessageEN: "Max properties limit exceeded",
-		MessageRU: "TODO Max properties limit exceeded",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Превышено максимальное число свойств",
+		RemedyEN:  "The community has reached the maximum number of item properties. Delete an unused property (market.deleteProperty) before adding a new one.",
+		RemedyRU:  "В сообществе достигнуто максимальное число свойств товаров. Удалите ненужное свойство (market.deleteProperty), прежде чем добавлять новое.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3760,9 +4130,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_max_variants_limit_exceed",
 		GoName:    "MarketMaxVariantsLimitExceed",
 		MessageEN: "Max variant limit exceeded",
-		MessageRU: "TODO Max variant limit exceeded",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Превышено максимальное число вариантов",
+		RemedyEN:  "The property has reached the maximum number of variants. Delete an unused variant (market.deletePropertyVariant) before adding a new one.",
+		RemedyRU:  "У свойства достигнуто максимальное число вариантов. Удалите ненужный вариант (market.deletePropertyVariant), прежде чем добавлять новый.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3772,9 +4142,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_name_too_long",
 		GoName:    "MarketNameTooLong",
 		MessageEN: "Name too long",
-		MessageRU: "TODO Name too long",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком длинное название",
+		RemedyEN:  "The property or variant name is longer than allowed. Shorten it and resend.",
+		RemedyRU:  "Название свойства или варианта длиннее допустимого. Сократите его и повторите запрос.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3784,9 +4154,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_variant_value_too_long",
 		GoName:    "MarketVariantValueTooLong",
 		MessageEN: "Variant value is too long",
-		MessageRU: "TODO Variant value is too long",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком длинное значение варианта",
+		RemedyEN:  "The variant value is longer than allowed. Shorten it and resend.",
+		RemedyRU:  "Значение варианта длиннее допустимого. Сократите его и повторите запрос.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3796,9 +4166,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_unknown_property_type",
 		GoName:    "MarketUnknownPropertyType",
 		MessageEN: "Unknown property type",
-		MessageRU: "TODO Unknown property type",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неизвестный тип свойства",
+		RemedyEN:  "The property type is not one VK supports. Use a documented property type and resend.",
+		RemedyRU:  "Указан тип свойства, который ВКонтакте не поддерживает. Укажите тип из документации и повторите запрос.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3808,9 +4178,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_grouping_must_contain_more_than_one_item",
 		GoName:    "MarketGroupingMustContainMoreThanOneItem",
 		MessageEN: "Grouping must have two or more items",
-		MessageRU: "TODO Grouping must have two or more items",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "В группе должно быть не меньше двух товаров",
+		RemedyEN:  "An item group must contain at least two items. Pass two or more item ids to market.groupItems, or leave a single item ungrouped.",
+		RemedyRU:  "Группа товаров должна содержать не меньше двух товаров. Передайте в market.groupItems два идентификатора или больше либо оставьте единственный товар без группы.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3820,9 +4190,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_grouping_items_must_have_distinct_properties",
 		GoName:    "MarketGroupingItemsMustHaveDistinctProperties",
 		MessageEN: "Item must have distinct properties",
-		MessageRU: "TODO Item must have distinct properties",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Свойства товаров должны различаться",
+		RemedyEN:  "Each item in a group must have its own combination of property variants. Change the variants so that no two items in the group coincide.",
+		RemedyRU:  "У каждого товара в группе должно быть своё сочетание вариантов свойств. Измените варианты так, чтобы никакие два товара группы не совпадали.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3832,9 +4202,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_orders_no_cart_items",
 		GoName:    "MarketOrdersNoCartItems",
 		MessageEN: "Cart is empty",
-		MessageRU: "TODO Cart is empty",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Корзина пуста",
+		RemedyEN:  "The order's cart has no items, so the order cannot be changed this way. Check the order with market.getOrderById; do not retry.",
+		RemedyRU:  "В корзине заказа нет товаров, поэтому изменить заказ таким образом нельзя. Проверьте заказ методом market.getOrderById; не повторяйте запрос.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3844,9 +4214,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_invalid_dimensions",
 		GoName:    "MarketInvalidDimensions",
 		MessageEN: "Specify width, length, height and weight all together",
-		MessageRU: "TODO Specify width, length, height and weight all together",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Ширину, длину, высоту и вес нужно указывать вместе",
+		RemedyEN:  "Parcel dimensions go together. Pass width, length, height and weight all at once, or none of them.",
+		RemedyRU:  "Габариты посылки передаются вместе. Укажите ширину, длину, высоту и вес одновременно или не указывайте их вовсе.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3856,9 +4226,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_cant_change_vkpay_status",
 		GoName:    "MarketCantChangeVkpayStatus",
 		MessageEN: "VK Pay status can not be changed",
-		MessageRU: "TODO VK Pay status can not be changed",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Статус VK Pay нельзя изменить",
+		RemedyEN:  "The VK Pay payment status of this order cannot be changed (the payment system sets it). Do not send payment_status for this order.",
+		RemedyRU:  "Статус оплаты VK Pay для этого заказа изменить нельзя (его устанавливает платёжная система). Не передавайте payment_status для этого заказа.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3868,9 +4238,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_shop_already_enabled",
 		GoName:    "MarketShopAlreadyEnabled",
 		MessageEN: "Market was already enabled in this group",
-		MessageRU: "TODO Market was already enabled in this group",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Магазин в этом сообществе уже включён",
+		RemedyEN:  "The market is already enabled in this community. An idempotent client may treat this as success.",
+		RemedyRU:  "Магазин в этом сообществе уже включён. Идемпотентный клиент может считать это успехом.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3880,9 +4250,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_shop_already_disabled",
 		GoName:    "MarketShopAlreadyDisabled",
 		MessageEN: "Market was already disabled in this group",
-		MessageRU: "TODO Market was already disabled in this group",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Магазин в этом сообществе уже выключен",
+		RemedyEN:  "The market is already disabled in this community. An idempotent client may treat this as success.",
+		RemedyRU:  "Магазин в этом сообществе уже выключен. Идемпотентный клиент может считать это успехом.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3892,9 +4262,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_photos_crop_invalid_format",
 		GoName:    "MarketPhotosCropInvalidFormat",
 		MessageEN: "Invalid image crop format",
-		MessageRU: "TODO Invalid image crop format",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Неверный формат обрезки изображения",
+		RemedyEN:  "The photo crop parameters are not in the expected format. Fix them as the method's documentation describes and resend.",
+		RemedyRU:  "Параметры обрезки фотографии переданы в неверном формате. Исправьте их согласно описанию метода и повторите запрос.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3904,9 +4274,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_photos_crop_overflow",
 		GoName:    "MarketPhotosCropOverflow",
 		MessageEN: "Crop bottom right corner is outside of the image",
-		MessageRU: "TODO Crop bottom right corner is outside of the image",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Правый нижний угол области обрезки выходит за пределы изображения",
+		RemedyEN:  "The crop area extends beyond the image. Keep the crop's bottom-right corner inside the image dimensions and resend.",
+		RemedyRU:  "Область обрезки выходит за пределы изображения. Задайте её так, чтобы правый нижний угол оказался внутри изображения, и повторите запрос.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3916,9 +4286,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_photos_crop_size_too_low",
 		GoName:    "MarketPhotosCropSizeTooLow",
 		MessageEN: "Crop size is less than the minimum",
-		MessageRU: "TODO Crop size is less than the minimum",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Размер области обрезки меньше минимального",
+		RemedyEN:  "The crop area is smaller than the minimum size. Enlarge it (or use a larger image) and resend.",
+		RemedyRU:  "Область обрезки меньше минимально допустимой. Увеличьте её (или используйте изображение большего размера) и повторите запрос.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3928,9 +4298,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_orders_order_not_found",
 		GoName:    "MarketOrdersOrderNotFound",
 		MessageEN: "Order not found",
-		MessageRU: "TODO Order not found",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Заказ не найден",
+		RemedyEN:  "There is no order with this id. Check user_id and order_id and drop the stale id.",
+		RemedyRU:  "Заказа с таким идентификатором нет. Проверьте user_id и order_id и удалите устаревший идентификатор.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3940,9 +4310,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_not_enabled",
 		GoName:    "MarketNotEnabled",
 		MessageEN: "Market not enabled",
-		MessageRU: "TODO Market not enabled",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Магазин не включён",
+		RemedyEN:  "The community's market is switched off. Enable it in the community settings (or with groups.toggleMarket) before calling market methods.",
+		RemedyRU:  "Магазин в сообществе выключен. Включите его в настройках сообщества (или методом groups.toggleMarket), прежде чем вызывать методы market.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3952,9 +4322,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_album_main_hidden",
 		GoName:    "MarketAlbumMainHidden",
 		MessageEN: "Main album can not be hidden",
-		MessageRU: "TODO Main album can not be hidden",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Основную подборку нельзя скрыть",
+		RemedyEN:  "The main album cannot be hidden. Do not send is_hidden=1 together with main_album=1, or make another album the main one first.",
+		RemedyRU:  "Основную подборку скрыть нельзя. Не передавайте is_hidden=1 вместе с main_album=1 или сначала сделайте основной другую подборку.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3964,21 +4334,22 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_orders_invalid_status",
 		GoName:    "MarketOrdersInvalidStatus",
 		MessageEN: "Order status is invalid",
-		MessageRU: "TODO Order status is invalid",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Недопустимый статус заказа",
+		RemedyEN:  "The order status does not fit this operation (an unknown status value, or a change the order's current state does not allow). Check the order's current status and send an allowed one.",
+		RemedyRU:  "Статус заказа не подходит для этой операции (неизвестное значение или переход, невозможный из текущего состояния). Проверьте текущий статус заказа и укажите допустимый.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: on market.editOrder it may be a bad value (invalid_input); kept feature_state because market.getGroupOrders, which takes no status, also lists it.",
 	},
 	{
 		Code:      MarketFailedToSetAlbumAsMain,
 		Name:      "api_error_market_failed_to_set_album_as_main",
 		GoName:    "MarketFailedToSetAlbumAsMain",
 		MessageEN: "Failed to set album as main",
-		MessageRU: "TODO Failed to set album as main",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Не удалось сделать подборку основной",
+		RemedyEN:  "VK could not make this album the main one (for example because it is hidden). Check the album's state, make it visible first, and do not resend unchanged.",
+		RemedyRU:  "Не удалось сделать эту подборку основной (например, потому что она скрыта). Проверьте состояние подборки, сначала сделайте её видимой и не повторяйте запрос без изменений.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -3988,9 +4359,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_failed_to_unset_album_as_main",
 		GoName:    "MarketFailedToUnsetAlbumAsMain",
 		MessageEN: "Failed to unset album as main",
-		MessageRU: "TODO Failed to unset album as main",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Не удалось снять с подборки статус основной",
+		RemedyEN:  "VK could not remove the main status from this album. Make another album the main one instead, and do not resend unchanged.",
+		RemedyRU:  "Не удалось снять с подборки статус основной. Вместо этого назначьте основной другую подборку и не повторяйте запрос без изменений.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4000,9 +4371,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_item_is_not_deleted",
 		GoName:    "MarketItemIsNotDeleted",
 		MessageEN: "Item is not deleted",
-		MessageRU: "TODO Item is not deleted",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Товар не удалён",
+		RemedyEN:  "The item is not deleted, so there is nothing to restore. An idempotent client may treat this as success.",
+		RemedyRU:  "Товар не удалён, восстанавливать нечего. Идемпотентный клиент может считать это успехом.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4012,9 +4383,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_disabled",
 		GoName:    "MarketDisabled",
 		MessageEN: "Market is disabled",
-		MessageRU: "TODO Market is disabled",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Магазин отключён",
+		RemedyEN:  "The market is disabled in this community, so its items cannot be read. Skip them; do not retry.",
+		RemedyRU:  "Магазин в этом сообществе отключён, поэтому его товары недоступны. Пропустите их; не повторяйте запрос.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4024,9 +4395,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_market_services_disabled",
 		GoName:    "MarketServicesDisabled",
 		MessageEN: "Market services are disabled",
-		MessageRU: "TODO Market services are disabled",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Услуги магазина отключены",
+		RemedyEN:  "The community's services section is disabled, so these items cannot be read. Skip them; do not retry.",
+		RemedyRU:  "Раздел услуг в этом сообществе отключён, поэтому эти позиции недоступны. Пропустите их; не повторяйте запрос.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4036,9 +4407,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_story_expired",
 		GoName:    "StoryExpired",
 		MessageEN: "Story has already expired",
-		MessageRU: "TODO Story has already expired",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Срок действия истории уже истёк",
+		RemedyEN:  "The story has expired and is no longer available. Drop it from local lists; do not retry.",
+		RemedyRU:  "Срок действия истории истёк, и она больше недоступна. Удалите её из локальных списков; не повторяйте запрос.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4048,21 +4419,22 @@ var catalogue = [...]Info{
 		Name:      "api_error_story_incorrect_reply_privacy",
 		GoName:    "StoryIncorrectReplyPrivacy",
 		MessageEN: "Incorrect reply privacy",
-		MessageRU: "TODO Incorrect reply privacy",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
-		Category:  CategoryFeatureState,
+		MessageRU: "Недопустимые настройки приватности для ответа",
+		RemedyEN:  "The reply does not fit the reply privacy of the story being answered (its author limits who may reply). Do not retry; upload the story without reply_to_story or reply to another story.",
+		RemedyRU:  "Ответ не соответствует настройкам приватности истории, на которую вы отвечаете (её автор ограничил круг тех, кто может отвечать). Не повторяйте запрос; загрузите историю без reply_to_story или ответьте на другую историю.",
+		Category:  CategoryPermission,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Departs from CSV feature_state: the replied-to story's privacy setting forbids the reply, which rule 5 classes as permission.",
 	},
 	{
 		Code:      PrettyCardsCardNotFound,
 		Name:      "api_error_pretty_cards_card_not_found",
 		GoName:    "PrettyCardsCardNotFound",
 		MessageEN: "Card not found",
-		MessageRU: "TODO Card not found",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Карточка не найдена",
+		RemedyEN:  "This owner has no card with this id. Refresh the list with prettyCards.get and drop the stale id.",
+		RemedyRU:  "У этого владельца нет карточки с таким идентификатором. Обновите список методом prettyCards.get и удалите устаревший идентификатор.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4072,9 +4444,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_pretty_cards_too_many_cards",
 		GoName:    "PrettyCardsTooManyCards",
 		MessageEN: "Too many cards",
-		MessageRU: "TODO Too many cards",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком много карточек",
+		RemedyEN:  "The owner has reached the limit of cards. Delete unused cards (prettyCards.delete) before creating new ones.",
+		RemedyRU:  "У владельца достигнут лимит карточек. Удалите ненужные карточки (prettyCards.delete), прежде чем создавать новые.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4084,9 +4456,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_pretty_cards_card_is_connected_to_post",
 		GoName:    "PrettyCardsCardIsConnectedToPost",
 		MessageEN: "Card is connected to post",
-		MessageRU: "TODO Card is connected to post",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Карточка прикреплена к записи",
+		RemedyEN:  "The card is used in a post and cannot be deleted. Delete or edit the post that uses it first, or keep the card.",
+		RemedyRU:  "Карточка используется в записи, поэтому удалить её нельзя. Сначала удалите или измените запись, в которой она используется, либо оставьте карточку.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4096,9 +4468,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_callback_api_servers_limit",
 		GoName:    "CallbackAPIServersLimit",
 		MessageEN: "Servers number limit is reached",
-		MessageRU: "TODO Servers number limit is reached",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Достигнут лимит количества серверов",
+		RemedyEN:  "The community already has the maximum number of Callback API servers (10). Remove an unused one with groups.deleteCallbackServer (groups.getCallbackServers lists them) before adding another.",
+		RemedyRU:  "У сообщества уже максимальное число серверов Callback API (10). Удалите ненужный методом groups.deleteCallbackServer (список возвращает groups.getCallbackServers), прежде чем добавлять новый.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4108,9 +4480,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_stickers_not_purchased",
 		GoName:    "StickersNotPurchased",
 		MessageEN: "Stickers are not purchased",
-		MessageRU: "TODO Stickers are not purchased",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Стикеры не приобретены",
+		RemedyEN:  "Only stickers from packs the user has can be added to favourites. The user must get the sticker pack first; otherwise skip these stickers.",
+		RemedyRU:  "В избранное можно добавить только стикеры из наборов, которые есть у пользователя. Сначала пользователь должен получить набор стикеров, иначе пропустите эти стикеры.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4120,9 +4492,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_stickers_too_many_favorites",
 		GoName:    "StickersTooManyFavorites",
 		MessageEN: "Too many favorite stickers",
-		MessageRU: "TODO Too many favorite stickers",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком много избранных стикеров",
+		RemedyEN:  "The user's list of favourite stickers is full. Remove some favourites (store.removeStickersFromFavorite) before adding new ones.",
+		RemedyRU:  "Список избранных стикеров пользователя заполнен. Удалите часть стикеров из избранного (store.removeStickersFromFavorite), прежде чем добавлять новые.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4132,9 +4504,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_stickers_not_favorite",
 		GoName:    "StickersNotFavorite",
 		MessageEN: "Stickers are not favorite",
-		MessageRU: "TODO Stickers are not favorite",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Стикеров нет в избранном",
+		RemedyEN:  "The stickers are not in the user's favourites, so there is nothing to remove. An idempotent client may treat this as success.",
+		RemedyRU:  "Этих стикеров нет в избранном пользователя, удалять нечего. Идемпотентный клиент может считать это успехом.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4144,9 +4516,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_wall_check_link_cant_determine_source",
 		GoName:    "WallCheckLinkCantDetermineSource",
 		MessageEN: "Specified link is incorrect (can't find source)",
-		MessageRU: "TODO Specified link is incorrect (can't find source)",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Указана неверная ссылка (не удалось найти источник)",
+		RemedyEN:  "VK could not find the source behind the given link. Pass the full, correct URL of the original publication and resend.",
+		RemedyRU:  "ВКонтакте не удалось найти источник по указанной ссылке. Передайте полный и правильный URL исходной публикации и повторите запрос.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4156,126 +4528,144 @@ var catalogue = [...]Info{
 		Name:      "api_error_recaptcha",
 		GoName:    "Recaptcha",
 		MessageEN: "Recaptcha needed",
-		MessageRU: "TODO Recaptcha needed",
-		RemedyEN:  "surface to user; resend with extra params",
-		RemedyRU:  "TODO",
+		MessageRU: "Recaptcha needed",
+		RemedyEN:  "Show the reCAPTCHA to the user (it cannot be solved headlessly), then resend the request once it is passed.",
+		RemedyRU:  "Пользователь должен пройти проверку reCAPTCHA; после этого повторите запрос.",
 		Category:  CategoryUserAction,
 		Retry:     RetryUserAction,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "The seed page gives this message in English; message_ru keeps the page's words verbatim.",
 	},
 	{
 		Code:      PhoneValidationNeed,
 		Name:      "api_error_phone_validation_need",
 		GoName:    "PhoneValidationNeed",
 		MessageEN: "Phone validation needed",
-		MessageRU: "TODO Phone validation needed",
-		RemedyEN:  "surface to user; resend with extra params",
-		RemedyRU:  "TODO",
+		MessageRU: "Phone validation needed",
+		RemedyEN:  "The user must confirm their phone number; resend the request after that.",
+		RemedyRU:  "Пользователь должен подтвердить номер телефона; после этого повторите запрос.",
 		Category:  CategoryUserAction,
 		Retry:     RetryUserAction,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "The seed page gives this message in English; message_ru keeps the page's words verbatim.",
 	},
 	{
 		Code:      PasswordValidationNeed,
 		Name:      "api_error_password_validation_need",
 		GoName:    "PasswordValidationNeed",
 		MessageEN: "Password validation needed",
-		MessageRU: "TODO Password validation needed",
-		RemedyEN:  "surface to user; resend with extra params",
-		RemedyRU:  "TODO",
+		MessageRU: "Password validation needed",
+		RemedyEN:  "The user must re-enter their password; resend the request after that.",
+		RemedyRU:  "Пользователь должен повторно ввести пароль; после этого повторите запрос.",
 		Category:  CategoryUserAction,
 		Retry:     RetryUserAction,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "The seed page gives this message in English; message_ru keeps the page's words verbatim.",
 	},
 	{
 		Code:      OtpValidationNeed,
 		Name:      "api_error_otp_validation_need",
 		GoName:    "OtpValidationNeed",
 		MessageEN: "Otp app validation needed",
-		MessageRU: "TODO Otp app validation needed",
-		RemedyEN:  "surface to user; resend with extra params",
-		RemedyRU:  "TODO",
+		MessageRU: "Otp app validation needed",
+		RemedyEN:  "The user must enter a code from their authenticator (OTP) app; resend the request after that.",
+		RemedyRU:  "Пользователь должен ввести код из приложения для генерации кодов; после этого повторите запрос.",
 		Category:  CategoryUserAction,
 		Retry:     RetryUserAction,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "The seed page gives this message in English; message_ru keeps the page's words verbatim.",
 	},
 	{
 		Code:      EmailConfirmationNeed,
 		Name:      "api_error_email_confirmation_need",
 		GoName:    "EmailConfirmationNeed",
 		MessageEN: "Email confirmation needed",
-		MessageRU: "TODO Email confirmation needed",
-		RemedyEN:  "surface to user; resend with extra params",
-		RemedyRU:  "TODO",
+		MessageRU: "Email confirmation needed",
+		RemedyEN:  "The user must confirm their e-mail address; resend the request after that.",
+		RemedyRU:  "Пользователь должен подтвердить адрес электронной почты; после этого повторите запрос.",
 		Category:  CategoryUserAction,
 		Retry:     RetryUserAction,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "The seed page gives this message in English; message_ru keeps the page's words verbatim.",
 	},
 	{
 		Code:      AssertVotes,
 		Name:      "api_error_assert_votes",
 		GoName:    "AssertVotes",
 		MessageEN: "Assert votes",
-		MessageRU: "TODO Assert votes",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Assert votes",
+		RemedyEN:  "A votes (payments) precondition failed; the meaning is undocumented. Log it and do not retry unchanged.",
+		RemedyRU:  "Не выполнено условие платежа голосами; проверьте параметры платежа и не повторяйте запрос без изменений.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "The seed page gives this message in English; message_ru keeps the page's words verbatim. Semantics undocumented; treated as permanent.",
 	},
 	{
 		Code:      TokenExtensionRequired,
 		Name:      "api_error_token_extension_required",
 		GoName:    "TokenExtensionRequired",
 		MessageEN: "Token extension required",
-		MessageRU: "TODO Token extension required",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Token extension required",
+		RemedyEN:  "The token must be extended or re-issued: refresh it (VK ID) or re-authorize, then retry once with the new token.",
+		RemedyRU:  "Обновите ключ доступа или пройдите авторизацию заново, затем повторите запрос с новым ключом.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "The seed page gives this message in English; message_ru keeps the page's words verbatim. Retry is never for the same token; a new token fixes it.",
 	},
 	{
 		Code:      UserDeactivated,
 		Name:      "api_error_user_deactivated",
 		GoName:    "UserDeactivated",
 		MessageEN: "User is deactivated",
-		MessageRU: "TODO User is deactivated",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "User is deactivated",
+		RemedyEN:  "The account behind the token is deactivated; stop using this token.",
+		RemedyRU:  "Учётная запись пользователя деактивирована; прекратите использовать этот ключ доступа.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "The seed page gives this message in English; message_ru keeps the page's words verbatim.",
 	},
 	{
 		Code:      UserServiceDeactivated,
 		Name:      "api_error_user_service_deactivated",
 		GoName:    "UserServiceDeactivated",
 		MessageEN: "Service is deactivated for user",
-		MessageRU: "TODO Service is deactivated for user",
-		RemedyEN:  "stop; re-auth or fix app config",
-		RemedyRU:  "TODO",
+		MessageRU: "Service is deactivated for user",
+		RemedyEN:  "The service is switched off for this user; stop calling it with this token.",
+		RemedyRU:  "Сервис отключён для этого пользователя; не повторяйте запрос с этим ключом доступа.",
 		Category:  CategoryAuth,
 		Retry:     RetryNever,
 		Global:    true,
+		Seed:      true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "The seed page gives this message in English; message_ru keeps the page's words verbatim.",
 	},
 	{
 		Code:      FaveAliexpressTag,
 		Name:      "api_error_fave_aliexpress_tag",
 		GoName:    "FaveAliexpressTag",
 		MessageEN: "Can't set AliExpress tag to this type of object",
-		MessageRU: "TODO Can't set AliExpress tag to this type of object",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Нельзя поставить метку AliExpress на объект этого типа",
+		RemedyEN:  "The AliExpress tag is reserved for certain kinds of bookmarks and cannot be set on this item type. Leave it out of tag_ids for this item, or use another tag.",
+		RemedyRU:  "Метка AliExpress предназначена только для определённых видов закладок и не ставится на объекты этого типа. Не передавайте её в tag_ids для этого объекта или используйте другую метку.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4285,9 +4675,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_not_supported_http_method",
 		GoName:    "NotSupportedHTTPMethod",
 		MessageEN: "Not supported http method",
-		MessageRU: "TODO Not supported http method",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "HTTP-метод не поддерживается",
+		RemedyEN:  "The API accepts only GET and POST. Resend the request as POST (application/x-www-form-urlencoded or multipart/form-data) or as GET.",
+		RemedyRU:  "API принимает только запросы GET и POST. Отправьте запрос методом POST (application/x-www-form-urlencoded или multipart/form-data) или GET.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Global:    true,
@@ -4298,9 +4688,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_apps_empty_filter_params",
 		GoName:    "AppsEmptyFilterParams",
 		MessageEN: "Empty filter params",
-		MessageRU: "TODO Empty filter params",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Пустые параметры фильтра",
+		RemedyEN:  "The snippet has no filter parameters. Pass at least one of them (such as vk_ref, group_id or hash) and resend.",
+		RemedyRU:  "У сниппета не заданы параметры фильтра. Передайте хотя бы один из них (например, vk_ref, group_id или hash) и повторите запрос.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4310,9 +4700,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_apps_empty_snippet_data",
 		GoName:    "AppsEmptySnippetData",
 		MessageEN: "Empty snippet data",
-		MessageRU: "TODO Empty snippet data",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Пустые данные сниппета",
+		RemedyEN:  "The snippet has no content. Fill in its fields (title, description, image_url, button) and resend.",
+		RemedyRU:  "У сниппета нет содержимого. Заполните его поля (title, description, image_url, button) и повторите запрос.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4322,9 +4712,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_apps_too_many_snippets",
 		GoName:    "AppsTooManySnippets",
 		MessageEN: "Too many snippets",
-		MessageRU: "TODO Too many snippets",
-		RemedyEN:  "no retry until something is freed",
-		RemedyRU:  "TODO",
+		MessageRU: "Слишком много сниппетов",
+		RemedyEN:  "The app has reached its limit of snippets. Delete unused ones with apps.deleteSnippet (apps.getSnippets lists them) before adding new ones.",
+		RemedyRU:  "У приложения достигнут лимит сниппетов. Удалите ненужные методом apps.deleteSnippet (список возвращает apps.getSnippets), прежде чем добавлять новые.",
 		Category:  CategoryQuota,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4334,9 +4724,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_apps_not_found_snippet",
 		GoName:    "AppsNotFoundSnippet",
 		MessageEN: "Not found snippet",
-		MessageRU: "TODO Not found snippet",
-		RemedyEN:  "no retry; drop/skip object",
-		RemedyRU:  "TODO",
+		MessageRU: "Сниппет не найден",
+		RemedyEN:  "The app has no snippet with this id. Refresh the list with apps.getSnippets and drop the stale id.",
+		RemedyRU:  "У приложения нет сниппета с таким идентификатором. Обновите список методом apps.getSnippets и удалите устаревший идентификатор.",
 		Category:  CategoryNotFound,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4346,9 +4736,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_translations_cant_translate",
 		GoName:    "TranslationsCantTranslate",
 		MessageEN: "Can't translate.",
-		MessageRU: "TODO Can't translate.",
-		RemedyEN:  "no retry as-is; depends on state",
-		RemedyRU:  "TODO",
+		MessageRU: "Не удалось выполнить перевод.",
+		RemedyEN:  "VK could not translate these texts (for example the language is not supported or could not be detected). Do not resend unchanged; show the original text.",
+		RemedyRU:  "ВКонтакте не смог перевести эти тексты (например, язык не поддерживается или его не удалось определить). Не повторяйте запрос без изменений; покажите исходный текст.",
 		Category:  CategoryFeatureState,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4358,9 +4748,9 @@ var catalogue = [...]Info{
 		Name:      "api_error_translations_multiple_source_lang",
 		GoName:    "TranslationsMultipleSourceLang",
 		MessageEN: "Multiple source languages. Only one allowed.",
-		MessageRU: "TODO Multiple source languages. Only one allowed.",
-		RemedyEN:  "no retry; fix request",
-		RemedyRU:  "TODO",
+		MessageRU: "Несколько исходных языков. Допускается только один.",
+		RemedyEN:  "The texts in one request are in different languages, but only one source language is allowed. Group the texts by language and send one request per language.",
+		RemedyRU:  "Тексты в одном запросе написаны на разных языках, а допускается только один исходный язык. Сгруппируйте тексты по языкам и отправляйте отдельный запрос для каждого.",
 		Category:  CategoryInvalidInput,
 		Retry:     RetryNever,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
@@ -4370,12 +4760,13 @@ var catalogue = [...]Info{
 		Name:      "api_error_cua_confirmation_required",
 		GoName:    "CUAConfirmationRequired",
 		MessageEN: "CheckUserAction confirmation required",
-		MessageRU: "TODO CheckUserAction confirmation required",
-		RemedyEN:  "surface to user; resend with extra params",
-		RemedyRU:  "TODO",
+		MessageRU: "Требуется подтверждение действия (CheckUserAction)",
+		RemedyEN:  "VK wants the user to confirm this action (CheckUserAction). Show it to the user, let them confirm through VK ID (open redirect_uri if the error carries one), then resend the original request once; a headless client should stop and report it.",
+		RemedyRU:  "ВКонтакте требует, чтобы пользователь подтвердил это действие (CheckUserAction). Покажите запрос пользователю, дайте ему подтвердить действие через VK ID (откройте redirect_uri, если он есть в ошибке) и затем один раз повторите исходный запрос; клиент без участия пользователя должен остановиться и сообщить об ошибке.",
 		Category:  CategoryUserAction,
 		Retry:     RetryUserAction,
 		Global:    true,
 		Doc:       "https://dev.vk.com/ru/reference/errors",
+		Note:      "Judgement call: no documented challenge fields; treated like the 3300–3304 confirmations (rule 3).",
 	},
 }

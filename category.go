@@ -1,5 +1,7 @@
 package vkerr
 
+import "fmt"
+
 // Category groups error codes by what makes the identical request succeed
 // later. Each category is also a sentinel error: errors.Is(err, ErrRateLimit)
 // reports whether err carries any code of that category. Categories are
@@ -99,6 +101,19 @@ func (c Category) Error() string {
 		return "vk: " + categoryTexts[c]
 	}
 	return "vk: unknown error category"
+}
+
+// Format prints the category's String for %v and %s (rather than its Error
+// text), so that info.Category prints as "rate_limit".
+func (c Category) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'd':
+		fmt.Fprintf(f, "%d", uint8(c))
+	case 'q':
+		fmt.Fprintf(f, "%q", c.String())
+	default:
+		fmt.Fprint(f, c.String())
+	}
 }
 
 // ParseCategory returns the category whose String is s.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -217,6 +218,10 @@ func DecodeEnvelope(body []byte) (*Envelope, error) {
 	if ee, ok := raw["execute_errors"]; ok && !isNull(ee) {
 		if err := json.Unmarshal(ee, &env.ExecuteErrors); err != nil {
 			return nil, &FormatError{Reason: "execute_errors: " + err.Error(), Snippet: Snippet(body)}
+		}
+		env.ExecuteErrors = slices.DeleteFunc(env.ExecuteErrors, func(e *Error) bool { return e == nil })
+		if len(env.ExecuteErrors) == 0 {
+			env.ExecuteErrors = nil
 		}
 	}
 	return env, nil

@@ -195,7 +195,7 @@ func merge(schema *schemaFile, ann *annotations) ([]entry, []subcode, error) {
 		}
 		en := entry{annotation: a, Name: name, GoName: goName(name), Message: e.Description, Global: e.Global}
 		if prev, dup := goNames[en.GoName]; dup {
-			errs = append(errs, fmt.Errorf("Go name %s of %s clashes with %s", en.GoName, name, prev))
+			errs = append(errs, fmt.Errorf("the Go name %s of %s clashes with %s", en.GoName, name, prev))
 		}
 		goNames[en.GoName] = name
 		for _, ref := range e.Subcodes {

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vkerr/vkerr"
+)
+
+func init() { register(newExplainCmd) }
+
+// defaultLang picks the language from $LANG: Russian when it starts with
+// "ru", else English.
+func defaultLang() string {
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if l := os.Getenv(v); l != "" {
+			if strings.HasPrefix(strings.ToLower(l), "ru") {
+				return "ru"
+			}
+			return "en"
+		}
+	}
+	return "en"
+}
+
+func checkLang(lang string) error {
+	if lang != "ru" && lang != "en" {
+		return &exitError{code: 2, err: fmt.Errorf("--lang must be ru or en, not %q", lang)}
+	}
+	return nil
+}
+
+func newExplainCmd() *cobra.Command {
+	var lang string
+	var asJSON, all bool
+	cmd := &cobra.Command{
+		Use:   "explain CODE|NAME",
+		Short: "Explain a VK API error code: message, remedy, category, retry advice",
+		Long: `Explain prints the catalogue entry of a VK API error code, given by number
+(14), schema name (api_error_captcha), short name (captcha) or Go name
+(Captcha). An unknown code is explained by its category default.
+
+With --all --json it prints every code as a JSON array.`,
+		Example: "  vk explain 14\n  vk explain too_many --lang ru\n  vk explain --all --json",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if all && len(args) == 0 || !all && len(args) == 1 {
+				return nil
+			}
+			return &exitError{code: 2, err: fmt.Errorf("explain takes one CODE or NAME, or --all")}
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkLang(lang); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if all {
+				var infos []vkerr.Info
+				for info := range vkerr.All() {
+					infos = append(infos, info)
+				}
+				if asJSON {
+					return writeJSON(out, infos)
+				}
+				for _, info := range infos {
+					fmt.Fprintf(out, "%5d  %-40s %-13s %s\n", info.Code, info.GoName, info.Category, info.Message(lang))
+				}
+				return nil
+			}
+			info, err := lookupArg(args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(out, info)
+			}
+			printInfo(out, info, lang)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&lang, "lang", defaultLang(), "language of messages and remedies: ru or en (default from $LANG)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&all, "all", false, "explain every code of the catalogue")
+	return cmd
+}
+
+func lookupArg(arg string) (vkerr.Info, error) {
+	if info, ok := vkerr.LookupName(arg); ok {
+		return info, nil
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(arg)); err == nil {
+		return vkerr.UnknownInfo(vkerr.Code(n)), nil
+	}
+	return vkerr.Info{}, &exitError{code: 2, err: fmt.Errorf("no VK API error is named %q (try a number, or vk explain --all)", arg)}
+}
+
+// writeJSON writes v as indented JSON; nil slices of Info are written as [].
+func writeJSON(w io.Writer, v any) error {
+	switch x := v.(type) {
+	case vkerr.Info:
+		if x.Subcodes == nil {
+			x.Subcodes = []vkerr.SubcodeInfo{}
+		}
+		v = x
+	case []vkerr.Info:
+		for i := range x {
+			if x[i].Subcodes == nil {
+				x[i].Subcodes = []vkerr.SubcodeInfo{}
+			}
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+var labels = map[string][]string{
+	//        0          1           2         3         4           5          6         7
+	"en": {"Message", "Category", "Retry", "Global", "Remedy", "Subcodes", "Docs", "Note"},
+	"ru": {"Сообщение", "Категория", "Повтор", "Глобальная", "Что делать", "Подкоды", "Документация", "Примечание"},
+}
+
+func printInfo(w io.Writer, info vkerr.Info, lang string) {
+	l := labels[lang]
+	if info.Unknown {
+		if lang == "ru" {
+			fmt.Fprintf(w, "%d: код неизвестен каталогу (схема VK API %s); объяснение по умолчанию для категории %s\n\n", info.Code, vkerr.SchemaVersion, info.Category)
+		} else {
+			fmt.Fprintf(w, "%d: unknown code (not in the VK API %s schema); explained by the default of category %s\n\n", info.Code, vkerr.SchemaVersion, info.Category)
+		}
+	} else {
+		fmt.Fprintf(w, "%d %s (%s)\n\n", info.Code, info.GoName, info.Name)
+	}
+	row := func(label, value string) { fmt.Fprintf(w, "%-13s %s\n", label+":", value) }
+	row(l[0], info.Message(lang))
+	if lang == "ru" {
+		row("", "("+info.MessageEN+")")
+	}
+	row(l[1], info.Category.String()+" — "+strings.TrimPrefix(info.Category.Error(), "vk: "))
+	row(l[2], info.Retry.String()+" — "+info.Retry.Describe())
+	global := "no: only methods whose schema lists it return it"
+	if info.Unknown {
+		global = "unknown"
+	}
+	if info.Global {
+		global = "yes: any method may return it"
+	}
+	if lang == "ru" {
+		global = "нет: её возвращают только методы, в схеме которых она указана"
+		if info.Global {
+			global = "да: её может вернуть любой метод"
+		}
+	}
+	row(l[3], global)
+	row(l[4], info.Remedy(lang))
+	for i, s := range info.Subcodes {
+		label := ""
+		if i == 0 {
+			label = l[5]
+		}
+		msg := s.MessageEN
+		if lang == "ru" {
+			msg = s.MessageRU
+		}
+		if s.Undefined {
+			fmt.Fprintf(w, "%-13s %s (value not defined by the schema)\n", pad(label), s.Name)
+			continue
+		}
+		fmt.Fprintf(w, "%-13s %d %s: %s\n", pad(label), s.Subcode, s.Name, msg)
+	}
+	row(l[6], info.Doc)
+	if info.Note != "" {
+		row(l[7], info.Note)
+	}
+}
+
+func pad(label string) string {
+	if label == "" {
+		return ""
+	}
+	return label + ":"
+}
