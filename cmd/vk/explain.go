@@ -137,13 +137,17 @@ func printInfo(w io.Writer, info vkerr.Info, lang string) {
 	} else {
 		fmt.Fprintf(w, "%d %s (%s)\n\n", info.Code, info.GoName, info.Name)
 	}
-	row := func(label, value string) { fmt.Fprintf(w, "%-13s %s\n", label+":", value) }
+	row := func(label, value string) { fmt.Fprintf(w, "%-13s %s\n", pad(label), value) }
 	row(l[0], info.Message(lang))
 	if lang == "ru" {
 		row("", "("+info.MessageEN+")")
 	}
-	row(l[1], info.Category.String()+" — "+strings.TrimPrefix(info.Category.Error(), "vk: "))
-	row(l[2], info.Retry.String()+" — "+info.Retry.Describe())
+	catText, retryText := strings.TrimPrefix(info.Category.Error(), "vk: "), info.Retry.Describe()
+	if lang == "ru" {
+		catText, retryText = categoryRU[info.Category], retryRU[info.Retry]
+	}
+	row(l[1], info.Category.String()+" — "+catText)
+	row(l[2], info.Retry.String()+" — "+retryText)
 	global := "no: only methods whose schema lists it return it"
 	if info.Unknown {
 		global = "unknown"
@@ -178,6 +182,26 @@ func printInfo(w io.Writer, info vkerr.Info, lang string) {
 	if info.Note != "" {
 		row(l[7], info.Note)
 	}
+}
+
+var categoryRU = map[vkerr.Category]string{
+	vkerr.CategoryTransient:    "временный сбой сервера",
+	vkerr.CategoryRateLimit:    "ограничение частоты",
+	vkerr.CategoryUserAction:   "требуется действие пользователя",
+	vkerr.CategoryAuth:         "ошибка авторизации",
+	vkerr.CategoryPermission:   "нет прав",
+	vkerr.CategoryNotFound:     "объект не найден",
+	vkerr.CategoryInvalidInput: "неверный запрос",
+	vkerr.CategoryQuota:        "исчерпан лимит объектов",
+	vkerr.CategoryFeatureState: "состояние объекта или функции",
+}
+
+var retryRU = map[vkerr.Retry]string{
+	vkerr.RetryNever:      "не повторять тот же запрос",
+	vkerr.RetryShortDelay: "повторить через короткую паузу (около секунды)",
+	vkerr.RetryBackoff:    "повторить с экспоненциальной задержкой, не более нескольких раз",
+	vkerr.RetryCooldown:   "повторить только после долгой паузы (от минут до суток)",
+	vkerr.RetryUserAction: "повторить после того, как пользователь выполнит проверку",
 }
 
 func pad(label string) string {
