@@ -54,7 +54,7 @@ func (p RequestParams) String() string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(kv.Key)
+		b.WriteString(RedactString(kv.Key))
 		if kv.NoValue {
 			continue
 		}
@@ -75,7 +75,7 @@ func (kv RequestParam) MarshalJSON() ([]byte, error) {
 		Key   string  `json:"key"`
 		Value *string `json:"value,omitempty"`
 	}
-	w := wire{Key: kv.Key}
+	w := wire{Key: RedactString(kv.Key)}
 	if !kv.NoValue {
 		v := kv.Value
 		if IsSecretParam(kv.Key) {

@@ -152,28 +152,33 @@ func printDecoded(w io.Writer, rep *vkerr.Report, list []decoded) {
 	fmt.Fprintf(w, "%d error(s) in a %s answer\n", len(list), rep.Shape)
 	for i, d := range list {
 		fmt.Fprintf(w, "\n%d. ", i+1)
-		if d.Method != "" {
-			fmt.Fprintf(w, "%s: ", d.Method)
-		}
-		fmt.Fprintf(w, "%s (code %d", d.Message, d.Code)
-		if d.Subcode != 0 {
-			fmt.Fprintf(w, ", subcode %d", d.Subcode)
-		}
-		fmt.Fprintf(w, ", %s)\n", d.Name)
-		field := func(k, v string) {
-			if v != "" {
-				fmt.Fprintf(w, "   %-18s %s\n", k+":", v)
-			}
-		}
-		field("category", d.Category)
-		field("text", d.Text)
-		field("captcha_sid", d.CaptchaSID)
-		field("captcha_img", d.CaptchaImg)
-		field("redirect_uri", d.RedirectURI)
-		field("confirmation_text", d.ConfirmationText)
-		if len(d.RequestParams) > 0 {
-			field("request_params", d.RequestParams.String())
-		}
-		field("remedy", d.Remedy)
+		printError(w, d)
 	}
+}
+
+// printError prints one decoded error: its headline, then its fields.
+func printError(w io.Writer, d decoded) {
+	if d.Method != "" {
+		fmt.Fprintf(w, "%s: ", d.Method)
+	}
+	fmt.Fprintf(w, "%s (code %d", d.Message, d.Code)
+	if d.Subcode != 0 {
+		fmt.Fprintf(w, ", subcode %d", d.Subcode)
+	}
+	fmt.Fprintf(w, ", %s)\n", d.Name)
+	field := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "   %-18s %s\n", k+":", v)
+		}
+	}
+	field("category", d.Category)
+	field("text", d.Text)
+	field("captcha_sid", d.CaptchaSID)
+	field("captcha_img", d.CaptchaImg)
+	field("redirect_uri", d.RedirectURI)
+	field("confirmation_text", d.ConfirmationText)
+	if len(d.RequestParams) > 0 {
+		field("request_params", d.RequestParams.String())
+	}
+	field("remedy", d.Remedy)
 }

@@ -1,0 +1,199 @@
+package vkapi
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock"
+)
+
+// benchBody is a users.get answer of typical size.
+const benchBody = `{"response":[{"id":1,"first_name":"Pavel","last_name":"Durov","can_access_closed":true,"is_closed":false,"photo_100":"https://sun1-1.userapi.com/s/v1/ig2/abc.jpg?size=100x100&quality=96&crop=0,0,400,400&ava=1","city":{"id":2,"title":"Saint Petersburg"}}]}`
+
+type benchUser struct {
+	ID        int    `json:"id"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Photo100  string `json:"photo_100"`
+	City      struct {
+		ID    int    `json:"id"`
+		Title string `json:"title"`
+	} `json:"city"`
+}
+
+func benchServer(b *testing.B) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = io.WriteString(w, benchBody)
+	}))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+func benchTransport() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 100
+	return &http.Client{Transport: t}
+}
+
+// BenchmarkBareHTTP is the baseline: the same POST form with a Bearer token
+// and the same JSON decode, by hand with net/http.
+func BenchmarkBareHTTP(b *testing.B) {
+	srv := benchServer(b)
+	hc := benchTransport()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		form := url.Values{"user_ids": {"1"}, "fields": {"photo_100,city"}, "v": {"5.199"}}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/method/users.get", strings.NewReader(form.Encode()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		var env struct {
+			Response []benchUser `json:"response"`
+		}
+		if err := json.Unmarshal(body, &env); err != nil || len(env.Response) != 1 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCall is one Call doing the same: the limiter on (with a budget
+// that never makes it wait), retries, logging and observation checks all in
+// the path.
+func BenchmarkCall(b *testing.B) {
+	benchCall(b, Limit{Per: time.Second, Group: 1 << 30}, KindGroup)
+}
+
+// BenchmarkCallNoLimiter is BenchmarkCall with the limiter off.
+func BenchmarkCallNoLimiter(b *testing.B) {
+	benchCall(b, Limit{Off: true}, KindGroup)
+}
+
+func benchCall(b *testing.B, l Limit, k TokenKind) {
+	srv := benchServer(b)
+	c := New(testToken, WithBaseURL(srv.URL), WithHTTPClient(benchTransport()), WithLimit(l), WithTokenKind(k))
+	ctx := context.Background()
+	p := Params{"user_ids": 1, "fields": []string{"photo_100", "city"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		var users []benchUser
+		if err := c.Call(ctx, "users.get", p, &users); err != nil || len(users) != 1 {
+			b.Fatal(err)
+		}
+	}
+}
+
+var limitDuration = flag.Duration("vkapi.limitdur", 0, "duration of BenchmarkLimiterUtilisation (default 10s, or $VKAPI_LIMIT_DURATION)")
+
+func limiterBenchDuration() time.Duration {
+	if *limitDuration > 0 {
+		return *limitDuration
+	}
+	if d, err := time.ParseDuration(os.Getenv("VKAPI_LIMIT_DURATION")); err == nil && d > 0 {
+		return d
+	}
+	return 10 * time.Second
+}
+
+// BenchmarkLimiterUtilisation has 50 callers share one token against
+// vkmock's strict rolling window for a while (10 s unless -vkapi.limitdur
+// or VKAPI_LIMIT_DURATION says otherwise) and reports the share of the
+// budget delivered and the errors 6 the mock answered.
+func BenchmarkLimiterUtilisation(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		kind   vkmock.TokenKind
+		budget float64
+	}{{"group", vkmock.TokenGroup, 20}, {"user", vkmock.TokenUser, 3}} {
+		b.Run(tc.name, func(b *testing.B) {
+			d := limiterBenchDuration()
+			for b.Loop() {
+				s := vkmock.NewServer(b)
+				c := New(s.Token(tc.kind).Token, WithBaseURL(s.URL()), WithTokenKind(ParseTokenKind(string(tc.kind))),
+					WithRetry(RetryPolicy{MaxAttempts: 1}))
+				res := runLoad(c, 50, d, "users.get", Params{"user_ids": 1})
+				err6 := countCode(s.Requests(), vkerr.TooMany)
+				b.ReportMetric(100*float64(res.ok)/(tc.budget*d.Seconds()), "%budget")
+				b.ReportMetric(float64(err6+res.tooMany), "err6")
+				b.ReportMetric(float64(res.ok), "calls")
+				if res.other > 0 {
+					b.Fatalf("%d failed calls: %v", res.other, res.firstErr)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCallVsBare alternates one bare net/http request and one Call in
+// every iteration and times each, so that both see the same machine load;
+// it reports their mean times and the ratio Call/bare.
+func BenchmarkCallVsBare(b *testing.B) {
+	srv := benchServer(b)
+	hcBare := benchTransport()
+	c := New(testToken, WithBaseURL(srv.URL), WithHTTPClient(benchTransport()),
+		WithLimit(Limit{Per: time.Second, Group: 1 << 30}), WithTokenKind(KindGroup))
+	ctx := context.Background()
+	p := Params{"user_ids": 1, "fields": []string{"photo_100", "city"}}
+	var bare, call time.Duration
+	n := 0
+	for b.Loop() {
+		t0 := time.Now()
+		form := url.Values{"user_ids": {"1"}, "fields": {"photo_100,city"}, "v": {"5.199"}}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/method/users.get", strings.NewReader(form.Encode()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		resp, err := hcBare.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		var env struct {
+			Response []benchUser `json:"response"`
+		}
+		if err := json.Unmarshal(body, &env); err != nil || len(env.Response) != 1 {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		var users []benchUser
+		if err := c.Call(ctx, "users.get", p, &users); err != nil || len(users) != 1 {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		bare += t1.Sub(t0)
+		call += t2.Sub(t1)
+		n++
+	}
+	b.ReportMetric(float64(bare.Nanoseconds())/float64(n), "bare-ns/op")
+	b.ReportMetric(float64(call.Nanoseconds())/float64(n), "call-ns/op")
+	b.ReportMetric(float64(call)/float64(bare), "call/bare")
+}

@@ -1,0 +1,867 @@
+package vkapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vkerr/vkerr"
+)
+
+const testToken = "vk1.a.SECRETtokenVALUE_0123456789"
+
+func TestCallSendsFormWithBearer(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply {
+		return ok([]map[string]any{{"id": 1, "first_name": "Pavel"}})
+	})
+	c := New(testToken, WithBaseURL(f.URL()), WithLang("en"))
+	var users []struct {
+		ID        int    `json:"id"`
+		FirstName string `json:"first_name"`
+	}
+	err := c.Call(context.Background(), "users.get", Params{"user_ids": []int{1, 2}, "fields": []string{"photo", "city"}, "extended": true}, &users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 1 || users[0].FirstName != "Pavel" {
+		t.Fatalf("decoded %+v", users)
+	}
+	rs := f.requests()
+	if len(rs) != 1 {
+		t.Fatalf("%d requests", len(rs))
+	}
+	r := rs[0]
+	if r.Method != "users.get" || r.Token != testToken {
+		t.Errorf("method %q token %q", r.Method, r.Token)
+	}
+	if strings.Contains(r.URL, testToken) || strings.Contains(r.Body, testToken) {
+		t.Errorf("token in URL or body: %s %s", r.URL, r.Body)
+	}
+	want := map[string]string{"user_ids": "1,2", "fields": "photo,city", "extended": "1", "v": "5.199", "lang": "en"}
+	for k, v := range want {
+		if got := r.Form.Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if ae := r.Header.Get("Accept-Encoding"); !strings.Contains(ae, "gzip") {
+		t.Errorf("Accept-Encoding %q", ae)
+	}
+}
+
+func TestCallerVersionWins(t *testing.T) {
+	f := newFakeVK(t, nil)
+	c := New(testToken, WithBaseURL(f.URL()), WithVersion("5.131"))
+	if err := c.Call(context.Background(), "users.get", Params{"v": "5.100"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Call(context.Background(), "users.get", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	rs := f.requests()
+	if got := rs[0].Form["v"]; len(got) != 1 || got[0] != "5.100" {
+		t.Errorf("v = %v", got)
+	}
+	if got := rs[1].Form.Get("v"); got != "5.131" {
+		t.Errorf("v = %q", got)
+	}
+}
+
+func TestInvalidMethodName(t *testing.T) {
+	f := newFakeVK(t, nil)
+	c := New(testToken, WithBaseURL(f.URL()))
+	for _, m := range []string{"", "../secret", "users.get?x=1", "a b", ".x", "x."} {
+		err := c.Call(context.Background(), m, nil, nil)
+		var ce *CallError
+		if !errors.As(err, &ce) || ce.Attempts != 0 {
+			t.Errorf("%q: %v", m, err)
+		}
+	}
+	if f.count() != 0 {
+		t.Errorf("%d requests sent", f.count())
+	}
+}
+
+func TestIdempotencyKeySetOnceAndReused(t *testing.T) {
+	var n atomic.Int32
+	f := newFakeVK(t, func(r fakeReq) reply {
+		switch n.Add(1) {
+		case 1:
+			return errReply(10, "Internal server error: Unknown error, try later", nil)
+		case 2:
+			return reply{status: 502, ctype: "text/html", body: "<html><body><h1>502 Bad Gateway</h1></body></html>"}
+		}
+		return ok(12345)
+	})
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+	params := Params{"peer_id": 7, "message": "hi"}
+	var id int
+	if err := c.Call(context.Background(), "messages.send", params, &id); err != nil {
+		t.Fatal(err)
+	}
+	if id != 12345 {
+		t.Errorf("id %d", id)
+	}
+	if _, ok := params["random_id"]; ok || len(params) != 2 {
+		t.Errorf("caller's params modified: %v", params)
+	}
+	rs := f.requests()
+	if len(rs) != 3 {
+		t.Fatalf("%d requests", len(rs))
+	}
+	rid := rs[0].Form.Get("random_id")
+	if rid == "" || rid == "0" {
+		t.Fatalf("random_id %q", rid)
+	}
+	for _, r := range rs {
+		if got := r.Form["random_id"]; len(got) != 1 || got[0] != rid {
+			t.Errorf("request %d random_id %v, want %s", r.N, got, rid)
+		}
+	}
+	// A second logical call gets a new key.
+	if err := c.Call(context.Background(), "messages.send", params, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.requests()[3].Form.Get("random_id"); got == rid {
+		t.Errorf("random_id reused across calls: %s", got)
+	}
+}
+
+func TestGUIDForWallPost(t *testing.T) {
+	var n atomic.Int32
+	f := newFakeVK(t, func(r fakeReq) reply {
+		if n.Add(1) == 1 {
+			return reply{reset: true}
+		}
+		return ok(map[string]int{"post_id": 9})
+	})
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+	if err := c.Call(context.Background(), "wall.post", Params{"message": "x"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	rs := f.requests()
+	if len(rs) != 2 {
+		t.Fatalf("%d requests", len(rs))
+	}
+	g := rs[0].Form.Get("guid")
+	if len(g) != 32 || rs[1].Form.Get("guid") != g {
+		t.Errorf("guid %q then %q", g, rs[1].Form.Get("guid"))
+	}
+}
+
+func TestCallerKeyKeptAndZeroIsUnsafe(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply { return errReply(1, "Unknown error occurred", nil) })
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+	err := c.Call(context.Background(), "messages.send", Params{"peer_id": 1, "random_id": 77}, nil)
+	if !errors.Is(err, vkerr.Unknown) {
+		t.Fatalf("err %v", err)
+	}
+	if n := f.count(); n != 4 {
+		t.Errorf("caller's key: %d requests, want 4 (the default cap)", n)
+	}
+	for _, r := range f.requests() {
+		if r.Form.Get("random_id") != "77" {
+			t.Errorf("random_id %q", r.Form.Get("random_id"))
+		}
+	}
+	before := f.count()
+	err = c.Call(context.Background(), "messages.send", Params{"peer_id": 1, "random_id": 0}, nil)
+	var ce *CallError
+	if !errors.As(err, &ce) || ce.Attempts != 1 || f.count()-before != 1 {
+		t.Errorf("random_id=0 must not be retried: %v (%d requests)", err, f.count()-before)
+	}
+}
+
+func TestTransientRetriedForReads(t *testing.T) {
+	cases := []struct {
+		name string
+		bad  reply
+	}{
+		{"error 1", errReply(1, "Unknown error occurred", nil)},
+		{"error 10", errReply(10, "Internal server error", nil)},
+		{"HTTP 503 html", reply{status: 503, ctype: "text/html", body: "<html><head><title>503</title></head></html>"}},
+		{"HTML with 200", reply{ctype: "text/html", body: "<!DOCTYPE html><html><body>oops</body></html>"}},
+		{"empty body", reply{body: " "}},
+		{"truncated", reply{body: `{"response":[{"id":1,"first_name":"Pavel"}]}`, truncate: true}},
+		{"cut JSON", reply{body: `{"response":[{"id":1`}},
+		{"reset", reply{reset: true}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var n atomic.Int32
+			f := newFakeVK(t, func(r fakeReq) reply {
+				if n.Add(1) <= 2 {
+					return tc.bad
+				}
+				return ok([]int{1})
+			})
+			c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+			var out []int
+			if err := c.Call(context.Background(), "users.get", nil, &out); err != nil {
+				t.Fatal(err)
+			}
+			if len(out) != 1 || f.count() != 3 {
+				t.Errorf("out %v after %d requests", out, f.count())
+			}
+		})
+	}
+}
+
+func TestTransientNotRetriedForUnsafeWrites(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply { return errReply(10, "Internal server error", nil) })
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+	err := c.Call(context.Background(), "wall.edit", Params{"post_id": 1}, nil)
+	if !errors.Is(err, vkerr.Server) || !errors.Is(err, vkerr.ErrTransient) {
+		t.Fatalf("err %v", err)
+	}
+	if f.count() != 1 {
+		t.Errorf("%d requests", f.count())
+	}
+}
+
+func TestRetriesCapped(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply { return reply{status: 500, body: "oops"} })
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond}))
+	err := c.Call(context.Background(), "users.get", nil, nil)
+	var he *vkerr.HTTPError
+	var ce *CallError
+	if !errors.As(err, &he) || he.StatusCode != 500 || !errors.As(err, &ce) || ce.Attempts != 3 {
+		t.Fatalf("err %v", err)
+	}
+	if f.count() != 3 {
+		t.Errorf("%d requests", f.count())
+	}
+	if !strings.Contains(err.Error(), "users.get") || !strings.Contains(err.Error(), "after 3 attempts") {
+		t.Errorf("message %q", err)
+	}
+}
+
+func TestMaxElapsedStopsRetries(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply { return errReply(10, "Internal server error", nil) })
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(RetryPolicy{MaxAttempts: 100, BaseDelay: 40 * time.Millisecond, MaxDelay: 40 * time.Millisecond, MaxElapsed: 150 * time.Millisecond}))
+	start := time.Now()
+	err := c.Call(context.Background(), "users.get", nil, nil)
+	if !errors.Is(err, vkerr.Server) {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 400*time.Millisecond {
+		t.Errorf("took %v", d)
+	}
+	if n := f.count(); n < 2 || n > 50 {
+		t.Errorf("%d requests", n)
+	}
+}
+
+func TestNeverRetryCodes(t *testing.T) {
+	for _, code := range []int{7, 15, 18, 100, 113, 3, 8, 30} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			f := newFakeVK(t, func(r fakeReq) reply { return errReply(code, vkerr.Code(code).Info().MessageEN, nil) })
+			c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+			err := c.Call(context.Background(), "users.get", nil, nil)
+			var e *vkerr.Error
+			if !errors.As(err, &e) || int(e.Code) != code || !errors.Is(err, vkerr.Code(code)) {
+				t.Fatalf("err %v", err)
+			}
+			if e.RequestParams.Method() != "" || len(e.RequestParams) != 3 {
+				t.Errorf("request_params %v", e.RequestParams)
+			}
+			if f.count() != 1 {
+				t.Errorf("%d requests", f.count())
+			}
+		})
+	}
+}
+
+func TestUnknownCodeNotRetried(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply { return errReply(987654, "Something new", nil) })
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+	err := c.Call(context.Background(), "users.get", nil, nil)
+	if !errors.Is(err, vkerr.Code(987654)) || !errors.Is(err, vkerr.ErrFeatureState) || f.count() != 1 {
+		t.Fatalf("err %v after %d", err, f.count())
+	}
+}
+
+func TestNotVKNotRetried(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply { return reply{body: `{"result": 1}`} })
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+	err := c.Call(context.Background(), "users.get", nil, nil)
+	if !errors.Is(err, vkerr.ErrNotVK) || f.count() != 1 {
+		t.Fatalf("err %v after %d", err, f.count())
+	}
+}
+
+func TestDecodeErrorReported(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply { return ok("not a number") })
+	c := New(testToken, WithBaseURL(f.URL()))
+	var n int
+	err := c.Call(context.Background(), "users.get", nil, &n)
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		t.Fatalf("err %v", err)
+	}
+	var raw json.RawMessage
+	if err := c.Call(context.Background(), "users.get", nil, &raw); err != nil || string(raw) != `"not a number"` {
+		t.Fatalf("raw %s, %v", raw, err)
+	}
+}
+
+func TestExecuteErrors(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply {
+		return reply{body: `{"response":[1,false],"execute_errors":[{"method":"users.get","error_code":18,"error_msg":"User was deleted or banned"}]}`}
+	})
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+	var out []any
+	err := c.Call(context.Background(), "execute", Params{"code": "return [1, API.users.get({})];"}, &out)
+	var ee vkerr.ExecuteErrors
+	if !errors.As(err, &ee) || len(ee) != 1 || ee[0].Method != "users.get" || !errors.Is(err, vkerr.UserDeleted) {
+		t.Fatalf("err %v", err)
+	}
+	if len(out) != 2 || out[1] != false {
+		t.Errorf("out %v", out)
+	}
+	if f.count() != 1 {
+		t.Errorf("%d requests", f.count())
+	}
+}
+
+func TestFloodFailsFast(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply { return errReply(9, "Flood control: too much messages sent to user", nil) })
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(RetryPolicy{FloodCooldown: 5 * time.Minute}))
+	start := time.Now()
+	err := c.Call(context.Background(), "messages.send", Params{"peer_id": 1, "message": "x"}, nil)
+	var ce *CooldownError
+	if !errors.As(err, &ce) || ce.Code != vkerr.Flood || ce.Local {
+		t.Fatalf("err %v", err)
+	}
+	if !errors.Is(err, vkerr.Flood) || !errors.Is(err, vkerr.ErrRateLimit) {
+		t.Errorf("errors.Is fails on %v", err)
+	}
+	if d := ce.Until.Sub(start); d < 5*time.Minute || d > 5*time.Minute+time.Second {
+		t.Errorf("until %v (%v from start)", ce.Until, d)
+	}
+	if time.Since(start) > time.Second || f.count() != 1 {
+		t.Errorf("not fast: %v, %d requests", time.Since(start), f.count())
+	}
+	// Flood control is per action and target: the next call goes out.
+	_ = c.Call(context.Background(), "messages.send", Params{"peer_id": 2, "message": "x"}, nil)
+	if f.count() != 2 {
+		t.Errorf("%d requests", f.count())
+	}
+}
+
+func TestQuotaRefusedLocally(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply {
+		if r.Method == "wall.get" {
+			return errReply(29, "Rate limit reached", nil)
+		}
+		return ok(1)
+	})
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(RetryPolicy{QuotaCooldown: 200 * time.Millisecond}))
+	ctx := context.Background()
+	err := c.Call(ctx, "wall.get", nil, nil)
+	var ce *CooldownError
+	if !errors.As(err, &ce) || ce.Code != vkerr.RateLimit || ce.Local || !errors.Is(err, vkerr.RateLimit) {
+		t.Fatalf("first: %v", err)
+	}
+	err = c.Call(ctx, "wall.get", nil, nil)
+	var ce2 *CooldownError
+	if !errors.As(err, &ce2) || !ce2.Local || !ce2.Until.Equal(ce.Until) || !errors.Is(err, vkerr.RateLimit) {
+		t.Fatalf("second: %v", err)
+	}
+	var callErr *CallError
+	if !errors.As(err, &callErr) || callErr.Attempts != 0 {
+		t.Errorf("local refusal counts attempts: %v", err)
+	}
+	if f.count() != 1 {
+		t.Fatalf("the refusal went to the network: %d requests", f.count())
+	}
+	if err := c.Call(ctx, "users.get", nil, nil); err != nil {
+		t.Fatalf("other methods must work: %v", err)
+	}
+	time.Sleep(ce.RetryAfter() + 10*time.Millisecond)
+	_ = c.Call(ctx, "wall.get", nil, nil)
+	if f.count() != 3 {
+		t.Errorf("after the cooldown: %d requests, want 3", f.count())
+	}
+}
+
+func TestQuotaMovesToOtherToken(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply {
+		if r.Token == "tokA" {
+			return errReply(29, "Rate limit reached", nil)
+		}
+		return ok(1)
+	})
+	c := New("tokA", WithTokens("tokB"), WithBaseURL(f.URL()), WithLimit(Limit{Per: 20 * time.Millisecond}))
+	ctx := context.Background()
+	var sawA bool
+	for i := 0; i < 6; i++ {
+		err := c.Call(ctx, "wall.get", nil, nil)
+		if errors.Is(err, vkerr.RateLimit) {
+			if sawA {
+				t.Fatalf("29 twice: %v", err)
+			}
+			sawA = true
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var a int
+	for _, r := range f.requests() {
+		if r.Token == "tokA" {
+			a++
+		}
+	}
+	if a > 1 {
+		t.Errorf("token A called %d times after its 29", a)
+	}
+}
+
+func TestTooManyRetriedAfterWindow(t *testing.T) {
+	var n atomic.Int32
+	f := newFakeVK(t, func(r fakeReq) reply {
+		if n.Add(1) == 1 {
+			return errReply(6, "Too many requests per second", nil)
+		}
+		return ok(1)
+	})
+	c := New(testToken, WithBaseURL(f.URL()), WithLimit(Limit{Per: 100 * time.Millisecond, User: 3}))
+	start := time.Now()
+	if err := c.Call(context.Background(), "wall.edit", Params{"post_id": 1}, nil); err != nil {
+		t.Fatal(err) // 6 is retried even for an unsafe write: VK refused it unexecuted
+	}
+	rs := f.requests()
+	if len(rs) != 2 {
+		t.Fatalf("%d requests", len(rs))
+	}
+	if gap := rs[1].At.Sub(rs[0].At); gap < 100*time.Millisecond {
+		t.Errorf("resent after %v, before the window passed", gap)
+	}
+	_ = start
+}
+
+func TestCaptchaSolver(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply {
+		if r.Form.Get("captcha_key") == "abc" && r.Form.Get("captcha_sid") == "sid42" {
+			return ok(1)
+		}
+		return errReply(14, "Captcha needed", map[string]any{"captcha_sid": "sid42", "captcha_img": "https://api.vk.com/captcha.php?sid=sid42", "captcha_ts": 1700000000.5, "captcha_attempt": 1})
+	})
+	var got *Captcha
+	c := New(testToken, WithBaseURL(f.URL()), WithCaptchaSolver(CaptchaSolverFunc(func(ctx context.Context, cp *Captcha) (CaptchaAnswer, error) {
+		got = cp
+		return CaptchaAnswer{Key: "abc"}, nil
+	})))
+	if err := c.Call(context.Background(), "messages.send", Params{"peer_id": 1, "message": "x"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.SID != "sid42" || !strings.Contains(got.Img, "captcha.php") || got.Attempt != 1 {
+		t.Fatalf("solver got %+v", got)
+	}
+	rs := f.requests()
+	if len(rs) != 2 || rs[0].Form.Get("random_id") != rs[1].Form.Get("random_id") {
+		t.Fatalf("resend must keep random_id: %d requests", len(rs))
+	}
+	if rs[1].Form.Get("captcha_ts") == "" || rs[1].Form.Get("captcha_attempt") != "1" {
+		t.Errorf("resend form %v", rs[1].Form)
+	}
+}
+
+func TestCaptchaVKIDFlow(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply {
+		if r.Form.Get("success_token") == "st-1" && r.Form.Get("remixstlid") == "9069780796616521905" {
+			return ok(1)
+		}
+		return reply{body: `{"error":{"error_code":14,"error_msg":"Captcha needed","redirect_uri":"https://id.vk.com/not_robot_captcha?session_token=x","remixstlid":9069780796616521905}}`}
+	})
+	c := New(testToken, WithBaseURL(f.URL()), WithCaptchaSolver(CaptchaSolverFunc(func(ctx context.Context, cp *Captcha) (CaptchaAnswer, error) {
+		if cp.RedirectURI == "" {
+			return CaptchaAnswer{}, errors.New("no redirect_uri")
+		}
+		return CaptchaAnswer{SuccessToken: "st-1"}, nil
+	})))
+	if err := c.Call(context.Background(), "wall.get", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCaptchaBoundedAndWithoutSolver(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply {
+		return errReply(14, "Captcha needed", map[string]any{"captcha_sid": "s", "captcha_img": "https://x/img"})
+	})
+	var calls atomic.Int32
+	c := New(testToken, WithBaseURL(f.URL()), WithCaptchaAttempts(2), WithCaptchaSolver(CaptchaSolverFunc(func(ctx context.Context, cp *Captcha) (CaptchaAnswer, error) {
+		calls.Add(1)
+		return CaptchaAnswer{Key: "wrong"}, nil
+	})))
+	err := c.Call(context.Background(), "wall.get", nil, nil)
+	if !errors.Is(err, vkerr.Captcha) || calls.Load() != 2 || f.count() != 3 {
+		t.Fatalf("err %v, %d solves, %d requests", err, calls.Load(), f.count())
+	}
+	bare := New(testToken, WithBaseURL(f.URL()))
+	err = bare.Call(context.Background(), "wall.get", nil, nil)
+	var e *vkerr.Error
+	if !errors.As(err, &e) || e.CaptchaSID != "s" || e.CaptchaImg != "https://x/img" {
+		t.Fatalf("err %v", err)
+	}
+	declining := New(testToken, WithBaseURL(f.URL()), WithCaptchaSolver(CaptchaSolverFunc(func(ctx context.Context, cp *Captcha) (CaptchaAnswer, error) {
+		return CaptchaAnswer{}, nil
+	})))
+	err = declining.Call(context.Background(), "wall.get", nil, nil)
+	var he *HookError
+	if !errors.Is(err, ErrDeclined) || !errors.Is(err, vkerr.Captcha) || !errors.As(err, &he) || he.Hook != "captcha solver" {
+		t.Fatalf("declined: %v", err)
+	}
+}
+
+func TestValidatorReplacesToken(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply {
+		if r.Token == "new-token-XYZ" {
+			return ok(1)
+		}
+		return errReply(17, "Validation required: please open redirect_uri in browser", map[string]any{"redirect_uri": "https://m.vk.com/login?act=security_check&api_hash=h"})
+	})
+	var calls atomic.Int32
+	c := New("old-token-ABC", WithBaseURL(f.URL()), WithLimit(Limit{Per: 20 * time.Millisecond}), WithValidator(ValidatorFunc(func(ctx context.Context, v *Validation) (string, error) {
+		calls.Add(1)
+		if !strings.Contains(v.RedirectURI, "security_check") {
+			return "", errors.New("bad redirect_uri")
+		}
+		time.Sleep(20 * time.Millisecond)
+		return "new-token-XYZ", nil
+	})))
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for i := 0; i < 5; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- c.Call(context.Background(), "users.get", nil, nil)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls.Load() > 2 {
+		t.Errorf("validator called %d times for one token", calls.Load())
+	}
+	before := f.count()
+	if err := c.Call(context.Background(), "users.get", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rs := f.requests(); len(rs) != before+1 || rs[len(rs)-1].Token != "new-token-XYZ" {
+		t.Error("later calls must use the new token")
+	}
+	bare := New("old", WithBaseURL(f.URL()))
+	err := bare.Call(context.Background(), "users.get", nil, nil)
+	var e *vkerr.Error
+	if !errors.As(err, &e) || e.Code != vkerr.AuthValidation || !strings.Contains(e.RedirectURI, "security_check") {
+		t.Fatalf("without a validator: %v", err)
+	}
+}
+
+func TestConfirmer(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply {
+		if r.Form.Get("confirm") == "1" {
+			return ok(1)
+		}
+		return errReply(24, "Confirmation required", map[string]any{"confirmation_text": "Leave the community?"})
+	})
+	var text string
+	yes := New(testToken, WithBaseURL(f.URL()), WithConfirmer(ConfirmerFunc(func(ctx context.Context, c *Confirmation) (bool, error) {
+		text = c.Text
+		return true, nil
+	})))
+	if err := yes.Call(context.Background(), "groups.leave", Params{"group_id": 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if text != "Leave the community?" || f.count() != 2 {
+		t.Errorf("text %q, %d requests", text, f.count())
+	}
+	no := New(testToken, WithBaseURL(f.URL()), WithConfirmer(ConfirmerFunc(func(ctx context.Context, c *Confirmation) (bool, error) { return false, nil })))
+	err := no.Call(context.Background(), "groups.leave", Params{"group_id": 1}, nil)
+	if !errors.Is(err, ErrDeclined) || !errors.Is(err, vkerr.NeedConfirmation) || f.count() != 3 {
+		t.Fatalf("no: %v", err)
+	}
+	bare := New(testToken, WithBaseURL(f.URL()))
+	err = bare.Call(context.Background(), "groups.leave", Params{"group_id": 1}, nil)
+	var e *vkerr.Error
+	if !errors.As(err, &e) || e.ConfirmationText != "Leave the community?" {
+		t.Fatalf("bare: %v", err)
+	}
+}
+
+func TestTokenRefresher(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply {
+		switch r.Token {
+		case "fresh":
+			return ok(1)
+		case "old":
+			return errReply(3609, "Token extension required", nil)
+		}
+		return errReply(5, "User authorization failed: access_token has expired.", nil)
+	})
+	var got *Refresh
+	c := New("old", WithBaseURL(f.URL()), WithTokenKind(KindUser), WithTokenRefresher(TokenRefresherFunc(func(ctx context.Context, r *Refresh) (string, error) {
+		got = r
+		return "fresh", nil
+	})))
+	if err := c.Call(context.Background(), "users.get", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.Err.Code != vkerr.TokenExtensionRequired || got.Token != 0 || got.Kind != KindUser {
+		t.Fatalf("refresh %+v", got)
+	}
+	failing := New("expired", WithBaseURL(f.URL()), WithTokenRefresher(TokenRefresherFunc(func(ctx context.Context, r *Refresh) (string, error) {
+		return "", errors.New("refresh endpoint down")
+	})))
+	err := failing.Call(context.Background(), "users.get", nil, nil)
+	var te *TokenError
+	if !errors.Is(err, vkerr.Auth) || !errors.As(err, &te) || !strings.Contains(err.Error(), "refresh endpoint down") {
+		t.Fatalf("failing refresher: %v", err)
+	}
+}
+
+func TestPoolDropsDeadTokens(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply {
+		switch r.Token {
+		case "dead1":
+			return errReply(5, "User authorization failed: invalid access_token (4).", nil)
+		case "dead2":
+			return errReply(3610, "User is deactivated", nil)
+		}
+		return ok(1)
+	})
+	var logs strings.Builder
+	var logMu sync.Mutex
+	logger := newTestLogger(&logs, &logMu)
+	c := New("dead1", WithTokens("good", "dead2"), WithBaseURL(f.URL()), WithLogger(logger), WithLimit(Limit{Per: 20 * time.Millisecond}))
+	var tokErrs int
+	for i := 0; i < 20; i++ {
+		err := c.Call(context.Background(), "users.get", nil, nil)
+		var te *TokenError
+		switch {
+		case err == nil:
+		case errors.As(err, &te):
+			tokErrs++
+		default:
+			t.Fatal(err)
+		}
+	}
+	if tokErrs != 2 {
+		t.Errorf("%d token errors, want one per dead token", tokErrs)
+	}
+	logMu.Lock()
+	if n := strings.Count(logs.String(), "token left the pool"); n != 2 {
+		t.Errorf("%d removal records:\n%s", n, logs.String())
+	}
+	logMu.Unlock()
+	counts := map[string]int{}
+	for _, r := range f.requests() {
+		counts[r.Token]++
+	}
+	if counts["dead1"] != 1 || counts["dead2"] != 1 || counts["good"] != 18 {
+		t.Errorf("requests per token %v", counts)
+	}
+
+	all := New("dead1", WithBaseURL(f.URL()))
+	_ = all.Call(context.Background(), "users.get", nil, nil)
+	err := all.Call(context.Background(), "users.get", nil, nil)
+	if !errors.Is(err, ErrNoTokens) || !errors.Is(err, vkerr.Auth) {
+		t.Fatalf("all dead: %v", err)
+	}
+}
+
+func TestContextCancelDuringBackoff(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply { return errReply(10, "Internal server error", nil) })
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(RetryPolicy{BaseDelay: 10 * time.Second, MaxDelay: 10 * time.Second, MaxElapsed: time.Minute}))
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	var err error
+	for { // the jittered first delay may be short: go on until a wait is cut
+		err = c.Call(ctx, "users.get", nil, nil)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
+func TestContextCancelDuringRequest(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply { return reply{delay: 10 * time.Second} })
+	c := New(testToken, WithBaseURL(f.URL()))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := c.Call(ctx, "users.get", nil, nil)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if f.count() != 1 {
+		t.Errorf("%d requests", f.count())
+	}
+}
+
+func TestContextCancelDuringLimiterWait(t *testing.T) {
+	f := newFakeVK(t, nil)
+	c := New(testToken, WithBaseURL(f.URL()), WithLimit(Limit{Per: time.Hour, User: 1}))
+	if err := c.Call(context.Background(), "users.get", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := c.Call(ctx, "users.get", nil, nil)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second || f.count() != 1 {
+		t.Fatalf("err %v after %v, %d requests", err, time.Since(start), f.count())
+	}
+}
+
+func TestAttemptTimeoutRetried(t *testing.T) {
+	var n atomic.Int32
+	f := newFakeVK(t, func(r fakeReq) reply {
+		if n.Add(1) == 1 {
+			return reply{delay: 5 * time.Second}
+		}
+		return ok(1)
+	})
+	p := fastRetry
+	p.AttemptTimeout = 50 * time.Millisecond
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(p))
+	if err := c.Call(context.Background(), "users.get", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if f.count() != 2 {
+		t.Errorf("%d requests", f.count())
+	}
+}
+
+func TestObserver(t *testing.T) {
+	var n atomic.Int32
+	f := newFakeVK(t, func(r fakeReq) reply {
+		if n.Add(1) == 1 {
+			return errReply(10, "Internal server error", nil)
+		}
+		return ok(1)
+	})
+	var mu sync.Mutex
+	var events []string
+	rec := func(s string) { mu.Lock(); events = append(events, s); mu.Unlock() }
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry), WithObserver(ObserverFuncs{
+		Request:  func(_ context.Context, e RequestEvent) { rec(fmt.Sprintf("req %s %d", e.Method, e.Attempt)) },
+		Response: func(_ context.Context, e ResponseEvent) { rec(fmt.Sprintf("resp %d %d", e.Status, e.Code)) },
+		Retry:    func(_ context.Context, e RetryEvent) { rec(fmt.Sprintf("retry %v %s", e.Retry, e.Reason)) },
+	}))
+	if err := c.Call(context.Background(), "users.get", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"req users.get 1", "resp 200 10", "retry true transient failure", "req users.get 2", "resp 200 0"}
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(events) != fmt.Sprint(want) {
+		t.Errorf("events\n%q\nwant\n%q", events, want)
+	}
+}
+
+func TestCustomCheckChain(t *testing.T) {
+	f := newFakeVK(t, func(r fakeReq) reply { return errReply(10, "Internal server error", nil) })
+	var asked atomic.Int32
+	onlyOnce := CheckFunc(func(_ context.Context, a *Attempt) (Decision, string) {
+		asked.Add(1)
+		if a.Number >= 2 {
+			return DontRetry, "my policy: one retry"
+		}
+		return NoDecision, ""
+	})
+	p := fastRetry
+	p.Checks = append([]Check{onlyOnce}, DefaultChecks()...)
+	c := New(testToken, WithBaseURL(f.URL()), WithRetry(p))
+	_ = c.Call(context.Background(), "users.get", nil, nil)
+	if f.count() != 2 || asked.Load() != 2 {
+		t.Errorf("%d requests, %d asks", f.count(), asked.Load())
+	}
+	none := fastRetry
+	none.Checks = []Check{}
+	c = New(testToken, WithBaseURL(f.URL()), WithRetry(none))
+	before := f.count()
+	_ = c.Call(context.Background(), "users.get", nil, nil)
+	if f.count()-before != 1 {
+		t.Errorf("an empty chain retried")
+	}
+}
+
+func TestBackoffFullJitter(t *testing.T) {
+	p := RetryPolicy{BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}.withDefaults()
+	for n, ceil := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 400 * time.Millisecond, 5: time.Second, 30: time.Second} {
+		var maxSeen, minSeen time.Duration = 0, time.Hour
+		for i := 0; i < 2000; i++ {
+			d := p.backoff(n)
+			if d < 0 || d > ceil {
+				t.Fatalf("retry %d: delay %v outside [0, %v]", n, d, ceil)
+			}
+			maxSeen, minSeen = max(maxSeen, d), min(minSeen, d)
+		}
+		if maxSeen < ceil*8/10 || minSeen > ceil*2/10 {
+			t.Errorf("retry %d: delays in [%v, %v] do not spread over [0, %v]", n, minSeen, maxSeen, ceil)
+		}
+	}
+}
+
+func TestLookupMethod(t *testing.T) {
+	m := LookupMethod("messages.send")
+	if !m.Known || m.Read || m.IdempotencyKey != "random_id" || fmt.Sprint(m.TokenKinds) != "[user group]" {
+		t.Errorf("messages.send: %+v", m)
+	}
+	if m := LookupMethod("users.get"); !m.Read || m.IdempotencyKey != "" || len(m.TokenKinds) != 3 {
+		t.Errorf("users.get: %+v", m)
+	}
+	if m := LookupMethod("wall.post"); m.IdempotencyKey != "guid" {
+		t.Errorf("wall.post: %+v", m)
+	}
+	if m := LookupMethod("execute.myProc"); m.Known || m.Read {
+		t.Errorf("execute.myProc: %+v", m)
+	}
+	if n := len(methodTable); n != 566 {
+		t.Errorf("%d methods, the schema has 566", n)
+	}
+	for i := 1; i < len(methodTable); i++ {
+		if methodTable[i-1].name >= methodTable[i].name {
+			t.Fatalf("table not sorted at %s", methodTable[i].name)
+		}
+	}
+}
+
+func TestTokenKindPreference(t *testing.T) {
+	if !kindUser.allows(KindUser) || kindUser.allows(KindGroup) || !kindUser.allows(KindUnknown) {
+		t.Error("kindSet.allows")
+	}
+	for _, s := range []string{"user", "group", "service"} {
+		if ParseTokenKind(s).String() != s {
+			t.Errorf("ParseTokenKind(%q)", s)
+		}
+	}
+	if ParseTokenKind("community") != KindGroup || ParseTokenKind("x") != KindUnknown {
+		t.Error("ParseTokenKind aliases")
+	}
+}

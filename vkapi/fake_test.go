@@ -1,0 +1,151 @@
+package vkapi
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeVK is a small VK API server for unit tests: it speaks the wire format
+// (POST form to /method/NAME, Bearer token, HTTP 200 envelopes) and answers
+// whatever the test's handler says.
+type fakeVK struct {
+	t       testing.TB
+	srv     *httptest.Server
+	mu      sync.Mutex
+	reqs    []fakeReq
+	handler func(r fakeReq) reply
+}
+
+type fakeReq struct {
+	N      int // 1-based arrival number
+	Method string
+	Form   url.Values
+	Token  string // from Authorization: Bearer
+	URL    string
+	Body   string
+	Header http.Header
+	At     time.Time
+}
+
+type reply struct {
+	status   int    // 0 means 200
+	body     string // the body; "" with status 0 means {"response":1}
+	ctype    string // "" means application/json
+	reset    bool   // drop the connection without an answer
+	truncate bool   // announce the full length, send half, drop the connection
+	delay    time.Duration
+}
+
+func newFakeVK(t testing.TB, h func(r fakeReq) reply) *fakeVK {
+	f := &fakeVK{t: t, handler: h}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeVK) URL() string { return f.srv.URL }
+
+func (f *fakeVK) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	form, _ := url.ParseQuery(string(body))
+	q := fakeReq{
+		Method: strings.TrimPrefix(r.URL.Path, "/method/"),
+		Form:   form, Token: strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "),
+		URL: r.URL.String(), Body: string(body), Header: r.Header.Clone(), At: time.Now(),
+	}
+	f.mu.Lock()
+	q.N = len(f.reqs) + 1
+	f.reqs = append(f.reqs, q)
+	h := f.handler
+	f.mu.Unlock()
+	rep := reply{}
+	if h != nil {
+		rep = h(q)
+	}
+	if rep.delay > 0 {
+		select {
+		case <-time.After(rep.delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if rep.reset {
+		panic(http.ErrAbortHandler)
+	}
+	if rep.status == 0 && rep.body == "" {
+		rep.body = `{"response":1}`
+	}
+	ct := rep.ctype
+	if ct == "" {
+		ct = "application/json; charset=utf-8"
+	}
+	w.Header().Set("Content-Type", ct)
+	if rep.status == 0 {
+		rep.status = 200
+	}
+	if rep.truncate {
+		w.Header().Set("Content-Length", itoa(len(rep.body)))
+		w.WriteHeader(rep.status)
+		_, _ = io.WriteString(w, rep.body[:len(rep.body)/2])
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler)
+	}
+	w.WriteHeader(rep.status)
+	_, _ = io.WriteString(w, rep.body)
+}
+
+func (f *fakeVK) requests() []fakeReq {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]fakeReq(nil), f.reqs...)
+}
+
+func (f *fakeVK) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.reqs)
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// vkError is the body of an error envelope, as VK sends it, with
+// request_params echoing method and the given fields merged in.
+func vkError(code int, msg string, fields map[string]any) string {
+	e := map[string]any{
+		"error_code": code,
+		"error_msg":  msg,
+		"request_params": []map[string]string{
+			{"key": "v", "value": "5.199"}, {"key": "method"}, {"key": "oauth", "value": "1"},
+		},
+	}
+	for k, v := range fields {
+		e[k] = v
+	}
+	b, err := json.Marshal(map[string]any{"error": e})
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func ok(v any) reply {
+	b, err := json.Marshal(map[string]any{"response": v})
+	if err != nil {
+		panic(err)
+	}
+	return reply{body: string(b)}
+}
+
+func errReply(code int, msg string, fields map[string]any) reply {
+	return reply{body: vkError(code, msg, fields)}
+}
+
+// fastRetry is a retry policy for tests: tiny backoff.
+var fastRetry = RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxElapsed: 10 * time.Second}

@@ -1,0 +1,380 @@
+package vkapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vkerr/vkerr"
+)
+
+// Limit is the client's rate budget per token (ads.* methods count with the
+// rest: VK gives them limits of their own on top, which it reports as error
+// 601), kept with a strict rolling
+// window: at most N requests in any window of Per, counted from when each
+// request is sent until Per after its answer came back, so that no network
+// delay can make the server count more. Each zero field takes its default;
+// the zero Limit is VK's documented budget.
+type Limit struct {
+	// Per is the window. Zero means one second.
+	Per time.Duration
+	// User, Group and Service are the budgets per window of user, community
+	// and service tokens; a token of unknown kind gets User. Zero means 3,
+	// 20 and 3.
+	User, Group, Service int
+	// Secure is the budget of secure.* methods, counted apart from the rest.
+	// Zero means 5, the lowest of VK's tiers (apps under 10,000 users).
+	Secure int
+	// Off turns the client's limiter off: requests go out as fast as they
+	// come, and an error 6 is only retried.
+	Off bool
+}
+
+func (l Limit) withDefaults() Limit {
+	if l.Per <= 0 {
+		l.Per = time.Second
+	}
+	if l.User <= 0 {
+		l.User = 3
+	}
+	if l.Group <= 0 {
+		l.Group = 20
+	}
+	if l.Service <= 0 {
+		l.Service = 3
+	}
+	if l.Secure <= 0 {
+		l.Secure = 5
+	}
+	return l
+}
+
+func (l Limit) budget(k TokenKind) int {
+	switch k {
+	case KindGroup:
+		return l.Group
+	case KindService:
+		return l.Service
+	}
+	return l.User
+}
+
+// entry is one token of the pool. Its limiters never change; the fields
+// under "guarded by pool.mu" do.
+type entry struct {
+	idx    int
+	kind   TokenKind
+	main   *window // every method but secure.*
+	secure *window
+
+	// guarded by pool.mu
+	token   string
+	dead    bool
+	deadErr error
+	blocked map[string]blockedMethod // error 29: method → cooldown
+	flight  *flight                  // a token renewal under way
+}
+
+type blockedMethod struct {
+	until time.Time
+	err   *vkerr.Error
+}
+
+// flight is a token renewal (Validator or TokenRefresher) that concurrent
+// callers share.
+type flight struct {
+	done  chan struct{}
+	token string
+	err   error
+}
+
+type pool struct {
+	limit   Limit
+	mu      sync.Mutex
+	entries []*entry
+	rr      atomic.Uint64
+	// redactor replaces every token the pool has held; swapped when a token
+	// is added.
+	redactor atomic.Pointer[strings.Replacer]
+	secrets  []string // guarded by mu: every token ever held
+}
+
+func newPool(tokens []string, kind TokenKind, limit Limit) *pool {
+	p := &pool{limit: limit}
+	for i, t := range tokens {
+		b := limit.budget(kind)
+		p.entries = append(p.entries, &entry{
+			idx: i, kind: kind, token: t,
+			main:   newWindow(b, limit.Per),
+			secure: newWindow(limit.Secure, limit.Per),
+		})
+		p.secrets = append(p.secrets, t)
+	}
+	p.rebuildRedactor()
+	return p
+}
+
+// rebuildRedactor must be called with mu held (or before the pool is
+// shared).
+func (p *pool) rebuildRedactor() {
+	var pairs []string
+	for _, s := range p.secrets {
+		if s != "" {
+			pairs = append(pairs, s, vkerr.Redacted)
+		}
+	}
+	p.redactor.Store(strings.NewReplacer(pairs...))
+}
+
+// redact replaces every token the pool has held in s.
+func (p *pool) redact(s string) string {
+	if r := p.redactor.Load(); r != nil {
+		return r.Replace(s)
+	}
+	return s
+}
+
+// window returns the limiter of e that counts method.
+func (e *entry) window(method string) *window {
+	if strings.HasPrefix(method, "secure.") {
+		return e.secure
+	}
+	return e.main
+}
+
+// lease is a token taken for one request, with its limiter slot.
+type lease struct {
+	e     *entry
+	token string
+	win   *window // nil when the limiter is off
+}
+
+// acquire picks a token for method and takes a limiter slot on it, waiting
+// as long as ctx allows. It refuses without waiting when every token is dead
+// (noTokensError) or cooling down for the method (*CooldownError).
+func (p *pool) acquire(ctx context.Context, method string, meta methodMeta, obs func(idx int, waited time.Duration)) (lease, error) {
+	for {
+		var stack [8]*entry
+		cands, err := p.candidates(stack[:0], method, meta)
+		if err != nil {
+			return lease{}, err
+		}
+		var chosen *entry
+		if p.limit.Off {
+			chosen = cands[int(p.rr.Add(1)%uint64(len(cands)))]
+		} else {
+			start := int(p.rr.Add(1) % uint64(len(cands)))
+			for i := range cands {
+				e := cands[(start+i)%len(cands)]
+				if e.window(method).tryAcquire() {
+					chosen = e
+					break
+				}
+			}
+			if chosen == nil {
+				chosen = cands[start]
+				waited, err := chosen.window(method).acquire(ctx)
+				if obs != nil {
+					obs(chosen.idx, waited)
+				}
+				if err != nil {
+					return lease{}, err
+				}
+			}
+		}
+		var win *window
+		if !p.limit.Off {
+			win = chosen.window(method)
+		}
+		p.mu.Lock()
+		tok, dead := chosen.token, chosen.dead
+		p.mu.Unlock()
+		if dead {
+			// It died while we waited: give the slot back unused, choose again.
+			if win != nil {
+				win.release(false)
+			}
+			continue
+		}
+		return lease{e: chosen, token: tok, win: win}, nil
+	}
+}
+
+// candidates lists the tokens that may serve method now.
+func (p *pool) candidates(dst []*entry, method string, meta methodMeta) ([]*entry, error) {
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var live, cooling int
+	var lastDead error
+	var cool *CooldownError
+	for _, e := range p.entries {
+		if e.dead {
+			lastDead = e.deadErr
+			continue
+		}
+		live++
+		if b, ok := e.blocked[method]; ok {
+			if now.Before(b.until) {
+				cooling++
+				if cool == nil || b.until.Before(cool.Until) {
+					cool = &CooldownError{Method: method, Code: vkerr.RateLimit, Until: b.until, Local: true, Err: b.err}
+				}
+				continue
+			}
+			delete(e.blocked, method)
+		}
+		dst = append(dst, e)
+	}
+	switch {
+	case live == 0:
+		return nil, &noTokensError{last: lastDead}
+	case len(dst) == 0:
+		return nil, cool
+	}
+	// Prefer the tokens whose kind the schema allows for the method; if none
+	// is, let the server answer (27, 28) rather than guess.
+	if meta.kinds != 0 {
+		n := 0
+		for _, e := range dst {
+			if meta.kinds.allows(e.kind) {
+				n++
+			}
+		}
+		if n > 0 && n < len(dst) {
+			kept := dst[:0]
+			for _, e := range dst {
+				if meta.kinds.allows(e.kind) {
+					kept = append(kept, e)
+				}
+			}
+			dst = kept
+		}
+	}
+	return dst, nil
+}
+
+// block refuses method on e until until (error 29).
+func (p *pool) block(e *entry, method string, until time.Time, cause *vkerr.Error) {
+	p.mu.Lock()
+	if e.blocked == nil {
+		e.blocked = make(map[string]blockedMethod)
+	}
+	e.blocked[method] = blockedMethod{until: until, err: cause}
+	p.mu.Unlock()
+}
+
+// kill takes e out of the pool if it still holds token. It reports whether
+// this call removed it, so that the removal is reported once.
+func (p *pool) kill(e *entry, token string, cause error) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e.dead || e.token != token || token == "" {
+		return false
+	}
+	e.dead, e.deadErr = true, cause
+	return true
+}
+
+// renew replaces e's token through get, unless another caller already did
+// (then its result is shared). used is the token the failed request carried.
+func (p *pool) renew(ctx context.Context, e *entry, used string, get func(context.Context) (string, error)) (string, error) {
+	p.mu.Lock()
+	if e.token != used && !e.dead {
+		t := e.token
+		p.mu.Unlock()
+		return t, nil
+	}
+	if f := e.flight; f != nil {
+		p.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.token, f.err
+		case <-ctx.Done():
+			return "", context.Cause(ctx)
+		}
+	}
+	f := &flight{done: make(chan struct{})}
+	e.flight = f
+	p.mu.Unlock()
+
+	tok, err := get(ctx)
+	if err == nil && tok == "" {
+		err = errors.New("the hook returned an empty token")
+	}
+
+	p.mu.Lock()
+	if err == nil {
+		e.token, e.dead, e.deadErr = tok, false, nil
+		p.secrets = append(p.secrets, tok)
+		p.rebuildRedactor()
+	}
+	e.flight = nil
+	f.token, f.err = tok, err
+	close(f.done)
+	p.mu.Unlock()
+	return tok, err
+}
+
+// scrub replaces, in place, every token the pool has held wherever a server
+// answer could have echoed it into an error: messages, request_params,
+// redirect URIs, ban_info, unknown fields, body snippets. vkerr already
+// masks secrets it can recognise by their shape or their parameter name;
+// this catches the client's own tokens in any shape.
+func (p *pool) scrub(err error) {
+	var ve *vkerr.Error
+	if errors.As(err, &ve) {
+		p.scrubVK(ve)
+	}
+	var ee vkerr.ExecuteErrors
+	if errors.As(err, &ee) {
+		for _, e := range ee {
+			if e != nil {
+				p.scrubVK(e)
+			}
+		}
+	}
+	var he *vkerr.HTTPError
+	if errors.As(err, &he) {
+		he.Reason, he.Snippet, he.ContentType = p.redact(he.Reason), p.redact(he.Snippet), p.redact(he.ContentType)
+	}
+	var fe *vkerr.FormatError
+	if errors.As(err, &fe) {
+		fe.Reason, fe.Snippet = p.redact(fe.Reason), p.redact(fe.Snippet)
+	}
+}
+
+func (p *pool) scrubVK(e *vkerr.Error) {
+	for _, s := range []*string{&e.Message, &e.Text, &e.CaptchaSID, &e.CaptchaImg, &e.CaptchaTS,
+		&e.RedirectURI, &e.ConfirmationText, &e.Method} {
+		*s = p.redact(*s)
+	}
+	for i := range e.RequestParams {
+		e.RequestParams[i].Key = p.redact(e.RequestParams[i].Key)
+		e.RequestParams[i].Value = p.redact(e.RequestParams[i].Value)
+	}
+	p.scrubRaw(e.Extra)
+	if b := e.BanInfo; b != nil {
+		b.MemberName, b.Message = p.redact(b.MemberName), p.redact(b.Message)
+		if b.AccessToken != "" {
+			b.AccessToken = vkerr.Redacted
+		}
+		p.scrubRaw(b.Extra)
+	}
+}
+
+func (p *pool) scrubRaw(m map[string]json.RawMessage) {
+	for k, v := range m {
+		if vkerr.IsSecretParam(k) {
+			m[k] = json.RawMessage(`"` + vkerr.Redacted + `"`)
+			continue
+		}
+		if s := p.redact(string(v)); s != string(v) {
+			m[k] = json.RawMessage(s)
+		}
+	}
+}

@@ -1,0 +1,377 @@
+package vkmock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"path"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/vkerr/vkerr"
+)
+
+// Fault is a rule that makes matching requests fail or slow down. Rules are
+// tried in the order they were added; the first that matches and fires
+// wins.
+//
+// A rule matches when Method (a glob of path.Match: "messages.*", "*")
+// matches the method name, Token is empty or equals the request's token or
+// its kind ("user", "group", "service", or "none" for no token), and every
+// entry of Params matches (a glob) the request's value of that parameter.
+// It then fires with Probability (0 or absent: always) while Times allows
+// (0 or absent: no limit; claimed atomically, so concurrent requests never
+// overrun it).
+//
+// When it fires, the effects apply in this order: the latency (LatencyMS, or
+// the distribution Latency), then the first of HTTPStatus (that status with
+// an HTML page), Effect "reset" (the connection is reset), Error (that VK
+// error) or Effect "truncate" (the normal answer, cut short). A rule with
+// only latency delays the normal answer.
+type Fault struct {
+	ID          string            `json:"id,omitempty"`
+	Method      string            `json:"method,omitempty"`
+	Token       string            `json:"token,omitempty"`
+	Params      map[string]string `json:"params,omitempty"`
+	Probability float64           `json:"probability,omitempty"`
+	Times       int64             `json:"times,omitempty"`
+	// Error is the VK error to answer. Only error_code is needed: error_msg
+	// defaults to the schema's message, and Suffix, when set, is added
+	// after ": ". Errors 14, 17 and 24 get made-up captcha_sid and
+	// captcha_img, redirect_uri or confirmation_text when they lack them.
+	// A non-global error applies only to methods whose schema lists it.
+	Error      *vkerr.Error `json:"error,omitempty"`
+	Suffix     string       `json:"suffix,omitempty"`
+	HTTPStatus int          `json:"http_status,omitempty"`
+	LatencyMS  float64      `json:"latency_ms,omitempty"`
+	Latency    *Latency     `json:"latency,omitempty"`
+	Effect     string       `json:"effect,omitempty"`
+	// Fired counts the times the rule fired (read-only).
+	Fired int64 `json:"fired"`
+}
+
+// Latency is a distribution of delays, in milliseconds.
+type Latency struct {
+	// Dist is "fixed" (MeanMS), "uniform" (MinMS to MaxMS), "normal"
+	// (MeanMS, StddevMS, never below MinMS) or "exponential" (MeanMS,
+	// shifted by MinMS). Every draw is capped at MaxMS when it is set.
+	Dist     string  `json:"dist"`
+	MinMS    float64 `json:"min_ms,omitempty"`
+	MaxMS    float64 `json:"max_ms,omitempty"`
+	MeanMS   float64 `json:"mean_ms,omitempty"`
+	StddevMS float64 `json:"stddev_ms,omitempty"`
+}
+
+// maxLatency bounds any injected delay.
+const maxLatency = 10 * time.Minute
+
+// faultRule is a Fault ready to match.
+type faultRule struct {
+	f     Fault
+	fired atomic.Int64
+}
+
+// claim takes one firing of the rule if Times allows.
+func (r *faultRule) claim() bool {
+	if r.f.Times <= 0 {
+		r.fired.Add(1)
+		return true
+	}
+	for {
+		n := r.fired.Load()
+		if n >= r.f.Times {
+			return false
+		}
+		if r.fired.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// validateFault checks a rule and fills its defaults.
+func (s *Server) validateFault(f Fault) (Fault, error) {
+	if f.Method == "" {
+		f.Method = "*"
+	}
+	if f.Params != nil {
+		p := make(map[string]string, len(f.Params))
+		for k, v := range f.Params {
+			p[k] = v
+		}
+		f.Params = p
+	}
+	if f.Latency != nil {
+		l := *f.Latency
+		f.Latency = &l
+	}
+	if _, err := path.Match(f.Method, ""); err != nil {
+		return f, fmt.Errorf("vkmock: fault method %q: %w", f.Method, err)
+	}
+	for k, v := range f.Params {
+		if _, err := path.Match(v, ""); err != nil {
+			return f, fmt.Errorf("vkmock: fault param %s %q: %w", k, v, err)
+		}
+	}
+	if f.Probability < 0 || f.Probability > 1 || math.IsNaN(f.Probability) {
+		return f, errors.New("vkmock: fault probability must be between 0 and 1")
+	}
+	if f.Times < 0 {
+		return f, errors.New("vkmock: fault times must not be negative")
+	}
+	if f.HTTPStatus != 0 && (f.HTTPStatus < 100 || f.HTTPStatus > 599) {
+		return f, errors.New("vkmock: fault http_status must be between 100 and 599")
+	}
+	if f.LatencyMS < 0 || math.IsNaN(f.LatencyMS) || time.Duration(f.LatencyMS*float64(time.Millisecond)) > maxLatency {
+		return f, errors.New("vkmock: fault latency_ms must be between 0 and 600000")
+	}
+	if l := f.Latency; l != nil {
+		switch l.Dist {
+		case "fixed", "uniform", "normal", "exponential":
+		default:
+			return f, fmt.Errorf("vkmock: fault latency dist %q: want fixed, uniform, normal or exponential", l.Dist)
+		}
+		for _, v := range []float64{l.MinMS, l.MaxMS, l.MeanMS, l.StddevMS} {
+			if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) || v > float64(maxLatency/time.Millisecond) {
+				return f, errors.New("vkmock: fault latency values must be between 0 and 600000 ms")
+			}
+		}
+		if l.Dist == "uniform" && l.MaxMS < l.MinMS {
+			return f, errors.New("vkmock: fault latency max_ms is below min_ms")
+		}
+	}
+	switch f.Effect {
+	case "", "reset", "truncate":
+	default:
+		return f, fmt.Errorf("vkmock: fault effect %q: want reset or truncate", f.Effect)
+	}
+	if f.Error != nil {
+		if f.Error.Code <= 0 {
+			return f, errors.New("vkmock: fault error needs a positive error_code")
+		}
+		e := *f.Error
+		e.Extra = mapsClone(f.Error.Extra)
+		f.Error = &e
+		if !s.schema.global[e.Code] {
+			// A non-global error needs a method that lists it.
+			any := false
+			for _, m := range s.schema.ordered {
+				if m.errors[e.Code] && matchGlob(f.Method, m.name) {
+					any = true
+					break
+				}
+			}
+			if !any {
+				return f, fmt.Errorf("vkmock: error %d is not global and no method matching %q lists it", e.Code, f.Method)
+			}
+		}
+	}
+	if f.Error == nil && f.HTTPStatus == 0 && f.Effect == "" && f.LatencyMS == 0 && f.Latency == nil {
+		return f, errors.New("vkmock: fault has no effect: set error, http_status, effect or latency")
+	}
+	return f, nil
+}
+
+func matchGlob(pattern, name string) bool {
+	if pattern == "*" {
+		return true
+	}
+	ok, _ := path.Match(pattern, name)
+	return ok
+}
+
+// AddFault adds a rule after the others and returns its id.
+func (s *Server) AddFault(f Fault) (string, error) {
+	f, err := s.validateFault(f)
+	if err != nil {
+		return "", err
+	}
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	return s.addFaultLocked(f)
+}
+
+func (s *Server) addFaultLocked(f Fault) (string, error) {
+	old := *s.faults.Load()
+	if f.ID == "" {
+		s.faultSeq++
+		f.ID = "f" + strconv.FormatUint(s.faultSeq, 10)
+	}
+	for _, r := range old {
+		if r.f.ID == f.ID {
+			return "", fmt.Errorf("vkmock: fault id %q already exists", f.ID)
+		}
+	}
+	f.Fired = 0
+	rules := make([]*faultRule, len(old), len(old)+1)
+	copy(rules, old)
+	rules = append(rules, &faultRule{f: f})
+	s.faults.Store(&rules)
+	return f.ID, nil
+}
+
+// Faults returns the rules in order, with the times each has fired.
+func (s *Server) Faults() []Fault {
+	rules := *s.faults.Load()
+	out := make([]Fault, 0, len(rules))
+	for _, r := range rules {
+		f := r.f
+		f.Fired = r.fired.Load()
+		// Copies, so that callers cannot change a rule in place.
+		if f.Error != nil {
+			e := *f.Error
+			e.Extra = mapsClone(f.Error.Extra)
+			f.Error = &e
+		}
+		if f.Params != nil {
+			p := make(map[string]string, len(f.Params))
+			for k, v := range f.Params {
+				p[k] = v
+			}
+			f.Params = p
+		}
+		if f.Latency != nil {
+			l := *f.Latency
+			f.Latency = &l
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// RemoveFault removes the rule with the id; it reports whether it existed.
+func (s *Server) RemoveFault(id string) bool {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	old := *s.faults.Load()
+	rules := make([]*faultRule, 0, len(old))
+	found := false
+	for _, r := range old {
+		if r.f.ID == id {
+			found = true
+			continue
+		}
+		rules = append(rules, r)
+	}
+	s.faults.Store(&rules)
+	return found
+}
+
+// ClearFaults removes every rule.
+func (s *Server) ClearFaults() {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	empty := []*faultRule{}
+	s.faults.Store(&empty)
+}
+
+// matchFault returns the first rule that matches and fires.
+func (s *Server) matchFault(q *vkRequest, kind TokenKind, m *apiMethod) *Fault {
+	rules := *s.faults.Load()
+	for _, r := range rules {
+		f := &r.f
+		if !matchGlob(f.Method, q.name) {
+			continue
+		}
+		if f.Token != "" {
+			switch {
+			case f.Token == "none":
+				if q.hasToken {
+					continue
+				}
+			case f.Token == string(kind) && kind != "":
+			case q.hasToken && f.Token == q.token:
+			default:
+				continue
+			}
+		}
+		if !matchParams(f.Params, q) {
+			continue
+		}
+		if f.Error != nil && !s.schema.global[f.Error.Code] && (m == nil || !m.errors[f.Error.Code]) {
+			// The method may not return this error.
+			continue
+		}
+		if f.Probability > 0 && f.Probability < 1 && s.randFloat() >= f.Probability {
+			continue
+		}
+		if !r.claim() {
+			continue
+		}
+		return f
+	}
+	return nil
+}
+
+func matchParams(want map[string]string, q *vkRequest) bool {
+	for k, pat := range want {
+		v, ok := q.get(k)
+		if !ok {
+			return false
+		}
+		if pat == "*" {
+			continue
+		}
+		if m, _ := path.Match(pat, v); !m {
+			return false
+		}
+	}
+	return true
+}
+
+// delay returns the latency of a fault.
+func (s *Server) delay(f *Fault) time.Duration {
+	ms := f.LatencyMS
+	if l := f.Latency; l != nil {
+		switch l.Dist {
+		case "fixed":
+			ms += l.MeanMS
+		case "uniform":
+			ms += l.MinMS + s.randFloat()*(l.MaxMS-l.MinMS)
+		case "normal":
+			ms += math.Max(l.MinMS, l.MeanMS+s.randNorm()*l.StddevMS)
+		case "exponential":
+			ms += l.MinMS + s.randExp()*l.MeanMS
+		}
+		if l.MaxMS > 0 && ms > l.MaxMS+f.LatencyMS {
+			ms = l.MaxMS + f.LatencyMS
+		}
+	}
+	d := time.Duration(ms * float64(time.Millisecond))
+	return min(max(d, 0), maxLatency)
+}
+
+// sleep waits for d or until ctx is done; it reports whether it waited
+// the whole time.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (s *Server) randFloat() float64 {
+	s.rngMu.Lock()
+	defer s.rngMu.Unlock()
+	return s.rng.Float64()
+}
+
+func (s *Server) randNorm() float64 {
+	s.rngMu.Lock()
+	defer s.rngMu.Unlock()
+	return s.rng.NormFloat64()
+}
+
+func (s *Server) randExp() float64 {
+	s.rngMu.Lock()
+	defer s.rngMu.Unlock()
+	return s.rng.ExpFloat64()
+}

@@ -1,0 +1,3 @@
+package vkmock
+
+//go:generate go run ../internal/genschema -schema ../../shared/vk-api-schema -out schema_gen.go

@@ -1,0 +1,68 @@
+package vkmock
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestServeTLSAndShutdown(t *testing.T) {
+	cert, certPEM, err := SelfSignedCert("127.0.0.1", "localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln, &cert, time.Second) }()
+
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(certPEM) {
+		t.Fatal("bad PEM")
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Get("https://" + ln.Addr().String() + "/method/users.get?v=5.199&access_token=" + s.Token(TokenUser).Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(string(body), `{"response":[`) {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	// A slow request in flight is cut short by the shutdown: the latency
+	// fault waits on the request context.
+	mustAdd(t, s, Fault{Method: "users.get", LatencyMS: 60_000})
+	slow := make(chan error, 1)
+	go func() {
+		resp, err := client.Get("https://" + ln.Addr().String() + "/method/users.get?v=5.199")
+		if err == nil {
+			resp.Body.Close()
+		}
+		slow <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after cancel")
+	}
+	<-slow
+	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+		t.Fatal("still listening")
+	}
+}

@@ -1,0 +1,826 @@
+package vkmock
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vkerr/vkerr"
+)
+
+// Version is the vkmock version, sent in the Vkmock-Version header.
+const Version = "0.1.0"
+
+// Defaults of the limits on a request.
+const (
+	DefaultMaxBodyBytes   = 8 << 20
+	DefaultMaxParams      = 1000
+	DefaultRequestLogSize = 10000
+)
+
+// Server is the mock: an http.Handler for /method/NAME and the control API
+// under /__vkmock/, with the same controls as Go methods. It is safe for
+// concurrent use.
+type Server struct {
+	schema     *schemaTable
+	seed       int64
+	logger     *slog.Logger
+	clock      func() time.Time
+	maxBody    int64
+	maxParams  int
+	httpsOnly  atomic.Bool
+	rateLimits atomic.Bool
+	useTLS     bool
+	initial    Config // what Reset goes back to
+
+	mu         sync.RWMutex // tokens, apps
+	tokens     map[string]Token
+	tokenOrder []string
+	preloaded  []string
+	tokenSeq   uint64
+	apps       map[int64]App
+
+	faultMu  sync.Mutex // serialises writers of faults
+	faults   atomic.Pointer[[]*faultRule]
+	faultSeq uint64
+
+	limiter limiter
+	log     requestLog
+	cache   respCache
+
+	rngMu sync.Mutex
+	rng   *rand.Rand
+
+	ts *httptest.Server
+}
+
+// Option configures a Server.
+type Option func(*options)
+
+type options struct {
+	seed       int64
+	schemaDir  string
+	httpsOnly  bool
+	logger     *slog.Logger
+	clock      func() time.Time
+	rateLimits bool
+	tls        bool
+	maxBody    int64
+	maxParams  int
+	logSize    int
+	config     *Config
+}
+
+// WithSeed sets the seed of tokens and synthesised answers (default 1).
+func WithSeed(seed int64) Option { return func(o *options) { o.seed = seed } }
+
+// WithSchemaDir loads the schema from a directory of VKCOM/vk-api-schema at
+// run time instead of the embedded table. New panics if it cannot be loaded;
+// use NewE to get the error.
+func WithSchemaDir(dir string) Option { return func(o *options) { o.schemaDir = dir } }
+
+// WithHTTPSOnly makes the server answer 16 to requests that come over plain
+// HTTP with a token.
+func WithHTTPSOnly(on bool) Option { return func(o *options) { o.httpsOnly = on } }
+
+// WithLogger logs one line per VK request (never a secret) to l.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithClock sets the clock of rate windows and the request log.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.clock = now } }
+
+// WithRateLimits turns the per-token rate limits (error 6) on or off
+// (default on).
+func WithRateLimits(on bool) Option { return func(o *options) { o.rateLimits = on } }
+
+// WithTLS makes NewServer serve HTTPS (httptest's certificate; the client of
+// the httptest server trusts it).
+func WithTLS() Option { return func(o *options) { o.tls = true } }
+
+// WithMaxBodyBytes bounds request bodies (default 8 MiB); larger ones get
+// error 8.
+func WithMaxBodyBytes(n int64) Option { return func(o *options) { o.maxBody = n } }
+
+// WithMaxParams bounds the number of parameters (default 1000); more get
+// error 8.
+func WithMaxParams(n int) Option { return func(o *options) { o.maxParams = n } }
+
+// WithRequestLogSize bounds the request log (default 10000 records; the
+// oldest are dropped).
+func WithRequestLogSize(n int) Option { return func(o *options) { o.logSize = n } }
+
+// WithConfig applies a configuration (tokens, apps, faults, settings); the
+// options given after it override its settings.
+func WithConfig(c *Config) Option {
+	return func(o *options) {
+		o.config = c
+		if c == nil {
+			return
+		}
+		if c.Seed != nil {
+			o.seed = *c.Seed
+		}
+		if c.HTTPSOnly {
+			o.httpsOnly = true
+		}
+		if c.RateLimits != nil {
+			o.rateLimits = *c.RateLimits
+		}
+		if c.MaxBodyBytes > 0 {
+			o.maxBody = c.MaxBodyBytes
+		}
+		if c.MaxParams > 0 {
+			o.maxParams = c.MaxParams
+		}
+		if c.RequestLogSize > 0 {
+			o.logSize = c.RequestLogSize
+		}
+	}
+}
+
+var (
+	embeddedOnce  sync.Once
+	embeddedTable *schemaTable
+	embeddedErr   error
+)
+
+// New returns a server. It panics only if the schema cannot be loaded (a
+// bad WithSchemaDir or configuration); NewE returns that error instead.
+func New(opts ...Option) *Server {
+	s, err := NewE(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// NewE is New that returns an error for a schema directory or a
+// configuration that cannot be used.
+func NewE(opts ...Option) (*Server, error) {
+	o := options{seed: 1, rateLimits: true, maxBody: DefaultMaxBodyBytes, maxParams: DefaultMaxParams, logSize: DefaultRequestLogSize}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var table *schemaTable
+	var err error
+	if o.schemaDir != "" {
+		table, err = loadSchemaDir(o.schemaDir)
+	} else {
+		embeddedOnce.Do(func() { embeddedTable, embeddedErr = loadEmbedded() })
+		table, err = embeddedTable, embeddedErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.clock == nil {
+		o.clock = time.Now
+	}
+	if o.maxBody <= 0 {
+		o.maxBody = DefaultMaxBodyBytes
+	}
+	if o.maxParams <= 0 {
+		o.maxParams = DefaultMaxParams
+	}
+	if o.logSize <= 0 {
+		o.logSize = DefaultRequestLogSize
+	}
+	s := &Server{
+		schema:    table,
+		seed:      o.seed,
+		logger:    o.logger,
+		clock:     o.clock,
+		maxBody:   o.maxBody,
+		maxParams: o.maxParams,
+		useTLS:    o.tls,
+		rng:       rand.New(rand.NewPCG(uint64(o.seed), 0x5eed)),
+	}
+	s.httpsOnly.Store(o.httpsOnly)
+	s.rateLimits.Store(o.rateLimits)
+	s.log.init(o.logSize)
+	if o.config != nil {
+		s.initial = *o.config
+	}
+	if err := s.applyInitial(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// applyInitial sets the tokens, apps and faults to the initial state:
+// the preloaded ones and those of the configuration.
+func (s *Server) applyInitial() error {
+	s.mu.Lock()
+	s.tokens = map[string]Token{}
+	s.tokenOrder = nil
+	s.preloaded = nil
+	s.tokenSeq = 0
+	s.apps = map[int64]App{DefaultAppID: {ID: DefaultAppID}}
+	for _, t := range defaultTokens(s.seed) {
+		s.tokens[t.Token] = t
+		s.tokenOrder = append(s.tokenOrder, t.Token)
+		s.preloaded = append(s.preloaded, t.Token)
+	}
+	var err error
+	for _, a := range s.initial.Apps {
+		if a.ID <= 0 || a.Installs < 0 {
+			err = fmt.Errorf("vkmock: config: app %d: id must be positive and installs not negative", a.ID)
+			break
+		}
+		s.apps[a.ID] = a
+	}
+	for _, t := range s.initial.Tokens {
+		if err != nil {
+			break
+		}
+		if _, err = s.createTokenLocked(t); err != nil {
+			err = fmt.Errorf("vkmock: config: %w", err)
+		}
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	empty := []*faultRule{}
+	s.faults.Store(&empty)
+	s.faultSeq = 0
+	for _, f := range s.initial.Faults {
+		f, err := s.validateFault(f)
+		if err == nil {
+			_, err = s.addFaultLocked(f)
+		}
+		if err != nil {
+			return fmt.Errorf("vkmock: config: %w", err)
+		}
+	}
+	return nil
+}
+
+// NewServer starts a server on httptest (127.0.0.1) and closes it when the
+// test ends. With WithTLS it serves HTTPS; ts.Client() of the returned
+// server's HTTPClient trusts it.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := NewE(opts...)
+	if err != nil {
+		t.Fatalf("vkmock: %v", err)
+	}
+	ts := httptest.NewUnstartedServer(s)
+	if s.useTLS {
+		ts.StartTLS()
+	} else {
+		ts.Start()
+	}
+	s.ts = ts
+	t.Cleanup(ts.Close)
+	return s
+}
+
+// URL returns the root of a server started by NewServer, such as
+// "http://127.0.0.1:41234"; requests go to URL()+"/method/NAME". It is
+// empty for a server made by New.
+func (s *Server) URL() string {
+	if s.ts == nil {
+		return ""
+	}
+	return s.ts.URL
+}
+
+// HTTPClient returns a client for a server started by NewServer: with
+// WithTLS it trusts the server's certificate. It is http.DefaultClient for
+// a server made by New.
+func (s *Server) HTTPClient() *http.Client {
+	if s.ts == nil {
+		return http.DefaultClient
+	}
+	return s.ts.Client()
+}
+
+// SetHTTPSOnly changes the HTTPS-only setting.
+func (s *Server) SetHTTPSOnly(on bool) { s.httpsOnly.Store(on) }
+
+// SetRateLimits turns the rate limits on or off.
+func (s *Server) SetRateLimits(on bool) { s.rateLimits.Store(on) }
+
+// Seed returns the server's seed.
+func (s *Server) Seed() int64 { return s.seed }
+
+// SchemaVersion returns the version of the schema the server uses.
+func (s *Server) SchemaVersion() string { return s.schema.version }
+
+// Methods returns the names of the methods the server knows, in schema
+// order.
+func (s *Server) Methods() []string {
+	out := make([]string, len(s.schema.ordered))
+	for i, m := range s.schema.ordered {
+		out[i] = m.name
+	}
+	return out
+}
+
+// Reset brings the server back to its state right after New: the
+// preloaded and configured tokens (created ones are dropped, states
+// restored), apps and faults; it clears rate windows and the request log.
+func (s *Server) Reset() {
+	// The initial configuration was valid when New accepted it.
+	_ = s.applyInitial()
+	s.limiter.reset()
+	s.log.reset()
+}
+
+// ServeHTTP serves /method/NAME, the control API under /__vkmock/, and 404
+// for anything else.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Vkmock-Version", Version)
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/method/"):
+		s.serveMethod(w, r)
+	case strings.HasPrefix(r.URL.Path, "/__vkmock/") || r.URL.Path == "/__vkmock":
+		s.serveControl(w, r)
+	default:
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found: VK methods are under /method/, the control API under /__vkmock/"})
+	}
+}
+
+func (s *Server) message(c vkerr.Code) string {
+	if m, ok := s.schema.known[c]; ok && m != "" {
+		return m
+	}
+	return c.Info().MessageEN
+}
+
+func (s *Server) withSuffix(c vkerr.Code, suffix string) *vkerr.Error {
+	return &vkerr.Error{Code: c, Message: s.message(c) + ": " + suffix}
+}
+
+// outcome is what a VK request was answered with, for the log.
+type outcome struct {
+	code      vkerr.Code
+	status    int
+	fault     string
+	effect    string
+	tokenKind TokenKind
+}
+
+func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request) {
+	start := s.clock()
+	var q *vkRequest
+	out := outcome{status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			// A bug must not become an HTML 500: answer error 10.
+			e := &vkerr.Error{Code: vkerr.Server, Message: s.message(vkerr.Server) + ": vkmock internal error"}
+			s.writeError(w, e, false)
+			out.code = vkerr.Server
+			if s.logger != nil {
+				s.logger.Error("vkmock: internal error", "panic", fmt.Sprint(p))
+			}
+		}
+		if q != nil {
+			s.record(start, r, q, out)
+		}
+	}()
+	q, e := s.parseRequest(w, r)
+	if e == nil {
+		e = s.handle(w, r, q, &out)
+		if e == nil {
+			return
+		}
+	}
+	if e.RequestParams == nil && len(q.params) < s.maxParams {
+		e.RequestParams = q.echo()
+	}
+	out.code = e.Code
+	s.writeError(w, e, out.effect == "truncate")
+}
+
+// handle runs the checks in their documented order and answers. It
+// returns the error to answer, or nil when it has answered.
+func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, out *outcome) *vkerr.Error {
+	m := s.schema.methods[q.name]
+	var tok Token
+	var app App
+	known := false
+	if q.hasToken {
+		tok, app, known = s.lookupToken(q.token)
+		if known {
+			out.tokenKind = tok.Kind
+		}
+	}
+
+	// 1. Forced errors and fault rules.
+	if h := r.Header.Get("X-Vkmock-Error"); h != "" {
+		return s.forcedError(h, q, m)
+	}
+	if f := s.matchFault(q, out.tokenKind, m); f != nil {
+		out.fault = f.ID
+		if d := s.delay(f); d > 0 {
+			if !sleep(r.Context(), d) {
+				out.effect, out.status = "canceled", 0
+				return nil
+			}
+		}
+		switch {
+		case f.HTTPStatus != 0:
+			out.status = f.HTTPStatus
+			writeHTML(w, f.HTTPStatus)
+			return nil
+		case f.Effect == "reset":
+			out.effect, out.status = "reset", 0
+			resetConn(w)
+			return nil
+		case f.Error != nil:
+			return s.faultError(f, q)
+		case f.Effect == "truncate":
+			out.effect = "truncate"
+		}
+	}
+
+	// 2. v is required.
+	if v, ok := q.get("v"); !ok || v == "" {
+		return s.withSuffix(vkerr.Request, "v is required")
+	}
+	// 3. The method must exist (names are case-sensitive).
+	if m == nil {
+		return &vkerr.Error{Code: vkerr.Method}
+	}
+	// 4. The token: present (unless the method is open), known, usable.
+	if !q.hasToken {
+		if m.tokens&tmOpen == 0 {
+			return s.withSuffix(vkerr.Auth, "no access_token passed.")
+		}
+	} else {
+		if !known {
+			return s.withSuffix(vkerr.Auth, "invalid access_token (4).")
+		}
+		switch tok.State {
+		case StateExpired:
+			return s.withSuffix(vkerr.Auth, "access_token has expired.")
+		case StateRevoked:
+			return s.withSuffix(vkerr.Auth, "invalid session.")
+		case StateBanned:
+			e := s.withSuffix(vkerr.Auth, "user is blocked.")
+			e.BanInfo = tok.BanInfo
+			if e.BanInfo == nil {
+				e.BanInfo = &vkerr.BanInfo{MemberName: "Mock User", Message: "This profile has been blocked."}
+			}
+			return e
+		case StateDeactivated:
+			return &vkerr.Error{Code: vkerr.UserDeactivated}
+		}
+		// 5. The app: disabled apps need test_mode=1; test_mode=1 needs a
+		// disabled app or a user token.
+		testMode := q.flag("test_mode")
+		if app.Disabled && !testMode {
+			return &vkerr.Error{Code: vkerr.Disabled}
+		}
+		if testMode && !app.Disabled && tok.Kind != TokenUser {
+			return &vkerr.Error{Code: vkerr.EnabledInTest}
+		}
+		// 6. HTTPS only.
+		if s.httpsOnly.Load() && !q.tls {
+			return &vkerr.Error{Code: vkerr.AuthHTTPS}
+		}
+		// 7. The token kind must be one the method accepts.
+		if m.tokens&tok.Kind.mask() == 0 {
+			switch tok.Kind {
+			case TokenGroup:
+				return s.withSuffix(vkerr.GroupAuth, "method is unavailable with group auth.")
+			case TokenService:
+				return s.withSuffix(vkerr.AppAuth, "method is unavailable with service token.")
+			default:
+				return s.withSuffix(vkerr.Access, "no access to call this method")
+			}
+		}
+	}
+	// 8. Parameters.
+	if e := s.validate(m, q); e != nil {
+		return e
+	}
+	// 9. Rate limit.
+	if q.hasToken && s.rateLimits.Load() && m.section != "ads" {
+		limit := 3
+		if tok.Kind == TokenGroup {
+			limit = 20
+		}
+		secure := m.section == "secure"
+		if secure {
+			limit = secureLimit(app.Installs)
+		}
+		if _, ok := s.limiter.allow(rateKey{q.token, secure}, s.clock, limit); !ok {
+			return &vkerr.Error{Code: vkerr.TooMany}
+		}
+	}
+	// 10. The answer.
+	body := s.synthesize(m, q)
+	s.writeResponse(w, body, out.effect == "truncate")
+	return nil
+}
+
+// validate checks the parameters against the schema; the first problem is
+// answered with 100 naming the parameter.
+func (s *Server) validate(m *apiMethod, q *vkRequest) *vkerr.Error {
+	if name, bad := q.badUTF8(); bad {
+		return s.withSuffix(vkerr.Param, name+" is invalid")
+	}
+	for _, ps := range m.params {
+		v, _ := q.get(ps.name)
+		if v == "" {
+			if ps.required {
+				return s.withSuffix(vkerr.Param, ps.name+" is undefined")
+			}
+			continue
+		}
+		if d := ps.check(v); d != "" {
+			return s.withSuffix(vkerr.Param, string(d))
+		}
+	}
+	return nil
+}
+
+// forcedError answers the X-Vkmock-Error header: "CODE" or "CODE:SUBCODE".
+func (s *Server) forcedError(h string, q *vkRequest, m *apiMethod) *vkerr.Error {
+	cs, ss, _ := strings.Cut(strings.TrimSpace(h), ":")
+	code, err := strconv.Atoi(strings.TrimSpace(cs))
+	if err != nil || code <= 0 {
+		return s.requestError("X-Vkmock-Error must be an error code")
+	}
+	e := &vkerr.Error{Code: vkerr.Code(code)}
+	if ss != "" {
+		sub, err := strconv.Atoi(strings.TrimSpace(ss))
+		if err != nil || sub < 0 {
+			return s.requestError("X-Vkmock-Error subcode must be a number")
+		}
+		e.Subcode = vkerr.Subcode(sub)
+	}
+	if !s.schema.global[e.Code] && (m == nil || !m.errors[e.Code]) {
+		return s.requestError("X-Vkmock-Error: error " + strconv.Itoa(code) + " is not global and " + strconv.Quote(q.name) + " does not list it")
+	}
+	s.fillError(e, q)
+	return e
+}
+
+// faultError builds the error of a fault rule.
+func (s *Server) faultError(f *Fault, q *vkRequest) *vkerr.Error {
+	e := *f.Error
+	e.Extra = mapsClone(f.Error.Extra)
+	base := e.Message
+	if base == "" {
+		base = s.message(e.Code)
+	}
+	if f.Suffix != "" {
+		base += ": " + f.Suffix
+	}
+	e.Message = base
+	s.fillError(&e, q)
+	return &e
+}
+
+func mapsClone(m map[string]json.RawMessage) map[string]json.RawMessage {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// fillError adds the fields VK sends with 14, 17 and 24 when they are
+// missing, made up deterministically from the request.
+func (s *Server) fillError(e *vkerr.Error, q *vkRequest) {
+	if e.Message == "" {
+		e.Message = s.message(e.Code)
+	}
+	h := fnvString(fnvString(fnvOffset, q.name), strconv.FormatInt(s.seed, 10))
+	switch e.Code {
+	case vkerr.Captcha:
+		if e.CaptchaSID == "" {
+			e.CaptchaSID = strconv.FormatUint(h%1_000_000_000_000, 10)
+		}
+		if e.CaptchaImg == "" {
+			e.CaptchaImg = "https://api.vk.com/captcha.php?sid=" + e.CaptchaSID + "&s=1"
+		}
+	case vkerr.AuthValidation:
+		if e.RedirectURI == "" {
+			e.RedirectURI = "https://id.vk.com/validate?sid=" + strconv.FormatUint(h%1_000_000_000, 10)
+		}
+		if e.Message == s.message(vkerr.AuthValidation) {
+			e.Message += ": please open redirect_uri in browser"
+		}
+	case vkerr.NeedConfirmation:
+		if e.ConfirmationText == "" {
+			e.ConfirmationText = "Please confirm this action."
+		}
+	}
+}
+
+// writeError writes the VK error envelope.
+func (s *Server) writeError(w http.ResponseWriter, e *vkerr.Error, truncate bool) {
+	b, err := json.Marshal(vkerr.Envelope{Error: e})
+	if err != nil {
+		// Marshal fails only on bad Extra values; drop them.
+		e.Extra = nil
+		b, err = json.Marshal(vkerr.Envelope{Error: e})
+		if err != nil {
+			b = []byte(`{"error":{"error_code":10,"error_msg":"Internal server error"}}`)
+		}
+	}
+	writeBody(w, b, truncate)
+}
+
+func (s *Server) writeResponse(w http.ResponseWriter, body []byte, truncate bool) {
+	const head, tail = `{"response":`, "}"
+	if truncate {
+		b := make([]byte, 0, len(head)+len(body)+len(tail))
+		b = append(append(append(b, head...), body...), tail...)
+		writeBody(w, b, true)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(head)+len(body)+len(tail)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, head)
+	_, _ = w.Write(body)
+	_, _ = io.WriteString(w, tail)
+}
+
+func writeBody(w http.ResponseWriter, b []byte, truncate bool) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	if truncate {
+		truncateConn(w, b)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// truncateConn sends the headers announcing the whole body, half of it,
+// then closes the connection.
+func truncateConn(w http.ResponseWriter, b []byte) {
+	half := b[:len(b)/2]
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		// HTTP/2: announce the length, send half, end the stream.
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(half)
+		return
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	var hb strings.Builder
+	hb.WriteString("HTTP/1.1 200 OK\r\n")
+	keys := make([]string, 0, len(w.Header()))
+	for k := range w.Header() {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range w.Header()[k] {
+			hb.WriteString(k + ": " + v + "\r\n")
+		}
+	}
+	hb.WriteString("Connection: close\r\n\r\n")
+	writeAll(conn, buf, hb.String(), half)
+}
+
+func writeAll(conn net.Conn, buf *bufio.ReadWriter, head string, body []byte) {
+	_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	_, _ = buf.WriteString(head)
+	_, _ = buf.Write(body)
+	_ = buf.Flush()
+}
+
+// resetConn drops the connection with a TCP reset.
+func resetConn(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	if tc, ok := underlyingTCP(conn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+func underlyingTCP(c net.Conn) (*net.TCPConn, bool) {
+	for {
+		switch t := c.(type) {
+		case *net.TCPConn:
+			return t, true
+		case interface{ NetConn() net.Conn }:
+			c = t.NetConn()
+		default:
+			return nil, false
+		}
+	}
+}
+
+// writeHTML answers an HTTP status with an HTML page, as a proxy in front
+// of the API would.
+func writeHTML(w http.ResponseWriter, status int) {
+	text := http.StatusText(status)
+	if text == "" {
+		text = "Error"
+	}
+	body := "<html>\r\n<head><title>" + strconv.Itoa(status) + " " + text + "</title></head>\r\n<body>\r\n<center><h1>" +
+		strconv.Itoa(status) + " " + text + "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+	h := w.Header()
+	h.Set("Content-Type", "text/html")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":"encoding the answer failed"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// record logs a VK request and adds it to the request log.
+func (s *Server) record(start time.Time, r *http.Request, q *vkRequest, out outcome) {
+	rec := RequestRecord{
+		Time:       start,
+		HTTPMethod: r.Method,
+		Method:     strings.ToValidUTF8(q.name, "\uFFFD"),
+		TokenKind:  out.tokenKind,
+		HTTPStatus: out.status,
+		Fault:      out.fault,
+		Effect:     out.effect,
+	}
+	if out.code != 0 {
+		c := out.code
+		rec.ErrorCode = &c
+	}
+	n := min(len(q.params), 200)
+	rec.Params = make([]RequestParam, 0, n)
+	for _, p := range q.params[:n] {
+		if p.key == "access_token" {
+			continue
+		}
+		v := p.value
+		if vkerr.IsSecretParam(p.key) {
+			v = vkerr.Redacted
+		}
+		rec.Params = append(rec.Params, RequestParam{Key: strings.ToValidUTF8(p.key, "\uFFFD"), Value: strings.ToValidUTF8(v, "\uFFFD")})
+	}
+	s.log.add(rec)
+	if s.logger != nil {
+		code := 0
+		if rec.ErrorCode != nil {
+			code = int(*rec.ErrorCode)
+		}
+		attrs := []slog.Attr{
+			slog.String("http", r.Method),
+			slog.String("method", vkerr.RedactString(rec.Method)),
+			slog.String("token", string(out.tokenKind)),
+			slog.Int("status", out.status),
+			slog.Int("error_code", code),
+			slog.Duration("took", s.clock().Sub(start)),
+		}
+		if out.fault != "" {
+			attrs = append(attrs, slog.String("fault", out.fault))
+		}
+		if out.effect != "" {
+			attrs = append(attrs, slog.String("effect", out.effect))
+		}
+		s.logger.LogAttrs(context.Background(), slog.LevelInfo, "vk request", attrs...)
+	}
+}

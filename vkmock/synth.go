@@ -1,0 +1,565 @@
+package vkmock
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/vkerr/vkerr"
+)
+
+// Response synthesis. Every answer is drawn from its own random stream,
+// seeded by a hash of the server's seed, the method, the response variant
+// and the request parameters (sorted, the token and other secrets left
+// out), so the same request always gets the same answer, whatever was asked
+// before.
+
+// noEcho are parameters never copied into same-named response fields.
+var noEcho = map[string]bool{
+	"v": true, "count": true, "offset": true, "lang": true, "test_mode": true, "fields": true,
+	"extended": true, "captcha_sid": true, "confirm": true, "https": true, "callback": true,
+	"is_sound_captcha": true, "captcha_ts": true, "captcha_attempt": true,
+}
+
+const (
+	synthBudget   = 6000 // values per answer, to bound its size
+	maxSynthDepth = 12
+	maxCountItems = 100
+)
+
+// selectVariant picks the response schema the request asks for: the first
+// variant whose selecting parameters are all set (extended=1 and the like),
+// else "response", else the first.
+func selectVariant(m *apiMethod, q *vkRequest) *variant {
+	var plain *variant
+	for i := range m.variants {
+		v := &m.variants[i]
+		if len(v.when) == 0 {
+			if v.name == "response" || plain == nil {
+				if plain == nil || v.name == "response" {
+					plain = v
+				}
+			}
+			continue
+		}
+		all := true
+		for _, p := range v.when {
+			val, ok := q.get(p)
+			if !ok || val == "" || val == "0" || val == "false" {
+				all = false
+				break
+			}
+		}
+		if all {
+			return v
+		}
+	}
+	if plain == nil {
+		plain = &m.variants[0]
+	}
+	return plain
+}
+
+// fnv-1a, inline: no allocation.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	h ^= 0xff // separator
+	h *= fnvPrime
+	return h
+}
+
+// requestHash hashes what determines an answer.
+func (s *Server) requestHash(m *apiMethod, v *variant, q *vkRequest) uint64 {
+	h := uint64(fnvOffset)
+	h = fnvString(h, strconv.FormatInt(s.seed, 10))
+	h = fnvString(h, m.name)
+	h = fnvString(h, v.name)
+	idx := make([]int, 0, len(q.params))
+	for i, p := range q.params {
+		if p.key == "access_token" || vkerr.IsSecretParam(p.key) {
+			continue
+		}
+		idx = append(idx, i)
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		pa, pb := q.params[a], q.params[b]
+		if c := strings.Compare(pa.key, pb.key); c != 0 {
+			return c
+		}
+		return strings.Compare(pa.value, pb.value)
+	})
+	for _, i := range idx {
+		h = fnvString(h, q.params[i].key)
+		h = fnvString(h, q.params[i].value)
+	}
+	return h
+}
+
+type cacheKey struct {
+	h      uint64
+	method string
+}
+
+// respCache keeps synthesised answers: they depend only on the request, so
+// a hit gives the same bytes as a fresh synthesis.
+type respCache struct {
+	mu    sync.RWMutex
+	m     map[cacheKey][]byte
+	bytes int
+}
+
+// The cache holds at most respCacheSize answers and respCacheBytes bytes;
+// when full it starts afresh.
+const (
+	respCacheSize  = 4096
+	respCacheBytes = 16 << 20
+)
+
+func (c *respCache) get(k cacheKey) ([]byte, bool) {
+	c.mu.RLock()
+	b, ok := c.m[k]
+	c.mu.RUnlock()
+	return b, ok
+}
+
+func (c *respCache) put(k cacheKey, b []byte) {
+	if len(b) > respCacheBytes/16 {
+		return
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= respCacheSize || c.bytes+len(b) > respCacheBytes {
+		c.m = make(map[cacheKey][]byte, 64)
+		c.bytes = 0
+	}
+	if _, ok := c.m[k]; !ok {
+		c.bytes += len(b)
+	}
+	c.m[k] = b
+	c.mu.Unlock()
+}
+
+// synthesize returns the JSON of the "response" value for a request.
+func (s *Server) synthesize(m *apiMethod, q *vkRequest) []byte {
+	v := selectVariant(m, q)
+	h := s.requestHash(m, v, q)
+	key := cacheKey{h, m.name}
+	if b, ok := s.cache.get(key); ok {
+		return b
+	}
+	g := &synth{
+		rng:    rand.New(rand.NewPCG(h, uint64(s.seed)^0x9e3779b97f4a7c15)),
+		q:      q,
+		count:  -1,
+		budget: synthBudget,
+		buf:    make([]byte, 0, 512),
+	}
+	if c, ok := q.get("count"); ok {
+		if n, err := strconv.Atoi(c); err == nil && n >= 0 {
+			g.count = min(n, maxCountItems)
+		}
+	}
+	if o, ok := q.get("offset"); ok {
+		if n, err := strconv.Atoi(o); err == nil && n > 0 {
+			g.offset = min(n, 1<<30)
+		}
+	}
+	if f, ok := q.get("fields"); ok && f != "" {
+		g.fields = map[string]bool{}
+		for name := range strings.SplitSeq(f, ",") {
+			g.fields[strings.TrimSpace(name)] = true
+		}
+	}
+	if v.typ.kinds&kArray != 0 && v.typ.items != nil && v.typ.items.hasProps {
+		g.ids = idsParam(q)
+	}
+	g.value(v.typ, "", 0)
+	out := g.buf
+	s.cache.put(key, out)
+	return out
+}
+
+// idsParam returns the numeric ids of a *_ids parameter, for answers that
+// are lists of objects, one per id.
+func idsParam(q *vkRequest) []int64 {
+	for _, p := range q.params {
+		if !strings.HasSuffix(p.key, "_ids") || p.value == "" {
+			continue
+		}
+		var ids []int64
+		for part := range strings.SplitSeq(p.value, ",") {
+			n, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+			if err != nil || n == 0 {
+				return nil
+			}
+			ids = append(ids, n)
+			if len(ids) == 1000 {
+				break
+			}
+		}
+		return ids
+	}
+	return nil
+}
+
+type synth struct {
+	rng    *rand.Rand
+	q      *vkRequest
+	buf    []byte
+	count  int // the count parameter, or -1
+	offset int
+	ids    []int64         // ids asked for, for a top-level list
+	fields map[string]bool // the fields parameter: always present when optional
+	budget int
+}
+
+func (g *synth) echo(name string) (string, bool) {
+	if name == "" || noEcho[name] || vkerr.IsSecretParam(name) {
+		return "", false
+	}
+	v, ok := g.q.get(name)
+	if !ok || v == "" || !utf8.ValidString(v) {
+		return "", false
+	}
+	return v, true
+}
+
+func (g *synth) value(t *rtype, name string, depth int) {
+	g.budget--
+	if len(t.oneOf) > 0 && depth < maxSynthDepth*2 {
+		g.value(t.oneOf[g.rng.IntN(len(t.oneOf))], name, depth)
+		return
+	}
+	if len(t.enum) > 0 {
+		if v, ok := g.echo(name); ok {
+			for _, e := range t.enum {
+				if enumMatches(e, v) {
+					g.buf = append(g.buf, e...)
+					return
+				}
+			}
+		}
+		g.buf = append(g.buf, t.enum[g.rng.IntN(len(t.enum))]...)
+		return
+	}
+	k := t.kinds
+	switch {
+	case k&kObject != 0 && (t.hasProps || k == kObject):
+		g.object(t, depth)
+	case k&kArray != 0:
+		g.array(t, name, depth, -1)
+	case k&kInteger != 0:
+		g.integer(t, name, -1)
+	case k&kNumber != 0:
+		g.number(t, name)
+	case k&kString != 0:
+		g.str(t, name)
+	case k&kBoolean != 0:
+		if v, ok := g.echo(name); ok && (v == "1" || v == "true" || v == "0" || v == "false") {
+			g.buf = strconv.AppendBool(g.buf, v == "1" || v == "true")
+			return
+		}
+		g.buf = strconv.AppendBool(g.buf, g.rng.IntN(2) == 1)
+	case k&kObject != 0:
+		g.object(t, depth)
+	default:
+		g.buf = append(g.buf, "null"...)
+	}
+}
+
+func enumMatches(e []byte, v string) bool {
+	if len(e) >= 2 && e[0] == '"' {
+		return string(e[1:len(e)-1]) == v
+	}
+	return string(e) == v
+}
+
+// optional is the chance of an optional property at a depth.
+func optional(depth int) float64 {
+	switch depth {
+	case 0:
+		return 0.7
+	case 1:
+		return 0.45
+	case 2:
+		return 0.2
+	case 3:
+		return 0.08
+	}
+	return 0
+}
+
+func (g *synth) object(t *rtype, depth int) {
+	g.buf = append(g.buf, '{')
+	itemsN := -1
+	for _, p := range t.props {
+		if p.name == "items" && p.typ.kinds&kArray != 0 && len(p.typ.enum) == 0 && len(p.typ.oneOf) == 0 {
+			itemsN = g.arrayLen(p.typ, "items", depth+1)
+		}
+	}
+	written, optionalLeft := 0, -1
+	if t.maxProps >= 0 {
+		optionalLeft = t.maxProps
+		for _, p := range t.props {
+			if p.required {
+				optionalLeft--
+			}
+		}
+	}
+	for _, p := range t.props {
+		if !p.required {
+			if optionalLeft == 0 {
+				continue
+			}
+			asked := depth <= 2 && g.fields[p.name]
+			if !asked && (depth >= maxSynthDepth || g.budget <= 0 || g.rng.Float64() >= optional(depth)) {
+				continue
+			}
+			optionalLeft--
+		}
+		if written > 0 {
+			g.buf = append(g.buf, ',')
+		}
+		written++
+		g.buf = appendString(g.buf, p.name)
+		g.buf = append(g.buf, ':')
+		switch {
+		case p.name == "items" && itemsN >= 0:
+			g.array(p.typ, "items", depth+1, itemsN)
+		case p.name == "count" && itemsN >= 0 && p.typ.kinds&kInteger != 0 && len(p.typ.enum) == 0:
+			g.integer(p.typ, "count", int64(g.offset+itemsN+g.rng.IntN(25)))
+		case depth == 1 && p.name == "id" && len(g.ids) > 0 && p.typ.kinds&kInteger != 0 && len(p.typ.enum) == 0:
+			g.integer(p.typ, "id", g.nextID())
+		default:
+			g.value(p.typ, p.name, depth+1)
+		}
+	}
+	g.buf = append(g.buf, '}')
+}
+
+// nextID hands out the ids asked for, one per element of a top-level list.
+func (g *synth) nextID() int64 {
+	id := g.ids[0]
+	g.ids = g.ids[1:]
+	if id < 0 {
+		id = -id
+	}
+	return id
+}
+
+func (g *synth) arrayLen(t *rtype, name string, depth int) int {
+	n := 0
+	switch {
+	case depth == 0 && len(g.ids) > 0:
+		n = len(g.ids)
+	case name == "items" && g.count >= 0:
+		n = g.count
+	case g.budget <= 0 || depth >= maxSynthDepth:
+		n = 0
+	case depth <= 1:
+		n = 1 + g.rng.IntN(3)
+	case depth <= 3:
+		n = g.rng.IntN(2)
+	}
+	if n < t.minItems {
+		n = t.minItems
+	}
+	if t.maxItems >= 0 && n > t.maxItems {
+		n = t.maxItems
+	}
+	return n
+}
+
+func (g *synth) array(t *rtype, name string, depth, n int) {
+	if n < 0 {
+		n = g.arrayLen(t, name, depth)
+	}
+	g.buf = append(g.buf, '[')
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			g.buf = append(g.buf, ',')
+		}
+		if t.items == nil {
+			g.buf = append(g.buf, '0')
+			continue
+		}
+		g.value(t.items, name, depth+1)
+	}
+	g.buf = append(g.buf, ']')
+}
+
+func isTimeField(name string) bool {
+	return name == "date" || name == "time" || name == "created" || name == "updated" || name == "start_time" ||
+		strings.HasSuffix(name, "_date") || strings.HasSuffix(name, "_time") || strings.HasSuffix(name, "_at")
+}
+
+func clampInt(t *rtype, n int64) int64 {
+	if t.hasMin && float64(n) < t.min {
+		n = int64(math.Ceil(t.min))
+	}
+	if t.hasMax && float64(n) > t.max {
+		n = int64(math.Floor(t.max))
+	}
+	return n
+}
+
+// integer writes an integer: want when it is not negative and fits, else an
+// echoed parameter, else a random one within the bounds.
+func (g *synth) integer(t *rtype, name string, want int64) {
+	if want >= 0 {
+		g.buf = strconv.AppendInt(g.buf, clampInt(t, want), 10)
+		return
+	}
+	if v, ok := g.echo(name); ok {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && clampInt(t, n) == n {
+			g.buf = strconv.AppendInt(g.buf, n, 10)
+			return
+		}
+	}
+	lo, span := int64(1), int64(1_000_000)
+	if isTimeField(name) {
+		lo = 1_700_000_000
+		span = 30_000_000
+	}
+	if t.hasMin {
+		lo = int64(math.Ceil(max(t.min, -1e15)))
+	}
+	if t.hasMax {
+		hi := int64(math.Floor(min(t.max, 1e15)))
+		if hi < lo {
+			lo = hi
+		}
+		if hi-lo+1 < span {
+			span = hi - lo + 1
+		}
+	}
+	if span < 1 {
+		span = 1
+	}
+	g.buf = strconv.AppendInt(g.buf, clampInt(t, lo+g.rng.Int64N(span)), 10)
+}
+
+func (g *synth) number(t *rtype, name string) {
+	if v, ok := g.echo(name); ok {
+		if f, err := strconv.ParseFloat(v, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) &&
+			(!t.hasMin || f >= t.min) && (!t.hasMax || f <= t.max) {
+			g.buf = strconv.AppendFloat(g.buf, f, 'f', -1, 64)
+			return
+		}
+	}
+	lo, hi := 0.0, 100.0
+	if t.hasMin {
+		lo = t.min
+		hi = lo + 100
+	}
+	if t.hasMax {
+		hi = t.max
+		if !t.hasMin {
+			lo = hi - 100
+		}
+	}
+	f := math.Round((lo+g.rng.Float64()*(hi-lo))*100) / 100
+	f = math.Max(lo, math.Min(hi, f))
+	g.buf = strconv.AppendFloat(g.buf, f, 'f', -1, 64)
+}
+
+var (
+	firstNames = []string{"Anna", "Ivan", "Maria", "Pavel", "Olga", "Dmitry", "Elena", "Sergey"}
+	lastNames  = []string{"Ivanova", "Petrov", "Smirnova", "Volkov", "Kuznetsova", "Sokolov"}
+	words      = []string{"lorem", "ipsum", "dolor", "sit", "amet", "mock", "vk", "test", "hello", "world"}
+)
+
+func (g *synth) str(t *rtype, name string) {
+	if v, ok := g.echo(name); ok {
+		g.buf = appendString(g.buf, v)
+		return
+	}
+	switch {
+	case t.uri || strings.HasPrefix(name, "photo_") || strings.HasSuffix(name, "_url") || name == "url":
+		g.buf = append(g.buf, `"https://vk.com/mock/`...)
+		g.buf = strconv.AppendUint(g.buf, g.rng.Uint64()%1_000_000_000, 36)
+		g.buf = append(g.buf, '"')
+	case name == "first_name" || strings.HasPrefix(name, "first_name_"):
+		g.buf = appendString(g.buf, firstNames[g.rng.IntN(len(firstNames))])
+	case name == "last_name" || strings.HasPrefix(name, "last_name_"):
+		g.buf = appendString(g.buf, lastNames[g.rng.IntN(len(lastNames))])
+	case name == "screen_name" || name == "domain":
+		g.buf = append(g.buf, `"id`...)
+		g.buf = strconv.AppendInt(g.buf, 1+g.rng.Int64N(1_000_000), 10)
+		g.buf = append(g.buf, '"')
+	default:
+		g.buf = append(g.buf, '"')
+		n := 1 + g.rng.IntN(3)
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				g.buf = append(g.buf, ' ')
+			}
+			g.buf = append(g.buf, words[g.rng.IntN(len(words))]...)
+		}
+		g.buf = append(g.buf, '"')
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func newRand(a, b uint64) *rand.Rand { return rand.New(rand.NewPCG(a, b)) }

@@ -1,0 +1,290 @@
+package vkmock
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vkerr/vkerr"
+)
+
+// TokenKind is the kind of an access token.
+type TokenKind string
+
+// The token kinds of the VK API.
+const (
+	TokenUser    TokenKind = "user"    // a user's token
+	TokenGroup   TokenKind = "group"   // a community token
+	TokenService TokenKind = "service" // an application's service token
+)
+
+func (k TokenKind) valid() bool { return k == TokenUser || k == TokenGroup || k == TokenService }
+
+func (k TokenKind) mask() tokenMask {
+	switch k {
+	case TokenUser:
+		return tmUser
+	case TokenGroup:
+		return tmGroup
+	case TokenService:
+		return tmService
+	}
+	return 0
+}
+
+// TokenState is the state of a token.
+type TokenState string
+
+// The states a token can be in.
+const (
+	StateValid       TokenState = "valid"       // works
+	StateExpired     TokenState = "expired"     // 5: access_token has expired.
+	StateRevoked     TokenState = "revoked"     // 5: invalid session.
+	StateBanned      TokenState = "banned"      // 5: user is blocked., with ban_info
+	StateDeactivated TokenState = "deactivated" // 3610: User is deactivated
+)
+
+func (s TokenState) valid() bool {
+	switch s {
+	case StateValid, StateExpired, StateRevoked, StateBanned, StateDeactivated:
+		return true
+	}
+	return false
+}
+
+// Token is an access token the mock knows.
+type Token struct {
+	Token   string     `json:"token"`
+	Kind    TokenKind  `json:"kind"`
+	UserID  int64      `json:"user_id"`
+	GroupID int64      `json:"group_id"`
+	AppID   int64      `json:"app_id"`
+	Scopes  []string   `json:"scopes,omitempty"`
+	State   TokenState `json:"state"`
+	// BanInfo is sent with error 5 when State is banned; a default one is
+	// made up when it is nil.
+	BanInfo *vkerr.BanInfo `json:"ban_info,omitempty"`
+}
+
+func (t Token) clone() Token {
+	t.Scopes = slices.Clone(t.Scopes)
+	if t.BanInfo != nil {
+		b := *t.BanInfo
+		t.BanInfo = &b
+	}
+	return t
+}
+
+// App is an application the mock knows. Tokens belong to an app through
+// their AppID.
+type App struct {
+	ID int64 `json:"id"`
+	// Disabled apps answer 2 unless the request has test_mode=1.
+	Disabled bool `json:"disabled"`
+	// Installs sets the secure.* rate tier: under 10 000 → 5 requests a
+	// second, up to 100 000 → 8, up to 1 000 000 → 20, more → 35.
+	Installs int64 `json:"installs"`
+}
+
+// The ids of the preloaded app, user and community.
+const (
+	DefaultAppID   int64 = 51000001
+	DefaultUserID  int64 = 100000001
+	DefaultGroupID int64 = 200000001
+)
+
+// userScopes are the scopes of the preloaded user token.
+var userScopes = []string{"notify", "friends", "photos", "audio", "video", "stories", "pages", "status", "notes", "messages", "wall", "ads", "offline", "docs", "groups", "notifications", "stats", "email", "market"}
+
+var groupScopes = []string{"stories", "photos", "app_widget", "messages", "docs", "manage"}
+
+// makeToken derives a token string from the seed, a label and a counter, so
+// that the same seed gives the same tokens.
+func makeToken(seed int64, label string, n uint64) string {
+	h := sha256.New()
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(seed))
+	binary.LittleEndian.PutUint64(b[8:], n)
+	h.Write(b[:])
+	h.Write([]byte(label))
+	sum := h.Sum(nil)
+	h.Reset()
+	h.Write(sum)
+	h.Write([]byte("vkmock"))
+	sum = h.Sum(sum)
+	return "vk1.a." + base64.RawURLEncoding.EncodeToString(sum)
+}
+
+func defaultTokens(seed int64) []Token {
+	return []Token{
+		{Token: makeToken(seed, "user", 0), Kind: TokenUser, UserID: DefaultUserID, AppID: DefaultAppID, Scopes: slices.Clone(userScopes), State: StateValid},
+		{Token: makeToken(seed, "group", 0), Kind: TokenGroup, GroupID: DefaultGroupID, AppID: DefaultAppID, Scopes: slices.Clone(groupScopes), State: StateValid},
+		{Token: makeToken(seed, "service", 0), Kind: TokenService, AppID: DefaultAppID, State: StateValid},
+	}
+}
+
+// normalize checks a token and fills its defaults.
+func (s *Server) normalizeToken(t Token, n uint64) (Token, error) {
+	if !t.Kind.valid() {
+		return t, fmt.Errorf("vkmock: token kind %q: want user, group or service", t.Kind)
+	}
+	if t.State == "" {
+		t.State = StateValid
+	}
+	if !t.State.valid() {
+		return t, fmt.Errorf("vkmock: token state %q: want valid, expired, revoked, banned or deactivated", t.State)
+	}
+	if t.Token == "" {
+		t.Token = makeToken(s.seed, "created:"+string(t.Kind), n)
+	}
+	if strings.ContainsAny(t.Token, " \t\r\n,&") {
+		return t, errors.New("vkmock: a token may not contain spaces, commas or '&'")
+	}
+	if t.AppID == 0 {
+		t.AppID = DefaultAppID
+	}
+	switch t.Kind {
+	case TokenUser:
+		if t.UserID == 0 {
+			t.UserID = DefaultUserID + int64(n)
+		}
+	case TokenGroup:
+		if t.GroupID == 0 {
+			t.GroupID = DefaultGroupID + int64(n)
+		}
+	}
+	return t.clone(), nil
+}
+
+// Token returns the preloaded token of a kind. It returns the zero Token
+// for an unknown kind.
+func (s *Server) Token(kind TokenKind) Token {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, tk := range s.preloaded {
+		if t, ok := s.tokens[tk]; ok && t.Kind == kind {
+			return t.clone()
+		}
+	}
+	return Token{}
+}
+
+// Tokens returns every token, preloaded ones first, then in order of
+// creation.
+func (s *Server) Tokens() []Token {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Token, 0, len(s.tokenOrder))
+	for _, tk := range s.tokenOrder {
+		out = append(out, s.tokens[tk].clone())
+	}
+	return out
+}
+
+// CreateToken adds a token. Kind is required; an empty Token string is
+// generated, a zero AppID is the default app, a zero UserID or GroupID is
+// made up, an empty State is valid. It returns the token as stored.
+func (s *Server) CreateToken(t Token) (Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.createTokenLocked(t)
+}
+
+func (s *Server) createTokenLocked(t Token) (Token, error) {
+	s.tokenSeq++
+	t, err := s.normalizeToken(t, s.tokenSeq)
+	if err != nil {
+		return Token{}, err
+	}
+	if _, dup := s.tokens[t.Token]; dup {
+		return Token{}, errors.New("vkmock: token already exists")
+	}
+	s.tokens[t.Token] = t
+	s.tokenOrder = append(s.tokenOrder, t.Token)
+	return t.clone(), nil
+}
+
+// SetTokenState changes the state of a token.
+func (s *Server) SetTokenState(token string, state TokenState) error {
+	if !state.valid() {
+		return fmt.Errorf("vkmock: token state %q: want valid, expired, revoked, banned or deactivated", state)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tokens[token]
+	if !ok {
+		return errors.New("vkmock: no such token")
+	}
+	t.State = state
+	s.tokens[token] = t
+	return nil
+}
+
+// SetApp adds an app or replaces the app with the same ID.
+func (s *Server) SetApp(a App) error {
+	if a.ID <= 0 {
+		return errors.New("vkmock: app id must be positive")
+	}
+	if a.Installs < 0 {
+		return errors.New("vkmock: app installs must not be negative")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apps[a.ID] = a
+	return nil
+}
+
+// Apps returns the apps, by ID.
+func (s *Server) Apps() []App {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]App, 0, len(s.apps))
+	for _, a := range s.apps {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b App) int { return int64Cmp(a.ID, b.ID) })
+	return out
+}
+
+func int64Cmp(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// lookupToken returns a token and its app.
+func (s *Server) lookupToken(tok string) (Token, App, bool) {
+	s.mu.RLock()
+	t, ok := s.tokens[tok]
+	var a App
+	if ok {
+		a, ok = s.apps[t.AppID]
+		if !ok {
+			a = App{ID: t.AppID}
+		}
+		ok = true
+	}
+	s.mu.RUnlock()
+	return t, a, ok
+}
+
+// secureLimit is the secure.* rate for an app's install count.
+func secureLimit(installs int64) int {
+	switch {
+	case installs < 10_000:
+		return 5
+	case installs <= 100_000:
+		return 8
+	case installs <= 1_000_000:
+		return 20
+	}
+	return 35
+}
