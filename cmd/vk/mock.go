@@ -91,7 +91,7 @@ documentation of the vkmock package.`,
 			for _, t := range s.Tokens() {
 				fmt.Fprintf(out, "  %-8s %s  user_id=%d group_id=%d app_id=%d state=%s\n", t.Kind, t.Token, t.UserID, t.GroupID, t.AppID, t.State)
 			}
-			fmt.Fprintf(out, "try: curl '%s://%s/method/users.get?v=5.199&user_ids=1&access_token=%s'\n", scheme, ln.Addr(), s.Token(vkmock.TokenUser).Token)
+			fmt.Fprintf(out, "try: curl -H 'Authorization: Bearer %s' '%s://%s/method/users.get?v=5.199&user_ids=1'\n", s.Token(vkmock.TokenUser).Token, scheme, ln.Addr())
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := s.Serve(ctx, ln, certp, 5*time.Second); err != nil {
