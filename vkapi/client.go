@@ -47,6 +47,8 @@ type Client struct {
 	confirmer  Confirmer
 	refresher  TokenRefresher
 	obs        Observer
+	batchOpts  BatchOptions
+	batcher    *batcher // nil unless WithBatching
 }
 
 // Option configures a Client.
@@ -69,6 +71,7 @@ type config struct {
 	confirmer  Confirmer
 	refresher  TokenRefresher
 	obs        Observer
+	batching   *BatchOptions
 }
 
 // WithBaseURL sets the server root, such as "http://127.0.0.1:8080"; the
@@ -191,6 +194,11 @@ func New(token string, opts ...Option) *Client {
 		c.maxCaptcha = 3
 	}
 	c.pool = newPool(tokens, cfg.kind, c.limit)
+	c.batchOpts = BatchOptions{}.withDefaults()
+	if cfg.batching != nil {
+		c.batchOpts = cfg.batching.withDefaults()
+		c.batcher = newBatcher(c, c.batchOpts)
+	}
 	return c
 }
 
@@ -220,6 +228,13 @@ func New(token string, opts ...Option) *Client {
 func (c *Client) Call(ctx context.Context, method string, params Params, out any) error {
 	if !validMethodName(method) {
 		return &CallError{Method: strconv.Quote(method), Err: errors.New("invalid method name"), redact: c.pool.redact}
+	}
+	if c.batcher != nil && batchable(method, c.pool.kind()) {
+		it, err := newBatchItem(ctx, method, params, out)
+		if err != nil {
+			return &CallError{Method: method, Err: err, redact: c.pool.redact}
+		}
+		return c.batcher.call(it)
 	}
 	meta, _ := lookupMethod(method)
 	var b strings.Builder

@@ -40,6 +40,19 @@
 //     3610 leaves the pool, reported once in the log and as a *TokenError;
 //     when none is left, calls fail with ErrNoTokens.
 //
+// # Batching with execute
+//
+// One execute request carries up to 25 calls and counts as one request
+// against the rate limit. Client.Batch collects calls explicitly and sends
+// them as execute requests of at most 25; WithBatching coalesces concurrent
+// Calls automatically, so that callers change nothing. Each call keeps its
+// own result and error: a false result takes its execute_errors entry
+// (checked against the method name), a retryable inner error (1, 10, 6) is
+// sent again in a later batch under the same idempotency key, an inner
+// challenge (14, 17, 24) is sent again alone when a hook is set. An error of
+// the whole request is handled once for the batch. execute itself, stored
+// procedures and the upload *.save methods are never batched.
+//
 // # Errors and secrets
 //
 // Call returns a *CallError (method and attempt count) around a vkerr type,
