@@ -98,8 +98,8 @@ type batchItem struct {
 	args    map[string]string // parameters, formatted, idempotency key included
 	safe    bool
 	out     any
-	tries   int // execute requests that carried it
-	retries int // resubmissions after a retryable inner error
+	tries   int          // execute requests that carried it
+	retries int          // resubmissions after a retryable inner error
 	sends   atomic.Int32 // HTTP requests attempted for it, for CallError.Attempts
 
 	done chan error // receives the result once

@@ -20,6 +20,12 @@ type Config struct {
 	Apps           []App   `json:"apps,omitempty"`
 	Tokens         []Token `json:"tokens,omitempty"`
 	Faults         []Fault `json:"faults,omitempty"`
+	// Challenges are the captcha, confirmation, flood and quota rules.
+	Challenges *Challenges `json:"challenges,omitempty"`
+	// Procedures are stored procedures (execute.NAME), by name.
+	Procedures map[string]string `json:"procedures,omitempty"`
+	// World adds users, communities, albums and posts to the seeded world.
+	World *World `json:"world,omitempty"`
 }
 
 // ParseConfig decodes a configuration; unknown fields are errors, so that a

@@ -1,8 +1,10 @@
 // Package vkmock is a local VK API server for tests: it knows every method
-// of the official schema, validates requests against it, answers with
-// responses synthesised from the response schemas, and returns each
-// documented error the way VK does, so that any client can be tested
-// offline.
+// of the official schema, validates requests against it, answers from a
+// small seeded world or with responses synthesised from the response
+// schemas, runs execute with a VKScript interpreter, holds the captcha,
+// validation and confirmation conversations, flood control and quotas on a
+// controllable clock, and returns each documented error the way VK does,
+// so that any client can be tested offline.
 //
 //	func TestBot(t *testing.T) {
 //		mock := vkmock.NewServer(t)
@@ -36,15 +38,19 @@
 //     the limit (1000, WithMaxParams), a malformed query, form or
 //     multipart body: 8 "Invalid request: <detail>".
 //  1. Injected failures: the X-Vkmock-Error header (CODE or CODE:SUBCODE),
-//     then the fault rules (see Fault). A request they answer is not
-//     checked further and does not count against rate limits.
+//     then the fault rules of the phase "before" (see Fault). A request
+//     they answer is not checked further and does not count against rate
+//     limits.
 //  2. v missing: 8 "Invalid request: v is required".
-//  3. Unknown method, names compared case-sensitively: 3.
+//  3. Unknown method, names compared case-sensitively: 3. execute.NAME
+//     exists while a stored procedure NAME does.
 //  4. The token. None, for a method that is not open (auth.restore is):
 //     5 "User authorization failed: no access_token passed.". Unknown:
 //     5 "...: invalid access_token (4).". Expired: 5 "...: access_token has
 //     expired.". Revoked: 5 "...: invalid session.". Banned: 5 "...: user
-//     is blocked." with ban_info. Deactivated: 3610.
+//     is blocked." with ban_info. Deactivated: 3610. Then the challenge
+//     raised on the token (SetTokenChallenge): 17 or 3300-3304 with
+//     redirect_uri, 3609, 3610 or 3611.
 //  5. The token's app. A disabled app without test_mode=1: 2. test_mode=1
 //     while the app is enabled and the token is not a user token: 11.
 //  6. HTTPS only (WithHTTPSOnly): a request over plain HTTP: 16.
@@ -71,9 +77,29 @@
 //     token's app (under 10 000, up to 100 000, up to 1 000 000, more);
 //     ads.* methods are not limited. Only requests that pass are counted,
 //     so no one-second window ever holds more than the limit of answered
-//     requests. WithClock makes the window testable; WithRateLimits(false)
-//     turns the limits off.
-//  10. The response, synthesised from the method's response schema.
+//     requests. An execute counts once, whatever it calls. The mock's
+//     clock (see Clock) makes the window testable; WithRateLimits(false)
+//     or SetRateLimits(false) turns the limits off.
+//  10. A captcha answer (see Challenge flows): a request with captcha_sid and a
+//     wrong captcha_key, an unknown sid, a sid issued to another token, or
+//     a wrong success_token gets a fresh captcha (14, captcha_attempt one
+//     more). The right answer, not used before, solves the captcha; a
+//     right answer already used counts as no answer.
+//  11. Captcha rules (CaptchaRule): 14 after Threshold similar calls in
+//     the window, unless the request solved a captcha at check 10.
+//  12. Confirmation rules (ConfirmRule): 24 with confirmation_text unless
+//     confirm=1.
+//  13. Flood rules (FloodRule): 9 per (token, method, target) past a
+//     threshold in a window, then for a cooldown.
+//  14. Quota rules (QuotaRule): 29 per (token, method) past the quota of
+//     the mock's current day (UTC).
+//  15. The answer: from the world for the world methods (which add their
+//     own errors about the target: 18, 30, 15, 203, 113, 100, 214, 300,
+//     902), by running the script for execute, else synthesised from the
+//     method's response schema.
+//  16. The fault rules of the phase "after": the method has acted, and the
+//     rule replaces or spoils its answer (an error, an HTML status, a
+//     reset, a truncated body, a delay).
 //
 // A method returns a non-global error only if its schema lists it: fault
 // rules with such an error skip the other methods, and X-Vkmock-Error with
@@ -91,10 +117,129 @@
 // count elements (at most 100) and the count beside it is at least offset
 // plus that.
 //
+// # The world
+//
+// The world is deterministic from the seed. The owner of the preloaded
+// user token (DefaultUserID, screen name mock_owner) is active;
+// WorldFriendID (mock_friend) is active; WorldDeletedUserID and
+// WorldBannedUserID are deactivated; WorldPrivateUserID (mock_private) has
+// a private profile. The preloaded community DefaultGroupID
+// (mock_community) is open; WorldClosedGroupID (mock_closed, DefaultUserID
+// a member) is closed; WorldPrivateGroupID (mock_private_club) is private.
+// DefaultUserID has the albums WorldMainAlbumID and WorldFullAlbumID (full);
+// every one of these users and communities has three posts. Any other user
+// id up to MaxUserID, community id up to MaxGroupID, idN, clubN or publicN
+// is an ordinary active user or open community named from the seed.
+// PutUser, PutGroup, PutAlbum, AddPost (and POST /__vkmock/world/...) edit
+// the world; Reset restores it.
+//
+// These methods answer from it (others are synthesised):
+//
+//	users.get                 user_ids (ids or screen names; none: the token's user); 113 for an invalid or unknown id
+//	groups.getById            group_ids or group_id (none: the token's community); 100 "<p> is undefined" for an invalid one
+//	wall.get                  owner_id or domain (none: the caller); 18, 30, 15 (closed), 203 (private)
+//	wall.post                 stores the post; 18, 214 for a wall the caller may not post on, 100 without message
+//	photos.getAlbums          as wall.get
+//	photos.getUploadServer    300 for a full album, 200 for another's
+//	messages.send             see below
+//	utils.resolveScreenName   {"type","object_id"}, or [] for an unknown name, as VK does
+//	utils.getServerTime       the mock's clock
+//	account.getAppPermissions the bit mask of the token's scopes
+//
+// messages.send delivers to peer_id, user_id, chat_id (peer 2000000000 +
+// chat_id), domain or peer_ids; the sender is the token's user, or minus
+// its community. A message is stored once per (sender, peer, random_id):
+// a repeat with the same non-zero random_id answers the first message's id
+// and stores nothing, so a client that resends after a lost answer can be
+// proven to deliver exactly once (Messages, GET /__vkmock/messages).
+// Errors: 18 for a deactivated user, 902 for a private profile, 100 for
+// no peer or an empty message.
+//
+// # Challenge flows
+//
+// Captcha (14), legacy flow: the error carries captcha_sid, captcha_img (a
+// PNG served by the mock at /captcha.php, showing the key's digits),
+// captcha_ts (the mock's clock, "seconds.millis") and captcha_attempt.
+// The client resends the same request with captcha_sid and captcha_key
+// (required); captcha_ts, captcha_attempt, is_sound_captcha and remixstlid
+// are accepted and not required. The right key is readable with Captcha
+// and GET /__vkmock/captcha/{sid}. VK ID flow (CaptchaRule Flow "vkid"):
+// the error also carries redirect_uri (/not_robot_captcha on the mock, a
+// page whose POST answers {"success_token": ...}) and remixstlid (a 64-bit
+// number above 2^53); the client resends with success_token (required;
+// captcha_sid and the rest are accepted). A captcha belongs to the token
+// it was issued to.
+//
+// Validation (17): SetTokenChallenge(token, 17), or a fault rule's 17. The
+// error carries redirect_uri, /validate on the mock: a page whose form
+// (act=ok) redirects to /blank.html#success=1&access_token=NEW&user_id=ID
+// with a new token of the same owner, app and scopes, or (act=cancel, an
+// unknown or used page) to /blank.html#fail=1. The old token still answers
+// 17. CompleteValidation does the same from Go. 3300-3304 work alike, but
+// completing the page clears the token's challenge and issues no token.
+//
+// Confirmation (24): ConfirmRule; the same request with confirm=1 passes.
+//
+// Flood control (9) and quotas (29): FloodRule and QuotaRule, counted on
+// the mock's clock.
+//
+// # Clock
+//
+// The mock's clock is WithClock's (time.Now by default) plus an offset
+// that SetNow and Advance (POST /__vkmock/clock) change; Reset sets the
+// offset back to zero. Rate windows, flood cooldowns, daily quotas,
+// captcha_ts, message and post dates, utils.getServerTime and the request
+// log read it, so tests move time instead of sleeping.
+//
+// # execute and VKScript
+//
+// execute runs the code parameter; execute.NAME runs the stored procedure
+// NAME (SetProcedure, POST /__vkmock/procedures). Both read the other
+// parameters as Args.name (strings). Both take user and community tokens.
+//
+// The language: statements ending with ";" ("var a = 1, b;", assignment
+// =, +=, -=, *=, /=, %=, ++ and -- to variables, fields and elements, if /
+// else, while, return, delete, blocks); literals (numbers, strings in
+// single or double quotes, true, false, null, arrays, objects with
+// identifier, string or number keys); + - * / %, == != === !==, < > <= >=
+// (numbers with numbers, strings with strings), ! && || (returning an
+// operand), ?:, unary - and +; + joins strings and concatenates arrays;
+// .length of strings and arrays; member access and indexing (reading from
+// false, null or a scalar gives null); expr@.field plucks a field from
+// every element; the methods push, pop, shift, unshift, slice, splice,
+// indexOf, join, split and substr; parseInt and parseDouble; comments;
+// API.section.method({...}) calls, whose parameter values are strings,
+// numbers (formatted without a fraction when whole), booleans (1 or 0) or
+// arrays (joined with commas). Identifiers must be declared with var
+// before use.
+//
+// Errors: a compile error is 12 "Unable to compile code: <detail> in line
+// N" in VK's words, such as
+//
+//	Unable to compile code: ';' expected, '' found in line 1
+//	Unable to compile code: undefined identifier 'x' in line 2
+//	Unable to compile code: non-variable in assignment in line 1
+//
+// A runtime error is 13 "Runtime error
+// occurred during code invocation: <detail>": "Comparing values of
+// different or unsupported types", "too many API calls" (over 25), "too
+// many operations" (over 1000: statements, operators, calls, assignments
+// and loop turns), "response size is too big" (over 5 MB), "out of memory"
+// (over 32 MB of strings and arrays built). An inner call that fails
+// evaluates to false; {method, error_code, error_msg} is appended to
+// execute_errors in call order, and a stored procedure whose calls failed
+// is listed after them. Inner calls are checked like direct ones: the
+// method exists (3; execute itself is refused), the token's kind (27, 28,
+// 15), the parameters (100), fault rules whose effect is an error,
+// confirmation, flood and quota rules, then the world; they inherit v,
+// lang and test_mode, and are neither rate-limited nor logged.
+//
 // # Faults
 //
 // Fault rules (AddFault, POST /__vkmock/faults) are tried in order, the
-// first that matches and fires wins. See Fault for matching and effects.
+// first that matches and fires wins, in their phase: "before" (check 1,
+// the method does not act) or "after" (check 16, the method has acted and
+// its answer is lost or replaced). See Fault for matching and effects.
 //
 // # Control API
 //
@@ -115,6 +260,20 @@
 //	GET    /__vkmock/settings        {"https_only","rate_limits","seed"}
 //	POST   /__vkmock/settings        change https_only and rate_limits
 //	GET    /__vkmock/version         {"version","schema","methods"}
+//	GET    /__vkmock/clock           {"now","unix","offset_ms"}
+//	POST   /__vkmock/clock           one of {"now": RFC 3339}, {"unix": N}, {"advance": "1h"}, {"advance_ms": N}; answers the clock
+//	GET    /__vkmock/messages        delivered messages: [{"id","from_id","peer_id","random_id","message","date"}]
+//	DELETE /__vkmock/messages        forget them (and their random_ids)
+//	GET    /__vkmock/captcha/{sid}   {"sid","key","success_token","attempt","flow","strict","solved"}
+//	POST   /__vkmock/tokens/challenge {"token": ..., "error_code": 17|3300-3304|3609-3611|0}
+//	POST   /__vkmock/validate        {"redirect_uri": ...}: completes a validation; answers {"access_token"}
+//	GET    /__vkmock/challenges      the challenge rules: {"captcha","confirm","flood","quota"}
+//	POST   /__vkmock/challenges      replace them (counts restart); DELETE clears them
+//	GET    /__vkmock/procedures      [{"name","code"}]
+//	POST   /__vkmock/procedures      {"name","code"}: add or replace (code must compile: else 400)
+//	DELETE /__vkmock/procedures/{name}
+//	GET    /__vkmock/world           {"users","groups","albums","posts"}: the explicit entities
+//	POST   /__vkmock/world/users     add or replace a user (also /world/groups, /world/albums; /world/posts adds a post)
 //
 // Errors of the control API are HTTP 4xx with {"error": "..."}.
 //
@@ -137,13 +296,20 @@
 //	  "tokens": [{"token": "my-user-token", "kind": "user", "user_id": 1, "scopes": ["messages"]},
 //	             {"kind": "group", "group_id": 1, "state": "banned"}],
 //	  "faults": [{"method": "messages.*", "probability": 0.2, "error": {"error_code": 10}},
-//	             {"method": "users.get", "latency": {"dist": "uniform", "min_ms": 10, "max_ms": 50}}]
+//	             {"method": "users.get", "latency": {"dist": "uniform", "min_ms": 10, "max_ms": 50}},
+//	             {"method": "messages.send", "phase": "after", "probability": 0.05, "effect": "reset"}],
+//	  "challenges": {"captcha": [{"method": "wall.post", "threshold": 5, "window_ms": 60000}],
+//	                 "confirm": [{"method": "account.ban", "text": "Ban?"}],
+//	                 "flood": [{"method": "messages.send", "threshold": 20, "cooldown_ms": 600000}],
+//	                 "quota": [{"method": "wall.post", "per_day": 50}]},
+//	  "procedures": {"hello": "return \"hello, \" + Args.name;"},
+//	  "world": {"users": [{"id": 123, "first_name": "Ann", "last_name": "Lee"}], "groups": [], "albums": [], "posts": []}
 //	}
 //
 // Every field is optional and unknown fields are errors. The tokens,
-// apps and faults come in addition to the preloaded app (DefaultAppID)
-// and tokens (one user, one community, one service token, derived from
-// the seed). Reset goes back to exactly this state.
+// apps, faults and world entities come in addition to the preloaded app
+// (DefaultAppID), tokens (one user, one community, one service token,
+// derived from the seed) and world. Reset goes back to exactly this state.
 //
 // # Schema
 //

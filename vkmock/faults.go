@@ -30,6 +30,24 @@ import (
 // an HTML page), Effect "reset" (the connection is reset), Error (that VK
 // error) or Effect "truncate" (the normal answer, cut short). A rule with
 // only latency delays the normal answer.
+//
+// Phase says when the rule is tried. "before" (the default) is check 1:
+// the request is answered by the fault and the method does not act.
+// "after" is tried once the method has acted (a message stored, a post
+// made) and its answer is ready: the fault then replaces or spoils that
+// answer, as a proxy or a network failing on the way back would, so a
+// client that resends must rely on idempotency (random_id).
+//
+// The calls inside execute are matched too, against "before" rules whose
+// effect is an Error (other effects have no meaning there); the error
+// goes to execute_errors.
+//
+// A rule's error 14 registers a real captcha (picture, key readable
+// through Captcha); by default any captcha_key then solves it, as a
+// one-shot injected error; StrictCaptcha requires the right key, and a
+// wrong one gets a fresh captcha. A rule's 14 does not fire on a request
+// that carries the right, unused answer to an earlier captcha. A rule's 17
+// points redirect_uri to the mock's validation page.
 type Fault struct {
 	ID          string            `json:"id,omitempty"`
 	Method      string            `json:"method,omitempty"`
@@ -48,6 +66,10 @@ type Fault struct {
 	LatencyMS  float64      `json:"latency_ms,omitempty"`
 	Latency    *Latency     `json:"latency,omitempty"`
 	Effect     string       `json:"effect,omitempty"`
+	// Phase is "before" (default) or "after".
+	Phase string `json:"phase,omitempty"`
+	// StrictCaptcha makes the captcha of an error 14 require its key.
+	StrictCaptcha bool `json:"strict_captcha,omitempty"`
 	// Fired counts the times the rule fired (read-only).
 	Fired int64 `json:"fired"`
 }
@@ -140,6 +162,13 @@ func (s *Server) validateFault(f Fault) (Fault, error) {
 		if l.Dist == "uniform" && l.MaxMS < l.MinMS {
 			return f, errors.New("vkmock: fault latency max_ms is below min_ms")
 		}
+	}
+	switch f.Phase {
+	case "":
+		f.Phase = phaseBefore
+	case phaseBefore, phaseAfter:
+	default:
+		return f, fmt.Errorf("vkmock: fault phase %q: want before or after", f.Phase)
 	}
 	switch f.Effect {
 	case "", "reset", "truncate":
@@ -266,12 +295,27 @@ func (s *Server) ClearFaults() {
 	s.faults.Store(&empty)
 }
 
-// matchFault returns the first rule that matches and fires.
-func (s *Server) matchFault(q *vkRequest, kind TokenKind, m *apiMethod) *Fault {
+// The phases of a fault rule.
+const (
+	phaseBefore = "before"
+	phaseAfter  = "after"
+)
+
+// matchFault returns the first rule of the phase that matches and fires;
+// errorOnly keeps to rules whose effect is an error (inner calls of
+// execute).
+func (s *Server) matchFault(q *vkRequest, kind TokenKind, m *apiMethod, phase string, errorOnly bool) *Fault {
 	rules := *s.faults.Load()
 	for _, r := range rules {
 		f := &r.f
-		if !matchGlob(f.Method, q.name) {
+		if f.Phase != phase || !matchGlob(f.Method, q.name) {
+			continue
+		}
+		if errorOnly && (f.Error == nil || f.HTTPStatus != 0 || f.Effect == "reset") {
+			continue
+		}
+		if f.Error != nil && f.Error.Code == vkerr.Captcha && q.captcha == answerFresh {
+			// The request answers a captcha: the rule's captcha is solved.
 			continue
 		}
 		if f.Token != "" {

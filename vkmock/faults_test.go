@@ -60,11 +60,12 @@ func TestSeedErrorShapes(t *testing.T) {
 		}
 		switch info.Code {
 		case vkerr.Captcha:
-			if e.CaptchaSID == "" || !strings.HasPrefix(e.CaptchaImg, "https://") {
+			// The picture is served by the mock itself.
+			if e.CaptchaSID == "" || !strings.HasPrefix(e.CaptchaImg, s.URL()+"/captcha.php?sid="+e.CaptchaSID) {
 				t.Errorf("14 without captcha fields: %s", a.body)
 			}
 		case vkerr.AuthValidation:
-			if !strings.HasPrefix(e.RedirectURI, "https://") {
+			if !strings.HasPrefix(e.RedirectURI, s.URL()+"/validate?sid=") {
 				t.Errorf("17 without redirect_uri: %s", a.body)
 			}
 		case vkerr.NeedConfirmation:

@@ -22,6 +22,8 @@ type vkRequest struct {
 	token    string
 	hasToken bool
 	tls      bool
+	host     string // the Host of the request, for the URLs of challenges
+	captcha  int    // the state of a captcha answer (answerNone, ...)
 }
 
 // get returns the first value of key.
@@ -101,7 +103,7 @@ func unescape(s string) (string, error) {
 // parseRequest reads the parameters and the token of a VK request. The
 // error it returns is the error 8 (or 9999) to answer with.
 func (s *Server) parseRequest(w http.ResponseWriter, r *http.Request) (*vkRequest, *vkerr.Error) {
-	q := &vkRequest{name: strings.TrimPrefix(r.URL.Path, "/method/"), tls: r.TLS != nil}
+	q := &vkRequest{name: strings.TrimPrefix(r.URL.Path, "/method/"), tls: r.TLS != nil, host: r.Host}
 	if r.Method != http.MethodGet && r.Method != http.MethodPost && r.Method != http.MethodHead {
 		return q, &vkerr.Error{Code: vkerr.NotSupportedHTTPMethod}
 	}
@@ -207,4 +209,13 @@ func (q *vkRequest) badUTF8() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// base is scheme://host of the mock as the client reached it, for the
+// URLs of captchas and validation pages.
+func (q *vkRequest) base() string {
+	if q.tls {
+		return "https://" + q.host
+	}
+	return "http://" + q.host
 }

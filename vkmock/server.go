@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +41,7 @@ type Server struct {
 	seed       int64
 	logger     *slog.Logger
 	clock      func() time.Time
+	nowFn      func() time.Time // s.now, made once
 	maxBody    int64
 	maxParams  int
 	httpsOnly  atomic.Bool
@@ -53,6 +55,13 @@ type Server struct {
 	preloaded  []string
 	tokenSeq   uint64
 	apps       map[int64]App
+	tokenChal  map[string]vkerr.Code // challenges raised on tokens
+
+	clockOffset atomic.Int64 // ns added to clock: SetNow, Advance
+	world       world
+	chal        challengeState
+	flows       flowState
+	procs       procedures
 
 	faultMu  sync.Mutex // serialises writers of faults
 	faults   atomic.Pointer[[]*faultRule]
@@ -208,6 +217,7 @@ func NewE(opts ...Option) (*Server, error) {
 		useTLS:    o.tls,
 		rng:       rand.New(rand.NewPCG(uint64(o.seed), 0x5eed)),
 	}
+	s.nowFn = s.now
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
 	s.log.init(o.logSize)
@@ -229,6 +239,7 @@ func (s *Server) applyInitial() error {
 	s.preloaded = nil
 	s.tokenSeq = 0
 	s.apps = map[int64]App{DefaultAppID: {ID: DefaultAppID}}
+	s.tokenChal = map[string]vkerr.Code{}
 	for _, t := range defaultTokens(s.seed) {
 		s.tokens[t.Token] = t
 		s.tokenOrder = append(s.tokenOrder, t.Token)
@@ -253,6 +264,21 @@ func (s *Server) applyInitial() error {
 	s.mu.Unlock()
 	if err != nil {
 		return err
+	}
+	s.clockOffset.Store(0)
+	if err := s.world.reset(s.seed, s.now().Unix(), s.initial.World); err != nil {
+		return fmt.Errorf("vkmock: config: %w", err)
+	}
+	s.flows.reset()
+	if err := s.procs.reset(s.initial.Procedures); err != nil {
+		return fmt.Errorf("vkmock: config: %w", err)
+	}
+	var ch Challenges
+	if s.initial.Challenges != nil {
+		ch = *s.initial.Challenges
+	}
+	if err := s.SetChallenges(ch); err != nil {
+		return fmt.Errorf("vkmock: config: %w", err)
 	}
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
@@ -334,8 +360,11 @@ func (s *Server) Methods() []string {
 }
 
 // Reset brings the server back to its state right after New: the
-// preloaded and configured tokens (created ones are dropped, states
-// restored), apps and faults; it clears rate windows and the request log.
+// preloaded and configured tokens (created ones are dropped, states and
+// challenges restored), apps, faults, challenge rules, procedures and the
+// world (messages, posts and edits forgotten); the clock's offset goes
+// back to zero; captchas, validations, rate windows and the request log
+// are cleared.
 func (s *Server) Reset() {
 	// The initial configuration was valid when New accepted it.
 	_ = s.applyInitial()
@@ -352,6 +381,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveMethod(w, r)
 	case strings.HasPrefix(r.URL.Path, "/__vkmock/") || r.URL.Path == "/__vkmock":
 		s.serveControl(w, r)
+	case r.URL.Path == "/captcha.php":
+		s.serveCaptchaImage(w, r)
+	case r.URL.Path == "/not_robot_captcha":
+		s.serveVKIDCaptcha(w, r)
+	case r.URL.Path == "/validate":
+		s.serveValidate(w, r)
+	case r.URL.Path == "/blank.html":
+		writePage(w, http.StatusOK, "", "")
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found: VK methods are under /method/, the control API under /__vkmock/"})
 	}
@@ -378,7 +415,7 @@ type outcome struct {
 }
 
 func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request) {
-	start := s.clock()
+	start := s.now()
 	var q *vkRequest
 	out := outcome{status: http.StatusOK}
 	defer func() {
@@ -416,41 +453,42 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request) {
 // returns the error to answer, or nil when it has answered.
 func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, out *outcome) *vkerr.Error {
 	m := s.schema.methods[q.name]
+	proc := ""
+	if m == nil {
+		if name, ok := strings.CutPrefix(q.name, "execute."); ok {
+			if _, ok := s.procs.get(name); ok {
+				m, proc = s.schema.methods["execute"], name
+			}
+		}
+	}
 	var tok Token
 	var app App
+	var chal vkerr.Code
 	known := false
 	if q.hasToken {
-		tok, app, known = s.lookupToken(q.token)
+		tok, app, chal, known = s.lookupTokenChallenge(q.token)
 		if known {
 			out.tokenKind = tok.Kind
 		}
+	}
+	hasAnswer := false
+	for _, p := range q.params {
+		if p.key == "captcha_sid" || p.key == "captcha_key" || p.key == "success_token" {
+			hasAnswer = true
+			break
+		}
+	}
+	if hasAnswer {
+		q.captcha, _ = s.captchaAnswer(q, false)
 	}
 
 	// 1. Forced errors and fault rules.
 	if h := r.Header.Get("X-Vkmock-Error"); h != "" {
 		return s.forcedError(h, q, m)
 	}
-	if f := s.matchFault(q, out.tokenKind, m); f != nil {
-		out.fault = f.ID
-		if d := s.delay(f); d > 0 {
-			if !sleep(r.Context(), d) {
-				out.effect, out.status = "canceled", 0
-				return nil
-			}
-		}
-		switch {
-		case f.HTTPStatus != 0:
-			out.status = f.HTTPStatus
-			writeHTML(w, f.HTTPStatus)
-			return nil
-		case f.Effect == "reset":
-			out.effect, out.status = "reset", 0
-			resetConn(w)
-			return nil
-		case f.Error != nil:
-			return s.faultError(f, q)
-		case f.Effect == "truncate":
-			out.effect = "truncate"
+	if f := s.matchFault(q, out.tokenKind, m, phaseBefore, false); f != nil {
+		if done, e := s.applyFault(w, r, f, q, out); done || e != nil {
+			return e
 		}
 	}
 
@@ -486,6 +524,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		case StateDeactivated:
 			return &vkerr.Error{Code: vkerr.UserDeactivated}
 		}
+		// The token's challenge (17, 3300-3304, 3609-3611).
+		if chal != 0 {
+			return s.tokenChallengeError(chal, q)
+		}
 		// 5. The app: disabled apps need test_mode=1; test_mode=1 needs a
 		// disabled app or a user token.
 		testMode := q.flag("test_mode")
@@ -501,14 +543,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		}
 		// 7. The token kind must be one the method accepts.
 		if m.tokens&tok.Kind.mask() == 0 {
-			switch tok.Kind {
-			case TokenGroup:
-				return s.withSuffix(vkerr.GroupAuth, "method is unavailable with group auth.")
-			case TokenService:
-				return s.withSuffix(vkerr.AppAuth, "method is unavailable with service token.")
-			default:
-				return s.withSuffix(vkerr.Access, "no access to call this method")
-			}
+			return s.kindError(tok.Kind)
 		}
 	}
 	// 8. Parameters.
@@ -525,14 +560,95 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		if secure {
 			limit = secureLimit(app.Installs)
 		}
-		if _, ok := s.limiter.allow(rateKey{q.token, secure}, s.clock, limit); !ok {
+		if _, ok := s.limiter.allow(rateKey{q.token, secure}, s.nowFn, limit); !ok {
 			return &vkerr.Error{Code: vkerr.TooMany}
 		}
 	}
-	// 10. The answer.
-	body := s.synthesize(m, q)
+	// 10. A captcha answer: a wrong one gets a fresh captcha.
+	solved := false
+	if hasAnswer {
+		state, prev := s.captchaAnswer(q, true)
+		switch state {
+		case answerWrong:
+			flow, attempt, lenient := "legacy", 1, false
+			if prev != nil {
+				flow, attempt, lenient = prev.Flow, prev.Attempt+1, !prev.Strict
+			}
+			return s.newCaptchaError(q, flow, attempt, lenient)
+		case answerFresh:
+			solved = true
+		}
+	}
+	// 11-14. Captcha, confirmation, flood control and quota rules.
+	if e := s.checkChallenges(q, solved, false); e != nil {
+		return e
+	}
+	// 15. The answer: the world, execute, or the response schema.
+	var body []byte
+	var execErrs vkerr.ExecuteErrors
+	var e *vkerr.Error
+	if m.name == "execute" {
+		body, execErrs, e = s.execute(q, tok, proc)
+		if body != nil {
+			body = executeEnvelope(body, execErrs)
+		}
+	} else {
+		body, e = s.answer(m, q, tok)
+	}
+	// 16. Faults after the action.
+	if f := s.matchFault(q, out.tokenKind, m, phaseAfter, false); f != nil {
+		if done, fe := s.applyFault(w, r, f, q, out); done || fe != nil {
+			return fe
+		}
+	}
+	if e != nil {
+		return e
+	}
+	if execErrs != nil || m.name == "execute" {
+		writeBody(w, body, out.effect == "truncate")
+		return nil
+	}
 	s.writeResponse(w, body, out.effect == "truncate")
 	return nil
+}
+
+// applyFault applies a rule that fired: done when it has answered (an
+// HTML page, a reset, a canceled wait), or the error to answer; neither
+// for a delay or a truncation of the normal answer.
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, q *vkRequest, out *outcome) (bool, *vkerr.Error) {
+	out.fault = f.ID
+	if d := s.delay(f); d > 0 {
+		if !sleep(r.Context(), d) {
+			out.effect, out.status = "canceled", 0
+			return true, nil
+		}
+	}
+	switch {
+	case f.HTTPStatus != 0:
+		out.status = f.HTTPStatus
+		writeHTML(w, f.HTTPStatus)
+		return true, nil
+	case f.Effect == "reset":
+		out.effect, out.status = "reset", 0
+		resetConn(w)
+		return true, nil
+	case f.Error != nil:
+		return false, s.faultError(f, q)
+	case f.Effect == "truncate":
+		out.effect = "truncate"
+	}
+	return false, nil
+}
+
+// kindError is the error of a token kind the method does not take.
+func (s *Server) kindError(k TokenKind) *vkerr.Error {
+	switch k {
+	case TokenGroup:
+		return s.withSuffix(vkerr.GroupAuth, "method is unavailable with group auth.")
+	case TokenService:
+		return s.withSuffix(vkerr.AppAuth, "method is unavailable with service token.")
+	}
+	return s.withSuffix(vkerr.Access, "no access to call this method")
 }
 
 // validate checks the parameters against the schema; the first problem is
@@ -574,7 +690,7 @@ func (s *Server) forcedError(h string, q *vkRequest, m *apiMethod) *vkerr.Error 
 	if !s.schema.global[e.Code] && (m == nil || !m.errors[e.Code]) {
 		return s.requestError("X-Vkmock-Error: error " + strconv.Itoa(code) + " is not global and " + strconv.Quote(q.name) + " does not list it")
 	}
-	s.fillError(e, q)
+	s.fillError(e, q, false)
 	return e
 }
 
@@ -590,7 +706,7 @@ func (s *Server) faultError(f *Fault, q *vkRequest) *vkerr.Error {
 		base += ": " + f.Suffix
 	}
 	e.Message = base
-	s.fillError(&e, q)
+	s.fillError(&e, q, f.StrictCaptcha)
 	return &e
 }
 
@@ -606,30 +722,33 @@ func mapsClone(m map[string]json.RawMessage) map[string]json.RawMessage {
 }
 
 // fillError adds the fields VK sends with 14, 17 and 24 when they are
-// missing, made up deterministically from the request.
-func (s *Server) fillError(e *vkerr.Error, q *vkRequest) {
+// missing: a captcha registered for the request's token (any key solves it
+// unless strict), a validation page of the mock, a confirmation text.
+func (s *Server) fillError(e *vkerr.Error, q *vkRequest, strict bool) {
 	if e.Message == "" {
 		e.Message = s.message(e.Code)
 	}
-	h := fnvString(fnvString(fnvOffset, q.name), strconv.FormatInt(s.seed, 10))
 	switch e.Code {
 	case vkerr.Captcha:
 		if e.CaptchaSID == "" {
-			e.CaptchaSID = strconv.FormatUint(h%1_000_000_000_000, 10)
-		}
-		if e.CaptchaImg == "" {
-			e.CaptchaImg = "https://api.vk.com/captcha.php?sid=" + e.CaptchaSID + "&s=1"
+			c := s.newCaptchaError(q, "legacy", 1, !strict)
+			e.CaptchaSID, e.CaptchaTS, e.CaptchaAttempt = c.CaptchaSID, c.CaptchaTS, c.CaptchaAttempt
+			if e.CaptchaImg == "" {
+				e.CaptchaImg = c.CaptchaImg
+			}
+		} else if e.CaptchaImg == "" {
+			e.CaptchaImg = q.base() + "/captcha.php?sid=" + url.QueryEscape(e.CaptchaSID) + "&s=1"
 		}
 	case vkerr.AuthValidation:
 		if e.RedirectURI == "" {
-			e.RedirectURI = "https://id.vk.com/validate?sid=" + strconv.FormatUint(h%1_000_000_000, 10)
+			e.RedirectURI = s.newValidation(q, vkerr.AuthValidation)
 		}
 		if e.Message == s.message(vkerr.AuthValidation) {
 			e.Message += ": please open redirect_uri in browser"
 		}
 	case vkerr.NeedConfirmation:
 		if e.ConfirmationText == "" {
-			e.ConfirmationText = "Please confirm this action."
+			e.ConfirmationText = defaultConfirmation
 		}
 	}
 }
@@ -813,7 +932,7 @@ func (s *Server) record(start time.Time, r *http.Request, q *vkRequest, out outc
 			slog.String("token", string(out.tokenKind)),
 			slog.Int("status", out.status),
 			slog.Int("error_code", code),
-			slog.Duration("took", s.clock().Sub(start)),
+			slog.Duration("took", s.now().Sub(start)),
 		}
 		if out.fault != "" {
 			attrs = append(attrs, slog.String("fault", out.fault))

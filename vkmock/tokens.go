@@ -262,8 +262,19 @@ func int64Cmp(a, b int64) int {
 
 // lookupToken returns a token and its app.
 func (s *Server) lookupToken(tok string) (Token, App, bool) {
+	t, a, _, ok := s.lookupTokenChallenge(tok)
+	return t, a, ok
+}
+
+// lookupTokenChallenge returns a token, its app and its challenge, under
+// one lock.
+func (s *Server) lookupTokenChallenge(tok string) (Token, App, vkerr.Code, bool) {
 	s.mu.RLock()
 	t, ok := s.tokens[tok]
+	var chal vkerr.Code
+	if ok && len(s.tokenChal) > 0 {
+		chal = s.tokenChal[tok]
+	}
 	var a App
 	if ok {
 		a, ok = s.apps[t.AppID]
@@ -273,7 +284,7 @@ func (s *Server) lookupToken(tok string) (Token, App, bool) {
 		ok = true
 	}
 	s.mu.RUnlock()
-	return t, a, ok
+	return t, a, chal, ok
 }
 
 // secureLimit is the secure.* rate for an app's install count.

@@ -21,14 +21,18 @@ func newMockCmd() *cobra.Command {
 	var (
 		addr, config, schema, certOut string
 		useTLS, httpsOnly, quiet      bool
+		noRateLimits                  bool
 		seed                          int64
 	)
 	cmd := &cobra.Command{
 		Use:   "mock",
 		Short: "Run vkmock, a local VK API server that answers like VK, errors included",
 		Long: `Run vkmock: every method of the VK API schema at /method/NAME, validated and
-answered from the response schemas, with the documented errors, fault
-injection and a JSON control API under /__vkmock/.
+answered from the response schemas or from a small seeded world (users,
+communities, walls, albums, messages), with the documented errors, the
+captcha, validation and confirmation flows, flood control and quotas on a
+controllable clock, execute with VKScript, fault injection and a JSON
+control API under /__vkmock/.
 
 It prints the preloaded tokens (one user, one community, one service token)
 and logs one line per request (never a token or another secret). Ctrl-C or
@@ -52,6 +56,9 @@ documentation of the vkmock package.`,
 			}
 			if httpsOnly {
 				opts = append(opts, vkmock.WithHTTPSOnly(true))
+			}
+			if noRateLimits {
+				opts = append(opts, vkmock.WithRateLimits(false))
 			}
 			if !quiet {
 				opts = append(opts, vkmock.WithLogger(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))))
@@ -110,5 +117,6 @@ documentation of the vkmock package.`,
 	f.StringVar(&schema, "schema", "", "directory of the VK API schema to use instead of the embedded one")
 	f.BoolVar(&httpsOnly, "https-only", false, "answer 16 to requests over plain HTTP")
 	f.BoolVar(&quiet, "quiet", false, "do not log requests")
+	f.BoolVar(&noRateLimits, "no-rate-limits", false, "turn off the per-token rate limits (error 6), e.g. for load tests")
 	return cmd
 }

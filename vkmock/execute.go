@@ -1,0 +1,263 @@
+package vkmock
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/vkscript"
+)
+
+// execute runs VKScript: the code parameter of execute, or a stored
+// procedure (execute.NAME). See the package documentation for the
+// language and the errors.
+
+// procedures holds the stored procedures and a cache of compiled code.
+type procedures struct {
+	mu    sync.RWMutex
+	code  map[string]string
+	progs map[string]*vkscript.Program // by source
+}
+
+// maxProgCache bounds the cache of compiled execute code.
+const maxProgCache = 512
+
+func (p *procedures) reset(initial map[string]string) error {
+	code := map[string]string{}
+	for name, src := range initial {
+		if err := validProcedure(name, src); err != nil {
+			return err
+		}
+		code[name] = src
+	}
+	p.mu.Lock()
+	p.code = code
+	p.progs = map[string]*vkscript.Program{}
+	p.mu.Unlock()
+	return nil
+}
+
+func validProcedure(name, src string) error {
+	if name == "" || strings.ContainsAny(name, "./ \t\r\n?&#") {
+		return fmt.Errorf("vkmock: procedure name %q: letters, digits and _ only", name)
+	}
+	if _, err := vkscript.Compile(src); err != nil {
+		return fmt.Errorf("vkmock: procedure %s: Unable to compile code: %v", name, err)
+	}
+	return nil
+}
+
+// compile returns the compiled program of src, from the cache when it can.
+func (p *procedures) compile(src string) (*vkscript.Program, error) {
+	p.mu.RLock()
+	prog, ok := p.progs[src]
+	p.mu.RUnlock()
+	if ok {
+		return prog, nil
+	}
+	prog, err := vkscript.Compile(src)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	if len(p.progs) >= maxProgCache {
+		p.progs = map[string]*vkscript.Program{}
+	}
+	p.progs[src] = prog
+	p.mu.Unlock()
+	return prog, nil
+}
+
+func (p *procedures) get(name string) (string, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	src, ok := p.code[name]
+	return src, ok
+}
+
+// SetProcedure stores a procedure, callable as execute.NAME; its code must
+// compile.
+func (s *Server) SetProcedure(name, code string) error {
+	if err := validProcedure(name, code); err != nil {
+		return err
+	}
+	s.procs.mu.Lock()
+	s.procs.code[name] = code
+	s.procs.mu.Unlock()
+	return nil
+}
+
+// RemoveProcedure removes a procedure; it reports whether it existed.
+func (s *Server) RemoveProcedure(name string) bool {
+	s.procs.mu.Lock()
+	defer s.procs.mu.Unlock()
+	_, ok := s.procs.code[name]
+	delete(s.procs.code, name)
+	return ok
+}
+
+// Procedure is a stored procedure.
+type Procedure struct {
+	Name string `json:"name"`
+	Code string `json:"code"`
+}
+
+// Procedures returns the stored procedures, by name.
+func (s *Server) Procedures() []Procedure {
+	s.procs.mu.RLock()
+	defer s.procs.mu.RUnlock()
+	out := make([]Procedure, 0, len(s.procs.code))
+	for name, code := range s.procs.code {
+		out = append(out, Procedure{name, code})
+	}
+	slices.SortFunc(out, func(a, b Procedure) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// noArgs are the parameters that are not the script's Args.
+var noArgs = map[string]bool{"access_token": true, "code": true, "v": true}
+
+// inheritedParams are the outer request's parameters every inner call
+// gets unless it sets them.
+var inheritedParams = []string{"v", "lang", "test_mode"}
+
+// execute runs the code of execute, or the stored procedure proc.
+func (s *Server) execute(q *vkRequest, tok Token, proc string) ([]byte, vkerr.ExecuteErrors, *vkerr.Error) {
+	var src string
+	if proc != "" {
+		var ok bool
+		if src, ok = s.procs.get(proc); !ok {
+			return nil, nil, &vkerr.Error{Code: vkerr.Method, Message: s.message(vkerr.Method)}
+		}
+	} else {
+		var ok bool
+		if src, ok = q.get("code"); !ok || strings.TrimSpace(src) == "" {
+			return nil, nil, s.paramError("code is undefined")
+		}
+	}
+	prog, err := s.procs.compile(src)
+	if err != nil {
+		return nil, nil, &vkerr.Error{Code: vkerr.Compile, Message: s.message(vkerr.Compile) + ": " + err.Error()}
+	}
+	var args []vkscript.Param
+	for _, p := range q.params {
+		if !noArgs[p.key] {
+			args = append(args, vkscript.Param{Key: p.key, Value: p.value})
+		}
+	}
+	var errs vkerr.ExecuteErrors
+	env := &vkscript.Env{Args: args, Call: func(method string, params []vkscript.Param) ([]byte, bool) {
+		body, e := s.innerCall(q, tok, method, params)
+		if e != nil {
+			errs = append(errs, &vkerr.Error{Method: method, Code: e.Code, Message: e.Message})
+			return nil, false
+		}
+		return body, true
+	}}
+	res, err := prog.Run(env)
+	if err != nil {
+		var rt *vkscript.RuntimeError
+		detail := err.Error()
+		if errors.As(err, &rt) {
+			detail = rt.Detail
+		}
+		return nil, nil, s.withSuffix(vkerr.Runtime, detail)
+	}
+	if proc != "" && len(errs) > 0 {
+		// VK lists the procedure itself after its failed calls.
+		last := errs[len(errs)-1]
+		errs = append(errs, &vkerr.Error{Method: "execute." + proc, Code: last.Code, Message: last.Message})
+	}
+	return res.JSON, errs, nil
+}
+
+// innerCall makes an API call of a script: the method must exist (3), take
+// the token's kind (27, 28, 15) and valid parameters (100); fault rules
+// whose effect is an error apply, then confirmation, flood control and
+// quotas, then the world or the synthesised answer. Inner calls are not
+// counted against the rate limit: the execute was.
+func (s *Server) innerCall(outer *vkRequest, tok Token, method string, params []vkscript.Param) ([]byte, *vkerr.Error) {
+	q := &vkRequest{name: method, token: outer.token, hasToken: outer.hasToken, tls: outer.tls, host: outer.host,
+		params: make([]kv, 0, len(params)+len(inheritedParams))}
+	for _, p := range params {
+		q.params = append(q.params, kv{p.Key, p.Value})
+	}
+	for _, name := range inheritedParams {
+		if _, ok := q.get(name); !ok {
+			if v, ok := outer.get(name); ok {
+				q.params = append(q.params, kv{name, v})
+			}
+		}
+	}
+	m := s.schema.methods[method]
+	if m == nil || method == "execute" {
+		return nil, &vkerr.Error{Code: vkerr.Method, Message: s.message(vkerr.Method)}
+	}
+	if outer.hasToken && m.tokens&tok.Kind.mask() == 0 {
+		return nil, s.kindError(tok.Kind)
+	}
+	if e := s.validate(m, q); e != nil {
+		return nil, e
+	}
+	if f := s.matchFault(q, tok.Kind, m, phaseBefore, true); f != nil {
+		return nil, s.faultError(f, q)
+	}
+	if e := s.checkChallenges(q, false, true); e != nil {
+		return nil, e
+	}
+	return s.answer(m, q, tok)
+}
+
+// answer is the response of a method that passed the checks: from the
+// world for the world methods, else synthesised.
+func (s *Server) answer(m *apiMethod, q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	if f := worldMethods[m.name]; f != nil {
+		if !cachedWorldMethods[m.name] {
+			return f(s, q, tok)
+		}
+		// A reading method's answer depends on the request, the caller and
+		// the world's version: cache it like a synthesised one.
+		h := s.requestHash(m, &worldVariant, q)
+		h = fnvString(h, strconv.FormatInt(caller(tok), 10))
+		h = fnvString(h, strconv.FormatUint(s.world.version.Load(), 10))
+		key := cacheKey{h, m.name}
+		if b, ok := s.cache.get(key); ok {
+			return b, nil
+		}
+		b, e := f(s, q, tok)
+		if e == nil {
+			s.cache.put(key, b)
+		}
+		return b, e
+	}
+	return s.synthesize(m, q), nil
+}
+
+// cachedWorldMethods are the world methods whose answer depends only on
+// the request, the caller and the world (not on the clock, the token's
+// scopes or the messages).
+var cachedWorldMethods = map[string]bool{
+	"users.get": true, "groups.getById": true, "wall.get": true, "photos.getAlbums": true, "utils.resolveScreenName": true,
+}
+
+var worldVariant = variant{name: "world"}
+
+// executeEnvelope is the body of an execute answer.
+func executeEnvelope(resp []byte, errs vkerr.ExecuteErrors) []byte {
+	b := make([]byte, 0, len(resp)+64)
+	b = append(b, `{"response":`...)
+	b = append(b, resp...)
+	if len(errs) > 0 {
+		ee, err := json.Marshal(errs)
+		if err == nil {
+			b = append(b, `,"execute_errors":`...)
+			b = append(b, ee...)
+		}
+	}
+	return append(b, '}')
+}

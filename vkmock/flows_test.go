@@ -1,0 +1,673 @@
+package vkmock
+
+import (
+	"bytes"
+	"encoding/json"
+	"image/png"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vkerr/vkerr"
+)
+
+// noRedirect is a client that shows redirects instead of following them.
+func noRedirect(s *Server) *http.Client {
+	c := *s.HTTPClient()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
+
+func captchaInfo(t *testing.T, s *Server, sid string) CaptchaInfo {
+	t.Helper()
+	var c CaptchaInfo
+	if st := control(t, s, "GET", "/__vkmock/captcha/"+sid, nil, &c); st != http.StatusOK {
+		t.Fatalf("GET captcha %s: %d", sid, st)
+	}
+	return c
+}
+
+func setChallenges(t *testing.T, s *Server, c Challenges) {
+	t.Helper()
+	if st := control(t, s, "POST", "/__vkmock/challenges", c, nil); st != http.StatusOK {
+		t.Fatalf("POST challenges: %d", st)
+	}
+}
+
+func TestCaptchaLegacyFlow(t *testing.T) {
+	s := NewServer(t, WithRateLimits(false))
+	user := s.Token(TokenUser).Token
+	setChallenges(t, s, Challenges{Captcha: []CaptchaRule{{Method: "wall.post", Threshold: 2}}})
+	postIt := func(extra ...string) *answer {
+		return post(t, s, "wall.post", vals(append([]string{"v", "5.199", "access_token", user, "message", "hi"}, extra...)...), nil)
+	}
+	for i := range 2 {
+		if a := postIt(); a.code() != 0 {
+			t.Fatalf("post %d: %s", i, a.body)
+		}
+	}
+	// The third similar action in the window needs a captcha.
+	a := postIt()
+	wantError(t, a, vkerr.Captcha, "Captcha needed")
+	e := a.env.Error
+	if e.CaptchaSID == "" || e.CaptchaImg != s.URL()+"/captcha.php?sid="+e.CaptchaSID+"&s=1" || e.CaptchaAttempt != 1 || e.CaptchaTS == "" || e.RedirectURI != "" || e.RemixStlid != 0 {
+		t.Fatalf("captcha fields: %s", a.body)
+	}
+	if ts, err := strconv.ParseFloat(e.CaptchaTS, 64); err != nil || int64(ts) != s.Now().Unix() {
+		t.Fatalf("captcha_ts %q, clock %d", e.CaptchaTS, s.Now().Unix())
+	}
+	// The picture is a real PNG.
+	resp, err := s.HTTPClient().Get(e.CaptchaImg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.Header.Get("Content-Type") != "image/png" || img.Bounds().Dx() != 130 || img.Bounds().Dy() != 50 {
+		t.Fatalf("captcha picture: %v, %s, %v", err, resp.Header.Get("Content-Type"), img)
+	}
+	if resp, _ := s.HTTPClient().Get(s.URL() + "/captcha.php?sid=nope"); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown captcha picture: %d", resp.StatusCode)
+	}
+	info := captchaInfo(t, s, e.CaptchaSID)
+	if len(info.Key) != 5 || !info.Strict || info.Flow != "legacy" || info.Solved {
+		t.Fatalf("captcha info %+v", info)
+	}
+
+	// A wrong key gets a fresh captcha, attempt 2.
+	a = postIt("captcha_sid", e.CaptchaSID, "captcha_key", "wrong", "captcha_ts", e.CaptchaTS, "captcha_attempt", "1")
+	wantError(t, a, vkerr.Captcha, "Captcha needed")
+	e2 := a.env.Error
+	if e2.CaptchaSID == e.CaptchaSID || e2.CaptchaAttempt != 2 {
+		t.Fatalf("wrong key: %s", a.body)
+	}
+	if len(s.WorldSnapshot().Posts) != 18+2 {
+		t.Fatalf("%d posts after the refused ones", len(s.WorldSnapshot().Posts))
+	}
+	// Another token cannot use this captcha.
+	other, _ := s.CreateToken(Token{Kind: TokenUser, UserID: DefaultUserID})
+	key2 := captchaInfo(t, s, e2.CaptchaSID).Key
+	a = post(t, s, "wall.post", vals("v", "5.199", "access_token", other.Token, "message", "x", "captcha_sid", e2.CaptchaSID, "captcha_key", key2), nil)
+	wantError(t, a, vkerr.Captcha, "")
+	// The right key, with the extras clients send, succeeds.
+	a = postIt("captcha_sid", e2.CaptchaSID, "captcha_key", strings.ToUpper(key2), "captcha_ts", e2.CaptchaTS,
+		"captcha_attempt", "2", "is_sound_captcha", "0", "remixstlid", "0")
+	if a.code() != 0 {
+		t.Fatalf("right key: %s", a.body)
+	}
+	if !captchaInfo(t, s, e2.CaptchaSID).Solved {
+		t.Fatal("captcha not marked solved")
+	}
+	// The answer, sent again, is neither a solution nor an error: the count
+	// started afresh, so the next action passes.
+	if a := postIt("captcha_sid", e2.CaptchaSID, "captcha_key", key2); a.code() != 0 {
+		t.Fatalf("used answer resent: %s", a.body)
+	}
+	// The secrets never reach the request log.
+	raw, _ := json.Marshal(s.Requests())
+	if strings.Contains(string(raw), key2) || strings.Contains(string(raw), user) {
+		t.Fatalf("request log leaks a secret: %s", raw)
+	}
+}
+
+func TestCaptchaVKIDFlow(t *testing.T) {
+	s := NewServer(t, WithRateLimits(false))
+	user := s.Token(TokenUser).Token
+	setChallenges(t, s, Challenges{Captcha: []CaptchaRule{{Method: "messages.send", Threshold: 0, Flow: "vkid"}}})
+	send := func(extra ...string) *answer {
+		return post(t, s, "messages.send", vals(append([]string{"v", "5.199", "access_token", user, "peer_id", "1", "random_id", "7", "message", "hi"}, extra...)...), nil)
+	}
+	a := send()
+	wantError(t, a, vkerr.Captcha, "Captcha needed")
+	e := a.env.Error
+	if e.RedirectURI != s.URL()+"/not_robot_captcha?sid="+e.CaptchaSID || e.RemixStlid <= 1<<53 || e.CaptchaAttempt != 1 {
+		t.Fatalf("VK ID captcha fields: %s", a.body)
+	}
+	// remixstlid is a JSON number above 2^53, kept exactly.
+	if !bytes.Contains(a.body, []byte(`"remixstlid":`+strconv.FormatInt(e.RemixStlid, 10))) {
+		t.Fatalf("remixstlid: %s", a.body)
+	}
+	resp, err := s.HTTPClient().Get(e.RedirectURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "<form") {
+		t.Fatalf("captcha page %d: %s", resp.StatusCode, page)
+	}
+	resp, err = s.HTTPClient().Post(e.RedirectURI, "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var solved struct {
+		SuccessToken string `json:"success_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&solved)
+	resp.Body.Close()
+	if solved.SuccessToken == "" || solved.SuccessToken != captchaInfo(t, s, e.CaptchaSID).SuccessToken {
+		t.Fatalf("success_token %q", solved.SuccessToken)
+	}
+	// A wrong success_token gets a fresh captcha.
+	wantError(t, send("success_token", "forged", "captcha_sid", e.CaptchaSID), vkerr.Captcha, "")
+	if len(s.Messages()) != 0 {
+		t.Fatal("a message was sent without a captcha")
+	}
+	// The right one, with what vkapi resends, succeeds.
+	a = send("captcha_sid", e.CaptchaSID, "success_token", solved.SuccessToken, "captcha_ts", e.CaptchaTS,
+		"captcha_attempt", "1", "remixstlid", strconv.FormatInt(e.RemixStlid, 10))
+	if a.code() != 0 || len(s.Messages()) != 1 {
+		t.Fatalf("solved: %s, %d messages", a.body, len(s.Messages()))
+	}
+	raw, _ := json.Marshal(s.Requests())
+	if strings.Contains(string(raw), solved.SuccessToken) {
+		t.Fatal("request log leaks the success_token")
+	}
+}
+
+func TestCaptchaFromFaultRule(t *testing.T) {
+	s := NewServer(t, WithRateLimits(false))
+	user := s.Token(TokenUser).Token
+	get := func(extra ...string) *answer {
+		return call(t, s, "wall.get", vals(append([]string{"v", "5.199", "access_token", user}, extra...)...))
+	}
+	// Strict: the right key is needed, and the rule does not fire on the
+	// request that answers it.
+	mustAdd(t, s, Fault{Method: "wall.get", Error: &vkerr.Error{Code: vkerr.Captcha}, StrictCaptcha: true})
+	a := get()
+	wantError(t, a, vkerr.Captcha, "Captcha needed")
+	sid := a.env.Error.CaptchaSID
+	a = get("captcha_sid", sid, "captcha_key", "00000")
+	wantError(t, a, vkerr.Captcha, "")
+	sid2 := a.env.Error.CaptchaSID
+	if a := get("captcha_sid", sid2, "captcha_key", captchaInfo(t, s, sid2).Key); a.code() != 0 {
+		t.Fatalf("strict, right key: %s", a.body)
+	}
+	// Without strict_captcha any key solves it (a one-shot injected error).
+	s.ClearFaults()
+	mustAdd(t, s, Fault{Method: "wall.get", Times: 1, Error: &vkerr.Error{Code: vkerr.Captcha}})
+	sid = get().env.Error.CaptchaSID
+	if info := captchaInfo(t, s, sid); info.Strict {
+		t.Fatalf("lenient captcha: %+v", info)
+	}
+	if a := get("captcha_sid", sid, "captcha_key", "anything"); a.code() != 0 {
+		t.Fatalf("lenient: %s", a.body)
+	}
+}
+
+func TestValidationFlow(t *testing.T) {
+	s := NewServer(t, WithRateLimits(false))
+	old, _ := s.CreateToken(Token{Kind: TokenUser, UserID: DefaultUserID, Scopes: []string{"wall", "messages"}})
+	if st := control(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": old.Token, "error_code": 17}, nil); st != http.StatusOK {
+		t.Fatalf("challenge: %d", st)
+	}
+	a := call(t, s, "users.get", vals("v", "5.199", "access_token", old.Token))
+	wantError(t, a, vkerr.AuthValidation, "Validation required: please open redirect_uri in browser")
+	uri := a.env.Error.RedirectURI
+	if !strings.HasPrefix(uri, s.URL()+"/validate?sid=") {
+		t.Fatalf("redirect_uri %q", uri)
+	}
+	c := noRedirect(s)
+	resp, err := c.Get(uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `value="ok"`) {
+		t.Fatalf("validation page %d: %s", resp.StatusCode, page)
+	}
+	// Passing the check redirects to blank.html with a new token.
+	resp, err = c.PostForm(uri, url.Values{"act": {"ok"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || loc.Path != "/blank.html" {
+		t.Fatalf("after validation: %d %s", resp.StatusCode, loc)
+	}
+	frag, _ := url.ParseQuery(loc.Fragment)
+	newTok := frag.Get("access_token")
+	if frag.Get("success") != "1" || newTok == "" || newTok == old.Token || frag.Get("user_id") != strconv.FormatInt(DefaultUserID, 10) {
+		t.Fatalf("fragment %q", loc.Fragment)
+	}
+	if a := call(t, s, "users.get", vals("v", "5.199", "access_token", newTok)); a.code() != 0 {
+		t.Fatalf("new token: %s", a.body)
+	}
+	// The old token still needs validation; the used page fails.
+	wantError(t, call(t, s, "users.get", vals("v", "5.199", "access_token", old.Token)), vkerr.AuthValidation, "")
+	resp, _ = c.PostForm(uri, url.Values{"act": {"ok"}})
+	resp.Body.Close()
+	if !strings.HasSuffix(resp.Header.Get("Location"), "/blank.html#fail=1") {
+		t.Fatalf("reused page: %s", resp.Header.Get("Location"))
+	}
+	// Cancelling fails too, and gives no token.
+	uri = call(t, s, "users.get", vals("v", "5.199", "access_token", old.Token)).env.Error.RedirectURI
+	resp, _ = c.Get(uri + "&act=cancel")
+	resp.Body.Close()
+	if resp.Header.Get("Location") != s.URL()+"/blank.html#fail=1" {
+		t.Fatalf("canceled: %s", resp.Header.Get("Location"))
+	}
+	// The Go API completes a check the same way.
+	uri = call(t, s, "users.get", vals("v", "5.199", "access_token", old.Token)).env.Error.RedirectURI
+	tok2, err := s.CompleteValidation(uri)
+	if err != nil || tok2 == "" || tok2 == newTok {
+		t.Fatalf("CompleteValidation: %q, %v", tok2, err)
+	}
+	if resp, _ := s.HTTPClient().Get(s.URL() + "/blank.html"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("blank.html: %d", resp.StatusCode)
+	}
+}
+
+func TestTokenChallenges(t *testing.T) {
+	s := NewServer(t, WithRateLimits(false))
+	tok, _ := s.CreateToken(Token{Kind: TokenUser})
+	get := func() *answer { return call(t, s, "users.get", vals("v", "5.199", "access_token", tok.Token)) }
+	for _, code := range []vkerr.Code{vkerr.Recaptcha, vkerr.PhoneValidationNeed, vkerr.PasswordValidationNeed, vkerr.OtpValidationNeed, vkerr.EmailConfirmationNeed} {
+		if err := s.SetTokenChallenge(tok.Token, code); err != nil {
+			t.Fatal(err)
+		}
+		a := get()
+		wantError(t, a, code, code.Info().MessageEN)
+		if !strings.HasPrefix(a.env.Error.RedirectURI, s.URL()+"/validate?sid=") {
+			t.Fatalf("%d without redirect_uri: %s", code, a.body)
+		}
+		// Completing the check clears the challenge; the token stays.
+		if nt, err := s.CompleteValidation(a.env.Error.RedirectURI); err != nil || nt != "" {
+			t.Fatalf("%d: complete: %q %v", code, nt, err)
+		}
+		if a := get(); a.code() != 0 {
+			t.Fatalf("%d after the check: %s", code, a.body)
+		}
+	}
+	for _, code := range []vkerr.Code{vkerr.TokenExtensionRequired, vkerr.UserDeactivated, vkerr.UserServiceDeactivated} {
+		control(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": tok.Token, "error_code": code}, nil)
+		a := get()
+		wantError(t, a, code, code.Info().MessageEN)
+		if a.env.Error.RedirectURI != "" {
+			t.Fatalf("%d with redirect_uri", code)
+		}
+		control(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": tok.Token, "error_code": 0}, nil)
+		if a := get(); a.code() != 0 {
+			t.Fatalf("%d cleared: %s", code, a.body)
+		}
+	}
+	if err := s.SetTokenChallenge(tok.Token, vkerr.Server); err == nil {
+		t.Fatal("challenge 10 accepted")
+	}
+	if st := control(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": "nope", "error_code": 17}, nil); st != http.StatusBadRequest {
+		t.Fatalf("unknown token: %d", st)
+	}
+}
+
+func TestConfirmationFlow(t *testing.T) {
+	s := NewServer(t, WithRateLimits(false))
+	user := s.Token(TokenUser).Token
+	setChallenges(t, s, Challenges{Confirm: []ConfirmRule{{Method: "wall.post", Text: "Publish this post?"}}})
+	a := post(t, s, "wall.post", vals("v", "5.199", "access_token", user, "message", "sure?"), nil)
+	wantError(t, a, vkerr.NeedConfirmation, "Confirmation required")
+	if a.env.Error.ConfirmationText != "Publish this post?" {
+		t.Fatalf("confirmation_text: %s", a.body)
+	}
+	wantError(t, post(t, s, "wall.post", vals("v", "5.199", "access_token", user, "message", "sure?", "confirm", "0"), nil), vkerr.NeedConfirmation, "")
+	a = post(t, s, "wall.post", vals("v", "5.199", "access_token", user, "message", "sure?", "confirm", "1"), nil)
+	if a.code() != 0 {
+		t.Fatalf("confirmed: %s", a.body)
+	}
+	var wall struct {
+		Items []Post `json:"items"`
+	}
+	_ = json.Unmarshal(call(t, s, "wall.get", vals("v", "5.199", "access_token", user, "count", "1")).env.Response, &wall)
+	if len(wall.Items) != 1 || wall.Items[0].Text != "sure?" {
+		t.Fatalf("wall after the confirmed post: %+v", wall)
+	}
+}
+
+func TestFloodAndQuotaWithClock(t *testing.T) {
+	clock := newFakeClock()
+	s := NewServer(t, WithClock(clock.Now), WithRateLimits(false))
+	group := s.Token(TokenGroup).Token
+	user := s.Token(TokenUser).Token
+	setChallenges(t, s, Challenges{
+		Flood: []FloodRule{{Method: "messages.send", Threshold: 2, WindowMS: 60000, CooldownMS: 600000, Suffix: "too much messages sent to user"}},
+		Quota: []QuotaRule{{Method: "wall.get", PerDay: 3}},
+	})
+	send := func(peer string) *answer {
+		return post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "peer_id", peer, "message", "x"), nil)
+	}
+	for i := range 2 {
+		if a := send("1"); a.code() != 0 {
+			t.Fatalf("send %d: %s", i, a.body)
+		}
+	}
+	wantError(t, send("1"), vkerr.Flood, "Flood control: too much messages sent to user")
+	if a := send("2"); a.code() != 0 {
+		t.Fatalf("another target: %s", a.body)
+	}
+	// The cooldown holds for 10 minutes of the mock's clock.
+	var cs ClockState
+	control(t, s, "POST", "/__vkmock/clock", map[string]any{"advance": "9m"}, &cs)
+	if !cs.Now.Equal(time.Date(2025, 1, 1, 12, 9, 0, 0, time.UTC)) || cs.OffsetMS != 540000 {
+		t.Fatalf("clock %+v", cs)
+	}
+	wantError(t, send("1"), vkerr.Flood, "")
+	control(t, s, "POST", "/__vkmock/clock", map[string]any{"advance_ms": 61000}, nil)
+	if a := send("1"); a.code() != 0 {
+		t.Fatalf("after the cooldown: %s", a.body)
+	}
+
+	for i := range 3 {
+		if a := call(t, s, "wall.get", vals("v", "5.199", "access_token", user)); a.code() != 0 {
+			t.Fatalf("wall.get %d: %s", i, a.body)
+		}
+	}
+	wantError(t, call(t, s, "wall.get", vals("v", "5.199", "access_token", user)), vkerr.RateLimit, "Rate limit reached")
+	if a := call(t, s, "users.get", vals("v", "5.199", "access_token", user)); a.code() != 0 {
+		t.Fatalf("another method: %s", a.body)
+	}
+	// Midnight of the mock's clock resets the quota.
+	var now ClockState
+	control(t, s, "GET", "/__vkmock/clock", nil, &now)
+	control(t, s, "POST", "/__vkmock/clock", map[string]any{"now": "2025-01-02T00:00:01Z"}, &now)
+	if now.Unix != time.Date(2025, 1, 2, 0, 0, 1, 0, time.UTC).Unix() {
+		t.Fatalf("clock set to %+v", now)
+	}
+	if a := call(t, s, "wall.get", vals("v", "5.199", "access_token", user)); a.code() != 0 {
+		t.Fatalf("next day: %s", a.body)
+	}
+	var st int64
+	_ = json.Unmarshal(call(t, s, "utils.getServerTime", vals("v", "5.199", "access_token", user)).env.Response, &st)
+	if st != now.Unix {
+		t.Fatalf("utils.getServerTime %d, clock %d", st, now.Unix)
+	}
+	if st := control(t, s, "POST", "/__vkmock/clock", map[string]any{}, nil); st != http.StatusBadRequest {
+		t.Fatalf("empty clock change: %d", st)
+	}
+	// The Go API moves the same clock.
+	s.Advance(time.Hour)
+	if got := s.Now(); !got.Equal(time.Date(2025, 1, 2, 1, 0, 1, 0, time.UTC)) {
+		t.Fatalf("Now %v", got)
+	}
+	s.Reset()
+	if !s.Now().Equal(clock.Now()) {
+		t.Fatal("Reset kept the clock's offset")
+	}
+}
+
+func TestChallengeRulesValidation(t *testing.T) {
+	s := New()
+	for _, c := range []Challenges{
+		{Captcha: []CaptchaRule{{Method: "", Threshold: 1}}},
+		{Captcha: []CaptchaRule{{Method: "a", Flow: "other"}}},
+		{Flood: []FloodRule{{Method: "a", Threshold: 0}}},
+		{Quota: []QuotaRule{{Method: "[", PerDay: 1}}},
+	} {
+		if err := s.SetChallenges(c); err == nil {
+			t.Errorf("%+v accepted", c)
+		}
+	}
+	c := Challenges{Confirm: []ConfirmRule{{Method: "wall.*"}}}
+	if err := s.SetChallenges(c); err != nil || len(s.Challenges().Confirm) != 1 {
+		t.Fatal(err)
+	}
+}
+
+func TestMessagesDedup(t *testing.T) {
+	s := NewServer(t, WithRateLimits(false))
+	group := s.Token(TokenGroup).Token
+	user := s.Token(TokenUser).Token
+	send := func(tok string, kv ...string) int64 {
+		a := post(t, s, "messages.send", vals(append([]string{"v", "5.199", "access_token", tok}, kv...)...), nil)
+		if a.code() != 0 {
+			t.Fatalf("send %v: %s", kv, a.body)
+		}
+		var id int64
+		_ = json.Unmarshal(a.env.Response, &id)
+		return id
+	}
+	id1 := send(group, "peer_id", "5", "random_id", "42", "message", "a")
+	if again := send(group, "peer_id", "5", "random_id", "42", "message", "a"); again != id1 {
+		t.Fatalf("duplicate random_id gave %d, want %d", again, id1)
+	}
+	id2 := send(group, "peer_id", "6", "random_id", "42", "message", "b") // another peer
+	id3 := send(user, "peer_id", "5", "random_id", "42", "message", "c")  // another sender
+	id4 := send(group, "peer_id", "5", "random_id", "0", "message", "d")
+	id5 := send(group, "peer_id", "5", "random_id", "0", "message", "d")
+	if id2 == id1 || id3 == id1 || id4 == id5 {
+		t.Fatalf("ids %d %d %d %d %d", id1, id2, id3, id4, id5)
+	}
+	send(group, "user_id", "7", "message", "by user_id")
+	send(group, "chat_id", "3", "message", "to a chat")
+	send(group, "domain", "mock_friend", "message", "by name")
+	var multi []map[string]int64
+	a := post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "peer_ids", "8,9", "random_id", "1", "message", "m"), nil)
+	if err := json.Unmarshal(a.env.Response, &multi); err != nil || len(multi) != 2 || multi[1]["peer_id"] != 9 {
+		t.Fatalf("peer_ids: %s", a.body)
+	}
+	var msgs []map[string]any
+	control(t, s, "GET", "/__vkmock/messages", nil, &msgs)
+	if len(msgs) != 10 {
+		t.Fatalf("%d messages: %v", len(msgs), msgs)
+	}
+	first := msgs[0]
+	for _, k := range []string{"from_id", "peer_id", "random_id", "message", "date"} {
+		if _, ok := first[k]; !ok {
+			t.Fatalf("message without %s: %v", k, first)
+		}
+	}
+	if first["from_id"] != float64(-DefaultGroupID) || first["peer_id"] != float64(5) || first["random_id"] != float64(42) || first["message"] != "a" {
+		t.Fatalf("first message %v", first)
+	}
+	got := s.Messages()
+	if got[6].PeerID != ChatPeerBase+3 || got[7].PeerID != WorldFriendID || got[2].FromID != DefaultUserID {
+		t.Fatalf("messages %+v", got)
+	}
+	// Errors: deleted target, private profile, nothing to send, no peer.
+	wantError(t, post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "peer_id", strconv.FormatInt(WorldDeletedUserID, 10), "message", "x"), nil), vkerr.UserDeleted, "User was deleted or banned")
+	wantError(t, post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "peer_id", strconv.FormatInt(WorldPrivateUserID, 10), "message", "x"), nil), vkerr.MessagesPrivacy, "")
+	wantError(t, post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "peer_id", "5"), nil), vkerr.Param, "One of the parameters specified was missing or invalid: message is empty or invalid")
+	wantError(t, post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "message", "x"), nil), vkerr.Param, "One of the parameters specified was missing or invalid: peer_id is undefined")
+	control(t, s, "DELETE", "/__vkmock/messages", nil, nil)
+	if len(s.Messages()) != 0 {
+		t.Fatal("messages not cleared")
+	}
+}
+
+func TestFaultAfterAction(t *testing.T) {
+	s := NewServer(t, WithRateLimits(false))
+	group := s.Token(TokenGroup).Token
+	var id map[string]string
+	if st := control(t, s, "POST", "/__vkmock/faults", map[string]any{"method": "messages.send", "phase": "after", "times": 1, "error": map[string]any{"error_code": 10}}, &id); st != http.StatusCreated {
+		t.Fatalf("add after fault: %d", st)
+	}
+	var rules []Fault
+	control(t, s, "GET", "/__vkmock/faults", nil, &rules)
+	if len(rules) != 1 || rules[0].Phase != "after" {
+		t.Fatalf("rules %+v", rules)
+	}
+	params := vals("v", "5.199", "access_token", group, "peer_id", "11", "random_id", "99", "message", "once")
+	wantError(t, post(t, s, "messages.send", params, nil), vkerr.Server, "Internal server error")
+	if n := len(s.Messages()); n != 1 {
+		t.Fatalf("the method did not act before the fault: %d messages", n)
+	}
+	a := post(t, s, "messages.send", params, nil)
+	if a.code() != 0 || string(a.env.Response) != strconv.FormatInt(s.Messages()[0].ID, 10) {
+		t.Fatalf("retry: %s", a.body)
+	}
+	// The transport effects after acting, then a retry: still one message.
+	for i, f := range []Fault{{HTTPStatus: 502}, {Effect: "reset"}, {Effect: "truncate"}, {LatencyMS: 5}} {
+		f.Method, f.Phase, f.Times = "messages.send", "after", 1
+		mustAdd(t, s, f)
+		p := vals("v", "5.199", "access_token", group, "peer_id", "12", "random_id", strconv.Itoa(1000+i), "message", "x")
+		u := s.URL() + "/method/messages.send"
+		resp, err := s.HTTPClient().PostForm(u, p)
+		if err == nil {
+			body, rerr := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			ok := resp.StatusCode == 200 && rerr == nil && json.Valid(body)
+			if f.LatencyMS == 0 && ok {
+				t.Fatalf("%+v: answer intact: %s", f, body)
+			}
+		}
+		a := post(t, s, "messages.send", p, nil)
+		if a.code() != 0 {
+			t.Fatalf("%+v: retry %s", f, a.body)
+		}
+	}
+	if n := len(s.Messages()); n != 5 {
+		t.Fatalf("%d messages, want 5", n)
+	}
+	if _, err := s.AddFault(Fault{Method: "*", Phase: "later", HTTPStatus: 500}); err == nil {
+		t.Fatal("phase later accepted")
+	}
+}
+
+// TestExactlyOnceUnderFaults is a short chaos run: several community
+// tokens of one group, rate limits off, 20% faults before and after the
+// action, and a client that resends with the same random_id until it gets
+// an answer: every message is stored exactly once.
+func TestExactlyOnceUnderFaults(t *testing.T) {
+	s := NewServer(t, WithRateLimits(false))
+	var tokens []string
+	for range 4 {
+		tk, err := s.CreateToken(Token{Kind: TokenGroup, GroupID: DefaultGroupID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, tk.Token)
+	}
+	for _, f := range []Fault{
+		{Method: "messages.send", Probability: 0.05, Error: &vkerr.Error{Code: vkerr.Server}},
+		{Method: "messages.send", Probability: 0.05, Phase: "after", HTTPStatus: 503},
+		{Method: "messages.send", Probability: 0.04, Phase: "after", Effect: "reset"},
+		{Method: "messages.send", Probability: 0.04, Phase: "after", Effect: "truncate"},
+		{Method: "messages.send", Probability: 0.03, Phase: "after", Error: &vkerr.Error{Code: vkerr.Unknown}},
+	} {
+		mustAdd(t, s, f)
+	}
+	const n = 600
+	client := s.HTTPClient()
+	errs := make(chan string, n)
+	sem := make(chan struct{}, 16)
+	for i := range n {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			form := url.Values{"v": {"5.199"}, "access_token": {tokens[i%len(tokens)]}, "peer_id": {strconv.Itoa(1000 + i)},
+				"random_id": {strconv.Itoa(i + 1)}, "message": {"m" + strconv.Itoa(i)}}
+			for attempt := range 50 {
+				resp, err := client.PostForm(s.URL()+"/method/messages.send", form)
+				if err != nil {
+					continue
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != 200 {
+					continue
+				}
+				env, err := vkerr.DecodeEnvelope(body)
+				if err != nil || env.Error != nil {
+					continue
+				}
+				_ = attempt
+				errs <- ""
+				return
+			}
+			errs <- "message " + strconv.Itoa(i) + " never answered"
+		}()
+	}
+	for range n {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
+	seen := map[int64]int{}
+	for _, m := range s.Messages() {
+		seen[m.RandomID]++
+		if m.FromID != -DefaultGroupID {
+			t.Fatalf("from_id %d", m.FromID)
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("%d distinct messages, want %d", len(seen), n)
+	}
+	for rid, k := range seen {
+		if k != 1 {
+			t.Fatalf("random_id %d stored %d times", rid, k)
+		}
+	}
+	fired := 0
+	for _, f := range s.Faults() {
+		fired += int(f.Fired)
+	}
+	if fired < n/10 {
+		t.Fatalf("only %d faults fired", fired)
+	}
+	t.Logf("%d messages, %d faults", n, fired)
+}
+
+func TestControlPart2Errors(t *testing.T) {
+	s := NewServer(t)
+	for _, c := range []struct {
+		method, path string
+		body         any
+		want         int
+	}{
+		{"POST", "/__vkmock/clock", map[string]any{"advance": "soon"}, http.StatusBadRequest},
+		{"PUT", "/__vkmock/clock", nil, http.StatusMethodNotAllowed},
+		{"GET", "/__vkmock/captcha/123", nil, http.StatusNotFound},
+		{"POST", "/__vkmock/challenges", map[string]any{"flood": []any{map[string]any{"method": "x", "threshold": 0}}}, http.StatusBadRequest},
+		{"POST", "/__vkmock/challenges", map[string]any{"nonsense": 1}, http.StatusBadRequest},
+		{"DELETE", "/__vkmock/challenges", nil, http.StatusNoContent},
+		{"POST", "/__vkmock/procedures", Procedure{Name: "a.b", Code: "return 1;"}, http.StatusBadRequest},
+		{"DELETE", "/__vkmock/procedures/none", nil, http.StatusNotFound},
+		{"POST", "/__vkmock/validate", map[string]any{"redirect_uri": "http://x/validate?sid=1"}, http.StatusBadRequest},
+		{"POST", "/__vkmock/world/groups", Group{ID: 5, IsClosed: 3}, http.StatusBadRequest},
+		{"POST", "/__vkmock/world/albums", Album{ID: 0}, http.StatusBadRequest},
+		{"POST", "/__vkmock/world/posts", Post{Text: "no owner"}, http.StatusBadRequest},
+		{"GET", "/__vkmock/world/users", nil, http.StatusMethodNotAllowed},
+		{"PUT", "/__vkmock/messages", nil, http.StatusMethodNotAllowed},
+	} {
+		if got := control(t, s, c.method, c.path, c.body, nil); got != c.want {
+			t.Errorf("%s %s: %d, want %d", c.method, c.path, got, c.want)
+		}
+	}
+	// The Go API and the control API complete a validation alike.
+	tok := s.Token(TokenUser).Token
+	if err := s.SetTokenChallenge(tok, vkerr.AuthValidation); err != nil {
+		t.Fatal(err)
+	}
+	uri := call(t, s, "users.get", vals("v", "5.199", "access_token", tok)).env.Error.RedirectURI
+	var out map[string]string
+	if st := control(t, s, "POST", "/__vkmock/validate", map[string]any{"redirect_uri": uri}, &out); st != http.StatusOK || out["access_token"] == "" {
+		t.Fatalf("validate: %d %v", st, out)
+	}
+	if a := call(t, s, "users.get", vals("v", "5.199", "access_token", out["access_token"])); a.code() != 0 {
+		t.Fatalf("new token: %s", a.body)
+	}
+	// Pages of unknown flows.
+	if resp, _ := s.HTTPClient().Get(s.URL() + "/not_robot_captcha?sid=1"); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown VK ID captcha: %d", resp.StatusCode)
+	}
+	resp, _ := noRedirect(s).Get(s.URL() + "/validate?sid=1")
+	if resp.StatusCode != http.StatusFound || !strings.HasSuffix(resp.Header.Get("Location"), "#fail=1") {
+		t.Fatalf("unknown validation: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+func TestFlowStoresBounded(t *testing.T) {
+	s := New()
+	q := &vkRequest{name: "users.get", token: "t", host: "x"}
+	for range maxFlows + 50 {
+		s.newCaptchaError(q, "vkid", 1, false)
+		s.newValidation(q, vkerr.AuthValidation)
+	}
+	if len(s.flows.captchas) > maxFlows || len(s.flows.bySuccess) > maxFlows || len(s.flows.validations) > maxFlows {
+		t.Fatalf("%d captchas, %d tokens, %d validations", len(s.flows.captchas), len(s.flows.bySuccess), len(s.flows.validations))
+	}
+}
