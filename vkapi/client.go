@@ -72,6 +72,7 @@ type config struct {
 	refresher  TokenRefresher
 	obs        Observer
 	batching   *BatchOptions
+	redis      *redisConfig // WithRedisLimiter
 }
 
 // WithBaseURL sets the server root, such as "http://127.0.0.1:8080"; the
@@ -194,6 +195,9 @@ func New(token string, opts ...Option) *Client {
 		c.maxCaptcha = 3
 	}
 	c.pool = newPool(tokens, cfg.kind, c.limit)
+	if cfg.redis != nil && !c.limit.Off {
+		cfg.redis.attach(c)
+	}
 	c.batchOpts = BatchOptions{}.withDefaults()
 	if cfg.batching != nil {
 		c.batchOpts = cfg.batching.withDefaults()

@@ -2,6 +2,7 @@ package vkapi
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -30,7 +31,29 @@ type window struct {
 	slowTill time.Time // while now < slowTill, the budget is n-1
 	timer    *time.Timer
 	timerAt  time.Time
+	// share, when positive, caps the budget: this process's share of a
+	// budget kept elsewhere (WithRedisLimiter) while its keeper is away.
+	share int
+	// gate, when set, is a limiter shared with other processes: a slot of
+	// this window lets a request go only once the gate lets it go too. It
+	// is set before the window is used and never changes.
+	gate gate
 }
+
+// gate is a rate limiter shared beyond this process (see WithRedisLimiter),
+// consulted after the window has granted a slot.
+type gate interface {
+	// ticket is read before the window's slot is taken and given to pass.
+	ticket() uint64
+	// pass waits, with a slot of the window held and no lock held, until
+	// the request may go. It returns errRetrySlot to have the slot given
+	// back and taken again (the window's budget changed since ticket was
+	// read), or ctx's cause.
+	pass(ctx context.Context, ticket uint64) error
+}
+
+// errRetrySlot: give the window's slot back and take one again.
+var errRetrySlot = errors.New("vkapi: take the limiter slot again")
 
 type waiter struct {
 	ch      chan struct{}
@@ -49,10 +72,14 @@ func newWindow(n int, per time.Duration) *window {
 
 // budget returns the number of slots per window now.
 func (w *window) budget(now time.Time) int {
-	if now.Before(w.slowTill) && w.n > 1 {
-		return w.n - 1
+	n := w.n
+	if w.share > 0 && w.share < n {
+		n = w.share
 	}
-	return w.n
+	if now.Before(w.slowTill) && n > 1 {
+		return n - 1
+	}
+	return n
 }
 
 // prune drops the slots that expired by now, in amortised constant time.
@@ -76,8 +103,48 @@ func (w *window) free(now time.Time) bool {
 	return !now.Before(w.until) && w.inflight+w.pending() < w.budget(now)
 }
 
-// tryAcquire takes a slot if one is free and nobody is queued.
-func (w *window) tryAcquire() bool {
+// tryAcquire takes a slot if one is free and nobody is queued, and the
+// window has no gate (a gate may have to wait).
+func (w *window) tryAcquire() bool { return w.gate == nil && w.tryLocal() }
+
+// acquire takes a slot, and then the gate's permission if the window has a
+// gate, waiting as long as ctx allows. It returns how long it waited.
+func (w *window) acquire(ctx context.Context) (time.Duration, error) {
+	if w.gate == nil {
+		return w.acquireLocal(ctx)
+	}
+	start := time.Now()
+	for {
+		tk := w.gate.ticket()
+		if _, err := w.acquireLocal(ctx); err != nil {
+			return time.Since(start), err
+		}
+		err := w.gate.pass(ctx, tk)
+		if err == nil {
+			return time.Since(start), nil
+		}
+		w.release(false)
+		if !errors.Is(err, errRetrySlot) {
+			return time.Since(start), err
+		}
+	}
+}
+
+// setShare caps the budget at share (zero lifts the cap) and grants no slot
+// before pause; it wakes the queue if that frees slots.
+func (w *window) setShare(share int, pause time.Time) {
+	w.mu.Lock()
+	w.share = share
+	if pause.After(w.until) {
+		w.until = pause
+	}
+	w.dispatch(time.Now())
+	w.mu.Unlock()
+}
+
+// tryLocal takes a slot of the window alone if one is free and nobody is
+// queued.
+func (w *window) tryLocal() bool {
 	now := time.Now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -89,10 +156,10 @@ func (w *window) tryAcquire() bool {
 	return false
 }
 
-// acquire takes a slot, waiting for one as long as ctx allows. It returns
-// how long it waited.
-func (w *window) acquire(ctx context.Context) (time.Duration, error) {
-	if w.tryAcquire() {
+// acquireLocal takes a slot of the window alone, waiting for one as long
+// as ctx allows. It returns how long it waited.
+func (w *window) acquireLocal(ctx context.Context) (time.Duration, error) {
+	if w.tryLocal() {
 		return 0, nil
 	}
 	start := time.Now()

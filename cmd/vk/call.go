@@ -25,19 +25,15 @@ func init() { register(newCallCmd) }
 // defaultBaseURL is the VK API's server root.
 const defaultBaseURL = "https://api.vk.ru"
 
-// startMock serves an in-process vkmock on a free loopback port until ctx is
-// done; it returns the server and its root URL.
-func startMock(ctx context.Context, opts ...vkmock.Option) (*vkmock.Server, string, error) {
-	srv, err := vkmock.NewE(opts...)
-	if err != nil {
-		return nil, "", err
-	}
+// serveMock serves srv on a free loopback port until ctx is done; it
+// returns the server's root URL.
+func serveMock(ctx context.Context, srv *vkmock.Server) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	go func() { _ = srv.Serve(ctx, ln, nil, time.Second) }()
-	return srv, "http://" + ln.Addr().String(), nil
+	return "http://" + ln.Addr().String(), nil
 }
 
 // parseParams turns key=value arguments into call parameters.
@@ -97,7 +93,11 @@ Exit status: 0 on success, 1 when the call failed, 2 on bad usage.`,
 				token = os.Getenv("VK_TOKEN")
 			}
 			if useMock {
-				srv, url, err := startMock(ctx)
+				srv, err := vkmock.NewE()
+				if err != nil {
+					return &exitError{code: 2, err: fmt.Errorf("starting vkmock: %w", err)}
+				}
+				url, err := serveMock(ctx, srv)
 				if err != nil {
 					return &exitError{code: 2, err: fmt.Errorf("starting vkmock: %w", err)}
 				}
