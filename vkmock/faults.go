@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"path"
 	"strconv"
@@ -112,22 +113,27 @@ func (r *faultRule) claim() bool {
 	}
 }
 
+// clone returns a copy of f that shares no map or pointer with it.
+func (f Fault) clone() Fault {
+	if f.Error != nil {
+		e := *f.Error
+		e.Extra = maps.Clone(f.Error.Extra)
+		f.Error = &e
+	}
+	f.Params = maps.Clone(f.Params)
+	if f.Latency != nil {
+		l := *f.Latency
+		f.Latency = &l
+	}
+	return f
+}
+
 // validateFault checks a rule and fills its defaults.
 func (s *Server) validateFault(f Fault) (Fault, error) {
 	if f.Method == "" {
 		f.Method = "*"
 	}
-	if f.Params != nil {
-		p := make(map[string]string, len(f.Params))
-		for k, v := range f.Params {
-			p[k] = v
-		}
-		f.Params = p
-	}
-	if f.Latency != nil {
-		l := *f.Latency
-		f.Latency = &l
-	}
+	f = f.clone()
 	if _, err := path.Match(f.Method, ""); err != nil {
 		return f, fmt.Errorf("vkmock: fault method %q: %w", f.Method, err)
 	}
@@ -180,7 +186,7 @@ func (s *Server) validateFault(f Fault) (Fault, error) {
 			return f, errors.New("vkmock: fault error needs a positive error_code")
 		}
 		e := *f.Error
-		e.Extra = mapsClone(f.Error.Extra)
+		e.Extra = maps.Clone(f.Error.Extra)
 		f.Error = &e
 		if !s.schema.global[e.Code] {
 			// A non-global error needs a method that lists it.
@@ -245,25 +251,8 @@ func (s *Server) Faults() []Fault {
 	rules := *s.faults.Load()
 	out := make([]Fault, 0, len(rules))
 	for _, r := range rules {
-		f := r.f
+		f := r.f.clone() // so that callers cannot change a rule in place
 		f.Fired = r.fired.Load()
-		// Copies, so that callers cannot change a rule in place.
-		if f.Error != nil {
-			e := *f.Error
-			e.Extra = mapsClone(f.Error.Extra)
-			f.Error = &e
-		}
-		if f.Params != nil {
-			p := make(map[string]string, len(f.Params))
-			for k, v := range f.Params {
-				p[k] = v
-			}
-			f.Params = p
-		}
-		if f.Latency != nil {
-			l := *f.Latency
-			f.Latency = &l
-		}
 		out = append(out, f)
 	}
 	return out

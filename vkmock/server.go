@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -697,7 +698,7 @@ func (s *Server) forcedError(h string, q *vkRequest, m *apiMethod) *vkerr.Error 
 // faultError builds the error of a fault rule.
 func (s *Server) faultError(f *Fault, q *vkRequest) *vkerr.Error {
 	e := *f.Error
-	e.Extra = mapsClone(f.Error.Extra)
+	e.Extra = maps.Clone(f.Error.Extra)
 	base := e.Message
 	if base == "" {
 		base = s.message(e.Code)
@@ -708,17 +709,6 @@ func (s *Server) faultError(f *Fault, q *vkRequest) *vkerr.Error {
 	e.Message = base
 	s.fillError(&e, q, f.StrictCaptcha)
 	return &e
-}
-
-func mapsClone(m map[string]json.RawMessage) map[string]json.RawMessage {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]json.RawMessage, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // fillError adds the fields VK sends with 14, 17 and 24 when they are
