@@ -27,7 +27,8 @@ type BatchOptions struct {
 	// default).
 	MaxCalls int
 	// MaxRetries bounds how often a call whose inner result was a retryable
-	// error (1, 10, 6) is sent again in a later batch. Default 3.
+	// error (1, 10, 6), or whose batch lost its answer (see WithBatching),
+	// is sent again in a later batch. Default 3.
 	MaxRetries int
 }
 
@@ -56,7 +57,15 @@ func (o BatchOptions) withDefaults() BatchOptions {
 // 17 or 24 is sent again alone when a hook for it is set, so that the hook
 // can answer it. An error of the whole execute request (5, 6, 14, ...) is
 // handled once for the batch by the usual remedies, and if it persists every
-// call of the batch gets it.
+// call of the batch gets it; except that when a transient failure (a lost
+// answer: 5xx, reset, truncated body) was not retried only because the batch
+// held a write without an idempotency key, that write gets the error and the
+// other calls go again in a later batch.
+//
+// While every token's rate limiter is busy, a batch whose window has ended
+// stays open, for at most one window of the rate limit (Limit.Per), so that
+// the calls arriving meanwhile join it rather than start a batch of their
+// own: under load every request of the budget carries up to 25 calls.
 //
 // Never batched: execute itself and stored procedures (execute.NAME), the
 // upload *.save methods, methods the schema does not list, and methods the
@@ -101,6 +110,7 @@ type batchItem struct {
 	tries   int          // execute requests that carried it
 	retries int          // resubmissions after a retryable inner error
 	sends   atomic.Int32 // HTTP requests attempted for it, for CallError.Attempts
+	queued  time.Time    // when it last joined the batcher's queue
 
 	done chan error // receives the result once
 }
@@ -134,15 +144,6 @@ func newBatchItem(ctx context.Context, method string, params Params, out any) (*
 		}
 	}
 	return it, nil
-}
-
-// params returns the item's parameters for a direct call.
-func (it *batchItem) params() Params {
-	p := make(Params, len(it.args))
-	for k, v := range it.args {
-		p[k] = v
-	}
-	return p
 }
 
 // executeCode writes the VKScript of a batch: return [API.a({...}), ...];
@@ -228,15 +229,24 @@ func (c *Client) execute(ctx context.Context, items []*batchItem) (again []*batc
 	}
 	var ee vkerr.ExecuteErrors
 	if err != nil && !errors.As(err, &ee) {
-		// The whole request failed, after its remedies: every call shares it.
+		// The whole request failed, after its remedies: every call shares
+		// it. But when it was not resent only because some of its calls are
+		// unsafe to repeat, the others go again in a later batch: a lost
+		// answer must not fail the reads and keyed writes it carried.
 		var ce *CallError
 		if errors.As(err, &ce) {
 			err = ce.Err
 		}
+		retry := !safe && ctx.Err() == nil && isTransient(err)
 		for _, it := range items {
+			if retry && it.safe && it.retries < c.batchOpts.MaxRetries {
+				it.retries++
+				again = append(again, it)
+				continue
+			}
 			c.deliver(it, err)
 		}
-		return nil
+		return again
 	}
 	var results []json.RawMessage
 	if json.Unmarshal(raw, &results) != nil || len(results) != len(items) {
@@ -284,14 +294,28 @@ func (c *Client) hookFor(code vkerr.Code) bool {
 	return false
 }
 
-// callAlone sends an item as a direct call, with its idempotency key.
+// callAlone sends an item as a direct request, with its idempotency key,
+// so that a hook can answer its challenge. It must not go through Call:
+// under WithBatching, Call would put the item back into a batch, where the
+// challenge comes back again, for ever.
 func (c *Client) callAlone(it *batchItem) {
-	err := c.Call(it.ctx, it.method, it.params(), it.out)
+	var b strings.Builder
+	for _, k := range sortedKeys(it.args) {
+		appendParam(&b, k, it.args[k])
+	}
+	if _, ok := it.args["v"]; !ok {
+		appendParam(&b, "v", c.version)
+	}
+	if _, ok := it.args["lang"]; !ok && c.lang != "" {
+		appendParam(&b, "lang", c.lang)
+	}
+	st := &callState{method: it.method, meta: it.meta, body: b.String(), safe: it.safe, start: time.Now()}
+	err := c.run(it.ctx, st, it.out)
 	var ce *CallError
 	if errors.As(err, &ce) {
-		it.sends.Add(int32(ce.Attempts))
 		err = ce.Err
 	}
+	it.sends.Add(int32(st.attempts))
 	c.deliver(it, err)
 }
 
@@ -441,7 +465,11 @@ func (b *batcher) call(it *batchItem) error {
 // submit queues items; a full batch leaves at once, a partial one when its
 // window ends.
 func (b *batcher) submit(items ...*batchItem) {
+	now := time.Now()
 	b.mu.Lock()
+	for _, it := range items {
+		it.queued = now
+	}
 	b.queue = append(b.queue, items...)
 	var full [][]*batchItem
 	for len(b.queue) >= b.opts.MaxCalls {
@@ -457,15 +485,59 @@ func (b *batcher) submit(items ...*batchItem) {
 	}
 }
 
-// flush sends what the queue holds when the window ends.
+// flush sends what the queue holds when the window ends, unless no token
+// could send it now: it would then only wait for the rate limiter with the
+// calls it holds, while the calls arriving meanwhile started batches of
+// their own, each to take a request of the budget. So while the limiter is
+// busy the batch stays open (and leaves as soon as it is full), and flush
+// looks again one window later; but not for longer than one window of the
+// rate limit, so that requests sent alone, queued at the limiter, cannot
+// keep it waiting for ever.
 func (b *batcher) flush() {
 	b.mu.Lock()
+	if len(b.queue) > 0 && time.Since(b.queue[0].queued) < b.c.limit.Per && !b.c.pool.readyForBatch() {
+		b.timer = time.AfterFunc(b.opts.Window, b.flush)
+		b.mu.Unlock()
+		return
+	}
 	batch := b.queue
 	b.queue, b.timer = nil, nil
 	b.mu.Unlock()
 	if len(batch) > 0 {
 		b.send(batch)
 	}
+}
+
+// readyForBatch reports whether an execute request could have a slot of a
+// live token's rate limiter now, without waiting behind other requests.
+// With the limiter off it is always true.
+func (p *pool) readyForBatch() bool {
+	if p.limit.Off {
+		return true
+	}
+	var stack [8]*window
+	wins := stack[:0]
+	p.mu.Lock()
+	for _, e := range p.entries {
+		if !e.dead {
+			wins = append(wins, e.main)
+		}
+	}
+	p.mu.Unlock()
+	if len(wins) == 0 {
+		return true // let the request fail with ErrNoTokens
+	}
+	now := time.Now()
+	for _, w := range wins {
+		w.mu.Lock()
+		w.prune(now)
+		ready := len(w.queue) == 0 && w.free(now)
+		w.mu.Unlock()
+		if ready {
+			return true
+		}
+	}
+	return false
 }
 
 // send makes one execute request of the live items of batch. Its context

@@ -3,13 +3,17 @@ package vkapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -196,4 +200,107 @@ func BenchmarkCallVsBare(b *testing.B) {
 	b.ReportMetric(float64(bare.Nanoseconds())/float64(n), "bare-ns/op")
 	b.ReportMetric(float64(call.Nanoseconds())/float64(n), "call-ns/op")
 	b.ReportMetric(float64(call)/float64(bare), "call/bare")
+}
+
+var batchDuration = flag.Duration("vkapi.batchdur", 0, "duration of BenchmarkBatchingThroughput (default 10s, or $VKAPI_BATCH_DURATION)")
+
+func batchBenchDuration(def time.Duration) time.Duration {
+	if *batchDuration > 0 {
+		return *batchDuration
+	}
+	if d, err := time.ParseDuration(os.Getenv("VKAPI_BATCH_DURATION")); err == nil && d > 0 {
+		return d
+	}
+	return def
+}
+
+// batchRun is the outcome of runBatching.
+type batchRun struct {
+	calls, failed int64 // calls that completed within the run, calls that failed
+	firstErr      error
+	elapsed       time.Duration
+	requests      int // requests the mock answered
+	executes      int // of which execute
+	err6          int // of which error 6
+	carried       int // API calls inside the executes
+}
+
+func (r batchRun) perSecond() float64 { return float64(r.calls) / r.elapsed.Seconds() }
+
+// fill is the mean number of calls per execute request.
+func (r batchRun) fill() float64 { return float64(r.carried) / float64(max(1, r.executes)) }
+
+// runBatching has callers goroutines call users.get through WithBatching,
+// each as fast as its calls come back, on vkmock's preloaded community
+// token with the mock's strict rate limits on, for d. It counts the calls
+// that succeeded and, from the mock's request log, the requests, the errors
+// 6 and the calls each execute carried.
+func runBatching(tb testing.TB, callers int, d time.Duration, opts BatchOptions) batchRun {
+	s := vkmock.NewServer(tb, vkmock.WithRequestLogSize(1<<16))
+	c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup), WithBatching(opts))
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var calls, failed atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range callers {
+		wg.Go(func() {
+			for j := 0; ctx.Err() == nil; j++ {
+				var users []struct {
+					ID int64 `json:"id"`
+				}
+				id := 1 + (i*7919+j)%100000
+				err := c.Call(ctx, "users.get", Params{"user_ids": id}, &users)
+				switch {
+				case err == nil && len(users) == 1 && users[0].ID == int64(id):
+					calls.Add(1)
+				case ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded):
+				default:
+					if failed.Add(1) == 1 {
+						firstErr.Store(fmt.Errorf("users.get %d: %v, %+v", id, err, users))
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	r := batchRun{calls: calls.Load(), failed: failed.Load(), elapsed: time.Since(start)}
+	if e, ok := firstErr.Load().(error); ok {
+		r.firstErr = e
+	}
+	for _, rec := range s.Requests() {
+		r.requests++
+		if rec.ErrorCode != nil && *rec.ErrorCode == vkerr.TooMany {
+			r.err6++
+		}
+		if rec.Method == "execute" {
+			r.executes++
+			r.carried += strings.Count(recordParam(rec, "code"), "API.")
+		}
+	}
+	return r
+}
+
+// BenchmarkBatchingThroughput is the target of execute batching: 200
+// callers of users.get on one community token through WithBatching,
+// against vkmock's strict rolling window (20 requests in any second), for
+// 10 s unless -vkapi.batchdur or VKAPI_BATCH_DURATION says otherwise. The
+// budget is 25 calls × 20 requests = 500 calls/s. It reports calls/s, the
+// share of that budget, the errors 6 the mock answered, the execute
+// requests and their mean fill.
+func BenchmarkBatchingThroughput(b *testing.B) {
+	d := batchBenchDuration(10 * time.Second)
+	for b.Loop() {
+		r := runBatching(b, 200, d, BatchOptions{})
+		if r.failed > 0 {
+			b.Fatalf("%d failed calls: %v", r.failed, r.firstErr)
+		}
+		b.ReportMetric(r.perSecond(), "calls/s")
+		b.ReportMetric(100*r.perSecond()/500, "%budget")
+		b.ReportMetric(float64(r.err6), "err6")
+		b.ReportMetric(float64(r.executes), "executes")
+		b.ReportMetric(r.fill(), "calls/execute")
+		b.ReportMetric(float64(r.calls), "calls")
+	}
 }

@@ -4,92 +4,72 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock"
 )
 
-// messageStore is the part of VK's messages.send that matters for
-// exactly-once delivery: a message per (peer, random_id), and a repeat of
-// the same random_id returns the first message's id without sending again.
-type messageStore struct {
-	mu     sync.Mutex
-	byKey  map[string]int // peer/random_id → message id
-	byPeer map[string]int // peer → messages delivered
-	nextID int
-}
-
-func (s *messageStore) send(peer, randomID string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if randomID != "" && randomID != "0" {
-		if id, ok := s.byKey[peer+"/"+randomID]; ok {
-			return id
-		}
-	}
-	s.nextID++
-	if randomID != "" && randomID != "0" {
-		s.byKey[peer+"/"+randomID] = s.nextID
-	}
-	s.byPeer[peer]++
-	return s.nextID
+// chaosFaults are the fault rules of the chaos test, about 20% of the
+// requests in all. "before" rules answer instead of the method (it does not
+// act); "after" rules spoil the answer of a method that has acted: the
+// message is stored and its answer lost, so only the idempotency key keeps a
+// resend from delivering it twice.
+var chaosFaults = []vkmock.Fault{
+	{ID: "before-10", Probability: 0.04, Error: &vkerr.Error{Code: vkerr.Server}},
+	{ID: "before-1", Probability: 0.02, Error: &vkerr.Error{Code: vkerr.Unknown}},
+	{ID: "before-503", Probability: 0.01, HTTPStatus: 503},
+	{ID: "before-reset", Probability: 0.01, Effect: "reset"},
+	{ID: "after-502", Phase: "after", Probability: 0.03, HTTPStatus: 502},
+	{ID: "after-reset", Phase: "after", Probability: 0.03, Effect: "reset"},
+	{ID: "after-truncate", Phase: "after", Probability: 0.02, Effect: "truncate"},
+	{ID: "after-10", Phase: "after", Probability: 0.02, Error: &vkerr.Error{Code: vkerr.Server}},
+	{ID: "after-latency", Phase: "after", Probability: 0.03, Latency: &vkmock.Latency{Dist: "uniform", MinMS: 1, MaxMS: 30}},
 }
 
 // TestChaosExactlyOnce sends 10,000 messages to distinct random peers
-// through a server that fails 20% of requests (transient API errors before
-// acting; 5xx pages, resets and truncated bodies after acting; latency):
-// every message must arrive exactly once, with no panic, in bounded time.
-//
-// The server is a wire-faithful fake; see the package's report for moving
-// this test onto vkmock's message store (vkmock part 2).
+// through vkmock with about 20% of the requests failing (transient errors 1
+// and 10, 5xx pages, resets, truncated bodies, latency; before the message
+// is stored and after), on a pool of four tokens of one community: every
+// message is delivered exactly once, as vkmock's message store shows, each
+// caller gets the id of its stored message, with no panic, in bounded time.
 func TestChaosExactlyOnce(t *testing.T) {
 	n := 10000
 	if testing.Short() {
 		n = 1000
 	}
-	store := &messageStore{byKey: map[string]int{}, byPeer: map[string]int{}}
-	var faults [6]atomic.Int64
-	f := newFakeVK(t, func(r fakeReq) reply {
-		if r.Method != "messages.send" {
-			return errReply(3, "Unknown method passed", nil)
+	// The mock's rate limits are off so that 10,000 calls take seconds; the
+	// client's limiter stays in the path with a budget it never reaches.
+	s := vkmock.NewServer(t, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(3*n))
+	tokens := []string{s.Token(vkmock.TokenGroup).Token}
+	for range 3 {
+		tk, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenGroup, GroupID: vkmock.DefaultGroupID})
+		if err != nil {
+			t.Fatal(err)
 		}
-		peer := r.Form.Get("peer_id")
-		x := rand.Float64()
-		switch {
-		case x < 0.04:
-			faults[0].Add(1)
-			return errReply(10, "Internal server error: Unknown error, try later", nil)
-		case x < 0.07:
-			faults[1].Add(1)
-			return errReply(1, "Unknown error occurred", nil)
-		}
-		id := store.send(peer, r.Form.Get("random_id"))
-		switch {
-		case x < 0.11:
-			faults[2].Add(1)
-			return reply{status: 502, ctype: "text/html", body: "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"}
-		case x < 0.15:
-			faults[3].Add(1)
-			return reply{reset: true}
-		case x < 0.17:
-			faults[4].Add(1)
-			return reply{body: `{"response":` + strconv.Itoa(id) + `}` + "          ", truncate: true}
-		case x < 0.20:
-			faults[5].Add(1)
-			return reply{body: `{"response":` + strconv.Itoa(id) + `}`, delay: time.Duration(1+rand.IntN(20)) * time.Millisecond}
-		}
-		return reply{body: `{"response":` + strconv.Itoa(id) + `}`}
-	})
-	c := New("group-token", WithBaseURL(f.URL()), WithTokenKind(KindGroup),
+		tokens = append(tokens, tk.Token)
+	}
+	for _, f := range chaosFaults {
+		f.Method = "messages.send"
+		addFault(t, s, f)
+	}
+	c := New(tokens[0], WithTokens(tokens[1:]...), WithBaseURL(s.URL()), WithTokenKind(KindGroup),
 		WithLimit(Limit{Per: 10 * time.Millisecond, Group: 1000}),
-		WithRetry(RetryPolicy{MaxAttempts: 12, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond, MaxElapsed: 30 * time.Second, AttemptTimeout: 5 * time.Second}))
+		WithRetry(RetryPolicy{MaxAttempts: 12, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond,
+			MaxElapsed: 30 * time.Second, AttemptTimeout: 5 * time.Second}))
+
+	// Distinct peers: users outside the world's special ids, and chats.
 	peers := make([]int64, n)
 	seen := map[int64]bool{}
 	for i := range peers {
 		for {
-			p := 2_000_000_000 + rand.Int64N(1_000_000_000)
+			p := 1_000_000_000 + rand.Int64N(vkmock.MaxUserID-1_000_000_000)
+			if i%2 == 1 {
+				p = vkmock.ChatPeerBase + 1 + rand.Int64N(100_000_000)
+			}
 			if !seen[p] {
 				seen[p] = true
 				peers[i] = p
@@ -100,26 +80,24 @@ func TestChaosExactlyOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
-	jobs := make(chan int64)
+	jobs := make(chan int)
+	ids := make([]int64, n)
 	var wg sync.WaitGroup
 	var failed atomic.Int64
 	var firstErr atomic.Value
-	for w := 0; w < 50; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for p := range jobs {
-				var id int
-				err := c.Call(ctx, "messages.send", Params{"peer_id": p, "message": "hello"}, &id)
-				if err != nil || id == 0 {
+	for range 50 {
+		wg.Go(func() {
+			for i := range jobs {
+				err := c.Call(ctx, "messages.send", Params{"peer_id": peers[i], "message": fmt.Sprintf("chaos %d", i)}, &ids[i])
+				if err != nil || ids[i] == 0 {
 					failed.Add(1)
-					firstErr.CompareAndSwap(nil, fmt.Sprintf("peer %d: %v (id %d)", p, err, id))
+					firstErr.CompareAndSwap(nil, fmt.Sprintf("peer %d: %v (id %d)", peers[i], err, ids[i]))
 				}
 			}
-		}()
+		})
 	}
-	for _, p := range peers {
-		jobs <- p
+	for i := range peers {
+		jobs <- i
 	}
 	close(jobs)
 	wg.Wait()
@@ -127,30 +105,59 @@ func TestChaosExactlyOnce(t *testing.T) {
 	if failed.Load() > 0 {
 		t.Errorf("%d calls failed; first: %v", failed.Load(), firstErr.Load())
 	}
-	store.mu.Lock()
-	defer store.mu.Unlock()
-	if len(store.byPeer) != n {
-		t.Errorf("%d peers got messages, want %d", len(store.byPeer), n)
+
+	// The mock's store: one message per peer, the one its caller was told.
+	ms := s.Messages()
+	byPeer := map[int64][]vkmock.Message{}
+	for _, m := range ms {
+		byPeer[m.PeerID] = append(byPeer[m.PeerID], m)
 	}
-	dups := 0
-	for _, k := range store.byPeer {
-		if k != 1 {
+	if len(ms) != n || len(byPeer) != n {
+		t.Errorf("%d messages to %d peers, want %d", len(ms), len(byPeer), n)
+	}
+	dups, wrong := 0, 0
+	for i, p := range peers {
+		got := byPeer[p]
+		switch {
+		case len(got) > 1:
 			dups++
+		case len(got) == 0:
+			// counted above
+		case got[0].ID != ids[i] || got[0].Message != fmt.Sprintf("chaos %d", i) || got[0].RandomID == 0 ||
+			got[0].FromID != -vkmock.DefaultGroupID:
+			wrong++
+			if wrong == 1 {
+				t.Errorf("peer %d: stored %+v, the caller got id %d", p, got[0], ids[i])
+			}
 		}
 	}
-	if dups > 0 {
-		t.Errorf("%d peers got more than one message", dups)
+	if dups > 0 || wrong > 0 {
+		t.Errorf("%d peers got more than one message, %d a wrong one", dups, wrong)
 	}
-	total := f.count()
-	if total < n || float64(total) > float64(n)*1.5 {
+
+	// The faults did fire, at about the rate intended, "after" ones too.
+	recs := s.Requests()
+	total := len(recs)
+	fired := map[string]int64{}
+	var faulted int64
+	for _, f := range s.Faults() {
+		fired[f.ID] = f.Fired
+		faulted += f.Fired
+	}
+	for _, f := range chaosFaults {
+		if fired[f.ID] == 0 {
+			t.Errorf("fault %s never fired", f.ID)
+		}
+	}
+	share := float64(faulted) / float64(total)
+	if share < 0.15 || share > 0.26 {
+		t.Errorf("%.1f%% of %d requests faulted, want about 20%%", 100*share, total)
+	}
+	if total < n || total > n*3/2 {
 		t.Errorf("%d requests for %d messages", total, n)
 	}
-	if elapsed > 90*time.Second {
+	if elapsed > 60*time.Second {
 		t.Errorf("took %v", elapsed)
 	}
-	var fs []int64
-	for i := range faults {
-		fs = append(fs, faults[i].Load())
-	}
-	t.Logf("%d messages, %d requests, faults [10, 1, 502, reset, truncated, latency] = %v, %v", n, total, fs, elapsed)
+	t.Logf("%d messages, %d requests (%.1f%% faulted: %v), %v", n, total, 100*share, fired, elapsed.Round(time.Millisecond))
 }

@@ -3,6 +3,8 @@ package vkapi
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -186,52 +188,113 @@ func TestVKMockHTTPFaults(t *testing.T) {
 	}
 }
 
-func TestVKMockTooManyRetried(t *testing.T) {
+// TestVKMockHTTPFaultsOnWrites loses the answers of writes that have acted
+// (faults of the phase "after"): a write with an idempotency key is resent
+// with the same key and acts once; one without is not resent.
+func TestVKMockHTTPFaultsOnWrites(t *testing.T) {
 	s := vkmock.NewServer(t)
-	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, Error: &vkerr.Error{Code: vkerr.TooMany}})
-	c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser))
-	if err := c.Call(context.Background(), "users.get", Params{"user_ids": 1}, nil); err != nil {
+	for _, f := range []vkmock.Fault{{HTTPStatus: 502}, {Effect: "reset"}, {Effect: "truncate"}, {Error: &vkerr.Error{Code: vkerr.Server}}} {
+		f.Method, f.Phase, f.Times = "messages.send", "after", 1
+		addFault(t, s, f)
+	}
+	c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup), WithRetry(RetryPolicy{
+		MaxAttempts: 6, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}))
+	ctx := context.Background()
+	var id int64
+	if err := c.Call(ctx, "messages.send", Params{"peer_id": 777, "message": "once"}, &id); err != nil {
 		t.Fatal(err)
 	}
-	recs := mockRecords(s, "users.get")
-	if len(recs) != 2 || recs[1].Time.Sub(recs[0].Time) < 900*time.Millisecond {
-		t.Errorf("%d requests; resent too early", len(recs))
+	recs := mockRecords(s, "messages.send")
+	if len(recs) != 5 {
+		t.Fatalf("%d requests, want 5", len(recs))
+	}
+	rid := recordParam(recs[0], "random_id")
+	for _, r := range recs {
+		if rid == "" || recordParam(r, "random_id") != rid {
+			t.Errorf("random_id %q, want %q on every attempt", recordParam(r, "random_id"), rid)
+		}
+	}
+	ms := s.Messages()
+	if len(ms) != 1 || ms[0].ID != id || ms[0].PeerID != 777 || strconv.FormatInt(ms[0].RandomID, 10) != rid {
+		t.Fatalf("messages %+v, the caller got id %d", ms, id)
+	}
+
+	// random_id 0 asks VK not to deduplicate: the message was stored, its
+	// answer lost, and a resend would store it again, so there is none.
+	addFault(t, s, vkmock.Fault{Method: "messages.send", Phase: "after", Times: 1, HTTPStatus: 502})
+	err := c.Call(ctx, "messages.send", Params{"peer_id": 778, "message": "no key", "random_id": 0}, nil)
+	var he *vkerr.HTTPError
+	if !errors.As(err, &he) || he.StatusCode != 502 {
+		t.Fatalf("err %v", err)
+	}
+	if n := len(mockRecords(s, "messages.send")); n != 6 || len(s.Messages()) != 2 {
+		t.Errorf("%d requests, %d messages: a write without a key was resent", n, len(s.Messages()))
+	}
+	// The same for a write that takes no key at all.
+	user := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser), WithRetry(fastRetry))
+	addFault(t, s, vkmock.Fault{Method: "wall.edit", Phase: "after", Times: 1, Effect: "reset"})
+	err = user.Call(ctx, "wall.edit", Params{"post_id": 1, "message": "x"}, nil)
+	if err == nil || !isTransient(err) || len(mockRecords(s, "wall.edit")) != 1 {
+		t.Errorf("wall.edit: %v after %d requests", err, len(mockRecords(s, "wall.edit")))
 	}
 }
 
-func TestVKMockFloodAndQuota(t *testing.T) {
+func TestVKMockTooManyRetried(t *testing.T) {
+	t.Parallel() // it waits for rate windows
 	s := vkmock.NewServer(t)
-	addFault(t, s, vkmock.Fault{Method: "messages.send", Error: &vkerr.Error{Code: vkerr.Flood}, Suffix: "too much messages sent to user"})
-	addFault(t, s, vkmock.Fault{Method: "wall.get", Times: 1, Error: &vkerr.Error{Code: vkerr.RateLimit}})
-	c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup))
-	ctx := context.Background()
-	err := c.Call(ctx, "messages.send", Params{"peer_id": 1, "message": "x"}, nil)
-	var ce *CooldownError
-	if !errors.As(err, &ce) || ce.Code != vkerr.Flood || ce.RetryAfter() < time.Minute {
-		t.Fatalf("9: %v", err)
+	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, Error: &vkerr.Error{Code: vkerr.TooMany}})
+	// 6 is resent even for a write without an idempotency key: VK refused
+	// it without acting.
+	addFault(t, s, vkmock.Fault{Method: "wall.edit", Times: 1, Error: &vkerr.Error{Code: vkerr.TooMany}})
+	c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser))
+	var wg sync.WaitGroup
+	var errUsers, errEdit error
+	wg.Go(func() { errUsers = c.Call(context.Background(), "users.get", Params{"user_ids": 1}, nil) })
+	wg.Go(func() { errEdit = c.Call(context.Background(), "wall.edit", Params{"post_id": 1, "message": "x"}, nil) })
+	wg.Wait()
+	if errUsers != nil || errEdit != nil {
+		t.Fatal(errUsers, errEdit)
 	}
-	if n := len(mockRecords(s, "messages.send")); n != 1 {
-		t.Errorf("9 retried: %d requests", n)
+	for _, m := range []string{"users.get", "wall.edit"} {
+		recs := mockRecords(s, m)
+		if len(recs) != 2 || countCode(recs, vkerr.TooMany) != 1 || recs[1].Time.Sub(recs[0].Time) < 900*time.Millisecond {
+			t.Errorf("%s: %d requests; resent too early", m, len(recs))
+		}
 	}
-	user := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser))
-	err = user.Call(ctx, "wall.get", Params{"owner_id": 1}, nil)
-	if !errors.As(err, &ce) || ce.Code != vkerr.RateLimit || ce.Local {
-		t.Fatalf("29: %v", err)
-	}
-	err = user.Call(ctx, "wall.get", Params{"owner_id": 1}, nil)
-	if !errors.As(err, &ce) || !ce.Local {
-		t.Fatalf("29 again: %v", err)
-	}
-	if n := len(mockRecords(s, "wall.get")); n != 1 {
-		t.Errorf("the local refusal reached the mock: %d requests", n)
-	}
-	if err := user.Call(ctx, "users.get", Params{"user_ids": 1}, nil); err != nil {
-		t.Errorf("other methods must still work: %v", err)
+	if n := countCode(s.Requests(), vkerr.TooMany); n != 2 {
+		t.Errorf("%d errors 6 at the mock: only the injected two", n)
 	}
 }
 
+// TestVKMockAttemptTimeout: a request the server does not answer in time is
+// abandoned and retried.
+func TestVKMockAttemptTimeout(t *testing.T) {
+	s := vkmock.NewServer(t)
+	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, LatencyMS: 5000})
+	p := fastRetry
+	p.AttemptTimeout = 100 * time.Millisecond
+	c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup), WithRetry(p))
+	start := time.Now()
+	var users []struct {
+		ID int64 `json:"id"`
+	}
+	if err := c.Call(context.Background(), "users.get", Params{"user_ids": 7}, &users); err != nil || len(users) != 1 || users[0].ID != 7 {
+		t.Fatalf("%v %+v", err, users)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+	// The abandoned request is logged when its handler gives up.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(mockRecords(s, "users.get")) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(mockRecords(s, "users.get")); n != 2 {
+		t.Errorf("%d requests", n)
+	}
+}
 func TestVKMockPoolDropsDeadToken(t *testing.T) {
-	s := vkmock.NewServer(t)
+	s := flowServer(t)
 	bad, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
 	if err != nil {
 		t.Fatal(err)
@@ -240,16 +303,26 @@ func TestVKMockPoolDropsDeadToken(t *testing.T) {
 	if err := s.SetTokenState(bad.Token, vkmock.StateRevoked); err != nil {
 		t.Fatal(err)
 	}
-	c := New(bad.Token, WithTokens(good.Token), WithBaseURL(s.URL()), WithTokenKind(KindUser),
-		WithLimit(Limit{User: 3}))
+	var logs strings.Builder
+	var logMu sync.Mutex
+	c := flowClient(s, bad.Token, KindUser, WithTokens(good.Token), WithLogger(newTestLogger(&logs, &logMu)))
 	var tokErrs int
-	for i := 0; i < 6; i++ {
-		err := c.Call(context.Background(), "users.get", Params{"user_ids": 1}, nil)
+	for i := 0; i < 8; i++ {
+		var users []struct {
+			ID int64 `json:"id"`
+		}
+		err := c.Call(context.Background(), "users.get", nil, &users)
 		var te *TokenError
 		switch {
 		case err == nil:
+			if len(users) != 1 || users[0].ID != good.UserID {
+				t.Fatalf("served by %+v, not the good token's owner", users)
+			}
 		case errors.As(err, &te) && errors.Is(err, vkerr.Auth):
 			tokErrs++
+			if te.Token != 0 || !strings.Contains(te.Err.Message, "invalid session") {
+				t.Errorf("token error %+v", te)
+			}
 		default:
 			t.Fatal(err)
 		}
@@ -260,81 +333,89 @@ func TestVKMockPoolDropsDeadToken(t *testing.T) {
 	if n := countCode(mockRecords(s, "users.get"), vkerr.Auth); n != 1 {
 		t.Errorf("the dead token was used %d times", n)
 	}
+	logMu.Lock()
+	out := logs.String()
+	logMu.Unlock()
+	if n := strings.Count(out, "token left the pool"); n != 1 {
+		t.Errorf("%d removal records:\n%s", n, out)
+	}
+	if strings.Contains(out, bad.Token) || strings.Contains(out, good.Token) {
+		t.Error("a token in the log")
+	}
+	// The last token: deactivated (3610), then nothing is left.
 	if err := s.SetTokenState(good.Token, vkmock.StateDeactivated); err != nil {
 		t.Fatal(err)
 	}
-	err = c.Call(context.Background(), "users.get", Params{"user_ids": 1}, nil)
-	if !errors.Is(err, vkerr.UserDeactivated) {
+	err = c.Call(context.Background(), "users.get", nil, nil)
+	var te *TokenError
+	if !errors.Is(err, vkerr.UserDeactivated) || !errors.As(err, &te) || te.Token != 1 {
 		t.Fatalf("3610: %v", err)
 	}
-	err = c.Call(context.Background(), "users.get", Params{"user_ids": 1}, nil)
-	if !errors.Is(err, ErrNoTokens) {
+	before := len(s.Requests())
+	err = c.Call(context.Background(), "users.get", nil, nil)
+	if !errors.Is(err, ErrNoTokens) || !errors.Is(err, vkerr.UserDeactivated) || len(s.Requests()) != before {
 		t.Fatalf("all dead: %v", err)
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	if n := strings.Count(logs.String(), "token left the pool"); n != 2 {
+		t.Errorf("%d removal records, want 2", n)
 	}
 }
 
 func TestVKMockRefresherRevivesToken(t *testing.T) {
-	s := vkmock.NewServer(t)
-	old, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
+	s := flowServer(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		raise func(tok string) error
+		code  vkerr.Code
+	}{
+		{"5 expired", func(tok string) error { return s.SetTokenState(tok, vkmock.StateExpired) }, vkerr.Auth},
+		{"3609", func(tok string) error { return s.SetTokenChallenge(tok, vkerr.TokenExtensionRequired) }, vkerr.TokenExtensionRequired},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.raise(old.Token); err != nil {
+				t.Fatal(err)
+			}
+			var got []*Refresh
+			c := flowClient(s, old.Token, KindUser, WithTokenRefresher(TokenRefresherFunc(
+				func(ctx context.Context, r *Refresh) (string, error) {
+					got = append(got, r)
+					nt, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser, UserID: old.UserID})
+					return nt.Token, err
+				})))
+			for range 3 {
+				var users []struct {
+					ID int64 `json:"id"`
+				}
+				if err := c.Call(ctx, "users.get", nil, &users); err != nil || len(users) != 1 || users[0].ID != old.UserID {
+					t.Fatalf("%v %+v", err, users)
+				}
+			}
+			if len(got) != 1 || got[0].Err.Code != tc.code || got[0].Token != 0 || got[0].Kind != KindUser {
+				t.Fatalf("refreshes %+v", got)
+			}
+		})
+	}
+	// A refresher that fails: the token leaves the pool with both errors.
+	dead, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetTokenState(old.Token, vkmock.StateExpired); err != nil {
+	if err := s.SetTokenState(dead.Token, vkmock.StateExpired); err != nil {
 		t.Fatal(err)
 	}
-	fresh := s.Token(vkmock.TokenUser).Token
-	c := New(old.Token, WithBaseURL(s.URL()), WithTokenKind(KindUser), WithTokenRefresher(TokenRefresherFunc(
-		func(ctx context.Context, r *Refresh) (string, error) { return fresh, nil })))
-	if err := c.Call(context.Background(), "users.get", Params{"user_ids": 1}, nil); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestVKMockChallengesViaFaults(t *testing.T) {
-	s := vkmock.NewServer(t)
-	tok := s.Token(vkmock.TokenUser).Token
-	addFault(t, s, vkmock.Fault{Method: "wall.get", Times: 1, Error: &vkerr.Error{Code: vkerr.Captcha}})
-	addFault(t, s, vkmock.Fault{Method: "wall.get", Times: 1, Error: &vkerr.Error{Code: vkerr.AuthValidation}})
-	addFault(t, s, vkmock.Fault{Method: "wall.get", Times: 1, Error: &vkerr.Error{Code: vkerr.NeedConfirmation}})
-	var got []string
-	c := New(tok, WithBaseURL(s.URL()), WithTokenKind(KindUser),
-		WithCaptchaSolver(CaptchaSolverFunc(func(ctx context.Context, cp *Captcha) (CaptchaAnswer, error) {
-			got = append(got, "captcha "+cp.SID)
-			if cp.SID == "" || cp.Img == "" {
-				return CaptchaAnswer{}, errors.New("no captcha_sid or captcha_img")
-			}
-			return CaptchaAnswer{Key: "k"}, nil
-		})),
-		WithValidator(ValidatorFunc(func(ctx context.Context, v *Validation) (string, error) {
-			got = append(got, "validate")
-			if v.RedirectURI == "" {
-				return "", errors.New("no redirect_uri")
-			}
-			return tok, nil // part 1 of the mock does not issue new tokens
-		})),
-		WithConfirmer(ConfirmerFunc(func(ctx context.Context, cf *Confirmation) (bool, error) {
-			got = append(got, "confirm")
-			return cf.Text != "", nil
-		})))
-	if err := c.Call(context.Background(), "wall.get", Params{"owner_id": 1}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 3 {
-		t.Fatalf("hooks called: %v", got)
-	}
-	recs := mockRecords(s, "wall.get")
-	if len(recs) != 4 || recordParam(recs[1], "captcha_sid") == "" || recordParam(recs[3], "confirm") != "1" {
-		t.Errorf("%d requests: %+v", len(recs), recs)
-	}
-	// Without hooks, each challenge comes back typed, with its fields.
-	bare := New(tok, WithBaseURL(s.URL()), WithTokenKind(KindUser))
-	for _, code := range []vkerr.Code{vkerr.Captcha, vkerr.AuthValidation, vkerr.NeedConfirmation} {
-		addFault(t, s, vkmock.Fault{Method: "wall.get", Times: 1, Error: &vkerr.Error{Code: code}})
-		err := bare.Call(context.Background(), "wall.get", Params{"owner_id": 1}, nil)
-		var e *vkerr.Error
-		if !errors.As(err, &e) || e.Code != code || e.CaptchaSID == "" && e.RedirectURI == "" && e.ConfirmationText == "" {
-			t.Errorf("%d: %v", code, err)
-		}
+	c := flowClient(s, dead.Token, KindUser, WithTokenRefresher(TokenRefresherFunc(
+		func(ctx context.Context, r *Refresh) (string, error) { return "", errors.New("refresh endpoint down") })))
+	err = c.Call(ctx, "users.get", nil, nil)
+	var te *TokenError
+	if !errors.Is(err, vkerr.Auth) || !errors.As(err, &te) || !strings.Contains(err.Error(), "refresh endpoint down") {
+		t.Fatalf("failing refresher: %v", err)
 	}
 }
 
@@ -347,7 +428,7 @@ func TestVKMockContextCancel(t *testing.T) {
 	start := time.Now()
 	err := c.Call(ctx, "users.get", Params{"user_ids": 1}, nil)
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
-		t.Fatalf("err %v after %v", err, time.Since(start))
+		t.Fatalf("during the request: %v after %v", err, time.Since(start))
 	}
 	// Cancelled while waiting for the limiter.
 	s.ClearFaults()
@@ -359,8 +440,56 @@ func TestVKMockContextCancel(t *testing.T) {
 	}
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel2()
+	before := len(s.Requests())
 	err = user.Call(ctx2, "users.get", Params{"user_ids": 1}, nil)
-	if !errors.Is(err, context.DeadlineExceeded) {
+	if !errors.Is(err, context.DeadlineExceeded) || len(s.Requests()) != before {
 		t.Fatalf("limiter wait: %v", err)
+	}
+
+	// Cancelled during the backoff between retries of a transient error.
+	addFault(t, s, vkmock.Fault{Method: "groups.getById", Error: &vkerr.Error{Code: vkerr.Server}})
+	slow := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup),
+		WithRetry(RetryPolicy{BaseDelay: 10 * time.Second, MaxDelay: 10 * time.Second, MaxElapsed: time.Minute}))
+	ctx3, cancel3 := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel3)
+	start = time.Now()
+	for { // the jittered first delay may be short: go on until a wait is cut
+		err = slow.Call(ctx3, "groups.getById", nil, nil)
+		if ctx3.Err() != nil {
+			break
+		}
+	}
+	if !errors.Is(err, context.Canceled) || time.Since(start) > 2*time.Second {
+		t.Fatalf("backoff: %v after %v", err, time.Since(start))
+	}
+	if n := countCode(mockRecords(s, "groups.getById"), vkerr.Server); n < 1 {
+		t.Errorf("%d requests", n)
+	}
+
+	// Cancelled while a hook waits for a person.
+	if err := s.SetChallenges(vkmock.Challenges{Confirm: []vkmock.ConfirmRule{{Method: "wall.post"}}}); err != nil {
+		t.Fatal(err)
+	}
+	own, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := make(chan struct{})
+	waiting := New(own.Token, WithBaseURL(s.URL()), WithTokenKind(KindUser),
+		WithLimit(Limit{Per: 20 * time.Millisecond}),
+		WithConfirmer(ConfirmerFunc(func(ctx context.Context, cf *Confirmation) (bool, error) {
+			close(asked)
+			<-ctx.Done()
+			return false, ctx.Err()
+		})))
+	ctx4, cancel4 := context.WithCancel(context.Background())
+	go func() { <-asked; cancel4() }()
+	err = waiting.Call(ctx4, "wall.post", Params{"message": "x"}, nil)
+	var hk *HookError
+	if !errors.Is(err, context.Canceled) || !errors.As(err, &hk) || !errors.Is(err, vkerr.NeedConfirmation) {
+		t.Fatalf("hook wait: %v", err)
+	}
+	if n := len(mockRecords(s, "wall.post")); n != 1 {
+		t.Errorf("%d wall.post requests", n)
 	}
 }
