@@ -211,9 +211,10 @@ func (c *Client) execute(ctx context.Context, items []*batchItem) (again []*batc
 	}
 	code := executeCode(items)
 	meta, _ := lookupMethod("execute")
-	safe := true
+	safe, keyed := true, false
 	for _, it := range items {
 		safe = safe && it.safe
+		keyed = keyed || it.keyed()
 	}
 	var b strings.Builder
 	appendParam(&b, "code", code)
@@ -221,7 +222,7 @@ func (c *Client) execute(ctx context.Context, items []*batchItem) (again []*batc
 	if c.lang != "" {
 		appendParam(&b, "lang", c.lang)
 	}
-	st := &callState{method: "execute", meta: meta, body: b.String(), safe: safe, start: time.Now()}
+	st := &callState{method: "execute", meta: meta, body: b.String(), safe: safe, keyed: keyed, start: time.Now()}
 	var raw json.RawMessage
 	err := c.run(ctx, st, &raw)
 	for _, it := range items {
@@ -231,20 +232,26 @@ func (c *Client) execute(ctx context.Context, items []*batchItem) (again []*batc
 	if err != nil && !errors.As(err, &ee) {
 		// The whole request failed, after its remedies: every call shares
 		// it. But when it was not resent only because some of its calls are
-		// unsafe to repeat, the others go again in a later batch: a lost
-		// answer must not fail the reads and keyed writes it carried.
+		// unsafe to repeat, the others go again: a lost answer must not fail
+		// the reads and keyed writes it carried. Keyed writes go alone, on
+		// the token that sent them (VK deduplicates per sender); reads in a
+		// later batch.
 		var ce *CallError
 		if errors.As(err, &ce) {
 			err = ce.Err
 		}
 		retry := !safe && ctx.Err() == nil && isTransient(err)
 		for _, it := range items {
-			if retry && it.safe && it.retries < c.batchOpts.MaxRetries {
+			switch {
+			case retry && it.safe && it.retries < c.batchOpts.MaxRetries && it.keyed():
+				it.retries++
+				go c.callAlone(it, st.pin)
+			case retry && it.safe && it.retries < c.batchOpts.MaxRetries:
 				it.retries++
 				again = append(again, it)
-				continue
+			default:
+				c.deliver(it, err)
 			}
-			c.deliver(it, err)
 		}
 		return again
 	}
@@ -271,9 +278,13 @@ func (c *Client) execute(ctx context.Context, items []*batchItem) (again []*batc
 		switch {
 		case it.safe && it.retries < c.batchOpts.MaxRetries && (inner.Category() == vkerr.CategoryTransient || inner.Code == vkerr.TooMany):
 			it.retries++
-			again = append(again, it)
+			if it.keyed() {
+				go c.callAlone(it, st.pin) // on the same sender, as above
+			} else {
+				again = append(again, it)
+			}
 		case c.hookFor(inner.Code):
-			go c.callAlone(it)
+			go c.callAlone(it, st.pin)
 		default:
 			c.deliver(it, inner)
 		}
@@ -294,11 +305,18 @@ func (c *Client) hookFor(code vkerr.Code) bool {
 	return false
 }
 
+// keyed reports whether the item carries an idempotency key.
+func (it *batchItem) keyed() bool {
+	return it.safe && idempotencyKey(it.meta) != ""
+}
+
 // callAlone sends an item as a direct request, with its idempotency key,
-// so that a hook can answer its challenge. It must not go through Call:
-// under WithBatching, Call would put the item back into a batch, where the
-// challenge comes back again, for ever.
-func (c *Client) callAlone(it *batchItem) {
+// so that a hook can answer its challenge or a keyed write can be resent.
+// It must not go through Call: under WithBatching, Call would put the item
+// back into a batch, where the challenge comes back again, for ever. A
+// keyed item goes out on pin, the token of the execute that carried it,
+// when that is known.
+func (c *Client) callAlone(it *batchItem, pin *entry) {
 	var b strings.Builder
 	for _, k := range sortedKeys(it.args) {
 		appendParam(&b, k, it.args[k])
@@ -309,7 +327,10 @@ func (c *Client) callAlone(it *batchItem) {
 	if _, ok := it.args["lang"]; !ok && c.lang != "" {
 		appendParam(&b, "lang", c.lang)
 	}
-	st := &callState{method: it.method, meta: it.meta, body: b.String(), safe: it.safe, start: time.Now()}
+	st := &callState{method: it.method, meta: it.meta, body: b.String(), safe: it.safe, keyed: it.keyed(), start: time.Now()}
+	if st.keyed {
+		st.pin = pin
+	}
 	err := c.run(it.ctx, st, it.out)
 	var ce *CallError
 	if errors.As(err, &ce) {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -261,7 +262,7 @@ func (c *Client) Call(ctx context.Context, method string, params Params, out any
 			safe = true
 		}
 	}
-	st := &callState{method: method, meta: meta, body: b.String(), safe: safe, start: time.Now()}
+	st := &callState{method: method, meta: meta, body: b.String(), safe: safe, keyed: safe && idempotencyKey(meta) != "", start: time.Now()}
 	return c.run(ctx, st, out)
 }
 
@@ -297,11 +298,16 @@ var errCallTimeUsed = errors.New("vkapi: the call's time for retries is used up"
 
 // callState is one logical call, across its attempts.
 type callState struct {
-	method   string
-	meta     methodMeta
-	body     string      // the encoded parameters, the same on every attempt
-	extra    [][2]string // parameters added by remedies (captcha, confirm)
-	safe     bool
+	method string
+	meta   methodMeta
+	body   string      // the encoded parameters, the same on every attempt
+	extra  [][2]string // parameters added by remedies (captcha, confirm)
+	safe   bool
+	// keyed is set when the request carries an idempotency key (random_id,
+	// guid): every resend then goes out on the token of the first send,
+	// since VK deduplicates per sender.
+	keyed    bool
+	pin      *entry
 	start    time.Time
 	attempts int // requests tried
 	retries  int // attempts the retry chain has seen
@@ -362,15 +368,18 @@ func (c *Client) run(ctx context.Context, st *callState, out any) error {
 			// A retry's wait for the limiter counts against MaxElapsed.
 			actx, cancel = context.WithDeadlineCause(ctx, st.start.Add(c.retry.MaxElapsed), errCallTimeUsed)
 		}
-		l, err := c.pool.acquire(actx, st.method, st.meta, obsWait)
+		l, err := c.pool.acquire(actx, st.method, st.meta, st.pin, obsWait)
 		if cancel != nil {
 			cancel()
 		}
 		if err != nil {
-			if errors.Is(err, errCallTimeUsed) && st.lastErr != nil {
+			if (errors.Is(err, errCallTimeUsed) || errors.Is(err, errPinnedTokenGone)) && st.lastErr != nil {
 				err = st.lastErr
 			}
 			return c.fail(st, err)
+		}
+		if st.keyed && st.pin == nil {
+			st.pin = l.e
 		}
 		st.attempts++
 		if c.obs != nil {
@@ -649,6 +658,11 @@ func (c *Client) remedy(ctx context.Context, st *callState, l lease, errp *error
 	return nextChain
 }
 
+// delExtra removes remedy parameters.
+func (st *callState) delExtra(keys ...string) {
+	st.extra = slices.DeleteFunc(st.extra, func(kv [2]string) bool { return slices.Contains(keys, kv[0]) })
+}
+
 func (st *callState) extraValue(k string) (string, bool) {
 	for _, kv := range st.extra {
 		if kv[0] == k {
@@ -673,6 +687,9 @@ func (c *Client) solveCaptcha(ctx context.Context, st *callState, e *vkerr.Error
 		*errp = &HookError{Hook: "captcha solver", Err: ErrDeclined, Cause: e, redact: c.pool.redact}
 		return nextStop
 	}
+	// The answer to this captcha replaces every field of an earlier one: a
+	// stale success_token or key would decide the resend otherwise.
+	st.delExtra("captcha_sid", "captcha_key", "success_token", "captcha_ts", "captcha_attempt", "remixstlid")
 	if e.CaptchaSID != "" {
 		st.setExtra("captcha_sid", e.CaptchaSID)
 	}

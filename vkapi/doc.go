@@ -29,7 +29,9 @@
 //     carrying an idempotency key. 5, 7, 15, 18, 100 and their kind are never
 //     retried.
 //   - Idempotency: methods whose schema has random_id (messages.send) or
-//     guid (wall.post) get one, once per call, the same on every resend.
+//     guid (wall.post) get one, once per call, the same on every resend;
+//     and every resend goes out on the token of the first send, since VK
+//     deduplicates per sender.
 //   - 9 and 29 fail fast with a *CooldownError that says until when; after a
 //     29 the method is refused on that token without a network call until
 //     then.
@@ -48,10 +50,12 @@
 // Calls automatically, so that callers change nothing. Each call keeps its
 // own result and error: a false result takes its execute_errors entry
 // (checked against the method name), a retryable inner error (1, 10, 6) is
-// sent again in a later batch under the same idempotency key, an inner
-// challenge (14, 17, 24) is sent again alone when a hook is set. An error of
-// the whole request is handled once for the batch. execute itself, stored
-// procedures and the upload *.save methods are never batched.
+// sent again (a read in a later batch, a keyed write alone on the same
+// token, under the same idempotency key), an inner challenge (14, 17, 24)
+// is sent again alone when a hook is set. An error of the whole request is
+// handled once for the batch. While the rate limiter is busy a partial batch
+// stays open and keeps taking calls. execute itself, stored procedures and
+// the upload *.save methods are never batched.
 //
 // # Errors and secrets
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -153,15 +154,28 @@ type lease struct {
 	win   *window // nil when the limiter is off
 }
 
+// errPinnedTokenGone ends the resend of a keyed write whose token left
+// the pool or cools down: VK deduplicates random_id and guid per sender, so
+// another token could deliver the write twice.
+var errPinnedTokenGone = errors.New("vkapi: the token that sent this write can no longer resend it, and another token could deliver it twice")
+
 // acquire picks a token for method and takes a limiter slot on it, waiting
 // as long as ctx allows. It refuses without waiting when every token is dead
-// (noTokensError) or cooling down for the method (*CooldownError).
-func (p *pool) acquire(ctx context.Context, method string, meta methodMeta, obs func(idx int, waited time.Duration)) (lease, error) {
+// (noTokensError) or cooling down for the method (*CooldownError). A non-nil
+// pin is the only token acquire may choose (errPinnedTokenGone when it
+// cannot).
+func (p *pool) acquire(ctx context.Context, method string, meta methodMeta, pin *entry, obs func(idx int, waited time.Duration)) (lease, error) {
 	for {
 		var stack [8]*entry
 		cands, err := p.candidates(stack[:0], method, meta)
-		if err != nil {
+		if err != nil && pin == nil {
 			return lease{}, err
+		}
+		if pin != nil {
+			if !slices.Contains(cands, pin) {
+				return lease{}, errPinnedTokenGone
+			}
+			cands = append(cands[:0], pin)
 		}
 		var chosen *entry
 		if p.limit.Off {
