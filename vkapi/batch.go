@@ -110,6 +110,7 @@ type batchItem struct {
 	tries   int          // execute requests that carried it
 	retries int          // resubmissions after a retryable inner error
 	sends   atomic.Int32 // HTTP requests attempted for it, for CallError.Attempts
+	pin     *entry       // the token that sent it before, for a keyed item
 	queued  time.Time    // when it last joined the batcher's queue
 
 	done chan error // receives the result once
@@ -222,7 +223,16 @@ func (c *Client) execute(ctx context.Context, items []*batchItem) (again []*batc
 	if c.lang != "" {
 		appendParam(&b, "lang", c.lang)
 	}
-	st := &callState{method: "execute", meta: meta, body: b.String(), safe: safe, keyed: keyed, start: time.Now()}
+	// Items sent before carry the token that sent them; a batch holds
+	// items of one pin only (see pinGroups).
+	var pin *entry
+	for _, it := range items {
+		if it.pin != nil {
+			pin = it.pin
+			break
+		}
+	}
+	st := &callState{method: "execute", meta: meta, body: b.String(), safe: safe, keyed: keyed, pin: pin, start: time.Now()}
 	var raw json.RawMessage
 	err := c.run(ctx, st, &raw)
 	for _, it := range items {
@@ -232,26 +242,22 @@ func (c *Client) execute(ctx context.Context, items []*batchItem) (again []*batc
 	if err != nil && !errors.As(err, &ee) {
 		// The whole request failed, after its remedies: every call shares
 		// it. But when it was not resent only because some of its calls are
-		// unsafe to repeat, the others go again: a lost answer must not fail
-		// the reads and keyed writes it carried. Keyed writes go alone, on
-		// the token that sent them (VK deduplicates per sender); reads in a
-		// later batch.
+		// unsafe to repeat, the others go again in a later batch: a lost
+		// answer must not fail the reads and keyed writes it carried. Keyed
+		// writes are pinned to the token that sent them (VK deduplicates
+		// per sender).
 		var ce *CallError
 		if errors.As(err, &ce) {
 			err = ce.Err
 		}
 		retry := !safe && ctx.Err() == nil && isTransient(err)
 		for _, it := range items {
-			switch {
-			case retry && it.safe && it.retries < c.batchOpts.MaxRetries && it.keyed():
+			if retry && it.safe && it.retries < c.batchOpts.MaxRetries {
 				it.retries++
-				go c.callAlone(it, st.pin)
-			case retry && it.safe && it.retries < c.batchOpts.MaxRetries:
-				it.retries++
-				again = append(again, it)
-			default:
-				c.deliver(it, err)
+				again = append(again, it.pinTo(st.pin))
+				continue
 			}
+			c.deliver(it, err)
 		}
 		return again
 	}
@@ -278,11 +284,7 @@ func (c *Client) execute(ctx context.Context, items []*batchItem) (again []*batc
 		switch {
 		case it.safe && it.retries < c.batchOpts.MaxRetries && (inner.Category() == vkerr.CategoryTransient || inner.Code == vkerr.TooMany):
 			it.retries++
-			if it.keyed() {
-				go c.callAlone(it, st.pin) // on the same sender, as above
-			} else {
-				again = append(again, it)
-			}
+			again = append(again, it.pinTo(st.pin))
 		case c.hookFor(inner.Code):
 			go c.callAlone(it, st.pin)
 		default:
@@ -308,6 +310,46 @@ func (c *Client) hookFor(code vkerr.Code) bool {
 // keyed reports whether the item carries an idempotency key.
 func (it *batchItem) keyed() bool {
 	return it.safe && idempotencyKey(it.meta) != ""
+}
+
+// pinTo pins a keyed item to the token that sent it, for its resends.
+func (it *batchItem) pinTo(e *entry) *batchItem {
+	if it.keyed() && it.pin == nil {
+		it.pin = e
+	}
+	return it
+}
+
+// pinGroups splits items into batches of at most max items in which all
+// pinned items share one pin; unpinned items fill any batch.
+func pinGroups(items []*batchItem, max int) [][]*batchItem {
+	type group struct {
+		pin   *entry
+		items []*batchItem
+	}
+	var gs []*group
+	for _, it := range items {
+		var g *group
+		for _, c := range gs {
+			if len(c.items) < max && (it.pin == nil || c.pin == nil || c.pin == it.pin) {
+				g = c
+				break
+			}
+		}
+		if g == nil {
+			g = &group{}
+			gs = append(gs, g)
+		}
+		if it.pin != nil {
+			g.pin = it.pin
+		}
+		g.items = append(g.items, it)
+	}
+	out := make([][]*batchItem, len(gs))
+	for i, g := range gs {
+		out[i] = g.items
+	}
+	return out
 }
 
 // callAlone sends an item as a direct request, with its idempotency key,
@@ -426,8 +468,7 @@ func (b *Batch) Do(ctx context.Context) error {
 		var again []*batchItem
 		var mu sync.Mutex
 		var rounds sync.WaitGroup
-		for start := 0; start < len(pending); start += opts.MaxCalls {
-			chunk := pending[start:min(start+opts.MaxCalls, len(pending))]
+		for _, chunk := range pinGroups(pending, opts.MaxCalls) {
 			rounds.Go(func() {
 				a := c.execute(ctx, chunk)
 				mu.Lock()
@@ -585,7 +626,16 @@ func (b *batcher) send(batch []*batchItem) {
 		})
 		defer stop()
 	}
-	if again := b.c.execute(ctx, live); len(again) > 0 {
+	again := b.c.execute(ctx, live)
+	// Keyed writes among them are pinned to the token of this execute: the
+	// items go again together, on that token, rather than rejoin the queue.
+	for _, it := range again {
+		if it.pin != nil {
+			go b.send(again)
+			return
+		}
+	}
+	if len(again) > 0 {
 		b.submit(again...)
 	}
 }

@@ -90,3 +90,29 @@ func TestCaptchaAnswerReplacesEarlierOne(t *testing.T) {
 		t.Errorf("%d requests, want 3", n)
 	}
 }
+
+func TestPinGroups(t *testing.T) {
+	a, b := &entry{idx: 0}, &entry{idx: 1}
+	mk := func(pin *entry) *batchItem { return &batchItem{pin: pin} }
+	items := []*batchItem{mk(nil), mk(a), mk(b), mk(nil), mk(a), mk(b), mk(nil)}
+	groups := pinGroups(items, 3)
+	total := 0
+	for _, g := range groups {
+		if len(g) > 3 {
+			t.Errorf("group of %d", len(g))
+		}
+		var pin *entry
+		for _, it := range g {
+			total++
+			if it.pin != nil {
+				if pin != nil && pin != it.pin {
+					t.Errorf("a group mixes pins")
+				}
+				pin = it.pin
+			}
+		}
+	}
+	if total != len(items) || len(groups) != 3 {
+		t.Errorf("%d items in %d groups, want %d in 3", total, len(groups), len(items))
+	}
+}
