@@ -3,7 +3,8 @@
 // as a dashed line. It reads CSV rows "series,concurrency,calls_per_sec"
 // (a header row is skipped) and writes an SVG.
 //
-//	go run ./internal/benchchart -in docs/throughput.csv -budget 500 -out docs/throughput.svg
+//	go run ./internal/benchchart -in docs/throughput.csv -out docs/throughput.svg \
+//		-budget '500=budget with execute (25 × 20/s),20=budget of plain calls (20/s)'
 package main
 
 import (
@@ -31,7 +32,7 @@ func main() {
 	log.SetPrefix("benchchart: ")
 	in := flag.String("in", "", "CSV input: series,concurrency,calls_per_sec")
 	out := flag.String("out", "", "SVG output")
-	budget := flag.Float64("budget", 0, "the budget line, in calls per second (0: none)")
+	budget := flag.String("budget", "", "budget lines: VALUE[=LABEL], comma-separated")
 	title := flag.String("title", "Delivered calls per second against concurrency", "chart title")
 	flag.Parse()
 	if *in == "" || *out == "" {
@@ -46,10 +47,39 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	svg := render(ss, *budget, *title)
+	budgets, err := parseBudgets(*budget)
+	if err != nil {
+		log.Fatal(err)
+	}
+	svg := render(ss, budgets, *title)
 	if err := os.WriteFile(*out, []byte(svg), 0o644); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// budgetLine is a horizontal dashed line.
+type budgetLine struct {
+	value float64
+	label string
+}
+
+func parseBudgets(s string) ([]budgetLine, error) {
+	var out []budgetLine
+	for _, part := range strings.Split(s, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		v, label, _ := strings.Cut(part, "=")
+		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return nil, fmt.Errorf("budget %q: %w", part, err)
+		}
+		if label == "" {
+			label = "budget " + strconv.FormatFloat(n, 'f', -1, 64) + "/s"
+		}
+		out = append(out, budgetLine{n, strings.TrimSpace(label)})
+	}
+	return out, nil
 }
 
 func readSeries(r io.Reader) ([]series, error) {
@@ -93,9 +123,12 @@ var colors = []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"}
 
 // render draws the series on a log-scale x axis (concurrency) and a linear y
 // axis (calls per second).
-func render(ss []series, budget float64, title string) string {
-	const w, h, left, right, top, bottom = 720.0, 420.0, 70.0, 170.0, 40.0, 50.0
-	minX, maxX, maxY := math.Inf(1), 0.0, budget
+func render(ss []series, budgets []budgetLine, title string) string {
+	const w, h, left, right, top, bottom = 820.0, 420.0, 70.0, 270.0, 40.0, 50.0
+	minX, maxX, maxY := math.Inf(1), 0.0, 0.0
+	for _, bl := range budgets {
+		maxY = math.Max(maxY, bl.value)
+	}
 	for _, s := range ss {
 		for _, p := range s.points {
 			minX, maxX, maxY = math.Min(minX, math.Max(p.x, 1)), math.Max(maxX, p.x), math.Max(maxY, p.y)
@@ -138,10 +171,11 @@ func render(ss []series, budget float64, title string) string {
 	fmt.Fprintf(&b, `<text x="%g" y="%g" text-anchor="middle">concurrent callers (log scale)</text>`+"\n", (left+w-right)/2, h-12)
 	fmt.Fprintf(&b, `<text x="16" y="%g" text-anchor="middle" transform="rotate(-90 16 %g)">delivered calls per second</text>`+"\n", (top+h-bottom)/2, (top+h-bottom)/2)
 	legendY := top + 10
-	if budget > 0 {
-		fmt.Fprintf(&b, `<line x1="%g" y1="%.1f" x2="%g" y2="%.1f" stroke="#555" stroke-dasharray="6 4"/>`+"\n", left, py(budget), w-right, py(budget))
-		fmt.Fprintf(&b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="#555" stroke-dasharray="6 4"/><text x="%g" y="%g">budget %s/s</text>`+"\n",
-			w-right+10, legendY, w-right+34, legendY, w-right+40, legendY+4, strconv.FormatFloat(budget, 'f', -1, 64))
+	for i, bl := range budgets {
+		dash := []string{"6 4", "2 3", "10 3 2 3"}[i%3]
+		fmt.Fprintf(&b, `<line x1="%g" y1="%.1f" x2="%g" y2="%.1f" stroke="#555" stroke-dasharray="%s"/>`+"\n", left, py(bl.value), w-right, py(bl.value), dash)
+		fmt.Fprintf(&b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="#555" stroke-dasharray="%s"/><text x="%g" y="%g">%s</text>`+"\n",
+			w-right+10, legendY, w-right+34, legendY, dash, w-right+40, legendY+4, escape(bl.label))
 		legendY += 20
 	}
 	for i, s := range ss {
@@ -162,13 +196,13 @@ func render(ss []series, budget float64, title string) string {
 	return b.String()
 }
 
-// niceCeil rounds v up to 1, 2 or 5 times a power of ten.
+// niceCeil rounds v up to a round multiple of a power of ten.
 func niceCeil(v float64) float64 {
 	if v <= 0 {
 		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5, 10} {
+	for _, m := range []float64{1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
 		if m*p >= v {
 			return m * p
 		}

@@ -14,11 +14,18 @@ func TestRender(t *testing.T) {
 	if len(ss) != 2 || len(ss[1].points) != 2 || ss[1].points[1].y != 480.5 {
 		t.Fatalf("series: %+v", ss)
 	}
-	svg := render(ss, 500, "T & <chart>")
+	budgets, err := parseBudgets("500=budget with execute,20")
+	if err != nil || len(budgets) != 2 || budgets[1].label != "budget 20/s" {
+		t.Fatalf("parseBudgets: %v %v", budgets, err)
+	}
+	if _, err := parseBudgets("x=y"); err == nil {
+		t.Error("a bad budget must fail")
+	}
+	svg := render(ss, budgets, "T & <chart>")
 	if err := xml.Unmarshal([]byte(svg), new(struct{})); err != nil {
 		t.Fatalf("not well-formed XML: %v", err)
 	}
-	for _, want := range []string{"budget 500/s", "batching", "plain", "T &amp; &lt;chart&gt;", "<polyline"} {
+	for _, want := range []string{"budget with execute", "budget 20/s", "batching", "plain", "T &amp; &lt;chart&gt;", "<polyline"} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("SVG lacks %q", want)
 		}

@@ -6,7 +6,8 @@
 // writes the CSV that internal/benchchart draws.
 //
 //	go run ./internal/vkbench -duration 10s -out docs/throughput.csv
-//	go run ./internal/benchchart -in docs/throughput.csv -budget 500 -out docs/throughput.svg
+//	go run ./internal/benchchart -in docs/throughput.csv -out docs/throughput.svg \
+//		-budget '500=budget with execute (25 × 20 calls/s),20=budget of plain calls (20/s)'
 package main
 
 import (
