@@ -216,6 +216,7 @@ func TestRedactString(t *testing.T) {
 		{`{"key":"lp","ts":"1"}`, `{"key":"[REDACTED]","ts":"1"}`},
 		{"Authorization: Bearer vk1.a.xyz", "Authorization: Bearer [REDACTED]"},
 		{"token vk1.a.abc_DEF-12 leaked", "token [REDACTED] leaked"},
+		{"0vk1.a.abc_DEF-12", "0[REDACTED]"}, // glued to other text (found by vkmock's fuzzer)
 		{"monkey=banana&sigma=1", "monkey=banana&sigma=1"},
 		{"plain text", "plain text"},
 	}

@@ -31,7 +31,7 @@ var (
 	// Authorization: Bearer <token>.
 	secretBearer = regexp.MustCompile(`(?i)\b(bearer)(\s+)[A-Za-z0-9._~+/=-]+`)
 	// VK token formats: vk1.a.… and the legacy 85-hex-digit keys.
-	secretToken = regexp.MustCompile(`\bvk1\.a\.[A-Za-z0-9_.-]+|\b[0-9a-f]{64,}\b`)
+	secretToken = regexp.MustCompile(`vk1\.a\.[A-Za-z0-9_.-]+|\b[0-9a-f]{64,}\b`)
 )
 
 // RedactString masks every secret in s: values of the secret parameters in
