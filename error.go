@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -241,7 +242,7 @@ func appendExtra(b []byte, extra map[string]json.RawMessage) ([]byte, error) {
 	for k := range extra {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	slices.Sort(keys)
 	var buf bytes.Buffer
 	buf.Write(b[:len(b)-1])
 	for _, k := range keys {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 )
 
@@ -64,5 +63,3 @@ func flexString(v json.RawMessage) (string, bool, error) {
 	}
 	return n.String(), true, nil
 }
-
-func sortStrings(s []string) { slices.Sort(s) }

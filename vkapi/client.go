@@ -478,15 +478,11 @@ func (c *Client) fail(st *callState, err error) error {
 }
 
 func (c *Client) decode(st *callState, raw json.RawMessage, out any) error {
-	if out == nil || raw == nil {
+	if raw == nil {
 		return nil
 	}
-	if rm, ok := out.(*json.RawMessage); ok {
-		*rm = append((*rm)[:0], raw...)
-		return nil
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return c.fail(st, fmt.Errorf("decoding the response: %w", err))
+	if err := decodeInto(raw, out); err != nil {
+		return c.fail(st, err)
 	}
 	return nil
 }
