@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,316 +15,234 @@ import (
 // maxControlBody bounds the bodies of control requests.
 const maxControlBody = 1 << 20
 
+// route is one endpoint of the control API: a handler per HTTP method
+// ("*" for any method).
+type route map[string]http.HandlerFunc
+
+// allow lists the methods of a route, for the Allow header.
+func (rt route) allow() string {
+	methods := make([]string, 0, len(rt))
+	for m := range rt {
+		methods = append(methods, m)
+	}
+	slices.Sort(methods)
+	return strings.Join(methods, ", ")
+}
+
+// answerJSON writes what a handler made: JSON with status, or 400 with err.
+func answerJSON(w http.ResponseWriter, status int, out any, err error) {
+	if err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return
+	}
+	writeJSON(w, status, out)
+}
+
+// getJSON answers GET with what get returns.
+func getJSON(get func() any) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, get()) }
+}
+
+// postJSON decodes the body into a T, applies it and answers status with
+// the result, or 400 with apply's error.
+func postJSON[T any](status int, apply func(T) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var v T
+		if !decodeBody(w, r, &v) {
+			return
+		}
+		out, err := apply(v)
+		answerJSON(w, status, out, err)
+	}
+}
+
+// noContent runs do and answers 204.
+func noContent(do func()) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		do()
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// removeByID answers DELETE .../{id}: 204, or 404 when remove finds nothing.
+func removeByID(what string, remove func(id string) bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !remove(r.PathValue("id")) {
+			controlError(w, http.StatusNotFound, errors.New("no such "+what))
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// Bodies of control requests.
+type (
+	tokenStateChange struct {
+		Token string     `json:"token"`
+		State TokenState `json:"state"`
+	}
+	tokenChallengeChange struct {
+		Token     string     `json:"token"`
+		ErrorCode vkerr.Code `json:"error_code"`
+	}
+	settingsChange struct {
+		HTTPSOnly  *bool `json:"https_only"`
+		RateLimits *bool `json:"rate_limits"`
+	}
+	validationDone struct {
+		RedirectURI string `json:"redirect_uri"`
+	}
+)
+
+// controlRoutes builds the control API: paths under /__vkmock, without a
+// trailing slash; a path ending in "/" takes the rest as {id}.
+func (s *Server) controlRoutes() map[string]route {
+	version := getJSON(func() any {
+		return map[string]any{"version": Version, "schema": s.schema.version, "methods": len(s.schema.ordered)}
+	})
+	settings := getJSON(func() any { return s.settings() })
+	clock := getJSON(func() any { return s.clockState() })
+	challenges := getJSON(func() any { return s.Challenges() })
+	return map[string]route{
+		"":         {"*": version},
+		"/version": {"*": version},
+		"/tokens": {
+			http.MethodGet:  getJSON(func() any { return s.Tokens() }),
+			http.MethodPost: postJSON(http.StatusCreated, func(t Token) (any, error) { return s.CreateToken(t) }),
+		},
+		"/tokens/state": {http.MethodPost: postJSON(http.StatusOK, func(c tokenStateChange) (any, error) {
+			return map[string]string{"state": string(c.State)}, s.SetTokenState(c.Token, c.State)
+		})},
+		"/tokens/challenge": {http.MethodPost: postJSON(http.StatusOK, func(c tokenChallengeChange) (any, error) {
+			return map[string]any{"error_code": c.ErrorCode}, s.SetTokenChallenge(c.Token, c.ErrorCode)
+		})},
+		"/apps": {
+			http.MethodGet:  getJSON(func() any { return s.Apps() }),
+			http.MethodPost: postJSON(http.StatusOK, func(a App) (any, error) { return a, s.SetApp(a) }),
+		},
+		"/faults": {
+			http.MethodGet: getJSON(func() any { return s.Faults() }),
+			http.MethodPost: postJSON(http.StatusCreated, func(f Fault) (any, error) {
+				id, err := s.AddFault(f)
+				return map[string]string{"id": id}, err
+			}),
+			http.MethodDelete: noContent(s.ClearFaults),
+		},
+		"/faults/": {http.MethodDelete: removeByID("fault", s.RemoveFault)},
+		"/requests": {
+			http.MethodGet:    getJSON(func() any { return s.Requests() }),
+			http.MethodDelete: noContent(s.log.reset),
+		},
+		"/reset": {http.MethodPost: noContent(s.Reset)},
+		"/settings": {
+			http.MethodGet: settings,
+			http.MethodPost: postJSON(http.StatusOK, func(c settingsChange) (any, error) {
+				if c.HTTPSOnly != nil {
+					s.SetHTTPSOnly(*c.HTTPSOnly)
+				}
+				if c.RateLimits != nil {
+					s.SetRateLimits(*c.RateLimits)
+				}
+				return s.settings(), nil
+			}),
+		},
+		"/clock": {
+			http.MethodGet: clock,
+			http.MethodPost: postJSON(http.StatusOK, func(c clockChange) (any, error) {
+				if err := s.changeClock(c); err != nil {
+					return nil, err
+				}
+				return s.clockState(), nil
+			}),
+		},
+		"/messages": {
+			http.MethodGet:    getJSON(func() any { return s.Messages() }),
+			http.MethodDelete: noContent(s.ClearMessages),
+		},
+		"/captcha/": {http.MethodGet: func(w http.ResponseWriter, r *http.Request) {
+			c, ok := s.Captcha(r.PathValue("id"))
+			if !ok {
+				controlError(w, http.StatusNotFound, errors.New("no such captcha"))
+				return
+			}
+			writeJSON(w, http.StatusOK, c)
+		}},
+		"/validate": {http.MethodPost: postJSON(http.StatusOK, func(v validationDone) (any, error) {
+			tok, err := s.CompleteValidation(v.RedirectURI)
+			return map[string]string{"access_token": tok}, err
+		})},
+		"/challenges": {
+			http.MethodGet: challenges,
+			http.MethodPost: postJSON(http.StatusOK, func(c Challenges) (any, error) {
+				if err := s.SetChallenges(c); err != nil {
+					return nil, err
+				}
+				return s.Challenges(), nil
+			}),
+			http.MethodDelete: noContent(func() { _ = s.SetChallenges(Challenges{}) }),
+		},
+		"/procedures": {
+			http.MethodGet:  getJSON(func() any { return s.Procedures() }),
+			http.MethodPost: postJSON(http.StatusCreated, func(p Procedure) (any, error) { return p, s.SetProcedure(p.Name, p.Code) }),
+		},
+		"/procedures/":  {http.MethodDelete: removeByID("procedure", s.RemoveProcedure)},
+		"/world":        {http.MethodGet: getJSON(func() any { return s.WorldSnapshot() })},
+		"/world/users":  {http.MethodPost: postJSON(http.StatusOK, func(u User) (any, error) { return u, s.PutUser(u) })},
+		"/world/groups": {http.MethodPost: postJSON(http.StatusOK, func(g Group) (any, error) { return g, s.PutGroup(g) })},
+		"/world/albums": {http.MethodPost: postJSON(http.StatusOK, func(a Album) (any, error) { return a, s.PutAlbum(a) })},
+		"/world/posts": {http.MethodPost: postJSON(http.StatusOK, func(p Post) (any, error) {
+			var err error
+			p.ID, err = s.AddPost(p)
+			return p, err
+		})},
+	}
+}
+
+// changeClock applies a POST /__vkmock/clock.
+func (s *Server) changeClock(c clockChange) error {
+	switch {
+	case c.Now != nil:
+		s.SetNow(*c.Now)
+	case c.Unix != nil:
+		s.SetNow(time.Unix(*c.Unix, 0))
+	case c.Advance != "":
+		d, err := time.ParseDuration(c.Advance)
+		if err != nil {
+			return errors.New("advance: " + err.Error())
+		}
+		s.Advance(d)
+	case c.AdvanceMS != nil:
+		s.Advance(time.Duration(*c.AdvanceMS) * time.Millisecond)
+	default:
+		return errors.New("set one of now, unix, advance, advance_ms")
+	}
+	return nil
+}
+
 // serveControl serves the JSON control API under /__vkmock/.
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/__vkmock"), "/")
-	switch {
-	case path == "/tokens":
-		switch r.Method {
-		case http.MethodGet:
-			writeJSON(w, http.StatusOK, s.Tokens())
-		case http.MethodPost:
-			var t Token
-			if !decodeBody(w, r, &t) {
-				return
+	rt, ok := s.control[path]
+	if !ok {
+		if i := strings.LastIndexByte(path, '/'); i > 0 && i < len(path)-1 {
+			if rt, ok = s.control[path[:i+1]]; ok {
+				r.SetPathValue("id", path[i+1:])
 			}
-			created, err := s.CreateToken(t)
-			if err != nil {
-				controlError(w, http.StatusBadRequest, err)
-				return
-			}
-			writeJSON(w, http.StatusCreated, created)
-		default:
-			notAllowed(w, "GET, POST")
 		}
-	case path == "/tokens/state":
-		if r.Method != http.MethodPost {
-			notAllowed(w, "POST")
-			return
-		}
-		var body struct {
-			Token string     `json:"token"`
-			State TokenState `json:"state"`
-		}
-		if !decodeBody(w, r, &body) {
-			return
-		}
-		if err := s.SetTokenState(body.Token, body.State); err != nil {
-			controlError(w, http.StatusBadRequest, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"state": string(body.State)})
-	case path == "/apps":
-		switch r.Method {
-		case http.MethodGet:
-			writeJSON(w, http.StatusOK, s.Apps())
-		case http.MethodPost:
-			var a App
-			if !decodeBody(w, r, &a) {
-				return
-			}
-			if err := s.SetApp(a); err != nil {
-				controlError(w, http.StatusBadRequest, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, a)
-		default:
-			notAllowed(w, "GET, POST")
-		}
-	case path == "/faults":
-		switch r.Method {
-		case http.MethodGet:
-			writeJSON(w, http.StatusOK, s.Faults())
-		case http.MethodPost:
-			var f Fault
-			if !decodeBody(w, r, &f) {
-				return
-			}
-			id, err := s.AddFault(f)
-			if err != nil {
-				controlError(w, http.StatusBadRequest, err)
-				return
-			}
-			writeJSON(w, http.StatusCreated, map[string]string{"id": id})
-		case http.MethodDelete:
-			s.ClearFaults()
-			w.WriteHeader(http.StatusNoContent)
-		default:
-			notAllowed(w, "GET, POST, DELETE")
-		}
-	case strings.HasPrefix(path, "/faults/"):
-		if r.Method != http.MethodDelete {
-			notAllowed(w, "DELETE")
-			return
-		}
-		if !s.RemoveFault(strings.TrimPrefix(path, "/faults/")) {
-			controlError(w, http.StatusNotFound, errors.New("no such fault"))
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	case path == "/requests":
-		switch r.Method {
-		case http.MethodGet:
-			writeJSON(w, http.StatusOK, s.Requests())
-		case http.MethodDelete:
-			s.log.reset()
-			w.WriteHeader(http.StatusNoContent)
-		default:
-			notAllowed(w, "GET, DELETE")
-		}
-	case path == "/reset":
-		if r.Method != http.MethodPost {
-			notAllowed(w, "POST")
-			return
-		}
-		s.Reset()
-		w.WriteHeader(http.StatusNoContent)
-	case path == "/settings":
-		switch r.Method {
-		case http.MethodGet:
-		case http.MethodPost:
-			var body struct {
-				HTTPSOnly  *bool `json:"https_only"`
-				RateLimits *bool `json:"rate_limits"`
-			}
-			if !decodeBody(w, r, &body) {
-				return
-			}
-			if body.HTTPSOnly != nil {
-				s.SetHTTPSOnly(*body.HTTPSOnly)
-			}
-			if body.RateLimits != nil {
-				s.SetRateLimits(*body.RateLimits)
-			}
-		default:
-			notAllowed(w, "GET, POST")
-			return
-		}
-		writeJSON(w, http.StatusOK, s.settings())
-	case path == "/clock":
-		switch r.Method {
-		case http.MethodGet:
-		case http.MethodPost:
-			var body clockChange
-			if !decodeBody(w, r, &body) {
-				return
-			}
-			switch {
-			case body.Now != nil:
-				s.SetNow(*body.Now)
-			case body.Unix != nil:
-				s.SetNow(time.Unix(*body.Unix, 0))
-			case body.Advance != "":
-				d, err := time.ParseDuration(body.Advance)
-				if err != nil {
-					controlError(w, http.StatusBadRequest, errors.New("advance: "+err.Error()))
-					return
-				}
-				s.Advance(d)
-			case body.AdvanceMS != nil:
-				s.Advance(time.Duration(*body.AdvanceMS) * time.Millisecond)
-			default:
-				controlError(w, http.StatusBadRequest, errors.New("set one of now, unix, advance, advance_ms"))
-				return
-			}
-		default:
-			notAllowed(w, "GET, POST")
-			return
-		}
-		writeJSON(w, http.StatusOK, s.clockState())
-	case path == "/messages":
-		switch r.Method {
-		case http.MethodGet:
-			writeJSON(w, http.StatusOK, s.Messages())
-		case http.MethodDelete:
-			s.ClearMessages()
-			w.WriteHeader(http.StatusNoContent)
-		default:
-			notAllowed(w, "GET, DELETE")
-		}
-	case strings.HasPrefix(path, "/captcha/"):
-		if r.Method != http.MethodGet {
-			notAllowed(w, "GET")
-			return
-		}
-		c, ok := s.Captcha(strings.TrimPrefix(path, "/captcha/"))
-		if !ok {
-			controlError(w, http.StatusNotFound, errors.New("no such captcha"))
-			return
-		}
-		writeJSON(w, http.StatusOK, c)
-	case path == "/tokens/challenge":
-		if r.Method != http.MethodPost {
-			notAllowed(w, "POST")
-			return
-		}
-		var body struct {
-			Token     string     `json:"token"`
-			ErrorCode vkerr.Code `json:"error_code"`
-		}
-		if !decodeBody(w, r, &body) {
-			return
-		}
-		if err := s.SetTokenChallenge(body.Token, body.ErrorCode); err != nil {
-			controlError(w, http.StatusBadRequest, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"error_code": body.ErrorCode})
-	case path == "/validate":
-		if r.Method != http.MethodPost {
-			notAllowed(w, "POST")
-			return
-		}
-		var body struct {
-			RedirectURI string `json:"redirect_uri"`
-		}
-		if !decodeBody(w, r, &body) {
-			return
-		}
-		tok, err := s.CompleteValidation(body.RedirectURI)
-		if err != nil {
-			controlError(w, http.StatusBadRequest, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"access_token": tok})
-	case path == "/challenges":
-		switch r.Method {
-		case http.MethodGet:
-		case http.MethodPost:
-			var c Challenges
-			if !decodeBody(w, r, &c) {
-				return
-			}
-			if err := s.SetChallenges(c); err != nil {
-				controlError(w, http.StatusBadRequest, err)
-				return
-			}
-		case http.MethodDelete:
-			_ = s.SetChallenges(Challenges{})
-			w.WriteHeader(http.StatusNoContent)
-			return
-		default:
-			notAllowed(w, "GET, POST, DELETE")
-			return
-		}
-		writeJSON(w, http.StatusOK, s.Challenges())
-	case path == "/procedures":
-		switch r.Method {
-		case http.MethodGet:
-			writeJSON(w, http.StatusOK, s.Procedures())
-		case http.MethodPost:
-			var p Procedure
-			if !decodeBody(w, r, &p) {
-				return
-			}
-			if err := s.SetProcedure(p.Name, p.Code); err != nil {
-				controlError(w, http.StatusBadRequest, err)
-				return
-			}
-			writeJSON(w, http.StatusCreated, p)
-		default:
-			notAllowed(w, "GET, POST")
-		}
-	case strings.HasPrefix(path, "/procedures/"):
-		if r.Method != http.MethodDelete {
-			notAllowed(w, "DELETE")
-			return
-		}
-		if !s.RemoveProcedure(strings.TrimPrefix(path, "/procedures/")) {
-			controlError(w, http.StatusNotFound, errors.New("no such procedure"))
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	case path == "/world":
-		if r.Method != http.MethodGet {
-			notAllowed(w, "GET")
-			return
-		}
-		writeJSON(w, http.StatusOK, s.WorldSnapshot())
-	case path == "/world/users", path == "/world/groups", path == "/world/albums", path == "/world/posts":
-		if r.Method != http.MethodPost {
-			notAllowed(w, "POST")
-			return
-		}
-		var err error
-		var out any
-		switch path {
-		case "/world/users":
-			var u User
-			if !decodeBody(w, r, &u) {
-				return
-			}
-			err, out = s.PutUser(u), u
-		case "/world/groups":
-			var g Group
-			if !decodeBody(w, r, &g) {
-				return
-			}
-			err, out = s.PutGroup(g), g
-		case "/world/albums":
-			var a Album
-			if !decodeBody(w, r, &a) {
-				return
-			}
-			err, out = s.PutAlbum(a), a
-		default:
-			var p Post
-			if !decodeBody(w, r, &p) {
-				return
-			}
-			p.ID, err = s.AddPost(p)
-			out = p
-		}
-		if err != nil {
-			controlError(w, http.StatusBadRequest, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, out)
-	case path == "" || path == "/version":
-		writeJSON(w, http.StatusOK, map[string]any{"version": Version, "schema": s.schema.version, "methods": len(s.schema.ordered)})
-	default:
-		controlError(w, http.StatusNotFound, errors.New("unknown control endpoint"))
 	}
+	if !ok {
+		controlError(w, http.StatusNotFound, errors.New("unknown control endpoint"))
+		return
+	}
+	h := rt["*"]
+	if h == nil {
+		h = rt[r.Method]
+	}
+	if h == nil {
+		notAllowed(w, rt.allow())
+		return
+	}
+	h(w, r)
 }
 
 // Settings are the settings the control API can read and change.

@@ -38,6 +38,7 @@ const (
 // under /__vkmock/, with the same controls as Go methods. It is safe for
 // concurrent use.
 type Server struct {
+	control    map[string]route // the control API, by path
 	schema     *schemaTable
 	seed       int64
 	logger     *slog.Logger
@@ -219,6 +220,7 @@ func NewE(opts ...Option) (*Server, error) {
 		rng:       rand.New(rand.NewPCG(uint64(o.seed), 0x5eed)),
 	}
 	s.nowFn = s.now
+	s.control = s.controlRoutes()
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
 	s.log.init(o.logSize)
