@@ -33,23 +33,10 @@ const DefaultVersion = "5.199"
 // must answer. A Client is safe for concurrent use; make one per set of
 // tokens and share it.
 type Client struct {
-	base       string
-	hc         *http.Client
-	version    string
-	lang       string
-	log        *slog.Logger
-	retry      RetryPolicy
-	limit      Limit
-	maxBody    int64
-	pool       *pool
-	captcha    CaptchaSolver
-	maxCaptcha int
-	validator  Validator
-	confirmer  Confirmer
-	refresher  TokenRefresher
-	obs        Observer
-	batchOpts  BatchOptions
-	batcher    *batcher // nil unless WithBatching
+	config    // the options, with their defaults filled in by New
+	pool      *pool
+	batchOpts BatchOptions
+	batcher   *batcher // nil unless WithBatching
 }
 
 // Option configures a Client.
@@ -169,12 +156,8 @@ func New(token string, opts ...Option) *Client {
 	if len(tokens) == 0 {
 		tokens = []string{""}
 	}
-	c := &Client{
-		base: cfg.base, hc: cfg.hc, version: cfg.version, lang: cfg.lang, log: cfg.log,
-		retry: cfg.retry.withDefaults(), limit: cfg.limit.withDefaults(), maxBody: cfg.maxBody,
-		captcha: cfg.captcha, maxCaptcha: cfg.maxCaptcha, validator: cfg.validator,
-		confirmer: cfg.confirmer, refresher: cfg.refresher, obs: cfg.obs,
-	}
+	c := &Client{config: cfg}
+	c.retry, c.limit = c.retry.withDefaults(), c.limit.withDefaults()
 	if c.base == "" {
 		c.base = DefaultBaseURL
 	}
@@ -195,13 +178,13 @@ func New(token string, opts ...Option) *Client {
 	if c.maxCaptcha <= 0 {
 		c.maxCaptcha = 3
 	}
-	c.pool = newPool(tokens, cfg.kind, c.limit)
-	if cfg.redis != nil && !c.limit.Off {
-		cfg.redis.attach(c)
+	c.pool = newPool(tokens, c.kind, c.limit)
+	if c.redis != nil && !c.limit.Off {
+		c.redis.attach(c)
 	}
 	c.batchOpts = BatchOptions{}.withDefaults()
-	if cfg.batching != nil {
-		c.batchOpts = cfg.batching.withDefaults()
+	if c.batching != nil {
+		c.batchOpts = c.batching.withDefaults()
 		c.batcher = newBatcher(c, c.batchOpts)
 	}
 	return c
