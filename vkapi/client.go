@@ -37,6 +37,7 @@ type Client struct {
 	pool      *pool
 	batchOpts BatchOptions
 	batcher   *batcher // nil unless WithBatching
+	closers   closers  // what Close stops
 }
 
 // Option configures a Client.
