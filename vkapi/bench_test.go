@@ -142,7 +142,7 @@ func BenchmarkLimiterUtilisation(b *testing.B) {
 			d := limiterBenchDuration()
 			for b.Loop() {
 				s := vkmock.NewServer(b)
-				c := New(s.Token(tc.kind).Token, WithBaseURL(s.URL()), WithTokenKind(ParseTokenKind(string(tc.kind))),
+				c := New(s.Token(tc.kind).Token, WithBaseURL(s.URL()), WithTokenKind(tc.kind),
 					WithRetry(RetryPolicy{MaxAttempts: 1}))
 				res := runLoad(c, 50, d, "users.get", Params{"user_ids": 1})
 				err6 := countCode(s.Requests(), vkerr.TooMany)

@@ -2,50 +2,32 @@ package vkapi
 
 import (
 	"sort"
-	"strings"
+
+	"github.com/vkerr/vkerr"
 )
 
 // TokenKind is the kind of an access token, which sets its rate budget and
-// the methods it may call.
+// the methods it may call: vkerr.TokenKind, the one type vkapi and vkmock
+// share.
 //
 // The zero TokenKind is KindUnknown: the client gives such a token the
 // strictest budget (that of a user token) and lets it call every method.
-type TokenKind uint8
+type TokenKind = vkerr.TokenKind
 
 // Token kinds, as the schema's access_token_type names them.
 const (
-	KindUnknown TokenKind = iota
-	KindUser              // a user token: 3 requests/s
-	KindGroup             // a community token: 20 requests/s
-	KindService           // a service (app) token: 3 requests/s, secure.* tiers
+	KindUnknown = vkerr.KindUnknown
+	KindUser    = vkerr.KindUser    // a user token: 3 requests/s
+	KindGroup   = vkerr.KindGroup   // a community token: 20 requests/s
+	KindService = vkerr.KindService // a service (app) token: 3 requests/s, secure.* tiers
 )
 
-// String returns the schema's name of the kind: "user", "group", "service",
-// or "unknown".
-func (k TokenKind) String() string {
-	switch k {
-	case KindUser:
-		return "user"
-	case KindGroup:
-		return "group"
-	case KindService:
-		return "service"
-	}
-	return "unknown"
-}
-
 // ParseTokenKind returns the kind named s ("user", "group" or "community",
-// "service" or "app"); anything else is KindUnknown.
+// "service" or "app"); anything else is KindUnknown. vkerr.ParseTokenKind
+// also reports the error.
 func ParseTokenKind(s string) TokenKind {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "user":
-		return KindUser
-	case "group", "community":
-		return KindGroup
-	case "service", "app":
-		return KindService
-	}
-	return KindUnknown
+	k, _ := vkerr.ParseTokenKind(s)
+	return k
 }
 
 // kindSet is a set of token kinds, as in the schema's access_token_type.

@@ -37,19 +37,19 @@ type Limit struct {
 
 func (l Limit) withDefaults() Limit {
 	if l.Per <= 0 {
-		l.Per = time.Second
+		l.Per = vkerr.RateWindow
 	}
 	if l.User <= 0 {
-		l.User = 3
+		l.User = vkerr.UserRateBudget
 	}
 	if l.Group <= 0 {
-		l.Group = 20
+		l.Group = vkerr.GroupRateBudget
 	}
 	if l.Service <= 0 {
-		l.Service = 3
+		l.Service = vkerr.ServiceRateBudget
 	}
 	if l.Secure <= 0 {
-		l.Secure = 5
+		l.Secure = vkerr.MinSecureRateBudget
 	}
 	return l
 }

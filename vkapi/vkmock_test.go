@@ -58,9 +58,9 @@ func TestVKMockLimiterHolds(t *testing.T) {
 		d = time.Second
 	}
 	for _, kind := range []vkmock.TokenKind{vkmock.TokenGroup, vkmock.TokenUser} {
-		t.Run(string(kind), func(t *testing.T) {
+		t.Run(kind.String(), func(t *testing.T) {
 			s := vkmock.NewServer(t)
-			c := New(s.Token(kind).Token, WithBaseURL(s.URL()), WithTokenKind(ParseTokenKind(string(kind))),
+			c := New(s.Token(kind).Token, WithBaseURL(s.URL()), WithTokenKind(kind),
 				WithRetry(RetryPolicy{MaxAttempts: 1}))
 			res := runLoad(c, 30, d, "users.get", Params{"user_ids": 1})
 			recs := mockRecords(s, "users.get")

@@ -50,7 +50,7 @@ func TestControlTokens(t *testing.T) {
 	}
 	for i, kind := range []TokenKind{TokenUser, TokenGroup, TokenService} {
 		tk := toks[i]
-		if tk["kind"] != string(kind) || tk["state"] != "valid" || tk["token"] != s.Token(kind).Token {
+		if tk["kind"] != kind.String() || tk["state"] != "valid" || tk["token"] != s.Token(kind).Token {
 			t.Fatalf("token %d: %v", i, tk)
 		}
 		for _, k := range []string{"user_id", "group_id"} {

@@ -198,7 +198,7 @@ func (s *Server) innerCall(outer *vkRequest, tok Token, method string, params []
 	if m == nil || method == "execute" {
 		return nil, &vkerr.Error{Code: vkerr.Method, Message: s.message(vkerr.Method)}
 	}
-	if outer.hasToken && m.tokens&tok.Kind.mask() == 0 {
+	if outer.hasToken && m.tokens&kindMask(tok.Kind) == 0 {
 		return nil, s.kindError(tok.Kind)
 	}
 	if e := s.validate(m, q); e != nil {

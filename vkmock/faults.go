@@ -313,7 +313,7 @@ func (s *Server) matchFault(q *vkRequest, kind TokenKind, m *apiMethod, phase st
 				if q.hasToken {
 					continue
 				}
-			case f.Token == string(kind) && kind != "":
+			case f.Token == kind.String() && kind != vkerr.KindUnknown:
 			case q.hasToken && f.Token == q.token:
 			default:
 				continue

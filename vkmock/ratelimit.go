@@ -3,11 +3,23 @@ package vkmock
 import (
 	"sync"
 	"time"
+
+	"github.com/vkerr/vkerr"
 )
 
-// maxRate is the largest per-second limit (the top secure.* tier); each
-// window remembers that many accepted requests.
-const maxRate = 35
+// maxRate is the largest budget (the top secure.* tier); each window
+// remembers that many accepted requests.
+const maxRate = vkerr.MaxRateBudget
+
+// rateBudget is the number of requests per vkerr.RateWindow the server
+// accepts from a token of kind k, in the secure.* bucket or the other one,
+// for an app with installs users: VK's documented budgets.
+func rateBudget(k TokenKind, secure bool, installs int64) int {
+	if secure {
+		return vkerr.SecureRateBudget(installs)
+	}
+	return k.RateBudget()
+}
 
 // rateKey is a token and the bucket it is counted in: ordinary methods, or
 // the secure.* methods, which have limits of their own.
@@ -16,9 +28,10 @@ type rateKey struct {
 	secure bool
 }
 
-// window is a strict rolling one-second window: it accepts a request when
-// fewer than limit requests were accepted in the second before it, so no
-// one-second span ever holds more than limit accepted requests.
+// window is a strict rolling window of vkerr.RateWindow (one second): it
+// accepts a request when fewer than limit requests were accepted in the
+// window before it, so no span of one window ever holds more than limit
+// accepted requests.
 type window struct {
 	mu    sync.Mutex
 	times [maxRate]int64 // accepted times, a ring, newest at head-1
@@ -37,10 +50,10 @@ func (w *window) allow(clock func() time.Time, limit int) (time.Time, bool) {
 	t := clock()
 	now := t.UnixNano()
 	if w.n >= limit {
-		// The limit-th most recent accepted request must be a full second
+		// The limit-th most recent accepted request must be a full window
 		// old.
 		i := (w.head - limit + maxRate) % maxRate
-		if now-w.times[i] < int64(time.Second) {
+		if now-w.times[i] < int64(vkerr.RateWindow) {
 			return t, false
 		}
 	}

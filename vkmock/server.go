@@ -545,7 +545,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 			return &vkerr.Error{Code: vkerr.AuthHTTPS}
 		}
 		// 7. The token kind must be one the method accepts.
-		if m.tokens&tok.Kind.mask() == 0 {
+		if m.tokens&kindMask(tok.Kind) == 0 {
 			return s.kindError(tok.Kind)
 		}
 	}
@@ -555,14 +555,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 	}
 	// 9. Rate limit.
 	if q.hasToken && s.rateLimits.Load() && m.section != "ads" {
-		limit := 3
-		if tok.Kind == TokenGroup {
-			limit = 20
-		}
 		secure := m.section == "secure"
-		if secure {
-			limit = secureLimit(app.Installs)
-		}
+		limit := rateBudget(tok.Kind, secure, app.Installs)
 		if _, ok := s.limiter.allow(rateKey{q.token, secure}, s.nowFn, limit); !ok {
 			return &vkerr.Error{Code: vkerr.TooMany}
 		}
@@ -921,7 +915,7 @@ func (s *Server) record(start time.Time, r *http.Request, q *vkRequest, out outc
 		attrs := []slog.Attr{
 			slog.String("http", r.Method),
 			slog.String("method", vkerr.RedactString(rec.Method)),
-			slog.String("token", string(out.tokenKind)),
+			slog.String("token", out.tokenKind.String()),
 			slog.Int("status", out.status),
 			slog.Int("error_code", code),
 			slog.Duration("took", s.now().Sub(start)),

@@ -12,19 +12,19 @@ import (
 	"github.com/vkerr/vkerr"
 )
 
-// TokenKind is the kind of an access token.
-type TokenKind string
+// TokenKind is the kind of an access token: vkerr.TokenKind, the one type
+// vkmock and the client share. In JSON it is "user", "group" or "service".
+type TokenKind = vkerr.TokenKind
 
 // The token kinds of the VK API.
 const (
-	TokenUser    TokenKind = "user"    // a user's token
-	TokenGroup   TokenKind = "group"   // a community token
-	TokenService TokenKind = "service" // an application's service token
+	TokenUser    = vkerr.KindUser    // a user's token
+	TokenGroup   = vkerr.KindGroup   // a community token
+	TokenService = vkerr.KindService // an application's service token
 )
 
-func (k TokenKind) valid() bool { return k == TokenUser || k == TokenGroup || k == TokenService }
-
-func (k TokenKind) mask() tokenMask {
+// kindMask is the bit of kind k in a method's set of accepted kinds.
+func kindMask(k TokenKind) tokenMask {
 	switch k {
 	case TokenUser:
 		return tmUser
@@ -85,8 +85,9 @@ type App struct {
 	ID int64 `json:"id"`
 	// Disabled apps answer 2 unless the request has test_mode=1.
 	Disabled bool `json:"disabled"`
-	// Installs sets the secure.* rate tier: under 10 000 → 5 requests a
-	// second, up to 100 000 → 8, up to 1 000 000 → 20, more → 35.
+	// Installs sets the secure.* rate tier (vkerr.SecureRateBudget): under
+	// 10 000 → 5 requests a second, up to 100 000 → 8, up to 1 000 000 →
+	// 20, more → 35.
 	Installs int64 `json:"installs"`
 }
 
@@ -129,7 +130,7 @@ func defaultTokens(seed int64) []Token {
 
 // normalize checks a token and fills its defaults.
 func (s *Server) normalizeToken(t Token, n uint64) (Token, error) {
-	if !t.Kind.valid() {
+	if !t.Kind.Valid() {
 		return t, fmt.Errorf("vkmock: token kind %q: want user, group or service", t.Kind)
 	}
 	if t.State == "" {
@@ -139,7 +140,7 @@ func (s *Server) normalizeToken(t Token, n uint64) (Token, error) {
 		return t, fmt.Errorf("vkmock: token state %q: want valid, expired, revoked, banned or deactivated", t.State)
 	}
 	if t.Token == "" {
-		t.Token = makeToken(s.seed, "created:"+string(t.Kind), n)
+		t.Token = makeToken(s.seed, "created:"+t.Kind.String(), n)
 	}
 	if strings.ContainsAny(t.Token, " \t\r\n,&") {
 		return t, errors.New("vkmock: a token may not contain spaces, commas or '&'")
@@ -287,15 +288,3 @@ func (s *Server) lookupTokenChallenge(tok string) (Token, App, vkerr.Code, bool)
 	return t, a, chal, ok
 }
 
-// secureLimit is the secure.* rate for an app's install count.
-func secureLimit(installs int64) int {
-	switch {
-	case installs < 10_000:
-		return 5
-	case installs <= 100_000:
-		return 8
-	case installs <= 1_000_000:
-		return 20
-	}
-	return 35
-}

@@ -103,7 +103,7 @@ Exit status: 0 on success, 1 when the call failed, 2 on bad usage.`,
 				}
 				baseURL = url
 				if token == "" {
-					token = srv.Token(vkmock.TokenKind(tk.String())).Token
+					token = srv.Token(tk).Token
 				}
 			}
 			if token == "" {
