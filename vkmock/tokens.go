@@ -287,4 +287,3 @@ func (s *Server) lookupTokenChallenge(tok string) (Token, App, vkerr.Code, bool)
 	s.mu.RUnlock()
 	return t, a, chal, ok
 }
-
