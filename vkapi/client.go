@@ -61,7 +61,7 @@ type config struct {
 	refresher  TokenRefresher
 	obs        Observer
 	batching   *BatchOptions
-	redis      *redisConfig // WithRedisLimiter
+	shared     SharedLimiter // WithSharedLimiter
 }
 
 // WithBaseURL sets the server root, such as "http://127.0.0.1:8080"; the
@@ -180,9 +180,7 @@ func New(token string, opts ...Option) *Client {
 		c.maxCaptcha = 3
 	}
 	c.pool = newPool(tokens, c.kind, c.limit)
-	if c.redis != nil && !c.limit.Off {
-		c.redis.attach(c)
-	}
+	c.attachShared()
 	c.batchOpts = BatchOptions{}.withDefaults()
 	if c.batching != nil {
 		c.batchOpts = c.batching.withDefaults()

@@ -32,28 +32,13 @@ type window struct {
 	timer    *time.Timer
 	timerAt  time.Time
 	// share, when positive, caps the budget: this process's share of a
-	// budget kept elsewhere (WithRedisLimiter) while its keeper is away.
+	// budget kept elsewhere (WithSharedLimiter) while its keeper is away.
 	share int
 	// gate, when set, is a limiter shared with other processes: a slot of
 	// this window lets a request go only once the gate lets it go too. It
 	// is set before the window is used and never changes.
-	gate gate
+	gate SharedGate
 }
-
-// gate is a rate limiter shared beyond this process (see WithRedisLimiter),
-// consulted after the window has granted a slot.
-type gate interface {
-	// ticket is read before the window's slot is taken and given to pass.
-	ticket() uint64
-	// pass waits, with a slot of the window held and no lock held, until
-	// the request may go. It returns errRetrySlot to have the slot given
-	// back and taken again (the window's budget changed since ticket was
-	// read), or ctx's cause.
-	pass(ctx context.Context, ticket uint64) error
-}
-
-// errRetrySlot: give the window's slot back and take one again.
-var errRetrySlot = errors.New("vkapi: take the limiter slot again")
 
 type waiter struct {
 	ch      chan struct{}
@@ -115,16 +100,16 @@ func (w *window) acquire(ctx context.Context) (time.Duration, error) {
 	}
 	start := time.Now()
 	for {
-		tk := w.gate.ticket()
+		tk := w.gate.Ticket()
 		if _, err := w.acquireLocal(ctx); err != nil {
 			return time.Since(start), err
 		}
-		err := w.gate.pass(ctx, tk)
+		err := w.gate.Pass(ctx, tk)
 		if err == nil {
 			return time.Since(start), nil
 		}
 		w.release(false)
-		if !errors.Is(err, errRetrySlot) {
+		if !errors.Is(err, ErrRetrySlot) {
 			return time.Since(start), err
 		}
 	}

@@ -1,4 +1,4 @@
-package vkapi
+package redislimit
 
 import (
 	"bufio"
@@ -21,8 +21,21 @@ import (
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
 )
+
+// sleepCtx waits for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
 
 // The proof of the shared limit: client processes (the test binary run
 // again as TestRedisHelperProcess), each with its own vkapi client and
@@ -63,8 +76,9 @@ type helperConfig struct {
 	// at the end) or "once" (messages.send to peers of its own, each call
 	// started before the end completes).
 	Mode   string        `json:"mode"`
-	Probe  time.Duration `json:"probe"`
-	Margin time.Duration `json:"margin"`
+	Probe     time.Duration `json:"probe"`
+	Margin    time.Duration `json:"margin"`
+	Tolerance time.Duration `json:"tolerance"`
 	// NaiveBurst, when positive, replaces WithRedisLimiter by a plain
 	// redis_rate gate of 20 per second with that burst, for comparison: a
 	// call goes as soon as Allow says yes, and is not retried.
@@ -128,36 +142,39 @@ func TestRedisHelperProcess(t *testing.T) {
 func runHelper(t *testing.T, cfg helperConfig) helperResult {
 	res := helperResult{Index: cfg.Index, GrantsAtBack: -1}
 	var logs syncBuffer
-	var sh *redisShared
+	var sh *Limiter
 	var atBack atomic.Int64
 	atBack.Store(-1)
 	log := slog.New(logTap{
 		Handler: slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}),
 		onBack: func() {
 			if sh != nil {
-				atBack.Store(sh.grants.Load())
+				atBack.Store(sh.Stats().Grants)
 			}
 		},
 	})
 	var err6 atomic.Int64
-	obs := ObserverFuncs{Response: func(_ context.Context, e ResponseEvent) {
+	obs := vkapi.ObserverFuncs{Response: func(_ context.Context, e vkapi.ResponseEvent) {
 		if e.Code == vkerr.TooMany {
 			err6.Add(1)
 		}
 	}}
-	opts := []RedisLimitOption{RedisKeyPrefix(cfg.Prefix)}
+	opts := []Option{KeyPrefix(cfg.Prefix)}
 	if cfg.Probe > 0 {
-		opts = append(opts, RedisProbeInterval(cfg.Probe))
+		opts = append(opts, ProbeInterval(cfg.Probe))
 	}
 	if cfg.Margin > 0 {
-		opts = append(opts, RedisMargin(cfg.Margin))
+		opts = append(opts, Margin(cfg.Margin))
+	}
+	if cfg.Tolerance > 0 {
+		opts = append(opts, Tolerance(cfg.Tolerance))
 	}
 	rdb := testRedisClient(t, cfg.Redis)
-	var c *Client
+	var c *vkapi.Client
 	naive := func(context.Context) error { return nil }
 	if cfg.NaiveBurst > 0 {
-		c = New(cfg.Token, WithBaseURL(cfg.BaseURL), WithTokenKind(KindGroup), WithObserver(obs),
-			WithRetry(RetryPolicy{MaxAttempts: 1}))
+		c = vkapi.New(cfg.Token, vkapi.WithBaseURL(cfg.BaseURL), vkapi.WithTokenKind(vkapi.KindGroup), vkapi.WithObserver(obs),
+			vkapi.WithRetry(vkapi.RetryPolicy{MaxAttempts: 1}))
 		lim := redis_rate.NewLimiter(rdb)
 		limit := redis_rate.Limit{Rate: 20, Burst: cfg.NaiveBurst, Period: time.Second}
 		naive = func(ctx context.Context) error {
@@ -169,15 +186,15 @@ func runHelper(t *testing.T, cfg helperConfig) helperResult {
 				if res.Allowed > 0 {
 					return nil
 				}
-				if err := sleep(ctx, res.RetryAfter); err != nil {
+				if err := sleepCtx(ctx, res.RetryAfter); err != nil {
 					return err
 				}
 			}
 		}
 	} else {
-		c = New(cfg.Token, WithBaseURL(cfg.BaseURL), WithTokenKind(KindGroup), WithLogger(log), WithObserver(obs),
-			WithRedisLimiter(rdb, opts...))
-		sh = redisSharedOf(t, c)
+		sh = testLimiter(t, rdb, opts...)
+		c = vkapi.New(cfg.Token, vkapi.WithBaseURL(cfg.BaseURL), vkapi.WithTokenKind(vkapi.KindGroup), vkapi.WithLogger(log), vkapi.WithObserver(obs),
+			vkapi.WithSharedLimiter(sh))
 	}
 	time.Sleep(time.Until(cfg.Start))
 	end := cfg.Start.Add(cfg.Duration)
@@ -194,7 +211,7 @@ func runHelper(t *testing.T, cfg helperConfig) helperResult {
 				case "load":
 					ctx, cancel := context.WithDeadline(context.Background(), end)
 					if err = naive(ctx); err == nil {
-						err = c.Call(ctx, "users.get", Params{"user_ids": 1}, nil)
+						err = c.Call(ctx, "users.get", vkapi.Params{"user_ids": 1}, nil)
 					}
 					cancel()
 					if err != nil && errors.Is(err, context.DeadlineExceeded) {
@@ -204,7 +221,7 @@ func runHelper(t *testing.T, cfg helperConfig) helperResult {
 					peer = 2_000_000_000 + int64(cfg.Index)*1_000_000 + seq.Add(1)
 					ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 					var id int64
-					err = c.Call(ctx, "messages.send", Params{"peer_id": peer, "message": "hello"}, &id)
+					err = c.Call(ctx, "messages.send", vkapi.Params{"peer_id": peer, "message": "hello"}, &id)
 					cancel()
 				default:
 					err = fmt.Errorf("unknown mode %q", cfg.Mode)
@@ -232,7 +249,8 @@ func runHelper(t *testing.T, cfg helperConfig) helperResult {
 	wg.Wait()
 	res.Err6 = int(err6.Load())
 	if sh != nil {
-		res.Grants, res.Wasted, res.Fallback = sh.grants.Load(), sh.wasted.Load(), sh.fallback.Load()
+		st := sh.Stats()
+		res.Grants, res.Wasted, res.Fallback = st.Grants, st.Wasted, st.Fallback
 		res.GrantsAtBack = atBack.Load()
 		res.State = sh.state.Load()
 	}

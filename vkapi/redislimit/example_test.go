@@ -1,4 +1,4 @@
-package vkapi_test
+package redislimit_test
 
 import (
 	"context"
@@ -9,12 +9,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/redislimit"
 )
 
 // Four replicas of a bot share one community token: each draws from the
 // token's budget in Redis, and keeps to a quarter of it while Redis is
 // away. The Redis client gets short timeouts of its own.
-func ExampleWithRedisLimiter() {
+func ExampleNew() {
 	rdb := redis.NewClient(&redis.Options{
 		Addr:         "127.0.0.1:6379",
 		DialTimeout:  200 * time.Millisecond,
@@ -26,7 +27,7 @@ func ExampleWithRedisLimiter() {
 	client := vkapi.New(os.Getenv("VK_TOKEN"),
 		vkapi.WithTokenKind(vkapi.KindGroup),
 		vkapi.WithLogger(slog.Default()), // says once when Redis goes away, and when it is back
-		vkapi.WithRedisLimiter(rdb, vkapi.RedisReplicas(4), vkapi.RedisKeyPrefix("mybot:")))
+		vkapi.WithSharedLimiter(redislimit.New(rdb, redislimit.Replicas(4), redislimit.KeyPrefix("mybot:"))))
 	var users []struct {
 		ID int `json:"id"`
 	}

@@ -1,4 +1,4 @@
-package vkapi
+package redislimit
 
 import (
 	"bytes"

@@ -1,0 +1,140 @@
+package redislimit
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkmock"
+)
+
+// testKeyPrefix is a key prefix of the test's own, so that tests sharing
+// the CI Redis never share a budget.
+func testKeyPrefix(t testing.TB) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "vkapi-test:" + hex.EncodeToString(b[:]) + ":"
+}
+
+// tokenKey is the Redis key of a token's budget, as the docs promise it.
+func tokenKey(prefix, token, suffix string) string {
+	sum := sha256.Sum256([]byte(token))
+	return prefix + hex.EncodeToString(sum[:16]) + suffix
+}
+
+// testLimiter is a Limiter on rdb, closed when the test ends.
+func testLimiter(t testing.TB, rdb redis.UniversalClient, opts ...Option) *Limiter {
+	t.Helper()
+	l := New(rdb, opts...)
+	t.Cleanup(func() { _ = l.Close() })
+	return l
+}
+
+// groupClient is a client of the vkmock community token with l as its
+// shared limiter.
+func groupClient(s *vkmock.Server, l *Limiter, opts ...vkapi.Option) *vkapi.Client {
+	opts = append([]vkapi.Option{vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup), vkapi.WithSharedLimiter(l)}, opts...)
+	return vkapi.New(s.Token(vkmock.TokenGroup).Token, opts...)
+}
+
+// syncBuffer is a log destination safe for concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *syncBuffer) count(substr string) int { return strings.Count(b.String(), substr) }
+
+const (
+	logFallback = "Redis limiter unreachable"
+	logBack     = "Redis limiter answers again"
+)
+
+func mockRecords(s *vkmock.Server, method string) []vkmock.RequestRecord {
+	var out []vkmock.RequestRecord
+	for _, r := range s.Requests() {
+		if method == "" || r.Method == method {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func recordParam(r vkmock.RequestRecord, key string) string {
+	for _, p := range r.Params {
+		if p.Key == key {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+func countCode(recs []vkmock.RequestRecord, code vkerr.Code) int {
+	n := 0
+	for _, r := range recs {
+		if r.ErrorCode != nil && *r.ErrorCode == code {
+			n++
+		}
+	}
+	return n
+}
+
+type loadResult struct {
+	ok, tooMany, other int
+	firstErr           error
+}
+
+// runLoad has callers goroutines call method as fast as the client lets
+// them for d. It counts the calls that completed within d.
+func runLoad(c *vkapi.Client, callers int, d time.Duration, method string, p vkapi.Params) loadResult {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var mu sync.Mutex
+	var res loadResult
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				err := c.Call(ctx, method, p, nil)
+				mu.Lock()
+				switch {
+				case err == nil:
+					res.ok++
+				case errors.Is(err, vkerr.TooMany):
+					res.tooMany++
+				case ctx.Err() != nil:
+				default:
+					res.other++
+					if res.firstErr == nil {
+						res.firstErr = err
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return res
+}

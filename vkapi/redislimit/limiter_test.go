@@ -1,0 +1,349 @@
+package redislimit
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
+	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkmock"
+)
+
+func TestGateParameters(t *testing.T) {
+	const tok = "vk1.a.secretTokenValue"
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer rdb.Close()
+	l := testLimiter(t, rdb)
+	vkapi.New(tok, vkapi.WithTokenKind(vkapi.KindGroup), vkapi.WithSharedLimiter(l))
+	if len(l.gates) != 2 {
+		t.Fatalf("%d gates", len(l.gates))
+	}
+	main, secure := l.gates[0], l.gates[1]
+	if main.currentKey() != tokenKey(DefaultKeyPrefix, tok, "") || secure.currentKey() != tokenKey(DefaultKeyPrefix, tok, ":secure") ||
+		strings.Contains(main.currentKey(), tok) {
+		t.Fatalf("keys %q %q", main.currentKey(), secure.currentKey())
+	}
+	// The schedule: 20 per 1.02 s, one slot every 51 ms, two ahead; the
+	// share 6 of 20 and 1 of 5.
+	if main.limit.Rate != 20 || main.limit.Period != 1020*time.Millisecond || main.limit.Burst != 3 ||
+		main.interval != 51*time.Millisecond || main.share != 6 || secure.share != 1 || main.tol != 12*time.Millisecond {
+		t.Fatalf("gate %+v %v share %d/%d tol %v", main.limit, main.interval, main.share, secure.share, main.tol)
+	}
+	// Limit.Off: no gate.
+	off := testLimiter(t, rdb)
+	vkapi.New(tok, vkapi.WithLimit(vkapi.Limit{Off: true}), vkapi.WithSharedLimiter(off))
+	if len(off.gates) != 0 {
+		t.Fatal("a gate with the limiter off")
+	}
+	// Options.
+	l = testLimiter(t, rdb, KeyPrefix("x:"), Replicas(2), Margin(100*time.Millisecond), Tolerance(30*time.Millisecond), Lookahead(4))
+	vkapi.New(tok, vkapi.WithTokenKind(vkapi.KindUser), vkapi.WithSharedLimiter(l))
+	g := l.gates[0]
+	if g.limit != (redis_rate.Limit{Rate: 3, Burst: 5, Period: 1100 * time.Millisecond}) || g.share != 1 || g.tol != 30*time.Millisecond ||
+		!strings.HasPrefix(g.currentKey(), "x:") {
+		t.Fatalf("gate %+v share %d key %q", g.limit, g.share, g.currentKey())
+	}
+	l = testLimiter(t, rdb, FallbackShare(0.5))
+	vkapi.New(tok, vkapi.WithTokenKind(vkapi.KindGroup), vkapi.WithSharedLimiter(l))
+	if g := l.gates[0]; g.share != 10 {
+		t.Fatalf("share %d", g.share)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("New(nil) did not panic")
+		}
+	}()
+	New(nil)
+}
+
+// TestRedisLimiterTwoClients: two clients in one process, on one token,
+// sharing the budget through Redis, against vkmock's strict window.
+func TestRedisLimiterTwoClients(t *testing.T) {
+	addr := testRedisAddr(t)
+	s := vkmock.NewServer(t)
+	prefix := testKeyPrefix(t)
+	var clients [2]*vkapi.Client
+	var lims [2]*Limiter
+	for i := range clients {
+		lims[i] = testLimiter(t, testRedisClient(t, addr), KeyPrefix(prefix))
+		clients[i] = groupClient(s, lims[i])
+	}
+	d := 2 * time.Second
+	var wg sync.WaitGroup
+	var res [2]loadResult
+	for i, c := range clients {
+		wg.Go(func() { res[i] = runLoad(c, 20, d, "users.get", vkapi.Params{"user_ids": 1}) })
+	}
+	wg.Wait()
+	recs := mockRecords(s, "users.get")
+	ok := res[0].ok + res[1].ok
+	if n := countCode(recs, vkerr.TooMany); n != 0 {
+		t.Errorf("%d errors 6", n)
+	}
+	for _, r := range res {
+		if r.other != 0 {
+			t.Errorf("%d failed calls; first: %v", r.other, r.firstErr)
+		}
+	}
+	util := float64(ok) / (20 * d.Seconds())
+	t.Logf("2 clients: %d + %d calls in %v: %.1f%% of the budget; stats %+v %+v", res[0].ok, res[1].ok, d, 100*util, lims[0].Stats(), lims[1].Stats())
+	if util > 1.0 || util < 0.7 {
+		t.Errorf("utilisation %.1f%%", 100*util)
+	}
+	if res[0].ok < ok/4 || res[1].ok < ok/4 {
+		t.Errorf("unfair split: %d / %d", res[0].ok, res[1].ok)
+	}
+	for _, l := range lims {
+		if st := l.Stats(); st.Away || st.Fallback != 0 || st.Grants == 0 {
+			t.Errorf("stats %+v", st)
+		}
+	}
+}
+
+// TestRedisKeysNeverHoldToken: the token is in no Redis key or value, and
+// the key of its budget is the hash the docs promise.
+func TestRedisKeysNeverHoldToken(t *testing.T) {
+	addr := testRedisAddr(t)
+	s := vkmock.NewServer(t)
+	tok := s.Token(vkmock.TokenGroup).Token
+	prefix := testKeyPrefix(t)
+	rdb := testRedisClient(t, addr)
+	c := groupClient(s, testLimiter(t, rdb, KeyPrefix(prefix)))
+	for range 5 {
+		if err := c.Call(context.Background(), "users.get", vkapi.Params{"user_ids": 1}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	want := "rate:" + tokenKey(prefix, tok, "")
+	found, scanned := false, 0
+	iter := rdb.Scan(ctx, 0, "*", 1000).Iterator()
+	for iter.Next(ctx) {
+		k := iter.Val()
+		scanned++
+		found = found || k == want
+		if strings.Contains(k, tok) {
+			t.Errorf("key %q holds the token", k)
+		}
+		if typ, err := rdb.Type(ctx, k).Result(); err == nil && typ == "string" {
+			if v, err := rdb.Get(ctx, k).Result(); err == nil && strings.Contains(v, tok) {
+				t.Errorf("value of %q holds the token", k)
+			}
+		}
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !found {
+		t.Errorf("no key %q among %d", want, scanned)
+	}
+	if strings.Contains(want, tok) {
+		t.Fatal("the key holds the token")
+	}
+}
+
+// deadRedisAddr returns an address where nothing listens.
+func deadRedisAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// TestRedisLimiterUnreachable: with Redis refusing connections from the
+// start, calls go on at the local share, with one warning, no error 6 and
+// no token in the log.
+func TestRedisLimiterUnreachable(t *testing.T) {
+	s := vkmock.NewServer(t)
+	tok := s.Token(vkmock.TokenGroup).Token
+	var logs syncBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	l := testLimiter(t, testRedisClient(t, deadRedisAddr(t)), Replicas(4), ProbeInterval(200*time.Millisecond))
+	c := groupClient(s, l, vkapi.WithLogger(log))
+	d := 2 * time.Second
+	res := runLoad(c, 10, d, "users.get", vkapi.Params{"user_ids": 1})
+	if res.other != 0 {
+		t.Errorf("%d failed calls; first: %v", res.other, res.firstErr)
+	}
+	if n := countCode(mockRecords(s, "users.get"), vkerr.TooMany); n != 0 {
+		t.Errorf("%d errors 6", n)
+	}
+	// 5 per second after a pause of about a second: 5 to 10 calls in 2 s.
+	if res.ok < 4 || res.ok > 11 {
+		t.Errorf("%d calls at a share of 5/s in %v", res.ok, d)
+	}
+	if n := logs.count(logFallback); n != 1 {
+		t.Errorf("%d fallback warnings:\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), tok) {
+		t.Error("the token is in the log")
+	}
+	if st := l.Stats(); !st.Away || st.Fallback != int64(res.ok) {
+		t.Errorf("stats %+v for %d calls", st, res.ok)
+	}
+	t.Logf("%d calls in %v on the fallback share", res.ok, d)
+}
+
+// TestRedisLimiterHung: a Redis that accepts connections and never answers
+// costs a caller no more than the limiter's timeout, not rdb's.
+func TestRedisLimiterHung(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			cn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, cn)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, cn := range conns {
+			cn.Close()
+		}
+		mu.Unlock()
+	})
+	s := vkmock.NewServer(t)
+	var logs syncBuffer
+	rdb := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), ReadTimeout: 10 * time.Second, MaxRetries: -1})
+	t.Cleanup(func() { _ = rdb.Close() })
+	c := groupClient(s, testLimiter(t, rdb, Timeout(100*time.Millisecond)), vkapi.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	start := time.Now()
+	for range 3 {
+		if err := c.Call(context.Background(), "users.get", vkapi.Params{"user_ids": 1}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One timeout, then the fallback's pause (1.05 s + 2 slots), then the
+	// share.
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("3 calls took %v", el)
+	}
+	if n := logs.count(logFallback); n != 1 || logs.count("no answer from Redis within 100ms") != 1 {
+		t.Errorf("log:\n%s", logs.String())
+	}
+}
+
+// TestRedisLimiterContextCancel: a call waiting for its slot in the shared
+// schedule ends when its context does, and gives its window slot back.
+func TestRedisLimiterContextCancel(t *testing.T) {
+	addr := testRedisAddr(t)
+	s := vkmock.NewServer(t)
+	// 20 requests per 1 s + 119 s: one slot every 6 s, one ahead. The
+	// window (20/s) never makes the calls wait; the schedule does.
+	l := testLimiter(t, testRedisClient(t, addr), KeyPrefix(testKeyPrefix(t)), Margin(119*time.Second), Lookahead(1))
+	c := groupClient(s, l)
+	if err := c.Call(context.Background(), "users.get", vkapi.Params{"user_ids": 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the reserved slot, then a wait for a reservation
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		start := time.Now()
+		err := c.Call(ctx, "users.get", vkapi.Params{"user_ids": 1}, nil)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
+			t.Fatalf("err %v after %v", err, time.Since(start))
+		}
+	}
+	g := l.gates[0]
+	g.mu.Lock()
+	queued := len(g.queue)
+	g.mu.Unlock()
+	if queued != 0 {
+		t.Errorf("%d queued in the gate", queued)
+	}
+	// The window's slot was given back: the limiter off, a call goes at once.
+	if st := l.Stats(); st.Grants != 1 {
+		t.Errorf("stats %+v", st)
+	}
+	if n := len(mockRecords(s, "users.get")); n != 1 {
+		t.Errorf("%d requests", n)
+	}
+}
+
+// TestRedisLimiterRecovers: in one process, Redis killed and restarted
+// under load: the client falls back once, comes back, and every call
+// completes.
+func TestRedisLimiterRecovers(t *testing.T) {
+	rs := startRedis(t)
+	s := vkmock.NewServer(t)
+	var logs syncBuffer
+	l := testLimiter(t, testRedisClient(t, rs.addr), KeyPrefix(testKeyPrefix(t)), ProbeInterval(200*time.Millisecond))
+	c := groupClient(s, l, vkapi.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+	var ok, failed atomic.Int64
+	var firstErr atomic.Value
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				err := c.Call(ctx, "users.get", vkapi.Params{"user_ids": 1}, nil)
+				cancel()
+				if err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+				} else {
+					ok.Add(1)
+				}
+			}
+		})
+	}
+	time.Sleep(700 * time.Millisecond)
+	grantsBefore := l.Stats().Grants
+	rs.kill()
+	// Detection, the pause (1.155 s), then the share.
+	time.Sleep(2 * time.Second)
+	fallback := l.Stats().Fallback
+	if err := rs.restart(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for l.Stats().Away && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	grantsBack := l.Stats().Grants
+	time.Sleep(700 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if failed.Load() != 0 {
+		t.Errorf("%d failed calls; first: %v", failed.Load(), firstErr.Load())
+	}
+	if n := countCode(mockRecords(s, "users.get"), vkerr.TooMany); n != 0 {
+		t.Errorf("%d errors 6", n)
+	}
+	if logs.count(logFallback) != 1 || logs.count(logBack) != 1 {
+		t.Errorf("log:\n%s", logs.String())
+	}
+	if st := l.Stats(); grantsBefore == 0 || fallback == 0 || st.Away || l.state.Load() != 2 || st.Grants <= grantsBack {
+		t.Errorf("grants before %d, fallback requests %d, state %d, grants after the return %d → %d",
+			grantsBefore, fallback, l.state.Load(), grantsBack, st.Grants)
+	}
+	t.Logf("%d calls; %d requests on the fallback share", ok.Load(), l.Stats().Fallback)
+}
