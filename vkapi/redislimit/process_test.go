@@ -75,7 +75,7 @@ type helperConfig struct {
 	// Mode is "load" (users.get as fast as the client lets, calls cut off
 	// at the end) or "once" (messages.send to peers of its own, each call
 	// started before the end completes).
-	Mode   string        `json:"mode"`
+	Mode      string        `json:"mode"`
 	Probe     time.Duration `json:"probe"`
 	Margin    time.Duration `json:"margin"`
 	Tolerance time.Duration `json:"tolerance"`
