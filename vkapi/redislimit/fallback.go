@@ -9,8 +9,8 @@ import (
 )
 
 // goDown switches to the fallback: it caps every window at its share and
-// pauses it, then publishes the new state, sends the queued waiters back to
-// their windows, and logs the first time in an outage.
+// pauses it, then publishes the new state, logs the first time in an
+// outage, and sends the queued waiters back to their windows.
 func (l *Limiter) goDown(cause error) {
 	now := time.Now()
 	l.mu.Lock()
@@ -29,15 +29,17 @@ func (l *Limiter) goDown(cause error) {
 	l.startProberLocked(true)
 	log := l.log
 	l.mu.Unlock()
-	for _, g := range gates {
-		g.mu.Lock()
-		g.sendBackLocked(vkapi.ErrRetrySlot)
-		g.mu.Unlock()
-	}
+	// Log before the waiting calls go on: the record of the outage comes
+	// before anything they do.
 	if warn {
 		log.LogAttrs(context.Background(), slog.LevelWarn,
 			"vkapi: Redis limiter unreachable; keeping to a local share of the rate budget until it answers",
 			slog.String("err", cause.Error()), slog.Float64("share", l.cfg.share))
+	}
+	for _, g := range gates {
+		g.mu.Lock()
+		g.sendBackLocked(vkapi.ErrRetrySlot)
+		g.mu.Unlock()
 	}
 }
 
