@@ -38,10 +38,15 @@
 // the answer's time), and the process may wake up late. Lateness is what
 // bunches requests up, so it is bounded: a request whose round trip plus
 // wake-up delay exceeds the tolerance (Tolerance, by default 3/5 of the
-// margin) does not go on its slot but reserves another, first in line (a
-// wasted slot only costs throughput). The rest of the margin is for the
-// trip to the server and the server's own delays. BENCHMARKS.md has the
-// figures: three processes against vkmock's strict window for 10 s.
+// margin) still goes, and pushes the shared schedule back by the excess
+// (the schedule is kept in 1/64ths of a slot), so that the request n slots
+// on, reserved about a window later, leaves that much later too. Only a
+// request later than the tolerance plus a whole slot gives its slot up and
+// reserves another, first in line. The rest of the margin is for the trip
+// to the server and the server's own delays: set Margin to cover the
+// jitter of that trip on your network (BENCHMARKS.md has the figures: three
+// processes against vkmock's strict window for 10 s, on loopback and with
+// 50 ms ± 20 ms of latency).
 //
 // The client's own window stays in front (see vkapi.SharedLimiter): a
 // request first takes a slot of its token's window, then its slot in the

@@ -16,8 +16,9 @@ type gate struct {
 	l        *Limiter
 	id       func() string             // the budget's vkapi.SharedBudget ID
 	capFn    func(n int, at time.Time) // caps the client's window
-	limit    redis_rate.Limit
-	interval time.Duration // one slot every interval
+	limit    redis_rate.Limit // in units: slotUnits per slot
+	interval time.Duration    // one slot every interval
+	unit     time.Duration    // interval / slotUnits
 	tol      time.Duration // the lateness a request may go with
 	share    int           // the window's budget while Redis is away
 	pause    time.Duration // no request for this long when Redis goes away
@@ -89,12 +90,19 @@ func (g *gate) Pass(ctx context.Context, tk uint64) error {
 			l.wasted.Add(1)
 			return err
 		}
-		if time.Since(wt.slot)+wt.rtt > g.tol {
-			// Too late: going now could bunch this request up with the
-			// next ones. Reserve another slot, first in line.
-			l.wasted.Add(1)
-			front = true
-			continue
+		if late := time.Since(wt.slot) + wt.rtt; late > g.tol {
+			over := late - g.tol
+			if over > g.interval {
+				// Far too late: reserve another slot, first in line.
+				l.wasted.Add(1)
+				front = true
+				continue
+			}
+			// Going now could bunch this request up with the one n slots
+			// on: push the schedule back by the excess before that one is
+			// reserved.
+			l.late.Add(1)
+			g.push(over)
 		}
 		l.grants.Add(1)
 		return nil
@@ -183,7 +191,7 @@ func (g *gate) reserve() {
 		g.mu.Unlock()
 		key := g.currentKey()
 		t0 := time.Now()
-		res, err := l.allow(key, g.limit, 1)
+		res, err := l.allow(key, g.limit, slotUnits)
 		t1 := time.Now()
 		if errors.Is(err, ErrClosed) {
 			continue // sends the queue back
@@ -198,15 +206,10 @@ func (g *gate) reserve() {
 			_ = l.sleep(context.Background(), min(res.RetryAfter, time.Second))
 			continue
 		}
+		// The slot's time at the latest (Redis read its clock somewhere
+		// between t0 and t1); it may be due since rtt earlier, which Pass
+		// counts as lateness.
 		rtt := t1.Sub(t0)
-		if rtt > g.tol {
-			// Redis read its clock somewhere between t0 and t1: the slot
-			// may be due since longer than the tolerance.
-			l.wasted.Add(1)
-			continue
-		}
-		// The slot's time at the latest (Redis read its clock at t1 at
-		// the latest); it may be due since rtt earlier.
 		slot := t1.Add(res.ResetAfter - g.interval)
 		g.mu.Lock()
 		if len(g.queue) > 0 {
@@ -220,4 +223,27 @@ func (g *gate) reserve() {
 		}
 		g.mu.Unlock()
 	}
+}
+
+// pushBurst is the GCRA burst of a push, in units: so large that Redis
+// never refuses one.
+const pushBurst = 1 << 24
+
+// push moves the shared schedule back by about d (whole units, rounded
+// up): a request went d later than the tolerance allows, and every slot
+// reserved from now on, among them the one n slots after its own, is that
+// much later. It does not wait for Redis; a failure switches to the
+// fallback, whose pause covers the request.
+func (g *gate) push(d time.Duration) {
+	units := int((d + g.unit - 1) / g.unit)
+	// Always allowed, however far ahead the schedule is reserved: a burst
+	// of hours.
+	lim := g.limit
+	lim.Burst = pushBurst
+	key := g.currentKey()
+	g.l.spawn(func() {
+		if _, err := g.l.allow(key, lim, units); err != nil && !errors.Is(err, ErrClosed) {
+			g.l.goDown(err)
+		}
+	})
 }

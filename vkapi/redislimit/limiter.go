@@ -55,7 +55,14 @@ type Limiter struct {
 	grants   atomic.Int64
 	wasted   atomic.Int64
 	fallback atomic.Int64
+	late     atomic.Int64
 }
+
+// slotUnits is the number of GCRA units a slot is made of: the schedule
+// is kept in units of 1/slotUnits of a slot's interval, so that a late
+// request can push it back by about as much as it was late (see
+// gate.push), not by a whole slot.
+const slotUnits = 64
 
 // store is what the limiter asks of Redis: redis_rate's AllowN.
 type store interface {
@@ -94,11 +101,12 @@ func (l *Limiter) Gate(b vkapi.SharedBudget) vkapi.SharedGate {
 		l:        l,
 		id:       b.ID,
 		capFn:    b.Cap,
-		limit:    redis_rate.Limit{Rate: n, Burst: l.cfg.lookahead + 1, Period: per + margin},
+		limit:    redis_rate.Limit{Rate: n * slotUnits, Burst: (l.cfg.lookahead + 1) * slotUnits, Period: per + margin},
 		interval: (per + margin) / time.Duration(n),
 		tol:      tol,
 		share:    max(1, int(float64(n)*l.cfg.share+1e-9)),
 	}
+	g.unit = g.interval / slotUnits
 	g.pause = per + margin + time.Duration(l.cfg.lookahead)*g.interval
 	if g.id == nil {
 		g.id = func() string { return "" }
@@ -149,13 +157,16 @@ type Stats struct {
 	// Fallback counts the requests let go on the local share alone, while
 	// Redis was away.
 	Fallback int64
+	// Late counts the requests that went later after their slot than the
+	// tolerance, and pushed the shared schedule back by the excess.
+	Late int64
 	// Away reports that Redis is away now: the limiter keeps to the share.
 	Away bool
 }
 
 // Stats returns what the limiter did so far.
 func (l *Limiter) Stats() Stats {
-	return Stats{Grants: l.grants.Load(), Wasted: l.wasted.Load(), Fallback: l.fallback.Load(), Away: l.state.Load()&1 == 1}
+	return Stats{Grants: l.grants.Load(), Wasted: l.wasted.Load(), Fallback: l.fallback.Load(), Late: l.late.Load(), Away: l.state.Load()&1 == 1}
 }
 
 // spawn runs f in a goroutine Close waits for; it reports false, and runs

@@ -32,9 +32,9 @@ func TestGateParameters(t *testing.T) {
 		strings.Contains(main.currentKey(), tok) {
 		t.Fatalf("keys %q %q", main.currentKey(), secure.currentKey())
 	}
-	// The schedule: 20 per 1.02 s, one slot every 51 ms, two ahead; the
-	// share 6 of 20 and 1 of 5.
-	if main.limit.Rate != 20 || main.limit.Period != 1020*time.Millisecond || main.limit.Burst != 3 ||
+	// The schedule: 20 per 1.02 s (in units of 1/64 slot), one slot
+	// every 51 ms, two ahead; the share 6 of 20 and 1 of 5.
+	if main.limit.Rate != 20*slotUnits || main.limit.Period != 1020*time.Millisecond || main.limit.Burst != 3*slotUnits ||
 		main.interval != 51*time.Millisecond || main.share != 6 || secure.share != 1 || main.tol != 12*time.Millisecond {
 		t.Fatalf("gate %+v %v share %d/%d tol %v", main.limit, main.interval, main.share, secure.share, main.tol)
 	}
@@ -48,7 +48,7 @@ func TestGateParameters(t *testing.T) {
 	l = testLimiter(t, rdb, KeyPrefix("x:"), Replicas(2), Margin(100*time.Millisecond), Tolerance(30*time.Millisecond), Lookahead(4))
 	vkapi.New(tok, vkapi.WithTokenKind(vkapi.KindUser), vkapi.WithSharedLimiter(l))
 	g := l.gates[0]
-	if g.limit != (redis_rate.Limit{Rate: 3, Burst: 5, Period: 1100 * time.Millisecond}) || g.share != 1 || g.tol != 30*time.Millisecond ||
+	if g.limit != (redis_rate.Limit{Rate: 3 * slotUnits, Burst: 5 * slotUnits, Period: 1100 * time.Millisecond}) || g.share != 1 || g.tol != 30*time.Millisecond ||
 		!strings.HasPrefix(g.currentKey(), "x:") {
 		t.Fatalf("gate %+v share %d key %q", g.limit, g.share, g.currentKey())
 	}

@@ -79,6 +79,9 @@ type helperConfig struct {
 	Probe     time.Duration `json:"probe"`
 	Margin    time.Duration `json:"margin"`
 	Tolerance time.Duration `json:"tolerance"`
+	// Latency, when set, is a latency fault of users.get at vkmock (set by
+	// the parent).
+	Latency *vkmock.Latency `json:"latency,omitempty"`
 	// NaiveBurst, when positive, replaces WithRedisLimiter by a plain
 	// redis_rate gate of 20 per second with that burst, for comparison: a
 	// call goes as soon as Allow says yes, and is not retried.
@@ -340,6 +343,11 @@ func runSharedLoad(t testing.TB, addr string, procs, callers int, d time.Duratio
 	start := time.Now().Add(1500 * time.Millisecond) // the helpers start up meanwhile
 	cfg.BaseURL, cfg.Token, cfg.Redis, cfg.Prefix = s.URL(), s.Token(vkmock.TokenGroup).Token, addr, testKeyPrefix(t)
 	cfg.Callers, cfg.Start, cfg.Duration, cfg.Mode = callers, start, d, "load"
+	if cfg.Latency != nil {
+		if _, err := s.AddFault(vkmock.Fault{Method: "users.get", Latency: cfg.Latency}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	reports := runHelpers(t, procs, cfg)
 	run := sharedRun{procs: reports, start: start}
 	var arrivals []time.Time
@@ -508,10 +516,13 @@ func TestRedisKilledMidRun(t *testing.T) {
 // reports the calls per second delivered, their share of the budget (20/s),
 // the errors 6, and the shortest span of 21 consecutive arrivals at the
 // server (at least 1 s, or the strict window answers 6). Sub-benchmarks:
-// the defaults, a margin of 25 ms, and for comparison plain redis_rate
+// the defaults, a margin of 50 ms (the old default), both with a latency
+// fault of 50 ms ± 20 ms at vkmock (uniform: the requests reach the rate
+// check 30 to 70 ms after they left), and for comparison plain redis_rate
 // gates of 20 per second (burst 20, as redis_rate.PerSecond, and burst 1)
-// in front of clients without WithRedisLimiter.
+// in front of clients without the shared limiter.
 func BenchmarkRedisSharedLimit(b *testing.B) {
+	netLatency := &vkmock.Latency{Dist: "uniform", MinMS: 30, MaxMS: 70}
 	addr := testRedisAddr(b)
 	d := redisRunDuration(10 * time.Second)
 	for _, bc := range []struct {
@@ -519,7 +530,9 @@ func BenchmarkRedisSharedLimit(b *testing.B) {
 		cfg  helperConfig
 	}{
 		{"default", helperConfig{}},
-		{"margin=25ms", helperConfig{Margin: 25 * time.Millisecond}},
+		{"margin=50ms", helperConfig{Margin: 50 * time.Millisecond}},
+		{"latency=50±20ms", helperConfig{Latency: netLatency}},
+		{"latency=50±20ms,margin=50ms", helperConfig{Latency: netLatency, Margin: 50 * time.Millisecond}},
 		{"naive-gcra-burst=20", helperConfig{NaiveBurst: 20}},
 		{"naive-gcra-burst=1", helperConfig{NaiveBurst: 1}},
 	} {
