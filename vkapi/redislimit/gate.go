@@ -16,12 +16,12 @@ type gate struct {
 	l        *Limiter
 	id       func() string             // the budget's vkapi.SharedBudget ID
 	capFn    func(n int, at time.Time) // caps the client's window
-	limit    redis_rate.Limit // in units: slotUnits per slot
-	interval time.Duration    // one slot every interval
-	unit     time.Duration    // interval / slotUnits
-	tol      time.Duration // the lateness a request may go with
-	share    int           // the window's budget while Redis is away
-	pause    time.Duration // no request for this long when Redis goes away
+	limit    redis_rate.Limit          // in units: slotUnits per slot
+	interval time.Duration             // one slot every interval
+	unit     time.Duration             // interval / slotUnits
+	tol      time.Duration             // the lateness a request may go with
+	share    int                       // the window's budget while Redis is away
+	pause    time.Duration             // no request for this long when Redis goes away
 
 	mu      sync.Mutex
 	queue   []*slotWaiter
