@@ -236,6 +236,7 @@ const pushBurst = 1 << 24
 // fallback, whose pause covers the request.
 func (g *gate) push(d time.Duration) {
 	units := int((d + g.unit - 1) / g.unit)
+	g.l.pushed.Add(int64(time.Duration(units) * g.unit))
 	// Always allowed, however far ahead the schedule is reserved: a burst
 	// of hours.
 	lim := g.limit

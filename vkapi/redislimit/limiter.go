@@ -56,6 +56,7 @@ type Limiter struct {
 	wasted   atomic.Int64
 	fallback atomic.Int64
 	late     atomic.Int64
+	pushed   atomic.Int64 // nanoseconds
 }
 
 // slotUnits is the number of GCRA units a slot is made of: the schedule
@@ -158,15 +159,17 @@ type Stats struct {
 	// Redis was away.
 	Fallback int64
 	// Late counts the requests that went later after their slot than the
-	// tolerance, and pushed the shared schedule back by the excess.
-	Late int64
+	// tolerance, and pushed the shared schedule back by the excess; Pushed
+	// is the sum of those pushes.
+	Late   int64
+	Pushed time.Duration
 	// Away reports that Redis is away now: the limiter keeps to the share.
 	Away bool
 }
 
 // Stats returns what the limiter did so far.
 func (l *Limiter) Stats() Stats {
-	return Stats{Grants: l.grants.Load(), Wasted: l.wasted.Load(), Fallback: l.fallback.Load(), Late: l.late.Load(), Away: l.state.Load()&1 == 1}
+	return Stats{Grants: l.grants.Load(), Wasted: l.wasted.Load(), Fallback: l.fallback.Load(), Late: l.late.Load(), Pushed: time.Duration(l.pushed.Load()), Away: l.state.Load()&1 == 1}
 }
 
 // spawn runs f in a goroutine Close waits for; it reports false, and runs

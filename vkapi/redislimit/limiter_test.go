@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
+	"go.uber.org/goleak"
 )
 
 func TestGateParameters(t *testing.T) {
@@ -346,4 +348,49 @@ func TestRedisLimiterRecovers(t *testing.T) {
 			grantsBefore, fallback, l.state.Load(), grantsBack, st.Grants)
 	}
 	t.Logf("%d calls; %d requests on the fallback share", ok.Load(), l.Stats().Fallback)
+}
+
+// TestRedisLimiterCloseNoLeak: a client with a Redis limiter under load,
+// then Close of the limiter (which the client's Close calls): every
+// goroutine the limiter started has ended, and waiting calls end with
+// ErrClosed.
+func TestRedisLimiterCloseNoLeak(t *testing.T) {
+	addr := testRedisAddr(t)
+	s := vkmock.NewServer(t)
+	rdb := redis.NewClient(redisTestOptions(addr))
+	tr := &http.Transport{}
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer rdb.Close()
+	defer tr.CloseIdleConnections()
+	l := New(rdb, KeyPrefix(testKeyPrefix(t)))
+	c := groupClient(s, l, vkapi.WithHTTPClient(&http.Client{Transport: tr}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errs := make(chan error, 40)
+	for range 40 { // two windows' worth: some wait for slots when Close comes
+		go func() { errs <- c.Call(ctx, "users.get", vkapi.Params{"user_ids": 1}, nil) }()
+	}
+	var ok, closed int
+	for range 20 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		ok++
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case errors.Is(err, ErrClosed):
+			closed++
+		default:
+			t.Fatalf("err %v", err)
+		}
+	}
+	if closed == 0 {
+		t.Errorf("%d calls went, none ended by Close", ok)
+	}
 }

@@ -100,6 +100,8 @@ type helperResult struct {
 	Grants   int64    `json:"grants"`
 	Wasted   int64    `json:"wasted"`
 	Fallback int64    `json:"fallback"`
+	Late     int64    `json:"late"`
+	Pushed   int64    `json:"pushed_ms"`
 	// GrantsAtBack is the grants count when the client logged that Redis
 	// answers again (-1: it did not).
 	GrantsAtBack int64  `json:"grants_at_back"`
@@ -254,6 +256,7 @@ func runHelper(t *testing.T, cfg helperConfig) helperResult {
 	if sh != nil {
 		st := sh.Stats()
 		res.Grants, res.Wasted, res.Fallback = st.Grants, st.Wasted, st.Fallback
+		res.Late, res.Pushed = st.Late, st.Pushed.Milliseconds()
 		res.GrantsAtBack = atBack.Load()
 		res.State = sh.state.Load()
 	}
@@ -322,6 +325,8 @@ type sharedRun struct {
 	util     float64       // perSec / budget
 	tightest time.Duration // shortest span of 21 consecutive arrivals
 	wasted   int64
+	late     int64
+	pushed   time.Duration
 	start    time.Time
 }
 
@@ -330,8 +335,8 @@ func (r sharedRun) String() string {
 	for _, p := range r.procs {
 		per = append(per, fmt.Sprintf("%d (%v..%v)", p.OK, p.First.Sub(r.start).Round(time.Millisecond), p.Last.Sub(r.start).Round(time.Millisecond)))
 	}
-	return fmt.Sprintf("%d processes: %.2f calls/s of 20 (%.1f%%), %d errors 6, per process %s, tightest 21 arrivals %v, %d slots wasted",
-		len(r.procs), r.perSec, 100*r.util, r.err6, strings.Join(per, "+"), r.tightest.Round(time.Millisecond), r.wasted)
+	return fmt.Sprintf("%d processes: %.2f calls/s of 20 (%.1f%%), %d errors 6, per process %s, tightest 21 arrivals %v, %d slots wasted, %d late requests pushed the schedule by %v",
+		len(r.procs), r.perSec, 100*r.util, r.err6, strings.Join(per, "+"), r.tightest.Round(time.Millisecond), r.wasted, r.late, r.pushed)
 }
 
 // runSharedLoad runs procs helper processes with callers callers each for
@@ -362,6 +367,8 @@ func runSharedLoad(t testing.TB, addr string, procs, callers int, d time.Duratio
 	}
 	for _, p := range reports {
 		run.wasted += p.Wasted
+		run.late += p.Late
+		run.pushed += time.Duration(p.Pushed) * time.Millisecond
 	}
 	run.perSec = float64(run.ok) / d.Seconds()
 	run.util = run.perSec / 20
