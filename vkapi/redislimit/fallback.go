@@ -118,7 +118,7 @@ func (l *Limiter) prober(done chan struct{}) {
 			l.mu.Unlock()
 		}
 		g := l.gates[0]
-		_, err := l.allow(g.currentKey(), g.limit, 0)
+		_, _, _, err := l.allow(g.currentKey(), g.limit, 0)
 		l.mu.Lock()
 		back := false
 		if err == nil {

@@ -190,9 +190,7 @@ func (g *gate) reserve() {
 		}
 		g.mu.Unlock()
 		key := g.currentKey()
-		t0 := time.Now()
-		res, err := l.allow(key, g.limit, slotUnits)
-		t1 := time.Now()
+		res, t0, t1, err := l.allow(key, g.limit, slotUnits)
 		if errors.Is(err, ErrClosed) {
 			continue // sends the queue back
 		}
@@ -243,7 +241,7 @@ func (g *gate) push(d time.Duration) {
 	lim.Burst = pushBurst
 	key := g.currentKey()
 	g.l.spawn(func() {
-		if _, err := g.l.allow(key, lim, units); err != nil && !errors.Is(err, ErrClosed) {
+		if _, _, _, err := g.l.allow(key, lim, units); err != nil && !errors.Is(err, ErrClosed) {
 			g.l.goDown(err)
 		}
 	})

@@ -208,31 +208,37 @@ func (l *Limiter) sleep(ctx context.Context, d time.Duration) error {
 
 // allow asks Redis for cost slots of key, waiting at most the timeout
 // whatever rdb's own timeouts are: a call still under way then goes on in
-// the background, and its answer, even a grant, is dropped.
-func (l *Limiter) allow(key string, lim redis_rate.Limit, cost int) (*redis_rate.Result, error) {
+// the background, and its answer, even a grant, is dropped. It returns
+// the answer and the span in which Redis read its clock: t0 and t1 are
+// read by the goroutine that makes the call, just before and after it, so
+// that the hand-over between goroutines (slow on a busy machine) does not
+// widen the span.
+func (l *Limiter) allow(key string, lim redis_rate.Limit, cost int) (res *redis_rate.Result, t0, t1 time.Time, err error) {
 	ctx, cancel := context.WithTimeout(l.ctx, l.cfg.timeout)
 	defer cancel()
 	type answer struct {
-		res *redis_rate.Result
-		err error
+		res    *redis_rate.Result
+		t0, t1 time.Time
+		err    error
 	}
 	ch := make(chan answer, 1)
 	if !l.spawn(func() {
+		t0 := time.Now()
 		res, err := l.store.AllowN(ctx, key, lim, cost)
-		ch <- answer{res, err}
+		ch <- answer{res, t0, time.Now(), err}
 	}) {
-		return nil, ErrClosed
+		return nil, t0, t1, ErrClosed
 	}
 	select {
 	case a := <-ch:
 		if a.err == nil && a.res == nil {
 			a.err = errors.New("no result")
 		}
-		return a.res, a.err
+		return a.res, a.t0, a.t1, a.err
 	case <-ctx.Done():
 		if l.ctx.Err() != nil {
-			return nil, ErrClosed
+			return nil, t0, t1, ErrClosed
 		}
-		return nil, fmt.Errorf("no answer from Redis within %v", l.cfg.timeout)
+		return nil, t0, t1, fmt.Errorf("no answer from Redis within %v", l.cfg.timeout)
 	}
 }
