@@ -37,7 +37,7 @@
 // clock somewhere between the request and the answer; the limiter takes
 // the answer's time), and the process may wake up late. Lateness is what
 // bunches requests up, so it is bounded: a request whose round trip plus
-// wake-up delay exceeds the tolerance (Tolerance, by default 3/5 of the
+// wake-up delay exceeds the tolerance (Tolerance, by default 1/3 of the
 // margin) still goes, and pushes the shared schedule back by the excess
 // (the schedule is kept in 1/64ths of a slot), so that the request n slots
 // on, reserved about a window later, leaves that much later too. Only a

@@ -103,7 +103,7 @@ func (l *Limiter) Gate(b vkapi.SharedBudget) vkapi.SharedGate {
 		id:       b.ID,
 		capFn:    b.Cap,
 		limit:    redis_rate.Limit{Rate: n * slotUnits, Burst: (l.cfg.lookahead + 1) * slotUnits, Period: per + margin},
-		interval: (per + margin) / time.Duration(n),
+		interval: (per + margin) / time.Duration(n*slotUnits) * slotUnits, // whole units, as Redis counts
 		tol:      tol,
 		share:    max(1, int(float64(n)*l.cfg.share+1e-9)),
 	}
