@@ -11,7 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -372,7 +372,7 @@ func runSharedLoad(t testing.TB, addr string, procs, callers int, d time.Duratio
 	}
 	run.perSec = float64(run.ok) / d.Seconds()
 	run.util = run.perSec / 20
-	sort.Slice(arrivals, func(i, j int) bool { return arrivals[i].Before(arrivals[j]) })
+	slices.SortFunc(arrivals, time.Time.Compare)
 	run.tightest = time.Hour
 	for i := 20; i < len(arrivals); i++ {
 		run.tightest = min(run.tightest, arrivals[i].Sub(arrivals[i-20]))
