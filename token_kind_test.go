@@ -93,3 +93,28 @@ func ExampleTokenKind_RateBudget() {
 	// service: 3 per 1s
 	// secure.*, 50,000 installs: 8
 }
+
+// FuzzParseTokenKind: any text parses to a valid kind or to an error with
+// KindUnknown, never panics, and a kind's text parses back to it.
+func FuzzParseTokenKind(f *testing.F) {
+	for _, s := range []string{"user", "group", "community", "service", "app", "unknown", "", " USER ", "\x00", "grou"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := ParseTokenKind(s)
+		if err != nil {
+			if k != KindUnknown {
+				t.Fatalf("%q: %v with an error", s, k)
+			}
+			return
+		}
+		b, merr := k.MarshalText()
+		if merr != nil {
+			t.Fatalf("%q: %v does not marshal: %v", s, k, merr)
+		}
+		var back TokenKind
+		if err := back.UnmarshalText(b); err != nil || back != k {
+			t.Fatalf("%q: %v → %q → %v, %v", s, k, b, back, err)
+		}
+	})
+}
