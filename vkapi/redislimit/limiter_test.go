@@ -317,21 +317,29 @@ func TestRedisLimiterRecovers(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(700 * time.Millisecond)
+	// Each phase waits for the limiter's own counts, within a bound.
+	waitFor := func(what string, cond func(Stats) bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !cond(l.Stats()) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s within 10 s: %+v", what, l.Stats())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitFor("grants", func(s Stats) bool { return s.Grants >= 5 })
 	grantsBefore := l.Stats().Grants
 	rs.kill()
-	// Detection, the pause (1.155 s), then the share.
-	time.Sleep(2 * time.Second)
+	// Detection, the pause (1.1 s), then the share.
+	waitFor("requests on the share", func(s Stats) bool { return s.Fallback >= 3 })
 	fallback := l.Stats().Fallback
 	if err := rs.restart(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for l.Stats().Away && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitFor("return to Redis", func(s Stats) bool { return !s.Away })
 	grantsBack := l.Stats().Grants
-	time.Sleep(700 * time.Millisecond)
+	waitFor("grants after the return", func(s Stats) bool { return s.Grants >= grantsBack+3 })
 	close(stop)
 	wg.Wait()
 	if failed.Load() != 0 {
