@@ -82,7 +82,7 @@ type helperConfig struct {
 	// Latency, when set, is a latency fault of users.get at vkmock (set by
 	// the parent).
 	Latency *vkmock.Latency `json:"latency,omitempty"`
-	// NaiveBurst, when positive, replaces WithRedisLimiter by a plain
+	// NaiveBurst, when positive, replaces the Limiter by a plain
 	// redis_rate gate of 20 per second with that burst, for comparison: a
 	// call goes as soon as Allow says yes, and is not retried.
 	NaiveBurst int `json:"naive_burst"`
