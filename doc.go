@@ -67,3 +67,4 @@
 package vkerr
 
 //go:generate go run ./internal/gencatalogue -schema ../shared/vk-api-schema -annotations internal/gencatalogue/annotations.json -out catalogue_gen.go
+//go:generate go run ./internal/genparams -schema ../shared/vk-api-schema -out schema_params_gen.go

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // DefaultMaxBodySize bounds the response bodies CheckResponse reads: execute
@@ -101,7 +102,7 @@ func (e *HTTPError) Error() string {
 	if e.Snippet != "" {
 		s += ": " + strconv.Quote(e.Snippet)
 	}
-	return s
+	return RedactString(s)
 }
 
 // Is matches the transient category.
@@ -129,7 +130,7 @@ func (e *FormatError) Error() string {
 	if e.Snippet != "" {
 		s += ": " + strconv.Quote(e.Snippet)
 	}
-	return s
+	return RedactString(s)
 }
 
 // Is matches ErrNotVK.
@@ -137,19 +138,33 @@ func (e *FormatError) Is(target error) bool { return target == ErrNotVK }
 
 const snippetLen = 200
 
+// snippetWindow is how much of a body Snippet redacts before it cuts: a
+// secret that starts within the first snippetLen bytes is masked whole as
+// long as it is shorter than this.
+const snippetWindow = 64 << 10
+
 // Snippet returns the start of body for an error message: at most 200 bytes,
-// valid UTF-8, white space folded, secrets redacted.
+// valid UTF-8, white space folded, secrets redacted. It redacts first and
+// cuts after, so a secret that crosses the cut leaves no piece in the
+// snippet.
 func Snippet(body []byte) string {
-	cut := false
-	if len(body) > snippetLen {
-		body, cut = body[:snippetLen], true
+	if len(body) > snippetWindow {
+		body = body[:snippetWindow]
 	}
 	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "")), " ")
 	s = RedactString(s)
-	if cut {
-		s += "…"
+	if len(s) <= snippetLen {
+		return s
 	}
-	return s
+	cut := snippetLen
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	// Do not cut the marker of a redacted secret in two.
+	if i := strings.LastIndex(s[:cut], Redacted[:1]); i >= 0 && i+len(Redacted) > cut && strings.HasPrefix(s[i:], Redacted) {
+		cut = i
+	}
+	return s[:cut] + "…"
 }
 
 // looksHTML reports whether body is an HTML page rather than JSON.

@@ -112,7 +112,8 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := canonical(t, out), canonical(t, body); !reflect.DeepEqual(got, want) {
+			// The same JSON, with secrets redacted (api_hash, session_token).
+			if got, want := canonical(t, out), canonical(t, []byte(vkerr.RedactString(string(body)))); !reflect.DeepEqual(got, want) {
 				t.Errorf("round trip changed the JSON:\n got %s\nwant %s", out, body)
 			}
 		})
