@@ -97,12 +97,12 @@ func (e *HTTPError) Error() string {
 		s += " " + t
 	}
 	if e.Reason != "" {
-		s += ": " + e.Reason
+		s += ": " + RedactString(e.Reason)
 	}
 	if e.Snippet != "" {
-		s += ": " + strconv.Quote(e.Snippet)
+		s += ": " + strconv.Quote(RedactString(e.Snippet))
 	}
-	return RedactString(s)
+	return s
 }
 
 // Is matches the transient category.
@@ -126,11 +126,11 @@ type FormatError struct {
 }
 
 func (e *FormatError) Error() string {
-	s := "vk: not a VK API response: " + e.Reason
+	s := "vk: not a VK API response: " + RedactString(e.Reason)
 	if e.Snippet != "" {
-		s += ": " + strconv.Quote(e.Snippet)
+		s += ": " + strconv.Quote(RedactString(e.Snippet))
 	}
-	return RedactString(s)
+	return s
 }
 
 // Is matches ErrNotVK.

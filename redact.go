@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Redacted replaces a secret wherever vkerr prints, logs or encodes one.
@@ -116,59 +117,37 @@ func SchemaHasParam(method, name string) bool {
 	return found
 }
 
-// secretNamePattern matches a secret name in free text: a name of
-// secretParams or a word ending in one of secretSuffixes. It starts at a
-// word boundary, so captcha_sid is not sid.
-var secretNamePattern = func() string {
-	names := make([]string, 0, len(secretParams))
-	for n := range secretParams {
-		names = append(names, regexp.QuoteMeta(n))
-	}
-	// Longest first, so that old_password wins over password.
-	slices.SortFunc(names, func(a, b string) int { return len(b) - len(a) })
-	suffixes := make([]string, 0, len(secretSuffixes))
-	for _, s := range secretSuffixes {
-		suffixes = append(suffixes, regexp.QuoteMeta(s))
-	}
-	return `(?:\w*(?:` + strings.Join(suffixes, "|") + `)|` + strings.Join(names, "|") + `)`
-}()
-
+// The forms in which a name is followed by its value in text. Each pattern
+// matches the name (group 1) and what separates it from the value; the
+// value is then read by the scanner of the form, so that a pattern never
+// swallows the next name.
 var (
-	// \"name\":\"value\" in JSON that was itself escaped into a string.
-	secretEscapedJSON = regexp.MustCompile(`(?i)(\\"(` + secretNamePattern + `)\\"\s*:\s*)(?:\\"(?:[^\\]|\\[^"])*\\"|[-+.0-9eE]+|true|false)`)
-	// "name":"value" and "name":123 in JSON text.
-	secretJSON = regexp.MustCompile(`(?i)("(` + secretNamePattern + `)"\s*:\s*)(?:"(?:[^"\\]|\\.)*"|[-+.0-9eE]+|true|false)`)
-	// {"key":"name","value":"secret"}: an entry of request_params in raw
-	// JSON, also escaped into a string.
-	secretEntry        = regexp.MustCompile(`(?i)("key"\s*:\s*"` + secretNamePattern + `"\s*,\s*"value"\s*:\s*)(?:"(?:[^"\\]|\\.)*"|[-+.0-9eE]+)`)
-	secretEscapedEntry = regexp.MustCompile(`(?i)(\\"key\\"\s*:\s*\\"` + secretNamePattern + `\\"\s*,\s*\\"value\\"\s*:\s*)(?:\\"(?:[^\\]|\\[^"])*\\"|[-+.0-9eE]+)`)
-	// name=value in URLs, query strings, fragments and free text, also
-	// percent-encoded (name%3Dvalue), with the value quoted or not.
-	secretAssign = regexp.MustCompile(`(?i)(\b(` + secretNamePattern + `)(?:\s*=\s*|%3D))(?:"[^"]*"|'[^']*'|[^&#\s"'<>,;)}\]\\]+)`)
-	// name: value and name: "value" in free text.
-	secretColon = regexp.MustCompile(`(?i)(\b(` + secretNamePattern + `)\s*:\s*)(?:"[^"]*"|'[^']*'|[^&#\s"'<>,;)}\]\\]+)`)
+	// "name": in JSON text, and \"name\": in JSON escaped into a string
+	// (once or more: \\\"name\\\":).
+	jsonName = regexp.MustCompile(`\\*"([A-Za-z0-9_]+)\\*"\s*:\s*`)
+	// {"key":"name","value": an entry of request_params in raw JSON, also
+	// escaped into a string.
+	entryName = regexp.MustCompile(`\\*"key\\*"\s*:\s*\\*"([A-Za-z0-9_]+)\\*"\s*,\s*\\*"value\\*"\s*:\s*`)
+	// name= in URLs, query strings, fragments and free text, also
+	// percent-encoded (name%3D).
+	assignName = regexp.MustCompile(`\b([A-Za-z0-9_]+)(?:\s*=\s*|%3[Dd])`)
+	// name: in free text.
+	colonName = regexp.MustCompile(`\b([A-Za-z0-9_]+)\s*:\s*`)
 	// Authorization: Bearer <token>.
 	secretBearer = regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+`)
 	// VK token formats: vk1.a.… and the legacy 85-hex-digit keys.
-	secretToken = regexp.MustCompile(`vk1\.a\.[A-Za-z0-9_.-]+|\b[0-9a-fA-F]{64,}\b`)
+	secretToken = regexp.MustCompile(`vk1\.a\.[A-Za-z0-9_.-]+|[0-9a-fA-F]{64,}`)
 	// \u0041-style escapes of printable ASCII, which would hide a name or a
 	// token from the patterns above.
 	asciiEscape = regexp.MustCompile(`\\u00[2-7][0-9a-fA-F]`)
-	// What follows "key":"name" when it names an entry of request_params
-	// rather than holding a Long Poll key.
-	entryValue        = regexp.MustCompile(`^\s*,\s*"value"`)
-	escapedEntryValue = regexp.MustCompile(`^\s*,\s*\\"value\\"`)
-	// {"key":"method"}, an entry without a value, in the array.
-	entryAlone = regexp.MustCompile(`^\s*}`)
-	entryStart = regexp.MustCompile(`[\[,]\s*\{\s*$`)
 )
 
-// RedactString masks every secret in s: the values of secret parameters in
-// URLs, query strings, JSON (also escaped into a string, also numbers, also
-// as request_params entries), free text (name: value, name = "value"),
-// bearer tokens, and anything shaped like a VK access token. \u escapes of
-// printable ASCII are decoded first (except of '"' and '\'), so JSON text
-// stays JSON.
+// RedactString masks every secret in s: the values of secret parameters
+// (IsSecretParam) in URLs, query strings, JSON (also escaped into a string,
+// also numbers, also as request_params entries), free text (name: value,
+// name = "value"), bearer tokens, and anything shaped like a VK access
+// token. \u escapes of printable ASCII are decoded first (except of '"' and
+// '\'), so JSON text stays JSON.
 func RedactString(s string) string {
 	if s == "" {
 		return s
@@ -182,20 +161,120 @@ func RedactString(s string) string {
 			return string(rune(n))
 		})
 	}
-	s = secretEntry.ReplaceAllString(s, `${1}"`+Redacted+`"`)
-	s = secretEscapedEntry.ReplaceAllString(s, `${1}\"`+Redacted+`\"`)
-	s = replaceSecrets(s, secretEscapedJSON, `\"`+Redacted+`\"`, func(name, _, after string) bool {
-		return strings.EqualFold(name, "key") && escapedEntryValue.MatchString(after)
-	})
-	s = replaceSecrets(s, secretJSON, `"`+Redacted+`"`, func(name, before, after string) bool {
-		return strings.EqualFold(name, "key") && (entryValue.MatchString(after) ||
-			entryAlone.MatchString(after) && entryStart.MatchString(before))
-	})
-	s = replaceSecrets(s, secretAssign, Redacted, isCaptchaSID)
-	s = replaceSecrets(s, secretColon, Redacted, nil)
+	s = redactValues(s, entryName, jsonValue, nil)
+	s = redactValues(s, jsonName, jsonValue, isEntryName)
+	s = redactValues(s, assignName, textValue, isCaptchaSID)
+	s = redactValues(s, colonName, textValue, nil)
 	s = secretBearer.ReplaceAllString(s, "${1}"+Redacted)
 	s = secretToken.ReplaceAllString(s, Redacted)
 	return s
+}
+
+// redactValues finds each name re matches; when the name is a secret and
+// keep does not say otherwise, it replaces the value that value reads after
+// the match by Redacted (in quotes if the value was quoted).
+func redactValues(s string, re *regexp.Regexp, value func(string) (n int, open, close string), keep func(name, before, after string) bool) string {
+	locs := re.FindAllStringSubmatchIndex(s, -1)
+	if locs == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		if l[0] < last {
+			continue // inside a value already redacted
+		}
+		name := s[l[2]:l[3]]
+		if l[2] > 0 && s[l[2]-1] == '%' && len(name) > 2 {
+			name = name[2:] // %3Fkey%3D: the name follows a percent escape
+		}
+		if !IsSecretParam(name) {
+			continue
+		}
+		after := s[l[1]:]
+		if keep != nil && keep(name, s[max(0, l[0]-64):l[0]], after[:min(len(after), 64)]) {
+			continue
+		}
+		n, open, close := value(after)
+		if n == 0 || strings.HasPrefix(after, Redacted) || strings.HasPrefix(after[len(open):], Redacted) {
+			continue
+		}
+		b.WriteString(s[last:l[1]])
+		b.WriteString(open + Redacted + close)
+		last = l[1] + n
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// jsonValue reads a JSON string, number or literal at the start of s; the
+// string may be escaped into another (\"...\"), once or more.
+func jsonValue(s string) (int, string, string) {
+	k := len(s) - len(strings.TrimLeft(s, `\`))
+	if k < len(s) && s[k] == '"' {
+		q := s[:k+1]
+		if k > 0 {
+			if i := strings.Index(s[len(q):], q); i >= 0 {
+				return i + 2*len(q), q, q
+			}
+			return len(s), q, ""
+		}
+		for i := 1; i < len(s); i++ {
+			switch s[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1, q, q
+			}
+		}
+		return len(s), q, ""
+	}
+	return tokenLen(s, "-+.0123456789eEtruefalsn"), "", ""
+}
+
+// textValue reads a value in free text: quoted with ", \" or ', or a run
+// of characters up to white space or a delimiter of URLs, JSON and prose.
+func textValue(s string) (int, string, string) {
+	for _, q := range []string{`\"`, `"`, `'`} {
+		if strings.HasPrefix(s, q) {
+			if i := strings.Index(s[len(q):], q); i >= 0 {
+				return i + 2*len(q), q, q
+			}
+			return len(s), q, ""
+		}
+	}
+	return len(s) - len(strings.TrimLeftFunc(s, func(r rune) bool {
+		return !unicode.IsSpace(r) && !strings.ContainsRune("&#\"'<>,;)}]\\", r)
+	})), "", ""
+}
+
+func tokenLen(s, chars string) int {
+	n := 0
+	for n < len(s) && strings.IndexByte(chars, s[n]) >= 0 {
+		n++
+	}
+	return n
+}
+
+// isEntryName reports whether "key":"name" names an entry of
+// request_params ({"key":"method","value":...} or {"key":"method"} in the
+// array) rather than holding a Long Poll key.
+func isEntryName(name, before, after string) bool {
+	if !strings.EqualFold(name, "key") {
+		return false
+	}
+	after = strings.TrimLeft(after, `\`)
+	n, _, _ := jsonValue(after)
+	rest := strings.TrimLeft(after[n:], " \t\r\n\\")
+	if strings.HasPrefix(rest, `,`) && strings.HasPrefix(strings.TrimLeft(rest[1:], " \t\r\n\\"), `"value"`) {
+		return true
+	}
+	b := strings.TrimRight(before, " \t\r\n")
+	if !strings.HasPrefix(rest, "}") || !strings.HasSuffix(b, "{") {
+		return false
+	}
+	b = strings.TrimRight(b[:len(b)-1], " \t\r\n")
+	return strings.HasSuffix(b, ",") || strings.HasSuffix(b, "[")
 }
 
 // isCaptchaSID reports whether a sid= is that of a captcha image
@@ -204,28 +283,6 @@ func RedactString(s string) string {
 func isCaptchaSID(name, before, _ string) bool {
 	before = strings.ToLower(before)
 	return strings.EqualFold(name, "sid") && (strings.HasSuffix(before, "captcha.php?") || strings.HasSuffix(before, "captcha.php%3f"))
-}
-
-// replaceSecrets replaces the value of each match of re (group 1: what
-// stays, group 2: the name) by repl, unless keep says the match holds no
-// secret; keep sees the name and up to 64 bytes before and after the match.
-func replaceSecrets(s string, re *regexp.Regexp, repl string, keep func(name, before, after string) bool) string {
-	locs := re.FindAllStringSubmatchIndex(s, -1)
-	if locs == nil {
-		return s
-	}
-	var b strings.Builder
-	last := 0
-	for _, l := range locs {
-		if keep != nil && keep(s[l[4]:l[5]], s[max(0, l[0]-64):l[0]], s[l[1]:min(len(s), l[1]+64)]) {
-			continue
-		}
-		b.WriteString(s[last:l[3]])
-		b.WriteString(repl)
-		last = l[1]
-	}
-	b.WriteString(s[last:])
-	return b.String()
 }
 
 // RedactJSON returns the JSON value v with every secret masked: the value of
