@@ -196,7 +196,7 @@ func redactValues(s string, re *regexp.Regexp, value func(string) (n int, open, 
 			continue
 		}
 		n, open, close := value(after)
-		if n == 0 || strings.HasPrefix(after, Redacted) || strings.HasPrefix(after[len(open):], Redacted) {
+		if n == 0 || strings.HasPrefix(strings.TrimLeft(after, `\"'`), Redacted) {
 			continue
 		}
 		b.WriteString(s[last:l[1]])
@@ -229,7 +229,8 @@ func jsonValue(s string) (int, string, string) {
 		}
 		return len(s), q, ""
 	}
-	return tokenLen(s, "-+.0123456789eEtruefalsn"), "", ""
+	// A number or literal becomes the string "[REDACTED]", so JSON stays JSON.
+	return tokenLen(s, "-+.0123456789eEtruefalsn"), `"`, `"`
 }
 
 // textValue reads a value in free text: quoted with ", \" or ', or a run

@@ -55,7 +55,7 @@ func errorsOf(body []byte) []error {
 func TestRedactionTable(t *testing.T) {
 	cases := append(redacttest.Cases(), redacttest.SnippetCases()...)
 	if raceEnabled {
-		// Every 16th case: each name, form and place still occurs.
+		// A fixed sample, every 16th case, across names, forms and places.
 		sample := cases[:0:0]
 		for i := 0; i < len(cases); i += 16 {
 			sample = append(sample, cases[i])
