@@ -226,9 +226,21 @@ var errorFields = map[string]bool{
 }
 
 // MarshalJSON encodes the error as VK does, known fields first in VK's order,
-// then the fields kept in Extra. Secrets are redacted.
-func (e *Error) MarshalJSON() ([]byte, error) {
+// then the fields kept in Extra. Secrets are redacted in every field, as
+// %+v redacts them; see MarshalWire for the unredacted form a server sends.
+func (e *Error) MarshalJSON() ([]byte, error) { return e.marshal(true) }
+
+// MarshalWire encodes the error as a server sends it: as MarshalJSON, but
+// only the values of secret request_params are redacted, so that
+// captcha_img, redirect_uri and the other fields keep the ids a client needs
+// to answer a challenge. It is for servers such as vkmock; never log it.
+func (e *Error) MarshalWire() ([]byte, error) { return e.marshal(false) }
+
+func (e *Error) marshal(redact bool) ([]byte, error) {
 	r := RedactString
+	if !redact {
+		r = func(s string) string { return s }
+	}
 	w := wireError{
 		Code: e.Code, Subcode: e.Subcode, Method: r(e.Method), Text: r(e.Text),
 		RequestParams: e.RequestParams, CaptchaSID: r(e.CaptchaSID), CaptchaImg: r(e.CaptchaImg),
@@ -239,7 +251,7 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 	if msg == "" {
 		msg = e.Code.Info().MessageEN
 	}
-	msg = RedactString(msg)
+	msg = r(msg)
 	w.Message = &msg
 	if e.CaptchaTS != "" {
 		if e.captchaTSNumber && json.Valid([]byte(e.CaptchaTS)) {
@@ -248,11 +260,48 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 			w.CaptchaTS, _ = json.Marshal(r(e.CaptchaTS))
 		}
 	}
+	if !redact && e.BanInfo != nil {
+		w.BanInfo = nil
+	}
 	b, err := json.Marshal(w)
 	if err != nil {
 		return nil, err
 	}
+	if !redact {
+		if e.BanInfo != nil {
+			bi, err := e.BanInfo.marshal(false)
+			if err != nil {
+				return nil, err
+			}
+			b = append(append(append(b[:len(b)-1], `,"ban_info":`...), bi...), '}')
+		}
+		return appendRawExtra(b, e.Extra)
+	}
 	return appendExtra(b, e.Extra)
+}
+
+// appendRawExtra adds the raw fields of extra, sorted by key, unredacted.
+func appendRawExtra(b []byte, extra map[string]json.RawMessage) ([]byte, error) {
+	if len(extra) == 0 {
+		return b, nil
+	}
+	var buf bytes.Buffer
+	buf.Write(b[:len(b)-1])
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		v := extra[k]
+		if !json.Valid(v) {
+			continue
+		}
+		if buf.Len() > 1 {
+			buf.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		buf.Write(kb)
+		buf.WriteByte(':')
+		buf.Write(v)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
 }
 
 // appendExtra adds the raw fields of extra (sorted by key, secrets redacted)
@@ -364,11 +413,20 @@ func (e *Error) UnmarshalJSON(b []byte) error {
 }
 
 // MarshalJSON encodes ban_info with its access_token redacted.
-func (b *BanInfo) MarshalJSON() ([]byte, error) {
+func (b *BanInfo) MarshalJSON() ([]byte, error) { return b.marshal(true) }
+
+func (b *BanInfo) marshal(redact bool) ([]byte, error) {
 	type wire struct {
 		MemberName  string `json:"member_name,omitempty"`
 		Message     string `json:"message,omitempty"`
 		AccessToken string `json:"access_token,omitempty"`
+	}
+	if !redact {
+		out, err := json.Marshal(wire{b.MemberName, b.Message, b.AccessToken})
+		if err != nil {
+			return nil, err
+		}
+		return appendRawExtra(out, b.Extra)
 	}
 	w := wire{MemberName: RedactString(b.MemberName), Message: RedactString(b.Message)}
 	if b.AccessToken != "" {

@@ -164,7 +164,7 @@ func RedactString(s string) string {
 	s = redactValues(s, entryName, jsonValue, nil)
 	s = redactValues(s, jsonName, jsonValue, isEntryName)
 	s = redactValues(s, assignName, textValue, isCaptchaSID)
-	s = redactValues(s, colonName, textValue, nil)
+	s = redactValues(s, colonName, textValue, isProse)
 	s = secretBearer.ReplaceAllString(s, "${1}"+Redacted)
 	s = secretToken.ReplaceAllString(s, Redacted)
 	return s
@@ -276,6 +276,22 @@ func isEntryName(name, before, after string) bool {
 	}
 	b = strings.TrimRight(b[:len(b)-1], " \t\r\n")
 	return strings.HasSuffix(b, ",") || strings.HasSuffix(b, "[")
+}
+
+// proseWords are secret names that are also words of VK's messages
+// ("Unable to compile code: ';' expected").
+var proseWords = map[string]bool{"code": true, "key": true, "sign": true, "hash": true, "token": true, "secret": true}
+
+// isProse reports whether "word: value" is prose rather than a secret: the
+// name is a word of proseWords and the value does not look like a
+// credential (unquoted letters, digits, '.', '_' or '-': six or more with
+// a digit, or twenty or more): "code: undefined" is prose.
+func isProse(name, _, after string) bool {
+	if !proseWords[strings.ToLower(name)] {
+		return false
+	}
+	n := tokenLen(after, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+	return n < 6 || n < 20 && !strings.ContainsAny(after[:n], "0123456789")
 }
 
 // isCaptchaSID reports whether a sid= is that of a captcha image
