@@ -29,11 +29,28 @@ func defaultLang() string {
 	return "en"
 }
 
+// langUsage is the help of every --lang flag.
+const langUsage = "language of messages and remedies: ru or en (when not given: ru if $LC_ALL, $LC_MESSAGES or $LANG starts with ru, else en)"
+
+// checkLang checks a --lang value that has a default.
 func checkLang(lang string) error {
-	if lang != "ru" && lang != "en" {
-		return &exitError{code: 2, err: fmt.Errorf("--lang must be ru or en, not %q", lang)}
+	_, err := resolveLang(lang)
+	if lang == "" {
+		return &exitError{code: 2, err: fmt.Errorf("--lang must be ru or en")}
 	}
-	return nil
+	return err
+}
+
+// resolveLang checks --lang; an empty value takes the default from the
+// environment.
+func resolveLang(lang string) (string, error) {
+	if lang == "" {
+		return defaultLang(), nil
+	}
+	if lang != "ru" && lang != "en" {
+		return "", &exitError{code: 2, err: fmt.Errorf("--lang must be ru or en, not %q", lang)}
+	}
+	return lang, nil
 }
 
 func newExplainCmd() *cobra.Command {
@@ -55,7 +72,8 @@ With --all --json it prints every code as a JSON array.`,
 			return &exitError{code: 2, err: fmt.Errorf("explain takes one CODE or NAME, or --all")}
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkLang(lang); err != nil {
+			lang, err := resolveLang(lang)
+			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
@@ -67,9 +85,7 @@ With --all --json it prints every code as a JSON array.`,
 				if asJSON {
 					return writeJSON(out, infos)
 				}
-				for _, info := range infos {
-					fmt.Fprintf(out, "%5d  %-40s %-13s %s\n", info.Code, info.GoName, info.Category, info.Message(lang))
-				}
+				printAll(out, infos, lang)
 				return nil
 			}
 			info, err := lookupArg(args[0])
@@ -83,10 +99,23 @@ With --all --json it prints every code as a JSON array.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&lang, "lang", defaultLang(), "language of messages and remedies: ru or en (default from $LANG)")
+	cmd.Flags().StringVar(&lang, "lang", "", langUsage)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&all, "all", false, "explain every code of the catalogue")
 	return cmd
+}
+
+// printAll prints one line per code, in columns as wide as their widest
+// cell.
+func printAll(w io.Writer, infos []vkerr.Info, lang string) {
+	nameW, catW := 0, 0
+	for _, info := range infos {
+		nameW = max(nameW, len(info.GoName))
+		catW = max(catW, len(info.Category.String()))
+	}
+	for _, info := range infos {
+		fmt.Fprintf(w, "%5d  %-*s  %-*s  %s\n", info.Code, nameW, info.GoName, catW, info.Category.String(), info.Message(lang))
+	}
 }
 
 func lookupArg(arg string) (vkerr.Info, error) {
