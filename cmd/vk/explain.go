@@ -151,8 +151,8 @@ func writeJSON(w io.Writer, v any) error {
 
 var labels = map[string][]string{
 	//        0          1           2         3         4           5          6         7
-	"en": {"Message", "Category", "Retry", "Global", "Remedy", "Subcodes", "Docs", "Note"},
-	"ru": {"Сообщение", "Категория", "Повтор", "Глобальная", "Что делать", "Подкоды", "Документация", "Примечание"},
+	"en": {"Message", "Category", "Retry", "Global", "Remedy", "Subcodes", "Docs", "VK's words"},
+	"ru": {"Сообщение", "Категория", "Повтор", "Глобальная", "Что делать", "Подкоды", "Документация", "Слова VK"},
 }
 
 func printInfo(w io.Writer, info vkerr.Info, lang string) {
@@ -177,21 +177,11 @@ func printInfo(w io.Writer, info vkerr.Info, lang string) {
 	}
 	row(l[1], info.Category.String()+" — "+catText)
 	row(l[2], info.Retry.String()+" — "+retryText)
-	global := "no: only methods whose schema lists it return it"
-	if info.Unknown {
-		global = "unknown"
-	}
-	if info.Global {
-		global = "yes: any method may return it"
-	}
-	if lang == "ru" {
-		global = "нет: её возвращают только методы, в схеме которых она указана"
-		if info.Global {
-			global = "да: её может вернуть любой метод"
-		}
-	}
-	row(l[3], global)
+	row(l[3], globalText[lang][globalKey(info)])
 	row(l[4], info.Remedy(lang))
+	if info.VKWordsRU != "" {
+		row(l[7], "«"+info.VKWordsRU+"» ("+vkWordsSource[lang]+")")
+	}
 	for i, s := range info.Subcodes {
 		label := ""
 		if i == 0 {
@@ -208,9 +198,38 @@ func printInfo(w io.Writer, info vkerr.Info, lang string) {
 		fmt.Fprintf(w, "%-13s %d %s: %s\n", pad(label), s.Subcode, s.Name, msg)
 	}
 	row(l[6], info.Doc)
-	if info.Note != "" {
-		row(l[7], info.Note)
+}
+
+// globalKey says whether any method may return the code: yes, no, or
+// unknown for a code the catalogue lacks.
+func globalKey(info vkerr.Info) string {
+	switch {
+	case info.Unknown:
+		return "unknown"
+	case info.Global:
+		return "yes"
 	}
+	return "no"
+}
+
+// globalText says the same facts in both languages.
+var globalText = map[string]map[string]string{
+	"en": {
+		"yes":     "yes: any method may return it",
+		"no":      "no: only methods whose schema lists it return it",
+		"unknown": "unknown: the code is not in the schema, so which methods return it is not known",
+	},
+	"ru": {
+		"yes":     "да: её может вернуть любой метод",
+		"no":      "нет: её возвращают только методы, в схеме которых она указана",
+		"unknown": "неизвестно: кода нет в схеме, поэтому неизвестно, какие методы его возвращают",
+	},
+}
+
+// vkWordsSource names where VK's words come from.
+var vkWordsSource = map[string]string{
+	"en": "VK's errors page, verbatim, in Russian",
+	"ru": "страница ошибок VK, дословно",
 }
 
 var categoryRU = map[vkerr.Category]string{

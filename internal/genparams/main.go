@@ -18,9 +18,10 @@ import (
 	"log"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/vkerr/vkerr/internal/schemasource"
 )
 
 type methodsFile struct {
@@ -47,22 +48,8 @@ func main() {
 	}
 }
 
-// schemaCommit reads the commit of the schema copy from its SOURCE.md
-// ("... at commit `0efe478` ...").
-func schemaCommit(dir string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "SOURCE.md"))
-	if err != nil {
-		return "", err
-	}
-	m := regexp.MustCompile("commit `([0-9a-f]{7,40})`").FindSubmatch(b)
-	if m == nil {
-		return "", fmt.Errorf("%s/SOURCE.md names no commit", dir)
-	}
-	return string(m[1]), nil
-}
-
 func build(dir string) ([]byte, error) {
-	commit, err := schemaCommit(dir)
+	commit, err := schemasource.Commit(dir)
 	if err != nil {
 		return nil, err
 	}
