@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // DefaultMaxBodySize bounds the response bodies CheckResponse reads: execute
@@ -24,36 +23,6 @@ type Envelope struct {
 	Response      json.RawMessage `json:"response,omitempty"`
 	Error         *Error          `json:"error,omitempty"`
 	ExecuteErrors ExecuteErrors   `json:"execute_errors,omitempty"`
-}
-
-// MarshalWire encodes the envelope as a server sends it, with the errors'
-// MarshalWire: for servers such as vkmock; never log it.
-func (env Envelope) MarshalWire() ([]byte, error) {
-	b := []byte{'{'}
-	if env.Response != nil {
-		b = append(append(b, `"response":`...), env.Response...)
-	}
-	if env.Error != nil {
-		e, err := env.Error.MarshalWire()
-		if err != nil {
-			return nil, err
-		}
-		if len(b) > 1 {
-			b = append(b, ',')
-		}
-		b = append(append(b, `"error":`...), e...)
-	}
-	if len(env.ExecuteErrors) > 0 {
-		ee, err := env.ExecuteErrors.MarshalWire()
-		if err != nil {
-			return nil, err
-		}
-		if len(b) > 1 {
-			b = append(b, ',')
-		}
-		b = append(append(b, `"execute_errors":`...), ee...)
-	}
-	return append(b, '}'), nil
 }
 
 // Err returns the envelope's error: the *Error, else the ExecuteErrors when
@@ -97,26 +66,6 @@ func (ee ExecuteErrors) Error() string {
 		b.WriteString(strings.TrimPrefix(e.Error(), "vk: "))
 	}
 	return b.String()
-}
-
-// MarshalWire encodes the members as a server sends them (see
-// Error.MarshalWire); nil members are left out.
-func (ee ExecuteErrors) MarshalWire() ([]byte, error) {
-	b := []byte{'['}
-	for _, e := range ee {
-		if e == nil {
-			continue
-		}
-		w, err := e.MarshalWire()
-		if err != nil {
-			return nil, err
-		}
-		if len(b) > 1 {
-			b = append(b, ',')
-		}
-		b = append(b, w...)
-	}
-	return append(b, ']'), nil
 }
 
 // Unwrap returns the members, for errors.Is and errors.As.
@@ -201,20 +150,7 @@ func Snippet(body []byte) string {
 	if len(body) > snippetWindow {
 		body = body[:snippetWindow]
 	}
-	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "")), " ")
-	s = RedactString(s)
-	if len(s) <= snippetLen {
-		return s
-	}
-	cut := snippetLen
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	// Do not cut the marker of a redacted secret in two.
-	if i := strings.LastIndex(s[:cut], Redacted[:1]); i >= 0 && i+len(Redacted) > cut && strings.HasPrefix(s[i:], Redacted) {
-		cut = i
-	}
-	return s[:cut] + "…"
+	return Shorten(strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "")), " "), snippetLen)
 }
 
 // looksHTML reports whether body is an HTML page rather than JSON.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Redacted replaces a secret wherever vkerr prints, logs or encodes one.
@@ -300,6 +301,24 @@ func isProse(name, _, after string) bool {
 func isCaptchaSID(name, before, _ string) bool {
 	before = strings.ToLower(before)
 	return strings.EqualFold(name, "sid") && (strings.HasSuffix(before, "captcha.php?") || strings.HasSuffix(before, "captcha.php%3f"))
+}
+
+// Shorten redacts s and then cuts it to at most n bytes on a rune boundary,
+// adding "…" when it cut: redact first, then shorten, so that no piece of a
+// secret survives the cut. A redaction marker is never cut in two.
+func Shorten(s string, n int) string {
+	s = RedactString(s)
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	if i := strings.LastIndex(s[:cut], Redacted[:1]); i >= 0 && i+len(Redacted) > cut && strings.HasPrefix(s[i:], Redacted) {
+		cut = i
+	}
+	return s[:cut] + "…"
 }
 
 // RedactJSON returns the JSON value v with every secret masked: the value of

@@ -120,3 +120,22 @@ func TestSnippetRedactsBeforeCut(t *testing.T) {
 		}
 	}
 }
+
+func TestShorten(t *testing.T) {
+	secret := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" // 64 hex digits: a token
+	for n := 1; n < 80; n++ {
+		s := Shorten("x "+secret+" y", n)
+		if strings.Contains(s, secret[:8]) || strings.Contains(s, secret[20:28]) {
+			t.Fatalf("Shorten(…, %d) = %q shows a piece of the token", n, s)
+		}
+		if len(s) > n+len("…") {
+			t.Fatalf("Shorten(…, %d) = %q is longer", n, s)
+		}
+	}
+	if got := Shorten("short", 10); got != "short" {
+		t.Errorf("Shorten(short) = %q", got)
+	}
+	if got := Shorten("ёжик", 3); got != "ё…" {
+		t.Errorf("Shorten cuts inside a rune: %q", got)
+	}
+}
