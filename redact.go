@@ -236,18 +236,30 @@ func jsonValue(s string) (int, string, string) {
 
 // textValue reads a value in free text: quoted with ", \" or ', or a run
 // of characters up to white space or a delimiter of URLs, JSON and prose.
+// An opening quote that is never closed (text cut short) quotes the run
+// after it; with no run after it, it closes something else (a JSON string)
+// and there is no value.
 func textValue(s string) (int, string, string) {
 	for _, q := range []string{`\"`, `"`, `'`} {
 		if strings.HasPrefix(s, q) {
 			if i := strings.Index(s[len(q):], q); i >= 0 {
 				return i + 2*len(q), q, q
 			}
-			return len(s), q, ""
+			if n := runLen(s[len(q):], ")}]"); n > 0 {
+				return len(q) + n, q, ""
+			}
+			return 0, "", ""
 		}
 	}
+	return runLen(s, ""), "", ""
+}
+
+// runLen is the length of the run of characters at the start of s up to
+// white space, a delimiter of URLs, JSON and prose, or one of stops.
+func runLen(s, stops string) int {
 	return len(s) - len(strings.TrimLeftFunc(s, func(r rune) bool {
-		return !unicode.IsSpace(r) && !strings.ContainsRune("&#\"'<>,;)}]\\", r)
-	})), "", ""
+		return !unicode.IsSpace(r) && !strings.ContainsRune("&#\"'<>,;\\", r) && !strings.ContainsRune(stops, r)
+	}))
 }
 
 func tokenLen(s, chars string) int {
