@@ -17,18 +17,23 @@ type Info struct {
 	MessageEN string `json:"message_en"`
 	// MessageRU is the Russian message: the words of VK's errors page for the
 	// codes it lists, a translation of the schema description for the rest.
-	MessageRU string   `json:"message_ru"`
-	RemedyEN  string   `json:"remedy_en"` // what a program or a person should do
-	RemedyRU  string   `json:"remedy_ru"`
+	MessageRU string `json:"message_ru"`
+	// RemedyEN and RemedyRU say, in the same words, what a program or a
+	// person should do.
+	RemedyEN string `json:"remedy_en"`
+	RemedyRU string `json:"remedy_ru"`
+	// VKWordsRU is what VK's errors page says to do about the code, verbatim
+	// (in Russian, with the page's links); empty for codes the page does not
+	// explain. RemedyRU, not this, is the catalogue's advice.
+	VKWordsRU string   `json:"vk_words_ru,omitempty"`
 	Category  Category `json:"category"`
 	Retry     Retry    `json:"retry"`
 	// Global codes may be returned by any method; the others only by the
 	// methods whose schema lists them.
 	Global   bool          `json:"global"`
 	Subcodes []SubcodeInfo `json:"subcodes"`
-	Doc      string        `json:"doc"`  // documentation link
+	Doc      string        `json:"doc"`  // documentation link (dev.vk.com)
 	Seed     bool          `json:"seed"` // listed on VK's page of returned errors
-	Note     string        `json:"note,omitempty"`
 	// Unknown is set on the Info made up for a code the catalogue lacks.
 	Unknown bool `json:"unknown,omitempty"`
 }

@@ -1,6 +1,7 @@
 package vkerr_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -200,5 +201,47 @@ func TestInfoLanguages(t *testing.T) {
 	}
 	if info.Remedy("RU") != info.RemedyRU || info.Remedy("de") != info.RemedyEN {
 		t.Error("Remedy(lang)")
+	}
+}
+
+// TestTextsForUsers: users see no note written for the catalogue's
+// maintainers, every code has a remedy in both languages, and VK's own words
+// are kept apart from the catalogue's advice.
+func TestTextsForUsers(t *testing.T) {
+	maintainerWords := []string{"Judgement call", "Departs from CSV", "seed page", "Could also be read", "Category kept", "kept never", "CSV draft"}
+	words := 0
+	for info := range vkerr.All() {
+		b, err := json.Marshal(info)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range maintainerWords {
+			if strings.Contains(string(b), w) {
+				t.Errorf("%d: users see the maintainers' note %q: %s", info.Code, w, b)
+			}
+		}
+		if strings.TrimSpace(info.RemedyEN) == "" || strings.TrimSpace(info.RemedyRU) == "" {
+			t.Errorf("%d: a remedy is empty", info.Code)
+		}
+		if info.RemedyRU == info.VKWordsRU {
+			t.Errorf("%d: the Russian remedy is VK's words, not a remedy", info.Code)
+		}
+		if info.VKWordsRU != "" {
+			words++
+			if !info.Seed {
+				t.Errorf("%d: VK's words for a code the errors page does not list", info.Code)
+			}
+		}
+		if strings.Contains(info.Doc, "vk.com/dev/") {
+			t.Errorf("%d: link to the old documentation %s", info.Code, info.Doc)
+		}
+		// The Russian remedy is not much shorter than the English one (the
+		// weak ones were: "Попробуйте повторить запрос позже.").
+		if r := float64(len([]rune(info.RemedyRU))) / float64(len([]rune(info.RemedyEN))); r < 0.75 {
+			t.Errorf("%d: the Russian remedy says less than the English one (%.2f):\n  %s\n  %s", info.Code, r, info.RemedyEN, info.RemedyRU)
+		}
+	}
+	if words < 25 {
+		t.Errorf("only %d codes keep VK's words", words)
 	}
 }

@@ -54,9 +54,12 @@
 //
 // Error() is one line ("vk: Captcha needed (14)"); %+v adds every field the
 // server sent and the remedy; *Error implements slog.LogValuer. None of them,
-// nor MarshalJSON, ever shows an access_token, client_secret, captcha_key,
-// success_token, Long Poll key or sig: wherever they appear (request_params,
-// ban_info, URLs, messages) they are replaced by Redacted.
+// nor %#v, nor MarshalJSON of any error type, ever shows a secret (see
+// IsSecretParam for the names, IsSecretParamOf for the per-method rules, and
+// RedactString for the forms): wherever one appears (request_params,
+// ban_info, unknown fields, URLs, messages, body snippets) it is replaced by
+// Redacted, before any text is shortened. MarshalWire is the unredacted form
+// a server such as vkmock sends.
 //
 //	logger.Warn("vk call failed", "err", e) // err.code=14 err.name=api_error_captcha ...
 //	fmt.Println(info.Message("ru"), "—", info.Remedy("ru"))
@@ -67,3 +70,4 @@
 package vkerr
 
 //go:generate go run ./internal/gencatalogue -schema ../shared/vk-api-schema -annotations internal/gencatalogue/annotations.json -out catalogue_gen.go
+//go:generate go run ./internal/genparams -schema ../shared/vk-api-schema -out schema_params_gen.go

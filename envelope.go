@@ -96,10 +96,10 @@ func (e *HTTPError) Error() string {
 		s += " " + t
 	}
 	if e.Reason != "" {
-		s += ": " + e.Reason
+		s += ": " + RedactString(e.Reason)
 	}
 	if e.Snippet != "" {
-		s += ": " + strconv.Quote(e.Snippet)
+		s += ": " + strconv.Quote(RedactString(e.Snippet))
 	}
 	return s
 }
@@ -125,9 +125,9 @@ type FormatError struct {
 }
 
 func (e *FormatError) Error() string {
-	s := "vk: not a VK API response: " + e.Reason
+	s := "vk: not a VK API response: " + RedactString(e.Reason)
 	if e.Snippet != "" {
-		s += ": " + strconv.Quote(e.Snippet)
+		s += ": " + strconv.Quote(RedactString(e.Snippet))
 	}
 	return s
 }
@@ -137,19 +137,20 @@ func (e *FormatError) Is(target error) bool { return target == ErrNotVK }
 
 const snippetLen = 200
 
+// snippetWindow is how much of a body Snippet redacts before it cuts: a
+// secret that starts within the first snippetLen bytes is masked whole as
+// long as it is shorter than this.
+const snippetWindow = 64 << 10
+
 // Snippet returns the start of body for an error message: at most 200 bytes,
-// valid UTF-8, white space folded, secrets redacted.
+// valid UTF-8, white space folded, secrets redacted. It redacts first and
+// cuts after, so a secret that crosses the cut leaves no piece in the
+// snippet.
 func Snippet(body []byte) string {
-	cut := false
-	if len(body) > snippetLen {
-		body, cut = body[:snippetLen], true
+	if len(body) > snippetWindow {
+		body = body[:snippetWindow]
 	}
-	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "")), " ")
-	s = RedactString(s)
-	if cut {
-		s += "…"
-	}
-	return s
+	return Shorten(strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "")), " "), snippetLen)
 }
 
 // looksHTML reports whether body is an HTML page rather than JSON.

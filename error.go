@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,17 +138,40 @@ func (e *Error) Format(f fmt.State, verb rune) {
 		}
 		field("confirmation_text", e.ConfirmationText)
 		if e.BanInfo != nil {
-			field("ban_info", fmt.Sprintf("member_name=%q message=%q", e.BanInfo.MemberName, e.BanInfo.Message))
+			field("ban_info", fmt.Sprintf("member_name=%q message=%q", RedactString(e.BanInfo.MemberName), RedactString(e.BanInfo.Message)))
 		}
 		if e.RequestParams != nil {
 			field("request_params", e.RequestParams.String())
 		}
+		for _, k := range slices.Sorted(maps.Keys(e.Extra)) {
+			fmt.Fprintf(f, "\n\t%s: %s", RedactString(k), redactExtra(k, e.Extra[k]))
+		}
 		field("remedy", info.RemedyEN)
 	case verb == 'q':
 		fmt.Fprintf(f, "%q", e.Error())
+	case verb == 'v' && f.Flag('#'):
+		fmt.Fprint(f, e.GoString())
 	default:
 		fmt.Fprint(f, e.Error())
 	}
+}
+
+// GoString implements fmt.GoStringer for %#v: the message and the code,
+// secrets redacted, as Go syntax.
+func (e *Error) GoString() string {
+	if e == nil {
+		return "(*vkerr.Error)(nil)"
+	}
+	return "&vkerr.Error{Code:" + strconv.Itoa(int(e.Code)) + ", Subcode:" + strconv.Itoa(int(e.Subcode)) +
+		", Method:" + strconv.Quote(RedactString(e.Method)) + ", Message:" + strconv.Quote(RedactString(e.Message)) + "}"
+}
+
+// redactExtra returns a raw field kept in Extra as redacted JSON text.
+func redactExtra(name string, v json.RawMessage) string {
+	if IsSecretParam(name) {
+		return `"` + Redacted + `"`
+	}
+	return string(RedactJSON(v))
 }
 
 // LogValue implements slog.LogValuer: the error as a group of attributes,
@@ -163,10 +187,10 @@ func (e *Error) LogValue() slog.Value {
 		attrs = append(attrs, slog.Int("subcode", int(e.Subcode)))
 	}
 	if e.Method != "" {
-		attrs = append(attrs, slog.String("method", e.Method))
+		attrs = append(attrs, slog.String("method", RedactString(e.Method)))
 	}
 	if e.CaptchaSID != "" {
-		attrs = append(attrs, slog.String("captcha_sid", e.CaptchaSID))
+		attrs = append(attrs, slog.String("captcha_sid", RedactString(e.CaptchaSID)))
 	}
 	if e.RedirectURI != "" {
 		attrs = append(attrs, slog.String("redirect_uri", RedactString(e.RedirectURI)))
@@ -202,34 +226,82 @@ var errorFields = map[string]bool{
 }
 
 // MarshalJSON encodes the error as VK does, known fields first in VK's order,
-// then the fields kept in Extra. Secrets are redacted.
-func (e *Error) MarshalJSON() ([]byte, error) {
+// then the fields kept in Extra. Secrets are redacted in every field, as
+// %+v redacts them; see MarshalWire for the unredacted form a server sends.
+func (e *Error) MarshalJSON() ([]byte, error) { return e.marshal(true) }
+
+// MarshalWire encodes the error as a server sends it: as MarshalJSON, but
+// only the values of secret request_params are redacted, so that
+// captcha_img, redirect_uri and the other fields keep the ids a client needs
+// to answer a challenge. It is for servers such as vkmock; never log it.
+func (e *Error) MarshalWire() ([]byte, error) { return e.marshal(false) }
+
+func (e *Error) marshal(redact bool) ([]byte, error) {
+	r := RedactString
+	if !redact {
+		r = func(s string) string { return s }
+	}
 	w := wireError{
-		Code: e.Code, Subcode: e.Subcode, Method: e.Method, Text: e.Text,
-		RequestParams: e.RequestParams, CaptchaSID: e.CaptchaSID, CaptchaImg: e.CaptchaImg,
-		CaptchaAttempt: e.CaptchaAttempt, RedirectURI: e.RedirectURI, RemixStlid: e.RemixStlid,
-		ConfirmationText: e.ConfirmationText, BanInfo: e.BanInfo,
+		Code: e.Code, Subcode: e.Subcode, Method: r(e.Method), Text: r(e.Text),
+		RequestParams: e.RequestParams, CaptchaSID: r(e.CaptchaSID), CaptchaImg: r(e.CaptchaImg),
+		CaptchaAttempt: e.CaptchaAttempt, RedirectURI: r(e.RedirectURI), RemixStlid: e.RemixStlid,
+		ConfirmationText: r(e.ConfirmationText), BanInfo: e.BanInfo,
 	}
 	msg := e.Message
 	if msg == "" {
 		msg = e.Code.Info().MessageEN
 	}
-	msg = RedactString(msg)
+	msg = r(msg)
 	w.Message = &msg
 	if e.CaptchaTS != "" {
 		if e.captchaTSNumber && json.Valid([]byte(e.CaptchaTS)) {
 			w.CaptchaTS = json.RawMessage(e.CaptchaTS)
 		} else {
-			w.CaptchaTS, _ = json.Marshal(e.CaptchaTS)
+			w.CaptchaTS, _ = json.Marshal(r(e.CaptchaTS))
 		}
 	}
-	w.Text = RedactString(w.Text)
-	w.RedirectURI = RedactString(w.RedirectURI)
+	if !redact && e.BanInfo != nil {
+		w.BanInfo = nil
+	}
 	b, err := json.Marshal(w)
 	if err != nil {
 		return nil, err
 	}
+	if !redact {
+		if e.BanInfo != nil {
+			bi, err := e.BanInfo.marshal(false)
+			if err != nil {
+				return nil, err
+			}
+			b = append(append(append(b[:len(b)-1], `,"ban_info":`...), bi...), '}')
+		}
+		return appendRawExtra(b, e.Extra)
+	}
 	return appendExtra(b, e.Extra)
+}
+
+// appendRawExtra adds the raw fields of extra, sorted by key, unredacted.
+func appendRawExtra(b []byte, extra map[string]json.RawMessage) ([]byte, error) {
+	if len(extra) == 0 {
+		return b, nil
+	}
+	var buf bytes.Buffer
+	buf.Write(b[:len(b)-1])
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		v := extra[k]
+		if !json.Valid(v) {
+			continue
+		}
+		if buf.Len() > 1 {
+			buf.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		buf.Write(kb)
+		buf.WriteByte(':')
+		buf.Write(v)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
 }
 
 // appendExtra adds the raw fields of extra (sorted by key, secrets redacted)
@@ -253,14 +325,10 @@ func appendExtra(b []byte, extra map[string]json.RawMessage) ([]byte, error) {
 		if buf.Len() > 1 {
 			buf.WriteByte(',')
 		}
-		kb, _ := json.Marshal(k)
+		kb, _ := json.Marshal(RedactString(k))
 		buf.Write(kb)
 		buf.WriteByte(':')
-		if IsSecretParam(k) {
-			buf.WriteString(`"` + Redacted + `"`)
-		} else {
-			buf.WriteString(RedactString(string(v)))
-		}
+		buf.WriteString(redactExtra(k, v))
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
@@ -345,13 +413,22 @@ func (e *Error) UnmarshalJSON(b []byte) error {
 }
 
 // MarshalJSON encodes ban_info with its access_token redacted.
-func (b *BanInfo) MarshalJSON() ([]byte, error) {
+func (b *BanInfo) MarshalJSON() ([]byte, error) { return b.marshal(true) }
+
+func (b *BanInfo) marshal(redact bool) ([]byte, error) {
 	type wire struct {
 		MemberName  string `json:"member_name,omitempty"`
 		Message     string `json:"message,omitempty"`
 		AccessToken string `json:"access_token,omitempty"`
 	}
-	w := wire{MemberName: b.MemberName, Message: b.Message}
+	if !redact {
+		out, err := json.Marshal(wire{b.MemberName, b.Message, b.AccessToken})
+		if err != nil {
+			return nil, err
+		}
+		return appendRawExtra(out, b.Extra)
+	}
+	w := wire{MemberName: RedactString(b.MemberName), Message: RedactString(b.Message)}
 	if b.AccessToken != "" {
 		w.AccessToken = Redacted
 	}

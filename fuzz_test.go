@@ -173,3 +173,24 @@ func isPrintable(s string) bool {
 	}
 	return true
 }
+
+// FuzzRedactKeepsJSON: redaction never panics, and JSON text stays JSON (vkapi
+// redacts raw JSON fields with it).
+func FuzzRedactKeepsJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"access_token":"vk1.a.abc","key":"method","value":"x"}`,
+		`[{"key":"password","value":12345}]`,
+		`{"a":"code: \"abc123def\" and sid=9"}`,
+		`{"\u0061ccess_token":"x"}`,
+		"https://x/?access_token=abc&key=1#sig=2",
+		`{"msg":"{\"client_secret\":\"s3cr3t\"}"}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := vkerr.RedactString(s)
+		if json.Valid([]byte(s)) && !json.Valid([]byte(out)) {
+			t.Fatalf("RedactString broke JSON:\n in %s\nout %s", s, out)
+		}
+	})
+}

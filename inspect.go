@@ -15,6 +15,9 @@ const (
 	ShapeOAuth    Shape = "oauth"     // oauth.vk.com's token endpoint
 	ShapeLongPoll Shape = "long_poll" // a Long Poll server's answer
 	ShapeHTTP     Shape = "http"      // not JSON: an HTML page, an empty or truncated body
+	// ShapeAdsItem is one item of an ads.* answer on its own,
+	// {"error_code":N,"error_desc":"..."}, as a program logs it.
+	ShapeAdsItem Shape = "ads_item"
 )
 
 // Report is what Inspect found in a body.
@@ -78,6 +81,15 @@ func Inspect(body []byte) (*Report, error) {
 						rep.Errors = append(rep.Errors, e)
 					}
 				}
+			}
+		}
+		return rep, nil
+	case has(raw, "error_code") && has(raw, "error_desc") && !has(raw, "error_msg"):
+		rep := &Report{Shape: ShapeAdsItem}
+		_, err := DecodeAdsResults(json.RawMessage("["+string(bytes.TrimSpace(body))+"]"), false)
+		if ae, ok := err.(AdsErrors); ok {
+			for _, e := range ae {
+				rep.Errors = append(rep.Errors, e)
 			}
 		}
 		return rep, nil

@@ -125,6 +125,9 @@ func (e *OAuthError) MarshalJSON() ([]byte, error) {
 	m := make(map[string]string, len(oauthFields))
 	for k, f := range oauthFields {
 		if v := *f(e); v != "" {
+			if IsSecretParam(k) {
+				v = Redacted // validation_sid
+			}
 			m[k] = RedactString(v)
 		}
 	}

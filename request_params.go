@@ -3,6 +3,7 @@ package vkerr
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -47,8 +48,11 @@ func (p RequestParams) Method() string {
 	return v
 }
 
-// String formats the params as key=value pairs, secrets redacted.
+// String formats the params as key=value pairs, secrets redacted: which
+// parameters are secrets depends on the method the echo names
+// (IsSecretParamOf).
 func (p RequestParams) String() string {
+	method := p.Method()
 	var b strings.Builder
 	for i, kv := range p {
 		if i > 0 {
@@ -59,7 +63,7 @@ func (p RequestParams) String() string {
 			continue
 		}
 		b.WriteByte('=')
-		if IsSecretParam(kv.Key) {
+		if IsSecretParamOf(method, kv.Key) {
 			b.WriteString(Redacted)
 		} else {
 			b.WriteString(RedactString(kv.Value))
@@ -68,9 +72,35 @@ func (p RequestParams) String() string {
 	return b.String()
 }
 
+// GoString prints the params as String does, so that %#v shows no secret.
+func (p RequestParams) GoString() string {
+	return "vkerr.RequestParams{" + strconv.Quote(p.String()) + "}"
+}
+
+// MarshalJSON encodes the params as VK does, [{"key":K,"value":V}, ...],
+// the values of secret parameters of the echoed method redacted.
+func (p RequestParams) MarshalJSON() ([]byte, error) {
+	if p == nil {
+		return []byte("null"), nil
+	}
+	method := p.Method()
+	out := make([]json.RawMessage, 0, len(p))
+	for _, kv := range p {
+		b, err := kv.marshal(method)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return json.Marshal(out)
+}
+
 // MarshalJSON encodes the entry as {"key":K,"value":V}, the value of a secret
-// parameter redacted.
-func (kv RequestParam) MarshalJSON() ([]byte, error) {
+// parameter redacted. Alone, an entry does not know its method, so a name
+// that is a secret in some method is redacted (IsSecretParam).
+func (kv RequestParam) MarshalJSON() ([]byte, error) { return kv.marshal("") }
+
+func (kv RequestParam) marshal(method string) ([]byte, error) {
 	type wire struct {
 		Key   string  `json:"key"`
 		Value *string `json:"value,omitempty"`
@@ -78,7 +108,7 @@ func (kv RequestParam) MarshalJSON() ([]byte, error) {
 	w := wire{Key: RedactString(kv.Key)}
 	if !kv.NoValue {
 		v := kv.Value
-		if IsSecretParam(kv.Key) {
+		if IsSecretParamOf(method, kv.Key) {
 			v = Redacted
 		} else {
 			v = RedactString(v)

@@ -175,6 +175,7 @@ func TestInspect(t *testing.T) {
 		{"error_14_captcha.json", vkerr.ShapeAPI, 1},
 		{"execute_partial.json", vkerr.ShapeAPI, 2},
 		{"ads_multi.json", vkerr.ShapeAPI, 1},
+		{"ads_item.json", vkerr.ShapeAdsItem, 1},
 		{"upload_docs.json", vkerr.ShapeUpload, 1},
 		{"upload_video.json", vkerr.ShapeUpload, 1},
 		{"upload_story.json", vkerr.ShapeUpload, 1},

@@ -1,7 +1,6 @@
 package vkmock
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -253,7 +252,7 @@ func executeEnvelope(resp []byte, errs vkerr.ExecuteErrors) []byte {
 	b = append(b, `{"response":`...)
 	b = append(b, resp...)
 	if len(errs) > 0 {
-		ee, err := json.Marshal(errs)
+		ee, err := errs.MarshalWire()
 		if err == nil {
 			b = append(b, `,"execute_errors":`...)
 			b = append(b, ee...)

@@ -136,7 +136,7 @@ func wantError(t testing.TB, a *answer, code vkerr.Code, msg string) {
 		t.Fatalf("answer leaks a token: %s", a.body)
 	}
 	// The error re-encodes to the same bytes through vkerr.
-	again, err := json.Marshal(vkerr.Envelope{Error: a.env.Error})
+	again, err := vkerr.Envelope{Error: a.env.Error}.MarshalWire()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -741,11 +741,11 @@ func (s *Server) fillError(e *vkerr.Error, q *vkRequest, strict bool) {
 
 // writeError writes the VK error envelope.
 func (s *Server) writeError(w http.ResponseWriter, e *vkerr.Error, truncate bool) {
-	b, err := json.Marshal(vkerr.Envelope{Error: e})
+	b, err := vkerr.Envelope{Error: e}.MarshalWire()
 	if err != nil {
 		// Marshal fails only on bad Extra values; drop them.
 		e.Extra = nil
-		b, err = json.Marshal(vkerr.Envelope{Error: e})
+		b, err = vkerr.Envelope{Error: e}.MarshalWire()
 		if err != nil {
 			b = []byte(`{"error":{"error_code":10,"error_msg":"Internal server error"}}`)
 		}
@@ -901,7 +901,7 @@ func (s *Server) record(start time.Time, r *http.Request, q *vkRequest, out outc
 			continue
 		}
 		v := p.value
-		if vkerr.IsSecretParam(p.key) {
+		if vkerr.IsSecretParamOf(rec.Method, p.key) {
 			v = vkerr.Redacted
 		}
 		rec.Params = append(rec.Params, RequestParam{Key: strings.ToValidUTF8(p.key, "\uFFFD"), Value: strings.ToValidUTF8(v, "\uFFFD")})

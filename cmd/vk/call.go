@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -21,9 +20,6 @@ import (
 )
 
 func init() { register(newCallCmd) }
-
-// defaultBaseURL is the VK API's server root.
-const defaultBaseURL = "https://api.vk.ru"
 
 // serveMock serves srv on a free loopback port until ctx is done; it
 // returns the server's root URL.
@@ -60,7 +56,9 @@ func newCallCmd() *cobra.Command {
 		Short: "Make one VK API call through the full client and print the answer or the explained error",
 		Long: `Call makes one VK API call through the vkapi client (rate limiting, retries
 with backoff where safe, idempotency keys) and prints the response JSON, or
-explains the error the call ended with.
+explains the error the call ended with. The response goes to standard
+output, alone, so that it can be piped (vk call users.get user_ids=1 | jq);
+an error goes to standard error, once, in words (with --json, as JSON).
 
 The token comes from --token or $VK_TOKEN; prefer $VK_TOKEN, since command
 lines are visible to other users of the machine. With --mock the call goes to
@@ -76,7 +74,8 @@ Exit status: 0 on success, 1 when the call failed, 2 on bad usage.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkLang(lang); err != nil {
+			lang, err := resolveLang(lang)
+			if err != nil {
 				return err
 			}
 			params, err := parseParams(args[1:])
@@ -109,11 +108,12 @@ Exit status: 0 on success, 1 when the call failed, 2 on bad usage.`,
 			if token == "" {
 				return &exitError{code: 2, err: errors.New("no token: set $VK_TOKEN, pass --token, or use --mock")}
 			}
-			logLevel := slog.LevelWarn
+			// The client's log only with --verbose: otherwise the error
+			// it ends with is the one line vk call prints.
+			logger := slog.New(slog.DiscardHandler)
 			if verbose {
-				logLevel = slog.LevelDebug
+				logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 			}
-			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: logLevel}))
 			client := vkapi.New(token, vkapi.WithBaseURL(baseURL), vkapi.WithTokenKind(tk),
 				vkapi.WithLang(lang), vkapi.WithVersion(version), vkapi.WithLogger(logger))
 			var out json.RawMessage
@@ -129,26 +129,26 @@ Exit status: 0 on success, 1 when the call failed, 2 on bad usage.`,
 				return nil
 			}
 			d := describe(err, vkerr.ShapeAPI, lang)
+			ew := cmd.ErrOrStderr()
 			if asJSON {
-				if err := writeJSON(w, d); err != nil {
+				if err := writeJSON(ew, d); err != nil {
 					return err
 				}
 			} else {
-				fmt.Fprintln(w, err)
-				io.WriteString(w, "\n")
-				printError(w, d)
+				fmt.Fprintf(ew, "vk call %s: ", args[0])
+				printError(ew, d, lang)
 			}
 			return &exitError{code: 1}
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&token, "token", "", "access token (default $VK_TOKEN)")
-	f.StringVar(&baseURL, "base-url", defaultBaseURL, "API server root; the client adds /method/NAME")
+	f.StringVar(&baseURL, "base-url", vkapi.DefaultBaseURL, "API server root; the client adds /method/NAME")
 	f.BoolVar(&useMock, "mock", false, "call an in-process vkmock server instead of VK")
 	f.StringVar(&kind, "kind", "user", "token kind, for the rate limit and --mock: user, group or service")
-	f.StringVar(&lang, "lang", defaultLang(), "language of data and explanations: ru or en")
+	f.StringVar(&lang, "lang", "", langUsage)
 	f.StringVar(&version, "v", "5.199", "API version")
-	f.BoolVar(&asJSON, "json", false, "print a failed call's error as JSON")
+	f.BoolVar(&asJSON, "json", false, "print a failed call's error as JSON (on standard error)")
 	f.BoolVar(&verbose, "verbose", false, "log every attempt and retry decision to standard error")
 	f.DurationVar(&timeout, "timeout", time.Minute, "give up after this long")
 	return cmd

@@ -29,11 +29,28 @@ func defaultLang() string {
 	return "en"
 }
 
+// langUsage is the help of every --lang flag.
+const langUsage = "language of messages and remedies: ru or en (when not given: ru if $LC_ALL, $LC_MESSAGES or $LANG starts with ru, else en)"
+
+// checkLang checks a --lang value that has a default.
 func checkLang(lang string) error {
-	if lang != "ru" && lang != "en" {
-		return &exitError{code: 2, err: fmt.Errorf("--lang must be ru or en, not %q", lang)}
+	_, err := resolveLang(lang)
+	if lang == "" {
+		return &exitError{code: 2, err: fmt.Errorf("--lang must be ru or en")}
 	}
-	return nil
+	return err
+}
+
+// resolveLang checks --lang; an empty value takes the default from the
+// environment.
+func resolveLang(lang string) (string, error) {
+	if lang == "" {
+		return defaultLang(), nil
+	}
+	if lang != "ru" && lang != "en" {
+		return "", &exitError{code: 2, err: fmt.Errorf("--lang must be ru or en, not %q", lang)}
+	}
+	return lang, nil
 }
 
 func newExplainCmd() *cobra.Command {
@@ -55,7 +72,8 @@ With --all --json it prints every code as a JSON array.`,
 			return &exitError{code: 2, err: fmt.Errorf("explain takes one CODE or NAME, or --all")}
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkLang(lang); err != nil {
+			lang, err := resolveLang(lang)
+			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
@@ -67,9 +85,7 @@ With --all --json it prints every code as a JSON array.`,
 				if asJSON {
 					return writeJSON(out, infos)
 				}
-				for _, info := range infos {
-					fmt.Fprintf(out, "%5d  %-40s %-13s %s\n", info.Code, info.GoName, info.Category, info.Message(lang))
-				}
+				printAll(out, infos, lang)
 				return nil
 			}
 			info, err := lookupArg(args[0])
@@ -83,10 +99,23 @@ With --all --json it prints every code as a JSON array.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&lang, "lang", defaultLang(), "language of messages and remedies: ru or en (default from $LANG)")
+	cmd.Flags().StringVar(&lang, "lang", "", langUsage)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&all, "all", false, "explain every code of the catalogue")
 	return cmd
+}
+
+// printAll prints one line per code, in columns as wide as their widest
+// cell.
+func printAll(w io.Writer, infos []vkerr.Info, lang string) {
+	nameW, catW := 0, 0
+	for _, info := range infos {
+		nameW = max(nameW, len(info.GoName))
+		catW = max(catW, len(info.Category.String()))
+	}
+	for _, info := range infos {
+		fmt.Fprintf(w, "%5d  %-*s  %-*s  %s\n", info.Code, nameW, info.GoName, catW, info.Category.String(), info.Message(lang))
+	}
 }
 
 func lookupArg(arg string) (vkerr.Info, error) {
@@ -122,8 +151,8 @@ func writeJSON(w io.Writer, v any) error {
 
 var labels = map[string][]string{
 	//        0          1           2         3         4           5          6         7
-	"en": {"Message", "Category", "Retry", "Global", "Remedy", "Subcodes", "Docs", "Note"},
-	"ru": {"Сообщение", "Категория", "Повтор", "Глобальная", "Что делать", "Подкоды", "Документация", "Примечание"},
+	"en": {"Message", "Category", "Retry", "Global", "Remedy", "Subcodes", "Docs", "VK's words"},
+	"ru": {"Сообщение", "Категория", "Повтор", "Глобальная", "Что делать", "Подкоды", "Документация", "Слова VK"},
 }
 
 func printInfo(w io.Writer, info vkerr.Info, lang string) {
@@ -148,21 +177,11 @@ func printInfo(w io.Writer, info vkerr.Info, lang string) {
 	}
 	row(l[1], info.Category.String()+" — "+catText)
 	row(l[2], info.Retry.String()+" — "+retryText)
-	global := "no: only methods whose schema lists it return it"
-	if info.Unknown {
-		global = "unknown"
-	}
-	if info.Global {
-		global = "yes: any method may return it"
-	}
-	if lang == "ru" {
-		global = "нет: её возвращают только методы, в схеме которых она указана"
-		if info.Global {
-			global = "да: её может вернуть любой метод"
-		}
-	}
-	row(l[3], global)
+	row(l[3], globalText[lang][globalKey(info)])
 	row(l[4], info.Remedy(lang))
+	if info.VKWordsRU != "" {
+		row(l[7], "«"+info.VKWordsRU+"» ("+vkWordsSource[lang]+")")
+	}
 	for i, s := range info.Subcodes {
 		label := ""
 		if i == 0 {
@@ -179,9 +198,38 @@ func printInfo(w io.Writer, info vkerr.Info, lang string) {
 		fmt.Fprintf(w, "%-13s %d %s: %s\n", pad(label), s.Subcode, s.Name, msg)
 	}
 	row(l[6], info.Doc)
-	if info.Note != "" {
-		row(l[7], info.Note)
+}
+
+// globalKey says whether any method may return the code: yes, no, or
+// unknown for a code the catalogue lacks.
+func globalKey(info vkerr.Info) string {
+	switch {
+	case info.Unknown:
+		return "unknown"
+	case info.Global:
+		return "yes"
 	}
+	return "no"
+}
+
+// globalText says the same facts in both languages.
+var globalText = map[string]map[string]string{
+	"en": {
+		"yes":     "yes: any method may return it",
+		"no":      "no: only methods whose schema lists it return it",
+		"unknown": "unknown: the code is not in the schema, so which methods return it is not known",
+	},
+	"ru": {
+		"yes":     "да: её может вернуть любой метод",
+		"no":      "нет: её возвращают только методы, в схеме которых она указана",
+		"unknown": "неизвестно: кода нет в схеме, поэтому неизвестно, какие методы его возвращают",
+	},
+}
+
+// vkWordsSource names where VK's words come from.
+var vkWordsSource = map[string]string{
+	"en": "VK's errors page, verbatim, in Russian",
+	"ru": "страница ошибок VK, дословно",
 }
 
 var categoryRU = map[vkerr.Category]string{

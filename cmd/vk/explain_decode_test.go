@@ -122,9 +122,15 @@ func TestDecodeJSON(t *testing.T) {
 	if code != 1 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 2 {
 		t.Fatalf("decode --json: %d\n%s", code, out)
 	}
-	for _, k := range []string{"code", "subcode", "name", "message", "text", "category", "method", "captcha_sid", "captcha_img", "redirect_uri", "confirmation_text", "request_params"} {
+	for _, k := range []string{"code", "name", "message", "category", "method", "remedy"} {
 		if _, ok := list[0][k]; !ok {
 			t.Errorf("decoded error lacks %q", k)
+		}
+	}
+	// No padding: fields the error does not carry are left out.
+	for _, k := range []string{"subcode", "text", "captcha_sid", "captcha_img", "redirect_uri", "confirmation_text"} {
+		if v, ok := list[0][k]; ok {
+			t.Errorf("decoded error pads %q with %v", k, v)
 		}
 	}
 	if list[0]["method"] != "video.getComments" || list[0]["code"] != 18.0 || list[1]["category"] != "permission" {

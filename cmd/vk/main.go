@@ -38,7 +38,9 @@ func newRootCmd() *cobra.Command {
 		Short:         "The VK API error system: explain, decode, call, mock, demo",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionString(),
 	}
+	root.SetVersionTemplate("{{.Version}}")
 	for _, f := range subcommands {
 		root.AddCommand(f())
 	}

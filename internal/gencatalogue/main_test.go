@@ -40,7 +40,7 @@ func TestMergeAndRender(t *testing.T) {
 	if len(subs) != 1 || subs[0].GoName != "SubcodeMethodPermissionDenied" || len(entries[0].Subcodes) != 2 || entries[0].Subcodes[1].Value != 0 {
 		t.Fatalf("subcodes: %+v / %+v", subs, entries[0].Subcodes)
 	}
-	src, err := render("5.199", entries, subs)
+	src, err := render("5.199", "0efe478", entries, subs)
 	if err != nil {
 		t.Fatal(err)
 	}

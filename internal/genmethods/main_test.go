@@ -42,7 +42,7 @@ func TestLoadAndRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := render("vkapi", ms)
+	src, err := render("vkapi", "0efe478", ms)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestLoadAndRender(t *testing.T) {
 	}
 	// Deterministic: the same input gives the same bytes.
 	ms2, _ := load(dir)
-	src2, _ := render("vkapi", ms2)
+	src2, _ := render("vkapi", "0efe478", ms2)
 	if !bytes.Equal(src, src2) {
 		t.Error("output differs between runs")
 	}
@@ -97,7 +97,7 @@ func TestCommittedTableUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := render("vkapi", ms)
+	src, err := render("vkapi", "0efe478", ms)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/vkerr/vkerr/internal/redacttest"
+)
+
+// TestDecodeRedactionTable runs vk decode, as text and as --json, over the
+// table of secrets × places × forms (internal/redacttest) and looks for each
+// secret and each 8-byte piece of it in standard output and standard error.
+func TestDecodeRedactionTable(t *testing.T) {
+	cases := append(redacttest.Cases(), redacttest.SnippetCases()...)
+	if raceEnabled {
+		// A fixed sample, every 16th case, across names, forms and places.
+		sample := cases[:0:0]
+		for i := 0; i < len(cases); i += 16 {
+			sample = append(sample, cases[i])
+		}
+		cases = sample
+	}
+	checks, leaks := 0, 0
+	for _, c := range cases {
+		for _, args := range [][]string{{"decode", "--lang", "en"}, {"decode", "--json", "--lang", "ru"}} {
+			code, out, errOut := vk(t, string(c.Body), args...)
+			if code == 0 {
+				t.Errorf("%s %v: exit 0, want an error reported", c.Name, args)
+			}
+			checks++
+			if p := redacttest.Leak(out+errOut, c.Secret); p != "" {
+				leaks++
+				if leaks <= 20 {
+					t.Errorf("%s %v shows %q of the secret:\n%s%s", c.Name, args, p, out, errOut)
+				}
+			}
+		}
+	}
+	t.Logf("%d cases × 2 outputs (text, --json): %d checks, %d leaks", len(cases), checks, leaks)
+}

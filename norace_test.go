@@ -1,0 +1,5 @@
+//go:build !race
+
+package vkerr_test
+
+const raceEnabled = false
