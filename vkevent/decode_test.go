@@ -205,6 +205,26 @@ func TestEveryTypeDecodes(t *testing.T) {
 	}
 }
 
+// What VK really sends validates.
+func TestWireExamplesValidate(t *testing.T) {
+	for _, name := range []string{"04", "10"} {
+		a, err := DecodeLongPoll(readWire(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Events[0].Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	e, err := DecodeCallback(readWire(t, "54"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Validate(); err != nil {
+		t.Errorf("54: %v", err)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	ok := &Event{Type: TypeGroupJoin, GroupID: 1, Object: json.RawMessage(`{"user_id":1,"join_type":"join"}`)}
 	if err := ok.Validate(); err != nil {

@@ -1268,7 +1268,7 @@ func newObject(t Type) any {
 	return nil
 }
 
-// requiredFields lists, for each event type with an object, the object's fields the schema marks required.
+// requiredFields lists, for each event type with an object, the object's fields the schema marks required (but those real bodies lack: inner_type, version).
 var requiredFields = map[Type][]string{
 	TypeAppPayload:                    {"app_id", "payload", "user_id"},
 	TypeAudioNew:                      {"artist", "duration", "id", "owner_id", "title"},
@@ -1296,12 +1296,12 @@ var requiredFields = map[Type][]string{
 	TypeMarketCommentRestore:          {"date", "from_id", "id"},
 	TypeMessageAllow:                  {"key", "user_id"},
 	TypeMessageDeny:                   {"user_id"},
-	TypeMessageEdit:                   {"conversation_message_id", "date", "from_id", "id", "out", "peer_id", "text", "version"},
+	TypeMessageEdit:                   {"conversation_message_id", "date", "from_id", "id", "out", "peer_id", "text"},
 	TypeMessageEvent:                  {"event_id", "payload", "peer_id", "user_id"},
 	TypeMessageNew:                    {},
 	TypeMessageReactionEvent:          {"cmid", "peer_id", "reacted_id"},
 	TypeMessageRead:                   {"conversation_message_id", "from_id", "peer_id", "read_message_id"},
-	TypeMessageReply:                  {"conversation_message_id", "date", "from_id", "id", "out", "peer_id", "text", "version"},
+	TypeMessageReply:                  {"conversation_message_id", "date", "from_id", "id", "out", "peer_id", "text"},
 	TypeMessageTypingState:            {"from_id", "state", "to_id"},
 	TypePhotoCommentDelete:            {"deleter_id", "id", "owner_id", "photo_id", "user_id"},
 	TypePhotoCommentEdit:              {"date", "from_id", "id", "photo_owner_id", "text"},
@@ -1317,12 +1317,12 @@ var requiredFields = map[Type][]string{
 	TypeVideoCommentRestore:           {"date", "from_id", "id", "text"},
 	TypeVideoNew:                      {"artist", "duration", "id", "owner_id", "title"},
 	TypeVkpayTransaction:              {"amount", "date", "description", "from_id"},
-	TypeWallPostNew:                   {"inner_type"},
+	TypeWallPostNew:                   {},
 	TypeWallReplyDelete:               {"id", "owner_id", "post_id", "user_id"},
 	TypeWallReplyEdit:                 {"date", "from_id", "id", "text"},
 	TypeWallReplyNew:                  {"date", "from_id", "id", "text"},
 	TypeWallReplyRestore:              {"date", "from_id", "id", "text"},
-	TypeWallRepost:                    {"inner_type"},
+	TypeWallRepost:                    {},
 }
 
 // AppPayload decodes the object of a app_payload event; it fails with ErrWrongType for another type.

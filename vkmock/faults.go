@@ -69,6 +69,9 @@ type Fault struct {
 	Effect     string       `json:"effect,omitempty"`
 	// Phase is "before" (default) or "after".
 	Phase string `json:"phase,omitempty"`
+	// Failed, for the Long Poll endpoints (method "longpoll.bots"), answers
+	// {"failed":N} (1 to 4) instead of the normal answer (see longpoll.go).
+	Failed int `json:"failed,omitempty"`
 	// StrictCaptcha makes the captcha of an error 14 require its key.
 	StrictCaptcha bool `json:"strict_captcha,omitempty"`
 	// Fired counts the times the rule fired (read-only).
@@ -202,8 +205,11 @@ func (s *Server) validateFault(f Fault) (Fault, error) {
 			}
 		}
 	}
-	if f.Error == nil && f.HTTPStatus == 0 && f.Effect == "" && f.LatencyMS == 0 && f.Latency == nil {
-		return f, errors.New("vkmock: fault has no effect: set error, http_status, effect or latency")
+	if f.Failed < 0 || f.Failed > 4 {
+		return f, errors.New("vkmock: fault failed must be 1, 2, 3 or 4")
+	}
+	if f.Error == nil && f.HTTPStatus == 0 && f.Effect == "" && f.LatencyMS == 0 && f.Latency == nil && f.Failed == 0 {
+		return f, errors.New("vkmock: fault has no effect: set error, http_status, effect, latency or failed")
 	}
 	return f, nil
 }
