@@ -70,7 +70,8 @@ type Fault struct {
 	// Phase is "before" (default) or "after".
 	Phase string `json:"phase,omitempty"`
 	// Failed, for the Long Poll endpoints (method "longpoll.bots"), answers
-	// {"failed":N} (1 to 4) instead of the normal answer (see longpoll.go).
+	// {"failed":N} instead of the normal answer: 1 to 4 as VK's, any other
+	// value (up to 99) as a failure a client does not know (see longpoll.go).
 	Failed int `json:"failed,omitempty"`
 	// StrictCaptcha makes the captcha of an error 14 require its key.
 	StrictCaptcha bool `json:"strict_captcha,omitempty"`
@@ -205,8 +206,8 @@ func (s *Server) validateFault(f Fault) (Fault, error) {
 			}
 		}
 	}
-	if f.Failed < 0 || f.Failed > 4 {
-		return f, errors.New("vkmock: fault failed must be 1, 2, 3 or 4")
+	if f.Failed < 0 || f.Failed > 99 {
+		return f, errors.New("vkmock: fault failed must be between 1 and 99")
 	}
 	if f.Error == nil && f.HTTPStatus == 0 && f.Effect == "" && f.LatencyMS == 0 && f.Latency == nil && f.Failed == 0 {
 		return f, errors.New("vkmock: fault has no effect: set error, http_status, effect, latency or failed")
