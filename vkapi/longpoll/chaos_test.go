@@ -139,4 +139,3 @@ func TestChaos(t *testing.T) {
 		t.Logf("%d events, %d lost in %d gaps", len(r.mock.Events()), lost, len(gaps))
 	})
 }
-
