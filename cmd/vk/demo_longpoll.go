@@ -94,7 +94,7 @@ func (d *demo) longPollDemo(ctx context.Context) int {
 	}
 	failed := 0
 	result := func(n int, title, setup, did string, ok bool) {
-		mark := "ok"
+		mark := "as documented"
 		if !ok {
 			mark, failed = "NOT AS DOCUMENTED", failed+1
 		}
