@@ -49,6 +49,10 @@ const (
 	DefaultLongPollHistoryEvents = 10000
 	DefaultLongPollHistoryBytes  = 16 << 20
 	DefaultLongPollMaxUpdates    = 100
+	// DefaultLongPollCommunities bounds the communities with Long Poll
+	// state, DefaultLongPollTotalBytes the history of them all.
+	DefaultLongPollCommunities = 1000
+	DefaultLongPollTotalBytes  = 64 << 20
 	// DefaultEventLogSize bounds the log of emitted events (Events).
 	DefaultEventLogSize = 100000
 	// maxLongPollWait is the longest wait VK allows (seconds).
@@ -82,6 +86,12 @@ type LongPollConfig struct {
 	HistoryBytes  int `json:"history_bytes,omitempty"`
 	// MaxUpdates bounds the updates of one answer (default 100).
 	MaxUpdates int `json:"max_updates,omitempty"`
+	// Communities bounds the communities with Long Poll state (default
+	// 1000): settings for one more, or an event of one more, are refused.
+	Communities int `json:"communities,omitempty"`
+	// TotalBytes bounds the kept history of all communities together
+	// (default 64 MiB): past it the biggest history loses its older half.
+	TotalBytes int `json:"total_bytes,omitempty"`
 }
 
 func (c LongPollConfig) withDefaults() LongPollConfig {
@@ -96,6 +106,12 @@ func (c LongPollConfig) withDefaults() LongPollConfig {
 	}
 	if c.MaxUpdates <= 0 {
 		c.MaxUpdates = DefaultLongPollMaxUpdates
+	}
+	if c.Communities <= 0 {
+		c.Communities = DefaultLongPollCommunities
+	}
+	if c.TotalBytes <= 0 {
+		c.TotalBytes = DefaultLongPollTotalBytes
 	}
 	return c
 }
@@ -174,6 +190,7 @@ type lpState struct {
 	logSize  int
 	clockCh  chan struct{} // closed and replaced when the mock's clock moves
 	waiting  atomic.Int64  // a_check requests holding
+	bytes    int           // the history bytes of all communities
 	buttons  map[string]*buttonPress
 	btnOrder []string
 }
@@ -200,6 +217,7 @@ func (l *lpState) reset() {
 	old := l.groups
 	l.groups = nil
 	l.log, l.logBase = nil, 0
+	l.bytes = 0
 	l.btnOrder = nil
 	l.cfg = LongPollConfig{}
 	for _, g := range old {
@@ -222,12 +240,25 @@ func (l *lpState) clockMoved() {
 	}
 }
 
+// errTooManyCommunities refuses state for one community more than the
+// configuration allows.
+var errTooManyCommunities = errors.New("vkmock: Long Poll state is kept for at most LongPollConfig.Communities communities")
+
+// defaultSettings are the settings of a community nobody set: disabled.
+func defaultSettings(id int64) LongPollSettings {
+	return LongPollSettings{GroupID: id, APIVersion: DefaultLongPollAPIVersion, Events: map[string]bool{}}
+}
+
+// groupLocked returns the community's state, made on first use; nil when
+// the bound on communities is reached.
 func (l *lpState) groupLocked(id int64) *lpGroup {
 	l.initLocked()
 	g := l.groups[id]
 	if g == nil {
-		g = &lpGroup{id: id, notify: make(chan struct{}), lossFrom: -1}
-		g.settings = LongPollSettings{GroupID: id, APIVersion: DefaultLongPollAPIVersion, Events: map[string]bool{}}
+		if len(l.groups) >= l.cfg.Communities {
+			return nil
+		}
+		g = &lpGroup{id: id, notify: make(chan struct{}), lossFrom: -1, settings: defaultSettings(id)}
 		l.groups[id] = g
 	}
 	return g
@@ -280,7 +311,11 @@ func (s *Server) SetLongPollSettings(ls LongPollSettings) error {
 	ls.Events = events
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
-	s.lp.groupLocked(ls.GroupID).settings = ls
+	g := s.lp.groupLocked(ls.GroupID)
+	if g == nil {
+		return errTooManyCommunities
+	}
+	g.settings = ls
 	return nil
 }
 
@@ -288,7 +323,11 @@ func (s *Server) SetLongPollSettings(ls LongPollSettings) error {
 func (s *Server) LongPollSettingsOf(groupID int64) LongPollSettings {
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
-	ls := s.lp.groupLocked(groupID).settings
+	s.lp.initLocked()
+	ls := defaultSettings(groupID)
+	if g := s.lp.groups[groupID]; g != nil {
+		ls = g.settings
+	}
 	ls.Events = maps.Clone(ls.Events)
 	return ls
 }
@@ -300,6 +339,9 @@ func (s *Server) LoseLongPoll(groupID int64) {
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
 	g := s.lp.groupLocked(groupID)
+	if g == nil {
+		return
+	}
 	g.loseArmed = true
 	close(g.notify) // a waiting request answers now
 	g.notify = make(chan struct{})
@@ -310,7 +352,11 @@ func (s *Server) LoseLongPoll(groupID int64) {
 func (s *Server) ExpireLongPollKeys(groupID int64) {
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
-	g := s.lp.groupLocked(groupID)
+	s.lp.initLocked()
+	g := s.lp.groups[groupID]
+	if g == nil {
+		return
+	}
 	for _, k := range g.keys {
 		delete(s.lp.keys, k)
 	}
@@ -344,7 +390,7 @@ func (s *Server) eventID(group, ts int64) string {
 // Emit records an event of a community and wakes its Long Poll waiters.
 // object is the event's object in the 5.103+ shape; Emit does not
 // validate it (InjectEvent does).
-func (s *Server) emit(groupID int64, typ vkevent.Type, object []byte) EmittedEvent {
+func (s *Server) emit(groupID int64, typ vkevent.Type, object []byte) (EmittedEvent, error) {
 	var legacy []byte
 	if typ == vkevent.TypeMessageNew {
 		legacy = legacyMessage(object)
@@ -354,6 +400,9 @@ func (s *Server) emit(groupID int64, typ vkevent.Type, object []byte) EmittedEve
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	g := l.groupLocked(groupID)
+	if g == nil {
+		return EmittedEvent{}, errTooManyCommunities
+	}
 	g.seq++
 	ev := lpEvent{ts: g.seq, typ: typ, eventID: s.eventID(groupID, g.seq), object: object, legacy: legacy}
 	ev.logIdx = l.logBase + int64(len(l.log))
@@ -366,18 +415,44 @@ func (s *Server) emit(groupID int64, typ vkevent.Type, object []byte) EmittedEve
 	}
 	g.hist = append(g.hist, ev)
 	g.histBytes += ev.size()
+	l.bytes += ev.size()
 	for len(g.hist)-g.head > l.cfg.HistoryEvents || (g.histBytes > l.cfg.HistoryBytes && len(g.hist)-g.head > 1) {
-		g.histBytes -= g.hist[g.head].size()
-		g.hist[g.head] = lpEvent{}
-		g.head++
+		l.dropOldestLocked(g)
 	}
+	for l.bytes > l.cfg.TotalBytes {
+		big := g
+		for _, o := range l.groups {
+			if o.histBytes > big.histBytes {
+				big = o
+			}
+		}
+		n := (len(big.hist) - big.head + 1) / 2
+		if big == g && len(g.hist)-g.head <= 1 {
+			break
+		}
+		for range n {
+			l.dropOldestLocked(big)
+		}
+	}
+	close(g.notify)
+	g.notify = make(chan struct{})
+	return rec, nil
+}
+
+// dropOldestLocked forgets the oldest kept event of a community.
+func (l *lpState) dropOldestLocked(g *lpGroup) {
+	if g.head == len(g.hist) {
+		return
+	}
+	sz := g.hist[g.head].size()
+	g.histBytes -= sz
+	l.bytes -= sz
+	g.hist[g.head] = lpEvent{}
+	g.head++
 	if g.head > 1024 && g.head > len(g.hist)/2 {
 		g.hist = append(g.hist[:0:0], g.hist[g.head:]...)
 		g.head = 0
 	}
-	close(g.notify)
-	g.notify = make(chan struct{})
-	return rec
 }
 
 // loseLocked marks the kept events with from < ts <= to lost.
@@ -400,12 +475,15 @@ func (l *lpState) loseLocked(g *lpGroup, from, to int64) {
 
 // newKeyLocked issues a key for the community and returns it with the ts
 // to start from, ending a pending loss.
-func (s *Server) newLongPollKey(groupID int64) (key string, ts int64) {
+func (s *Server) newLongPollKey(groupID int64) (key string, ts int64, err error) {
 	now := s.now()
 	l := &s.lp
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	g := l.groupLocked(groupID)
+	if g == nil {
+		return "", 0, errTooManyCommunities
+	}
 	if g.lossFrom >= 0 {
 		l.loseLocked(g, g.lossFrom, g.seq)
 		g.lossFrom = -1
@@ -423,7 +501,7 @@ func (s *Server) newLongPollKey(groupID int64) (key string, ts int64) {
 		delete(l.keys, g.keys[0])
 		g.keys = append(g.keys[:0:0], g.keys[1:]...)
 	}
-	return key, g.seq
+	return key, g.seq, nil
 }
 
 // longPollRequest is the fault-matching view of an a_check.

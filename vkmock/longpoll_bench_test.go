@@ -24,7 +24,7 @@ func BenchmarkLongPollWaiters(b *testing.B) {
 		if err := s.SetLongPollSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: true}); err != nil {
 			b.Fatal(err)
 		}
-		key, _ := s.newLongPollKey(DefaultGroupID)
+		key, _, _ := s.newLongPollKey(DefaultGroupID)
 		u := s.URL() + "/lp/wh" + strconv.FormatInt(DefaultGroupID, 10) + "?act=a_check&key=" + key + "&wait=90&ts="
 		for range b.N {
 			s.lp.mu.Lock()

@@ -452,7 +452,7 @@ func TestLongPollWaits(t *testing.T) {
 		if err := s.SetLongPollSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: true}); err != nil {
 			t.Fatal(err)
 		}
-		key, _ := s.newLongPollKey(DefaultGroupID)
+		key, _, _ := s.newLongPollKey(DefaultGroupID)
 		server := strconv.FormatInt(DefaultGroupID, 10)
 		got := make(chan []byte, 1)
 		start := time.Now()
@@ -510,5 +510,38 @@ func TestLongPollHistoryBytesBound(t *testing.T) {
 	s.lp.mu.Unlock()
 	if bytes > 4096 || kept < 1 || kept > 5 {
 		t.Fatalf("kept %d events, %d bytes", kept, bytes)
+	}
+}
+
+func TestLongPollCommunityAndTotalBounds(t *testing.T) {
+	s := New()
+	s.SetLongPollConfig(LongPollConfig{Communities: 2, TotalBytes: 8192})
+	for _, g := range []int64{1, 2} {
+		if err := s.SetLongPollSettings(LongPollSettings{GroupID: g, Enabled: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SetLongPollSettings(LongPollSettings{GroupID: 3, Enabled: true}); err == nil {
+		t.Fatal("a third community accepted")
+	}
+	if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: 3, Text: "x"}); err == nil {
+		t.Fatal("an event of a third community accepted")
+	}
+	if ls := s.LongPollSettingsOf(3); ls.Enabled || ls.GroupID != 3 {
+		t.Fatalf("reading settings made state: %+v", ls)
+	}
+	for i := range 100 {
+		if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: int64(1 + i%2), Text: strings.Repeat("y", 300)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.lp.mu.Lock()
+	total, sum := s.lp.bytes, 0
+	for _, g := range s.lp.groups {
+		sum += g.histBytes
+	}
+	s.lp.mu.Unlock()
+	if total > 8192 || total != sum || total == 0 {
+		t.Fatalf("total %d, sum of communities %d", total, sum)
 	}
 }

@@ -67,7 +67,10 @@ func (s *Server) groupsGetLongPollServer(q *vkRequest, tok Token) ([]byte, *vker
 	if !s.LongPollSettingsOf(id).Enabled {
 		return nil, s.withSuffix(vkerr.Access, "Long Poll is disabled for this community")
 	}
-	key, ts := s.newLongPollKey(id)
+	key, ts, err := s.newLongPollKey(id)
+	if err != nil {
+		return nil, &vkerr.Error{Code: vkerr.Server, Message: s.message(vkerr.Server) + ": " + err.Error()}
+	}
 	b := []byte(`{"key":`)
 	b = strconv.AppendQuote(b, key)
 	b = append(b, `,"server":`...)
@@ -198,7 +201,10 @@ func (s *Server) Inbox(m InboxMessage) (InboxResult, error) {
 	if err != nil {
 		return InboxResult{}, err
 	}
-	ev := s.emit(m.GroupID, vkevent.TypeMessageNew, obj)
+	ev, err := s.emit(m.GroupID, vkevent.TypeMessageNew, obj)
+	if err != nil {
+		return InboxResult{}, err
+	}
 	return InboxResult{Message: stored, Payload: m.Payload, Event: ev}, nil
 }
 
@@ -242,7 +248,7 @@ func (s *Server) emitReplies(send worldFunc, q *vkRequest, tok Token) ([]byte, *
 		}
 		if m, ok := s.messageByID(id); ok {
 			if obj, err := json.Marshal(messageObject(m, 1, "", 0)); err == nil {
-				s.emit(tok.GroupID, vkevent.TypeMessageReply, obj)
+				_, _ = s.emit(tok.GroupID, vkevent.TypeMessageReply, obj) // past the bound on communities: no event
 			}
 		}
 	}
@@ -289,7 +295,7 @@ func (s *Server) messagesEdit(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 	w.mu.Unlock()
 	if tok.Kind == TokenGroup {
 		if obj, err := json.Marshal(messageObject(m, 1, "", now)); err == nil {
-			s.emit(tok.GroupID, vkevent.TypeMessageEdit, obj)
+			_, _ = s.emit(tok.GroupID, vkevent.TypeMessageEdit, obj)
 		}
 	}
 	return []byte("1"), nil
@@ -337,7 +343,7 @@ func (s *Server) emitWallPost(post worldFunc, q *vkRequest, tok Token) ([]byte, 
 		"post_type": "post", "text": p.Text, "can_edit": 1, "can_delete": 1, "attachments": []any{}, "comments": map[string]int{"count": 0},
 	})
 	if err == nil {
-		s.emit(-owner, vkevent.TypeWallPostNew, obj)
+		_, _ = s.emit(-owner, vkevent.TypeWallPostNew, obj)
 	}
 	return b, nil
 }
@@ -397,7 +403,11 @@ func (s *Server) PressButton(p ButtonPress) (ButtonResult, error) {
 	if err != nil {
 		return ButtonResult{}, err
 	}
-	return ButtonResult{EventID: id, Event: s.emit(p.GroupID, vkevent.TypeMessageEvent, obj)}, nil
+	ev, err := s.emit(p.GroupID, vkevent.TypeMessageEvent, obj)
+	if err != nil {
+		return ButtonResult{}, err
+	}
+	return ButtonResult{EventID: id, Event: ev}, nil
 }
 
 func (s *Server) messagesSendMessageEventAnswer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
@@ -468,7 +478,7 @@ func (s *Server) InjectEvent(e InjectedEvent) (EmittedEvent, error) {
 	if err != nil {
 		return EmittedEvent{}, err
 	}
-	return s.emit(e.GroupID, e.Type, compact), nil
+	return s.emit(e.GroupID, e.Type, compact)
 }
 
 func compactJSON(b []byte) ([]byte, error) {
