@@ -22,11 +22,15 @@ func (s *Server) Now() time.Time { return s.now() }
 // pace of the underlying clock.
 func (s *Server) SetNow(t time.Time) {
 	s.clockOffset.Store(int64(t.Sub(s.clock())))
+	s.lp.clockMoved()
 }
 
 // Advance moves the mock's clock forward by d (backward when d is
 // negative).
-func (s *Server) Advance(d time.Duration) { s.clockOffset.Add(int64(d)) }
+func (s *Server) Advance(d time.Duration) {
+	s.clockOffset.Add(int64(d))
+	s.lp.clockMoved()
+}
 
 // ClockState is the answer of GET /__vkmock/clock.
 type ClockState struct {

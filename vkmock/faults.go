@@ -69,6 +69,10 @@ type Fault struct {
 	Effect     string       `json:"effect,omitempty"`
 	// Phase is "before" (default) or "after".
 	Phase string `json:"phase,omitempty"`
+	// Failed, for the Long Poll endpoints (method "longpoll.bots"), answers
+	// {"failed":N} instead of the normal answer: 1 to 4 as VK's, any other
+	// value (up to 99) as a failure a client does not know (see longpoll.go).
+	Failed int `json:"failed,omitempty"`
 	// StrictCaptcha makes the captcha of an error 14 require its key.
 	StrictCaptcha bool `json:"strict_captcha,omitempty"`
 	// Fired counts the times the rule fired (read-only).
@@ -202,8 +206,11 @@ func (s *Server) validateFault(f Fault) (Fault, error) {
 			}
 		}
 	}
-	if f.Error == nil && f.HTTPStatus == 0 && f.Effect == "" && f.LatencyMS == 0 && f.Latency == nil {
-		return f, errors.New("vkmock: fault has no effect: set error, http_status, effect or latency")
+	if f.Failed < 0 || f.Failed > 99 {
+		return f, errors.New("vkmock: fault failed must be between 1 and 99")
+	}
+	if f.Error == nil && f.HTTPStatus == 0 && f.Effect == "" && f.LatencyMS == 0 && f.Latency == nil && f.Failed == 0 {
+		return f, errors.New("vkmock: fault has no effect: set error, http_status, effect, latency or failed")
 	}
 	return f, nil
 }

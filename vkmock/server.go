@@ -71,6 +71,7 @@ type Server struct {
 
 	limiter limiter
 	log     requestLog
+	lp      lpState // Bots Long Poll and the world's events (longpoll*.go)
 	cache   respCache
 
 	rngMu sync.Mutex
@@ -221,6 +222,7 @@ func NewE(opts ...Option) (*Server, error) {
 	}
 	s.nowFn = s.now
 	s.control = s.controlRoutes()
+	maps.Copy(s.control, s.longPollRoutes())
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
 	s.log.init(o.logSize)
@@ -373,6 +375,7 @@ func (s *Server) Reset() {
 	_ = s.applyInitial()
 	s.limiter.reset()
 	s.log.reset()
+	s.lp.reset()
 }
 
 // ServeHTTP serves /method/NAME, the control API under /__vkmock/, and 404
@@ -384,6 +387,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveMethod(w, r)
 	case strings.HasPrefix(r.URL.Path, "/__vkmock/") || r.URL.Path == "/__vkmock":
 		s.serveControl(w, r)
+	case strings.HasPrefix(r.URL.Path, "/lp/wh"):
+		s.serveLongPoll(w, r)
 	case r.URL.Path == "/captcha.php":
 		s.serveCaptchaImage(w, r)
 	case r.URL.Path == "/not_robot_captcha":

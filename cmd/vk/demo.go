@@ -235,7 +235,7 @@ func runDemo(ctx context.Context, w io.Writer, lang string, seed int64) (int, er
 		fmt.Fprintf(w, "  %-4s %-17s %-13s %-4s %s\n", code, name, cat, mark, r.client)
 	}
 	fmt.Fprintf(w, "\n%d of %d steps went as documented. Requests the mock answered: %d.\n", len(d.summary)-failed, len(d.summary), len(srv.Requests()))
-	return failed, nil
+	return failed + d.longPollDemo(ctx), nil
 }
 
 type demoStep struct {

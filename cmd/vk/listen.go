@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/longpoll"
+	"github.com/vkerr/vkerr/vkevent"
+)
+
+func init() { register(newListenCmd) }
+
+// listenPrinter prints events on stdout and recovery notes on stderr.
+type listenPrinter struct {
+	mu     sync.Mutex
+	out    io.Writer
+	errOut io.Writer
+	asJSON bool
+	max    int
+	seen   int
+	stop   context.CancelFunc
+}
+
+func (p *listenPrinter) HandleEvent(_ context.Context, e *vkevent.Event) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l := newEventLine(e)
+	if p.asJSON {
+		b, err := json.Marshal(l)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(p.out, string(b))
+	} else {
+		fmt.Fprintln(p.out, l)
+	}
+	p.seen++
+	if p.max > 0 && p.seen >= p.max {
+		p.stop()
+	}
+	return nil
+}
+
+func (p *listenPrinter) note(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.errOut, "vk listen: "+format+"\n", args...)
+}
+
+func (p *listenPrinter) observer() longpoll.Observer {
+	return longpoll.ObserverFuncs{
+		Recovery: func(_ context.Context, e longpoll.RecoveryEvent) {
+			msg := ""
+			if e.Err != nil {
+				msg = ": " + vkerr.RedactString(e.Err.Error())
+			}
+			p.note("%s -> %s (wait %v)%s", e.Failure, e.Action, e.Delay.Round(time.Millisecond), msg)
+		},
+		Gap: func(_ context.Context, g longpoll.Gap) {
+			p.note("events may be missing (%s): ts %s to %s", g.Kind, g.From, g.To)
+		},
+		Handler: func(_ context.Context, e longpoll.HandlerEvent) {
+			p.note("printing event %s failed: %v", e.EventID, e.Err)
+		},
+	}
+}
+
+func newListenCmd() *cobra.Command {
+	var (
+		token, baseURL, store string
+		group                 int64
+		asJSON, verbose       bool
+		wait                  time.Duration
+		maxEvents             int
+	)
+	cmd := &cobra.Command{
+		Use:   "listen",
+		Short: "Run the Bots Long Poll client and print one line per event",
+		Long: `Listen runs the Bots Long Poll client for a community: it gets a server from
+groups.getLongPollServer and prints one line per event on standard output
+(JSON lines with --json, the fields of vk events --json); what the client
+recovers from (failed 1/2/3, network errors, cooldowns) and gaps in the
+stream go to standard error. It runs until Ctrl-C, or --max-events.
+
+The token comes from --token or $VK_TOKEN (a community token; the community
+is taken from it unless --group is given). Works against VK and against
+vk mock (--base-url http://127.0.0.1:8080).
+
+Exit status: 0 when stopped, 1 when the server cannot be used (a dead token,
+Long Poll disabled, no access), 2 on bad usage.`,
+		Example: "  VK_TOKEN=... vk listen\n  vk listen --base-url http://127.0.0.1:8080 --token vk1.a... --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if token == "" {
+				token = os.Getenv("VK_TOKEN")
+			}
+			if token == "" {
+				return &exitError{code: 2, err: errors.New("no token: set $VK_TOKEN or pass --token")}
+			}
+			if wait < time.Second || wait > longpoll.MaxWait {
+				return &exitError{code: 2, err: fmt.Errorf("--wait must be between 1s and %v", longpoll.MaxWait)}
+			}
+			ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt)
+			defer stop()
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			level := slog.LevelError + 1 // recovery notes come through the observer
+			if verbose {
+				level = slog.LevelDebug
+			}
+			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+			api := vkapi.New(token, vkapi.WithBaseURL(baseURL), vkapi.WithTokenKind(vkapi.KindGroup), vkapi.WithLogger(logger))
+			pr := &listenPrinter{out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr(), asJSON: asJSON, max: maxEvents, stop: cancel}
+			cfg := longpoll.Config{GroupID: group, Handler: pr, Wait: wait, Logger: logger, Observer: pr.observer()}
+			if store != "" {
+				cfg.Store = longpoll.NewFileStore(store)
+			}
+			err := longpoll.New(api, cfg).Run(ctx)
+			var se *longpoll.ServerError
+			switch {
+			case errors.As(err, &se):
+				return &exitError{code: 1, err: errors.New(vkerr.RedactString(se.Error()))}
+			case err != nil && ctx.Err() == nil:
+				return &exitError{code: 1, err: errors.New(vkerr.RedactString(err.Error()))}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&token, "token", "", "community access token (default $VK_TOKEN)")
+	f.StringVar(&baseURL, "base-url", defaultBaseURL, "API server root; the client adds /method/NAME")
+	f.Int64Var(&group, "group", 0, "community id (default: the token's community)")
+	f.BoolVar(&asJSON, "json", false, "print JSON lines")
+	f.BoolVar(&verbose, "verbose", false, "log every poll and API attempt to standard error")
+	f.DurationVar(&wait, "wait", longpoll.DefaultWait, "a_check wait (at most 90s)")
+	f.StringVar(&store, "store", "", "keep the ts in files beside this path, to resume after a restart")
+	f.IntVar(&maxEvents, "max-events", 0, "stop after this many events (0: never)")
+	return cmd
+}
+
+// cmdContext is the command's context, or Background when it has none.
+func cmdContext(cmd *cobra.Command) context.Context {
+	if ctx := cmd.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}

@@ -1,0 +1,45 @@
+// Package longpoll is a Bots Long Poll client for communities that
+// survives what the wire does to a long-running loop, and proves it
+// against vkmock.
+//
+//	c := vkapi.New(token, vkapi.WithTokenKind(vkapi.KindGroup))
+//	var r vkevent.Router
+//	r.OnMessageNew(func(ctx context.Context, e *vkevent.Event, m *vkevent.MessageNew) error { ... })
+//	p := longpoll.New(c, longpoll.Config{Handler: &r, Store: longpoll.NewFileStore("bot.ts")})
+//	err := p.Run(ctx) // until ctx ends, Close, or a fatal error
+//
+// # Recovery
+//
+//   - {"failed":1,"ts":N}: continue from N; the events between the old ts
+//     and N may be missing, so a Gap (Kind GapOutdated) goes to OnGap, the
+//     log and the Observer.
+//   - {"failed":2}: the key expired. A new key from groups.getLongPollServer,
+//     the same ts: nothing is lost.
+//   - {"failed":3}: information lost. A new key and ts; the events between
+//     the old and the new ts are gone (Bots Long Poll has no history), and
+//     that range is reported as a Gap (Kind GapLost).
+//   - Any other failed, a network error, a timeout, an HTTP status other
+//     than 200, a truncated or non-JSON body: the server, key and ts are
+//     kept, and the request is sent again after a backoff with full jitter
+//     (Backoff).
+//   - groups.getLongPollServer failing: 29 (and 9) cool down until the
+//     time the error gives, at least CooldownMin, never in a tight loop;
+//     5, 15, 27, 100 and other errors that need a person end Run with a
+//     *ServerError; transient failures back off as above.
+//   - The HTTP timeout of an a_check is always Wait plus a margin.
+//
+// # Delivery
+//
+// Events reach the Handler in the order of the answer. A handler's error or
+// panic is reported (OnError, the log, the Observer) and the loop goes on.
+// With Concurrency > 1 events run on that many workers, the events of one
+// peer always on the same worker, so each peer's order is kept. The ts
+// covering an answer is saved to the Store only after every event of the
+// answer was handled, so a restart resumes where the last one stopped
+// (MemoryStore by default, FileStore, or the Redis store of
+// vkapi/longpoll/redisstore). event_ids already handled are skipped within
+// a bounded window (DedupWindow).
+//
+// The zero Config polls the community of the client's token with wait 25,
+// a memory store and one worker, and ignores every event.
+package longpoll

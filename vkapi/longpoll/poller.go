@@ -1,0 +1,511 @@
+package longpoll
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkevent"
+)
+
+// Defaults of Config.
+const (
+	DefaultWait          = 25 * time.Second
+	MaxWait              = 90 * time.Second
+	DefaultTimeoutMargin = 10 * time.Second
+	DefaultDedupWindow   = 10000
+	DefaultCooldownMin   = 10 * time.Second
+	DefaultBackoffBase   = 500 * time.Millisecond
+	DefaultBackoffMax    = 30 * time.Second
+	// maxAnswerBytes bounds an a_check body.
+	maxAnswerBytes = 32 << 20
+)
+
+// ErrClosed is what Run returns after Close.
+var ErrClosed = errors.New("longpoll: poller closed")
+
+// Backoff is the wait between retries after a failure: a random duration
+// between 0 and min(Max, Base·2^n) for the n-th failure in a row (full
+// jitter). Zero fields take DefaultBackoffBase and DefaultBackoffMax.
+type Backoff struct {
+	Base, Max time.Duration
+}
+
+func (b Backoff) withDefaults() Backoff {
+	if b.Base <= 0 {
+		b.Base = DefaultBackoffBase
+	}
+	if b.Max <= 0 {
+		b.Max = DefaultBackoffMax
+	}
+	return b
+}
+
+// delay is the wait after the n-th failure in a row (n from 1).
+func (b Backoff) delay(n int) time.Duration {
+	d := b.Max
+	if n < 30 && b.Base<<(n-1) < b.Max {
+		d = b.Base << (n - 1)
+	}
+	return rand.N(d) + 1
+}
+
+// Config configures a Poller. The zero value polls the community of the
+// client's token with DefaultWait, a MemoryStore and one worker, and
+// ignores every event.
+type Config struct {
+	// GroupID is the community; 0 takes the one of the client's community
+	// token (groups.getById without ids).
+	GroupID int64
+	// Handler gets every event; nil ignores them.
+	Handler vkevent.Handler
+	// Store keeps the ts between runs; nil is a MemoryStore.
+	Store Store
+	// Wait is the a_check wait, whole seconds up to MaxWait (default 25 s).
+	Wait time.Duration
+	// TimeoutMargin is added to Wait for the HTTP timeout of an a_check
+	// (default 10 s): the timeout is always longer than the wait.
+	TimeoutMargin time.Duration
+	// Concurrency > 1 handles events on that many workers, each peer's
+	// events on one worker, in order.
+	Concurrency int
+	// DedupWindow is how many handled event_ids are remembered to skip a
+	// repeat (default 10 000; negative turns de-duplication off).
+	DedupWindow int
+	// Backoff is the wait between retries after a failure.
+	Backoff Backoff
+	// CooldownMin is the least wait after a 29 or 9 from
+	// groups.getLongPollServer (default 10 s; longer when the error says).
+	CooldownMin time.Duration
+	// HTTPClient sends the a_check requests; nil is a client of its own.
+	// Its Timeout, if any, must exceed Wait+TimeoutMargin.
+	HTTPClient *http.Client
+	// Logger gets a record per recovery, gap and handler failure (debug per
+	// poll); nil discards. The Long Poll key never appears in it.
+	Logger *slog.Logger
+	// Observer watches polls, recoveries, gaps and handler failures.
+	Observer Observer
+	// OnGap is called (on the polling goroutine) when events may be missing.
+	OnGap func(Gap)
+	// OnError is called when a handler fails or panics.
+	OnError func(HandlerEvent)
+}
+
+// ServerError ends Run: groups.getLongPollServer failed in a way retrying
+// cannot fix (5, 15, 27, 100...: a dead token, Long Poll disabled, no access).
+type ServerError struct {
+	GroupID int64
+	Err     error
+}
+
+func (e *ServerError) Error() string {
+	return "longpoll: groups.getLongPollServer for community " + strconv.FormatInt(e.GroupID, 10) + ": " + e.Err.Error()
+}
+
+// Unwrap returns Err.
+func (e *ServerError) Unwrap() error { return e.Err }
+
+// CheckError is a failed a_check request (a network error, a timeout, a
+// status other than 200, a body that is not a Long Poll answer). The
+// server URL and key are not in it.
+type CheckError struct {
+	StatusCode int // 0 when no answer came
+	Err        error
+}
+
+func (e *CheckError) Error() string {
+	if e.StatusCode != 0 {
+		return "longpoll: a_check: HTTP " + strconv.Itoa(e.StatusCode)
+	}
+	return "longpoll: a_check: " + e.Err.Error()
+}
+
+// Unwrap returns Err.
+func (e *CheckError) Unwrap() error { return e.Err }
+
+// HandlerPanic is the error reported for a handler that panicked.
+type HandlerPanic struct {
+	Value any
+}
+
+func (p *HandlerPanic) Error() string { return fmt.Sprintf("longpoll: handler panicked: %v", p.Value) }
+
+// Poller polls one community's Bots Long Poll and hands its events to a
+// handler. Run it once; Close stops it.
+type Poller struct {
+	api *vkapi.Client
+	cfg Config
+	hc  *http.Client
+	log *slog.Logger
+	obs Observer
+
+	mu      sync.Mutex
+	cancel  context.CancelFunc
+	done    chan struct{}
+	closed  bool
+	started bool
+
+	dedup *window
+	ownHC bool // hc is the poller's own: Close drops its idle connections
+
+	// the polling state, owned by Run's goroutine
+	group    int64
+	server   string
+	key      string
+	ts       string
+	failures int
+}
+
+// New returns a poller that calls the API through api.
+func New(api *vkapi.Client, cfg Config) *Poller {
+	if cfg.Store == nil {
+		cfg.Store = &MemoryStore{}
+	}
+	if cfg.Wait <= 0 {
+		cfg.Wait = DefaultWait
+	}
+	cfg.Wait = min(cfg.Wait.Truncate(time.Second), MaxWait)
+	if cfg.TimeoutMargin <= 0 {
+		cfg.TimeoutMargin = DefaultTimeoutMargin
+	}
+	if cfg.DedupWindow == 0 {
+		cfg.DedupWindow = DefaultDedupWindow
+	}
+	if cfg.CooldownMin <= 0 {
+		cfg.CooldownMin = DefaultCooldownMin
+	}
+	cfg.Backoff = cfg.Backoff.withDefaults()
+	p := &Poller{api: api, cfg: cfg, hc: cfg.HTTPClient, log: cfg.Logger, obs: cfg.Observer, group: cfg.GroupID}
+	if p.hc == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		p.hc = &http.Client{Transport: t}
+		p.ownHC = true
+	}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if p.obs == nil {
+		p.obs = ObserverFuncs{}
+	}
+	if cfg.DedupWindow > 0 {
+		p.dedup = newWindow(cfg.DedupWindow)
+	}
+	return p
+}
+
+// Run polls until ctx ends (returning its error), Close is called
+// (ErrClosed) or groups.getLongPollServer fails for good (*ServerError).
+// A Poller runs once.
+func (p *Poller) Run(ctx context.Context) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return ErrClosed
+	}
+	if p.started {
+		p.mu.Unlock()
+		return errors.New("longpoll: Run called twice")
+	}
+	p.started = true
+	ctx, cancel := context.WithCancel(ctx)
+	p.cancel, p.done = cancel, make(chan struct{})
+	p.mu.Unlock()
+	defer close(p.done)
+	defer cancel()
+	if p.ownHC {
+		defer p.hc.CloseIdleConnections()
+	}
+
+	d := newDispatcher(ctx, p)
+	defer d.stop()
+	err := p.loop(ctx, d)
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed && ctx.Err() != nil {
+		return ErrClosed
+	}
+	return err
+}
+
+// Close stops Run and waits until it has returned, its workers included.
+func (p *Poller) Close() error {
+	p.mu.Lock()
+	p.closed = true
+	cancel, done := p.cancel, p.done
+	p.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+	return nil
+}
+
+func (p *Poller) loop(ctx context.Context, d *dispatcher) error {
+	if p.group == 0 {
+		if err := p.resolveGroup(ctx); err != nil {
+			return err
+		}
+	}
+	ts, err := p.cfg.Store.Load(ctx, p.group)
+	if err != nil {
+		return fmt.Errorf("longpoll: loading the ts: %w", err)
+	}
+	p.ts = ts
+	lostFrom := "" // after failed 3: the ts whose later events are gone
+	for {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if p.key == "" {
+			if err := p.fetchServer(ctx); err != nil {
+				return err
+			}
+			if p.key == "" {
+				continue // backed off or cooled down
+			}
+			if lostFrom != "" {
+				p.gap(ctx, GapLost, lostFrom, p.ts)
+				lostFrom = ""
+			}
+		}
+		start := time.Now()
+		ans, err := p.check(ctx)
+		var lp *vkerr.LongPollError
+		switch {
+		case err == nil:
+			p.failures = 0
+			p.obs.ObservePoll(ctx, PollEvent{GroupID: p.group, TS: ans.TS, Events: len(ans.Events), Duration: time.Since(start)})
+			p.log.Debug("longpoll: poll", "group_id", p.group, "ts", ans.TS, "events", len(ans.Events))
+			if !d.deliver(ctx, ans.Events) {
+				return ctx.Err() // the answer was cut short: its ts is not saved
+			}
+			p.ts = ans.TS
+			p.save(context.WithoutCancel(ctx)) // every event of the answer was handled
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.As(err, &lp):
+			switch lp.Failed {
+			case 1:
+				old := p.ts
+				p.recovery(ctx, "failed_1", "continue with the new ts", 0, err)
+				if lp.TS != "" && lp.TS != old {
+					p.ts = lp.TS
+					p.gap(ctx, GapOutdated, old, lp.TS)
+					p.save(ctx)
+				}
+			case 2:
+				p.recovery(ctx, "failed_2", "new key, same ts", 0, err)
+				p.key = ""
+			case 3:
+				p.recovery(ctx, "failed_3", "new key and ts; the events in between are lost", 0, err)
+				lostFrom = p.ts
+				p.key, p.ts = "", ""
+			default:
+				p.backoff(ctx, "failed_"+strconv.Itoa(lp.Failed), err)
+			}
+		default:
+			failure := "network"
+			var ce *CheckError
+			if errors.As(err, &ce) && ce.StatusCode != 0 {
+				failure = "http_status"
+			} else if errors.As(err, new(*vkerr.FormatError)) || errors.As(err, new(*vkerr.HTTPError)) {
+				failure = "bad_body"
+			}
+			p.backoff(ctx, failure, err)
+		}
+	}
+}
+
+// resolveGroup reads the community of the client's token.
+func (p *Poller) resolveGroup(ctx context.Context) error {
+	for {
+		var r struct {
+			Groups []struct {
+				ID int64 `json:"id"`
+			} `json:"groups"`
+		}
+		err := p.api.Call(ctx, "groups.getById", nil, &r)
+		if err == nil && len(r.Groups) > 0 && r.Groups[0].ID > 0 {
+			p.group = r.Groups[0].ID
+			return nil
+		}
+		if err == nil {
+			err = errors.New("groups.getById named no community")
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if fatal(err) {
+			return &ServerError{Err: fmt.Errorf("finding the token's community: %w", err)}
+		}
+		p.backoff(ctx, "server_error", err)
+	}
+}
+
+// fatal reports whether an API error needs a person, not a retry.
+func fatal(err error) bool {
+	var ve *vkerr.Error
+	if !errors.As(err, &ve) {
+		return false
+	}
+	switch ve.Code.Info().Category {
+	case vkerr.CategoryTransient, vkerr.CategoryRateLimit:
+		return false
+	}
+	return true
+}
+
+// fetchServer gets a key (and, when the poller has none, a ts). It leaves
+// the key empty after backing off or cooling down; it returns an error
+// only to end Run.
+func (p *Poller) fetchServer(ctx context.Context) error {
+	var r struct {
+		Key    string          `json:"key"`
+		Server string          `json:"server"`
+		TS     json.RawMessage `json:"ts"`
+	}
+	err := p.api.Call(ctx, "groups.getLongPollServer", vkapi.Params{"group_id": p.group}, &r)
+	if err == nil {
+		ts, ok := tsString(r.TS)
+		if r.Key == "" || r.Server == "" || !ok {
+			err = &vkerr.FormatError{Reason: "groups.getLongPollServer answer lacks key, server or ts"}
+		} else {
+			p.key, p.server = r.Key, r.Server
+			if p.ts == "" {
+				p.ts = ts
+				p.save(ctx)
+			}
+			p.failures = 0
+			return nil
+		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var cd *vkapi.CooldownError
+	if errors.As(err, &cd) {
+		wait := max(time.Until(cd.Until), p.cfg.CooldownMin)
+		p.recovery(ctx, "cooldown", "wait before getting a server again", wait, err)
+		sleep(ctx, wait)
+		return nil
+	}
+	if fatal(err) {
+		return &ServerError{GroupID: p.group, Err: err}
+	}
+	p.backoff(ctx, "server_error", err)
+	return nil
+}
+
+// tsString reads a ts sent as a string or a number.
+func tsString(raw json.RawMessage) (string, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		_, err := strconv.ParseUint(s, 10, 64)
+		return s, err == nil
+	}
+	var n uint64
+	if json.Unmarshal(raw, &n) == nil {
+		return strconv.FormatUint(n, 10), true
+	}
+	return "", false
+}
+
+// check sends one a_check and decodes its answer.
+func (p *Poller) check(ctx context.Context) (*vkevent.Answer, error) {
+	u, err := url.Parse(p.server)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		p.key = "" // a server URL we cannot use: get another
+		return nil, &CheckError{Err: errors.New("the server URL is not http(s)")}
+	}
+	q := u.Query()
+	q.Set("act", "a_check")
+	q.Set("key", p.key)
+	q.Set("ts", p.ts)
+	q.Set("wait", strconv.Itoa(int(p.cfg.Wait/time.Second)))
+	u.RawQuery = q.Encode()
+	rctx, cancel := context.WithTimeout(ctx, p.cfg.Wait+p.cfg.TimeoutMargin)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, &CheckError{Err: errors.New("bad request")}
+	}
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		return nil, &CheckError{Err: stripURL(err)}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes+1))
+	if err != nil {
+		return nil, &CheckError{Err: stripURL(err)}
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, &CheckError{StatusCode: resp.StatusCode, Err: &vkerr.HTTPError{StatusCode: resp.StatusCode}}
+	}
+	if len(body) > maxAnswerBytes {
+		return nil, &CheckError{Err: errors.New("answer larger than the limit")}
+	}
+	return vkevent.DecodeLongPoll(body)
+}
+
+// stripURL drops the request URL (it holds the key) from a client error.
+func stripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func (p *Poller) save(ctx context.Context) {
+	if p.ts == "" {
+		return
+	}
+	if err := p.cfg.Store.Save(ctx, p.group, p.ts); err != nil && ctx.Err() == nil {
+		p.log.Warn("longpoll: saving the ts failed", "group_id", p.group, "err", err)
+		p.obs.ObserveRecovery(ctx, RecoveryEvent{GroupID: p.group, Failure: "store", Action: "continue", Err: err})
+	}
+}
+
+func (p *Poller) recovery(ctx context.Context, failure, action string, delay time.Duration, err error) {
+	p.log.Warn("longpoll: recovering", "group_id", p.group, "failure", failure, "action", action, "delay", delay, "err", err)
+	p.obs.ObserveRecovery(ctx, RecoveryEvent{GroupID: p.group, Failure: failure, Action: action, Delay: delay, Err: err})
+}
+
+// backoff waits after a failure, keeping server, key and ts.
+func (p *Poller) backoff(ctx context.Context, failure string, err error) {
+	p.failures++
+	d := p.cfg.Backoff.delay(p.failures)
+	p.recovery(ctx, failure, "back off and retry", d, err)
+	sleep(ctx, d)
+}
+
+func (p *Poller) gap(ctx context.Context, kind GapKind, from, to string) {
+	g := Gap{GroupID: p.group, Kind: kind, From: from, To: to}
+	p.log.Warn("longpoll: events may be missing", "group_id", p.group, "kind", string(kind), "from_ts", from, "to_ts", to)
+	p.obs.ObserveGap(ctx, g)
+	if p.cfg.OnGap != nil {
+		p.cfg.OnGap(g)
+	}
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}

@@ -1,0 +1,151 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/vkerr/vkerr/vkapi/longpoll"
+)
+
+// Many replicas, one poller: RunElected lets replicas of a bot compete for
+// a lease in Redis (SET NX with a time to live, renewed at a third of it).
+// The holder polls; the others wait. Each lease carries a fencing token
+// from a counter (INCR), and the store handed to the holder saves the ts
+// only while the lease still holds that token (a script checks it in the
+// same step), so a poller that lost its lease (paused, partitioned) can
+// never move the ts back over its successor's. When the holder dies, its
+// lease runs out and another replica takes over from the stored ts.
+
+// DefaultLeaseTTL is the lease's time to live when RunElected gets 0.
+const DefaultLeaseTTL = 10 * time.Second
+
+// ErrLeaseLost is the error of a fenced Save after the lease moved on.
+var ErrLeaseLost = errors.New("redisstore: the lease is held by another replica")
+
+var (
+	renewScript     = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`)
+	releaseScript   = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`)
+	fencedSetScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then redis.call("SET", KEYS[2], ARGV[2]) return 1 else return 0 end`)
+)
+
+// Lease identifies a held lease: its value in Redis is the replica's id and
+// the fencing token.
+type Lease struct {
+	GroupID int64
+	Fence   int64
+	value   string
+}
+
+// fencedStore is the Store of a lease holder.
+type fencedStore struct {
+	*Store
+	lease Lease
+}
+
+// Save stores ts if the lease is still held, else fails with ErrLeaseLost.
+func (f fencedStore) Save(ctx context.Context, groupID int64, ts string) error {
+	ctx, cancel := f.ctx(ctx)
+	defer cancel()
+	n, err := fencedSetScript.Run(ctx, f.rdb, []string{f.leaseKey(f.lease.GroupID), f.key(groupID)}, f.lease.value, ts).Int()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+func (s *Store) leaseKey(groupID int64) string {
+	return s.prefix + "lease:" + strconv.FormatInt(groupID, 10)
+}
+func (s *Store) fenceKey(groupID int64) string {
+	return s.prefix + "fence:" + strconv.FormatInt(groupID, 10)
+}
+
+// acquire tries to take the lease once.
+func (s *Store) acquire(ctx context.Context, groupID int64, replica string, ttl time.Duration) (Lease, bool, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	fence, err := s.rdb.Incr(ctx, s.fenceKey(groupID)).Result()
+	if err != nil {
+		return Lease{}, false, err
+	}
+	l := Lease{GroupID: groupID, Fence: fence, value: replica + ":" + strconv.FormatInt(fence, 10)}
+	ok, err := s.rdb.SetNX(ctx, s.leaseKey(groupID), l.value, ttl).Result()
+	return l, ok, err
+}
+
+// RunElected competes for the community's lease until ctx ends. While
+// this replica holds it, poll runs with a context that ends when the lease
+// is lost, and with a Store that saves only under the lease; poll is
+// typically a fresh longpoll.Poller's Run. An error of poll other than its
+// context's ends RunElected (a *longpoll.ServerError needs a person).
+// ttl 0 is DefaultLeaseTTL.
+func (s *Store) RunElected(ctx context.Context, groupID int64, ttl time.Duration, poll func(ctx context.Context, store longpoll.Store, lease Lease) error) error {
+	if ttl <= 0 {
+		ttl = DefaultLeaseTTL
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	replica := hex.EncodeToString(b[:])
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		lease, ok, err := s.acquire(ctx, groupID, replica, ttl)
+		if err != nil || !ok {
+			wait(ctx, ttl/3)
+			continue
+		}
+		lctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { // renew the lease, or end the holder's poll
+			defer cancel()
+			t := time.NewTicker(ttl / 3)
+			defer t.Stop()
+			for {
+				select {
+				case <-lctx.Done():
+					return
+				case <-t.C:
+				}
+				rctx, rcancel := s.ctx(lctx)
+				n, err := renewScript.Run(rctx, s.rdb, []string{s.leaseKey(groupID)}, lease.value, ttl.Milliseconds()).Int()
+				rcancel()
+				if err != nil || n != 1 {
+					return
+				}
+			}
+		})
+		err = poll(lctx, fencedStore{s, lease}, lease)
+		lost := lctx.Err() != nil && ctx.Err() == nil
+		cancel()
+		wg.Wait()
+		rctx, rcancel := s.ctx(context.WithoutCancel(ctx))
+		_ = releaseScript.Run(rctx, s.rdb, []string{s.leaseKey(groupID)}, lease.value).Err()
+		rcancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil && !lost && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+}
+
+func wait(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}

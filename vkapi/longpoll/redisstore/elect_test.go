@@ -1,0 +1,106 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vkerr/vkerr/vkapi/longpoll"
+)
+
+// Three replicas, one poller at a time: the holder is killed (its context
+// ends) twice and another takes over, with a higher fence each time.
+func TestRunElectedOnePollerAtATime(t *testing.T) {
+	rdb := testRedis(t)
+	s := New(rdb, fmt.Sprintf("vkerr:test:%d:", time.Now().UnixNano()))
+	var active atomic.Int32
+	type term struct {
+		replica int
+		fence   int64
+	}
+	started := make(chan term, 8)
+	var cancels [3]context.CancelFunc
+	var wg sync.WaitGroup
+	for i := range 3 {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancels[i] = cancel
+		wg.Go(func() {
+			_ = s.RunElected(ctx, 1, 300*time.Millisecond, func(ctx context.Context, store longpoll.Store, l Lease) error {
+				if n := active.Add(1); n != 1 {
+					t.Errorf("%d pollers at once", n)
+				}
+				defer active.Add(-1)
+				if err := store.Save(ctx, 1, fmt.Sprint(l.Fence)); err != nil {
+					t.Errorf("holder's save: %v", err)
+				}
+				started <- term{i, l.Fence}
+				<-ctx.Done()
+				return ctx.Err()
+			})
+		})
+	}
+	defer func() {
+		for _, c := range cancels {
+			c()
+		}
+		wg.Wait()
+	}()
+	var terms []term
+	for range 3 {
+		select {
+		case tm := <-started:
+			terms = append(terms, tm)
+			cancels[tm.replica]() // the poller dies
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no takeover after %v", terms)
+		}
+	}
+	if terms[0].replica == terms[1].replica || terms[1].replica == terms[2].replica || terms[0].fence >= terms[1].fence || terms[1].fence >= terms[2].fence {
+		t.Fatalf("terms %v", terms)
+	}
+	if ts, err := s.Load(context.Background(), 1); err != nil || ts != fmt.Sprint(terms[2].fence) {
+		t.Fatalf("stored ts %q %v", ts, err)
+	}
+}
+
+// A holder whose lease was taken saves nothing and stops polling.
+func TestRunElectedFencing(t *testing.T) {
+	rdb := testRedis(t)
+	s := New(rdb, fmt.Sprintf("vkerr:test:%d:", time.Now().UnixNano()))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	holding := make(chan longpoll.Store)
+	ended := make(chan struct{})
+	go func() {
+		_ = s.RunElected(ctx, 1, 300*time.Millisecond, func(pctx context.Context, store longpoll.Store, _ Lease) error {
+			select {
+			case holding <- store:
+			case <-pctx.Done():
+				return pctx.Err()
+			}
+			<-pctx.Done()
+			close(ended)
+			<-ctx.Done() // stay out of the race for the lease
+			return pctx.Err()
+		})
+	}()
+	store := <-holding
+	if err := rdb.Set(ctx, s.leaseKey(1), "someone-else:999", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Save(ctx, 1, "5"); !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("save under a lost lease: %v", err)
+	}
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the deposed poller did not stop")
+	}
+	if ts, _ := s.Load(ctx, 1); ts != "" {
+		t.Fatalf("a deposed poller saved %q", ts)
+	}
+}

@@ -1,0 +1,80 @@
+// Package redisstore keeps a Long Poll poller's ts in Redis, so that a
+// bot's replicas and restarts resume where the last handled answer ended.
+// It is a package of its own so that users of vkapi/longpoll who do not
+// use Redis do not compile go-redis.
+//
+//	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+//	p := longpoll.New(api, longpoll.Config{Handler: h, Store: redisstore.New(rdb, "")})
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/vkerr/vkerr/vkapi/longpoll"
+)
+
+// DefaultPrefix is the key prefix of New with an empty prefix; the
+// community id follows it.
+const DefaultPrefix = "vkerr:longpoll:ts:"
+
+// DefaultTimeout bounds each Redis command of a Store whose Timeout is zero.
+const DefaultTimeout = 2 * time.Second
+
+// Store is a longpoll.Store in Redis: one string key per community.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+	// Timeout bounds each command (DefaultTimeout when zero): a poller
+	// never waits on a Redis that does not answer for longer.
+	Timeout time.Duration
+}
+
+var _ longpoll.Store = (*Store)(nil)
+
+// New returns a store on rdb with keys prefix+group_id (DefaultPrefix when
+// prefix is empty).
+func New(rdb redis.UniversalClient, prefix string) *Store {
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	return &Store{rdb: rdb, prefix: prefix}
+}
+
+func (s *Store) key(groupID int64) string { return s.prefix + strconv.FormatInt(groupID, 10) }
+
+func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := s.Timeout
+	if d <= 0 {
+		d = DefaultTimeout
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// Load returns the saved ts, "" when none is saved.
+func (s *Store) Load(ctx context.Context, groupID int64) (string, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	ts, err := s.rdb.Get(ctx, s.key(groupID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if _, err := strconv.ParseUint(ts, 10, 64); err != nil {
+		return "", errors.New("redisstore: the key holds no ts: " + strconv.Quote(ts))
+	}
+	return ts, nil
+}
+
+// Save stores ts.
+func (s *Store) Save(ctx context.Context, groupID int64, ts string) error {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	return s.rdb.Set(ctx, s.key(groupID), ts, 0).Err()
+}

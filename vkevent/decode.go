@@ -1,0 +1,71 @@
+package vkevent
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+
+	"github.com/vkerr/vkerr"
+)
+
+// Answer is a successful Bots Long Poll answer.
+type Answer struct {
+	// TS is the ts to send with the next request (VK sends a string; a
+	// number is accepted too).
+	TS string
+	// Events are the updates, in order.
+	Events []Event
+}
+
+// DecodeLongPoll decodes a Bots Long Poll answer: {"ts":..., "updates":[...]}
+// (a trailing "\r\n" and a number ts accepted). A {"failed":N} answer is a
+// *vkerr.LongPollError, whose Action says what to do; a body that is not
+// JSON is a *vkerr.HTTPError or *vkerr.FormatError (keep server, key and
+// ts, back off, retry). An update that is not a JSON object is kept as an
+// Event with only Object set (never an error: one odd update must not
+// stall the stream).
+func DecodeLongPoll(body []byte) (*Answer, error) {
+	r, err := vkerr.DecodeLongPoll(body)
+	if err != nil {
+		return nil, err
+	}
+	a := &Answer{TS: r.TS, Events: make([]Event, len(r.Updates))}
+	if a.TS == "" {
+		return nil, &vkerr.FormatError{Reason: "long poll answer has an empty ts", Snippet: vkerr.Snippet(body)}
+	}
+	for i, u := range r.Updates {
+		if err := a.Events[i].UnmarshalJSON(u); err != nil {
+			a.Events[i] = Event{Object: bytes.Clone(u)}
+		}
+	}
+	return a, nil
+}
+
+// DecodeCallback decodes a Callback API body: one event envelope with a
+// "type" (a confirmation request is an Event of TypeConfirmation). A body
+// that is not a JSON object with a type is a *vkerr.FormatError.
+func DecodeCallback(body []byte) (*Event, error) {
+	var e Event
+	if err := e.UnmarshalJSON(body); err != nil {
+		return nil, &vkerr.FormatError{Reason: "callback body is not a JSON object: " + err.Error(), Snippet: vkerr.Snippet(body)}
+	}
+	if e.Type == "" {
+		return nil, &vkerr.FormatError{Reason: `callback body has no "type"`, Snippet: vkerr.Snippet(body)}
+	}
+	return &e, nil
+}
+
+// AppendUpdates appends to dst a Bots Long Poll answer with ts and events,
+// as VK writes it.
+func AppendUpdates(dst []byte, ts int64, events []json.RawMessage) []byte {
+	dst = append(dst, `{"ts":"`...)
+	dst = strconv.AppendInt(dst, ts, 10)
+	dst = append(dst, `","updates":[`...)
+	for i, e := range events {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, e...)
+	}
+	return append(dst, "]}"...)
+}

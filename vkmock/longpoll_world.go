@@ -1,0 +1,490 @@
+package vkmock
+
+import (
+	"crypto/sha1"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkevent"
+)
+
+// Where the world's events come from: a user writing to a community
+// (Inbox), a callback button pressed (PressButton → message_event, answered
+// by messages.sendMessageEventAnswer), the community's own messages.send
+// and messages.edit (message_reply, message_edit), wall.post on the
+// community's wall on its behalf (wall_post_new), and any event injected
+// as is (InjectEvent, validated against the schema).
+
+func init() {
+	worldMethods["groups.getLongPollServer"] = (*Server).groupsGetLongPollServer
+	worldMethods["groups.setLongPollSettings"] = (*Server).groupsSetLongPollSettings
+	worldMethods["groups.getLongPollSettings"] = (*Server).groupsGetLongPollSettings
+	worldMethods["messages.sendMessageEventAnswer"] = (*Server).messagesSendMessageEventAnswer
+	worldMethods["messages.edit"] = (*Server).messagesEdit
+	send := worldMethods["messages.send"]
+	worldMethods["messages.send"] = func(s *Server, q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+		return s.emitReplies(send, q, tok)
+	}
+	post := worldMethods["wall.post"]
+	worldMethods["wall.post"] = func(s *Server, q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+		return s.emitWallPost(post, q, tok)
+	}
+}
+
+// longPollAdmin is the user whose user token may manage every community's
+// Long Poll (the mock models no community admins otherwise).
+const longPollAdmin = DefaultUserID
+
+// lpGroupParam reads group_id and checks that the token may manage it: the
+// community's own token, or the admin's user token.
+func (s *Server) lpGroupParam(q *vkRequest, tok Token) (int64, *vkerr.Error) {
+	v, _ := q.get("group_id")
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 || id > MaxGroupID {
+		return 0, s.paramError("group_id is invalid")
+	}
+	switch {
+	case tok.Kind == TokenGroup && tok.GroupID == id:
+	case tok.Kind == TokenUser && tok.UserID == longPollAdmin:
+	default:
+		return 0, s.withSuffix(vkerr.Access, "no access to this community")
+	}
+	return id, nil
+}
+
+func (s *Server) groupsGetLongPollServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	id, e := s.lpGroupParam(q, tok)
+	if e != nil {
+		return nil, e
+	}
+	if !s.LongPollSettingsOf(id).Enabled {
+		return nil, s.withSuffix(vkerr.Access, "Long Poll is disabled for this community")
+	}
+	key, ts, err := s.newLongPollKey(id)
+	if err != nil {
+		return nil, &vkerr.Error{Code: vkerr.Server, Message: s.message(vkerr.Server) + ": " + err.Error()}
+	}
+	b := []byte(`{"key":`)
+	b = strconv.AppendQuote(b, key)
+	b = append(b, `,"server":`...)
+	b = strconv.AppendQuote(b, q.base()+"/lp/wh"+strconv.FormatInt(id, 10))
+	b = append(b, `,"ts":"`...)
+	b = strconv.AppendInt(b, ts, 10)
+	return append(b, `"}`...), nil
+}
+
+func (s *Server) groupsSetLongPollSettings(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	id, e := s.lpGroupParam(q, tok)
+	if e != nil {
+		return nil, e
+	}
+	ls := s.LongPollSettingsOf(id)
+	if v, ok := q.get("enabled"); ok && v != "" {
+		ls.Enabled = q.flag("enabled")
+	}
+	if v, ok := q.get("api_version"); ok && v != "" {
+		if _, ok := parseVersion(v); !ok {
+			return nil, s.paramError("api_version is invalid")
+		}
+		ls.APIVersion = v
+	}
+	for _, t := range vkevent.Types {
+		if v, ok := q.get(string(t)); ok && v != "" && t != vkevent.TypeConfirmation {
+			ls.Events[string(t)] = q.flag(string(t))
+		}
+	}
+	if err := s.SetLongPollSettings(ls); err != nil {
+		return nil, s.paramError(err.Error())
+	}
+	return []byte("1"), nil
+}
+
+func (s *Server) groupsGetLongPollSettings(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	id, e := s.lpGroupParam(q, tok)
+	if e != nil {
+		return nil, e
+	}
+	ls := s.LongPollSettingsOf(id)
+	events := map[string]int{}
+	for _, t := range vkevent.Types {
+		if t != vkevent.TypeConfirmation {
+			events[string(t)] = boolInt(ls.Events[string(t)])
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"is_enabled": ls.Enabled, "api_version": ls.APIVersion, "events": events})
+	return b, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// messageObject is a stored message as VK puts it in an event object.
+func messageObject(m Message, out int, payload string, updated int64) map[string]any {
+	o := map[string]any{
+		"date": m.Date, "from_id": m.FromID, "id": m.ID, "out": out, "peer_id": m.PeerID, "text": m.Message,
+		"conversation_message_id": m.ID, "fwd_messages": []any{}, "important": false, "random_id": m.RandomID,
+		"attachments": []any{}, "is_hidden": false,
+	}
+	if payload != "" {
+		o["payload"] = payload
+	}
+	if updated != 0 {
+		o["update_time"] = updated
+	}
+	return o
+}
+
+// clientInfo is the client_info of the mock's users: a current app.
+var clientInfo = map[string]any{
+	"button_actions":  []string{"text", "vkpay", "open_app", "location", "open_link", "callback", "intent_subscribe", "intent_unsubscribe"},
+	"keyboard":        true,
+	"inline_keyboard": true,
+	"carousel":        true,
+	"lang_id":         0,
+}
+
+// InboxMessage is a message a user writes to a community (POST
+// /__vkmock/inbox).
+type InboxMessage struct {
+	FromID  int64  `json:"from_id"`
+	GroupID int64  `json:"group_id"`
+	Text    string `json:"text"`
+	// Payload is the payload of a keyboard button (JSON, at most 1000
+	// bytes as on VK).
+	Payload string `json:"payload,omitempty"`
+}
+
+// InboxResult is the stored message and the message_new event it emitted.
+type InboxResult struct {
+	Message
+	Payload string       `json:"payload,omitempty"`
+	Event   EmittedEvent `json:"event"`
+}
+
+// Inbox stores a message from a user to a community and emits message_new.
+func (s *Server) Inbox(m InboxMessage) (InboxResult, error) {
+	if m.FromID <= 0 || m.FromID > MaxUserID {
+		return InboxResult{}, errors.New("vkmock: inbox from_id must be a user id")
+	}
+	if m.GroupID <= 0 || m.GroupID > MaxGroupID {
+		return InboxResult{}, errors.New("vkmock: inbox group_id must be a community id")
+	}
+	if strings.TrimSpace(m.Text) == "" && m.Payload == "" {
+		return InboxResult{}, errors.New("vkmock: inbox message needs text or payload")
+	}
+	if len(m.Text) > 4096 {
+		return InboxResult{}, errors.New("vkmock: inbox text is longer than 4096 bytes")
+	}
+	if m.Payload != "" && (len(m.Payload) > 1000 || !json.Valid([]byte(m.Payload))) {
+		return InboxResult{}, errors.New("vkmock: inbox payload must be JSON of at most 1000 bytes")
+	}
+	if u, _ := s.user(m.FromID); u.Deactivated != "" {
+		return InboxResult{}, fmt.Errorf("vkmock: user %d is %s", m.FromID, u.Deactivated)
+	}
+	id := s.sendMessage(m.FromID, -m.GroupID, 0, m.Text)
+	stored, _ := s.messageByID(id)
+	// Seen from the community, the conversation's peer is the user.
+	seen := stored
+	seen.PeerID = m.FromID
+	obj, err := json.Marshal(map[string]any{"message": messageObject(seen, 0, m.Payload, 0), "client_info": clientInfo})
+	if err != nil {
+		return InboxResult{}, err
+	}
+	ev, err := s.emit(m.GroupID, vkevent.TypeMessageNew, obj)
+	if err != nil {
+		return InboxResult{}, err
+	}
+	return InboxResult{Message: stored, Payload: m.Payload, Event: ev}, nil
+}
+
+// messageByID finds a stored message (ids ascend in the store).
+func (s *Server) messageByID(id int64) (Message, bool) {
+	s.world.mu.RLock()
+	defer s.world.mu.RUnlock()
+	ms := s.world.messages
+	i, ok := slices.BinarySearchFunc(ms, id, func(m Message, id int64) int { return int64Cmp(m.ID, id) })
+	if !ok {
+		return Message{}, false
+	}
+	return ms[i], true
+}
+
+// emitReplies runs messages.send and, for a community's token, emits
+// message_reply for each message it stored (not for a repeated random_id).
+func (s *Server) emitReplies(send worldFunc, q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	s.world.mu.RLock()
+	before := s.world.msgSeq
+	s.world.mu.RUnlock()
+	b, e := send(s, q, tok)
+	if e != nil || tok.Kind != TokenGroup {
+		return b, e
+	}
+	var ids []int64
+	if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+		ids = append(ids, n)
+	} else {
+		var multi []struct {
+			MessageID int64 `json:"message_id"`
+		}
+		_ = json.Unmarshal(b, &multi)
+		for _, m := range multi {
+			ids = append(ids, m.MessageID)
+		}
+	}
+	for _, id := range ids {
+		if id <= before {
+			continue // a resend the random_id deduplicated
+		}
+		if m, ok := s.messageByID(id); ok {
+			if obj, err := json.Marshal(messageObject(m, 1, "", 0)); err == nil {
+				_, _ = s.emit(tok.GroupID, vkevent.TypeMessageReply, obj) // past the bound on communities: no event
+			}
+		}
+	}
+	return b, nil
+}
+
+// messagesEdit edits a stored message of the caller; for a community's
+// token it emits message_edit.
+func (s *Server) messagesEdit(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	peer, err := strconv.ParseInt(firstParam(q, "peer_id"), 10, 64)
+	if err != nil {
+		return nil, s.paramError("peer_id is invalid")
+	}
+	idParam := "message_id"
+	v := firstParam(q, "message_id")
+	if v == "" {
+		idParam, v = "cmid", firstParam(q, "cmid")
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return nil, s.paramError(idParam + " is invalid")
+	}
+	text, _ := q.get("message")
+	if strings.TrimSpace(text) == "" {
+		if a, _ := q.get("attachment"); a == "" {
+			return nil, s.paramError("message is empty or invalid")
+		}
+	}
+	me := caller(tok)
+	now := s.now().Unix()
+	w := &s.world
+	w.mu.Lock()
+	i, ok := slices.BinarySearchFunc(w.messages, id, func(m Message, id int64) int { return int64Cmp(m.ID, id) })
+	if !ok || w.messages[i].PeerID != peer {
+		w.mu.Unlock()
+		return nil, s.paramError(idParam + " is invalid")
+	}
+	if w.messages[i].FromID != me {
+		w.mu.Unlock()
+		return nil, &vkerr.Error{Code: vkerr.MessagesEditKindDisallowed, Message: s.message(vkerr.MessagesEditKindDisallowed)}
+	}
+	w.messages[i].Message = text
+	m := w.messages[i]
+	w.mu.Unlock()
+	if tok.Kind == TokenGroup {
+		if obj, err := json.Marshal(messageObject(m, 1, "", now)); err == nil {
+			_, _ = s.emit(tok.GroupID, vkevent.TypeMessageEdit, obj)
+		}
+	}
+	return []byte("1"), nil
+}
+
+func firstParam(q *vkRequest, k string) string {
+	v, _ := q.get(k)
+	return strings.TrimSpace(v)
+}
+
+// emitWallPost runs wall.post and emits wall_post_new when the post is on
+// a community's wall on its behalf.
+func (s *Server) emitWallPost(post worldFunc, q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	b, e := post(s, q, tok)
+	if e != nil {
+		return b, e
+	}
+	var r struct {
+		PostID int64 `json:"post_id"`
+	}
+	if json.Unmarshal(b, &r) != nil {
+		return b, nil
+	}
+	owner, _ := strconv.ParseInt(firstParam(q, "owner_id"), 10, 64)
+	if owner == 0 {
+		owner = caller(tok)
+	}
+	if owner >= 0 {
+		return b, nil
+	}
+	s.world.mu.RLock()
+	var p Post
+	found := false
+	for _, x := range s.world.posts[owner] {
+		if x.ID == r.PostID {
+			p, found = x, true
+		}
+	}
+	s.world.mu.RUnlock()
+	if !found || p.FromID != owner {
+		return b, nil
+	}
+	obj, err := json.Marshal(map[string]any{
+		"id": p.ID, "owner_id": p.OwnerID, "from_id": p.FromID, "created_by": caller(tok), "date": p.Date, "marked_as_ads": 0,
+		"post_type": "post", "text": p.Text, "can_edit": 1, "can_delete": 1, "attachments": []any{}, "comments": map[string]int{"count": 0},
+	})
+	if err == nil {
+		_, _ = s.emit(-owner, vkevent.TypeWallPostNew, obj)
+	}
+	return b, nil
+}
+
+// ButtonPress is a press of a callback button (POST /__vkmock/button).
+type ButtonPress struct {
+	UserID  int64 `json:"user_id"`
+	GroupID int64 `json:"group_id"`
+	// PeerID defaults to UserID (a private conversation).
+	PeerID                int64           `json:"peer_id,omitempty"`
+	Payload               json.RawMessage `json:"payload,omitempty"`
+	ConversationMessageID int64           `json:"conversation_message_id,omitempty"`
+}
+
+// ButtonResult is the emitted message_event with the id that
+// messages.sendMessageEventAnswer needs.
+type ButtonResult struct {
+	EventID string       `json:"event_id"`
+	Event   EmittedEvent `json:"event"`
+}
+
+// PressButton emits a message_event, as a user pressing a callback button.
+func (s *Server) PressButton(p ButtonPress) (ButtonResult, error) {
+	if p.UserID <= 0 || p.UserID > MaxUserID || p.GroupID <= 0 || p.GroupID > MaxGroupID {
+		return ButtonResult{}, errors.New("vkmock: button press needs user_id and group_id")
+	}
+	if p.PeerID == 0 {
+		p.PeerID = p.UserID
+	}
+	if len(p.Payload) == 0 {
+		p.Payload = json.RawMessage("{}")
+	}
+	if len(p.Payload) > 1000 || !json.Valid(p.Payload) {
+		return ButtonResult{}, errors.New("vkmock: button payload must be JSON of at most 1000 bytes")
+	}
+	l := &s.lp
+	l.mu.Lock()
+	l.initLocked()
+	l.keySeq++
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(s.seed))
+	binary.LittleEndian.PutUint64(b[8:], l.keySeq)
+	sum := sha1.Sum(append(b[:], "button"...))
+	id := hex.EncodeToString(sum[:7])
+	l.buttons[id] = &buttonPress{group: p.GroupID, user: p.UserID, peer: p.PeerID}
+	l.btnOrder = append(l.btnOrder, id)
+	if len(l.btnOrder) > maxButtonPresses {
+		delete(l.buttons, l.btnOrder[0])
+		l.btnOrder = append(l.btnOrder[:0:0], l.btnOrder[1:]...)
+	}
+	l.mu.Unlock()
+	o := map[string]any{"user_id": p.UserID, "peer_id": p.PeerID, "event_id": id, "payload": p.Payload}
+	if p.ConversationMessageID > 0 {
+		o["conversation_message_id"] = p.ConversationMessageID
+	}
+	obj, err := json.Marshal(o)
+	if err != nil {
+		return ButtonResult{}, err
+	}
+	ev, err := s.emit(p.GroupID, vkevent.TypeMessageEvent, obj)
+	if err != nil {
+		return ButtonResult{}, err
+	}
+	return ButtonResult{EventID: id, Event: ev}, nil
+}
+
+func (s *Server) messagesSendMessageEventAnswer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	id := firstParam(q, "event_id")
+	user, _ := strconv.ParseInt(firstParam(q, "user_id"), 10, 64)
+	peer, _ := strconv.ParseInt(firstParam(q, "peer_id"), 10, 64)
+	if d, ok := q.get("event_data"); ok && d != "" {
+		var o map[string]any
+		if json.Unmarshal([]byte(d), &o) != nil || o == nil {
+			return nil, s.paramError("event_data is invalid")
+		}
+	}
+	l := &s.lp
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.initLocked()
+	p := l.buttons[id]
+	if p == nil || p.group != tok.GroupID {
+		return nil, s.paramError("event_id is invalid")
+	}
+	if p.user != user || p.peer != peer {
+		return nil, s.paramError("user_id or peer_id does not match the event")
+	}
+	p.answered = true
+	return []byte("1"), nil
+}
+
+// ButtonAnswered reports whether messages.sendMessageEventAnswer answered
+// the press with this event_id.
+func (s *Server) ButtonAnswered(eventID string) bool {
+	s.lp.mu.Lock()
+	defer s.lp.mu.Unlock()
+	s.lp.initLocked()
+	p := s.lp.buttons[eventID]
+	return p != nil && p.answered
+}
+
+// InjectedEvent is an event to emit as is (POST /__vkmock/events): its
+// object in the 5.103+ shape.
+type InjectedEvent struct {
+	Type    vkevent.Type    `json:"type"`
+	GroupID int64           `json:"group_id"`
+	Object  json.RawMessage `json:"object,omitempty"`
+}
+
+// InjectEvent validates an event against the schema (a known type, an
+// object with the fields the schema requires) and emits it.
+func (s *Server) InjectEvent(e InjectedEvent) (EmittedEvent, error) {
+	ev := vkevent.Event{Type: e.Type, GroupID: e.GroupID, Object: e.Object}
+	if err := ev.Validate(); err != nil {
+		return EmittedEvent{}, err
+	}
+	if e.GroupID > MaxGroupID {
+		return EmittedEvent{}, errors.New("vkmock: group_id is out of range")
+	}
+	if e.Type == vkevent.TypeConfirmation {
+		return EmittedEvent{}, errors.New("vkmock: confirmation is not an event of the world")
+	}
+	if len(e.Object) > 64<<10 {
+		return EmittedEvent{}, errors.New("vkmock: an injected object is at most 64 KiB")
+	}
+	obj := e.Object
+	if len(obj) == 0 {
+		obj = json.RawMessage("{}")
+	}
+	var compact []byte
+	compact, err := compactJSON(obj)
+	if err != nil {
+		return EmittedEvent{}, err
+	}
+	return s.emit(e.GroupID, e.Type, compact)
+}
+
+func compactJSON(b []byte) ([]byte, error) {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
