@@ -69,6 +69,9 @@ type Fault struct {
 	Effect     string       `json:"effect,omitempty"`
 	// Phase is "before" (default) or "after".
 	Phase string `json:"phase,omitempty"`
+	// Upload is an upload server's error shape, for rules of upload.photo
+	// and upload.doc (see serveUpload).
+	Upload string `json:"upload,omitempty"`
 	// StrictCaptcha makes the captcha of an error 14 require its key.
 	StrictCaptcha bool `json:"strict_captcha,omitempty"`
 	// Fired counts the times the rule fired (read-only).
@@ -202,7 +205,10 @@ func (s *Server) validateFault(f Fault) (Fault, error) {
 			}
 		}
 	}
-	if f.Error == nil && f.HTTPStatus == 0 && f.Effect == "" && f.LatencyMS == 0 && f.Latency == nil {
+	if err := validateUploadFault(&f); err != nil {
+		return f, err
+	}
+	if f.Error == nil && f.HTTPStatus == 0 && f.Effect == "" && f.LatencyMS == 0 && f.Latency == nil && f.Upload == "" {
 		return f, errors.New("vkmock: fault has no effect: set error, http_status, effect or latency")
 	}
 	return f, nil

@@ -71,6 +71,7 @@ type Server struct {
 
 	limiter limiter
 	log     requestLog
+	uploads uploadState // upload servers: key, pending and stored uploads
 	cache   respCache
 
 	rngMu sync.Mutex
@@ -373,6 +374,7 @@ func (s *Server) Reset() {
 	_ = s.applyInitial()
 	s.limiter.reset()
 	s.log.reset()
+	s.uploads.reset()
 }
 
 // ServeHTTP serves /method/NAME, the control API under /__vkmock/, and 404
@@ -390,6 +392,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveVKIDCaptcha(w, r)
 	case r.URL.Path == "/validate":
 		s.serveValidate(w, r)
+	case strings.HasPrefix(r.URL.Path, "/upload/"):
+		s.serveUpload(w, r)
 	case r.URL.Path == "/blank.html":
 		writePage(w, http.StatusOK, "", "")
 	default:
