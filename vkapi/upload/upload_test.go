@@ -382,5 +382,3 @@ func TestNoLeak(t *testing.T) {
 	up.Close()
 	tr.CloseIdleConnections()
 }
-
-
