@@ -31,8 +31,9 @@
 //     (Policy.SaveAttempts): a save of one upload stores it once, and a
 //     resend gets the object already saved, so the upload is never saved
 //     twice; after such an unknown outcome the chain never goes back to
-//     step 1 (that would upload and save a second copy), and an error then
-//     says so (Error.Unknown).
+//     step 1 (that would upload and save a second copy): a silent failure
+//     code then resends the same save too, and a final error says the
+//     outcome is unknown (Error.Unknown).
 //
 // The file is read once into memory, within Policy.MaxBytes (50 MiB for
 // photos, 200 MiB for documents by default: VK's limits), so that step 2

@@ -395,7 +395,9 @@ func (u *Uploader) run(ctx context.Context, t target, src Source, check func(jso
 			case silentFailure(err) && !unknown:
 				u.debug(ctx, "save refused the upload; new chain", last)
 				act = actNewChain
-			case transient(err) && attempt < u.policy.SaveAttempts:
+			case (transient(err) || unknown && silentFailure(err)) && attempt < u.policy.SaveAttempts:
+				// The same save again: if an earlier one went through, the
+				// resend gets its object; it never saves a second one.
 				unknown = true
 				u.debug(ctx, "save failed; resending the same save", last)
 				if err := u.backoff(ctx, attempt); err != nil {
