@@ -143,6 +143,7 @@ func (u *Uploader) Close() {
 // and its content.
 type Source struct {
 	Name string
+	data []byte // Bytes: used as it is
 	open func() (io.ReadCloser, error)
 }
 
@@ -152,7 +153,8 @@ func Reader(name string, r io.Reader) Source {
 }
 
 // Bytes is a Source of b.
-func Bytes(name string, b []byte) Source { return Reader(name, bytes.NewReader(b)) }
+// The Uploader does not copy b; it must not change during the upload.
+func Bytes(name string, b []byte) Source { return Source{Name: name, data: b} }
 
 // File is a Source read from the file at path, named by its base name.
 func File(path string) Source {
@@ -161,6 +163,15 @@ func File(path string) Source {
 
 // read reads the source within limit.
 func (s Source) read(limit int64) ([]byte, error) {
+	if s.data != nil {
+		if int64(len(s.data)) > limit {
+			return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, limit)
+		}
+		if len(s.data) == 0 {
+			return nil, errors.New("upload: empty file")
+		}
+		return s.data, nil
+	}
 	if s.open == nil {
 		return nil, errors.New("upload: empty Source")
 	}
@@ -323,7 +334,7 @@ func (u *Uploader) run(ctx context.Context, t target, src Source, check func(jso
 	if err != nil {
 		return nil, &Error{Step: StepUpload, Err: err}
 	}
-	body, ctype := multipartBody(t.fileField, src.Name, data)
+	body := newMultipart(t.fileField, src.Name, data)
 	var last *Error
 	for chain := 1; chain <= u.policy.Chains; chain++ {
 		// Step 1.
@@ -345,7 +356,7 @@ func (u *Uploader) run(ctx context.Context, t target, src Source, check func(jso
 		var up uploaded
 		var act action
 		for attempt := 1; ; attempt++ {
-			up, err = u.post(ctx, upURL, body, ctype, t.field)
+			up, err = u.post(ctx, upURL, body, t.field)
 			if err == nil {
 				break
 			}
@@ -416,14 +427,16 @@ func (u *Uploader) run(ctx context.Context, t target, src Source, check func(jso
 }
 
 // post sends the file to the upload server and decodes its answer.
-func (u *Uploader) post(ctx context.Context, upURL string, body []byte, ctype, field string) (uploaded, error) {
+func (u *Uploader) post(ctx context.Context, upURL string, body *multipartFile, field string) (uploaded, error) {
 	actx, cancel := context.WithTimeout(ctx, u.policy.AttemptTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, upURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, upURL, body.reader())
 	if err != nil {
 		return nil, hideURL(err, upURL)
 	}
-	req.Header.Set("Content-Type", ctype)
+	req.ContentLength = body.size()
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(body.reader()), nil }
+	req.Header.Set("Content-Type", body.ctype)
 	resp, err := u.hc.Do(req)
 	if err != nil {
 		return nil, hideURL(err, upURL)
@@ -439,19 +452,31 @@ func (u *Uploader) post(ctx context.Context, upURL string, body []byte, ctype, f
 	return parseUploaded(b, field)
 }
 
-// multipartBody builds the body once, so that retries resend it.
-func multipartBody(field, name string, data []byte) ([]byte, string) {
+// multipartFile is a multipart body of one file, made once and read again
+// for each retry without copying the file.
+type multipartFile struct {
+	head, data, tail []byte
+	ctype            string
+}
+
+func newMultipart(field, name string, data []byte) *multipartFile {
 	var b bytes.Buffer
-	b.Grow(len(data) + 512)
 	mw := multipart.NewWriter(&b)
 	if name == "" {
 		name = "file"
 	}
-	fw, _ := mw.CreateFormFile(field, name)
-	_, _ = fw.Write(data)
+	_, _ = mw.CreateFormFile(field, name)
+	head := bytes.Clone(b.Bytes())
+	b.Reset()
 	_ = mw.Close()
-	return b.Bytes(), mw.FormDataContentType()
+	return &multipartFile{head: head, data: data, tail: bytes.Clone(b.Bytes()), ctype: mw.FormDataContentType()}
 }
+
+func (m *multipartFile) reader() io.Reader {
+	return io.MultiReader(bytes.NewReader(m.head), bytes.NewReader(m.data), bytes.NewReader(m.tail))
+}
+
+func (m *multipartFile) size() int64 { return int64(len(m.head) + len(m.data) + len(m.tail)) }
 
 // uploadAction is the remedy of a failed step 2.
 func uploadAction(ctx context.Context, err error) action {
