@@ -58,7 +58,9 @@ import (
 // "lead_form" ({"errcode"}), "empty" (the success with "photo":"[]",
 // "photos_list":"[]" or "file":""), "expired" (the answer of an expired
 // URL). The code of video, story and lead_form is the Fault's
-// Error.error_code when set, else 1.
+// Error.error_code when set (a code AddFault accepts for any method: a
+// global one), else 1. Upload requests are not in the request log; the
+// Token of a rule matches only "none" there, since no token is expected.
 
 // uploadShapes are the values of Fault.Upload.
 var uploadShapes = map[string]bool{"docs": true, "video": true, "story": true, "lead_form": true, "empty": true, "expired": true}

@@ -90,7 +90,8 @@ var PermanentUploadErrors = []string{
 // silently (nothing saved): the chain goes back to step 1.
 var SilentFailureCodes = []vkerr.Code{vkerr.Param, vkerr.ParamServer, vkerr.ParamHash, vkerr.ParamPhoto, vkerr.Upload}
 
-// Uploader runs uploads. It is safe for concurrent use.
+// Uploader runs uploads. It is safe for concurrent use. Make one with New;
+// the zero Uploader has no API client and cannot upload.
 type Uploader struct {
 	api    Caller
 	hc     *http.Client
@@ -140,7 +141,8 @@ func (u *Uploader) Close() {
 }
 
 // Source is a file to upload: a name (its extension tells VK its type)
-// and its content.
+// and its content. Make one with Reader, Bytes or File; an upload of the
+// zero Source fails.
 type Source struct {
 	Name string
 	data []byte // Bytes: used as it is
