@@ -432,6 +432,23 @@ func TestUploadFaultShapes(t *testing.T) {
 	if n := s.Uploads().Pending; n != pending+1 {
 		t.Errorf("the truncated upload was not kept: pending %d", n)
 	}
+	// A truncation of phase before: the upload is done too, its answer cut.
+	s.ClearFaults()
+	_, _ = s.AddFault(Fault{Method: "upload.doc", Effect: "truncate", Times: 1})
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "b.txt")
+	_, _ = fw.Write([]byte("hello again"))
+	_ = mw.Close()
+	resp, err := s.HTTPClient().Post(u, mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, rerr := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if rerr == nil || s.Uploads().Pending != pending+2 {
+		t.Errorf("before-truncate: read %q (%v), pending %d", b, rerr, s.Uploads().Pending)
+	}
 }
 
 func TestUploadRecordsTokens(t *testing.T) {

@@ -140,30 +140,30 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 			vq.params = append(vq.params, kv{k, v})
 		}
 	}
+	truncate := false
 	if f := s.matchFault(vq, "", nil, phaseBefore, false); f != nil {
-		if s.applyUploadFault(w, r, f, c, nil) {
+		if s.applyUploadFault(w, r, f, c) {
 			return
 		}
+		truncate = f.Effect == "truncate"
 	}
 	body, msg := s.receiveUpload(w, r, c)
 	if msg != "" {
-		if f := s.matchFault(vq, "", nil, phaseAfter, false); f != nil && s.applyUploadFault(w, r, f, c, nil) {
-			return
-		}
-		writeBody(w, uploadErrorBody(msg), false)
-		return
+		body = uploadErrorBody(msg)
 	}
 	if f := s.matchFault(vq, "", nil, phaseAfter, false); f != nil {
-		if s.applyUploadFault(w, r, f, c, body) {
+		if s.applyUploadFault(w, r, f, c) {
 			return
 		}
+		truncate = truncate || f.Effect == "truncate"
 	}
-	writeBody(w, body, false)
+	writeBody(w, body, truncate)
 }
 
 // applyUploadFault applies a rule at the upload endpoint; it reports
-// whether it answered. ok is the normal answer, for a truncation after.
-func (s *Server) applyUploadFault(w http.ResponseWriter, r *http.Request, f *Fault, c urlClaims, ok []byte) bool {
+// whether it answered. A truncation (the upload done, its answer cut
+// short) and a latency alone leave the answer to the caller.
+func (s *Server) applyUploadFault(w http.ResponseWriter, r *http.Request, f *Fault, c urlClaims) bool {
 	if d := s.delay(f); d > 0 {
 		if !sleep(r.Context(), d) {
 			return true
@@ -200,14 +200,8 @@ func (s *Server) applyUploadFault(w http.ResponseWriter, r *http.Request, f *Fau
 	case f.Error != nil:
 		e := s.faultError(f, &vkRequest{name: "upload"})
 		b, _ = json.Marshal(vkerr.Envelope{Error: e})
-	case f.Effect == "truncate":
-		if ok == nil {
-			ok = emptyUploadAnswer(c)
-		}
-		writeBody(w, ok, true)
-		return true
 	default:
-		return false // latency only
+		return false // latency, truncation
 	}
 	writeBody(w, b, f.Effect == "truncate")
 	return true
