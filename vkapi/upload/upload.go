@@ -500,8 +500,9 @@ func uploadAction(ctx context.Context, err error) action {
 	if errors.As(err, &se) && !transient(err) {
 		return actNewChain // 4xx: the URL is refused
 	}
-	if errors.Is(err, ErrBadAnswer) {
-		return actNewChain
+	var fe *vkerr.FormatError
+	if errors.Is(err, ErrBadAnswer) || errors.As(err, &fe) {
+		return actNewChain // an answer in no known shape: try another URL
 	}
 	if transient(err) {
 		return actRetry
