@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -237,6 +238,30 @@ func (u *Uploader) AlbumPhoto(ctx context.Context, albumID, groupID int64, src S
 		save: "photos.save", saveParams: p}, src)
 }
 
+// AlbumPhotos uploads one to five photos to an album in one upload
+// (file1..file5), of a community when groupID is not 0.
+func (u *Uploader) AlbumPhotos(ctx context.Context, albumID, groupID int64, srcs ...Source) ([]Photo, error) {
+	if len(srcs) == 0 || len(srcs) > 5 {
+		return nil, &Error{Step: StepUpload, Err: errors.New("upload: an album upload takes 1 to 5 photos")}
+	}
+	p := vkapi.Params{"album_id": albumID}
+	if groupID != 0 {
+		p["group_id"] = groupID
+	}
+	raw, err := u.runFiles(ctx, target{server: "photos.getUploadServer", params: p, fileField: "file1", field: "photos_list",
+		save: "photos.save", saveParams: p}, srcs, func(raw json.RawMessage) error {
+		ps, err := parsePhotos(raw)
+		if err == nil && len(ps) != len(srcs) {
+			err = &answerError{"save: " + strconv.Itoa(len(ps)) + " photos for " + strconv.Itoa(len(srcs)) + " files"}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return parsePhotos(raw)
+}
+
 // OwnerPhoto sets the profile photo of the user, or of the community
 // ownerID < 0 (photos.getOwnerPhotoUploadServer, photos.saveOwnerPhoto).
 func (u *Uploader) OwnerPhoto(ctx context.Context, ownerID int64, src Source) (*OwnerPhoto, error) {
@@ -325,6 +350,11 @@ func (a action) String() string {
 // run does the chain: step 1, step 2 with its retries, step 3 with its
 // resends, going back to step 1 as the remedies say.
 func (u *Uploader) run(ctx context.Context, t target, src Source, check func(json.RawMessage) error) (json.RawMessage, error) {
+	return u.runFiles(ctx, t, []Source{src}, check)
+}
+
+// runFiles is run of one or more files (file1..file5 of an album).
+func (u *Uploader) runFiles(ctx context.Context, t target, srcs []Source, check func(json.RawMessage) error) (json.RawMessage, error) {
 	limit := u.policy.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMaxPhotoBytes
@@ -332,11 +362,19 @@ func (u *Uploader) run(ctx context.Context, t target, src Source, check func(jso
 			limit = DefaultMaxDocBytes
 		}
 	}
-	data, err := src.read(limit)
-	if err != nil {
-		return nil, &Error{Step: StepUpload, Err: err}
+	body := &multipartFile{}
+	for i, src := range srcs {
+		data, err := src.read(limit)
+		if err != nil {
+			return nil, &Error{Step: StepUpload, Err: err}
+		}
+		field := t.fileField
+		if len(srcs) > 1 {
+			field = "file" + strconv.Itoa(i+1)
+		}
+		body.add(field, src.Name, data)
 	}
-	body := newMultipart(t.fileField, src.Name, data)
+	body.close()
 	var last *Error
 	for chain := 1; chain <= u.policy.Chains; chain++ {
 		// Step 1.
@@ -454,31 +492,52 @@ func (u *Uploader) post(ctx context.Context, upURL string, body *multipartFile, 
 	return parseUploaded(b, field)
 }
 
-// multipartFile is a multipart body of one file, made once and read again
-// for each retry without copying the file.
+// multipartFile is a multipart body of files, made once and read again
+// for each retry without copying the files: the parts' headers and the
+// caller's bytes in turn.
 type multipartFile struct {
-	head, data, tail []byte
-	ctype            string
+	buf   bytes.Buffer
+	mw    *multipart.Writer
+	parts [][]byte
+	ctype string
 }
 
-func newMultipart(field, name string, data []byte) *multipartFile {
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
+// add adds a file part.
+func (m *multipartFile) add(field, name string, data []byte) {
+	if m.mw == nil {
+		m.mw = multipart.NewWriter(&m.buf)
+	}
 	if name == "" {
 		name = "file"
 	}
-	_, _ = mw.CreateFormFile(field, name)
-	head := bytes.Clone(b.Bytes())
-	b.Reset()
-	_ = mw.Close()
-	return &multipartFile{head: head, data: data, tail: bytes.Clone(b.Bytes()), ctype: mw.FormDataContentType()}
+	_, _ = m.mw.CreateFormFile(field, name)
+	m.parts = append(m.parts, bytes.Clone(m.buf.Bytes()), data)
+	m.buf.Reset()
+}
+
+// close adds the trailer.
+func (m *multipartFile) close() {
+	_ = m.mw.Close()
+	m.parts = append(m.parts, bytes.Clone(m.buf.Bytes()))
+	m.ctype = m.mw.FormDataContentType()
+	m.buf = bytes.Buffer{}
 }
 
 func (m *multipartFile) reader() io.Reader {
-	return io.MultiReader(bytes.NewReader(m.head), bytes.NewReader(m.data), bytes.NewReader(m.tail))
+	rs := make([]io.Reader, len(m.parts))
+	for i, p := range m.parts {
+		rs[i] = bytes.NewReader(p)
+	}
+	return io.MultiReader(rs...)
 }
 
-func (m *multipartFile) size() int64 { return int64(len(m.head) + len(m.data) + len(m.tail)) }
+func (m *multipartFile) size() int64 {
+	n := 0
+	for _, p := range m.parts {
+		n += len(p)
+	}
+	return int64(n)
+}
 
 // uploadAction is the remedy of a failed step 2.
 func uploadAction(ctx context.Context, err error) action {

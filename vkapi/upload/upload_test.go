@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -381,4 +382,24 @@ func TestNoLeak(t *testing.T) {
 	}
 	up.Close()
 	tr.CloseIdleConnections()
+}
+
+func TestAlbumPhotos(t *testing.T) {
+	e := setup(t, vkmock.TokenUser)
+	var srcs []upload.Source
+	for i := range 3 {
+		srcs = append(srcs, upload.Bytes("p"+strconv.Itoa(i)+".png", pngBytes(t, 5+i, 5, 40+i)))
+	}
+	_, _ = e.mock.AddFault(vkmock.Fault{Method: "upload.photo", Effect: "reset", Times: 1})
+	ps, err := e.up.AlbumPhotos(context.Background(), 12, 0, srcs...)
+	if err != nil || len(ps) != 3 || ps[2].Sizes[0].Width != 7 || ps[0].AlbumID != 12 {
+		t.Fatalf("%+v %v", ps, err)
+	}
+	st := e.mock.Uploads().Stored
+	if len(st) != 1 || len(st[0].Files) != 3 || st[0].Attachments[1] != ps[1].Attachment() || e.rec.posts != 2 {
+		t.Fatalf("stored %+v, %d posts", st, e.rec.posts)
+	}
+	if _, err := e.up.AlbumPhotos(context.Background(), 12, 0, append(srcs, srcs...)...); err == nil {
+		t.Fatal("six photos accepted")
+	}
 }
