@@ -186,6 +186,7 @@ func (s *Server) controlRoutes() map[string]route {
 			http.MethodPost: postJSON(http.StatusCreated, func(p Procedure) (any, error) { return p, s.SetProcedure(p.Name, p.Code) }),
 		},
 		"/procedures/":  {http.MethodDelete: removeByID("procedure", s.RemoveProcedure)},
+		"/uploads":      s.uploadRoute(),
 		"/world":        {http.MethodGet: getJSON(func() any { return s.WorldSnapshot() })},
 		"/world/users":  {http.MethodPost: postJSON(http.StatusOK, func(u User) (any, error) { return u, s.PutUser(u) })},
 		"/world/groups": {http.MethodPost: postJSON(http.StatusOK, func(g Group) (any, error) { return g, s.PutGroup(g) })},

@@ -73,6 +73,9 @@ type Fault struct {
 	// {"failed":N} instead of the normal answer: 1 to 4 as VK's, any other
 	// value (up to 99) as a failure a client does not know (see longpoll.go).
 	Failed int `json:"failed,omitempty"`
+	// Upload is an upload server's error shape, for rules of upload.photo
+	// and upload.doc (see serveUpload).
+	Upload string `json:"upload,omitempty"`
 	// StrictCaptcha makes the captcha of an error 14 require its key.
 	StrictCaptcha bool `json:"strict_captcha,omitempty"`
 	// Fired counts the times the rule fired (read-only).
@@ -209,8 +212,11 @@ func (s *Server) validateFault(f Fault) (Fault, error) {
 	if f.Failed < 0 || f.Failed > 99 {
 		return f, errors.New("vkmock: fault failed must be between 1 and 99")
 	}
-	if f.Error == nil && f.HTTPStatus == 0 && f.Effect == "" && f.LatencyMS == 0 && f.Latency == nil && f.Failed == 0 {
-		return f, errors.New("vkmock: fault has no effect: set error, http_status, effect, latency or failed")
+	if err := validateUploadFault(&f); err != nil {
+		return f, err
+	}
+	if f.Error == nil && f.HTTPStatus == 0 && f.Effect == "" && f.LatencyMS == 0 && f.Latency == nil && f.Failed == 0 && f.Upload == "" {
+		return f, errors.New("vkmock: fault has no effect: set error, http_status, effect, latency, failed or upload")
 	}
 	return f, nil
 }

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
 )
 
@@ -535,7 +536,7 @@ func (s *Server) serveLongPoll(w http.ResponseWriter, r *http.Request) {
 	}
 	forced := 0
 	truncate := false
-	if f := s.matchFault(longPollRequest(r), "", nil, phaseBefore, false); f != nil {
+	if f := s.matchFault(longPollRequest(r), vkerr.KindUnknown, nil, phaseBefore, false); f != nil {
 		if d := s.delay(f); d > 0 && !sleep(r.Context(), d) {
 			return
 		}

@@ -72,6 +72,7 @@ type Server struct {
 	limiter limiter
 	log     requestLog
 	lp      lpState // Bots Long Poll and the world's events (longpoll*.go)
+	uploads uploadState // upload servers: key, pending and stored uploads
 	cache   respCache
 
 	rngMu sync.Mutex
@@ -376,6 +377,7 @@ func (s *Server) Reset() {
 	s.limiter.reset()
 	s.log.reset()
 	s.lp.reset()
+	s.uploads.reset()
 }
 
 // ServeHTTP serves /method/NAME, the control API under /__vkmock/, and 404
@@ -395,6 +397,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveVKIDCaptcha(w, r)
 	case r.URL.Path == "/validate":
 		s.serveValidate(w, r)
+	case strings.HasPrefix(r.URL.Path, "/upload/"):
+		s.serveUpload(w, r)
 	case r.URL.Path == "/blank.html":
 		writePage(w, http.StatusOK, "", "")
 	default:

@@ -490,7 +490,7 @@ func (s *Server) photosGetUploadServer(q *vkRequest, tok Token) ([]byte, *vkerr.
 			}
 		}
 	}
-	return s.synthesize(s.schema.methods["photos.getUploadServer"], q), nil
+	return s.albumUploadServer(q, tok)
 }
 
 func (s *Server) messagesSend(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {

@@ -140,7 +140,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&token, "token", "", "community access token (default $VK_TOKEN)")
-	f.StringVar(&baseURL, "base-url", defaultBaseURL, "API server root; the client adds /method/NAME")
+	f.StringVar(&baseURL, "base-url", vkapi.DefaultBaseURL, "API server root; the client adds /method/NAME")
 	f.Int64Var(&group, "group", 0, "community id (default: the token's community)")
 	f.BoolVar(&asJSON, "json", false, "print JSON lines")
 	f.BoolVar(&verbose, "verbose", false, "log every poll and API attempt to standard error")

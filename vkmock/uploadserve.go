@@ -1,0 +1,382 @@
+package vkmock
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif"  // photos may be GIF
+	_ "image/jpeg" // photos may be JPEG
+	_ "image/png"  // photos may be PNG
+	"io"
+	"mime/multipart"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/vkerr/vkerr"
+)
+
+// The upload endpoint: POST multipart/form-data to an upload_url.
+//
+// It checks, in this order; the first failure is the answer, HTTP 200 with
+// JSON as VK's upload servers send:
+//
+//  1. Any access_token (query or form) or Authorization header is recorded
+//     (Uploads().TokenSightings, never its value); it is not needed.
+//  2. The URL: a tampered one (a parameter changed, the signature wrong or
+//     missing) answers {"error":"ERR_UPLOAD_BAD_SIGNATURE: …"}, an expired
+//     one {"error":"ERR_UPLOAD_URL_EXPIRED: …"}. (VK's texts for these two
+//     are not documented; the shape is that of its documents server.)
+//  3. The fault rules of the phase "before", matched against the method
+//     name upload.photo or upload.doc and the URL's parameters: every
+//     effect of Fault, and Upload, an upload server's error shape.
+//  4. The body: not POST, not multipart, or no file in the field the
+//     target takes (photo; file for documents; file1..file5 for an album):
+//     {"error":"ERR_UPLOAD_FILE_NOT_UPLOADED: file not uploaded"}. A file
+//     over the limit (MaxUploadPhotoBytes, MaxUploadDocBytes):
+//     ERR_UPLOAD_FILE_TOO_LARGE. A document of a type VK refuses
+//     (executables, mp3): ERR_UPLOAD_FILE_TYPE_NOT_ALLOWED.
+//  5. A photo must decode as a JPEG, PNG or GIF: one that does not is
+//     answered as VK does, with the silent failure "photo":"[]" (the save
+//     then fails). One whose sides add up to more than
+//     MaxUploadPhotoSides or differ more than MaxUploadPhotoRatio times:
+//     ERR_UPLOAD_BAD_IMAGE_SIZE.
+//  6. The answer: photos {"server":N,"photo":"[…]","hash":"…"} (the JSON
+//     array in a string), album photos {"server","photos_list","aid",
+//     "hash"}, documents {"file":"…"}. Then the fault rules of the phase
+//     "after": the upload is kept, its answer spoiled.
+//
+// Upload shapes of a Fault's Upload: "docs" ({"error":"ERR_UPLOAD_…"}, the
+// Suffix as its text when set), "video" ({"error_code","error_descr",
+// "error_is_logged"}), "story" ({"error":{"error_code","type"}}),
+// "lead_form" ({"errcode"}), "empty" (the success with "photo":"[]",
+// "photos_list":"[]" or "file":""), "expired" (the answer of an expired
+// URL). The code of video, story and lead_form is the Fault's
+// Error.error_code when set (a code AddFault accepts for any method: a
+// global one), else 1. Upload requests are not in the request log; the
+// Token of a rule matches only "none" there, since no token is expected.
+
+// uploadShapes are the values of Fault.Upload.
+var uploadShapes = map[string]bool{"docs": true, "video": true, "story": true, "lead_form": true, "empty": true, "expired": true}
+
+// validateUploadFault checks a rule's Upload shape.
+func validateUploadFault(f *Fault) error {
+	if f.Upload == "" {
+		return nil
+	}
+	if !uploadShapes[f.Upload] {
+		return fmt.Errorf("vkmock: fault upload %q: want docs, video, story, lead_form, empty or expired", f.Upload)
+	}
+	if !strings.HasPrefix(f.Method, "upload.") {
+		return fmt.Errorf("vkmock: fault upload %q needs the method upload.photo, upload.doc or upload.*", f.Upload)
+	}
+	return nil
+}
+
+// blockedDocExts are the document types VK refuses.
+var blockedDocExts = map[string]bool{"exe": true, "msi": true, "bat": true, "cmd": true, "com": true, "scr": true, "vbs": true, "apk": true, "mp3": true}
+
+const (
+	upNotUploaded = "ERR_UPLOAD_FILE_NOT_UPLOADED: file not uploaded"
+	upBadSig      = "ERR_UPLOAD_BAD_SIGNATURE: upload url signature is invalid"
+	upExpired     = "ERR_UPLOAD_URL_EXPIRED: upload url has expired"
+	upTooLarge    = "ERR_UPLOAD_FILE_TOO_LARGE: file is too large"
+	upBadType     = "ERR_UPLOAD_FILE_TYPE_NOT_ALLOWED: this file type is not allowed"
+	upBadSize     = "ERR_UPLOAD_BAD_IMAGE_SIZE: bad image size"
+)
+
+// maxUploadParts bounds the parts of an upload body.
+const maxUploadParts = 32
+
+func uploadErrorBody(msg string) []byte {
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	return b
+}
+
+// serveUpload serves POST /upload/cN/upload.php.
+func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
+	s.uploads.init()
+	now := s.now()
+	q := r.URL.Query()
+	if v := q.Get("access_token"); v != "" {
+		s.uploads.sawToken(now, "query access_token")
+	}
+	if r.Header.Get("Authorization") != "" {
+		s.uploads.sawToken(now, "header Authorization")
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			writeBody(w, uploadErrorBody("ERR_UPLOAD_INTERNAL: vkmock internal error"), false)
+		}
+	}()
+	c, expired, tampered := s.checkUploadURL(q)
+	switch {
+	case tampered:
+		writeBody(w, uploadErrorBody(upBadSig), false)
+		return
+	case expired:
+		writeBody(w, uploadErrorBody(upExpired), false)
+		return
+	}
+	name := "upload.photo"
+	if c.target == targetDoc {
+		name = "upload.doc"
+	}
+	vq := &vkRequest{name: name, tls: r.TLS != nil, host: r.Host}
+	for k, vs := range q {
+		if k == "_sig" || k == "hash" || k == "rhash" {
+			continue
+		}
+		for _, v := range vs {
+			vq.params = append(vq.params, kv{k, v})
+		}
+	}
+	truncate := false
+	if f := s.matchFault(vq, vkerr.KindUnknown, nil, phaseBefore, false); f != nil {
+		if s.applyUploadFault(w, r, f, c) {
+			return
+		}
+		truncate = f.Effect == "truncate"
+	}
+	body, msg := s.receiveUpload(w, r, c)
+	if msg != "" {
+		body = uploadErrorBody(msg)
+	}
+	if f := s.matchFault(vq, vkerr.KindUnknown, nil, phaseAfter, false); f != nil {
+		if s.applyUploadFault(w, r, f, c) {
+			return
+		}
+		truncate = truncate || f.Effect == "truncate"
+	}
+	writeBody(w, body, truncate)
+}
+
+// applyUploadFault applies a rule at the upload endpoint; it reports
+// whether it answered. A truncation (the upload done, its answer cut
+// short) and a latency alone leave the answer to the caller.
+func (s *Server) applyUploadFault(w http.ResponseWriter, r *http.Request, f *Fault, c urlClaims) bool {
+	if d := s.delay(f); d > 0 {
+		if !sleep(r.Context(), d) {
+			return true
+		}
+	}
+	code := 1
+	if f.Error != nil && f.Error.Code > 0 {
+		code = int(f.Error.Code)
+	}
+	var b []byte
+	switch {
+	case f.HTTPStatus != 0:
+		writeHTML(w, f.HTTPStatus)
+		return true
+	case f.Effect == "reset":
+		resetConn(w)
+		return true
+	case f.Upload == "docs":
+		msg := upNotUploaded
+		if f.Suffix != "" {
+			msg = f.Suffix
+		}
+		b = uploadErrorBody(msg)
+	case f.Upload == "video":
+		b, _ = json.Marshal(map[string]any{"error_code": code, "error_descr": "upload failed", "error_is_logged": true})
+	case f.Upload == "story":
+		b, _ = json.Marshal(map[string]any{"error": map[string]any{"error_code": code, "type": "upload_error"}})
+	case f.Upload == "lead_form":
+		b, _ = json.Marshal(map[string]any{"errcode": code})
+	case f.Upload == "expired":
+		b = uploadErrorBody(upExpired)
+	case f.Upload == "empty":
+		b = emptyUploadAnswer(c)
+	case f.Error != nil:
+		e := s.faultError(f, &vkRequest{name: "upload"})
+		b, _ = json.Marshal(vkerr.Envelope{Error: e})
+	default:
+		return false // latency, truncation
+	}
+	writeBody(w, b, f.Effect == "truncate")
+	return true
+}
+
+// emptyUploadAnswer is the silent failure of an upload server.
+func emptyUploadAnswer(c urlClaims) []byte {
+	switch c.target {
+	case targetDoc:
+		return []byte(`{"file":""}`)
+	case targetAlbum:
+		return []byte(`{"server":` + strconv.FormatInt(c.server, 10) + `,"photos_list":"[]","aid":` + strconv.FormatInt(c.aid, 10) + `,"hash":"00000000000000000000000000000000"}`)
+	}
+	return []byte(`{"server":` + strconv.FormatInt(c.server, 10) + `,"photo":"[]","hash":"00000000000000000000000000000000"}`)
+}
+
+// receivedFile is a file of an upload body.
+type receivedFile struct {
+	ref  FileRef
+	ext  string
+	data []byte // photos only
+}
+
+// receiveUpload reads the body, checks its files and keeps the upload: the
+// answer, or the text of an upload error.
+func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request, c urlClaims) ([]byte, string) {
+	if r.Method != http.MethodPost {
+		return nil, upNotUploaded
+	}
+	photo := c.target != targetDoc
+	perFile := int64(MaxUploadPhotoBytes)
+	fields := map[string]bool{"photo": true}
+	maxFiles := 1
+	switch c.target {
+	case targetDoc:
+		perFile, fields = MaxUploadDocBytes, map[string]bool{"file": true}
+	case targetAlbum:
+		fields = map[string]bool{"file1": true, "file2": true, "file3": true, "file4": true, "file5": true, "photo": true}
+		maxFiles = 5
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, perFile*int64(maxFiles)+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, upNotUploaded
+	}
+	var files []receivedFile
+	for parts := 0; ; parts++ {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil || parts >= maxUploadParts {
+			return nil, upNotUploaded
+		}
+		if p.FormName() == "access_token" {
+			s.uploads.sawToken(s.now(), "form access_token")
+		}
+		if !fields[p.FormName()] || p.FileName() == "" || len(files) >= maxFiles {
+			_, _ = io.Copy(io.Discard, io.LimitReader(p, perFile+1))
+			continue
+		}
+		f, msg := readUploadFile(p, perFile, photo)
+		if msg != "" {
+			return nil, msg
+		}
+		files = append(files, f)
+	}
+	if len(files) == 0 {
+		return nil, upNotUploaded
+	}
+	for i := range files {
+		f := &files[i]
+		if !photo {
+			if blockedDocExts[f.ext] {
+				return nil, upBadType
+			}
+			continue
+		}
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(f.data))
+		if err != nil {
+			return emptyUploadAnswer(c), ""
+		}
+		if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width+cfg.Height > MaxUploadPhotoSides ||
+			cfg.Width > MaxUploadPhotoRatio*cfg.Height || cfg.Height > MaxUploadPhotoRatio*cfg.Width {
+			return nil, upBadSize
+		}
+		if _, _, err := image.Decode(bytes.NewReader(f.data)); err != nil {
+			return emptyUploadAnswer(c), ""
+		}
+		f.ref.Width, f.ref.Height = cfg.Width, cfg.Height
+		f.data = nil
+	}
+	p := &pendingUpload{id: s.uploads.newUploadID(), target: c.target, mid: c.mid, gid: c.gid, aid: c.aid,
+		peer: c.peer, dtype: c.dtype, server: c.server, rhash: c.rhash, at: s.now()}
+	for _, f := range files {
+		p.files = append(p.files, f.ref)
+	}
+	s.uploads.addPending(p)
+	return s.uploadAnswer(p), ""
+}
+
+// readUploadFile reads a file part within the limit: its hash and size,
+// and its bytes for a photo.
+func readUploadFile(p *multipart.Part, limit int64, keep bool) (receivedFile, string) {
+	name := p.FileName()
+	if len(name) > 255 || !utf8.ValidString(name) {
+		name = strings.ToValidUTF8(name, "")
+		if len(name) > 255 {
+			name = name[:255]
+			name = strings.ToValidUTF8(name, "")
+		}
+	}
+	ext := strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
+	h := sha256.New()
+	var buf bytes.Buffer
+	var dst io.Writer = h
+	if keep {
+		dst = io.MultiWriter(h, &buf)
+	}
+	n, err := io.Copy(dst, io.LimitReader(p, limit+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return receivedFile{}, upTooLarge
+		}
+		return receivedFile{}, upNotUploaded
+	}
+	if n > limit {
+		return receivedFile{}, upTooLarge
+	}
+	if n == 0 {
+		return receivedFile{}, upNotUploaded
+	}
+	return receivedFile{ref: FileRef{Name: name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, ext: ext, data: buf.Bytes()}, ""
+}
+
+// uploadAnswer is the success answer of an upload: the file fields carry
+// the upload id and a signature the save checks.
+func (s *Server) uploadAnswer(p *pendingUpload) []byte {
+	server := strconv.FormatInt(p.server, 10)
+	if p.target == targetDoc {
+		f := p.files[0]
+		file := strings.Join([]string{strconv.FormatInt(p.mid, 10), "0", "0", server, p.id,
+			sanitizeDocField(f.Name), strconv.FormatInt(f.Size, 10), ""}, "|")
+		file += "|" + s.uploads.mac("file", file, p.rhash)
+		b, _ := json.Marshal(map[string]string{"file": file})
+		return b
+	}
+	type photoItem struct {
+		Photo string  `json:"photo"`
+		Sizes [][]any `json:"sizes"`
+		Kid   string  `json:"kid"`
+	}
+	items := make([]photoItem, len(p.files))
+	for i, f := range p.files {
+		items[i] = photoItem{
+			Photo: p.id + ":" + strconv.Itoa(i),
+			Sizes: [][]any{{"x", server, strconv.Itoa(i), f.SHA256[:11], f.Width, f.Height}},
+			Kid:   f.SHA256[:32],
+		}
+	}
+	list, _ := json.Marshal(items)
+	hash := s.uploads.mac("photo", p.id, server, string(list), p.rhash)
+	if p.target == targetAlbum {
+		b, _ := json.Marshal(map[string]any{"server": p.server, "photos_list": string(list), "aid": p.aid, "hash": hash})
+		return b
+	}
+	b, _ := json.Marshal(map[string]any{"server": p.server, "photo": string(list), "hash": hash})
+	return b
+}
+
+// sanitizeDocField keeps the | separator out of a file name.
+func sanitizeDocField(s string) string { return strings.ReplaceAll(s, "|", "_") }
+
+// uploadExpired reports whether an upload answer is too old to save.
+func (s *Server) uploadExpired(p *pendingUpload) bool {
+	return s.now().Sub(p.at) > UploadResultTTL
+}
