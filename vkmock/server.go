@@ -71,7 +71,7 @@ type Server struct {
 
 	limiter limiter
 	log     requestLog
-	lp      lpState // Bots Long Poll and the world's events (longpoll*.go)
+	lp      lpState     // Bots Long Poll and the world's events (longpoll*.go)
 	uploads uploadState // upload servers: key, pending and stored uploads
 	cache   respCache
 
