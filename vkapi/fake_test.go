@@ -21,6 +21,9 @@ type fakeVK struct {
 	mu      sync.Mutex
 	reqs    []fakeReq
 	handler func(r fakeReq) reply
+	// recordDetect hands the client's token-kind detection
+	// (groups.getTokenPermissions) to the handler like any request.
+	recordDetect bool
 }
 
 type fakeReq struct {
@@ -55,6 +58,14 @@ func (f *fakeVK) URL() string { return f.srv.URL }
 func (f *fakeVK) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	form, _ := url.ParseQuery(string(body))
+	if r.URL.Path == "/method/"+detectMethod && !f.recordDetect {
+		// The client's detection of a token's kind: the fake's tokens are
+		// user tokens, and VK answers a user token so. Not recorded, so
+		// that the tests count the requests of their calls only.
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = io.WriteString(w, vkError(15, "Access denied: no access to call this method", nil))
+		return
+	}
 	q := fakeReq{
 		Method: strings.TrimPrefix(r.URL.Path, "/method/"),
 		Form:   form, Token: strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "),
