@@ -44,8 +44,8 @@ type Client struct {
 // sends, token refreshes, kind detection), so that Close can end them and
 // wait for them.
 type lifecycle struct {
-	ctx    context.Context // ends on Close
-	cancel context.CancelFunc
+	ctx    context.Context // ends on Close, with ErrClosed as its cause
+	cancel context.CancelCauseFunc
 	closed atomic.Bool
 	mu     sync.Mutex // orders wg.Add against Close's wg.Wait
 	wg     sync.WaitGroup
@@ -107,7 +107,7 @@ func New(token string, opts ...Option) *Client {
 		tokens = []tokenSpec{{"", cfg.kind}}
 	}
 	c := &Client{config: cfg}
-	c.life.ctx, c.life.cancel = context.WithCancel(context.Background())
+	c.life.ctx, c.life.cancel = context.WithCancelCause(context.Background())
 	c.retry, c.limit = c.retry.withDefaults(), c.limit.withDefaults()
 	if c.base == "" {
 		c.base = DefaultBaseURL
@@ -155,7 +155,7 @@ func (c *Client) Close() error {
 	if c.batcher != nil {
 		c.batcher.close()
 	}
-	c.life.cancel()
+	c.life.cancel(ErrClosed)
 	c.life.wg.Wait()
 	c.closers.run()
 	if c.ownHC {

@@ -117,6 +117,8 @@ func (c *Client) send(ctx context.Context, method, body, token string, out any) 
 	if err != nil {
 		if timedOut() {
 			err = fmt.Errorf("%w: %w", errAttemptTimeout, err)
+		} else if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+			err = fmt.Errorf("%w: %w", cause, err) // such as ErrClosed
 		}
 		return answer{err: err}
 	}
