@@ -1,0 +1,61 @@
+package vkapi
+
+import (
+	"context"
+	"testing"
+
+	"github.com/vkerr/vkerr/vkmock"
+)
+
+// TestTokenKindDetected: without WithTokenKind, each token's kind is
+// learnt with one groups.getTokenPermissions, once, before the first
+// request; a kind given by an option is not asked.
+func TestTokenKindDetected(t *testing.T) {
+	for _, tc := range []struct {
+		mock vkmock.TokenKind
+		want TokenKind
+	}{{vkmock.TokenGroup, KindGroup}, {vkmock.TokenUser, KindUser}, {vkmock.TokenService, KindService}} {
+		s := vkmock.NewServer(t)
+		c := New(s.Token(tc.mock).Token, WithBaseURL(s.URL()))
+		for range 3 {
+			if err := c.Call(context.Background(), "utils.getServerTime", nil, nil); err != nil {
+				t.Fatalf("%s: %v", tc.mock, err)
+			}
+		}
+		c.Close()
+		if k := c.pool.entries[0].kind; k != tc.want {
+			t.Errorf("%s: detected %v", tc.mock, k)
+		}
+		if n := len(mockRecords(s, detectMethod)); n != 1 {
+			t.Errorf("%s: %d detection requests", tc.mock, n)
+		}
+	}
+	// A mixed pool: the kind given is kept, the other detected.
+	s := vkmock.NewServer(t)
+	c := New("", WithBaseURL(s.URL()), WithTokensOfKind(KindUser, s.Token(vkmock.TokenUser).Token),
+		WithTokens(s.Token(vkmock.TokenGroup).Token))
+	defer c.Close()
+	if err := c.Call(context.Background(), "utils.getServerTime", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := c.pool.entries[0].kind, c.pool.entries[1].kind; a != KindUser || b != KindGroup {
+		t.Errorf("mixed pool: %v, %v", a, b)
+	}
+	recs := mockRecords(s, detectMethod)
+	if len(recs) != 1 || recs[0].TokenKind != vkmock.TokenGroup {
+		t.Errorf("mixed pool: %d detection requests", len(recs))
+	}
+}
+
+// TestTokenKindGivenNotDetected: WithTokenKind skips the detection.
+func TestTokenKindGivenNotDetected(t *testing.T) {
+	s := vkmock.NewServer(t)
+	c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup))
+	defer c.Close()
+	if err := c.Call(context.Background(), "utils.getServerTime", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(mockRecords(s, detectMethod)); n != 0 {
+		t.Fatalf("%d detection requests", n)
+	}
+}
