@@ -112,6 +112,11 @@ func (c *Client) finish(it *batchItem, raw json.RawMessage, err error) {
 	if err == nil && raw != nil {
 		err = decodeInto(raw, it.out)
 	}
+	if err != nil && it.ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// Its batch ended because its callers gave up: this one's own
+		// reason, not the batch's.
+		err = context.Cause(it.ctx)
+	}
 	if err != nil {
 		err = &CallError{Method: it.method, Attempts: int(it.sends.Load()), Err: err, redact: c.pool.redact}
 	}
