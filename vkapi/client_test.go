@@ -20,7 +20,7 @@ func TestCallSendsFormWithBearer(t *testing.T) {
 	f := newFakeVK(t, func(r fakeReq) reply {
 		return ok([]map[string]any{{"id": 1, "first_name": "Pavel"}})
 	})
-	c := New(testToken, WithBaseURL(f.URL()), WithLang("en"))
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithLang("en"))
 	var users []struct {
 		ID        int    `json:"id"`
 		FirstName string `json:"first_name"`
@@ -59,7 +59,7 @@ func TestCallSendsFormWithBearer(t *testing.T) {
 
 func TestCallerVersionWins(t *testing.T) {
 	f := newFakeVK(t, nil)
-	c := New(testToken, WithBaseURL(f.URL()), WithVersion("5.131"))
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithVersion("5.131"))
 	if err := c.Call(context.Background(), "users.get", Params{"v": "5.100"}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestCallerVersionWins(t *testing.T) {
 
 func TestInvalidMethodName(t *testing.T) {
 	f := newFakeVK(t, nil)
-	c := New(testToken, WithBaseURL(f.URL()))
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser))
 	for _, m := range []string{"", "../secret", "users.get?x=1", "a b", ".x", "x."} {
 		err := c.Call(context.Background(), m, nil, nil)
 		var ce *CallError
@@ -101,7 +101,7 @@ func TestIdempotencyKeySetOnceAndReused(t *testing.T) {
 		}
 		return ok(12345)
 	})
-	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithRetry(fastRetry))
 	params := Params{"peer_id": 7, "message": "hi"}
 	var id int
 	if err := c.Call(context.Background(), "messages.send", params, &id); err != nil {
@@ -143,7 +143,7 @@ func TestGUIDForWallPost(t *testing.T) {
 		}
 		return ok(map[string]int{"post_id": 9})
 	})
-	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithRetry(fastRetry))
 	if err := c.Call(context.Background(), "wall.post", Params{"message": "x"}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestGUIDForWallPost(t *testing.T) {
 
 func TestCallerKeyKeptAndZeroIsUnsafe(t *testing.T) {
 	f := newFakeVK(t, func(r fakeReq) reply { return errReply(1, "Unknown error occurred", nil) })
-	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithRetry(fastRetry))
 	err := c.Call(context.Background(), "messages.send", Params{"peer_id": 1, "random_id": 77}, nil)
 	if !errors.Is(err, vkerr.Unknown) {
 		t.Fatalf("err %v", err)
@@ -203,7 +203,7 @@ func TestTransientRetriedForReads(t *testing.T) {
 				}
 				return ok([]int{1})
 			})
-			c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+			c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithRetry(fastRetry))
 			var out []int
 			if err := c.Call(context.Background(), "users.get", nil, &out); err != nil {
 				t.Fatal(err)
@@ -217,7 +217,7 @@ func TestTransientRetriedForReads(t *testing.T) {
 
 func TestTransientNotRetriedForUnsafeWrites(t *testing.T) {
 	f := newFakeVK(t, func(r fakeReq) reply { return errReply(10, "Internal server error", nil) })
-	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithRetry(fastRetry))
 	err := c.Call(context.Background(), "wall.edit", Params{"post_id": 1}, nil)
 	if !errors.Is(err, vkerr.Server) || !errors.Is(err, vkerr.ErrTransient) {
 		t.Fatalf("err %v", err)
@@ -229,7 +229,7 @@ func TestTransientNotRetriedForUnsafeWrites(t *testing.T) {
 
 func TestRetriesCapped(t *testing.T) {
 	f := newFakeVK(t, func(r fakeReq) reply { return reply{status: 500, body: "oops"} })
-	c := New(testToken, WithBaseURL(f.URL()), WithRetry(RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond}))
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithRetry(RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond}))
 	err := c.Call(context.Background(), "users.get", nil, nil)
 	var he *vkerr.HTTPError
 	var ce *CallError
@@ -246,7 +246,7 @@ func TestRetriesCapped(t *testing.T) {
 
 func TestMaxElapsedStopsRetries(t *testing.T) {
 	f := newFakeVK(t, func(r fakeReq) reply { return errReply(10, "Internal server error", nil) })
-	c := New(testToken, WithBaseURL(f.URL()), WithRetry(RetryPolicy{MaxAttempts: 100, BaseDelay: 40 * time.Millisecond, MaxDelay: 40 * time.Millisecond, MaxElapsed: 150 * time.Millisecond}))
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithRetry(RetryPolicy{MaxAttempts: 100, BaseDelay: 40 * time.Millisecond, MaxDelay: 40 * time.Millisecond, MaxElapsed: 150 * time.Millisecond}))
 	start := time.Now()
 	err := c.Call(context.Background(), "users.get", nil, nil)
 	if !errors.Is(err, vkerr.Server) {
@@ -264,7 +264,7 @@ func TestNeverRetryCodes(t *testing.T) {
 	for _, code := range []int{7, 15, 18, 100, 113, 3, 8, 30} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			f := newFakeVK(t, func(r fakeReq) reply { return errReply(code, vkerr.Code(code).Info().MessageEN, nil) })
-			c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+			c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithRetry(fastRetry))
 			err := c.Call(context.Background(), "users.get", nil, nil)
 			var e *vkerr.Error
 			if !errors.As(err, &e) || int(e.Code) != code || !errors.Is(err, vkerr.Code(code)) {
@@ -282,7 +282,7 @@ func TestNeverRetryCodes(t *testing.T) {
 
 func TestUnknownCodeNotRetried(t *testing.T) {
 	f := newFakeVK(t, func(r fakeReq) reply { return errReply(987654, "Something new", nil) })
-	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithRetry(fastRetry))
 	err := c.Call(context.Background(), "users.get", nil, nil)
 	if !errors.Is(err, vkerr.Code(987654)) || !errors.Is(err, vkerr.ErrFeatureState) || f.count() != 1 {
 		t.Fatalf("err %v after %d", err, f.count())
@@ -291,7 +291,7 @@ func TestUnknownCodeNotRetried(t *testing.T) {
 
 func TestNotVKNotRetried(t *testing.T) {
 	f := newFakeVK(t, func(r fakeReq) reply { return reply{body: `{"result": 1}`} })
-	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithRetry(fastRetry))
 	err := c.Call(context.Background(), "users.get", nil, nil)
 	if !errors.Is(err, vkerr.ErrNotVK) || f.count() != 1 {
 		t.Fatalf("err %v after %d", err, f.count())
@@ -300,7 +300,7 @@ func TestNotVKNotRetried(t *testing.T) {
 
 func TestDecodeErrorReported(t *testing.T) {
 	f := newFakeVK(t, func(r fakeReq) reply { return ok("not a number") })
-	c := New(testToken, WithBaseURL(f.URL()))
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser))
 	var n int
 	err := c.Call(context.Background(), "users.get", nil, &n)
 	var te *json.UnmarshalTypeError
@@ -317,7 +317,7 @@ func TestExecuteErrors(t *testing.T) {
 	f := newFakeVK(t, func(r fakeReq) reply {
 		return reply{body: `{"response":[1,false],"execute_errors":[{"method":"users.get","error_code":18,"error_msg":"User was deleted or banned"}]}`}
 	})
-	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry))
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithRetry(fastRetry))
 	var out []any
 	err := c.Call(context.Background(), "execute", Params{"code": "return [1, API.users.get({})];"}, &out)
 	var ee vkerr.ExecuteErrors
@@ -343,7 +343,7 @@ func TestObserver(t *testing.T) {
 	var mu sync.Mutex
 	var events []string
 	rec := func(s string) { mu.Lock(); events = append(events, s); mu.Unlock() }
-	c := New(testToken, WithBaseURL(f.URL()), WithRetry(fastRetry), WithObserver(ObserverFuncs{
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithRetry(fastRetry), WithObserver(ObserverFuncs{
 		Request:  func(_ context.Context, e RequestEvent) { rec(fmt.Sprintf("req %s %d", e.Method, e.Attempt)) },
 		Response: func(_ context.Context, e ResponseEvent) { rec(fmt.Sprintf("resp %d %d", e.Status, e.Code)) },
 		Retry:    func(_ context.Context, e RetryEvent) { rec(fmt.Sprintf("retry %v %s", e.Retry, e.Reason)) },
@@ -371,14 +371,14 @@ func TestCustomCheckChain(t *testing.T) {
 	})
 	p := fastRetry
 	p.Checks = append([]Check{onlyOnce}, DefaultChecks()...)
-	c := New(testToken, WithBaseURL(f.URL()), WithRetry(p))
+	c := New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithRetry(p))
 	_ = c.Call(context.Background(), "users.get", nil, nil)
 	if f.count() != 2 || asked.Load() != 2 {
 		t.Errorf("%d requests, %d asks", f.count(), asked.Load())
 	}
 	none := fastRetry
 	none.Checks = []Check{}
-	c = New(testToken, WithBaseURL(f.URL()), WithRetry(none))
+	c = New(testToken, WithBaseURL(f.URL()), WithTokenKind(KindUser), WithRetry(none))
 	before := f.count()
 	_ = c.Call(context.Background(), "users.get", nil, nil)
 	if f.count()-before != 1 {

@@ -1,13 +1,16 @@
 package vkapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -53,7 +56,12 @@ func newFakeVK(t testing.TB, h func(r fakeReq) reply) *fakeVK {
 	return f
 }
 
-func (f *fakeVK) URL() string { return f.srv.URL }
+func (f *fakeVK) URL() string {
+	if f.srv == nil {
+		return memURL
+	}
+	return f.srv.URL
+}
 
 func (f *fakeVK) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
@@ -160,3 +168,51 @@ func errReply(code int, msg string, fields map[string]any) reply {
 
 // fastRetry is a retry policy for tests: tiny backoff.
 var fastRetry = RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxElapsed: 10 * time.Second}
+
+// newMemFakeVK is a fakeVK served in memory, without a listener, for tests
+// under testing/synctest (network waits are not durable blocking there):
+// give the client memClient(f) as its HTTP client. A reset answers as a
+// connection reset, a truncated body ends in io.ErrUnexpectedEOF.
+func newMemFakeVK(t testing.TB, h func(r fakeReq) reply) *fakeVK {
+	return &fakeVK{t: t, handler: h}
+}
+
+// memURL is the base URL of an in-memory fakeVK.
+const memURL = "http://vk.test"
+
+// memClient returns an HTTP client whose requests f serves in memory.
+func memClient(f *fakeVK) *http.Client { return &http.Client{Transport: memTransport{f}} }
+
+type memTransport struct{ f *fakeVK }
+
+func (m memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	aborted := func() (aborted bool) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p != http.ErrAbortHandler {
+					panic(p)
+				}
+				aborted = true
+			}
+		}()
+		m.f.serve(rec, r)
+		return false
+	}()
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	res := rec.Result()
+	res.Request = r
+	if aborted {
+		if !rec.Flushed {
+			return nil, &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+		}
+		res.Body = io.NopCloser(io.MultiReader(bytes.NewReader(rec.Body.Bytes()), errBody{io.ErrUnexpectedEOF}))
+	}
+	return res, nil
+}
+
+type errBody struct{ err error }
+
+func (e errBody) Read([]byte) (int, error) { return 0, e.err }
