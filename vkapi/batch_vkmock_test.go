@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/vkerr/vkerr"
@@ -91,90 +92,94 @@ func sameJSON(a, b json.RawMessage) bool {
 }
 
 func TestVKMockBatchMixed(t *testing.T) {
-	s := vkmock.NewServer(t)
-	tok := s.Token(vkmock.TokenUser).Token
-	c := New(tok, WithBaseURL(s.URL()), WithTokenKind(KindUser))
-	cases := mixedCases()
-	b := c.Batch()
-	outs := make([]json.RawMessage, len(cases))
-	calls := make([]*BatchCall, len(cases))
-	for i, bc := range cases {
-		calls[i] = b.Add(bc.method, bc.params, &outs[i])
-	}
-	err := b.Do(context.Background())
-	failed := 0
-	for i, bc := range cases {
-		checkMixed(t, i, bc, calls[i].Err, outs[i])
-		if bc.code != 0 {
-			failed++
-			if !errors.Is(err, bc.code) {
-				t.Errorf("Do's error does not carry %d", bc.code)
+	synctest.Test(t, func(t *testing.T) {
+		s := memMock(t)
+		tok := s.Token(vkmock.TokenUser).Token
+		c := New(tok, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser))
+		cases := mixedCases()
+		b := c.Batch()
+		outs := make([]json.RawMessage, len(cases))
+		calls := make([]*BatchCall, len(cases))
+		for i, bc := range cases {
+			calls[i] = b.Add(bc.method, bc.params, &outs[i])
+		}
+		err := b.Do(context.Background())
+		failed := 0
+		for i, bc := range cases {
+			checkMixed(t, i, bc, calls[i].Err, outs[i])
+			if bc.code != 0 {
+				failed++
+				if !errors.Is(err, bc.code) {
+					t.Errorf("Do's error does not carry %d", bc.code)
+				}
 			}
 		}
-	}
-	if failed != 8 {
-		t.Fatalf("%d failing cases", failed)
-	}
-	// One request: an execute of the 25 calls, in order.
-	recs := s.Requests()
-	ex := executes(t, s)
-	if len(recs) != 1 || len(ex) != 1 || len(ex[0]) != 25 {
-		t.Fatalf("%d requests, %d executes", len(recs), len(ex))
-	}
-	for i, ic := range ex[0] {
-		if ic.Method != cases[i].method {
-			t.Errorf("inner call %d is %s, want %s", i, ic.Method, cases[i].method)
+		if failed != 8 {
+			t.Fatalf("%d failing cases", failed)
 		}
-	}
-	// The writes acted once; the odd text came through the script intact.
-	ms := s.Messages()
-	if len(ms) != 1 || ms[0].Message != cases[13].params["message"] || fmt.Sprint(ms[0].ID) != string(outs[13]) {
-		t.Errorf("messages %+v, answer %s", ms, outs[13])
-	}
-	if postsWith(s, "batched post") != 1 {
-		t.Error("no post")
-	}
-	// The readers got what the same calls get alone.
-	s.SetRateLimits(false)
-	direct := New(tok, WithBaseURL(s.URL()), WithTokenKind(KindUser), WithLimit(Limit{Off: true}))
-	for i, bc := range cases {
-		if bc.code != 0 || !LookupMethod(bc.method).Read {
-			continue
+		// One request: an execute of the 25 calls, in order.
+		recs := s.Requests()
+		ex := executes(t, s)
+		if len(recs) != 1 || len(ex) != 1 || len(ex[0]) != 25 {
+			t.Fatalf("%d requests, %d executes", len(recs), len(ex))
 		}
-		var raw json.RawMessage
-		if err := direct.Call(context.Background(), bc.method, bc.params, &raw); err != nil || !sameJSON(raw, outs[i]) {
-			t.Errorf("call %d %s: batched %s, alone %s (%v)", i, bc.method, outs[i], raw, err)
+		for i, ic := range ex[0] {
+			if ic.Method != cases[i].method {
+				t.Errorf("inner call %d is %s, want %s", i, ic.Method, cases[i].method)
+			}
 		}
-	}
+		// The writes acted once; the odd text came through the script intact.
+		ms := s.Messages()
+		if len(ms) != 1 || ms[0].Message != cases[13].params["message"] || fmt.Sprint(ms[0].ID) != string(outs[13]) {
+			t.Errorf("messages %+v, answer %s", ms, outs[13])
+		}
+		if postsWith(s, "batched post") != 1 {
+			t.Error("no post")
+		}
+		// The readers got what the same calls get alone.
+		s.SetRateLimits(false)
+		direct := New(tok, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser), WithLimit(Limit{Off: true}))
+		for i, bc := range cases {
+			if bc.code != 0 || !LookupMethod(bc.method).Read {
+				continue
+			}
+			var raw json.RawMessage
+			if err := direct.Call(context.Background(), bc.method, bc.params, &raw); err != nil || !sameJSON(raw, outs[i]) {
+				t.Errorf("call %d %s: batched %s, alone %s (%v)", i, bc.method, outs[i], raw, err)
+			}
+		}
+	})
 }
 
 func TestVKMockWithBatchingMixed(t *testing.T) {
-	s := vkmock.NewServer(t)
-	c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser),
-		WithBatching(BatchOptions{Window: 50 * time.Millisecond}))
-	cases := mixedCases()
-	outs := make([]json.RawMessage, len(cases))
-	errs := make([]error, len(cases))
-	var wg sync.WaitGroup
-	for i, bc := range cases {
-		wg.Go(func() { errs[i] = c.Call(context.Background(), bc.method, bc.params, &outs[i]) })
-	}
-	wg.Wait()
-	for i, bc := range cases {
-		checkMixed(t, i, bc, errs[i], outs[i])
-	}
-	// Coalesced: only execute requests, carrying the 25 calls between them.
-	recs := s.Requests()
-	n := 0
-	for _, calls := range executes(t, s) {
-		n += len(calls)
-	}
-	if len(recs) > 3 || n != 25 || len(mockRecords(s, "execute")) != len(recs) {
-		t.Errorf("%d requests carrying %d calls", len(recs), n)
-	}
-	if len(s.Messages()) != 1 || postsWith(s, "batched post") != 1 {
-		t.Errorf("%d messages", len(s.Messages()))
-	}
+	synctest.Test(t, func(t *testing.T) {
+		s := memMock(t)
+		c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser),
+			WithBatching(BatchOptions{Window: 50 * time.Millisecond}))
+		cases := mixedCases()
+		outs := make([]json.RawMessage, len(cases))
+		errs := make([]error, len(cases))
+		var wg sync.WaitGroup
+		for i, bc := range cases {
+			wg.Go(func() { errs[i] = c.Call(context.Background(), bc.method, bc.params, &outs[i]) })
+		}
+		wg.Wait()
+		for i, bc := range cases {
+			checkMixed(t, i, bc, errs[i], outs[i])
+		}
+		// Coalesced: only execute requests, carrying the 25 calls between them.
+		recs := s.Requests()
+		n := 0
+		for _, calls := range executes(t, s) {
+			n += len(calls)
+		}
+		if len(recs) > 3 || n != 25 || len(mockRecords(s, "execute")) != len(recs) {
+			t.Errorf("%d requests carrying %d calls", len(recs), n)
+		}
+		if len(s.Messages()) != 1 || postsWith(s, "batched post") != 1 {
+			t.Errorf("%d messages", len(s.Messages()))
+		}
+	})
 }
 
 func TestVKMockBatchRetriesInnerErrors(t *testing.T) {
@@ -296,71 +301,73 @@ func sorted(s []string) []string {
 }
 
 func TestVKMockBatchNeverBatched(t *testing.T) {
-	s := vkmock.NewServer(t, vkmock.WithRateLimits(false))
-	if err := s.SetProcedure("hello", `return "hello, " + Args.name;`); err != nil {
-		t.Fatal(err)
-	}
-	c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser),
-		WithLimit(Limit{Per: 10 * time.Millisecond}), WithBatching(BatchOptions{Window: 30 * time.Millisecond}))
-	const code = `return API.users.get({"user_ids": 1});`
-	var wg sync.WaitGroup
-	var failures atomic.Int32
-	call := func(method string, p Params, check func(json.RawMessage) bool) {
-		wg.Go(func() {
-			var raw json.RawMessage
-			if err := c.Call(context.Background(), method, p, &raw); err != nil || !check(raw) {
-				failures.Add(1)
-				t.Errorf("%s: %v %s", method, err, raw)
+	synctest.Test(t, func(t *testing.T) {
+		s := memMock(t, vkmock.WithRateLimits(false))
+		if err := s.SetProcedure("hello", `return "hello, " + Args.name;`); err != nil {
+			t.Fatal(err)
+		}
+		c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser),
+			WithLimit(Limit{Per: 10 * time.Millisecond}), WithBatching(BatchOptions{Window: 30 * time.Millisecond}))
+		const code = `return API.users.get({"user_ids": 1});`
+		var wg sync.WaitGroup
+		var failures atomic.Int32
+		call := func(method string, p Params, check func(json.RawMessage) bool) {
+			wg.Go(func() {
+				var raw json.RawMessage
+				if err := c.Call(context.Background(), method, p, &raw); err != nil || !check(raw) {
+					failures.Add(1)
+					t.Errorf("%s: %v %s", method, err, raw)
+				}
+			})
+		}
+		nonEmpty := func(raw json.RawMessage) bool { return len(raw) > 0 }
+		call("photos.saveWallPhoto", Params{"photo": "x", "server": 1, "hash": "h"}, nonEmpty)
+		call("execute", Params{"code": code}, func(raw json.RawMessage) bool { return strings.Contains(string(raw), `"id":1`) })
+		call("execute.hello", Params{"name": "Ann"}, func(raw json.RawMessage) bool { return string(raw) == `"hello, Ann"` })
+		for i := range 5 {
+			call("users.get", Params{"user_ids": 10 + i}, nonEmpty)
+		}
+		wg.Wait()
+		got := map[string]int{}
+		for _, r := range s.Requests() {
+			got[r.Method]++
+			if sc := recordParam(r, "code"); r.Method == "execute" && sc != code && (strings.Contains(sc, "photos.save") || strings.Contains(sc, "API.execute")) {
+				t.Errorf("an upload save or an execute went into a batch: %s", sc)
 			}
-		})
-	}
-	nonEmpty := func(raw json.RawMessage) bool { return len(raw) > 0 }
-	call("photos.saveWallPhoto", Params{"photo": "x", "server": 1, "hash": "h"}, nonEmpty)
-	call("execute", Params{"code": code}, func(raw json.RawMessage) bool { return strings.Contains(string(raw), `"id":1`) })
-	call("execute.hello", Params{"name": "Ann"}, func(raw json.RawMessage) bool { return string(raw) == `"hello, Ann"` })
-	for i := range 5 {
-		call("users.get", Params{"user_ids": 10 + i}, nonEmpty)
-	}
-	wg.Wait()
-	got := map[string]int{}
-	for _, r := range s.Requests() {
-		got[r.Method]++
-		if sc := recordParam(r, "code"); r.Method == "execute" && sc != code && (strings.Contains(sc, "photos.save") || strings.Contains(sc, "API.execute")) {
-			t.Errorf("an upload save or an execute went into a batch: %s", sc)
 		}
-	}
-	// The save, the caller's execute and the procedure went alone; the five
-	// users.get went together.
-	if got["photos.saveWallPhoto"] != 1 || got["execute.hello"] != 1 || got["execute"] != 2 || len(got) != 3 {
-		t.Errorf("requests %v", got)
-	}
-	var mine, batch int
-	for _, r := range mockRecords(s, "execute") {
-		if recordParam(r, "code") == code {
-			mine++
-		} else if n := len(parseScript(t, recordParam(r, "code"))); n == 5 {
-			batch++
+		// The save, the caller's execute and the procedure went alone; the five
+		// users.get went together.
+		if got["photos.saveWallPhoto"] != 1 || got["execute.hello"] != 1 || got["execute"] != 2 || len(got) != 3 {
+			t.Errorf("requests %v", got)
 		}
-	}
-	if mine != 1 || batch != 1 {
-		t.Errorf("the caller's execute %d times, the batch %d times", mine, batch)
-	}
-	// Batch.Do sends them alone too.
-	before := len(s.Requests())
-	b := c.Batch()
-	save := b.Add("photos.saveWallPhoto", Params{"photo": "x", "server": 1, "hash": "h"}, nil)
-	ex := b.Add("execute", Params{"code": code}, nil)
-	u := b.Add("users.get", Params{"user_ids": 1}, nil)
-	if err := b.Do(context.Background()); err != nil || save.Err != nil || ex.Err != nil || u.Err != nil {
-		t.Fatal(err)
-	}
-	var methods []string
-	for _, r := range s.Requests()[before:] {
-		methods = append(methods, r.Method)
-	}
-	if fmt.Sprint(sorted(methods)) != "[execute execute photos.saveWallPhoto]" {
-		t.Errorf("Batch.Do sent %v", methods)
-	}
+		var mine, batch int
+		for _, r := range mockRecords(s, "execute") {
+			if recordParam(r, "code") == code {
+				mine++
+			} else if n := len(parseScript(t, recordParam(r, "code"))); n == 5 {
+				batch++
+			}
+		}
+		if mine != 1 || batch != 1 {
+			t.Errorf("the caller's execute %d times, the batch %d times", mine, batch)
+		}
+		// Batch.Do sends them alone too.
+		before := len(s.Requests())
+		b := c.Batch()
+		save := b.Add("photos.saveWallPhoto", Params{"photo": "x", "server": 1, "hash": "h"}, nil)
+		ex := b.Add("execute", Params{"code": code}, nil)
+		u := b.Add("users.get", Params{"user_ids": 1}, nil)
+		if err := b.Do(context.Background()); err != nil || save.Err != nil || ex.Err != nil || u.Err != nil {
+			t.Fatal(err)
+		}
+		var methods []string
+		for _, r := range s.Requests()[before:] {
+			methods = append(methods, r.Method)
+		}
+		if fmt.Sprint(sorted(methods)) != "[execute execute photos.saveWallPhoto]" {
+			t.Errorf("Batch.Do sent %v", methods)
+		}
+	})
 }
 
 func TestVKMockBatchWholeRequestErrors(t *testing.T) {
@@ -461,53 +468,55 @@ func TestVKMockBatchWholeRequestErrors(t *testing.T) {
 // TestVKMockBatchHooks: a challenge inside execute goes to its hook through
 // a direct request of that call alone.
 func TestVKMockBatchHooks(t *testing.T) {
-	s := vkmock.NewServer(t)
-	if err := s.SetChallenges(vkmock.Challenges{Confirm: []vkmock.ConfirmRule{{Method: "wall.post", Text: "Post?"}}}); err != nil {
-		t.Fatal(err)
-	}
-	var asked atomic.Int32
-	c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser),
-		WithBatching(BatchOptions{Window: 20 * time.Millisecond}),
-		WithConfirmer(ConfirmerFunc(func(ctx context.Context, cf *Confirmation) (bool, error) {
-			asked.Add(1)
-			return cf.Text == "Post?", nil
-		})))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	var wg sync.WaitGroup
-	var postErr, userErr error
-	var post struct {
-		PostID int64 `json:"post_id"`
-	}
-	wg.Go(func() { postErr = c.Call(ctx, "wall.post", Params{"message": "hooked"}, &post) })
-	wg.Go(func() { userErr = c.Call(ctx, "users.get", Params{"user_ids": 1}, nil) })
-	wg.Wait()
-	if postErr != nil || post.PostID == 0 || userErr != nil {
-		t.Fatalf("wall.post %v %+v; users.get %v", postErr, post, userErr)
-	}
-	if asked.Load() != 1 || postsWith(s, "hooked") != 1 {
-		t.Errorf("asked %d times, %d posts", asked.Load(), postsWith(s, "hooked"))
-	}
-	// One execute (the 24 inside), then wall.post alone: 24, then confirm=1.
-	var methods []string
-	for _, r := range s.Requests() {
-		methods = append(methods, r.Method+"/"+recordParam(r, "confirm"))
-	}
-	if fmt.Sprint(methods) != "[execute/ wall.post/ wall.post/1]" {
-		t.Errorf("requests %v", methods)
-	}
-	// Without the hook the inner 24 comes back typed, after one request.
-	other, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bare := New(other.Token, WithBaseURL(s.URL()), WithTokenKind(KindUser), WithBatching(BatchOptions{}))
-	before := len(s.Requests())
-	err = bare.Call(ctx, "wall.post", Params{"message": "unhooked"}, nil)
-	var ve *vkerr.Error
-	if !errors.As(err, &ve) || ve.Code != vkerr.NeedConfirmation || ve.Method != "wall.post" || len(s.Requests()) != before+1 {
-		t.Errorf("without a confirmer: %v", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		s := memMock(t)
+		if err := s.SetChallenges(vkmock.Challenges{Confirm: []vkmock.ConfirmRule{{Method: "wall.post", Text: "Post?"}}}); err != nil {
+			t.Fatal(err)
+		}
+		var asked atomic.Int32
+		c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser),
+			WithBatching(BatchOptions{Window: 20 * time.Millisecond}),
+			WithConfirmer(ConfirmerFunc(func(ctx context.Context, cf *Confirmation) (bool, error) {
+				asked.Add(1)
+				return cf.Text == "Post?", nil
+			})))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var wg sync.WaitGroup
+		var postErr, userErr error
+		var post struct {
+			PostID int64 `json:"post_id"`
+		}
+		wg.Go(func() { postErr = c.Call(ctx, "wall.post", Params{"message": "hooked"}, &post) })
+		wg.Go(func() { userErr = c.Call(ctx, "users.get", Params{"user_ids": 1}, nil) })
+		wg.Wait()
+		if postErr != nil || post.PostID == 0 || userErr != nil {
+			t.Fatalf("wall.post %v %+v; users.get %v", postErr, post, userErr)
+		}
+		if asked.Load() != 1 || postsWith(s, "hooked") != 1 {
+			t.Errorf("asked %d times, %d posts", asked.Load(), postsWith(s, "hooked"))
+		}
+		// One execute (the 24 inside), then wall.post alone: 24, then confirm=1.
+		var methods []string
+		for _, r := range s.Requests() {
+			methods = append(methods, r.Method+"/"+recordParam(r, "confirm"))
+		}
+		if fmt.Sprint(methods) != "[execute/ wall.post/ wall.post/1]" {
+			t.Errorf("requests %v", methods)
+		}
+		// Without the hook the inner 24 comes back typed, after one request.
+		other, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bare := New(other.Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser), WithBatching(BatchOptions{}))
+		before := len(s.Requests())
+		err = bare.Call(ctx, "wall.post", Params{"message": "unhooked"}, nil)
+		var ve *vkerr.Error
+		if !errors.As(err, &ve) || ve.Code != vkerr.NeedConfirmation || ve.Method != "wall.post" || len(s.Requests()) != before+1 {
+			t.Errorf("without a confirmer: %v", err)
+		}
+	})
 }
 
 // TestVKMockBatchMessagesExactlyOnce sends messages through WithBatching on
@@ -515,69 +524,71 @@ func TestVKMockBatchHooks(t *testing.T) {
 // before storing (error 10) and execute answers are lost after the script
 // ran (502, reset, truncated): every message arrives once, and no error 6.
 func TestVKMockBatchMessagesExactlyOnce(t *testing.T) {
-	n := 500
-	if testing.Short() {
-		n = 150
-	}
-	s := vkmock.NewServer(t)
-	addFault(t, s, vkmock.Fault{ID: "inner-10", Method: "messages.send", Probability: 0.1, Error: &vkerr.Error{Code: vkerr.Server}})
-	// The first three execute answers are lost, then one in ten.
-	addFault(t, s, vkmock.Fault{ID: "after-502", Method: "execute", Phase: "after", Times: 1, HTTPStatus: 502})
-	addFault(t, s, vkmock.Fault{ID: "after-reset", Method: "execute", Phase: "after", Times: 1, Effect: "reset"})
-	addFault(t, s, vkmock.Fault{ID: "after-truncate", Method: "execute", Phase: "after", Times: 1, Effect: "truncate"})
-	addFault(t, s, vkmock.Fault{ID: "after-random", Method: "execute", Phase: "after", Probability: 0.1, HTTPStatus: 504})
-	c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup),
-		WithRetry(RetryPolicy{MaxAttempts: 8, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}),
-		WithBatching(BatchOptions{MaxRetries: 8}))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	ids := make([]int64, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 100)
-	for i := range n {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			errs[i] = c.Call(ctx, "messages.send", Params{"peer_id": 5_000_000 + i, "message": fmt.Sprint("batched ", i)}, &ids[i])
-		})
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil || ids[i] == 0 {
-			t.Fatalf("message %d: %v (id %d)", i, err, ids[i])
+	synctest.Test(t, func(t *testing.T) {
+		n := 500
+		if testing.Short() {
+			n = 150
 		}
-	}
-	byPeer := map[int64][]vkmock.Message{}
-	for _, m := range s.Messages() {
-		byPeer[m.PeerID] = append(byPeer[m.PeerID], m)
-	}
-	for i := range n {
-		got := byPeer[int64(5_000_000+i)]
-		if len(got) != 1 || got[0].ID != ids[i] || got[0].Message != fmt.Sprint("batched ", i) {
-			t.Fatalf("peer %d: %+v, the caller got %d", 5_000_000+i, got, ids[i])
+		s := memMock(t)
+		addFault(t, s, vkmock.Fault{ID: "inner-10", Method: "messages.send", Probability: 0.1, Error: &vkerr.Error{Code: vkerr.Server}})
+		// The first three execute answers are lost, then one in ten.
+		addFault(t, s, vkmock.Fault{ID: "after-502", Method: "execute", Phase: "after", Times: 1, HTTPStatus: 502})
+		addFault(t, s, vkmock.Fault{ID: "after-reset", Method: "execute", Phase: "after", Times: 1, Effect: "reset"})
+		addFault(t, s, vkmock.Fault{ID: "after-truncate", Method: "execute", Phase: "after", Times: 1, Effect: "truncate"})
+		addFault(t, s, vkmock.Fault{ID: "after-random", Method: "execute", Phase: "after", Probability: 0.1, HTTPStatus: 504})
+		c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup),
+			WithRetry(RetryPolicy{MaxAttempts: 8, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}),
+			WithBatching(BatchOptions{MaxRetries: 8}))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		ids := make([]int64, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 100)
+		for i := range n {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				errs[i] = c.Call(ctx, "messages.send", Params{"peer_id": 5_000_000 + i, "message": fmt.Sprint("batched ", i)}, &ids[i])
+			})
 		}
-	}
-	if len(s.Messages()) != n {
-		t.Errorf("%d messages for %d calls", len(s.Messages()), n)
-	}
-	recs := s.Requests()
-	fired := map[string]int64{}
-	for _, f := range s.Faults() {
-		fired[f.ID] = f.Fired
-	}
-	for _, id := range []string{"inner-10", "after-502", "after-reset", "after-truncate"} {
-		if fired[id] == 0 {
-			t.Errorf("fault %s never fired", id)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil || ids[i] == 0 {
+				t.Fatalf("message %d: %v (id %d)", i, err, ids[i])
+			}
 		}
-	}
-	if n6 := countCode(recs, vkerr.TooMany); n6 != 0 {
-		t.Errorf("%d errors 6", n6)
-	}
-	if len(mockRecords(s, "execute")) != len(recs) {
-		t.Errorf("a message went alone")
-	}
-	t.Logf("%d messages in %d execute requests; faults %v", n, len(recs), fired)
+		byPeer := map[int64][]vkmock.Message{}
+		for _, m := range s.Messages() {
+			byPeer[m.PeerID] = append(byPeer[m.PeerID], m)
+		}
+		for i := range n {
+			got := byPeer[int64(5_000_000+i)]
+			if len(got) != 1 || got[0].ID != ids[i] || got[0].Message != fmt.Sprint("batched ", i) {
+				t.Fatalf("peer %d: %+v, the caller got %d", 5_000_000+i, got, ids[i])
+			}
+		}
+		if len(s.Messages()) != n {
+			t.Errorf("%d messages for %d calls", len(s.Messages()), n)
+		}
+		recs := s.Requests()
+		fired := map[string]int64{}
+		for _, f := range s.Faults() {
+			fired[f.ID] = f.Fired
+		}
+		for _, id := range []string{"inner-10", "after-502", "after-reset", "after-truncate"} {
+			if fired[id] == 0 {
+				t.Errorf("fault %s never fired", id)
+			}
+		}
+		if n6 := countCode(recs, vkerr.TooMany); n6 != 0 {
+			t.Errorf("%d errors 6", n6)
+		}
+		if len(mockRecords(s, "execute")) != len(recs) {
+			t.Errorf("a message went alone")
+		}
+		t.Logf("%d messages in %d execute requests; faults %v", n, len(recs), fired)
+	})
 }
 
 // TestVKMockBatchingThroughput is a short run of BenchmarkBatchingThroughput
@@ -668,29 +679,30 @@ func TestVKMockBatchLostAnswerWithUnsafeCall(t *testing.T) {
 // that keep the limiter's queue full do not hold it back for longer than
 // one window of the rate limit.
 func TestVKMockBatchNotStarvedByDirectCalls(t *testing.T) {
-	t.Parallel() // it waits behind the limiter
-	s := vkmock.NewServer(t, vkmock.WithRateLimits(false))
-	const per = 200 * time.Millisecond
-	c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser),
-		WithLimit(Limit{Per: per}), WithBatching(BatchOptions{}))
-	ctx, stop := context.WithTimeout(context.Background(), 3*time.Second)
-	defer stop()
-	var wg sync.WaitGroup
-	for range 6 { // twice the budget: the limiter always has a queue
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				_ = c.Call(ctx, "photos.saveWallPhoto", Params{"photo": "x", "server": 1, "hash": "h"}, nil)
-			}
-		})
-	}
-	time.Sleep(2 * per)
-	start := time.Now()
-	err := c.Call(ctx, "users.get", Params{"user_ids": 1}, nil)
-	waited := time.Since(start)
-	stop()
-	wg.Wait()
-	if err != nil || waited > 7*per {
-		t.Fatalf("users.get: %v after %v", err, waited)
-	}
-	t.Logf("a batch of one waited %v behind calls sent alone", waited)
+	synctest.Test(t, func(t *testing.T) {
+		s := memMock(t, vkmock.WithRateLimits(false))
+		const per = 200 * time.Millisecond
+		c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser),
+			WithLimit(Limit{Per: per}), WithBatching(BatchOptions{}))
+		ctx, stop := context.WithTimeout(context.Background(), 3*time.Second)
+		defer stop()
+		var wg sync.WaitGroup
+		for range 6 { // twice the budget: the limiter always has a queue
+			wg.Go(func() {
+				for ctx.Err() == nil {
+					_ = c.Call(ctx, "photos.saveWallPhoto", Params{"photo": "x", "server": 1, "hash": "h"}, nil)
+				}
+			})
+		}
+		time.Sleep(2 * per)
+		start := time.Now()
+		err := c.Call(ctx, "users.get", Params{"user_ids": 1}, nil)
+		waited := time.Since(start)
+		stop()
+		wg.Wait()
+		if err != nil || waited > 7*per {
+			t.Fatalf("users.get: %v after %v", err, waited)
+		}
+		t.Logf("a batch of one waited %v behind calls sent alone", waited)
+	})
 }

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vkerr/vkerr/vkmock"
 )
 
 // fakeVK is a small VK API server for unit tests: it speaks the wire format
@@ -181,9 +183,25 @@ func newMemFakeVK(t testing.TB, h func(r fakeReq) reply) *fakeVK {
 const memURL = "http://vk.test"
 
 // memClient returns an HTTP client whose requests f serves in memory.
-func memClient(f *fakeVK) *http.Client { return &http.Client{Transport: memTransport{f}} }
+func memClient(f *fakeVK) *http.Client {
+	return &http.Client{Transport: memTransport{http.HandlerFunc(f.serve)}}
+}
 
-type memTransport struct{ f *fakeVK }
+// memMock is a vkmock server without a listener, for tests under
+// testing/synctest; give the client mockClient(s) and memURL.
+func memMock(t testing.TB, opts ...vkmock.Option) *vkmock.Server {
+	s, err := vkmock.NewE(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// mockClient returns an HTTP client whose requests s serves in memory.
+func mockClient(s *vkmock.Server) *http.Client { return &http.Client{Transport: memTransport{s}} }
+
+// memTransport serves requests with a handler, in memory.
+type memTransport struct{ h http.Handler }
 
 func (m memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	rec := httptest.NewRecorder()
@@ -196,7 +214,7 @@ func (m memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 				aborted = true
 			}
 		}()
-		m.f.serve(rec, r)
+		m.h.ServeHTTP(rec, r)
 		return false
 	}()
 	if err := r.Context().Err(); err != nil {

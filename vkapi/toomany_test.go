@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/vkerr/vkerr"
@@ -11,23 +12,28 @@ import (
 )
 
 // TestTooManyResendsOutsideMaxAttempts: 20 errors 6 in a row (a vkmock
-// fault rule, times 20) on a community token, with the default retry
-// policy: the call succeeds, since an error 6 means the server did nothing
-// and its resends do not count against MaxAttempts. The limiter's window
-// is short here so that the test is quick; BenchmarkTooMany20InARow
-// measures the time to success with every default.
+// fault rule, times 20) on a community token, with every default of the
+// client: the call succeeds, since an error 6 means the server did nothing
+// and its resends do not count against MaxAttempts. It runs under
+// testing/synctest (the mock served in memory), so the twenty windows of
+// the limiter's pauses take no real time; BenchmarkTooMany20InARow
+// measures the real time to success.
 func TestTooManyResendsOutsideMaxAttempts(t *testing.T) {
-	s := vkmock.NewServer(t)
-	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 20, Error: &vkerr.Error{Code: vkerr.TooMany}})
-	c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithLimit(Limit{Per: 10 * time.Millisecond}))
-	defer c.Close()
-	var users []struct{ ID int64 }
-	if err := c.Call(context.Background(), "users.get", Params{"user_ids": 1}, &users); err != nil || len(users) != 1 {
-		t.Fatalf("%v %v", err, users)
-	}
-	if n := len(mockRecords(s, "users.get")); n != 21 {
-		t.Fatalf("%d requests, want 21", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		s := memMock(t)
+		addFault(t, s, vkmock.Fault{Method: "users.get", Times: 20, Error: &vkerr.Error{Code: vkerr.TooMany}})
+		c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)))
+		defer c.Close()
+		var users []struct{ ID int64 }
+		start := time.Now()
+		if err := c.Call(context.Background(), "users.get", Params{"user_ids": 1}, &users); err != nil || len(users) != 1 {
+			t.Fatalf("%v %v", err, users)
+		}
+		if n := len(mockRecords(s, "users.get")); n != 21 {
+			t.Fatalf("%d requests, want 21", n)
+		}
+		t.Logf("success after %v of the fake clock", time.Since(start))
+	})
 }
 
 // TestTooManyWithLimiterOffBoundedByTime: without the limiter, resends
