@@ -183,107 +183,108 @@ func TestVKMockWithBatchingMixed(t *testing.T) {
 }
 
 func TestVKMockBatchRetriesInnerErrors(t *testing.T) {
-	t.Parallel() // it waits for rate windows
 	for _, auto := range []bool{false, true} {
 		t.Run(fmt.Sprintf("auto=%v", auto), func(t *testing.T) {
-			s := vkmock.NewServer(t)
-			tok := s.Token(vkmock.TokenUser).Token
-			// Error faults apply to the calls inside execute.
-			addFault(t, s, vkmock.Fault{ID: "users-10", Method: "users.get", Params: map[string]string{"user_ids": fmt.Sprint(vkmock.WorldFriendID)},
-				Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
-			addFault(t, s, vkmock.Fault{ID: "send-1", Method: "messages.send", Times: 1, Error: &vkerr.Error{Code: vkerr.Unknown}})
-			addFault(t, s, vkmock.Fault{ID: "edit-10", Method: "wall.edit", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
-			addFault(t, s, vkmock.Fault{ID: "groups-10", Method: "groups.getById", Error: &vkerr.Error{Code: vkerr.Server}})
-			opts := []Option{WithBaseURL(s.URL()), WithTokenKind(KindUser), WithRetry(fastRetry)}
-			if auto {
-				opts = append(opts, WithBatching(BatchOptions{Window: 50 * time.Millisecond}))
-			}
-			c := New(tok, opts...)
-			type call struct {
-				method string
-				params Params
-				out    json.RawMessage
-				err    error
-			}
-			calls := []*call{
-				{method: "users.get", params: Params{"user_ids": vkmock.DefaultUserID}},
-				{method: "users.get", params: Params{"user_ids": vkmock.WorldFriendID}},
-				{method: "messages.send", params: Params{"peer_id": 4242, "message": "retried"}},
-				{method: "wall.edit", params: Params{"post_id": 1, "message": "x"}},
-				{method: "groups.getById", params: Params{"group_ids": 1}},
-				{method: "utils.getServerTime"},
-			}
-			if auto {
-				var wg sync.WaitGroup
-				for _, cl := range calls {
-					wg.Go(func() { cl.err = c.Call(context.Background(), cl.method, cl.params, &cl.out) })
+			synctest.Test(t, func(t *testing.T) {
+				s := memMock(t)
+				tok := s.Token(vkmock.TokenUser).Token
+				// Error faults apply to the calls inside execute.
+				addFault(t, s, vkmock.Fault{ID: "users-10", Method: "users.get", Params: map[string]string{"user_ids": fmt.Sprint(vkmock.WorldFriendID)},
+					Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
+				addFault(t, s, vkmock.Fault{ID: "send-1", Method: "messages.send", Times: 1, Error: &vkerr.Error{Code: vkerr.Unknown}})
+				addFault(t, s, vkmock.Fault{ID: "edit-10", Method: "wall.edit", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
+				addFault(t, s, vkmock.Fault{ID: "groups-10", Method: "groups.getById", Error: &vkerr.Error{Code: vkerr.Server}})
+				opts := []Option{WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser), WithRetry(fastRetry)}
+				if auto {
+					opts = append(opts, WithBatching(BatchOptions{Window: 50 * time.Millisecond}))
 				}
-				wg.Wait()
-			} else {
-				b := c.Batch()
-				var bcs []*BatchCall
-				for _, cl := range calls {
-					bcs = append(bcs, b.Add(cl.method, cl.params, &cl.out))
+				c := New(tok, opts...)
+				type call struct {
+					method string
+					params Params
+					out    json.RawMessage
+					err    error
 				}
-				_ = b.Do(context.Background())
-				for i, bc := range bcs {
-					calls[i].err = bc.Err
+				calls := []*call{
+					{method: "users.get", params: Params{"user_ids": vkmock.DefaultUserID}},
+					{method: "users.get", params: Params{"user_ids": vkmock.WorldFriendID}},
+					{method: "messages.send", params: Params{"peer_id": 4242, "message": "retried"}},
+					{method: "wall.edit", params: Params{"post_id": 1, "message": "x"}},
+					{method: "groups.getById", params: Params{"group_ids": 1}},
+					{method: "utils.getServerTime"},
 				}
-			}
-			for _, i := range []int{0, 1, 2, 5} {
-				if calls[i].err != nil || len(calls[i].out) == 0 {
-					t.Errorf("%s: %v", calls[i].method, calls[i].err)
+				if auto {
+					var wg sync.WaitGroup
+					for _, cl := range calls {
+						wg.Go(func() { cl.err = c.Call(context.Background(), cl.method, cl.params, &cl.out) })
+					}
+					wg.Wait()
+				} else {
+					b := c.Batch()
+					var bcs []*BatchCall
+					for _, cl := range calls {
+						bcs = append(bcs, b.Add(cl.method, cl.params, &cl.out))
+					}
+					_ = b.Do(context.Background())
+					for i, bc := range bcs {
+						calls[i].err = bc.Err
+					}
 				}
-			}
-			// A write without an idempotency key is not sent again.
-			if !errors.Is(calls[3].err, vkerr.Server) {
-				t.Errorf("wall.edit: %v", calls[3].err)
-			}
-			// Retries are bounded: the first try and three more.
-			var ce *CallError
-			if !errors.Is(calls[4].err, vkerr.Server) || !errors.As(calls[4].err, &ce) || ce.Method != "groups.getById" {
-				t.Errorf("groups.getById: %v", calls[4].err)
-			}
-			fired := map[string]int64{}
-			for _, f := range s.Faults() {
-				fired[f.ID] = f.Fired
-			}
-			if fired["users-10"] != 1 || fired["send-1"] != 1 || fired["edit-10"] != 1 || fired["groups-10"] != 4 {
-				t.Errorf("faults fired %v", fired)
-			}
-			// Four execute requests; the later ones carry only the calls to
-			// retry, messages.send with its first random_id.
-			ex := executes(t, s)
-			if len(ex) != 4 || len(s.Requests()) != 4 {
-				t.Fatalf("%d executes, %d requests", len(ex), len(s.Requests()))
-			}
-			if len(ex[0]) != 6 {
-				t.Fatalf("first execute: %+v", ex[0])
-			}
-			var rid string
-			for _, ic := range ex[0] {
-				if ic.Method == "messages.send" {
-					rid = ic.Args["random_id"]
+				for _, i := range []int{0, 1, 2, 5} {
+					if calls[i].err != nil || len(calls[i].out) == 0 {
+						t.Errorf("%s: %v", calls[i].method, calls[i].err)
+					}
 				}
-			}
-			var again []string
-			for _, ic := range ex[1] {
-				again = append(again, ic.Method)
-				if ic.Method == "messages.send" && (rid == "" || ic.Args["random_id"] != rid) {
-					t.Errorf("random_id %q, first %q", ic.Args["random_id"], rid)
+				// A write without an idempotency key is not sent again.
+				if !errors.Is(calls[3].err, vkerr.Server) {
+					t.Errorf("wall.edit: %v", calls[3].err)
 				}
-			}
-			if got := strings.Join(sorted(again), ","); got != "groups.getById,messages.send,users.get" {
-				t.Errorf("second execute: %s", got)
-			}
-			for _, e := range ex[2:] {
-				if len(e) != 1 || e[0].Method != "groups.getById" {
-					t.Errorf("later execute: %+v", e)
+				// Retries are bounded: the first try and three more.
+				var ce *CallError
+				if !errors.Is(calls[4].err, vkerr.Server) || !errors.As(calls[4].err, &ce) || ce.Method != "groups.getById" {
+					t.Errorf("groups.getById: %v", calls[4].err)
 				}
-			}
-			if ms := s.Messages(); len(ms) != 1 || fmt.Sprint(ms[0].RandomID) != rid {
-				t.Errorf("messages %+v", ms)
-			}
+				fired := map[string]int64{}
+				for _, f := range s.Faults() {
+					fired[f.ID] = f.Fired
+				}
+				if fired["users-10"] != 1 || fired["send-1"] != 1 || fired["edit-10"] != 1 || fired["groups-10"] != 4 {
+					t.Errorf("faults fired %v", fired)
+				}
+				// Four execute requests; the later ones carry only the calls to
+				// retry, messages.send with its first random_id.
+				ex := executes(t, s)
+				if len(ex) != 4 || len(s.Requests()) != 4 {
+					t.Fatalf("%d executes, %d requests", len(ex), len(s.Requests()))
+				}
+				if len(ex[0]) != 6 {
+					t.Fatalf("first execute: %+v", ex[0])
+				}
+				var rid string
+				for _, ic := range ex[0] {
+					if ic.Method == "messages.send" {
+						rid = ic.Args["random_id"]
+					}
+				}
+				var again []string
+				for _, ic := range ex[1] {
+					again = append(again, ic.Method)
+					if ic.Method == "messages.send" && (rid == "" || ic.Args["random_id"] != rid) {
+						t.Errorf("random_id %q, first %q", ic.Args["random_id"], rid)
+					}
+				}
+				if got := strings.Join(sorted(again), ","); got != "groups.getById,messages.send,users.get" {
+					t.Errorf("second execute: %s", got)
+				}
+				for _, e := range ex[2:] {
+					if len(e) != 1 || e[0].Method != "groups.getById" {
+						t.Errorf("later execute: %+v", e)
+					}
+				}
+				if ms := s.Messages(); len(ms) != 1 || fmt.Sprint(ms[0].RandomID) != rid {
+					t.Errorf("messages %+v", ms)
+				}
+			})
 		})
 	}
 }
@@ -371,72 +372,75 @@ func TestVKMockBatchNeverBatched(t *testing.T) {
 }
 
 func TestVKMockBatchWholeRequestErrors(t *testing.T) {
-	t.Parallel() // it waits for rate windows
 	ctx := context.Background()
 	t.Run("5 once", func(t *testing.T) {
-		s := vkmock.NewServer(t)
-		tok, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.SetTokenState(tok.Token, vkmock.StateRevoked); err != nil {
-			t.Fatal(err)
-		}
-		var logs strings.Builder
-		var logMu sync.Mutex
-		c := New(tok.Token, WithBaseURL(s.URL()), WithTokenKind(KindUser), WithLogger(newTestLogger(&logs, &logMu)),
-			WithBatching(BatchOptions{Window: 50 * time.Millisecond}))
-		var wg sync.WaitGroup
-		errs := make([]error, 10)
-		for i := range errs {
-			wg.Go(func() { errs[i] = c.Call(ctx, "users.get", Params{"user_ids": i + 1}, nil) })
-		}
-		wg.Wait()
-		for i, err := range errs {
-			var ce *CallError
-			var te *TokenError
-			if !errors.Is(err, vkerr.Auth) || !errors.As(err, &te) || !errors.As(err, &ce) || ce.Method != "users.get" {
-				t.Errorf("call %d: %v", i, err)
+		synctest.Test(t, func(t *testing.T) {
+			s := memMock(t)
+			tok, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if n := len(s.Requests()); n != 1 {
-			t.Errorf("%d requests: a whole-batch error must be handled once", n)
-		}
-		logMu.Lock()
-		if n := strings.Count(logs.String(), "token left the pool"); n != 1 {
-			t.Errorf("%d removal records", n)
-		}
-		logMu.Unlock()
-		b := c.Batch()
-		b.Add("users.get", Params{"user_ids": 1}, nil)
-		b.Add("groups.getById", Params{"group_ids": 1}, nil)
-		if err := b.Do(ctx); !errors.Is(err, ErrNoTokens) || len(s.Requests()) != 1 {
-			t.Errorf("after: %v, %d requests", err, len(s.Requests()))
-		}
+			if err := s.SetTokenState(tok.Token, vkmock.StateRevoked); err != nil {
+				t.Fatal(err)
+			}
+			var logs strings.Builder
+			var logMu sync.Mutex
+			c := New(tok.Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser), WithLogger(newTestLogger(&logs, &logMu)),
+				WithBatching(BatchOptions{Window: 50 * time.Millisecond}))
+			var wg sync.WaitGroup
+			errs := make([]error, 10)
+			for i := range errs {
+				wg.Go(func() { errs[i] = c.Call(ctx, "users.get", Params{"user_ids": i + 1}, nil) })
+			}
+			wg.Wait()
+			for i, err := range errs {
+				var ce *CallError
+				var te *TokenError
+				if !errors.Is(err, vkerr.Auth) || !errors.As(err, &te) || !errors.As(err, &ce) || ce.Method != "users.get" {
+					t.Errorf("call %d: %v", i, err)
+				}
+			}
+			if n := len(s.Requests()); n != 1 {
+				t.Errorf("%d requests: a whole-batch error must be handled once", n)
+			}
+			logMu.Lock()
+			if n := strings.Count(logs.String(), "token left the pool"); n != 1 {
+				t.Errorf("%d removal records", n)
+			}
+			logMu.Unlock()
+			b := c.Batch()
+			b.Add("users.get", Params{"user_ids": 1}, nil)
+			b.Add("groups.getById", Params{"group_ids": 1}, nil)
+			if err := b.Do(ctx); !errors.Is(err, ErrNoTokens) || len(s.Requests()) != 1 {
+				t.Errorf("after: %v, %d requests", err, len(s.Requests()))
+			}
+		})
 	})
 	t.Run("6 retried", func(t *testing.T) {
-		s := vkmock.NewServer(t)
-		addFault(t, s, vkmock.Fault{Method: "execute", Times: 1, Error: &vkerr.Error{Code: vkerr.TooMany}})
-		c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup))
-		b := c.Batch()
-		users := make([][]struct {
-			ID int `json:"id"`
-		}, 30)
-		for i := range users {
-			b.Add("users.get", Params{"user_ids": i + 1}, &users[i])
-		}
-		if err := b.Do(ctx); err != nil {
-			t.Fatal(err)
-		}
-		for i, u := range users {
-			if len(u) != 1 || u[0].ID != i+1 {
-				t.Fatalf("users.get %d: %+v", i+1, u)
+		synctest.Test(t, func(t *testing.T) {
+			s := memMock(t)
+			addFault(t, s, vkmock.Fault{Method: "execute", Times: 1, Error: &vkerr.Error{Code: vkerr.TooMany}})
+			c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup))
+			b := c.Batch()
+			users := make([][]struct {
+				ID int `json:"id"`
+			}, 30)
+			for i := range users {
+				b.Add("users.get", Params{"user_ids": i + 1}, &users[i])
 			}
-		}
-		ex := mockRecords(s, "execute")
-		if len(ex) != 3 || countCode(ex, vkerr.TooMany) != 1 {
-			t.Errorf("%d executes, %d errors 6", len(ex), countCode(ex, vkerr.TooMany))
-		}
+			if err := b.Do(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for i, u := range users {
+				if len(u) != 1 || u[0].ID != i+1 {
+					t.Fatalf("users.get %d: %+v", i+1, u)
+				}
+			}
+			ex := mockRecords(s, "execute")
+			if len(ex) != 3 || countCode(ex, vkerr.TooMany) != 1 {
+				t.Errorf("%d executes, %d errors 6", len(ex), countCode(ex, vkerr.TooMany))
+			}
+		})
 	})
 	t.Run("17 validated once", func(t *testing.T) {
 		s := vkmock.NewServer(t)
@@ -596,21 +600,24 @@ func TestVKMockBatchMessagesExactlyOnce(t *testing.T) {
 // vkmock's strict rate limits on) that checks correctness only: every call
 // answered, no error 6, every request an execute, batches nearly full. The
 // throughput figure is the benchmark's (a machine under load cannot keep a
-// rate in a test).
+// rate in a test). It runs under testing/synctest, the mock served in
+// memory: 2 s of the fake clock.
 func TestVKMockBatchingThroughput(t *testing.T) {
-	d := 2 * time.Second
-	r := runBatching(t, 200, d, BatchOptions{})
-	t.Logf("%d calls in %v: %.1f calls/s (%.1f%% of 500), %d executes of %.2f calls, %d errors 6",
-		r.calls, r.elapsed.Round(time.Millisecond), r.perSecond(), r.perSecond()/5, r.executes, r.fill(), r.err6)
-	if r.failed > 0 {
-		t.Fatalf("%d failed calls: %v", r.failed, r.firstErr)
-	}
-	if r.err6 != 0 || r.requests != r.executes {
-		t.Errorf("%d errors 6; %d requests, %d of them execute", r.err6, r.requests, r.executes)
-	}
-	if r.calls == 0 || r.fill() < 20 {
-		t.Errorf("%d calls, %.2f calls per execute", r.calls, r.fill())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		d := 2 * time.Second
+		r := runBatching(t, 200, d, BatchOptions{}, true)
+		t.Logf("%d calls in %v: %.1f calls/s (%.1f%% of 500), %d executes of %.2f calls, %d errors 6",
+			r.calls, r.elapsed.Round(time.Millisecond), r.perSecond(), r.perSecond()/5, r.executes, r.fill(), r.err6)
+		if r.failed > 0 {
+			t.Fatalf("%d failed calls: %v", r.failed, r.firstErr)
+		}
+		if r.err6 != 0 || r.requests != r.executes {
+			t.Errorf("%d errors 6; %d requests, %d of them execute", r.err6, r.requests, r.executes)
+		}
+		if r.calls == 0 || r.fill() < 20 {
+			t.Errorf("%d calls, %.2f calls per execute", r.calls, r.fill())
+		}
+	})
 }
 
 // TestVKMockBatchLostAnswerWithUnsafeCall loses the answer of an execute

@@ -60,26 +60,28 @@ func TestVKMockLimiterHolds(t *testing.T) {
 	}
 	for _, kind := range []vkmock.TokenKind{vkmock.TokenGroup, vkmock.TokenUser} {
 		t.Run(string(kind), func(t *testing.T) {
-			s := vkmock.NewServer(t)
-			c := New(s.Token(kind).Token, WithBaseURL(s.URL()), WithTokenKind(ParseTokenKind(string(kind))),
-				WithRetry(RetryPolicy{MaxAttempts: 1}))
-			res := runLoad(c, 30, d, "users.get", Params{"user_ids": 1})
-			recs := mockRecords(s, "users.get")
-			if n := countCode(recs, vkerr.TooMany); n != 0 || res.tooMany != 0 {
-				t.Errorf("%d errors 6 at the mock, %d seen by callers", n, res.tooMany)
-			}
-			if res.other != 0 {
-				t.Errorf("%d other errors; first: %v", res.other, res.firstErr)
-			}
-			budget := 3.0
-			if kind == vkmock.TokenGroup {
-				budget = 20
-			}
-			util := float64(res.ok) / (budget * res.elapsed.Seconds())
-			t.Logf("%s: %d calls in %v: %.1f%% of the budget", kind, res.ok, res.elapsed, 100*util)
-			if util < 0.85 {
-				t.Errorf("utilisation %.1f%%", 100*util)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				s := memMock(t)
+				c := New(s.Token(kind).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(ParseTokenKind(string(kind))),
+					WithRetry(RetryPolicy{MaxAttempts: 1}))
+				res := runLoad(c, 30, d, "users.get", Params{"user_ids": 1})
+				recs := mockRecords(s, "users.get")
+				if n := countCode(recs, vkerr.TooMany); n != 0 || res.tooMany != 0 {
+					t.Errorf("%d errors 6 at the mock, %d seen by callers", n, res.tooMany)
+				}
+				if res.other != 0 {
+					t.Errorf("%d other errors; first: %v", res.other, res.firstErr)
+				}
+				budget := 3.0
+				if kind == vkmock.TokenGroup {
+					budget = 20
+				}
+				util := float64(res.ok) / (budget * res.elapsed.Seconds())
+				t.Logf("%s: %d calls in %v: %.1f%% of the budget", kind, res.ok, res.elapsed, 100*util)
+				if util < 0.85 {
+					t.Errorf("utilisation %.1f%%", 100*util)
+				}
+			})
 		})
 	}
 }
