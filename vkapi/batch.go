@@ -46,7 +46,14 @@ func (b *Batch) Len() int { return len(b.calls) }
 func (b *Batch) Do(ctx context.Context) error {
 	c := b.c
 	if !c.life.closed.Load() && !c.pool.kindsKnown.Load() {
-		_ = c.detectKinds(ctx) // on failure the calls fail on ctx themselves
+		if err := c.detectKinds(ctx); err != nil {
+			var errs []error
+			for _, bc := range b.calls {
+				bc.Err = &CallError{Method: bc.Method, Err: err, redact: c.pool.redact}
+				errs = append(errs, bc.Err)
+			}
+			return errors.Join(errs...)
+		}
 	}
 	var items []*batchItem
 	var owners []*BatchCall

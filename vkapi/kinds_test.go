@@ -2,6 +2,7 @@ package vkapi
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/vkerr/vkerr/vkmock"
@@ -57,5 +58,53 @@ func TestTokenKindGivenNotDetected(t *testing.T) {
 	}
 	if n := len(mockRecords(s, detectMethod)); n != 0 {
 		t.Fatalf("%d detection requests", n)
+	}
+}
+
+// TestTokenKindDetectionSurvivesCanceledCaller: the call that starts the
+// detection gives up; the detection goes on (detached), and the next
+// call finds the kind without asking again.
+func TestTokenKindDetectionSurvivesCanceledCaller(t *testing.T) {
+	release := make(chan struct{})
+	f := newFakeVK(t, func(r fakeReq) reply {
+		if r.Method == detectMethod {
+			<-release
+			return ok(map[string]any{"mask": 4096, "permissions": []any{}})
+		}
+		return ok(1)
+	})
+	f.recordDetect = true
+	c := New("tok", WithBaseURL(f.URL()))
+	defer c.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Call(ctx, "users.get", nil, nil) }()
+	waitUntil(t, func() bool { return f.count() == 1 })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled caller: %v", err)
+	}
+	b := c.Batch()
+	b.Add("users.get", nil, nil)
+	doCtx, doCancel := context.WithCancel(context.Background())
+	doCancel()
+	if err := b.Do(doCtx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Batch.Do while detecting: %v", err)
+	}
+	close(release)
+	if err := c.Call(context.Background(), "users.get", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if k := c.pool.entries[0].kind; k != KindGroup {
+		t.Fatalf("kind %v", k)
+	}
+	n := 0
+	for _, r := range f.requests() {
+		if r.Method == detectMethod {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d detections", n)
 	}
 }
