@@ -241,27 +241,42 @@ func DecodeResponse(body []byte) (json.RawMessage, error) {
 
 // CheckResponse reads and classifies an HTTP response of the VK API, in the
 // manner of go-github's CheckResponse: it reads at most maxBody bytes
-// (DefaultMaxBodySize when maxBody <= 0), turns a status other than 200, an
-// HTML page or a bad body into an *HTTPError, and decodes the envelope. It
-// does not close the body.
+// (DefaultMaxBodySize when maxBody <= 0) and hands them to Classify. It does
+// not close the body.
 func CheckResponse(resp *http.Response, maxBody int64) (json.RawMessage, error) {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBodySize
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	ct := resp.Header.Get("Content-Type")
-	if err != nil {
-		return nil, &HTTPError{StatusCode: resp.StatusCode, ContentType: ct, Reason: "reading body: " + RedactString(err.Error()), Snippet: Snippet(body)}
+	return Classify(resp.StatusCode, resp.Header, body, err, maxBody)
+}
+
+// Classify classifies an answer of the VK API from its bytes: the HTTP
+// status, the header, the body read (at most maxBody+1 bytes of it, so that
+// an oversized body shows) and the error that ended the read, if any. A
+// read error, a body larger than maxBody (DefaultMaxBodySize when maxBody <=
+// 0), a status other than 200, an HTML page or a bad body is an *HTTPError
+// (transient) or a *FormatError; otherwise the envelope is decoded as
+// DecodeResponse does. CheckResponse reads a response and calls it; clients
+// that read the body themselves (to decode the common case in one pass)
+// call it with what they read.
+func Classify(status int, header http.Header, body []byte, readErr error, maxBody int64) (json.RawMessage, error) {
+	if maxBody <= 0 {
+		maxBody = DefaultMaxBodySize
+	}
+	ct := header.Get("Content-Type")
+	if readErr != nil {
+		return nil, &HTTPError{StatusCode: status, ContentType: ct, Reason: "reading body: " + RedactString(readErr.Error()), Snippet: Snippet(body)}
 	}
 	if int64(len(body)) > maxBody {
-		return nil, &HTTPError{StatusCode: resp.StatusCode, ContentType: ct, Reason: fmt.Sprintf("body larger than %d bytes", maxBody), Snippet: Snippet(body)}
+		return nil, &HTTPError{StatusCode: status, ContentType: ct, Reason: fmt.Sprintf("body larger than %d bytes", maxBody), Snippet: Snippet(body)}
 	}
-	if resp.StatusCode != http.StatusOK {
+	if status != http.StatusOK {
 		reason := "unexpected status"
 		if looksHTML(body) {
 			reason = "html page"
 		}
-		return nil, &HTTPError{StatusCode: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: Snippet(body)}
+		return nil, &HTTPError{StatusCode: status, ContentType: ct, Reason: reason, Snippet: Snippet(body)}
 	}
 	out, err := DecodeResponse(body)
 	var he *HTTPError

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/vkerr/vkerr"
@@ -182,45 +183,49 @@ func TestBatchDo(t *testing.T) {
 }
 
 func TestBatchWholeRequestError(t *testing.T) {
-	f := newFakeVK(t, func(r fakeReq) reply {
-		return reply{body: `{"error":{"error_code":5,"error_msg":"User authorization failed: invalid access_token (4)."}}`}
-	})
-	c := New("tok", WithBaseURL(f.URL()), WithTokenKind(KindGroup), WithLimit(Limit{Off: true}))
-	b := c.Batch()
-	calls := []*BatchCall{b.Add("users.get", Params{"user_ids": 1}, nil), b.Add("groups.getById", Params{"group_id": 1}, nil)}
-	if err := b.Do(context.Background()); !errors.Is(err, vkerr.Auth) {
-		t.Fatalf("Do: %v", err)
-	}
-	for _, bc := range calls {
-		var ce *CallError
-		if !errors.As(bc.Err, &ce) || ce.Method != bc.Method || !errors.Is(bc.Err, vkerr.Auth) {
-			t.Errorf("%s: %v", bc.Method, bc.Err)
+	synctest.Test(t, func(t *testing.T) {
+		f := newMemFakeVK(t, func(r fakeReq) reply {
+			return reply{body: `{"error":{"error_code":5,"error_msg":"User authorization failed: invalid access_token (4)."}}`}
+		})
+		c := New("tok", WithBaseURL(f.URL()), WithHTTPClient(memClient(f)), WithTokenKind(KindGroup), WithLimit(Limit{Off: true}))
+		b := c.Batch()
+		calls := []*BatchCall{b.Add("users.get", Params{"user_ids": 1}, nil), b.Add("groups.getById", Params{"group_id": 1}, nil)}
+		if err := b.Do(context.Background()); !errors.Is(err, vkerr.Auth) {
+			t.Fatalf("Do: %v", err)
 		}
-	}
-	if n := len(f.requests()); n != 1 {
-		t.Errorf("%d requests: the batch error must be handled once", n)
-	}
+		for _, bc := range calls {
+			var ce *CallError
+			if !errors.As(bc.Err, &ce) || ce.Method != bc.Method || !errors.Is(bc.Err, vkerr.Auth) {
+				t.Errorf("%s: %v", bc.Method, bc.Err)
+			}
+		}
+		if n := len(f.requests()); n != 1 {
+			t.Errorf("%d requests: the batch error must be handled once", n)
+		}
+	})
 }
 
 func TestBatchMismatch(t *testing.T) {
-	f := newFakeVK(t, func(r fakeReq) reply {
-		return reply{body: `{"response":[1,false],"execute_errors":[{"method":"wall.get","error_code":15,"error_msg":"Access denied"}]}`}
+	synctest.Test(t, func(t *testing.T) {
+		f := newMemFakeVK(t, func(r fakeReq) reply {
+			return reply{body: `{"response":[1,false],"execute_errors":[{"method":"wall.get","error_code":15,"error_msg":"Access denied"}]}`}
+		})
+		c := New("tok", WithBaseURL(f.URL()), WithHTTPClient(memClient(f)), WithTokenKind(KindUser), WithLimit(Limit{Off: true}))
+		b := c.Batch()
+		b.Add("users.get", Params{"user_ids": 1}, nil)
+		b.Add("groups.getById", Params{"group_id": 1}, nil)
+		b.Add("utils.getServerTime", nil, nil)
+		if err := b.Do(context.Background()); !errors.Is(err, ErrBatchMismatch) {
+			t.Fatalf("3 calls, 2 results: %v", err)
+		}
+		b = c.Batch()
+		a := b.Add("users.get", Params{"user_ids": 1}, nil)
+		g := b.Add("groups.getById", Params{"group_id": 1}, nil)
+		b.Do(context.Background())
+		if a.Err != nil || !errors.Is(g.Err, ErrBatchMismatch) {
+			t.Errorf("execute_errors naming another method: %v / %v", a.Err, g.Err)
+		}
 	})
-	c := New("tok", WithBaseURL(f.URL()), WithTokenKind(KindUser), WithLimit(Limit{Off: true}))
-	b := c.Batch()
-	b.Add("users.get", Params{"user_ids": 1}, nil)
-	b.Add("groups.getById", Params{"group_id": 1}, nil)
-	b.Add("utils.getServerTime", nil, nil)
-	if err := b.Do(context.Background()); !errors.Is(err, ErrBatchMismatch) {
-		t.Fatalf("3 calls, 2 results: %v", err)
-	}
-	b = c.Batch()
-	a := b.Add("users.get", Params{"user_ids": 1}, nil)
-	g := b.Add("groups.getById", Params{"group_id": 1}, nil)
-	b.Do(context.Background())
-	if a.Err != nil || !errors.Is(g.Err, ErrBatchMismatch) {
-		t.Errorf("execute_errors naming another method: %v / %v", a.Err, g.Err)
-	}
 }
 
 func TestWithBatchingCoalesces(t *testing.T) {

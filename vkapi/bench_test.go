@@ -220,9 +220,21 @@ func (r batchRun) fill() float64 { return float64(r.carried) / float64(max(1, r.
 // token with the mock's strict rate limits on, for d. It counts the calls
 // that succeeded and, from the mock's request log, the requests, the errors
 // 6 and the calls each execute carried.
-func runBatching(tb testing.TB, callers int, d time.Duration, opts BatchOptions) batchRun {
-	s := vkmock.NewServer(tb, vkmock.WithRequestLogSize(1<<16))
-	c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup), WithBatching(opts))
+//
+// With mem set the mock is served in memory, for a test under
+// testing/synctest: the run then takes d of the fake clock.
+func runBatching(tb testing.TB, callers int, d time.Duration, opts BatchOptions, mem bool) batchRun {
+	var s *vkmock.Server
+	base := []Option{WithTokenKind(KindGroup), WithBatching(opts)}
+	if mem {
+		s = memMock(tb, vkmock.WithRequestLogSize(1<<16))
+		base = append(base, WithBaseURL(memURL), WithHTTPClient(mockClient(s)))
+	} else {
+		s = vkmock.NewServer(tb, vkmock.WithRequestLogSize(1<<16))
+		base = append(base, WithBaseURL(s.URL()))
+	}
+	c := New(s.Token(vkmock.TokenGroup).Token, base...)
+	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var calls, failed atomic.Int64
@@ -277,7 +289,7 @@ func runBatching(tb testing.TB, callers int, d time.Duration, opts BatchOptions)
 func BenchmarkBatchingThroughput(b *testing.B) {
 	d := batchBenchDuration(10 * time.Second)
 	for b.Loop() {
-		r := runBatching(b, 200, d, BatchOptions{})
+		r := runBatching(b, 200, d, BatchOptions{}, false)
 		if r.failed > 0 {
 			b.Fatalf("%d failed calls: %v", r.failed, r.firstErr)
 		}

@@ -1,14 +1,32 @@
 // Package vkapi is a VK API client that applies each error's documented
 // remedy by itself, driven by the vkerr catalogue's classification.
 //
-//	c := vkapi.New(token, vkapi.WithTokenKind(vkapi.KindGroup))
+//	c := vkapi.New(token)
+//	defer c.Close()
 //	var id int
 //	err := c.Call(ctx, "messages.send", vkapi.Params{"peer_id": 1, "message": "hi"}, &id)
+//
+// # Token kinds
+//
+// A token's kind (user, community, service) sets its rate budget and the
+// methods it is chosen for. Give it with WithTokenKind, or per token with
+// WithTokensOfKind; otherwise the client detects it before the token's first
+// request, once, with one groups.getTokenPermissions (which only a
+// community token may call: a user token gets 15, a service token 28), and
+// a token whose kind cannot be learnt keeps the user budget.
+//
+// # Lifecycle
+//
+// Close stops the client: later calls fail with ErrClosed, the calls of an
+// open batch too, and every goroutine the client started ends before Close
+// returns.
 //
 // # Transport
 //
 // Every call is a POST form to BASE/method/NAME with the token only in the
-// Authorization: Bearer header, never in a URL; gzip answers are accepted;
+// Authorization: Bearer header, never in a URL, and never to another origin
+// than the base URL's (a redirect elsewhere fails with
+// ErrCrossOriginRedirect); gzip answers are accepted;
 // bodies are read through a size limit (WithMaxBodySize); every wait (the
 // rate limiter, backoff, the request itself, hooks) ends when the call's
 // context does.
@@ -20,7 +38,8 @@
 //     secure.* counted apart; see Limit). A slot stays taken until one window
 //     after the answer came back, so no network delay can make the server see
 //     more than the budget. After an error 6 anyway the token is slowed and
-//     the request resent after the window.
+//     the request resent after the window, for as long as MaxElapsed allows
+//     (such resends do not count against MaxAttempts).
 //   - Retries: an ordered chain of checks (DefaultChecks; each says retry,
 //     don't, or no decision, with a reason logged at debug), exponential
 //     backoff with full jitter, caps on attempts and on total time
@@ -37,9 +56,12 @@
 //     then.
 //   - Hooks: CaptchaSolver (14), Validator (17), Confirmer (24),
 //     TokenRefresher (5, 3609). Without a hook the *vkerr.Error comes back
-//     with every field the caller needs.
-//   - Token pool (WithTokens): tokens share the load; a token that gets 5 or
-//     3610 leaves the pool, reported once in the log and as a *TokenError;
+//     with every field the caller needs. A token renewal runs detached from
+//     the context of the call that started it, so the calls sharing it do
+//     not fail when that one gives up.
+//   - Token pool (WithTokens): tokens share the load; a token that gets 5
+//     (with no TokenRefresher) or 3610 leaves the pool, reported once in the
+//     log and as a *TokenError (never for a context's end or a hook's error);
 //     when none is left, calls fail with ErrNoTokens.
 //
 // # Batching with execute

@@ -1,15 +1,20 @@
 package vkapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vkerr/vkerr/vkmock"
 )
 
 // fakeVK is a small VK API server for unit tests: it speaks the wire format
@@ -21,6 +26,9 @@ type fakeVK struct {
 	mu      sync.Mutex
 	reqs    []fakeReq
 	handler func(r fakeReq) reply
+	// recordDetect hands the client's token-kind detection
+	// (groups.getTokenPermissions) to the handler like any request.
+	recordDetect bool
 }
 
 type fakeReq struct {
@@ -50,11 +58,24 @@ func newFakeVK(t testing.TB, h func(r fakeReq) reply) *fakeVK {
 	return f
 }
 
-func (f *fakeVK) URL() string { return f.srv.URL }
+func (f *fakeVK) URL() string {
+	if f.srv == nil {
+		return memURL
+	}
+	return f.srv.URL
+}
 
 func (f *fakeVK) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	form, _ := url.ParseQuery(string(body))
+	if r.URL.Path == "/method/"+detectMethod && !f.recordDetect {
+		// The client's detection of a token's kind: the fake's tokens are
+		// user tokens, and VK answers a user token so. Not recorded, so
+		// that the tests count the requests of their calls only.
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = io.WriteString(w, vkError(15, "Access denied: no access to call this method", nil))
+		return
+	}
 	q := fakeReq{
 		Method: strings.TrimPrefix(r.URL.Path, "/method/"),
 		Form:   form, Token: strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "),
@@ -149,3 +170,67 @@ func errReply(code int, msg string, fields map[string]any) reply {
 
 // fastRetry is a retry policy for tests: tiny backoff.
 var fastRetry = RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxElapsed: 10 * time.Second}
+
+// newMemFakeVK is a fakeVK served in memory, without a listener, for tests
+// under testing/synctest (network waits are not durable blocking there):
+// give the client memClient(f) as its HTTP client. A reset answers as a
+// connection reset, a truncated body ends in io.ErrUnexpectedEOF.
+func newMemFakeVK(t testing.TB, h func(r fakeReq) reply) *fakeVK {
+	return &fakeVK{t: t, handler: h}
+}
+
+// memURL is the base URL of an in-memory fakeVK.
+const memURL = "http://vk.test"
+
+// memClient returns an HTTP client whose requests f serves in memory.
+func memClient(f *fakeVK) *http.Client {
+	return &http.Client{Transport: memTransport{http.HandlerFunc(f.serve)}}
+}
+
+// memMock is a vkmock server without a listener, for tests under
+// testing/synctest; give the client mockClient(s) and memURL.
+func memMock(t testing.TB, opts ...vkmock.Option) *vkmock.Server {
+	s, err := vkmock.NewE(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// mockClient returns an HTTP client whose requests s serves in memory.
+func mockClient(s *vkmock.Server) *http.Client { return &http.Client{Transport: memTransport{s}} }
+
+// memTransport serves requests with a handler, in memory.
+type memTransport struct{ h http.Handler }
+
+func (m memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	aborted := func() (aborted bool) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p != http.ErrAbortHandler {
+					panic(p)
+				}
+				aborted = true
+			}
+		}()
+		m.h.ServeHTTP(rec, r)
+		return false
+	}()
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	res := rec.Result()
+	res.Request = r
+	if aborted {
+		if !rec.Flushed {
+			return nil, &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+		}
+		res.Body = io.NopCloser(io.MultiReader(bytes.NewReader(rec.Body.Bytes()), errBody{io.ErrUnexpectedEOF}))
+	}
+	return res, nil
+}
+
+type errBody struct{ err error }
+
+func (e errBody) Read([]byte) (int, error) { return 0, e.err }

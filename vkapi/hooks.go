@@ -93,7 +93,7 @@ type Refresh struct {
 	// Token is the pool position of the token to replace (0 for the token
 	// given to New).
 	Token int
-	// Kind is the kind of the token to replace, as configured.
+	// Kind is the kind of the token to replace, as configured or detected.
 	Kind TokenKind
 	Err  *vkerr.Error // error 5 (authorization failed) or 3609 (token extension required)
 }

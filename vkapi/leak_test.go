@@ -8,13 +8,18 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
 // TestTokenNeverLeaks runs every error path with a server that echoes the
 // token everywhere it can, and greps the logs, the error strings and their
 // %+v forms, and the request URLs for any token: zero hits.
-func TestTokenNeverLeaks(t *testing.T) {
+// It runs under testing/synctest, with the fake served in memory: the
+// timeouts and the slow path take no real time.
+func TestTokenNeverLeaks(t *testing.T) { synctest.Test(t, testTokenNeverLeaks) }
+
+func testTokenNeverLeaks(t *testing.T) {
 	// Not shaped like a VK token, so only the client's own redaction of the
 	// tokens it holds can catch it.
 	const tok1, tok2, fresh = "plainSecretOne1234", "plainSecretTwo5678", "plainSecretFresh999"
@@ -68,7 +73,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	var outputs []string
 	var seen []fakeReq
 	for name, h := range paths {
-		f := newFakeVK(t, h)
+		f := newMemFakeVK(t, h)
 		hooks := []Option{
 			WithCaptchaSolver(CaptchaSolverFunc(func(ctx context.Context, c *Captcha) (CaptchaAnswer, error) {
 				if c.Attempt > 1 {
@@ -87,9 +92,9 @@ func TestTokenNeverLeaks(t *testing.T) {
 			return fresh, nil
 		}))
 		for _, opts := range [][]Option{hooks, nil, {failingRefresher}} {
-			all := append([]Option{WithBaseURL(f.URL()), WithTokens(tok2), WithLogger(logger), WithRetry(fastRetry),
+			all := append([]Option{WithBaseURL(f.URL()), WithHTTPClient(memClient(f)), WithTokens(tok2), WithLogger(logger), WithRetry(fastRetry),
 				WithLimit(Limit{Per: 5 * time.Millisecond})}, opts...)
-			c := New(tok1, all...)
+			c := New(tok1, append(all, WithTokenKind(KindUser))...)
 			for _, method := range []string{"users.get", "messages.send", "execute"} {
 				for i := 0; i < 3; i++ {
 					ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)

@@ -245,3 +245,12 @@ func (w *window) onTimer() {
 	w.dispatch(time.Now())
 	w.mu.Unlock()
 }
+
+// setBudget sets the requests per window (once a token's kind is known)
+// and wakes the queue if that frees slots.
+func (w *window) setBudget(n int) {
+	w.mu.Lock()
+	w.n = max(n, 1)
+	w.dispatch(time.Now())
+	w.mu.Unlock()
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/vkerr/vkerr/vkmock"
@@ -61,34 +62,36 @@ func TestKeyedWriteStaysOnItsToken(t *testing.T) {
 // a success_token, a legacy captcha's key must not travel with the stale
 // token.
 func TestCaptchaAnswerReplacesEarlierOne(t *testing.T) {
-	f := newFakeVK(t, func(r fakeReq) reply {
-		switch r.N {
-		case 1:
-			return reply{body: `{"error":{"error_code":14,"error_msg":"Captcha needed","captcha_sid":"1","redirect_uri":"https://id.vk.com/x","remixstlid":9069780796616521905}}`}
-		case 2:
-			if r.Form.Get("success_token") != "tok-1" || r.Form.Get("remixstlid") != "9069780796616521905" {
-				t.Errorf("second request: %v", r.Form)
+	synctest.Test(t, func(t *testing.T) {
+		f := newMemFakeVK(t, func(r fakeReq) reply {
+			switch r.N {
+			case 1:
+				return reply{body: `{"error":{"error_code":14,"error_msg":"Captcha needed","captcha_sid":"1","redirect_uri":"https://id.vk.com/x","remixstlid":9069780796616521905}}`}
+			case 2:
+				if r.Form.Get("success_token") != "tok-1" || r.Form.Get("remixstlid") != "9069780796616521905" {
+					t.Errorf("second request: %v", r.Form)
+				}
+				return reply{body: `{"error":{"error_code":14,"error_msg":"Captcha needed","captcha_sid":"2","captcha_img":"https://api.vk.com/captcha.php?sid=2"}}`}
 			}
-			return reply{body: `{"error":{"error_code":14,"error_msg":"Captcha needed","captcha_sid":"2","captcha_img":"https://api.vk.com/captcha.php?sid=2"}}`}
+			if r.Form.Get("captcha_key") != "key-2" || r.Form.Get("captcha_sid") != "2" || r.Form.Has("success_token") || r.Form.Has("remixstlid") {
+				t.Errorf("third request carries a stale answer: %v", r.Form)
+			}
+			return reply{}
+		})
+		solver := CaptchaSolverFunc(func(ctx context.Context, c *Captcha) (CaptchaAnswer, error) {
+			if c.RedirectURI != "" {
+				return CaptchaAnswer{SuccessToken: "tok-1"}, nil
+			}
+			return CaptchaAnswer{Key: "key-" + c.SID}, nil
+		})
+		c := New("tok", WithBaseURL(f.URL()), WithHTTPClient(memClient(f)), WithLimit(Limit{Off: true}), WithCaptchaSolver(solver))
+		if err := c.Call(context.Background(), "wall.post", Params{"message": "x"}, nil); err != nil {
+			t.Fatal(err)
 		}
-		if r.Form.Get("captcha_key") != "key-2" || r.Form.Get("captcha_sid") != "2" || r.Form.Has("success_token") || r.Form.Has("remixstlid") {
-			t.Errorf("third request carries a stale answer: %v", r.Form)
+		if n := len(f.requests()); n != 3 {
+			t.Errorf("%d requests, want 3", n)
 		}
-		return reply{}
 	})
-	solver := CaptchaSolverFunc(func(ctx context.Context, c *Captcha) (CaptchaAnswer, error) {
-		if c.RedirectURI != "" {
-			return CaptchaAnswer{SuccessToken: "tok-1"}, nil
-		}
-		return CaptchaAnswer{Key: "key-" + c.SID}, nil
-	})
-	c := New("tok", WithBaseURL(f.URL()), WithLimit(Limit{Off: true}), WithCaptchaSolver(solver))
-	if err := c.Call(context.Background(), "wall.post", Params{"message": "x"}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(f.requests()); n != 3 {
-		t.Errorf("%d requests, want 3", n)
-	}
 }
 
 func TestPinGroups(t *testing.T) {

@@ -2,7 +2,6 @@ package vkapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -102,19 +101,25 @@ type pool struct {
 	// is added.
 	redactor atomic.Pointer[strings.Replacer]
 	secrets  []string // guarded by mu: every token ever held
+	// kindsKnown is set once every token's kind is known, or its detection
+	// is over (see detectKinds); entry.kind does not change after.
+	kindsKnown atomic.Bool
+	detect     *flight // the detection under way, guarded by mu
 }
 
-func newPool(tokens []string, kind TokenKind, limit Limit) *pool {
+func newPool(tokens []tokenSpec, limit Limit) *pool {
 	p := &pool{limit: limit}
+	known := true
 	for i, t := range tokens {
-		b := limit.budget(kind)
 		p.entries = append(p.entries, &entry{
-			idx: i, kind: kind, token: t,
-			main:   newWindow(b, limit.Per),
+			idx: i, kind: t.kind, token: t.token,
+			main:   newWindow(limit.budget(t.kind), limit.Per),
 			secure: newWindow(limit.Secure, limit.Per),
 		})
-		p.secrets = append(p.secrets, t)
+		p.secrets = append(p.secrets, t.token)
+		known = known && (t.kind != KindUnknown || t.token == "")
 	}
+	p.kindsKnown.Store(known)
 	p.rebuildRedactor()
 	return p
 }
@@ -137,6 +142,17 @@ func (p *pool) redact(s string) string {
 		return r.Replace(s)
 	}
 	return s
+}
+
+// redactBytes replaces every token the pool has held in an answer's bytes,
+// before they are classified, so that no error made of them can carry one.
+func (p *pool) redactBytes(b []byte) []byte {
+	if r := p.redactor.Load(); r != nil && len(b) > 0 {
+		if s := r.Replace(string(b)); s != string(b) {
+			return []byte(s)
+		}
+	}
+	return b
 }
 
 // window returns the limiter of e that counts method.
@@ -294,33 +310,30 @@ func (p *pool) kill(e *entry, token string, cause error) bool {
 	return true
 }
 
-// renew replaces e's token through get, unless another caller already did
-// (then its result is shared). used is the token the failed request carried.
-func (p *pool) renew(ctx context.Context, e *entry, used string, get func(context.Context) (string, error)) (string, error) {
+// beginRenew starts the renewal of e's token, which used is the token a
+// failed request carried. When another call already renewed it, it returns
+// no flight and the new token; otherwise the flight to wait on, and leader
+// set when the caller must run the renewal and end it with endRenew.
+func (p *pool) beginRenew(e *entry, used string) (f *flight, leader bool, token string) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if e.token != used && !e.dead {
-		t := e.token
-		p.mu.Unlock()
-		return t, nil
+		return nil, false, e.token
 	}
-	if f := e.flight; f != nil {
-		p.mu.Unlock()
-		select {
-		case <-f.done:
-			return f.token, f.err
-		case <-ctx.Done():
-			return "", context.Cause(ctx)
-		}
+	if e.flight != nil {
+		return e.flight, false, ""
 	}
-	f := &flight{done: make(chan struct{})}
-	e.flight = f
-	p.mu.Unlock()
+	e.flight = &flight{done: make(chan struct{})}
+	return e.flight, true, ""
+}
 
-	tok, err := get(ctx)
+// endRenew ends the renewal f of e with its result: a new token replaces
+// the old one; an error leaves the old one in place (only the server's
+// verdict takes a token out of the pool).
+func (p *pool) endRenew(e *entry, f *flight, tok string, err error) {
 	if err == nil && tok == "" {
 		err = errors.New("the hook returned an empty token")
 	}
-
 	p.mu.Lock()
 	if err == nil {
 		e.token, e.dead, e.deadErr = tok, false, nil
@@ -331,64 +344,4 @@ func (p *pool) renew(ctx context.Context, e *entry, used string, get func(contex
 	f.token, f.err = tok, err
 	close(f.done)
 	p.mu.Unlock()
-	return tok, err
-}
-
-// scrub replaces, in place, every token the pool has held wherever a server
-// answer could have echoed it into an error: messages, request_params,
-// redirect URIs, ban_info, unknown fields, body snippets. vkerr already
-// masks secrets it can recognise by their shape or their parameter name;
-// this catches the client's own tokens in any shape.
-func (p *pool) scrub(err error) {
-	var ve *vkerr.Error
-	if errors.As(err, &ve) {
-		p.scrubVK(ve)
-	}
-	var ee vkerr.ExecuteErrors
-	if errors.As(err, &ee) {
-		for _, e := range ee {
-			if e != nil {
-				p.scrubVK(e)
-			}
-		}
-	}
-	var he *vkerr.HTTPError
-	if errors.As(err, &he) {
-		he.Reason, he.Snippet, he.ContentType = p.redact(he.Reason), p.redact(he.Snippet), p.redact(he.ContentType)
-	}
-	var fe *vkerr.FormatError
-	if errors.As(err, &fe) {
-		fe.Reason, fe.Snippet = p.redact(fe.Reason), p.redact(fe.Snippet)
-	}
-}
-
-func (p *pool) scrubVK(e *vkerr.Error) {
-	for _, s := range []*string{&e.Message, &e.Text, &e.CaptchaSID, &e.CaptchaImg, &e.CaptchaTS,
-		&e.RedirectURI, &e.ConfirmationText, &e.Method} {
-		*s = p.redact(*s)
-	}
-	for i := range e.RequestParams {
-		e.RequestParams[i].Key = p.redact(e.RequestParams[i].Key)
-		e.RequestParams[i].Value = p.redact(e.RequestParams[i].Value)
-	}
-	p.scrubRaw(e.Extra)
-	if b := e.BanInfo; b != nil {
-		b.MemberName, b.Message = p.redact(b.MemberName), p.redact(b.Message)
-		if b.AccessToken != "" {
-			b.AccessToken = vkerr.Redacted
-		}
-		p.scrubRaw(b.Extra)
-	}
-}
-
-func (p *pool) scrubRaw(m map[string]json.RawMessage) {
-	for k, v := range m {
-		if vkerr.IsSecretParam(k) {
-			m[k] = json.RawMessage(`"` + vkerr.Redacted + `"`)
-			continue
-		}
-		if s := p.redact(string(v)); s != string(v) {
-			m[k] = json.RawMessage(s)
-		}
-	}
 }

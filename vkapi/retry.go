@@ -190,13 +190,27 @@ func isUnsent(err error) bool {
 // RetryPolicy.AttemptTimeout expires.
 var errAttemptTimeout = errors.New("vkapi: attempt timed out")
 
+// The defaults of RetryPolicy's fields, as the zero RetryPolicy has them.
+const (
+	DefaultMaxAttempts    = 4
+	DefaultBaseDelay      = 500 * time.Millisecond
+	DefaultMaxDelay       = 10 * time.Second
+	DefaultMaxElapsed     = 30 * time.Second
+	DefaultAttemptTimeout = 30 * time.Second
+	DefaultFloodCooldown  = 10 * time.Minute
+	DefaultQuotaCooldown  = time.Hour
+	DefaultHookTimeout    = 5 * time.Minute
+)
+
 // RetryPolicy bounds the client's retries. Each zero field takes its
 // default; the zero RetryPolicy is the default policy.
 type RetryPolicy struct {
 	// MaxAttempts caps the requests sent for one call because of retry
-	// decisions (the first one included). Zero means 4; 1 disables retries.
-	// Resends that remedy a captcha, validation, confirmation or token
-	// refresh have their own bounds.
+	// decisions (the first one included). Zero means DefaultMaxAttempts; 1
+	// disables retries. Resends after an error 6 do not count (the server
+	// did nothing; MaxElapsed and the context bound them), and resends that
+	// remedy a captcha, validation, confirmation or token refresh have their
+	// own bounds.
 	MaxAttempts int
 	// BaseDelay and MaxDelay shape the backoff: before retry n (1, 2, ...)
 	// the client waits a random time in [0, min(MaxDelay, BaseDelay*2^(n-1))]
@@ -204,7 +218,8 @@ type RetryPolicy struct {
 	BaseDelay, MaxDelay time.Duration
 	// MaxElapsed caps the time a call spends retrying: no retry starts that
 	// would end its wait later than MaxElapsed after the call began. Waits
-	// for the rate limiter count too. Zero means 30s.
+	// for the rate limiter count too. Zero means 30s. A Retry-After of a 429
+	// or 503 answer sets the delay before the retry, capped by MaxDelay.
 	MaxElapsed time.Duration
 	// AttemptTimeout bounds each request, on top of the call's context; a
 	// request that times out is a transient failure. Zero means 30s; a
@@ -217,6 +232,10 @@ type RetryPolicy struct {
 	// an error 29 (rate limit reached) on it. VK does not say when the quota
 	// resets ("roughly daily"). Zero means one hour.
 	QuotaCooldown time.Duration
+	// HookTimeout bounds a TokenRefresher's or a Validator's run, which
+	// does not end with the context of the call that started it (other
+	// calls wait for it too). Zero means DefaultHookTimeout.
+	HookTimeout time.Duration
 	// Checks is the chain of retry checks, asked in order. Nil means
 	// DefaultChecks(); an empty non-nil slice retries nothing.
 	Checks []Check
@@ -224,25 +243,28 @@ type RetryPolicy struct {
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = 4
+		p.MaxAttempts = DefaultMaxAttempts
 	}
 	if p.BaseDelay <= 0 {
-		p.BaseDelay = 500 * time.Millisecond
+		p.BaseDelay = DefaultBaseDelay
 	}
 	if p.MaxDelay <= 0 {
-		p.MaxDelay = 10 * time.Second
+		p.MaxDelay = DefaultMaxDelay
 	}
 	if p.MaxElapsed <= 0 {
-		p.MaxElapsed = 30 * time.Second
+		p.MaxElapsed = DefaultMaxElapsed
 	}
 	if p.AttemptTimeout == 0 {
-		p.AttemptTimeout = 30 * time.Second
+		p.AttemptTimeout = DefaultAttemptTimeout
 	}
 	if p.FloodCooldown <= 0 {
-		p.FloodCooldown = 10 * time.Minute
+		p.FloodCooldown = DefaultFloodCooldown
 	}
 	if p.QuotaCooldown <= 0 {
-		p.QuotaCooldown = time.Hour
+		p.QuotaCooldown = DefaultQuotaCooldown
+	}
+	if p.HookTimeout <= 0 {
+		p.HookTimeout = DefaultHookTimeout
 	}
 	if p.Checks == nil {
 		p.Checks = DefaultChecks()

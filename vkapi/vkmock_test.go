@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/vkerr/vkerr"
@@ -59,26 +60,28 @@ func TestVKMockLimiterHolds(t *testing.T) {
 	}
 	for _, kind := range []vkmock.TokenKind{vkmock.TokenGroup, vkmock.TokenUser} {
 		t.Run(kind.String(), func(t *testing.T) {
-			s := vkmock.NewServer(t)
-			c := New(s.Token(kind).Token, WithBaseURL(s.URL()), WithTokenKind(kind),
-				WithRetry(RetryPolicy{MaxAttempts: 1}))
-			res := runLoad(c, 30, d, "users.get", Params{"user_ids": 1})
-			recs := mockRecords(s, "users.get")
-			if n := countCode(recs, vkerr.TooMany); n != 0 || res.tooMany != 0 {
-				t.Errorf("%d errors 6 at the mock, %d seen by callers", n, res.tooMany)
-			}
-			if res.other != 0 {
-				t.Errorf("%d other errors; first: %v", res.other, res.firstErr)
-			}
-			budget := 3.0
-			if kind == vkmock.TokenGroup {
-				budget = 20
-			}
-			util := float64(res.ok) / (budget * res.elapsed.Seconds())
-			t.Logf("%s: %d calls in %v: %.1f%% of the budget", kind, res.ok, res.elapsed, 100*util)
-			if util < 0.85 {
-				t.Errorf("utilisation %.1f%%", 100*util)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				s := memMock(t)
+				c := New(s.Token(kind).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(kind),
+					WithRetry(RetryPolicy{MaxAttempts: 1}))
+				res := runLoad(c, 30, d, "users.get", Params{"user_ids": 1})
+				recs := mockRecords(s, "users.get")
+				if n := countCode(recs, vkerr.TooMany); n != 0 || res.tooMany != 0 {
+					t.Errorf("%d errors 6 at the mock, %d seen by callers", n, res.tooMany)
+				}
+				if res.other != 0 {
+					t.Errorf("%d other errors; first: %v", res.other, res.firstErr)
+				}
+				budget := 3.0
+				if kind == vkmock.TokenGroup {
+					budget = 20
+				}
+				util := float64(res.ok) / (budget * res.elapsed.Seconds())
+				t.Logf("%s: %d calls in %v: %.1f%% of the budget", kind, res.ok, res.elapsed, 100*util)
+				if util < 0.85 {
+					t.Errorf("utilisation %.1f%%", 100*util)
+				}
+			})
 		})
 	}
 }
@@ -127,40 +130,42 @@ func runLoad(c *Client, callers int, d time.Duration, method string, p Params) l
 }
 
 func TestVKMockTransientBackoff(t *testing.T) {
-	s := vkmock.NewServer(t)
-	tok := s.Token(vkmock.TokenGroup).Token
-	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
-	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, Error: &vkerr.Error{Code: vkerr.Unknown}})
-	addFault(t, s, vkmock.Fault{Method: "messages.send", Times: 2, Error: &vkerr.Error{Code: vkerr.Server}})
-	c := New(tok, WithBaseURL(s.URL()), WithTokenKind(KindGroup), WithRetry(fastRetry))
-	ctx := context.Background()
-	if err := c.Call(ctx, "users.get", Params{"user_ids": 1}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if recs := mockRecords(s, "users.get"); len(recs) != 3 {
-		t.Errorf("users.get: %d requests, want 3", len(recs))
-	}
-	var id int
-	if err := c.Call(ctx, "messages.send", Params{"peer_id": 100, "message": "hi"}, &id); err != nil {
-		t.Fatal(err)
-	}
-	recs := mockRecords(s, "messages.send")
-	if len(recs) != 3 {
-		t.Fatalf("messages.send: %d requests, want 3", len(recs))
-	}
-	rid := recordParam(recs[0], "random_id")
-	for _, r := range recs {
-		if recordParam(r, "random_id") != rid || rid == "" {
-			t.Errorf("random_id %q, want %q on every attempt", recordParam(r, "random_id"), rid)
+	synctest.Test(t, func(t *testing.T) {
+		s := memMock(t)
+		tok := s.Token(vkmock.TokenGroup).Token
+		addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
+		addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, Error: &vkerr.Error{Code: vkerr.Unknown}})
+		addFault(t, s, vkmock.Fault{Method: "messages.send", Times: 2, Error: &vkerr.Error{Code: vkerr.Server}})
+		c := New(tok, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup), WithRetry(fastRetry))
+		ctx := context.Background()
+		if err := c.Call(ctx, "users.get", Params{"user_ids": 1}, nil); err != nil {
+			t.Fatal(err)
 		}
-	}
-	// A write without an idempotency key is not repeated.
-	addFault(t, s, vkmock.Fault{Method: "wall.edit", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
-	user := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser), WithRetry(fastRetry))
-	err := user.Call(ctx, "wall.edit", Params{"post_id": 1, "message": "x"}, nil)
-	if !errors.Is(err, vkerr.Server) || len(mockRecords(s, "wall.edit")) != 1 {
-		t.Errorf("wall.edit: %v after %d requests", err, len(mockRecords(s, "wall.edit")))
-	}
+		if recs := mockRecords(s, "users.get"); len(recs) != 3 {
+			t.Errorf("users.get: %d requests, want 3", len(recs))
+		}
+		var id int
+		if err := c.Call(ctx, "messages.send", Params{"peer_id": 100, "message": "hi"}, &id); err != nil {
+			t.Fatal(err)
+		}
+		recs := mockRecords(s, "messages.send")
+		if len(recs) != 3 {
+			t.Fatalf("messages.send: %d requests, want 3", len(recs))
+		}
+		rid := recordParam(recs[0], "random_id")
+		for _, r := range recs {
+			if recordParam(r, "random_id") != rid || rid == "" {
+				t.Errorf("random_id %q, want %q on every attempt", recordParam(r, "random_id"), rid)
+			}
+		}
+		// A write without an idempotency key is not repeated.
+		addFault(t, s, vkmock.Fault{Method: "wall.edit", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
+		user := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser), WithRetry(fastRetry))
+		err := user.Call(ctx, "wall.edit", Params{"post_id": 1, "message": "x"}, nil)
+		if !errors.Is(err, vkerr.Server) || len(mockRecords(s, "wall.edit")) != 1 {
+			t.Errorf("wall.edit: %v after %d requests", err, len(mockRecords(s, "wall.edit")))
+		}
+	})
 }
 
 func TestVKMockHTTPFaults(t *testing.T) {
@@ -269,29 +274,31 @@ func TestVKMockTooManyRetried(t *testing.T) {
 // TestVKMockAttemptTimeout: a request the server does not answer in time is
 // abandoned and retried.
 func TestVKMockAttemptTimeout(t *testing.T) {
-	s := vkmock.NewServer(t)
-	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, LatencyMS: 5000})
-	p := fastRetry
-	p.AttemptTimeout = 100 * time.Millisecond
-	c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup), WithRetry(p))
-	start := time.Now()
-	var users []struct {
-		ID int64 `json:"id"`
-	}
-	if err := c.Call(context.Background(), "users.get", Params{"user_ids": 7}, &users); err != nil || len(users) != 1 || users[0].ID != 7 {
-		t.Fatalf("%v %+v", err, users)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("took %v", d)
-	}
-	// The abandoned request is logged when its handler gives up.
-	deadline := time.Now().Add(10 * time.Second)
-	for len(mockRecords(s, "users.get")) < 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := len(mockRecords(s, "users.get")); n != 2 {
-		t.Errorf("%d requests", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		s := memMock(t)
+		addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, LatencyMS: 5000})
+		p := fastRetry
+		p.AttemptTimeout = 100 * time.Millisecond
+		c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup), WithRetry(p))
+		start := time.Now()
+		var users []struct {
+			ID int64 `json:"id"`
+		}
+		if err := c.Call(context.Background(), "users.get", Params{"user_ids": 7}, &users); err != nil || len(users) != 1 || users[0].ID != 7 {
+			t.Fatalf("%v %+v", err, users)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("took %v", d)
+		}
+		// The abandoned request is logged when its handler gives up.
+		deadline := time.Now().Add(10 * time.Second)
+		for len(mockRecords(s, "users.get")) < 2 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := len(mockRecords(s, "users.get")); n != 2 {
+			t.Errorf("%d requests", n)
+		}
+	})
 }
 func TestVKMockPoolDropsDeadToken(t *testing.T) {
 	s := flowServer(t)
@@ -402,7 +409,9 @@ func TestVKMockRefresherRevivesToken(t *testing.T) {
 			}
 		})
 	}
-	// A refresher that fails: the token leaves the pool with both errors.
+	// A refresher that fails: the call gets the hook's error and the
+	// server's, and the token stays in the pool (only the server's verdict
+	// removes one): the next call asks the refresher again.
 	dead, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
 	if err != nil {
 		t.Fatal(err)
@@ -412,84 +421,90 @@ func TestVKMockRefresherRevivesToken(t *testing.T) {
 	}
 	c := flowClient(s, dead.Token, KindUser, WithTokenRefresher(TokenRefresherFunc(
 		func(ctx context.Context, r *Refresh) (string, error) { return "", errors.New("refresh endpoint down") })))
-	err = c.Call(ctx, "users.get", nil, nil)
-	var te *TokenError
-	if !errors.Is(err, vkerr.Auth) || !errors.As(err, &te) || !strings.Contains(err.Error(), "refresh endpoint down") {
-		t.Fatalf("failing refresher: %v", err)
+	for range 2 {
+		err = c.Call(ctx, "users.get", nil, nil)
+		var te *TokenError
+		var he *HookError
+		if !errors.Is(err, vkerr.Auth) || !errors.As(err, &he) || errors.As(err, &te) || errors.Is(err, ErrNoTokens) ||
+			!strings.Contains(err.Error(), "refresh endpoint down") {
+			t.Fatalf("failing refresher: %v", err)
+		}
 	}
 }
 
 func TestVKMockContextCancel(t *testing.T) {
-	s := vkmock.NewServer(t)
-	addFault(t, s, vkmock.Fault{Method: "users.get", LatencyMS: 5000})
-	c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup))
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	err := c.Call(ctx, "users.get", Params{"user_ids": 1}, nil)
-	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
-		t.Fatalf("during the request: %v after %v", err, time.Since(start))
-	}
-	// Cancelled while waiting for the limiter.
-	s.ClearFaults()
-	user := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser))
-	for i := 0; i < 3; i++ {
-		if err := user.Call(context.Background(), "users.get", Params{"user_ids": 1}, nil); err != nil {
+	synctest.Test(t, func(t *testing.T) {
+		s := memMock(t)
+		addFault(t, s, vkmock.Fault{Method: "users.get", LatencyMS: 5000})
+		c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup))
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		err := c.Call(ctx, "users.get", Params{"user_ids": 1}, nil)
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
+			t.Fatalf("during the request: %v after %v", err, time.Since(start))
+		}
+		// Cancelled while waiting for the limiter.
+		s.ClearFaults()
+		user := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser))
+		for i := 0; i < 3; i++ {
+			if err := user.Call(context.Background(), "users.get", Params{"user_ids": 1}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel2()
+		before := len(s.Requests())
+		err = user.Call(ctx2, "users.get", Params{"user_ids": 1}, nil)
+		if !errors.Is(err, context.DeadlineExceeded) || len(s.Requests()) != before {
+			t.Fatalf("limiter wait: %v", err)
+		}
+
+		// Cancelled during the backoff between retries of a transient error.
+		addFault(t, s, vkmock.Fault{Method: "groups.getById", Error: &vkerr.Error{Code: vkerr.Server}})
+		slow := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup),
+			WithRetry(RetryPolicy{BaseDelay: 10 * time.Second, MaxDelay: 10 * time.Second, MaxElapsed: time.Minute}))
+		ctx3, cancel3 := context.WithCancel(context.Background())
+		time.AfterFunc(100*time.Millisecond, cancel3)
+		start = time.Now()
+		for { // the jittered first delay may be short: go on until a wait is cut
+			err = slow.Call(ctx3, "groups.getById", nil, nil)
+			if ctx3.Err() != nil {
+				break
+			}
+		}
+		if !errors.Is(err, context.Canceled) || time.Since(start) > 2*time.Second {
+			t.Fatalf("backoff: %v after %v", err, time.Since(start))
+		}
+		if n := countCode(mockRecords(s, "groups.getById"), vkerr.Server); n < 1 {
+			t.Errorf("%d requests", n)
+		}
+
+		// Cancelled while a hook waits for a person.
+		if err := s.SetChallenges(vkmock.Challenges{Confirm: []vkmock.ConfirmRule{{Method: "wall.post"}}}); err != nil {
 			t.Fatal(err)
 		}
-	}
-	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel2()
-	before := len(s.Requests())
-	err = user.Call(ctx2, "users.get", Params{"user_ids": 1}, nil)
-	if !errors.Is(err, context.DeadlineExceeded) || len(s.Requests()) != before {
-		t.Fatalf("limiter wait: %v", err)
-	}
-
-	// Cancelled during the backoff between retries of a transient error.
-	addFault(t, s, vkmock.Fault{Method: "groups.getById", Error: &vkerr.Error{Code: vkerr.Server}})
-	slow := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup),
-		WithRetry(RetryPolicy{BaseDelay: 10 * time.Second, MaxDelay: 10 * time.Second, MaxElapsed: time.Minute}))
-	ctx3, cancel3 := context.WithCancel(context.Background())
-	time.AfterFunc(100*time.Millisecond, cancel3)
-	start = time.Now()
-	for { // the jittered first delay may be short: go on until a wait is cut
-		err = slow.Call(ctx3, "groups.getById", nil, nil)
-		if ctx3.Err() != nil {
-			break
+		own, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if !errors.Is(err, context.Canceled) || time.Since(start) > 2*time.Second {
-		t.Fatalf("backoff: %v after %v", err, time.Since(start))
-	}
-	if n := countCode(mockRecords(s, "groups.getById"), vkerr.Server); n < 1 {
-		t.Errorf("%d requests", n)
-	}
-
-	// Cancelled while a hook waits for a person.
-	if err := s.SetChallenges(vkmock.Challenges{Confirm: []vkmock.ConfirmRule{{Method: "wall.post"}}}); err != nil {
-		t.Fatal(err)
-	}
-	own, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
-	if err != nil {
-		t.Fatal(err)
-	}
-	asked := make(chan struct{})
-	waiting := New(own.Token, WithBaseURL(s.URL()), WithTokenKind(KindUser),
-		WithLimit(Limit{Per: 20 * time.Millisecond}),
-		WithConfirmer(ConfirmerFunc(func(ctx context.Context, cf *Confirmation) (bool, error) {
-			close(asked)
-			<-ctx.Done()
-			return false, ctx.Err()
-		})))
-	ctx4, cancel4 := context.WithCancel(context.Background())
-	go func() { <-asked; cancel4() }()
-	err = waiting.Call(ctx4, "wall.post", Params{"message": "x"}, nil)
-	var hk *HookError
-	if !errors.Is(err, context.Canceled) || !errors.As(err, &hk) || !errors.Is(err, vkerr.NeedConfirmation) {
-		t.Fatalf("hook wait: %v", err)
-	}
-	if n := len(mockRecords(s, "wall.post")); n != 1 {
-		t.Errorf("%d wall.post requests", n)
-	}
+		asked := make(chan struct{})
+		waiting := New(own.Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser),
+			WithLimit(Limit{Per: 20 * time.Millisecond}),
+			WithConfirmer(ConfirmerFunc(func(ctx context.Context, cf *Confirmation) (bool, error) {
+				close(asked)
+				<-ctx.Done()
+				return false, ctx.Err()
+			})))
+		ctx4, cancel4 := context.WithCancel(context.Background())
+		go func() { <-asked; cancel4() }()
+		err = waiting.Call(ctx4, "wall.post", Params{"message": "x"}, nil)
+		var hk *HookError
+		if !errors.Is(err, context.Canceled) || !errors.As(err, &hk) || !errors.Is(err, vkerr.NeedConfirmation) {
+			t.Fatalf("hook wait: %v", err)
+		}
+		if n := len(mockRecords(s, "wall.post")); n != 1 {
+			t.Errorf("%d wall.post requests", n)
+		}
+	})
 }
