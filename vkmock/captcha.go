@@ -107,7 +107,7 @@ func (s *Server) newCaptchaError(q *vkRequest, flow string, attempt int, lenient
 	}
 	h := seedHash(s.seed, "captcha-key", sid)
 	key := strconv.FormatUint(h%90000+10000, 10)
-	c := &captchaEntry{CaptchaInfo: CaptchaInfo{SID: sid, Key: key, Attempt: attempt, Flow: flow, Strict: !lenient}, token: q.token}
+	c := &captchaEntry{CaptchaInfo: CaptchaInfo{SID: sid, Key: key, Attempt: attempt, Flow: flow, Strict: !lenient}, token: storedKey(q.token)}
 	var remix int64
 	if flow == "vkid" {
 		sum := seedHash(s.seed, "success-token", sid)
@@ -176,7 +176,7 @@ func (s *Server) captchaAnswer(q *vkRequest, consume bool) (int, *CaptchaInfo) {
 		c = f.captchas[sid]
 		right = c != nil && key != "" && (!c.Strict || strings.EqualFold(strings.TrimSpace(key), c.Key))
 	}
-	if c != nil && c.token != q.token {
+	if c != nil && c.token != storedKey(q.token) {
 		right = false
 	}
 	var info *CaptchaInfo

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -221,7 +222,7 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 	if len(c.counts)+len(c.flood)+len(c.quota) > maxChallengeKeys {
 		c.clearCountsLocked()
 	}
-	tok := q.token
+	tok := storedKey(q.token)
 	// The captcha rules count a call only once it has passed every rule.
 	var counted []countKey
 	if !inner {
@@ -269,7 +270,7 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 				}
 			}
 		}
-		k := floodKey{tok, q.name, target, i}
+		k := floodKey{tok, q.name, storedKey(target), i}
 		f := c.flood[k]
 		if f == nil {
 			f = &floodEntry{}
@@ -381,7 +382,12 @@ func (s *Server) newValidation(q *vkRequest, code vkerr.Code) string {
 	defer s.flows.mu.Unlock()
 	s.flows.seq++
 	sid := strconv.FormatUint(seedHash(s.seed, "validation", strconv.FormatUint(s.flows.seq, 10))%900_000_000_000+100_000_000_000, 10)
-	s.flows.validations[sid] = &validation{token: q.token, code: code}
+	// A token this long is unknown: the validation cannot complete.
+	tok := ""
+	if len(q.token) <= maxStoredToken {
+		tok = strings.Clone(q.token)
+	}
+	s.flows.validations[sid] = &validation{token: tok, code: code}
 	s.flows.vorder = append(s.flows.vorder, sid)
 	s.flows.trimLocked()
 	return q.base() + "/validate?sid=" + sid

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -49,6 +50,8 @@ type Server struct {
 	httpsOnly  atomic.Bool
 	rateLimits atomic.Bool
 	useTLS     bool
+	limits     Limits
+	timeouts   Timeouts
 	initial    Config // what Reset goes back to
 
 	mu         sync.RWMutex // tokens, apps
@@ -92,8 +95,10 @@ type options struct {
 	tls        bool
 	maxBody    int64
 	maxParams  int
-	logSize    int
+	limits     Limits
+	timeouts   Timeouts
 	config     *Config
+	err        error // of a configuration's values
 }
 
 // WithSeed sets the seed of tokens and synthesised answers (default 1).
@@ -132,7 +137,30 @@ func WithMaxParams(n int) Option { return func(o *options) { o.maxParams = n } }
 
 // WithRequestLogSize bounds the request log (default 10000 records; the
 // oldest are dropped).
-func WithRequestLogSize(n int) Option { return func(o *options) { o.logSize = n } }
+func WithRequestLogSize(n int) Option { return func(o *options) { o.limits.RequestLogSize = n } }
+
+// WithLimits bounds the stores of the mock (see Limits); its zero fields
+// leave the earlier settings (or the defaults) alone.
+func WithLimits(l Limits) Option {
+	return func(o *options) {
+		if err := l.validate(); err != nil {
+			o.err = err
+		}
+		o.limits = o.limits.over(l)
+	}
+}
+
+// WithTimeouts bounds the connections of a server started by Serve or
+// NewServer (see Timeouts); its zero fields leave the earlier settings (or
+// the defaults) alone.
+func WithTimeouts(t Timeouts) Option {
+	return func(o *options) {
+		if t.Read < 0 || t.Write < 0 || t.Idle < 0 || t.MaxHeaderBytes < 0 {
+			o.err = errors.New("vkmock: timeouts must not be negative (0 means the default)")
+		}
+		o.timeouts = o.timeouts.over(t)
+	}
+}
 
 // WithConfig applies a configuration (tokens, apps, faults, settings); the
 // options given after it override its settings.
@@ -158,7 +186,20 @@ func WithConfig(c *Config) Option {
 			o.maxParams = c.MaxParams
 		}
 		if c.RequestLogSize > 0 {
-			o.logSize = c.RequestLogSize
+			o.limits.RequestLogSize = c.RequestLogSize
+		}
+		if c.Limits != nil {
+			if err := c.Limits.validate(); err != nil {
+				o.err = fmt.Errorf("vkmock: config: %w", err)
+			}
+			o.limits = o.limits.over(*c.Limits)
+		}
+		if c.Timeouts != nil {
+			t, err := c.Timeouts.timeouts()
+			if err != nil {
+				o.err = err
+			}
+			o.timeouts = o.timeouts.over(t)
 		}
 	}
 }
@@ -182,10 +223,15 @@ func New(opts ...Option) *Server {
 // NewE is New that returns an error for a schema directory or a
 // configuration that cannot be used.
 func NewE(opts ...Option) (*Server, error) {
-	o := options{seed: 1, rateLimits: true, maxBody: DefaultMaxBodyBytes, maxParams: DefaultMaxParams, logSize: DefaultRequestLogSize}
+	o := options{seed: 1, rateLimits: true, maxBody: DefaultMaxBodyBytes, maxParams: DefaultMaxParams}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.err != nil {
+		return nil, o.err
+	}
+	o.limits = o.limits.withDefaults()
+	o.timeouts = o.timeouts.withDefaults()
 	var table *schemaTable
 	var err error
 	if o.schemaDir != "" {
@@ -206,9 +252,6 @@ func NewE(opts ...Option) (*Server, error) {
 	if o.maxParams <= 0 {
 		o.maxParams = DefaultMaxParams
 	}
-	if o.logSize <= 0 {
-		o.logSize = DefaultRequestLogSize
-	}
 	s := &Server{
 		schema:    table,
 		seed:      o.seed,
@@ -216,6 +259,8 @@ func NewE(opts ...Option) (*Server, error) {
 		clock:     o.clock,
 		maxBody:   o.maxBody,
 		maxParams: o.maxParams,
+		limits:    o.limits,
+		timeouts:  o.timeouts,
 		useTLS:    o.tls,
 		rng:       rand.New(rand.NewPCG(uint64(o.seed), 0x5eed)),
 	}
@@ -223,7 +268,9 @@ func NewE(opts ...Option) (*Server, error) {
 	s.control = s.controlRoutes()
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
-	s.log.init(o.logSize)
+	s.log.init(o.limits.RequestLogSize, o.limits.RequestLogBytes)
+	s.world.limits = o.limits
+	s.procs.limits = o.limits
 	if o.config != nil {
 		s.initial = *o.config
 	}
@@ -310,6 +357,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("vkmock: %v", err)
 	}
 	ts := httptest.NewUnstartedServer(s)
+	s.configure(ts.Config)
 	if s.useTLS {
 		ts.StartTLS()
 	} else {
@@ -563,7 +611,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		if secure {
 			limit = secureLimit(app.Installs)
 		}
-		if _, ok := s.limiter.allow(rateKey{q.token, secure}, s.nowFn, limit); !ok {
+		if _, ok := s.limiter.allow(rateKey{storedKey(q.token), secure}, s.nowFn, limit); !ok {
 			return &vkerr.Error{Code: vkerr.TooMany}
 		}
 	}
@@ -890,7 +938,6 @@ func (s *Server) record(start time.Time, r *http.Request, q *vkRequest, out outc
 	rec := RequestRecord{
 		Time:       start,
 		HTTPMethod: r.Method,
-		Method:     strings.ToValidUTF8(q.name, "\uFFFD"),
 		TokenKind:  out.tokenKind,
 		HTTPStatus: out.status,
 		Fault:      out.fault,
@@ -900,18 +947,8 @@ func (s *Server) record(start time.Time, r *http.Request, q *vkRequest, out outc
 		c := out.code
 		rec.ErrorCode = &c
 	}
-	n := min(len(q.params), 200)
-	rec.Params = make([]RequestParam, 0, n)
-	for _, p := range q.params[:n] {
-		if p.key == "access_token" {
-			continue
-		}
-		v := p.value
-		if vkerr.IsSecretParam(p.key) {
-			v = vkerr.Redacted
-		}
-		rec.Params = append(rec.Params, RequestParam{Key: strings.ToValidUTF8(p.key, "\uFFFD"), Value: strings.ToValidUTF8(v, "\uFFFD")})
-	}
+	rec.Method, _ = logString(q.name, s.limits.LogValueBytes)
+	rec.Params = recordParams(q.params, s.limits.LogValueBytes)
 	s.log.add(rec)
 	if s.logger != nil {
 		code := 0
@@ -920,7 +957,7 @@ func (s *Server) record(start time.Time, r *http.Request, q *vkRequest, out outc
 		}
 		attrs := []slog.Attr{
 			slog.String("http", r.Method),
-			slog.String("method", vkerr.RedactString(rec.Method)),
+			slog.String("method", rec.Method),
 			slog.String("token", string(out.tokenKind)),
 			slog.Int("status", out.status),
 			slog.Int("error_code", code),
