@@ -11,21 +11,21 @@ import (
 // Config is the configuration file of `vk mock --config FILE`, also usable
 // through WithConfig. Its format is described in the package documentation.
 type Config struct {
-	Seed           *int64  `json:"seed,omitempty"`
-	HTTPSOnly      bool    `json:"https_only,omitempty"`
-	RateLimits     *bool   `json:"rate_limits,omitempty"`
-	MaxBodyBytes   int64   `json:"max_body_bytes,omitempty"`
-	MaxParams      int     `json:"max_params,omitempty"`
+	Seed         *int64 `json:"seed,omitempty"`
+	HTTPSOnly    bool   `json:"https_only,omitempty"`
+	RateLimits   *bool  `json:"rate_limits,omitempty"`
+	MaxBodyBytes int64  `json:"max_body_bytes,omitempty"`
+	MaxParams    int    `json:"max_params,omitempty"`
 	// RequestLogSize is Limits.RequestLogSize, kept for older files.
-	RequestLogSize int     `json:"request_log_size,omitempty"`
+	RequestLogSize int `json:"request_log_size,omitempty"`
 	// Limits bounds the stores (see Limits); unset fields keep their
 	// defaults.
 	Limits *Limits `json:"limits,omitempty"`
 	// Timeouts bounds the connections (see ConfigTimeouts).
 	Timeouts *ConfigTimeouts `json:"timeouts,omitempty"`
-	Apps           []App   `json:"apps,omitempty"`
-	Tokens         []Token `json:"tokens,omitempty"`
-	Faults         []Fault `json:"faults,omitempty"`
+	Apps     []App           `json:"apps,omitempty"`
+	Tokens   []Token         `json:"tokens,omitempty"`
+	Faults   []Fault         `json:"faults,omitempty"`
 	// Challenges are the captcha, confirmation, flood and quota rules.
 	Challenges *Challenges `json:"challenges,omitempty"`
 	// Procedures are stored procedures (execute.NAME), by name.
