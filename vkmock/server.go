@@ -463,12 +463,23 @@ type outcome struct {
 	fault     string
 	effect    string
 	tokenKind TokenKind
+	// logNow records the request now, before an answer that closes the
+	// connection (reset, truncate), so that a client that sees the
+	// connection end finds the request in the log.
+	logNow func()
 }
 
 func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
 	var q *vkRequest
 	out := outcome{status: http.StatusOK}
+	logged := false
+	out.logNow = func() {
+		if q != nil && !logged {
+			logged = true
+			s.record(start, r, q, out)
+		}
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -482,9 +493,7 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request) {
 				s.logger.Error("vkmock: internal error", "panic", fmt.Sprint(p))
 			}
 		}
-		if q != nil {
-			s.record(start, r, q, out)
-		}
+		out.logNow()
 	}()
 	q, e := s.parseRequest(w, r)
 	if e == nil {
@@ -497,6 +506,9 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request) {
 		e.RequestParams = q.echo()
 	}
 	out.code = e.Code
+	if out.effect == "truncate" {
+		out.logNow()
+	}
 	s.writeError(w, e, out.effect == "truncate")
 }
 
@@ -655,6 +667,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 	if e != nil {
 		return e
 	}
+	if out.effect == "truncate" {
+		out.logNow()
+	}
 	if execErrs != nil || m.name == "execute" {
 		writeBody(w, body, out.effect == "truncate")
 		return nil
@@ -681,6 +696,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, q 
 		return true, nil
 	case f.Effect == "reset":
 		out.effect, out.status = "reset", 0
+		out.logNow()
 		resetConn(w)
 		return true, nil
 	case f.Error != nil:
