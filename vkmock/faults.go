@@ -44,11 +44,16 @@ import (
 // goes to execute_errors.
 //
 // A rule's error 14 registers a real captcha (picture, key readable
-// through Captcha); by default any captcha_key then solves it, as a
-// one-shot injected error; StrictCaptcha requires the right key, and a
-// wrong one gets a fresh captcha. A rule's 14 does not fire on a request
-// that carries the right, unused answer to an earlier captcha. A rule's 17
-// points redirect_uri to the mock's validation page.
+// through Captcha) that only its right key solves, as VK's: a wrong
+// captcha_key gets a fresh captcha (captcha_attempt one more). A rule's 14
+// does not fire on a request that carries the right, unused answer to an
+// earlier captcha. A rule's error 24 asks for a confirmation that only the
+// same request (same token, method and parameters) with confirm=1 gives:
+// until then that request gets 24 again, even once the rule no longer
+// fires; a rule's 24 does not fire on a request with confirm=1. Lenient
+// makes both conveniences for simple tests: any captcha_key solves the
+// captcha, and any later request passes. A rule's 17 points redirect_uri
+// to the mock's validation page.
 type Fault struct {
 	ID          string            `json:"id,omitempty"`
 	Method      string            `json:"method,omitempty"`
@@ -69,7 +74,12 @@ type Fault struct {
 	Effect     string       `json:"effect,omitempty"`
 	// Phase is "before" (default) or "after".
 	Phase string `json:"phase,omitempty"`
-	// StrictCaptcha makes the captcha of an error 14 require its key.
+	// Lenient makes the captcha of an error 14 take any key, and the
+	// confirmation of an error 24 need no confirm=1 (see above). By
+	// default both are as strict as VK's.
+	Lenient bool `json:"lenient,omitempty"`
+	// StrictCaptcha is the default now; it is kept so that older rules
+	// and configuration files still load, and it overrides Lenient.
 	StrictCaptcha bool `json:"strict_captcha,omitempty"`
 	// Fired counts the times the rule fired (read-only).
 	Fired int64 `json:"fired"`
@@ -305,6 +315,10 @@ func (s *Server) matchFault(q *vkRequest, kind TokenKind, m *apiMethod, phase st
 		}
 		if f.Error != nil && f.Error.Code == vkerr.Captcha && q.captcha == answerFresh {
 			// The request answers a captcha: the rule's captcha is solved.
+			continue
+		}
+		if f.Error != nil && f.Error.Code == vkerr.NeedConfirmation && q.flag("confirm") {
+			// The request gives the confirmation the rule asks for.
 			continue
 		}
 		if f.Token != "" {

@@ -21,7 +21,7 @@ type Limits struct {
 	RequestLogSize  int   `json:"request_log_size,omitempty"`
 	RequestLogBytes int64 `json:"request_log_bytes,omitempty"`
 	// LogValueBytes is how much of each parameter key and value the request
-	// log keeps (default 1 KiB): a longer one is cut, at a character
+	// log keeps (default 4 KiB): a longer one is cut, at a character
 	// boundary, and its length in bytes kept beside it.
 	LogValueBytes int `json:"log_value_bytes,omitempty"`
 	// Messages and MessageBytes bound the messages stored by messages.send
@@ -43,7 +43,7 @@ type Limits struct {
 // Defaults of Limits.
 const (
 	DefaultRequestLogBytes  = 32 << 20
-	DefaultLogValueBytes    = 1 << 10
+	DefaultLogValueBytes    = 4 << 10
 	DefaultMessages         = 100_000
 	DefaultMessageBytes     = 64 << 20
 	DefaultPosts            = 100_000

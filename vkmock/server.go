@@ -66,6 +66,7 @@ type Server struct {
 	world       world
 	chal        challengeState
 	flows       flowState
+	confirms    confirmations
 	procs       procedures
 
 	faultMu  sync.Mutex // serialises writers of faults
@@ -320,6 +321,7 @@ func (s *Server) applyInitial() error {
 		return fmt.Errorf("vkmock: config: %w", err)
 	}
 	s.flows.reset()
+	s.confirms.reset()
 	if err := s.procs.reset(s.initial.Procedures); err != nil {
 		return fmt.Errorf("vkmock: config: %w", err)
 	}
@@ -542,12 +544,14 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		}
 	}
 	if hasAnswer {
-		q.captcha, _ = s.captchaAnswer(q, false)
+		q.captcha, q.answered = s.captchaAnswer(q, false)
 	}
 
 	// 1. Forced errors and fault rules.
 	if h := r.Header.Get("X-Vkmock-Error"); h != "" {
-		return s.forcedError(h, q, m)
+		if e := s.forcedError(h, q, m); e != nil {
+			return e
+		}
 	}
 	if f := s.matchFault(q, out.tokenKind, m, phaseBefore, false); f != nil {
 		if done, e := s.applyFault(w, r, f, q, out); done || e != nil {
@@ -642,8 +646,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 			solved = true
 		}
 	}
-	// 11-14. Captcha, confirmation, flood control and quota rules.
+	// 11-14. Captcha, confirmation, flood control and quota rules, and
+	// the confirmations asked by faults.
 	if e := s.checkChallenges(q, solved, false); e != nil {
+		return e
+	}
+	if e := s.checkConfirmation(q); e != nil {
 		return e
 	}
 	// 15. The answer: the world, execute, or the response schema.
@@ -739,8 +747,22 @@ func (s *Server) validate(m *apiMethod, q *vkRequest) *vkerr.Error {
 	return nil
 }
 
-// forcedError answers the X-Vkmock-Error header: "CODE" or "CODE:SUBCODE".
+// forcedError answers the X-Vkmock-Error header: "CODE" or
+// "CODE:SUBCODE", optionally followed by "; lenient" (see Fault.Lenient).
+// It returns nil when the request answers the challenge the header asks
+// for: the right captcha key for 14, confirm=1 for 24.
 func (s *Server) forcedError(h string, q *vkRequest, m *apiMethod) *vkerr.Error {
+	h, opts, _ := strings.Cut(h, ";")
+	lenient := false
+	for opt := range strings.SplitSeq(opts, ";") {
+		switch strings.TrimSpace(opt) {
+		case "":
+		case "lenient":
+			lenient = true
+		default:
+			return s.requestError("X-Vkmock-Error: unknown option " + strconv.Quote(strings.TrimSpace(opt)) + ": want lenient")
+		}
+	}
 	cs, ss, _ := strings.Cut(strings.TrimSpace(h), ":")
 	code, err := strconv.Atoi(strings.TrimSpace(cs))
 	if err != nil || code <= 0 {
@@ -757,7 +779,12 @@ func (s *Server) forcedError(h string, q *vkRequest, m *apiMethod) *vkerr.Error 
 	if !s.schema.global[e.Code] && (m == nil || !m.errors[e.Code]) {
 		return s.requestError("X-Vkmock-Error: error " + strconv.Itoa(code) + " is not global and " + strconv.Quote(q.name) + " does not list it")
 	}
-	s.fillError(e, q, false)
+	switch {
+	case e.Code == vkerr.Captcha && q.captcha == answerFresh,
+		e.Code == vkerr.NeedConfirmation && q.flag("confirm"):
+		return nil
+	}
+	s.fillError(e, q, lenient)
 	return e
 }
 
@@ -773,22 +800,29 @@ func (s *Server) faultError(f *Fault, q *vkRequest) *vkerr.Error {
 		base += ": " + f.Suffix
 	}
 	e.Message = base
-	s.fillError(&e, q, f.StrictCaptcha)
+	s.fillError(&e, q, f.Lenient && !f.StrictCaptcha)
 	return &e
 }
 
 // fillError adds the fields VK sends with 14, 17 and 24 when they are
-// missing: a captcha registered for the request's token (any key solves it
-// unless strict), a validation page of the mock, a confirmation text.
-func (s *Server) fillError(e *vkerr.Error, q *vkRequest, strict bool) {
+// missing: a captcha registered for the request's token (its attempt one
+// more than the captcha the request answered wrongly; any key solves it
+// when lenient), a validation page of the mock, a confirmation text (and,
+// unless lenient, a pending confirmation of the request).
+func (s *Server) fillError(e *vkerr.Error, q *vkRequest, lenient bool) {
 	if e.Message == "" {
 		e.Message = s.message(e.Code)
 	}
 	switch e.Code {
 	case vkerr.Captcha:
 		if e.CaptchaSID == "" {
-			c := s.newCaptchaError(q, "legacy", 1, !strict)
+			flow, attempt := "legacy", 1
+			if q.captcha == answerWrong && q.answered != nil {
+				flow, attempt = q.answered.Flow, q.answered.Attempt+1
+			}
+			c := s.newCaptchaError(q, flow, attempt, lenient)
 			e.CaptchaSID, e.CaptchaTS, e.CaptchaAttempt = c.CaptchaSID, c.CaptchaTS, c.CaptchaAttempt
+			e.RedirectURI, e.RemixStlid = c.RedirectURI, c.RemixStlid
 			if e.CaptchaImg == "" {
 				e.CaptchaImg = c.CaptchaImg
 			}
@@ -805,6 +839,9 @@ func (s *Server) fillError(e *vkerr.Error, q *vkRequest, strict bool) {
 	case vkerr.NeedConfirmation:
 		if e.ConfirmationText == "" {
 			e.ConfirmationText = defaultConfirmation
+		}
+		if !lenient {
+			s.askConfirmation(q, e.ConfirmationText)
 		}
 	}
 }
