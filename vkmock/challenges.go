@@ -75,7 +75,29 @@ type QuotaRule struct {
 
 const defaultWindow = 60 * time.Second
 
+// maxWindowMS bounds the windows and cooldowns of the rules: a year.
+const maxWindowMS = 365 * 24 * 60 * 60 * 1000
+
 func validateChallenges(c Challenges) error {
+	window := func(field string, ms int64) error {
+		if ms < 0 || ms > maxWindowMS {
+			return fieldErr(field, "must be between 0 and %d", int64(maxWindowMS))
+		}
+		return nil
+	}
+	for _, r := range c.Captcha {
+		if err := window("captcha.window_ms", r.WindowMS); err != nil {
+			return err
+		}
+	}
+	for _, r := range c.Flood {
+		if err := window("flood.window_ms", r.WindowMS); err != nil {
+			return err
+		}
+		if err := window("flood.cooldown_ms", r.CooldownMS); err != nil {
+			return err
+		}
+	}
 	glob := func(p string) error {
 		if p == "" {
 			return errors.New("vkmock: challenge rule needs a method")

@@ -202,3 +202,17 @@ func storedKey(s string) string {
 
 // maxStoredToken is the longest token a validation keeps.
 const maxStoredToken = 4096
+
+// FieldError is a value out of its range in a control request or a
+// configuration: the control API answers it as 400 with {"error": ...,
+// "field": ...}.
+type FieldError struct {
+	Field string // the JSON name, dotted for a nested field
+	Msg   string // what the value must be, with its range
+}
+
+func (e *FieldError) Error() string { return "vkmock: " + e.Field + " " + e.Msg }
+
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}

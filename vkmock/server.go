@@ -553,8 +553,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 			return e
 		}
 	}
-	if f := s.matchFault(q, out.tokenKind, m, phaseBefore, false); f != nil {
-		if done, e := s.applyFault(w, r, f, q, out); done || e != nil {
+	if hit := s.matchFaults(q, out.tokenKind, m, phaseBefore); hit.fired() {
+		if done, e := s.applyFault(w, r, hit, q, out); done || e != nil {
 			return e
 		}
 	}
@@ -667,8 +667,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		body, e = s.answer(m, q, tok)
 	}
 	// 16. Faults after the action.
-	if f := s.matchFault(q, out.tokenKind, m, phaseAfter, false); f != nil {
-		if done, fe := s.applyFault(w, r, f, q, out); done || fe != nil {
+	if hit := s.matchFaults(q, out.tokenKind, m, phaseAfter); hit.fired() {
+		if done, fe := s.applyFault(w, r, hit, q, out); done || fe != nil {
 			return fe
 		}
 	}
@@ -686,16 +686,31 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 	return nil
 }
 
-// applyFault applies a rule that fired: done when it has answered (an
-// HTML page, a reset, a canceled wait), or the error to answer; neither
-// for a delay or a truncation of the normal answer.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, q *vkRequest, out *outcome) (bool, *vkerr.Error) {
-	out.fault = f.ID
-	if d := s.delay(f); d > 0 {
+// applyFault applies the rules that fired: their delays, added up, then
+// the answer of the one with an answer. It reports done when it has
+// answered (an HTML page, a reset, a canceled wait), or returns the error
+// to answer; neither for a delay or a truncation of the normal answer.
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, hit faultHit, q *vkRequest, out *outcome) (bool, *vkerr.Error) {
+	if out.fault != "" {
+		out.fault += ","
+	}
+	out.fault += hit.ids()
+	var d time.Duration
+	for _, f := range hit.delays {
+		d += s.delay(f)
+	}
+	if hit.answer != nil {
+		d += s.delay(hit.answer)
+	}
+	if d = min(d, s.timeouts.maxFaultLatency()); d > 0 {
 		if !sleep(r.Context(), d) {
 			out.effect, out.status = "canceled", 0
 			return true, nil
 		}
+	}
+	f := hit.answer
+	if f == nil {
+		return false, nil
 	}
 	switch {
 	case f.HTTPStatus != 0:
