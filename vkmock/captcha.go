@@ -360,6 +360,9 @@ func (s *Server) completeValidation(sid string, ok bool) (string, error) {
 		}
 		return "success=1", nil
 	}
+	if len(s.tokens) >= MaxTokens {
+		return "fail=1", errors.New("vkmock: too many tokens")
+	}
 	nt, err := s.createTokenLocked(Token{Kind: old.Kind, UserID: old.UserID, GroupID: old.GroupID, AppID: old.AppID, Scopes: old.Scopes})
 	if err != nil {
 		return "fail=1", err

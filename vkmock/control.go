@@ -111,7 +111,12 @@ func (s *Server) controlRoutes() map[string]route {
 		"/version": {"*": version},
 		"/tokens": {
 			http.MethodGet:  getJSON(func() any { return s.Tokens() }),
-			http.MethodPost: postJSON(http.StatusCreated, func(t Token) (any, error) { return s.CreateToken(t) }),
+			http.MethodPost: postJSON(http.StatusCreated, func(t Token) (any, error) {
+				if err := s.tokensFit(t); err != nil {
+					return nil, err
+				}
+				return s.CreateToken(t)
+			}),
 		},
 		"/tokens/state": {http.MethodPost: postJSON(http.StatusOK, func(c tokenStateChange) (any, error) {
 			return map[string]string{"state": string(c.State)}, s.SetTokenState(c.Token, c.State)

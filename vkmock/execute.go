@@ -46,7 +46,17 @@ func (p *procedures) reset(initial map[string]string) error {
 	return nil
 }
 
+// Stored procedures are bounded: MaxProcedures of them, each at most
+// maxProcedureBytes of code.
+const (
+	MaxProcedures     = 1000
+	maxProcedureBytes = 1 << 20
+)
+
 func validProcedure(name, src string) error {
+	if len(name) > 256 || len(src) > maxProcedureBytes {
+		return fmt.Errorf("vkmock: procedure names are at most 256 bytes and code at most %d", maxProcedureBytes)
+	}
 	if name == "" || strings.ContainsAny(name, "./ \t\r\n?&#") {
 		return fmt.Errorf("vkmock: procedure name %q: letters, digits and _ only", name)
 	}
@@ -98,8 +108,11 @@ func (s *Server) SetProcedure(name, code string) error {
 		return err
 	}
 	s.procs.mu.Lock()
+	defer s.procs.mu.Unlock()
+	if _, ok := s.procs.code[name]; !ok && len(s.procs.code) >= MaxProcedures {
+		return fmt.Errorf("vkmock: at most %d stored procedures", MaxProcedures)
+	}
 	s.procs.code[name] = code
-	s.procs.mu.Unlock()
 	return nil
 }
 

@@ -216,3 +216,21 @@ func (e *FieldError) Error() string { return "vkmock: " + e.Field + " " + e.Msg 
 func fieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
 }
+
+// MaxTokens bounds the tokens created through the control API and by
+// completed validations; a token string is at most maxStoredToken bytes.
+const MaxTokens = 100_000
+
+// tokensFit refuses a token the store has no room for.
+func (s *Server) tokensFit(t Token) error {
+	if len(t.Token) > maxStoredToken {
+		return fieldErr("token", "must be at most %d bytes", maxStoredToken)
+	}
+	s.mu.RLock()
+	n := len(s.tokens)
+	s.mu.RUnlock()
+	if n >= MaxTokens {
+		return fmt.Errorf("vkmock: at most %d tokens", MaxTokens)
+	}
+	return nil
+}

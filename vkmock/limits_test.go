@@ -253,3 +253,35 @@ func TestLimitsFromOptionsAndConfig(t *testing.T) {
 		t.Error("negative limit accepted")
 	}
 }
+
+// The stores that only the control API fills are bounded too.
+func TestControlStoresBounded(t *testing.T) {
+	s := New()
+	added := 0
+	for i := range MaxWorldEntities + 10 {
+		if err := s.PutAlbum(Album{ID: int64(i + 1000), OwnerID: 1}); err != nil {
+			break
+		}
+		added++
+	}
+	if n := len(s.WorldSnapshot().Albums); n != MaxWorldEntities || added >= MaxWorldEntities {
+		t.Fatalf("%d albums (%d added), want MaxWorldEntities", n, added)
+	}
+	if err := s.PutAlbum(Album{ID: 1000, OwnerID: 1, Title: "replaced"}); err != nil {
+		t.Fatalf("replacing an album: %v", err)
+	}
+	if err := s.PutUser(User{ID: 5, FirstName: strings.Repeat("n", 2000)}); err == nil {
+		t.Fatal("a 2000-byte name accepted")
+	}
+	for i := range MaxProcedures {
+		if err := s.SetProcedure(fmt.Sprint("p", i), "return 1;"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SetProcedure("one_more", "return 1;"); err == nil {
+		t.Fatal("procedure past MaxProcedures accepted")
+	}
+	if status, out := controlRaw(s, http.MethodPost, "/__vkmock/tokens", `{"kind":"user","token":"`+strings.Repeat("t", 5000)+`"}`); status != http.StatusBadRequest || out["field"] != "token" {
+		t.Fatalf("a 5000-byte token: %d %v", status, out)
+	}
+}

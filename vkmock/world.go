@@ -325,6 +325,9 @@ func validUser(u User) error {
 	if u.ID <= 0 || u.ID > MaxUserID {
 		return fmt.Errorf("vkmock: user id %d out of range", u.ID)
 	}
+	if err := textsFit(u.FirstName, u.LastName, u.ScreenName); err != nil {
+		return err
+	}
 	switch u.Deactivated {
 	case "", "deleted", "banned":
 	default:
@@ -336,6 +339,12 @@ func validUser(u User) error {
 func validGroup(g Group) error {
 	if g.ID <= 0 || g.ID > MaxGroupID {
 		return fmt.Errorf("vkmock: group id %d out of range", g.ID)
+	}
+	if err := textsFit(g.Name, g.ScreenName); err != nil {
+		return err
+	}
+	if len(g.Members) > MaxWorldEntities {
+		return fmt.Errorf("vkmock: a community lists at most %d members", MaxWorldEntities)
 	}
 	if g.IsClosed < 0 || g.IsClosed > 2 {
 		return errors.New("vkmock: group is_closed must be 0, 1 or 2")
@@ -351,6 +360,9 @@ func validGroup(g Group) error {
 func validAlbum(a Album) error {
 	if a.ID <= 0 || a.OwnerID == 0 {
 		return errors.New("vkmock: album needs a positive id and an owner_id")
+	}
+	if err := textsFit(a.Title); err != nil {
+		return err
 	}
 	if a.Size < 0 || a.Capacity < 0 {
 		return errors.New("vkmock: album size and capacity must not be negative")
@@ -463,6 +475,32 @@ func (s *Server) WorldSnapshot() World {
 	return out
 }
 
+// MaxWorldEntities bounds the explicit users, communities and albums of the
+// world, each; their texts are bounded by maxWorldText bytes and a
+// community's members by MaxWorldEntities.
+const (
+	MaxWorldEntities = 10_000
+	maxWorldText     = 1024
+)
+
+// worldFull refuses a new entity past MaxWorldEntities.
+func worldFull[V any](m map[int64]V, id int64) error {
+	if _, ok := m[id]; !ok && len(m) >= MaxWorldEntities {
+		return fmt.Errorf("vkmock: the world holds at most %d of each kind of entity", MaxWorldEntities)
+	}
+	return nil
+}
+
+// textsFit checks the texts of an entity against maxWorldText.
+func textsFit(texts ...string) error {
+	for _, t := range texts {
+		if len(t) > maxWorldText {
+			return fmt.Errorf("vkmock: names and titles are at most %d bytes", maxWorldText)
+		}
+	}
+	return nil
+}
+
 // PutUser adds a user to the world or replaces the one with its id.
 func (s *Server) PutUser(u User) error {
 	if err := validUser(u); err != nil {
@@ -470,6 +508,9 @@ func (s *Server) PutUser(u User) error {
 	}
 	s.world.mu.Lock()
 	defer s.world.mu.Unlock()
+	if err := worldFull(s.world.users, u.ID); err != nil {
+		return err
+	}
 	s.world.putUserLocked(u)
 	return nil
 }
@@ -481,6 +522,9 @@ func (s *Server) PutGroup(g Group) error {
 	}
 	s.world.mu.Lock()
 	defer s.world.mu.Unlock()
+	if err := worldFull(s.world.groups, g.ID); err != nil {
+		return err
+	}
 	s.world.putGroupLocked(g)
 	return nil
 }
@@ -492,6 +536,9 @@ func (s *Server) PutAlbum(a Album) error {
 	}
 	s.world.mu.Lock()
 	defer s.world.mu.Unlock()
+	if err := worldFull(s.world.albums, a.ID); err != nil {
+		return err
+	}
 	s.world.version.Add(1)
 	s.world.albums[a.ID] = a
 	return nil
