@@ -110,7 +110,7 @@ func (s *Server) controlRoutes() map[string]route {
 		"":         {"*": version},
 		"/version": {"*": version},
 		"/tokens": {
-			http.MethodGet:  getJSON(func() any { return s.Tokens() }),
+			http.MethodGet: getJSON(func() any { return s.Tokens() }),
 			http.MethodPost: postJSON(http.StatusCreated, func(t Token) (any, error) {
 				if err := s.tokensFit(t); err != nil {
 					return nil, err
