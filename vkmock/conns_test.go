@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"syscall"
@@ -137,5 +138,53 @@ func TestServeAppliesTimeouts(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Fatalf("status %d, want 431", resp.StatusCode)
+	}
+}
+
+// BenchmarkStalledConnections measures an honest request while 1 000
+// stalled connections are open, against a bare net/http server with the
+// same timeouts: ns/op is the mean, max-ms the slowest answer.
+func BenchmarkStalledConnections(b *testing.B) {
+	for _, mode := range []string{"vkmock", "bare"} {
+		b.Run(mode, func(b *testing.B) {
+			var url, token string
+			if mode == "vkmock" {
+				s := NewServer(b, WithRateLimits(false), WithTimeouts(Timeouts{Read: time.Minute}))
+				url, token = s.URL(), s.Token(TokenUser).Token
+			} else {
+				ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if err := r.ParseForm(); err != nil {
+						http.Error(w, err.Error(), http.StatusBadRequest)
+						return
+					}
+					w.Header().Set("Content-Type", "application/json")
+					_, _ = io.WriteString(w, `{"response":[{"id":1}]}`)
+				}))
+				ts.Config.ReadTimeout, ts.Config.IdleTimeout = time.Minute, DefaultIdleTimeout
+				ts.Start()
+				b.Cleanup(ts.Close)
+				url = ts.URL
+			}
+			stalledConns(b, strings.TrimPrefix(url, "http://"), 1000)
+			client := &http.Client{Transport: &http.Transport{}}
+			defer client.CloseIdleConnections()
+			var slowest time.Duration
+			for b.Loop() {
+				start := time.Now()
+				req, _ := http.NewRequest(http.MethodGet, url+"/method/users.get?v=5.199&user_ids=1", nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+				slowest = max(slowest, time.Since(start))
+			}
+			b.ReportMetric(float64(slowest.Microseconds())/1000, "max-ms")
+		})
 	}
 }
