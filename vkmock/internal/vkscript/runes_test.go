@@ -112,3 +112,26 @@ func BenchmarkLongArgumentLoop(b *testing.B) {
 		})
 	}
 }
+
+// FuzzStringIndex: the rune index agrees with a conversion to runes on any
+// valid string and position.
+func FuzzStringIndex(f *testing.F) {
+	f.Add("hello", 1, 3)
+	f.Add(strings.Repeat("жé語😀a", 100), 70, 300)
+	f.Fuzz(func(t *testing.T, s string, a, b int) {
+		s = strings.ToValidUTF8(s, "?")
+		rs := []rune(s)
+		x := newRuneIndex(s)
+		if x.runes != len(rs) {
+			t.Fatalf("%d runes, want %d", x.runes, len(rs))
+		}
+		a, b = sliceRange(a, b, len(rs))
+		in := &interp{lim: Limits{Memory: 1 << 30}}
+		if got := in.substring(s, x, a, b); got != string(rs[a:b]) {
+			t.Fatalf("substring(%d, %d) = %q, want %q", a, b, got, string(rs[a:b]))
+		}
+		if off := x.offset(s, a); x.runeCount(s, off) != a {
+			t.Fatalf("runeCount(offset(%d)) = %d", a, x.runeCount(s, off))
+		}
+	})
+}
