@@ -285,3 +285,16 @@ func TestControlStoresBounded(t *testing.T) {
 		t.Fatalf("a 5000-byte token: %d %v", status, out)
 	}
 }
+
+// The shortcut that skips redaction agrees with vkerr.RedactString on
+// every shape of secret it knows.
+func TestRedactShortcutAgrees(t *testing.T) {
+	for _, v := range []string{
+		"plain", "12345", "a b c", "key=1", "x&sig=abc", "ACCESS_TOKEN%3Dabc", `{"captcha_key":"x"}`, "Bearer abc.def",
+		"BEARER   x", "vk1.a.abc", strings.Repeat("0123456789abcdef", 4), strings.Repeat("0123456789abcdef", 3) + " 1",
+	} {
+		if got, want := redact(v), vkerr.RedactString(v); got != want {
+			t.Errorf("redact(%q) = %q, want %q", v, got, want)
+		}
+	}
+}

@@ -119,8 +119,14 @@ func (s *Server) Requests() []RequestRecord { return s.log.snapshot() }
 // the cut (a legacy key needs 64 to be recognised) is dropped, and an open
 // JSON string is closed so that "captcha_key":"... matches.
 func logString(v string, limit int) (string, int) {
+	s, n := logView(v, limit)
+	return strings.Clone(s), n
+}
+
+// logView is logString without the copy: the result may share v's bytes.
+func logView(v string, limit int) (string, int) {
 	if len(v) <= limit {
-		return strings.Clone(vkerr.RedactString(strings.ToValidUTF8(v, "\uFFFD"))), 0
+		return redact(strings.ToValidUTF8(v, "\uFFFD")), 0
 	}
 	i := limit
 	for j := 0; j < utf8.UTFMax && i > 0 && !utf8.RuneStart(v[i]); j++ {
@@ -138,7 +144,45 @@ func logString(v string, limit int) (string, int) {
 	if len(red) > limit {
 		red = strings.ToValidUTF8(red[:limit], "")
 	}
-	return strings.Clone(red), len(v)
+	return red, len(v)
+}
+
+// redact is vkerr.RedactString, skipped for the many values that hold
+// nothing its patterns match: no "=" (key=value), no quote (JSON), no
+// "bearer", no "vk1.a." and no run of 64 hex digits. FuzzLogString checks
+// that the two agree.
+func redact(s string) string {
+	if mayHoldSecret(s) {
+		return vkerr.RedactString(s)
+	}
+	return s
+}
+
+func mayHoldSecret(s string) bool {
+	hexRun := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '=' || c == '"' || c == '%':
+			return true
+		case c == 'b' || c == 'B':
+			if i+6 <= len(s) && strings.EqualFold(s[i:i+6], "bearer") {
+				return true
+			}
+		case c == 'v':
+			if strings.HasPrefix(s[i:], "vk1.a.") {
+				return true
+			}
+		}
+		if c >= '0' && c <= '9' || c >= 'a' && c <= 'f' {
+			if hexRun++; hexRun >= 64 {
+				return true
+			}
+		} else {
+			hexRun = 0
+		}
+	}
+	return false
 }
 
 func isHexDigit(r rune) bool { return r >= '0' && r <= '9' || r >= 'a' && r <= 'f' }
@@ -148,22 +192,37 @@ func isWordChar(b byte) bool {
 }
 
 // recordParams is what the log keeps of a request's parameters: the first
-// maxLoggedParams but the token, secrets masked, cut to limit bytes.
+// maxLoggedParams but the token, secrets masked, cut to limit bytes, all
+// copied into one new string so that they share nothing with the request.
 func recordParams(params []kv, limit int) []RequestParam {
 	n := min(len(params), maxLoggedParams)
 	out := make([]RequestParam, 0, n)
+	total := 0
 	for _, p := range params[:n] {
 		if p.key == "access_token" {
 			continue
 		}
-		key, _ := logString(p.key, limit)
-		rp := RequestParam{Key: key}
+		rp := RequestParam{}
+		rp.Key, _ = logView(p.key, limit)
 		if vkerr.IsSecretParam(p.key) {
 			rp.Value = vkerr.Redacted
 		} else {
-			rp.Value, rp.Len = logString(p.value, limit)
+			rp.Value, rp.Len = logView(p.value, limit)
 		}
+		total += len(rp.Key) + len(rp.Value)
 		out = append(out, rp)
+	}
+	var b strings.Builder
+	b.Grow(total)
+	for i := range out {
+		b.WriteString(out[i].Key)
+		b.WriteString(out[i].Value)
+	}
+	all, off := b.String(), 0
+	for i := range out {
+		k, v := len(out[i].Key), len(out[i].Value)
+		out[i].Key, out[i].Value = all[off:off+k], all[off+k:off+k+v]
+		off += k + v
 	}
 	return out
 }
