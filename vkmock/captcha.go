@@ -39,8 +39,8 @@ type CaptchaInfo struct {
 	SuccessToken string `json:"success_token,omitempty"`
 	Attempt      int    `json:"attempt"`
 	Flow         string `json:"flow"`
-	// Strict is false for a captcha raised by a fault rule without
-	// strict_captcha: any captcha_key solves it.
+	// Strict is false for a captcha raised by a lenient fault rule or by
+	// X-Vkmock-Error "14; lenient": any captcha_key solves it.
 	Strict bool `json:"strict"`
 	Solved bool `json:"solved"`
 }

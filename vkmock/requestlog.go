@@ -33,7 +33,7 @@ type RequestRecord struct {
 	ErrorCode *vkerr.Code `json:"error_code"`
 	// HTTPStatus is the status sent; 0 when none was (reset, canceled).
 	HTTPStatus int    `json:"http_status"`
-	Fault      string `json:"fault,omitempty"`  // id of the fault rule that fired
+	Fault      string `json:"fault,omitempty"`  // ids of the fault rules that fired, in order, joined by commas
 	Effect     string `json:"effect,omitempty"` // "reset", "truncate", "canceled"
 }
 
