@@ -57,3 +57,33 @@ func TestConfigExample(t *testing.T) {
 		t.Fatalf("docs/vkmock.md does not show %s as it is", path)
 	}
 }
+
+// The small configuration shown in the package documentation is valid.
+func TestConfigInPackageDoc(t *testing.T) {
+	src, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(src), "// object are errors. A small one:\n//\n")
+	if !ok {
+		t.Fatal("doc.go has no configuration example")
+	}
+	var js strings.Builder
+	for line := range strings.SplitSeq(rest, "\n") {
+		code, ok := strings.CutPrefix(line, "//\t")
+		if !ok {
+			break
+		}
+		js.WriteString(code + "\n")
+	}
+	c, err := ParseConfig(strings.NewReader(js.String()))
+	if err != nil {
+		t.Fatalf("the package doc's example: %v\n%s", err, js.String())
+	}
+	if _, err := NewE(WithConfig(c)); err != nil {
+		t.Fatal(err)
+	}
+	if c.Limits == nil || c.Limits.Posts != 5000 || c.Timeouts == nil || c.Timeouts.ReadMS != 10000 {
+		t.Fatalf("parsed %+v", c)
+	}
+}
