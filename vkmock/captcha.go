@@ -39,8 +39,8 @@ type CaptchaInfo struct {
 	SuccessToken string `json:"success_token,omitempty"`
 	Attempt      int    `json:"attempt"`
 	Flow         string `json:"flow"`
-	// Strict is false for a captcha raised by a fault rule without
-	// strict_captcha: any captcha_key solves it.
+	// Strict is false for a captcha raised by a lenient fault rule or by
+	// X-Vkmock-Error "14; lenient": any captcha_key solves it.
 	Strict bool `json:"strict"`
 	Solved bool `json:"solved"`
 }
@@ -107,7 +107,7 @@ func (s *Server) newCaptchaError(q *vkRequest, flow string, attempt int, lenient
 	}
 	h := seedHash(s.seed, "captcha-key", sid)
 	key := strconv.FormatUint(h%90000+10000, 10)
-	c := &captchaEntry{CaptchaInfo: CaptchaInfo{SID: sid, Key: key, Attempt: attempt, Flow: flow, Strict: !lenient}, token: q.token}
+	c := &captchaEntry{CaptchaInfo: CaptchaInfo{SID: sid, Key: key, Attempt: attempt, Flow: flow, Strict: !lenient}, token: storedKey(q.token)}
 	var remix int64
 	if flow == "vkid" {
 		sum := seedHash(s.seed, "success-token", sid)
@@ -176,7 +176,7 @@ func (s *Server) captchaAnswer(q *vkRequest, consume bool) (int, *CaptchaInfo) {
 		c = f.captchas[sid]
 		right = c != nil && key != "" && (!c.Strict || strings.EqualFold(strings.TrimSpace(key), c.Key))
 	}
-	if c != nil && c.token != q.token {
+	if c != nil && c.token != storedKey(q.token) {
 		right = false
 	}
 	var info *CaptchaInfo
@@ -359,6 +359,9 @@ func (s *Server) completeValidation(sid string, ok bool) (string, error) {
 			delete(s.tokenChal, tokStr)
 		}
 		return "success=1", nil
+	}
+	if len(s.tokens) >= MaxTokens {
+		return "fail=1", errors.New("vkmock: too many tokens")
 	}
 	nt, err := s.createTokenLocked(Token{Kind: old.Kind, UserID: old.UserID, GroupID: old.GroupID, AppID: old.AppID, Scopes: old.Scopes})
 	if err != nil {

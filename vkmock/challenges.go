@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,7 +75,29 @@ type QuotaRule struct {
 
 const defaultWindow = 60 * time.Second
 
+// maxWindowMS bounds the windows and cooldowns of the rules: a year.
+const maxWindowMS = 365 * 24 * 60 * 60 * 1000
+
 func validateChallenges(c Challenges) error {
+	window := func(field string, ms int64) error {
+		if ms < 0 || ms > maxWindowMS {
+			return fieldErr(field, "must be between 0 and %d", int64(maxWindowMS))
+		}
+		return nil
+	}
+	for _, r := range c.Captcha {
+		if err := window("captcha.window_ms", r.WindowMS); err != nil {
+			return err
+		}
+	}
+	for _, r := range c.Flood {
+		if err := window("flood.window_ms", r.WindowMS); err != nil {
+			return err
+		}
+		if err := window("flood.cooldown_ms", r.CooldownMS); err != nil {
+			return err
+		}
+	}
 	glob := func(p string) error {
 		if p == "" {
 			return errors.New("vkmock: challenge rule needs a method")
@@ -221,7 +244,7 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 	if len(c.counts)+len(c.flood)+len(c.quota) > maxChallengeKeys {
 		c.clearCountsLocked()
 	}
-	tok := q.token
+	tok := storedKey(q.token)
 	// The captcha rules count a call only once it has passed every rule.
 	var counted []countKey
 	if !inner {
@@ -269,7 +292,7 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 				}
 			}
 		}
-		k := floodKey{tok, q.name, target, i}
+		k := floodKey{tok, q.name, storedKey(target), i}
 		f := c.flood[k]
 		if f == nil {
 			f = &floodEntry{}
@@ -381,7 +404,12 @@ func (s *Server) newValidation(q *vkRequest, code vkerr.Code) string {
 	defer s.flows.mu.Unlock()
 	s.flows.seq++
 	sid := strconv.FormatUint(seedHash(s.seed, "validation", strconv.FormatUint(s.flows.seq, 10))%900_000_000_000+100_000_000_000, 10)
-	s.flows.validations[sid] = &validation{token: q.token, code: code}
+	// A token this long is unknown: the validation cannot complete.
+	tok := ""
+	if len(q.token) <= maxStoredToken {
+		tok = strings.Clone(q.token)
+	}
+	s.flows.validations[sid] = &validation{token: tok, code: code}
 	s.flows.vorder = append(s.flows.vorder, sid)
 	s.flows.trimLocked()
 	return q.base() + "/validate?sid=" + sid

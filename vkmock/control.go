@@ -3,8 +3,11 @@ package vkmock
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -107,8 +110,13 @@ func (s *Server) controlRoutes() map[string]route {
 		"":         {"*": version},
 		"/version": {"*": version},
 		"/tokens": {
-			http.MethodGet:  getJSON(func() any { return s.Tokens() }),
-			http.MethodPost: postJSON(http.StatusCreated, func(t Token) (any, error) { return s.CreateToken(t) }),
+			http.MethodGet: getJSON(func() any { return s.Tokens() }),
+			http.MethodPost: postJSON(http.StatusCreated, func(t Token) (any, error) {
+				if err := s.tokensFit(t); err != nil {
+					return nil, err
+				}
+				return s.CreateToken(t)
+			}),
 		},
 		"/tokens/state": {http.MethodPost: postJSON(http.StatusOK, func(c tokenStateChange) (any, error) {
 			return map[string]string{"state": string(c.State)}, s.SetTokenState(c.Token, c.State)
@@ -199,21 +207,64 @@ func (s *Server) controlRoutes() map[string]route {
 	}
 }
 
-// changeClock applies a POST /__vkmock/clock.
+// The mock's clock stays between these dates, so that every date it
+// answers is a positive Unix time and its offset fits a time.Duration.
+var (
+	minClock = time.Unix(0, 0).UTC()
+	maxClock = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// changeClock applies a POST /__vkmock/clock; a time outside minClock to
+// maxClock is refused, naming the field and its range.
 func (s *Server) changeClock(c clockChange) error {
+	inRange := func(field string, t time.Time) error {
+		if t.Before(minClock) || t.After(maxClock) {
+			return fieldErr(field, "must give a time between %s and %s", minClock.Format(time.RFC3339), maxClock.Format(time.RFC3339))
+		}
+		return nil
+	}
+	// advance is how far the clock may move from now, each way.
+	advance := func(field string, d time.Duration, unit time.Duration) error {
+		now := s.now()
+		lo, hi := minClock.Sub(now), maxClock.Sub(now)
+		if d < lo || d > hi {
+			if unit == time.Millisecond {
+				return fieldErr(field, "must be between %d and %d", lo/unit, hi/unit)
+			}
+			return fieldErr(field, "must be between %v and %v", lo, hi)
+		}
+		return nil
+	}
 	switch {
 	case c.Now != nil:
+		if err := inRange("now", *c.Now); err != nil {
+			return err
+		}
 		s.SetNow(*c.Now)
 	case c.Unix != nil:
+		if *c.Unix < minClock.Unix() || *c.Unix > maxClock.Unix() {
+			return fieldErr("unix", "must be between %d and %d", minClock.Unix(), maxClock.Unix())
+		}
 		s.SetNow(time.Unix(*c.Unix, 0))
 	case c.Advance != "":
 		d, err := time.ParseDuration(c.Advance)
 		if err != nil {
-			return errors.New("advance: " + err.Error())
+			return fieldErr("advance", "must be a duration such as \"90s\" or \"-24h\": %v", err)
+		}
+		if err := advance("advance", d, 1); err != nil {
+			return err
 		}
 		s.Advance(d)
 	case c.AdvanceMS != nil:
-		s.Advance(time.Duration(*c.AdvanceMS) * time.Millisecond)
+		ms := *c.AdvanceMS
+		const most = math.MaxInt64 / int64(time.Millisecond)
+		if ms < -most || ms > most {
+			return advance("advance_ms", time.Duration(math.MaxInt64), time.Millisecond)
+		}
+		if err := advance("advance_ms", time.Duration(ms)*time.Millisecond, time.Millisecond); err != nil {
+			return err
+		}
+		s.Advance(time.Duration(ms) * time.Millisecond)
 	default:
 		return errors.New("set one of now, unix, advance, advance_ms")
 	}
@@ -261,14 +312,43 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxControlBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		controlError(w, http.StatusBadRequest, errors.New("bad JSON: "+err.Error()))
+		controlError(w, http.StatusBadRequest, jsonError(err))
+		return false
+	}
+	if !atEOF(dec) {
+		controlError(w, http.StatusBadRequest, errors.New("bad JSON: text after the JSON value"))
 		return false
 	}
 	return true
 }
 
+// jsonError explains a decoding error, naming the field and the range of
+// a number that does not fit.
+func jsonError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		want := "a " + te.Type.String()
+		switch te.Type.Kind() {
+		case reflect.Int, reflect.Int64:
+			want = fmt.Sprintf("a whole number between %d and %d", int64(math.MinInt64), int64(math.MaxInt64))
+		case reflect.Int32:
+			want = fmt.Sprintf("a whole number between %d and %d", math.MinInt32, math.MaxInt32)
+		case reflect.Bool:
+			want = "true or false"
+		}
+		return &FieldError{Field: te.Field, Msg: "must be " + want + ", not " + te.Value}
+	}
+	return errors.New("bad JSON: " + err.Error())
+}
+
+// controlError answers {"error": ...}, with "field" for a FieldError.
 func controlError(w http.ResponseWriter, status int, err error) {
-	writeJSON(w, status, map[string]string{"error": err.Error()})
+	body := map[string]string{"error": err.Error()}
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		body["field"] = fe.Field
+	}
+	writeJSON(w, status, body)
 }
 
 func notAllowed(w http.ResponseWriter, allow string) {

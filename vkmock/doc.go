@@ -37,10 +37,11 @@
 //     body over the limit (8 MiB, WithMaxBodyBytes), more parameters than
 //     the limit (1000, WithMaxParams), a malformed query, form or
 //     multipart body: 8 "Invalid request: <detail>".
-//  1. Injected failures: the X-Vkmock-Error header (CODE or CODE:SUBCODE),
-//     then the fault rules of the phase "before" (see Fault). A request
-//     they answer is not checked further and does not count against rate
-//     limits.
+//  1. Injected failures: the X-Vkmock-Error header (CODE or CODE:SUBCODE,
+//     then optionally "; lenient"), then the fault rules of the phase
+//     "before" (see Fault). A request they answer is not checked further
+//     and does not count against rate limits. The header's 14 is passed
+//     by the right answer to its captcha, its 24 by confirm=1.
 //  2. v missing: 8 "Invalid request: v is required".
 //  3. Unknown method, names compared case-sensitively: 3. execute.NAME
 //     exists while a stored procedure NAME does.
@@ -88,7 +89,9 @@
 //  11. Captcha rules (CaptchaRule): 14 after Threshold similar calls in
 //     the window, unless the request solved a captcha at check 10.
 //  12. Confirmation rules (ConfirmRule): 24 with confirmation_text unless
-//     confirm=1.
+//     confirm=1; then a confirmation asked by an injected 24 (not
+//     lenient): 24 again to the same request (token, method, parameters)
+//     without confirm=1.
 //  13. Flood rules (FloodRule): 9 per (token, method, target) past a
 //     threshold in a window, then for a cooldown.
 //  14. Quota rules (QuotaRule): 29 per (token, method) past the quota of
@@ -237,10 +240,12 @@
 //
 // # Faults
 //
-// Fault rules (AddFault, POST /__vkmock/faults) are tried in order, the
-// first that matches and fires wins, in their phase: "before" (check 1,
-// the method does not act) or "after" (check 16, the method has acted and
-// its answer is lost or replaced). See Fault for matching and effects.
+// Fault rules (AddFault, POST /__vkmock/faults) are tried in order, in
+// their phase: "before" (check 1, the method does not act) or "after"
+// (check 16, the method has acted and its answer is lost or replaced).
+// Latency composes; the first rule that fires with an answer wins. An
+// injected 14 or 24 is as strict as VK's unless the rule is Lenient. See
+// Fault for matching and effects.
 //
 // # Control API
 //
@@ -255,7 +260,7 @@
 //	POST   /__vkmock/faults          add a rule; answers {"id": ...} (201)
 //	DELETE /__vkmock/faults          clear the rules
 //	DELETE /__vkmock/faults/{id}     remove a rule
-//	GET    /__vkmock/requests        the request log, oldest first: [{"time","http_method","method","token_kind","params":[{"key","value"}],"error_code","http_status","fault","effect"}]
+//	GET    /__vkmock/requests        the request log, oldest first: [{"time","http_method","method","token_kind","params":[{"key","value","len"}],"error_code","http_status","fault","effect"}]
 //	DELETE /__vkmock/requests        clear the log
 //	POST   /__vkmock/reset           back to the initial state, log cleared
 //	GET    /__vkmock/settings        {"https_only","rate_limits","seed"}
@@ -276,7 +281,10 @@
 //	GET    /__vkmock/world           {"users","groups","albums","posts"}: the explicit entities
 //	POST   /__vkmock/world/users     add or replace a user (also /world/groups, /world/albums; /world/posts adds a post)
 //
-// Errors of the control API are HTTP 4xx with {"error": "..."}.
+// Errors of the control API are HTTP 4xx with {"error": "..."}, and
+// "field" naming the field of a value out of its range (a latency over 10
+// minutes, a clock outside 1970 to 2200, ...). A body must be one JSON
+// value.
 //
 // Secrets (access_token, client_secret, captcha_key, success_token, key,
 // sig, and anything shaped like a VK token) never reach the request log
@@ -284,33 +292,37 @@
 //
 // # Configuration file
 //
-// `vk mock --config FILE` and WithConfig(LoadConfig(FILE)) take JSON:
+// `vk mock --config FILE` and WithConfig(LoadConfig(FILE)) take one JSON
+// object; every field is optional, and unknown fields and text after the
+// object are errors. A small one:
 //
 //	{
-//	  "seed": 42,                   // tokens and answers (flag --seed overrides)
-//	  "https_only": false,
-//	  "rate_limits": true,
-//	  "max_body_bytes": 8388608,
-//	  "max_params": 1000,
-//	  "request_log_size": 10000,
-//	  "apps": [{"id": 51000001, "disabled": false, "installs": 50000}],
-//	  "tokens": [{"token": "my-user-token", "kind": "user", "user_id": 1, "scopes": ["messages"]},
-//	             {"kind": "group", "group_id": 1, "state": "banned"}],
-//	  "faults": [{"method": "messages.*", "probability": 0.2, "error": {"error_code": 10}},
-//	             {"method": "users.get", "latency": {"dist": "uniform", "min_ms": 10, "max_ms": 50}},
-//	             {"method": "messages.send", "phase": "after", "probability": 0.05, "effect": "reset"}],
-//	  "challenges": {"captcha": [{"method": "wall.post", "threshold": 5, "window_ms": 60000}],
-//	                 "confirm": [{"method": "account.ban", "text": "Ban?"}],
-//	                 "flood": [{"method": "messages.send", "threshold": 20, "cooldown_ms": 600000}],
-//	                 "quota": [{"method": "wall.post", "per_day": 50}]},
-//	  "procedures": {"hello": "return \"hello, \" + Args.name;"},
-//	  "world": {"users": [{"id": 123, "first_name": "Ann", "last_name": "Lee"}], "groups": [], "albums": [], "posts": []}
+//	  "seed": 42,
+//	  "limits": {"request_log_size": 1000, "posts": 5000},
+//	  "timeouts": {"read_ms": 10000, "idle_ms": 60000},
+//	  "tokens": [{"token": "my-user-token", "kind": "user", "user_id": 1, "scopes": ["messages"]}],
+//	  "faults": [{"method": "messages.*", "probability": 0.2, "error": {"error_code": 10}}],
+//	  "procedures": {"hello": "return \"hello, \" + Args.name;"}
 //	}
 //
-// Every field is optional and unknown fields are errors. The tokens,
-// apps, faults and world entities come in addition to the preloaded app
-// (DefaultAppID), tokens (one user, one community, one service token,
-// derived from the seed) and world. Reset goes back to exactly this state.
+// testdata/config-example.json in this package uses every field, and
+// docs/vkmock.md in the repository explains them, with the control API,
+// for users of any language. The tokens, apps, faults and world entities
+// come in addition to the preloaded app (DefaultAppID), tokens (one user,
+// one community, one service token, derived from the seed) and world.
+// Reset goes back to exactly this state.
+//
+// # Limits
+//
+// Every store is bounded by count and by bytes, the oldest entries evicted
+// first (Limits, WithLimits, "limits" in the configuration, --max-* flags):
+// the request log (10 000 records, 32 MiB, each key and value cut to its
+// first 4 KiB, redacted once when stored), messages (100 000, 64 MiB),
+// posts (100 000, 64 MiB), compiled execute code (512, 64 MiB). No store
+// keeps a slice of a request's body. Every connection times out
+// (Timeouts, WithTimeouts, "timeouts", --read-timeout, --write-timeout,
+// --idle-timeout, --max-header-bytes): 30 s to send a request, 11 minutes
+// to answer it, 2 minutes idle, 1 MiB of headers.
 //
 // # Schema
 //

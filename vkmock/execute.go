@@ -18,13 +18,16 @@ import (
 
 // procedures holds the stored procedures and a cache of compiled code.
 type procedures struct {
-	mu    sync.RWMutex
-	code  map[string]string
-	progs map[string]*vkscript.Program // by source
+	mu     sync.RWMutex
+	code   map[string]string
+	progs  map[string]*vkscript.Program // by source
+	order  fifo[string]                 // the sources in progs, oldest first
+	limits Limits
 }
 
-// maxProgCache bounds the cache of compiled execute code.
-const maxProgCache = 512
+// progCost estimates the bytes a compiled program of src keeps alive: its
+// source (the cache's key) and the program, about as large again.
+func progCost(src string) int64 { return 2*int64(len(src)) + 1024 }
 
 func (p *procedures) reset(initial map[string]string) error {
 	code := map[string]string{}
@@ -37,11 +40,22 @@ func (p *procedures) reset(initial map[string]string) error {
 	p.mu.Lock()
 	p.code = code
 	p.progs = map[string]*vkscript.Program{}
+	p.order = newFIFO[string](p.limits.ScriptCache, p.limits.ScriptCacheBytes)
 	p.mu.Unlock()
 	return nil
 }
 
+// Stored procedures are bounded: MaxProcedures of them, each at most
+// maxProcedureBytes of code.
+const (
+	MaxProcedures     = 1000
+	maxProcedureBytes = 1 << 20
+)
+
 func validProcedure(name, src string) error {
+	if len(name) > 256 || len(src) > maxProcedureBytes {
+		return fmt.Errorf("vkmock: procedure names are at most 256 bytes and code at most %d", maxProcedureBytes)
+	}
 	if name == "" || strings.ContainsAny(name, "./ \t\r\n?&#") {
 		return fmt.Errorf("vkmock: procedure name %q: letters, digits and _ only", name)
 	}
@@ -59,15 +73,22 @@ func (p *procedures) compile(src string) (*vkscript.Program, error) {
 	if ok {
 		return prog, nil
 	}
+	// The program may keep pieces of its source: compile a copy, not a
+	// slice of the request's body.
+	src = strings.Clone(src)
 	prog, err := vkscript.Compile(src)
 	if err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	if len(p.progs) >= maxProgCache {
-		p.progs = map[string]*vkscript.Program{}
+	cost := progCost(src)
+	if cost > p.limits.ScriptCacheBytes/4 {
+		return prog, nil // too large to keep
 	}
-	p.progs[src] = prog
+	p.mu.Lock()
+	if _, ok := p.progs[src]; !ok {
+		p.progs[src] = prog
+		p.order.add(src, cost, func(old string) { delete(p.progs, old) })
+	}
 	p.mu.Unlock()
 	return prog, nil
 }
@@ -86,8 +107,11 @@ func (s *Server) SetProcedure(name, code string) error {
 		return err
 	}
 	s.procs.mu.Lock()
+	defer s.procs.mu.Unlock()
+	if _, ok := s.procs.code[name]; !ok && len(s.procs.code) >= MaxProcedures {
+		return fmt.Errorf("vkmock: at most %d stored procedures", MaxProcedures)
+	}
 	s.procs.code[name] = code
-	s.procs.mu.Unlock()
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"math"
 	"path"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -29,8 +30,14 @@ import (
 // When it fires, the effects apply in this order: the latency (LatencyMS, or
 // the distribution Latency), then the first of HTTPStatus (that status with
 // an HTML page), Effect "reset" (the connection is reset), Error (that VK
-// error) or Effect "truncate" (the normal answer, cut short). A rule with
-// only latency delays the normal answer.
+// error) or Effect "truncate" (the normal answer, cut short).
+//
+// Latency composes: a rule with only latency adds its delay and the rules
+// after it are still tried, so a latency rule never hides an error rule
+// added after it. The first rule that fires with an answer (HTTPStatus,
+// Effect or Error) wins; the delays of every rule that fired up to it add
+// up (at most 10 minutes, and less than the write timeout). The request
+// log's Fault lists the ids of the rules that fired, joined by commas.
 //
 // Phase says when the rule is tried. "before" (the default) is check 1:
 // the request is answered by the fault and the method does not act.
@@ -44,11 +51,16 @@ import (
 // goes to execute_errors.
 //
 // A rule's error 14 registers a real captcha (picture, key readable
-// through Captcha); by default any captcha_key then solves it, as a
-// one-shot injected error; StrictCaptcha requires the right key, and a
-// wrong one gets a fresh captcha. A rule's 14 does not fire on a request
-// that carries the right, unused answer to an earlier captcha. A rule's 17
-// points redirect_uri to the mock's validation page.
+// through Captcha) that only its right key solves, as VK's: a wrong
+// captcha_key gets a fresh captcha (captcha_attempt one more). A rule's 14
+// does not fire on a request that carries the right, unused answer to an
+// earlier captcha. A rule's error 24 asks for a confirmation that only the
+// same request (same token, method and parameters) with confirm=1 gives:
+// until then that request gets 24 again, even once the rule no longer
+// fires; a rule's 24 does not fire on a request with confirm=1. Lenient
+// makes both conveniences for simple tests: any captcha_key solves the
+// captcha, and any later request passes. A rule's 17 points redirect_uri
+// to the mock's validation page.
 type Fault struct {
 	ID          string            `json:"id,omitempty"`
 	Method      string            `json:"method,omitempty"`
@@ -76,7 +88,12 @@ type Fault struct {
 	// Upload is an upload server's error shape, for rules of upload.photo
 	// and upload.doc (see serveUpload).
 	Upload string `json:"upload,omitempty"`
-	// StrictCaptcha makes the captcha of an error 14 require its key.
+	// Lenient makes the captcha of an error 14 take any key, and the
+	// confirmation of an error 24 need no confirm=1 (see above). By
+	// default both are as strict as VK's.
+	Lenient bool `json:"lenient,omitempty"`
+	// StrictCaptcha is the default now; it is kept so that older rules
+	// and configuration files still load, and it overrides Lenient.
 	StrictCaptcha bool `json:"strict_captcha,omitempty"`
 	// Fired counts the times the rule fired (read-only).
 	Fired int64 `json:"fired"`
@@ -149,17 +166,18 @@ func (s *Server) validateFault(f Fault) (Fault, error) {
 			return f, fmt.Errorf("vkmock: fault param %s %q: %w", k, v, err)
 		}
 	}
-	if f.Probability < 0 || f.Probability > 1 || math.IsNaN(f.Probability) {
-		return f, errors.New("vkmock: fault probability must be between 0 and 1")
+	if !(f.Probability >= 0 && f.Probability <= 1) {
+		return f, fieldErr("probability", "must be between 0 and 1")
 	}
 	if f.Times < 0 {
-		return f, errors.New("vkmock: fault times must not be negative")
+		return f, fieldErr("times", "must be between 0 and %d", int64(math.MaxInt64))
 	}
 	if f.HTTPStatus != 0 && (f.HTTPStatus < 100 || f.HTTPStatus > 599) {
-		return f, errors.New("vkmock: fault http_status must be between 100 and 599")
+		return f, fieldErr("http_status", "must be 0 or between 100 and 599")
 	}
-	if f.LatencyMS < 0 || math.IsNaN(f.LatencyMS) || time.Duration(f.LatencyMS*float64(time.Millisecond)) > maxLatency {
-		return f, errors.New("vkmock: fault latency_ms must be between 0 and 600000")
+	mostMS := float64(s.timeouts.maxFaultLatency() / time.Millisecond)
+	if !(f.LatencyMS >= 0 && f.LatencyMS <= mostMS) { // NaN fails both
+		return f, fieldErr("latency_ms", "must be between 0 and %v", mostMS)
 	}
 	if l := f.Latency; l != nil {
 		switch l.Dist {
@@ -167,9 +185,9 @@ func (s *Server) validateFault(f Fault) (Fault, error) {
 		default:
 			return f, fmt.Errorf("vkmock: fault latency dist %q: want fixed, uniform, normal or exponential", l.Dist)
 		}
-		for _, v := range []float64{l.MinMS, l.MaxMS, l.MeanMS, l.StddevMS} {
-			if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) || v > float64(maxLatency/time.Millisecond) {
-				return f, errors.New("vkmock: fault latency values must be between 0 and 600000 ms")
+		for name, v := range map[string]float64{"min_ms": l.MinMS, "max_ms": l.MaxMS, "mean_ms": l.MeanMS, "stddev_ms": l.StddevMS} {
+			if !(v >= 0 && v <= mostMS) {
+				return f, fieldErr("latency."+name, "must be between 0 and %v", mostMS)
 			}
 		}
 		if l.Dist == "uniform" && l.MaxMS < l.MinMS {
@@ -307,47 +325,103 @@ const (
 // errorOnly keeps to rules whose effect is an error (inner calls of
 // execute).
 func (s *Server) matchFault(q *vkRequest, kind TokenKind, m *apiMethod, phase string, errorOnly bool) *Fault {
-	rules := *s.faults.Load()
-	for _, r := range rules {
-		f := &r.f
-		if f.Phase != phase || !matchGlob(f.Method, q.name) {
-			continue
+	for _, r := range *s.faults.Load() {
+		if s.ruleMatches(&r.f, q, kind, m, phase, errorOnly) && s.fires(r) {
+			return &r.f
 		}
-		if errorOnly && (f.Error == nil || f.HTTPStatus != 0 || f.Effect == "reset") {
-			continue
-		}
-		if f.Error != nil && f.Error.Code == vkerr.Captcha && q.captcha == answerFresh {
-			// The request answers a captcha: the rule's captcha is solved.
-			continue
-		}
-		if f.Token != "" {
-			switch {
-			case f.Token == "none":
-				if q.hasToken {
-					continue
-				}
-			case f.Token == kind.String() && kind != vkerr.KindUnknown:
-			case q.hasToken && f.Token == q.token:
-			default:
-				continue
-			}
-		}
-		if !matchParams(f.Params, q) {
-			continue
-		}
-		if f.Error != nil && !s.schema.global[f.Error.Code] && (m == nil || !m.errors[f.Error.Code]) {
-			// The method may not return this error.
-			continue
-		}
-		if f.Probability > 0 && f.Probability < 1 && s.randFloat() >= f.Probability {
-			continue
-		}
-		if !r.claim() {
-			continue
-		}
-		return f
 	}
 	return nil
+}
+
+// faultHit is what the rules of a phase do to a request: the delays of
+// the latency-only rules that fired, and the first rule with an answer
+// (status, reset, error, truncate), nil when none fired.
+type faultHit struct {
+	delays []*Fault
+	answer *Fault
+}
+
+func (h faultHit) fired() bool { return h.answer != nil || len(h.delays) > 0 }
+
+// ids lists the rules that fired, in order, joined with commas.
+func (h faultHit) ids() string {
+	ids := make([]string, 0, len(h.delays)+1)
+	for _, f := range h.delays {
+		ids = append(ids, f.ID)
+	}
+	if h.answer != nil {
+		ids = append(ids, h.answer.ID)
+	}
+	return strings.Join(ids, ",")
+}
+
+// latencyOnly reports whether a rule only delays the answer.
+func (f *Fault) latencyOnly() bool { return f.Error == nil && f.HTTPStatus == 0 && f.Effect == "" }
+
+// matchFaults applies the rules of a phase in order: latency composes (a
+// rule that only delays does not hide the rules after it), the first rule
+// with an answer wins.
+func (s *Server) matchFaults(q *vkRequest, kind TokenKind, m *apiMethod, phase string) faultHit {
+	var hit faultHit
+	for _, r := range *s.faults.Load() {
+		if !s.ruleMatches(&r.f, q, kind, m, phase, false) || !s.fires(r) {
+			continue
+		}
+		if r.f.latencyOnly() {
+			hit.delays = append(hit.delays, &r.f)
+			continue
+		}
+		hit.answer = &r.f
+		break
+	}
+	return hit
+}
+
+// fires draws the rule's probability and claims one of its Times.
+func (s *Server) fires(r *faultRule) bool {
+	f := &r.f
+	if f.Probability > 0 && f.Probability < 1 && s.randFloat() >= f.Probability {
+		return false
+	}
+	return r.claim()
+}
+
+// ruleMatches reports whether a rule of the phase applies to the request.
+func (s *Server) ruleMatches(f *Fault, q *vkRequest, kind TokenKind, m *apiMethod, phase string, errorOnly bool) bool {
+	if f.Phase != phase || !matchGlob(f.Method, q.name) {
+		return false
+	}
+	if errorOnly && (f.Error == nil || f.HTTPStatus != 0 || f.Effect == "reset") {
+		return false
+	}
+	if f.Error != nil && f.Error.Code == vkerr.Captcha && q.captcha == answerFresh {
+		// The request answers a captcha: the rule's captcha is solved.
+		return false
+	}
+	if f.Error != nil && f.Error.Code == vkerr.NeedConfirmation && q.flag("confirm") {
+		// The request gives the confirmation the rule asks for.
+		return false
+	}
+	if f.Token != "" {
+		switch {
+		case f.Token == "none":
+			if q.hasToken {
+				return false
+			}
+		case f.Token == kind.String() && kind != vkerr.KindUnknown:
+		case q.hasToken && f.Token == q.token:
+		default:
+			return false
+		}
+	}
+	if !matchParams(f.Params, q) {
+		return false
+	}
+	if f.Error != nil && !s.schema.global[f.Error.Code] && (m == nil || !m.errors[f.Error.Code]) {
+		// The method may not return this error.
+		return false
+	}
+	return true
 }
 
 func matchParams(want map[string]string, q *vkRequest) bool {
@@ -384,8 +458,11 @@ func (s *Server) delay(f *Fault) time.Duration {
 			ms = l.MaxMS + f.LatencyMS
 		}
 	}
-	d := time.Duration(ms * float64(time.Millisecond))
-	return min(max(d, 0), maxLatency)
+	most := s.timeouts.maxFaultLatency()
+	if ms >= float64(most/time.Millisecond) {
+		return most
+	}
+	return max(time.Duration(ms*float64(time.Millisecond)), 0)
 }
 
 // sleep waits for d or until ctx is done; it reports whether it waited

@@ -187,9 +187,9 @@ func TestCaptchaFromFaultRule(t *testing.T) {
 	if a := get("captcha_sid", sid2, "captcha_key", captchaInfo(t, s, sid2).Key); a.code() != 0 {
 		t.Fatalf("strict, right key: %s", a.body)
 	}
-	// Without strict_captcha any key solves it (a one-shot injected error).
+	// Lenient: any key solves it (a one-shot injected error), on request.
 	s.ClearFaults()
-	mustAdd(t, s, Fault{Method: "wall.get", Times: 1, Error: &vkerr.Error{Code: vkerr.Captcha}})
+	mustAdd(t, s, Fault{Method: "wall.get", Times: 1, Error: &vkerr.Error{Code: vkerr.Captcha}, Lenient: true})
 	sid = get().env.Error.CaptchaSID
 	if info := captchaInfo(t, s, sid); info.Strict {
 		t.Fatalf("lenient captcha: %+v", info)

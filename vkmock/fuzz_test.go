@@ -28,6 +28,8 @@ func FuzzRequest(f *testing.F) {
 	f.Add(uint8(0), "users.get", "v=5.199&access_token="+user+"&name_case=\xff", "", []byte(nil), "14")
 	f.Add(uint8(3), "Users.Get", "%%%", "text/plain", []byte("\x00\x01"), "15:1133")
 	f.Add(uint8(1), "secure.getUserLevel", strings.Repeat("a=1&", 300), "application/json", []byte(`{"v":1}`), "abc")
+	f.Add(uint8(0), "wall.get", "v=5.199&access_token="+user+"&captcha_sid=1&captcha_key=2", "", []byte(nil), "14; lenient")
+	f.Add(uint8(1), "messages.send", "v=5.199&access_token="+user+"&confirm=1", "", []byte("peer_id=1&message=x"), "24;;x")
 	f.Fuzz(func(t *testing.T, verb uint8, name, query, ctype string, body []byte, forced string) {
 		r := &http.Request{
 			Method:     fuzzVerbs[int(verb)%len(fuzzVerbs)],

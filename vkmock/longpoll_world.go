@@ -212,7 +212,7 @@ func (s *Server) Inbox(m InboxMessage) (InboxResult, error) {
 func (s *Server) messageByID(id int64) (Message, bool) {
 	s.world.mu.RLock()
 	defer s.world.mu.RUnlock()
-	ms := s.world.messages
+	ms := s.world.messages.all()
 	i, ok := slices.BinarySearchFunc(ms, id, func(m Message, id int64) int { return int64Cmp(m.ID, id) })
 	if !ok {
 		return Message{}, false
@@ -281,17 +281,18 @@ func (s *Server) messagesEdit(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 	now := s.now().Unix()
 	w := &s.world
 	w.mu.Lock()
-	i, ok := slices.BinarySearchFunc(w.messages, id, func(m Message, id int64) int { return int64Cmp(m.ID, id) })
-	if !ok || w.messages[i].PeerID != peer {
+	ms := w.messages.all()
+	i, ok := slices.BinarySearchFunc(ms, id, func(m Message, id int64) int { return int64Cmp(m.ID, id) })
+	if !ok || ms[i].PeerID != peer {
 		w.mu.Unlock()
 		return nil, s.paramError(idParam + " is invalid")
 	}
-	if w.messages[i].FromID != me {
+	if ms[i].FromID != me {
 		w.mu.Unlock()
 		return nil, &vkerr.Error{Code: vkerr.MessagesEditKindDisallowed, Message: s.message(vkerr.MessagesEditKindDisallowed)}
 	}
-	w.messages[i].Message = text
-	m := w.messages[i]
+	ms[i].Message = text
+	m := ms[i]
 	w.mu.Unlock()
 	if tok.Kind == TokenGroup {
 		if obj, err := json.Marshal(messageObject(m, 1, "", now)); err == nil {

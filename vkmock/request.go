@@ -24,6 +24,8 @@ type vkRequest struct {
 	tls      bool
 	host     string // the Host of the request, for the URLs of challenges
 	captcha  int    // the state of a captcha answer (answerNone, ...)
+	// answered is the captcha the request answers, if known.
+	answered *CaptchaInfo
 }
 
 // get returns the first value of key.

@@ -60,17 +60,34 @@ func SelfSignedCert(hosts ...string) (tls.Certificate, []byte, error) {
 	return cert, certPEM, err
 }
 
+// configure sets the timeouts and the header limit of the server's
+// connections (see Timeouts).
+func (s *Server) configure(srv *http.Server) {
+	t := s.timeouts
+	srv.ReadHeaderTimeout = min(10*time.Second, t.Read)
+	srv.ReadTimeout = t.Read
+	srv.WriteTimeout = t.Write
+	srv.IdleTimeout = t.Idle
+	srv.MaxHeaderBytes = t.MaxHeaderBytes
+}
+
+// Timeouts returns the connection limits in force (see WithTimeouts).
+func (s *Server) Timeouts() Timeouts { return s.timeouts }
+
+// Limits returns the store limits in force (see WithLimits).
+func (s *Server) Limits() Limits { return s.limits }
+
 // Serve serves s on ln until ctx is done, then shuts down gracefully,
 // waiting at most grace for requests in flight. With cert it serves HTTPS
 // (HTTP/1.1 only, so that the reset and truncate faults work).
 func (s *Server) Serve(ctx context.Context, ln net.Listener, cert *tls.Certificate, grace time.Duration) error {
 	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler: s,
 		// Disables HTTP/2, whose streams cannot be hijacked.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		BaseContext:  func(net.Listener) context.Context { return ctx },
 	}
+	s.configure(srv)
 	if cert != nil {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
 		ln = tls.NewListener(ln, srv.TLSConfig)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -49,6 +50,8 @@ type Server struct {
 	httpsOnly  atomic.Bool
 	rateLimits atomic.Bool
 	useTLS     bool
+	limits     Limits
+	timeouts   Timeouts
 	initial    Config // what Reset goes back to
 
 	mu         sync.RWMutex // tokens, apps
@@ -63,6 +66,7 @@ type Server struct {
 	world       world
 	chal        challengeState
 	flows       flowState
+	confirms    confirmations
 	procs       procedures
 
 	faultMu  sync.Mutex // serialises writers of faults
@@ -94,8 +98,10 @@ type options struct {
 	tls        bool
 	maxBody    int64
 	maxParams  int
-	logSize    int
+	limits     Limits
+	timeouts   Timeouts
 	config     *Config
+	err        error // of a configuration's values
 }
 
 // WithSeed sets the seed of tokens and synthesised answers (default 1).
@@ -134,7 +140,30 @@ func WithMaxParams(n int) Option { return func(o *options) { o.maxParams = n } }
 
 // WithRequestLogSize bounds the request log (default 10000 records; the
 // oldest are dropped).
-func WithRequestLogSize(n int) Option { return func(o *options) { o.logSize = n } }
+func WithRequestLogSize(n int) Option { return func(o *options) { o.limits.RequestLogSize = n } }
+
+// WithLimits bounds the stores of the mock (see Limits); its zero fields
+// leave the earlier settings (or the defaults) alone.
+func WithLimits(l Limits) Option {
+	return func(o *options) {
+		if err := l.validate(); err != nil {
+			o.err = err
+		}
+		o.limits = o.limits.over(l)
+	}
+}
+
+// WithTimeouts bounds the connections of a server started by Serve or
+// NewServer (see Timeouts); its zero fields leave the earlier settings (or
+// the defaults) alone.
+func WithTimeouts(t Timeouts) Option {
+	return func(o *options) {
+		if t.Read < 0 || t.Write < 0 || t.Idle < 0 || t.MaxHeaderBytes < 0 {
+			o.err = errors.New("vkmock: timeouts must not be negative (0 means the default)")
+		}
+		o.timeouts = o.timeouts.over(t)
+	}
+}
 
 // WithConfig applies a configuration (tokens, apps, faults, settings); the
 // options given after it override its settings.
@@ -160,7 +189,20 @@ func WithConfig(c *Config) Option {
 			o.maxParams = c.MaxParams
 		}
 		if c.RequestLogSize > 0 {
-			o.logSize = c.RequestLogSize
+			o.limits.RequestLogSize = c.RequestLogSize
+		}
+		if c.Limits != nil {
+			if err := c.Limits.validate(); err != nil {
+				o.err = fmt.Errorf("vkmock: config: %w", err)
+			}
+			o.limits = o.limits.over(*c.Limits)
+		}
+		if c.Timeouts != nil {
+			t, err := c.Timeouts.timeouts()
+			if err != nil {
+				o.err = err
+			}
+			o.timeouts = o.timeouts.over(t)
 		}
 	}
 }
@@ -184,10 +226,15 @@ func New(opts ...Option) *Server {
 // NewE is New that returns an error for a schema directory or a
 // configuration that cannot be used.
 func NewE(opts ...Option) (*Server, error) {
-	o := options{seed: 1, rateLimits: true, maxBody: DefaultMaxBodyBytes, maxParams: DefaultMaxParams, logSize: DefaultRequestLogSize}
+	o := options{seed: 1, rateLimits: true, maxBody: DefaultMaxBodyBytes, maxParams: DefaultMaxParams}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.err != nil {
+		return nil, o.err
+	}
+	o.limits = o.limits.withDefaults()
+	o.timeouts = o.timeouts.withDefaults()
 	var table *schemaTable
 	var err error
 	if o.schemaDir != "" {
@@ -208,9 +255,6 @@ func NewE(opts ...Option) (*Server, error) {
 	if o.maxParams <= 0 {
 		o.maxParams = DefaultMaxParams
 	}
-	if o.logSize <= 0 {
-		o.logSize = DefaultRequestLogSize
-	}
 	s := &Server{
 		schema:    table,
 		seed:      o.seed,
@@ -218,6 +262,8 @@ func NewE(opts ...Option) (*Server, error) {
 		clock:     o.clock,
 		maxBody:   o.maxBody,
 		maxParams: o.maxParams,
+		limits:    o.limits,
+		timeouts:  o.timeouts,
 		useTLS:    o.tls,
 		rng:       rand.New(rand.NewPCG(uint64(o.seed), 0x5eed)),
 	}
@@ -226,7 +272,9 @@ func NewE(opts ...Option) (*Server, error) {
 	maps.Copy(s.control, s.longPollRoutes())
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
-	s.log.init(o.logSize)
+	s.log.init(o.limits.RequestLogSize, o.limits.RequestLogBytes)
+	s.world.limits = o.limits
+	s.procs.limits = o.limits
 	if o.config != nil {
 		s.initial = *o.config
 	}
@@ -276,6 +324,7 @@ func (s *Server) applyInitial() error {
 		return fmt.Errorf("vkmock: config: %w", err)
 	}
 	s.flows.reset()
+	s.confirms.reset()
 	if err := s.procs.reset(s.initial.Procedures); err != nil {
 		return fmt.Errorf("vkmock: config: %w", err)
 	}
@@ -313,6 +362,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("vkmock: %v", err)
 	}
 	ts := httptest.NewUnstartedServer(s)
+	s.configure(ts.Config)
 	if s.useTLS {
 		ts.StartTLS()
 	} else {
@@ -424,12 +474,23 @@ type outcome struct {
 	fault     string
 	effect    string
 	tokenKind TokenKind
+	// logNow records the request now, before an answer that closes the
+	// connection (reset, truncate), so that a client that sees the
+	// connection end finds the request in the log.
+	logNow func()
 }
 
 func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
 	var q *vkRequest
 	out := outcome{status: http.StatusOK}
+	logged := false
+	out.logNow = func() {
+		if q != nil && !logged {
+			logged = true
+			s.record(start, r, q, out)
+		}
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -443,9 +504,7 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request) {
 				s.logger.Error("vkmock: internal error", "panic", fmt.Sprint(p))
 			}
 		}
-		if q != nil {
-			s.record(start, r, q, out)
-		}
+		out.logNow()
 	}()
 	q, e := s.parseRequest(w, r)
 	if e == nil {
@@ -458,6 +517,9 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request) {
 		e.RequestParams = q.echo()
 	}
 	out.code = e.Code
+	if out.effect == "truncate" {
+		out.logNow()
+	}
 	s.writeError(w, e, out.effect == "truncate")
 }
 
@@ -491,15 +553,17 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		}
 	}
 	if hasAnswer {
-		q.captcha, _ = s.captchaAnswer(q, false)
+		q.captcha, q.answered = s.captchaAnswer(q, false)
 	}
 
 	// 1. Forced errors and fault rules.
 	if h := r.Header.Get("X-Vkmock-Error"); h != "" {
-		return s.forcedError(h, q, m)
+		if e := s.forcedError(h, q, m); e != nil {
+			return e
+		}
 	}
-	if f := s.matchFault(q, out.tokenKind, m, phaseBefore, false); f != nil {
-		if done, e := s.applyFault(w, r, f, q, out); done || e != nil {
+	if hit := s.matchFaults(q, out.tokenKind, m, phaseBefore); hit.fired() {
+		if done, e := s.applyFault(w, r, hit, q, out); done || e != nil {
 			return e
 		}
 	}
@@ -566,7 +630,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 	if q.hasToken && s.rateLimits.Load() && m.section != "ads" {
 		secure := m.section == "secure"
 		limit := rateBudget(tok.Kind, secure, app.Installs)
-		if _, ok := s.limiter.allow(rateKey{q.token, secure}, s.nowFn, limit); !ok {
+		if _, ok := s.limiter.allow(rateKey{storedKey(q.token), secure}, s.nowFn, limit); !ok {
 			return &vkerr.Error{Code: vkerr.TooMany}
 		}
 	}
@@ -585,8 +649,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 			solved = true
 		}
 	}
-	// 11-14. Captcha, confirmation, flood control and quota rules.
+	// 11-14. Captcha, confirmation, flood control and quota rules, and
+	// the confirmations asked by faults.
 	if e := s.checkChallenges(q, solved, false); e != nil {
+		return e
+	}
+	if e := s.checkConfirmation(q); e != nil {
 		return e
 	}
 	// 15. The answer: the world, execute, or the response schema.
@@ -602,13 +670,16 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		body, e = s.answer(m, q, tok)
 	}
 	// 16. Faults after the action.
-	if f := s.matchFault(q, out.tokenKind, m, phaseAfter, false); f != nil {
-		if done, fe := s.applyFault(w, r, f, q, out); done || fe != nil {
+	if hit := s.matchFaults(q, out.tokenKind, m, phaseAfter); hit.fired() {
+		if done, fe := s.applyFault(w, r, hit, q, out); done || fe != nil {
 			return fe
 		}
 	}
 	if e != nil {
 		return e
+	}
+	if out.effect == "truncate" {
+		out.logNow()
 	}
 	if execErrs != nil || m.name == "execute" {
 		writeBody(w, body, out.effect == "truncate")
@@ -618,16 +689,31 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 	return nil
 }
 
-// applyFault applies a rule that fired: done when it has answered (an
-// HTML page, a reset, a canceled wait), or the error to answer; neither
-// for a delay or a truncation of the normal answer.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, q *vkRequest, out *outcome) (bool, *vkerr.Error) {
-	out.fault = f.ID
-	if d := s.delay(f); d > 0 {
+// applyFault applies the rules that fired: their delays, added up, then
+// the answer of the one with an answer. It reports done when it has
+// answered (an HTML page, a reset, a canceled wait), or returns the error
+// to answer; neither for a delay or a truncation of the normal answer.
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, hit faultHit, q *vkRequest, out *outcome) (bool, *vkerr.Error) {
+	if out.fault != "" {
+		out.fault += ","
+	}
+	out.fault += hit.ids()
+	var d time.Duration
+	for _, f := range hit.delays {
+		d += s.delay(f)
+	}
+	if hit.answer != nil {
+		d += s.delay(hit.answer)
+	}
+	if d = min(d, s.timeouts.maxFaultLatency()); d > 0 {
 		if !sleep(r.Context(), d) {
 			out.effect, out.status = "canceled", 0
 			return true, nil
 		}
+	}
+	f := hit.answer
+	if f == nil {
+		return false, nil
 	}
 	switch {
 	case f.HTTPStatus != 0:
@@ -636,6 +722,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault, q 
 		return true, nil
 	case f.Effect == "reset":
 		out.effect, out.status = "reset", 0
+		out.logNow()
 		resetConn(w)
 		return true, nil
 	case f.Error != nil:
@@ -678,8 +765,22 @@ func (s *Server) validate(m *apiMethod, q *vkRequest) *vkerr.Error {
 	return nil
 }
 
-// forcedError answers the X-Vkmock-Error header: "CODE" or "CODE:SUBCODE".
+// forcedError answers the X-Vkmock-Error header: "CODE" or
+// "CODE:SUBCODE", optionally followed by "; lenient" (see Fault.Lenient).
+// It returns nil when the request answers the challenge the header asks
+// for: the right captcha key for 14, confirm=1 for 24.
 func (s *Server) forcedError(h string, q *vkRequest, m *apiMethod) *vkerr.Error {
+	h, opts, _ := strings.Cut(h, ";")
+	lenient := false
+	for opt := range strings.SplitSeq(opts, ";") {
+		switch strings.TrimSpace(opt) {
+		case "":
+		case "lenient":
+			lenient = true
+		default:
+			return s.requestError("X-Vkmock-Error: unknown option " + strconv.Quote(strings.TrimSpace(opt)) + ": want lenient")
+		}
+	}
 	cs, ss, _ := strings.Cut(strings.TrimSpace(h), ":")
 	code, err := strconv.Atoi(strings.TrimSpace(cs))
 	if err != nil || code <= 0 {
@@ -696,7 +797,12 @@ func (s *Server) forcedError(h string, q *vkRequest, m *apiMethod) *vkerr.Error 
 	if !s.schema.global[e.Code] && (m == nil || !m.errors[e.Code]) {
 		return s.requestError("X-Vkmock-Error: error " + strconv.Itoa(code) + " is not global and " + strconv.Quote(q.name) + " does not list it")
 	}
-	s.fillError(e, q, false)
+	switch {
+	case e.Code == vkerr.Captcha && q.captcha == answerFresh,
+		e.Code == vkerr.NeedConfirmation && q.flag("confirm"):
+		return nil
+	}
+	s.fillError(e, q, lenient)
 	return e
 }
 
@@ -712,22 +818,29 @@ func (s *Server) faultError(f *Fault, q *vkRequest) *vkerr.Error {
 		base += ": " + f.Suffix
 	}
 	e.Message = base
-	s.fillError(&e, q, f.StrictCaptcha)
+	s.fillError(&e, q, f.Lenient && !f.StrictCaptcha)
 	return &e
 }
 
 // fillError adds the fields VK sends with 14, 17 and 24 when they are
-// missing: a captcha registered for the request's token (any key solves it
-// unless strict), a validation page of the mock, a confirmation text.
-func (s *Server) fillError(e *vkerr.Error, q *vkRequest, strict bool) {
+// missing: a captcha registered for the request's token (its attempt one
+// more than the captcha the request answered wrongly; any key solves it
+// when lenient), a validation page of the mock, a confirmation text (and,
+// unless lenient, a pending confirmation of the request).
+func (s *Server) fillError(e *vkerr.Error, q *vkRequest, lenient bool) {
 	if e.Message == "" {
 		e.Message = s.message(e.Code)
 	}
 	switch e.Code {
 	case vkerr.Captcha:
 		if e.CaptchaSID == "" {
-			c := s.newCaptchaError(q, "legacy", 1, !strict)
+			flow, attempt := "legacy", 1
+			if q.captcha == answerWrong && q.answered != nil {
+				flow, attempt = q.answered.Flow, q.answered.Attempt+1
+			}
+			c := s.newCaptchaError(q, flow, attempt, lenient)
 			e.CaptchaSID, e.CaptchaTS, e.CaptchaAttempt = c.CaptchaSID, c.CaptchaTS, c.CaptchaAttempt
+			e.RedirectURI, e.RemixStlid = c.RedirectURI, c.RemixStlid
 			if e.CaptchaImg == "" {
 				e.CaptchaImg = c.CaptchaImg
 			}
@@ -744,6 +857,9 @@ func (s *Server) fillError(e *vkerr.Error, q *vkRequest, strict bool) {
 	case vkerr.NeedConfirmation:
 		if e.ConfirmationText == "" {
 			e.ConfirmationText = defaultConfirmation
+		}
+		if !lenient {
+			s.askConfirmation(q, e.ConfirmationText)
 		}
 	}
 }
@@ -893,7 +1009,6 @@ func (s *Server) record(start time.Time, r *http.Request, q *vkRequest, out outc
 	rec := RequestRecord{
 		Time:       start,
 		HTTPMethod: r.Method,
-		Method:     strings.ToValidUTF8(q.name, "\uFFFD"),
 		TokenKind:  out.tokenKind,
 		HTTPStatus: out.status,
 		Fault:      out.fault,
@@ -903,18 +1018,8 @@ func (s *Server) record(start time.Time, r *http.Request, q *vkRequest, out outc
 		c := out.code
 		rec.ErrorCode = &c
 	}
-	n := min(len(q.params), 200)
-	rec.Params = make([]RequestParam, 0, n)
-	for _, p := range q.params[:n] {
-		if p.key == "access_token" {
-			continue
-		}
-		v := p.value
-		if vkerr.IsSecretParamOf(rec.Method, p.key) {
-			v = vkerr.Redacted
-		}
-		rec.Params = append(rec.Params, RequestParam{Key: strings.ToValidUTF8(p.key, "\uFFFD"), Value: strings.ToValidUTF8(v, "\uFFFD")})
-	}
+	rec.Method, _ = logString(q.name, s.limits.LogValueBytes)
+	rec.Params = recordParams(rec.Method, q.params, s.limits.LogValueBytes)
 	s.log.add(rec)
 	if s.logger != nil {
 		code := 0
@@ -923,7 +1028,7 @@ func (s *Server) record(start time.Time, r *http.Request, q *vkRequest, out outc
 		}
 		attrs := []slog.Attr{
 			slog.String("http", r.Method),
-			slog.String("method", vkerr.RedactString(rec.Method)),
+			slog.String("method", rec.Method),
 			slog.String("token", out.tokenKind.String()),
 			slog.Int("status", out.status),
 			slog.Int("error_code", code),

@@ -92,8 +92,8 @@ type Post struct {
 	Text    string `json:"text"`
 }
 
-// MaxMessages bounds the message store: past it, the oldest tenth of the
-// messages (and their random_ids) are forgotten.
+// MaxMessages is the most messages Limits.Messages may keep; the default
+// is DefaultMessages.
 const MaxMessages = 1_000_000
 
 // Message is a message delivered by messages.send.
@@ -128,10 +128,21 @@ type world struct {
 	posts    map[int64][]Post // by owner, oldest first
 	postSeq  int64
 	byName   map[string]int64 // screen name → id (negative for groups)
-	messages []Message
+	messages fifo[Message]
 	dedup    map[msgKey]int64
 	msgSeq   int64
+	order    fifo[postRef] // every post, oldest first, for eviction
+	limits   Limits
 }
+
+// postRef names a post in the eviction order.
+type postRef struct{ owner, id int64 }
+
+// Estimated bytes of a stored message or post besides its text.
+const (
+	messageOverhead = 96
+	postOverhead    = 96
+)
 
 var worldFirstNames = []string{"Ivan", "Maria", "Pavel", "Anna", "Sergei", "Olga", "Dmitry", "Elena", "Nikolai", "Irina", "Alexei", "Tatiana"}
 var worldLastNames = []string{"Petrov", "Ivanova", "Smirnov", "Kuznetsova", "Popov", "Sokolova", "Lebedev", "Kozlova", "Novikov", "Morozova"}
@@ -186,7 +197,8 @@ func (w *world) reset(seed int64, now int64, extra *World) error {
 	w.albums = map[int64]Album{}
 	w.posts = map[int64][]Post{}
 	w.byName = map[string]int64{}
-	w.messages = nil
+	w.messages = newFIFO[Message](min(w.limits.Messages, MaxMessages), w.limits.MessageBytes)
+	w.order = newFIFO[postRef](w.limits.Posts, w.limits.PostBytes)
 	w.dedup = map[msgKey]int64{}
 	w.msgSeq, w.postSeq = 0, 0
 	put := func(u User) { w.putUserLocked(u) }
@@ -279,13 +291,42 @@ func (w *world) addPostLocked(p Post) int64 {
 	if p.FromID == 0 {
 		p.FromID = p.OwnerID
 	}
+	p.Text = strings.Clone(p.Text) // not a slice of a request's body
 	w.posts[p.OwnerID] = append(w.posts[p.OwnerID], p)
+	w.order.add(postRef{p.OwnerID, p.ID}, int64(postOverhead+len(p.Text)), w.evictPostLocked)
 	return p.ID
+}
+
+// evictPostLocked forgets a post evicted from the store: the oldest of its
+// wall.
+func (w *world) evictPostLocked(r postRef) {
+	ps := w.posts[r.owner]
+	i := slices.IndexFunc(ps, func(p Post) bool { return p.ID == r.id })
+	if i < 0 {
+		return
+	}
+	ps[i] = Post{}
+	if i == 0 {
+		ps = ps[1:] // the usual case, in constant time
+	} else {
+		ps = slices.Delete(ps, i, i+1)
+	}
+	if len(ps) == 0 {
+		delete(w.posts, r.owner)
+		return
+	}
+	if cap(ps) > 64 && len(ps) < cap(ps)/4 {
+		ps = slices.Clone(ps) // free the room of the evicted ones
+	}
+	w.posts[r.owner] = ps
 }
 
 func validUser(u User) error {
 	if u.ID <= 0 || u.ID > MaxUserID {
 		return fmt.Errorf("vkmock: user id %d out of range", u.ID)
+	}
+	if err := textsFit(u.FirstName, u.LastName, u.ScreenName); err != nil {
+		return err
 	}
 	switch u.Deactivated {
 	case "", "deleted", "banned":
@@ -298,6 +339,12 @@ func validUser(u User) error {
 func validGroup(g Group) error {
 	if g.ID <= 0 || g.ID > MaxGroupID {
 		return fmt.Errorf("vkmock: group id %d out of range", g.ID)
+	}
+	if err := textsFit(g.Name, g.ScreenName); err != nil {
+		return err
+	}
+	if len(g.Members) > MaxWorldEntities {
+		return fmt.Errorf("vkmock: a community lists at most %d members", MaxWorldEntities)
 	}
 	if g.IsClosed < 0 || g.IsClosed > 2 {
 		return errors.New("vkmock: group is_closed must be 0, 1 or 2")
@@ -313,6 +360,9 @@ func validGroup(g Group) error {
 func validAlbum(a Album) error {
 	if a.ID <= 0 || a.OwnerID == 0 {
 		return errors.New("vkmock: album needs a positive id and an owner_id")
+	}
+	if err := textsFit(a.Title); err != nil {
+		return err
 	}
 	if a.Size < 0 || a.Capacity < 0 {
 		return errors.New("vkmock: album size and capacity must not be negative")
@@ -425,6 +475,32 @@ func (s *Server) WorldSnapshot() World {
 	return out
 }
 
+// MaxWorldEntities bounds the explicit users, communities and albums of the
+// world, each; their texts are bounded by maxWorldText bytes and a
+// community's members by MaxWorldEntities.
+const (
+	MaxWorldEntities = 10_000
+	maxWorldText     = 1024
+)
+
+// worldFull refuses a new entity past MaxWorldEntities.
+func worldFull[V any](m map[int64]V, id int64) error {
+	if _, ok := m[id]; !ok && len(m) >= MaxWorldEntities {
+		return fmt.Errorf("vkmock: the world holds at most %d of each kind of entity", MaxWorldEntities)
+	}
+	return nil
+}
+
+// textsFit checks the texts of an entity against maxWorldText.
+func textsFit(texts ...string) error {
+	for _, t := range texts {
+		if len(t) > maxWorldText {
+			return fmt.Errorf("vkmock: names and titles are at most %d bytes", maxWorldText)
+		}
+	}
+	return nil
+}
+
 // PutUser adds a user to the world or replaces the one with its id.
 func (s *Server) PutUser(u User) error {
 	if err := validUser(u); err != nil {
@@ -432,6 +508,9 @@ func (s *Server) PutUser(u User) error {
 	}
 	s.world.mu.Lock()
 	defer s.world.mu.Unlock()
+	if err := worldFull(s.world.users, u.ID); err != nil {
+		return err
+	}
 	s.world.putUserLocked(u)
 	return nil
 }
@@ -443,6 +522,9 @@ func (s *Server) PutGroup(g Group) error {
 	}
 	s.world.mu.Lock()
 	defer s.world.mu.Unlock()
+	if err := worldFull(s.world.groups, g.ID); err != nil {
+		return err
+	}
 	s.world.putGroupLocked(g)
 	return nil
 }
@@ -454,6 +536,9 @@ func (s *Server) PutAlbum(a Album) error {
 	}
 	s.world.mu.Lock()
 	defer s.world.mu.Unlock()
+	if err := worldFull(s.world.albums, a.ID); err != nil {
+		return err
+	}
 	s.world.version.Add(1)
 	s.world.albums[a.ID] = a
 	return nil
@@ -477,14 +562,14 @@ func (s *Server) AddPost(p Post) (int64, error) {
 func (s *Server) Messages() []Message {
 	s.world.mu.RLock()
 	defer s.world.mu.RUnlock()
-	return slices.Clone(s.world.messages)
+	return slices.Clone(s.world.messages.all())
 }
 
 // ClearMessages forgets the delivered messages and their random_ids.
 func (s *Server) ClearMessages() {
 	s.world.mu.Lock()
 	defer s.world.mu.Unlock()
-	s.world.messages = nil
+	s.world.messages.reset()
 	s.world.dedup = map[msgKey]int64{}
 }
 
@@ -502,17 +587,13 @@ func (s *Server) sendMessage(from, peer, randomID int64, text string) int64 {
 		}
 	}
 	w.msgSeq++
-	if len(w.messages) >= MaxMessages {
-		// Forget the oldest tenth, and their random_ids.
-		drop := MaxMessages / 10
-		for _, m := range w.messages[:drop] {
-			if m.RandomID != 0 {
-				delete(w.dedup, msgKey{m.FromID, m.PeerID, m.RandomID})
-			}
+	text = strings.Clone(text) // not a slice of a request's body
+	m := Message{ID: w.msgSeq, FromID: from, PeerID: peer, RandomID: randomID, Message: text, Date: s.now().Unix()}
+	w.messages.add(m, int64(messageOverhead+len(text)), func(m Message) {
+		if m.RandomID != 0 {
+			delete(w.dedup, msgKey{m.FromID, m.PeerID, m.RandomID})
 		}
-		w.messages = append(w.messages[:0:0], w.messages[drop:]...)
-	}
-	w.messages = append(w.messages, Message{ID: w.msgSeq, FromID: from, PeerID: peer, RandomID: randomID, Message: text, Date: s.now().Unix()})
+	})
 	if randomID != 0 {
 		w.dedup[k] = w.msgSeq
 	}

@@ -23,6 +23,7 @@ func newMockCmd() *cobra.Command {
 		useTLS, httpsOnly, quiet      bool
 		noRateLimits                  bool
 		seed                          int64
+		limits                        mockLimits
 	)
 	cmd := &cobra.Command{
 		Use:   "mock",
@@ -36,8 +37,13 @@ control API under /__vkmock/.
 
 It prints the preloaded tokens (one user, one community, one service token)
 and logs one line per request (never a token or another secret). Ctrl-C or
-SIGTERM shuts it down cleanly. The --config file format is described in the
-documentation of the vkmock package.`,
+SIGTERM shuts it down cleanly. The --config file format and the control API
+are described in docs/vkmock.md; vkmock/testdata/config-example.json is a
+complete example.
+
+Every store is bounded (the request log, messages, posts, compiled
+scripts: the oldest go first) and every connection times out: see the
+--read-timeout, --idle-timeout and --max-* flags.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var opts []vkmock.Option
@@ -60,6 +66,7 @@ documentation of the vkmock package.`,
 			if noRateLimits {
 				opts = append(opts, vkmock.WithRateLimits(false))
 			}
+			opts = append(opts, limits.options(cmd)...)
 			if !quiet {
 				opts = append(opts, vkmock.WithLogger(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))))
 			}
@@ -118,5 +125,6 @@ documentation of the vkmock package.`,
 	f.BoolVar(&httpsOnly, "https-only", false, "answer 16 to requests over plain HTTP")
 	f.BoolVar(&quiet, "quiet", false, "do not log requests")
 	f.BoolVar(&noRateLimits, "no-rate-limits", false, "turn off the per-token rate limits (error 6), e.g. for load tests")
+	limits.register(cmd)
 	return cmd
 }

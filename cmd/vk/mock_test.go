@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock"
 )
 
 // TestMockCommand starts vk mock on a free port, calls it over HTTP with the
@@ -81,5 +84,39 @@ func TestMockCommand(t *testing.T) {
 func TestMockCommandBadConfig(t *testing.T) {
 	if code, _, errOut := vk(t, "", "mock", "--config", "/no/such/config.json"); code != 2 || errOut == "" {
 		t.Errorf("bad config: %d %q", code, errOut)
+	}
+}
+
+// The limit flags reach the server, only when given, and bad values are
+// refused.
+func TestMockLimitFlags(t *testing.T) {
+	var m mockLimits
+	f := &cobra.Command{}
+	m.register(f)
+	if err := f.ParseFlags([]string{"--read-timeout", "5s", "--idle-timeout", "1m", "--max-posts", "7", "--request-log-bytes", "4096"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := vkmock.ParseConfig(strings.NewReader(`{"limits": {"messages": 9, "posts": 3}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := vkmock.NewE(append([]vkmock.Option{vkmock.WithConfig(c)}, m.options(f)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, to := s.Limits(), s.Timeouts()
+	if to.Read != 5*time.Second || to.Idle != time.Minute || to.Write != vkmock.DefaultWriteTimeout {
+		t.Fatalf("timeouts %+v", to)
+	}
+	if l.Posts != 7 || l.Messages != 9 || l.RequestLogBytes != 4096 || l.RequestLogSize != vkmock.DefaultRequestLogSize {
+		t.Fatalf("limits %+v", l)
+	}
+	f = &cobra.Command{}
+	m.register(f)
+	if err := f.ParseFlags([]string{"--max-posts", "-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vkmock.NewE(m.options(f)...); err == nil {
+		t.Fatal("--max-posts -1 accepted")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Param is a parameter of an API call or an argument of the script.
@@ -56,6 +55,8 @@ type interp struct {
 	ops    int
 	calls  int
 	memory int
+	// indexes are the rune indexes of the long strings indexed so far.
+	indexes map[strKey]*runeIndex
 }
 
 type rtPanic struct{ err *RuntimeError }
@@ -101,6 +102,11 @@ func (p *Program) Run(env *Env) (res Result, err error) {
 			res, err = Result{Ops: in.ops, Calls: in.calls}, rp.err
 		}
 	}()
+	// The arguments count against the memory limit, as what the script
+	// builds does.
+	for _, a := range env.Args {
+		in.alloc(len(a.Key) + len(a.Value))
+	}
 	var ret any
 	for _, s := range p.body {
 		if done, v := in.exec(s); done {
@@ -241,7 +247,7 @@ func (in *interp) eval(n node) any {
 			}
 			return nil
 		}
-		return member(in.eval(x.obj), x.name)
+		return in.member(in.eval(x.obj), x.name)
 	case *indexExpr:
 		obj := in.eval(x.obj)
 		idx := in.eval(x.idx)
@@ -257,9 +263,8 @@ func (in *interp) eval(n node) any {
 				return v
 			}
 		case string:
-			r := []rune(o)
-			if i, ok := index(idx, len(r)); ok {
-				return string(r[i])
+			if c, ok := in.charAt(o, idx); ok {
+				return c
 			}
 		}
 		return nil
@@ -272,7 +277,7 @@ func (in *interp) eval(n node) any {
 		out := &Array{elems: make([]any, len(a.elems))}
 		in.alloc(16 * len(a.elems))
 		for i, el := range a.elems {
-			out.elems[i] = member(el, x.name)
+			out.elems[i] = in.member(el, x.name)
 		}
 		return out
 	case *unaryExpr:
@@ -383,7 +388,7 @@ func (in *interp) eval(n node) any {
 }
 
 // member reads a field; reading from false, null or a scalar gives null.
-func member(v any, name string) any {
+func (in *interp) member(v any, name string) any {
 	switch o := v.(type) {
 	case *Object:
 		f, _ := o.get(name)
@@ -394,7 +399,7 @@ func member(v any, name string) any {
 		}
 	case string:
 		if name == "length" {
-			return float64(utf8.RuneCountInString(o))
+			return float64(in.runeLen(o))
 		}
 	}
 	return nil
@@ -777,7 +782,7 @@ func (in *interp) method(obj any, name string, args []any) any {
 			if i < 0 {
 				return float64(-1)
 			}
-			return float64(utf8.RuneCountInString(o[:i]))
+			return float64(in.index(o).runeCount(o, i))
 		case "split":
 			sep, ok := arg(0).(string)
 			if !ok {
@@ -799,21 +804,19 @@ func (in *interp) method(obj any, name string, args []any) any {
 			}
 			return a
 		case "substr":
-			r := []rune(o)
+			x := in.index(o)
 			start := intArg(0, 0)
 			if start < 0 {
-				start = max(len(r)+start, 0)
+				start = max(x.runes+start, 0)
 			}
-			start = min(start, len(r))
-			length := intArg(1, len(r)-start)
-			length = min(max(length, 0), len(r)-start)
-			in.alloc(4 * length)
-			return string(r[start : start+length])
+			start = min(start, x.runes)
+			length := intArg(1, x.runes-start)
+			length = min(max(length, 0), x.runes-start)
+			return in.substring(o, x, start, start+length)
 		case "slice":
-			r := []rune(o)
-			a, b := sliceRange(intArg(0, 0), intArg(1, len(r)), len(r))
-			in.alloc(4 * (b - a))
-			return string(r[a:b])
+			x := in.index(o)
+			a, b := sliceRange(intArg(0, 0), intArg(1, x.runes), x.runes)
+			return in.substring(o, x, a, b)
 		}
 	}
 	in.fail("method " + name + " is not supported for " + typeName(obj))

@@ -1,0 +1,102 @@
+package vkmock
+
+import (
+	"crypto/sha256"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/vkerr/vkerr"
+)
+
+// Confirmations asked by a fault rule's or the X-Vkmock-Error header's
+// error 24: as VK, only the same request with confirm=1 gives it, so the
+// same request without it gets 24 again even once the rule stops firing.
+
+// confirmKey names a request: its token, method and parameters, without
+// confirm, the token and the captcha answer.
+type confirmKey [sha256.Size]byte
+
+// confirmIgnored are the parameters a confirmation does not compare.
+var confirmIgnored = map[string]bool{
+	"confirm": true, "access_token": true, "captcha_sid": true, "captcha_key": true,
+	"success_token": true, "captcha_ts": true, "captcha_attempt": true, "is_sound_captcha": true, "remixstlid": true,
+}
+
+func requestKey(q *vkRequest) confirmKey {
+	ps := make([]kv, 0, len(q.params))
+	for _, p := range q.params {
+		if !confirmIgnored[p.key] {
+			ps = append(ps, p)
+		}
+	}
+	slices.SortStableFunc(ps, func(a, b kv) int { return strings.Compare(a.key, b.key) })
+	h := sha256.New()
+	for _, s := range []string{q.token, q.name} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	for _, p := range ps {
+		h.Write([]byte(p.key))
+		h.Write([]byte{0})
+		h.Write([]byte(p.value))
+		h.Write([]byte{0})
+	}
+	var k confirmKey
+	h.Sum(k[:0])
+	return k
+}
+
+// confirmations are the pending ones, bounded as the captchas (maxFlows);
+// the oldest go first.
+type confirmations struct {
+	mu      sync.Mutex
+	pending map[confirmKey]string // the confirmation_text
+	order   fifo[confirmKey]
+}
+
+// askConfirmation registers the request's pending confirmation.
+func (s *Server) askConfirmation(q *vkRequest, text string) {
+	k := requestKey(q)
+	c := &s.confirms
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending == nil {
+		c.pending = map[confirmKey]string{}
+		c.order = newFIFO[confirmKey](maxFlows, maxFlows*int64(sha256.Size+len(defaultConfirmation)))
+	}
+	if _, ok := c.pending[k]; ok {
+		return
+	}
+	text = storedKey(text)
+	c.pending[k] = text
+	c.order.add(k, int64(sha256.Size+len(text)), func(old confirmKey) { delete(c.pending, old) })
+}
+
+// checkConfirmation answers 24 to a request whose confirmation is pending
+// and that lacks confirm=1; with confirm=1 the confirmation is given.
+func (s *Server) checkConfirmation(q *vkRequest) *vkerr.Error {
+	c := &s.confirms
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pending) == 0 {
+		return nil
+	}
+	k := requestKey(q)
+	text, ok := c.pending[k]
+	if !ok {
+		return nil
+	}
+	if q.flag("confirm") {
+		delete(c.pending, k) // its entry in order goes when evicted
+		return nil
+	}
+	return &vkerr.Error{Code: vkerr.NeedConfirmation, Message: s.message(vkerr.NeedConfirmation), ConfirmationText: text}
+}
+
+func (c *confirmations) reset() {
+	c.mu.Lock()
+	c.pending = nil
+	c.order.reset()
+	c.mu.Unlock()
+}

@@ -1,0 +1,300 @@
+package vkmock
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/vkerr/vkerr"
+)
+
+// serveDirect runs one request through the handler, without a network.
+func serveDirect(t testing.TB, s *Server, name string, params url.Values) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/method/"+name, strings.NewReader(params.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestFIFOEvictsOldestByCountAndBytes(t *testing.T) {
+	f := newFIFO[int](3, 100)
+	var evicted []int
+	for i := range 5 {
+		f.add(i, 10, func(v int) { evicted = append(evicted, v) })
+	}
+	if got := fmt.Sprint(f.all(), evicted, f.bytes); got != "[2 3 4] [0 1] 30" {
+		t.Fatalf("by count: %s", got)
+	}
+	f.add(5, 80, func(v int) { evicted = append(evicted, v) })
+	if got := fmt.Sprint(f.all(), evicted, f.bytes); got != "[3 4 5] [0 1 2] 100" {
+		t.Fatalf("by bytes: %s", got)
+	}
+	f.add(6, 500, nil)
+	if f.len() != 0 || f.bytes != 0 {
+		t.Fatalf("an entry over the byte bound stays: %v %d", f.all(), f.bytes)
+	}
+	for i := range 1000 {
+		f.add(i, 1, nil)
+	}
+	if f.len() != 3 || len(f.items) > 200 {
+		t.Fatalf("len %d, backing %d: evicted entries are not freed", f.len(), len(f.items))
+	}
+}
+
+// The request log keeps the first LogValueBytes of a value and its length,
+// not the value: 300 requests with 8 MB took 4 GB when it kept them.
+func TestRequestLogKeepsBoundedCopies(t *testing.T) {
+	s := New(WithRateLimits(false))
+	big := strings.Repeat("x", 8_000_000)
+	rec := serveDirect(t, s, "users.get", vals("v", "5.199", "access_token", s.Token(TokenUser).Token, "junk", big, "user_ids", "1"))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d", rec.Code)
+	}
+	recs := s.Requests()
+	if len(recs) != 1 {
+		t.Fatalf("%d records", len(recs))
+	}
+	var junk *RequestParam
+	for i, p := range recs[0].Params {
+		if p.Key == "junk" {
+			junk = &recs[0].Params[i]
+		}
+	}
+	if junk == nil {
+		t.Fatalf("no junk parameter: %+v", recs[0].Params)
+	}
+	if len(junk.Value) > DefaultLogValueBytes || junk.Len != len(big) {
+		t.Fatalf("junk kept as %d bytes (len %d), want at most %d and len %d", len(junk.Value), junk.Len, DefaultLogValueBytes, len(big))
+	}
+	if !strings.HasPrefix(big, junk.Value) || len(junk.Value) < DefaultLogValueBytes/2 {
+		t.Fatalf("junk value is not the beginning of the value: %d bytes", len(junk.Value))
+	}
+	if _, n := s.log.stats(); n > DefaultLogValueBytes+1024 {
+		t.Fatalf("the log counts %d bytes for one request", n)
+	}
+}
+
+// Values are redacted once, when stored: the log itself holds no secret,
+// so reading it need not redact again.
+func TestRequestLogRedactsWhenStored(t *testing.T) {
+	s := New(WithRateLimits(false))
+	leak := "vk1.a." + strings.Repeat("Q", 80)
+	serveDirect(t, s, "users.get", vals("v", "5.199", "access_token", s.Token(TokenUser).Token, "note", "token "+leak, "captcha_key", "12345"))
+	s.log.mu.Lock()
+	stored := fmt.Sprint(s.log.recs.all())
+	s.log.mu.Unlock()
+	if strings.Contains(stored, "QQQQ") || strings.Contains(stored, "12345") || strings.Contains(stored, s.Token(TokenUser).Token) {
+		t.Fatalf("the stored log holds a secret: %s", stored)
+	}
+	if !strings.Contains(stored, vkerr.Redacted) {
+		t.Fatalf("no redaction in %s", stored)
+	}
+}
+
+// A value cut in the middle of a secret keeps no piece of it that
+// redaction would no longer recognise.
+func TestLogStringCutsNoSecretInHalf(t *testing.T) {
+	const limit = 64
+	secrets := []struct{ before, secret, after string }{
+		{"", "vk1.a." + strings.Repeat("AbC_9-", 20), " tail"},
+		{"", strings.Repeat("0123456789abcdef", 6), " tail"},
+		{"x&access_token=", strings.Repeat("SeCrEt", 20), "&y=1"},
+		{`{"captcha_key":"`, strings.Repeat("s3cr3t ", 20), `"}`},
+		{`{"success_token":"`, `ab\"` + strings.Repeat("s3cr3t\\n", 20), `"}`},
+		{"Authorization: Bearer ", strings.Repeat("Zz9", 40), "\n"},
+	}
+	for _, sc := range secrets {
+		for pad := 0; pad < limit+8; pad++ {
+			v := strings.Repeat("é", pad/2) + strings.Repeat(" ", pad%2) + sc.before + sc.secret + sc.after + strings.Repeat("x", 200)
+			got, n := logString(v, limit)
+			if n != len(v) || len(got) > limit {
+				t.Fatalf("pad %d: %q (len %d)", pad, got, n)
+			}
+			// No 8 bytes of the secret survive.
+			for i := 0; i+8 <= len(sc.secret); i++ {
+				if piece := sc.secret[i : i+8]; strings.Contains(got, piece) {
+					t.Fatalf("pad %d: %q keeps %q of the secret", pad, got, piece)
+				}
+			}
+		}
+	}
+	if got, n := logString("short", limit); got != "short" || n != 0 {
+		t.Fatalf("short value: %q %d", got, n)
+	}
+}
+
+func TestRequestLogBoundedByBytes(t *testing.T) {
+	s := New(WithRateLimits(false), WithLimits(Limits{RequestLogBytes: 64 << 10}))
+	tok := s.Token(TokenUser).Token
+	for i := range 200 {
+		serveDirect(t, s, "users.get", vals("v", "5.199", "access_token", tok, "i", fmt.Sprint(i), "junk", strings.Repeat("j", 900)))
+	}
+	n, b := s.log.stats()
+	if b > 64<<10 || n >= 200 || n < 10 {
+		t.Fatalf("%d records, %d bytes: want under 64 KiB and the oldest evicted", n, b)
+	}
+	recs := s.Requests()
+	last := recs[len(recs)-1]
+	if v, _ := paramOf(last.Params, "i"); v != "199" {
+		t.Fatalf("the newest record is %v", last.Params)
+	}
+}
+
+func paramOf(ps []RequestParam, key string) (string, bool) {
+	for _, p := range ps {
+		if p.Key == key {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+// wall.post had no cap: 200 000 posts grew the process by 370 MB.
+func TestPostsBounded(t *testing.T) {
+	s := New(WithRateLimits(false), WithLimits(Limits{Posts: 50, PostBytes: 20 << 10}))
+	tok := s.Token(TokenUser).Token
+	for i := range 120 {
+		rec := serveDirect(t, s, "wall.post", vals("v", "5.199", "access_token", tok, "message", fmt.Sprintf("post %d %s", i, strings.Repeat("p", 200))))
+		if !strings.Contains(rec.Body.String(), "post_id") {
+			t.Fatalf("wall.post: %s", rec.Body)
+		}
+	}
+	s.world.mu.RLock()
+	total := 0
+	for _, ps := range s.world.posts {
+		total += len(ps)
+	}
+	n, b := s.world.order.len(), s.world.order.bytes
+	s.world.mu.RUnlock()
+	if total > 50 || n != total || b > 20<<10 {
+		t.Fatalf("%d posts (%d in order, %d bytes), want at most 50 and 20 KiB", total, n, b)
+	}
+	rec := serveDirect(t, s, "wall.get", vals("v", "5.199", "access_token", tok, "count", "1"))
+	if !strings.Contains(rec.Body.String(), "post 119 ") {
+		t.Fatalf("the newest post is gone: %s", rec.Body)
+	}
+}
+
+func TestMessagesBounded(t *testing.T) {
+	s := New(WithRateLimits(false), WithLimits(Limits{Messages: 3, MessageBytes: 1 << 20}))
+	tok := s.Token(TokenUser).Token
+	send := func(rid int, text string) string {
+		return serveDirect(t, s, "messages.send", vals("v", "5.199", "access_token", tok, "peer_id", "1", "random_id", fmt.Sprint(rid), "message", text)).Body.String()
+	}
+	for i := 1; i <= 5; i++ {
+		send(i, fmt.Sprint("m", i))
+	}
+	ms := s.Messages()
+	if len(ms) != 3 || ms[0].Message != "m3" || ms[2].Message != "m5" {
+		t.Fatalf("messages %+v, want m3..m5", ms)
+	}
+	// The evicted message's random_id is forgotten with it.
+	if got := send(1, "again"); got != `{"response":6}` {
+		t.Fatalf("resend of an evicted random_id: %s", got)
+	}
+	// A repeat of a kept one still answers the first id.
+	if got := send(5, "again"); got != `{"response":5}` {
+		t.Fatalf("resend of a kept random_id: %s", got)
+	}
+	s2 := New(WithRateLimits(false), WithLimits(Limits{MessageBytes: 4 << 10}))
+	tok = s2.Token(TokenUser).Token
+	for i := range 20 {
+		serveDirect(t, s2, "messages.send", vals("v", "5.199", "access_token", tok, "peer_id", "1", "message", strings.Repeat("m", 1000), "junk", strings.Repeat("j", 1<<20), "i", fmt.Sprint(i)))
+	}
+	if n, b := s2.world.messages.len(), s2.world.messages.bytes; n > 4 || b > 4<<10 {
+		t.Fatalf("%d messages, %d bytes, want at most 4 KiB", n, b)
+	}
+}
+
+// The compiled-script cache was bounded by count only: 512 scripts of
+// 8 MB cost 8 GB.
+func TestScriptCacheBoundedByBytes(t *testing.T) {
+	s := New(WithRateLimits(false), WithLimits(Limits{ScriptCacheBytes: 1 << 20}))
+	tok := s.Token(TokenUser).Token
+	for i := range 40 {
+		code := fmt.Sprintf("return %d + \"%s\".length;", i, strings.Repeat("a", 100<<10))
+		rec := serveDirect(t, s, "execute", vals("v", "5.199", "access_token", tok, "code", code))
+		if want := fmt.Sprintf(`{"response":%d}`, i+100<<10); rec.Body.String() != want {
+			t.Fatalf("execute: %s, want %s", rec.Body, want)
+		}
+	}
+	s.procs.mu.RLock()
+	n, b, m := s.procs.order.len(), s.procs.order.bytes, len(s.procs.progs)
+	s.procs.mu.RUnlock()
+	if b > 1<<20 || n != m || n == 0 {
+		t.Fatalf("cache of %d programs (map %d), %d bytes: want at most 1 MiB", n, m, b)
+	}
+}
+
+func TestLimitsFromOptionsAndConfig(t *testing.T) {
+	c, err := ParseConfig(strings.NewReader(`{"request_log_size": 7, "limits": {"posts": 9, "log_value_bytes": 100}, "timeouts": {"read_ms": 1500, "idle_ms": 2000}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(WithConfig(c), WithLimits(Limits{Messages: 11}), WithTimeouts(Timeouts{Write: 20 * 60e9}))
+	l, to := s.Limits(), s.Timeouts()
+	if l.RequestLogSize != 7 || l.Posts != 9 || l.LogValueBytes != 100 || l.Messages != 11 || l.PostBytes != DefaultPostBytes {
+		t.Fatalf("limits %+v", l)
+	}
+	if to.Read != 1500e6 || to.Idle != 2e9 || to.Write != 20*60e9 || to.MaxHeaderBytes != DefaultMaxHeaderBytes {
+		t.Fatalf("timeouts %+v", to)
+	}
+	for _, bad := range []string{`{"limits": {"posts": -1}}`, `{"timeouts": {"read_ms": -1}}`, `{"timeouts": {"idle_ms": 1e15}}`, `{} x`, `{}}`} {
+		if _, err := ParseConfig(strings.NewReader(bad)); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+	if _, err := NewE(WithLimits(Limits{Messages: -1})); err == nil {
+		t.Error("negative limit accepted")
+	}
+}
+
+// The stores that only the control API fills are bounded too.
+func TestControlStoresBounded(t *testing.T) {
+	s := New()
+	added := 0
+	for i := range MaxWorldEntities + 10 {
+		if err := s.PutAlbum(Album{ID: int64(i + 1000), OwnerID: 1}); err != nil {
+			break
+		}
+		added++
+	}
+	if n := len(s.WorldSnapshot().Albums); n != MaxWorldEntities || added >= MaxWorldEntities {
+		t.Fatalf("%d albums (%d added), want MaxWorldEntities", n, added)
+	}
+	if err := s.PutAlbum(Album{ID: 1000, OwnerID: 1, Title: "replaced"}); err != nil {
+		t.Fatalf("replacing an album: %v", err)
+	}
+	if err := s.PutUser(User{ID: 5, FirstName: strings.Repeat("n", 2000)}); err == nil {
+		t.Fatal("a 2000-byte name accepted")
+	}
+	for i := range MaxProcedures {
+		if err := s.SetProcedure(fmt.Sprint("p", i), "return 1;"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SetProcedure("one_more", "return 1;"); err == nil {
+		t.Fatal("procedure past MaxProcedures accepted")
+	}
+	if status, out := controlRaw(s, http.MethodPost, "/__vkmock/tokens", `{"kind":"user","token":"`+strings.Repeat("t", 5000)+`"}`); status != http.StatusBadRequest || out["field"] != "token" {
+		t.Fatalf("a 5000-byte token: %d %v", status, out)
+	}
+}
+
+// The shortcut that skips redaction agrees with vkerr.RedactString on
+// every shape of secret it knows.
+func TestRedactShortcutAgrees(t *testing.T) {
+	for _, v := range []string{
+		"plain", "12345", "a b c", "key=1", "x&sig=abc", "ACCESS_TOKEN%3Dabc", `{"captcha_key":"x"}`, "Bearer abc.def",
+		"BEARER   x", "vk1.a.abc", strings.Repeat("0123456789abcdef", 4), strings.Repeat("0123456789abcdef", 3) + " 1",
+	} {
+		if got, want := redact(v), vkerr.RedactString(v); got != want {
+			t.Errorf("redact(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
