@@ -32,6 +32,32 @@ func serveMock(ctx context.Context, srv *vkmock.Server) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
+// target settles where a command's client goes: with useMock an in-process
+// vkmock served until ctx is done (and, when no token was given, its token
+// of kind tk); otherwise baseURL with the token given or $VK_TOKEN. It
+// returns the base URL and the token, or a usage error (exit 2).
+func target(ctx context.Context, useMock bool, baseURL, token string, tk vkapi.TokenKind) (string, string, error) {
+	if token == "" {
+		token = os.Getenv("VK_TOKEN")
+	}
+	if useMock {
+		srv, err := vkmock.NewE()
+		if err != nil {
+			return "", "", &exitError{code: 2, err: fmt.Errorf("starting vkmock: %w", err)}
+		}
+		if baseURL, err = serveMock(ctx, srv); err != nil {
+			return "", "", &exitError{code: 2, err: fmt.Errorf("starting vkmock: %w", err)}
+		}
+		if token == "" {
+			token = srv.Token(tk).Token
+		}
+	}
+	if token == "" {
+		return "", "", &exitError{code: 2, err: errors.New("no token: set $VK_TOKEN, pass --token, or use --mock")}
+	}
+	return baseURL, token, nil
+}
+
 // parseParams turns key=value arguments into call parameters.
 func parseParams(args []string) (vkapi.Params, error) {
 	params := vkapi.Params{}
@@ -88,25 +114,9 @@ Exit status: 0 on success, 1 when the call failed, 2 on bad usage.`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			if token == "" {
-				token = os.Getenv("VK_TOKEN")
-			}
-			if useMock {
-				srv, err := vkmock.NewE()
-				if err != nil {
-					return &exitError{code: 2, err: fmt.Errorf("starting vkmock: %w", err)}
-				}
-				url, err := serveMock(ctx, srv)
-				if err != nil {
-					return &exitError{code: 2, err: fmt.Errorf("starting vkmock: %w", err)}
-				}
-				baseURL = url
-				if token == "" {
-					token = srv.Token(tk).Token
-				}
-			}
-			if token == "" {
-				return &exitError{code: 2, err: errors.New("no token: set $VK_TOKEN, pass --token, or use --mock")}
+			baseURL, token, err = target(ctx, useMock, baseURL, token, tk)
+			if err != nil {
+				return err
 			}
 			// The client's log only with --verbose: otherwise the error
 			// it ends with is the one line vk call prints.
@@ -116,6 +126,7 @@ Exit status: 0 on success, 1 when the call failed, 2 on bad usage.`,
 			}
 			client := vkapi.New(token, vkapi.WithBaseURL(baseURL), vkapi.WithTokenKind(tk),
 				vkapi.WithLang(lang), vkapi.WithVersion(version), vkapi.WithLogger(logger))
+			defer client.Close()
 			var out json.RawMessage
 			err = client.Call(ctx, args[0], params, &out)
 			w := cmd.OutOrStdout()

@@ -12,7 +12,6 @@ import (
 
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/upload"
-	"github.com/vkerr/vkerr/vkmock"
 )
 
 func init() { register(newUploadCmd) }
@@ -58,25 +57,9 @@ Exit status: 0 on success, 1 when the upload failed, 2 on bad usage.`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			if token == "" {
-				token = os.Getenv("VK_TOKEN")
-			}
-			if useMock {
-				srv, err := vkmock.NewE()
-				if err != nil {
-					return &exitError{code: 2, err: fmt.Errorf("starting vkmock: %w", err)}
-				}
-				u, err := serveMock(ctx, srv)
-				if err != nil {
-					return &exitError{code: 2, err: fmt.Errorf("starting vkmock: %w", err)}
-				}
-				baseURL = u
-				if token == "" {
-					token = srv.Token(tk).Token
-				}
-			}
-			if token == "" {
-				return &exitError{code: 2, err: errors.New("no token: set $VK_TOKEN, pass --token, or use --mock")}
+			baseURL, token, err := target(ctx, useMock, baseURL, token, tk)
+			if err != nil {
+				return err
 			}
 			level := slog.LevelWarn
 			if verbose {
@@ -84,10 +67,10 @@ Exit status: 0 on success, 1 when the upload failed, 2 on bad usage.`,
 			}
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			client := vkapi.New(token, vkapi.WithBaseURL(baseURL), vkapi.WithTokenKind(tk), vkapi.WithLogger(logger))
+			defer client.Close()
 			up := upload.New(client, upload.WithLogger(logger))
 			defer up.Close()
 			var att string
-			var err error
 			if args[0] == "photo" {
 				var p *upload.Photo
 				if p, err = up.MessagePhoto(ctx, peer, upload.File(args[1])); err == nil {
