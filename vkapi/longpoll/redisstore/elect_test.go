@@ -34,7 +34,7 @@ func TestRunElectedOnePollerAtATime(t *testing.T) {
 					t.Errorf("%d pollers at once", n)
 				}
 				defer active.Add(-1)
-				if err := store.Save(ctx, 1, fmt.Sprint(l.Fence)); err != nil {
+				if err := store.Save(ctx, 1, longpoll.Position{TS: fmt.Sprint(l.Fence), Handled: []string{"e1"}}); err != nil {
 					t.Errorf("holder's save: %v", err)
 				}
 				started <- term{i, l.Fence}
@@ -62,8 +62,8 @@ func TestRunElectedOnePollerAtATime(t *testing.T) {
 	if terms[0].replica == terms[1].replica || terms[1].replica == terms[2].replica || terms[0].fence >= terms[1].fence || terms[1].fence >= terms[2].fence {
 		t.Fatalf("terms %v", terms)
 	}
-	if ts, err := s.Load(context.Background(), 1); err != nil || ts != fmt.Sprint(terms[2].fence) {
-		t.Fatalf("stored ts %q %v", ts, err)
+	if pos, err := s.Load(context.Background(), 1); err != nil || pos.TS != fmt.Sprint(terms[2].fence) || len(pos.Handled) != 1 {
+		t.Fatalf("stored position %+v %v", pos, err)
 	}
 }
 
@@ -92,7 +92,7 @@ func TestRunElectedFencing(t *testing.T) {
 	if err := rdb.Set(ctx, s.leaseKey(1), "someone-else:999", time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Save(ctx, 1, "5"); !errors.Is(err, ErrLeaseLost) {
+	if err := store.Save(ctx, 1, longpoll.Position{TS: "5", Handled: []string{"e1"}}); !errors.Is(err, ErrLeaseLost) {
 		t.Fatalf("save under a lost lease: %v", err)
 	}
 	select {
@@ -100,7 +100,7 @@ func TestRunElectedFencing(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the deposed poller did not stop")
 	}
-	if ts, _ := s.Load(ctx, 1); ts != "" {
-		t.Fatalf("a deposed poller saved %q", ts)
+	if pos, _ := s.Load(ctx, 1); pos.TS != "" {
+		t.Fatalf("a deposed poller saved %+v", pos)
 	}
 }
