@@ -37,7 +37,7 @@ type positionJSON struct {
 // MarshalBinary encodes the position as the file and Redis stores keep it:
 // {"ts":"42","handled":["id1","id2"]}.
 func (p Position) MarshalBinary() ([]byte, error) {
-	return json.Marshal(positionJSON{TS: p.TS, Handled: p.Handled})
+	return json.Marshal(positionJSON(p))
 }
 
 // UnmarshalBinary decodes what MarshalBinary wrote, or a bare ts (what
@@ -53,7 +53,7 @@ func (p *Position) UnmarshalBinary(b []byte) error {
 	if _, err := strconv.ParseUint(j.TS, 10, 64); err != nil {
 		return errors.New("longpoll: the stored position holds no ts: " + strconv.Quote(snip([]byte(j.TS))))
 	}
-	*p = Position{TS: j.TS, Handled: j.Handled}
+	*p = Position(j)
 	return nil
 }
 

@@ -49,9 +49,12 @@ type Lease struct {
 type fencedStore struct {
 	*Store
 	lease Lease
+	lost  context.CancelFunc // ends the holder's poll
 }
 
-// Save stores pos if the lease is still held, else fails with ErrLeaseLost.
+// Save stores pos if the lease is still held, else ends the holder's poll
+// at once (it would handle events its successor handles too) and fails
+// with ErrLeaseLost.
 func (f fencedStore) Save(ctx context.Context, groupID int64, pos longpoll.Position) error {
 	b, err := pos.MarshalBinary()
 	if err != nil {
@@ -64,6 +67,7 @@ func (f fencedStore) Save(ctx context.Context, groupID int64, pos longpoll.Posit
 		return err
 	}
 	if n != 1 {
+		f.lost()
 		return ErrLeaseLost
 	}
 	return nil
@@ -91,7 +95,8 @@ func (s *Store) acquire(ctx context.Context, groupID int64, replica string, ttl 
 
 // RunElected competes for the community's lease until ctx ends. While
 // this replica holds it, poll runs with a context that ends when the lease
-// is lost, and with a Store that saves only under the lease; poll is
+// is lost (a renewal or a save finds it gone), and with a Store that saves
+// only under the lease; poll is
 // typically a fresh longpoll.Poller's Run. An error of poll other than its
 // context's ends RunElected (a *longpoll.ServerError needs a person).
 // ttl 0 is DefaultLeaseTTL.
@@ -131,7 +136,7 @@ func (s *Store) RunElected(ctx context.Context, groupID int64, ttl time.Duration
 				}
 			}
 		})
-		err = poll(lctx, fencedStore{s, lease}, lease)
+		err = poll(lctx, fencedStore{s, lease, cancel}, lease)
 		lost := lctx.Err() != nil && ctx.Err() == nil
 		cancel()
 		wg.Wait()

@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/longpoll"
+	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock"
 )
 
 // Three replicas, one poller at a time: the holder is killed (its context
@@ -102,5 +106,61 @@ func TestRunElectedFencing(t *testing.T) {
 	}
 	if pos, _ := s.Load(ctx, 1); pos.TS != "" {
 		t.Fatalf("a deposed poller saved %+v", pos)
+	}
+}
+
+// A holder stopped between two events of one answer, then the next
+// holder: the events whose handler returned are not delivered again.
+func TestRunElectedResumesMidAnswer(t *testing.T) {
+	rdb := testRedis(t)
+	s := New(rdb, fmt.Sprintf("vkerr:test:%d:", time.Now().UnixNano()))
+	mock := vkmock.NewServer(t, vkmock.WithRateLimits(false))
+	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	const total, stopAfter = 12, 4
+	for i := range total {
+		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Save(context.Background(), vkmock.DefaultGroupID, longpoll.Position{TS: "0"}); err != nil {
+		t.Fatal(err)
+	}
+	api := vkapi.New(mock.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindGroup))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var texts []string
+	var fences []int64
+	err := s.RunElected(ctx, vkmock.DefaultGroupID, time.Second, func(lctx context.Context, store longpoll.Store, l Lease) error {
+		term := len(fences)
+		fences = append(fences, l.Fence)
+		pctx, stop := context.WithCancel(lctx)
+		defer stop()
+		h := vkevent.HandlerFunc(func(_ context.Context, e *vkevent.Event) error {
+			f, _ := e.MessageFields()
+			mu.Lock()
+			defer mu.Unlock()
+			texts = append(texts, f.Text)
+			if term == 0 && len(texts) == stopAfter {
+				stop() // the first holder stops after its fourth event
+			}
+			if len(texts) == total {
+				cancel()
+			}
+			return nil
+		})
+		return longpoll.New(api, longpoll.Config{GroupID: vkmock.DefaultGroupID, Handler: h, Store: store, Wait: time.Second}).Run(pctx)
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("RunElected: %v", err)
+	}
+	want := make([]string, total)
+	for i := range want {
+		want[i] = fmt.Sprint(i)
+	}
+	if len(fences) != 2 || !slices.Equal(texts, want) {
+		t.Fatalf("terms %v, handled %v", fences, texts)
 	}
 }
