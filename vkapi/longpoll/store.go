@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,7 +92,9 @@ type MemoryStore struct {
 func (m *MemoryStore) Load(_ context.Context, groupID int64) (Position, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.pos[groupID], nil
+	pos := m.pos[groupID]
+	pos.Handled = slices.Clip(pos.Handled) // the poller's slice: appending to it copies
+	return pos, nil
 }
 
 // Save keeps pos.
