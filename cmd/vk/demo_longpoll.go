@@ -41,7 +41,7 @@ func (d *demo) longPollDemo(ctx context.Context) int {
 	recoveries := make(chan longpoll.RecoveryEvent, 64)
 	gaps := make(chan longpoll.Gap, 4)
 	store := &longpoll.MemoryStore{}
-	_ = store.Save(ctx, gid, "0") // from the first event, however the start races with the writes
+	_ = store.Save(ctx, gid, longpoll.Position{TS: "0"}) // from the first event, however the start races with the writes
 	api := d.client(d.srv.Token(vkmock.TokenGroup).Token, vkapi.KindGroup)
 	p := longpoll.New(api, longpoll.Config{Handler: handler, Store: store, Wait: 2 * time.Second,
 		Backoff: longpoll.Backoff{Base: 50 * time.Millisecond, Max: 200 * time.Millisecond},

@@ -78,7 +78,7 @@ func benchPoller(b *testing.B, latency bool) {
 	api := vkapi.New(mock.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindGroup))
 	pr := &probe{got: make(chan time.Time, 1024)}
 	store := &MemoryStore{}
-	_ = store.Save(context.Background(), vkmock.DefaultGroupID, "0")
+	_ = store.Save(context.Background(), vkmock.DefaultGroupID, Position{TS: "0"})
 	p := New(api, Config{Handler: pr, Store: store, DedupWindow: -1})
 	done := make(chan error, 1)
 	go func() { done <- p.Run(context.Background()) }()

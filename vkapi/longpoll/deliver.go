@@ -43,9 +43,12 @@ type dispatcher struct {
 	seed    maphash.Seed
 }
 
+// job is one event for a worker, which sends key to done once the handler
+// has returned, or "" when ctx ended before the handler ran.
 type job struct {
 	e    *vkevent.Event
-	done *sync.WaitGroup
+	key  string
+	done chan<- string
 }
 
 func newDispatcher(ctx context.Context, p *Poller) *dispatcher {
@@ -59,8 +62,12 @@ func newDispatcher(ctx context.Context, p *Poller) *dispatcher {
 			go func() {
 				defer d.wg.Done()
 				for j := range ch {
+					if ctx.Err() != nil {
+						j.done <- "" // not handled: a resumed poller delivers it
+						continue
+					}
 					p.handle(ctx, j.e)
-					j.done.Done()
+					j.done <- j.key // buffered for every event of the answer: never blocks
 				}
 			}()
 		}
@@ -85,14 +92,60 @@ func peerKey(e *vkevent.Event) string {
 	return string(e.Type)
 }
 
-// deliver handles the events of one answer and returns when all were
-// handled (true) or ctx ended before (false).
+// eventKey names the i-th event of an answer in Position.Handled: its
+// event_id, or its place in the answer when it has none.
+func eventKey(e *vkevent.Event, i int) string {
+	if e.EventID != "" {
+		return e.EventID
+	}
+	return "#" + strconv.Itoa(i)
+}
+
+// deliver handles the events of the answer at p.ts and returns when all
+// were handled (true) or ctx ended before (false). Events the position
+// already counts as handled (by an earlier run of this community's poller)
+// are skipped. After each handler returns, the event is added to the
+// position and the position saved, on this goroutine, even when ctx has
+// ended meanwhile: an event whose handler returned is not delivered again
+// by a poller resuming from the store.
 func (d *dispatcher) deliver(ctx context.Context, events []vkevent.Event) bool {
 	p := d.p
-	var batch sync.WaitGroup
+	saveCtx := context.WithoutCancel(ctx) // the store bounds its own calls
 	complete := true
+	var results chan string // keys of the events the workers handled
+	pending := 0            // events sent to a worker and not yet in results
+	if d.workers != nil {
+		results = make(chan string, len(events))
+	}
+	// collect records k and whatever else the workers finished, then
+	// saves once.
+	collect := func(k string) {
+		var keys []string
+		for more := true; more; {
+			if k != "" {
+				keys = append(keys, k)
+			} else {
+				complete = false // a worker skipped it: the answer is not done
+			}
+			select {
+			case k = <-results:
+				pending--
+			default:
+				more = false
+			}
+		}
+		if len(keys) > 0 {
+			p.markHandled(keys...)
+			p.save(saveCtx)
+		}
+	}
 	for i := range events {
 		e := &events[i]
+		key := eventKey(e, i)
+		if p.isHandled(key) {
+			p.log.Debug("longpoll: skipping an event handled before the restart", "event_id", e.EventID)
+			continue
+		}
 		if ctx.Err() != nil {
 			complete = false
 			break
@@ -100,24 +153,39 @@ func (d *dispatcher) deliver(ctx context.Context, events []vkevent.Event) bool {
 		if p.dedup != nil && e.EventID != "" {
 			if p.dedup.has(e.EventID) {
 				p.log.Debug("longpoll: skipping a repeated event", "event_id", e.EventID)
+				p.markHandled(key) // saved with the next event or the next ts
 				continue
 			}
 			p.dedup.add(e.EventID)
 		}
 		if d.workers == nil {
 			p.handle(ctx, e)
+			p.markHandled(key)
+			p.save(saveCtx)
 			continue
 		}
-		batch.Add(1)
-		w := maphash.String(d.seed, peerKey(e)) % uint64(len(d.workers))
-		select {
-		case d.workers[w] <- job{e, &batch}:
-		case <-ctx.Done():
-			batch.Done()
-			complete = false
+		w := d.workers[maphash.String(d.seed, peerKey(e))%uint64(len(d.workers))]
+		for sent := false; !sent && complete; {
+			select {
+			case w <- job{e, key, results}:
+				sent = true
+				pending++
+			case k := <-results:
+				pending--
+				collect(k)
+			case <-ctx.Done():
+				complete = false
+			}
+		}
+		if !complete {
+			break
 		}
 	}
-	batch.Wait()
+	for pending > 0 {
+		k := <-results
+		pending--
+		collect(k)
+	}
 	return complete
 }
 

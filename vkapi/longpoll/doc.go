@@ -33,12 +33,20 @@
 // Events reach the Handler in the order of the answer. A handler's error or
 // panic is reported (OnError, the log, the Observer) and the loop goes on.
 // With Concurrency > 1 events run on that many workers, the events of one
-// peer always on the same worker, so each peer's order is kept. The ts
-// covering an answer is saved to the Store only after every event of the
-// answer was handled, so a restart resumes where the last one stopped
+// peer always on the same worker, so each peer's order is kept.
+//
+// Progress is saved per event: after each handler returns, the Store gets
+// the Position, the ts of the answer being handled and the events of that
+// answer already handled; once every event of the answer was handled, the
+// answer's new ts with none handled. A poller stopped in the middle of an
+// answer (a restart, a crash, another replica taking over) resumes from
+// that ts and skips the events the position names, so an event whose
+// handler returned and whose position was saved is not delivered again
 // (MemoryStore by default, FileStore, or the Redis store of
-// vkapi/longpoll/redisstore). event_ids already handled are skipped within
-// a bounded window (DedupWindow).
+// vkapi/longpoll/redisstore). What can repeat after a crash is the event
+// whose handler was running, or whose save had not completed. Within one
+// run, event_ids already handled are also skipped within a bounded window
+// (DedupWindow).
 //
 // The zero Config polls the community of the client's token with wait 25,
 // a memory store and one worker, and ignores every event.

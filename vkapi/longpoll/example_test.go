@@ -26,7 +26,7 @@ func Example() {
 		return nil
 	})
 	store := &longpoll.MemoryStore{}
-	_ = store.Save(context.Background(), vkmock.DefaultGroupID, "0") // resume from the start
+	_ = store.Save(context.Background(), vkmock.DefaultGroupID, longpoll.Position{TS: "0"}) // resume from the start
 	p := longpoll.New(api, longpoll.Config{Handler: &r, Store: store})
 	done := make(chan error, 1)
 	go func() { done <- p.Run(context.Background()) }()

@@ -25,7 +25,7 @@ func TestCloseLeaksNothing(t *testing.T) {
 	api := vkapi.New(mock.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithHTTPClient(apiHC), vkapi.WithTokenKind(vkapi.KindGroup))
 	c := newCollector(1)
 	store := &MemoryStore{} // from ts 0: the event below is delivered however the start races with it
-	if err := store.Save(context.Background(), vkmock.DefaultGroupID, "0"); err != nil {
+	if err := store.Save(context.Background(), vkmock.DefaultGroupID, Position{TS: "0"}); err != nil {
 		t.Fatal(err)
 	}
 	p := New(api, Config{Handler: c, Concurrency: 3, Store: store})

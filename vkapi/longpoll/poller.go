@@ -70,7 +70,8 @@ type Config struct {
 	GroupID int64
 	// Handler gets every event; nil ignores them.
 	Handler vkevent.Handler
-	// Store keeps the ts between runs; nil is a MemoryStore.
+	// Store keeps the position (the ts and the events of its answer
+	// already handled) between runs; nil is a MemoryStore.
 	Store Store
 	// Wait is the a_check wait, whole seconds up to MaxWait (default 25 s).
 	Wait time.Duration
@@ -164,6 +165,8 @@ type Poller struct {
 	server   string
 	key      string
 	ts       string
+	handled  []string            // keys of the events of the answer at ts already handled
+	inAnswer map[string]struct{} // the same keys, for lookups
 	failures int
 }
 
@@ -258,11 +261,12 @@ func (p *Poller) loop(ctx context.Context, d *dispatcher) error {
 			return err
 		}
 	}
-	ts, err := p.cfg.Store.Load(ctx, p.group)
+	pos, err := p.cfg.Store.Load(ctx, p.group)
 	if err != nil {
-		return fmt.Errorf("longpoll: loading the ts: %w", err)
+		return fmt.Errorf("longpoll: loading the position: %w", err)
 	}
-	p.ts = ts
+	p.moveTo(pos.TS)
+	p.markHandled(pos.Handled...)
 	lostFrom := "" // after failed 3: the ts whose later events are gone
 	for {
 		if ctx.Err() != nil {
@@ -289,10 +293,12 @@ func (p *Poller) loop(ctx context.Context, d *dispatcher) error {
 			p.obs.ObservePoll(ctx, PollEvent{GroupID: p.group, TS: ans.TS, Events: len(ans.Events), Duration: time.Since(start)})
 			p.log.Debug("longpoll: poll", "group_id", p.group, "ts", ans.TS, "events", len(ans.Events))
 			if !d.deliver(ctx, ans.Events) {
-				return ctx.Err() // the answer was cut short: its ts is not saved
+				return ctx.Err() // cut short: the position names the events handled
 			}
-			p.ts = ans.TS
-			p.save(context.WithoutCancel(ctx)) // every event of the answer was handled
+			if ans.TS != p.ts {
+				p.moveTo(ans.TS)
+				p.save(context.WithoutCancel(ctx)) // every event of the answer was handled
+			}
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case errors.As(err, &lp):
@@ -301,7 +307,7 @@ func (p *Poller) loop(ctx context.Context, d *dispatcher) error {
 				old := p.ts
 				p.recovery(ctx, "failed_1", "continue with the new ts", 0, err)
 				if lp.TS != "" && lp.TS != old {
-					p.ts = lp.TS
+					p.moveTo(lp.TS)
 					p.gap(ctx, GapOutdated, old, lp.TS)
 					p.save(ctx)
 				}
@@ -311,7 +317,8 @@ func (p *Poller) loop(ctx context.Context, d *dispatcher) error {
 			case 3:
 				p.recovery(ctx, "failed_3", "new key and ts; the events in between are lost", 0, err)
 				lostFrom = p.ts
-				p.key, p.ts = "", ""
+				p.key = ""
+				p.moveTo("")
 			default:
 				p.backoff(ctx, "failed_"+strconv.Itoa(lp.Failed), err)
 			}
@@ -384,7 +391,7 @@ func (p *Poller) fetchServer(ctx context.Context) error {
 		} else {
 			p.key, p.server = r.Key, r.Server
 			if p.ts == "" {
-				p.ts = ts
+				p.moveTo(ts)
 				p.save(ctx)
 			}
 			p.failures = 0
@@ -468,12 +475,42 @@ func stripURL(err error) error {
 	return err
 }
 
+// moveTo makes ts the poller's ts, with no event of its answer handled
+// yet (it does not save).
+func (p *Poller) moveTo(ts string) {
+	if ts == p.ts {
+		return
+	}
+	p.ts, p.handled, p.inAnswer = ts, nil, nil
+}
+
+// markHandled adds the events of keys to the position (it does not save).
+// p.handled is only appended to, or replaced by moveTo, so a Store may
+// keep the slice it was given.
+func (p *Poller) markHandled(keys ...string) {
+	if p.inAnswer == nil && len(keys) > 0 {
+		p.inAnswer = map[string]struct{}{}
+	}
+	for _, k := range keys {
+		if _, ok := p.inAnswer[k]; !ok {
+			p.inAnswer[k] = struct{}{}
+			p.handled = append(p.handled, k)
+		}
+	}
+}
+
+func (p *Poller) isHandled(key string) bool {
+	_, ok := p.inAnswer[key]
+	return ok
+}
+
+// save stores the position: the ts and the events of its answer handled.
 func (p *Poller) save(ctx context.Context) {
 	if p.ts == "" {
 		return
 	}
-	if err := p.cfg.Store.Save(ctx, p.group, p.ts); err != nil && ctx.Err() == nil {
-		p.log.Warn("longpoll: saving the ts failed", "group_id", p.group, "err", err)
+	if err := p.cfg.Store.Save(ctx, p.group, Position{TS: p.ts, Handled: p.handled}); err != nil && ctx.Err() == nil {
+		p.log.Warn("longpoll: saving the position failed", "group_id", p.group, "err", err)
 		p.obs.ObserveRecovery(ctx, RecoveryEvent{GroupID: p.group, Failure: "store", Action: "continue", Err: err})
 	}
 }

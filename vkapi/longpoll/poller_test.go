@@ -155,7 +155,7 @@ func TestFailed1FromAStaleStore(t *testing.T) {
 			r.inbox(t, 7, strconv.Itoa(i))
 		}
 		store := &MemoryStore{}
-		_ = store.Save(context.Background(), vkmock.DefaultGroupID, "999")
+		_ = store.Save(context.Background(), vkmock.DefaultGroupID, Position{TS: "999"})
 		var gaps []Gap
 		c := newCollector(1)
 		p := New(r.api, Config{Handler: c, HTTPClient: r.hc, Store: store, OnGap: func(g Gap) { gaps = append(gaps, g) }})
@@ -167,8 +167,8 @@ func TestFailed1FromAStaleStore(t *testing.T) {
 		if len(gaps) != 1 || gaps[0] != (Gap{GroupID: vkmock.DefaultGroupID, Kind: GapOutdated, From: "999", To: "3"}) || c.texts[7][0] != "after" {
 			t.Fatalf("gaps %+v texts %v", gaps, c.texts)
 		}
-		if ts, _ := store.Load(context.Background(), vkmock.DefaultGroupID); ts != "4" {
-			t.Fatalf("stored ts %s", ts)
+		if pos, _ := store.Load(context.Background(), vkmock.DefaultGroupID); pos.TS != "4" {
+			t.Fatalf("stored position %+v", pos)
 		}
 	})
 }
@@ -386,19 +386,5 @@ func TestBackoffAndStore(t *testing.T) {
 		if d := b.delay(n); d <= 0 || d > b.Max+1 {
 			t.Fatalf("delay(%d) = %v", n, d)
 		}
-	}
-	fs := NewFileStore(filepath.Join(t.TempDir(), "x.ts"))
-	ctx := context.Background()
-	if ts, err := fs.Load(ctx, 1); ts != "" || err != nil {
-		t.Fatal(ts, err)
-	}
-	if err := fs.Save(ctx, 1, "42"); err != nil {
-		t.Fatal(err)
-	}
-	if ts, err := fs.Load(ctx, 1); ts != "42" || err != nil {
-		t.Fatal(ts, err)
-	}
-	if ts, _ := fs.Load(ctx, 2); ts != "" {
-		t.Fatal("communities share a file")
 	}
 }

@@ -1,51 +1,117 @@
 package longpoll
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 )
 
-// Store keeps the ts a community's poller resumes from. Save is called
-// after the events the ts covers were handled.
-type Store interface {
-	// Load returns the saved ts; "" when none was saved.
-	Load(ctx context.Context, groupID int64) (string, error)
-	Save(ctx context.Context, groupID int64, ts string) error
+// Position is where a community's poller resumes: the ts of the answer it
+// is handling and the events of that answer whose handler has returned.
+// Progress is recorded per event, not per answer, so a poller that stops
+// (a restart, a crash, a takeover by another replica) in the middle of an
+// answer does not hand the events already handled to the handler again.
+type Position struct {
+	// TS is the ts the next a_check asks from; "" when none was saved.
+	TS string
+	// Handled are the keys of the events of the answer at TS whose handler
+	// has returned (in any order with Concurrency > 1): the event_id, or
+	// "#i" for the i-th event of the answer when it has none. A poller
+	// resuming from this position skips them. Empty once every event of
+	// the answer was handled and TS moved past it.
+	Handled []string
 }
 
-// MemoryStore keeps the ts in memory: a restart of the process starts from
-// the server's ts. The zero value is ready.
-type MemoryStore struct {
-	mu sync.Mutex
-	ts map[int64]string
+// positionJSON is the stored form of a Position.
+type positionJSON struct {
+	TS      string   `json:"ts"`
+	Handled []string `json:"handled,omitempty"`
 }
 
-// Load returns the saved ts.
-func (m *MemoryStore) Load(_ context.Context, groupID int64) (string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.ts[groupID], nil
+// MarshalBinary encodes the position as the file and Redis stores keep it:
+// {"ts":"42","handled":["id1","id2"]}.
+func (p Position) MarshalBinary() ([]byte, error) {
+	return json.Marshal(positionJSON(p))
 }
 
-// Save keeps ts.
-func (m *MemoryStore) Save(_ context.Context, groupID int64, ts string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.ts == nil {
-		m.ts = map[int64]string{}
+// UnmarshalBinary decodes what MarshalBinary wrote, or a bare ts (what
+// stores kept before progress was recorded per event).
+func (p *Position) UnmarshalBinary(b []byte) error {
+	b = bytes.TrimSpace(b)
+	var j positionJSON
+	if _, err := strconv.ParseUint(string(b), 10, 64); err == nil {
+		j.TS = string(b)
+	} else if err := json.Unmarshal(b, &j); err != nil {
+		return errors.New("longpoll: the store holds no position: " + strconv.Quote(snip(b)))
 	}
-	m.ts[groupID] = ts
+	if _, err := strconv.ParseUint(j.TS, 10, 64); err != nil {
+		return errors.New("longpoll: the stored position holds no ts: " + strconv.Quote(snip([]byte(j.TS))))
+	}
+	*p = Position(j)
 	return nil
 }
 
-// FileStore keeps the ts of each community in a file, written atomically
-// (a temporary file renamed over it), so a crash leaves the old or the new
-// ts, never a torn one.
+func snip(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "..."
+	}
+	return string(b)
+}
+
+// Store keeps the position a community's poller resumes from.
+//
+// The poller calls Save after each handler returns (Handled grown by that
+// event, or by several at once with Concurrency > 1) and when it moves to a
+// new ts (Handled empty), always from one goroutine. Save replaces the
+// saved position as a whole and atomically: a crash leaves the old or the
+// new position, never a mix. The poller never changes pos.Handled after
+// passing it (it only appends to it, or starts a new slice), so a store may
+// keep the slice without copying it.
+type Store interface {
+	// Load returns the saved position; the zero Position when none was saved.
+	Load(ctx context.Context, groupID int64) (Position, error)
+	// Save replaces the saved position with pos.
+	Save(ctx context.Context, groupID int64, pos Position) error
+}
+
+// MemoryStore keeps the position in memory: a restart of the process
+// starts from the server's ts. The zero value is ready.
+type MemoryStore struct {
+	mu  sync.Mutex
+	pos map[int64]Position
+}
+
+// Load returns the saved position.
+func (m *MemoryStore) Load(_ context.Context, groupID int64) (Position, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	pos := m.pos[groupID]
+	pos.Handled = slices.Clip(pos.Handled) // the poller's slice: appending to it copies
+	return pos, nil
+}
+
+// Save keeps pos.
+func (m *MemoryStore) Save(_ context.Context, groupID int64, pos Position) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.pos == nil {
+		m.pos = map[int64]Position{}
+	}
+	m.pos[groupID] = pos
+	return nil
+}
+
+// FileStore keeps the position of each community in a file, written
+// atomically (a temporary file renamed over it), so a crash leaves the old
+// or the new position, never a torn one. Each Save writes the ts and the
+// keys handled of the current answer (at most one answer's events).
 type FileStore struct {
 	path string
 	mu   sync.Mutex
@@ -53,7 +119,7 @@ type FileStore struct {
 
 // NewFileStore returns a store writing beside path, one file per
 // community with its id before the extension: "bot.ts" keeps community
-// 200000001's ts in "bot.200000001.ts".
+// 200000001's position in "bot.200000001.ts".
 func NewFileStore(path string) *FileStore { return &FileStore{path: path} }
 
 func (f *FileStore) file(groupID int64) string {
@@ -61,26 +127,32 @@ func (f *FileStore) file(groupID int64) string {
 	return strings.TrimSuffix(f.path, ext) + "." + strconv.FormatInt(groupID, 10) + ext
 }
 
-// Load returns the saved ts, "" when the file does not exist.
-func (f *FileStore) Load(_ context.Context, groupID int64) (string, error) {
+// Load returns the saved position, the zero Position when the file does
+// not exist. A file holding a bare ts (the format before positions) loads
+// as that ts.
+func (f *FileStore) Load(_ context.Context, groupID int64) (Position, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	b, err := os.ReadFile(f.file(groupID))
 	if errors.Is(err, os.ErrNotExist) {
-		return "", nil
+		return Position{}, nil
 	}
 	if err != nil {
-		return "", err
+		return Position{}, err
 	}
-	ts := strings.TrimSpace(string(b))
-	if _, err := strconv.ParseUint(ts, 10, 64); err != nil {
-		return "", errors.New("longpoll: the file store holds no ts: " + strconv.Quote(ts))
+	var p Position
+	if err := p.UnmarshalBinary(b); err != nil {
+		return Position{}, err
 	}
-	return ts, nil
+	return p, nil
 }
 
-// Save writes ts atomically.
-func (f *FileStore) Save(_ context.Context, groupID int64, ts string) error {
+// Save writes pos atomically.
+func (f *FileStore) Save(_ context.Context, groupID int64, pos Position) error {
+	b, err := pos.MarshalBinary()
+	if err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	path := f.file(groupID)
@@ -88,7 +160,7 @@ func (f *FileStore) Save(_ context.Context, groupID int64, ts string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tmp.WriteString(ts + "\n"); err != nil {
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
 		return err

@@ -17,11 +17,13 @@ import (
 // Many replicas, one poller: RunElected lets replicas of a bot compete for
 // a lease in Redis (SET NX with a time to live, renewed at a third of it).
 // The holder polls; the others wait. Each lease carries a fencing token
-// from a counter (INCR), and the store handed to the holder saves the ts
-// only while the lease still holds that token (a script checks it in the
-// same step), so a poller that lost its lease (paused, partitioned) can
-// never move the ts back over its successor's. When the holder dies, its
-// lease runs out and another replica takes over from the stored ts.
+// from a counter (INCR), and the store handed to the holder saves the
+// position only while the lease still holds that token (a script checks it
+// and sets the position in the same atomic step), so a poller that lost its
+// lease (paused, partitioned) can never overwrite its successor's
+// position. The holder saves after each event whose handler returned; when
+// it dies, its lease runs out and another replica takes over from the
+// stored position, skipping the events of the answer already handled.
 
 // DefaultLeaseTTL is the lease's time to live when RunElected gets 0.
 const DefaultLeaseTTL = 10 * time.Second
@@ -47,17 +49,25 @@ type Lease struct {
 type fencedStore struct {
 	*Store
 	lease Lease
+	lost  context.CancelFunc // ends the holder's poll
 }
 
-// Save stores ts if the lease is still held, else fails with ErrLeaseLost.
-func (f fencedStore) Save(ctx context.Context, groupID int64, ts string) error {
+// Save stores pos if the lease is still held, else ends the holder's poll
+// at once (it would handle events its successor handles too) and fails
+// with ErrLeaseLost.
+func (f fencedStore) Save(ctx context.Context, groupID int64, pos longpoll.Position) error {
+	b, err := pos.MarshalBinary()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := f.ctx(ctx)
 	defer cancel()
-	n, err := fencedSetScript.Run(ctx, f.rdb, []string{f.leaseKey(f.lease.GroupID), f.key(groupID)}, f.lease.value, ts).Int()
+	n, err := fencedSetScript.Run(ctx, f.rdb, []string{f.leaseKey(f.lease.GroupID), f.key(groupID)}, f.lease.value, b).Int()
 	if err != nil {
 		return err
 	}
 	if n != 1 {
+		f.lost()
 		return ErrLeaseLost
 	}
 	return nil
@@ -85,7 +95,8 @@ func (s *Store) acquire(ctx context.Context, groupID int64, replica string, ttl 
 
 // RunElected competes for the community's lease until ctx ends. While
 // this replica holds it, poll runs with a context that ends when the lease
-// is lost, and with a Store that saves only under the lease; poll is
+// is lost (a renewal or a save finds it gone), and with a Store that saves
+// only under the lease; poll is
 // typically a fresh longpoll.Poller's Run. An error of poll other than its
 // context's ends RunElected (a *longpoll.ServerError needs a person).
 // ttl 0 is DefaultLeaseTTL.
@@ -125,7 +136,7 @@ func (s *Store) RunElected(ctx context.Context, groupID int64, ttl time.Duration
 				}
 			}
 		})
-		err = poll(lctx, fencedStore{s, lease}, lease)
+		err = poll(lctx, fencedStore{s, lease, cancel}, lease)
 		lost := lctx.Err() != nil && ctx.Err() == nil
 		cancel()
 		wg.Wait()

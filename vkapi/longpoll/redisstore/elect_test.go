@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/longpoll"
+	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock"
 )
 
 // Three replicas, one poller at a time: the holder is killed (its context
@@ -34,7 +38,7 @@ func TestRunElectedOnePollerAtATime(t *testing.T) {
 					t.Errorf("%d pollers at once", n)
 				}
 				defer active.Add(-1)
-				if err := store.Save(ctx, 1, fmt.Sprint(l.Fence)); err != nil {
+				if err := store.Save(ctx, 1, longpoll.Position{TS: fmt.Sprint(l.Fence), Handled: []string{"e1"}}); err != nil {
 					t.Errorf("holder's save: %v", err)
 				}
 				started <- term{i, l.Fence}
@@ -62,8 +66,8 @@ func TestRunElectedOnePollerAtATime(t *testing.T) {
 	if terms[0].replica == terms[1].replica || terms[1].replica == terms[2].replica || terms[0].fence >= terms[1].fence || terms[1].fence >= terms[2].fence {
 		t.Fatalf("terms %v", terms)
 	}
-	if ts, err := s.Load(context.Background(), 1); err != nil || ts != fmt.Sprint(terms[2].fence) {
-		t.Fatalf("stored ts %q %v", ts, err)
+	if pos, err := s.Load(context.Background(), 1); err != nil || pos.TS != fmt.Sprint(terms[2].fence) || len(pos.Handled) != 1 {
+		t.Fatalf("stored position %+v %v", pos, err)
 	}
 }
 
@@ -92,7 +96,7 @@ func TestRunElectedFencing(t *testing.T) {
 	if err := rdb.Set(ctx, s.leaseKey(1), "someone-else:999", time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Save(ctx, 1, "5"); !errors.Is(err, ErrLeaseLost) {
+	if err := store.Save(ctx, 1, longpoll.Position{TS: "5", Handled: []string{"e1"}}); !errors.Is(err, ErrLeaseLost) {
 		t.Fatalf("save under a lost lease: %v", err)
 	}
 	select {
@@ -100,7 +104,63 @@ func TestRunElectedFencing(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the deposed poller did not stop")
 	}
-	if ts, _ := s.Load(ctx, 1); ts != "" {
-		t.Fatalf("a deposed poller saved %q", ts)
+	if pos, _ := s.Load(ctx, 1); pos.TS != "" {
+		t.Fatalf("a deposed poller saved %+v", pos)
+	}
+}
+
+// A holder stopped between two events of one answer, then the next
+// holder: the events whose handler returned are not delivered again.
+func TestRunElectedResumesMidAnswer(t *testing.T) {
+	rdb := testRedis(t)
+	s := New(rdb, fmt.Sprintf("vkerr:test:%d:", time.Now().UnixNano()))
+	mock := vkmock.NewServer(t, vkmock.WithRateLimits(false))
+	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	const total, stopAfter = 12, 4
+	for i := range total {
+		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Save(context.Background(), vkmock.DefaultGroupID, longpoll.Position{TS: "0"}); err != nil {
+		t.Fatal(err)
+	}
+	api := vkapi.New(mock.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindGroup))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var texts []string
+	var fences []int64
+	err := s.RunElected(ctx, vkmock.DefaultGroupID, time.Second, func(lctx context.Context, store longpoll.Store, l Lease) error {
+		term := len(fences)
+		fences = append(fences, l.Fence)
+		pctx, stop := context.WithCancel(lctx)
+		defer stop()
+		h := vkevent.HandlerFunc(func(_ context.Context, e *vkevent.Event) error {
+			f, _ := e.MessageFields()
+			mu.Lock()
+			defer mu.Unlock()
+			texts = append(texts, f.Text)
+			if term == 0 && len(texts) == stopAfter {
+				stop() // the first holder stops after its fourth event
+			}
+			if len(texts) == total {
+				cancel()
+			}
+			return nil
+		})
+		return longpoll.New(api, longpoll.Config{GroupID: vkmock.DefaultGroupID, Handler: h, Store: store, Wait: time.Second}).Run(pctx)
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("RunElected: %v", err)
+	}
+	want := make([]string, total)
+	for i := range want {
+		want[i] = fmt.Sprint(i)
+	}
+	if len(fences) != 2 || !slices.Equal(texts, want) {
+		t.Fatalf("terms %v, handled %v", fences, texts)
 	}
 }

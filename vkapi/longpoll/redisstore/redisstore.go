@@ -1,5 +1,6 @@
-// Package redisstore keeps a Long Poll poller's ts in Redis, so that a
-// bot's replicas and restarts resume where the last handled answer ended.
+// Package redisstore keeps a Long Poll poller's position (the ts and the
+// events of its answer already handled) in Redis, so that a bot's replicas
+// and restarts resume after the last event whose handler returned.
 // It is a package of its own so that users of vkapi/longpoll who do not
 // use Redis do not compile go-redis.
 //
@@ -10,6 +11,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -25,7 +27,9 @@ const DefaultPrefix = "vkerr:longpoll:ts:"
 // DefaultTimeout bounds each Redis command of a Store whose Timeout is zero.
 const DefaultTimeout = 2 * time.Second
 
-// Store is a longpoll.Store in Redis: one string key per community.
+// Store is a longpoll.Store in Redis: one string key per community holding
+// the position as longpoll.Position.MarshalBinary encodes it, so each Save
+// replaces it in one atomic SET.
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -55,26 +59,32 @@ func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, d)
 }
 
-// Load returns the saved ts, "" when none is saved.
-func (s *Store) Load(ctx context.Context, groupID int64) (string, error) {
+// Load returns the saved position, the zero Position when none is saved.
+// A key holding a bare ts (the format before positions) loads as that ts.
+func (s *Store) Load(ctx context.Context, groupID int64) (longpoll.Position, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	ts, err := s.rdb.Get(ctx, s.key(groupID)).Result()
+	b, err := s.rdb.Get(ctx, s.key(groupID)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return "", nil
+		return longpoll.Position{}, nil
 	}
 	if err != nil {
-		return "", err
+		return longpoll.Position{}, err
 	}
-	if _, err := strconv.ParseUint(ts, 10, 64); err != nil {
-		return "", errors.New("redisstore: the key holds no ts: " + strconv.Quote(ts))
+	var pos longpoll.Position
+	if err := pos.UnmarshalBinary(b); err != nil {
+		return longpoll.Position{}, fmt.Errorf("redisstore: %w", err)
 	}
-	return ts, nil
+	return pos, nil
 }
 
-// Save stores ts.
-func (s *Store) Save(ctx context.Context, groupID int64, ts string) error {
+// Save replaces the stored position with pos (one SET).
+func (s *Store) Save(ctx context.Context, groupID int64, pos longpoll.Position) error {
+	b, err := pos.MarshalBinary()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	return s.rdb.Set(ctx, s.key(groupID), ts, 0).Err()
+	return s.rdb.Set(ctx, s.key(groupID), b, 0).Err()
 }

@@ -6,11 +6,14 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/vkerr/vkerr/vkapi/longpoll"
 )
 
 // testRedis returns a client of $VKERR_REDIS_ADDR (what .ci/run starts),
@@ -62,31 +65,45 @@ func TestStore(t *testing.T) {
 	rdb := testRedis(t)
 	ctx := context.Background()
 	s := New(rdb, fmt.Sprintf("vkerr:test:%d:", time.Now().UnixNano()))
-	if ts, err := s.Load(ctx, 1); ts != "" || err != nil {
-		t.Fatalf("%q %v", ts, err)
+	if pos, err := s.Load(ctx, 1); pos.TS != "" || pos.Handled != nil || err != nil {
+		t.Fatalf("%+v %v", pos, err)
 	}
-	if err := s.Save(ctx, 1, "42"); err != nil {
+	want := longpoll.Position{TS: "42", Handled: []string{"a1", "#2"}}
+	if err := s.Save(ctx, 1, want); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Save(ctx, 2, "7"); err != nil {
+	if err := s.Save(ctx, 2, longpoll.Position{TS: "7"}); err != nil {
 		t.Fatal(err)
 	}
-	if ts, err := s.Load(ctx, 1); ts != "42" || err != nil {
-		t.Fatalf("%q %v", ts, err)
+	if pos, err := s.Load(ctx, 1); pos.TS != "42" || !slices.Equal(pos.Handled, want.Handled) || err != nil {
+		t.Fatalf("%+v %v", pos, err)
 	}
-	if ts, _ := s.Load(ctx, 2); ts != "7" {
-		t.Fatalf("communities share a key: %q", ts)
+	if pos, _ := s.Load(ctx, 2); pos.TS != "7" || len(pos.Handled) != 0 {
+		t.Fatalf("communities share a key: %+v", pos)
+	}
+	if err := s.Save(ctx, 1, longpoll.Position{TS: "43"}); err != nil {
+		t.Fatal(err)
+	}
+	if pos, _ := s.Load(ctx, 1); pos.TS != "43" || len(pos.Handled) != 0 {
+		t.Fatalf("the handled events of the old ts stayed: %+v", pos)
+	}
+	// A key of the per-answer format (a bare ts) still loads.
+	if err := rdb.Set(ctx, s.key(4), "17", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if pos, err := s.Load(ctx, 4); pos.TS != "17" || err != nil {
+		t.Fatalf("%+v %v", pos, err)
 	}
 	if err := rdb.Set(ctx, s.key(3), "junk", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Load(ctx, 3); err == nil {
-		t.Fatal("junk loaded as a ts")
+		t.Fatal("junk loaded as a position")
 	}
 	// A Redis that does not answer fails within the timeout.
 	dead := New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}), "")
 	dead.Timeout = 100 * time.Millisecond
-	if err := dead.Save(ctx, 1, "1"); err == nil {
+	if err := dead.Save(ctx, 1, longpoll.Position{TS: "1"}); err == nil {
 		t.Fatal("saved to nowhere")
 	}
 }

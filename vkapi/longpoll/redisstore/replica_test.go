@@ -23,8 +23,16 @@ import (
 
 // The replica test: three processes and Redis, the poller killed
 // twice (SIGKILL) during 3,000 events: none lost; duplicates reported.
-// Each child prints the event_ids it handled on its stdout; the parent
-// reads the pipes.
+// Each child prints on its stdout "handled <child> <event_id>" in the
+// handler and "recorded <child> <event_id>" once the position naming the
+// event was saved; the parent reads the pipes. Answers hold up to 100
+// events, so a kill lands in the middle of one.
+//
+// An event handled again after its position was recorded fails the test.
+// What stays possible, and is reported, is an event whose handler ran in
+// the killed poller but whose record had not reached Redis when the kill
+// came (the handler's effect and the store write cannot be one atomic
+// step): at most one per kill with one worker.
 func TestReplicasSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three processes")
@@ -34,18 +42,22 @@ func TestReplicasSurviveSIGKILL(t *testing.T) {
 	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
-	mock.SetLongPollConfig(vkmock.LongPollConfig{MaxUpdates: 1}) // the ts is saved after every event
 	prefix := fmt.Sprintf("vkerr:test:%d:", time.Now().UnixNano())
 	// From ts 0: the events written before a replica polls are delivered too.
-	if err := New(rdb, prefix).Save(context.Background(), vkmock.DefaultGroupID, "0"); err != nil {
+	if err := New(rdb, prefix).Save(context.Background(), vkmock.DefaultGroupID, longpoll.Position{TS: "0"}); err != nil {
 		t.Fatal(err)
 	}
-	handled := make(chan string, 4096)
+	type line struct {
+		recorded bool
+		child    int
+		id       string
+	}
+	lines := make(chan line, 8192)
 	var procs []*exec.Cmd
 	var readers sync.WaitGroup
-	for range 3 {
+	for i := range 3 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestReplicaChild$")
-		cmd.Env = append(os.Environ(), "VKERR_REPLICA_CHILD=1", "VKERR_REPLICA_MOCK="+mock.URL(),
+		cmd.Env = append(os.Environ(), "VKERR_REPLICA_CHILD="+strconv.Itoa(i), "VKERR_REPLICA_MOCK="+mock.URL(),
 			"VKERR_REPLICA_TOKEN="+mock.Token(vkmock.TokenGroup).Token, "VKERR_REPLICA_REDIS="+rdb.Options().Addr, "VKERR_REPLICA_PREFIX="+prefix)
 		out, err := cmd.StdoutPipe()
 		if err != nil {
@@ -58,8 +70,9 @@ func TestReplicasSurviveSIGKILL(t *testing.T) {
 		readers.Go(func() {
 			sc := bufio.NewScanner(out)
 			for sc.Scan() {
-				if id, ok := strings.CutPrefix(sc.Text(), "handled "); ok {
-					handled <- id
+				f := strings.Fields(sc.Text())
+				if len(f) == 3 && (f[0] == "handled" || f[0] == "recorded") && f[1] == strconv.Itoa(i) {
+					lines <- line{f[0] == "recorded", i, f[2]}
 				}
 			}
 		})
@@ -71,7 +84,10 @@ func TestReplicasSurviveSIGKILL(t *testing.T) {
 		}
 	}()
 	const total = 3000
-	seen := map[string]int{}
+	seen := map[string]int{}                // event_id: times handled
+	handledBy := map[string]map[int]int{}   // event_id: child: times handled
+	recordedBy := map[string]map[int]bool{} // event_id: children that recorded it
+	rank := map[int]int{}                   // child: its place among the pollers (killed first = 0)
 	kills := 0
 	leaderKey := prefix + "leaderpid"
 	// Writers and the handled stream interleave: write in steps of 100, and
@@ -86,29 +102,66 @@ func TestReplicasSurviveSIGKILL(t *testing.T) {
 				written++
 			}
 		}
-		if (written == 1000 || written == 2000) && kills < written/1000 {
-			pid, err := rdb.Get(context.Background(), leaderKey).Int()
-			if err == nil {
-				if err := syscall.Kill(pid, syscall.SIGKILL); err == nil {
-					kills++
+		// Drain what arrives until cond holds (a bound ends a stuck run).
+		drain := func(cond func() bool) {
+			timeout := time.After(20 * time.Second)
+			for !cond() {
+				select {
+				case l := <-lines:
+					if l.recorded {
+						if recordedBy[l.id] == nil {
+							recordedBy[l.id] = map[int]bool{}
+						}
+						recordedBy[l.id][l.child] = true
+						continue
+					}
+					seen[l.id]++
+					if handledBy[l.id] == nil {
+						handledBy[l.id] = map[int]int{}
+					}
+					handledBy[l.id][l.child]++
+				case <-timeout:
+					t.Fatalf("stuck: %d handled of %d written", len(seen), written)
 				}
 			}
 		}
-		// Drain what arrives until the replicas catch up with the writes
-		// of this step (a bound ends a stuck run).
-		timeout := time.After(20 * time.Second)
-		for len(seen) < written-50 || (written == total && len(seen) < total) {
-			select {
-			case id := <-handled:
-				seen[id]++
-			case <-timeout:
-				t.Fatalf("stuck: %d handled of %d written", len(seen), written)
+		if (written == 1000 || written == 2000) && kills < written/1000 {
+			// Kill the poller in the middle of this step's answer.
+			drain(func() bool { return len(seen) >= written-70 })
+			pid, err := rdb.Get(context.Background(), leaderKey).Int()
+			if err == nil {
+				for i, p := range procs {
+					if p.Process.Pid == pid {
+						if _, ok := rank[i]; !ok && syscall.Kill(pid, syscall.SIGKILL) == nil {
+							rank[i] = kills
+							kills++
+						}
+					}
+				}
 			}
 		}
+		// Then until the replicas catch up with the writes of this step.
+		drain(func() bool { return len(seen) >= written-50 && (written < total || len(seen) >= total) })
 	}
-	dups := 0
-	for _, n := range seen {
+	// The survivor polled last.
+	for i := range procs {
+		if _, ok := rank[i]; !ok {
+			rank[i] = 2
+		}
+	}
+	dups, afterRecord := 0, 0
+	for id, n := range seen {
 		dups += n - 1
+		first := 3 // the rank of the first poller that recorded id
+		for child := range recordedBy[id] {
+			first = min(first, rank[child])
+		}
+		for child, k := range handledBy[id] {
+			if k > 1 || rank[child] > first {
+				afterRecord++
+				t.Errorf("event %s handled %d times by child %d after child(ren) %v recorded it", id, k, child, recordedBy[id])
+			}
+		}
 	}
 	var lost int
 	for _, e := range mock.Events() {
@@ -119,12 +172,13 @@ func TestReplicasSurviveSIGKILL(t *testing.T) {
 	if kills != 2 || lost != 0 {
 		t.Fatalf("kills %d, lost %d", kills, lost)
 	}
-	t.Logf("%d events, 2 SIGKILLs of the poller: 0 lost, %d handled twice (handled by the killed poller before it could save the ts)", total, dups)
+	t.Logf("%d events, 2 SIGKILLs of the poller: 0 lost, %d handled twice, of which %d after their handling was recorded (the others: handled by the killed poller before its record reached Redis)", total, dups, afterRecord)
 }
 
 // TestReplicaChild is a replica process of TestReplicasSurviveSIGKILL.
 func TestReplicaChild(t *testing.T) {
-	if os.Getenv("VKERR_REPLICA_CHILD") != "1" {
+	child := os.Getenv("VKERR_REPLICA_CHILD")
+	if child == "" {
 		t.Skip("a child process of TestReplicasSurviveSIGKILL")
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("VKERR_REPLICA_REDIS")})
@@ -133,17 +187,49 @@ func TestReplicaChild(t *testing.T) {
 	s := New(rdb, prefix)
 	api := vkapi.New(os.Getenv("VKERR_REPLICA_TOKEN"), vkapi.WithBaseURL(os.Getenv("VKERR_REPLICA_MOCK")), vkapi.WithTokenKind(vkapi.KindGroup))
 	var mu sync.Mutex
-	h := vkevent.HandlerFunc(func(_ context.Context, e *vkevent.Event) error {
+	say := func(what, id string) error {
 		mu.Lock()
 		defer mu.Unlock()
-		_, err := fmt.Fprintf(os.Stdout, "handled %s\n", e.EventID)
+		_, err := fmt.Fprintf(os.Stdout, "%s %s %s\n", what, child, id)
 		return err
+	}
+	h := vkevent.HandlerFunc(func(_ context.Context, e *vkevent.Event) error {
+		// A bot's handler does some work: 200 µs here keeps the poller in
+		// the middle of an answer when the parent kills it.
+		time.Sleep(200 * time.Microsecond)
+		return say("handled", e.EventID)
 	})
 	err := s.RunElected(context.Background(), vkmock.DefaultGroupID, 500*time.Millisecond, func(ctx context.Context, store longpoll.Store, _ Lease) error {
 		if err := rdb.Set(ctx, prefix+"leaderpid", os.Getpid(), 0).Err(); err != nil {
 			return err
 		}
-		return longpoll.New(api, longpoll.Config{GroupID: vkmock.DefaultGroupID, Handler: h, Store: store, Wait: time.Second}).Run(ctx)
+		rs := &recordingStore{Store: store, say: say}
+		return longpoll.New(api, longpoll.Config{GroupID: vkmock.DefaultGroupID, Handler: h, Store: rs, Wait: time.Second}).Run(ctx)
 	})
 	t.Fatal(err)
+}
+
+// recordingStore says "recorded" for each event a Save added to the
+// position, once the save succeeded.
+type recordingStore struct {
+	longpoll.Store
+	say func(what, id string) error
+	ts  string
+	n   int // events of ts already said
+}
+
+func (r *recordingStore) Save(ctx context.Context, groupID int64, pos longpoll.Position) error {
+	if err := r.Store.Save(ctx, groupID, pos); err != nil {
+		return err
+	}
+	if pos.TS != r.ts {
+		r.ts, r.n = pos.TS, 0
+	}
+	for _, id := range pos.Handled[min(r.n, len(pos.Handled)):] {
+		if err := r.say("recorded", id); err != nil {
+			return err
+		}
+	}
+	r.n = len(pos.Handled)
+	return nil
 }
