@@ -246,7 +246,7 @@ func TestFallbackAndIdleProbeFakeClock(t *testing.T) {
 		}
 		share, until, _ := cr.get()
 		// 6 of 20; paused for a window, the margin and two slots ahead.
-		if s := l.Stats(); share != 6 || until.Sub(start) != 1025*time.Millisecond+2*l.gates[0].interval || !s.Away || s.Fallback != 1 || s.Grants != 1 {
+		if s := l.Stats(); share != 6 || until.Sub(start) != time.Second+time.Second/DefaultMarginDivisor+2*l.gates[0].interval || !s.Away || s.Fallback != 1 || s.Grants != 1 {
 			t.Fatalf("share %d until +%v, stats %+v", share, until.Sub(start), s)
 		}
 		if logs.count(logFallback) != 1 || logs.count(logBack) != 0 {

@@ -34,10 +34,12 @@ func TestGateParameters(t *testing.T) {
 		strings.Contains(main.currentKey(), tok) {
 		t.Fatalf("keys %q %q", main.currentKey(), secure.currentKey())
 	}
-	// The schedule: 20 per 1.025 s (in units of 1/64 slot), one slot
-	// every 51.25 ms, two ahead; the share 6 of 20 and 1 of 5.
-	if main.limit.Rate != 20*slotUnits || main.limit.Period != 1025*time.Millisecond || main.limit.Burst != 3*slotUnits ||
-		main.interval.Round(time.Microsecond) != 51250*time.Microsecond || main.share != 6 || secure.share != 1 || main.tol != 25*time.Millisecond/3 {
+	// The schedule: 20 per 1.015625 s (the window and the default margin,
+	// in units of 1/64 slot), one slot every 50.78 ms, two ahead; the share
+	// 6 of 20 and 1 of 5.
+	margin := time.Second / DefaultMarginDivisor
+	if main.limit.Rate != 20*slotUnits || main.limit.Period != time.Second+margin || main.limit.Burst != 3*slotUnits ||
+		main.interval.Round(time.Microsecond) != ((time.Second+margin)/20).Round(time.Microsecond) || main.share != 6 || secure.share != 1 || main.tol != margin/3 {
 		t.Fatalf("gate %+v %v share %d/%d tol %v", main.limit, main.interval, main.share, secure.share, main.tol)
 	}
 	// Limit.Off: no gate.

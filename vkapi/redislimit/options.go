@@ -12,8 +12,8 @@ const (
 	// when Redis is away: each falls back to 1/3 of the budget.
 	DefaultReplicas = 3
 	// DefaultMarginDivisor sets the default margin: the window divided by
-	// it, 25 ms for VK's one-second window (97.6% of the budget).
-	DefaultMarginDivisor = 40
+	// it, 15.6 ms for VK's one-second window (98.5% of the budget).
+	DefaultMarginDivisor = 64
 	// DefaultLookahead is how many slots of a token's shared schedule may
 	// be handed out before their time.
 	DefaultLookahead = 2
@@ -109,8 +109,8 @@ func FallbackShare(share float64) Option {
 // Per+margin, evenly spaced, which is 1-margin/(Per+margin) of the budget,
 // and absorbs up to margin of jitter between the moment Redis hands out a
 // slot and the moment the request reaches the server. Zero or negative
-// keeps the default, Per/DefaultMarginDivisor (25 ms for VK's one-second
-// window: 97.6% of the budget). The default absorbs about 16 ms of jitter
+// keeps the default, Per/DefaultMarginDivisor (15.6 ms for VK's one-second
+// window: 98.5% of the budget). The default absorbs about 15 ms of jitter
 // on the way to the server (loopback on a busy machine); on a network
 // whose trip to VK varies more, set the margin to cover the spread.
 func Margin(d time.Duration) Option {
