@@ -84,6 +84,7 @@ func newListenCmd() *cobra.Command {
 		asJSON, verbose       bool
 		wait                  time.Duration
 		maxEvents             int
+		cb                    callbackListen
 	)
 	cmd := &cobra.Command{
 		Use:   "listen",
@@ -103,6 +104,9 @@ Long Poll disabled, no access), 2 on bad usage.`,
 		Example: "  VK_TOKEN=... vk listen\n  vk listen --base-url http://127.0.0.1:8080 --token vk1.a... --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cb.addr != "" {
+				return runCallbackListen(cmd, cb, group, asJSON, verbose, maxEvents)
+			}
 			if token == "" {
 				token = os.Getenv("VK_TOKEN")
 			}
@@ -147,6 +151,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 	f.DurationVar(&wait, "wait", longpoll.DefaultWait, "a_check wait (at most 90s)")
 	f.StringVar(&store, "store", "", "keep the ts in files beside this path, to resume after a restart")
 	f.IntVar(&maxEvents, "max-events", 0, "stop after this many events (0: never)")
+	addCallbackFlags(f, &cb)
 	return cmd
 }
 

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// syncBuffer is a bytes.Buffer safe for the printer and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestListenCallback(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	pr := &listenPrinter{out: &out, errOut: &errOut, asJSON: true, max: 1, stop: cancel}
+	addr := make(chan string, 1)
+	cb := callbackListen{addr: "127.0.0.1:0", secret: "s3cret", confirm: "c0de", group: 5, ready: func(a string) { addr <- a }}
+	done := make(chan error, 1)
+	go func() { done <- cb.run(ctx, pr, discardLogger()) }()
+	url := "http://" + <-addr + "/"
+	send := func(body string) (int, string) {
+		t.Helper()
+		resp, err := http.Post(url, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, b := send(`{"type":"confirmation","group_id":5}`); code != 200 || b != "c0de" {
+		t.Fatalf("confirmation: %d %q", code, b)
+	}
+	if code, _ := send(`{"type":"message_new","group_id":5,"event_id":"e1","secret":"guess","object":{}}`); code != 403 {
+		t.Fatalf("wrong secret: %d", code)
+	}
+	if code, b := send(`{"type":"message_new","group_id":5,"event_id":"e1","v":"5.199","secret":"s3cret","object":{"message":{"peer_id":7,"from_id":7,"text":"hi"}}}`); code != 200 || b != "ok" {
+		t.Fatalf("event: %d %q", code, b)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"text":"hi"`) || !strings.Contains(out.String(), `"event_id":"e1"`) {
+		t.Fatalf("out %q", out.String())
+	}
+	if strings.Contains(out.String()+errOut.String(), "s3cret") {
+		t.Fatal("the secret leaked")
+	}
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
