@@ -169,7 +169,7 @@ func TestQueueFull(t *testing.T) {
 type brokenDedup struct{}
 
 func (brokenDedup) Claim(context.Context, string) (bool, error) { return false, errors.New("down") }
-func (brokenDedup) Release(context.Context, string) error     { return nil }
+func (brokenDedup) Release(context.Context, string) error       { return nil }
 
 func TestDedupFailure(t *testing.T) {
 	c := newCollector()
