@@ -77,6 +77,7 @@ type Server struct {
 	log     requestLog
 	lp      lpState     // Bots Long Poll and the world's events (longpoll*.go)
 	uploads uploadState // upload servers: key, pending and stored uploads
+	cb      cbState     // the Callback API sender (callback*.go)
 	cache   respCache
 
 	rngMu sync.Mutex
@@ -270,6 +271,7 @@ func NewE(opts ...Option) (*Server, error) {
 	s.nowFn = s.now
 	s.control = s.controlRoutes()
 	maps.Copy(s.control, s.longPollRoutes())
+	maps.Copy(s.control, s.callbackRoutes())
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
 	s.log.init(o.limits.RequestLogSize, o.limits.RequestLogBytes)
@@ -370,6 +372,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	s.ts = ts
 	t.Cleanup(ts.Close)
+	t.Cleanup(s.Close) // runs first: the Callback sender stops before the listener
 	return s
 }
 
@@ -428,6 +431,7 @@ func (s *Server) Reset() {
 	s.log.reset()
 	s.lp.reset()
 	s.uploads.reset()
+	s.cb.reset()
 }
 
 // ServeHTTP serves /method/NAME, the control API under /__vkmock/, and 404
