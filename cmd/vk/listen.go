@@ -99,6 +99,11 @@ The token comes from --token or $VK_TOKEN (a community token; the community
 is taken from it unless --group is given). Works against VK and against
 vk mock (--base-url http://127.0.0.1:8080).
 
+With --callback ADDR it serves the Callback API receiver on ADDR instead
+(--secret, or $VK_CALLBACK_SECRET, and --confirm CODE): it answers VK's
+confirmation, refuses a wrong secret, answers ok and prints each event
+once, however often VK resends it.
+
 Exit status: 0 when stopped, 1 when the server cannot be used (a dead token,
 Long Poll disabled, no access), 2 on bad usage.`,
 		Example: "  VK_TOKEN=... vk listen\n  vk listen --base-url http://127.0.0.1:8080 --token vk1.a... --json",
