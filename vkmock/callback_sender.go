@@ -47,8 +47,10 @@ func (s *Server) cbStartLocked() bool {
 }
 
 // callbackEmit queues an emitted event for every confirmed server of the
-// community that takes its type. It runs under the Long Poll lock (emit).
+// community that takes its type, and gives the user in the conversation
+// its User Long Poll update. It runs under the Long Poll lock (emit).
 func (s *Server) callbackEmit(groupID int64, typ vkevent.Type, eventID string, object, legacy []byte) {
+	s.userLPEmitted(groupID, typ, object)
 	now := s.now()
 	c := &s.cb
 	c.mu.Lock()

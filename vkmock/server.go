@@ -78,6 +78,7 @@ type Server struct {
 	lp      lpState     // Bots Long Poll and the world's events (longpoll*.go)
 	uploads uploadState // upload servers: key, pending and stored uploads
 	cb      cbState     // the Callback API sender (callback*.go)
+	ulp     ulpState    // User Long Poll (userlp.go)
 	cache   respCache
 
 	rngMu sync.Mutex
@@ -272,6 +273,7 @@ func NewE(opts ...Option) (*Server, error) {
 	s.control = s.controlRoutes()
 	maps.Copy(s.control, s.longPollRoutes())
 	maps.Copy(s.control, s.callbackRoutes())
+	maps.Copy(s.control, s.userLPRoutes())
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
 	s.log.init(o.limits.RequestLogSize, o.limits.RequestLogBytes)
@@ -432,6 +434,7 @@ func (s *Server) Reset() {
 	s.lp.reset()
 	s.uploads.reset()
 	s.cb.reset()
+	s.ulp.reset()
 }
 
 // ServeHTTP serves /method/NAME, the control API under /__vkmock/, and 404
@@ -445,6 +448,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveControl(w, r)
 	case strings.HasPrefix(r.URL.Path, "/lp/wh"):
 		s.serveLongPoll(w, r)
+	case strings.HasPrefix(r.URL.Path, "/im/u"):
+		s.serveUserLongPoll(w, r)
 	case r.URL.Path == "/captcha.php":
 		s.serveCaptchaImage(w, r)
 	case r.URL.Path == "/not_robot_captcha":
