@@ -198,7 +198,8 @@ func (s *Server) messagesGetLongPollServer(q *vkRequest, tok Token) ([]byte, *vk
 		return nil, s.withSuffix(vkerr.Method, "messages.getLongPollServer needs a user token; communities use groups.getLongPollServer")
 	}
 	if v, _ := q.get("lp_version"); v != "" {
-		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > MaxUserLongPollVersion {
+		// Any number: the a_check's version is what answers failed 4.
+		if n, err := strconv.Atoi(v); err != nil || n < 0 {
 			return nil, s.paramError("lp_version is invalid")
 		}
 	}

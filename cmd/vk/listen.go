@@ -112,6 +112,9 @@ Long Poll disabled, no access), 2 on bad usage.`,
 			if cb.addr != "" {
 				return runCallbackListen(cmd, cb, group, asJSON, verbose, maxEvents)
 			}
+			if cb.user {
+				return runUserListen(cmd, token, baseURL, asJSON, maxEvents)
+			}
 			if token == "" {
 				token = os.Getenv("VK_TOKEN")
 			}

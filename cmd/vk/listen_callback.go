@@ -22,6 +22,7 @@ import (
 type callbackListen struct {
 	addr, secret, confirm string
 	group                 int64
+	user                  bool              // vk listen --user: User Long Poll instead
 	ready                 func(addr string) // tests: called with the address served
 }
 
@@ -70,7 +71,9 @@ func (c callbackListen) run(ctx context.Context, pr *listenPrinter, logger *slog
 // addCallbackFlags adds the flags of the Callback API receiver to vk listen.
 func addCallbackFlags(f interface {
 	StringVar(p *string, name, value, usage string)
+	BoolVar(p *bool, name string, value bool, usage string)
 }, cb *callbackListen) {
+	f.BoolVar(&cb.user, "user", false, "run the User Long Poll client of a user token instead (one line per update)")
 	f.StringVar(&cb.addr, "callback", "", "run the Callback API receiver on this address (host:port) instead of Long Poll")
 	f.StringVar(&cb.secret, "secret", "", "with --callback: the server's secret key (default $VK_CALLBACK_SECRET)")
 	f.StringVar(&cb.confirm, "confirm", "", "with --callback: the confirmation code (groups.getCallbackConfirmationCode)")
