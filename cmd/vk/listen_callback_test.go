@@ -106,3 +106,16 @@ func TestListenUser(t *testing.T) {
 		t.Fatal("the token leaked")
 	}
 }
+
+// vk events decodes a User Long Poll answer (a real one, wire example 22).
+func TestEventsUserLongPoll(t *testing.T) {
+	code, out, errOut := vk(t, "", "events", "--json", "testdata/22-user-lp-updates-v0-new-message.json")
+	var lines []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &lines) != nil || len(lines) != 3 {
+		t.Fatalf("%d %q %q", code, out, errOut)
+	}
+	m := lines[0]
+	if m["code"] != 4.0 || m["message_id"] != 82033.0 || m["flags"] != 33.0 || m["peer_id"] != 214914887.0 || m["text"] != "Дарова, лысый" || lines[1]["code"] != 80.0 {
+		t.Fatalf("%v", lines)
+	}
+}

@@ -18,7 +18,8 @@ type Update struct {
 }
 
 // Message is what a message update (4 or 5) carries: [code, message_id,
-// flags, peer_id, timestamp, text, ...].
+// flags, peer_id, timestamp, text, ...] (lp_version 0: [..., timestamp,
+// subject, text, ...]).
 type Message struct {
 	MessageID int64  `json:"message_id"`
 	Flags     int64  `json:"flags"`
@@ -46,6 +47,11 @@ func (u *Update) Message() (Message, error) {
 	get(3, &m.PeerID)
 	get(4, &m.Timestamp)
 	get(5, &m.Text)
+	// lp_version 0 has a subject (" ... ") at 5 and the text at 6, where
+	// later versions have an object.
+	if len(u.Fields) > 6 && bytes.HasPrefix(bytes.TrimSpace(u.Fields[6]), []byte(`"`)) {
+		get(6, &m.Text)
+	}
 	return m, nil
 }
 
