@@ -5,8 +5,10 @@ import (
 	"container/heap"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -184,9 +186,9 @@ func (s *Server) cbDeliver(it *cbItem) {
 	c := &s.cb
 	c.mu.Lock()
 	sv := c.serverLocked(it.group, it.server)
-	var url, secret string
+	var target, secret string
 	if sv != nil {
-		url, secret = sv.URL, sv.SecretKey
+		target, secret = sv.URL, sv.SecretKey
 	}
 	timeout, client := c.cfg.Timeout, c.client
 	c.mu.Unlock()
@@ -206,7 +208,7 @@ func (s *Server) cbDeliver(it *cbItem) {
 			body = append(body, '}')
 		}
 		ctx, cancel := context.WithTimeout(c.ctx, timeout)
-		req, rerr := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		req, rerr := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 		if rerr == nil {
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("User-Agent", "vkmock-callback/"+Version)
@@ -239,6 +241,10 @@ func (s *Server) cbDeliver(it *cbItem) {
 	rec.Status = status
 	switch {
 	case err != nil:
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the server's URL
+		}
 		rec.Answer = truncateAnswer([]byte(err.Error()))
 	default:
 		rec.Answer = truncateAnswer(answer)
