@@ -437,6 +437,7 @@ func (s *Server) emit(groupID int64, typ vkevent.Type, object []byte) (EmittedEv
 	}
 	close(g.notify)
 	g.notify = make(chan struct{})
+	s.callbackEmit(groupID, typ, ev.eventID, object, legacy)
 	return rec, nil
 }
 

@@ -99,6 +99,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, cert *tls.Certifica
 		return err
 	case <-ctx.Done():
 	}
+	defer s.Close() // the Callback sender stops with the server
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := srv.Shutdown(sctx)

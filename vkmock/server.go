@@ -77,6 +77,8 @@ type Server struct {
 	log     requestLog
 	lp      lpState     // Bots Long Poll and the world's events (longpoll*.go)
 	uploads uploadState // upload servers: key, pending and stored uploads
+	cb      cbState     // the Callback API sender (callback*.go)
+	ulp     ulpState    // User Long Poll (userlp.go)
 	cache   respCache
 
 	rngMu sync.Mutex
@@ -270,6 +272,8 @@ func NewE(opts ...Option) (*Server, error) {
 	s.nowFn = s.now
 	s.control = s.controlRoutes()
 	maps.Copy(s.control, s.longPollRoutes())
+	maps.Copy(s.control, s.callbackRoutes())
+	maps.Copy(s.control, s.userLPRoutes())
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
 	s.log.init(o.limits.RequestLogSize, o.limits.RequestLogBytes)
@@ -370,6 +374,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	s.ts = ts
 	t.Cleanup(ts.Close)
+	t.Cleanup(s.Close) // runs first: the Callback sender stops before the listener
 	return s
 }
 
@@ -428,6 +433,8 @@ func (s *Server) Reset() {
 	s.log.reset()
 	s.lp.reset()
 	s.uploads.reset()
+	s.cb.reset()
+	s.ulp.reset()
 }
 
 // ServeHTTP serves /method/NAME, the control API under /__vkmock/, and 404
@@ -441,6 +448,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveControl(w, r)
 	case strings.HasPrefix(r.URL.Path, "/lp/wh"):
 		s.serveLongPoll(w, r)
+	case strings.HasPrefix(r.URL.Path, "/im/u"):
+		s.serveUserLongPoll(w, r)
 	case r.URL.Path == "/captcha.php":
 		s.serveCaptchaImage(w, r)
 	case r.URL.Path == "/not_robot_captcha":

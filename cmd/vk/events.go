@@ -156,6 +156,9 @@ on standard error), 2 when the input is not an event body.`,
 			if len(body) > maxDecodeInput {
 				return &exitError{code: 2, err: fmt.Errorf("%s is larger than %d bytes", name, maxDecodeInput)}
 			}
+			if isUserLongPoll(body) {
+				return printUserUpdates(cmd, body, asJSON)
+			}
 			events, err := decodeEvents(body)
 			var lp *vkerr.LongPollError
 			if errors.As(err, &lp) {

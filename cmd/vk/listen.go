@@ -84,6 +84,7 @@ func newListenCmd() *cobra.Command {
 		asJSON, verbose       bool
 		wait                  time.Duration
 		maxEvents             int
+		cb                    callbackListen
 	)
 	cmd := &cobra.Command{
 		Use:   "listen",
@@ -98,11 +99,22 @@ The token comes from --token or $VK_TOKEN (a community token; the community
 is taken from it unless --group is given). Works against VK and against
 vk mock (--base-url http://127.0.0.1:8080).
 
+With --callback ADDR it serves the Callback API receiver on ADDR instead
+(--secret, or $VK_CALLBACK_SECRET, and --confirm CODE): it answers VK's
+confirmation, refuses a wrong secret, answers ok and prints each event
+once, however often VK resends it.
+
 Exit status: 0 when stopped, 1 when the server cannot be used (a dead token,
 Long Poll disabled, no access), 2 on bad usage.`,
 		Example: "  VK_TOKEN=... vk listen\n  vk listen --base-url http://127.0.0.1:8080 --token vk1.a... --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cb.addr != "" {
+				return runCallbackListen(cmd, cb, group, asJSON, verbose, maxEvents)
+			}
+			if cb.user {
+				return runUserListen(cmd, token, baseURL, asJSON, maxEvents)
+			}
 			if token == "" {
 				token = os.Getenv("VK_TOKEN")
 			}
@@ -147,6 +159,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 	f.DurationVar(&wait, "wait", longpoll.DefaultWait, "a_check wait (at most 90s)")
 	f.StringVar(&store, "store", "", "keep the ts in files beside this path, to resume after a restart")
 	f.IntVar(&maxEvents, "max-events", 0, "stop after this many events (0: never)")
+	addCallbackFlags(f, &cb)
 	return cmd
 }
 

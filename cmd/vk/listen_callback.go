@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vkerr/vkerr/vkapi/callback"
+	"github.com/vkerr/vkerr/vkevent"
+)
+
+// callbackListen is `vk listen --callback ADDR`: it serves the Callback API
+// receiver on ADDR and prints each event as the Long Poll listener does.
+type callbackListen struct {
+	addr, secret, confirm string
+	group                 int64
+	user                  bool              // vk listen --user: User Long Poll instead
+	ready                 func(addr string) // tests: called with the address served
+}
+
+func (c callbackListen) run(ctx context.Context, pr *listenPrinter, logger *slog.Logger) error {
+	if c.secret == "" {
+		c.secret = os.Getenv("VK_CALLBACK_SECRET")
+	}
+	rc, err := callback.New(callback.Config{
+		Secret: c.secret, Confirmation: c.confirm, GroupID: c.group, Handler: pr, Logger: logger,
+		OnError: func(e *vkevent.Event, err error) { pr.note("printing event %s failed: %v", e.EventID, err) },
+	})
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		_ = rc.Close()
+		return &exitError{code: 1, err: err}
+	}
+	srv := &http.Server{Handler: rc, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	pr.note("Callback API receiver on http://%s/ (put it behind HTTPS for VK)", ln.Addr())
+	if c.ready != nil {
+		c.ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	if serveErr == nil {
+		serveErr = <-errc
+	}
+	_ = rc.Shutdown(sctx)
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return &exitError{code: 1, err: fmt.Errorf("serving: %w", serveErr)}
+	}
+	return nil
+}
+
+// addCallbackFlags adds the flags of the Callback API receiver to vk listen.
+func addCallbackFlags(f interface {
+	StringVar(p *string, name, value, usage string)
+	BoolVar(p *bool, name string, value bool, usage string)
+}, cb *callbackListen) {
+	f.BoolVar(&cb.user, "user", false, "run the User Long Poll client of a user token instead (one line per update)")
+	f.StringVar(&cb.addr, "callback", "", "run the Callback API receiver on this address (host:port) instead of Long Poll")
+	f.StringVar(&cb.secret, "secret", "", "with --callback: the server's secret key (default $VK_CALLBACK_SECRET)")
+	f.StringVar(&cb.confirm, "confirm", "", "with --callback: the confirmation code (groups.getCallbackConfirmationCode)")
+}
+
+func runCallbackListen(cmd *cobra.Command, cb callbackListen, group int64, asJSON, verbose bool, maxEvents int) error {
+	ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	level := slog.LevelError + 1
+	if verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+	pr := &listenPrinter{out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr(), asJSON: asJSON, max: maxEvents, stop: cancel}
+	cb.group = group
+	return cb.run(ctx, pr, logger)
+}

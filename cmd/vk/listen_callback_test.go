@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vkerr/vkerr/vkmock"
+)
+
+// syncBuffer is a bytes.Buffer safe for the printer and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestListenCallback(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	pr := &listenPrinter{out: &out, errOut: &errOut, asJSON: true, max: 1, stop: cancel}
+	addr := make(chan string, 1)
+	cb := callbackListen{addr: "127.0.0.1:0", secret: "s3cret", confirm: "c0de", group: 5, ready: func(a string) { addr <- a }}
+	done := make(chan error, 1)
+	go func() { done <- cb.run(ctx, pr, discardLogger()) }()
+	url := "http://" + <-addr + "/"
+	send := func(body string) (int, string) {
+		t.Helper()
+		resp, err := http.Post(url, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, b := send(`{"type":"confirmation","group_id":5}`); code != 200 || b != "c0de" {
+		t.Fatalf("confirmation: %d %q", code, b)
+	}
+	if code, _ := send(`{"type":"message_new","group_id":5,"event_id":"e1","secret":"guess","object":{}}`); code != 403 {
+		t.Fatalf("wrong secret: %d", code)
+	}
+	if code, b := send(`{"type":"message_new","group_id":5,"event_id":"e1","v":"5.199","secret":"s3cret","object":{"message":{"peer_id":7,"from_id":7,"text":"hi"}}}`); code != 200 || b != "ok" {
+		t.Fatalf("event: %d %q", code, b)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"text":"hi"`) || !strings.Contains(out.String(), `"event_id":"e1"`) {
+		t.Fatalf("out %q", out.String())
+	}
+	if strings.Contains(out.String()+errOut.String(), "s3cret") {
+		t.Fatal("the secret leaked")
+	}
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestListenUser(t *testing.T) {
+	mock := vkmock.NewServer(t)
+	tok := mock.Token(vkmock.TokenUser).Token
+	done := make(chan struct{})
+	var code int
+	var out, errOut string
+	go func() {
+		defer close(done)
+		code, out, errOut = vk(t, "", "listen", "--user", "--base-url", mock.URL(), "--token", tok, "--max-events", "1", "--json")
+	}()
+	// The client starts from the current ts: an update is injected until
+	// one reaches it (each a_check ends as soon as one exists).
+	for i := 0; ; i++ {
+		if err := mock.InjectUserUpdate(vkmock.UserUpdate{UserID: vkmock.DefaultUserID, Update: []json.RawMessage{json.RawMessage("4"), json.RawMessage(strconv.Itoa(i + 1)), json.RawMessage("1"), json.RawMessage("7"), json.RawMessage("1"), json.RawMessage(`"hi"`)}}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-done:
+		case <-time.After(50 * time.Millisecond):
+			continue
+		}
+		break
+	}
+	if code != 0 || !strings.Contains(out, `"code":4`) || !strings.Contains(out, `"text":"hi"`) || !strings.Contains(out, `"peer_id":7`) {
+		t.Fatalf("%d %q %q", code, out, errOut)
+	}
+	if strings.Contains(out+errOut, tok) {
+		t.Fatal("the token leaked")
+	}
+}
+
+// vk events decodes a User Long Poll answer (a real one, wire example 22).
+func TestEventsUserLongPoll(t *testing.T) {
+	code, out, errOut := vk(t, "", "events", "--json", "testdata/22-user-lp-updates-v0-new-message.json")
+	var lines []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &lines) != nil || len(lines) != 3 {
+		t.Fatalf("%d %q %q", code, out, errOut)
+	}
+	m := lines[0]
+	if m["code"] != 4.0 || m["message_id"] != 82033.0 || m["flags"] != 33.0 || m["peer_id"] != 214914887.0 || m["text"] != "Дарова, лысый" || lines[1]["code"] != 80.0 {
+		t.Fatalf("%v", lines)
+	}
+}

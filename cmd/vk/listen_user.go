@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/userlongpoll"
+)
+
+// userUpdateLine is one User Long Poll update as vk listen --user prints it.
+type userUpdateLine struct {
+	Code      int             `json:"code"`
+	MessageID int64           `json:"message_id,omitempty"`
+	Flags     int64           `json:"flags,omitempty"`
+	PeerID    int64           `json:"peer_id,omitempty"`
+	Text      string          `json:"text,omitempty"`
+	Raw       json.RawMessage `json:"raw,omitempty"` // the array, for other codes
+}
+
+func newUserUpdateLine(u *userlongpoll.Update) userUpdateLine {
+	l := userUpdateLine{Code: u.Code}
+	if m, err := u.Message(); err == nil {
+		l.MessageID, l.Flags, l.PeerID, l.Text = m.MessageID, m.Flags, m.PeerID, m.Text
+		return l
+	}
+	l.Raw, _ = json.Marshal(u.Fields)
+	return l
+}
+
+func (l userUpdateLine) String() string {
+	if l.Code == 4 || l.Code == 5 {
+		return fmt.Sprintf("%d message %d peer %d flags %d %q", l.Code, l.MessageID, l.PeerID, l.Flags, l.Text)
+	}
+	return fmt.Sprintf("%d %s", l.Code, l.Raw)
+}
+
+type userPrinter struct {
+	mu     sync.Mutex
+	out    io.Writer
+	asJSON bool
+	max    int
+	seen   int
+	stop   context.CancelFunc
+}
+
+func (p *userPrinter) HandleUpdate(_ context.Context, u *userlongpoll.Update) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l := newUserUpdateLine(u)
+	if p.asJSON {
+		b, err := json.Marshal(l)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(p.out, string(b))
+	} else {
+		fmt.Fprintln(p.out, l)
+	}
+	p.seen++
+	if p.max > 0 && p.seen >= p.max {
+		p.stop()
+	}
+	return nil
+}
+
+// runUserListen is `vk listen --user`: the User Long Poll client of a user
+// token, one line per update.
+func runUserListen(cmd *cobra.Command, token, baseURL string, asJSON bool, maxEvents int) error {
+	if token == "" {
+		token = os.Getenv("VK_TOKEN")
+	}
+	if token == "" {
+		return &exitError{code: 2, err: errors.New("no token: set $VK_TOKEN or pass --token")}
+	}
+	ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errOut := cmd.ErrOrStderr()
+	logger := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	api := vkapi.New(token, vkapi.WithBaseURL(baseURL), vkapi.WithTokenKind(vkapi.KindUser))
+	defer api.Close()
+	pr := &userPrinter{out: cmd.OutOrStdout(), asJSON: asJSON, max: maxEvents, stop: cancel}
+	p := userlongpoll.New(api, userlongpoll.Config{Handler: pr, Logger: logger,
+		OnResync: func(e *userlongpoll.ResyncError) { fmt.Fprintln(errOut, "vk listen:", e) }})
+	defer p.Close()
+	err := p.Run(ctx)
+	if err != nil && ctx.Err() == nil {
+		return &exitError{code: 1, err: errors.New(vkerr.RedactString(err.Error()))}
+	}
+	return nil
+}

@@ -1,0 +1,175 @@
+package redisdedup
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vkerr/vkerr/vkapi/callback"
+	"github.com/vkerr/vkerr/vkapi/callback/callbacktest"
+	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock"
+)
+
+// roundRobin is a reverse proxy that sends each request to the next
+// backend in turn, as a load balancer in front of replicas does.
+type roundRobin struct {
+	next    atomic.Uint64
+	proxies []*httputil.ReverseProxy
+}
+
+func newRoundRobin(backends ...string) *roundRobin {
+	rr := &roundRobin{}
+	for _, b := range backends {
+		u, _ := url.Parse(b)
+		p := httputil.NewSingleHostReverseProxy(u)
+		p.ErrorLog = log.New(io.Discard, "", 0) // the sender's timeouts cancel requests on purpose
+		rr.proxies = append(rr.proxies, p)
+	}
+	return rr
+}
+
+func (rr *roundRobin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rr.proxies[(rr.next.Add(1)-1)%uint64(len(rr.proxies))].ServeHTTP(w, r)
+}
+
+type countingHandler struct {
+	mu sync.Mutex
+	n  map[string]int
+	by map[string]int // replica that handled each id
+}
+
+func (h *countingHandler) replica(i int) vkevent.Handler {
+	return vkevent.HandlerFunc(func(_ context.Context, e *vkevent.Event) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.n[e.EventID]++
+		h.by[e.EventID] = i
+		return nil
+	})
+}
+
+// TestChaosReplicas: three receivers sharing the Redis de-duplication
+// behind a round-robin proxy, each failing 20% of its deliveries in every
+// way: the 10,000 events vkmock delivers are each handled exactly once
+// across them, though resends land on other replicas.
+func TestChaosReplicas(t *testing.T) {
+	n := 10_000
+	if testing.Short() {
+		n = 1000
+	}
+	addr := testRedisAddr(t)
+	prefix := testPrefix(t)
+	mock := vkmock.NewServer(t)
+	mock.SetRateLimits(false)
+	sched := make([]time.Duration, 12)
+	for i := range sched {
+		sched[i] = time.Millisecond
+	}
+	mock.SetCallbackConfig(vkmock.CallbackConfig{Schedule: sched, Timeout: 300 * time.Millisecond, Pause: 20 * time.Millisecond, Senders: 8, LogSize: 100_000})
+	code := mock.CallbackConfirmationCode(vkmock.DefaultGroupID)
+	h := &countingHandler{n: map[string]int{}, by: map[string]int{}}
+	var receivers []*callback.Receiver
+	var backends []string
+	for i := range 3 {
+		rc, err := callback.New(callback.Config{Secret: "s3cret", Confirmation: code, GroupID: vkmock.DefaultGroupID, Handler: h.replica(i),
+			Dedup: New(testClient(t, addr), Options{Prefix: prefix})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		receivers = append(receivers, rc)
+		ch := &callbacktest.Chaos{Next: rc, Rate: 0.2, Seed: uint64(100 + i)}
+		srv := httptest.NewServer(ch)
+		defer srv.Close()
+		backends = append(backends, srv.URL)
+	}
+	proxy := httptest.NewServer(newRoundRobin(backends...))
+	defer proxy.Close()
+
+	// Register the proxy's URL and turn message_new on.
+	apiCall := func(method string, kv ...string) json.RawMessage {
+		v := url.Values{"group_id": {strconv.FormatInt(vkmock.DefaultGroupID, 10)}, "v": {"5.199"}, "access_token": {mock.Token(vkmock.TokenGroup).Token}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		resp, err := http.PostForm(mock.URL()+"/method/"+method, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var env struct {
+			Response json.RawMessage `json:"response"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || env.Response == nil {
+			t.Fatalf("%s: %v", method, err)
+		}
+		return env.Response
+	}
+	var r struct {
+		ServerID int64 `json:"server_id"`
+	}
+	_ = json.Unmarshal(apiCall("groups.addCallbackServer", "url", proxy.URL, "title", "replicas", "secret_key", "s3cret"), &r)
+	if err := mock.CallbackIdle(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	apiCall("groups.setCallbackSettings", "server_id", strconv.FormatInt(r.ServerID, 10), "message_new", "1")
+
+	for i := range n {
+		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: int64(1 + i%50), GroupID: vkmock.DefaultGroupID, Text: "m"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	for mock.CallbackPending() > 0 {
+		if err := mock.CallbackIdle(ctx); err != nil {
+			t.Fatalf("sender never idle: %v", err)
+		}
+		mock.Advance(time.Second)
+	}
+	for _, rc := range receivers {
+		if err := rc.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	events := mock.Events()
+	if len(h.n) != len(events) {
+		t.Errorf("%d events handled, %d emitted", len(h.n), len(events))
+	}
+	perReplica := map[int]int{}
+	for _, e := range events {
+		if h.n[e.EventID] != 1 {
+			t.Errorf("event %s handled %d times", e.EventID, h.n[e.EventID])
+		}
+		perReplica[h.by[e.EventID]]++
+	}
+	// Resends that landed on another replica than the one that handled
+	// the event: the ones Redis had to catch.
+	var dups int64
+	for i, rc := range receivers {
+		st := rc.Stats()
+		dups += st.Duplicates
+		if perReplica[i] == 0 {
+			t.Errorf("replica %d handled nothing", i)
+		}
+	}
+	outcomes := map[string]int{}
+	for _, d := range mock.CallbackLog() {
+		outcomes[d.Outcome]++
+	}
+	if outcomes["given_up"] != 0 || outcomes["ok"] != len(events) || dups == 0 {
+		t.Errorf("sender outcomes %v, %d duplicates caught", outcomes, dups)
+	}
+	t.Logf("handled per replica %v; duplicates caught %d; sender %v", perReplica, dups, outcomes)
+}

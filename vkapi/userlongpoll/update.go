@@ -1,0 +1,120 @@
+package userlongpoll
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/vkerr/vkerr"
+)
+
+// Update is one User Long Poll update: an array whose first element is its
+// code (4 a new message, 5 an edit, 2/3 flags set/reset, 8/9 a friend
+// online/offline, 63 typing...). Fields keeps every element as it came.
+type Update struct {
+	Code   int
+	Fields []json.RawMessage
+}
+
+// Message is what a message update (4 or 5) carries: [code, message_id,
+// flags, peer_id, timestamp, text, ...] (lp_version 0: [..., timestamp,
+// subject, text, ...]).
+type Message struct {
+	MessageID int64  `json:"message_id"`
+	Flags     int64  `json:"flags"`
+	PeerID    int64  `json:"peer_id"`
+	Timestamp int64  `json:"timestamp"`
+	Text      string `json:"text"`
+}
+
+// ErrNotMessage is the error of Message on an update that is not 4 or 5.
+var ErrNotMessage = errors.New("userlongpoll: not a message update")
+
+// Message decodes a message update; fields that do not fit are left zero.
+func (u *Update) Message() (Message, error) {
+	if u.Code != 4 && u.Code != 5 {
+		return Message{}, ErrNotMessage
+	}
+	var m Message
+	get := func(i int, v any) {
+		if i < len(u.Fields) {
+			_ = json.Unmarshal(u.Fields[i], v)
+		}
+	}
+	get(1, &m.MessageID)
+	get(2, &m.Flags)
+	get(3, &m.PeerID)
+	get(4, &m.Timestamp)
+	get(5, &m.Text)
+	// lp_version 0 has a subject (" ... ") at 5 and the text at 6, where
+	// later versions have an object.
+	if len(u.Fields) > 6 && bytes.HasPrefix(bytes.TrimSpace(u.Fields[6]), []byte(`"`)) {
+		get(6, &m.Text)
+	}
+	return m, nil
+}
+
+// Answer is a successful a_check answer.
+type Answer struct {
+	TS      int64
+	PTS     int64 // 0 unless mode had 32
+	Updates []Update
+}
+
+// Decode decodes an a_check answer: {"ts":N,"updates":[[...]...],"pts":P}
+// (ts a number or a string, a trailing "\r\n" accepted). A {"failed":N}
+// answer is a *vkerr.LongPollError; a body that is not one is a
+// *vkerr.FormatError. An update that is not an array with a numeric code
+// is kept with Code 0.
+func Decode(body []byte) (*Answer, error) {
+	body = bytes.TrimSpace(body)
+	var raw struct {
+		TS      json.RawMessage   `json:"ts"`
+		PTS     json.RawMessage   `json:"pts"`
+		Failed  *int              `json:"failed"`
+		Updates []json.RawMessage `json:"updates"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, &vkerr.FormatError{Reason: "user long poll answer is not a JSON object", Snippet: vkerr.Snippet(body)}
+	}
+	if raw.Failed != nil {
+		_, err := vkerr.DecodeLongPoll(body)
+		if err == nil {
+			err = &vkerr.FormatError{Reason: "failed answer", Snippet: vkerr.Snippet(body)}
+		}
+		return nil, err
+	}
+	ts, ok := number(raw.TS)
+	if !ok || raw.Updates == nil {
+		return nil, &vkerr.FormatError{Reason: "user long poll answer without ts or updates", Snippet: vkerr.Snippet(body)}
+	}
+	a := &Answer{TS: ts, Updates: make([]Update, len(raw.Updates))}
+	a.PTS, _ = number(raw.PTS)
+	for i, u := range raw.Updates {
+		var fields []json.RawMessage
+		if json.Unmarshal(u, &fields) == nil && len(fields) > 0 {
+			var code int
+			if json.Unmarshal(fields[0], &code) == nil {
+				a.Updates[i].Code = code
+			}
+		}
+		a.Updates[i].Fields = fields
+	}
+	return a, nil
+}
+
+// number reads a JSON number or a string of digits.
+func number(raw json.RawMessage) (int64, bool) {
+	if len(raw) == 0 {
+		return 0, false
+	}
+	s := string(raw)
+	if s[0] == '"' {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n >= 0
+}

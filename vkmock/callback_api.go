@@ -1,0 +1,261 @@
+package vkmock
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkevent"
+)
+
+// The groups.*Callback* methods, for the community's token or the admin's
+// user token (see lpGroupParam).
+
+func init() {
+	worldMethods["groups.addCallbackServer"] = (*Server).groupsAddCallbackServer
+	worldMethods["groups.editCallbackServer"] = (*Server).groupsEditCallbackServer
+	worldMethods["groups.deleteCallbackServer"] = (*Server).groupsDeleteCallbackServer
+	worldMethods["groups.getCallbackServers"] = (*Server).groupsGetCallbackServers
+	worldMethods["groups.setCallbackSettings"] = (*Server).groupsSetCallbackSettings
+	worldMethods["groups.getCallbackSettings"] = (*Server).groupsGetCallbackSettings
+	worldMethods["groups.getCallbackConfirmationCode"] = (*Server).groupsGetCallbackConfirmationCode
+}
+
+// callbackServerParams reads url, title and secret_key as the schema
+// bounds them.
+func (s *Server) callbackServerParams(q *vkRequest) (u, title, secret string, e *vkerr.Error) {
+	u, _ = q.get("url")
+	title, _ = q.get("title")
+	secret, _ = q.get("secret_key")
+	pu, err := url.Parse(u)
+	switch {
+	case u == "" || err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "":
+		return "", "", "", s.paramError("url is invalid")
+	case len(u) > 2048:
+		return "", "", "", s.paramError("url is too long")
+	case title == "" || utf8.RuneCountInString(title) > 14:
+		return "", "", "", s.paramError("title must be 1 to 14 characters")
+	case utf8.RuneCountInString(secret) > 50:
+		return "", "", "", s.paramError("secret_key must be at most 50 characters")
+	}
+	return u, title, secret, nil
+}
+
+func (s *Server) serverIDParam(q *vkRequest) (int64, *vkerr.Error) {
+	v, _ := q.get("server_id")
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 0 {
+		return 0, s.paramError("server_id is invalid")
+	}
+	return id, nil
+}
+
+func (s *Server) notFound(what string) *vkerr.Error { return s.withSuffix(vkerr.NotFound, what) }
+
+func (s *Server) groupsAddCallbackServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	gid, e := s.lpGroupParam(q, tok)
+	if e != nil {
+		return nil, e
+	}
+	u, title, secret, e := s.callbackServerParams(q)
+	if e != nil {
+		return nil, e
+	}
+	now := s.now()
+	c := &s.cb
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.initLocked()
+	g := c.groups[gid]
+	if g == nil {
+		if len(c.groups) >= c.cfg.Communities {
+			return nil, &vkerr.Error{Code: vkerr.Server, Message: s.message(vkerr.Server) + ": the mock keeps Callback servers of at most CallbackConfig.Communities communities"}
+		}
+		g = &cbGroup{}
+		c.groups[gid] = g
+	}
+	if len(g.servers) >= MaxCallbackServers {
+		return nil, &vkerr.Error{Code: vkerr.CallbackAPIServersLimit, Message: s.message(vkerr.CallbackAPIServersLimit)}
+	}
+	g.nextID++
+	var creator int64
+	if tok.Kind == TokenUser {
+		creator = tok.UserID
+	}
+	sv := &CallbackServer{ID: g.nextID, GroupID: gid, Title: strings.Clone(title), CreatorID: creator, URL: strings.Clone(u),
+		SecretKey: strings.Clone(secret), APIVersion: DefaultLongPollAPIVersion, Events: map[string]bool{}}
+	g.servers = append(g.servers, sv)
+	s.cbConfirmLocked(sv, now)
+	return []byte(`{"server_id":` + strconv.FormatInt(sv.ID, 10) + `}`), nil
+}
+
+func (s *Server) groupsEditCallbackServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	gid, e := s.lpGroupParam(q, tok)
+	if e != nil {
+		return nil, e
+	}
+	id, e := s.serverIDParam(q)
+	if e != nil {
+		return nil, e
+	}
+	u, title, secret, e := s.callbackServerParams(q)
+	if e != nil {
+		return nil, e
+	}
+	now := s.now()
+	c := &s.cb
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.initLocked()
+	sv := c.serverLocked(gid, id)
+	if sv == nil {
+		return nil, s.notFound("no such server")
+	}
+	moved := sv.URL != u
+	sv.URL, sv.Title, sv.SecretKey = strings.Clone(u), strings.Clone(title), strings.Clone(secret)
+	if moved || !sv.Confirmed {
+		s.cbConfirmLocked(sv, now)
+	}
+	c.changedLocked()
+	return []byte("1"), nil
+}
+
+func (s *Server) groupsDeleteCallbackServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	gid, e := s.lpGroupParam(q, tok)
+	if e != nil {
+		return nil, e
+	}
+	id, e := s.serverIDParam(q)
+	if e != nil {
+		return nil, e
+	}
+	c := &s.cb
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.initLocked()
+	sv := c.serverLocked(gid, id)
+	if sv == nil {
+		return nil, s.notFound("no such server")
+	}
+	c.detachLocked(sv)
+	c.changedLocked()
+	return []byte("1"), nil
+}
+
+// callbackServerJSON is a server as groups.getCallbackServers answers it.
+type callbackServerJSON struct {
+	ID        int64  `json:"id"`
+	Title     string `json:"title"`
+	CreatorID int64  `json:"creator_id"`
+	URL       string `json:"url"`
+	SecretKey string `json:"secret_key"`
+	Status    string `json:"status"`
+}
+
+func (s *Server) groupsGetCallbackServers(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	gid, e := s.lpGroupParam(q, tok)
+	if e != nil {
+		return nil, e
+	}
+	var only map[int64]bool
+	if v, _ := q.get("server_ids"); v != "" {
+		only = map[int64]bool{}
+		for _, f := range strings.Split(v, ",") {
+			id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+			if err != nil {
+				return nil, s.paramError("server_ids is invalid")
+			}
+			only[id] = true
+		}
+	}
+	items := []callbackServerJSON{}
+	for _, sv := range s.CallbackServers(gid) {
+		if only != nil && !only[sv.ID] {
+			continue
+		}
+		items = append(items, callbackServerJSON{ID: sv.ID, Title: sv.Title, CreatorID: sv.CreatorID, URL: sv.URL, SecretKey: sv.SecretKey, Status: sv.Status})
+	}
+	b, _ := json.Marshal(map[string]any{"count": len(items), "items": items})
+	return b, nil
+}
+
+// callbackServerOf finds the server of server_id (the community's first
+// when absent, as the schema lets it be).
+func (s *Server) callbackServerOf(q *vkRequest, gid int64) (*CallbackServer, *vkerr.Error) {
+	c := &s.cb
+	c.initLocked()
+	if v, ok := q.get("server_id"); ok && v != "" {
+		id, e := s.serverIDParam(q)
+		if e != nil {
+			return nil, e
+		}
+		if sv := c.serverLocked(gid, id); sv != nil {
+			return sv, nil
+		}
+		return nil, s.notFound("no such server")
+	}
+	if g := c.groups[gid]; g != nil && len(g.servers) > 0 {
+		return g.servers[0], nil
+	}
+	return nil, s.notFound("the community has no Callback server")
+}
+
+func (s *Server) groupsSetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	gid, e := s.lpGroupParam(q, tok)
+	if e != nil {
+		return nil, e
+	}
+	c := &s.cb
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sv, e := s.callbackServerOf(q, gid)
+	if e != nil {
+		return nil, e
+	}
+	if v, ok := q.get("api_version"); ok && v != "" {
+		if _, ok := parseVersion(v); !ok {
+			return nil, s.paramError("api_version is invalid")
+		}
+		sv.APIVersion = strings.Clone(v)
+	}
+	for _, t := range vkevent.Types {
+		if v, ok := q.get(string(t)); ok && v != "" && t != vkevent.TypeConfirmation {
+			sv.Events[string(t)] = q.flag(string(t))
+		}
+	}
+	c.changedLocked()
+	return []byte("1"), nil
+}
+
+func (s *Server) groupsGetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	gid, e := s.lpGroupParam(q, tok)
+	if e != nil {
+		return nil, e
+	}
+	c := &s.cb
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sv, e := s.callbackServerOf(q, gid)
+	if e != nil {
+		return nil, e
+	}
+	events := map[string]int{}
+	for _, t := range vkevent.Types {
+		if t != vkevent.TypeConfirmation {
+			events[string(t)] = boolInt(sv.Events[string(t)])
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"api_version": sv.APIVersion, "events": events})
+	return b, nil
+}
+
+func (s *Server) groupsGetCallbackConfirmationCode(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	gid, e := s.lpGroupParam(q, tok)
+	if e != nil {
+		return nil, e
+	}
+	return []byte(`{"code":"` + s.confirmationCode(gid) + `"}`), nil
+}

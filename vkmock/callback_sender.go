@@ -1,0 +1,365 @@
+package vkmock
+
+import (
+	"bytes"
+	"container/heap"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/vkerr/vkerr/vkevent"
+)
+
+// The sender: one scheduler goroutine takes the deliveries that are due
+// on the mock's clock from the heap and hands them to Senders workers,
+// which POST them and record the outcome. Both start with the first
+// delivery and end with Close.
+
+// cbStartLocked starts the goroutines once; false after Close.
+func (s *Server) cbStartLocked() bool {
+	c := &s.cb
+	if c.closed {
+		return false
+	}
+	if c.started {
+		return true
+	}
+	c.started = true
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.wake = make(chan struct{}, 1)
+	c.work = make(chan *cbItem)
+	if c.client == nil {
+		c.client = &http.Client{Transport: &http.Transport{
+			Proxy: nil, MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second,
+			ResponseHeaderTimeout: time.Hour, // Timeout bounds each POST through its context
+		}}
+		c.ownClient = true
+	}
+	c.wg.Add(1 + c.cfg.Senders)
+	go s.cbSchedule()
+	for range c.cfg.Senders {
+		go s.cbWork()
+	}
+	return true
+}
+
+// callbackEmit queues an emitted event for every confirmed server of the
+// community that takes its type, and gives the user in the conversation
+// its User Long Poll update. It runs under the Long Poll lock (emit).
+func (s *Server) callbackEmit(groupID int64, typ vkevent.Type, eventID string, object, legacy []byte) {
+	s.userLPEmitted(groupID, typ, object)
+	now := s.now()
+	c := &s.cb
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.initLocked()
+	g := c.groups[groupID]
+	if g == nil {
+		return
+	}
+	for _, sv := range g.servers {
+		if !sv.Confirmed || !sv.Events[string(typ)] {
+			continue
+		}
+		if !s.cbStartLocked() {
+			return
+		}
+		obj := object
+		if legacy != nil && versionLess(sv.APIVersion, LegacyMessageVersion) {
+			obj = legacy
+		}
+		b, _ := json.Marshal(struct {
+			Type    vkevent.Type    `json:"type"`
+			EventID string          `json:"event_id"`
+			V       string          `json:"v"`
+			Object  json.RawMessage `json:"object"`
+			GroupID int64           `json:"group_id"`
+		}{typ, eventID, sv.APIVersion, obj, groupID})
+		c.pushLocked(&cbItem{group: groupID, server: sv.ID, eventID: eventID, typ: typ, body: b, due: now}, now)
+	}
+}
+
+// cbConfirmLocked queues the confirmation of a server.
+func (s *Server) cbConfirmLocked(sv *CallbackServer, now time.Time) {
+	sv.Status, sv.Confirmed, sv.Failures, sv.PausedUntil = CallbackWait, false, 0, time.Time{}
+	if !s.cbStartLocked() {
+		return
+	}
+	b, _ := json.Marshal(map[string]any{"type": vkevent.TypeConfirmation, "group_id": sv.GroupID})
+	s.cb.pushLocked(&cbItem{group: sv.GroupID, server: sv.ID, confirm: true, typ: vkevent.TypeConfirmation, body: b, due: now}, now)
+}
+
+func (s *Server) cbSchedule() {
+	c := &s.cb
+	defer c.wg.Done()
+	for {
+		// The clock channel first: a move of the clock after it closes it,
+		// so the wait below cannot miss one that came after now was read.
+		s.lp.mu.Lock()
+		s.lp.initLocked()
+		clockCh := s.lp.clockCh
+		s.lp.mu.Unlock()
+		now := s.now()
+		c.mu.Lock()
+		var next *cbItem
+		var wait time.Duration = -1
+		for len(c.pending) > 0 && c.inflight < c.cfg.Senders {
+			top := c.pending[0]
+			if top.due.After(now) {
+				wait = top.due.Sub(now)
+				break
+			}
+			heap.Pop(&c.pending)
+			c.pendBytes -= top.size()
+			sv := c.serverLocked(top.group, top.server)
+			switch {
+			case sv == nil:
+				c.recordLocked(CallbackDelivery{Time: now, GroupID: top.group, ServerID: top.server, EventID: top.eventID, Type: top.typ,
+					Attempt: top.attempt, Outcome: "detached", Answer: "the server was deleted"})
+				c.changedLocked()
+				continue
+			case !top.confirm && now.Before(sv.PausedUntil):
+				top.due = sv.PausedUntil
+				c.seq++
+				top.seq = c.seq
+				heap.Push(&c.pending, top)
+				c.pendBytes += top.size()
+				c.changedLocked()
+				continue
+			}
+			next = top
+			c.inflight++
+			break
+		}
+		c.mu.Unlock()
+		if next != nil {
+			select {
+			case c.work <- next:
+			case <-c.ctx.Done():
+				return
+			}
+			continue
+		}
+		// Nothing to send now: wait for a change, the mock's clock to move,
+		// or the next due time.
+		var timer <-chan time.Time
+		var t *time.Timer
+		if wait >= 0 {
+			t = time.NewTimer(wait)
+			timer = t.C
+		}
+		select {
+		case <-c.wake:
+		case <-clockCh:
+		case <-timer:
+		case <-c.ctx.Done():
+		}
+		if t != nil {
+			t.Stop()
+		}
+		if c.ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+func (s *Server) cbWork() {
+	c := &s.cb
+	defer c.wg.Done()
+	for {
+		select {
+		case it := <-c.work:
+			s.cbDeliver(it)
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+// cbDeliver POSTs one delivery and records what came of it.
+func (s *Server) cbDeliver(it *cbItem) {
+	c := &s.cb
+	c.mu.Lock()
+	sv := c.serverLocked(it.group, it.server)
+	var target, secret string
+	if sv != nil {
+		target, secret = sv.URL, sv.SecretKey
+	}
+	timeout, client := c.cfg.Timeout, c.client
+	c.mu.Unlock()
+	it.attempt++
+	sent := s.now()
+	rec := CallbackDelivery{Time: sent, GroupID: it.group, ServerID: it.server, EventID: it.eventID, Type: it.typ, Attempt: it.attempt}
+	var status int
+	var answer []byte
+	var retryAfter string
+	var err error
+	var latency time.Duration
+	if sv != nil {
+		body := it.body
+		if secret != "" {
+			body = append(bytes.TrimSuffix(bytes.Clone(body), []byte("}")), `,"secret":`...)
+			body = strconv.AppendQuote(body, secret)
+			body = append(body, '}')
+		}
+		ctx, cancel := context.WithTimeout(c.ctx, timeout)
+		req, rerr := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+		if rerr == nil {
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("User-Agent", "vkmock-callback/"+Version)
+			if it.attempt > 1 {
+				req.Header.Set("X-Retry-Counter", strconv.Itoa(it.attempt-1))
+			}
+			start := time.Now()
+			var resp *http.Response
+			resp, err = client.Do(req)
+			if err == nil {
+				answer, err = io.ReadAll(io.LimitReader(resp.Body, 4096))
+				resp.Body.Close()
+				status = resp.StatusCode
+				retryAfter = resp.Header.Get("Retry-After")
+			}
+			latency = time.Since(start)
+		} else {
+			err = rerr
+		}
+		cancel()
+		if c.ctx.Err() != nil { // Close: not an answer of the server
+			c.mu.Lock()
+			c.inflight--
+			c.mu.Unlock()
+			return
+		}
+	}
+	now := s.now()
+	rec.LatencyMS = float64(latency.Microseconds()) / 1000
+	rec.Status = status
+	switch {
+	case err != nil:
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the server's URL
+		}
+		rec.Answer = truncateAnswer([]byte(err.Error()))
+	default:
+		rec.Answer = truncateAnswer(answer)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inflight--
+	defer c.changedLocked()
+	sv = c.serverLocked(it.group, it.server)
+	if sv == nil {
+		rec.Outcome = "detached"
+		c.recordLocked(rec)
+		return
+	}
+	if it.confirm {
+		code := s.confirmationCode(it.group)
+		if err == nil && status == http.StatusOK && string(answer) == code {
+			sv.Status, sv.Confirmed = CallbackOK, true
+			rec.Outcome = "confirmed"
+		} else {
+			sv.Status = CallbackFailed
+			rec.Outcome = "not_confirmed"
+		}
+		c.recordLocked(rec)
+		return
+	}
+	switch {
+	case err == nil && status == http.StatusOK && string(answer) == "ok":
+		sv.Failures = 0
+		rec.Outcome = "ok"
+		c.recordLocked(rec)
+		return
+	case err == nil && status == http.StatusOK && string(answer) == "remove":
+		c.detachLocked(sv)
+		rec.Outcome = "removed"
+		c.recordLocked(rec)
+		return
+	}
+	var delay time.Duration
+	if d, ok := parseRetryAfter(retryAfter, now); ok && err == nil &&
+		(status == http.StatusGone || status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
+		rec.Outcome = "retry_after"
+		delay = d
+	} else {
+		rec.Outcome = "failed"
+		sv.Failures++
+		if sv.Failures >= c.cfg.PauseAfter {
+			sv.Failures = 0
+			sv.PausedUntil = now.Add(c.cfg.Pause)
+			rec.Outcome = "paused"
+		}
+	}
+	if it.resends >= len(c.cfg.Schedule) {
+		rec.Outcome = "given_up"
+		c.recordLocked(rec)
+		return
+	}
+	if rec.Outcome != "retry_after" {
+		delay = c.cfg.Schedule[it.resends]
+	}
+	it.resends++
+	it.due = now.Add(delay)
+	rec.Next = it.due
+	c.recordLocked(rec)
+	c.pushLocked(it, now)
+}
+
+// detachLocked deletes a server and its pending deliveries.
+func (c *cbState) detachLocked(sv *CallbackServer) {
+	g := c.groups[sv.GroupID]
+	if g == nil {
+		return
+	}
+	for i, o := range g.servers {
+		if o == sv {
+			g.servers = append(g.servers[:i:i], g.servers[i+1:]...)
+			break
+		}
+	}
+	kept := c.pending[:0]
+	for _, it := range c.pending {
+		if it.group == sv.GroupID && it.server == sv.ID {
+			c.pendBytes -= it.size()
+			continue
+		}
+		kept = append(kept, it)
+	}
+	clear(c.pending[len(kept):])
+	c.pending = kept
+	for i, it := range c.pending {
+		it.index = i
+	}
+	heap.Init(&c.pending)
+}
+
+// parseRetryAfter reads seconds or an HTTP date, at most maxRetryAfter.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		return min(time.Duration(min(n, int64(maxRetryAfter/time.Second)))*time.Second, maxRetryAfter), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return min(max(t.Sub(now), 0), maxRetryAfter), true
+	}
+	return 0, false
+}
+
+func truncateAnswer(b []byte) string {
+	if len(b) > maxAnswerKept {
+		b = b[:maxAnswerKept]
+	}
+	return strconv.Quote(string(b))
+}
