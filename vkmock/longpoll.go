@@ -535,23 +535,9 @@ func (s *Server) serveLongPoll(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"failed": 2, "error": "act must be a_check"})
 		return
 	}
-	forced := 0
-	truncate := false
-	if f := s.matchFault(longPollRequest(r), vkerr.KindUnknown, nil, phaseBefore, false); f != nil {
-		if d := s.delay(f); d > 0 && !sleep(r.Context(), d) {
-			return
-		}
-		switch {
-		case f.HTTPStatus != 0:
-			writeHTML(w, f.HTTPStatus)
-			return
-		case f.Effect == "reset":
-			resetConn(w)
-			return
-		case f.Effect == "truncate":
-			truncate = true
-		}
-		forced = f.Failed
+	forced, truncate, answered := s.longPollFault(w, r, longPollRequest(r))
+	if answered {
+		return
 	}
 	wait := defaultLongPollWait
 	if v := q.Get("wait"); v != "" {
@@ -779,4 +765,27 @@ func legacyMessage(object []byte) []byte {
 		return nil
 	}
 	return b
+}
+
+// longPollFault applies the first fault rule matching q, a request to a
+// Long Poll server (longpoll.bots or longpoll.user): its latency, then an
+// HTML status page or a reset, which answer the request (answered), or a
+// truncated answer to come, or a forced {"failed": N}.
+func (s *Server) longPollFault(w http.ResponseWriter, r *http.Request, q *vkRequest) (forced int, truncate, answered bool) {
+	f := s.matchFault(q, vkerr.KindUnknown, nil, phaseBefore, false)
+	if f == nil {
+		return 0, false, false
+	}
+	if d := s.delay(f); d > 0 && !sleep(r.Context(), d) {
+		return 0, false, true // the client went away
+	}
+	switch {
+	case f.HTTPStatus != 0:
+		writeHTML(w, f.HTTPStatus)
+		return 0, false, true
+	case f.Effect == "reset":
+		resetConn(w)
+		return 0, false, true
+	}
+	return f.Failed, f.Effect == "truncate", false
 }

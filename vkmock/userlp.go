@@ -294,22 +294,9 @@ func (s *Server) serveUserLongPoll(w http.ResponseWriter, r *http.Request) {
 			fq.params = append(fq.params, kv{k, v})
 		}
 	}
-	forced, truncate := 0, false
-	if f := s.matchFault(fq, vkerr.KindUnknown, nil, phaseBefore, false); f != nil {
-		if d := s.delay(f); d > 0 && !sleep(r.Context(), d) {
-			return
-		}
-		switch {
-		case f.HTTPStatus != 0:
-			writeHTML(w, f.HTTPStatus)
-			return
-		case f.Effect == "reset":
-			resetConn(w)
-			return
-		case f.Effect == "truncate":
-			truncate = true
-		}
-		forced = f.Failed
+	forced, truncate, answered := s.longPollFault(w, r, fq)
+	if answered {
+		return
 	}
 	if v := q.Get("version"); v != "" {
 		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > MaxUserLongPollVersion {
