@@ -22,21 +22,21 @@ import (
 
 func init() { register(newListenCmd) }
 
-// listenPrinter prints events on stdout and recovery notes on stderr.
-type listenPrinter struct {
+// linePrinter prints one line per event on out, as JSON with asJSON, and
+// calls stop after max events (0: never). It is safe for concurrent use.
+type linePrinter struct {
 	mu     sync.Mutex
 	out    io.Writer
-	errOut io.Writer
 	asJSON bool
 	max    int
 	seen   int
 	stop   context.CancelFunc
 }
 
-func (p *listenPrinter) HandleEvent(_ context.Context, e *vkevent.Event) error {
+// print prints l: its JSON, or its String.
+func (p *linePrinter) print(l fmt.Stringer) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	l := newEventLine(e)
 	if p.asJSON {
 		b, err := json.Marshal(l)
 		if err != nil {
@@ -51,6 +51,16 @@ func (p *listenPrinter) HandleEvent(_ context.Context, e *vkevent.Event) error {
 		p.stop()
 	}
 	return nil
+}
+
+// listenPrinter prints events on stdout and recovery notes on stderr.
+type listenPrinter struct {
+	linePrinter
+	errOut io.Writer
+}
+
+func (p *listenPrinter) HandleEvent(_ context.Context, e *vkevent.Event) error {
+	return p.print(newEventLine(e))
 }
 
 func (p *listenPrinter) note(format string, args ...any) {
@@ -134,7 +144,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 			}
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			api := vkapi.New(token, vkapi.WithBaseURL(baseURL), vkapi.WithTokenKind(vkapi.KindGroup), vkapi.WithLogger(logger))
-			pr := &listenPrinter{out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr(), asJSON: asJSON, max: maxEvents, stop: cancel}
+			pr := &listenPrinter{linePrinter: linePrinter{out: cmd.OutOrStdout(), asJSON: asJSON, max: maxEvents, stop: cancel}, errOut: cmd.ErrOrStderr()}
 			cfg := longpoll.Config{GroupID: group, Handler: pr, Wait: wait, Logger: logger, Observer: pr.observer()}
 			if store != "" {
 				cfg.Store = longpoll.NewFileStore(store)

@@ -89,7 +89,7 @@ func runCallbackListen(cmd *cobra.Command, cb callbackListen, group int64, asJSO
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
-	pr := &listenPrinter{out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr(), asJSON: asJSON, max: maxEvents, stop: cancel}
+	pr := &listenPrinter{linePrinter: linePrinter{out: cmd.OutOrStdout(), asJSON: asJSON, max: maxEvents, stop: cancel}, errOut: cmd.ErrOrStderr()}
 	cb.group = group
 	return cb.run(ctx, pr, logger)
 }

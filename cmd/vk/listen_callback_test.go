@@ -38,7 +38,7 @@ func TestListenCallback(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errOut syncBuffer
-	pr := &listenPrinter{out: &out, errOut: &errOut, asJSON: true, max: 1, stop: cancel}
+	pr := &listenPrinter{linePrinter: linePrinter{out: &out, asJSON: true, max: 1, stop: cancel}, errOut: &errOut}
 	addr := make(chan string, 1)
 	cb := callbackListen{addr: "127.0.0.1:0", secret: "s3cret", confirm: "c0de", group: 5, ready: func(a string) { addr <- a }}
 	done := make(chan error, 1)

@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -45,33 +43,11 @@ func (l userUpdateLine) String() string {
 	return fmt.Sprintf("%d %s", l.Code, l.Raw)
 }
 
-type userPrinter struct {
-	mu     sync.Mutex
-	out    io.Writer
-	asJSON bool
-	max    int
-	seen   int
-	stop   context.CancelFunc
-}
+// userPrinter prints User Long Poll updates, a line each.
+type userPrinter struct{ linePrinter }
 
 func (p *userPrinter) HandleUpdate(_ context.Context, u *userlongpoll.Update) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	l := newUserUpdateLine(u)
-	if p.asJSON {
-		b, err := json.Marshal(l)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(p.out, string(b))
-	} else {
-		fmt.Fprintln(p.out, l)
-	}
-	p.seen++
-	if p.max > 0 && p.seen >= p.max {
-		p.stop()
-	}
-	return nil
+	return p.print(newUserUpdateLine(u))
 }
 
 // runUserListen is `vk listen --user`: the User Long Poll client of a user
@@ -91,7 +67,7 @@ func runUserListen(cmd *cobra.Command, token, baseURL string, asJSON bool, maxEv
 	logger := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	api := vkapi.New(token, vkapi.WithBaseURL(baseURL), vkapi.WithTokenKind(vkapi.KindUser))
 	defer api.Close()
-	pr := &userPrinter{out: cmd.OutOrStdout(), asJSON: asJSON, max: maxEvents, stop: cancel}
+	pr := &userPrinter{linePrinter{out: cmd.OutOrStdout(), asJSON: asJSON, max: maxEvents, stop: cancel}}
 	p := userlongpoll.New(api, userlongpoll.Config{Handler: pr, Logger: logger,
 		OnResync: func(e *userlongpoll.ResyncError) { fmt.Fprintln(errOut, "vk listen:", e) }})
 	defer p.Close()
