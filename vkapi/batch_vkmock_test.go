@@ -26,8 +26,8 @@ import (
 func executes(t *testing.T, s *vkmock.Server) [][]innerCall {
 	t.Helper()
 	var out [][]innerCall
-	for _, r := range mockRecords(s, "execute") {
-		out = append(out, parseScript(t, recordParam(r, "code")))
+	for _, r := range s.RequestsOf("execute") {
+		out = append(out, parseScript(t, r.Param("code")))
 	}
 	return out
 }
@@ -173,7 +173,7 @@ func TestVKMockWithBatchingMixed(t *testing.T) {
 		for _, calls := range executes(t, s) {
 			n += len(calls)
 		}
-		if len(recs) > 3 || n != 25 || len(mockRecords(s, "execute")) != len(recs) {
+		if len(recs) > 3 || n != 25 || len(s.RequestsOf("execute")) != len(recs) {
 			t.Errorf("%d requests carrying %d calls", len(recs), n)
 		}
 		if len(s.Messages()) != 1 || postsWith(s, "batched post") != 1 {
@@ -339,7 +339,7 @@ func TestVKMockBatchNeverBatched(t *testing.T) {
 		got := map[string]int{}
 		for _, r := range s.Requests() {
 			got[r.Method]++
-			if sc := recordParam(r, "code"); r.Method == "execute" && sc != code && (strings.Contains(sc, "photos.save") || strings.Contains(sc, "API.execute")) {
+			if sc := r.Param("code"); r.Method == "execute" && sc != code && (strings.Contains(sc, "photos.save") || strings.Contains(sc, "API.execute")) {
 				t.Errorf("an upload save or an execute went into a batch: %s", sc)
 			}
 		}
@@ -349,10 +349,10 @@ func TestVKMockBatchNeverBatched(t *testing.T) {
 			t.Errorf("requests %v", got)
 		}
 		var mine, batch int
-		for _, r := range mockRecords(s, "execute") {
-			if recordParam(r, "code") == code {
+		for _, r := range s.RequestsOf("execute") {
+			if r.Param("code") == code {
 				mine++
-			} else if n := len(parseScript(t, recordParam(r, "code"))); n == 5 {
+			} else if n := len(parseScript(t, r.Param("code"))); n == 5 {
 				batch++
 			}
 		}
@@ -443,7 +443,7 @@ func TestVKMockBatchWholeRequestErrors(t *testing.T) {
 					t.Fatalf("users.get %d: %+v", i+1, u)
 				}
 			}
-			ex := mockRecords(s, "execute")
+			ex := s.RequestsOf("execute")
 			if len(ex) != 3 || countCode(ex, vkerr.TooMany) != 1 {
 				t.Errorf("%d executes, %d errors 6", len(ex), countCode(ex, vkerr.TooMany))
 			}
@@ -469,7 +469,7 @@ func TestVKMockBatchWholeRequestErrors(t *testing.T) {
 				t.Errorf("call %d: %v", i, err)
 			}
 		}
-		ex := mockRecords(s, "execute")
+		ex := s.RequestsOf("execute")
 		if validations.Load() != 1 || len(ex) != 2 || countCode(ex, vkerr.AuthValidation) != 1 {
 			t.Errorf("%d validations, %d executes", validations.Load(), len(ex))
 		}
@@ -510,7 +510,7 @@ func TestVKMockBatchHooks(t *testing.T) {
 		// One execute (the 24 inside), then wall.post alone: 24, then confirm=1.
 		var methods []string
 		for _, r := range s.Requests() {
-			methods = append(methods, r.Method+"/"+recordParam(r, "confirm"))
+			methods = append(methods, r.Method+"/"+r.Param("confirm"))
 		}
 		if fmt.Sprint(methods) != "[execute/ wall.post/ wall.post/1]" {
 			t.Errorf("requests %v", methods)
@@ -595,7 +595,7 @@ func TestVKMockBatchMessagesExactlyOnce(t *testing.T) {
 		if n6 := countCode(recs, vkerr.TooMany); n6 != 0 {
 			t.Errorf("%d errors 6", n6)
 		}
-		if len(mockRecords(s, "execute")) != len(recs) {
+		if len(s.RequestsOf("execute")) != len(recs) {
 			t.Errorf("a message went alone")
 		}
 		t.Logf("%d messages in %d execute requests; faults %v", n, len(recs), fired)

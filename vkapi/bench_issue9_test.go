@@ -29,7 +29,7 @@ func BenchmarkTooMany20InARow(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(d.Seconds(), "s-to-success")
-		b.ReportMetric(float64(len(mockRecords(s, "users.get"))), "requests")
+		b.ReportMetric(float64(len(s.RequestsOf("users.get"))), "requests")
 	}
 }
 

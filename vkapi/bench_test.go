@@ -273,7 +273,7 @@ func runBatching(tb testing.TB, callers int, d time.Duration, opts BatchOptions,
 		}
 		if rec.Method == "execute" {
 			r.executes++
-			r.carried += strings.Count(recordParam(rec, "code"), "API.")
+			r.carried += strings.Count(rec.Param("code"), "API.")
 		}
 	}
 	return r

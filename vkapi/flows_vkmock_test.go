@@ -177,17 +177,17 @@ func TestVKMockCaptchaSolved(t *testing.T) {
 	if !ok || !info.Solved || info.Flow != "legacy" {
 		t.Errorf("the mock's captcha: %+v %v", info, ok)
 	}
-	recs := mockRecords(s, "wall.post")
+	recs := s.RequestsOf("wall.post")
 	if len(recs) != 2 || recs[0].ErrorCode == nil || *recs[0].ErrorCode != vkerr.Captcha || recs[1].ErrorCode != nil {
 		t.Fatalf("%d requests: %+v", len(recs), recs)
 	}
 	re := recs[1]
-	if recordParam(re, "captcha_sid") != seen[0].SID || recordParam(re, "captcha_key") == "" ||
-		recordParam(re, "captcha_ts") != seen[0].Err.CaptchaTS || recordParam(re, "captcha_attempt") != "1" {
+	if re.Param("captcha_sid") != seen[0].SID || re.Param("captcha_key") == "" ||
+		re.Param("captcha_ts") != seen[0].Err.CaptchaTS || re.Param("captcha_attempt") != "1" {
 		t.Errorf("resend params %+v", re.Params)
 	}
-	if g := recordParam(recs[0], "guid"); g == "" || recordParam(re, "guid") != g {
-		t.Errorf("the resend must keep the guid: %q, %q", g, recordParam(re, "guid"))
+	if g := recs[0].Param("guid"); g == "" || re.Param("guid") != g {
+		t.Errorf("the resend must keep the guid: %q, %q", g, re.Param("guid"))
 	}
 	if n := postsWith(s, "after a captcha"); n != 1 {
 		t.Errorf("%d posts", n)
@@ -209,13 +209,13 @@ func TestVKMockCaptchaWrongKey(t *testing.T) {
 	if len(seen) != 2 || seen[0].SID == seen[1].SID || seen[1].Attempt != 2 || seen[1].Err.CaptchaAttempt != 2 {
 		t.Fatalf("solver saw %+v", seen)
 	}
-	if len(mockRecords(s, "wall.post")) != 3 || postsWith(s, "second try") != 1 {
-		t.Fatalf("%d requests, %d posts", len(mockRecords(s, "wall.post")), postsWith(s, "second try"))
+	if len(s.RequestsOf("wall.post")) != 3 || postsWith(s, "second try") != 1 {
+		t.Fatalf("%d requests, %d posts", len(s.RequestsOf("wall.post")), postsWith(s, "second try"))
 	}
 
 	// Always wrong: the attempts are bounded, and the call ends with the
 	// last captcha, typed, with everything needed to show it.
-	before := len(mockRecords(s, "wall.post"))
+	before := len(s.RequestsOf("wall.post"))
 	always := &mockSolver{s: s, Wrong: 100}
 	c = flowClient(s, tok, KindUser, WithCaptchaSolver(always), WithCaptchaAttempts(3))
 	err := c.Call(context.Background(), "wall.post", Params{"message": "never"}, nil)
@@ -230,7 +230,7 @@ func TestVKMockCaptchaWrongKey(t *testing.T) {
 	if n := len(always.calls()); n != 3 {
 		t.Errorf("solver asked %d times, want 3", n)
 	}
-	if n := len(mockRecords(s, "wall.post")) - before; n != 4 {
+	if n := len(s.RequestsOf("wall.post")) - before; n != 4 {
 		t.Errorf("%d requests, want 4", n)
 	}
 	if info, ok := s.Captcha(e.CaptchaSID); !ok || info.Solved || info.Attempt != 4 {
@@ -254,11 +254,11 @@ func TestVKMockCaptchaVKID(t *testing.T) {
 	if len(seen) != 1 || !strings.HasPrefix(seen[0].RedirectURI, s.URL()+"/not_robot_captcha?") || seen[0].Err.RemixStlid <= 1<<53 {
 		t.Fatalf("solver saw %+v", seen)
 	}
-	recs := mockRecords(s, "messages.send")
+	recs := s.RequestsOf("messages.send")
 	if len(recs) != 2 || recs[1].ErrorCode != nil {
 		t.Fatalf("%d requests", len(recs))
 	}
-	if recordParam(recs[1], "success_token") == "" || recordParam(recs[1], "remixstlid") != strconv.FormatInt(seen[0].Err.RemixStlid, 10) {
+	if recs[1].Param("success_token") == "" || recs[1].Param("remixstlid") != strconv.FormatInt(seen[0].Err.RemixStlid, 10) {
 		t.Errorf("resend params %+v", recs[1].Params)
 	}
 	if ms := s.Messages(); len(ms) != 1 || ms[0].ID != id || ms[0].PeerID != 1234 {
@@ -285,7 +285,7 @@ func TestVKMockCaptchaWithoutSolver(t *testing.T) {
 	if info, ok := s.Captcha(e.CaptchaSID); !ok || info.Key == "" {
 		t.Errorf("captcha_sid %s unknown to the mock", e.CaptchaSID)
 	}
-	if n := len(mockRecords(s, "wall.post")); n != 1 {
+	if n := len(s.RequestsOf("wall.post")); n != 1 {
 		t.Errorf("%d requests", n)
 	}
 	err = c.Call(ctx, "messages.send", Params{"peer_id": 5, "message": "x"}, nil)
@@ -401,13 +401,13 @@ func TestVKMockValidation(t *testing.T) {
 	if fresh.Token == "" || s.TokenChallenge(old.Token) != vkerr.AuthValidation {
 		t.Fatalf("the mock's tokens: %+v", s.Tokens())
 	}
-	n17 := countCode(mockRecords(s, "users.get"), vkerr.AuthValidation)
+	n17 := countCode(s.RequestsOf("users.get"), vkerr.AuthValidation)
 	for range 3 {
 		if err := c.Call(context.Background(), "users.get", nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if countCode(mockRecords(s, "users.get"), vkerr.AuthValidation) != n17 || calls.Load() != 1 {
+	if countCode(s.RequestsOf("users.get"), vkerr.AuthValidation) != n17 || calls.Load() != 1 {
 		t.Error("later calls went out with the old token")
 	}
 	// Revoking the new token makes the client fail with 5, not 17: the
@@ -437,7 +437,7 @@ func TestVKMockValidationWithoutValidator(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != vkerr.AuthValidation || !strings.HasPrefix(e.RedirectURI, s.URL()+"/validate?sid=") {
 		t.Fatalf("err %v", err)
 	}
-	if n := len(mockRecords(s, "users.get")); n != 1 {
+	if n := len(s.RequestsOf("users.get")); n != 1 {
 		t.Errorf("%d requests", n)
 	}
 	// redirect_uri is all the caller needs: completing it gives a token.
@@ -471,12 +471,12 @@ func TestVKMockConfirmation(t *testing.T) {
 	if err := yes.Call(ctx, "wall.post", Params{"message": "confirmed"}, &post); err != nil || post.PostID == 0 {
 		t.Fatalf("yes: %v", err)
 	}
-	recs := mockRecords(s, "wall.post")
+	recs := s.RequestsOf("wall.post")
 	if len(asked) != 1 || asked[0] != "wall.post: "+text || len(recs) != 2 {
 		t.Fatalf("asked %q; %d requests", asked, len(recs))
 	}
-	if recordParam(recs[0], "confirm") != "" || recordParam(recs[1], "confirm") != "1" || recs[1].ErrorCode != nil ||
-		recordParam(recs[0], "guid") != recordParam(recs[1], "guid") {
+	if recs[0].Param("confirm") != "" || recs[1].Param("confirm") != "1" || recs[1].ErrorCode != nil ||
+		recs[0].Param("guid") != recs[1].Param("guid") {
 		t.Errorf("requests %+v", recs)
 	}
 	if postsWith(s, "confirmed") != 1 {
@@ -489,7 +489,7 @@ func TestVKMockConfirmation(t *testing.T) {
 	if !errors.As(err, &he) || he.Hook != "confirmer" || !errors.Is(err, ErrDeclined) || !errors.Is(err, vkerr.NeedConfirmation) {
 		t.Fatalf("no: %v", err)
 	}
-	if n := len(mockRecords(s, "wall.post")); n != 3 || postsWith(s, "declined") != 0 {
+	if n := len(s.RequestsOf("wall.post")); n != 3 || postsWith(s, "declined") != 0 {
 		t.Errorf("no: %d requests, %d posts", n, postsWith(s, "declined"))
 	}
 
@@ -499,7 +499,7 @@ func TestVKMockConfirmation(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != vkerr.NeedConfirmation || e.ConfirmationText != text {
 		t.Fatalf("without a confirmer: %v", err)
 	}
-	if n := len(mockRecords(s, "wall.post")); n != 4 || postsWith(s, "unasked") != 0 {
+	if n := len(s.RequestsOf("wall.post")); n != 4 || postsWith(s, "unasked") != 0 {
 		t.Errorf("without a confirmer: %d requests", n)
 	}
 }
@@ -529,7 +529,7 @@ func TestVKMockFloodRule(t *testing.T) {
 	if !strings.Contains(err.Error(), "until "+ce.Until.Format(time.RFC3339)) || !strings.Contains(err.Error(), "too much messages") {
 		t.Errorf("the error does not say until when: %v", err)
 	}
-	if n := len(mockRecords(s, "messages.send")); n != 3 {
+	if n := len(s.RequestsOf("messages.send")); n != 3 {
 		t.Errorf("9 retried: %d requests", n)
 	}
 	// Flood control is per target: another peer goes out.
@@ -639,7 +639,7 @@ func TestVKMockQuotaMovesToOtherToken(t *testing.T) {
 	if !errors.As(err, &ce) || !ce.Local || len(s.Requests()) != before {
 		t.Fatalf("both cooling down: %v, %d requests more", err, len(s.Requests())-before)
 	}
-	if n := countCode(mockRecords(s, "wall.get"), vkerr.RateLimit); n != 2 {
+	if n := countCode(s.RequestsOf("wall.get"), vkerr.RateLimit); n != 2 {
 		t.Errorf("%d errors 29 at the mock, want 2", n)
 	}
 }

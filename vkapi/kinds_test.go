@@ -27,7 +27,7 @@ func TestTokenKindDetected(t *testing.T) {
 		if k := c.pool.entries[0].kind; k != tc.want {
 			t.Errorf("%s: detected %v", tc.mock, k)
 		}
-		if n := len(mockRecords(s, detectMethod)); n != 1 {
+		if n := len(s.RequestsOf(detectMethod)); n != 1 {
 			t.Errorf("%s: %d detection requests", tc.mock, n)
 		}
 	}
@@ -42,7 +42,7 @@ func TestTokenKindDetected(t *testing.T) {
 	if a, b := c.pool.entries[0].kind, c.pool.entries[1].kind; a != KindUser || b != KindGroup {
 		t.Errorf("mixed pool: %v, %v", a, b)
 	}
-	recs := mockRecords(s, detectMethod)
+	recs := s.RequestsOf(detectMethod)
 	if len(recs) != 1 || recs[0].TokenKind != vkmock.TokenGroup {
 		t.Errorf("mixed pool: %d detection requests", len(recs))
 	}
@@ -56,7 +56,7 @@ func TestTokenKindGivenNotDetected(t *testing.T) {
 	if err := c.Call(context.Background(), "utils.getServerTime", nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(mockRecords(s, detectMethod)); n != 0 {
+	if n := len(s.RequestsOf(detectMethod)); n != 0 {
 		t.Fatalf("%d detection requests", n)
 	}
 }

@@ -43,7 +43,7 @@ func BenchmarkLimiterLatency(b *testing.B) {
 				res := runLoad(c, 50, d, "users.get", Params{"user_ids": 1})
 				var err6 int
 				var accepted []time.Time
-				for _, r := range mockRecords(s, "users.get") {
+				for _, r := range s.RequestsOf("users.get") {
 					switch {
 					case r.ErrorCode != nil && *r.ErrorCode == vkerr.TooMany:
 						err6++

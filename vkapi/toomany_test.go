@@ -29,7 +29,7 @@ func TestTooManyResendsOutsideMaxAttempts(t *testing.T) {
 		if err := c.Call(context.Background(), "users.get", Params{"user_ids": 1}, &users); err != nil || len(users) != 1 {
 			t.Fatalf("%v %v", err, users)
 		}
-		if n := len(mockRecords(s, "users.get")); n != 21 {
+		if n := len(s.RequestsOf("users.get")); n != 21 {
 			t.Fatalf("%d requests, want 21", n)
 		}
 		t.Logf("success after %v of the fake clock", time.Since(start))

@@ -17,25 +17,6 @@ import (
 // Tests of the remedies against vkmock (part 1: strict rate limits, token
 // states, fault rules).
 
-func mockRecords(s *vkmock.Server, method string) []vkmock.RequestRecord {
-	var out []vkmock.RequestRecord
-	for _, r := range s.Requests() {
-		if method == "" || r.Method == method {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func recordParam(r vkmock.RequestRecord, key string) string {
-	for _, p := range r.Params {
-		if p.Key == key {
-			return p.Value
-		}
-	}
-	return ""
-}
-
 func countCode(recs []vkmock.RequestRecord, code vkerr.Code) int {
 	n := 0
 	for _, r := range recs {
@@ -65,7 +46,7 @@ func TestVKMockLimiterHolds(t *testing.T) {
 				c := New(s.Token(kind).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(kind),
 					WithRetry(RetryPolicy{MaxAttempts: 1}))
 				res := runLoad(c, 30, d, "users.get", Params{"user_ids": 1})
-				recs := mockRecords(s, "users.get")
+				recs := s.RequestsOf("users.get")
 				if n := countCode(recs, vkerr.TooMany); n != 0 || res.tooMany != 0 {
 					t.Errorf("%d errors 6 at the mock, %d seen by callers", n, res.tooMany)
 				}
@@ -141,29 +122,29 @@ func TestVKMockTransientBackoff(t *testing.T) {
 		if err := c.Call(ctx, "users.get", Params{"user_ids": 1}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if recs := mockRecords(s, "users.get"); len(recs) != 3 {
+		if recs := s.RequestsOf("users.get"); len(recs) != 3 {
 			t.Errorf("users.get: %d requests, want 3", len(recs))
 		}
 		var id int
 		if err := c.Call(ctx, "messages.send", Params{"peer_id": 100, "message": "hi"}, &id); err != nil {
 			t.Fatal(err)
 		}
-		recs := mockRecords(s, "messages.send")
+		recs := s.RequestsOf("messages.send")
 		if len(recs) != 3 {
 			t.Fatalf("messages.send: %d requests, want 3", len(recs))
 		}
-		rid := recordParam(recs[0], "random_id")
+		rid := recs[0].Param("random_id")
 		for _, r := range recs {
-			if recordParam(r, "random_id") != rid || rid == "" {
-				t.Errorf("random_id %q, want %q on every attempt", recordParam(r, "random_id"), rid)
+			if r.Param("random_id") != rid || rid == "" {
+				t.Errorf("random_id %q, want %q on every attempt", r.Param("random_id"), rid)
 			}
 		}
 		// A write without an idempotency key is not repeated.
 		addFault(t, s, vkmock.Fault{Method: "wall.edit", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
 		user := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser), WithRetry(fastRetry))
 		err := user.Call(ctx, "wall.edit", Params{"post_id": 1, "message": "x"}, nil)
-		if !errors.Is(err, vkerr.Server) || len(mockRecords(s, "wall.edit")) != 1 {
-			t.Errorf("wall.edit: %v after %d requests", err, len(mockRecords(s, "wall.edit")))
+		if !errors.Is(err, vkerr.Server) || len(s.RequestsOf("wall.edit")) != 1 {
+			t.Errorf("wall.edit: %v after %d requests", err, len(s.RequestsOf("wall.edit")))
 		}
 	})
 }
@@ -181,7 +162,7 @@ func TestVKMockHTTPFaults(t *testing.T) {
 	if len(out) == 0 {
 		t.Error("empty response")
 	}
-	if n := len(mockRecords(s, "users.get")); n != 4 {
+	if n := len(s.RequestsOf("users.get")); n != 4 {
 		t.Errorf("%d requests, want 4", n)
 	}
 	s.ClearFaults()
@@ -209,14 +190,14 @@ func TestVKMockHTTPFaultsOnWrites(t *testing.T) {
 	if err := c.Call(ctx, "messages.send", Params{"peer_id": 777, "message": "once"}, &id); err != nil {
 		t.Fatal(err)
 	}
-	recs := mockRecords(s, "messages.send")
+	recs := s.RequestsOf("messages.send")
 	if len(recs) != 5 {
 		t.Fatalf("%d requests, want 5", len(recs))
 	}
-	rid := recordParam(recs[0], "random_id")
+	rid := recs[0].Param("random_id")
 	for _, r := range recs {
-		if rid == "" || recordParam(r, "random_id") != rid {
-			t.Errorf("random_id %q, want %q on every attempt", recordParam(r, "random_id"), rid)
+		if rid == "" || r.Param("random_id") != rid {
+			t.Errorf("random_id %q, want %q on every attempt", r.Param("random_id"), rid)
 		}
 	}
 	ms := s.Messages()
@@ -232,15 +213,15 @@ func TestVKMockHTTPFaultsOnWrites(t *testing.T) {
 	if !errors.As(err, &he) || he.StatusCode != 502 {
 		t.Fatalf("err %v", err)
 	}
-	if n := len(mockRecords(s, "messages.send")); n != 6 || len(s.Messages()) != 2 {
+	if n := len(s.RequestsOf("messages.send")); n != 6 || len(s.Messages()) != 2 {
 		t.Errorf("%d requests, %d messages: a write without a key was resent", n, len(s.Messages()))
 	}
 	// The same for a write that takes no key at all.
 	user := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser), WithRetry(fastRetry))
 	addFault(t, s, vkmock.Fault{Method: "wall.edit", Phase: "after", Times: 1, Effect: "reset"})
 	err = user.Call(ctx, "wall.edit", Params{"post_id": 1, "message": "x"}, nil)
-	if err == nil || !isTransient(err) || len(mockRecords(s, "wall.edit")) != 1 {
-		t.Errorf("wall.edit: %v after %d requests", err, len(mockRecords(s, "wall.edit")))
+	if err == nil || !isTransient(err) || len(s.RequestsOf("wall.edit")) != 1 {
+		t.Errorf("wall.edit: %v after %d requests", err, len(s.RequestsOf("wall.edit")))
 	}
 }
 
@@ -261,7 +242,7 @@ func TestVKMockTooManyRetried(t *testing.T) {
 		t.Fatal(errUsers, errEdit)
 	}
 	for _, m := range []string{"users.get", "wall.edit"} {
-		recs := mockRecords(s, m)
+		recs := s.RequestsOf(m)
 		if len(recs) != 2 || countCode(recs, vkerr.TooMany) != 1 || recs[1].Time.Sub(recs[0].Time) < 900*time.Millisecond {
 			t.Errorf("%s: %d requests; resent too early", m, len(recs))
 		}
@@ -292,10 +273,10 @@ func TestVKMockAttemptTimeout(t *testing.T) {
 		}
 		// The abandoned request is logged when its handler gives up.
 		deadline := time.Now().Add(10 * time.Second)
-		for len(mockRecords(s, "users.get")) < 2 && time.Now().Before(deadline) {
+		for len(s.RequestsOf("users.get")) < 2 && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
 		}
-		if n := len(mockRecords(s, "users.get")); n != 2 {
+		if n := len(s.RequestsOf("users.get")); n != 2 {
 			t.Errorf("%d requests", n)
 		}
 	})
@@ -337,7 +318,7 @@ func TestVKMockPoolDropsDeadToken(t *testing.T) {
 	if tokErrs != 1 {
 		t.Errorf("%d token errors, want 1", tokErrs)
 	}
-	if n := countCode(mockRecords(s, "users.get"), vkerr.Auth); n != 1 {
+	if n := countCode(s.RequestsOf("users.get"), vkerr.Auth); n != 1 {
 		t.Errorf("the dead token was used %d times", n)
 	}
 	logMu.Lock()
@@ -476,7 +457,7 @@ func TestVKMockContextCancel(t *testing.T) {
 		if !errors.Is(err, context.Canceled) || time.Since(start) > 2*time.Second {
 			t.Fatalf("backoff: %v after %v", err, time.Since(start))
 		}
-		if n := countCode(mockRecords(s, "groups.getById"), vkerr.Server); n < 1 {
+		if n := countCode(s.RequestsOf("groups.getById"), vkerr.Server); n < 1 {
 			t.Errorf("%d requests", n)
 		}
 
@@ -503,7 +484,7 @@ func TestVKMockContextCancel(t *testing.T) {
 		if !errors.Is(err, context.Canceled) || !errors.As(err, &hk) || !errors.Is(err, vkerr.NeedConfirmation) {
 			t.Fatalf("hook wait: %v", err)
 		}
-		if n := len(mockRecords(s, "wall.post")); n != 1 {
+		if n := len(s.RequestsOf("wall.post")); n != 1 {
 			t.Errorf("%d wall.post requests", n)
 		}
 	})

@@ -108,6 +108,33 @@ func (l *requestLog) reset() {
 // parameter is masked too, and cut to Limits.LogValueBytes.
 func (s *Server) Requests() []RequestRecord { return s.log.snapshot() }
 
+// RequestsOf returns the logged requests to method, oldest first; an empty
+// method means every request.
+func (s *Server) RequestsOf(method string) []RequestRecord {
+	recs := s.log.snapshot()
+	if method == "" {
+		return recs
+	}
+	out := recs[:0]
+	for _, r := range recs {
+		if r.Method == method {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Param returns the logged value of the request's first parameter named
+// key (redacted and cut as stored), or "" when it has none.
+func (r RequestRecord) Param(key string) string {
+	for _, p := range r.Params {
+		if p.Key == key {
+			return p.Value
+		}
+	}
+	return ""
+}
+
 // logString is what the request log keeps of a key or value: valid UTF-8,
 // redacted, at most limit bytes (then with the length of v), and a copy
 // that does not keep the request's body alive.

@@ -72,25 +72,6 @@ const (
 	logBack     = "Redis limiter answers again"
 )
 
-func mockRecords(s *vkmock.Server, method string) []vkmock.RequestRecord {
-	var out []vkmock.RequestRecord
-	for _, r := range s.Requests() {
-		if method == "" || r.Method == method {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func recordParam(r vkmock.RequestRecord, key string) string {
-	for _, p := range r.Params {
-		if p.Key == key {
-			return p.Value
-		}
-	}
-	return ""
-}
-
 func countCode(recs []vkmock.RequestRecord, code vkerr.Code) int {
 	n := 0
 	for _, r := range recs {

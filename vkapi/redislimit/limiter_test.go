@@ -88,7 +88,7 @@ func TestRedisLimiterTwoClients(t *testing.T) {
 		wg.Go(func() { res[i] = runLoad(c, 20, d, "users.get", vkapi.Params{"user_ids": 1}) })
 	}
 	wg.Wait()
-	recs := mockRecords(s, "users.get")
+	recs := s.RequestsOf("users.get")
 	ok := res[0].ok + res[1].ok
 	if n := countCode(recs, vkerr.TooMany); n != 0 {
 		t.Errorf("%d errors 6", n)
@@ -181,7 +181,7 @@ func TestRedisLimiterUnreachable(t *testing.T) {
 	if res.other != 0 {
 		t.Errorf("%d failed calls; first: %v", res.other, res.firstErr)
 	}
-	if n := countCode(mockRecords(s, "users.get"), vkerr.TooMany); n != 0 {
+	if n := countCode(s.RequestsOf("users.get"), vkerr.TooMany); n != 0 {
 		t.Errorf("%d errors 6", n)
 	}
 	// 5 per second after a pause of about a second: 5 to 10 calls in 2 s.
@@ -281,7 +281,7 @@ func TestRedisLimiterContextCancel(t *testing.T) {
 	if st := l.Stats(); st.Grants != 1 {
 		t.Errorf("stats %+v", st)
 	}
-	if n := len(mockRecords(s, "users.get")); n != 1 {
+	if n := len(s.RequestsOf("users.get")); n != 1 {
 		t.Errorf("%d requests", n)
 	}
 }
@@ -347,7 +347,7 @@ func TestRedisLimiterRecovers(t *testing.T) {
 	if failed.Load() != 0 {
 		t.Errorf("%d failed calls; first: %v", failed.Load(), firstErr.Load())
 	}
-	if n := countCode(mockRecords(s, "users.get"), vkerr.TooMany); n != 0 {
+	if n := countCode(s.RequestsOf("users.get"), vkerr.TooMany); n != 0 {
 		t.Errorf("%d errors 6", n)
 	}
 	if logs.count(logFallback) != 1 || logs.count(logBack) != 1 {

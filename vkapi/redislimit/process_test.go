@@ -356,7 +356,7 @@ func runSharedLoad(t testing.TB, addr string, procs, callers int, d time.Duratio
 	reports := runHelpers(t, procs, cfg)
 	run := sharedRun{procs: reports, start: start}
 	var arrivals []time.Time
-	for _, rec := range mockRecords(s, "users.get") {
+	for _, rec := range s.RequestsOf("users.get") {
 		arrivals = append(arrivals, rec.Time)
 		switch {
 		case rec.ErrorCode != nil && *rec.ErrorCode == vkerr.TooMany:
@@ -475,7 +475,7 @@ func TestRedisKilledMidRun(t *testing.T) {
 	// request that failed to get one.
 	sent := map[int64]int{}
 	var err6, other int
-	for _, rec := range mockRecords(s, "messages.send") {
+	for _, rec := range s.RequestsOf("messages.send") {
 		if rec.ErrorCode != nil || rec.HTTPStatus != 200 {
 			if rec.ErrorCode != nil && *rec.ErrorCode == vkerr.TooMany {
 				err6++
@@ -484,9 +484,9 @@ func TestRedisKilledMidRun(t *testing.T) {
 			}
 			continue
 		}
-		peer, err := strconv.ParseInt(recordParam(rec, "peer_id"), 10, 64)
+		peer, err := strconv.ParseInt(rec.Param("peer_id"), 10, 64)
 		if err != nil {
-			t.Fatalf("peer_id %q", recordParam(rec, "peer_id"))
+			t.Fatalf("peer_id %q", rec.Param("peer_id"))
 		}
 		sent[peer]++
 	}
