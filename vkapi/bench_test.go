@@ -146,11 +146,11 @@ func BenchmarkLimiterUtilisation(b *testing.B) {
 					WithRetry(RetryPolicy{MaxAttempts: 1}))
 				res := runLoad(c, 50, d, "users.get", Params{"user_ids": 1})
 				err6 := countCode(s.Requests(), vkerr.TooMany)
-				b.ReportMetric(100*float64(res.ok)/(tc.budget*d.Seconds()), "%budget")
-				b.ReportMetric(float64(err6+res.tooMany), "err6")
-				b.ReportMetric(float64(res.ok), "calls")
-				if res.other > 0 {
-					b.Fatalf("%d failed calls: %v", res.other, res.firstErr)
+				b.ReportMetric(100*float64(res.OK)/(tc.budget*d.Seconds()), "%budget")
+				b.ReportMetric(float64(err6+res.TooMany), "err6")
+				b.ReportMetric(float64(res.OK), "calls")
+				if res.Other > 0 {
+					b.Fatalf("%d failed calls: %v", res.Other, res.FirstErr)
 				}
 			}
 		})

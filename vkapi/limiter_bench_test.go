@@ -58,7 +58,7 @@ func BenchmarkLimiterLatency(b *testing.B) {
 				}
 				util := sustained(accepted, 20)
 				b.Logf("%s: %d accepted in %v, sustained %.1f%% of 20/s, %d errors 6, %d failed calls, tightest 21 accepted %v",
-					tc.name, len(accepted), d, 100*util, err6, res.other, tightest.Round(time.Millisecond))
+					tc.name, len(accepted), d, 100*util, err6, res.Other, tightest.Round(time.Millisecond))
 				b.ReportMetric(100*util, "%budget")
 				b.ReportMetric(float64(err6), "err6")
 				b.ReportMetric(float64(tightest.Milliseconds()), "tightest21-ms")

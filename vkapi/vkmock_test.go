@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/loadtest"
 	"github.com/vkerr/vkerr/vkmock"
 )
 
@@ -47,18 +48,18 @@ func TestVKMockLimiterHolds(t *testing.T) {
 					WithRetry(RetryPolicy{MaxAttempts: 1}))
 				res := runLoad(c, 30, d, "users.get", Params{"user_ids": 1})
 				recs := s.RequestsOf("users.get")
-				if n := countCode(recs, vkerr.TooMany); n != 0 || res.tooMany != 0 {
-					t.Errorf("%d errors 6 at the mock, %d seen by callers", n, res.tooMany)
+				if n := countCode(recs, vkerr.TooMany); n != 0 || res.TooMany != 0 {
+					t.Errorf("%d errors 6 at the mock, %d seen by callers", n, res.TooMany)
 				}
-				if res.other != 0 {
-					t.Errorf("%d other errors; first: %v", res.other, res.firstErr)
+				if res.Other != 0 {
+					t.Errorf("%d other errors; first: %v", res.Other, res.FirstErr)
 				}
 				budget := 3.0
 				if kind == vkmock.TokenGroup {
 					budget = 20
 				}
-				util := float64(res.ok) / (budget * res.elapsed.Seconds())
-				t.Logf("%s: %d calls in %v: %.1f%% of the budget", kind, res.ok, res.elapsed, 100*util)
+				util := float64(res.OK) / (budget * res.Elapsed.Seconds())
+				t.Logf("%s: %d calls in %v: %.1f%% of the budget", kind, res.OK, res.Elapsed, 100*util)
 				if util < 0.85 {
 					t.Errorf("utilisation %.1f%%", 100*util)
 				}
@@ -67,47 +68,10 @@ func TestVKMockLimiterHolds(t *testing.T) {
 	}
 }
 
-type loadResult struct {
-	ok, tooMany, other int
-	firstErr           error
-	elapsed            time.Duration
-}
-
 // runLoad has callers goroutines call method as fast as the client lets
-// them for d. It counts the calls that completed within d.
-func runLoad(c *Client, callers int, d time.Duration, method string, p Params) loadResult {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var mu sync.Mutex
-	var res loadResult
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := 0; i < callers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				err := c.Call(ctx, method, p, nil)
-				mu.Lock()
-				switch {
-				case err == nil:
-					res.ok++
-				case errors.Is(err, vkerr.TooMany):
-					res.tooMany++
-				case ctx.Err() != nil:
-				default:
-					res.other++
-					if res.firstErr == nil {
-						res.firstErr = err
-					}
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	res.elapsed = time.Since(start)
-	return res
+// them for d (see loadtest.Run).
+func runLoad(c *Client, callers int, d time.Duration, method string, p Params) loadtest.Result {
+	return loadtest.Run(callers, d, func(ctx context.Context) error { return c.Call(ctx, method, p, nil) })
 }
 
 func TestVKMockTransientBackoff(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/loadtest"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
 )
@@ -82,40 +82,8 @@ func countCode(recs []vkmock.RequestRecord, code vkerr.Code) int {
 	return n
 }
 
-type loadResult struct {
-	ok, tooMany, other int
-	firstErr           error
-}
-
 // runLoad has callers goroutines call method as fast as the client lets
-// them for d. It counts the calls that completed within d.
-func runLoad(c *vkapi.Client, callers int, d time.Duration, method string, p vkapi.Params) loadResult {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var mu sync.Mutex
-	var res loadResult
-	var wg sync.WaitGroup
-	for range callers {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				err := c.Call(ctx, method, p, nil)
-				mu.Lock()
-				switch {
-				case err == nil:
-					res.ok++
-				case errors.Is(err, vkerr.TooMany):
-					res.tooMany++
-				case ctx.Err() != nil:
-				default:
-					res.other++
-					if res.firstErr == nil {
-						res.firstErr = err
-					}
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return res
+// them for d (see loadtest.Run).
+func runLoad(c *vkapi.Client, callers int, d time.Duration, method string, p vkapi.Params) loadtest.Result {
+	return loadtest.Run(callers, d, func(ctx context.Context) error { return c.Call(ctx, method, p, nil) })
 }

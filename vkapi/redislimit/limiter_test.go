@@ -15,6 +15,7 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/loadtest"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
 	"go.uber.org/goleak"
@@ -83,28 +84,28 @@ func TestRedisLimiterTwoClients(t *testing.T) {
 	}
 	d := 2 * time.Second
 	var wg sync.WaitGroup
-	var res [2]loadResult
+	var res [2]loadtest.Result
 	for i, c := range clients {
 		wg.Go(func() { res[i] = runLoad(c, 20, d, "users.get", vkapi.Params{"user_ids": 1}) })
 	}
 	wg.Wait()
 	recs := s.RequestsOf("users.get")
-	ok := res[0].ok + res[1].ok
+	ok := res[0].OK + res[1].OK
 	if n := countCode(recs, vkerr.TooMany); n != 0 {
 		t.Errorf("%d errors 6", n)
 	}
 	for _, r := range res {
-		if r.other != 0 {
-			t.Errorf("%d failed calls; first: %v", r.other, r.firstErr)
+		if r.Other != 0 {
+			t.Errorf("%d failed calls; first: %v", r.Other, r.FirstErr)
 		}
 	}
 	util := float64(ok) / (20 * d.Seconds())
-	t.Logf("2 clients: %d + %d calls in %v: %.1f%% of the budget; stats %+v %+v", res[0].ok, res[1].ok, d, 100*util, lims[0].Stats(), lims[1].Stats())
+	t.Logf("2 clients: %d + %d calls in %v: %.1f%% of the budget; stats %+v %+v", res[0].OK, res[1].OK, d, 100*util, lims[0].Stats(), lims[1].Stats())
 	if util > 1.0 || util < 0.7 {
 		t.Errorf("utilisation %.1f%%", 100*util)
 	}
-	if res[0].ok < ok/4 || res[1].ok < ok/4 {
-		t.Errorf("unfair split: %d / %d", res[0].ok, res[1].ok)
+	if res[0].OK < ok/4 || res[1].OK < ok/4 {
+		t.Errorf("unfair split: %d / %d", res[0].OK, res[1].OK)
 	}
 	for _, l := range lims {
 		if st := l.Stats(); st.Away || st.Fallback != 0 || st.Grants == 0 {
@@ -178,15 +179,15 @@ func TestRedisLimiterUnreachable(t *testing.T) {
 	c := groupClient(s, l, vkapi.WithLogger(log))
 	d := 2 * time.Second
 	res := runLoad(c, 10, d, "users.get", vkapi.Params{"user_ids": 1})
-	if res.other != 0 {
-		t.Errorf("%d failed calls; first: %v", res.other, res.firstErr)
+	if res.Other != 0 {
+		t.Errorf("%d failed calls; first: %v", res.Other, res.FirstErr)
 	}
 	if n := countCode(s.RequestsOf("users.get"), vkerr.TooMany); n != 0 {
 		t.Errorf("%d errors 6", n)
 	}
 	// 5 per second after a pause of about a second: 5 to 10 calls in 2 s.
-	if res.ok < 4 || res.ok > 11 {
-		t.Errorf("%d calls at a share of 5/s in %v", res.ok, d)
+	if res.OK < 4 || res.OK > 11 {
+		t.Errorf("%d calls at a share of 5/s in %v", res.OK, d)
 	}
 	if n := logs.count(logFallback); n != 1 {
 		t.Errorf("%d fallback warnings:\n%s", n, logs.String())
@@ -194,10 +195,10 @@ func TestRedisLimiterUnreachable(t *testing.T) {
 	if strings.Contains(logs.String(), tok) {
 		t.Error("the token is in the log")
 	}
-	if st := l.Stats(); !st.Away || st.Fallback != int64(res.ok) {
-		t.Errorf("stats %+v for %d calls", st, res.ok)
+	if st := l.Stats(); !st.Away || st.Fallback != int64(res.OK) {
+		t.Errorf("stats %+v for %d calls", st, res.OK)
 	}
-	t.Logf("%d calls in %v on the fallback share", res.ok, d)
+	t.Logf("%d calls in %v on the fallback share", res.OK, d)
 }
 
 // TestRedisLimiterHung: a Redis that accepts connections and never answers
