@@ -2,10 +2,7 @@ package callback
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"sync"
 	"testing"
@@ -28,40 +25,6 @@ func chaosSender(t *testing.T) *vkmock.Server {
 	}
 	mock.SetCallbackConfig(vkmock.CallbackConfig{Schedule: sched, Timeout: 200 * time.Millisecond, Pause: 20 * time.Millisecond, Senders: 8, LogSize: 100_000})
 	return mock
-}
-
-// addCallbackServer registers url with the community and turns message_new on.
-func addCallbackServer(t *testing.T, mock *vkmock.Server, u, secret string) {
-	t.Helper()
-	call := func(method string, kv ...string) json.RawMessage {
-		v := url.Values{"group_id": {strconv.FormatInt(vkmock.DefaultGroupID, 10)}, "v": {"5.199"}, "access_token": {mock.Token(vkmock.TokenGroup).Token}}
-		for i := 0; i+1 < len(kv); i += 2 {
-			v.Set(kv[i], kv[i+1])
-		}
-		resp, err := http.PostForm(mock.URL()+"/method/"+method, v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var env struct {
-			Response json.RawMessage `json:"response"`
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || env.Response == nil {
-			t.Fatalf("%s: %v", method, err)
-		}
-		return env.Response
-	}
-	var r struct {
-		ServerID int64 `json:"server_id"`
-	}
-	_ = json.Unmarshal(call("groups.addCallbackServer", "url", u, "title", "chaos", "secret_key", secret), &r)
-	if err := mock.CallbackIdle(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if sv := mock.CallbackServers(vkmock.DefaultGroupID); len(sv) == 0 || sv[len(sv)-1].Status != vkmock.CallbackOK {
-		t.Fatalf("not confirmed: %+v", sv)
-	}
-	call("groups.setCallbackSettings", "server_id", strconv.FormatInt(r.ServerID, 10), "message_new", "1")
 }
 
 // deliverAll emits n message_new and drives the sender until nothing is
@@ -145,7 +108,7 @@ func TestChaos(t *testing.T) {
 	chaos := &callbacktest.Chaos{Next: rc, Rate: 0.2, Seed: 13}
 	srv := httptest.NewServer(chaos)
 	defer srv.Close()
-	addCallbackServer(t, mock, srv.URL, "s3cret")
+	callbacktest.Register(t, mock, srv.URL, "chaos", "s3cret")
 	ids := deliverAll(t, mock, n)
 	if err := rc.Close(); err != nil {
 		t.Fatal(err)

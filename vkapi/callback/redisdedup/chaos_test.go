@@ -2,14 +2,12 @@ package redisdedup
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -96,33 +94,7 @@ func TestChaosReplicas(t *testing.T) {
 	proxy := httptest.NewServer(newRoundRobin(backends...))
 	defer proxy.Close()
 
-	// Register the proxy's URL and turn message_new on.
-	apiCall := func(method string, kv ...string) json.RawMessage {
-		v := url.Values{"group_id": {strconv.FormatInt(vkmock.DefaultGroupID, 10)}, "v": {"5.199"}, "access_token": {mock.Token(vkmock.TokenGroup).Token}}
-		for i := 0; i+1 < len(kv); i += 2 {
-			v.Set(kv[i], kv[i+1])
-		}
-		resp, err := http.PostForm(mock.URL()+"/method/"+method, v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var env struct {
-			Response json.RawMessage `json:"response"`
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || env.Response == nil {
-			t.Fatalf("%s: %v", method, err)
-		}
-		return env.Response
-	}
-	var r struct {
-		ServerID int64 `json:"server_id"`
-	}
-	_ = json.Unmarshal(apiCall("groups.addCallbackServer", "url", proxy.URL, "title", "replicas", "secret_key", "s3cret"), &r)
-	if err := mock.CallbackIdle(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	apiCall("groups.setCallbackSettings", "server_id", strconv.FormatInt(r.ServerID, 10), "message_new", "1")
+	callbacktest.Register(t, mock, proxy.URL, "replicas", "s3cret")
 
 	for i := range n {
 		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: int64(1 + i%50), GroupID: vkmock.DefaultGroupID, Text: "m"}); err != nil {
