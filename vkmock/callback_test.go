@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -188,10 +189,11 @@ func TestCallbackFailuresResend(t *testing.T) {
 	clock := newFakeClock()
 	s := NewServer(t, WithClock(clock.Now))
 	s.SetCallbackConfig(CallbackConfig{Schedule: []time.Duration{10 * time.Second, time.Minute, time.Minute, time.Minute, time.Minute}, Timeout: 200 * time.Millisecond, PauseAfter: 100})
-	n := 0
+	// Handlers run on the server's goroutines and the one that waits out
+	// the timeout outlives its request, so the count is atomic.
+	var n atomic.Int32
 	rc := newCBReceiver(t, confirming(s, func(w http.ResponseWriter, r *http.Request, _ map[string]any) {
-		n++
-		switch n {
+		switch n.Add(1) {
 		case 1:
 			http.Error(w, "oops", 500)
 		case 2:
@@ -298,10 +300,9 @@ func TestCallbackPauseAndResume(t *testing.T) {
 func TestCallbackRetryAfterAndRemove(t *testing.T) {
 	clock := newFakeClock()
 	s := NewServer(t, WithClock(clock.Now))
-	n := 0
+	var n atomic.Int32
 	rc := newCBReceiver(t, confirming(s, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) {
-		n++
-		if n == 1 {
+		if n.Add(1) == 1 {
 			w.Header().Set("Retry-After", "120")
 			http.Error(w, "later", http.StatusTooManyRequests)
 			return
