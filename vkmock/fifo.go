@@ -23,16 +23,33 @@ func (f *fifo[T]) add(v T, size int64, evicted func(T)) {
 	f.sizes = append(f.sizes, size)
 	f.bytes += size
 	for f.len() > 0 && (f.len() > f.maxCount || f.bytes > f.maxBytes) {
-		if evicted != nil {
-			evicted(f.items[f.start])
-		}
-		f.bytes -= f.sizes[f.start]
-		var zero T
-		f.items[f.start] = zero
-		f.start++
+		f.evictOldest(evicted)
 	}
+	f.compact()
+}
+
+// shift evicts the n oldest entries (all of them when n is more).
+func (f *fifo[T]) shift(n int) {
+	for ; n > 0 && f.len() > 0; n-- {
+		f.evictOldest(nil)
+	}
+	f.compact()
+}
+
+func (f *fifo[T]) evictOldest(evicted func(T)) {
+	if evicted != nil {
+		evicted(f.items[f.start])
+	}
+	f.bytes -= f.sizes[f.start]
+	var zero T
+	f.items[f.start] = zero
+	f.start++
+}
+
+// compact moves the entries down once half the slice is evicted ones, so
+// that they can be freed.
+func (f *fifo[T]) compact() {
 	if f.start > 64 && f.start*2 >= len(f.items) {
-		// Move the entries down so that the evicted ones can be freed.
 		k := copy(f.items, f.items[f.start:])
 		clear(f.items[k:])
 		f.items = f.items[:k]

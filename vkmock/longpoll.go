@@ -93,6 +93,11 @@ type LongPollConfig struct {
 	// TotalBytes bounds the kept history of all communities together
 	// (default 64 MiB): past it the biggest history loses its older half.
 	TotalBytes int `json:"total_bytes,omitempty"`
+	// Users bounds the users with User Long Poll state (default 10 000):
+	// past it the user idle the longest is forgotten. KeyLifetime,
+	// HistoryEvents, HistoryBytes, MaxUpdates and TotalBytes bound User
+	// Long Poll as they bound Bots Long Poll, per user and for all users.
+	Users int `json:"users,omitempty"`
 }
 
 func (c LongPollConfig) withDefaults() LongPollConfig {
@@ -113,6 +118,9 @@ func (c LongPollConfig) withDefaults() LongPollConfig {
 	}
 	if c.TotalBytes <= 0 {
 		c.TotalBytes = DefaultLongPollTotalBytes
+	}
+	if c.Users <= 0 {
+		c.Users = DefaultLongPollUsers
 	}
 	return c
 }
@@ -272,6 +280,7 @@ func (s *Server) SetLongPollConfig(c LongPollConfig) {
 	defer s.lp.mu.Unlock()
 	s.lp.initLocked()
 	s.lp.cfg = c.withDefaults()
+	s.ulp.setConfig(s.lp.cfg)
 }
 
 // LongPollConfigOf returns the Long Poll configuration.

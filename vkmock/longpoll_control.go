@@ -28,11 +28,12 @@ type longPollConfigBody struct {
 	MaxUpdates    int    `json:"max_updates,omitempty"`
 	Communities   int    `json:"communities,omitempty"`
 	TotalBytes    int    `json:"total_bytes,omitempty"`
+	Users         int    `json:"users,omitempty"`
 }
 
 func configBody(c LongPollConfig) longPollConfigBody {
 	return longPollConfigBody{KeyLifetime: c.KeyLifetime.String(), HistoryEvents: c.HistoryEvents, HistoryBytes: c.HistoryBytes, MaxUpdates: c.MaxUpdates,
-		Communities: c.Communities, TotalBytes: c.TotalBytes}
+		Communities: c.Communities, TotalBytes: c.TotalBytes, Users: c.Users}
 }
 
 type groupRef struct {
@@ -57,7 +58,7 @@ func (s *Server) longPollRoutes() map[string]route {
 		"/longpoll": {
 			http.MethodGet: getJSON(func() any { return configBody(s.LongPollConfigOf()) }),
 			http.MethodPost: postJSON(http.StatusOK, func(b longPollConfigBody) (any, error) {
-				c := LongPollConfig{HistoryEvents: b.HistoryEvents, HistoryBytes: b.HistoryBytes, MaxUpdates: b.MaxUpdates, Communities: b.Communities, TotalBytes: b.TotalBytes}
+				c := LongPollConfig{HistoryEvents: b.HistoryEvents, HistoryBytes: b.HistoryBytes, MaxUpdates: b.MaxUpdates, Communities: b.Communities, TotalBytes: b.TotalBytes, Users: b.Users}
 				if b.KeyLifetime != "" {
 					d, err := time.ParseDuration(b.KeyLifetime)
 					if err != nil || d <= 0 {
@@ -65,8 +66,8 @@ func (s *Server) longPollRoutes() map[string]route {
 					}
 					c.KeyLifetime = d
 				}
-				if c.HistoryEvents < 0 || c.HistoryBytes < 0 || c.MaxUpdates < 0 || c.Communities < 0 || c.TotalBytes < 0 {
-					return nil, errors.New("history_events, history_bytes, max_updates, communities and total_bytes must not be negative")
+				if c.HistoryEvents < 0 || c.HistoryBytes < 0 || c.MaxUpdates < 0 || c.Communities < 0 || c.TotalBytes < 0 || c.Users < 0 {
+					return nil, errors.New("history_events, history_bytes, max_updates, communities, total_bytes and users must not be negative")
 				}
 				s.SetLongPollConfig(c)
 				return configBody(s.LongPollConfigOf()), nil

@@ -194,18 +194,24 @@ func (s *Server) Inbox(m InboxMessage) (InboxResult, error) {
 	}
 	id := s.sendMessage(m.FromID, -m.GroupID, 0, m.Text)
 	stored, _ := s.messageByID(id)
-	// Seen from the community, the conversation's peer is the user.
-	seen := stored
-	seen.PeerID = m.FromID
-	obj, err := json.Marshal(map[string]any{"message": messageObject(seen, 0, m.Payload, 0), "client_info": clientInfo})
-	if err != nil {
-		return InboxResult{}, err
-	}
-	ev, err := s.emit(m.GroupID, vkevent.TypeMessageNew, obj)
+	ev, err := s.emitInbox(stored, m.Payload)
 	if err != nil {
 		return InboxResult{}, err
 	}
 	return InboxResult{Message: stored, Payload: m.Payload, Event: ev}, nil
+}
+
+// emitInbox emits message_new for a stored message from a user to a
+// community.
+func (s *Server) emitInbox(stored Message, payload string) (EmittedEvent, error) {
+	// Seen from the community, the conversation's peer is the user.
+	seen := stored
+	seen.PeerID = stored.FromID
+	obj, err := json.Marshal(map[string]any{"message": messageObject(seen, 0, payload, 0), "client_info": clientInfo})
+	if err != nil {
+		return EmittedEvent{}, err
+	}
+	return s.emit(-stored.PeerID, vkevent.TypeMessageNew, obj)
 }
 
 // messageByID finds a stored message (ids ascend in the store).
@@ -220,14 +226,15 @@ func (s *Server) messageByID(id int64) (Message, bool) {
 	return ms[i], true
 }
 
-// emitReplies runs messages.send and, for a community's token, emits
-// message_reply for each message it stored (not for a repeated random_id).
+// emitReplies runs messages.send and, for each message it stored (not for
+// a repeated random_id), emits message_reply for a community's token, or
+// makes a user's updates (userSent).
 func (s *Server) emitReplies(send worldFunc, q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 	s.world.mu.RLock()
 	before := s.world.msgSeq
 	s.world.mu.RUnlock()
 	b, e := send(s, q, tok)
-	if e != nil || tok.Kind != TokenGroup {
+	if e != nil || (tok.Kind != TokenGroup && tok.Kind != TokenUser) {
 		return b, e
 	}
 	var ids []int64
@@ -246,7 +253,12 @@ func (s *Server) emitReplies(send worldFunc, q *vkRequest, tok Token) ([]byte, *
 		if id <= before {
 			continue // a resend the random_id deduplicated
 		}
-		if m, ok := s.messageByID(id); ok {
+		m, ok := s.messageByID(id)
+		switch {
+		case !ok:
+		case tok.Kind == TokenUser:
+			s.userSent(m)
+		default:
 			if obj, err := json.Marshal(messageObject(m, 1, "", 0)); err == nil {
 				_, _ = s.emit(tok.GroupID, vkevent.TypeMessageReply, obj) // past the bound on communities: no event
 			}
@@ -283,7 +295,7 @@ func (s *Server) messagesEdit(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 	w.mu.Lock()
 	ms := w.messages.all()
 	i, ok := slices.BinarySearchFunc(ms, id, func(m Message, id int64) int { return int64Cmp(m.ID, id) })
-	if !ok || ms[i].PeerID != peer {
+	if !ok || ms[i].PeerID != peer || ms[i].DeletedForAll {
 		w.mu.Unlock()
 		return nil, s.paramError(idParam + " is invalid")
 	}

@@ -25,12 +25,14 @@ import (
 // seconds of the mock's clock pass, and answers {"ts":N,"updates":[[...]]}
 // with "pts" when mode has 32. Updates are arrays: [4, message_id, flags,
 // peer_id, timestamp, text, {}, {}, random_id] for a new message, [5, ...]
-// for an edit, and any update injected with POST /__vkmock/userlp/event
-// (online 8/9, typing 63, flags 2/3/6/7...).
+// for an edit, flags 2/3, reads 6/7, online 8/9, activity 63-67, and any
+// update injected with POST /__vkmock/userlp/event.
 //
 // A user's updates come from the world: the user writing to a community
 // (Inbox: an outgoing message, flags 2), the community's messages.send to
-// the user (incoming, flags 1) and messages.edit (5).
+// the user (incoming, flags 1) and messages.edit (5), and the actions
+// listed in userlp_world.go (messages between users, markAsRead,
+// markAsImportant, delete, setActivity, account.setOnline/setOffline).
 //
 // Failures, HTTP 200: {"failed":1,"ts":N} (ts older than the kept
 // history or ahead), {"failed":2} (key unknown or older than the key
@@ -44,15 +46,22 @@ import (
 // ts, failed 2 expires its key, failed 3 asks the client to get a new key
 // and ts: getLongPollHistory still has what it missed).
 
-// Bounds of User Long Poll.
+// Bounds of User Long Poll. The stores follow LongPollConfig: each user's
+// history is bounded by HistoryEvents and HistoryBytes, all of them by
+// TotalBytes (the biggest history loses its older half), the users with
+// state by Users, and each user's live keys by maxKeysPerUser.
 const (
 	MaxUserLongPollVersion = 19
-	// DefaultUserLongPollHistory is the updates kept per user.
-	DefaultUserLongPollHistory = 10000
-	// maxUserLongPollUsers bounds the users with User Long Poll state.
-	maxUserLongPollUsers = 10000
-	// userLPBytes bounds the kept updates of one user.
-	userLPBytes = 16 << 20
+	// DefaultLongPollUsers bounds the users with User Long Poll state;
+	// past it the user idle the longest is forgotten (its keys answer
+	// {"failed":2}, its old ts and pts {"failed":1} and 907).
+	DefaultLongPollUsers = 10000
+	// maxKeysPerUser bounds the live keys of a user; a new key beyond it
+	// retires the oldest.
+	maxKeysPerUser = 16
+	// ulpUpdateOverhead is the estimated bytes of a kept update besides
+	// its JSON.
+	ulpUpdateOverhead = 48
 )
 
 func init() {
@@ -61,28 +70,40 @@ func init() {
 }
 
 type ulpUpdate struct {
-	ts, pts int64
-	arr     json.RawMessage
-	msg     json.RawMessage // the message of a 4/5 update, for getLongPollHistory
+	arr json.RawMessage
+	msg json.RawMessage // the message of a 4/5 update, for getLongPollHistory
 }
+
+func (up ulpUpdate) size() int64 { return int64(len(up.arr) + len(up.msg) + ulpUpdateOverhead) }
 
 type ulpUser struct {
 	seq, pts int64
-	hist     []ulpUpdate // oldest first, ts consecutive
-	bytes    int
+	hist     fifo[ulpUpdate] // oldest first, ts consecutive, the newest's ts is seq
 	notify   chan struct{}
+	keys     []string  // live keys, oldest first
+	last     time.Time // the last getLongPollServer or update, for eviction
+	online   bool      // account.setOnline, for updates 8 and 9
 }
+
+// oldest is the ts after which the updates are kept.
+func (us *ulpUser) oldest() int64 { return us.seq - int64(us.hist.len()) }
 
 type ulpKey struct {
 	user   int64
 	issued time.Time
 }
 
+// ulpState is the User Long Poll state of the users who asked for a
+// server (or got an injected update): a user without state has nobody
+// listening, and the world's actions skip it. Lock order: the Bots Long
+// Poll lock (s.lp.mu) before mu.
 type ulpState struct {
 	mu    sync.Mutex
+	cfg   LongPollConfig // with defaults; SetLongPollConfig sets it
 	users map[int64]*ulpUser
 	keys  map[string]ulpKey
 	seq   uint64
+	bytes int64 // the kept history of all users
 }
 
 func (u *ulpState) reset() {
@@ -91,47 +112,123 @@ func (u *ulpState) reset() {
 	for _, us := range u.users {
 		close(us.notify)
 	}
-	u.users, u.keys, u.seq = nil, nil, 0
+	u.users, u.keys, u.seq, u.bytes, u.cfg = nil, nil, 0, 0, LongPollConfig{}
 }
 
-func (u *ulpState) userLocked(id int64) *ulpUser {
+func (u *ulpState) setConfig(c LongPollConfig) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.cfg = c.withDefaults()
+}
+
+func (u *ulpState) cfgLocked() LongPollConfig {
+	if u.cfg.Users == 0 {
+		u.cfg = u.cfg.withDefaults()
+	}
+	return u.cfg
+}
+
+// userLocked returns a user's state; with create it makes it, forgetting
+// the user idle the longest when Users are kept already. Without create
+// it returns nil for a user without state.
+func (u *ulpState) userLocked(id int64, now time.Time, create bool) *ulpUser {
+	if us := u.users[id]; us != nil || !create {
+		return us
+	}
 	if u.users == nil {
 		u.users = map[int64]*ulpUser{}
 		u.keys = map[string]ulpKey{}
 	}
+	cfg := u.cfgLocked()
+	if len(u.users) >= cfg.Users {
+		var idle int64
+		var since time.Time
+		for uid, o := range u.users {
+			if idle == 0 || o.last.Before(since) {
+				idle, since = uid, o.last
+			}
+		}
+		u.forgetLocked(idle)
+	}
+	us := &ulpUser{notify: make(chan struct{}), last: now}
+	us.hist = newFIFO[ulpUpdate](cfg.HistoryEvents, int64(cfg.HistoryBytes))
+	u.users[id] = us
+	return us
+}
+
+// forgetLocked drops a user's state and keys, waking its waiters.
+func (u *ulpState) forgetLocked(id int64) {
 	us := u.users[id]
 	if us == nil {
-		if len(u.users) >= maxUserLongPollUsers {
-			return nil
-		}
-		us = &ulpUser{notify: make(chan struct{})}
-		u.users[id] = us
+		return
 	}
-	return us
+	for _, k := range us.keys {
+		delete(u.keys, k)
+	}
+	u.bytes -= us.hist.bytes
+	close(us.notify)
+	delete(u.users, id)
+}
+
+// issueKeyLocked makes a new key for a user, retiring its oldest beyond
+// maxKeysPerUser.
+func (u *ulpState) issueKeyLocked(id int64, us *ulpUser, seed int64, now time.Time) string {
+	u.seq++
+	var b [24]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(seed))
+	binary.LittleEndian.PutUint64(b[8:16], uint64(id))
+	binary.LittleEndian.PutUint64(b[16:], u.seq)
+	sum := sha1.Sum(append(b[:], "userlp"...))
+	key := hex.EncodeToString(sum[:])
+	u.keys[key] = ulpKey{user: id, issued: now}
+	us.keys = append(us.keys, key)
+	if len(us.keys) > maxKeysPerUser {
+		delete(u.keys, us.keys[0])
+		us.keys = append(us.keys[:0], us.keys[1:]...)
+	}
+	us.last = now
+	return key
 }
 
 // userUpdate appends an update for a user: arr is the array without its
 // ts; msg the message object for getLongPollHistory (nil for others).
-func (s *Server) userUpdate(userID int64, arr []any, msg json.RawMessage) error {
+// With create it makes the user's state; without it an update for a user
+// nobody listens to is skipped.
+func (s *Server) userUpdate(userID int64, arr []any, msg json.RawMessage, create bool) error {
 	b, err := json.Marshal(arr)
 	if err != nil {
 		return err
 	}
+	now := s.now()
 	u := &s.ulp
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	us := u.userLocked(userID)
+	us := u.userLocked(userID, now, create)
 	if us == nil {
-		return errors.New("vkmock: User Long Poll state is kept for at most 10000 users")
+		return nil
 	}
+	cfg := u.cfgLocked()
 	us.seq++
 	us.pts++
-	up := ulpUpdate{ts: us.seq, pts: us.pts, arr: b, msg: msg}
-	us.hist = append(us.hist, up)
-	us.bytes += len(b) + len(msg) + 48
-	for len(us.hist) > DefaultUserLongPollHistory || (us.bytes > userLPBytes && len(us.hist) > 1) {
-		us.bytes -= len(us.hist[0].arr) + len(us.hist[0].msg) + 48
-		us.hist = append(us.hist[:0:0], us.hist[1:]...)
+	us.last = now
+	us.hist.maxCount, us.hist.maxBytes = cfg.HistoryEvents, int64(cfg.HistoryBytes)
+	before := us.hist.bytes
+	up := ulpUpdate{arr: b, msg: msg}
+	us.hist.add(up, up.size(), nil)
+	u.bytes += us.hist.bytes - before
+	for u.bytes > int64(cfg.TotalBytes) {
+		big := us
+		for _, o := range u.users {
+			if o.hist.bytes > big.hist.bytes {
+				big = o
+			}
+		}
+		if big.hist.len() == 0 {
+			break
+		}
+		before := big.hist.bytes
+		big.hist.shift((big.hist.len() + 1) / 2)
+		u.bytes -= before - big.hist.bytes
 	}
 	close(us.notify)
 	us.notify = make(chan struct{})
@@ -176,9 +273,9 @@ func (s *Server) userLPEmitted(groupID int64, typ vkevent.Type, object []byte) {
 	var flags, code int
 	switch typ {
 	case vkevent.TypeMessageNew: // the user wrote to the community
-		user, flags, code = m.FromID, 2, 4
+		user, flags, code = m.FromID, msgFlagOutbox, 4
 	case vkevent.TypeMessageReply: // the community wrote to the user
-		user, flags, code = m.PeerID, 1, 4
+		user, flags, code = m.PeerID, msgFlagUnread, 4
 	case vkevent.TypeMessageEdit:
 		user, flags, code = m.PeerID, 0, 5
 	default:
@@ -188,9 +285,9 @@ func (s *Server) userLPEmitted(groupID int64, typ vkevent.Type, object []byte) {
 		return
 	}
 	peer := -groupID
-	msg, _ := json.Marshal(map[string]any{"id": m.ID, "from_id": map[bool]int64{true: user, false: -groupID}[flags == 2],
-		"peer_id": peer, "date": m.Date, "text": m.Text, "out": boolInt(flags == 2), "random_id": m.RandomID})
-	_ = s.userUpdate(user, []any{code, m.ID, flags, peer, m.Date, m.Text, map[string]any{}, map[string]any{}, m.RandomID}, msg)
+	msg, _ := json.Marshal(map[string]any{"id": m.ID, "from_id": map[bool]int64{true: user, false: -groupID}[flags == msgFlagOutbox],
+		"peer_id": peer, "date": m.Date, "text": m.Text, "out": boolInt(flags == msgFlagOutbox), "random_id": m.RandomID})
+	_ = s.userUpdate(user, []any{code, m.ID, flags, peer, m.Date, m.Text, map[string]any{}, map[string]any{}, m.RandomID}, msg, false)
 }
 
 func (s *Server) messagesGetLongPollServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
@@ -206,26 +303,8 @@ func (s *Server) messagesGetLongPollServer(q *vkRequest, tok Token) ([]byte, *vk
 	now := s.now()
 	u := &s.ulp
 	u.mu.Lock()
-	us := u.userLocked(tok.UserID)
-	if us == nil {
-		u.mu.Unlock()
-		return nil, &vkerr.Error{Code: vkerr.Server, Message: s.message(vkerr.Server) + ": too many User Long Poll users"}
-	}
-	u.seq++
-	var b [24]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(s.seed))
-	binary.LittleEndian.PutUint64(b[8:16], uint64(tok.UserID))
-	binary.LittleEndian.PutUint64(b[16:], u.seq)
-	sum := sha1.Sum(append(b[:], "userlp"...))
-	key := hex.EncodeToString(sum[:])
-	u.keys[key] = ulpKey{user: tok.UserID, issued: now}
-	if len(u.keys) > 16*maxUserLongPollUsers {
-		for k, v := range u.keys { // the oldest are not tracked: drop expired ones
-			if now.Sub(v.issued) > s.LongPollConfigOf().KeyLifetime {
-				delete(u.keys, k)
-			}
-		}
-	}
+	us := u.userLocked(tok.UserID, now, true)
+	key := u.issueKeyLocked(tok.UserID, us, s.seed, now)
 	ts, pts := us.seq, us.pts
 	u.mu.Unlock()
 	host := strings.TrimPrefix(strings.TrimPrefix(q.base(), "https://"), "http://")
@@ -251,17 +330,14 @@ func (s *Server) messagesGetLongPollHistory(q *vkRequest, tok Token) ([]byte, *v
 	u := &s.ulp
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	us := u.userLocked(tok.UserID)
-	if us == nil {
-		return nil, &vkerr.Error{Code: vkerr.Server, Message: s.message(vkerr.Server)}
-	}
+	us := u.userLocked(tok.UserID, s.now(), true)
 	// The history is ts-consecutive and pts moves with ts: both map to one
 	// index.
 	from := ts
 	if ptsV != "" && errPTS == nil {
 		from = us.seq - (us.pts - pts)
 	}
-	oldest := us.seq - int64(len(us.hist)) // the updates after it are kept
+	oldest := us.oldest()
 	switch {
 	case from < oldest:
 		return nil, &vkerr.Error{Code: vkerr.MessagesTooOldPts, Message: s.message(vkerr.MessagesTooOldPts)}
@@ -270,7 +346,7 @@ func (s *Server) messagesGetLongPollHistory(q *vkRequest, tok Token) ([]byte, *v
 	}
 	history := []json.RawMessage{}
 	items := []json.RawMessage{}
-	for _, up := range us.hist[from-oldest:] {
+	for _, up := range us.hist.all()[from-oldest:] {
 		history = append(history, up.arr)
 		if up.msg != nil {
 			items = append(items, up.msg)
@@ -324,23 +400,27 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 	case 3:
 		return failedBody(3)
 	}
-	lifetime := s.LongPollConfigOf().KeyLifetime
 	deadline := s.now().Add(time.Duration(wait) * time.Second)
 	u := &s.ulp
 	for {
 		now := s.now()
 		u.mu.Lock()
+		cfg := u.cfgLocked()
 		k, ok := u.keys[key]
-		if !ok || strconv.FormatInt(k.user, 10) != server || now.Sub(k.issued) > lifetime || forced == 2 {
+		if !ok || strconv.FormatInt(k.user, 10) != server || now.Sub(k.issued) > cfg.KeyLifetime || forced == 2 {
 			if ok && forced == 2 {
 				delete(u.keys, key)
 			}
 			u.mu.Unlock()
 			return failedBody(2)
 		}
-		us := u.userLocked(k.user)
+		us := u.userLocked(k.user, now, false)
+		if us == nil { // not so: forgetting a user retires its keys
+			u.mu.Unlock()
+			return failedBody(2)
+		}
 		ts, err := strconv.ParseInt(tsParam, 10, 64)
-		oldest := us.seq - int64(len(us.hist))
+		oldest := us.oldest()
 		if err != nil || ts < oldest || ts > us.seq {
 			u.mu.Unlock()
 			return failed1(us.seq)
@@ -350,9 +430,9 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 			return failed1(ts)
 		}
 		if ts < us.seq || !now.Before(deadline) {
-			ups := us.hist[ts-oldest:]
-			if len(ups) > DefaultLongPollMaxUpdates {
-				ups = ups[:DefaultLongPollMaxUpdates]
+			ups := us.hist.all()[ts-oldest:]
+			if len(ups) > cfg.MaxUpdates {
+				ups = ups[:cfg.MaxUpdates]
 			}
 			next := ts + int64(len(ups))
 			b := []byte(`{"ts":`)
@@ -413,7 +493,7 @@ func (s *Server) InjectUserUpdate(up UserUpdate) error {
 	for i, v := range up.Update {
 		arr[i] = v
 	}
-	return s.userUpdate(up.UserID, arr, nil)
+	return s.userUpdate(up.UserID, arr, nil, true)
 }
 
 func (s *Server) userLPRoutes() map[string]route {

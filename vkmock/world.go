@@ -19,7 +19,9 @@ import (
 
 // The ids of the world's special entities.
 const (
-	// WorldFriendID is an active user with a screen name.
+	// WorldFriendID is an active user with a screen name, DefaultUserID's
+	// friend: account.setOnline of one is User Long Poll update 8 to the
+	// other.
 	WorldFriendID int64 = 100000002
 	// WorldDeletedUserID is a deleted user: 18 as a target.
 	WorldDeletedUserID int64 = 100000003
@@ -104,6 +106,9 @@ type Message struct {
 	RandomID int64  `json:"random_id"`
 	Message  string `json:"message"`
 	Date     int64  `json:"date"`
+	// DeletedForAll is a message messages.delete removed for both sides:
+	// it can no longer be edited, read, marked or deleted.
+	DeletedForAll bool `json:"deleted_for_all,omitempty"`
 }
 
 // World is a snapshot of the world's explicit entities (GET

@@ -1,0 +1,375 @@
+package vkmock
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkevent"
+)
+
+// The world's actions as User Long Poll updates, with VK's codes and
+// message flags. Only users with User Long Poll state get them (see
+// ulpState); a message's peer is the conversation as its owner sees it.
+//
+//	messages.send by a user      [4,id,2,peer,...] to the sender, [4,id,1,sender,...] to a user peer;
+//	                             to a community it is the community's message_new, as Inbox
+//	messages.markAsRead          [6,peer,id] to a reader who is a user, [7,reader,id] to a user peer;
+//	                             a user reading a community's messages is its message_read
+//	messages.markAsImportant     [2,id,8,peer] (important=1) or [3,id,8,peer]
+//	messages.delete              [2,id,128,peer]; with delete_for_all 128|131072, to both sides
+//	messages.setActivity         [63..67,actor,[actor],1,time] to a user peer (typing, audiomessage,
+//	                             photo, video, file); a user typing to a community is its
+//	                             message_typing_state
+//	account.setOnline/setOffline [8,-user,7,time] / [9,-user,0,time] to the user's friends, once per change
+//
+// The ids of a message are the mock's message ids (its
+// conversation_message_id is the same number).
+
+// VK's message flags in User Long Poll updates.
+const (
+	msgFlagUnread        = 1
+	msgFlagOutbox        = 2
+	msgFlagImportant     = 8
+	msgFlagDeleted       = 128
+	msgFlagDeletedForAll = 131072
+)
+
+// activityCodes are the User Long Poll codes of messages.setActivity's
+// types.
+var activityCodes = map[string]int{"typing": 63, "audiomessage": 64, "photo": 65, "video": 66, "file": 67}
+
+// onlinePlatformWeb is the platform of update 8: the full web version.
+const onlinePlatformWeb = 7
+
+func init() {
+	worldMethods["messages.markAsRead"] = (*Server).messagesMarkAsRead
+	worldMethods["messages.markAsImportant"] = (*Server).messagesMarkAsImportant
+	worldMethods["messages.delete"] = (*Server).messagesDelete
+	worldMethods["messages.setActivity"] = (*Server).messagesSetActivity
+	worldMethods["account.setOnline"] = (*Server).accountSetOnline
+	worldMethods["account.setOffline"] = (*Server).accountSetOffline
+}
+
+// friendsOf is the world's friendship: DefaultUserID and WorldFriendID.
+func friendsOf(id int64) []int64 {
+	switch id {
+	case DefaultUserID:
+		return []int64{WorldFriendID}
+	case WorldFriendID:
+		return []int64{DefaultUserID}
+	}
+	return nil
+}
+
+// isUserPeer reports whether a peer is a user (not a community or chat).
+func isUserPeer(peer int64) bool { return peer > 0 && peer <= MaxUserID }
+
+// seenBy is the conversation of m as party sees it.
+func seenBy(m Message, party int64) int64 {
+	switch {
+	case m.PeerID >= ChatPeerBase:
+		return m.PeerID
+	case m.FromID == party:
+		return m.PeerID
+	}
+	return m.FromID
+}
+
+// partyOf reports whether party may see m: its sender, or its private
+// peer. (The mock keeps no chat members: a chat's message is its
+// sender's.)
+func partyOf(m Message, party int64) bool {
+	return m.FromID == party || m.PeerID == party
+}
+
+// userMessageUpdate is update 4 of m for a user, with the message object
+// that getLongPollHistory returns.
+func (s *Server) userMessageUpdate(user int64, m Message) {
+	flags := msgFlagUnread
+	if m.FromID == user {
+		flags = msgFlagOutbox
+	}
+	peer := seenBy(m, user)
+	msg, _ := json.Marshal(map[string]any{"id": m.ID, "from_id": m.FromID, "peer_id": peer, "date": m.Date,
+		"text": m.Message, "out": boolInt(m.FromID == user), "random_id": m.RandomID})
+	_ = s.userUpdate(user, []any{4, m.ID, flags, peer, m.Date, m.Message, map[string]any{}, map[string]any{}, m.RandomID}, msg, false)
+}
+
+// userSent makes the updates of a message a user sent with messages.send.
+func (s *Server) userSent(m Message) {
+	switch {
+	case m.PeerID < 0: // to a community: its message_new carries the sender's update
+		_, _ = s.emitInbox(m, "")
+	case isUserPeer(m.PeerID) && m.PeerID != m.FromID:
+		s.userMessageUpdate(m.FromID, m)
+		s.userMessageUpdate(m.PeerID, m)
+	default: // a chat, or the user's own saved messages
+		s.userMessageUpdate(m.FromID, m)
+	}
+}
+
+// idList parses a comma-separated list of positive ids.
+func (s *Server) idList(q *vkRequest, name string) ([]int64, *vkerr.Error) {
+	raw, _ := q.get(name)
+	var ids []int64
+	for part := range strings.SplitSeq(raw, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, s.paramError(name + " is invalid")
+		}
+		if len(ids) == 100 {
+			return nil, s.paramError(name + " has too many items, max 100")
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// peerParam parses peer_id (or user_id) as a conversation.
+func (s *Server) peerParam(q *vkRequest) (int64, bool, *vkerr.Error) {
+	name, v := "peer_id", firstParam(q, "peer_id")
+	if v == "" {
+		name, v = "user_id", firstParam(q, "user_id")
+	}
+	if v == "" {
+		return 0, false, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id == 0 || id < -MaxGroupID || id > ChatPeerBase+MaxUserID {
+		return 0, false, s.paramError(name + " is invalid")
+	}
+	return id, true, nil
+}
+
+// messagesMarkAsRead marks the messages of peer up to start_message_id
+// (all of them without it) read by the caller.
+func (s *Server) messagesMarkAsRead(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	reader := caller(tok)
+	peer, ok, e := s.peerParam(q)
+	if e != nil {
+		return nil, e
+	}
+	upTo := int64(-1)
+	if v := firstParam(q, "start_message_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return nil, s.paramError("start_message_id is invalid")
+		}
+		upTo = n
+	}
+	if !ok { // the deprecated message_ids name the conversation
+		ids, e := s.idList(q, "message_ids")
+		if e != nil {
+			return nil, e
+		}
+		if len(ids) == 0 {
+			return nil, s.paramError("peer_id is undefined")
+		}
+		m, found := s.messageByID(slices.Max(ids))
+		if !found || !partyOf(m, reader) {
+			return []byte("1"), nil
+		}
+		peer, upTo = seenBy(m, reader), m.ID
+	}
+	incoming := func(m Message) bool {
+		if m.DeletedForAll || (upTo >= 0 && m.ID > upTo) {
+			return false
+		}
+		if peer >= ChatPeerBase {
+			return m.PeerID == peer && m.FromID != reader
+		}
+		return m.FromID == peer && m.PeerID == reader
+	}
+	var last Message
+	s.world.mu.RLock()
+	ms := s.world.messages.all()
+	for i := len(ms) - 1; i >= 0; i-- {
+		if incoming(ms[i]) {
+			last = ms[i]
+			break
+		}
+	}
+	s.world.mu.RUnlock()
+	if last.ID == 0 {
+		return []byte("1"), nil // nothing to read
+	}
+	if isUserPeer(reader) {
+		_ = s.userUpdate(reader, []any{6, peer, last.ID}, nil, false)
+	}
+	switch {
+	case isUserPeer(peer):
+		_ = s.userUpdate(peer, []any{7, reader, last.ID}, nil, false)
+	case peer < 0 && isUserPeer(reader):
+		obj, _ := json.Marshal(map[string]any{"from_id": reader, "peer_id": reader, "read_message_id": last.ID, "conversation_message_id": last.ID})
+		_, _ = s.emit(-peer, vkevent.TypeMessageRead, obj) // past the bound on communities: no event
+	}
+	return []byte("1"), nil
+}
+
+// messagesMarkAsImportant sets (important=1) or resets the important flag
+// of the caller's messages and answers the ids it changed.
+func (s *Server) messagesMarkAsImportant(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	me := caller(tok)
+	ids, e := s.idList(q, "message_ids")
+	if e != nil {
+		return nil, e
+	}
+	code := 3
+	if q.flag("important") {
+		code = 2
+	}
+	out := []byte{'['}
+	for _, id := range ids {
+		m, ok := s.messageByID(id)
+		if !ok || m.DeletedForAll || !partyOf(m, me) {
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = strconv.AppendInt(out, id, 10)
+		if isUserPeer(me) {
+			_ = s.userUpdate(me, []any{code, id, msgFlagImportant, seenBy(m, me)}, nil, false)
+		}
+	}
+	return append(out, ']'), nil
+}
+
+// messagesDelete deletes the caller's messages, for the caller or (with
+// delete_for_all, the sender only) for both sides; it answers one item per
+// message, as API 5.199 does.
+func (s *Server) messagesDelete(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	me := caller(tok)
+	idsName := "message_ids"
+	ids, e := s.idList(q, idsName)
+	if e != nil {
+		return nil, e
+	}
+	if len(ids) == 0 {
+		// The mock's conversation_message_id is the message id.
+		idsName = "cmids"
+		if ids, e = s.idList(q, idsName); e != nil {
+			return nil, e
+		}
+	}
+	if len(ids) == 0 {
+		return nil, s.paramError("message_ids is undefined")
+	}
+	forAll := q.flag("delete_for_all")
+	type problem struct {
+		Code        vkerr.Code `json:"code"`
+		Description string     `json:"description"`
+	}
+	type item struct {
+		PeerID  int64    `json:"peer_id"`
+		ID      int64    `json:"message_id"`
+		CMID    int64    `json:"conversation_message_id"`
+		OK      int      `json:"response"`
+		Problem *problem `json:"error,omitempty"`
+	}
+	items := make([]item, 0, len(ids))
+	for _, id := range ids {
+		m, ok := s.messageByID(id)
+		it := item{ID: id, CMID: id}
+		switch {
+		case !ok || m.DeletedForAll || !partyOf(m, me):
+			it.Problem = &problem{Code: vkerr.Param, Description: idsName + ": message not found"}
+		case forAll && m.FromID != me:
+			it.PeerID = seenBy(m, me)
+			it.Problem = &problem{Code: vkerr.MessagesCantDeleteForAll, Description: s.message(vkerr.MessagesCantDeleteForAll)}
+		default:
+			it.PeerID, it.OK = seenBy(m, me), 1
+			flags := msgFlagDeleted
+			if forAll {
+				flags |= msgFlagDeletedForAll
+				s.markDeletedForAll(id)
+				if other := seenBy(m, me); isUserPeer(other) {
+					_ = s.userUpdate(other, []any{2, id, flags, seenBy(m, other)}, nil, false)
+				}
+			}
+			if isUserPeer(me) {
+				_ = s.userUpdate(me, []any{2, id, flags, it.PeerID}, nil, false)
+			}
+		}
+		items = append(items, it)
+	}
+	b, _ := json.Marshal(items)
+	return b, nil
+}
+
+// markDeletedForAll marks a stored message deleted for both sides.
+func (s *Server) markDeletedForAll(id int64) {
+	w := &s.world
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ms := w.messages.all()
+	if i, ok := slices.BinarySearchFunc(ms, id, func(m Message, id int64) int { return int64Cmp(m.ID, id) }); ok {
+		ms[i].DeletedForAll = true
+	}
+}
+
+// messagesSetActivity tells peer that the caller is typing (or recording,
+// or uploading).
+func (s *Server) messagesSetActivity(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	actor := caller(tok)
+	peer, ok, e := s.peerParam(q)
+	if e != nil {
+		return nil, e
+	}
+	if !ok {
+		return nil, s.paramError("peer_id is undefined")
+	}
+	typ, _ := q.get("type")
+	code, known := activityCodes[typ]
+	if !known {
+		return nil, s.paramError("type is invalid")
+	}
+	switch {
+	case isUserPeer(peer) && peer != actor:
+		_ = s.userUpdate(peer, []any{code, actor, []int64{actor}, 1, s.now().Unix()}, nil, false)
+	case peer < 0 && isUserPeer(actor) && typ == "typing":
+		obj, _ := json.Marshal(map[string]any{"state": "typing", "from_id": actor, "to_id": peer})
+		_, _ = s.emit(-peer, vkevent.TypeMessageTypingState, obj) // past the bound on communities: no event
+	}
+	return []byte("1"), nil
+}
+
+func (s *Server) accountSetOnline(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	return s.setOnline(tok, true)
+}
+
+func (s *Server) accountSetOffline(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	return s.setOnline(tok, false)
+}
+
+// setOnline changes a user's presence and, when it changed, tells the
+// user's friends: 8 (online, on the web) or 9 (offline, left the site).
+func (s *Server) setOnline(tok Token, online bool) ([]byte, *vkerr.Error) {
+	if tok.Kind != TokenUser {
+		return nil, s.withSuffix(vkerr.Method, "account.setOnline and account.setOffline need a user token")
+	}
+	now := s.now()
+	u := &s.ulp
+	u.mu.Lock()
+	us := u.userLocked(tok.UserID, now, true)
+	changed := us.online != online
+	us.online = online
+	u.mu.Unlock()
+	if !changed {
+		return []byte("1"), nil
+	}
+	update := []any{9, -tok.UserID, 0, now.Unix()}
+	if online {
+		update = []any{8, -tok.UserID, onlinePlatformWeb, now.Unix()}
+	}
+	for _, f := range friendsOf(tok.UserID) {
+		_ = s.userUpdate(f, update, nil, false)
+	}
+	return []byte("1"), nil
+}
