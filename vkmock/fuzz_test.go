@@ -29,6 +29,12 @@ func FuzzRequest(f *testing.F) {
 	f.Add(uint8(3), "Users.Get", "%%%", "text/plain", []byte("\x00\x01"), "15:1133")
 	f.Add(uint8(1), "secure.getUserLevel", strings.Repeat("a=1&", 300), "application/json", []byte(`{"v":1}`), "abc")
 	f.Add(uint8(0), "wall.get", "v=5.199&access_token="+user+"&captcha_sid=1&captcha_key=2", "", []byte(nil), "14; lenient")
+	// The User Long Poll world actions.
+	f.Add(uint8(1), "messages.markAsRead", "v=5.199&access_token="+user, "application/x-www-form-urlencoded", []byte("peer_id=-1&start_message_id=9"), "")
+	f.Add(uint8(1), "messages.delete", "v=5.199&access_token="+user, "application/x-www-form-urlencoded", []byte("message_ids=1,2,x&delete_for_all=1"), "")
+	f.Add(uint8(0), "messages.setActivity", "v=5.199&access_token="+user+"&peer_id=100000002&type=typing", "", []byte(nil), "")
+	f.Add(uint8(0), "messages.markAsImportant", "v=5.199&access_token="+user+"&message_ids=1&important=1", "", []byte(nil), "")
+	f.Add(uint8(0), "account.setOnline", "v=5.199&access_token="+user, "", []byte(nil), "")
 	f.Add(uint8(1), "messages.send", "v=5.199&access_token="+user+"&confirm=1", "", []byte("peer_id=1&message=x"), "24;;x")
 	f.Fuzz(func(t *testing.T, verb uint8, name, query, ctype string, body []byte, forced string) {
 		r := &http.Request{

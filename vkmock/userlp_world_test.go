@@ -226,7 +226,13 @@ func TestUserLongPollStoresAreBounded(t *testing.T) {
 		t.Fatalf("%d users with state, none listening", n)
 	}
 
-	s.SetLongPollConfig(LongPollConfig{Users: 2, HistoryEvents: 3, MaxUpdates: 2})
+	if code, _ := controlRaw(s, "POST", "/__vkmock/longpoll", `{"users":-1}`); code != 400 {
+		t.Fatalf("a negative users: %d", code)
+	}
+	var cfg longPollConfigBody
+	if code := control(t, s, "POST", "/__vkmock/longpoll", map[string]any{"users": 2, "history_events": 3, "max_updates": 2}, &cfg); code != 200 || cfg.Users != 2 || cfg.HistoryEvents != 3 {
+		t.Fatalf("config: %d %+v", code, cfg)
+	}
 	user := func(id int64) *ulpClient {
 		tok := s.Token(TokenUser)
 		tok.Token, tok.UserID = "", id
