@@ -2,7 +2,6 @@ package userlongpoll
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"sync"
@@ -83,19 +82,57 @@ func start(t *testing.T, api *vkapi.Client) *Position {
 	return &Position{TS: r.TS, PTS: r.PTS}
 }
 
-func inject(t *testing.T, mock *vkmock.Server, id int64) {
-	t.Helper()
-	peer := 1 + id%10
-	up := []json.RawMessage{json.RawMessage("4"), json.RawMessage(strconv.FormatInt(id, 10)), json.RawMessage("1"),
-		json.RawMessage(strconv.FormatInt(peer, 10)), json.RawMessage("1700000000"), json.RawMessage(`"m` + strconv.FormatInt(id, 10) + `"`)}
-	if err := mock.InjectUserUpdate(vkmock.UserUpdate{UserID: vkmock.DefaultUserID, Update: up}); err != nil {
-		t.Error(err)
-	}
+// world is ten users who write to DefaultUserID with messages.send, so
+// that the updates come from the mock's world as VK's would.
+type world struct {
+	senders []*vkapi.Client
+	conns   httpClientCloser
 }
 
-// TestChaos: 5,000 updates while the mock forces failed 1 and 3 and fails
-// a tenth of the a_check requests (5xx, resets, truncated bodies): none
-// lost, none doubled, in order per peer.
+func newWorld(t *testing.T, mock *vkmock.Server) *world {
+	t.Helper()
+	w := &world{}
+	hc := w.conns.client()
+	base := mock.Token(vkmock.TokenUser)
+	for i := range 10 {
+		tok := base
+		tok.Token, tok.UserID = "", int64(1001+i)
+		tok, err := mock.CreateToken(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The mock's limits are off, and so are the senders': ten user
+		// tokens at 3 a second would take minutes.
+		w.senders = append(w.senders, vkapi.New(tok.Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindUser),
+			vkapi.WithLimit(vkapi.Limit{Off: true}), vkapi.WithHTTPClient(hc)))
+	}
+	t.Cleanup(w.close)
+	return w
+}
+
+// close closes the senders and their connections.
+func (w *world) close() {
+	for _, c := range w.senders {
+		_ = c.Close()
+	}
+	w.conns.close()
+}
+
+// send makes the i-th message (from sender i%10) and returns its id.
+func (w *world) send(t *testing.T, i int) int64 {
+	t.Helper()
+	var id int64
+	err := w.senders[i%len(w.senders)].Call(t.Context(), "messages.send", vkapi.Params{"peer_id": vkmock.DefaultUserID,
+		"message": "m" + strconv.Itoa(i), "random_id": i + 1}, &id)
+	if err != nil {
+		t.Error(err)
+	}
+	return id
+}
+
+// TestChaos: 5,000 messages from ten users while the mock forces failed 1
+// and 3 and fails a tenth of the a_check requests (5xx, resets, truncated
+// bodies): none lost, none doubled, in order per peer.
 func TestChaos(t *testing.T) {
 	n := 5000
 	if testing.Short() {
@@ -103,6 +140,7 @@ func TestChaos(t *testing.T) {
 	}
 	mock := vkmock.NewServer(t)
 	mock.SetRateLimits(false)
+	w := newWorld(t, mock)
 	for _, f := range []vkmock.Fault{
 		{Method: "longpoll.user", Failed: 1, Probability: 0.03},
 		{Method: "longpoll.user", Failed: 3, Probability: 0.03},
@@ -114,7 +152,12 @@ func TestChaos(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	api := vkapi.New(mock.Token(vkmock.TokenUser).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindUser))
+	// Messages come one by one, so the a_check requests and their faults
+	// are many, and so are the recoveries (two calls each): at a user
+	// token's 3 calls a second they would take minutes. The mock's limits
+	// are off, so the client's are too.
+	api := vkapi.New(mock.Token(vkmock.TokenUser).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindUser),
+		vkapi.WithLimit(vkapi.Limit{Off: true}))
 	defer api.Close()
 	rec := &recorder{count: map[int64]int{}, last: map[int64]int64{}, want: n, done: make(chan struct{}), tick: make(chan struct{}, 1)}
 	resyncs := 0
@@ -126,8 +169,9 @@ func TestChaos(t *testing.T) {
 	go func() { done <- p.Run(ctx) }()
 	// Updates in small bursts, each waited for, so that the a_check
 	// requests (and their faults) are many.
+	ids := make([]int64, 0, n)
 	for i := 1; i <= n; i++ {
-		inject(t, mock, int64(i))
+		ids = append(ids, w.send(t, i))
 		if i%10 == 0 && !rec.waitFor(ctx, i) {
 			break
 		}
@@ -137,9 +181,9 @@ func TestChaos(t *testing.T) {
 	case <-ctx.Done():
 		rec.mu.Lock()
 		var missing []int64
-		for i := int64(1); i <= int64(n) && len(missing) < 20; i++ {
-			if rec.count[i] == 0 {
-				missing = append(missing, i)
+		for _, id := range ids {
+			if rec.count[id] == 0 && len(missing) < 20 {
+				missing = append(missing, id)
 			}
 		}
 		rec.mu.Unlock()
@@ -149,9 +193,12 @@ func TestChaos(t *testing.T) {
 	if err := <-done; !errors.Is(err, ErrClosed) {
 		t.Fatalf("Run: %v", err)
 	}
-	for i := int64(1); i <= int64(n); i++ {
-		if rec.count[i] != 1 {
-			t.Errorf("update %d handled %d times", i, rec.count[i])
+	if len(ids) != n {
+		t.Fatalf("%d messages sent, want %d", len(ids), n)
+	}
+	for _, id := range ids {
+		if rec.count[id] != 1 {
+			t.Errorf("message %d handled %d times", id, rec.count[id])
 		}
 	}
 	if len(rec.order) > 0 || resyncs != 0 || rec.total != n {
@@ -177,10 +224,12 @@ func TestVersionAndClose(t *testing.T) {
 	defer api.Close()
 	defer hc.close()
 	rec := &recorder{count: map[int64]int{}, last: map[int64]int64{}, want: 1, done: make(chan struct{})}
+	w := newWorld(t, mock)
+	defer w.close() // before goleak looks
 	p := New(api, Config{Handler: rec, Wait: time.Second, Version: 40, Start: start(t, api)})
 	done := make(chan error, 1)
 	go func() { done <- p.Run(context.Background()) }()
-	inject(t, mock, 1)
+	w.send(t, 1)
 	<-rec.done
 	_ = p.Close()
 	if err := <-done; !errors.Is(err, ErrClosed) {
