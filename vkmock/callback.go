@@ -40,10 +40,11 @@ import (
 // last, it is given up. After PauseAfter failures in a row the server is
 // paused for Pause (status "failed" in groups.getCallbackServers), then
 // resumes. Two answers go beyond VK's own documentation, which says nothing
-// of them; the mock follows what the main Go SDK's documentation says of
-// them: a Retry-After header (seconds or an HTTP date) with 410, 429 or
-// 503 reschedules the event to that time (not counted towards a pause),
-// and the body "remove" (HTTP 200) detaches the server.
+// of them; the mock follows the main Go SDK (SevereCloud/vksdk,
+// callback/context.go: RetryAfter and Remove) and parseRetryAfter says how:
+// 410, 429 or 503 with a Retry-After less than 3 hours ahead reschedules
+// the event to that time (not counted towards a pause), and the body
+// "remove" with HTTP 200 detaches the server.
 //
 // Every attempt goes to the delivery log (GET /__vkmock/callback/log):
 // event, server, attempt, HTTP status, answer, outcome and latency. The
@@ -65,8 +66,6 @@ const (
 	DefaultCallbackCommunities = 1000
 	// MaxCallbackServers is VK's limit of servers per community.
 	MaxCallbackServers = 10
-	// maxRetryAfter bounds the delay a Retry-After may ask for.
-	maxRetryAfter = 24 * time.Hour
 	// maxAnswerKept is how much of an answer the delivery log keeps.
 	maxAnswerKept = 64
 )

@@ -284,8 +284,7 @@ func (s *Server) cbDeliver(it *cbItem) {
 		return
 	}
 	var delay time.Duration
-	if d, ok := parseRetryAfter(retryAfter, now); ok && err == nil &&
-		(status == http.StatusGone || status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
+	if d, ok := parseRetryAfter(retryAfter, now); ok && err == nil && retryAfterStatus(status) {
 		rec.Outcome = "retry_after"
 		delay = d
 	} else {
@@ -340,19 +339,40 @@ func (c *cbState) detachLocked(sv *CallbackServer) {
 	heap.Init(&c.pending)
 }
 
-// parseRetryAfter reads seconds or an HTTP date, at most maxRetryAfter.
+// The Retry-After answer, as the main Go SDK documents it (VK's own text
+// is silent): vksdk's callback.RetryAfter (callback/context.go) lists 410,
+// 429 and 503 as its statuses and says the resend time must be less than 3
+// hours away; its HandleFunc (callback/callback.go) writes the header as an
+// HTTP date. The mock also reads the header's other form of RFC 9110,
+// delay-seconds (vkapi/callback's receiver sends it).
+
+// retryAfterStatus reports whether a status may carry a Retry-After that
+// reschedules.
+func retryAfterStatus(status int) bool {
+	return status == http.StatusGone || status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable
+}
+
+// maxRetryAfter: a Retry-After must ask for less than this (vksdk: "less
+// than 3 hours"); one that asks for more is not honoured, and the answer is
+// an ordinary failure.
+const maxRetryAfter = 3 * time.Hour
+
+// parseRetryAfter reads an HTTP date (a past one is now) or delay-seconds,
+// less than maxRetryAfter ahead; false for anything else.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
+		if n < 0 || n >= int64(maxRetryAfter/time.Second) {
 			return 0, false
 		}
-		return min(time.Duration(min(n, int64(maxRetryAfter/time.Second)))*time.Second, maxRetryAfter), true
+		return time.Duration(n) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return min(max(t.Sub(now), 0), maxRetryAfter), true
+		if d := t.Sub(now); d < maxRetryAfter {
+			return max(d, 0), true
+		}
 	}
 	return 0, false
 }

@@ -1,12 +1,16 @@
 package vkmock
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/vkerr/vkerr"
 )
@@ -122,25 +126,132 @@ func TestUserLongPoll(t *testing.T) {
 	}
 }
 
-// An a_check waits for the next update.
-func TestUserLongPollWaits(t *testing.T) {
-	s := NewServer(t)
-	srv := userLP(t, s)
+// userLPInProcess gets a User Long Poll server of s through ServeHTTP, so
+// it runs inside a synctest bubble.
+func userLPInProcess(t *testing.T, s *Server) userLPServer {
+	t.Helper()
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/method/messages.getLongPollServer?lp_version=3&access_token="+s.Token(TokenUser).Token+"&v=5.199", nil))
+	var env struct {
+		Response userLPServer `json:"response"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil || env.Response.Key == "" {
+		t.Fatalf("getLongPollServer: %s", w.Body)
+	}
+	return env.Response
+}
+
+// aCheckAsync sends an a_check through ServeHTTP from a goroutine; its
+// answer comes on the channel ("" when ctx ended it).
+func aCheckAsync(ctx context.Context, s *Server, srv userLPServer, ts int64, wait int) <-chan string {
 	got := make(chan string, 1)
+	path := srv.Server[strings.Index(srv.Server, "/im/u"):]
+	target := path + "?act=a_check&key=" + srv.Key + "&ts=" + strconv.FormatInt(ts, 10) + "&wait=" + strconv.Itoa(wait) + "&version=3"
 	go func() {
-		resp, err := http.Get("http://" + srv.Server + "?act=a_check&key=" + srv.Key + "&ts=" + strconv.FormatInt(srv.TS, 10) + "&wait=25&version=3")
-		if err != nil {
-			got <- err.Error()
-			return
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		got <- string(b)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequestWithContext(ctx, http.MethodGet, target, nil))
+		got <- w.Body.String()
 	}()
-	if err := s.InjectUserUpdate(UserUpdate{UserID: DefaultUserID, Update: []json.RawMessage{json.RawMessage("63"), json.RawMessage("[7]"), json.RawMessage("2000000001")}}); err != nil {
-		t.Fatal(err)
+	return got
+}
+
+// holding fails t unless the a_check is still held once every goroutine
+// of the bubble is blocked.
+func holding(t *testing.T, got <-chan string, when string) {
+	t.Helper()
+	synctest.Wait()
+	select {
+	case b := <-got:
+		t.Fatalf("%s: answered %s, want it held", when, b)
+	default:
 	}
-	if b := <-got; !strings.Contains(b, `[63,[7],2000000001]`) {
-		t.Fatalf("answer %s", b)
-	}
+}
+
+// The waiting semantics of a_check, on synctest's clock: it holds until an
+// update, until wait seconds of the mock's clock pass (and not before;
+// wall time alone does not end it), or until its request ends.
+func TestUserLongPollWaits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := New()
+		defer s.Close()
+		srv := userLPInProcess(t, s)
+		bg := context.Background()
+
+		// An update ends the wait, at once.
+		start := time.Now()
+		got := aCheckAsync(bg, s, srv, srv.TS, 25)
+		holding(t, got, "at once")
+		time.Sleep(10 * time.Second)
+		holding(t, got, "after 10 s")
+		if err := s.InjectUserUpdate(UserUpdate{UserID: DefaultUserID, Update: []json.RawMessage{json.RawMessage("63"), json.RawMessage("[7]"), json.RawMessage("2000000001")}}); err != nil {
+			t.Fatal(err)
+		}
+		want := `{"ts":` + strconv.FormatInt(srv.TS+1, 10) + `,"updates":[[63,[7],2000000001]]}`
+		if b := <-got; b != want || time.Since(start) != 10*time.Second {
+			t.Fatalf("%s after %v, want %s after 10s", b, time.Since(start), want)
+		}
+
+		// No update: the answer comes when wait seconds have passed, not a
+		// moment before, with the same ts and no updates.
+		ts := srv.TS + 1
+		empty := `{"ts":` + strconv.FormatInt(ts, 10) + `,"updates":[]}`
+		start = time.Now()
+		got = aCheckAsync(bg, s, srv, ts, 25)
+		time.Sleep(25*time.Second - time.Nanosecond)
+		holding(t, got, "a nanosecond before the wait ends")
+		if b := <-got; b != empty || time.Since(start) != 25*time.Second {
+			t.Fatalf("%s after %v, want %s after 25s", b, time.Since(start), empty)
+		}
+		// wait=0 answers at once; a wait over 90 holds 90 s.
+		start = time.Now()
+		if b := <-aCheckAsync(bg, s, srv, ts, 0); b != empty || time.Since(start) != 0 {
+			t.Fatalf("wait=0: %s after %v", b, time.Since(start))
+		}
+		if b := <-aCheckAsync(bg, s, srv, ts, 1000); b != empty || time.Since(start) != 90*time.Second {
+			t.Fatalf("wait=1000: %s after %v, want 90s", b, time.Since(start))
+		}
+
+		// The mock's clock moving counts: Advance of the whole wait ends
+		// it at once, of less does not.
+		start = time.Now()
+		got = aCheckAsync(bg, s, srv, ts, 90)
+		holding(t, got, "before Advance")
+		s.Advance(89 * time.Second)
+		holding(t, got, "after Advance(89s) of wait=90")
+		s.Advance(time.Second)
+		if b := <-got; b != empty || time.Since(start) != 0 {
+			t.Fatalf("after Advance: %s after %v", b, time.Since(start))
+		}
+
+		// A request that ends answers nothing.
+		ctx, cancel := context.WithCancel(bg)
+		got = aCheckAsync(ctx, s, srv, ts, 90)
+		holding(t, got, "before cancel")
+		cancel()
+		if b := <-got; b != "" {
+			t.Fatalf("cancelled: %s", b)
+		}
+	})
+}
+
+// The wait is measured on the mock's clock: with a stopped clock, an hour
+// of real time leaves the a_check held, and Advance by wait ends it.
+func TestUserLongPollWaitsOnMockClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		stopped := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		s := New(WithClock(func() time.Time { return stopped }))
+		defer s.Close()
+		srv := userLPInProcess(t, s)
+		start := time.Now()
+		got := aCheckAsync(context.Background(), s, srv, srv.TS, 25)
+		time.Sleep(time.Hour)
+		holding(t, got, "after an hour of real time")
+		s.Advance(24 * time.Second)
+		holding(t, got, "after 24 s of the mock's clock")
+		s.Advance(time.Second)
+		want := `{"ts":` + strconv.FormatInt(srv.TS, 10) + `,"updates":[]}`
+		if b := <-got; b != want || time.Since(start) != time.Hour {
+			t.Fatalf("%s after %v, want %s after 1h", b, time.Since(start), want)
+		}
+	})
 }

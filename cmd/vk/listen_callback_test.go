@@ -7,13 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/vkerr/vkerr/vkmock"
 )
 
 // syncBuffer is a bytes.Buffer safe for the printer and the test.
@@ -75,37 +71,6 @@ func TestListenCallback(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-func TestListenUser(t *testing.T) {
-	mock := vkmock.NewServer(t)
-	tok := mock.Token(vkmock.TokenUser).Token
-	done := make(chan struct{})
-	var code int
-	var out, errOut string
-	go func() {
-		defer close(done)
-		code, out, errOut = vk(t, "", "listen", "--user", "--base-url", mock.URL(), "--token", tok, "--max-events", "1", "--json")
-	}()
-	// The client starts from the current ts: an update is injected until
-	// one reaches it (each a_check ends as soon as one exists).
-	for i := 0; ; i++ {
-		if err := mock.InjectUserUpdate(vkmock.UserUpdate{UserID: vkmock.DefaultUserID, Update: []json.RawMessage{json.RawMessage("4"), json.RawMessage(strconv.Itoa(i + 1)), json.RawMessage("1"), json.RawMessage("7"), json.RawMessage("1"), json.RawMessage(`"hi"`)}}); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case <-done:
-		case <-time.After(50 * time.Millisecond):
-			continue
-		}
-		break
-	}
-	if code != 0 || !strings.Contains(out, `"code":4`) || !strings.Contains(out, `"text":"hi"`) || !strings.Contains(out, `"peer_id":7`) {
-		t.Fatalf("%d %q %q", code, out, errOut)
-	}
-	if strings.Contains(out+errOut, tok) {
-		t.Fatal("the token leaked")
-	}
-}
 
 // vk events decodes a User Long Poll answer (a real one, wire example 22).
 func TestEventsUserLongPoll(t *testing.T) {

@@ -29,6 +29,9 @@ const (
 	numModes
 )
 
+// MaxBody bounds the body Chaos reads of a request.
+const MaxBody = 4 << 20
+
 var modeNames = [...]string{"5xx", "5xx_after", "wrong_body", "bom", "timeout_after", "slow"}
 
 func (m Mode) String() string {
@@ -50,12 +53,17 @@ func Modes() []Mode {
 // Chaos is an http.Handler that passes requests to Next and fails a share
 // Rate of the event deliveries (not confirmations), each time in one of
 // Modes chosen at random (every Mode when Modes is empty). It is safe for
-// concurrent use; Counts tells how often each Mode struck.
+// concurrent use; Counts tells how often each Mode struck. Next must be
+// set; a Rate of zero (the zero value) fails nothing, 1 fails every
+// delivery. A body over MaxBody bytes is answered 413 and not passed on.
 type Chaos struct {
 	Next  http.Handler
 	Rate  float64 // 0.2: one delivery in five fails
 	Modes []Mode
-	Seed  uint64 // the random sequence: the same Seed, the same choices in the same order
+	// Seed fixes the random sequence: the same Seed makes the same
+	// choices for the same deliveries in the same order (confirmations,
+	// always let through, take no choice).
+	Seed uint64
 
 	once   sync.Once
 	mu     sync.Mutex
@@ -88,14 +96,23 @@ func (c *Chaos) pick() (Mode, bool) {
 }
 
 func (c *Chaos) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	if err != nil {
 		http.Error(w, "unreadable body", http.StatusBadRequest)
 		return
 	}
+	if len(body) > MaxBody {
+		http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	if isConfirmation(body) {
+		c.passed.Add(1)
+		c.Next.ServeHTTP(w, r)
+		return
+	}
 	mode, fail := c.pick()
-	if !fail || isConfirmation(body) {
+	if !fail {
 		c.passed.Add(1)
 		c.Next.ServeHTTP(w, r)
 		return

@@ -29,9 +29,18 @@ func Register(t testing.TB, mock *vkmock.Server, u, title, secret string) {
 		defer resp.Body.Close()
 		var env struct {
 			Response json.RawMessage `json:"response"`
+			Error    *struct {
+				Code    int    `json:"error_code"`
+				Message string `json:"error_msg"`
+			} `json:"error"`
 		}
-		if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || env.Response == nil {
-			t.Fatalf("%s: %v", method, err)
+		switch err := json.NewDecoder(resp.Body).Decode(&env); {
+		case err != nil:
+			t.Fatalf("%s: HTTP %d: %v", method, resp.StatusCode, err)
+		case env.Error != nil:
+			t.Fatalf("%s: error %d: %s", method, env.Error.Code, env.Error.Message)
+		case env.Response == nil:
+			t.Fatalf("%s: HTTP %d: no response", method, resp.StatusCode)
 		}
 		return env.Response
 	}
