@@ -38,7 +38,7 @@ var (
 	// can take the lease with a token drawn before another's term.
 	acquireScript = redis.NewScript(`if redis.call("EXISTS", KEYS[1]) == 1 then return 0 end
 local fence = redis.call("INCR", KEYS[2])
-redis.call("SET", KEYS[1], ARGV[1] .. ":" .. fence, "PX", ARGV[2])
+redis.call("SET", KEYS[1], ARGV[1] .. ":" .. string.format("%d", fence), "PX", ARGV[2])
 return fence`)
 	renewScript     = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`)
 	releaseScript   = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`)
