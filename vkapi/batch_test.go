@@ -272,7 +272,13 @@ func TestWithBatchingCoalesces(t *testing.T) {
 
 func TestWithBatchingCancelledCaller(t *testing.T) {
 	release := make(chan struct{})
+	defer close(release) // before the fake's Close, which waits for its handler
+	arrived := make(chan struct{}, 1)
 	f := executeFake(t, func(c innerCall) (any, *vkerr.Error) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
 		<-release
 		return 1, nil
 	})
@@ -281,7 +287,12 @@ func TestWithBatchingCancelledCaller(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Call(ctx, "users.get", Params{"user_ids": 1}, nil) }()
-	time.Sleep(20 * time.Millisecond)
+	// Cancel once the batch is at the server: the caller waits for it.
+	select {
+	case <-arrived:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the batch never reached the server")
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -291,5 +302,4 @@ func TestWithBatchingCancelledCaller(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("a cancelled caller kept waiting for its batch")
 	}
-	close(release)
 }

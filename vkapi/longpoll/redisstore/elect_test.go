@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/vkerr/vkerr/internal/redistest"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkevent"
@@ -162,5 +166,79 @@ func TestRunElectedResumesMidAnswer(t *testing.T) {
 	}
 	if len(fences) != 2 || !slices.Equal(texts, want) {
 		t.Fatalf("terms %v, handled %v", fences, texts)
+	}
+}
+
+// pauseAfterFirst is a go-redis hook that holds its client, after the
+// answer to its first command on a key under prefix, until released: a
+// replica stopped between two steps of taking the lease, if taking it has
+// two. (The connection's handshake passes, and is no such command.)
+type pauseAfterFirst struct {
+	prefix  string
+	once    sync.Once
+	paused  chan struct{}
+	release chan struct{}
+}
+
+func (p *pauseAfterFirst) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (p *pauseAfterFirst) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (p *pauseAfterFirst) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if strings.Contains(fmt.Sprint(cmd.Args()...), p.prefix) {
+			p.once.Do(func() {
+				close(p.paused)
+				<-p.release
+			})
+		}
+		return err
+	}
+}
+
+// A replica stopped in the middle of taking the lease while another takes
+// it and lets it go: if the first then holds the lease, its fence is higher
+// than its predecessor's. (Taking the fence (INCR) and the lease (SET NX)
+// in two commands let the first hold a lower fence than the term before
+// it: TestRunElectedOnePollerAtATime failed 3 runs in 20.)
+func TestAcquireFencesIncreaseWithTerms(t *testing.T) {
+	addr := redistest.Addr(t)
+	prefix := fmt.Sprintf("vkerr:test:%d:", time.Now().UnixNano())
+	hook := &pauseAfterFirst{prefix: prefix, paused: make(chan struct{}), release: make(chan struct{})}
+	slow := redistest.Client(t, addr)
+	slow.AddHook(hook)
+	a, b := New(slow, prefix), New(redistest.Client(t, addr), prefix)
+	ctx := context.Background()
+	type result struct {
+		l   Lease
+		ok  bool
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		l, ok, err := a.acquire(ctx, 1, "a", time.Minute)
+		done <- result{l, ok, err}
+	}()
+	<-hook.paused
+	lb, okB, err := b.acquire(ctx, 1, "b", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if okB {
+		if err := releaseScript.Run(ctx, b.rdb, []string{b.leaseKey(1)}, lb.value).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(hook.release)
+	ra := <-done
+	if ra.err != nil {
+		t.Fatal(ra.err)
+	}
+	if !ra.ok && !okB {
+		t.Fatal("neither replica took the free lease")
+	}
+	if ra.ok && okB && ra.l.Fence <= lb.Fence {
+		t.Fatalf("the later holder's fence %d is not above its predecessor's %d", ra.l.Fence, lb.Fence)
 	}
 }
