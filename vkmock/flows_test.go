@@ -39,7 +39,10 @@ func setChallenges(t *testing.T, s *Server, c Challenges) {
 }
 
 func TestCaptchaLegacyFlow(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	// The mock's clock stands still: captcha_ts is the clock when the error
+	// was made, and the wall clock could turn a second before it is read.
+	clock := newFakeClock()
+	s := NewServer(t, WithRateLimits(false), WithClock(clock.Now))
 	user := s.Token(TokenUser).Token
 	setChallenges(t, s, Challenges{Captcha: []CaptchaRule{{Method: "wall.post", Threshold: 2}}})
 	postIt := func(extra ...string) *answer {

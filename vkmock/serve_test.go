@@ -51,7 +51,12 @@ func TestServeTLSAndShutdown(t *testing.T) {
 		}
 		slow <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	// Shut down once the request is in its handler: its fault has fired.
+	for deadline := time.Now().Add(10 * time.Second); s.Faults()[0].Fired == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the slow request never reached its handler")
+		}
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -62,6 +67,9 @@ func TestServeTLSAndShutdown(t *testing.T) {
 		t.Fatal("Serve did not return after cancel")
 	}
 	<-slow
+	if recs := s.RequestsOf("users.get"); len(recs) != 2 || recs[1].Effect != "canceled" {
+		t.Errorf("the slow request was not cut short: %+v", recs)
+	}
 	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
 		t.Fatal("still listening")
 	}

@@ -18,13 +18,14 @@ import (
 // a lease in Redis (SET NX with a time to live, renewed at a third of it).
 // The holder polls; the others wait. Each lease carries a fencing token
 // from a counter (INCR, in the same script as the SET NX, so that each
-// term's token is above every earlier term's), and the store handed to the holder saves the
-// position only while the lease still holds that token (a script checks it
-// and sets the position in the same atomic step), so a poller that lost its
-// lease (paused, partitioned) can never overwrite its successor's
-// position. The holder saves after each event whose handler returned; when
-// it dies, its lease runs out and another replica takes over from the
-// stored position, skipping the events of the answer already handled.
+// term's token is above every earlier term's), and the store handed to the
+// holder saves the position only while the lease still holds that token (a
+// script checks it and sets the position in the same atomic step), so a
+// poller that lost its lease (paused, partitioned) can never overwrite its
+// successor's position. The holder saves after each event whose handler
+// returned; when it dies, its lease runs out and another replica takes
+// over from the stored position, skipping the events of the answer
+// already handled.
 
 // DefaultLeaseTTL is the lease's time to live when RunElected gets 0.
 const DefaultLeaseTTL = 10 * time.Second

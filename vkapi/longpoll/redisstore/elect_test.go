@@ -215,6 +215,8 @@ func TestAcquireFencesIncreaseWithTerms(t *testing.T) {
 		ok  bool
 		err error
 	}
+	release := sync.OnceFunc(func() { close(hook.release) })
+	defer release() // a failing test does not leave the replica paused
 	done := make(chan result, 1)
 	go func() {
 		l, ok, err := a.acquire(ctx, 1, "a", time.Minute)
@@ -230,7 +232,7 @@ func TestAcquireFencesIncreaseWithTerms(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	close(hook.release)
+	release()
 	ra := <-done
 	if ra.err != nil {
 		t.Fatal(ra.err)
