@@ -786,7 +786,8 @@ func (s *Server) longPollFault(w http.ResponseWriter, r *http.Request, q *vkRequ
 		return 0, false, false
 	}
 	if d := s.delay(f); d > 0 && !sleep(r.Context(), d) {
-		return 0, false, true // the client went away
+		resetConn(w) // the client went away, or the server is going down: no empty 200
+		return 0, false, true
 	}
 	switch {
 	case f.HTTPStatus != 0:

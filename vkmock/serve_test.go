@@ -66,7 +66,9 @@ func TestServeTLSAndShutdown(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Serve did not return after cancel")
 	}
-	<-slow
+	if err := <-slow; err == nil {
+		t.Error("the request the shutdown cut short got an answer, not a closed connection")
+	}
 	if recs := s.RequestsOf("users.get"); len(recs) != 2 || recs[1].Effect != "canceled" {
 		t.Errorf("the slow request was not cut short: %+v", recs)
 	}

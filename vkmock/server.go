@@ -716,7 +716,12 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, hit faultHit
 	}
 	if d = min(d, s.timeouts.maxFaultLatency()); d > 0 {
 		if !sleep(r.Context(), d) {
+			// The client went away, or the server is shutting down: the
+			// connection is closed without an answer, as a server going
+			// down does (writing nothing would send an empty 200).
 			out.effect, out.status = "canceled", 0
+			out.logNow()
+			resetConn(w)
 			return true, nil
 		}
 	}
