@@ -306,6 +306,9 @@ func (s *Server) cbDeliver(it *cbItem) {
 	}
 	it.resends++
 	it.due = now.Add(delay)
+	if sv.PausedUntil.After(it.due) { // nothing goes to a paused server
+		it.due = sv.PausedUntil
+	}
 	rec.Next = it.due
 	c.recordLocked(rec)
 	c.pushLocked(it, now)
