@@ -9,6 +9,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -118,12 +119,16 @@ const maxLatency = 10 * time.Minute
 type faultRule struct {
 	f     Fault
 	fired atomic.Int64
+
+	mu     sync.Mutex
+	notify chan struct{} // closed and replaced at each firing; nil until waited on
 }
 
 // claim takes one firing of the rule if Times allows.
 func (r *faultRule) claim() bool {
 	if r.f.Times <= 0 {
 		r.fired.Add(1)
+		r.wake()
 		return true
 	}
 	for {
@@ -132,9 +137,30 @@ func (r *faultRule) claim() bool {
 			return false
 		}
 		if r.fired.CompareAndSwap(n, n+1) {
+			r.wake()
 			return true
 		}
 	}
+}
+
+// wake tells the waiters of WaitFault that the rule fired.
+func (r *faultRule) wake() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.notify != nil {
+		close(r.notify)
+		r.notify = nil
+	}
+}
+
+// firedChan is closed at the rule's next firing.
+func (r *faultRule) firedChan() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.notify == nil {
+		r.notify = make(chan struct{})
+	}
+	return r.notify
 }
 
 // clone returns a copy of f that shares no map or pointer with it.
@@ -287,6 +313,33 @@ func (s *Server) Faults() []Fault {
 		out = append(out, f)
 	}
 	return out
+}
+
+// WaitFault waits until the rule with the id has fired n times in all, so
+// that a test can act once a request is inside its fault (a delay, say),
+// without polling. It returns ctx's error if ctx ends first, and an error
+// at once if no rule has the id.
+func (s *Server) WaitFault(ctx context.Context, id string, n int64) error {
+	var rule *faultRule
+	for _, r := range *s.faults.Load() {
+		if r.f.ID == id {
+			rule = r
+		}
+	}
+	if rule == nil {
+		return fmt.Errorf("vkmock: no fault rule %q", id)
+	}
+	for {
+		ch := rule.firedChan() // before the count, so that no firing is missed
+		if rule.fired.Load() >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // RemoveFault removes the rule with the id; it reports whether it existed.

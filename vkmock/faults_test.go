@@ -6,10 +6,12 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/vkerr/vkerr"
@@ -292,4 +294,60 @@ func mustAdd(t testing.TB, s *Server, f Fault) string {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// WaitFault returns once the rule has fired the times asked, ends with its
+// context, and refuses an unknown id.
+func TestWaitFault(t *testing.T) {
+	s := NewServer(t)
+	s.SetRateLimits(false)
+	id := mustAdd(t, s, Fault{Method: "users.get", Error: &vkerr.Error{Code: vkerr.Server}, Times: 2})
+	if err := s.WaitFault(t.Context(), "nope", 1); err == nil {
+		t.Fatal("an unknown id waited")
+	}
+	short, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := s.WaitFault(short, id, 1); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a canceled wait: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.WaitFault(t.Context(), id, 2) }()
+	user := s.Token(TokenUser).Token
+	for range 2 {
+		wantError(t, call(t, s, "users.get", vals("access_token", user, "v", "5.199")), vkerr.Server, "")
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitFault(t.Context(), id, 2); err != nil { // fired already
+		t.Fatal(err)
+	}
+	if f := s.Faults()[0]; f.Fired != 2 {
+		t.Fatalf("fired %d", f.Fired)
+	}
+}
+
+// A waiter blocked on WaitFault is woken by the firing itself.
+func TestWaitFaultWakes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := New(WithRateLimits(false))
+		defer s.Close()
+		id := mustAdd(t, s, Fault{Method: "users.get", Error: &vkerr.Error{Code: vkerr.Server}})
+		done := make(chan error, 1)
+		go func() { done <- s.WaitFault(context.Background(), id, 1) }()
+		synctest.Wait()
+		select {
+		case err := <-done:
+			t.Fatalf("returned before the rule fired: %v", err)
+		default:
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/method/users.get?v=5.199&access_token="+s.Token(TokenUser).Token, nil))
+		if !strings.Contains(rec.Body.String(), `"error_code":10`) {
+			t.Fatalf("answer %s", rec.Body)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
 }

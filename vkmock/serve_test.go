@@ -42,7 +42,7 @@ func TestServeTLSAndShutdown(t *testing.T) {
 	}
 	// A slow request in flight is cut short by the shutdown: the latency
 	// fault waits on the request context.
-	mustAdd(t, s, Fault{Method: "users.get", LatencyMS: 60_000})
+	slowID := mustAdd(t, s, Fault{Method: "users.get", LatencyMS: 60_000})
 	slow := make(chan error, 1)
 	go func() {
 		resp, err := client.Get("https://" + ln.Addr().String() + "/method/users.get?v=5.199")
@@ -52,10 +52,10 @@ func TestServeTLSAndShutdown(t *testing.T) {
 		slow <- err
 	}()
 	// Shut down once the request is in its handler: its fault has fired.
-	for deadline := time.Now().Add(10 * time.Second); s.Faults()[0].Fired == 0; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the slow request never reached its handler")
-		}
+	wait, stop := context.WithTimeout(t.Context(), 10*time.Second)
+	defer stop()
+	if err := s.WaitFault(wait, slowID, 1); err != nil {
+		t.Fatalf("the slow request never reached its handler: %v", err)
 	}
 	cancel()
 	select {
