@@ -81,7 +81,7 @@ type ulpUser struct {
 	hist     fifo[ulpUpdate] // oldest first, ts consecutive, the newest's ts is seq
 	notify   chan struct{}
 	keys     []string  // live keys, oldest first
-	last     time.Time // the last getLongPollServer or update, for eviction
+	last     time.Time // the last request (server, a_check) or update, for eviction
 	online   bool      // account.setOnline, for updates 8 and 9
 }
 
@@ -419,6 +419,7 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 			u.mu.Unlock()
 			return failedBody(2)
 		}
+		us.last = now // a user who polls is not idle
 		ts, err := strconv.ParseInt(tsParam, 10, 64)
 		oldest := us.oldest()
 		if err != nil || ts < oldest || ts > us.seq {

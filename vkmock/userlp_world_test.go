@@ -246,12 +246,16 @@ func TestUserLongPollStoresAreBounded(t *testing.T) {
 	s.Advance(time.Second)
 	second := user(502)
 	s.Advance(time.Second)
-	_ = user(503) // forgets the user idle the longest: 501
-	if b := userCheck(t, s, first.srv, first.ts, ""); b != `{"failed":2}` {
+	first.want("501 polls: it is not idle")
+	s.Advance(time.Second)
+	third := user(503) // forgets the user idle the longest: 502, not 501
+	if b := userCheck(t, s, second.srv, second.ts, ""); b != `{"failed":2}` {
 		t.Fatalf("a forgotten user's key: %s", b)
 	}
+	first.want("501 is kept")
+	second = third
 	for i := range 5 {
-		if err := s.InjectUserUpdate(UserUpdate{UserID: 502, Update: []json.RawMessage{json.RawMessage("80"), json.RawMessage(strconv.Itoa(i))}}); err != nil {
+		if err := s.InjectUserUpdate(UserUpdate{UserID: 503, Update: []json.RawMessage{json.RawMessage("80"), json.RawMessage(strconv.Itoa(i))}}); err != nil {
 			t.Fatal(err)
 		}
 	}
