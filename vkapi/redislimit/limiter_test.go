@@ -84,7 +84,7 @@ func TestRedisLimiterTwoClients(t *testing.T) {
 	var clients [2]*vkapi.Client
 	var lims [2]*Limiter
 	for i := range clients {
-		lims[i] = testLimiter(t, testRedisClient(t, addr), KeyPrefix(prefix))
+		lims[i] = testLimiter(t, testRedisClient(t, addr), KeyPrefix(prefix), Margin(ciMargin))
 		clients[i] = groupClient(s, lims[i])
 	}
 	d := 2 * time.Second

@@ -339,6 +339,10 @@ func (r sharedRun) String() string {
 		len(r.procs), r.perSec, 100*r.util, r.err6, strings.Join(per, "+"), r.tightest.Round(time.Millisecond), r.wasted, r.late, r.pushed)
 }
 
+// ciMargin is the margin of the tests that count errors 6 on real time:
+// enough for the jitter of a loaded 2-core machine under -race.
+const ciMargin = 50 * time.Millisecond
+
 // runSharedLoad runs procs helper processes with callers callers each for
 // d against one vkmock server and Redis at addr.
 // cfg may set Margin or NaiveBurst.
@@ -386,6 +390,13 @@ func runSharedLoad(t testing.TB, addr string, procs, callers int, d time.Duratio
 // BenchmarkRedisSharedLimit (the same run; BENCHMARKS.md), and exact under
 // a fake clock in TestScheduleFakeClock; a floor here failed 2 runs in 10
 // on the loaded 2-core machine (late wake-ups under -race waste slots).
+//
+// The margin must cover the jitter between a slot and the request's
+// arrival (see the package documentation). CI runs this beside other
+// packages' -race tests on two cores, where that jitter passes the
+// default's 15.6 ms (one run saw 21 arrivals in 998 ms: one error 6); the
+// test takes 50 ms, what a user sets for a jittery network. The default's
+// figures are BenchmarkRedisSharedLimit's.
 func TestRedisSharedLimitProcesses(t *testing.T) {
 	addr := testRedisAddr(t)
 	def := 3 * time.Second
@@ -393,7 +404,7 @@ func TestRedisSharedLimitProcesses(t *testing.T) {
 		def = 2 * time.Second
 	}
 	d := redisRunDuration(def)
-	run := runSharedLoad(t, addr, 3, 20, d, helperConfig{})
+	run := runSharedLoad(t, addr, 3, 20, d, helperConfig{Margin: ciMargin})
 	t.Log(run)
 	if run.err6 != 0 {
 		t.Errorf("%d errors 6", run.err6)
@@ -431,7 +442,7 @@ func TestRedisKilledMidRun(t *testing.T) {
 	}()
 	reports := runHelpers(t, 3, helperConfig{
 		BaseURL: s.URL(), Token: tok, Redis: rs.addr, Prefix: testKeyPrefix(t),
-		Callers: 8, Start: start, Duration: d, Mode: "once", Probe: 250 * time.Millisecond,
+		Callers: 8, Start: start, Duration: d, Mode: "once", Probe: 250 * time.Millisecond, Margin: ciMargin,
 	})
 	if err := <-restarted; err != nil {
 		t.Fatal(err)
