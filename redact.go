@@ -167,7 +167,15 @@ func RedactString(s string) string {
 	s = redactValues(s, assignName, textValue, isCaptchaSID)
 	s = redactValues(s, colonName, textValue, isProse)
 	s = secretBearer.ReplaceAllString(s, "${1}"+Redacted)
-	s = secretToken.ReplaceAllString(s, Redacted)
+	s = secretToken.ReplaceAllStringFunc(s, func(m string) string {
+		if tokenLen(m, "0123456789eE") == len(m) {
+			// A number (a JSON one stays JSON), not a hex key: one of
+			// VK's 85 hex digits with no letter but e is a chance of
+			// (11/16)^85, about 1e-14.
+			return m
+		}
+		return Redacted
+	})
 	return s
 }
 

@@ -22,6 +22,10 @@ func TestRedactStringForms(t *testing.T) {
 		{"old_password=a&new_password=b&rhash=c&_sig=d", "old_password=" + Redacted + "&new_password=" + Redacted + "&rhash=" + Redacted + "&_sig=" + Redacted},
 		{"vk_access_token=abc", "vk_access_token=" + Redacted},
 		{"foo=access_token=abc", "foo=access_token=" + Redacted},
+		// A key's shape: 64 or more hex digits, but not a long number,
+		// which JSON may hold bare.
+		{"key 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef!", "key " + Redacted + "!"},
+		{`{"n":` + strings.Repeat("7", 70) + `,"f":1` + strings.Repeat("0", 64) + `e5}`, `{"n":` + strings.Repeat("7", 70) + `,"f":1` + strings.Repeat("0", 64) + `e5}`},
 	}
 	for _, tc := range tests {
 		if got := RedactString(tc.in); got != tc.want {
