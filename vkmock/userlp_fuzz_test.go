@@ -1,0 +1,54 @@
+package vkmock
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+)
+
+// FuzzUserLongPollCheck: any path and query of the User Long Poll endpoint
+// gets a JSON answer with updates or failed, never a panic or another
+// status.
+func FuzzUserLongPollCheck(f *testing.F) {
+	s := New(WithRateLimits(false))
+	f.Cleanup(s.Close)
+	user := s.Token(TokenUser)
+	s.ulp.mu.Lock()
+	us := s.ulp.userLocked(user.UserID, s.now(), true)
+	key := s.ulp.issueKeyLocked(user.UserID, us, s.seed, s.now())
+	s.ulp.mu.Unlock()
+	if err := s.InjectUserUpdate(UserUpdate{UserID: user.UserID, Update: []json.RawMessage{json.RawMessage("8"), json.RawMessage("-7"), json.RawMessage("4")}}); err != nil {
+		f.Fatal(err)
+	}
+	uid := strconv.FormatInt(user.UserID, 10)
+	f.Add(uid, "act=a_check&key="+key+"&ts=0&wait=0&mode=32&version=3")
+	f.Add(uid, "act=a_check&key="+key+"&ts=1&wait=25&version=99")
+	f.Add(uid, "act=a_check&key="+key+"&ts=-5&wait=999999999999999999999&mode=-1")
+	f.Add("1", "act=a_check&key="+key+"&ts=%zz")
+	f.Add(uid, "act=nope")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	f.Fuzz(func(t *testing.T, server, query string) {
+		r := httptest.NewRequest(http.MethodGet, "/im/u0", nil).WithContext(ctx)
+		r.URL.Path, r.URL.RawQuery = "/im/u"+server, query
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Body.Len() == 0 {
+			return // a wait cut short by the canceled context
+		}
+		if w.Code != http.StatusOK && w.Code != http.StatusNotFound {
+			t.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+		var a struct {
+			Failed  *int              `json:"failed"`
+			Updates []json.RawMessage `json:"updates"`
+			Error   json.RawMessage   `json:"error"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &a); err != nil || (a.Failed == nil && a.Updates == nil && a.Error == nil) {
+			t.Fatalf("%d %s: %v", w.Code, w.Body, err)
+		}
+	})
+}
