@@ -235,11 +235,9 @@ func TestVKMockAttemptTimeout(t *testing.T) {
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("took %v", d)
 		}
-		// The abandoned request is logged when its handler gives up.
-		deadline := time.Now().Add(10 * time.Second)
-		for len(s.RequestsOf("users.get")) < 2 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
+		// The abandoned request is logged when its handler gives up: once
+		// every goroutine of the bubble is blocked, it has.
+		synctest.Wait()
 		if n := len(s.RequestsOf("users.get")); n != 2 {
 			t.Errorf("%d requests", n)
 		}

@@ -314,6 +314,7 @@ func TestRedisLimiterRecovers(t *testing.T) {
 	var ok, failed atomic.Int64
 	var firstErr atomic.Value
 	stop := make(chan struct{})
+	called := make(chan struct{}, 1) // a call ended: the counts may have moved
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {
@@ -332,18 +333,25 @@ func TestRedisLimiterRecovers(t *testing.T) {
 				} else {
 					ok.Add(1)
 				}
+				select {
+				case called <- struct{}{}:
+				default:
+				}
 			}
 		})
 	}
-	// Each phase waits for the limiter's own counts, within a bound.
+	// Each phase waits for the limiter's own counts, which move as calls
+	// end, within a bound.
 	waitFor := func(what string, cond func(Stats) bool) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
+		bound := time.NewTimer(10 * time.Second)
+		defer bound.Stop()
 		for !cond(l.Stats()) {
-			if time.Now().After(deadline) {
+			select {
+			case <-called:
+			case <-bound.C:
 				t.Fatalf("no %s within 10 s: %+v", what, l.Stats())
 			}
-			time.Sleep(10 * time.Millisecond)
 		}
 	}
 	waitFor("grants", func(s Stats) bool { return s.Grants >= 5 })
