@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/syncbuf"
 )
 
 func control(t testing.TB, s *Server, method, path string, body any, out any) int {
@@ -162,26 +162,8 @@ func TestControlFaultsAndReset(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 func TestRequestLogAndNoSecrets(t *testing.T) {
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	clock := newFakeClock()
 	s := NewServer(t, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithClock(clock.Now), WithRequestLogSize(5))
 	user := s.Token(TokenUser).Token

@@ -1,39 +1,21 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/vkerr/vkerr/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for the printer and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestListenCallback(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut syncbuf.Buffer
 	pr := &listenPrinter{linePrinter: linePrinter{out: &out, asJSON: true, max: 1, stop: cancel}, errOut: &errOut}
 	addr := make(chan string, 1)
 	cb := callbackListen{addr: "127.0.0.1:0", secret: "s3cret", confirm: "c0de", group: 5, ready: func(a string) { addr <- a }}

@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
-	"github.com/vkerr/vkerr/vkapi"
 	"go.uber.org/goleak"
+
+	"github.com/vkerr/vkerr/internal/syncbuf"
+	"github.com/vkerr/vkerr/vkapi"
 )
 
 // The limiter's logic on synctest's fake clock, with memStore in place of
@@ -232,7 +234,7 @@ func TestLateRequestsPushTheScheduleFakeClock(t *testing.T) {
 func TestFallbackAndIdleProbeFakeClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		st := newMemStore()
-		var logs syncBuffer
+		var logs syncbuf.Buffer
 		log := slog.New(slog.NewJSONHandler(&logs, nil))
 		l, g, cr := fakeProcess(t, st, log, ProbeInterval(100*time.Millisecond))
 		ctx := context.Background()
@@ -249,7 +251,7 @@ func TestFallbackAndIdleProbeFakeClock(t *testing.T) {
 		if s := l.Stats(); share != 6 || until.Sub(start) != time.Second+time.Second/DefaultMarginDivisor+2*l.gates[0].interval || !s.Away || s.Fallback != 1 || s.Grants != 1 {
 			t.Fatalf("share %d until +%v, stats %+v", share, until.Sub(start), s)
 		}
-		if logs.count(logFallback) != 1 || logs.count(logBack) != 0 {
+		if logs.Count(logFallback) != 1 || logs.Count(logBack) != 0 {
 			t.Fatalf("log:\n%s", logs.String())
 		}
 		// Traffic keeps the prober going; the store still fails it.
@@ -282,7 +284,7 @@ func TestFallbackAndIdleProbeFakeClock(t *testing.T) {
 		if s := l.Stats(); s.Away || s.Fallback != 4 || s.Grants != 2 {
 			t.Errorf("stats %+v", s)
 		}
-		if logs.count(logFallback) != 1 || logs.count(logBack) != 1 {
+		if logs.Count(logFallback) != 1 || logs.Count(logBack) != 1 {
 			t.Errorf("log:\n%s", logs.String())
 		}
 		// Capped for the grace period, then uncapped by the next call.

@@ -1,17 +1,15 @@
 package redislimit
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/internal/loadtest"
 	"github.com/vkerr/vkerr/vkapi"
@@ -46,26 +44,6 @@ func groupClient(s *vkmock.Server, l *Limiter, opts ...vkapi.Option) *vkapi.Clie
 	opts = append([]vkapi.Option{vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup), vkapi.WithSharedLimiter(l)}, opts...)
 	return vkapi.New(s.Token(vkmock.TokenGroup).Token, opts...)
 }
-
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *syncBuffer) count(substr string) int { return strings.Count(b.String(), substr) }
 
 const (
 	logFallback = "Redis limiter unreachable"

@@ -14,11 +14,13 @@ import (
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
+
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/internal/loadtest"
+	"github.com/vkerr/vkerr/internal/syncbuf"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
-	"go.uber.org/goleak"
 )
 
 func TestGateParameters(t *testing.T) {
@@ -183,7 +185,7 @@ func deadRedisAddr(t *testing.T) string {
 func TestRedisLimiterUnreachable(t *testing.T) {
 	s := vkmock.NewServer(t)
 	tok := s.Token(vkmock.TokenGroup).Token
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	l := testLimiter(t, testRedisClient(t, deadRedisAddr(t)), Replicas(4), ProbeInterval(200*time.Millisecond))
 	c := groupClient(s, l, vkapi.WithLogger(log))
@@ -199,7 +201,7 @@ func TestRedisLimiterUnreachable(t *testing.T) {
 	if res.OK < 4 || res.OK > 11 {
 		t.Errorf("%d calls at a share of 5/s in %v", res.OK, d)
 	}
-	if n := logs.count(logFallback); n != 1 {
+	if n := logs.Count(logFallback); n != 1 {
 		t.Errorf("%d fallback warnings:\n%s", n, logs.String())
 	}
 	if strings.Contains(logs.String(), tok) {
@@ -240,7 +242,7 @@ func TestRedisLimiterHung(t *testing.T) {
 		mu.Unlock()
 	})
 	s := vkmock.NewServer(t)
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	rdb := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), ReadTimeout: 10 * time.Second, MaxRetries: -1})
 	t.Cleanup(func() { _ = rdb.Close() })
 	c := groupClient(s, testLimiter(t, rdb, Timeout(100*time.Millisecond)), vkapi.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
@@ -257,7 +259,7 @@ func TestRedisLimiterHung(t *testing.T) {
 	if el := time.Since(start); el > 5*time.Second {
 		t.Errorf("3 calls took %v", el)
 	}
-	if n := logs.count(logFallback); n != 1 || logs.count("no answer from Redis within 100ms") != 1 {
+	if n := logs.Count(logFallback); n != 1 || logs.Count("no answer from Redis within 100ms") != 1 {
 		t.Errorf("log:\n%s", logs.String())
 	}
 }
@@ -308,7 +310,7 @@ func TestRedisLimiterContextCancel(t *testing.T) {
 func TestRedisLimiterRecovers(t *testing.T) {
 	rs := startRedis(t)
 	s := vkmock.NewServer(t)
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	l := testLimiter(t, testRedisClient(t, rs.addr), KeyPrefix(testKeyPrefix(t)), ProbeInterval(200*time.Millisecond))
 	c := groupClient(s, l, vkapi.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 	var ok, failed atomic.Int64
@@ -374,7 +376,7 @@ func TestRedisLimiterRecovers(t *testing.T) {
 	if n := countCode(s.RequestsOf("users.get"), vkerr.TooMany); n != 0 {
 		t.Errorf("%d errors 6", n)
 	}
-	if logs.count(logFallback) != 1 || logs.count(logBack) != 1 {
+	if logs.Count(logFallback) != 1 || logs.Count(logBack) != 1 {
 		t.Errorf("log:\n%s", logs.String())
 	}
 	if st := l.Stats(); grantsBefore == 0 || fallback == 0 || st.Away || l.state.Load() != 2 || st.Grants <= grantsBack {

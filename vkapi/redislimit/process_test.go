@@ -20,7 +20,9 @@ import (
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
+
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/syncbuf"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
 )
@@ -146,7 +148,7 @@ func TestRedisHelperProcess(t *testing.T) {
 
 func runHelper(t *testing.T, cfg helperConfig) helperResult {
 	res := helperResult{Index: cfg.Index, GrantsAtBack: -1}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	var sh *Limiter
 	var atBack atomic.Int64
 	atBack.Store(-1)
