@@ -187,6 +187,8 @@ func TestUserLongPollWorldActionsWithCommunity(t *testing.T) {
 	a = call(t, s, "messages.send", vals("peer_id", fmt.Sprint(u), "message", "reply", "random_id", "2", "access_token", group, "v", "5.199"))
 	reply, _ := strconv.ParseInt(string(a.raw["response"]), 10, 64)
 	me.want("the reply", fmt.Sprintf(`[4,%d,1,%d,%d,"reply",{},{},2]`, reply, g, now))
+	call(t, s, "messages.edit", vals("peer_id", fmt.Sprint(u), "message_id", fmt.Sprint(reply), "message", "edited", "access_token", group, "v", "5.199"))
+	me.want("the community's edit", fmt.Sprintf(`[5,%d,0,%d,%d,"edited",{},{},2]`, reply, g, now))
 
 	me.call("messages.markAsRead", "peer_id", fmt.Sprint(g))
 	me.want("read", fmt.Sprintf(`[6,%d,%d]`, g, reply))
@@ -197,14 +199,14 @@ func TestUserLongPollWorldActionsWithCommunity(t *testing.T) {
 	me.want("the community typing", fmt.Sprintf(`[63,%d,[%d],1,%d]`, g, g, now))
 
 	got := events()
-	want := []vkevent.Type{vkevent.TypeMessageNew, vkevent.TypeMessageReply, vkevent.TypeMessageRead, vkevent.TypeMessageTypingState}
+	want := []vkevent.Type{vkevent.TypeMessageNew, vkevent.TypeMessageReply, vkevent.TypeMessageEdit, vkevent.TypeMessageRead, vkevent.TypeMessageTypingState}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("community events %v, want %v", got, want)
 	}
 	evs := s.Events()
 	var read, typing map[string]any
-	_ = json.Unmarshal(eventObject(t, s, evs[2]), &read)
-	_ = json.Unmarshal(eventObject(t, s, evs[3]), &typing)
+	_ = json.Unmarshal(eventObject(t, s, evs[3]), &read)
+	_ = json.Unmarshal(eventObject(t, s, evs[4]), &typing)
 	if read["from_id"] != float64(u) || read["read_message_id"] != float64(reply) || typing["from_id"] != float64(u) || typing["to_id"] != float64(g) || typing["state"] != "typing" {
 		t.Fatalf("objects: %v %v", read, typing)
 	}
