@@ -239,55 +239,34 @@ func (s *Server) userUpdate(userID int64, arr []any, msg json.RawMessage, create
 // the user in the conversation (called from callbackEmit, under the Long
 // Poll lock).
 func (s *Server) userLPEmitted(groupID int64, typ vkevent.Type, object []byte) {
-	var o struct {
-		Message *struct {
-			ID       int64  `json:"id"`
-			FromID   int64  `json:"from_id"`
-			PeerID   int64  `json:"peer_id"`
-			Date     int64  `json:"date"`
-			Text     string `json:"text"`
-			RandomID int64  `json:"random_id"`
-		} `json:"message"`
-		ID       int64  `json:"id"`
-		FromID   int64  `json:"from_id"`
-		PeerID   int64  `json:"peer_id"`
-		Date     int64  `json:"date"`
-		Text     string `json:"text"`
-		RandomID int64  `json:"random_id"`
-	}
-	if json.Unmarshal(object, &o) != nil {
-		return
-	}
-	m := o.Message
-	if m == nil {
-		m = &struct {
-			ID       int64  `json:"id"`
-			FromID   int64  `json:"from_id"`
-			PeerID   int64  `json:"peer_id"`
-			Date     int64  `json:"date"`
-			Text     string `json:"text"`
-			RandomID int64  `json:"random_id"`
-		}{o.ID, o.FromID, o.PeerID, o.Date, o.Text, o.RandomID}
-	}
-	var user int64
-	var flags, code int
+	ev := vkevent.Event{Type: typ, GroupID: groupID, Object: object}
+	var o *vkevent.Message
+	code := 4
 	switch typ {
-	case vkevent.TypeMessageNew: // the user wrote to the community
-		user, flags, code = m.FromID, msgFlagOutbox, 4
-	case vkevent.TypeMessageReply: // the community wrote to the user
-		user, flags, code = m.PeerID, msgFlagUnread, 4
+	case vkevent.TypeMessageNew: // a user wrote to the community
+		if n, err := ev.MessageNew(); err == nil {
+			o = n.Message
+		}
+	case vkevent.TypeMessageReply: // the community wrote to a user
+		o, _ = ev.MessageReply()
 	case vkevent.TypeMessageEdit:
-		user, flags, code = m.PeerID, 0, 5
-	default:
+		o, _ = ev.MessageEdit()
+		code = 5
+	}
+	if o == nil {
 		return
+	}
+	// The object is seen from the community (its peer is the user); the
+	// message as stored has the community on one side.
+	m := Message{ID: o.ID, FromID: o.FromID, PeerID: -groupID, Date: o.Date, Message: o.Text, RandomID: o.RandomID}
+	user := o.FromID
+	if o.FromID == -groupID {
+		user, m.PeerID = o.PeerID, o.PeerID
 	}
 	if user <= 0 || user > MaxUserID {
 		return
 	}
-	peer := -groupID
-	msg, _ := json.Marshal(map[string]any{"id": m.ID, "from_id": map[bool]int64{true: user, false: -groupID}[flags == msgFlagOutbox],
-		"peer_id": peer, "date": m.Date, "text": m.Text, "out": boolInt(flags == msgFlagOutbox), "random_id": m.RandomID})
-	_ = s.userUpdate(user, []any{code, m.ID, flags, peer, m.Date, m.Text, map[string]any{}, map[string]any{}, m.RandomID}, msg, false)
+	s.userMessageUpdate(user, m, code)
 }
 
 func (s *Server) messagesGetLongPollServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {

@@ -85,17 +85,20 @@ func partyOf(m Message, party int64) bool {
 	return m.FromID == party || m.PeerID == party
 }
 
-// userMessageUpdate is update 4 of m for a user, with the message object
-// that getLongPollHistory returns.
-func (s *Server) userMessageUpdate(user int64, m Message) {
-	flags := msgFlagUnread
-	if m.FromID == user {
-		flags = msgFlagOutbox
+// userMessageUpdate is update code (4, a new message, or 5, an edit) of m
+// for a user, with the message object that getLongPollHistory returns.
+func (s *Server) userMessageUpdate(user int64, m Message, code int) {
+	flags := 0 // an edit's
+	if code == 4 {
+		flags = msgFlagUnread
+		if m.FromID == user {
+			flags = msgFlagOutbox
+		}
 	}
 	peer := seenBy(m, user)
 	msg, _ := json.Marshal(map[string]any{"id": m.ID, "from_id": m.FromID, "peer_id": peer, "date": m.Date,
 		"text": m.Message, "out": boolInt(m.FromID == user), "random_id": m.RandomID})
-	_ = s.userUpdate(user, []any{4, m.ID, flags, peer, m.Date, m.Message, map[string]any{}, map[string]any{}, m.RandomID}, msg, false)
+	_ = s.userUpdate(user, []any{code, m.ID, flags, peer, m.Date, m.Message, map[string]any{}, map[string]any{}, m.RandomID}, msg, false)
 }
 
 // userSent makes the updates of a message a user sent with messages.send.
@@ -104,10 +107,10 @@ func (s *Server) userSent(m Message) {
 	case m.PeerID < 0: // to a community: its message_new carries the sender's update
 		_, _ = s.emitInbox(m, "")
 	case isUserPeer(m.PeerID) && m.PeerID != m.FromID:
-		s.userMessageUpdate(m.FromID, m)
-		s.userMessageUpdate(m.PeerID, m)
+		s.userMessageUpdate(m.FromID, m, 4)
+		s.userMessageUpdate(m.PeerID, m, 4)
 	default: // a chat, or the user's own saved messages
-		s.userMessageUpdate(m.FromID, m)
+		s.userMessageUpdate(m.FromID, m, 4)
 	}
 }
 
