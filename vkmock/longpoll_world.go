@@ -214,16 +214,25 @@ func (s *Server) emitInbox(stored Message, payload string) (EmittedEvent, error)
 	return s.emit(-stored.PeerID, vkevent.TypeMessageNew, obj)
 }
 
-// messageByID finds a stored message (ids ascend in the store).
+// messageByID finds a stored message.
 func (s *Server) messageByID(id int64) (Message, bool) {
 	s.world.mu.RLock()
 	defer s.world.mu.RUnlock()
-	ms := s.world.messages.all()
+	if m := s.world.messageLocked(id); m != nil {
+		return *m, true
+	}
+	return Message{}, false
+}
+
+// messageLocked is the stored message with the id (ids ascend in the
+// store), or nil; the caller holds mu, and a write lock to change it.
+func (w *world) messageLocked(id int64) *Message {
+	ms := w.messages.all()
 	i, ok := slices.BinarySearchFunc(ms, id, func(m Message, id int64) int { return int64Cmp(m.ID, id) })
 	if !ok {
-		return Message{}, false
+		return nil
 	}
-	return ms[i], true
+	return &ms[i]
 }
 
 // emitReplies runs messages.send and, for each message it stored (not for
@@ -293,18 +302,17 @@ func (s *Server) messagesEdit(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 	now := s.now().Unix()
 	w := &s.world
 	w.mu.Lock()
-	ms := w.messages.all()
-	i, ok := slices.BinarySearchFunc(ms, id, func(m Message, id int64) int { return int64Cmp(m.ID, id) })
-	if !ok || ms[i].PeerID != peer || ms[i].DeletedForAll {
+	stored := w.messageLocked(id)
+	if stored == nil || stored.PeerID != peer || stored.DeletedForAll {
 		w.mu.Unlock()
 		return nil, s.paramError(idParam + " is invalid")
 	}
-	if ms[i].FromID != me {
+	if stored.FromID != me {
 		w.mu.Unlock()
 		return nil, &vkerr.Error{Code: vkerr.MessagesEditKindDisallowed, Message: s.message(vkerr.MessagesEditKindDisallowed)}
 	}
-	ms[i].Message = text
-	m := ms[i]
+	stored.Message = text
+	m := *stored
 	w.mu.Unlock()
 	if tok.Kind == TokenGroup {
 		if obj, err := json.Marshal(messageObject(m, 1, "", now)); err == nil {

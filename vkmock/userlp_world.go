@@ -311,9 +311,8 @@ func (s *Server) markDeletedForAll(id int64) {
 	w := &s.world
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	ms := w.messages.all()
-	if i, ok := slices.BinarySearchFunc(ms, id, func(m Message, id int64) int { return int64Cmp(m.ID, id) }); ok {
-		ms[i].DeletedForAll = true
+	if m := w.messageLocked(id); m != nil {
+		m.DeletedForAll = true
 	}
 }
 
