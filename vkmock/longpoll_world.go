@@ -311,7 +311,7 @@ func (s *Server) messagesEdit(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 		w.mu.Unlock()
 		return nil, &vkerr.Error{Code: vkerr.MessagesEditKindDisallowed, Message: s.message(vkerr.MessagesEditKindDisallowed)}
 	}
-	stored.Message = text
+	stored.Message = strings.Clone(text) // not a slice of the request's body
 	m := *stored
 	w.mu.Unlock()
 	if tok.Kind == TokenGroup {
