@@ -21,10 +21,6 @@ const DefaultBaseURL = "https://api.vk.com"
 // call's own v says otherwise.
 const DefaultVersion = "5.199"
 
-// ErrClosed is matched by the error of a call made after Close, and of the
-// calls Close found waiting in an open batch.
-var ErrClosed = errors.New("vkapi: client closed")
-
 // Client calls the VK API and applies each error's documented remedy by
 // itself: it keeps every token to its rate budget, retries what is safe to
 // retry, sets idempotency keys, and calls the hooks for challenges a person
