@@ -15,10 +15,10 @@ func Example() {
 	var r vkevent.Router
 	texts := make(chan string, 1)
 	r.OnMessageNew(func(_ context.Context, _ *vkevent.Event, m *vkevent.MessageNew) error {
-		texts <- m.Message.Text // handled after the answer, on a worker
+		texts <- m.Message.Text // handled before the answer
 		return nil
 	})
-	rc, err := callback.New(callback.Config{Secret: "s3cret", Confirmation: "a1b2c3", Handler: &r})
+	rc, err := callback.New(callback.Config{Secret: "s3cret", Confirmation: "a1b2c3", GroupID: 1, Handler: &r})
 	if err != nil {
 		panic(err)
 	}

@@ -18,7 +18,7 @@ func FuzzServeHTTP(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		r, err := New(Config{Secret: "S", Confirmation: "code", QueueSize: 4})
+		r, err := New(Config{Secret: "S", Confirmation: "code", GroupID: 125262672, QueueSize: 4})
 		if err != nil {
 			t.Fatal(err)
 		}

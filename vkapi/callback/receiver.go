@@ -13,50 +13,73 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkevent"
 )
 
 // Defaults of Config.
 const (
-	DefaultQueueSize    = 1024
-	DefaultBudget       = 2 * time.Second
-	DefaultBusyRetry    = 10 * time.Second
-	DefaultMaxBodyBytes = 1 << 20
+	// DefaultHandlerTimeout bounds a handler before its answer: VK counts
+	// a slow answer as a failure and sends the event again; how long it
+	// waits is not documented (see docs/callback.md), so the default stays
+	// well under the few seconds reported.
+	DefaultHandlerTimeout = 3 * time.Second
+	DefaultQueueSize      = 1024
+	DefaultQueueBytes     = 16 << 20
+	DefaultQueueWait      = 2 * time.Second
+	DefaultBusyRetry      = 10 * time.Second
+	DefaultMaxBodyBytes   = 1 << 20
 )
 
-// Config configures a Receiver. The zero value answers confirmations with
-// an empty code, accepts any secret and community, remembers
-// DefaultDedupWindow event_ids in memory, queues DefaultQueueSize events
-// for one worker, and ignores every event.
+// Config configures a Receiver. The zero value answers no confirmation
+// (there is no code to answer), accepts any secret and community, remembers
+// DefaultDedupWindow event_ids in memory, and handles each event at least
+// once, one at a time, answering "ok" after the handler returned nil
+// within DefaultHandlerTimeout; a nil Handler ignores every event.
 type Config struct {
 	// Secret is the community's secret key for this server; "" accepts
 	// any (and none). A body with another secret gets 403.
 	Secret string
 	// Confirmation is the code answered to {"type":"confirmation"}
-	// (groups.getCallbackConfirmationCode).
+	// (groups.getCallbackConfirmationCode). It is answered only to a
+	// confirmation of GroupID, which must then be set.
 	Confirmation string
 	// GroupID, when not 0, refuses bodies of other communities (403).
 	GroupID int64
-	// Handler gets every accepted event once; nil ignores them.
+	// Handler gets every event; nil ignores them.
 	Handler vkevent.Handler
-	// Dedup remembers the accepted event_ids; nil is NewMemoryDedup(0).
+	// Dedup remembers the event_ids handled; nil is NewMemoryDedup(0).
 	Dedup Dedup
-	// QueueSize bounds the accepted events not yet handled (default
-	// DefaultQueueSize).
-	QueueSize int
-	// Workers is the number of goroutines calling Handler (default 1:
-	// events are handled in the order they were accepted).
+	// Workers is the number of handlers running at once (default 1:
+	// events are handled one after another).
 	Workers int
-	// Budget is how long a request may wait for room in a full queue
-	// before it is answered 503 (default DefaultBudget; keep it well
-	// under the sender's timeout, VK's is a few seconds).
-	Budget time.Duration
+	// HandlerTimeout bounds, in the default mode, the wait of a request
+	// for a worker and its handler (default DefaultHandlerTimeout; keep it
+	// under VK's answer timeout). The handler's context ends with it; a
+	// handler that has not returned by then gets the answer 503, so VK
+	// sends the event again.
+	HandlerTimeout time.Duration
+
+	// AtMostOnce acknowledges each new event as soon as it is queued in
+	// memory, before the handler runs: answers are fast, but an event
+	// queued when the process dies is lost (VK got "ok" and does not
+	// resend it). The fields below bound that queue.
+	AtMostOnce bool
+	// QueueSize and QueueBytes bound the queued events not yet handled,
+	// by count and by the size of their bodies (default
+	// DefaultQueueSize, DefaultQueueBytes).
+	QueueSize  int
+	QueueBytes int64
+	// QueueWait is how long a request may wait for room in a full queue
+	// before it is answered 503 (default DefaultQueueWait).
+	QueueWait time.Duration
+
 	// BusyRetry is the Retry-After of a 503 answer (default
 	// DefaultBusyRetry; whole seconds).
 	BusyRetry time.Duration
 	// MaxBodyBytes bounds a body (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
-	// OnError is called when the handler fails or panics (from a worker).
+	// OnError is called when the handler fails, panics or times out.
 	OnError func(e *vkevent.Event, err error)
 	// Logger gets a record per refused request, busy answer and handler
 	// failure; nil discards. The secret never appears in it.
@@ -66,21 +89,23 @@ type Config struct {
 // OK is the answer VK waits for: these two bytes, HTTP 200.
 const OK = "ok"
 
-// ErrClosed is the error of a Receiver used after Close.
-var ErrClosed = errors.New("callback: receiver closed")
+// ErrClosed is matched by the error of Close or Shutdown called again
+// (errors.Is(err, vkapi.ErrClosed) holds too).
+var ErrClosed = vkapi.ErrClosed
 
 // HandlerPanic is the error OnError gets for a handler that panicked.
 type HandlerPanic struct{ Value any }
 
 func (p *HandlerPanic) Error() string { return fmt.Sprintf("callback: handler panicked: %v", p.Value) }
 
-// Stats counts what a Receiver answered.
+// Stats counts what a Receiver answered and handled.
 type Stats struct {
 	Confirmations int64 // confirmation requests answered
-	Accepted      int64 // new events queued
-	Duplicates    int64 // resends of an accepted event_id, answered ok
+	Accepted      int64 // new events taken (handled or queued)
+	Duplicates    int64 // resends of a finished event_id, answered ok
+	InFlight      int64 // resends of an event_id in flight, answered 503
 	Refused       int64 // 400, 403, 405
-	Busy          int64 // 503: queue full, de-duplication failed, closed
+	Busy          int64 // 503: no room, handler failed or late, de-duplication failed, closed
 	Handled       int64 // events the handler returned from
 	Failed        int64 // of which with an error or a panic
 }
@@ -90,40 +115,42 @@ type Stats struct {
 type Receiver struct {
 	cfg    Config
 	log    *slog.Logger
-	queue  chan *vkevent.Event
-	hctx   context.Context // the handlers' context, cancelled when Shutdown gives up
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // workers
+	slots  chan struct{}          // default mode: one per running handler
+	queue  chan *queued           // AtMostOnce: the events acknowledged, not handled
+	qbytes *byteBudget            // AtMostOnce: the bytes of the queue
+	hctx   context.Context        // the handlers' context, cancelled when Shutdown gives up
+	cancel context.CancelFunc     //
+	wg     sync.WaitGroup         // workers and running handlers
 
 	mu       sync.Mutex
 	closed   bool
-	senders  int           // requests between the closed check and the queue
+	senders  int           // requests between the closed check and their answer
 	idle     chan struct{} // closed when closed && senders == 0
 	stopping chan struct{} // closed by Shutdown: waiting requests give up
 
-	confirmations, accepted, duplicates, refused, busy, handled, failed atomic.Int64
+	confirmations, accepted, duplicates, inflight, refused, nbusy, handled, failed atomic.Int64
+	// unfinished counts the events taken and not yet handled: running
+	// handlers, and with AtMostOnce the queued events too.
+	unfinished atomic.Int64
 }
 
-// New returns a Receiver and starts its workers; Close ends them.
+// New returns a Receiver; with AtMostOnce it starts its workers. Close
+// or Shutdown ends every goroutine it started.
 func New(cfg Config) (*Receiver, error) {
-	if cfg.QueueSize < 0 || cfg.Workers < 0 || cfg.Budget < 0 || cfg.BusyRetry < 0 || cfg.MaxBodyBytes < 0 {
-		return nil, errors.New("callback: QueueSize, Workers, Budget, BusyRetry and MaxBodyBytes must not be negative")
+	if cfg.QueueSize < 0 || cfg.QueueBytes < 0 || cfg.Workers < 0 || cfg.QueueWait < 0 || cfg.HandlerTimeout < 0 ||
+		cfg.BusyRetry < 0 || cfg.MaxBodyBytes < 0 {
+		return nil, errors.New("callback: QueueSize, QueueBytes, Workers, QueueWait, HandlerTimeout, BusyRetry and MaxBodyBytes must not be negative")
 	}
-	if cfg.QueueSize == 0 {
-		cfg.QueueSize = DefaultQueueSize
+	if cfg.Confirmation != "" && cfg.GroupID == 0 {
+		return nil, errors.New("callback: a Confirmation code needs the GroupID it is answered for")
 	}
-	if cfg.Workers == 0 {
-		cfg.Workers = 1
-	}
-	if cfg.Budget == 0 {
-		cfg.Budget = DefaultBudget
-	}
-	if cfg.BusyRetry == 0 {
-		cfg.BusyRetry = DefaultBusyRetry
-	}
-	if cfg.MaxBodyBytes == 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
-	}
+	cfg.QueueSize = cmp(cfg.QueueSize, DefaultQueueSize)
+	cfg.Workers = cmp(cfg.Workers, 1)
+	cfg.QueueBytes = cmp(cfg.QueueBytes, DefaultQueueBytes)
+	cfg.QueueWait = cmp(cfg.QueueWait, DefaultQueueWait)
+	cfg.HandlerTimeout = cmp(cfg.HandlerTimeout, DefaultHandlerTimeout)
+	cfg.BusyRetry = cmp(cfg.BusyRetry, DefaultBusyRetry)
+	cfg.MaxBodyBytes = cmp(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
 	if cfg.Dedup == nil {
 		cfg.Dedup = NewMemoryDedup(0)
 	}
@@ -131,20 +158,34 @@ func New(cfg Config) (*Receiver, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Receiver{cfg: cfg, log: log, queue: make(chan *vkevent.Event, cfg.QueueSize),
-		idle: make(chan struct{}), stopping: make(chan struct{})}
+	r := &Receiver{cfg: cfg, log: log, idle: make(chan struct{}), stopping: make(chan struct{})}
 	r.hctx, r.cancel = context.WithCancel(context.Background())
-	for range cfg.Workers {
-		r.wg.Add(1)
-		go r.work()
+	if cfg.AtMostOnce {
+		r.queue = make(chan *queued, cfg.QueueSize)
+		r.qbytes = newByteBudget(max(cfg.QueueBytes, cfg.MaxBodyBytes))
+		for range cfg.Workers {
+			r.wg.Add(1)
+			go r.work()
+		}
+	} else {
+		r.slots = make(chan struct{}, cfg.Workers)
 	}
 	return r, nil
+}
+
+// cmp is v, or def when v is zero.
+func cmp[T int | int64 | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 // Stats returns the counters so far.
 func (r *Receiver) Stats() Stats {
 	return Stats{Confirmations: r.confirmations.Load(), Accepted: r.accepted.Load(), Duplicates: r.duplicates.Load(),
-		Refused: r.refused.Load(), Busy: r.busy.Load(), Handled: r.handled.Load(), Failed: r.failed.Load()}
+		InFlight: r.inflight.Load(), Refused: r.refused.Load(), Busy: r.nbusy.Load(), Handled: r.handled.Load(),
+		Failed: r.failed.Load()}
 }
 
 func (r *Receiver) refuse(w http.ResponseWriter, status int, why string) {
@@ -153,12 +194,20 @@ func (r *Receiver) refuse(w http.ResponseWriter, status int, why string) {
 	http.Error(w, why, status)
 }
 
+// busyAnswer is the body of every 503: the reason goes to the log, not to
+// the sender.
+const busyAnswer = "busy: send the event again later"
+
 // tooBusy answers 503 with a Retry-After: VK sends the event again later.
-func (r *Receiver) tooBusy(w http.ResponseWriter, why string, e *vkevent.Event) {
-	r.busy.Add(1)
-	r.log.Warn("callback: event not accepted, VK will resend it", "reason", why, "event", e)
+func (r *Receiver) tooBusy(w http.ResponseWriter, why string, e *vkevent.Event, err error) {
+	r.nbusy.Add(1)
+	attrs := []any{"reason", why, "event", e}
+	if err != nil {
+		attrs = append(attrs, "err", err)
+	}
+	r.log.Warn("callback: event not taken, VK will resend it", attrs...)
 	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(r.cfg.BusyRetry/time.Second))))
-	http.Error(w, why, http.StatusServiceUnavailable)
+	http.Error(w, busyAnswer, http.StatusServiceUnavailable)
 }
 
 func answer(w http.ResponseWriter, body string) {
@@ -198,52 +247,44 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	if e.Type == vkevent.TypeConfirmation {
+		if r.cfg.Confirmation == "" {
+			r.refuse(w, http.StatusForbidden, "no confirmation code configured")
+			return
+		}
 		r.confirmations.Add(1)
 		answer(w, r.cfg.Confirmation)
 		return
 	}
 	e.Secret = ""
 	if !r.enter() {
-		r.tooBusy(w, "receiver closed", e)
+		r.tooBusy(w, "receiver closed", e, nil)
 		return
 	}
 	defer r.leave()
 	if e.EventID != "" {
-		fresh, err := r.cfg.Dedup.Claim(req.Context(), e.EventID)
-		if err != nil {
-			r.tooBusy(w, "de-duplication failed: "+err.Error(), e)
+		st, err := r.cfg.Dedup.Claim(req.Context(), e.EventID)
+		switch {
+		case err != nil:
+			r.tooBusy(w, "de-duplication failed", e, err)
 			return
-		}
-		if !fresh {
+		case st == Finished:
 			r.duplicates.Add(1)
 			answer(w, OK)
 			return
+		case st == InFlight:
+			r.inflight.Add(1)
+			r.tooBusy(w, "a delivery of the event is in flight", e, nil)
+			return
 		}
 	}
-	t := time.NewTimer(r.cfg.Budget)
-	defer t.Stop()
-	select {
-	case r.queue <- e:
-		r.accepted.Add(1)
-		answer(w, OK)
+	if r.cfg.AtMostOnce {
+		r.enqueue(w, req, e, len(body))
 		return
-	case <-t.C:
-	case <-req.Context().Done():
-	case <-r.stopping:
 	}
-	if e.EventID != "" {
-		// A fresh context: the request's may be done, and the claim must go.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), time.Second)
-		if err := r.cfg.Dedup.Release(ctx, e.EventID); err != nil {
-			r.log.Error("callback: releasing the claim of an event not accepted failed; its resend will be skipped", "event", e, "err", err)
-		}
-		cancel()
-	}
-	r.tooBusy(w, "queue full", e)
+	r.handleNow(w, e)
 }
 
-// enter counts a request that may put an event on the queue; false after
-// Close.
+// enter counts a request that may take an event; false after Close.
 func (r *Receiver) enter() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -263,15 +304,21 @@ func (r *Receiver) leave() {
 	}
 }
 
-func (r *Receiver) work() {
-	defer r.wg.Done()
-	for e := range r.queue {
-		r.handle(e)
+// call runs the handler, a panic made an error.
+func (r *Receiver) call(ctx context.Context, e *vkevent.Event) (err error) {
+	if r.cfg.Handler == nil {
+		return nil
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = &HandlerPanic{Value: v}
+		}
+	}()
+	return r.cfg.Handler.HandleEvent(ctx, e)
 }
 
-func (r *Receiver) handle(e *vkevent.Event) {
-	err := r.call(e)
+// report counts a handler's return and reports its error.
+func (r *Receiver) report(e *vkevent.Event, err error) {
 	r.handled.Add(1)
 	if err == nil {
 		return
@@ -283,54 +330,21 @@ func (r *Receiver) handle(e *vkevent.Event) {
 	}
 }
 
-func (r *Receiver) call(e *vkevent.Event) (err error) {
-	if r.cfg.Handler == nil {
-		return nil
+// settle makes the claim of a handled event final, or releases it, with a
+// context of its own: the request's may be over.
+func (r *Receiver) settle(e *vkevent.Event, handled bool) {
+	if e.EventID == "" {
+		return
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			err = &HandlerPanic{Value: v}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if handled {
+		if err := r.cfg.Dedup.Finish(ctx, e.EventID); err != nil {
+			r.log.Error("callback: recording a handled event failed; a resend may be handled again", "event", e, "err", err)
 		}
-	}()
-	return r.cfg.Handler.HandleEvent(r.hctx, e)
-}
-
-// Close is Shutdown without a deadline.
-func (r *Receiver) Close() error { return r.Shutdown(context.Background()) }
-
-// Shutdown stops accepting events (503 from then on, so VK resends them
-// to a replica still running), waits for the workers to handle the queued
-// ones, and returns when every goroutine the Receiver started has ended.
-// When ctx ends first, the handlers' context is cancelled, the events
-// still queued are not handled, and ctx's error is returned after the
-// workers end. A second call returns ErrClosed.
-func (r *Receiver) Shutdown(ctx context.Context) error {
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		return ErrClosed
+		return
 	}
-	r.closed = true
-	close(r.stopping)
-	if r.senders == 0 {
-		close(r.idle)
+	if err := r.cfg.Dedup.Release(ctx, e.EventID); err != nil {
+		r.log.Error("callback: releasing the claim of an event not handled failed; its resends wait for the claim to expire", "event", e, "err", err)
 	}
-	r.mu.Unlock()
-	<-r.idle // every request that could queue has answered
-	close(r.queue)
-	done := make(chan struct{})
-	go func() { r.wg.Wait(); close(done) }()
-	var err error
-	select {
-	case <-done:
-	case <-ctx.Done():
-		err = ctx.Err()
-		r.cancel()
-		// Drop what is left: the workers end after their current event.
-		for range r.queue {
-		}
-		<-done
-	}
-	r.cancel()
-	return err
 }

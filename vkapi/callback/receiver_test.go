@@ -2,14 +2,11 @@ package callback
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
-	"testing/synctest"
-	"time"
 
 	"github.com/vkerr/vkerr/vkevent"
 )
@@ -126,152 +123,34 @@ func TestTypedEvent(t *testing.T) {
 	}
 }
 
-// A full queue: the request waits for the budget, then 503 with
-// Retry-After, and the claim is released so that the resend is handled.
-func TestQueueFull(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c := newCollector()
-		c.gate = make(chan struct{})
-		r, err := New(Config{Handler: c, QueueSize: 1, Budget: 50 * time.Millisecond, BusyRetry: 30 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		if w := post(t, r, eventBody("a", "")); w.Body.String() != "ok" { // the worker takes it and waits at the gate
-			t.Fatal(w.Body.String())
-		}
-		synctest.Wait()
-		if w := post(t, r, eventBody("b", "")); w.Body.String() != "ok" { // queued
-			t.Fatal(w.Body.String())
-		}
-		start := time.Now()
-		w := post(t, r, eventBody("c", ""))
-		if w.Code != 503 || w.Header().Get("Retry-After") != "30" || time.Since(start) != 50*time.Millisecond {
-			t.Fatalf("full queue: %d %v after %v", w.Code, w.Header(), time.Since(start))
-		}
-		close(c.gate)
-		for range 2 {
-			<-c.got
-		}
-		if w := post(t, r, eventBody("c", "")); w.Body.String() != "ok" {
-			t.Fatalf("resend: %d %q", w.Code, w.Body.String())
-		}
-		if id := <-c.got; id != "c" {
-			t.Fatalf("handled %q", id)
-		}
-		if st := r.Stats(); st.Busy != 1 || st.Accepted != 3 || st.Duplicates != 0 {
-			t.Fatalf("stats %+v", st)
-		}
-	})
-}
-
-// A failing de-duplication store: 503, nothing handled.
-type brokenDedup struct{}
-
-func (brokenDedup) Claim(context.Context, string) (bool, error) { return false, errors.New("down") }
-func (brokenDedup) Release(context.Context, string) error       { return nil }
-
-func TestDedupFailure(t *testing.T) {
-	c := newCollector()
-	r := mustNew(t, Config{Handler: c, Dedup: brokenDedup{}})
-	if w := post(t, r, eventBody("a", "")); w.Code != 503 {
-		t.Fatalf("%d %q", w.Code, w.Body.String())
-	}
-	_ = r.Close()
-	if len(c.ids) != 0 {
-		t.Fatal(c.ids)
-	}
-}
-
-// A handler's error and panic are reported; the worker goes on.
-func TestHandlerFailures(t *testing.T) {
-	errs := make(chan error, 2)
-	n := 0
-	h := vkevent.HandlerFunc(func(context.Context, *vkevent.Event) error {
-		n++
-		switch n {
-		case 1:
-			return errors.New("boom")
-		case 2:
-			panic("bang")
-		}
-		return nil
-	})
-	r := mustNew(t, Config{Handler: h, OnError: func(_ *vkevent.Event, err error) { errs <- err }})
-	for _, id := range []string{"a", "b", "c"} {
-		post(t, r, eventBody(id, ""))
-	}
-	if err := <-errs; err.Error() != "boom" {
-		t.Fatal(err)
-	}
-	var p *HandlerPanic
-	if err := <-errs; !errors.As(err, &p) || p.Value != "bang" {
-		t.Fatal(err)
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if st := r.Stats(); st.Handled != 3 || st.Failed != 2 {
-		t.Fatalf("stats %+v", st)
-	}
-}
-
-// Close lets the queued events be handled; Shutdown with an ended context
-// cancels the handlers and drops the rest.
-func TestShutdown(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c := newCollector()
-		c.gate = make(chan struct{})
-		r, _ := New(Config{Handler: c, QueueSize: 10})
-		for _, id := range []string{"a", "b", "c"} {
-			post(t, r, eventBody(id, ""))
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		if err := r.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("Shutdown: %v", err)
-		}
-		if len(c.ids) != 0 {
-			t.Fatal(c.ids)
-		}
-		if err := r.Close(); !errors.Is(err, ErrClosed) {
-			t.Fatalf("second Close: %v", err)
-		}
-
-		c2 := newCollector()
-		r2, _ := New(Config{Handler: c2, QueueSize: 10})
-		for _, id := range []string{"a", "b", "c"} {
-			post(t, r2, eventBody(id, ""))
-		}
-		if err := r2.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if strings.Join(c2.ids, ",") != "a,b,c" {
-			t.Fatalf("handled %v", c2.ids)
-		}
-	})
-}
-
 func TestMemoryDedupWindow(t *testing.T) {
 	ctx := context.Background()
 	d := NewMemoryDedup(3)
 	for _, id := range []string{"a", "b", "c"} {
-		if ok, _ := d.Claim(ctx, id); !ok {
-			t.Fatal(id)
+		if st, _ := d.Claim(ctx, id); st != Claimed {
+			t.Fatal(id, st)
 		}
 	}
-	if ok, _ := d.Claim(ctx, "a"); ok {
-		t.Fatal("a claimed twice")
+	if st, _ := d.Claim(ctx, "a"); st != InFlight {
+		t.Fatal("a claimed twice:", st)
+	}
+	_ = d.Finish(ctx, "a")
+	if st, _ := d.Claim(ctx, "a"); st != Finished {
+		t.Fatal("a not finished:", st)
+	}
+	_ = d.Release(ctx, "a") // a final claim stays
+	if st, _ := d.Claim(ctx, "a"); st != Finished {
+		t.Fatal("a released after Finish:", st)
 	}
 	_ = d.Release(ctx, "b")
-	if ok, _ := d.Claim(ctx, "b"); !ok { // evicts a
-		t.Fatal("released b not claimable")
+	if st, _ := d.Claim(ctx, "b"); st != Claimed { // evicts a
+		t.Fatal("released b not claimable:", st)
 	}
-	if ok, _ := d.Claim(ctx, "a"); !ok { // evicts the stale slot of b: b stays
-		t.Fatal("a not forgotten")
+	if st, _ := d.Claim(ctx, "a"); st != Claimed { // evicts the stale slot of b: b stays
+		t.Fatal("a not forgotten:", st)
 	}
-	if ok, _ := d.Claim(ctx, "b"); ok {
-		t.Fatal("b forgotten by its stale slot")
+	if st, _ := d.Claim(ctx, "b"); st != InFlight {
+		t.Fatal("b forgotten by its stale slot:", st)
 	}
 	if d.Len() != 3 {
 		t.Fatal(d.Len())
