@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,11 @@ import (
 	"github.com/vkerr/vkerr/vkevent"
 )
 
+// defaultCallbackGrace bounds the shutdown of vk listen --callback: the
+// events in flight are finished within it (the receiver's handler timeout
+// is shorter).
+const defaultCallbackGrace = 10 * time.Second
+
 // callbackListen is `vk listen --callback ADDR`: it serves the Callback API
 // receiver on ADDR and prints each event as the Long Poll listener does.
 type callbackListen struct {
@@ -24,14 +30,29 @@ type callbackListen struct {
 	group                 int64
 	user                  bool              // vk listen --user: User Long Poll instead
 	ready                 func(addr string) // tests: called with the address served
+	grace                 time.Duration     // tests: the shutdown bound (default defaultCallbackGrace)
+	// wrap, for tests, wraps the printer the receiver calls.
+	wrap func(vkevent.Handler) vkevent.Handler
 }
 
+// run serves until ctx ends (SIGINT, SIGTERM, --max-events), then stops
+// taking events (503, so VK resends them), finishes the ones in flight
+// (each is answered ok once printed) and returns nil; when they cannot be
+// finished within the grace period, it says how many it leaves and
+// returns an exit status of 1.
 func (c callbackListen) run(ctx context.Context, pr *listenPrinter, logger *slog.Logger) error {
 	if c.secret == "" {
 		c.secret = os.Getenv("VK_CALLBACK_SECRET")
 	}
+	if c.confirm != "" && c.group == 0 {
+		return &exitError{code: 2, err: errors.New("--confirm needs --group: the code is answered only to that community's confirmation")}
+	}
+	var h vkevent.Handler = pr
+	if c.wrap != nil {
+		h = c.wrap(h)
+	}
 	rc, err := callback.New(callback.Config{
-		Secret: c.secret, Confirmation: c.confirm, GroupID: c.group, Handler: pr, Logger: logger,
+		Secret: c.secret, Confirmation: c.confirm, GroupID: c.group, Handler: h, Logger: logger,
 		OnError: func(e *vkevent.Event, err error) { pr.note("printing event %s failed: %v", e.EventID, err) },
 	})
 	if err != nil {
@@ -55,13 +76,26 @@ func (c callbackListen) run(ctx context.Context, pr *listenPrinter, logger *slog
 	case <-ctx.Done():
 	case serveErr = <-errc:
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	if serveErr == nil {
+		pr.note("stopping: new events are answered 503 (VK sends them again); finishing the ones in flight")
+	}
+	grace := c.grace
+	if grace <= 0 {
+		grace = defaultCallbackGrace
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
+	// The receiver first: while it finishes, the server still answers
+	// (503 to new events), then the server closes.
+	rcErr := rc.Shutdown(sctx)
 	_ = srv.Shutdown(sctx)
 	if serveErr == nil {
 		serveErr = <-errc
 	}
-	_ = rc.Shutdown(sctx)
+	var se *callback.ShutdownError
+	if errors.As(rcErr, &se) {
+		return &exitError{code: 1, err: fmt.Errorf("stopped after %v with %d events unfinished (not answered ok: VK sends them again)", grace, se.Unfinished)}
+	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return &exitError{code: 1, err: fmt.Errorf("serving: %w", serveErr)}
 	}
@@ -76,11 +110,11 @@ func addCallbackFlags(f interface {
 	f.BoolVar(&cb.user, "user", false, "run the User Long Poll client of a user token instead (one line per update)")
 	f.StringVar(&cb.addr, "callback", "", "run the Callback API receiver on this address (host:port) instead of Long Poll")
 	f.StringVar(&cb.secret, "secret", "", "with --callback: the server's secret key (default $VK_CALLBACK_SECRET)")
-	f.StringVar(&cb.confirm, "confirm", "", "with --callback: the confirmation code (groups.getCallbackConfirmationCode)")
+	f.StringVar(&cb.confirm, "confirm", "", "with --callback and --group: the confirmation code (groups.getCallbackConfirmationCode)")
 }
 
 func runCallbackListen(cmd *cobra.Command, cb callbackListen, group int64, asJSON, verbose bool, maxEvents int) error {
-	ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt)
+	ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

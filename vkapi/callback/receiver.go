@@ -115,12 +115,12 @@ type Stats struct {
 type Receiver struct {
 	cfg    Config
 	log    *slog.Logger
-	slots  chan struct{}          // default mode: one per running handler
-	queue  chan *queued           // AtMostOnce: the events acknowledged, not handled
-	qbytes *byteBudget            // AtMostOnce: the bytes of the queue
-	hctx   context.Context        // the handlers' context, cancelled when Shutdown gives up
-	cancel context.CancelFunc     //
-	wg     sync.WaitGroup         // workers and running handlers
+	slots  chan struct{}      // default mode: one per running handler
+	queue  chan *queued       // AtMostOnce: the events acknowledged, not handled
+	qbytes *byteBudget        // AtMostOnce: the bytes of the queue
+	hctx   context.Context    // the handlers' context, cancelled when Shutdown gives up
+	cancel context.CancelFunc //
+	wg     sync.WaitGroup     // workers and running handlers
 
 	mu       sync.Mutex
 	closed   bool
