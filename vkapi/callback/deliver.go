@@ -15,6 +15,12 @@ import (
 // returns without success, and made final when it returns nil, even late.
 func (r *Receiver) handleNow(w http.ResponseWriter, e *vkevent.Event) {
 	ctx, cancel := context.WithTimeout(r.hctx, r.cfg.HandlerTimeout)
+	if r.isStopping() {
+		cancel()
+		r.settle(e, false)
+		r.tooBusy(w, "receiver closing", e, nil)
+		return
+	}
 	select {
 	case r.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -29,7 +35,6 @@ func (r *Receiver) handleNow(w http.ResponseWriter, e *vkevent.Event) {
 		return
 	}
 	r.accepted.Add(1)
-	r.unfinished.Add(1)
 	done := make(chan error, 1)
 	r.wg.Add(1)
 	go func() {
@@ -39,7 +44,6 @@ func (r *Receiver) handleNow(w http.ResponseWriter, e *vkevent.Event) {
 		<-r.slots
 		r.report(e, err)
 		r.settle(e, err == nil) // before the answer: a resend after "ok" finds the claim final
-		r.unfinished.Add(-1)
 		done <- err
 	}()
 	var err error
@@ -60,6 +64,17 @@ func (r *Receiver) handleNow(w http.ResponseWriter, e *vkevent.Event) {
 	answer(w, OK)
 }
 
+// isStopping reports whether Shutdown has begun: a request that got this
+// far takes no event from then on.
+func (r *Receiver) isStopping() bool {
+	select {
+	case <-r.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
 // queued is an event acknowledged in AtMostOnce mode, with the bytes it
 // holds of the queue.
 type queued struct {
@@ -76,14 +91,13 @@ func (r *Receiver) enqueue(w http.ResponseWriter, req *http.Request, e *vkevent.
 	ctx, cancel := context.WithTimeout(req.Context(), r.cfg.QueueWait)
 	defer cancel()
 	q := &queued{e: e, size: int64(bodyLen) + queuedOverhead}
-	if !r.qbytes.acquire(ctx, r.stopping, q.size) {
+	if r.isStopping() || !r.qbytes.acquire(ctx, r.stopping, q.size) {
 		r.settle(e, false)
 		r.tooBusy(w, "queue full (bytes)", e, nil)
 		return
 	}
 	select {
 	case r.queue <- q:
-		r.unfinished.Add(1)
 		r.accepted.Add(1)
 		r.settle(e, true) // queued: at most once, a resend is a duplicate
 		answer(w, OK)
@@ -103,8 +117,9 @@ func (r *Receiver) work() {
 	for q := range r.queue {
 		if r.hctx.Err() == nil {
 			r.report(q.e, r.call(r.hctx, q.e))
+		} else {
+			r.abandoned.Add(1)
 		}
-		r.unfinished.Add(-1)
 		r.qbytes.release(q.size)
 	}
 }

@@ -129,9 +129,10 @@ type Receiver struct {
 	stopping chan struct{} // closed by Shutdown: waiting requests give up
 
 	confirmations, accepted, duplicates, inflight, refused, nbusy, handled, failed atomic.Int64
-	// unfinished counts the events taken and not yet handled: running
-	// handlers, and with AtMostOnce the queued events too.
-	unfinished atomic.Int64
+	// abandoned counts the events taken and not handled once Shutdown gave
+	// up: handlers that failed after their context was cancelled, and
+	// with AtMostOnce the queued events dropped.
+	abandoned atomic.Int64
 }
 
 // New returns a Receiver; with AtMostOnce it starts its workers. Close
@@ -324,6 +325,9 @@ func (r *Receiver) report(e *vkevent.Event, err error) {
 		return
 	}
 	r.failed.Add(1)
+	if r.hctx.Err() != nil {
+		r.abandoned.Add(1)
+	}
 	r.log.Error("callback: handler failed", "event", e, "err", err)
 	if r.cfg.OnError != nil {
 		r.cfg.OnError(e, err)

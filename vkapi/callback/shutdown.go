@@ -8,8 +8,9 @@ import (
 // ShutdownError is the error of a Shutdown whose context ended before
 // every event taken was handled.
 type ShutdownError struct {
-	// Unfinished is the number of events taken and not yet handled when
-	// the context ended: their handlers' context was cancelled.
+	// Unfinished is the number of events taken and not handled because
+	// the context ended: their handlers were cancelled and failed, or
+	// (AtMostOnce) they were still queued.
 	Unfinished int64
 	// Acknowledged: they had been answered "ok" (AtMostOnce), so VK does
 	// not resend them and they are lost; otherwise they were not, and VK
@@ -64,9 +65,9 @@ func (r *Receiver) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 	}
-	left := r.unfinished.Load()
 	r.cancel()
 	<-done
+	left := r.abandoned.Load()
 	if left == 0 {
 		return nil
 	}
