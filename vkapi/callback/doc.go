@@ -3,7 +3,7 @@
 //
 //	var r vkevent.Router
 //	r.OnMessageNew(func(ctx context.Context, e *vkevent.Event, m *vkevent.MessageNew) error { ... })
-//	rc, err := callback.New(callback.Config{Secret: secret, Confirmation: code, Handler: &r})
+//	rc, err := callback.New(callback.Config{Secret: secret, Confirmation: code, GroupID: groupID, Handler: &r})
 //	http.Handle("/vk", rc)
 //	defer rc.Close()
 //
@@ -11,33 +11,43 @@
 // (vkapi/longpoll) calls, so a bot switches transports by changing the
 // line that starts it.
 //
+// # The contract (shared with the Long Poll clients)
+//
+// An event is handed to the handler at least once; it is recorded as done
+// (Dedup.Finish) only after the handler returned nil; a restart, or
+// another replica sharing the Redis de-duplication
+// (vkapi/callback/redisdedup), takes over through VK's resends; what can
+// be handled twice is only what was in flight at a crash (handled, and
+// the answer not yet received by VK).
+//
 // # What it answers
 //
-//   - {"type":"confirmation"}: the confirmation code (Config.Confirmation),
-//     HTTP 200, exactly those bytes.
+//   - {"type":"confirmation"} of Config.GroupID: the confirmation code
+//     (Config.Confirmation), HTTP 200, exactly those bytes. A confirmation
+//     of another community, or when no code is configured: 403.
 //   - A body whose secret is not Config.Secret (compared in constant
 //     time), or whose group_id is not Config.GroupID: 403. A body that is
 //     not an event (not JSON, no type, too big): 400. Not a POST: 405.
-//   - An event_id seen before (Config.Dedup): "ok", and the handler is not
-//     called again: VK resends an event whose answer it did not get in
-//     time, so a resend of a handled event is normal.
-//   - A new event: it is put on a bounded queue and "ok" is answered at
-//     once (VK wants the answer quickly: a slow answer is a failure and the
-//     event comes again); workers hand it to the Handler afterwards. When
-//     the queue stays full for Config.Budget, the event is not accepted:
-//     its de-duplication claim is released and the answer is 503 with a
-//     Retry-After, so VK sends it again later. An event is never accepted
-//     and then dropped.
-//   - When the de-duplication store fails (Redis down): 503, so VK sends
-//     the event again.
+//   - A new event: the handler runs while VK waits, and "ok" is answered
+//     once it returned nil, within Config.HandlerTimeout. A handler that
+//     fails, panics or overruns gets 503 with a Retry-After, its claim of
+//     the event_id is released, and VK's resend is handled.
+//   - A resend of an event handled before: "ok", and the handler is not
+//     called again.
+//   - A resend while another delivery of the event is in flight (here or
+//     on a replica): 503, so VK sends it again; never "ok", since the
+//     first may still fail.
+//   - When the de-duplication store fails (Redis down), or the receiver
+//     is closing: 503. A 503's body never says why: the reason goes to
+//     Config.Logger.
 //
-// Each event_id is handled at most once: within the memory window of
-// NewMemoryDedup (the default) in one process, across replicas with the
-// Redis implementation in vkapi/callback/redisdedup. An event accepted and
-// queued when the process dies is lost (at most once, never twice).
+// With Config.AtMostOnce, a new event is acknowledged as soon as it is
+// queued in memory (bounded by count and bytes; a request waits
+// Config.QueueWait for room, then 503) and handled afterwards: an event
+// queued when the process dies is lost.
 //
-// A handler's error or panic is reported (Config.OnError, Config.Logger)
-// and the workers go on. Close stops accepting (503 from then on), lets
-// the workers handle what is queued, and ends every goroutine the
-// Receiver started.
+// Close stops taking events (503 from then on), waits for the running
+// handlers (and the queue), and ends every goroutine the Receiver
+// started; Shutdown does the same within its context and says how many
+// events it left.
 package callback
