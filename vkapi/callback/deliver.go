@@ -13,7 +13,7 @@ import (
 // returned nil within HandlerTimeout. Otherwise the answer is 503, so VK
 // sends the event again: the claim is released as soon as the handler
 // returns without success, and made final when it returns nil, even late.
-func (r *Receiver) handleNow(w http.ResponseWriter, e *vkevent.Event) {
+func (r *Receiver) handleNow(w http.ResponseWriter, req *http.Request, e *vkevent.Event) {
 	ctx, cancel := context.WithTimeout(r.hctx, r.cfg.HandlerTimeout)
 	if r.isStopping() {
 		cancel()
@@ -32,6 +32,11 @@ func (r *Receiver) handleNow(w http.ResponseWriter, e *vkevent.Event) {
 		cancel()
 		r.settle(e, false)
 		r.tooBusy(w, "receiver closing", e, nil)
+		return
+	case <-req.Context().Done(): // the sender gave up: it resends
+		cancel()
+		r.settle(e, false)
+		r.tooBusy(w, "the sender gave up waiting", e, nil)
 		return
 	}
 	r.accepted.Add(1)

@@ -145,13 +145,13 @@ func New(cfg Config) (*Receiver, error) {
 	if cfg.Confirmation != "" && cfg.GroupID == 0 {
 		return nil, errors.New("callback: a Confirmation code needs the GroupID it is answered for")
 	}
-	cfg.QueueSize = cmp(cfg.QueueSize, DefaultQueueSize)
-	cfg.Workers = cmp(cfg.Workers, 1)
-	cfg.QueueBytes = cmp(cfg.QueueBytes, DefaultQueueBytes)
-	cfg.QueueWait = cmp(cfg.QueueWait, DefaultQueueWait)
-	cfg.HandlerTimeout = cmp(cfg.HandlerTimeout, DefaultHandlerTimeout)
-	cfg.BusyRetry = cmp(cfg.BusyRetry, DefaultBusyRetry)
-	cfg.MaxBodyBytes = cmp(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	cfg.QueueSize = orDefault(cfg.QueueSize, DefaultQueueSize)
+	cfg.Workers = orDefault(cfg.Workers, 1)
+	cfg.QueueBytes = orDefault(cfg.QueueBytes, DefaultQueueBytes)
+	cfg.QueueWait = orDefault(cfg.QueueWait, DefaultQueueWait)
+	cfg.HandlerTimeout = orDefault(cfg.HandlerTimeout, DefaultHandlerTimeout)
+	cfg.BusyRetry = orDefault(cfg.BusyRetry, DefaultBusyRetry)
+	cfg.MaxBodyBytes = orDefault(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
 	if cfg.Dedup == nil {
 		cfg.Dedup = NewMemoryDedup(0)
 	}
@@ -174,8 +174,8 @@ func New(cfg Config) (*Receiver, error) {
 	return r, nil
 }
 
-// cmp is v, or def when v is zero.
-func cmp[T int | int64 | time.Duration](v, def T) T {
+// orDefault is v, or def when v is zero.
+func orDefault[T int | int64 | time.Duration](v, def T) T {
 	if v == 0 {
 		return def
 	}
@@ -282,7 +282,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.enqueue(w, req, e, len(body))
 		return
 	}
-	r.handleNow(w, e)
+	r.handleNow(w, req, e)
 }
 
 // enter counts a request that may take an event; false after Close.

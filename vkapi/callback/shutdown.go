@@ -37,7 +37,9 @@ func (r *Receiver) Close() error { return r.Shutdown(context.Background()) }
 // returns when every goroutine the Receiver started has ended. When ctx
 // ends first, the handlers' context is cancelled, queued events are not
 // handled, and a *ShutdownError (matching ctx's error) says how many
-// events were left. A later call returns an error matching ErrClosed.
+// events were left; it still returns only once the handlers have
+// returned, so a handler must honour its context. A later call returns an
+// error matching ErrClosed.
 func (r *Receiver) Shutdown(ctx context.Context) error {
 	r.mu.Lock()
 	if r.closed {
