@@ -1,10 +1,9 @@
 package vkoauth
 
 import (
-	"errors"
-	"math/bits"
-	"strconv"
 	"strings"
+
+	"github.com/vkerr/vkerr/internal/vkscope"
 )
 
 // Scope is a set of access rights of a user token, as VK's bit mask. The
@@ -53,38 +52,19 @@ const (
 	GroupScopeManage    GroupScope = 262144
 )
 
-type scopeName struct {
-	name string
-	bit  uint64
-}
-
-// userScopeNames and groupScopeNames are in the order of the bits.
-var userScopeNames = []scopeName{
-	{"notify", 1}, {"friends", 2}, {"photos", 4}, {"audio", 8}, {"video", 16},
-	{"stories", 64}, {"pages", 128}, {"menu", 256}, {"status", 1024},
-	{"notes", 2048}, {"messages", 4096}, {"wall", 8192}, {"ads", 32768},
-	{"offline", 65536}, {"docs", 131072}, {"groups", 262144},
-	{"notifications", 524288}, {"stats", 1048576}, {"email", 4194304},
-	{"market", 134217728}, {"phone", 268435456},
-}
-
-var groupScopeNames = []scopeName{
-	{"stories", 1}, {"photos", 4}, {"app_widget", 64}, {"messages", 4096},
-	{"docs", 131072}, {"manage", 262144},
-}
-
-// ErrUnknownScope is returned by the parsers for a name VK does not know.
-var ErrUnknownScope = errors.New("vkoauth: unknown scope")
+// ErrUnknownScope is matched (errors.Is) by the parsers' error for a name
+// VK does not know.
+var ErrUnknownScope = vkscope.ErrUnknown
 
 // Names lists the names of the rights in s, in the order of the bits; a
 // bit with no name is left out.
-func (s Scope) Names() []string { return names(uint64(s), userScopeNames) }
+func (s Scope) Names() []string { return vkscope.Names(uint64(s), vkscope.User) }
 
 // String is the names joined by commas, as the scope parameter takes them.
 func (s Scope) String() string { return strings.Join(s.Names(), ",") }
 
 // Names lists the names of the rights in s, in the order of the bits.
-func (s GroupScope) Names() []string { return names(uint64(s), groupScopeNames) }
+func (s GroupScope) Names() []string { return vkscope.Names(uint64(s), vkscope.Group) }
 
 // String is the names joined by commas.
 func (s GroupScope) String() string { return strings.Join(s.Names(), ",") }
@@ -95,62 +75,16 @@ func (s Scope) Has(t Scope) bool { return s&t == t }
 // Has reports whether s holds every right of t.
 func (s GroupScope) Has(t GroupScope) bool { return s&t == t }
 
-func names(mask uint64, table []scopeName) []string {
-	out := make([]string, 0, bits.OnesCount64(mask))
-	for _, n := range table {
-		if mask&n.bit != 0 {
-			out = append(out, n.name)
-		}
-	}
-	return out
-}
-
 // ParseScope reads a user scope as VK's scope parameter takes it: a bit
 // mask ("4096") or names separated by commas or spaces ("messages,wall").
 // An unknown name is an error wrapping ErrUnknownScope.
 func ParseScope(s string) (Scope, error) {
-	m, err := parseScope(s, userScopeNames)
+	m, err := vkscope.Parse(s, vkscope.User)
 	return Scope(m), err
 }
 
 // ParseGroupScope reads a community scope, as ParseScope does.
 func ParseGroupScope(s string) (GroupScope, error) {
-	m, err := parseScope(s, groupScopeNames)
+	m, err := vkscope.Parse(s, vkscope.Group)
 	return GroupScope(m), err
-}
-
-func parseScope(s string, table []scopeName) (uint64, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, nil
-	}
-	if n, err := strconv.ParseUint(s, 10, 63); err == nil {
-		return n, nil
-	}
-	var mask uint64
-	for f := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == ',' || r == ' ' }) {
-		bit, ok := scopeBit(strings.ToLower(f), table)
-		if !ok {
-			return 0, errors.Join(ErrUnknownScope, errors.New("vkoauth: scope "+strconv.Quote(trimName(f))+" is not one of VK's"))
-		}
-		mask |= bit
-	}
-	return mask, nil
-}
-
-func scopeBit(name string, table []scopeName) (uint64, bool) {
-	for _, n := range table {
-		if n.name == name {
-			return n.bit, true
-		}
-	}
-	return 0, false
-}
-
-// trimName bounds a name quoted in an error.
-func trimName(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
-	"github.com/vkerr/vkerr/vkoauth"
+	"github.com/vkerr/vkerr/internal/vkscope"
 )
 
 // authorize answers /authorize: the approving account approves at once
@@ -156,18 +156,24 @@ func parseIDs(s string) ([]int64, error) {
 	return out, nil
 }
 
+// The user rights the OAuth room reads itself.
+const (
+	rightOffline = 65536
+	rightEmail   = 4194304
+)
+
 // issue makes the tokens of an approval: one user token, or one community
 // token per group (access_token_GROUPID, expires_in 0). It returns the
 // fields of the answer.
 func (h *Handler) issue(appID int64, user Account, groups []int64, scope string) (url.Values, *oauthError) {
 	vals := url.Values{}
 	if len(groups) > 0 {
-		gs, err := vkoauth.ParseGroupScope(scope)
+		gs, err := vkscope.Parse(scope, vkscope.Group)
 		if err != nil {
 			return nil, &oauthError{Error: "invalid_scope", Description: "scope is invalid"}
 		}
 		for _, g := range groups {
-			tok, err := h.cfg.Tokens.Issue(Grant{Kind: vkerr.KindGroup, GroupID: g, AppID: appID, Scopes: gs.Names()})
+			tok, err := h.cfg.Tokens.Issue(Grant{Kind: vkerr.KindGroup, GroupID: g, AppID: appID, Scopes: vkscope.Names(gs, vkscope.Group)})
 			if err != nil {
 				return nil, &oauthError{Error: "server_error", Description: err.Error()}
 			}
@@ -176,13 +182,13 @@ func (h *Handler) issue(appID int64, user Account, groups []int64, scope string)
 		vals.Set("expires_in", "0")
 		return vals, nil
 	}
-	us, err := vkoauth.ParseScope(scope)
+	us, err := vkscope.Parse(scope, vkscope.User)
 	if err != nil {
 		return nil, &oauthError{Error: "invalid_scope", Description: "scope is invalid"}
 	}
-	g := Grant{Kind: vkerr.KindUser, UserID: user.UserID, AppID: appID, Scopes: us.Names()}
+	g := Grant{Kind: vkerr.KindUser, UserID: user.UserID, AppID: appID, Scopes: vkscope.Names(us, vkscope.User)}
 	expiresIn := int64(0)
-	if !us.Has(vkoauth.ScopeOffline) {
+	if us&rightOffline == 0 {
 		g.Expires = h.cfg.Clock().Add(h.cfg.TokenTTL)
 		expiresIn = int64(h.cfg.TokenTTL / time.Second)
 	}
@@ -193,7 +199,7 @@ func (h *Handler) issue(appID int64, user Account, groups []int64, scope string)
 	vals.Set("access_token", tok)
 	vals.Set("expires_in", strconv.FormatInt(expiresIn, 10))
 	vals.Set("user_id", strconv.FormatInt(user.UserID, 10))
-	if us.Has(vkoauth.ScopeEmail) && user.Email != "" {
+	if us&rightEmail != 0 && user.Email != "" {
 		vals.Set("email", user.Email)
 	}
 	return vals, nil
