@@ -5,6 +5,7 @@ package vkscope
 
 import (
 	"errors"
+	"fmt"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -66,7 +67,7 @@ func Parse(s string, table []Right) (uint64, error) {
 			if len(f) > 40 {
 				f = f[:40] + "…"
 			}
-			return 0, errors.Join(ErrUnknown, errors.New("scope "+strconv.Quote(f)+" is not one of VK's"))
+			return 0, fmt.Errorf("%w: %q is not one of VK's", ErrUnknown, f)
 		}
 		mask |= bit
 	}
