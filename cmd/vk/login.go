@@ -187,6 +187,10 @@ func loginCode(ctx context.Context, cmd *cobra.Command, c *vkoauth.Client, lf lo
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = srv.Serve(ln) })
 	defer func() {
+		// Shutdown lets the browser's page finish; Close ends the rest.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
 		_ = srv.Close()
 		wg.Wait()
 	}()

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
@@ -21,6 +22,9 @@ import (
 type prompter struct {
 	in  *bufio.Reader
 	out io.Writer
+	// tty is the terminal in reads, if it is one: the password is read
+	// from it without echo.
+	tty *os.File
 	// hint, for --mock, tells the answer the mock expects.
 	hint func(what string) string
 }
@@ -53,6 +57,23 @@ func (p *prompter) ask(ctx context.Context, question string) (string, error) {
 		}
 	}
 	return strings.TrimSpace(b.String()), nil
+}
+
+// askSecret asks for a secret: without echo on a terminal, else as ask.
+func (p *prompter) askSecret(ctx context.Context, question string) (string, error) {
+	if p.tty == nil {
+		return p.ask(ctx, question)
+	}
+	fmt.Fprint(p.out, question)
+	b, err := term.ReadPassword(int(p.tty.Fd()))
+	fmt.Fprintln(p.out)
+	if err != nil {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	if len(b) > maxAnswer {
+		return "", errors.New("the answer is longer than 4096 bytes")
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 func (p *prompter) note(what string) string {
@@ -89,6 +110,9 @@ func loginDirect(ctx context.Context, cmd *cobra.Command, c *vkoauth.Client, lf 
 		return nil, &exitError{code: 2, err: fmt.Errorf("--scope: %w", err)}
 	}
 	p := &prompter{in: bufio.NewReaderSize(cmd.InOrStdin(), maxAnswer), out: cmd.ErrOrStderr()}
+	if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.tty = f
+	}
 	if mock != nil {
 		p.hint = func(what string) string {
 			pend := mock.OAuthPending()
@@ -103,7 +127,7 @@ func loginDirect(ctx context.Context, cmd *cobra.Command, c *vkoauth.Client, lf 
 	}
 	password := os.Getenv("VK_PASSWORD")
 	if password == "" {
-		if password, err = p.ask(ctx, "Password for "+lf.username+" (shown as typed; $VK_PASSWORD avoids this): "); err != nil {
+		if password, err = p.askSecret(ctx, "Password for "+lf.username+": "); err != nil {
 			return nil, err
 		}
 	}
