@@ -1,6 +1,10 @@
 package vkmock
 
 import (
+	"bufio"
+	"context"
+	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -81,8 +85,48 @@ func (s *Server) resetOAuth() {
 
 func isOAuthPath(path string) bool { return oauth.IsPath(path) }
 
+// serveOAuth serves the room and adds the request to the request log
+// (method oauth.authorize, oauth.access_token or oauth.token; secrets
+// masked as for any request), with the status sent and the fault rules
+// that fired.
 func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request) {
-	s.oauthRoom().ServeHTTP(w, r)
+	start := s.now()
+	seen := &oauthSeen{}
+	ow := &oauthWriter{ResponseWriter: w, status: http.StatusOK}
+	s.oauthRoom().ServeHTTP(ow, r.WithContext(context.WithValue(r.Context(), oauthSeenKey{}, seen)))
+	if seen.q != nil {
+		if seen.out.status == 0 && seen.out.effect == "" {
+			seen.out.status = ow.status
+		}
+		s.record(start, r, seen.q, seen.out)
+	}
+}
+
+// oauthSeen carries the request as the fault hook parsed it to
+// serveOAuth, for the log.
+type oauthSeen struct {
+	q   *vkRequest
+	out outcome
+}
+
+type oauthSeenKey struct{}
+
+// oauthWriter notes the status the room sends; it hijacks for a fault's
+// reset.
+type oauthWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *oauthWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *oauthWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *oauthWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
 
 // oauthTokens issues the room's tokens in the mock's token store.
@@ -182,15 +226,21 @@ func rightOf(m *apiMethod, k TokenKind) string {
 // (answered as OAuth's server_error, HTTP 500, with the error's message).
 func (s *Server) oauthFault(w http.ResponseWriter, r *http.Request, endpoint string, params url.Values) bool {
 	q := &vkRequest{name: endpoint, tls: r.TLS != nil, host: r.Host}
-	for k, vs := range params {
-		for _, v := range vs {
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		for _, v := range params[k] {
 			q.params = append(q.params, kv{k, v})
 		}
 	}
+	seen, _ := r.Context().Value(oauthSeenKey{}).(*oauthSeen)
+	if seen == nil {
+		seen = &oauthSeen{}
+	}
+	seen.q = q
 	hit := s.matchFaults(q, vkerr.KindUnknown, nil, phaseBefore)
 	if !hit.fired() {
 		return false
 	}
+	seen.out.fault = hit.ids()
 	var d time.Duration
 	for _, f := range hit.delays {
 		d += s.delay(f)
@@ -199,6 +249,7 @@ func (s *Server) oauthFault(w http.ResponseWriter, r *http.Request, endpoint str
 		d += s.delay(hit.answer)
 	}
 	if d = min(d, s.timeouts.maxFaultLatency()); d > 0 && !sleep(r.Context(), d) {
+		seen.out.effect = "canceled"
 		resetConn(w)
 		return true
 	}
@@ -209,6 +260,7 @@ func (s *Server) oauthFault(w http.ResponseWriter, r *http.Request, endpoint str
 	case f.HTTPStatus != 0:
 		writeHTML(w, f.HTTPStatus)
 	case f.Effect == "reset":
+		seen.out.effect = "reset"
 		resetConn(w)
 	case f.Error != nil:
 		msg := f.Error.Message

@@ -177,3 +177,34 @@ func TestOAuthControl(t *testing.T) {
 		t.Fatalf("after Reset: %d %v", st, loc)
 	}
 }
+
+// TestOAuthRequestLog: the OAuth endpoints' requests are in the request
+// log, under their fault names, secrets masked, with the status sent and
+// the rules that fired.
+func TestOAuthRequestLog(t *testing.T) {
+	s := vkmock.NewServer(t)
+	id, err := s.AddFault(vkmock.Fault{Method: "oauth.access_token", LatencyMS: 1, Times: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := s.OAuthApps()[0].Secret
+	oauthToken(t, s, "friends")
+	oauthDo(t, s, http.MethodPost, "/token", url.Values{"client_id": {"51000001"}, "client_secret": {secret}, "grant_type": {"password"}, "username": {vkmock.DefaultLogin}, "password": {"wrong-password-1"}})
+	auth := s.RequestsOf("oauth.authorize")
+	tok := s.RequestsOf("oauth.access_token")
+	direct := s.RequestsOf("oauth.token")
+	if len(auth) != 1 || auth[0].HTTPStatus != http.StatusFound || len(tok) != 1 || tok[0].HTTPStatus != 200 || tok[0].Fault != id || len(direct) != 1 || direct[0].HTTPStatus != 401 {
+		t.Fatalf("log: %+v %+v %+v", auth, tok, direct)
+	}
+	b, _ := json.Marshal(s.Requests())
+	for _, leak := range []string{secret, "wrong-password-1"} {
+		if strings.Contains(string(b), leak) {
+			t.Fatalf("the request log shows a secret: %s", b)
+		}
+	}
+	for _, p := range tok[0].Params {
+		if p.Key == "code" && p.Value != vkerr.Redacted {
+			t.Fatalf("code logged: %+v", p)
+		}
+	}
+}
