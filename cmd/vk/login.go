@@ -99,7 +99,11 @@ func runLogin(cmd *cobra.Command, lf loginFlags) error {
 	ctx, cancel := context.WithTimeout(ctx, lf.timeout)
 	defer cancel()
 
-	c := &vkoauth.Client{ClientID: lf.clientID, OAuthURL: lf.oauthURL, HTTPClient: &http.Client{Timeout: 30 * time.Second}}
+	// One transport for the login, its idle connections closed at the end.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	c := &vkoauth.Client{ClientID: lf.clientID, OAuthURL: lf.oauthURL, HTTPClient: hc}
 	var mock *vkmock.Server
 	if lf.useMock {
 		srv, err := vkmock.NewE()
@@ -132,7 +136,7 @@ func runLogin(cmd *cobra.Command, lf loginFlags) error {
 	if err != nil {
 		return loginError(ctx, err)
 	}
-	return finishLogin(ctx, cmd, lf, toks)
+	return finishLogin(ctx, cmd, lf, hc, toks)
 }
 
 // loginError explains a failed login, secrets redacted.
@@ -200,7 +204,7 @@ func loginCode(ctx context.Context, cmd *cobra.Command, c *vkoauth.Client, lf lo
 	if open {
 		browse, cancel := context.WithCancel(ctx)
 		defer cancel()
-		wg.Go(func() { openURL(browse, u) })
+		wg.Go(func() { openURL(browse, c.HTTPClient, u) })
 	}
 	var res callbackResult
 	select {
@@ -216,12 +220,12 @@ func loginCode(ctx context.Context, cmd *cobra.Command, c *vkoauth.Client, lf lo
 
 // openURL follows the URL as a browser would (for --mock): the mock
 // redirects to the listener.
-func openURL(ctx context.Context, u string) {
+func openURL(ctx context.Context, hc *http.Client, u string) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return
 	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	resp, err := hc.Do(req)
 	if err == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
@@ -269,7 +273,7 @@ func callbackHandler(redirect, state string, got chan<- callbackResult) http.Han
 
 // finishLogin saves or prints the tokens, then checks a user token with
 // users.get.
-func finishLogin(ctx context.Context, cmd *cobra.Command, lf loginFlags, toks []vkoauth.Token) error {
+func finishLogin(ctx context.Context, cmd *cobra.Command, lf loginFlags, hc *http.Client, toks []vkoauth.Token) error {
 	out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if lf.print {
 		for _, t := range toks {
@@ -296,7 +300,7 @@ func finishLogin(ctx context.Context, cmd *cobra.Command, lf loginFlags, toks []
 	if toks[0].Kind != vkerr.KindUser {
 		return nil
 	}
-	api := toks[0].Client(vkapi.WithBaseURL(lf.baseURL))
+	api := toks[0].Client(vkapi.WithBaseURL(lf.baseURL), vkapi.WithHTTPClient(hc))
 	defer api.Close()
 	var users []struct {
 		ID        int64  `json:"id"`

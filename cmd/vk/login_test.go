@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock"
 	"github.com/vkerr/vkerr/vkoauth"
@@ -277,5 +279,14 @@ func TestCallbackHandler(t *testing.T) {
 		if !tc.check(res.err) || (res.err == nil) != (w.Code == http.StatusOK) {
 			t.Errorf("%s: %v, status %d", tc.query, res.err, w.Code)
 		}
+	}
+}
+
+// TestLoginLeavesNoGoroutine: the listener, the opener and the clients of
+// vk login --mock end with it.
+func TestLoginLeavesNoGoroutine(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	if code, _, errOut := vk(t, "", "login", "--mock", "--print"); code != 0 {
+		t.Fatalf("%d %s", code, errOut)
 	}
 }
