@@ -8,6 +8,7 @@
 package oauth
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -231,7 +232,7 @@ func (h *Handler) Apps() []App {
 	for _, a := range h.apps {
 		out = append(out, a.clone())
 	}
-	slices.SortFunc(out, func(a, b App) int { return cmpInt(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b App) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -325,8 +326,8 @@ func (h *Handler) accountByIDLocked(id int64) *Account {
 	return nil
 }
 
-// derive makes a deterministic value of the seed, a label and the
-// Handler's counter: hex digits, n of them.
+// deriveLocked makes a deterministic value of the seed, a label and the
+// Handler's counter (which it advances): n hex digits.
 func (h *Handler) deriveLocked(label string, n int) string {
 	h.seq++
 	var b [16]byte
@@ -360,14 +361,4 @@ func trimLocked[V any](m map[string]V) {
 		}
 		delete(m, k)
 	}
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
