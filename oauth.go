@@ -15,6 +15,10 @@ type OAuthError struct {
 	Type        string // error: invalid_client, invalid_grant, need_captcha, ...
 	Description string // error_description
 	Reason      string // error_reason (redirect errors)
+	// ErrorType details the error of direct authorization:
+	// username_or_password_is_incorrect, wrong_otp,
+	// otp_format_is_incorrect, too_much_tries.
+	ErrorType string
 
 	CaptchaSID string // need_captcha
 	CaptchaImg string
@@ -29,8 +33,15 @@ type OAuthError struct {
 
 // OAuth error types that VK sends.
 const (
-	OAuthNeedCaptcha    = "need_captcha"
-	OAuthNeedValidation = "need_validation"
+	OAuthInvalidRequest          = "invalid_request"
+	OAuthInvalidClient           = "invalid_client"
+	OAuthUnauthorizedClient      = "unauthorized_client"
+	OAuthInvalidGrant            = "invalid_grant"
+	OAuthAccessDenied            = "access_denied"
+	OAuthUnsupportedGrantType    = "unsupported_grant_type"
+	OAuthUnsupportedResponseType = "unsupported_response_type"
+	OAuthNeedCaptcha             = "need_captcha"
+	OAuthNeedValidation          = "need_validation"
 )
 
 var oauthCategories = map[string]Category{
@@ -87,6 +98,7 @@ var oauthFields = map[string]func(e *OAuthError) *string{
 	"error":             func(e *OAuthError) *string { return &e.Type },
 	"error_description": func(e *OAuthError) *string { return &e.Description },
 	"error_reason":      func(e *OAuthError) *string { return &e.Reason },
+	"error_type":        func(e *OAuthError) *string { return &e.ErrorType },
 	"captcha_sid":       func(e *OAuthError) *string { return &e.CaptchaSID },
 	"captcha_img":       func(e *OAuthError) *string { return &e.CaptchaImg },
 	"validation_type":   func(e *OAuthError) *string { return &e.ValidationType },

@@ -134,6 +134,9 @@ var (
 	assignName = regexp.MustCompile(`\b([A-Za-z0-9_]+)(?:\s*=\s*|%3[Dd])`)
 	// name: in free text.
 	colonName = regexp.MustCompile(`\b([A-Za-z0-9_]+)\s*:\s*`)
+	// name value, unlabelled: the name, then white space or HTML tags
+	// ("client_secret AbCd…", "<td>client_secret</td><td>AbCd…").
+	spaceName = regexp.MustCompile(`\b([A-Za-z0-9_]+)(?:\s+|(?:\s*</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,100})?>\s*)+)`)
 	// Authorization: Bearer <token>.
 	secretBearer = regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+`)
 	// VK token formats: vk1.a.… and the legacy 85-hex-digit keys.
@@ -166,6 +169,7 @@ func RedactString(s string) string {
 	s = redactValues(s, jsonName, jsonValue, isEntryName)
 	s = redactValues(s, assignName, textValue, isCaptchaSID)
 	s = redactValues(s, colonName, textValue, isProse)
+	s = redactValues(s, spaceName, credentialValue, notCredential)
 	s = secretBearer.ReplaceAllString(s, "${1}"+Redacted)
 	s = secretToken.ReplaceAllStringFunc(s, func(m string) string {
 		if tokenLen(m, "0123456789eE") == len(m) {
@@ -313,6 +317,29 @@ func isProse(name, _, after string) bool {
 	}
 	n := tokenLen(after, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 	return n < 6 || n < 20 && !strings.ContainsAny(after[:n], "0123456789")
+}
+
+// credentialChars are the characters of an unlabelled secret.
+const credentialChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+
+// credentialValue reads an unlabelled secret: a run of credentialChars.
+func credentialValue(s string) (int, string, string) { return tokenLen(s, credentialChars), "", "" }
+
+// notCredential reports whether the word after an unlabelled secret name
+// ("client_secret AbCd…") is prose rather than the secret: a secret is a
+// run of letters, digits and '_' of six or more with a letter and a digit,
+// or of sixteen or more in mixed case ("client_secret is undefined" and
+// "access_token has expired." stay).
+func notCredential(_, _, after string) bool {
+	n := tokenLen(after, credentialChars)
+	if n < len(after) && after[n] == '-' || n < len(after) && after[n] == '.' && n+1 < len(after) && after[n+1] != ' ' {
+		return true // a-hyphenated-word or a.dotted.name: prose or a file
+	}
+	run := after[:n]
+	letter := strings.IndexFunc(run, unicode.IsLetter) >= 0
+	digit := strings.ContainsAny(run, "0123456789")
+	mixed := strings.IndexFunc(run, unicode.IsUpper) >= 0 && strings.IndexFunc(run, unicode.IsLower) >= 0
+	return !(n >= 6 && letter && digit || n >= 16 && mixed)
 }
 
 // isCaptchaSID reports whether a sid= is that of a captcha image

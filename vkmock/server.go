@@ -79,6 +79,7 @@ type Server struct {
 	uploads uploadState // upload servers: key, pending and stored uploads
 	cb      cbState     // the Callback API sender (callback*.go)
 	ulp     ulpState    // User Long Poll (userlp.go)
+	oauth   oauthState  // the OAuth room (oauth.go)
 	cache   respCache
 
 	rngMu sync.Mutex
@@ -274,6 +275,7 @@ func NewE(opts ...Option) (*Server, error) {
 	maps.Copy(s.control, s.longPollRoutes())
 	maps.Copy(s.control, s.callbackRoutes())
 	maps.Copy(s.control, s.userLPRoutes())
+	maps.Copy(s.control, s.oauthRoutes())
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
 	s.log.init(o.limits.RequestLogSize, o.limits.RequestLogBytes)
@@ -435,6 +437,7 @@ func (s *Server) Reset() {
 	s.uploads.reset()
 	s.cb.reset()
 	s.ulp.reset()
+	s.resetOAuth()
 }
 
 // ServeHTTP serves /method/NAME, the control API under /__vkmock/, and 404
@@ -458,8 +461,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveValidate(w, r)
 	case strings.HasPrefix(r.URL.Path, "/upload/"):
 		s.serveUpload(w, r)
-	case r.URL.Path == "/blank.html":
-		writePage(w, http.StatusOK, "", "")
+	case isOAuthPath(r.URL.Path):
+		s.serveOAuth(w, r)
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found: VK methods are under /method/, the control API under /__vkmock/"})
 	}
@@ -629,6 +632,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		// 7. The token kind must be one the method accepts.
 		if m.tokens&kindMask(tok.Kind) == 0 {
 			return s.kindError(tok.Kind)
+		}
+		if e := s.oauthTokenError(m, tok); e != nil {
+			return e
 		}
 	}
 	// 8. Parameters.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"strings"
 	"time"
 
@@ -38,7 +37,7 @@ func serveMock(ctx context.Context, srv *vkmock.Server) (string, error) {
 // returns the base URL and the token, or a usage error (exit 2).
 func target(ctx context.Context, useMock bool, baseURL, token string, tk vkapi.TokenKind) (string, string, error) {
 	if token == "" {
-		token = os.Getenv("VK_TOKEN")
+		token = envOrSavedToken(!useMock)
 	}
 	if useMock {
 		srv, err := vkmock.NewE()

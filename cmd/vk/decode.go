@@ -84,6 +84,7 @@ func describe(err error, shape vkerr.Shape, lang string) decoded {
 	case errors.As(err, &oaErr):
 		d.Name, d.Message, d.Category = "oauth_"+r(oaErr.Type), oaErr.Error(), oaErr.Category().String()
 		d.CaptchaSID, d.CaptchaImg, d.RedirectURI = r(oaErr.CaptchaSID), r(oaErr.CaptchaImg), r(oaErr.RedirectURI)
+		d.Remedy = oaErr.Remedy(lang)
 	case errors.As(err, &lpErr):
 		d.Code, d.Name, d.Message = lpErr.Failed, "long_poll_failed_"+strconv.Itoa(lpErr.Failed), lpErr.Error()
 		d.Category, d.Remedy = lpErr.Category().String(), lpErr.Action().String()

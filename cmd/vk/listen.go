@@ -126,7 +126,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 				return runUserListen(cmd, token, baseURL, asJSON, maxEvents)
 			}
 			if token == "" {
-				token = os.Getenv("VK_TOKEN")
+				token = envOrSavedToken(true)
 			}
 			if token == "" {
 				return &exitError{code: 2, err: errors.New("no token: set $VK_TOKEN or pass --token")}

@@ -54,7 +54,7 @@ func (p *userPrinter) HandleUpdate(_ context.Context, u *userlongpoll.Update) er
 // token, one line per update.
 func runUserListen(cmd *cobra.Command, token, baseURL string, asJSON bool, maxEvents int) error {
 	if token == "" {
-		token = os.Getenv("VK_TOKEN")
+		token = envOrSavedToken(true)
 	}
 	if token == "" {
 		return &exitError{code: 2, err: errors.New("no token: set $VK_TOKEN or pass --token")}

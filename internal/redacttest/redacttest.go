@@ -84,6 +84,9 @@ var Forms = []struct {
 	{"json", func(n, v string) string { return `{"` + n + `":"` + v + `"}` }},
 	{"escaped-json", func(n, v string) string { return `{\"` + n + `\":\"` + v + `\"}` }},
 	{"u-escaped-json", func(n, v string) string { return `{"` + uEscape(n) + `":"` + uEscape(v) + `"}` }},
+	// Unlabelled: the name, a space, the value (issue 23).
+	{"unlabelled", func(n, v string) string { return "sent " + n + " " + v + " to the server" }},
+	{"html-cell", func(n, v string) string { return "<tr><td>" + n + "</td><td><code>" + v + "</code></td></tr>" }},
 }
 
 // uEscape writes every byte of s as a \u00XX escape.
