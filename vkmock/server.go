@@ -79,6 +79,7 @@ type Server struct {
 	uploads uploadState // upload servers: key, pending and stored uploads
 	cb      cbState     // the Callback API sender (callback*.go)
 	ulp     ulpState    // User Long Poll (userlp.go)
+	stream  streamState // the Streaming API (streaming.go)
 	cache   respCache
 
 	rngMu sync.Mutex
@@ -274,6 +275,7 @@ func NewE(opts ...Option) (*Server, error) {
 	maps.Copy(s.control, s.longPollRoutes())
 	maps.Copy(s.control, s.callbackRoutes())
 	maps.Copy(s.control, s.userLPRoutes())
+	maps.Copy(s.control, s.streamingRoutes())
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
 	s.log.init(o.limits.RequestLogSize, o.limits.RequestLogBytes)
@@ -435,6 +437,7 @@ func (s *Server) Reset() {
 	s.uploads.reset()
 	s.cb.reset()
 	s.ulp.reset()
+	s.stream.reset(s)
 }
 
 // ServeHTTP serves /method/NAME, the control API under /__vkmock/, and 404
@@ -458,6 +461,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveValidate(w, r)
 	case strings.HasPrefix(r.URL.Path, "/upload/"):
 		s.serveUpload(w, r)
+	case strings.HasPrefix(r.URL.Path, "/streaming/"):
+		s.serveStreaming(w, r)
 	case r.URL.Path == "/blank.html":
 		writePage(w, http.StatusOK, "", "")
 	default:
