@@ -67,6 +67,9 @@ type Config struct {
 	OnEvent func(Event)
 	// OnService gets each service message (code 300).
 	OnService func(ServiceMessage)
+	// OnConnect is called each time a connection is up, with its time
+	// (after OnGap, when the connection ends a gap).
+	OnConnect func(time.Time)
 	// OnDisconnect is called when the connection is lost.
 	OnDisconnect func(Disconnect)
 	// OnGap is called once a new connection is up after a loss.

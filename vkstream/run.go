@@ -115,6 +115,9 @@ func (c *Client) loop(ctx context.Context) error {
 			}
 			lost = nil
 		}
+		if c.cfg.OnConnect != nil {
+			c.cfg.OnConnect(connected)
+		}
 		failures = 0
 		lastSeen, err := c.read(ctx, conn)
 		if ctx.Err() != nil {
