@@ -126,12 +126,14 @@ func (c *conn) send(h *Hub, it item) bool {
 			}
 		}
 	}
+	// Sent before the write, so that a client that reads the event finds
+	// it sent in the log; a failed write makes it missed.
+	h.setState(it.rec, StateSent)
 	if c.ws.writeText(it.body) != nil {
 		h.setState(it.rec, StateMissed)
 		c.ws.close()
 		return false
 	}
-	h.setState(it.rec, StateSent)
 	return true
 }
 
