@@ -1,6 +1,7 @@
 package vkerr
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -304,38 +305,43 @@ type StreamingMessage struct {
 // caller sets it); a body that is not a Streaming API message is a
 // *FormatError.
 func DecodeStreaming(body []byte) (*StreamingMessage, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
+	// A struct of raw fields, not a map: the stream's hot path.
+	var raw struct {
+		Code    json.RawMessage `json:"code"`
+		Event   json.RawMessage `json:"event"`
+		Rules   json.RawMessage `json:"rules"`
+		Service json.RawMessage `json:"service_message"`
+		Error   json.RawMessage `json:"error"`
+	}
+	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' || json.Unmarshal(t, &raw) != nil {
 		return nil, &FormatError{Reason: "not a Streaming API message (a JSON object)", Snippet: Snippet(body)}
 	}
-	code, err := flexInt(raw["code"])
-	if err != nil || !has(raw, "code") {
+	code, err := flexInt(raw.Code)
+	if err != nil || raw.Code == nil || isNull(raw.Code) {
 		return nil, &FormatError{Reason: "Streaming API message without a numeric code", Snippet: Snippet(body)}
 	}
 	m := &StreamingMessage{Code: int(code)}
 	switch code {
 	case StreamingMessageEvent:
-		ev, ok := raw["event"]
-		if !ok || isNull(ev) || !isObject(ev) {
+		if !isObject(raw.Event) {
 			return nil, &FormatError{Reason: "code 100 without an event object", Snippet: Snippet(body)}
 		}
-		m.Event = ev
+		m.Event = raw.Event
 	case StreamingMessageOK:
-		if r, ok := raw["rules"]; ok && !isNull(r) {
-			if t := strings.TrimSpace(string(r)); !strings.HasPrefix(t, "[") {
+		if raw.Rules != nil && !isNull(raw.Rules) {
+			if t := bytes.TrimSpace(raw.Rules); t[0] != '[' {
 				return nil, &FormatError{Reason: "rules is not an array", Snippet: Snippet(body)}
 			}
-			m.Rules = r
+			m.Rules = raw.Rules
 		}
 	case StreamingMessageService:
 		var s StreamingService
-		sm, ok := raw["service_message"]
-		if !ok || json.Unmarshal(sm, &s) != nil || !isObject(sm) {
+		if !isObject(raw.Service) || json.Unmarshal(raw.Service, &s) != nil {
 			return nil, &FormatError{Reason: "code 300 without a service_message object", Snippet: Snippet(body)}
 		}
 		m.Service = &s
 	case StreamingMessageError:
-		return nil, decodeStreamingError(raw["error"], body)
+		return nil, decodeStreamingError(raw.Error, body)
 	default:
 		return nil, &FormatError{Reason: "unknown Streaming API message code " + strconv.FormatInt(code, 10), Snippet: Snippet(body)}
 	}
@@ -358,8 +364,8 @@ func decodeStreamingError(v json.RawMessage, body []byte) error {
 
 // isObject reports whether v is a JSON object.
 func isObject(v json.RawMessage) bool {
-	t := strings.TrimSpace(string(v))
-	return strings.HasPrefix(t, "{")
+	t := bytes.TrimSpace(v)
+	return len(t) > 0 && t[0] == '{'
 }
 
 // isStreamingAnswer: {"code":N,...} with an error object of error_code (not

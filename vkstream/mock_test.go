@@ -47,13 +47,20 @@ func (m *testMock) post(t testing.TB, text string) {
 
 func (m *testMock) inject(t testing.TB, n int, text string) {
 	t.Helper()
+	if err := m.injectErr(n, text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// injectErr makes n events of text, for a goroutine that cannot fail the
+// test itself.
+func (m *testMock) injectErr(n int, text string) error {
 	events := make([]vkmock.StreamingEvent, n)
 	for i := range events {
 		events[i] = vkmock.StreamingEvent{Text: text}
 	}
-	if _, err := m.s.StreamingInject(context.Background(), events...); err != nil {
-		t.Fatal(err)
-	}
+	_, err := m.s.StreamingInject(context.Background(), events...)
+	return err
 }
 
 func (m *testMock) drop(t testing.TB, effect string) {
