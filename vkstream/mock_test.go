@@ -146,7 +146,9 @@ func (c *collector) wait(t testing.TB, what string, cond func() bool) {
 		select {
 		case <-c.changed:
 		case <-deadline.C:
-			t.Fatalf("timed out waiting for %s", what)
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			t.Fatalf("timed out waiting for %s: %d events, %d connections, disconnections %+v", what, len(c.events), c.conns, c.discs)
 		}
 	}
 }

@@ -193,7 +193,7 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request) {
 	h.wg.Add(1)
 	h.mu.Unlock()
 	defer h.wg.Done()
-	ws, err := accept(w, r)
+	ws, err := hijack(w)
 	h.mu.Lock()
 	st.pending = false
 	if err != nil || h.closed || h.streams[key] != st {
@@ -204,10 +204,16 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	// The connection takes events before the client hears it is up: an
+	// event made once the client knows is never missed.
 	h.connSeq++
 	c := newConn(h.connSeq, key, ws, h.cfg.MaxQueue)
 	st.conn = c
 	h.mu.Unlock()
+	if ws.handshake(r) != nil {
+		c.kill(h)
+		return
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -61,26 +61,26 @@ type wsConn struct {
 	once   sync.Once
 }
 
-// accept completes the handshake of an upgrade request.
-func accept(w http.ResponseWriter, r *http.Request) (*wsConn, error) {
+// hijack takes over the connection of an upgrade request; handshake then
+// completes it.
+func hijack(w http.ResponseWriter) (*wsConn, error) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		return nil, errors.New("streaming: the connection cannot be taken over")
 	}
-	sum := sha1.Sum([]byte(r.Header.Get("Sec-WebSocket-Key") + wsGUID))
 	c, brw, err := hj.Hijack()
 	if err != nil {
 		return nil, err
 	}
 	_ = c.SetDeadline(time.Time{})
-	head := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-		base64.StdEncoding.EncodeToString(sum[:]) + "\r\n\r\n"
-	_ = c.SetWriteDeadline(time.Now().Add(writeTimeout))
-	if _, err := c.Write([]byte(head)); err != nil {
-		c.Close()
-		return nil, err
-	}
 	return &wsConn{c: c, br: brw.Reader, closed: make(chan struct{})}, nil
+}
+
+// handshake answers 101 to the upgrade request r.
+func (c *wsConn) handshake(r *http.Request) error {
+	sum := sha1.Sum([]byte(r.Header.Get("Sec-WebSocket-Key") + wsGUID))
+	return c.write([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+		base64.StdEncoding.EncodeToString(sum[:]) + "\r\n\r\n"))
 }
 
 // frame builds an unmasked, final frame.
