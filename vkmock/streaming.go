@@ -58,7 +58,7 @@ type streamState struct {
 
 func (s *Server) streamHub() *streaming.Hub {
 	s.stream.once.Do(func() {
-		s.stream.hub = streaming.New(streaming.Config{Now: s.now, Seed: s.seed, Fault: s.streamingFault, LogSize: s.limits.RequestLogSize})
+		s.stream.hub = streaming.New(streaming.Config{Now: s.now, Seed: s.seed, Fault: s.streamingFault})
 	})
 	return s.stream.hub
 }
@@ -203,7 +203,7 @@ func (s *Server) StreamingService(key, message string, code int) (bool, error) {
 }
 
 // StreamingLog returns what became of each event on each stream, oldest
-// first (at most the request log's size).
+// first (at most the last 100,000).
 func (s *Server) StreamingLog() []StreamingRecord { return s.streamHub().Log() }
 
 // StreamingConnected reports whether the key has a live connection.
