@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,5 +196,55 @@ func TestRate(t *testing.T) {
 	col.mu.Unlock()
 	if e.Type != Comment || e.ID.CommentID == 0 {
 		t.Errorf("generated event: %+v", e)
+	}
+}
+
+// Fault rules of streaming.stream close or stall the stream at an event:
+// the client notices, reconnects and reports the gap; the event is missed.
+func TestFaultCloseAndStall(t *testing.T) {
+	m := newMock(t)
+	hc := &http.Client{Transport: &http.Transport{}}
+	defer hc.CloseIdleConnections()
+	col := newCollector()
+	cfg := fast
+	cfg.PingTimeout = time.Second
+	c := m.connect(t, hc, col.config(cfg))
+	if err := c.AddRule(context.Background(), Rule{Tag: "t", Value: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	stop := run(t, c)
+	defer stop()
+	col.wait(t, "the connection", func() bool { return col.conns == 1 })
+	for i, effect := range []string{vkmock.StreamingClose, vkmock.StreamingStall} {
+		id := m.fault(t, vkmock.Fault{Method: "streaming.stream", Effect: effect, Times: 1})
+		m.inject(t, 1, "x")
+		col.wait(t, "the gap after "+effect, func() bool { return len(col.gaps) == i+1 && col.conns == i+2 })
+		m.unfault(id)
+		m.inject(t, 1, "x")
+		col.wait(t, "the event after "+effect, func() bool { return len(col.events) == i+1 })
+	}
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	if errors.Is(col.discs[0].Err, ErrStalled) || !errors.Is(col.discs[1].Err, ErrStalled) {
+		t.Errorf("disconnections: %v", col.discs)
+	}
+	log := m.log()
+	if len(log) != 4 || log[0].State != "missed" || log[1].State != "sent" || log[2].State != "missed" || log[3].State != "sent" {
+		t.Errorf("log: %+v", log)
+	}
+}
+
+// A dial that fails names neither the key nor any secret.
+func TestDialErrorRedacted(t *testing.T) {
+	key := "0123456789abcdef0123456789abcdef01234567"
+	c := New("http://127.0.0.1:1/streaming", key, Config{})
+	defer c.Close()
+	_, err := c.dial(context.Background())
+	if err == nil || strings.Contains(err.Error(), key) {
+		t.Errorf("dial: %v", err)
+	}
+	_, err = c.Rules(context.Background())
+	if err == nil || strings.Contains(err.Error(), key) {
+		t.Errorf("rules: %v", err)
 	}
 }

@@ -102,6 +102,9 @@ type Hub struct {
 	evSeq   int64
 	rate    *rateGen
 	closed  bool
+	// draining is set while Reset waits for the connections: no new one
+	// (nor a rate) starts then.
+	draining bool
 
 	logMu sync.Mutex
 	log   []*Record
@@ -363,6 +366,7 @@ func (h *Hub) shutdown(final bool) {
 	if final {
 		h.closed = true
 	}
+	h.draining = true
 	var conns []*conn
 	for _, st := range h.streams {
 		if st.conn != nil {
@@ -382,4 +386,7 @@ func (h *Hub) shutdown(final bool) {
 		c.ws.close()
 	}
 	h.wg.Wait()
+	h.mu.Lock()
+	h.draining = false
+	h.mu.Unlock()
 }

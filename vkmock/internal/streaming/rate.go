@@ -42,7 +42,7 @@ func (h *Hub) SetRate(perSecond float64, s Spec) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &rateGen{cancel: cancel, done: make(chan struct{})}
 	h.mu.Lock()
-	if h.closed || h.rate != nil {
+	if h.closed || h.draining || h.rate != nil {
 		h.mu.Unlock()
 		cancel()
 		return errors.New("the mock is closed, or another rate was set meanwhile")

@@ -178,7 +178,7 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	st := h.streams[key]
 	switch {
-	case h.closed || st == nil:
+	case h.closed || h.draining || st == nil:
 		h.mu.Unlock()
 		writeError(w, vkerr.StreamingBadKey)
 		return
