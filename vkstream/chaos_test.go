@@ -31,9 +31,9 @@ func TestChaos(t *testing.T) {
 	col := newCollector()
 	// A ping waits for its pong behind the events in flight: on a loaded
 	// machine under -race, more than fast's 300 ms. A stall is noticed in
-	// about a second.
+	// about half a second.
 	cfg := fast
-	cfg.PingTimeout = time.Second
+	cfg.PingTimeout = 500 * time.Millisecond
 	c := m.connect(t, hc, col.config(cfg))
 	if err := c.AddRule(context.Background(), Rule{Tag: "chaos", Value: "chaos"}); err != nil {
 		t.Fatal(err)

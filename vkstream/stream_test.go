@@ -207,7 +207,7 @@ func TestFaultCloseAndStall(t *testing.T) {
 	defer hc.CloseIdleConnections()
 	col := newCollector()
 	cfg := fast
-	cfg.PingTimeout = time.Second
+	cfg.PingTimeout = 500 * time.Millisecond
 	c := m.connect(t, hc, col.config(cfg))
 	if err := c.AddRule(context.Background(), Rule{Tag: "t", Value: "x"}); err != nil {
 		t.Fatal(err)
