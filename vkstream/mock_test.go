@@ -18,8 +18,8 @@ type testMock struct {
 	key string
 }
 
-func newMock(t testing.TB) *testMock {
-	s := vkmock.NewServer(t)
+func newMock(t testing.TB, opts ...vkmock.Option) *testMock {
+	s := vkmock.NewServer(t, opts...)
 	return &testMock{s: s, key: s.StreamingKey(vkmock.DefaultAppID)}
 }
 
@@ -36,6 +36,16 @@ func (m *testMock) connect(t testing.TB, hc *http.Client, cfg Config) *Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// httpClient is a client that trusts the mock (its TLS certificate too),
+// with a transport of its own.
+func (m *testMock) httpClient() *http.Client {
+	hc := *m.s.HTTPClient()
+	if tr, ok := hc.Transport.(*http.Transport); ok {
+		hc.Transport = tr.Clone()
+	}
+	return &hc
 }
 
 func (m *testMock) post(t testing.TB, text string) {

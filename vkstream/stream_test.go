@@ -248,3 +248,26 @@ func TestDialErrorRedacted(t *testing.T) {
 		t.Errorf("rules: %v", err)
 	}
 }
+
+// Over TLS, streaming.getServerUrl answers a bare host, as VK does, and
+// the client reads the rules over https and the stream over wss.
+func TestTLS(t *testing.T) {
+	m := newMock(t, vkmock.WithTLS())
+	hc := m.httpClient()
+	defer hc.CloseIdleConnections()
+	col := newCollector()
+	c := m.connect(t, hc, col.config(Config{}))
+	if strings.HasPrefix(c.Endpoint(), "http://") || !strings.HasSuffix(c.Endpoint(), "/streaming") {
+		t.Errorf("endpoint %q", c.Endpoint())
+	}
+	if err := c.AddRule(context.Background(), Rule{Tag: "t", Value: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	stop := run(t, c)
+	col.wait(t, "the connection", func() bool { return col.conns == 1 })
+	m.inject(t, 1, "x")
+	col.wait(t, "the event", func() bool { return len(col.events) == 1 })
+	if err := stop(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Run: %v", err)
+	}
+}
