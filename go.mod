@@ -3,6 +3,7 @@ module github.com/vkerr/vkerr
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.14
 	github.com/go-redis/redis_rate/v10 v10.0.1
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/spf13/cobra v1.10.2

@@ -18,6 +18,9 @@ const (
 	// ShapeAdsItem is one item of an ads.* answer on its own,
 	// {"error_code":N,"error_desc":"..."}, as a program logs it.
 	ShapeAdsItem Shape = "ads_item"
+	// ShapeStreaming is an answer of the Streaming API's rules endpoint or
+	// a message of its stream: {"code":N,...} (see DecodeStreaming).
+	ShapeStreaming Shape = "streaming"
 )
 
 // Report is what Inspect found in a body.
@@ -26,7 +29,8 @@ type Report struct {
 	Response json.RawMessage // the success value, if any
 	// Errors lists every error in the body: an API *Error, each member of
 	// execute_errors (with its Method), each failed item of an ads.* array,
-	// or the *UploadError, *OAuthError, *LongPollError, *HTTPError.
+	// or the *UploadError, *OAuthError, *LongPollError, *StreamingError,
+	// *HTTPError.
 	Errors []error
 }
 
@@ -62,6 +66,9 @@ func Inspect(body []byte) (*Report, error) {
 		return report(ShapeUpload, nil, uploadFailure(raw))
 	case has(raw, "error") && isString(raw["error"]):
 		return report(ShapeUpload, nil, uploadFailure(raw))
+	case isStreamingAnswer(raw):
+		_, err := DecodeStreaming(body)
+		return report(ShapeStreaming, nil, err)
 	case has(raw, "response") || has(raw, "error"):
 		env, err := DecodeEnvelope(body)
 		if err != nil {

@@ -448,6 +448,7 @@ func (c *cbState) serverLocked(groupID, id int64) *CallbackServer {
 // sent to a Callback server any more. NewServer calls it when the test
 // ends.
 func (s *Server) Close() {
+	s.stream.close(s)
 	c := &s.cb
 	c.mu.Lock()
 	if c.closed {

@@ -89,6 +89,9 @@ type Fault struct {
 	// Upload is an upload server's error shape, for rules of upload.photo
 	// and upload.doc (see serveUpload).
 	Upload string `json:"upload,omitempty"`
+	// Streaming, for rules of streaming.rules and streaming.stream, answers
+	// that Streaming API error code (see streaming.go).
+	Streaming int `json:"streaming,omitempty"`
 	// Lenient makes the captcha of an error 14 take any key, and the
 	// confirmation of an error 24 need no confirm=1 (see above). By
 	// default both are as strict as VK's.
@@ -226,6 +229,9 @@ func (s *Server) validateFault(f Fault) (Fault, error) {
 	case phaseBefore, phaseAfter:
 	default:
 		return f, fmt.Errorf("vkmock: fault phase %q: want before or after", f.Phase)
+	}
+	if isStreamingFaultMethod(f.Method) {
+		return validateStreamingFault(f)
 	}
 	switch f.Effect {
 	case "", "reset", "truncate":

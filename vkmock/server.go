@@ -80,6 +80,7 @@ type Server struct {
 	cb      cbState     // the Callback API sender (callback*.go)
 	ulp     ulpState    // User Long Poll (userlp.go)
 	oauth   oauthState  // the OAuth room (oauth.go)
+	stream  streamState // the Streaming API (streaming.go)
 	cache   respCache
 
 	rngMu sync.Mutex
@@ -276,6 +277,7 @@ func NewE(opts ...Option) (*Server, error) {
 	maps.Copy(s.control, s.callbackRoutes())
 	maps.Copy(s.control, s.userLPRoutes())
 	maps.Copy(s.control, s.oauthRoutes())
+	maps.Copy(s.control, s.streamingRoutes())
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
 	s.log.init(o.limits.RequestLogSize, o.limits.RequestLogBytes)
@@ -438,6 +440,7 @@ func (s *Server) Reset() {
 	s.cb.reset()
 	s.ulp.reset()
 	s.resetOAuth()
+	s.stream.reset(s)
 }
 
 // ServeHTTP serves /method/NAME, the control API under /__vkmock/, and 404
@@ -463,6 +466,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveUpload(w, r)
 	case isOAuthPath(r.URL.Path):
 		s.serveOAuth(w, r)
+	case strings.HasPrefix(r.URL.Path, "/streaming/"):
+		s.serveStreaming(w, r)
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found: VK methods are under /method/, the control API under /__vkmock/"})
 	}

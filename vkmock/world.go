@@ -556,11 +556,13 @@ func (s *Server) AddPost(p Post) (int64, error) {
 		return 0, errors.New("vkmock: post needs an owner_id")
 	}
 	s.world.mu.Lock()
-	defer s.world.mu.Unlock()
 	if p.Date == 0 {
 		p.Date = s.now().Unix()
 	}
-	return s.world.addPostLocked(p), nil
+	id := s.world.addPostLocked(p)
+	s.world.mu.Unlock()
+	s.streamingPost(p, id)
+	return id, nil
 }
 
 // Messages returns the messages delivered by messages.send, oldest first.

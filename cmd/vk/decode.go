@@ -54,6 +54,7 @@ func describe(err error, shape vkerr.Shape, lang string) decoded {
 		upErr   *vkerr.UploadError
 		oaErr   *vkerr.OAuthError
 		lpErr   *vkerr.LongPollError
+		stErr   *vkerr.StreamingError
 	)
 	switch {
 	case errors.As(err, &apiErr):
@@ -85,6 +86,8 @@ func describe(err error, shape vkerr.Shape, lang string) decoded {
 		d.Name, d.Message, d.Category = "oauth_"+r(oaErr.Type), oaErr.Error(), oaErr.Category().String()
 		d.CaptchaSID, d.CaptchaImg, d.RedirectURI = r(oaErr.CaptchaSID), r(oaErr.CaptchaImg), r(oaErr.RedirectURI)
 		d.Remedy = oaErr.Remedy(lang)
+	case errors.As(err, &stErr):
+		d = describeStreaming(d, stErr, lang)
 	case errors.As(err, &lpErr):
 		d.Code, d.Name, d.Message = lpErr.Failed, "long_poll_failed_"+strconv.Itoa(lpErr.Failed), lpErr.Error()
 		d.Category, d.Remedy = lpErr.Category().String(), lpErr.Action().String()
@@ -184,7 +187,7 @@ func inspectInput(input []byte, status int) (*vkerr.Report, error) {
 			status = raw.Status
 		}
 	}
-	if status != 0 && status != http.StatusOK {
+	if status != 0 && status != http.StatusOK && !streamingBody(body) {
 		resp := &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(body))}
 		if ct != "" {
 			resp.Header.Set("Content-Type", ct)
@@ -226,10 +229,12 @@ var shapeWords = map[string]map[vkerr.Shape]string{
 	"en": {
 		vkerr.ShapeAPI: "in an API answer", vkerr.ShapeUpload: "in an upload server's answer", vkerr.ShapeOAuth: "in an OAuth answer",
 		vkerr.ShapeLongPoll: "in a Long Poll answer", vkerr.ShapeHTTP: "in the HTTP response", vkerr.ShapeAdsItem: "in an ads.* item",
+		vkerr.ShapeStreaming: "in a Streaming API answer",
 	},
 	"ru": {
 		vkerr.ShapeAPI: "в ответе API", vkerr.ShapeUpload: "в ответе сервера загрузки", vkerr.ShapeOAuth: "в ответе OAuth",
 		vkerr.ShapeLongPoll: "в ответе Long Poll", vkerr.ShapeHTTP: "в HTTP-ответе", vkerr.ShapeAdsItem: "в элементе ответа ads.*",
+		vkerr.ShapeStreaming: "в ответе Streaming API",
 	},
 }
 

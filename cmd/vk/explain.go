@@ -61,7 +61,8 @@ func newExplainCmd() *cobra.Command {
 		Short: "Explain a VK API error code: message, remedy, category, retry advice",
 		Long: `Explain prints the catalogue entry of a VK API error code, given by number
 (14), schema name (api_error_captcha), short name (captcha) or Go name
-(Captcha). An unknown code is explained by its category default.
+(Captcha). An unknown code is explained by its category default. The
+Streaming API's codes are named streaming:N or by name (streaming_tag_exists).
 
 With --all --json it prints every code as a JSON array.`,
 		Example: "  vk explain 14\n  vk explain too_many --lang ru\n  vk explain --all --json",
@@ -88,6 +89,13 @@ With --all --json it prints every code as a JSON array.`,
 				printAll(out, infos, lang)
 				return nil
 			}
+			if sinfo, ok := lookupStreamingArg(args[0]); ok {
+				if asJSON {
+					return writeJSON(out, sinfo)
+				}
+				printStreamingInfo(out, sinfo, lang)
+				return nil
+			}
 			info, err := lookupArg(args[0])
 			if err != nil {
 				return err
@@ -96,6 +104,7 @@ With --all --json it prints every code as a JSON array.`,
 				return writeJSON(out, info)
 			}
 			printInfo(out, info, lang)
+			streamingAlso(out, info.Code, lang)
 			return nil
 		},
 	}
