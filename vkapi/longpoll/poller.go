@@ -7,15 +7,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/internal/httpclient"
+	"github.com/vkerr/vkerr/vkapi/internal/lifecycle"
+	"github.com/vkerr/vkerr/vkapi/internal/retry"
 	"github.com/vkerr/vkerr/vkevent"
 )
 
@@ -32,12 +33,15 @@ const (
 	maxAnswerBytes = 32 << 20
 )
 
-// ErrClosed is what Run returns after Close.
-var ErrClosed = errors.New("longpoll: poller closed")
+// ErrClosed is matched by the error of Run after Close, and of a Run
+// called after Close: it is vkapi.ErrClosed, so errors.Is(err,
+// vkapi.ErrClosed) holds for every event and file client.
+var ErrClosed = vkapi.ErrClosed
 
 // Backoff is the wait between retries after a failure: a random duration
-// between 0 and min(Max, Base·2^n) for the n-th failure in a row (full
-// jitter). Zero fields take DefaultBackoffBase and DefaultBackoffMax.
+// between 0 and min(Max, Base·2^(n-1)) for the n-th failure in a row (full
+// jitter), for any Base and Max without overflow. Zero fields take
+// DefaultBackoffBase and DefaultBackoffMax.
 type Backoff struct {
 	Base, Max time.Duration
 }
@@ -54,11 +58,7 @@ func (b Backoff) withDefaults() Backoff {
 
 // delay is the wait after the n-th failure in a row (n from 1).
 func (b Backoff) delay(n int) time.Duration {
-	d := b.Max
-	if n < 30 && b.Base<<(n-1) < b.Max {
-		d = b.Base << (n - 1)
-	}
-	return rand.N(d) + 1
+	return retry.Backoff{Base: b.Base, Max: b.Max}.Delay(n)
 }
 
 // Config configures a Poller. The zero value polls the community of the
@@ -151,11 +151,7 @@ type Poller struct {
 	log *slog.Logger
 	obs Observer
 
-	mu      sync.Mutex
-	cancel  context.CancelFunc
-	done    chan struct{}
-	closed  bool
-	started bool
+	life *lifecycle.Life
 
 	dedup *window
 	ownHC bool // hc is the poller's own: Close drops its idle connections
@@ -189,11 +185,10 @@ func New(api *vkapi.Client, cfg Config) *Poller {
 		cfg.CooldownMin = DefaultCooldownMin
 	}
 	cfg.Backoff = cfg.Backoff.withDefaults()
-	p := &Poller{api: api, cfg: cfg, hc: cfg.HTTPClient, log: cfg.Logger, obs: cfg.Observer, group: cfg.GroupID}
+	p := &Poller{api: api, cfg: cfg, hc: cfg.HTTPClient, log: cfg.Logger, obs: cfg.Observer, group: cfg.GroupID,
+		life: lifecycle.New("longpoll")}
 	if p.hc == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		p.hc = &http.Client{Transport: t}
-		p.ownHC = true
+		p.hc, p.ownHC = httpclient.New(), true
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -207,53 +202,37 @@ func New(api *vkapi.Client, cfg Config) *Poller {
 	return p
 }
 
-// Run polls until ctx ends (returning its error), Close is called
-// (ErrClosed) or groups.getLongPollServer fails for good (*ServerError).
-// A Poller runs once.
+// Run polls until ctx ends (returning its error), Close is called (an
+// error matching ErrClosed) or groups.getLongPollServer fails for good
+// (*ServerError). A Poller runs once: a second Run fails with
+// vkapi.ErrAlreadyRunning, a Run after Close with ErrClosed.
 func (p *Poller) Run(ctx context.Context) error {
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return ErrClosed
+	accept, handle, done, err := p.life.Start(ctx)
+	if err != nil {
+		return err
 	}
-	if p.started {
-		p.mu.Unlock()
-		return errors.New("longpoll: Run called twice")
-	}
-	p.started = true
-	ctx, cancel := context.WithCancel(ctx)
-	p.cancel, p.done = cancel, make(chan struct{})
-	p.mu.Unlock()
-	defer close(p.done)
-	defer cancel()
+	defer done()
 	if p.ownHC {
 		defer p.hc.CloseIdleConnections()
 	}
-
-	d := newDispatcher(ctx, p)
+	d := newDispatcher(accept, handle, p)
 	defer d.stop()
-	err := p.loop(ctx, d)
-	p.mu.Lock()
-	closed := p.closed
-	p.mu.Unlock()
-	if closed && ctx.Err() != nil {
-		return ErrClosed
+	err = p.loop(accept, d)
+	if p.life.Stopped() && accept.Err() != nil && ctx.Err() == nil {
+		return p.life.Closed()
 	}
 	return err
 }
 
-// Close stops Run and waits until it has returned, its workers included.
-func (p *Poller) Close() error {
-	p.mu.Lock()
-	p.closed = true
-	cancel, done := p.cancel, p.done
-	p.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
-	}
-	return nil
-}
+// Close stops polling, waits for the handlers running to return and for
+// Run to end, its workers and connections included. Later calls of Run
+// fail with ErrClosed. It is Shutdown without a bound.
+func (p *Poller) Close() error { return p.life.Shutdown(context.Background()) }
+
+// Shutdown is Close with the wait bounded by ctx: when ctx ends first, the
+// handlers' context is cancelled and Shutdown returns ctx's error; Run
+// returns once the handlers honour their context.
+func (p *Poller) Shutdown(ctx context.Context) error { return p.life.Shutdown(ctx) }
 
 func (p *Poller) loop(ctx context.Context, d *dispatcher) error {
 	if p.group == 0 {
@@ -354,24 +333,11 @@ func (p *Poller) resolveGroup(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if fatal(err) {
+		if retry.Fatal(err) {
 			return &ServerError{Err: fmt.Errorf("finding the token's community: %w", err)}
 		}
 		p.backoff(ctx, "server_error", err)
 	}
-}
-
-// fatal reports whether an API error needs a person, not a retry.
-func fatal(err error) bool {
-	var ve *vkerr.Error
-	if !errors.As(err, &ve) {
-		return false
-	}
-	switch ve.Code.Info().Category {
-	case vkerr.CategoryTransient, vkerr.CategoryRateLimit:
-		return false
-	}
-	return true
 }
 
 // fetchServer gets a key (and, when the poller has none, a ts). It leaves
@@ -405,10 +371,10 @@ func (p *Poller) fetchServer(ctx context.Context) error {
 	if errors.As(err, &cd) {
 		wait := max(time.Until(cd.Until), p.cfg.CooldownMin)
 		p.recovery(ctx, "cooldown", "wait before getting a server again", wait, err)
-		sleep(ctx, wait)
+		_ = retry.Sleep(ctx, wait)
 		return nil
 	}
-	if fatal(err) {
+	if retry.Fatal(err) {
 		return &ServerError{GroupID: p.group, Err: err}
 	}
 	p.backoff(ctx, "server_error", err)
@@ -525,7 +491,7 @@ func (p *Poller) backoff(ctx context.Context, failure string, err error) {
 	p.failures++
 	d := p.cfg.Backoff.delay(p.failures)
 	p.recovery(ctx, failure, "back off and retry", d, err)
-	sleep(ctx, d)
+	_ = retry.Sleep(ctx, d)
 }
 
 func (p *Poller) gap(ctx context.Context, kind GapKind, from, to string) {
@@ -534,15 +500,5 @@ func (p *Poller) gap(ctx context.Context, kind GapKind, from, to string) {
 	p.obs.ObserveGap(ctx, g)
 	if p.cfg.OnGap != nil {
 		p.cfg.OnGap(g)
-	}
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
 	}
 }

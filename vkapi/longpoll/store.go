@@ -27,12 +27,16 @@ type Position struct {
 	// resuming from this position skips them. Empty once every event of
 	// the answer was handled and TS moved past it.
 	Handled []string
+	// PTS is User Long Poll's pts (vkapi/userlongpoll keeps its position in
+	// the same stores); 0 for Bots Long Poll.
+	PTS int64
 }
 
 // positionJSON is the stored form of a Position.
 type positionJSON struct {
 	TS      string   `json:"ts"`
 	Handled []string `json:"handled,omitempty"`
+	PTS     int64    `json:"pts,omitempty"`
 }
 
 // MarshalBinary encodes the position as the file and Redis stores keep it:

@@ -15,6 +15,45 @@ import (
 type Update struct {
 	Code   int
 	Fields []json.RawMessage
+	// Object is the message object a message update (4, 5) refers to, when
+	// the update came from messages.getLongPollHistory, whose answer
+	// carries it; nil otherwise.
+	Object json.RawMessage
+}
+
+// decodeUpdate makes an Update of one element of updates or history: an
+// array with a numeric code; anything else keeps Code 0.
+func decodeUpdate(raw json.RawMessage, _ int) Update {
+	var u Update
+	var fields []json.RawMessage
+	if json.Unmarshal(raw, &fields) == nil && len(fields) > 0 {
+		var code int
+		if json.Unmarshal(fields[0], &code) == nil {
+			u.Code = code
+		}
+	}
+	u.Fields = fields
+	return u
+}
+
+// key identifies an update across a history page and an a_check answer:
+// a new message (4) by its message id, any other by its fields.
+func (u *Update) key() string {
+	if u.Code == 4 {
+		return "4:" + strconv.FormatInt(u.messageID(), 10)
+	}
+	b, _ := json.Marshal(u.Fields)
+	return string(b)
+}
+
+// messageID is the message id of a message update (4, 5), else 0.
+func (u *Update) messageID() int64 {
+	if (u.Code != 4 && u.Code != 5) || len(u.Fields) < 2 {
+		return 0
+	}
+	var id int64
+	_ = json.Unmarshal(u.Fields[1], &id)
+	return id
 }
 
 // Message is what a message update (4 or 5) carries: [code, message_id,
@@ -92,14 +131,7 @@ func Decode(body []byte) (*Answer, error) {
 	a := &Answer{TS: ts, Updates: make([]Update, len(raw.Updates))}
 	a.PTS, _ = number(raw.PTS)
 	for i, u := range raw.Updates {
-		var fields []json.RawMessage
-		if json.Unmarshal(u, &fields) == nil && len(fields) > 0 {
-			var code int
-			if json.Unmarshal(fields[0], &code) == nil {
-				a.Updates[i].Code = code
-			}
-		}
-		a.Updates[i].Fields = fields
+		a.Updates[i] = decodeUpdate(u, 0)
 	}
 	return a, nil
 }

@@ -1,0 +1,76 @@
+package userlongpoll
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/longpoll"
+)
+
+// 1,500 updates missed across three history pages with more: every one is
+// handled once, in order, and the position ends at the server's ts and the
+// history's last new_pts. The ts moves by far less than 1,500: counting
+// entries against ts would drop most of them.
+func TestRecoverPagesTheHistory(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	f := newFakeVK(1500, 500)
+	defer f.Close()
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	api := vkapi.New("token", vkapi.WithBaseURL(f.URL), vkapi.WithTokenKind(vkapi.KindUser), vkapi.WithLimit(vkapi.Limit{Off: true}),
+		vkapi.WithHTTPClient(&http.Client{Transport: tr}))
+	defer api.Close()
+	var mu sync.Mutex
+	var got []int64
+	var objects int
+	all := make(chan struct{})
+	store := &longpoll.MemoryStore{}
+	p := New(api, Config{Store: store, Start: &Position{TS: fakeStartTS, PTS: f.startPTS},
+		Handler: HandlerFunc(func(_ context.Context, u *Update) error {
+			m, err := u.Message()
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, m.MessageID)
+			if u.Object != nil {
+				objects++
+			}
+			if len(got) == 1500 {
+				close(all)
+			}
+			return nil
+		})})
+	done := make(chan error, 1)
+	go func() { done <- p.Run(context.Background()) }()
+	select {
+	case <-all:
+	case err := <-done:
+		t.Fatalf("Run ended: %v", err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, ErrClosed) {
+		t.Fatalf("Run: %v", err)
+	}
+	for i, id := range got {
+		if id != int64(i+1) {
+			t.Fatalf("update %d is message %d", i, id)
+		}
+	}
+	if objects != 1500 || f.pages != 3 {
+		t.Errorf("%d message objects, %d pages", objects, f.pages)
+	}
+	pos, _ := store.Load(context.Background(), 1)
+	if pos.TS != "104" || pos.PTS != f.startPTS+1500 || len(pos.Handled) != 0 {
+		t.Errorf("position %+v", pos)
+	}
+}
