@@ -26,10 +26,19 @@ type Life struct {
 	stop    context.CancelCauseFunc // ends the accepting context
 	abort   context.CancelCauseFunc // ends the handlers' context
 	running sync.WaitGroup          // Run, or the calls in flight (Enter)
+
+	// calls ends the contexts of the calls in flight (Enter) when
+	// Shutdown's wait runs out.
+	calls    context.Context
+	endCalls context.CancelCauseFunc
 }
 
 // New returns a Life whose errors begin with name ("longpoll").
-func New(name string) *Life { return &Life{name: name} }
+func New(name string) *Life {
+	l := &Life{name: name}
+	l.calls, l.endCalls = context.WithCancelCause(context.Background())
+	return l
+}
 
 // Closed is the error of a call after Close: it matches vkapi.ErrClosed.
 func (l *Life) Closed() error { return fmt.Errorf("%s: %w", l.name, vkapi.ErrClosed) }
@@ -61,15 +70,23 @@ func (l *Life) Start(ctx context.Context) (accept, handle context.Context, done 
 }
 
 // Enter begins a call of a client without Run (an upload): it fails with
-// Closed() after Close; otherwise Close waits for leave.
-func (l *Life) Enter() (leave func(), err error) {
+// Closed() after Close; otherwise it returns the call's context, which
+// also ends when Shutdown's wait runs out, and leave, which the call must
+// call when it returns: Close waits for it.
+func (l *Life) Enter(ctx context.Context) (_ context.Context, leave func(), err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return nil, l.Closed()
+		return nil, nil, l.Closed()
 	}
 	l.running.Add(1)
-	return l.running.Done, nil
+	cctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(l.calls, func() { cancel(errStopped) })
+	return cctx, func() {
+		stop()
+		cancel(nil)
+		l.running.Done()
+	}, nil
 }
 
 // Stopped reports whether Close was called: Run then returns Closed()
@@ -105,6 +122,7 @@ func (l *Life) Shutdown(ctx context.Context) error {
 		if abort != nil {
 			abort(errStopped)
 		}
+		l.endCalls(errStopped)
 		return context.Cause(ctx)
 	}
 }
