@@ -163,7 +163,19 @@ type Poller struct {
 	ts       string
 	handled  []string            // keys of the events of the answer at ts already handled
 	inAnswer map[string]struct{} // the same keys, for lookups
-	failures int
+	failures int                 // failures in a row: the backoff's n, and one Warn per streak
+	stalls   int                 // a_check requests in a row abandoned at wait + margin
+}
+
+// maxStalls is how many a_check requests in a row may go unanswered at
+// wait + margin before the poller asks for a new key.
+const maxStalls = 3
+
+// validTS reports whether ts is a ts a poller may go on from: digits that
+// fit in 63 bits (a ts is a counter; anything else is a bad answer).
+func validTS(ts string) bool {
+	n, err := strconv.ParseInt(ts, 10, 64)
+	return err == nil && n >= 0
 }
 
 // New returns a poller that calls the API through api.
@@ -265,10 +277,14 @@ func (p *Poller) loop(ctx context.Context, d *dispatcher) error {
 		}
 		start := time.Now()
 		ans, err := p.check(ctx)
+		if err == nil && !validTS(ans.TS) {
+			// Never saved: a store holding it could not be loaded again.
+			err = &CheckError{Err: &vkerr.FormatError{Reason: "a_check answered a ts that is not a number: " + strconv.Quote(snip([]byte(ans.TS)))}}
+		}
 		var lp *vkerr.LongPollError
 		switch {
 		case err == nil:
-			p.failures = 0
+			p.failures, p.stalls = 0, 0
 			p.obs.ObservePoll(ctx, PollEvent{GroupID: p.group, TS: ans.TS, Events: len(ans.Events), Duration: time.Since(start)})
 			p.log.Debug("longpoll: poll", "group_id", p.group, "ts", ans.TS, "events", len(ans.Events))
 			if !d.deliver(ctx, ans.Events) {
@@ -284,19 +300,21 @@ func (p *Poller) loop(ctx context.Context, d *dispatcher) error {
 			switch lp.Failed {
 			case 1:
 				old := p.ts
-				p.recovery(ctx, "failed_1", "continue with the new ts", 0, err)
-				if lp.TS != "" && lp.TS != old {
-					p.moveTo(lp.TS)
-					p.gap(ctx, GapOutdated, old, lp.TS)
-					p.save(ctx)
+				if !validTS(lp.TS) || lp.TS == old {
+					// No newer ts to go on from: nothing to do but wait
+					// and ask again, as after any failure.
+					p.backoff(ctx, "failed_1", err)
+					continue
 				}
+				p.recovery(ctx, "failed_1", "continue with the new ts", 0, err)
+				p.moveTo(lp.TS)
+				p.gap(ctx, GapOutdated, old, lp.TS)
+				p.save(ctx)
 			case 2:
-				p.recovery(ctx, "failed_2", "new key, same ts", 0, err)
-				p.key = ""
+				p.renewKey(ctx, "failed_2", "new key, same ts", err)
 			case 3:
-				p.recovery(ctx, "failed_3", "new key and ts; the events in between are lost", 0, err)
+				p.renewKey(ctx, "failed_3", "new key and ts; the events in between are lost", err)
 				lostFrom = p.ts
-				p.key = ""
 				p.moveTo("")
 			default:
 				p.backoff(ctx, "failed_"+strconv.Itoa(lp.Failed), err)
@@ -308,6 +326,15 @@ func (p *Poller) loop(ctx context.Context, d *dispatcher) error {
 				failure = "http_status"
 			} else if errors.As(err, new(*vkerr.FormatError)) || errors.As(err, new(*vkerr.HTTPError)) {
 				failure = "bad_body"
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				// An a_check with no answer at wait + margin: abandoned.
+				// A few in a row and the server may have dropped the key.
+				failure = "stalled"
+				if p.stalls++; p.stalls >= maxStalls {
+					p.stalls = 0
+					p.key = ""
+				}
 			}
 			p.backoff(ctx, failure, err)
 		}
@@ -360,7 +387,6 @@ func (p *Poller) fetchServer(ctx context.Context) error {
 				p.moveTo(ts)
 				p.save(ctx)
 			}
-			p.failures = 0
 			return nil
 		}
 	}
@@ -481,9 +507,31 @@ func (p *Poller) save(ctx context.Context) {
 	}
 }
 
+// recovery reports a recovery: to the Observer always, to the log at Warn
+// for the first failure of a streak and at Debug for the rest, so a
+// failure repeating for an hour is one line, not thousands.
 func (p *Poller) recovery(ctx context.Context, failure, action string, delay time.Duration, err error) {
-	p.log.Warn("longpoll: recovering", "group_id", p.group, "failure", failure, "action", action, "delay", delay, "err", err)
+	level := slog.LevelWarn
+	if p.failures > 1 {
+		level = slog.LevelDebug
+	}
+	p.log.Log(ctx, level, "longpoll: recovering", "group_id", p.group, "failure", failure, "action", action, "delay", delay,
+		"failures_in_a_row", max(p.failures, 1), "err", err)
 	p.obs.ObserveRecovery(ctx, RecoveryEvent{GroupID: p.group, Failure: failure, Action: action, Delay: delay, Err: err})
+}
+
+// renewKey drops the key after a failed 2 or 3: the next request is
+// groups.getLongPollServer, at once the first time, after a backoff when
+// the failures come in a row (a server answering failed 2 to every new key
+// is not asked in a tight loop).
+func (p *Poller) renewKey(ctx context.Context, failure, action string, err error) {
+	p.key = ""
+	if p.failures == 0 {
+		p.failures++
+		p.recovery(ctx, failure, action, 0, err)
+		return
+	}
+	p.backoff(ctx, failure, err)
 }
 
 // backoff waits after a failure, keeping server, key and ts.
@@ -496,7 +544,11 @@ func (p *Poller) backoff(ctx context.Context, failure string, err error) {
 
 func (p *Poller) gap(ctx context.Context, kind GapKind, from, to string) {
 	g := Gap{GroupID: p.group, Kind: kind, From: from, To: to}
-	p.log.Warn("longpoll: events may be missing", "group_id", p.group, "kind", string(kind), "from_ts", from, "to_ts", to)
+	level := slog.LevelWarn
+	if p.failures > 1 {
+		level = slog.LevelDebug // one Warn per streak; OnGap and the Observer get every gap
+	}
+	p.log.Log(ctx, level, "longpoll: events may be missing", "group_id", p.group, "kind", string(kind), "from_ts", from, "to_ts", to)
 	p.obs.ObserveGap(ctx, g)
 	if p.cfg.OnGap != nil {
 		p.cfg.OnGap(g)
