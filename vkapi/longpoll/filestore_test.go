@@ -108,3 +108,32 @@ func BenchmarkFileStoreAnswer(b *testing.B) {
 		saveAnswer(b, fs, strconv.Itoa(i+1), 20000)
 	}
 }
+
+// A file of any bytes loads as a position or fails with ErrBadPosition;
+// it never panics, and what loads saves and loads again the same.
+func FuzzFileStoreParse(f *testing.F) {
+	f.Add([]byte("{\"ts\":\"5\"}\n\"a\"\n\"b"))
+	f.Add([]byte("42"))
+	f.Add([]byte("{\"ts\":\"5\",\"handled\":[\"x\"]}\n\"y\"\n"))
+	f.Add([]byte("{\"ts\":\"abc\"}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, n, err := parseFile(b)
+		if err != nil {
+			if !errors.Is(err, ErrBadPosition) {
+				t.Fatalf("%v", err)
+			}
+			return
+		}
+		if n != len(p.Handled) {
+			t.Fatalf("%d keys counted, %d read", n, len(p.Handled))
+		}
+		enc, err := p.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var q Position
+		if err := q.UnmarshalBinary(enc); err != nil || q.TS != p.TS || len(q.Handled) != len(p.Handled) {
+			t.Fatalf("%+v does not round-trip: %v", p, err)
+		}
+	})
+}

@@ -112,7 +112,7 @@ func (p *Poller) pageHistory(ctx, handle context.Context, toTS, toPTS int64) (cr
 			return 0, &vkerr.FormatError{Reason: "messages.getLongPollHistory answered a new_pts " + strconv.Quote(string(h.NewPTS)) +
 				" that does not move on from pts " + strconv.FormatInt(p.pts, 10)}
 		}
-		ups := decodeHistory(h.History, h.Messages.Items, p.cfg.Version)
+		ups := decodeHistory(h.History, h.Messages.Items)
 		p.overlap = map[string]int{}
 		for i := range ups[max(0, len(ups)-maxOverlap):] {
 			p.overlap[ups[i].key()]++
@@ -142,7 +142,7 @@ func (p *Poller) pageHistory(ctx, handle context.Context, toTS, toPTS int64) (cr
 // decodeHistory makes updates of a history page, each message update (4,
 // 5, 10004, 10005, ...) with its message object from items when the page
 // has it.
-func decodeHistory(history, items []json.RawMessage, version int) []Update {
+func decodeHistory(history, items []json.RawMessage) []Update {
 	byID := map[int64]json.RawMessage{}
 	for _, it := range items {
 		var m struct {
@@ -154,8 +154,9 @@ func decodeHistory(history, items []json.RawMessage, version int) []Update {
 	}
 	ups := make([]Update, len(history))
 	for i, raw := range history {
-		ups[i] = decodeUpdate(raw, version)
-		if id := ups[i].messageID(); id > 0 {
+		ups[i] = decodeUpdate(raw)
+		if m, err := ups[i].Message(); err == nil && m.MessageID > 0 {
+			id := m.MessageID
 			ups[i].Object = byID[id]
 		}
 	}

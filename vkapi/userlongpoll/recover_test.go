@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -72,5 +73,44 @@ func TestRecoverPagesTheHistory(t *testing.T) {
 	pos, _ := store.Load(context.Background(), 1)
 	if pos.TS != "104" || pos.PTS != f.startPTS+1500 || len(pos.Handled) != 0 {
 		t.Errorf("position %+v", pos)
+	}
+}
+
+// A poller stopped in the middle of a recovery (a restart) resumes from
+// its file store: the second poller handles the rest of the history, none
+// of it twice, and nothing before it again.
+func TestRecoverResumesFromTheStore(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	f := newFakeVK(600, 200)
+	defer f.Close()
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	api := vkapi.New("token", vkapi.WithBaseURL(f.URL), vkapi.WithTokenKind(vkapi.KindUser), vkapi.WithLimit(vkapi.Limit{Off: true}),
+		vkapi.WithHTTPClient(&http.Client{Transport: tr}))
+	defer api.Close()
+	store := longpoll.NewFileStore(filepath.Join(t.TempDir(), "user.pos"))
+	seen := map[int64]int{}
+	run := func(stopAt int) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		p := New(api, Config{Store: store, Start: &Position{TS: fakeStartTS, PTS: f.startPTS},
+			Handler: HandlerFunc(func(_ context.Context, u *Update) error {
+				m, _ := u.Message()
+				seen[m.MessageID]++
+				if len(seen) == stopAt {
+					cancel()
+				}
+				return nil
+			})})
+		if err := p.Run(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run: %v", err)
+		}
+	}
+	run(300) // stopped in the second page
+	run(600) // resumed: the rest
+	for id := int64(1); id <= 600; id++ {
+		if seen[id] != 1 {
+			t.Fatalf("message %d handled %d times", id, seen[id])
+		}
 	}
 }

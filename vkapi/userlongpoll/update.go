@@ -3,7 +3,6 @@ package userlongpoll
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"strconv"
 
 	"github.com/vkerr/vkerr"
@@ -23,7 +22,7 @@ type Update struct {
 
 // decodeUpdate makes an Update of one element of updates or history: an
 // array with a numeric code; anything else keeps Code 0.
-func decodeUpdate(raw json.RawMessage, _ int) Update {
+func decodeUpdate(raw json.RawMessage) Update {
 	var u Update
 	var fields []json.RawMessage
 	if json.Unmarshal(raw, &fields) == nil && len(fields) > 0 {
@@ -34,64 +33,6 @@ func decodeUpdate(raw json.RawMessage, _ int) Update {
 	}
 	u.Fields = fields
 	return u
-}
-
-// key identifies an update across a history page and an a_check answer:
-// a new message (4) by its message id, any other by its fields.
-func (u *Update) key() string {
-	if u.Code == 4 {
-		return "4:" + strconv.FormatInt(u.messageID(), 10)
-	}
-	b, _ := json.Marshal(u.Fields)
-	return string(b)
-}
-
-// messageID is the message id of a message update (4, 5), else 0.
-func (u *Update) messageID() int64 {
-	if (u.Code != 4 && u.Code != 5) || len(u.Fields) < 2 {
-		return 0
-	}
-	var id int64
-	_ = json.Unmarshal(u.Fields[1], &id)
-	return id
-}
-
-// Message is what a message update (4 or 5) carries: [code, message_id,
-// flags, peer_id, timestamp, text, ...] (lp_version 0: [..., timestamp,
-// subject, text, ...]).
-type Message struct {
-	MessageID int64  `json:"message_id"`
-	Flags     int64  `json:"flags"`
-	PeerID    int64  `json:"peer_id"`
-	Timestamp int64  `json:"timestamp"`
-	Text      string `json:"text"`
-}
-
-// ErrNotMessage is the error of Message on an update that is not 4 or 5.
-var ErrNotMessage = errors.New("userlongpoll: not a message update")
-
-// Message decodes a message update; fields that do not fit are left zero.
-func (u *Update) Message() (Message, error) {
-	if u.Code != 4 && u.Code != 5 {
-		return Message{}, ErrNotMessage
-	}
-	var m Message
-	get := func(i int, v any) {
-		if i < len(u.Fields) {
-			_ = json.Unmarshal(u.Fields[i], v)
-		}
-	}
-	get(1, &m.MessageID)
-	get(2, &m.Flags)
-	get(3, &m.PeerID)
-	get(4, &m.Timestamp)
-	get(5, &m.Text)
-	// lp_version 0 has a subject (" ... ") at 5 and the text at 6, where
-	// later versions have an object.
-	if len(u.Fields) > 6 && bytes.HasPrefix(bytes.TrimSpace(u.Fields[6]), []byte(`"`)) {
-		get(6, &m.Text)
-	}
-	return m, nil
 }
 
 // Answer is a successful a_check answer.
@@ -131,7 +72,7 @@ func Decode(body []byte) (*Answer, error) {
 	a := &Answer{TS: ts, Updates: make([]Update, len(raw.Updates))}
 	a.PTS, _ = number(raw.PTS)
 	for i, u := range raw.Updates {
-		a.Updates[i] = decodeUpdate(u, 0)
+		a.Updates[i] = decodeUpdate(u)
 	}
 	return a, nil
 }
