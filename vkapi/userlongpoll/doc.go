@@ -38,7 +38,13 @@
 // memory, file and Redis stores as Bots Long Poll's (vkapi/longpoll), under
 // the user's id: a restart resumes from it, so what repeats is only the
 // update whose handler was running. Give user and community pollers
-// different stores (another file, another Redis prefix).
+// different stores (another file, another Redis prefix). Replicas elect one
+// poller with redisstore's RunElected, keyed by the user's id, as Bots Long
+// Poll's do:
+//
+//	s.RunElected(ctx, userID, 0, func(ctx context.Context, st longpoll.Store, _ redisstore.Lease) error {
+//		return userlongpoll.New(api, userlongpoll.Config{UserID: userID, Store: st, Handler: h}).Run(ctx)
+//	})
 //
 // The a_check goes to the scheme of the API client's base URL (VK's
 // server comes without one). Handler errors are reported (OnError, the

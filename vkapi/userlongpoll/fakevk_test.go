@@ -19,6 +19,8 @@ type fakeVK struct {
 	missed   int   // updates after startPTS
 	startPTS int64 // the pts the poller starts from
 	pageSize int
+	// historyErr, when not 0, is the error code of every history request.
+	historyErr int
 
 	mu        sync.Mutex
 	recovered bool // the last page was served
@@ -52,6 +54,11 @@ func (f *fakeVK) serve(w http.ResponseWriter, r *http.Request) {
 		f.reply(w, map[string]any{"key": "k", "server": strings.TrimPrefix(f.URL, "http://") + "/lp", "ts": lastTS,
 			"pts": f.startPTS + int64(f.missed)})
 	case "/method/messages.getLongPollHistory":
+		if f.historyErr != 0 {
+			f.recovered = true
+			w.Write([]byte(`{"error":{"error_code":` + strconv.Itoa(f.historyErr) + `,"error_msg":"Value of ts or pts is too old","request_params":[]}}`))
+			return
+		}
 		pts, _ := strconv.ParseInt(r.Form.Get("pts"), 10, 64)
 		from := int(pts - f.startPTS)
 		n := min(f.pageSize, f.missed-from)

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
 
+	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 )
@@ -112,5 +114,33 @@ func TestRecoverResumesFromTheStore(t *testing.T) {
 		if seen[id] != 1 {
 			t.Fatalf("message %d handled %d times", id, seen[id])
 		}
+	}
+}
+
+// A history answer of 907 is a gap reported with its range (ts and pts),
+// and the poller goes on from the server's position.
+func TestHistoryGapIsReported(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	f := newFakeVK(50, 500)
+	f.historyErr = 907
+	defer f.Close()
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	api := vkapi.New("token", vkapi.WithBaseURL(f.URL), vkapi.WithTokenKind(vkapi.KindUser), vkapi.WithLimit(vkapi.Limit{Off: true}),
+		vkapi.WithHTTPClient(&http.Client{Transport: tr}))
+	defer api.Close()
+	store := &longpoll.MemoryStore{}
+	gaps := make(chan *ResyncError, 1)
+	p := New(api, Config{Store: store, Start: &Position{TS: fakeStartTS, PTS: f.startPTS}, OnResync: func(e *ResyncError) { gaps <- e }})
+	done := make(chan error, 1)
+	go func() { done <- p.Run(context.Background()) }()
+	g := <-gaps
+	_ = p.Close()
+	<-done
+	if g.FromTS != fakeStartTS || g.FromPTS != f.startPTS || g.ToPTS != f.startPTS+50 || g.ToTS <= g.FromTS || !errors.Is(g, vkerr.MessagesTooOldPts) {
+		t.Fatalf("gap %+v", g)
+	}
+	if pos, _ := store.Load(context.Background(), 1); pos.PTS != f.startPTS+50 || pos.TS != strconv.FormatInt(g.ToTS, 10) {
+		t.Fatalf("position after the gap %+v", pos)
 	}
 }
