@@ -135,3 +135,33 @@ func TestNonNumericTSIsNeverSaved(t *testing.T) {
 		t.Fatalf("saved %+v, %v", pos, err)
 	}
 }
+
+// An a_check that never answers is abandoned at wait + margin, backed off,
+// and after three in a row the poller asks for a new key.
+func TestStalledCheckRenewsTheKey(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &lpFake{}
+		stall := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/lp" {
+				f.checks.Add(1)
+				<-r.Context().Done() // no answer, ever
+				return
+			}
+			f.ServeHTTP(w, r)
+		})
+		hc := &http.Client{Transport: memTransport{stall}}
+		api := vkapi.New("token", vkapi.WithBaseURL("http://api.test"), vkapi.WithHTTPClient(hc), vkapi.WithTokenKind(vkapi.KindGroup))
+		defer api.Close()
+		p := New(api, Config{GroupID: 1, HTTPClient: hc, Wait: 5 * time.Second, TimeoutMargin: 5 * time.Second})
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		_ = p.Run(ctx)
+		// 10 s per a_check plus backoffs doubling from at most 0.5 s: at
+		// least six in 2 minutes, at most 12, and a new key after every
+		// third (the last one may not have been asked for when time ran out).
+		checks, servers := f.checks.Load(), f.servers.Load()
+		if checks < 6 || checks > 12 || servers < checks/3 || servers > 1+checks/3 {
+			t.Fatalf("%d a_check requests, %d getLongPollServer", checks, servers)
+		}
+	})
+}

@@ -1,17 +1,11 @@
 package upload
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
-	"mime/multipart"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -152,61 +146,6 @@ func (u *Uploader) Shutdown(ctx context.Context) error {
 		u.hc.CloseIdleConnections()
 	}
 	return err
-}
-
-// Source is a file to upload: a name (its extension tells VK its type)
-// and its content. Make one with Reader, Bytes or File; an upload of the
-// zero Source fails.
-type Source struct {
-	Name string
-	data []byte // Bytes: used as it is
-	open func() (io.ReadCloser, error)
-}
-
-// Reader is a Source read from r; the name gives the file's extension.
-func Reader(name string, r io.Reader) Source {
-	return Source{Name: name, open: func() (io.ReadCloser, error) { return io.NopCloser(r), nil }}
-}
-
-// Bytes is a Source of b.
-// The Uploader does not copy b; it must not change during the upload.
-func Bytes(name string, b []byte) Source { return Source{Name: name, data: b} }
-
-// File is a Source read from the file at path, named by its base name.
-func File(path string) Source {
-	return Source{Name: filepath.Base(path), open: func() (io.ReadCloser, error) { return os.Open(path) }}
-}
-
-// read reads the source within limit.
-func (s Source) read(limit int64) ([]byte, error) {
-	if s.data != nil {
-		if int64(len(s.data)) > limit {
-			return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, limit)
-		}
-		if len(s.data) == 0 {
-			return nil, errors.New("upload: empty file")
-		}
-		return s.data, nil
-	}
-	if s.open == nil {
-		return nil, errors.New("upload: empty Source")
-	}
-	rc, err := s.open()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, limit)
-	}
-	if len(b) == 0 {
-		return nil, errors.New("upload: empty file")
-	}
-	return b, nil
 }
 
 // target says how an upload is done: the methods, the field of the file,
@@ -482,79 +421,6 @@ func (u *Uploader) runFiles(ctx context.Context, t target, srcs []Source, check 
 		}
 	}
 	return nil, last
-}
-
-// post sends the file to the upload server and decodes its answer.
-func (u *Uploader) post(ctx context.Context, upURL string, body *multipartFile, field string) (uploaded, error) {
-	actx, cancel := context.WithTimeout(ctx, u.policy.AttemptTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, upURL, body.reader())
-	if err != nil {
-		return nil, hideURL(err, upURL)
-	}
-	req.ContentLength = body.size()
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(body.reader()), nil }
-	req.Header.Set("Content-Type", body.ctype)
-	resp, err := u.hc.Do(req)
-	if err != nil {
-		return nil, hideURL(err, upURL)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
-	if err != nil {
-		return nil, hideURL(err, upURL)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, &HTTPStatusError{StatusCode: resp.StatusCode, Snippet: vkerr.Snippet(b)}
-	}
-	return parseUploaded(b, field)
-}
-
-// multipartFile is a multipart body of files, made once and read again
-// for each retry without copying the files: the parts' headers and the
-// caller's bytes in turn.
-type multipartFile struct {
-	buf   bytes.Buffer
-	mw    *multipart.Writer
-	parts [][]byte
-	ctype string
-}
-
-// add adds a file part.
-func (m *multipartFile) add(field, name string, data []byte) {
-	if m.mw == nil {
-		m.mw = multipart.NewWriter(&m.buf)
-	}
-	if name == "" {
-		name = "file"
-	}
-	_, _ = m.mw.CreateFormFile(field, name)
-	m.parts = append(m.parts, bytes.Clone(m.buf.Bytes()), data)
-	m.buf.Reset()
-}
-
-// close adds the trailer.
-func (m *multipartFile) close() {
-	_ = m.mw.Close()
-	m.parts = append(m.parts, bytes.Clone(m.buf.Bytes()))
-	m.ctype = m.mw.FormDataContentType()
-	m.buf = bytes.Buffer{}
-}
-
-func (m *multipartFile) reader() io.Reader {
-	rs := make([]io.Reader, len(m.parts))
-	for i, p := range m.parts {
-		rs[i] = bytes.NewReader(p)
-	}
-	return io.MultiReader(rs...)
-}
-
-func (m *multipartFile) size() int64 {
-	n := 0
-	for _, p := range m.parts {
-		n += len(p)
-	}
-	return int64(n)
 }
 
 // uploadAction is the remedy of a failed step 2.
