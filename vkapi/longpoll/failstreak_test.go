@@ -82,6 +82,7 @@ func TestFailed1WithoutNewTSBacksOff(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			checks, warns := runFake(t, &lpFake{answer: answer}, 10*time.Second)
+			t.Logf("%d a_check requests in 10 s, %d Warn", checks, len(warns))
 			if checks > 5+2*10 {
 				t.Errorf("%d a_check requests in 10 s", checks)
 			}
