@@ -33,7 +33,9 @@ const DefaultTimeout = 2 * time.Second
 // lease and fence keys carry the same hash tag, so it works with a Redis
 // Cluster or Ring as with one node. A position saved under the key of
 // earlier versions (prefix+group_id, no braces) is read when the tagged key
-// does not exist.
+// does not exist. The lease keys of RunElected moved too: replicas of an
+// earlier version do not see the lease of this one, so stop them all before
+// starting replicas of this version (no rolling upgrade across it).
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
