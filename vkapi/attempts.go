@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkapi/internal/retry"
 )
 
 // The attempt loop of a call: take a token and a limiter slot, send, apply
@@ -59,8 +60,7 @@ type callState struct {
 	pin      *entry
 	start    time.Time
 	attempts int // requests tried
-	retries  int // retries for failures other than error 6: MaxAttempts caps them
-	resends6 int // resends after error 6: only time bounds them
+	resends  resendCount
 	captchas int
 	renewals int
 	lastErr  error
@@ -79,6 +79,31 @@ func (st *callState) encoded() string {
 	}
 	return b.String()
 }
+
+// resendCount counts the resends of one call (direct, or inside batches)
+// by the one rule of RetryPolicy.MaxAttempts: a resend after error 6 does
+// not count (the server refused the request without acting on it; only
+// the call's time, MaxElapsed, and its context bound those), any other
+// resend uses up one of the call's allowance.
+type resendCount struct {
+	counted int // resends after failures other than error 6
+	after6  int // resends after error 6
+}
+
+// allow records a resend after err and reports whether the rule allows it:
+// after error 6 while the call, begun at start, is younger than maxElapsed;
+// after anything else while at most limit such resends were made.
+func (r *resendCount) allow(err error, limit int, start time.Time, maxElapsed time.Duration) bool {
+	if errors.Is(err, vkerr.TooMany) {
+		r.after6++
+		return time.Since(start) < maxElapsed
+	}
+	r.counted++
+	return r.counted <= limit
+}
+
+// total is the number of resends recorded.
+func (r *resendCount) total() int { return r.counted + r.after6 }
 
 // next is what the remedies say to do after a failed attempt.
 type next int
@@ -105,7 +130,7 @@ func (c *Client) run(ctx context.Context, st *callState, out any) error {
 			}
 		}
 		actx, cancel := ctx, context.CancelFunc(nil)
-		if st.retries+st.resends6 > 0 {
+		if st.resends.total() > 0 {
 			// A retry's wait for the limiter counts against MaxElapsed.
 			actx, cancel = context.WithDeadlineCause(ctx, st.start.Add(c.retry.MaxElapsed), errCallTimeUsed)
 		}
@@ -157,7 +182,7 @@ func (c *Client) run(ctx context.Context, st *callState, out any) error {
 		}
 		if d, delay := c.decideRetry(ctx, st, err); d != DoRetry {
 			return c.fail(st, err)
-		} else if err := sleep(ctx, delay); err != nil {
+		} else if err := retry.Sleep(ctx, delay); err != nil {
 			return c.fail(st, err)
 		}
 	}
@@ -168,25 +193,21 @@ func (c *Client) run(ctx context.Context, st *callState, out any) error {
 // the retry.
 func (c *Client) decideRetry(ctx context.Context, st *callState, err error) (Decision, time.Duration) {
 	tooMany := errors.Is(err, vkerr.TooMany)
-	if tooMany {
-		st.resends6++
-	} else {
-		st.retries++
-	}
-	a := &Attempt{Method: st.method, Number: st.retries + st.resends6, Err: err, Safe: st.safe,
+	allowed := st.resends.allow(err, c.retry.MaxAttempts-1, st.start, c.retry.MaxElapsed)
+	a := &Attempt{Method: st.method, Number: st.resends.total(), Err: err, Safe: st.safe,
 		Unsent: isUnsent(err), Elapsed: time.Since(st.start)}
 	d, why := c.retry.decide(ctx, a)
 	var delay time.Duration
 	if d == DoRetry {
 		switch {
-		case !tooMany && st.retries >= c.retry.MaxAttempts:
+		case !allowed && !tooMany:
 			d, why = DontRetry, why+"; but attempts are used up ("+strconv.Itoa(c.retry.MaxAttempts)+")"
 		case tooMany && !c.limit.Off:
 			delay = 0 // the limiter waits out the window
 		case tooMany:
-			delay = c.retry.backoff(st.resends6)
+			delay = c.retry.backoff(st.resends.after6)
 		default:
-			delay = c.retry.backoff(st.retries)
+			delay = c.retry.backoff(st.resends.counted)
 		}
 		if st.retryAfter > delay {
 			delay = min(st.retryAfter, c.retry.MaxDelay)

@@ -17,8 +17,10 @@ type BatchOptions struct {
 	// default).
 	MaxCalls int
 	// MaxRetries bounds how often a call whose inner result was a retryable
-	// error (1, 10, 6), or whose batch lost its answer (see WithBatching),
-	// is sent again in a later batch. Default 3.
+	// error (1, 10), or whose batch lost its answer (see WithBatching), is
+	// sent again in a later batch. Default 3. Resends after an inner error 6
+	// do not count, as for a direct call (RetryPolicy.MaxAttempts): the
+	// call's MaxElapsed and its context bound them.
 	MaxRetries int
 }
 

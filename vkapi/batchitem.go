@@ -47,7 +47,8 @@ type batchItem struct {
 	args    map[string]string // parameters, formatted, idempotency key included
 	safe    bool
 	out     any
-	retries int          // resubmissions after a retryable inner error
+	resends resendCount  // resubmissions after a retryable error, by the rule of a direct call
+	start   time.Time    // when the call began: MaxElapsed bounds its resends after error 6
 	sends   atomic.Int32 // HTTP requests attempted for it, for CallError.Attempts
 	pin     *entry       // the token that sent it before, for a keyed item
 	queued  time.Time    // when it last joined the batcher's queue
@@ -75,7 +76,7 @@ const (
 func newBatchItem(ctx context.Context, method string, params Params, out any) (*batchItem, error) {
 	meta, _ := lookupMethod(method)
 	it := &batchItem{ctx: ctx, method: method, meta: meta, out: out, args: make(map[string]string, len(params)+1),
-		safe: meta.flags&methodRead != 0, done: make(chan struct{})}
+		safe: meta.flags&methodRead != 0, done: make(chan struct{}), start: time.Now()}
 	for k, v := range params {
 		if v == nil {
 			continue

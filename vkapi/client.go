@@ -108,7 +108,7 @@ func New(token string, opts ...Option) *Client {
 	if c.base == "" {
 		c.base = DefaultBaseURL
 	}
-	c.hc, c.ownHC = guardedHTTPClient(c.hc, c.base)
+	c.hc, c.ownHC = guardedHTTPClient(c.hc)
 	if c.version == "" {
 		c.version = DefaultVersion
 	}

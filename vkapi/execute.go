@@ -66,8 +66,7 @@ func (c *Client) execute(ctx context.Context, items []*batchItem) (again, alone 
 		}
 		retry := !safe && ctx.Err() == nil && isTransient(err)
 		for _, it := range items {
-			if retry && it.safe && it.retries < c.batchOpts.MaxRetries {
-				it.retries++
+			if retry && it.safe && it.resends.allow(err, c.batchOpts.MaxRetries, it.start, c.retry.MaxElapsed) {
 				again = append(again, it.pinTo(st.pin))
 				continue
 			}
@@ -96,8 +95,8 @@ func (c *Client) execute(ctx context.Context, items []*batchItem) (again, alone 
 		}
 		next++
 		switch {
-		case it.safe && it.retries < c.batchOpts.MaxRetries && (inner.Category() == vkerr.CategoryTransient || inner.Code == vkerr.TooMany):
-			it.retries++
+		case it.safe && (inner.Category() == vkerr.CategoryTransient || inner.Code == vkerr.TooMany) &&
+			it.resends.allow(inner, c.batchOpts.MaxRetries, it.start, c.retry.MaxElapsed):
 			again = append(again, it.pinTo(st.pin))
 		case c.hookFor(inner.Code):
 			alone = append(alone, it.pinTo(st.pin))

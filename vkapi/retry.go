@@ -3,14 +3,12 @@ package vkapi
 import (
 	"context"
 	"errors"
-	"io"
-	"math/rand/v2"
 	"net"
-	"net/url"
 	"syscall"
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkapi/internal/retry"
 )
 
 // Decision is a retry check's answer about a failed attempt.
@@ -156,24 +154,11 @@ func DefaultChecks() []Check {
 	return []Check{CheckContext, CheckNotVK, CheckExecute, CheckTooMany, CheckCodeAdvice, CheckUnsafe, CheckTransient}
 }
 
-// isTransient reports whether err is a failure that time alone may fix.
+// isTransient reports whether err is a failure that time alone may fix:
+// the shared rule of the event and file clients, and an attempt that
+// timed out.
 func isTransient(err error) bool {
-	if errors.Is(err, vkerr.ErrTransient) || errors.Is(err, errAttemptTimeout) {
-		return true
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	var ne net.Error
-	switch {
-	case errors.As(err, &ne):
-		return true // timeouts, resets, refused connections, DNS
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),
-		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE):
-		return true
-	}
-	return false
+	return retry.Transient(err) || errors.Is(err, errAttemptTimeout)
 }
 
 // isUnsent reports whether err shows that the request never reached the
@@ -274,15 +259,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 
 // backoff returns the full-jitter delay before retry n (1, 2, ...).
 func (p *RetryPolicy) backoff(n int) time.Duration {
-	ceil := p.BaseDelay
-	for i := 1; i < n && ceil < p.MaxDelay; i++ {
-		ceil *= 2
-	}
-	ceil = min(ceil, p.MaxDelay)
-	if ceil <= 0 {
-		return 0
-	}
-	return rand.N(ceil + 1)
+	return retry.Backoff{Base: p.BaseDelay, Max: p.MaxDelay}.Delay(n)
 }
 
 // decide runs the chain on a failed attempt.
@@ -293,19 +270,4 @@ func (p *RetryPolicy) decide(ctx context.Context, a *Attempt) (Decision, string)
 		}
 	}
 	return DontRetry, "no check asked for a retry"
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
 }

@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkapi/internal/httpclient"
 )
 
 // The HTTP exchange of one attempt: the request, the same-origin guard on
@@ -22,65 +22,21 @@ import (
 // ErrCrossOriginRedirect is matched by the error of a request the server
 // redirected to another origin (scheme, host or port) than the base URL's:
 // the client does not follow it, since the request carries the token and
-// the form (captcha answers included).
-var ErrCrossOriginRedirect = errors.New("vkapi: redirect to another origin refused")
-
-// redirectError names the origins of a refused redirect (never a path or
-// query, which could carry anything).
-type redirectError struct{ from, to string }
-
-func (e *redirectError) Error() string {
-	return ErrCrossOriginRedirect.Error() + ": from " + e.from + " to " + e.to
-}
-
-func (e *redirectError) Unwrap() error { return ErrCrossOriginRedirect }
-
-// origin returns scheme://host:port of u, with the scheme's default port
-// made explicit, so that https://h and https://h:443 compare equal.
-func origin(u *url.URL) string {
-	scheme, port := strings.ToLower(u.Scheme), u.Port()
-	if port == "" {
-		switch scheme {
-		case "http":
-			port = "80"
-		case "https":
-			port = "443"
-		}
-	}
-	return scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port
-}
+// the form (captcha answers included). The upload client refuses such
+// redirects of its POSTs with the same error.
+var ErrCrossOriginRedirect = httpclient.ErrCrossOriginRedirect
 
 // guardedHTTPClient returns the HTTP client the client sends with: hc's
 // copy, or a client of its own when hc is nil (own reports that), whose
-// CheckRedirect refuses redirects to another origin than base's before hc's
-// own CheckRedirect (or net/http's default) decides.
-func guardedHTTPClient(hc *http.Client, base string) (_ *http.Client, own bool) {
+// CheckRedirect refuses redirects to another origin than the request's
+// before hc's own CheckRedirect (or net/http's default) decides.
+func guardedHTTPClient(hc *http.Client) (_ *http.Client, own bool) {
 	if hc == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
+		t := httpclient.Transport()
 		t.MaxIdleConnsPerHost = 100
-		hc, own = &http.Client{Transport: t}, true
-	} else {
-		cp := *hc
-		hc = &cp
+		return &http.Client{Transport: t, CheckRedirect: httpclient.SameOrigin(nil)}, true
 	}
-	want := ""
-	if u, err := url.Parse(base); err == nil {
-		want = origin(u)
-	}
-	next := hc.CheckRedirect
-	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if to := origin(req.URL); to != want {
-			return &redirectError{from: want, to: to}
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		return nil
-	}
-	return hc, own
+	return httpclient.Guard(hc), false
 }
 
 // answer is what one HTTP exchange gave.

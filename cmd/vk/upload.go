@@ -68,7 +68,7 @@ Exit status: 0 on success, 1 when the upload failed, 2 on bad usage.`,
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			client := vkapi.New(token, vkapi.WithBaseURL(baseURL), vkapi.WithTokenKind(tk), vkapi.WithLogger(logger))
 			defer client.Close()
-			up := upload.New(client, upload.WithLogger(logger))
+			up := upload.New(client, upload.Config{Logger: logger})
 			defer up.Close()
 			var att string
 			if args[0] == "photo" {

@@ -41,6 +41,7 @@ type dispatcher struct {
 	workers []chan job
 	wg      sync.WaitGroup // the workers
 	seed    maphash.Seed
+	handle  context.Context // the handlers' context: Close lets them finish
 }
 
 // job is one event for a worker, which sends key to done once the handler
@@ -51,8 +52,10 @@ type job struct {
 	done chan<- string
 }
 
-func newDispatcher(ctx context.Context, p *Poller) *dispatcher {
-	d := &dispatcher{p: p, seed: maphash.MakeSeed()}
+// newDispatcher starts the workers: they skip the events they get once
+// accept has ended, and run the handler with handle.
+func newDispatcher(accept, handle context.Context, p *Poller) *dispatcher {
+	d := &dispatcher{p: p, seed: maphash.MakeSeed(), handle: handle}
 	if n := p.cfg.Concurrency; n > 1 {
 		d.workers = make([]chan job, n)
 		for i := range d.workers {
@@ -62,11 +65,11 @@ func newDispatcher(ctx context.Context, p *Poller) *dispatcher {
 			go func() {
 				defer d.wg.Done()
 				for j := range ch {
-					if ctx.Err() != nil {
+					if accept.Err() != nil {
 						j.done <- "" // not handled: a resumed poller delivers it
 						continue
 					}
-					p.handle(ctx, j.e)
+					p.handle(handle, j.e)
 					j.done <- j.key // buffered for every event of the answer: never blocks
 				}
 			}()
@@ -159,7 +162,7 @@ func (d *dispatcher) deliver(ctx context.Context, events []vkevent.Event) bool {
 			p.dedup.add(e.EventID)
 		}
 		if d.workers == nil {
-			p.handle(ctx, e)
+			p.handle(d.handle, e)
 			p.markHandled(key)
 			p.save(saveCtx)
 			continue

@@ -12,7 +12,8 @@
 //
 //   - {"failed":1,"ts":N}: continue from N; the events between the old ts
 //     and N may be missing, so a Gap (Kind GapOutdated) goes to OnGap, the
-//     log and the Observer.
+//     log and the Observer. A failed 1 without a ts, with the ts asked or
+//     with a ts that is not a number backs off like any failure.
 //   - {"failed":2}: the key expired. A new key from groups.getLongPollServer,
 //     the same ts: nothing is lost.
 //   - {"failed":3}: information lost. A new key and ts; the events between
@@ -26,7 +27,17 @@
 //     time the error gives, at least CooldownMin, never in a tight loop;
 //     5, 15, 27, 100 and other errors that need a person end Run with a
 //     *ServerError; transient failures back off as above.
-//   - The HTTP timeout of an a_check is always Wait plus a margin.
+//   - The HTTP timeout of an a_check is always Wait plus a margin; three
+//     a_check requests in a row abandoned at it get a new key.
+//   - Failures in a row (failed 2 or 3 to every new key included) back off
+//     more and more; the log has one Warn per streak, the Observer every
+//     one. A ts that is not a number is a bad answer, never saved.
+//
+// # Lifecycle
+//
+// Run once; Close stops polling, waits for the handlers running and ends
+// every goroutine; Shutdown bounds that wait; later calls fail with an
+// error matching ErrClosed (vkapi.ErrClosed). See docs/events.md.
 //
 // # Delivery
 //

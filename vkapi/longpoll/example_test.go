@@ -37,5 +37,5 @@ func Example() {
 	fmt.Println(<-done)
 	// Output:
 	// 7 wrote "hello"
-	// longpoll: poller closed
+	// longpoll: closed
 }

@@ -2,20 +2,18 @@ package longpoll
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/internal/httpclient"
+	"github.com/vkerr/vkerr/vkapi/internal/lifecycle"
+	"github.com/vkerr/vkerr/vkapi/internal/retry"
 	"github.com/vkerr/vkerr/vkevent"
 )
 
@@ -32,12 +30,15 @@ const (
 	maxAnswerBytes = 32 << 20
 )
 
-// ErrClosed is what Run returns after Close.
-var ErrClosed = errors.New("longpoll: poller closed")
+// ErrClosed is matched by the error of Run after Close, and of a Run
+// called after Close: it is vkapi.ErrClosed, so errors.Is(err,
+// vkapi.ErrClosed) holds for every event and file client.
+var ErrClosed = vkapi.ErrClosed
 
 // Backoff is the wait between retries after a failure: a random duration
-// between 0 and min(Max, Base·2^n) for the n-th failure in a row (full
-// jitter). Zero fields take DefaultBackoffBase and DefaultBackoffMax.
+// between 0 and min(Max, Base·2^(n-1)) for the n-th failure in a row (full
+// jitter), for any Base and Max without overflow. Zero fields take
+// DefaultBackoffBase and DefaultBackoffMax.
 type Backoff struct {
 	Base, Max time.Duration
 }
@@ -54,11 +55,7 @@ func (b Backoff) withDefaults() Backoff {
 
 // delay is the wait after the n-th failure in a row (n from 1).
 func (b Backoff) delay(n int) time.Duration {
-	d := b.Max
-	if n < 30 && b.Base<<(n-1) < b.Max {
-		d = b.Base << (n - 1)
-	}
-	return rand.N(d) + 1
+	return retry.Backoff{Base: b.Base, Max: b.Max}.Delay(n)
 }
 
 // Config configures a Poller. The zero value polls the community of the
@@ -151,11 +148,7 @@ type Poller struct {
 	log *slog.Logger
 	obs Observer
 
-	mu      sync.Mutex
-	cancel  context.CancelFunc
-	done    chan struct{}
-	closed  bool
-	started bool
+	life *lifecycle.Life
 
 	dedup *window
 	ownHC bool // hc is the poller's own: Close drops its idle connections
@@ -167,7 +160,19 @@ type Poller struct {
 	ts       string
 	handled  []string            // keys of the events of the answer at ts already handled
 	inAnswer map[string]struct{} // the same keys, for lookups
-	failures int
+	failures int                 // failures in a row: the backoff's n, and one Warn per streak
+	stalls   int                 // a_check requests in a row abandoned at wait + margin
+}
+
+// maxStalls is how many a_check requests in a row may go unanswered at
+// wait + margin before the poller asks for a new key.
+const maxStalls = 3
+
+// validTS reports whether ts is a ts a poller may go on from: digits that
+// fit in 63 bits (a ts is a counter; anything else is a bad answer).
+func validTS(ts string) bool {
+	n, err := strconv.ParseInt(ts, 10, 64)
+	return err == nil && n >= 0
 }
 
 // New returns a poller that calls the API through api.
@@ -189,11 +194,10 @@ func New(api *vkapi.Client, cfg Config) *Poller {
 		cfg.CooldownMin = DefaultCooldownMin
 	}
 	cfg.Backoff = cfg.Backoff.withDefaults()
-	p := &Poller{api: api, cfg: cfg, hc: cfg.HTTPClient, log: cfg.Logger, obs: cfg.Observer, group: cfg.GroupID}
+	p := &Poller{api: api, cfg: cfg, hc: cfg.HTTPClient, log: cfg.Logger, obs: cfg.Observer, group: cfg.GroupID,
+		life: lifecycle.New("longpoll")}
 	if p.hc == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		p.hc = &http.Client{Transport: t}
-		p.ownHC = true
+		p.hc, p.ownHC = httpclient.New(), true
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -207,53 +211,37 @@ func New(api *vkapi.Client, cfg Config) *Poller {
 	return p
 }
 
-// Run polls until ctx ends (returning its error), Close is called
-// (ErrClosed) or groups.getLongPollServer fails for good (*ServerError).
-// A Poller runs once.
+// Run polls until ctx ends (returning its error), Close is called (an
+// error matching ErrClosed) or groups.getLongPollServer fails for good
+// (*ServerError). A Poller runs once: a second Run fails with
+// vkapi.ErrAlreadyRunning, a Run after Close with ErrClosed.
 func (p *Poller) Run(ctx context.Context) error {
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return ErrClosed
+	accept, handle, done, err := p.life.Start(ctx)
+	if err != nil {
+		return err
 	}
-	if p.started {
-		p.mu.Unlock()
-		return errors.New("longpoll: Run called twice")
-	}
-	p.started = true
-	ctx, cancel := context.WithCancel(ctx)
-	p.cancel, p.done = cancel, make(chan struct{})
-	p.mu.Unlock()
-	defer close(p.done)
-	defer cancel()
+	defer done()
 	if p.ownHC {
 		defer p.hc.CloseIdleConnections()
 	}
-
-	d := newDispatcher(ctx, p)
+	d := newDispatcher(accept, handle, p)
 	defer d.stop()
-	err := p.loop(ctx, d)
-	p.mu.Lock()
-	closed := p.closed
-	p.mu.Unlock()
-	if closed && ctx.Err() != nil {
-		return ErrClosed
+	err = p.loop(accept, d)
+	if p.life.Stopped() && accept.Err() != nil && ctx.Err() == nil {
+		return p.life.Closed()
 	}
 	return err
 }
 
-// Close stops Run and waits until it has returned, its workers included.
-func (p *Poller) Close() error {
-	p.mu.Lock()
-	p.closed = true
-	cancel, done := p.cancel, p.done
-	p.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
-	}
-	return nil
-}
+// Close stops polling, waits for the handlers running to return and for
+// Run to end, its workers and connections included. Later calls of Run
+// fail with ErrClosed. It is Shutdown without a bound.
+func (p *Poller) Close() error { return p.life.Shutdown(context.Background()) }
+
+// Shutdown is Close with the wait bounded by ctx: when ctx ends first, the
+// handlers' context is cancelled and Shutdown returns ctx's error; Run
+// returns once the handlers honour their context.
+func (p *Poller) Shutdown(ctx context.Context) error { return p.life.Shutdown(ctx) }
 
 func (p *Poller) loop(ctx context.Context, d *dispatcher) error {
 	if p.group == 0 {
@@ -286,10 +274,14 @@ func (p *Poller) loop(ctx context.Context, d *dispatcher) error {
 		}
 		start := time.Now()
 		ans, err := p.check(ctx)
+		if err == nil && !validTS(ans.TS) {
+			// Never saved: a store holding it could not be loaded again.
+			err = &CheckError{Err: &vkerr.FormatError{Reason: "a_check answered a ts that is not a number: " + strconv.Quote(snip([]byte(ans.TS)))}}
+		}
 		var lp *vkerr.LongPollError
 		switch {
 		case err == nil:
-			p.failures = 0
+			p.failures, p.stalls = 0, 0
 			p.obs.ObservePoll(ctx, PollEvent{GroupID: p.group, TS: ans.TS, Events: len(ans.Events), Duration: time.Since(start)})
 			p.log.Debug("longpoll: poll", "group_id", p.group, "ts", ans.TS, "events", len(ans.Events))
 			if !d.deliver(ctx, ans.Events) {
@@ -305,19 +297,21 @@ func (p *Poller) loop(ctx context.Context, d *dispatcher) error {
 			switch lp.Failed {
 			case 1:
 				old := p.ts
-				p.recovery(ctx, "failed_1", "continue with the new ts", 0, err)
-				if lp.TS != "" && lp.TS != old {
-					p.moveTo(lp.TS)
-					p.gap(ctx, GapOutdated, old, lp.TS)
-					p.save(ctx)
+				if !validTS(lp.TS) || lp.TS == old {
+					// No newer ts to go on from: nothing to do but wait
+					// and ask again, as after any failure.
+					p.backoff(ctx, "failed_1", err)
+					continue
 				}
+				p.recovery(ctx, "failed_1", "continue with the new ts", 0, err)
+				p.moveTo(lp.TS)
+				p.gap(ctx, GapOutdated, old, lp.TS)
+				p.save(ctx)
 			case 2:
-				p.recovery(ctx, "failed_2", "new key, same ts", 0, err)
-				p.key = ""
+				p.renewKey(ctx, "failed_2", "new key, same ts", err)
 			case 3:
-				p.recovery(ctx, "failed_3", "new key and ts; the events in between are lost", 0, err)
+				p.renewKey(ctx, "failed_3", "new key and ts; the events in between are lost", err)
 				lostFrom = p.ts
-				p.key = ""
 				p.moveTo("")
 			default:
 				p.backoff(ctx, "failed_"+strconv.Itoa(lp.Failed), err)
@@ -329,6 +323,15 @@ func (p *Poller) loop(ctx context.Context, d *dispatcher) error {
 				failure = "http_status"
 			} else if errors.As(err, new(*vkerr.FormatError)) || errors.As(err, new(*vkerr.HTTPError)) {
 				failure = "bad_body"
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				// An a_check with no answer at wait + margin: abandoned.
+				// A few in a row and the server may have dropped the key.
+				failure = "stalled"
+				if p.stalls++; p.stalls >= maxStalls {
+					p.stalls = 0
+					p.key = ""
+				}
 			}
 			p.backoff(ctx, failure, err)
 		}
@@ -354,125 +357,11 @@ func (p *Poller) resolveGroup(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if fatal(err) {
+		if retry.Fatal(err) {
 			return &ServerError{Err: fmt.Errorf("finding the token's community: %w", err)}
 		}
 		p.backoff(ctx, "server_error", err)
 	}
-}
-
-// fatal reports whether an API error needs a person, not a retry.
-func fatal(err error) bool {
-	var ve *vkerr.Error
-	if !errors.As(err, &ve) {
-		return false
-	}
-	switch ve.Code.Info().Category {
-	case vkerr.CategoryTransient, vkerr.CategoryRateLimit:
-		return false
-	}
-	return true
-}
-
-// fetchServer gets a key (and, when the poller has none, a ts). It leaves
-// the key empty after backing off or cooling down; it returns an error
-// only to end Run.
-func (p *Poller) fetchServer(ctx context.Context) error {
-	var r struct {
-		Key    string          `json:"key"`
-		Server string          `json:"server"`
-		TS     json.RawMessage `json:"ts"`
-	}
-	err := p.api.Call(ctx, "groups.getLongPollServer", vkapi.Params{"group_id": p.group}, &r)
-	if err == nil {
-		ts, ok := tsString(r.TS)
-		if r.Key == "" || r.Server == "" || !ok {
-			err = &vkerr.FormatError{Reason: "groups.getLongPollServer answer lacks key, server or ts"}
-		} else {
-			p.key, p.server = r.Key, r.Server
-			if p.ts == "" {
-				p.moveTo(ts)
-				p.save(ctx)
-			}
-			p.failures = 0
-			return nil
-		}
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	var cd *vkapi.CooldownError
-	if errors.As(err, &cd) {
-		wait := max(time.Until(cd.Until), p.cfg.CooldownMin)
-		p.recovery(ctx, "cooldown", "wait before getting a server again", wait, err)
-		sleep(ctx, wait)
-		return nil
-	}
-	if fatal(err) {
-		return &ServerError{GroupID: p.group, Err: err}
-	}
-	p.backoff(ctx, "server_error", err)
-	return nil
-}
-
-// tsString reads a ts sent as a string or a number.
-func tsString(raw json.RawMessage) (string, bool) {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		_, err := strconv.ParseUint(s, 10, 64)
-		return s, err == nil
-	}
-	var n uint64
-	if json.Unmarshal(raw, &n) == nil {
-		return strconv.FormatUint(n, 10), true
-	}
-	return "", false
-}
-
-// check sends one a_check and decodes its answer.
-func (p *Poller) check(ctx context.Context) (*vkevent.Answer, error) {
-	u, err := url.Parse(p.server)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		p.key = "" // a server URL we cannot use: get another
-		return nil, &CheckError{Err: errors.New("the server URL is not http(s)")}
-	}
-	q := u.Query()
-	q.Set("act", "a_check")
-	q.Set("key", p.key)
-	q.Set("ts", p.ts)
-	q.Set("wait", strconv.Itoa(int(p.cfg.Wait/time.Second)))
-	u.RawQuery = q.Encode()
-	rctx, cancel := context.WithTimeout(ctx, p.cfg.Wait+p.cfg.TimeoutMargin)
-	defer cancel()
-	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, &CheckError{Err: errors.New("bad request")}
-	}
-	resp, err := p.hc.Do(req)
-	if err != nil {
-		return nil, &CheckError{Err: stripURL(err)}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes+1))
-	if err != nil {
-		return nil, &CheckError{Err: stripURL(err)}
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, &CheckError{StatusCode: resp.StatusCode, Err: &vkerr.HTTPError{StatusCode: resp.StatusCode}}
-	}
-	if len(body) > maxAnswerBytes {
-		return nil, &CheckError{Err: errors.New("answer larger than the limit")}
-	}
-	return vkevent.DecodeLongPoll(body)
-}
-
-// stripURL drops the request URL (it holds the key) from a client error.
-func stripURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // moveTo makes ts the poller's ts, with no event of its answer handled
@@ -515,9 +404,31 @@ func (p *Poller) save(ctx context.Context) {
 	}
 }
 
+// recovery reports a recovery: to the Observer always, to the log at Warn
+// for the first failure of a streak and at Debug for the rest, so a
+// failure repeating for an hour is one line, not thousands.
 func (p *Poller) recovery(ctx context.Context, failure, action string, delay time.Duration, err error) {
-	p.log.Warn("longpoll: recovering", "group_id", p.group, "failure", failure, "action", action, "delay", delay, "err", err)
+	level := slog.LevelWarn
+	if p.failures > 1 {
+		level = slog.LevelDebug
+	}
+	p.log.Log(ctx, level, "longpoll: recovering", "group_id", p.group, "failure", failure, "action", action, "delay", delay,
+		"failures_in_a_row", max(p.failures, 1), "err", err)
 	p.obs.ObserveRecovery(ctx, RecoveryEvent{GroupID: p.group, Failure: failure, Action: action, Delay: delay, Err: err})
+}
+
+// renewKey drops the key after a failed 2 or 3: the next request is
+// groups.getLongPollServer, at once the first time, after a backoff when
+// the failures come in a row (a server answering failed 2 to every new key
+// is not asked in a tight loop).
+func (p *Poller) renewKey(ctx context.Context, failure, action string, err error) {
+	p.key = ""
+	if p.failures == 0 {
+		p.failures++
+		p.recovery(ctx, failure, action, 0, err)
+		return
+	}
+	p.backoff(ctx, failure, err)
 }
 
 // backoff waits after a failure, keeping server, key and ts.
@@ -525,24 +436,18 @@ func (p *Poller) backoff(ctx context.Context, failure string, err error) {
 	p.failures++
 	d := p.cfg.Backoff.delay(p.failures)
 	p.recovery(ctx, failure, "back off and retry", d, err)
-	sleep(ctx, d)
+	_ = retry.Sleep(ctx, d)
 }
 
 func (p *Poller) gap(ctx context.Context, kind GapKind, from, to string) {
 	g := Gap{GroupID: p.group, Kind: kind, From: from, To: to}
-	p.log.Warn("longpoll: events may be missing", "group_id", p.group, "kind", string(kind), "from_ts", from, "to_ts", to)
+	level := slog.LevelWarn
+	if p.failures > 1 {
+		level = slog.LevelDebug // one Warn per streak; OnGap and the Observer get every gap
+	}
+	p.log.Log(ctx, level, "longpoll: events may be missing", "group_id", p.group, "kind", string(kind), "from_ts", from, "to_ts", to)
 	p.obs.ObserveGap(ctx, g)
 	if p.cfg.OnGap != nil {
 		p.cfg.OnGap(g)
-	}
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
 	}
 }

@@ -372,7 +372,7 @@ func TestDedupWindow(t *testing.T) {
 	}
 	var n int
 	p := New(nil, Config{Handler: vkevent.HandlerFunc(func(context.Context, *vkevent.Event) error { n++; return nil })})
-	d := newDispatcher(context.Background(), p)
+	d := newDispatcher(context.Background(), context.Background(), p)
 	d.deliver(context.Background(), []vkevent.Event{{EventID: "x"}, {EventID: "x"}, {EventID: "y"}, {}, {}})
 	d.stop()
 	if n != 4 {

@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
+	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -27,12 +25,21 @@ type Position struct {
 	// resuming from this position skips them. Empty once every event of
 	// the answer was handled and TS moved past it.
 	Handled []string
+	// PTS is User Long Poll's pts (vkapi/userlongpoll keeps its position in
+	// the same stores); 0 for Bots Long Poll.
+	PTS int64
 }
+
+// ErrBadPosition is matched by the error of a store whose saved position
+// cannot be read. The poller does not start from it: delete it (the file,
+// the Redis key) to start from the server's ts, or restore a backup.
+var ErrBadPosition = errors.New("longpoll: the saved position cannot be read")
 
 // positionJSON is the stored form of a Position.
 type positionJSON struct {
 	TS      string   `json:"ts"`
 	Handled []string `json:"handled,omitempty"`
+	PTS     int64    `json:"pts,omitempty"`
 }
 
 // MarshalBinary encodes the position as the file and Redis stores keep it:
@@ -49,10 +56,10 @@ func (p *Position) UnmarshalBinary(b []byte) error {
 	if _, err := strconv.ParseUint(string(b), 10, 64); err == nil {
 		j.TS = string(b)
 	} else if err := json.Unmarshal(b, &j); err != nil {
-		return errors.New("longpoll: the store holds no position: " + strconv.Quote(snip(b)))
+		return fmt.Errorf("%w: %q", ErrBadPosition, snip(b))
 	}
-	if _, err := strconv.ParseUint(j.TS, 10, 64); err != nil {
-		return errors.New("longpoll: the stored position holds no ts: " + strconv.Quote(snip([]byte(j.TS))))
+	if n, err := strconv.ParseInt(j.TS, 10, 64); err != nil || n < 0 || j.PTS < 0 {
+		return fmt.Errorf("%w: the ts %q is not a number", ErrBadPosition, snip([]byte(j.TS)))
 	}
 	*p = Position(j)
 	return nil
@@ -106,68 +113,4 @@ func (m *MemoryStore) Save(_ context.Context, groupID int64, pos Position) error
 	}
 	m.pos[groupID] = pos
 	return nil
-}
-
-// FileStore keeps the position of each community in a file, written
-// atomically (a temporary file renamed over it), so a crash leaves the old
-// or the new position, never a torn one. Each Save writes the ts and the
-// keys handled of the current answer (at most one answer's events).
-type FileStore struct {
-	path string
-	mu   sync.Mutex
-}
-
-// NewFileStore returns a store writing beside path, one file per
-// community with its id before the extension: "bot.ts" keeps community
-// 200000001's position in "bot.200000001.ts".
-func NewFileStore(path string) *FileStore { return &FileStore{path: path} }
-
-func (f *FileStore) file(groupID int64) string {
-	ext := filepath.Ext(f.path)
-	return strings.TrimSuffix(f.path, ext) + "." + strconv.FormatInt(groupID, 10) + ext
-}
-
-// Load returns the saved position, the zero Position when the file does
-// not exist. A file holding a bare ts (the format before positions) loads
-// as that ts.
-func (f *FileStore) Load(_ context.Context, groupID int64) (Position, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	b, err := os.ReadFile(f.file(groupID))
-	if errors.Is(err, os.ErrNotExist) {
-		return Position{}, nil
-	}
-	if err != nil {
-		return Position{}, err
-	}
-	var p Position
-	if err := p.UnmarshalBinary(b); err != nil {
-		return Position{}, err
-	}
-	return p, nil
-}
-
-// Save writes pos atomically.
-func (f *FileStore) Save(_ context.Context, groupID int64, pos Position) error {
-	b, err := pos.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	path := f.file(groupID)
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

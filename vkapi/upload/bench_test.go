@@ -56,7 +56,7 @@ func BenchmarkUploadPhoto(b *testing.B) {
 		defer hc.CloseIdleConnections()
 		c := vkapi.New(tok, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup), vkapi.WithHTTPClient(hc),
 			vkapi.WithLimit(vkapi.Limit{Per: time.Millisecond, Group: 1 << 20}))
-		up := upload.New(c, upload.WithHTTPClient(hc))
+		up := upload.New(c, upload.Config{HTTPClient: hc})
 		defer up.Close()
 		b.SetBytes(int64(len(photo)))
 		b.ReportAllocs()

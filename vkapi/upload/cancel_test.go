@@ -35,7 +35,7 @@ func TestCancelAtRandomPoints(t *testing.T) {
 	c := vkapi.New(s.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup),
 		vkapi.WithHTTPClient(&http.Client{Transport: tr}),
 		vkapi.WithLimit(vkapi.Limit{Per: time.Millisecond, Group: 10000}))
-	up := upload.New(c, upload.WithPolicy(upload.Policy{Backoff: time.Millisecond}))
+	up := upload.New(c, upload.Config{Policy: upload.Policy{Backoff: time.Millisecond}})
 	const n = 60
 	shas := make([]string, n)
 	atts := make([]string, n)

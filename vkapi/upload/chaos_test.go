@@ -75,8 +75,7 @@ func TestChaosUploads(t *testing.T) {
 			vkapi.WithHTTPClient(&http.Client{Transport: apiTr}),
 			vkapi.WithLimit(vkapi.Limit{Per: 10 * time.Millisecond, User: 10000, Group: 10000}),
 			vkapi.WithRetry(vkapi.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond}))
-		return upload.New(c, upload.WithHTTPClient(&http.Client{Transport: rec}),
-			upload.WithPolicy(upload.Policy{Backoff: time.Millisecond}))
+		return upload.New(c, upload.Config{HTTPClient: &http.Client{Transport: rec}, Policy: upload.Policy{Backoff: time.Millisecond}})
 	}
 	group, user := newUp(vkmock.TokenGroup, vkapi.KindGroup), newUp(vkmock.TokenUser, vkapi.KindUser)
 	defer group.Close()

@@ -2,7 +2,7 @@
 // upload in one call, with the right remedy at each step.
 //
 //	c := vkapi.New(token, vkapi.WithTokenKind(vkapi.KindGroup))
-//	up := upload.New(c)
+//	up := upload.New(c, upload.Config{})
 //	defer up.Close()
 //	p, err := up.MessagePhoto(ctx, peerID, upload.File("cat.jpg"))
 //	// p.Attachment() is "photo-1_456239017_ab12…", for messages.send.
@@ -22,7 +22,7 @@
 //     complaint about the file, an HTTP 4xx) or the silent failure
 //     ("photo":"[]", "file":"") sends the chain back to step 1, at most
 //     Policy.Chains times in all. A complaint about the file itself
-//     (PermanentUploadErrors: too large, a type VK refuses, bad sides)
+//     (too large, a type VK refuses, bad sides)
 //     ends the call.
 //  3. The save method (photos.saveMessagesPhoto, docs.save, …) is an API
 //     call. Errors 100, 118, 121, 129 and 22 mean the upload went wrong

@@ -18,7 +18,7 @@ func Example() {
 	ts := httptest.NewServer(mock)
 	defer ts.Close()
 	c := vkapi.New(mock.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(ts.URL), vkapi.WithTokenKind(vkapi.KindGroup))
-	up := upload.New(c)
+	up := upload.New(c, upload.Config{})
 	defer up.Close()
 
 	d, err := up.MessageDoc(context.Background(), 2000000001, upload.Reader("notes.txt", strings.NewReader("hello")))

@@ -1,26 +1,20 @@
 package upload
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
-	"math/rand/v2"
-	"mime/multipart"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/internal/httpclient"
+	"github.com/vkerr/vkerr/vkapi/internal/lifecycle"
+	"github.com/vkerr/vkerr/vkapi/internal/retry"
 )
 
 // Caller makes API calls; *vkapi.Client is one.
@@ -81,15 +75,35 @@ func (p Policy) withDefaults() Policy {
 	return p
 }
 
-// PermanentUploadErrors are the prefixes of upload servers' error texts
+// permanentUploadErrors are the prefixes of upload servers' error texts
 // that complain about the file itself: another URL would not help.
-var PermanentUploadErrors = []string{
+var permanentUploadErrors = [...]string{
 	"ERR_UPLOAD_FILE_TOO_LARGE", "ERR_UPLOAD_FILE_TYPE_NOT_ALLOWED", "ERR_UPLOAD_BAD_IMAGE_SIZE",
 }
 
-// SilentFailureCodes are the save errors that mean the upload went wrong
+// silentFailureCodes are the save errors that mean the upload went wrong
 // silently (nothing saved): the chain goes back to step 1.
-var SilentFailureCodes = []vkerr.Code{vkerr.Param, vkerr.ParamServer, vkerr.ParamHash, vkerr.ParamPhoto, vkerr.Upload}
+var silentFailureCodes = [...]vkerr.Code{vkerr.Param, vkerr.ParamServer, vkerr.ParamHash, vkerr.ParamPhoto, vkerr.Upload}
+
+// Config configures an Uploader. The zero Config uploads with a client of
+// its own (the proxy from the environment, dial and TLS timeouts,
+// redirects only on the same origin), the default Policy, and no log.
+type Config struct {
+	// HTTPClient sends the files to the upload servers (step 2). It must
+	// not add the token to requests. Its redirects are followed only on
+	// the upload URL's origin (vkapi.ErrCrossOriginRedirect otherwise).
+	// Nil is a client of its own, whose idle connections Close closes.
+	HTTPClient *http.Client
+	// Policy bounds the remedies; the zero Policy is the default.
+	Policy Policy
+	// Logger gets each failed attempt and remedy at debug level (upload
+	// URLs redacted). Nil logs nothing.
+	Logger *slog.Logger
+}
+
+// ErrClosed is matched by the error of an upload begun after Close: it is
+// vkapi.ErrClosed.
+var ErrClosed = vkapi.ErrClosed
 
 // Uploader runs uploads. It is safe for concurrent use. Make one with New;
 // the zero Uploader has no API client and cannot upload.
@@ -100,100 +114,38 @@ type Uploader struct {
 	policy Policy
 	log    *slog.Logger
 	now    func() time.Time
+	life   *lifecycle.Life
 }
-
-// Option configures an Uploader.
-type Option func(*Uploader)
-
-// WithHTTPClient sets the client of the upload servers (step 2). It must
-// not add the token to requests. Nil keeps the default: a client of its
-// own, whose idle connections Close closes.
-func WithHTTPClient(hc *http.Client) Option { return func(u *Uploader) { u.hc = hc } }
-
-// WithPolicy sets the policy of the remedies.
-func WithPolicy(p Policy) Option { return func(u *Uploader) { u.policy = p } }
-
-// WithLogger logs each failed attempt and remedy at debug level (upload
-// URLs redacted). Nil logs nothing.
-func WithLogger(l *slog.Logger) Option { return func(u *Uploader) { u.log = l } }
 
 // New returns an Uploader that calls the API (steps 1 and 3) through api,
 // usually a *vkapi.Client.
-func New(api Caller, opts ...Option) *Uploader {
-	u := &Uploader{api: api, now: time.Now}
-	for _, o := range opts {
-		o(u)
-	}
+func New(api Caller, cfg Config) *Uploader {
+	u := &Uploader{api: api, hc: cfg.HTTPClient, policy: cfg.Policy.withDefaults(), log: cfg.Logger, now: time.Now,
+		life: lifecycle.New("upload")}
 	if u.hc == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr := httpclient.Transport()
 		tr.ResponseHeaderTimeout = 2 * time.Minute
-		u.hc = &http.Client{Transport: tr}
+		u.hc = &http.Client{Transport: tr, CheckRedirect: httpclient.SameOrigin(nil)}
 		u.own = true
+	} else {
+		u.hc = httpclient.Guard(u.hc)
 	}
-	u.policy = u.policy.withDefaults()
 	return u
 }
 
-// Close closes the idle connections of the Uploader's own HTTP client.
-func (u *Uploader) Close() {
+// Close stops accepting uploads (they fail with ErrClosed), waits for the
+// uploads in flight and closes the idle connections of the Uploader's own
+// HTTP client. It is Shutdown without a bound.
+func (u *Uploader) Close() error { return u.Shutdown(context.Background()) }
+
+// Shutdown is Close with the wait bounded by ctx: when ctx ends first, the
+// uploads in flight are cancelled and Shutdown returns ctx's error.
+func (u *Uploader) Shutdown(ctx context.Context) error {
+	err := u.life.Shutdown(ctx)
 	if u.own {
 		u.hc.CloseIdleConnections()
 	}
-}
-
-// Source is a file to upload: a name (its extension tells VK its type)
-// and its content. Make one with Reader, Bytes or File; an upload of the
-// zero Source fails.
-type Source struct {
-	Name string
-	data []byte // Bytes: used as it is
-	open func() (io.ReadCloser, error)
-}
-
-// Reader is a Source read from r; the name gives the file's extension.
-func Reader(name string, r io.Reader) Source {
-	return Source{Name: name, open: func() (io.ReadCloser, error) { return io.NopCloser(r), nil }}
-}
-
-// Bytes is a Source of b.
-// The Uploader does not copy b; it must not change during the upload.
-func Bytes(name string, b []byte) Source { return Source{Name: name, data: b} }
-
-// File is a Source read from the file at path, named by its base name.
-func File(path string) Source {
-	return Source{Name: filepath.Base(path), open: func() (io.ReadCloser, error) { return os.Open(path) }}
-}
-
-// read reads the source within limit.
-func (s Source) read(limit int64) ([]byte, error) {
-	if s.data != nil {
-		if int64(len(s.data)) > limit {
-			return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, limit)
-		}
-		if len(s.data) == 0 {
-			return nil, errors.New("upload: empty file")
-		}
-		return s.data, nil
-	}
-	if s.open == nil {
-		return nil, errors.New("upload: empty Source")
-	}
-	rc, err := s.open()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, limit)
-	}
-	if len(b) == 0 {
-		return nil, errors.New("upload: empty file")
-	}
-	return b, nil
+	return err
 }
 
 // target says how an upload is done: the methods, the field of the file,
@@ -355,6 +307,11 @@ func (u *Uploader) run(ctx context.Context, t target, src Source, check func(jso
 
 // runFiles is run of one or more files (file1..file5 of an album).
 func (u *Uploader) runFiles(ctx context.Context, t target, srcs []Source, check func(json.RawMessage) error) (json.RawMessage, error) {
+	ctx, leave, err := u.life.Enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	limit := u.policy.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMaxPhotoBytes
@@ -381,7 +338,7 @@ func (u *Uploader) runFiles(ctx context.Context, t target, srcs []Source, check 
 		var server json.RawMessage
 		if err := u.api.Call(ctx, t.server, t.params, &server); err != nil {
 			last = &Error{Step: StepServer, Method: t.server, Chains: chain, Attempts: 1, Err: err}
-			if ctx.Err() == nil && transient(err) {
+			if ctx.Err() == nil && retry.Transient(err) {
 				u.debug(ctx, "get upload server failed; new chain", last)
 				continue
 			}
@@ -441,12 +398,12 @@ func (u *Uploader) runFiles(ctx context.Context, t target, srcs []Source, check 
 			last = &Error{Step: StepSave, Method: t.save, Chains: chain, Attempts: attempt, Unknown: unknown, Err: err}
 			switch {
 			case ctx.Err() != nil:
-				last.Unknown = unknown || transient(err)
+				last.Unknown = unknown || retry.Transient(err)
 				return nil, last
 			case silentFailure(err) && !unknown:
 				u.debug(ctx, "save refused the upload; new chain", last)
 				act = actNewChain
-			case (transient(err) || unknown && silentFailure(err)) && attempt < u.policy.SaveAttempts:
+			case (retry.Transient(err) || unknown && silentFailure(err)) && attempt < u.policy.SaveAttempts:
 				// The same save again: if an earlier one went through, the
 				// resend gets its object; it never saves a second one.
 				unknown = true
@@ -457,86 +414,13 @@ func (u *Uploader) runFiles(ctx context.Context, t target, srcs []Source, check 
 				}
 				continue
 			default:
-				last.Unknown = unknown || transient(err)
+				last.Unknown = unknown || retry.Transient(err)
 				return nil, last
 			}
 			break
 		}
 	}
 	return nil, last
-}
-
-// post sends the file to the upload server and decodes its answer.
-func (u *Uploader) post(ctx context.Context, upURL string, body *multipartFile, field string) (uploaded, error) {
-	actx, cancel := context.WithTimeout(ctx, u.policy.AttemptTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, upURL, body.reader())
-	if err != nil {
-		return nil, hideURL(err, upURL)
-	}
-	req.ContentLength = body.size()
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(body.reader()), nil }
-	req.Header.Set("Content-Type", body.ctype)
-	resp, err := u.hc.Do(req)
-	if err != nil {
-		return nil, hideURL(err, upURL)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
-	if err != nil {
-		return nil, hideURL(err, upURL)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, &HTTPStatusError{StatusCode: resp.StatusCode, Snippet: vkerr.Snippet(b)}
-	}
-	return parseUploaded(b, field)
-}
-
-// multipartFile is a multipart body of files, made once and read again
-// for each retry without copying the files: the parts' headers and the
-// caller's bytes in turn.
-type multipartFile struct {
-	buf   bytes.Buffer
-	mw    *multipart.Writer
-	parts [][]byte
-	ctype string
-}
-
-// add adds a file part.
-func (m *multipartFile) add(field, name string, data []byte) {
-	if m.mw == nil {
-		m.mw = multipart.NewWriter(&m.buf)
-	}
-	if name == "" {
-		name = "file"
-	}
-	_, _ = m.mw.CreateFormFile(field, name)
-	m.parts = append(m.parts, bytes.Clone(m.buf.Bytes()), data)
-	m.buf.Reset()
-}
-
-// close adds the trailer.
-func (m *multipartFile) close() {
-	_ = m.mw.Close()
-	m.parts = append(m.parts, bytes.Clone(m.buf.Bytes()))
-	m.ctype = m.mw.FormDataContentType()
-	m.buf = bytes.Buffer{}
-}
-
-func (m *multipartFile) reader() io.Reader {
-	rs := make([]io.Reader, len(m.parts))
-	for i, p := range m.parts {
-		rs[i] = bytes.NewReader(p)
-	}
-	return io.MultiReader(rs...)
-}
-
-func (m *multipartFile) size() int64 {
-	n := 0
-	for _, p := range m.parts {
-		n += len(p)
-	}
-	return int64(n)
 }
 
 // uploadAction is the remedy of a failed step 2.
@@ -547,7 +431,7 @@ func uploadAction(ctx context.Context, err error) action {
 	var ue *vkerr.UploadError
 	if errors.As(err, &ue) {
 		if ue.Shape == "docs" {
-			for _, p := range PermanentUploadErrors {
+			for _, p := range permanentUploadErrors {
 				if strings.HasPrefix(ue.Message, p) {
 					return actFail
 				}
@@ -556,14 +440,14 @@ func uploadAction(ctx context.Context, err error) action {
 		return actNewChain
 	}
 	var se *HTTPStatusError
-	if errors.As(err, &se) && !transient(err) {
+	if errors.As(err, &se) && !retry.Transient(err) {
 		return actNewChain // 4xx: the URL is refused
 	}
 	var fe *vkerr.FormatError
 	if errors.Is(err, ErrBadAnswer) || errors.As(err, &fe) {
 		return actNewChain // an answer in no known shape: try another URL
 	}
-	if transient(err) {
+	if retry.Transient(err) {
 		return actRetry
 	}
 	var ve *vkerr.Error
@@ -573,24 +457,13 @@ func uploadAction(ctx context.Context, err error) action {
 	return actFail
 }
 
-// transient reports a failure that time alone may fix: transient API and
-// HTTP errors, resets, timeouts, truncated bodies.
-func transient(err error) bool {
-	if errors.Is(err, vkerr.ErrTransient) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED)
-}
-
 // silentFailure reports a save error that means the upload went wrong.
 func silentFailure(err error) bool {
 	var e *vkerr.Error
 	if !errors.As(err, &e) {
 		return false
 	}
-	for _, c := range SilentFailureCodes {
+	for _, c := range silentFailureCodes {
 		if e.Code == c {
 			return true
 		}
@@ -600,16 +473,7 @@ func silentFailure(err error) bool {
 
 // backoff waits before retry number attempt, or until ctx is done.
 func (u *Uploader) backoff(ctx context.Context, attempt int) error {
-	d := u.policy.Backoff << min(attempt-1, 5)
-	d = time.Duration(rand.Int64N(int64(d) + 1))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return retry.Sleep(ctx, retry.Backoff{Base: u.policy.Backoff, Max: 32 * u.policy.Backoff}.Delay(attempt))
 }
 
 func (u *Uploader) debug(ctx context.Context, msg string, e *Error, attrs ...slog.Attr) {

@@ -85,8 +85,7 @@ func setup(t *testing.T, kind vkmock.TokenKind, opts ...vkmock.Option) *env {
 		vkapi.WithLimit(vkapi.Limit{Per: 10 * time.Millisecond, User: 1000, Group: 1000}),
 		vkapi.WithRetry(vkapi.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}))
 	rec := &recorder{wrapped: http.DefaultTransport.(*http.Transport).Clone()}
-	up := upload.New(c, upload.WithHTTPClient(&http.Client{Transport: rec}),
-		upload.WithPolicy(upload.Policy{Backoff: time.Millisecond}))
+	up := upload.New(c, upload.Config{HTTPClient: &http.Client{Transport: rec}, Policy: upload.Policy{Backoff: time.Millisecond}})
 	t.Cleanup(func() {
 		up.Close()
 		tr.CloseIdleConnections()
@@ -273,7 +272,7 @@ func TestFailures(t *testing.T) {
 	})
 	t.Run("too large", func(t *testing.T) {
 		s := vkmock.NewServer(t)
-		up := upload.New(vkapi.New("x", vkapi.WithBaseURL(s.URL())), upload.WithPolicy(upload.Policy{MaxBytes: 10}))
+		up := upload.New(vkapi.New("x", vkapi.WithBaseURL(s.URL())), upload.Config{Policy: upload.Policy{MaxBytes: 10}})
 		defer up.Close()
 		_, err := up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", make([]byte, 11)))
 		if !errors.Is(err, upload.ErrTooLarge) || len(s.Requests()) != 0 {
@@ -319,7 +318,7 @@ func TestUploadTakesNoRateBudget(t *testing.T) {
 	s := vkmock.NewServer(t)
 	c := vkapi.New(s.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup),
 		vkapi.WithLimit(vkapi.Limit{Per: time.Hour, Group: 2}))
-	up := upload.New(c)
+	up := upload.New(c, upload.Config{})
 	defer up.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -340,9 +339,9 @@ func TestUploadTakesNoRateBudget(t *testing.T) {
 func TestRedaction(t *testing.T) {
 	e := setup(t, vkmock.TokenGroup)
 	var logs bytes.Buffer
-	up := upload.New(e.client, upload.WithHTTPClient(&http.Client{Transport: e.rec}),
-		upload.WithPolicy(upload.Policy{Backoff: time.Millisecond}),
-		upload.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	up := upload.New(e.client, upload.Config{HTTPClient: &http.Client{Transport: e.rec},
+		Policy: upload.Policy{Backoff: time.Millisecond},
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	defer up.Close()
 	var seen []string
 	e.rec.before = func(_ int, r *http.Request) {
@@ -376,7 +375,7 @@ func TestNoLeak(t *testing.T) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	c := vkapi.New(s.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup),
 		vkapi.WithHTTPClient(&http.Client{Transport: tr}))
-	up := upload.New(c)
+	up := upload.New(c, upload.Config{})
 	if _, err := up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1))); err != nil {
 		t.Fatal(err)
 	}

@@ -252,6 +252,9 @@ func FuzzDecode(f *testing.F) {
 		}
 		for i := range a.Updates {
 			_, _ = a.Updates[i].Message()
+			_, _ = a.Updates[i].Read()
+			_, _ = a.Updates[i].Flags()
+			_ = a.Updates[i].key()
 		}
 		if a.TS < 0 {
 			t.Fatal("negative ts")

@@ -3,7 +3,6 @@ package userlongpoll
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"strconv"
 
 	"github.com/vkerr/vkerr"
@@ -15,44 +14,25 @@ import (
 type Update struct {
 	Code   int
 	Fields []json.RawMessage
+	// Object is the message object a message update (4, 5) refers to, when
+	// the update came from messages.getLongPollHistory, whose answer
+	// carries it; nil otherwise.
+	Object json.RawMessage
 }
 
-// Message is what a message update (4 or 5) carries: [code, message_id,
-// flags, peer_id, timestamp, text, ...] (lp_version 0: [..., timestamp,
-// subject, text, ...]).
-type Message struct {
-	MessageID int64  `json:"message_id"`
-	Flags     int64  `json:"flags"`
-	PeerID    int64  `json:"peer_id"`
-	Timestamp int64  `json:"timestamp"`
-	Text      string `json:"text"`
-}
-
-// ErrNotMessage is the error of Message on an update that is not 4 or 5.
-var ErrNotMessage = errors.New("userlongpoll: not a message update")
-
-// Message decodes a message update; fields that do not fit are left zero.
-func (u *Update) Message() (Message, error) {
-	if u.Code != 4 && u.Code != 5 {
-		return Message{}, ErrNotMessage
-	}
-	var m Message
-	get := func(i int, v any) {
-		if i < len(u.Fields) {
-			_ = json.Unmarshal(u.Fields[i], v)
+// decodeUpdate makes an Update of one element of updates or history: an
+// array with a numeric code; anything else keeps Code 0.
+func decodeUpdate(raw json.RawMessage) Update {
+	var u Update
+	var fields []json.RawMessage
+	if json.Unmarshal(raw, &fields) == nil && len(fields) > 0 {
+		var code int
+		if json.Unmarshal(fields[0], &code) == nil {
+			u.Code = code
 		}
 	}
-	get(1, &m.MessageID)
-	get(2, &m.Flags)
-	get(3, &m.PeerID)
-	get(4, &m.Timestamp)
-	get(5, &m.Text)
-	// lp_version 0 has a subject (" ... ") at 5 and the text at 6, where
-	// later versions have an object.
-	if len(u.Fields) > 6 && bytes.HasPrefix(bytes.TrimSpace(u.Fields[6]), []byte(`"`)) {
-		get(6, &m.Text)
-	}
-	return m, nil
+	u.Fields = fields
+	return u
 }
 
 // Answer is a successful a_check answer.
@@ -92,14 +72,7 @@ func Decode(body []byte) (*Answer, error) {
 	a := &Answer{TS: ts, Updates: make([]Update, len(raw.Updates))}
 	a.PTS, _ = number(raw.PTS)
 	for i, u := range raw.Updates {
-		var fields []json.RawMessage
-		if json.Unmarshal(u, &fields) == nil && len(fields) > 0 {
-			var code int
-			if json.Unmarshal(fields[0], &code) == nil {
-				a.Updates[i].Code = code
-			}
-		}
-		a.Updates[i].Fields = fields
+		a.Updates[i] = decodeUpdate(u)
 	}
 	return a, nil
 }

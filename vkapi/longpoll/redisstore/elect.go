@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/vkerr/vkerr/vkapi/internal/retry"
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 )
 
@@ -82,12 +83,11 @@ func (f fencedStore) Save(ctx context.Context, groupID int64, pos longpoll.Posit
 	return nil
 }
 
-func (s *Store) leaseKey(groupID int64) string {
-	return s.prefix + "lease:" + strconv.FormatInt(groupID, 10)
-}
-func (s *Store) fenceKey(groupID int64) string {
-	return s.prefix + "fence:" + strconv.FormatInt(groupID, 10)
-}
+// leaseKey and fenceKey share the position key's hash tag (the community
+// id in braces), so that every script's keys are in one slot of a Redis
+// Cluster.
+func (s *Store) leaseKey(groupID int64) string { return s.prefix + "lease:" + tag(groupID) }
+func (s *Store) fenceKey(groupID int64) string { return s.prefix + "fence:" + tag(groupID) }
 
 // acquire tries to take the lease once.
 func (s *Store) acquire(ctx context.Context, groupID int64, replica string, ttl time.Duration) (Lease, bool, error) {
@@ -120,7 +120,7 @@ func (s *Store) RunElected(ctx context.Context, groupID int64, ttl time.Duration
 		}
 		lease, ok, err := s.acquire(ctx, groupID, replica, ttl)
 		if err != nil || !ok {
-			wait(ctx, ttl/3)
+			_ = retry.Sleep(ctx, ttl/3)
 			continue
 		}
 		lctx, cancel := context.WithCancel(ctx)
@@ -156,14 +156,5 @@ func (s *Store) RunElected(ctx context.Context, groupID int64, ttl time.Duration
 		if err != nil && !lost && !errors.Is(err, context.Canceled) {
 			return err
 		}
-	}
-}
-
-func wait(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
 	}
 }

@@ -27,9 +27,15 @@ const DefaultPrefix = "vkerr:longpoll:ts:"
 // DefaultTimeout bounds each Redis command of a Store whose Timeout is zero.
 const DefaultTimeout = 2 * time.Second
 
-// Store is a longpoll.Store in Redis: one string key per community holding
-// the position as longpoll.Position.MarshalBinary encodes it, so each Save
-// replaces it in one atomic SET.
+// Store is a longpoll.Store in Redis: one string key per community,
+// prefix{group_id}, holding the position as longpoll.Position.MarshalBinary
+// encodes it, so each Save replaces it in one atomic SET. The community's
+// lease and fence keys carry the same hash tag, so it works with a Redis
+// Cluster or Ring as with one node. A position saved under the key of
+// earlier versions (prefix+group_id, no braces) is read when the tagged key
+// does not exist. The lease keys of RunElected moved too: replicas of an
+// earlier version do not see the lease of this one, so stop them all before
+// starting replicas of this version (no rolling upgrade across it).
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -40,7 +46,7 @@ type Store struct {
 
 var _ longpoll.Store = (*Store)(nil)
 
-// New returns a store on rdb with keys prefix+group_id (DefaultPrefix when
+// New returns a store on rdb with keys prefix{group_id} (DefaultPrefix when
 // prefix is empty).
 func New(rdb redis.UniversalClient, prefix string) *Store {
 	if prefix == "" {
@@ -49,7 +55,17 @@ func New(rdb redis.UniversalClient, prefix string) *Store {
 	return &Store{rdb: rdb, prefix: prefix}
 }
 
-func (s *Store) key(groupID int64) string { return s.prefix + strconv.FormatInt(groupID, 10) }
+// tag is the hash tag of a community's keys: its id in braces, so that a
+// Redis Cluster (or a client that shards by slot) keeps the keys of one
+// community, which the scripts use together, in one slot.
+func tag(groupID int64) string { return "{" + strconv.FormatInt(groupID, 10) + "}" }
+
+// key is the community's position key: prefix{group_id}.
+func (s *Store) key(groupID int64) string { return s.prefix + tag(groupID) }
+
+// legacyKey is the position key before hash tags (prefix+group_id), read
+// when the tagged key does not exist yet.
+func (s *Store) legacyKey(groupID int64) string { return s.prefix + strconv.FormatInt(groupID, 10) }
 
 func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 	d := s.Timeout
@@ -64,7 +80,12 @@ func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 func (s *Store) Load(ctx context.Context, groupID int64) (longpoll.Position, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	b, err := s.rdb.Get(ctx, s.key(groupID)).Bytes()
+	key := s.key(groupID)
+	b, err := s.rdb.Get(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		key = s.legacyKey(groupID)
+		b, err = s.rdb.Get(ctx, key).Bytes()
+	}
 	if errors.Is(err, redis.Nil) {
 		return longpoll.Position{}, nil
 	}
@@ -73,7 +94,7 @@ func (s *Store) Load(ctx context.Context, groupID int64) (longpoll.Position, err
 	}
 	var pos longpoll.Position
 	if err := pos.UnmarshalBinary(b); err != nil {
-		return longpoll.Position{}, fmt.Errorf("redisstore: %w", err)
+		return longpoll.Position{}, fmt.Errorf("redisstore: %w (DEL %s to start from the server's ts)", err, key)
 	}
 	return pos, nil
 }

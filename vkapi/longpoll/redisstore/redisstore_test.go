@@ -2,8 +2,10 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,8 +47,9 @@ func TestStore(t *testing.T) {
 	if pos, _ := s.Load(ctx, 1); pos.TS != "43" || len(pos.Handled) != 0 {
 		t.Fatalf("the handled events of the old ts stayed: %+v", pos)
 	}
-	// A key of the per-answer format (a bare ts) still loads.
-	if err := rdb.Set(ctx, s.key(4), "17", 0).Err(); err != nil {
+	// A key of the per-answer format (a bare ts), under the key before hash
+	// tags, still loads.
+	if err := rdb.Set(ctx, s.legacyKey(4), "17", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if pos, err := s.Load(ctx, 4); pos.TS != "17" || err != nil {
@@ -55,8 +58,8 @@ func TestStore(t *testing.T) {
 	if err := rdb.Set(ctx, s.key(3), "junk", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Load(ctx, 3); err == nil {
-		t.Fatal("junk loaded as a position")
+	if _, err := s.Load(ctx, 3); !errors.Is(err, longpoll.ErrBadPosition) || !strings.Contains(err.Error(), "DEL "+s.key(3)) {
+		t.Fatalf("junk: %v", err)
 	}
 	// A Redis that does not answer fails within the timeout.
 	dead := New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}), "")
