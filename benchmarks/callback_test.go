@@ -1,0 +1,152 @@
+package benchmarks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	vksdkcallback "github.com/SevereCloud/vksdk/v3/callback"
+	"github.com/SevereCloud/vksdk/v3/events"
+
+	"github.com/vkerr/vkerr/vkapi/callback"
+	"github.com/vkerr/vkerr/vkevent"
+)
+
+const (
+	callbackRequests = 20000
+	callbackSenders  = 8
+	callbackSecret   = "bench-secret"
+)
+
+// callbackBodies are message_new bodies as VK POSTs them, each with its own
+// event_id; the object is one the mock emits for an inbox message.
+func callbackBodies(b *testing.B, r *rig, n int) [][]byte {
+	obj := r.messageNewObject(b)
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		bodies[i] = fmt.Appendf(nil, `{"group_id":%d,"type":"message_new","event_id":"%040x","v":"5.199","object":%s,"secret":%q}`,
+			r.groupID(), i+1, obj, callbackSecret)
+	}
+	return bodies
+}
+
+// BenchmarkCallbackReceiver POSTs 20,000 distinct message_new bodies from 8
+// senders over loopback to each receiver and reports the requests answered
+// ok per second. vkerr is vkapi/callback with memory de-duplication and a
+// handler that does nothing; vksdk is the Go SDK's callback with no
+// handler; bare decodes the same JSON into a struct, checks the secret and
+// answers ok.
+//
+//	go test -run '^$' -bench CallbackReceiver -benchtime 1x
+func BenchmarkCallbackReceiver(b *testing.B) {
+	receivers := []struct {
+		name string
+		make func(b *testing.B) (http.Handler, func())
+	}{
+		{"vkerr", func(b *testing.B) (http.Handler, func()) {
+			rc, err := callback.New(callback.Config{Secret: callbackSecret, Handler: vkevent.HandlerFunc(func(context.Context, *vkevent.Event) error { return nil })})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return rc, func() { _ = rc.Close() }
+		}},
+		{"vksdk", func(*testing.B) (http.Handler, func()) {
+			cb := vksdkcallback.NewCallback()
+			cb.SecretKey = callbackSecret
+			cb.OnEvent(events.EventMessageNew, func(context.Context, events.GroupEvent) {})
+			return http.HandlerFunc(cb.HandleFunc), func() {}
+		}},
+		{"bare", func(*testing.B) (http.Handler, func()) {
+			return http.HandlerFunc(bareCallback), func() {}
+		}},
+	}
+	r := newRig(b, 16)
+	bodies := callbackBodies(b, r, callbackRequests)
+	for _, rc := range receivers {
+		b.Run(rc.name, func(b *testing.B) {
+			for range b.N {
+				h, closeH := rc.make(b)
+				srv := httptest.NewServer(h)
+				before := sampleMem()
+				d := postAll(b, srv.URL, bodies)
+				reportPerRequest(b, len(bodies), d, before)
+				srv.Close()
+				closeH()
+			}
+		})
+	}
+}
+
+// bareCallback is the baseline receiver.
+func bareCallback(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, "bad body", http.StatusBadRequest)
+		return
+	}
+	var e struct {
+		bareEvent
+		Secret string `json:"secret"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		http.Error(w, "bad body", http.StatusBadRequest)
+		return
+	}
+	if e.Secret != callbackSecret {
+		http.Error(w, "bad secret", http.StatusForbidden)
+		return
+	}
+	_, _ = io.WriteString(w, "ok")
+}
+
+// postAll POSTs every body from callbackSenders goroutines and returns how
+// long it took; every answer must be 200 "ok".
+func postAll(b *testing.B, url string, bodies [][]byte) time.Duration {
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: callbackSenders}}
+	defer hc.CloseIdleConnections()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.StartTimer()
+	t0 := time.Now()
+	for range callbackSenders {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(bodies) {
+					return
+				}
+				resp, err := hc.Post(url, "application/json", bytes.NewReader(bodies[i]))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				got, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || string(got) != "ok" {
+					b.Errorf("answer %d %q", resp.StatusCode, got)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	d := time.Since(t0)
+	b.StopTimer()
+	return d
+}
+
+// reportPerRequest reports requests/s and the allocations per request of
+// the whole process (senders included).
+func reportPerRequest(b *testing.B, n int, d time.Duration, before memSample) {
+	after := sampleMem()
+	b.ReportMetric(float64(n)/d.Seconds(), "requests/s")
+	b.ReportMetric(float64(after.mallocs-before.mallocs)/float64(n), "allocs/request")
+}
