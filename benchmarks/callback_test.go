@@ -24,6 +24,7 @@ const (
 	callbackRequests = 20000
 	callbackSenders  = 8
 	callbackSecret   = "bench-secret"
+	callbackRounds   = 10
 )
 
 // callbackBodies are message_new bodies as VK POSTs them, each with its own
@@ -43,7 +44,7 @@ func callbackBodies(b *testing.B, r *rig, n int) [][]byte {
 // ok per second. vkerr is vkapi/callback with memory de-duplication and a
 // handler that does nothing; vksdk is the Go SDK's callback with no
 // handler; bare decodes the same JSON into a struct, checks the secret and
-// answers ok.
+// answers ok. Allocations are the whole process's (senders included).
 //
 //	go test -run '^$' -bench CallbackReceiver -benchtime 1x
 func BenchmarkCallbackReceiver(b *testing.B) {
@@ -70,18 +71,33 @@ func BenchmarkCallbackReceiver(b *testing.B) {
 	}
 	r := newRig(b, 16)
 	bodies := callbackBodies(b, r, callbackRequests)
-	for _, rc := range receivers {
-		b.Run(rc.name, func(b *testing.B) {
-			for range b.N {
-				h, closeH := rc.make(b)
-				srv := httptest.NewServer(h)
+	urls := make([]string, len(receivers))
+	for i, rc := range receivers {
+		h, closeH := rc.make(b)
+		defer closeH()
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		urls[i] = srv.URL
+	}
+	// Rounds alternate the receivers, so that a change of the shared
+	// machine's load falls on all of them alike.
+	for range b.N {
+		took := make([]time.Duration, len(receivers))
+		allocs := make([]uint64, len(receivers))
+		per := len(bodies) / callbackRounds
+		for round := range callbackRounds {
+			for i := range receivers {
 				before := sampleMem()
-				d := postAll(b, srv.URL, bodies)
-				reportPerRequest(b, len(bodies), d, before)
-				srv.Close()
-				closeH()
+				took[i] += postAll(b, urls[i], bodies[round*per:(round+1)*per])
+				allocs[i] += sampleMem().mallocs - before.mallocs
 			}
-		})
+		}
+		for i, rc := range receivers {
+			b.ReportMetric(float64(per*callbackRounds)/took[i].Seconds(), rc.name+"-requests/s")
+			b.ReportMetric(float64(allocs[i])/float64(per*callbackRounds), rc.name+"-allocs/request")
+		}
+		b.ReportMetric(took[2].Seconds()/took[0].Seconds(), "vkerr/bare-rate")
+		b.ReportMetric(took[1].Seconds()/took[0].Seconds(), "vkerr/vksdk-rate")
 	}
 }
 
@@ -114,7 +130,6 @@ func postAll(b *testing.B, url string, bodies [][]byte) time.Duration {
 	defer hc.CloseIdleConnections()
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	b.StartTimer()
 	t0 := time.Now()
 	for range callbackSenders {
 		wg.Go(func() {
@@ -138,15 +153,6 @@ func postAll(b *testing.B, url string, bodies [][]byte) time.Duration {
 		})
 	}
 	wg.Wait()
-	d := time.Since(t0)
-	b.StopTimer()
-	return d
+	return time.Since(t0)
 }
 
-// reportPerRequest reports requests/s and the allocations per request of
-// the whole process (senders included).
-func reportPerRequest(b *testing.B, n int, d time.Duration, before memSample) {
-	after := sampleMem()
-	b.ReportMetric(float64(n)/d.Seconds(), "requests/s")
-	b.ReportMetric(float64(after.mallocs-before.mallocs)/float64(n), "allocs/request")
-}

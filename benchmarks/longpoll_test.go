@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -14,9 +15,11 @@ import (
 	vksdkapi "github.com/SevereCloud/vksdk/v3/api"
 	"github.com/SevereCloud/vksdk/v3/events"
 	longpollbot "github.com/SevereCloud/vksdk/v3/longpoll-bot"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/longpoll"
+	"github.com/vkerr/vkerr/vkapi/longpoll/redisstore"
 	"github.com/vkerr/vkerr/vkevent"
 )
 
@@ -58,8 +61,19 @@ func BenchmarkBotsLongPollDrain(b *testing.B) {
 }
 
 // BenchmarkBotsLongPollStore is the vkerr drain with the position kept in
-// memory and in a file (both save after every event).
+// memory, in a file and in Redis (each saves after every event). The Redis
+// variant runs when VKERR_REDIS_ADDR names a server (host:port).
 func BenchmarkBotsLongPollStore(b *testing.B) {
+	b.Run("redis", func(b *testing.B) {
+		addr := os.Getenv("VKERR_REDIS_ADDR")
+		if addr == "" {
+			b.Skip("VKERR_REDIS_ADDR is not set")
+		}
+		rdb := redis.NewClient(&redis.Options{Addr: addr})
+		defer rdb.Close()
+		prefix := "vkerr:bench:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
+		benchDrain(b, startVkerr(func() longpoll.Store { return redisstore.New(rdb, prefix) }, false))
+	})
 	b.Run("memory", func(b *testing.B) {
 		benchDrain(b, startVkerr(func() longpoll.Store { return &longpoll.MemoryStore{} }, false))
 	})

@@ -23,7 +23,8 @@ type Answer struct {
 // JSON is a *vkerr.HTTPError or *vkerr.FormatError (keep server, key and
 // ts, back off, retry). An update that is not a JSON object is kept as an
 // Event with only Object set (never an error: one odd update must not
-// stall the stream).
+// stall the stream). The Answer keeps no reference to body: the caller may
+// reuse its buffer.
 func DecodeLongPoll(body []byte) (*Answer, error) {
 	if a := decodeLongPollFast(body); a != nil {
 		return a, nil

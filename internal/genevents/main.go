@@ -4,7 +4,9 @@
 // the schema (a wall post, a photo, a comment...) become structs whose scalar
 // fields are typed and whose nested objects stay raw JSON; every event type
 // gets a constant, and every event type with an object a typed accessor on
-// Event and a method of Router.
+// Event and a method of Router. Every struct gets a single-pass decoder
+// (decodeFrom, on vkevent's reader): one case per member, its value read
+// straight into the field.
 //
 // Usage (from the repository root; vkevent's go:generate line runs it):
 //
