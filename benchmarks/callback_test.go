@@ -155,4 +155,3 @@ func postAll(b *testing.B, url string, bodies [][]byte) time.Duration {
 	wg.Wait()
 	return time.Since(t0)
 }
-
