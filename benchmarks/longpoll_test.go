@@ -23,123 +23,86 @@ import (
 	"github.com/vkerr/vkerr/vkevent"
 )
 
-// drainEvents is how many queued events a drain hands to the handler.
-const drainEvents = 20000
-
-// latencyEvents is how many events the latency measure writes, one at a
-// time.
-const latencyEvents = 2000
-
 // lpClient starts a Bots Long Poll client of the rig's community from ts
 // 0 (before the first event) that calls on(n) after handling n events, and
 // returns a function that stops it and waits for it.
 type lpClient func(b *testing.B, r *rig, on func(n int)) (stop func())
 
+func memoryStore() longpoll.Store { return &longpoll.MemoryStore{} }
+
 // lpClients are the clients compared, each with a handler that does
-// nothing but count.
+// nothing but count. _typed clients decode each message_new into their
+// message type.
 var lpClients = []struct {
 	name  string
 	start lpClient
 }{
-	{"vkerr", startVkerr(func() longpoll.Store { return &longpoll.MemoryStore{} }, false)},
-	{"vkerr_typed", startVkerr(func() longpoll.Store { return &longpoll.MemoryStore{} }, true)},
+	{"vkerr", startVkerr(memoryStore, false)},
 	{"vksdk", startVksdk(false)},
-	{"vksdk_typed", startVksdk(true)},
 	{"bare", startBare},
+	{"vkerr_typed", startVkerr(memoryStore, true)},
+	{"vksdk_typed", startVksdk(true)},
 }
 
-// BenchmarkBotsLongPollDrain drains 20,000 events queued in the mock's
-// history through one poller with a handler that does nothing: events/s,
-// and allocations per event of the whole process (the mock's included).
-// _typed clients decode each message_new into their message type.
-//
-//	go test -run '^$' -bench BotsLongPollDrain -benchtime 1x
-func BenchmarkBotsLongPollDrain(b *testing.B) {
-	for _, c := range lpClients {
-		b.Run(c.name, func(b *testing.B) { benchDrain(b, c.start) })
-	}
-}
-
-// BenchmarkBotsLongPollStore is the vkerr drain with the position kept in
-// memory, in a file and in Redis (each saves after every event). The Redis
-// variant runs when VKERR_REDIS_ADDR names a server (host:port).
-func BenchmarkBotsLongPollStore(b *testing.B) {
-	b.Run("redis", func(b *testing.B) {
-		addr := os.Getenv("VKERR_REDIS_ADDR")
-		if addr == "" {
-			b.Skip("VKERR_REDIS_ADDR is not set")
-		}
-		rdb := redis.NewClient(&redis.Options{Addr: addr})
-		defer rdb.Close()
-		prefix := "vkerr:bench:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
-		benchDrain(b, startVkerr(func() longpoll.Store { return redisstore.New(rdb, prefix) }, false))
-	})
-	b.Run("memory", func(b *testing.B) {
-		benchDrain(b, startVkerr(func() longpoll.Store { return &longpoll.MemoryStore{} }, false))
-	})
-	b.Run("file", func(b *testing.B) {
-		dir := b.TempDir()
-		benchDrain(b, startVkerr(func() longpoll.Store { return longpoll.NewFileStore(dir + "/bot.ts") }, false))
-	})
-}
-
-func benchDrain(b *testing.B, start lpClient) {
-	for range b.N {
-		b.StopTimer()
+// queued is a drain case: a fresh mock with drainEvents message_new
+// queued in its history, drained by start.
+func queued(name string, start lpClient) drainCase {
+	return drainCase{name, func(b *testing.B) (func(func(int)) func(), func()) {
 		r := newRig(b, drainEvents)
 		for i := range drainEvents {
 			r.inbox(b, "message "+strconv.Itoa(i))
 		}
-		s := newSink(drainEvents)
-		collectGarbage()
-		before := sampleMem()
-		b.StartTimer()
-		t0 := time.Now()
-		stop := start(b, r, s.hit)
-		s.wait(b)
-		d := time.Since(t0)
-		b.StopTimer()
-		reportPerEvent(b, drainEvents, d, before)
-		stop()
-	}
+		return func(on func(int)) func() { return start(b, r, on) }, r.close
+	}}
 }
 
-// BenchmarkBotsLongPollLatency writes 2,000 messages to the inbox one at a
-// time, each after the previous one reached the handler: p50 and p99 of
-// inbox write → handler.
-func BenchmarkBotsLongPollLatency(b *testing.B) {
+// BenchmarkBotsLongPollDrain drains 20,000 events queued in the mock's
+// history through one poller with a handler that does nothing, three
+// times per client, the clients taking turns: events/s, and allocations
+// per event of the whole process (the mock's included).
+//
+//	go test -run '^$' -bench BotsLongPollDrain -benchtime 1x
+func BenchmarkBotsLongPollDrain(b *testing.B) {
+	var cases []drainCase
 	for _, c := range lpClients {
-		if c.name == "vkerr_typed" || c.name == "vksdk_typed" {
-			continue
-		}
-		b.Run(c.name, func(b *testing.B) {
-			for range b.N {
-				b.StopTimer()
-				r := newRig(b, latencyEvents+1)
-				got := make(chan time.Time, 1)
-				stop := start0(b, r, c.start, got)
-				b.StartTimer()
-				lat := make([]time.Duration, latencyEvents)
-				for i := range lat {
-					t0 := time.Now()
-					r.inbox(b, "message "+strconv.Itoa(i))
-					lat[i] = (<-got).Sub(t0)
-				}
-				b.StopTimer()
-				reportLatency(b, lat)
-				stop()
-			}
-		})
+		cases = append(cases, queued(c.name, c.start))
 	}
+	interleavedDrain(b, cases)
 }
 
-// start0 starts a client whose handler sends its time to got, once it has
-// polled at least once (one event written and received first).
-func start0(b *testing.B, r *rig, start lpClient, got chan time.Time) func() {
-	stop := start(b, r, func(int) { got <- time.Now() })
-	r.inbox(b, "warm-up")
-	<-got
-	return stop
+// BenchmarkBotsLongPollStore is the vkerr drain with the position kept in
+// memory, in a file and in Redis (each saves after every event). The Redis
+// case runs when VKERR_REDIS_ADDR names a server (host:port).
+func BenchmarkBotsLongPollStore(b *testing.B) {
+	dir := b.TempDir()
+	cases := []drainCase{
+		queued("memory", startVkerr(memoryStore, false)),
+		queued("file", startVkerr(func() longpoll.Store { return longpoll.NewFileStore(dir + "/bot.ts") }, false)),
+	}
+	if addr := os.Getenv("VKERR_REDIS_ADDR"); addr != "" {
+		rdb := redis.NewClient(&redis.Options{Addr: addr})
+		defer rdb.Close()
+		prefix := "vkerr:bench:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
+		cases = append(cases, queued("redis", startVkerr(func() longpoll.Store { return redisstore.New(rdb, prefix) }, false)))
+	} else {
+		b.Log("VKERR_REDIS_ADDR is not set: no Redis case")
+	}
+	interleavedDrain(b, cases)
+}
+
+// BenchmarkBotsLongPollLatency writes 2,000 messages to each client's
+// inbox one at a time, each after the previous one reached the handler,
+// the clients taking turns: p50 and p99 of inbox write → handler.
+func BenchmarkBotsLongPollLatency(b *testing.B) {
+	var cases []latencyCase
+	for _, c := range lpClients[:3] {
+		cases = append(cases, latencyCase{c.name, func(b *testing.B, got chan<- time.Time) (func(int), func()) {
+			r := newRig(b, latencyEvents+16)
+			stop := c.start(b, r, func(int) { got <- time.Now() })
+			return func(i int) { r.inbox(b, "message "+strconv.Itoa(i)) }, func() { stop(); r.close() }
+		}})
+	}
+	interleavedLatency(b, cases)
 }
 
 func startVkerr(store func() longpoll.Store, typed bool) lpClient {

@@ -55,11 +55,11 @@ func reportPerEvent(b *testing.B, events int, d time.Duration, before memSample)
 	b.ReportMetric(float64(after.bytes-before.bytes)/float64(events), "B/event")
 }
 
-// reportLatency reports p50 and p99 of lat in microseconds.
-func reportLatency(b *testing.B, lat []time.Duration) {
+// reportLatency sorts lat and reports its p50 and p99 in microseconds.
+func reportLatency(b *testing.B, name string, lat []time.Duration) {
 	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1e3, "p50-µs")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1e3, "p99-µs")
+	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1e3, name+"-p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1e3, name+"-p99-µs")
 }
 
 // collectGarbage collects garbage before a measure, so that one client does

@@ -1,11 +1,14 @@
 package benchmarks
 
 import (
+	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/vkerr/vkerr/vkmock"
 )
@@ -14,24 +17,47 @@ import (
 // with net/http on loopback. It is the one place that reaches the mock's
 // Go API, so a change of that API changes only this file.
 type rig struct {
-	mock *vkmock.Server
+	mock    *vkmock.Server
+	root    string
+	stop    context.CancelFunc
+	stopped chan struct{}
 }
 
-// newRig starts a vkmock with rate limits off, a small request log, and
-// Bots Long Poll on for its community with a history that holds
-// historyEvents events (answers of at most 100 updates, the mock's default).
+// newRig starts a vkmock on loopback (its own net/http server) with rate
+// limits off, a small request log, and Bots Long Poll on for its community
+// with a history that holds historyEvents events (answers of at most 100
+// updates, the mock's default). It stops at the end of the benchmark, or
+// earlier with close.
 func newRig(b *testing.B, historyEvents int) *rig {
 	b.Helper()
-	m := vkmock.NewServer(b, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(16))
+	m := vkmock.New(vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(16))
 	if err := m.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		b.Fatal(err)
 	}
 	m.SetLongPollConfig(vkmock.LongPollConfig{HistoryEvents: historyEvents, HistoryBytes: 1 << 30, TotalBytes: 1 << 30})
-	return &rig{mock: m}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &rig{mock: m, root: "http://" + ln.Addr().String(), stop: cancel, stopped: make(chan struct{})}
+	go func() {
+		defer close(r.stopped)
+		_ = m.Serve(ctx, ln, nil, time.Second)
+	}()
+	b.Cleanup(r.close)
+	return r
+}
+
+// close stops the mock's server and waits for it (again: nothing).
+func (r *rig) close() {
+	r.stop()
+	<-r.stopped
+	r.mock.Close()
 }
 
 // url is the root of the mock, such as http://127.0.0.1:41234.
-func (r *rig) url() string { return r.mock.URL() }
+func (r *rig) url() string { return r.root }
 
 // groupToken is the access token of the mock's community.
 func (r *rig) groupToken() string { return r.mock.Token(vkmock.TokenGroup).Token }

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/userlongpoll"
@@ -39,82 +38,79 @@ func getUserServer(b *testing.B, hc *http.Client, r *rig) userServer {
 }
 
 // BenchmarkUserLongPollDrain drains 20,000 new-message updates queued in
-// the user's stream: vkapi/userlongpoll (resuming from the ts and pts
-// before them, a handler that does nothing) against a bare net/http loop
-// decoding each answer with encoding/json.
+// the user's stream, three times per client, in turns: vkapi/userlongpoll
+// (resuming from the ts and pts before them, a handler that does nothing)
+// against a bare net/http loop decoding each answer with encoding/json.
 //
 //	go test -run '^$' -bench UserLongPollDrain -benchtime 1x
 func BenchmarkUserLongPollDrain(b *testing.B) {
-	b.Run("vkerr", func(b *testing.B) {
-		benchUserDrain(b, func(b *testing.B, r *rig, start userServer, on func(int)) func() {
-			api := vkapi.New(r.userToken(), vkapi.WithBaseURL(r.url()), vkapi.WithTokenKind(vkapi.KindUser))
-			p := userlongpoll.New(api, userlongpoll.Config{
-				Start:   &userlongpoll.Position{TS: start.TS, PTS: start.PTS},
-				Handler: userlongpoll.HandlerFunc(func(context.Context, *userlongpoll.Update) error { on(1); return nil }),
-			})
-			done := make(chan error, 1)
-			go func() { done <- p.Run(context.Background()) }()
-			return func() {
-				_ = p.Close()
-				<-done // Run's error after Close says only that it was closed
-			}
-		})
-	})
-	b.Run("bare", func(b *testing.B) {
-		benchUserDrain(b, func(b *testing.B, r *rig, start userServer, on func(int)) func() {
-			hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-			srv := getUserServer(b, hc, r)
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			wg.Go(func() {
-				ts := start.TS
-				for ctx.Err() == nil {
-					u := "http://" + srv.Server + "?act=a_check&wait=25&mode=234&version=3&key=" + url.QueryEscape(srv.Key) + "&ts=" + strconv.FormatInt(ts, 10)
-					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-					resp, err := hc.Do(req)
-					if err != nil {
-						continue
-					}
-					body, err := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					if err != nil {
-						continue
-					}
-					var a struct {
-						TS      int64               `json:"ts"`
-						PTS     int64               `json:"pts"`
-						Updates [][]json.RawMessage `json:"updates"`
-					}
-					if json.Unmarshal(body, &a) != nil {
-						continue
-					}
-					on(len(a.Updates))
-					ts = a.TS
-				}
-			})
-			return func() { cancel(); wg.Wait() }
-		})
+	interleavedDrain(b, []drainCase{
+		userQueued("vkerr", startUserVkerr),
+		userQueued("bare", startUserBare),
 	})
 }
 
-func benchUserDrain(b *testing.B, start func(b *testing.B, r *rig, from userServer, on func(int)) func()) {
-	for range b.N {
-		b.StopTimer()
+type userClient func(b *testing.B, r *rig, from userServer, on func(int)) (stop func())
+
+// userQueued is a drain case: a fresh mock with drainEvents updates queued
+// in the user's stream after from.
+func userQueued(name string, start userClient) drainCase {
+	return drainCase{name, func(b *testing.B) (func(func(int)) func(), func()) {
 		r := newRig(b, drainEvents+16)
 		from := getUserServer(b, http.DefaultClient, r)
 		for i := range drainEvents {
 			r.userMessage(b, i)
 		}
-		s := newSink(drainEvents)
-		collectGarbage()
-		before := sampleMem()
-		b.StartTimer()
-		t0 := time.Now()
-		stop := start(b, r, from, s.hit)
-		s.wait(b)
-		d := time.Since(t0)
-		b.StopTimer()
-		reportPerEvent(b, drainEvents, d, before)
-		stop()
+		return func(on func(int)) func() { return start(b, r, from, on) }, r.close
+	}}
+}
+
+func startUserVkerr(b *testing.B, r *rig, start userServer, on func(int)) func() {
+	api := vkapi.New(r.userToken(), vkapi.WithBaseURL(r.url()), vkapi.WithTokenKind(vkapi.KindUser))
+	p := userlongpoll.New(api, userlongpoll.Config{
+		Start:   &userlongpoll.Position{TS: start.TS, PTS: start.PTS},
+		Handler: userlongpoll.HandlerFunc(func(context.Context, *userlongpoll.Update) error { on(1); return nil }),
+	})
+	done := make(chan error, 1)
+	go func() { done <- p.Run(context.Background()) }()
+	return func() {
+		_ = p.Close()
+		<-done // Run's error after Close says only that it was closed
 	}
+}
+
+// startUserBare is the baseline: one messages.getLongPollServer by hand,
+// then a_check in a loop decoded with encoding/json.
+func startUserBare(b *testing.B, r *rig, start userServer, on func(int)) func() {
+	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	srv := getUserServer(b, hc, r)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ts := start.TS
+		for ctx.Err() == nil {
+			u := "http://" + srv.Server + "?act=a_check&wait=25&mode=234&version=3&key=" + url.QueryEscape(srv.Key) + "&ts=" + strconv.FormatInt(ts, 10)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+			resp, err := hc.Do(req)
+			if err != nil {
+				continue
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				continue
+			}
+			var a struct {
+				TS      int64               `json:"ts"`
+				PTS     int64               `json:"pts"`
+				Updates [][]json.RawMessage `json:"updates"`
+			}
+			if json.Unmarshal(body, &a) != nil {
+				continue
+			}
+			on(len(a.Updates))
+			ts = a.TS
+		}
+	})
+	return func() { cancel(); wg.Wait() }
 }

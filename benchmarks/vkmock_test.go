@@ -64,6 +64,7 @@ func BenchmarkVKMockLongPoll(b *testing.B) {
 		d := time.Since(t0)
 		b.StopTimer()
 		reportPerEvent(b, drainEvents, d, before)
+		r.close()
 	}
 }
 

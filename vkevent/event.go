@@ -96,6 +96,12 @@ func (e *Event) readFrom(r *reader, keep []byte) {
 		case "group_id":
 			e.GroupID = r.int64()
 		case "v":
+			if r.peek() == '"' {
+				if v, ok := r.plainString(); ok {
+					e.V = internVersion(v)
+					continue
+				}
+			}
 			e.V = r.str()
 		case "secret":
 			e.Secret = r.str()
@@ -128,6 +134,14 @@ var typeByName = func() map[string]Type {
 	}
 	return m
 }()
+
+// internVersion is v as a string, SchemaVersion's without allocating.
+func internVersion(v []byte) string {
+	if string(v) == SchemaVersion {
+		return SchemaVersion
+	}
+	return string(v)
+}
 
 func internType(s string) Type {
 	if t, ok := typeByName[s]; ok {
