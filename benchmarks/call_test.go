@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -84,10 +85,18 @@ func BenchmarkCall(b *testing.B) {
 	}
 	// Rounds alternate the clients, so that a change of the shared
 	// machine's load falls on all of them alike.
+	// Each client's calls (and the connection goroutines its first call
+	// starts) carry its name as a profile label: with -cpuprofile,
+	// `go tool pprof -tags` shows each client's own CPU time.
+	labeled := func(name string, f func()) {
+		pprof.Do(context.Background(), pprof.Labels("caller", name), func(context.Context) { f() })
+	}
 	for _, c := range clients {
-		if err := c.call(); err != nil { // a warm connection
-			b.Fatal(err)
-		}
+		labeled(c.name, func() {
+			if err := c.call(); err != nil { // a warm connection
+				b.Fatal(err)
+			}
+		})
 	}
 	for range b.N {
 		took := make([]time.Duration, len(clients))
@@ -96,11 +105,13 @@ func BenchmarkCall(b *testing.B) {
 			for i, c := range clients {
 				before := sampleMem()
 				t0 := time.Now()
-				for range callCount / callRounds {
-					if err := c.call(); err != nil {
-						b.Fatal(err)
+				labeled(c.name, func() {
+					for range callCount / callRounds {
+						if err := c.call(); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
+				})
 				took[i] += time.Since(t0)
 				allocs[i] += sampleMem().mallocs - before.mallocs
 			}

@@ -1,6 +1,8 @@
 package benchmarks
 
 import (
+	"context"
+	"runtime/pprof"
 	"testing"
 	"time"
 )
@@ -45,7 +47,11 @@ func interleavedDrain(b *testing.B, cases []drainCase) {
 				collectGarbage()
 				before := sampleMem()
 				t0 := time.Now()
-				stop := start(s.hit)
+				var stop func()
+				// The client's goroutines carry its name as a profile label
+				// (the mock's, started before, do not): with -cpuprofile,
+				// `go tool pprof -tags` shows each client's own CPU time.
+				pprof.Do(context.Background(), pprof.Labels("client", c.name), func(context.Context) { stop = start(s.hit) })
 				s.wait(b)
 				took[i] += time.Since(t0)
 				after := sampleMem()
