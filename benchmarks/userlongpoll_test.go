@@ -45,8 +45,8 @@ func getUserServer(b *testing.B, hc *http.Client, r *rig) userServer {
 //	go test -run '^$' -bench UserLongPollDrain -benchtime 1x
 func BenchmarkUserLongPollDrain(b *testing.B) {
 	interleavedDrain(b, []drainCase{
-		userQueued("vkerr", startUserVkerr),
-		userQueued("bare", startUserBare),
+		userQueued("vkerr_user", startUserVkerr),
+		userQueued("bare_user", startUserBare),
 	})
 }
 
