@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime/pprof"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,7 +19,10 @@ import (
 	vksdkcallback "github.com/SevereCloud/vksdk/v3/callback"
 	"github.com/SevereCloud/vksdk/v3/events"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/vkerr/vkerr/vkapi/callback"
+	"github.com/vkerr/vkerr/vkapi/callback/redisdedup"
 	"github.com/vkerr/vkerr/vkevent"
 )
 
@@ -69,6 +74,24 @@ func BenchmarkCallbackReceiver(b *testing.B) {
 		{"bare", func(*testing.B) (http.Handler, func()) {
 			return http.HandlerFunc(bareCallback), func() {}
 		}},
+	}
+	if addr := os.Getenv("VKERR_REDIS_ADDR"); addr != "" {
+		rdb := redis.NewClient(&redis.Options{Addr: addr})
+		defer rdb.Close()
+		prefix := "vkerr:bench:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
+		receivers = append(receivers, struct {
+			name string
+			make func(b *testing.B) (http.Handler, func())
+		}{"vkerr_redis", func(b *testing.B) (http.Handler, func()) {
+			rc, err := callback.New(callback.Config{Secret: callbackSecret, Dedup: redisdedup.New(rdb, redisdedup.Options{Prefix: prefix}),
+				Handler: vkevent.HandlerFunc(func(context.Context, *vkevent.Event) error { return nil })})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return rc, func() { _ = rc.Close() }
+		}})
+	} else {
+		b.Log("VKERR_REDIS_ADDR is not set: no Redis case")
 	}
 	r := newRig(b, 16)
 	bodies := callbackBodies(b, r, callbackRequests)
