@@ -24,7 +24,9 @@ type Answer struct {
 // ts, back off, retry). An update that is not a JSON object is kept as an
 // Event with only Object set (never an error: one odd update must not
 // stall the stream). The Answer keeps no reference to body: the caller may
-// reuse its buffer.
+// reuse its buffer. The events' Object and Extra values may share one copy
+// of it, so an event kept long after its answer keeps that copy alive
+// (clone the Object to keep it alone).
 func DecodeLongPoll(body []byte) (*Answer, error) {
 	if a := decodeLongPollFast(body); a != nil {
 		return a, nil
