@@ -23,8 +23,77 @@ type Answer struct {
 // JSON is a *vkerr.HTTPError or *vkerr.FormatError (keep server, key and
 // ts, back off, retry). An update that is not a JSON object is kept as an
 // Event with only Object set (never an error: one odd update must not
-// stall the stream).
+// stall the stream). The Answer keeps no reference to body: the caller may
+// reuse its buffer. The events' Object and Extra values may share one copy
+// of it, so an event kept long after its answer keeps that copy alive
+// (clone the Object to keep it alone).
 func DecodeLongPoll(body []byte) (*Answer, error) {
+	if a := decodeLongPollFast(body); a != nil {
+		return a, nil
+	}
+	return decodeLongPollSlow(body)
+}
+
+// decodeLongPollFast decodes in one pass the answer VK sends when there
+// are events, {"ts":"N","updates":[...]}, with each event's object and
+// unknown fields sub-slices of one copy of body. It returns nil for
+// anything else (a failure, another field, a ts that is not a plain
+// string, a syntax error), which decodeLongPollSlow decodes and words.
+func decodeLongPollFast(body []byte) *Answer {
+	keep := bytes.Clone(body)
+	r := reader{b: keep}
+	a := &Answer{}
+	var sawTS, sawUpdates bool
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "ts":
+			s, ok := []byte(nil), r.peek() == '"'
+			if ok {
+				s, ok = r.plainString()
+			}
+			if !ok || len(s) == 0 || sawTS {
+				return nil
+			}
+			a.TS, sawTS = string(s), true
+		case "updates":
+			if sawUpdates {
+				return nil
+			}
+			sawUpdates = true
+			switch r.peek() {
+			case 'n':
+				r.literal("null")
+				continue
+			case '[':
+			default:
+				return nil
+			}
+			for first := true; r.nextItem(&first); {
+				a.Events = append(a.Events, Event{})
+				e := &a.Events[len(a.Events)-1]
+				if r.peek() == '{' {
+					e.readFrom(&r, keep)
+				} else if v := r.value(); v != nil {
+					e.Object = keep[r.i-len(v) : r.i : r.i]
+				}
+			}
+		default:
+			return nil
+		}
+	}
+	r.end()
+	if r.err != nil || !sawTS {
+		return nil
+	}
+	if a.Events == nil {
+		a.Events = []Event{}
+	}
+	return a
+}
+
+// decodeLongPollSlow decodes any answer with vkerr.DecodeLongPoll, then
+// each update.
+func decodeLongPollSlow(body []byte) (*Answer, error) {
 	r, err := vkerr.DecodeLongPoll(body)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -277,5 +278,30 @@ func TestAppendUpdates(t *testing.T) {
 	a, err := DecodeLongPoll(b)
 	if err != nil || a.TS != "12" || len(a.Events) != 2 || a.Events[1].Type != "x" {
 		t.Fatalf("%s: %+v %v", b, a, err)
+	}
+}
+
+// DecodeLongPoll keeps no reference to its body: a caller may reuse the
+// buffer for the next answer.
+func TestDecodeLongPollKeepsNoReferenceToBody(t *testing.T) {
+	for _, body := range []string{
+		`{"ts":"5","updates":[{"type":"message_new","event_id":"e1","group_id":1,"object":{"message":{"text":"hi"}},"extra":[1]},7]}`,
+		`{"ts":5,"pts":1,"updates":[{"type":"message_new","event_id":"e1","group_id":1,"object":{"message":{"text":"hi"}},"extra":[1]},7]}`,
+	} {
+		buf := []byte(body)
+		a, err := DecodeLongPoll(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := DecodeLongPoll([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range buf {
+			buf[i] = 'x'
+		}
+		if !reflect.DeepEqual(a, want) {
+			t.Errorf("%s: after the body was overwritten: %+v, want %+v", body, a, want)
+		}
 	}
 }

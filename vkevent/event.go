@@ -34,6 +34,9 @@ type Event struct {
 // another type.
 var ErrWrongType = errors.New("vkevent: the event is of another type")
 
+// errEventNull is the error of an envelope that is JSON null.
+var errEventNull = errors.New("vkevent: event is null")
+
 // ErrNoObject is the error of Decode and the typed accessors for an event
 // without an object.
 var ErrNoObject = errors.New("vkevent: the event has no object")
@@ -42,41 +45,109 @@ var ErrNoObject = errors.New("vkevent: the event has no object")
 // group_id as a number or a string, unknown fields kept in Extra. It fails
 // only when b is not a JSON object.
 func (e *Event) UnmarshalJSON(b []byte) error {
+	r := reader{b: b}
+	var ev Event
+	isObject := r.peek() == '{'
+	if isObject {
+		ev.readFrom(&r, nil)
+		r.end()
+	}
+	if !isObject || r.err != nil {
+		return envelopeError(b)
+	}
+	*e = ev
+	return nil
+}
+
+// envelopeError is the error of an envelope that is not a JSON object, as
+// encoding/json words it.
+func envelopeError(b []byte) error {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(b, &m); err != nil {
 		return err
 	}
 	if m == nil {
-		return errors.New("vkevent: event is null")
+		return errEventNull
 	}
-	*e = Event{}
-	for k, v := range m {
-		switch k {
+	return errNotObject // not reached: b was an object
+}
+
+// readFrom reads the envelope object at r into the zero e. The object and
+// the Extra values are sub-slices of keep when it is not nil (a copy of
+// r's bytes the caller made for this), else copies of their own.
+func (e *Event) readFrom(r *reader, keep []byte) {
+	own := func(v []byte) []byte {
+		if keep == nil {
+			return bytes.Clone(v)
+		}
+		return keep[r.i-len(v) : r.i : r.i]
+	}
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
 		case "type":
-			var s string
-			if json.Unmarshal(v, &s) == nil { // a type is a string or nothing
-				e.Type = Type(s)
+			if r.peek() == '"' {
+				e.Type = internType(r.str())
+			} else {
+				r.skip()
+				e.Type = ""
 			}
 		case "event_id":
-			decodeValue(v, &e.EventID)
+			e.EventID = r.str()
 		case "group_id":
-			decodeValue(v, &e.GroupID)
+			e.GroupID = r.int64()
 		case "v":
-			decodeValue(v, &e.V)
+			if r.peek() == '"' {
+				if v, ok := r.plainString(); ok {
+					e.V = internVersion(v)
+					continue
+				}
+			}
+			e.V = r.str()
 		case "secret":
-			decodeValue(v, &e.Secret)
+			e.Secret = r.str()
 		case "object":
-			if !bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
-				e.Object = slices.Clone(v)
+			if v := r.value(); v != nil && string(v) != "null" {
+				e.Object = own(v)
+			} else {
+				e.Object = nil
 			}
 		default:
+			k := string(r.key)
+			v := r.value()
+			if v == nil {
+				return
+			}
 			if e.Extra == nil {
 				e.Extra = map[string]json.RawMessage{}
 			}
-			e.Extra[k] = slices.Clone(v)
+			e.Extra[k] = own(v)
 		}
 	}
-	return nil
+}
+
+// typeByName finds the constant of a known type, so that decoding one
+// does not allocate its name.
+var typeByName = func() map[string]Type {
+	m := make(map[string]Type, len(Types))
+	for _, t := range Types {
+		m[string(t)] = t
+	}
+	return m
+}()
+
+// internVersion is v as a string, SchemaVersion's without allocating.
+func internVersion(v []byte) string {
+	if string(v) == SchemaVersion {
+		return SchemaVersion
+	}
+	return string(v)
+}
+
+func internType(s string) Type {
+	if t, ok := typeByName[s]; ok {
+		return t
+	}
+	return Type(s)
 }
 
 // MarshalJSON encodes the envelope as VK sends it, without Secret.
@@ -126,8 +197,8 @@ func (e *Event) Decode() (any, error) {
 	if len(e.Object) == 0 {
 		return nil, ErrNoObject
 	}
-	if err := json.Unmarshal(e.Object, o); err != nil {
-		return nil, &ObjectError{Type: e.Type, Err: err}
+	if err := o.UnmarshalJSON(e.Object); err != nil {
+		return nil, &ObjectError{Type: e.Type, Err: objectError(e.Object, o)}
 	}
 	return o, nil
 }
@@ -145,7 +216,7 @@ func (e *ObjectError) Error() string {
 
 func (e *ObjectError) Unwrap() error { return e.Err }
 
-func objectAs[T any](e *Event, t Type) (*T, error) {
+func objectAs[T any, P decoder[T]](e *Event, t Type) (*T, error) {
 	if e.Type != t {
 		return nil, ErrWrongType
 	}
@@ -153,8 +224,17 @@ func objectAs[T any](e *Event, t Type) (*T, error) {
 		return nil, ErrNoObject
 	}
 	o := new(T)
-	if err := json.Unmarshal(e.Object, o); err != nil {
-		return nil, &ObjectError{Type: t, Err: err}
+	if err := decodeObject[T, P](e.Object, o); err != nil {
+		return nil, &ObjectError{Type: t, Err: objectError(e.Object, P(o))}
 	}
 	return o, nil
+}
+
+// objectError is the error of an object that did not decode, as
+// encoding/json words it (a syntax error, or the object's own).
+func objectError(b []byte, o json.Unmarshaler) error {
+	if err := json.Unmarshal(b, o); err != nil {
+		return err
+	}
+	return errNotObject
 }

@@ -1,37 +1,65 @@
 package vkevent
 
-import "encoding/json"
-
 // The two shapes of message_new. From API 5.103 the object is
 // {"message":{...},"client_info":{...}}; before, it is the bare message
 // in the legacy form (body for text, user_id for the author, read_state).
 // The community's Long Poll or Callback settings (api_version) choose,
 // not the request, so a bot must read both.
+//
+// The generated decoders of MessageObject and Message call these hooks
+// (internal/genevents lists them).
 
-// afterDecode reads a legacy message_new: an object without "message" is
-// the message itself; ClientInfo stays nil, which is how
-// a handler tells the shapes apart.
-func (o *MessageObject) afterDecode(fields map[string]json.RawMessage) {
-	if _, ok := fields["message"]; ok {
+// messageObjectHook reads a legacy message_new: an object without
+// "message" is the message itself; ClientInfo stays nil, which is how a
+// handler tells the shapes apart.
+type messageObjectHook struct{ hasMessage bool }
+
+func (h *messageObjectHook) seen(key []byte) {
+	if string(key) == "message" {
+		h.hasMessage = true
+	}
+}
+
+func (h *messageObjectHook) field(r *reader) { r.skip() }
+
+func (h *messageObjectHook) done(o *MessageObject, object []byte) {
+	if h.hasMessage {
 		return
 	}
+	r := reader{b: object}
 	m := new(Message)
-	decodeFields(fields, m)
+	m.decodeFrom(&r)
 	o.Message = m
 }
 
-// afterDecode maps the legacy fields of a message: body to Text, user_id
+// messageHook maps the legacy fields of a message: body to Text, user_id
 // to FromID and to PeerID when they are missing.
-func (m *Message) afterDecode(fields map[string]json.RawMessage) {
-	if m.Text == "" {
-		decodeValue(fields["body"], &m.Text)
+type messageHook struct {
+	body   string
+	userID int64
+}
+
+func (h *messageHook) seen([]byte) {}
+
+func (h *messageHook) field(r *reader) {
+	switch string(r.key) {
+	case "body":
+		h.body = r.str()
+	case "user_id":
+		h.userID = r.int64()
+	default:
+		r.skip()
 	}
-	var uid int64
-	decodeValue(fields["user_id"], &uid)
+}
+
+func (h *messageHook) done(m *Message, _ []byte) {
+	if m.Text == "" {
+		m.Text = h.body
+	}
 	if m.FromID == 0 {
-		m.FromID = uid
+		m.FromID = h.userID
 	}
 	if m.PeerID == 0 {
-		m.PeerID = uid
+		m.PeerID = h.userID
 	}
 }

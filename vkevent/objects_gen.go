@@ -1155,8 +1155,1331 @@ type WallWallpostAttachment struct {
 // UnmarshalJSON decodes the object tolerantly (see the package doc).
 func (o *WallWallpostAttachment) UnmarshalJSON(b []byte) error { return decodeObject(b, o) }
 
+// The single-pass decoders of the structs (see reader.go).
+
+func (o *AppPayload) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "app_id":
+			o.AppID = r.int64()
+		case "payload":
+			o.Payload = r.str()
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *Base) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "event_id":
+			o.EventID = r.str()
+		case "group_id":
+			o.GroupID = r.int64()
+		case "secret":
+			o.Secret = r.str()
+		case "type":
+			o.Type = Type(r.str())
+		case "v":
+			o.V = r.str()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *BoardPostDelete) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "deleter_id":
+			o.DeleterID = r.int64()
+		case "id":
+			o.ID = r.int64()
+		case "topic_id":
+			o.TopicID = r.int64()
+		case "topic_owner_id":
+			o.TopicOwnerID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *Confirmation) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "event_id":
+			o.EventID = r.str()
+		case "group_id":
+			o.GroupID = r.int64()
+		case "secret":
+			o.Secret = r.str()
+		case "type":
+			o.Type = Type(r.str())
+		case "v":
+			o.V = r.str()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *DonutMoneyWithdraw) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "amount":
+			o.Amount = r.float64()
+		case "amount_without_fee":
+			o.AmountWithoutFee = r.float64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *DonutMoneyWithdrawError) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "reason":
+			o.Reason = r.str()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *DonutSubscriptionCancelled) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *DonutSubscriptionCreate) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "amount":
+			o.Amount = r.int64()
+		case "amount_without_fee":
+			o.AmountWithoutFee = r.float64()
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *DonutSubscriptionExpired) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *DonutSubscriptionPriceChanged) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "amount_diff":
+			o.AmountDiff = r.float64()
+		case "amount_diff_without_fee":
+			o.AmountDiffWithoutFee = r.float64()
+		case "amount_new":
+			o.AmountNew = r.int64()
+		case "amount_old":
+			o.AmountOld = r.int64()
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *DonutSubscriptionProlonged) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "amount":
+			o.Amount = r.int64()
+		case "amount_without_fee":
+			o.AmountWithoutFee = r.float64()
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *ForeignMessage) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "attachments":
+			o.Attachments = readSlice[[]MessagesMessageAttachment](r, func(r *reader) MessagesMessageAttachment { return readStruct[MessagesMessageAttachment](r) })
+		case "conversation_message_id":
+			o.ConversationMessageID = r.int64()
+		case "date":
+			o.Date = r.int64()
+		case "from_id":
+			o.FromID = r.int64()
+		case "fwd_messages":
+			o.FwdMessages = readSlice[[]ForeignMessage](r, func(r *reader) ForeignMessage { return readStruct[ForeignMessage](r) })
+		case "geo":
+			o.Geo = readPtr[BaseGeo](r)
+		case "id":
+			o.ID = r.int64()
+		case "is_cropped":
+			o.IsCropped = r.bool()
+		case "payload":
+			o.Payload = r.str()
+		case "peer_id":
+			o.PeerID = r.int64()
+		case "reply_message":
+			o.ReplyMessage = readPtr[ForeignMessage](r)
+		case "text":
+			o.Text = r.str()
+		case "update_time":
+			o.UpdateTime = r.int64()
+		case "was_listened":
+			o.WasListened = r.bool()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *GroupChangePhoto) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "photo":
+			o.Photo = readPtr[PhotosPhoto](r)
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *GroupChangeSettings) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "changes":
+			o.Changes = readPtr[GroupSettingsChanges](r)
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *GroupJoin) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "join_type":
+			o.JoinType = GroupJoinType(r.str())
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *GroupLeave) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "self":
+			o.Self = r.int64()
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *GroupOfficersEdit) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "admin_id":
+			o.AdminID = r.int64()
+		case "level_new":
+			o.LevelNew = GroupOfficerRole(r.int())
+		case "level_old":
+			o.LevelOld = GroupOfficerRole(r.int())
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *GroupSettingsChanges) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "access":
+			o.Access = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "address":
+			o.Address = readPtr[GroupSettingsChangesStringValues](r)
+		case "age_limits":
+			o.AgeLimits = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "audio":
+			o.Audio = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "board":
+			o.Board = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "can_post_albums":
+			o.CanPostAlbums = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "can_post_topics":
+			o.CanPostTopics = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "can_post_video":
+			o.CanPostVideo = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "category_v2":
+			o.CategoryV2 = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "city_id":
+			o.CityID = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "country_id":
+			o.CountryID = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "description":
+			o.Description = readPtr[GroupSettingsChangesStringValues](r)
+		case "disable_market_comments":
+			o.DisableMarketComments = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "docs":
+			o.Docs = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "donations":
+			o.Donations = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "email":
+			o.Email = readPtr[GroupSettingsChangesStringValues](r)
+		case "event_finish_date":
+			o.EventFinishDate = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "event_group_id":
+			o.EventGroupID = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "event_start_date":
+			o.EventStartDate = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "links":
+			o.Links = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "market":
+			o.Market = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "market_wiki":
+			o.MarketWiki = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "messages":
+			o.Messages = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "phone":
+			o.Phone = readPtr[GroupSettingsChangesStringValues](r)
+		case "photos":
+			o.Photos = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "public_category":
+			o.PublicCategory = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "public_subcategory":
+			o.PublicSubcategory = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "replies":
+			o.Replies = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "screen_name":
+			o.ScreenName = readPtr[GroupSettingsChangesStringValues](r)
+		case "status_default":
+			o.StatusDefault = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "title":
+			o.Title = readPtr[GroupSettingsChangesStringValues](r)
+		case "topics":
+			o.Topics = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "video":
+			o.Video = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "wall":
+			o.Wall = readPtr[GroupSettingsChangesIntegerValues](r)
+		case "website":
+			o.Website = readPtr[GroupSettingsChangesStringValues](r)
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *GroupSettingsChangesIntegerValues) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "new_value":
+			o.NewValue = r.int64()
+		case "old_value":
+			o.OldValue = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *GroupSettingsChangesStringValues) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "new_value":
+			o.NewValue = r.str()
+		case "old_value":
+			o.OldValue = r.str()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *InfoForBots) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "button_actions":
+			o.ButtonActions = readSlice[[]string](r, func(r *reader) string { return r.str() })
+		case "carousel":
+			o.Carousel = r.bool()
+		case "inline_keyboard":
+			o.InlineKeyboard = r.bool()
+		case "keyboard":
+			o.Keyboard = r.bool()
+		case "lang_id":
+			o.LangID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *LikeAddRemove) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "liker_id":
+			o.LikerID = r.int64()
+		case "object_id":
+			o.ObjectID = r.int64()
+		case "object_owner_id":
+			o.ObjectOwnerID = r.int64()
+		case "object_type":
+			o.ObjectType = r.str()
+		case "post_id":
+			o.PostID = r.int64()
+		case "thread_reply_id":
+			o.ThreadReplyID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *MarketComment) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "date":
+			o.Date = r.int64()
+		case "from_id":
+			o.FromID = r.int64()
+		case "id":
+			o.ID = r.int64()
+		case "market_owner_id":
+			o.MarketOwnerID = r.int64()
+		case "photo_id":
+			o.PhotoID = r.int64()
+		case "text":
+			o.Text = r.str()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *MarketCommentDelete) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "id":
+			o.ID = r.int64()
+		case "item_id":
+			o.ItemID = r.int64()
+		case "owner_id":
+			o.OwnerID = r.int64()
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *Message) decodeFrom(r *reader) {
+	var h messageHook
+	start := r.i
+	for first := true; r.nextKey(&first); {
+		h.seen(r.key)
+		switch string(r.key) {
+		case "action":
+			o.Action = readPtr[MessagesActionOneOf](r)
+		case "admin_author_id":
+			o.AdminAuthorID = r.int64()
+		case "attachments":
+			o.Attachments = readSlice[[]MessagesMessageAttachment](r, func(r *reader) MessagesMessageAttachment { return readStruct[MessagesMessageAttachment](r) })
+		case "conversation_message_id":
+			o.ConversationMessageID = r.int64()
+		case "date":
+			o.Date = r.int64()
+		case "deleted":
+			o.Deleted = r.int64()
+		case "from_id":
+			o.FromID = r.int64()
+		case "fwd_messages":
+			o.FwdMessages = readSlice[FwdMessages](r, func(r *reader) ForeignMessage { return readStruct[ForeignMessage](r) })
+		case "geo":
+			o.Geo = readPtr[BaseGeo](r)
+		case "id":
+			o.ID = r.int64()
+		case "important":
+			o.Important = r.bool()
+		case "influence_score":
+			o.InfluenceScore = r.float64()
+		case "is_cropped":
+			o.IsCropped = r.bool()
+		case "is_hidden":
+			o.IsHidden = r.bool()
+		case "is_pinned":
+			o.IsPinned = r.bool()
+		case "is_silent":
+			o.IsSilent = r.bool()
+		case "is_unavailable":
+			o.IsUnavailable = r.bool()
+		case "keyboard":
+			o.Keyboard = readPtr[MessagesKeyboard](r)
+		case "last_reaction_id":
+			o.LastReactionID = r.int64()
+		case "members_count":
+			o.MembersCount = r.int64()
+		case "out":
+			o.Out = r.int64()
+		case "payload":
+			o.Payload = r.str()
+		case "peer_id":
+			o.PeerID = r.int64()
+		case "pinned_at":
+			o.PinnedAt = r.int64()
+		case "random_id":
+			o.RandomID = r.int64()
+		case "reaction_id":
+			o.ReactionID = r.int64()
+		case "reactions":
+			o.Reactions = readSlice[[]MessagesReactionCounterResponseItem](r, func(r *reader) MessagesReactionCounterResponseItem {
+				return readStruct[MessagesReactionCounterResponseItem](r)
+			})
+		case "ref":
+			o.Ref = r.str()
+		case "ref_source":
+			o.RefSource = r.str()
+		case "reply_message":
+			o.ReplyMessage = readPtr[ForeignMessage](r)
+		case "text":
+			o.Text = r.str()
+		case "update_time":
+			o.UpdateTime = r.int64()
+		case "version":
+			o.Version = r.int64()
+		case "was_listened":
+			o.WasListened = r.bool()
+		default:
+			h.field(r)
+		}
+	}
+	h.done(o, r.b[start:r.i])
+}
+
+func (o *MessageAllow) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "key":
+			o.Key = r.str()
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *MessageDeny) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *MessageEvent) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "conversation_message_id":
+			o.ConversationMessageID = r.int64()
+		case "event_id":
+			o.EventID = r.str()
+		case "payload":
+			o.Payload = r.str()
+		case "peer_id":
+			o.PeerID = r.int64()
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *MessageObject) decodeFrom(r *reader) {
+	var h messageObjectHook
+	start := r.i
+	for first := true; r.nextKey(&first); {
+		h.seen(r.key)
+		switch string(r.key) {
+		case "client_info":
+			o.ClientInfo = readPtr[InfoForBots](r)
+		case "message":
+			o.Message = readPtr[Message](r)
+		default:
+			h.field(r)
+		}
+	}
+	h.done(o, r.b[start:r.i])
+}
+
+func (o *MessageReactionEvent) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "cmid":
+			o.Cmid = r.int64()
+		case "peer_id":
+			o.PeerID = r.int64()
+		case "reacted_id":
+			o.ReactedID = r.int64()
+		case "reaction_id":
+			o.ReactionID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *MessageRead) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "conversation_message_id":
+			o.ConversationMessageID = r.int64()
+		case "from_id":
+			o.FromID = r.int64()
+		case "peer_id":
+			o.PeerID = r.int64()
+		case "read_message_id":
+			o.ReadMessageID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *MessageTypingState) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "from_id":
+			o.FromID = r.int64()
+		case "state":
+			o.State = r.str()
+		case "to_id":
+			o.ToID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *PhotoComment) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "attachments":
+			o.Attachments = readSlice[[]WallWallpostAttachment](r, func(r *reader) WallWallpostAttachment { return readStruct[WallWallpostAttachment](r) })
+		case "can_edit":
+			o.CanEdit = r.int64()
+		case "date":
+			o.Date = r.int64()
+		case "deleted":
+			o.Deleted = r.bool()
+		case "donut":
+			o.Donut = readPtr[WallWallCommentDonut](r)
+		case "from_id":
+			o.FromID = r.int64()
+		case "id":
+			o.ID = r.int64()
+		case "is_from_post_author":
+			o.IsFromPostAuthor = r.bool()
+		case "likes":
+			o.Likes = readPtr[BaseLikesInfo](r)
+		case "owner_id":
+			o.OwnerID = r.int64()
+		case "parents_stack":
+			o.ParentsStack = readSlice[[]int64](r, func(r *reader) int64 { return r.int64() })
+		case "photo_id":
+			o.PhotoID = r.int64()
+		case "photo_owner_id":
+			o.PhotoOwnerID = r.int64()
+		case "pid":
+			o.Pid = r.int64()
+		case "post_id":
+			o.PostID = r.int64()
+		case "real_offset":
+			o.RealOffset = r.int64()
+		case "reply_to_comment":
+			o.ReplyToComment = r.int64()
+		case "reply_to_user":
+			o.ReplyToUser = r.int64()
+		case "text":
+			o.Text = r.str()
+		case "thread":
+			o.Thread = readPtr[CommentThread](r)
+		case "video_id":
+			o.VideoID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *PhotoCommentDelete) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "deleter_id":
+			o.DeleterID = r.int64()
+		case "id":
+			o.ID = r.int64()
+		case "owner_id":
+			o.OwnerID = r.int64()
+		case "photo_id":
+			o.PhotoID = r.int64()
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *PollVoteNew) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "option_id":
+			o.OptionID = r.int64()
+		case "owner_id":
+			o.OwnerID = r.int64()
+		case "poll_id":
+			o.PollID = r.int64()
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *UserBlock) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "admin_id":
+			o.AdminID = r.int64()
+		case "comment":
+			o.Comment = r.str()
+		case "reason":
+			o.Reason = r.int64()
+		case "unblock_date":
+			o.UnblockDate = r.int64()
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *UserUnblock) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "admin_id":
+			o.AdminID = r.int64()
+		case "by_end_date":
+			o.ByEndDate = r.int64()
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *VideoComment) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "attachments":
+			o.Attachments = readSlice[[]WallWallpostAttachment](r, func(r *reader) WallWallpostAttachment { return readStruct[WallWallpostAttachment](r) })
+		case "can_edit":
+			o.CanEdit = r.int64()
+		case "date":
+			o.Date = r.int64()
+		case "deleted":
+			o.Deleted = r.bool()
+		case "donut":
+			o.Donut = readPtr[WallWallCommentDonut](r)
+		case "from_id":
+			o.FromID = r.int64()
+		case "id":
+			o.ID = r.int64()
+		case "is_from_post_author":
+			o.IsFromPostAuthor = r.bool()
+		case "likes":
+			o.Likes = readPtr[BaseLikesInfo](r)
+		case "owner_id":
+			o.OwnerID = r.int64()
+		case "parents_stack":
+			o.ParentsStack = readSlice[[]int64](r, func(r *reader) int64 { return r.int64() })
+		case "photo_id":
+			o.PhotoID = r.int64()
+		case "pid":
+			o.Pid = r.int64()
+		case "post_id":
+			o.PostID = r.int64()
+		case "real_offset":
+			o.RealOffset = r.int64()
+		case "reply_to_comment":
+			o.ReplyToComment = r.int64()
+		case "reply_to_user":
+			o.ReplyToUser = r.int64()
+		case "text":
+			o.Text = r.str()
+		case "thread":
+			o.Thread = readPtr[CommentThread](r)
+		case "video_id":
+			o.VideoID = r.int64()
+		case "video_owner_id":
+			o.VideoOwnerID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *VideoCommentDelete) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "deleter_id":
+			o.DeleterID = r.int64()
+		case "id":
+			o.ID = r.int64()
+		case "owner_id":
+			o.OwnerID = r.int64()
+		case "video_id":
+			o.VideoID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *VkpayTransaction) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "amount":
+			o.Amount = r.int64()
+		case "date":
+			o.Date = r.int64()
+		case "description":
+			o.Description = r.str()
+		case "from_id":
+			o.FromID = r.int64()
+		case "payload":
+			o.Payload = r.str()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *WallCommentDelete) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "id":
+			o.ID = r.int64()
+		case "owner_id":
+			o.OwnerID = r.int64()
+		case "post_id":
+			o.PostID = r.int64()
+		case "user_id":
+			o.UserID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *AudioAudio) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "access_key":
+			o.AccessKey = r.str()
+		case "album_id":
+			o.AlbumID = r.int64()
+		case "artist":
+			o.Artist = r.str()
+		case "date":
+			o.Date = r.int64()
+		case "duration":
+			o.Duration = r.int64()
+		case "file_size":
+			o.FileSize = r.int64()
+		case "id":
+			o.ID = r.int64()
+		case "owner_id":
+			o.OwnerID = r.int64()
+		case "performer":
+			o.Performer = r.str()
+		case "stream_duration":
+			o.StreamDuration = r.int64()
+		case "title":
+			o.Title = r.str()
+		case "url":
+			o.URL = r.str()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *BaseGeo) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "coordinates":
+			o.Coordinates = r.raw()
+		case "place":
+			o.Place = r.raw()
+		case "showmap":
+			o.Showmap = r.int64()
+		case "type":
+			o.Type = r.str()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *BaseLikesInfo) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "author_liked":
+			o.AuthorLiked = r.bool()
+		case "can_like":
+			o.CanLike = r.int64()
+		case "can_like_as_author":
+			o.CanLikeAsAuthor = r.int64()
+		case "can_like_by_group":
+			o.CanLikeByGroup = r.int64()
+		case "can_publish":
+			o.CanPublish = r.int64()
+		case "count":
+			o.Count = r.int64()
+		case "group_liked":
+			o.GroupLiked = r.bool()
+		case "repost_disabled":
+			o.RepostDisabled = r.bool()
+		case "user_likes":
+			o.UserLikes = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *BoardTopicComment) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "attachments":
+			o.Attachments = readSlice[[]json.RawMessage](r, func(r *reader) json.RawMessage { return r.raw() })
+		case "can_edit":
+			o.CanEdit = r.int64()
+		case "date":
+			o.Date = r.int64()
+		case "from_id":
+			o.FromID = r.int64()
+		case "id":
+			o.ID = r.int64()
+		case "likes":
+			o.Likes = r.raw()
+		case "real_offset":
+			o.RealOffset = r.int64()
+		case "text":
+			o.Text = r.str()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *CommentThread) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "author_replied":
+			o.AuthorReplied = r.bool()
+		case "can_post":
+			o.CanPost = r.bool()
+		case "count":
+			o.Count = r.int64()
+		case "groups_can_post":
+			o.GroupsCanPost = r.bool()
+		case "items":
+			o.Items = readSlice[[]json.RawMessage](r, func(r *reader) json.RawMessage { return r.raw() })
+		case "show_reply_button":
+			o.ShowReplyButton = r.bool()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *MessagesActionOneOf) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "conversation_message_id":
+			o.ConversationMessageID = r.int64()
+		case "email":
+			o.Email = r.str()
+		case "member_id":
+			o.MemberID = r.int64()
+		case "message":
+			o.Message = r.str()
+		case "photo":
+			o.Photo = r.raw()
+		case "text":
+			o.Text = r.str()
+		case "type":
+			o.Type = r.str()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *MessagesKeyboard) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "author_id":
+			o.AuthorID = r.int64()
+		case "buttons":
+			o.Buttons = readSlice[[][]json.RawMessage](r, func(r *reader) []json.RawMessage {
+				return readSlice[[]json.RawMessage](r, func(r *reader) json.RawMessage { return r.raw() })
+			})
+		case "inline":
+			o.Inline = r.bool()
+		case "one_time":
+			o.OneTime = r.bool()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *MessagesMessageAttachment) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "audio":
+			o.Audio = r.raw()
+		case "audio_message":
+			o.AudioMessage = r.raw()
+		case "call":
+			o.Call = r.raw()
+		case "doc":
+			o.Doc = r.raw()
+		case "gift":
+			o.Gift = r.raw()
+		case "graffiti":
+			o.Graffiti = r.raw()
+		case "market":
+			o.Market = r.raw()
+		case "market_market_album":
+			o.MarketMarketAlbum = r.raw()
+		case "photo":
+			o.Photo = r.raw()
+		case "poll":
+			o.Poll = r.raw()
+		case "sticker":
+			o.Sticker = r.raw()
+		case "story":
+			o.Story = r.raw()
+		case "type":
+			o.Type = r.str()
+		case "wall_reply":
+			o.WallReply = r.raw()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *MessagesReactionCounterResponseItem) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "count":
+			o.Count = r.int64()
+		case "reaction_id":
+			o.ReactionID = r.int64()
+		case "user_ids":
+			o.UserIds = readSlice[[]int64](r, func(r *reader) int64 { return r.int64() })
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *PhotosPhoto) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "access_key":
+			o.AccessKey = r.str()
+		case "album_id":
+			o.AlbumID = r.int64()
+		case "can_comment":
+			o.CanComment = r.int64()
+		case "comments":
+			o.Comments = r.raw()
+		case "date":
+			o.Date = r.int64()
+		case "has_tags":
+			o.HasTags = r.bool()
+		case "height":
+			o.Height = r.int64()
+		case "hidden":
+			o.Hidden = r.int64()
+		case "id":
+			o.ID = r.int64()
+		case "images":
+			o.Images = readSlice[[]json.RawMessage](r, func(r *reader) json.RawMessage { return r.raw() })
+		case "lat":
+			o.Lat = r.float64()
+		case "likes":
+			o.Likes = r.raw()
+		case "long":
+			o.Long = r.float64()
+		case "owner_id":
+			o.OwnerID = r.int64()
+		case "photo_256":
+			o.Photo256 = r.str()
+		case "place":
+			o.Place = r.str()
+		case "post_id":
+			o.PostID = r.int64()
+		case "real_offset":
+			o.RealOffset = r.int64()
+		case "reposts":
+			o.Reposts = r.raw()
+		case "sizes":
+			o.Sizes = readSlice[[]json.RawMessage](r, func(r *reader) json.RawMessage { return r.raw() })
+		case "square_crop":
+			o.SquareCrop = r.str()
+		case "tags":
+			o.Tags = r.raw()
+		case "text":
+			o.Text = r.str()
+		case "thumb_hash":
+			o.ThumbHash = r.str()
+		case "user_id":
+			o.UserID = r.int64()
+		case "vertical_align":
+			o.VerticalAlign = r.str()
+		case "width":
+			o.Width = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *WallWallComment) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "attachments":
+			o.Attachments = readSlice[[]json.RawMessage](r, func(r *reader) json.RawMessage { return r.raw() })
+		case "can_edit":
+			o.CanEdit = r.int64()
+		case "date":
+			o.Date = r.int64()
+		case "deleted":
+			o.Deleted = r.bool()
+		case "donut":
+			o.Donut = r.raw()
+		case "from_id":
+			o.FromID = r.int64()
+		case "id":
+			o.ID = r.int64()
+		case "is_from_post_author":
+			o.IsFromPostAuthor = r.bool()
+		case "likes":
+			o.Likes = r.raw()
+		case "owner_id":
+			o.OwnerID = r.int64()
+		case "parents_stack":
+			o.ParentsStack = readSlice[[]int64](r, func(r *reader) int64 { return r.int64() })
+		case "photo_id":
+			o.PhotoID = r.int64()
+		case "pid":
+			o.Pid = r.int64()
+		case "post_id":
+			o.PostID = r.int64()
+		case "real_offset":
+			o.RealOffset = r.int64()
+		case "reply_to_comment":
+			o.ReplyToComment = r.int64()
+		case "reply_to_user":
+			o.ReplyToUser = r.int64()
+		case "text":
+			o.Text = r.str()
+		case "thread":
+			o.Thread = r.raw()
+		case "video_id":
+			o.VideoID = r.int64()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *WallWallCommentDonut) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "is_don":
+			o.IsDon = r.bool()
+		case "placeholder":
+			o.Placeholder = r.raw()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *WallWallpost) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "access_key":
+			o.AccessKey = r.str()
+		case "attachments":
+			o.Attachments = readSlice[[]json.RawMessage](r, func(r *reader) json.RawMessage { return r.raw() })
+		case "copyright":
+			o.Copyright = r.raw()
+		case "date":
+			o.Date = r.int64()
+		case "deleted_details":
+			o.DeletedDetails = r.str()
+		case "deleted_reason":
+			o.DeletedReason = r.str()
+		case "donut_miniapp_url":
+			o.DonutMiniappURL = r.str()
+		case "edited":
+			o.Edited = r.int64()
+		case "from_id":
+			o.FromID = r.int64()
+		case "geo":
+			o.Geo = r.raw()
+		case "id":
+			o.ID = r.int64()
+		case "inner_type":
+			o.InnerType = r.str()
+		case "is_archived":
+			o.IsArchived = r.bool()
+		case "is_deleted":
+			o.IsDeleted = r.bool()
+		case "is_favorite":
+			o.IsFavorite = r.bool()
+		case "likes":
+			o.Likes = r.raw()
+		case "owner_id":
+			o.OwnerID = r.int64()
+		case "parents_stack":
+			o.ParentsStack = readSlice[[]int64](r, func(r *reader) int64 { return r.int64() })
+		case "post_id":
+			o.PostID = r.int64()
+		case "post_source":
+			o.PostSource = r.raw()
+		case "post_type":
+			o.PostType = r.str()
+		case "reposts":
+			o.Reposts = r.raw()
+		case "signer_id":
+			o.SignerID = r.int64()
+		case "text":
+			o.Text = r.str()
+		case "views":
+			o.Views = r.raw()
+		default:
+			r.skip()
+		}
+	}
+}
+
+func (o *WallWallpostAttachment) decodeFrom(r *reader) {
+	for first := true; r.nextKey(&first); {
+		switch string(r.key) {
+		case "access_key":
+			o.AccessKey = r.str()
+		case "album":
+			o.Album = r.raw()
+		case "app":
+			o.App = r.raw()
+		case "audio":
+			o.Audio = r.raw()
+		case "clip":
+			o.Clip = r.raw()
+		case "doc":
+			o.Doc = r.raw()
+		case "event":
+			o.Event = r.raw()
+		case "graffiti":
+			o.Graffiti = r.raw()
+		case "group":
+			o.Group = r.raw()
+		case "link":
+			o.Link = r.raw()
+		case "market":
+			o.Market = r.raw()
+		case "market_album":
+			o.MarketAlbum = r.raw()
+		case "note":
+			o.Note = r.raw()
+		case "page":
+			o.Page = r.raw()
+		case "photo":
+			o.Photo = r.raw()
+		case "poll":
+			o.Poll = r.raw()
+		case "posted_photo":
+			o.PostedPhoto = r.raw()
+		case "type":
+			o.Type = r.str()
+		case "video":
+			o.Video = r.raw()
+		case "video_playlist":
+			o.VideoPlaylist = r.raw()
+		default:
+			r.skip()
+		}
+	}
+}
+
 // newObject returns a new value of the Go type of the object of events of type t, or nil.
-func newObject(t Type) any {
+func newObject(t Type) json.Unmarshaler {
 	switch t {
 	case TypeAppPayload:
 		return new(AppPayload)

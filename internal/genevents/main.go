@@ -4,7 +4,9 @@
 // the schema (a wall post, a photo, a comment...) become structs whose scalar
 // fields are typed and whose nested objects stay raw JSON; every event type
 // gets a constant, and every event type with an object a typed accessor on
-// Event and a method of Router.
+// Event and a method of Router. Every struct gets a single-pass decoder
+// (decodeFrom, on vkevent's reader): one case per member, its value read
+// straight into the field.
 //
 // Usage (from the repository root; vkevent's go:generate line runs it):
 //
@@ -116,10 +118,12 @@ var notOnTheWire = map[string]string{
 const callbackFolder = "callback"
 
 type gen struct {
-	fsys   fs.FS
-	files  map[string]*schemaFile // by folder ("callback", "wall"...)
-	extern map[string]bool        // "wall/wall_wallpost": outside callback, written as a shallow struct
-	out    bytes.Buffer
+	fsys    fs.FS
+	files   map[string]*schemaFile // by folder ("callback", "wall"...)
+	extern  map[string]bool        // "wall/wall_wallpost": outside callback, written as a shallow struct
+	out     bytes.Buffer
+	kinds   map[string]string // Go type name -> "struct", "enum:BASE", "array:ELEM" or "alias:TARGET"
+	structs []structDecl      // every struct written, for its decoder
 }
 
 var commitRE = regexp.MustCompile("at commit `([0-9a-f]{7,40})`")
@@ -292,6 +296,7 @@ func (g *gen) writeStruct(name, doc string, n *node, deep bool) error {
 		return err
 	}
 	g.printf("\n// %s\ntype %s struct {\n", doc, name)
+	decl := structDecl{name: name}
 	for _, key := range slices.Sorted(maps.Keys(props)) {
 		p := props[key]
 		t, err := g.fieldType(p, deep)
@@ -302,8 +307,11 @@ func (g *gen) writeStruct(name, doc string, n *node, deep bool) error {
 			g.printf("\t// %s\n", d)
 		}
 		g.printf("\t%s %s `json:%q`\n", camel(key), t, key+",omitempty")
+		decl.fields = append(decl.fields, fieldDecl{key, camel(key), t})
 	}
 	g.printf("}\n\n// UnmarshalJSON decodes the object tolerantly (see the package doc).\nfunc (o *%s) UnmarshalJSON(b []byte) error { return decodeObject(b, o) }\n", name)
+	g.kinds[name] = "struct"
+	g.structs = append(g.structs, decl)
 	return nil
 }
 
@@ -313,6 +321,7 @@ func (g *gen) writeEnum(name, doc string, n *node) {
 		base = "int"
 	}
 	g.printf("\n// %s\ntype %s %s\n", doc, name, base)
+	g.kinds[name] = "enum:" + scalarGo(n.typeName())
 	if name == "Type" { // its values are written with the event table
 		return
 	}
@@ -347,12 +356,14 @@ func (g *gen) writeDef(def string, n *node) error {
 			return err
 		}
 		g.printf("\n// %s\ntype %s []%s\n", doc, name, strings.TrimPrefix(et, "*"))
+		g.kinds[name] = "array:" + strings.TrimPrefix(et, "*")
 	case n.Ref != "" && len(n.Properties) == 0 && len(n.AllOf) == 0:
 		t, err := g.fieldType(&node{Ref: n.Ref}, true)
 		if err != nil {
 			return err
 		}
 		g.printf("\n// %s\ntype %s = %s\n", doc, name, strings.TrimPrefix(t, "*"))
+		g.kinds[name] = "alias:" + strings.TrimPrefix(t, "*")
 	default:
 		return g.writeStruct(name, doc, n, true)
 	}
@@ -402,7 +413,7 @@ func generate(fsys fs.FS) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &gen{fsys: fsys, files: map[string]*schemaFile{}, extern: map[string]bool{}}
+	g := &gen{fsys: fsys, files: map[string]*schemaFile{}, extern: map[string]bool{}, kinds: map[string]string{}}
 	cb, err := g.file(callbackFolder)
 	if err != nil {
 		return nil, err
@@ -441,7 +452,14 @@ func generate(fsys fs.FS) ([]byte, error) {
 		}
 	}
 
-	g.printf("\n// newObject returns a new value of the Go type of the object of events of type t, or nil.\nfunc newObject(t Type) any {\n\tswitch t {\n")
+	g.printf("\n// The single-pass decoders of the structs (see reader.go).\n")
+	for _, s := range g.structs {
+		if err := g.writeDecoder(s); err != nil {
+			return nil, err
+		}
+	}
+
+	g.printf("\n// newObject returns a new value of the Go type of the object of events of type t, or nil.\nfunc newObject(t Type) json.Unmarshaler {\n\tswitch t {\n")
 	for _, e := range evs {
 		if e.Def != "" {
 			g.printf("\tcase Type%s:\n\t\treturn new(%s)\n", camel(e.Type), goName(callbackFolder, e.Def))
