@@ -970,6 +970,8 @@ type GroupsLiveCovers struct {
 
 // GroupsLongPollEvents is groups_long_poll_events of the schema.
 type GroupsLongPollEvents struct {
+	// Not in the schema; VK sends it (see internal/genapi objectGaps).
+	AppPayload                    BaseBoolInt `json:"app_payload"`
 	AudioNew                      BaseBoolInt `json:"audio_new"`
 	BoardPostDelete               BaseBoolInt `json:"board_post_delete"`
 	BoardPostEdit                 BaseBoolInt `json:"board_post_edit"`
@@ -988,41 +990,51 @@ type GroupsLongPollEvents struct {
 	GroupLeave                    BaseBoolInt `json:"group_leave"`
 	GroupOfficersEdit             BaseBoolInt `json:"group_officers_edit"`
 	LeadFormsNew                  BaseBoolInt `json:"lead_forms_new"`
-	MarketCommentDelete           BaseBoolInt `json:"market_comment_delete"`
-	MarketCommentEdit             BaseBoolInt `json:"market_comment_edit"`
-	MarketCommentNew              BaseBoolInt `json:"market_comment_new"`
-	MarketCommentRestore          BaseBoolInt `json:"market_comment_restore"`
-	MarketOrderEdit               BaseBoolInt `json:"market_order_edit"`
-	MarketOrderNew                BaseBoolInt `json:"market_order_new"`
-	MessageAllow                  BaseBoolInt `json:"message_allow"`
-	MessageDeny                   BaseBoolInt `json:"message_deny"`
-	MessageEdit                   BaseBoolInt `json:"message_edit"`
-	MessageNew                    BaseBoolInt `json:"message_new"`
-	MessageReactionEvent          BaseBoolInt `json:"message_reaction_event"`
-	MessageRead                   BaseBoolInt `json:"message_read"`
-	MessageReply                  BaseBoolInt `json:"message_reply"`
-	MessageTypingState            BaseBoolInt `json:"message_typing_state"`
-	PhotoCommentDelete            BaseBoolInt `json:"photo_comment_delete"`
-	PhotoCommentEdit              BaseBoolInt `json:"photo_comment_edit"`
-	PhotoCommentNew               BaseBoolInt `json:"photo_comment_new"`
-	PhotoCommentRestore           BaseBoolInt `json:"photo_comment_restore"`
-	PhotoNew                      BaseBoolInt `json:"photo_new"`
-	PollVoteNew                   BaseBoolInt `json:"poll_vote_new"`
-	UserBlock                     BaseBoolInt `json:"user_block"`
-	UserUnblock                   BaseBoolInt `json:"user_unblock"`
-	VideoCommentDelete            BaseBoolInt `json:"video_comment_delete"`
-	VideoCommentEdit              BaseBoolInt `json:"video_comment_edit"`
-	VideoCommentNew               BaseBoolInt `json:"video_comment_new"`
-	VideoCommentRestore           BaseBoolInt `json:"video_comment_restore"`
-	VideoNew                      BaseBoolInt `json:"video_new"`
-	WallPostNew                   BaseBoolInt `json:"wall_post_new"`
-	WallReplyDelete               BaseBoolInt `json:"wall_reply_delete"`
-	WallReplyEdit                 BaseBoolInt `json:"wall_reply_edit"`
-	WallReplyNew                  BaseBoolInt `json:"wall_reply_new"`
-	WallReplyRestore              BaseBoolInt `json:"wall_reply_restore"`
-	WallRepost                    BaseBoolInt `json:"wall_repost"`
-	WallSchedulePostDelete        BaseBoolInt `json:"wall_schedule_post_delete"`
-	WallSchedulePostNew           BaseBoolInt `json:"wall_schedule_post_new"`
+	// Not in the schema; VK sends it (see internal/genapi objectGaps).
+	LikeAdd BaseBoolInt `json:"like_add"`
+	// Not in the schema; VK sends it (see internal/genapi objectGaps).
+	LikeRemove           BaseBoolInt `json:"like_remove"`
+	MarketCommentDelete  BaseBoolInt `json:"market_comment_delete"`
+	MarketCommentEdit    BaseBoolInt `json:"market_comment_edit"`
+	MarketCommentNew     BaseBoolInt `json:"market_comment_new"`
+	MarketCommentRestore BaseBoolInt `json:"market_comment_restore"`
+	MarketOrderEdit      BaseBoolInt `json:"market_order_edit"`
+	MarketOrderNew       BaseBoolInt `json:"market_order_new"`
+	MessageAllow         BaseBoolInt `json:"message_allow"`
+	MessageDeny          BaseBoolInt `json:"message_deny"`
+	MessageEdit          BaseBoolInt `json:"message_edit"`
+	// Not in the schema; VK sends it (see internal/genapi objectGaps).
+	MessageEvent         BaseBoolInt `json:"message_event"`
+	MessageNew           BaseBoolInt `json:"message_new"`
+	MessageReactionEvent BaseBoolInt `json:"message_reaction_event"`
+	MessageRead          BaseBoolInt `json:"message_read"`
+	MessageReply         BaseBoolInt `json:"message_reply"`
+	MessageTypingState   BaseBoolInt `json:"message_typing_state"`
+	// Not in the schema; VK sends it (see internal/genapi objectGaps).
+	MessagesEdit        BaseBoolInt `json:"messages_edit"`
+	PhotoCommentDelete  BaseBoolInt `json:"photo_comment_delete"`
+	PhotoCommentEdit    BaseBoolInt `json:"photo_comment_edit"`
+	PhotoCommentNew     BaseBoolInt `json:"photo_comment_new"`
+	PhotoCommentRestore BaseBoolInt `json:"photo_comment_restore"`
+	PhotoNew            BaseBoolInt `json:"photo_new"`
+	PollVoteNew         BaseBoolInt `json:"poll_vote_new"`
+	UserBlock           BaseBoolInt `json:"user_block"`
+	UserUnblock         BaseBoolInt `json:"user_unblock"`
+	VideoCommentDelete  BaseBoolInt `json:"video_comment_delete"`
+	VideoCommentEdit    BaseBoolInt `json:"video_comment_edit"`
+	VideoCommentNew     BaseBoolInt `json:"video_comment_new"`
+	VideoCommentRestore BaseBoolInt `json:"video_comment_restore"`
+	VideoNew            BaseBoolInt `json:"video_new"`
+	// Not in the schema; VK sends it (see internal/genapi objectGaps).
+	VkpayTransaction       BaseBoolInt `json:"vkpay_transaction"`
+	WallPostNew            BaseBoolInt `json:"wall_post_new"`
+	WallReplyDelete        BaseBoolInt `json:"wall_reply_delete"`
+	WallReplyEdit          BaseBoolInt `json:"wall_reply_edit"`
+	WallReplyNew           BaseBoolInt `json:"wall_reply_new"`
+	WallReplyRestore       BaseBoolInt `json:"wall_reply_restore"`
+	WallRepost             BaseBoolInt `json:"wall_repost"`
+	WallSchedulePostDelete BaseBoolInt `json:"wall_schedule_post_delete"`
+	WallSchedulePostNew    BaseBoolInt `json:"wall_schedule_post_new"`
 }
 
 // GroupsLongPollServer is groups_long_poll_server of the schema.

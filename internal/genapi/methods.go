@@ -65,6 +65,15 @@ func (e *emitter) writeResponse(folder, def string, n *node) error {
 	return nil
 }
 
+// schemaGaps are parameters the schema omits that VK's documentation
+// gives: execute's code (dev.vk.com/method/execute: "code", string,
+// required) and wall.get's owner_id (dev.vk.com/method/wall.get:
+// "owner_id", integer; the wall to read, the caller's by default).
+var schemaGaps = map[string][]*paramNode{
+	"execute":  {{node: node{Type: "string", Required: true, Description: "VKScript code to run: at most 25 API calls, its return value is the response."}, Name: "code"}},
+	"wall.get": {{node: node{Type: "integer", Description: "ID of the user or community (negative) whose wall to read; the caller's by default."}, Name: "owner_id"}},
+}
+
 // param is one field of a params struct.
 type param struct {
 	name, field, goType string
@@ -109,13 +118,17 @@ func (e *emitter) paramField(folder string, p *paramNode, typeBase, key string) 
 			e.enumConsts(key, named, n)
 			return named, zero, conv, sample, nil
 		case n.typeName() == "integer":
-			return "int64", "0", "", "1", nil
+			sample := "1"
+			if n.Minimum != nil && *n.Minimum > 1 {
+				sample = fmt.Sprint(int64(*n.Minimum))
+			}
+			return "int64", "0", "", sample, nil
 		case n.typeName() == "number":
 			return "float64", "0", "", "1", nil
 		case n.typeName() == "boolean":
 			return "bool", "false", "", "true", nil
 		}
-		return "string", `""`, "", `"1"`, nil
+		return "string", `""`, "", fmt.Sprintf("%q", strings.Repeat("1", max(n.MinLength, 1))), nil
 	}
 	if p.typeName() == "array" && p.Items != nil {
 		et, _, conv, sample, err := scalar(p.Items, typeBase+"Item")
@@ -143,13 +156,39 @@ func (e *emitter) paramField(folder string, p *paramNode, typeBase, key string) 
 	if conv != "" {
 		val = conv + "(p.%s)"
 	}
-	switch t {
-	case "bool":
+	switch {
+	case f.required && t == "bool":
+		f.set = fmt.Sprintf("q[%q] = 0\nif p.%%s {\n\tq[%q] = 1\n}", p.Name, p.Name)
+		f.desc = strings.TrimSpace("Always sent, as 0 or 1. " + f.desc)
+	case t == "bool":
 		set("p.%s", "1")
+	case f.required && zero == "0" && e.zeroValid(folder, p):
+		// A required number whose zero is a valid value is always sent.
+		f.set = fmt.Sprintf("q[%q] = %s", p.Name, val)
+		f.desc = strings.TrimSpace("Always sent, 0 included. " + f.desc)
 	default:
 		set("p.%s != "+zero, val)
 	}
 	return f, nil
+}
+
+// zeroValid reports whether 0 is a valid value of a numeric parameter:
+// its enum holds 0, or its minimum is at most 0.
+func (e *emitter) zeroValid(folder string, p *paramNode) bool {
+	n := &p.node
+	if n.Ref != "" {
+		r, err := e.s.resolve(folder, n.Ref)
+		if err != nil {
+			return false
+		}
+		n = r.n
+	}
+	for _, v := range n.Enum {
+		if fmt.Sprint(v) == "0" {
+			return true
+		}
+	}
+	return n.Minimum != nil && *n.Minimum <= 0
 }
 
 // kindsDoc is the doc line of the token kinds that may call a method.
@@ -228,11 +267,18 @@ func (e *emitter) writeMethods(folder string, methods []*schemaMethod, tests *[]
 		if mns != ns {
 			return "", fmt.Errorf("%s/methods.json: method %s outside namespace %s", folder, m.Name, ns)
 		}
-		gm := camel(local)
+		gm, base := camel(local), camel(ns)+camel(local)
+		if local == "" { // execute: the method is its own namespace
+			gm, base = camel(ns), camel(ns)
+		}
 		if err := claim(gm, m.Name); err != nil {
 			return "", err
 		}
-		base := camel(ns) + gm
+		for _, p := range schemaGaps[m.Name] {
+			if !slices.ContainsFunc(m.Parameters, func(q *paramNode) bool { return q.Name == p.Name }) {
+				m.Parameters = append(m.Parameters, p)
+			}
+		}
 		pt := base + "Params"
 		if err := e.declare(pt, "params of "+m.Name); err != nil {
 			return "", err

@@ -25,6 +25,8 @@ type node struct {
 	Description string           `json:"description"`
 	Required    any              `json:"required"` // true on a property or a parameter
 	Maximum     *float64         `json:"maximum"`
+	Minimum     *float64         `json:"minimum"`
+	MinLength   int              `json:"minLength"`
 }
 
 func (n *node) typeName() string {

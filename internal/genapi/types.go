@@ -136,6 +136,18 @@ func (e *emitter) printf(key, format string, args ...any) {
 	fmt.Fprintf(e.buf(key), format, args...)
 }
 
+// objectGaps are properties VK sends that the schema's objects lack:
+// groups_long_poll_events (the events of groups.getLongPollSettings and
+// groups.getCallbackSettings) has no flag for the events its own
+// groups.setLongPollSettings turns on (message_event, like_add,
+// like_remove), nor for app_payload and vkpay_transaction, events VK
+// sends (dev.vk.com/api/community-events/json-schema; internal/genevents
+// lists them as extraEvents), nor for messages_edit, which the schema's
+// own callback/objects.json callback_type lists.
+var objectGaps = map[string][]string{
+	"groups_long_poll_events": {"app_payload", "like_add", "like_remove", "message_event", "messages_edit", "vkpay_transaction"},
+}
+
 // writeStruct writes a struct of the merged properties of n. raw adds a
 // Raw field and the tolerant UnmarshalJSON of a response.
 func (e *emitter) writeStruct(from, name, doc string, n *node, key string, extra ...string) error {
@@ -145,6 +157,13 @@ func (e *emitter) writeStruct(from, name, doc string, n *node, key string, extra
 	props := map[string]*node{}
 	if err := e.s.props(from, n, props); err != nil {
 		return err
+	}
+	for def, keys := range objectGaps {
+		for _, k := range keys {
+			if camel(def) == name && props[k] == nil {
+				props[k] = &node{Ref: "../base/objects.json#/definitions/base_bool_int", Description: "Not in the schema; VK sends it (see internal/genapi objectGaps)."}
+			}
+		}
 	}
 	var fields strings.Builder
 	taken := map[string]bool{}

@@ -169,7 +169,7 @@ func (s BoardService) AddTopic(ctx context.Context, p BoardAddTopicParams) (*Boa
 type BoardCloseTopicParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Topic ID.
+	// Required. Always sent, 0 included. Topic ID.
 	TopicID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -180,9 +180,7 @@ func (p *BoardCloseTopicParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.TopicID != 0 {
-		q["topic_id"] = p.TopicID
-	}
+	q["topic_id"] = p.TopicID
 	return finish(q, p.Extra, "board.closeTopic", "group_id", "topic_id")
 }
 
@@ -198,7 +196,7 @@ func (s BoardService) CloseTopic(ctx context.Context, p BoardCloseTopicParams) (
 type BoardCreateCommentParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. ID of the topic to be commented on.
+	// Required. Always sent, 0 included. ID of the topic to be commented on.
 	TopicID int64
 	// (Required if 'attachments' is not set.) Text of the comment.
 	Message string
@@ -219,9 +217,7 @@ func (p *BoardCreateCommentParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.TopicID != 0 {
-		q["topic_id"] = p.TopicID
-	}
+	q["topic_id"] = p.TopicID
 	if p.Message != "" {
 		q["message"] = p.Message
 	}
@@ -286,7 +282,7 @@ func (s BoardService) DeleteComment(ctx context.Context, p BoardDeleteCommentPar
 type BoardDeleteTopicParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Topic ID.
+	// Required. Always sent, 0 included. Topic ID.
 	TopicID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -297,9 +293,7 @@ func (p *BoardDeleteTopicParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.TopicID != 0 {
-		q["topic_id"] = p.TopicID
-	}
+	q["topic_id"] = p.TopicID
 	return finish(q, p.Extra, "board.deleteTopic", "group_id", "topic_id")
 }
 
@@ -315,9 +309,9 @@ func (s BoardService) DeleteTopic(ctx context.Context, p BoardDeleteTopicParams)
 type BoardEditCommentParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Topic ID.
+	// Required. Always sent, 0 included. Topic ID.
 	TopicID int64
-	// Required. ID of the comment on the topic.
+	// Required. Always sent, 0 included. ID of the comment on the topic.
 	CommentID int64
 	// (Required if 'attachments' is not set). New comment text.
 	Message string
@@ -332,12 +326,8 @@ func (p *BoardEditCommentParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.TopicID != 0 {
-		q["topic_id"] = p.TopicID
-	}
-	if p.CommentID != 0 {
-		q["comment_id"] = p.CommentID
-	}
+	q["topic_id"] = p.TopicID
+	q["comment_id"] = p.CommentID
 	if p.Message != "" {
 		q["message"] = p.Message
 	}
@@ -359,7 +349,7 @@ func (s BoardService) EditComment(ctx context.Context, p BoardEditCommentParams)
 type BoardEditTopicParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Topic ID.
+	// Required. Always sent, 0 included. Topic ID.
 	TopicID int64
 	// Required. New title of the topic.
 	Title string
@@ -372,9 +362,7 @@ func (p *BoardEditTopicParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.TopicID != 0 {
-		q["topic_id"] = p.TopicID
-	}
+	q["topic_id"] = p.TopicID
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -393,7 +381,7 @@ func (s BoardService) EditTopic(ctx context.Context, p BoardEditTopicParams) (*B
 type BoardFixTopicParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Topic ID.
+	// Required. Always sent, 0 included. Topic ID.
 	TopicID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -404,9 +392,7 @@ func (p *BoardFixTopicParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.TopicID != 0 {
-		q["topic_id"] = p.TopicID
-	}
+	q["topic_id"] = p.TopicID
 	return finish(q, p.Extra, "board.fixTopic", "group_id", "topic_id")
 }
 
@@ -431,7 +417,7 @@ const (
 type BoardGetCommentsParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Topic ID.
+	// Required. Always sent, 0 included. Topic ID.
 	TopicID int64
 	// '1' - to return the 'likes' field, '0' - not to return the 'likes' field (default)
 	NeedLikes      bool
@@ -453,9 +439,7 @@ func (p *BoardGetCommentsParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.TopicID != 0 {
-		q["topic_id"] = p.TopicID
-	}
+	q["topic_id"] = p.TopicID
 	if p.NeedLikes {
 		q["need_likes"] = 1
 	}
@@ -596,7 +580,7 @@ func (s BoardService) GetTopicsExtended(ctx context.Context, p BoardGetTopicsPar
 type BoardOpenTopicParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Topic ID.
+	// Required. Always sent, 0 included. Topic ID.
 	TopicID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -607,9 +591,7 @@ func (p *BoardOpenTopicParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.TopicID != 0 {
-		q["topic_id"] = p.TopicID
-	}
+	q["topic_id"] = p.TopicID
 	return finish(q, p.Extra, "board.openTopic", "group_id", "topic_id")
 }
 
@@ -625,9 +607,9 @@ func (s BoardService) OpenTopic(ctx context.Context, p BoardOpenTopicParams) (*B
 type BoardRestoreCommentParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Topic ID.
+	// Required. Always sent, 0 included. Topic ID.
 	TopicID int64
-	// Required. Comment ID.
+	// Required. Always sent, 0 included. Comment ID.
 	CommentID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -638,12 +620,8 @@ func (p *BoardRestoreCommentParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.TopicID != 0 {
-		q["topic_id"] = p.TopicID
-	}
-	if p.CommentID != 0 {
-		q["comment_id"] = p.CommentID
-	}
+	q["topic_id"] = p.TopicID
+	q["comment_id"] = p.CommentID
 	return finish(q, p.Extra, "board.restoreComment", "group_id", "topic_id", "comment_id")
 }
 
@@ -659,7 +637,7 @@ func (s BoardService) RestoreComment(ctx context.Context, p BoardRestoreCommentP
 type BoardUnfixTopicParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Topic ID.
+	// Required. Always sent, 0 included. Topic ID.
 	TopicID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -670,9 +648,7 @@ func (p *BoardUnfixTopicParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.TopicID != 0 {
-		q["topic_id"] = p.TopicID
-	}
+	q["topic_id"] = p.TopicID
 	return finish(q, p.Extra, "board.unfixTopic", "group_id", "topic_id")
 }
 

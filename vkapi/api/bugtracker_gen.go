@@ -116,7 +116,7 @@ type BugtrackerService struct{ c *vkapi.Client }
 
 // BugtrackerAddCompanyGroupsMembersParams are the parameters of bugtracker.addCompanyGroupsMembers. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerAddCompanyGroupsMembersParams struct {
-	// Required.
+	// Required. Always sent, 0 included.
 	CompanyID int64
 	// Required.
 	UserIDs []int64
@@ -128,9 +128,7 @@ type BugtrackerAddCompanyGroupsMembersParams struct {
 
 func (p *BugtrackerAddCompanyGroupsMembersParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	if p.CompanyID != 0 {
-		q["company_id"] = p.CompanyID
-	}
+	q["company_id"] = p.CompanyID
 	if len(p.UserIDs) > 0 {
 		q["user_ids"] = joinInts(p.UserIDs)
 	}
@@ -157,7 +155,7 @@ func (s BugtrackerService) AddCompanyGroupsMembers(ctx context.Context, p Bugtra
 type BugtrackerAddCompanyMembersParams struct {
 	// Required.
 	UserIDs []int64
-	// Required.
+	// Required. Always sent, 0 included.
 	CompanyID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -168,9 +166,7 @@ func (p *BugtrackerAddCompanyMembersParams) params() (vkapi.Params, error) {
 	if len(p.UserIDs) > 0 {
 		q["user_ids"] = joinInts(p.UserIDs)
 	}
-	if p.CompanyID != 0 {
-		q["company_id"] = p.CompanyID
-	}
+	q["company_id"] = p.CompanyID
 	return finish(q, p.Extra, "bugtracker.addCompanyMembers", "user_ids", "company_id")
 }
 
@@ -189,7 +185,7 @@ func (s BugtrackerService) AddCompanyMembers(ctx context.Context, p BugtrackerAd
 
 // BugtrackerChangeBugreportStatusParams are the parameters of bugtracker.changeBugreportStatus. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerChangeBugreportStatusParams struct {
-	// Required.
+	// Required. Always sent, 0 included.
 	BugreportID   int64
 	Status        int64
 	Comment       string
@@ -201,9 +197,7 @@ type BugtrackerChangeBugreportStatusParams struct {
 
 func (p *BugtrackerChangeBugreportStatusParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 5+len(p.Extra))
-	if p.BugreportID != 0 {
-		q["bugreport_id"] = p.BugreportID
-	}
+	q["bugreport_id"] = p.BugreportID
 	if p.Status != 0 {
 		q["status"] = p.Status
 	}
@@ -234,7 +228,7 @@ func (s BugtrackerService) ChangeBugreportStatus(ctx context.Context, p Bugtrack
 
 // BugtrackerCreateCommentParams are the parameters of bugtracker.createComment. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerCreateCommentParams struct {
-	// Required.
+	// Required. Always sent, 0 included.
 	BugreportID       int64
 	Text              string
 	Hidden            bool
@@ -246,9 +240,7 @@ type BugtrackerCreateCommentParams struct {
 
 func (p *BugtrackerCreateCommentParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 5+len(p.Extra))
-	if p.BugreportID != 0 {
-		q["bugreport_id"] = p.BugreportID
-	}
+	q["bugreport_id"] = p.BugreportID
 	if p.Text != "" {
 		q["text"] = p.Text
 	}
@@ -316,9 +308,9 @@ func (s BugtrackerService) GetBugreportByID(ctx context.Context, p BugtrackerGet
 
 // BugtrackerGetCompanyGroupMembersParams are the parameters of bugtracker.getCompanyGroupMembers. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerGetCompanyGroupMembersParams struct {
-	// Required.
+	// Required. Always sent, 0 included.
 	CompanyID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	CompanyGroupID int64
 	Count          int64
 	Offset         int64
@@ -331,12 +323,8 @@ type BugtrackerGetCompanyGroupMembersParams struct {
 
 func (p *BugtrackerGetCompanyGroupMembersParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 7+len(p.Extra))
-	if p.CompanyID != 0 {
-		q["company_id"] = p.CompanyID
-	}
-	if p.CompanyGroupID != 0 {
-		q["company_group_id"] = p.CompanyGroupID
-	}
+	q["company_id"] = p.CompanyID
+	q["company_group_id"] = p.CompanyGroupID
 	if p.Count != 0 {
 		q["count"] = p.Count
 	}
@@ -379,7 +367,7 @@ const (
 
 // BugtrackerGetCompanyMembersParams are the parameters of bugtracker.getCompanyMembers. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerGetCompanyMembersParams struct {
-	// Required.
+	// Required. Always sent, 0 included.
 	CompanyID       int64
 	Count           int64
 	Offset          int64
@@ -396,9 +384,7 @@ type BugtrackerGetCompanyMembersParams struct {
 
 func (p *BugtrackerGetCompanyMembersParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 8+len(p.Extra))
-	if p.CompanyID != 0 {
-		q["company_id"] = p.CompanyID
-	}
+	q["company_id"] = p.CompanyID
 	if p.Count != 0 {
 		q["count"] = p.Count
 	}
@@ -444,9 +430,9 @@ func (s BugtrackerService) GetCompanyMembers(ctx context.Context, p BugtrackerGe
 
 // BugtrackerGetDownloadVersionURLParams are the parameters of bugtracker.getDownloadVersionUrl. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerGetDownloadVersionURLParams struct {
-	// Required.
+	// Required. Always sent, 0 included.
 	ProductID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	VersionID int64
 	Ttl       int64
 	// Extra holds parameters sent as they are.
@@ -455,12 +441,8 @@ type BugtrackerGetDownloadVersionURLParams struct {
 
 func (p *BugtrackerGetDownloadVersionURLParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	if p.ProductID != 0 {
-		q["product_id"] = p.ProductID
-	}
-	if p.VersionID != 0 {
-		q["version_id"] = p.VersionID
-	}
+	q["product_id"] = p.ProductID
+	q["version_id"] = p.VersionID
 	if p.Ttl != 0 {
 		q["ttl"] = p.Ttl
 	}
@@ -482,7 +464,7 @@ func (s BugtrackerService) GetDownloadVersionURL(ctx context.Context, p Bugtrack
 
 // BugtrackerGetProductBuildUploadServerParams are the parameters of bugtracker.getProductBuildUploadServer. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerGetProductBuildUploadServerParams struct {
-	// Required.
+	// Required. Always sent, 0 included.
 	ProductID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -490,9 +472,7 @@ type BugtrackerGetProductBuildUploadServerParams struct {
 
 func (p *BugtrackerGetProductBuildUploadServerParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 1+len(p.Extra))
-	if p.ProductID != 0 {
-		q["product_id"] = p.ProductID
-	}
+	q["product_id"] = p.ProductID
 	return finish(q, p.Extra, "bugtracker.getProductBuildUploadServer", "product_id")
 }
 
@@ -510,11 +490,11 @@ func (s BugtrackerService) GetProductBuildUploadServer(ctx context.Context, p Bu
 
 // BugtrackerRemoveCompanyGroupMemberParams are the parameters of bugtracker.removeCompanyGroupMember. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerRemoveCompanyGroupMemberParams struct {
-	// Required.
+	// Required. Always sent, 0 included.
 	CompanyID int64
 	// Required.
 	UserID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	CompanyGroupID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -522,15 +502,11 @@ type BugtrackerRemoveCompanyGroupMemberParams struct {
 
 func (p *BugtrackerRemoveCompanyGroupMemberParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	if p.CompanyID != 0 {
-		q["company_id"] = p.CompanyID
-	}
+	q["company_id"] = p.CompanyID
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	if p.CompanyGroupID != 0 {
-		q["company_group_id"] = p.CompanyGroupID
-	}
+	q["company_group_id"] = p.CompanyGroupID
 	return finish(q, p.Extra, "bugtracker.removeCompanyGroupMember", "company_id", "user_id", "company_group_id")
 }
 
@@ -551,7 +527,7 @@ func (s BugtrackerService) RemoveCompanyGroupMember(ctx context.Context, p Bugtr
 type BugtrackerRemoveCompanyMemberParams struct {
 	// Required.
 	UserID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	CompanyID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -562,9 +538,7 @@ func (p *BugtrackerRemoveCompanyMemberParams) params() (vkapi.Params, error) {
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	if p.CompanyID != 0 {
-		q["company_id"] = p.CompanyID
-	}
+	q["company_id"] = p.CompanyID
 	return finish(q, p.Extra, "bugtracker.removeCompanyMember", "user_id", "company_id")
 }
 
@@ -641,9 +615,9 @@ const (
 type BugtrackerSetCompanyMemberRoleParams struct {
 	// Required.
 	UserID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	CompanyID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	Role BugtrackerSetCompanyMemberRoleRole
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -654,12 +628,8 @@ func (p *BugtrackerSetCompanyMemberRoleParams) params() (vkapi.Params, error) {
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	if p.CompanyID != 0 {
-		q["company_id"] = p.CompanyID
-	}
-	if p.Role != 0 {
-		q["role"] = int64(p.Role)
-	}
+	q["company_id"] = p.CompanyID
+	q["role"] = int64(p.Role)
 	return finish(q, p.Extra, "bugtracker.setCompanyMemberRole", "user_id", "company_id", "role")
 }
 
@@ -678,7 +648,7 @@ func (s BugtrackerService) SetCompanyMemberRole(ctx context.Context, p Bugtracke
 
 // BugtrackerSetProductIsOverParams are the parameters of bugtracker.setProductIsOver. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerSetProductIsOverParams struct {
-	// Required.
+	// Required. Always sent, 0 included.
 	ProductID int64
 	IsOver    bool
 	// Extra holds parameters sent as they are.
@@ -687,9 +657,7 @@ type BugtrackerSetProductIsOverParams struct {
 
 func (p *BugtrackerSetProductIsOverParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 2+len(p.Extra))
-	if p.ProductID != 0 {
-		q["product_id"] = p.ProductID
-	}
+	q["product_id"] = p.ProductID
 	if p.IsOver {
 		q["is_over"] = 1
 	}

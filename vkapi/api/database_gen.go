@@ -199,7 +199,7 @@ type DatabaseService struct{ c *vkapi.Client }
 
 // DatabaseGetChairsParams are the parameters of database.getChairs. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type DatabaseGetChairsParams struct {
-	// Required. id of the faculty to get chairs from
+	// Required. Always sent, 0 included. id of the faculty to get chairs from
 	FacultyID int64
 	// offset required to get a certain subset of chairs
 	Offset int64
@@ -211,9 +211,7 @@ type DatabaseGetChairsParams struct {
 
 func (p *DatabaseGetChairsParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	if p.FacultyID != 0 {
-		q["faculty_id"] = p.FacultyID
-	}
+	q["faculty_id"] = p.FacultyID
 	if p.Offset != 0 {
 		q["offset"] = p.Offset
 	}
@@ -392,7 +390,7 @@ func (s DatabaseService) GetCountriesByID(ctx context.Context, p DatabaseGetCoun
 
 // DatabaseGetFacultiesParams are the parameters of database.getFaculties. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type DatabaseGetFacultiesParams struct {
-	// Required. University ID.
+	// Required. Always sent, 0 included. University ID.
 	UniversityID int64
 	// Offset needed to return a specific subset of faculties.
 	Offset int64
@@ -404,9 +402,7 @@ type DatabaseGetFacultiesParams struct {
 
 func (p *DatabaseGetFacultiesParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	if p.UniversityID != 0 {
-		q["university_id"] = p.UniversityID
-	}
+	q["university_id"] = p.UniversityID
 	if p.Offset != 0 {
 		q["offset"] = p.Offset
 	}
@@ -434,7 +430,7 @@ func (s DatabaseService) GetFacultiesIter(ctx context.Context, p DatabaseGetFacu
 
 // DatabaseGetMetroStationsParams are the parameters of database.getMetroStations. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type DatabaseGetMetroStationsParams struct {
-	// Required.
+	// Required. Always sent, 0 included.
 	CityID   int64
 	Offset   int64
 	Count    int64
@@ -445,9 +441,7 @@ type DatabaseGetMetroStationsParams struct {
 
 func (p *DatabaseGetMetroStationsParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 4+len(p.Extra))
-	if p.CityID != 0 {
-		q["city_id"] = p.CityID
-	}
+	q["city_id"] = p.CityID
 	if p.Offset != 0 {
 		q["offset"] = p.Offset
 	}
@@ -567,7 +561,7 @@ func (s DatabaseService) GetSchoolClasses(ctx context.Context, p DatabaseGetScho
 type DatabaseGetSchoolsParams struct {
 	// Search query.
 	Q string
-	// Required. City ID.
+	// Required. Always sent, 0 included. City ID.
 	CityID int64
 	// Offset needed to return a specific subset of schools.
 	Offset int64
@@ -582,9 +576,7 @@ func (p *DatabaseGetSchoolsParams) params() (vkapi.Params, error) {
 	if p.Q != "" {
 		q["q"] = p.Q
 	}
-	if p.CityID != 0 {
-		q["city_id"] = p.CityID
-	}
+	q["city_id"] = p.CityID
 	if p.Offset != 0 {
 		q["offset"] = p.Offset
 	}

@@ -10,25 +10,30 @@ import (
 // ExecuteService calls the execute.* methods. Get one from New; its zero value has no client.
 type ExecuteService struct{ c *vkapi.Client }
 
-// ExecuteEmptyParams are the parameters of execute. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
-type ExecuteEmptyParams struct {
+// ExecuteParams are the parameters of execute. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
+type ExecuteParams struct {
+	// Required. VKScript code to run: at most 25 API calls, its return value is the response.
+	Code string
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
 }
 
-func (p *ExecuteEmptyParams) params() (vkapi.Params, error) {
-	q := make(vkapi.Params, 0+len(p.Extra))
-	return finish(q, p.Extra, "execute")
+func (p *ExecuteParams) params() (vkapi.Params, error) {
+	q := make(vkapi.Params, 1+len(p.Extra))
+	if p.Code != "" {
+		q["code"] = p.Code
+	}
+	return finish(q, p.Extra, "execute", "code")
 }
 
-// Empty calls execute: (the schema gives no description)
+// Execute calls execute: (the schema gives no description)
 //
 // Token kinds: user, group.
 //
 // Errors the schema lists for it, besides the global ones, with the
 // catalogue's remedy (see Errors):
 //   - 12 api_error_compile: Fix the VKScript code passed to execute (the message names the line).
-func (s ExecuteService) Empty(ctx context.Context, p ExecuteEmptyParams) (*BaseUndefinedResponse, error) {
+func (s ExecuteService) Execute(ctx context.Context, p ExecuteParams) (*BaseUndefinedResponse, error) {
 	q, err := p.params()
 	return call[BaseUndefinedResponse](ctx, s.c, "execute", q, err)
 }

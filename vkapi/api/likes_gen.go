@@ -97,7 +97,7 @@ type LikesAddParams struct {
 	Type vkobject.LikesType
 	// ID of the user or community that owns the object.
 	OwnerID int64
-	// Required. Object ID.
+	// Required. Always sent, 0 included. Object ID.
 	ItemID int64
 	// Access key required for an object owned by a private entity.
 	AccessKey string
@@ -115,9 +115,7 @@ func (p *LikesAddParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.ItemID != 0 {
-		q["item_id"] = p.ItemID
-	}
+	q["item_id"] = p.ItemID
 	if p.AccessKey != "" {
 		q["access_key"] = p.AccessKey
 	}
@@ -145,7 +143,7 @@ type LikesDeleteParams struct {
 	Type vkobject.LikesType
 	// ID of the user or community that owns the object.
 	OwnerID int64
-	// Required. Object ID.
+	// Required. Always sent, 0 included. Object ID.
 	ItemID int64
 	// Access key required for an object owned by a private entity.
 	AccessKey string
@@ -163,9 +161,7 @@ func (p *LikesDeleteParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.ItemID != 0 {
-		q["item_id"] = p.ItemID
-	}
+	q["item_id"] = p.ItemID
 	if p.AccessKey != "" {
 		q["access_key"] = p.AccessKey
 	}
@@ -299,7 +295,7 @@ type LikesIsLikedParams struct {
 	Type vkobject.LikesType
 	// ID of the user or community that owns the object.
 	OwnerID int64
-	// Required. Object ID.
+	// Required. Always sent, 0 included. Object ID.
 	ItemID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -316,9 +312,7 @@ func (p *LikesIsLikedParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.ItemID != 0 {
-		q["item_id"] = p.ItemID
-	}
+	q["item_id"] = p.ItemID
 	return finish(q, p.Extra, "likes.isLiked", "type", "item_id")
 }
 

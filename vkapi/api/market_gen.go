@@ -400,7 +400,7 @@ type MarketAddParams struct {
 	Name string
 	// Required. Item description.
 	Description string
-	// Required. Item category ID.
+	// Required. Always sent, 0 included. Item category ID.
 	CategoryID int64
 	// Item price.
 	Price    float64
@@ -440,9 +440,7 @@ func (p *MarketAddParams) params() (vkapi.Params, error) {
 	if p.Description != "" {
 		q["description"] = p.Description
 	}
-	if p.CategoryID != 0 {
-		q["category_id"] = p.CategoryID
-	}
+	q["category_id"] = p.CategoryID
 	if p.Price != 0 {
 		q["price"] = p.Price
 	}
@@ -606,7 +604,7 @@ func (s MarketService) AddProperty(ctx context.Context, p MarketAddPropertyParam
 type MarketAddPropertyVariantParams struct {
 	// Required. Group id.
 	GroupID int64
-	// Required. Property id.
+	// Required. Always sent, 0 included. Property id.
 	PropertyID int64
 	// Required. Variant name.
 	Title string
@@ -619,9 +617,7 @@ func (p *MarketAddPropertyVariantParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.PropertyID != 0 {
-		q["property_id"] = p.PropertyID
-	}
+	q["property_id"] = p.PropertyID
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -691,7 +687,7 @@ func (s MarketService) AddToAlbum(ctx context.Context, p MarketAddToAlbumParams)
 type MarketCreateCommentParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Item ID.
+	// Required. Always sent, 0 included. Item ID.
 	ItemID int64
 	// Comment text (required if 'attachments' parameter is not specified)
 	Message string
@@ -714,9 +710,7 @@ func (p *MarketCreateCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.ItemID != 0 {
-		q["item_id"] = p.ItemID
-	}
+	q["item_id"] = p.ItemID
 	if p.Message != "" {
 		q["message"] = p.Message
 	}
@@ -750,7 +744,7 @@ func (s MarketService) CreateComment(ctx context.Context, p MarketCreateCommentP
 type MarketDeleteParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Item ID.
+	// Required. Always sent, 0 included. Item ID.
 	ItemID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -761,9 +755,7 @@ func (p *MarketDeleteParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.ItemID != 0 {
-		q["item_id"] = p.ItemID
-	}
+	q["item_id"] = p.ItemID
 	return finish(q, p.Extra, "market.delete", "owner_id", "item_id")
 }
 
@@ -785,7 +777,7 @@ func (s MarketService) Delete(ctx context.Context, p MarketDeleteParams) (*BaseO
 type MarketDeleteAlbumParams struct {
 	// Required. ID of an collection owner community.
 	OwnerID int64
-	// Required. Collection ID.
+	// Required. Always sent, 0 included. Collection ID.
 	AlbumID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -796,9 +788,7 @@ func (p *MarketDeleteAlbumParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.AlbumID != 0 {
-		q["album_id"] = p.AlbumID
-	}
+	q["album_id"] = p.AlbumID
 	return finish(q, p.Extra, "market.deleteAlbum", "owner_id", "album_id")
 }
 
@@ -819,7 +809,7 @@ func (s MarketService) DeleteAlbum(ctx context.Context, p MarketDeleteAlbumParam
 type MarketDeleteCommentParams struct {
 	// Required. identifier of an item owner community, "Note that community id in the 'owner_id' parameter should be negative number. For example 'owner_id'=-1...
 	OwnerID int64
-	// Required. comment id
+	// Required. Always sent, 0 included. comment id
 	CommentID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -830,9 +820,7 @@ func (p *MarketDeleteCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.CommentID != 0 {
-		q["comment_id"] = p.CommentID
-	}
+	q["comment_id"] = p.CommentID
 	return finish(q, p.Extra, "market.deleteComment", "owner_id", "comment_id")
 }
 
@@ -848,7 +836,7 @@ func (s MarketService) DeleteComment(ctx context.Context, p MarketDeleteCommentP
 type MarketDeletePropertyParams struct {
 	// Required. Group id.
 	GroupID int64
-	// Required. Property id.
+	// Required. Always sent, 0 included. Property id.
 	PropertyID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -859,9 +847,7 @@ func (p *MarketDeletePropertyParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.PropertyID != 0 {
-		q["property_id"] = p.PropertyID
-	}
+	q["property_id"] = p.PropertyID
 	return finish(q, p.Extra, "market.deleteProperty", "group_id", "property_id")
 }
 
@@ -884,7 +870,7 @@ func (s MarketService) DeleteProperty(ctx context.Context, p MarketDeletePropert
 type MarketDeletePropertyVariantParams struct {
 	// Required. Group id.
 	GroupID int64
-	// Required. Variant id.
+	// Required. Always sent, 0 included. Variant id.
 	VariantID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -895,9 +881,7 @@ func (p *MarketDeletePropertyVariantParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.VariantID != 0 {
-		q["variant_id"] = p.VariantID
-	}
+	q["variant_id"] = p.VariantID
 	return finish(q, p.Extra, "market.deletePropertyVariant", "group_id", "variant_id")
 }
 
@@ -921,7 +905,7 @@ func (s MarketService) DeletePropertyVariant(ctx context.Context, p MarketDelete
 type MarketEditParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Item ID.
+	// Required. Always sent, 0 included. Item ID.
 	ItemID int64
 	// Item name.
 	Name string
@@ -961,9 +945,7 @@ func (p *MarketEditParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.ItemID != 0 {
-		q["item_id"] = p.ItemID
-	}
+	q["item_id"] = p.ItemID
 	if p.Name != "" {
 		q["name"] = p.Name
 	}
@@ -1045,7 +1027,7 @@ func (s MarketService) Edit(ctx context.Context, p MarketEditParams) (*BaseOkRes
 type MarketEditAlbumParams struct {
 	// Required. ID of an collection owner community.
 	OwnerID int64
-	// Required. Collection ID.
+	// Required. Always sent, 0 included. Collection ID.
 	AlbumID int64
 	// Required. Collection title.
 	Title string
@@ -1064,9 +1046,7 @@ func (p *MarketEditAlbumParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.AlbumID != 0 {
-		q["album_id"] = p.AlbumID
-	}
+	q["album_id"] = p.AlbumID
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -1102,7 +1082,7 @@ func (s MarketService) EditAlbum(ctx context.Context, p MarketEditAlbumParams) (
 type MarketEditCommentParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Comment ID.
+	// Required. Always sent, 0 included. Comment ID.
 	CommentID int64
 	// New comment text (required if 'attachments' are not specified), , 2048 symbols maximum.
 	Message string
@@ -1117,9 +1097,7 @@ func (p *MarketEditCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.CommentID != 0 {
-		q["comment_id"] = p.CommentID
-	}
+	q["comment_id"] = p.CommentID
 	if p.Message != "" {
 		q["message"] = p.Message
 	}
@@ -1151,7 +1129,7 @@ const (
 type MarketEditOrderParams struct {
 	// Required.
 	UserID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	OrderID         int64
 	MerchantComment string
 	Status          int64
@@ -1173,9 +1151,7 @@ func (p *MarketEditOrderParams) params() (vkapi.Params, error) {
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	if p.OrderID != 0 {
-		q["order_id"] = p.OrderID
-	}
+	q["order_id"] = p.OrderID
 	if p.MerchantComment != "" {
 		q["merchant_comment"] = p.MerchantComment
 	}
@@ -1231,7 +1207,7 @@ func (s MarketService) EditOrder(ctx context.Context, p MarketEditOrderParams) (
 type MarketEditPropertyParams struct {
 	// Required. Group id.
 	GroupID int64
-	// Required. Property id.
+	// Required. Always sent, 0 included. Property id.
 	PropertyID int64
 	// Required. Property name
 	Title string
@@ -1244,9 +1220,7 @@ func (p *MarketEditPropertyParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.PropertyID != 0 {
-		q["property_id"] = p.PropertyID
-	}
+	q["property_id"] = p.PropertyID
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -1272,7 +1246,7 @@ func (s MarketService) EditProperty(ctx context.Context, p MarketEditPropertyPar
 type MarketEditPropertyVariantParams struct {
 	// Required. Group id.
 	GroupID int64
-	// Required. Variant id.
+	// Required. Always sent, 0 included. Variant id.
 	VariantID int64
 	// Required. Variant name.
 	Title string
@@ -1285,9 +1259,7 @@ func (p *MarketEditPropertyVariantParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.VariantID != 0 {
-		q["variant_id"] = p.VariantID
-	}
+	q["variant_id"] = p.VariantID
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -1574,7 +1546,7 @@ const (
 type MarketGetCommentsParams struct {
 	// Required. ID of an item owner community
 	OwnerID int64
-	// Required. Item ID.
+	// Required. Always sent, 0 included. Item ID.
 	ItemID int64
 	// '1' - to return likes info.
 	NeedLikes bool
@@ -1598,9 +1570,7 @@ func (p *MarketGetCommentsParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.ItemID != 0 {
-		q["item_id"] = p.ItemID
-	}
+	q["item_id"] = p.ItemID
 	if p.NeedLikes {
 		q["need_likes"] = 1
 	}
@@ -1689,7 +1659,7 @@ func (s MarketService) GetGroupOrdersIter(ctx context.Context, p MarketGetGroupO
 // MarketGetOrderByIDParams are the parameters of market.getOrderById. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type MarketGetOrderByIDParams struct {
 	UserID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	OrderID  int64
 	Extended bool
 	// Extra holds parameters sent as they are.
@@ -1701,9 +1671,7 @@ func (p *MarketGetOrderByIDParams) params() (vkapi.Params, error) {
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	if p.OrderID != 0 {
-		q["order_id"] = p.OrderID
-	}
+	q["order_id"] = p.OrderID
 	if p.Extended {
 		q["extended"] = 1
 	}
@@ -1725,7 +1693,7 @@ func (s MarketService) GetOrderByID(ctx context.Context, p MarketGetOrderByIDPar
 // MarketGetOrderItemsParams are the parameters of market.getOrderItems. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type MarketGetOrderItemsParams struct {
 	UserID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	OrderID int64
 	Offset  int64
 	Count   int64
@@ -1738,9 +1706,7 @@ func (p *MarketGetOrderItemsParams) params() (vkapi.Params, error) {
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	if p.OrderID != 0 {
-		q["order_id"] = p.OrderID
-	}
+	q["order_id"] = p.OrderID
 	if p.Offset != 0 {
 		q["offset"] = p.Offset
 	}
@@ -1936,7 +1902,7 @@ func (s MarketService) GroupItems(ctx context.Context, p MarketGroupItemsParams)
 type MarketRemoveFromAlbumParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Item ID.
+	// Required. Always sent, 0 included. Item ID.
 	ItemID int64
 	// Required. Collections IDs to remove item from.
 	AlbumIDs []int64
@@ -1949,9 +1915,7 @@ func (p *MarketRemoveFromAlbumParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.ItemID != 0 {
-		q["item_id"] = p.ItemID
-	}
+	q["item_id"] = p.ItemID
 	if len(p.AlbumIDs) > 0 {
 		q["album_ids"] = joinInts(p.AlbumIDs)
 	}
@@ -2023,7 +1987,7 @@ type MarketReorderItemsParams struct {
 	OwnerID int64
 	// ID of a collection to reorder items in. Set 0 to reorder full items list.
 	AlbumID int64
-	// Required. Item ID.
+	// Required. Always sent, 0 included. Item ID.
 	ItemID int64
 	// ID of an item to place current item before it.
 	Before int64
@@ -2041,9 +2005,7 @@ func (p *MarketReorderItemsParams) params() (vkapi.Params, error) {
 	if p.AlbumID != 0 {
 		q["album_id"] = p.AlbumID
 	}
-	if p.ItemID != 0 {
-		q["item_id"] = p.ItemID
-	}
+	q["item_id"] = p.ItemID
 	if p.Before != 0 {
 		q["before"] = p.Before
 	}
@@ -2086,7 +2048,7 @@ const (
 type MarketReportParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Item ID.
+	// Required. Always sent, 0 included. Item ID.
 	ItemID int64
 	// Complaint reason. Possible values: *'0' - spam,, *'1' - child porn,, *'2' - extremism,, *'3' - violence,, *'4' - drugs propaganda,, *'5' - adult...
 	Reason MarketReportReason
@@ -2099,9 +2061,7 @@ func (p *MarketReportParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.ItemID != 0 {
-		q["item_id"] = p.ItemID
-	}
+	q["item_id"] = p.ItemID
 	if p.Reason != 0 {
 		q["reason"] = int64(p.Reason)
 	}
@@ -2134,9 +2094,9 @@ const (
 type MarketReportCommentParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Comment ID.
+	// Required. Always sent, 0 included. Comment ID.
 	CommentID int64
-	// Required. Complaint reason. Possible values: *'0' - spam,, *'1' - child porn,, *'2' - extremism,, *'3' - violence,, *'4' - drugs propaganda,, *'5' - adult...
+	// Required. Always sent, 0 included. Complaint reason. Possible values: *'0' - spam,, *'1' - child porn,, *'2' - extremism,, *'3' - violence,, *'4' - drugs propaganda,, *'5' - adult...
 	Reason MarketReportCommentReason
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -2147,12 +2107,8 @@ func (p *MarketReportCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.CommentID != 0 {
-		q["comment_id"] = p.CommentID
-	}
-	if p.Reason != 0 {
-		q["reason"] = int64(p.Reason)
-	}
+	q["comment_id"] = p.CommentID
+	q["reason"] = int64(p.Reason)
 	return finish(q, p.Extra, "market.reportComment", "owner_id", "comment_id", "reason")
 }
 
@@ -2168,7 +2124,7 @@ func (s MarketService) ReportComment(ctx context.Context, p MarketReportCommentP
 type MarketRestoreParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Deleted item ID.
+	// Required. Always sent, 0 included. Deleted item ID.
 	ItemID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -2179,9 +2135,7 @@ func (p *MarketRestoreParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.ItemID != 0 {
-		q["item_id"] = p.ItemID
-	}
+	q["item_id"] = p.ItemID
 	return finish(q, p.Extra, "market.restore", "owner_id", "item_id")
 }
 
@@ -2205,7 +2159,7 @@ func (s MarketService) Restore(ctx context.Context, p MarketRestoreParams) (*Bas
 type MarketRestoreCommentParams struct {
 	// Required. identifier of an item owner community, "Note that community id in the 'owner_id' parameter should be negative number. For example 'owner_id'=-1...
 	OwnerID int64
-	// Required. deleted comment id
+	// Required. Always sent, 0 included. deleted comment id
 	CommentID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -2216,9 +2170,7 @@ func (p *MarketRestoreCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.CommentID != 0 {
-		q["comment_id"] = p.CommentID
-	}
+	q["comment_id"] = p.CommentID
 	return finish(q, p.Extra, "market.restoreComment", "owner_id", "comment_id")
 }
 
@@ -2574,7 +2526,7 @@ func (s MarketService) SearchItemsBasicIter(ctx context.Context, p MarketSearchI
 type MarketUngroupItemsParams struct {
 	// Required. Group id.
 	GroupID int64
-	// Required. Items group id.
+	// Required. Always sent, 0 included. Items group id.
 	ItemGroupID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -2585,9 +2537,7 @@ func (p *MarketUngroupItemsParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.ItemGroupID != 0 {
-		q["item_group_id"] = p.ItemGroupID
-	}
+	q["item_group_id"] = p.ItemGroupID
 	return finish(q, p.Extra, "market.ungroupItems", "group_id", "item_group_id")
 }
 

@@ -123,7 +123,7 @@ func (s NotesService) Add(ctx context.Context, p NotesAddParams) (*NotesAddRespo
 
 // NotesCreateCommentParams are the parameters of notes.createComment. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesCreateCommentParams struct {
-	// Required. Note ID.
+	// Required. Always sent, 0 included. Note ID.
 	NoteID int64
 	// Note owner ID.
 	OwnerID int64
@@ -138,9 +138,7 @@ type NotesCreateCommentParams struct {
 
 func (p *NotesCreateCommentParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 5+len(p.Extra))
-	if p.NoteID != 0 {
-		q["note_id"] = p.NoteID
-	}
+	q["note_id"] = p.NoteID
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -171,7 +169,7 @@ func (s NotesService) CreateComment(ctx context.Context, p NotesCreateCommentPar
 
 // NotesDeleteParams are the parameters of notes.delete. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesDeleteParams struct {
-	// Required. Note ID.
+	// Required. Always sent, 0 included. Note ID.
 	NoteID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -179,9 +177,7 @@ type NotesDeleteParams struct {
 
 func (p *NotesDeleteParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 1+len(p.Extra))
-	if p.NoteID != 0 {
-		q["note_id"] = p.NoteID
-	}
+	q["note_id"] = p.NoteID
 	return finish(q, p.Extra, "notes.delete", "note_id")
 }
 
@@ -199,7 +195,7 @@ func (s NotesService) Delete(ctx context.Context, p NotesDeleteParams) (*BaseOkR
 
 // NotesDeleteCommentParams are the parameters of notes.deleteComment. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesDeleteCommentParams struct {
-	// Required. Comment ID.
+	// Required. Always sent, 0 included. Comment ID.
 	CommentID int64
 	// Note owner ID.
 	OwnerID int64
@@ -209,9 +205,7 @@ type NotesDeleteCommentParams struct {
 
 func (p *NotesDeleteCommentParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 2+len(p.Extra))
-	if p.CommentID != 0 {
-		q["comment_id"] = p.CommentID
-	}
+	q["comment_id"] = p.CommentID
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -233,7 +227,7 @@ func (s NotesService) DeleteComment(ctx context.Context, p NotesDeleteCommentPar
 
 // NotesEditParams are the parameters of notes.edit. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesEditParams struct {
-	// Required. Note ID.
+	// Required. Always sent, 0 included. Note ID.
 	NoteID int64
 	// Required. Note title.
 	Title string
@@ -247,9 +241,7 @@ type NotesEditParams struct {
 
 func (p *NotesEditParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 5+len(p.Extra))
-	if p.NoteID != 0 {
-		q["note_id"] = p.NoteID
-	}
+	q["note_id"] = p.NoteID
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -279,7 +271,7 @@ func (s NotesService) Edit(ctx context.Context, p NotesEditParams) (*BaseOkRespo
 
 // NotesEditCommentParams are the parameters of notes.editComment. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesEditCommentParams struct {
-	// Required. Comment ID.
+	// Required. Always sent, 0 included. Comment ID.
 	CommentID int64
 	// Note owner ID.
 	OwnerID int64
@@ -291,9 +283,7 @@ type NotesEditCommentParams struct {
 
 func (p *NotesEditCommentParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	if p.CommentID != 0 {
-		q["comment_id"] = p.CommentID
-	}
+	q["comment_id"] = p.CommentID
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -378,7 +368,7 @@ func (s NotesService) GetIter(ctx context.Context, p NotesGetParams, o PageOptio
 
 // NotesGetByIDParams are the parameters of notes.getById. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesGetByIDParams struct {
-	// Required. Note ID.
+	// Required. Always sent, 0 included. Note ID.
 	NoteID int64
 	// Note owner ID.
 	OwnerID  int64
@@ -389,9 +379,7 @@ type NotesGetByIDParams struct {
 
 func (p *NotesGetByIDParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	if p.NoteID != 0 {
-		q["note_id"] = p.NoteID
-	}
+	q["note_id"] = p.NoteID
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -425,7 +413,7 @@ const (
 
 // NotesGetCommentsParams are the parameters of notes.getComments. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesGetCommentsParams struct {
-	// Required. Note ID.
+	// Required. Always sent, 0 included. Note ID.
 	NoteID int64
 	// Note owner ID.
 	OwnerID int64
@@ -439,9 +427,7 @@ type NotesGetCommentsParams struct {
 
 func (p *NotesGetCommentsParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 5+len(p.Extra))
-	if p.NoteID != 0 {
-		q["note_id"] = p.NoteID
-	}
+	q["note_id"] = p.NoteID
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -477,7 +463,7 @@ func (s NotesService) GetCommentsIter(ctx context.Context, p NotesGetCommentsPar
 
 // NotesRestoreCommentParams are the parameters of notes.restoreComment. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesRestoreCommentParams struct {
-	// Required. Comment ID.
+	// Required. Always sent, 0 included. Comment ID.
 	CommentID int64
 	// Note owner ID.
 	OwnerID int64
@@ -487,9 +473,7 @@ type NotesRestoreCommentParams struct {
 
 func (p *NotesRestoreCommentParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 2+len(p.Extra))
-	if p.CommentID != 0 {
-		q["comment_id"] = p.CommentID
-	}
+	q["comment_id"] = p.CommentID
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}

@@ -98,7 +98,7 @@ type PollsService struct{ c *vkapi.Client }
 type PollsAddVoteParams struct {
 	// ID of the user or community that owns the poll. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Poll ID.
+	// Required. Always sent, 0 included. Poll ID.
 	PollID int64
 	// Required.
 	AnswerIDs []int64
@@ -112,9 +112,7 @@ func (p *PollsAddVoteParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.PollID != 0 {
-		q["poll_id"] = p.PollID
-	}
+	q["poll_id"] = p.PollID
 	if len(p.AnswerIDs) > 0 {
 		q["answer_ids"] = joinInts(p.AnswerIDs)
 	}
@@ -219,7 +217,7 @@ func (s PollsService) Create(ctx context.Context, p PollsCreateParams) (*PollsCr
 type PollsDeleteVoteParams struct {
 	// ID of the user or community that owns the poll. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Poll ID.
+	// Required. Always sent, 0 included. Poll ID.
 	PollID  int64
 	IsBoard bool
 	// Extra holds parameters sent as they are.
@@ -231,9 +229,7 @@ func (p *PollsDeleteVoteParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.PollID != 0 {
-		q["poll_id"] = p.PollID
-	}
+	q["poll_id"] = p.PollID
 	if p.IsBoard {
 		q["is_board"] = 1
 	}
@@ -273,7 +269,7 @@ const (
 type PollsEditParams struct {
 	// poll owner id
 	OwnerID int64
-	// Required. edited poll's id
+	// Required. Always sent, 0 included. edited poll's id
 	PollID int64
 	// new question text
 	Question string
@@ -295,9 +291,7 @@ func (p *PollsEditParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.PollID != 0 {
-		q["poll_id"] = p.PollID
-	}
+	q["poll_id"] = p.PollID
 	if p.Question != "" {
 		q["question"] = p.Question
 	}
@@ -355,7 +349,7 @@ type PollsGetByIDParams struct {
 	OwnerID int64
 	// '1' - poll is in a board, '0' - poll is on a wall. '0' by default.
 	IsBoard bool
-	// Required. Poll ID.
+	// Required. Always sent, 0 included. Poll ID.
 	PollID       int64
 	Extended     bool
 	FriendsCount int64
@@ -373,9 +367,7 @@ func (p *PollsGetByIDParams) params() (vkapi.Params, error) {
 	if p.IsBoard {
 		q["is_board"] = 1
 	}
-	if p.PollID != 0 {
-		q["poll_id"] = p.PollID
-	}
+	q["poll_id"] = p.PollID
 	if p.Extended {
 		q["extended"] = 1
 	}
@@ -430,7 +422,7 @@ func (s PollsService) GetPhotoUploadServer(ctx context.Context, p PollsGetPhotoU
 type PollsGetVotersParams struct {
 	// ID of the user or community that owns the poll. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Poll ID.
+	// Required. Always sent, 0 included. Poll ID.
 	PollID int64
 	// Required. Answer IDs.
 	AnswerIDs []int64
@@ -454,9 +446,7 @@ func (p *PollsGetVotersParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.PollID != 0 {
-		q["poll_id"] = p.PollID
-	}
+	q["poll_id"] = p.PollID
 	if len(p.AnswerIDs) > 0 {
 		q["answer_ids"] = joinInts(p.AnswerIDs)
 	}

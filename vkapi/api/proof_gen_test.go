@@ -13,7 +13,7 @@ import (
 var proofTable = []proofEntry{
 	{"account.ban", "response", "user", func(ctx context.Context, a *API) (any, error) { return a.Account.Ban(ctx, AccountBanParams{}) }},
 	{"account.changePassword", "response", "user", func(ctx context.Context, a *API) (any, error) {
-		return a.Account.ChangePassword(ctx, AccountChangePasswordParams{NewPassword: "1"})
+		return a.Account.ChangePassword(ctx, AccountChangePasswordParams{NewPassword: "111111"})
 	}},
 	{"account.getActiveOffers", "response", "user", func(ctx context.Context, a *API) (any, error) {
 		return a.Account.GetActiveOffers(ctx, AccountGetActiveOffersParams{})
@@ -128,7 +128,7 @@ var proofTable = []proofEntry{
 		return a.Ads.GetLookalikeRequests(ctx, AdsGetLookalikeRequestsParams{AccountID: 1})
 	}},
 	{"ads.getMusicians", "response", "user", func(ctx context.Context, a *API) (any, error) {
-		return a.Ads.GetMusicians(ctx, AdsGetMusiciansParams{ArtistName: "1"})
+		return a.Ads.GetMusicians(ctx, AdsGetMusiciansParams{ArtistName: "111"})
 	}},
 	{"ads.getMusiciansByIds", "response", "user", func(ctx context.Context, a *API) (any, error) {
 		return a.Ads.GetMusiciansByIDs(ctx, AdsGetMusiciansByIDsParams{IDs: []int64{1}})
@@ -367,7 +367,7 @@ var proofTable = []proofEntry{
 		return a.Bugtracker.SetProductIsOver(ctx, BugtrackerSetProductIsOverParams{ProductID: 1})
 	}},
 	{"calls.forceFinish", "response", "user", func(ctx context.Context, a *API) (any, error) {
-		return a.Calls.ForceFinish(ctx, CallsForceFinishParams{CallID: "1"})
+		return a.Calls.ForceFinish(ctx, CallsForceFinishParams{CallID: "111111111111111111111111111111111111"})
 	}},
 	{"calls.start", "response", "user", func(ctx context.Context, a *API) (any, error) { return a.Calls.Start(ctx, CallsStartParams{}) }},
 	{"database.getChairs", "response", "user", func(ctx context.Context, a *API) (any, error) {
@@ -449,7 +449,9 @@ var proofTable = []proofEntry{
 	{"downloadedGames.getPaidStatus", "response", "user", func(ctx context.Context, a *API) (any, error) {
 		return a.DownloadedGames.GetPaidStatus(ctx, DownloadedGamesGetPaidStatusParams{})
 	}},
-	{"execute", "response", "user", func(ctx context.Context, a *API) (any, error) { return a.Execute.Empty(ctx, ExecuteEmptyParams{}) }},
+	{"execute", "response", "user", func(ctx context.Context, a *API) (any, error) {
+		return a.Execute.Execute(ctx, ExecuteParams{Code: "1"})
+	}},
 	{"fave.addArticle", "response", "user", func(ctx context.Context, a *API) (any, error) {
 		return a.Fave.AddArticle(ctx, FaveAddArticleParams{URL: "1"})
 	}},
@@ -746,7 +748,7 @@ var proofTable = []proofEntry{
 		return a.Likes.IsLiked(ctx, LikesIsLikedParams{Type: vkobject.LikesType("post"), ItemID: 1})
 	}},
 	{"market.add", "response", "user", func(ctx context.Context, a *API) (any, error) {
-		return a.Market.Add(ctx, MarketAddParams{OwnerID: 1, Name: "1", Description: "1", CategoryID: 1})
+		return a.Market.Add(ctx, MarketAddParams{OwnerID: 1, Name: "1111", Description: "1111111111", CategoryID: 1})
 	}},
 	{"market.addAlbum", "response", "user", func(ctx context.Context, a *API) (any, error) {
 		return a.Market.AddAlbum(ctx, MarketAddAlbumParams{OwnerID: 1, Title: "1"})
@@ -1110,7 +1112,7 @@ var proofTable = []proofEntry{
 		return a.Notes.Edit(ctx, NotesEditParams{NoteID: 1, Title: "1", Text: "1"})
 	}},
 	{"notes.editComment", "response", "user", func(ctx context.Context, a *API) (any, error) {
-		return a.Notes.EditComment(ctx, NotesEditCommentParams{CommentID: 1, Message: "1"})
+		return a.Notes.EditComment(ctx, NotesEditCommentParams{CommentID: 1, Message: "11"})
 	}},
 	{"notes.get", "response", "user", func(ctx context.Context, a *API) (any, error) { return a.Notes.Get(ctx, NotesGetParams{}) }},
 	{"notes.getById", "response", "user", func(ctx context.Context, a *API) (any, error) {

@@ -375,7 +375,7 @@ type VideoService struct{ c *vkapi.Client }
 type VideoAddParams struct {
 	// identifier of a user or community to add a video to. Use a negative value to designate a community ID.
 	TargetID int64
-	// Required. Video ID.
+	// Required. Always sent, 0 included. Video ID.
 	VideoID int64
 	// Required. ID of the user or community that owns the video. Use a negative value to designate a community ID.
 	OwnerID int64
@@ -388,9 +388,7 @@ func (p *VideoAddParams) params() (vkapi.Params, error) {
 	if p.TargetID != 0 {
 		q["target_id"] = p.TargetID
 	}
-	if p.VideoID != 0 {
-		q["video_id"] = p.VideoID
-	}
+	q["video_id"] = p.VideoID
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -467,7 +465,7 @@ type VideoAddToAlbumParams struct {
 	AlbumIDs []int64
 	// Required.
 	OwnerID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	VideoID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -487,9 +485,7 @@ func (p *VideoAddToAlbumParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.VideoID != 0 {
-		q["video_id"] = p.VideoID
-	}
+	q["video_id"] = p.VideoID
 	return finish(q, p.Extra, "video.addToAlbum", "owner_id", "video_id")
 }
 
@@ -510,7 +506,7 @@ func (s VideoService) AddToAlbum(ctx context.Context, p VideoAddToAlbumParams) (
 type VideoCreateCommentParams struct {
 	// ID of the user or community that owns the video.
 	OwnerID int64
-	// Required. Video ID.
+	// Required. Always sent, 0 included. Video ID.
 	VideoID int64
 	// New comment text.
 	Message string
@@ -531,9 +527,7 @@ func (p *VideoCreateCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.VideoID != 0 {
-		q["video_id"] = p.VideoID
-	}
+	q["video_id"] = p.VideoID
 	if p.Message != "" {
 		q["message"] = p.Message
 	}
@@ -572,7 +566,7 @@ func (s VideoService) CreateComment(ctx context.Context, p VideoCreateCommentPar
 
 // VideoDeleteParams are the parameters of video.delete. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type VideoDeleteParams struct {
-	// Required. Video ID.
+	// Required. Always sent, 0 included. Video ID.
 	VideoID int64
 	// ID of the user or community that owns the video.
 	OwnerID  int64
@@ -583,9 +577,7 @@ type VideoDeleteParams struct {
 
 func (p *VideoDeleteParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	if p.VideoID != 0 {
-		q["video_id"] = p.VideoID
-	}
+	q["video_id"] = p.VideoID
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -607,7 +599,7 @@ func (s VideoService) Delete(ctx context.Context, p VideoDeleteParams) (*BaseOkR
 type VideoDeleteAlbumParams struct {
 	// Community ID (if the album is owned by a community).
 	GroupID int64
-	// Required. Album ID.
+	// Required. Always sent, 0 included. Album ID.
 	AlbumID int64
 	OwnerID int64
 	// Extra holds parameters sent as they are.
@@ -619,9 +611,7 @@ func (p *VideoDeleteAlbumParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.AlbumID != 0 {
-		q["album_id"] = p.AlbumID
-	}
+	q["album_id"] = p.AlbumID
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -673,7 +663,7 @@ func (s VideoService) DeleteComment(ctx context.Context, p VideoDeleteCommentPar
 type VideoEditParams struct {
 	// ID of the user or community that owns the video.
 	OwnerID int64
-	// Required. Video ID.
+	// Required. Always sent, 0 included. Video ID.
 	VideoID int64
 	// New video title.
 	Name string
@@ -697,9 +687,7 @@ func (p *VideoEditParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.VideoID != 0 {
-		q["video_id"] = p.VideoID
-	}
+	q["video_id"] = p.VideoID
 	if p.Name != "" {
 		q["name"] = p.Name
 	}
@@ -747,7 +735,7 @@ const (
 type VideoEditAlbumParams struct {
 	// Community ID (if the album edited is owned by a community).
 	GroupID int64
-	// Required. Album ID.
+	// Required. Always sent, 0 included. Album ID.
 	AlbumID int64
 	// New album title.
 	Title string
@@ -763,9 +751,7 @@ func (p *VideoEditAlbumParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	if p.AlbumID != 0 {
-		q["album_id"] = p.AlbumID
-	}
+	q["album_id"] = p.AlbumID
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -1003,7 +989,7 @@ type VideoGetAlbumsByVideoParams struct {
 	TargetID int64
 	// Required.
 	OwnerID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	VideoID  int64
 	Extended bool
 	// Extra holds parameters sent as they are.
@@ -1018,9 +1004,7 @@ func (p *VideoGetAlbumsByVideoParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.VideoID != 0 {
-		q["video_id"] = p.VideoID
-	}
+	q["video_id"] = p.VideoID
 	if p.Extended {
 		q["extended"] = 1
 	}
@@ -1059,7 +1043,7 @@ const (
 type VideoGetCommentsParams struct {
 	// ID of the user or community that owns the video.
 	OwnerID int64
-	// Required. Video ID.
+	// Required. Always sent, 0 included. Video ID.
 	VideoID int64
 	// '1' - to return an additional 'likes' field
 	NeedLikes      bool
@@ -1083,9 +1067,7 @@ func (p *VideoGetCommentsParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.VideoID != 0 {
-		q["video_id"] = p.VideoID
-	}
+	q["video_id"] = p.VideoID
 	if p.NeedLikes {
 		q["need_likes"] = 1
 	}
@@ -1143,7 +1125,7 @@ func (s VideoService) GetCommentsExtended(ctx context.Context, p VideoGetComment
 // VideoGetLongPollServerParams are the parameters of video.getLongPollServer. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type VideoGetLongPollServerParams struct {
 	OwnerID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	VideoID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -1154,9 +1136,7 @@ func (p *VideoGetLongPollServerParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.VideoID != 0 {
-		q["video_id"] = p.VideoID
-	}
+	q["video_id"] = p.VideoID
 	return finish(q, p.Extra, "video.getLongPollServer", "video_id")
 }
 
@@ -1222,7 +1202,7 @@ type VideoRemoveFromAlbumParams struct {
 	AlbumIDs []int64
 	// Required.
 	OwnerID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	VideoID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -1242,9 +1222,7 @@ func (p *VideoRemoveFromAlbumParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.VideoID != 0 {
-		q["video_id"] = p.VideoID
-	}
+	q["video_id"] = p.VideoID
 	return finish(q, p.Extra, "video.removeFromAlbum", "owner_id", "video_id")
 }
 
@@ -1264,7 +1242,7 @@ func (s VideoService) RemoveFromAlbum(ctx context.Context, p VideoRemoveFromAlbu
 type VideoReorderAlbumsParams struct {
 	// ID of the user or community that owns the albums..
 	OwnerID int64
-	// Required. Album ID.
+	// Required. Always sent, 0 included. Album ID.
 	AlbumID int64
 	// ID of the album before which the album in question shall be placed.
 	Before int64
@@ -1279,9 +1257,7 @@ func (p *VideoReorderAlbumsParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.AlbumID != 0 {
-		q["album_id"] = p.AlbumID
-	}
+	q["album_id"] = p.AlbumID
 	if p.Before != 0 {
 		q["before"] = p.Before
 	}
@@ -1312,7 +1288,7 @@ type VideoReorderVideosParams struct {
 	AlbumID int64
 	// Required. ID of the user or community that owns the video.
 	OwnerID int64
-	// Required. ID of the video.
+	// Required. Always sent, 0 included. ID of the video.
 	VideoID int64
 	// ID of the user or community that owns the video before which the video in question shall be placed.
 	BeforeOwnerID int64
@@ -1337,9 +1313,7 @@ func (p *VideoReorderVideosParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.VideoID != 0 {
-		q["video_id"] = p.VideoID
-	}
+	q["video_id"] = p.VideoID
 	if p.BeforeOwnerID != 0 {
 		q["before_owner_id"] = p.BeforeOwnerID
 	}
@@ -1396,7 +1370,7 @@ const (
 type VideoReportParams struct {
 	// Required. ID of the user or community that owns the video.
 	OwnerID int64
-	// Required. Video ID.
+	// Required. Always sent, 0 included. Video ID.
 	VideoID int64
 	// Reason for the complaint: '0' - spam, '1' - child pornography, '2' - extremism, '3' - violence, '4' - drug propaganda, '5' - adult material, '6' -...
 	Reason VideoReportReason
@@ -1413,9 +1387,7 @@ func (p *VideoReportParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.VideoID != 0 {
-		q["video_id"] = p.VideoID
-	}
+	q["video_id"] = p.VideoID
 	if p.Reason != 0 {
 		q["reason"] = int64(p.Reason)
 	}
@@ -1465,7 +1437,7 @@ const (
 type VideoReportCommentParams struct {
 	// Required. ID of the user or community that owns the video.
 	OwnerID int64
-	// Required. ID of the comment being reported.
+	// Required. Always sent, 0 included. ID of the comment being reported.
 	CommentID int64
 	// Reason for the complaint: , 0 - spam , 1 - child pornography , 2 - extremism , 3 - violence , 4 - drug propaganda , 5 - adult material , 6 - insult,...
 	Reason VideoReportCommentReason
@@ -1478,9 +1450,7 @@ func (p *VideoReportCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.CommentID != 0 {
-		q["comment_id"] = p.CommentID
-	}
+	q["comment_id"] = p.CommentID
 	if p.Reason != 0 {
 		q["reason"] = int64(p.Reason)
 	}
@@ -1497,7 +1467,7 @@ func (s VideoService) ReportComment(ctx context.Context, p VideoReportCommentPar
 
 // VideoRestoreParams are the parameters of video.restore. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type VideoRestoreParams struct {
-	// Required. Video ID.
+	// Required. Always sent, 0 included. Video ID.
 	VideoID int64
 	// ID of the user or community that owns the video.
 	OwnerID int64
@@ -1507,9 +1477,7 @@ type VideoRestoreParams struct {
 
 func (p *VideoRestoreParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 2+len(p.Extra))
-	if p.VideoID != 0 {
-		q["video_id"] = p.VideoID
-	}
+	q["video_id"] = p.VideoID
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}

@@ -335,7 +335,7 @@ func (s WallService) CheckCopyrightLink(ctx context.Context, p WallCheckCopyrigh
 type WallCloseCommentsParams struct {
 	// Required.
 	OwnerID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	PostID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -346,9 +346,7 @@ func (p *WallCloseCommentsParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.PostID != 0 {
-		q["post_id"] = p.PostID
-	}
+	q["post_id"] = p.PostID
 	return finish(q, p.Extra, "wall.closeComments", "owner_id", "post_id")
 }
 
@@ -364,7 +362,7 @@ func (s WallService) CloseComments(ctx context.Context, p WallCloseCommentsParam
 type WallCreateCommentParams struct {
 	// User ID or community ID. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Post ID.
+	// Required. Always sent, 0 included. Post ID.
 	PostID int64
 	// Group ID.
 	FromGroup int64
@@ -387,9 +385,7 @@ func (p *WallCreateCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.PostID != 0 {
-		q["post_id"] = p.PostID
-	}
+	q["post_id"] = p.PostID
 	if p.FromGroup != 0 {
 		q["from_group"] = p.FromGroup
 	}
@@ -467,7 +463,7 @@ type WallDeleteCommentParams struct {
 	OwnerID int64
 	// Post ID.
 	PostID int64
-	// Required. Comment ID.
+	// Required. Always sent, 0 included. Comment ID.
 	CommentID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -481,9 +477,7 @@ func (p *WallDeleteCommentParams) params() (vkapi.Params, error) {
 	if p.PostID != 0 {
 		q["post_id"] = p.PostID
 	}
-	if p.CommentID != 0 {
-		q["comment_id"] = p.CommentID
-	}
+	q["comment_id"] = p.CommentID
 	return finish(q, p.Extra, "wall.deleteComment", "comment_id")
 }
 
@@ -523,7 +517,7 @@ const (
 type WallEditParams struct {
 	// User ID or community ID. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	PostID      int64
 	FriendsOnly bool
 	// (Required if 'attachments' is not set.) Text of the post.
@@ -554,9 +548,7 @@ func (p *WallEditParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.PostID != 0 {
-		q["post_id"] = p.PostID
-	}
+	q["post_id"] = p.PostID
 	if p.FriendsOnly {
 		q["friends_only"] = 1
 	}
@@ -628,7 +620,7 @@ func (s WallService) Edit(ctx context.Context, p WallEditParams) (*WallEditRespo
 type WallEditAdsStealthParams struct {
 	// User ID or community ID. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Post ID. Used for publishing of scheduled and suggested posts.
+	// Required. Always sent, 0 included. Post ID. Used for publishing of scheduled and suggested posts.
 	PostID int64
 	// (Required if 'attachments' is not set.) Text of the post.
 	Message string
@@ -659,9 +651,7 @@ func (p *WallEditAdsStealthParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.PostID != 0 {
-		q["post_id"] = p.PostID
-	}
+	q["post_id"] = p.PostID
 	if p.Message != "" {
 		q["message"] = p.Message
 	}
@@ -713,7 +703,7 @@ type WallEditCommentParams struct {
 	OwnerID int64
 	// Post ID.
 	PostID int64
-	// Required. Comment ID.
+	// Required. Always sent, 0 included. Comment ID.
 	CommentID int64
 	// New comment text.
 	Message string
@@ -731,9 +721,7 @@ func (p *WallEditCommentParams) params() (vkapi.Params, error) {
 	if p.PostID != 0 {
 		q["post_id"] = p.PostID
 	}
-	if p.CommentID != 0 {
-		q["comment_id"] = p.CommentID
-	}
+	q["comment_id"] = p.CommentID
 	if p.Message != "" {
 		q["message"] = p.Message
 	}
@@ -763,12 +751,14 @@ type WallGetParams struct {
 	// '1' - to return 'wall', 'profiles', and 'groups' fields, '0' - to return no additional fields (default)
 	Extended bool
 	Fields   []vkobject.BaseUserGroupFields
+	// ID of the user or community (negative) whose wall to read; the caller's by default.
+	OwnerID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
 }
 
 func (p *WallGetParams) params() (vkapi.Params, error) {
-	q := make(vkapi.Params, 6+len(p.Extra))
+	q := make(vkapi.Params, 7+len(p.Extra))
 	if p.Domain != "" {
 		q["domain"] = p.Domain
 	}
@@ -786,6 +776,9 @@ func (p *WallGetParams) params() (vkapi.Params, error) {
 	}
 	if len(p.Fields) > 0 {
 		q["fields"] = joinStrings(p.Fields)
+	}
+	if p.OwnerID != 0 {
+		q["owner_id"] = p.OwnerID
 	}
 	return finish(q, p.Extra, "wall.get")
 }
@@ -862,7 +855,7 @@ func (s WallService) GetByIDExtended(ctx context.Context, p WallGetByIDParams) (
 type WallGetCommentParams struct {
 	// User ID or community ID. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Comment ID.
+	// Required. Always sent, 0 included. Comment ID.
 	CommentID int64
 	Extended  bool
 	Fields    []vkobject.BaseUserGroupFields
@@ -875,9 +868,7 @@ func (p *WallGetCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.CommentID != 0 {
-		q["comment_id"] = p.CommentID
-	}
+	q["comment_id"] = p.CommentID
 	if p.Extended {
 		q["extended"] = 1
 	}
@@ -1050,7 +1041,7 @@ func (s WallService) GetReposts(ctx context.Context, p WallGetRepostsParams) (*W
 type WallOpenCommentsParams struct {
 	// Required.
 	OwnerID int64
-	// Required.
+	// Required. Always sent, 0 included.
 	PostID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -1061,9 +1052,7 @@ func (p *WallOpenCommentsParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.PostID != 0 {
-		q["post_id"] = p.PostID
-	}
+	q["post_id"] = p.PostID
 	return finish(q, p.Extra, "wall.openComments", "owner_id", "post_id")
 }
 
@@ -1115,7 +1104,7 @@ func (s WallService) ParseAttachedLink(ctx context.Context, p WallParseAttachedL
 type WallPinParams struct {
 	// ID of the user or community that owns the wall. By default, current user ID. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Post ID.
+	// Required. Always sent, 0 included. Post ID.
 	PostID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -1126,9 +1115,7 @@ func (p *WallPinParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.PostID != 0 {
-		q["post_id"] = p.PostID
-	}
+	q["post_id"] = p.PostID
 	return finish(q, p.Extra, "wall.pin", "post_id")
 }
 
@@ -1366,9 +1353,9 @@ const (
 type WallReportCommentParams struct {
 	// Required. ID of the user or community that owns the wall.
 	OwnerID int64
-	// Required. Comment ID.
+	// Required. Always sent, 0 included. Comment ID.
 	CommentID int64
-	// Required. Reason for the complaint: '0' - spam, '1' - child pornography, '2' - extremism, '3' - violence, '4' - drug propaganda, '5' - adult material, '6' -...
+	// Required. Always sent, 0 included. Reason for the complaint: '0' - spam, '1' - child pornography, '2' - extremism, '3' - violence, '4' - drug propaganda, '5' - adult material, '6' -...
 	Reason WallReportCommentReason
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -1379,12 +1366,8 @@ func (p *WallReportCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.CommentID != 0 {
-		q["comment_id"] = p.CommentID
-	}
-	if p.Reason != 0 {
-		q["reason"] = int64(p.Reason)
-	}
+	q["comment_id"] = p.CommentID
+	q["reason"] = int64(p.Reason)
 	return finish(q, p.Extra, "wall.reportComment", "owner_id", "comment_id", "reason")
 }
 
@@ -1416,9 +1399,9 @@ const (
 type WallReportPostParams struct {
 	// Required. ID of the user or community that owns the wall.
 	OwnerID int64
-	// Required. Post ID.
+	// Required. Always sent, 0 included. Post ID.
 	PostID int64
-	// Required. Reason for the complaint: '0' - spam, '1' - child pornography, '2' - extremism, '3' - violence, '4' - drug propaganda, '5' - adult material, '6' -...
+	// Required. Always sent, 0 included. Reason for the complaint: '0' - spam, '1' - child pornography, '2' - extremism, '3' - violence, '4' - drug propaganda, '5' - adult material, '6' -...
 	Reason WallReportPostReason
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -1429,12 +1412,8 @@ func (p *WallReportPostParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.PostID != 0 {
-		q["post_id"] = p.PostID
-	}
-	if p.Reason != 0 {
-		q["reason"] = int64(p.Reason)
-	}
+	q["post_id"] = p.PostID
+	q["reason"] = int64(p.Reason)
 	return finish(q, p.Extra, "wall.reportPost", "owner_id", "post_id", "reason")
 }
 
@@ -1636,7 +1615,7 @@ func (s WallService) SearchExtended(ctx context.Context, p WallSearchParams) (*W
 type WallUnpinParams struct {
 	// ID of the user or community that owns the wall. By default, current user ID. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Post ID.
+	// Required. Always sent, 0 included. Post ID.
 	PostID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -1647,9 +1626,7 @@ func (p *WallUnpinParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	if p.PostID != 0 {
-		q["post_id"] = p.PostID
-	}
+	q["post_id"] = p.PostID
 	return finish(q, p.Extra, "wall.unpin", "post_id")
 }
 
