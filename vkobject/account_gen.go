@@ -69,17 +69,17 @@ type AccountInfo struct {
 // AccountNameRequest is account_name_request of the schema.
 type AccountNameRequest struct {
 	// First name in request
-	FirstName string `json:"first_name"`
+	FirstName String `json:"first_name"`
 	// Request ID needed to cancel the request
 	ID Int `json:"id"`
 	// Text to display to user
-	Lang string `json:"lang"`
+	Lang String `json:"lang"`
 	// Last name in request
-	LastName string `json:"last_name"`
+	LastName String `json:"last_name"`
 	// href for link in lang field
-	LinkHref string `json:"link_href"`
+	LinkHref String `json:"link_href"`
 	// label to display for link in lang field
-	LinkLabel string                   `json:"link_label"`
+	LinkLabel String                   `json:"link_label"`
 	Status    AccountNameRequestStatus `json:"status"`
 }
 
@@ -103,27 +103,27 @@ type AccountOffer struct {
 	// Currency amount
 	CurrencyAmount Float `json:"currency_amount"`
 	// Offer description
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Offer ID
 	ID Int `json:"id"`
 	// URL of the preview image
-	Img string `json:"img"`
+	Img String `json:"img"`
 	// Instruction how to process the offer
-	Instruction string `json:"instruction"`
+	Instruction String `json:"instruction"`
 	// Instruction how to process the offer (HTML format)
-	InstructionHTML string `json:"instruction_html"`
+	InstructionHTML String `json:"instruction_html"`
 	// Link id
 	LinkID Int `json:"link_id"`
 	// Link type
-	LinkType string `json:"link_type"`
+	LinkType String `json:"link_type"`
 	// Offer price
 	Price Int `json:"price"`
 	// Offer short description
-	ShortDescription string `json:"short_description"`
+	ShortDescription String `json:"short_description"`
 	// Offer tag
-	Tag string `json:"tag"`
+	Tag String `json:"tag"`
 	// Offer title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // AccountPushConversations is account_push_conversations of the schema.
@@ -215,37 +215,37 @@ type AccountPushSettings struct {
 // AccountUserSettings is account_user_settings of the schema.
 type AccountUserSettings struct {
 	// User's date of birth
-	Bdate string `json:"bdate"`
+	Bdate String `json:"bdate"`
 	// Information whether user's birthdate are hidden
 	BdateVisibility Int                   `json:"bdate_visibility"`
 	CanAccessClosed Bool                  `json:"can_access_closed"`
 	City            *BaseCity             `json:"city,omitempty"`
 	Connections     *UsersUserConnections `json:"connections,omitempty"`
 	// Returns if a profile is deleted or blocked
-	Deactivated string `json:"deactivated"`
+	Deactivated String `json:"deactivated"`
 	// User first name
-	FirstName string `json:"first_name"`
+	FirstName String `json:"first_name"`
 	// Returns if a profile is hidden.
 	Hidden Int `json:"hidden"`
 	// User's hometown
-	HomeTown string `json:"home_town"`
+	HomeTown String `json:"home_town"`
 	// User ID
 	ID        Int                           `json:"id"`
 	Interests *AccountUserSettingsInterests `json:"interests,omitempty"`
 	IsClosed  Bool                          `json:"is_closed"`
 	// flag about service account
 	IsServiceAccount Bool         `json:"is_service_account"`
-	Languages        List[string] `json:"languages"`
+	Languages        List[String] `json:"languages"`
 	// User last name
-	LastName string `json:"last_name"`
+	LastName String `json:"last_name"`
 	// User maiden name
-	MaidenName  string              `json:"maiden_name"`
+	MaidenName  String              `json:"maiden_name"`
 	NameRequest *AccountNameRequest `json:"name_request,omitempty"`
 	Personal    *UsersPersonal      `json:"personal,omitempty"`
 	// User phone number with some hidden digits
-	Phone string `json:"phone"`
+	Phone String `json:"phone"`
 	// URL of square photo of the user with 200 pixels in width
-	Photo200 string `json:"photo_200"`
+	Photo200 String `json:"photo_200"`
 	// User relationship status
 	Relation        UsersUserRelation `json:"relation"`
 	RelationPartner *UsersUserMin     `json:"relation_partner,omitempty"`
@@ -253,18 +253,18 @@ type AccountUserSettings struct {
 	RelationPending  BaseBoolInt        `json:"relation_pending"`
 	RelationRequests List[UsersUserMin] `json:"relation_requests"`
 	// Domain name of the user's page
-	ScreenName string `json:"screen_name"`
+	ScreenName String `json:"screen_name"`
 	// User sex
 	Sex BaseSex `json:"sex"`
 	// User status
-	Status      string      `json:"status"`
+	Status      String      `json:"status"`
 	StatusAudio *AudioAudio `json:"status_audio,omitempty"`
 }
 
 // AccountUserSettingsInterest is account_user_settings_interest of the schema.
 type AccountUserSettingsInterest struct {
-	Title string `json:"title"`
-	Value string `json:"value"`
+	Title String `json:"title"`
+	Value String `json:"value"`
 }
 
 // AccountUserSettingsInterests is account_user_settings_interests of the schema.

@@ -28,7 +28,7 @@ const (
 // AdsAccesses is ads_accesses of the schema.
 type AdsAccesses struct {
 	// Client ID
-	ClientID string        `json:"client_id"`
+	ClientID String        `json:"client_id"`
 	Role     AdsAccessRole `json:"role"`
 }
 
@@ -38,7 +38,7 @@ type AdsAccount struct {
 	// Account ID
 	AccountID Int `json:"account_id"`
 	// Account name
-	AccountName string `json:"account_name"`
+	AccountName String `json:"account_name"`
 	// Information whether account is active
 	AccountStatus BaseBoolInt    `json:"account_status"`
 	AccountType   AdsAccountType `json:"account_type"`
@@ -68,12 +68,12 @@ type AdsAd struct {
 	// Age restriction
 	AgeRestriction Int `json:"age_restriction"`
 	// Total limit
-	AllLimit string        `json:"all_limit"`
+	AllLimit String        `json:"all_limit"`
 	Approved AdsAdApproved `json:"approved"`
 	// Autobidding
 	Autobidding BaseBoolInt `json:"autobidding"`
 	// Max cost of target actions for autobidding, kopecks
-	AutobiddingMaxCost string `json:"autobidding_max_cost"`
+	AutobiddingMaxCost String `json:"autobidding_max_cost"`
 	// Campaign ID
 	CampaignID Int `json:"campaign_id"`
 	// Category ID
@@ -86,21 +86,21 @@ type AdsAd struct {
 	ConversionPixelID Int           `json:"conversion_pixel_id"`
 	CostType          AdsAdCostType `json:"cost_type"`
 	// Cost of an action, kopecks
-	Cpa string `json:"cpa"`
+	Cpa String `json:"cpa"`
 	// Cost of a click, kopecks
-	Cpc string `json:"cpc"`
+	Cpc String `json:"cpc"`
 	// Cost of 1000 impressions, kopecks
-	Cpm string `json:"cpm"`
+	Cpm String `json:"cpm"`
 	// Create time
 	CreateTime Int `json:"create_time"`
 	// Day limit
-	DayLimit string `json:"day_limit"`
+	DayLimit String `json:"day_limit"`
 	// Disclaimer finance
 	DisclaimerFinance Int `json:"disclaimer_finance"`
 	// Disclaimer finance license no
-	DisclaimerFinanceLicenseNo string `json:"disclaimer_finance_license_no"`
+	DisclaimerFinanceLicenseNo String `json:"disclaimer_finance_license_no"`
 	// Disclaimer finance name
-	DisclaimerFinanceName string `json:"disclaimer_finance_name"`
+	DisclaimerFinanceName String `json:"disclaimer_finance_name"`
 	// Information whether disclaimer is enabled
 	DisclaimerMedical BaseBoolInt `json:"disclaimer_medical"`
 	// Information whether disclaimer is enabled
@@ -130,13 +130,13 @@ type AdsAd struct {
 	// Link type
 	LinkType Int `json:"link_type"`
 	// Link url
-	LinkURL string `json:"link_url"`
+	LinkURL String `json:"link_url"`
 	// Ad title
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Cost of 1000 impressions optimized, kopecks
-	Ocpm string `json:"ocpm"`
+	Ocpm String `json:"ocpm"`
 	// Publisher platforms
-	PublisherPlatforms string `json:"publisher_platforms"`
+	PublisherPlatforms String `json:"publisher_platforms"`
 	// Publisher platform auto
 	PublisherPlatformsAuto BaseBoolInt `json:"publisher_platforms_auto"`
 	// Start time
@@ -153,7 +153,7 @@ type AdsAd struct {
 	// Information whether the ad is a video
 	Video BaseBoolInt `json:"video"`
 	// Weekly schedule hours
-	WeeklyScheduleHours List[string] `json:"weekly_schedule_hours"`
+	WeeklyScheduleHours List[String] `json:"weekly_schedule_hours"`
 	// Weekly schedule use holidays
 	WeeklyScheduleUseHolidays Int `json:"weekly_schedule_use_holidays"`
 }
@@ -197,63 +197,63 @@ type AdsAdLayout struct {
 	ClipsList  List[AdsClipItem] `json:"clips_list"`
 	CostType   AdsAdCostType     `json:"cost_type"`
 	// Ad description
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Goal type
 	GoalType Int `json:"goal_type"`
 	// Icon source
-	IconSrc string `json:"icon_src"`
+	IconSrc String `json:"icon_src"`
 	// Icon source 2x
-	IconSrc2x string `json:"icon_src_2x"`
+	IconSrc2x String `json:"icon_src_2x"`
 	// Ad ID
 	ID Int `json:"id"`
 	// Image URL
-	ImageSrc string `json:"image_src"`
+	ImageSrc String `json:"image_src"`
 	// URL of the preview image in double size
-	ImageSrc2x string `json:"image_src_2x"`
+	ImageSrc2x String `json:"image_src_2x"`
 	// Link button
-	LinkButton string `json:"link_button"`
+	LinkButton String `json:"link_button"`
 	// Domain of advertised object
-	LinkDomain string `json:"link_domain"`
+	LinkDomain String `json:"link_domain"`
 	// Link title
-	LinkTitle string `json:"link_title"`
+	LinkTitle String `json:"link_title"`
 	// Type of advertised object
 	LinkType Int `json:"link_type"`
 	// URL of advertised object
-	LinkURL string `json:"link_url"`
+	LinkURL String `json:"link_url"`
 	// Okved
-	Okved string   `json:"okved"`
+	Okved String   `json:"okved"`
 	Post  *AdsPost `json:"post,omitempty"`
 	// link to preview an ad as it is shown on the website
-	PreviewLink string `json:"preview_link"`
+	PreviewLink String `json:"preview_link"`
 	// Repeat video
 	RepeatVideo Int `json:"repeat_video"`
 	// Social
 	Social      Bool        `json:"social"`
 	StoriesData *AdsStories `json:"stories_data,omitempty"`
 	// Ad title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Information whether the ad is a video
 	Video BaseBoolInt `json:"video"`
 	// Video duration
 	VideoDuration Int `json:"video_duration"`
 	// Video image source
-	VideoImageSrc string `json:"video_image_src"`
+	VideoImageSrc String `json:"video_image_src"`
 	// Video image source 2x
-	VideoImageSrc2x string `json:"video_image_src_2x"`
+	VideoImageSrc2x String `json:"video_image_src_2x"`
 	// Video source 1080p
-	VideoSrc1080 string `json:"video_src_1080"`
+	VideoSrc1080 String `json:"video_src_1080"`
 	// Video source 1440p
-	VideoSrc1440 string `json:"video_src_1440"`
+	VideoSrc1440 String `json:"video_src_1440"`
 	// Video source 2160p
-	VideoSrc2160 string `json:"video_src_2160"`
+	VideoSrc2160 String `json:"video_src_2160"`
 	// Video source 240p
-	VideoSrc240 string `json:"video_src_240"`
+	VideoSrc240 String `json:"video_src_240"`
 	// Video source 360p
-	VideoSrc360 string `json:"video_src_360"`
+	VideoSrc360 String `json:"video_src_360"`
 	// Video source 480p
-	VideoSrc480 string `json:"video_src_480"`
+	VideoSrc480 String `json:"video_src_480"`
 	// Video source 720p
-	VideoSrc720 string `json:"video_src_720"`
+	VideoSrc720 String `json:"video_src_720"`
 }
 
 // AdsAdStatus is ads_ad_status of the schema. Ad atatus
@@ -274,11 +274,11 @@ type AdsCampaign struct {
 	// Amount of active ads in campaign
 	AdsCount Int `json:"ads_count"`
 	// Campaign's total limit, rubles
-	AllLimit string `json:"all_limit"`
+	AllLimit String `json:"all_limit"`
 	// Campaign create time, as Unixtime
 	CreateTime Int `json:"create_time"`
 	// Campaign's day limit, rubles
-	DayLimit string `json:"day_limit"`
+	DayLimit String `json:"day_limit"`
 	// Campaign goal type
 	GoalType Int `json:"goal_type"`
 	// Campaign ID
@@ -286,7 +286,7 @@ type AdsCampaign struct {
 	// Shows if Campaign Budget Optimization is on
 	IsCboEnabled Bool `json:"is_cbo_enabled"`
 	// Campaign title
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Campaign start time, as Unixtime
 	StartTime Int               `json:"start_time"`
 	Status    AdsCampaignStatus `json:"status"`
@@ -332,20 +332,20 @@ type AdsCategory struct {
 	// Category ID
 	ID Int `json:"id"`
 	// Category name
-	Name          string            `json:"name"`
+	Name          String            `json:"name"`
 	Subcategories List[AdsCategory] `json:"subcategories"`
 }
 
 // AdsClient is ads_client of the schema.
 type AdsClient struct {
 	// Client's total limit, rubles
-	AllLimit string `json:"all_limit"`
+	AllLimit String `json:"all_limit"`
 	// Client's day limit, rubles
-	DayLimit string `json:"day_limit"`
+	DayLimit String `json:"day_limit"`
 	// Client ID
 	ID Int `json:"id"`
 	// Client name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Ord data
 	OrdData *AdsOrdData `json:"ord_data,omitempty"`
 }
@@ -354,7 +354,7 @@ type AdsClient struct {
 type AdsClipItem struct {
 	Link *AdsClipItemLink `json:"link,omitempty"`
 	// Preview url
-	PreviewURL string `json:"preview_url"`
+	PreviewURL String `json:"preview_url"`
 	// Video id
 	VideoID Int `json:"video_id"`
 }
@@ -362,11 +362,11 @@ type AdsClipItem struct {
 // AdsClipItemLink is ads_clip_item_link of the schema. Link
 type AdsClipItemLink struct {
 	// Key
-	Key string `json:"key"`
+	Key String `json:"key"`
 	// Text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Url
-	URL string `json:"url"`
+	URL String `json:"url"`
 }
 
 // AdsCreateAdStatus is ads_create_ad_status of the schema.
@@ -374,7 +374,7 @@ type AdsCreateAdStatus struct {
 	// Error code
 	ErrorCode Int `json:"error_code"`
 	// Error description
-	ErrorDesc string `json:"error_desc"`
+	ErrorDesc String `json:"error_desc"`
 	// Ad ID
 	ID Int `json:"id"`
 	// Stealth Post ID
@@ -386,7 +386,7 @@ type AdsCreateCampaignStatus struct {
 	// Error code
 	ErrorCode Int `json:"error_code"`
 	// Error description
-	ErrorDesc string `json:"error_desc"`
+	ErrorDesc String `json:"error_desc"`
 	// Campaign ID
 	ID Int `json:"id"`
 }
@@ -396,7 +396,7 @@ type AdsCreateClientsStatus struct {
 	// Error code
 	ErrorCode Int `json:"error_code"`
 	// Error description
-	ErrorDesc string `json:"error_desc"`
+	ErrorDesc String `json:"error_desc"`
 	// Client ID
 	ID Int `json:"id"`
 }
@@ -404,116 +404,116 @@ type AdsCreateClientsStatus struct {
 // AdsCriteria is ads_criteria of the schema.
 type AdsCriteria struct {
 	// AB test
-	AbTest string `json:"ab_test"`
+	AbTest String `json:"ab_test"`
 	// Age from
-	AgeFrom string `json:"age_from"`
+	AgeFrom String `json:"age_from"`
 	// Age to
-	AgeTo string `json:"age_to"`
+	AgeTo String `json:"age_to"`
 	// Apps IDs
-	Apps string `json:"apps"`
+	Apps String `json:"apps"`
 	// Apps IDs to except
-	AppsNot string `json:"apps_not"`
+	AppsNot String `json:"apps_not"`
 	// Days to birthday
-	Birthday string `json:"birthday"`
+	Birthday String `json:"birthday"`
 	// Browsers
-	Browsers string `json:"browsers"`
+	Browsers String `json:"browsers"`
 	// Cities IDs
-	Cities string `json:"cities"`
+	Cities String `json:"cities"`
 	// Cities IDs to except
-	CitiesNot string `json:"cities_not"`
+	CitiesNot String `json:"cities_not"`
 	// Count
-	Count string `json:"count"`
+	Count String `json:"count"`
 	// Districts IDs
-	Districts string `json:"districts"`
+	Districts String `json:"districts"`
 	// Geo near
-	GeoNear string `json:"geo_near"`
+	GeoNear String `json:"geo_near"`
 	// Geo point type
-	GeoPointType string `json:"geo_point_type"`
+	GeoPointType String `json:"geo_point_type"`
 	// Group types
-	GroupTypes string `json:"group_types"`
+	GroupTypes String `json:"group_types"`
 	// Communities IDs
-	Groups string `json:"groups"`
+	Groups String `json:"groups"`
 	// Groups active
-	GroupsActive string `json:"groups_active"`
+	GroupsActive String `json:"groups_active"`
 	// Group active formula
-	GroupsActiveFormula string `json:"groups_active_formula"`
+	GroupsActiveFormula String `json:"groups_active_formula"`
 	// Groups active recommended ids
-	GroupsActiveRecommended string `json:"groups_active_recommended"`
+	GroupsActiveRecommended String `json:"groups_active_recommended"`
 	// Groups formula
-	GroupsFormula string `json:"groups_formula"`
+	GroupsFormula String `json:"groups_formula"`
 	// Group not
-	GroupsNot string `json:"groups_not"`
+	GroupsNot String `json:"groups_not"`
 	// Groups recommended ids
-	GroupsRecommended string `json:"groups_recommended"`
+	GroupsRecommended String `json:"groups_recommended"`
 	// Interests categories IDs
-	InterestCategories string `json:"interest_categories"`
+	InterestCategories String `json:"interest_categories"`
 	// Interest categories formula
-	InterestCategoriesFormula string `json:"interest_categories_formula"`
+	InterestCategoriesFormula String `json:"interest_categories_formula"`
 	// Interests
-	Interests string `json:"interests"`
+	Interests String `json:"interests"`
 	// Key phrases
-	KeyPhrases string `json:"key_phrases"`
+	KeyPhrases String `json:"key_phrases"`
 	// Key phrases days
-	KeyPhrasesDays string `json:"key_phrases_days"`
+	KeyPhrasesDays String `json:"key_phrases_days"`
 	// Mobile apps events formula
-	MobileAppsEventsFormula string `json:"mobile_apps_events_formula"`
+	MobileAppsEventsFormula String `json:"mobile_apps_events_formula"`
 	// mobile_manufacturers
-	MobileManufacturers string `json:"mobile_manufacturers"`
+	MobileManufacturers String `json:"mobile_manufacturers"`
 	// Mobile os max version
-	MobileOsMaxVersion string `json:"mobile_os_max_version"`
+	MobileOsMaxVersion String `json:"mobile_os_max_version"`
 	// Mobile os min version
-	MobileOsMinVersion string `json:"mobile_os_min_version"`
+	MobileOsMinVersion String `json:"mobile_os_min_version"`
 	// Music artists formula
-	MusicArtistsFormula string `json:"music_artists_formula"`
+	MusicArtistsFormula String `json:"music_artists_formula"`
 	// operators
-	Operators string `json:"operators"`
+	Operators String `json:"operators"`
 	// Information whether the user has proceeded VK payments before
-	Paying string `json:"paying"`
+	Paying String `json:"paying"`
 	// Positions IDs
-	Positions string `json:"positions"`
+	Positions String `json:"positions"`
 	// Price list audience type
-	PriceListAudienceType string `json:"price_list_audience_type"`
+	PriceListAudienceType String `json:"price_list_audience_type"`
 	// Price list id
-	PriceListID string `json:"price_list_id"`
+	PriceListID String `json:"price_list_id"`
 	// Price list retargeting formula
-	PriceListRetargetingFormula string `json:"price_list_retargeting_formula"`
+	PriceListRetargetingFormula String `json:"price_list_retargeting_formula"`
 	// Religions IDs
-	Religions string `json:"religions"`
+	Religions String `json:"religions"`
 	// Retargeting groups ids
-	RetargetingGroups string `json:"retargeting_groups"`
+	RetargetingGroups String `json:"retargeting_groups"`
 	// Retargeting groups NOT ids
-	RetargetingGroupsNot string `json:"retargeting_groups_not"`
+	RetargetingGroupsNot String `json:"retargeting_groups_not"`
 	// School graduation year from
-	SchoolFrom string `json:"school_from"`
+	SchoolFrom String `json:"school_from"`
 	// School graduation year to
-	SchoolTo string `json:"school_to"`
+	SchoolTo String `json:"school_to"`
 	// Schools IDs
-	Schools string         `json:"schools"`
+	Schools String         `json:"schools"`
 	Sex     AdsCriteriaSex `json:"sex"`
 	// Stations IDs
-	Stations string `json:"stations"`
+	Stations String `json:"stations"`
 	// Relationship statuses
-	Statuses string `json:"statuses"`
+	Statuses String `json:"statuses"`
 	// Streets IDs
-	Streets string `json:"streets"`
+	Streets String `json:"streets"`
 	// Suggested criteria
-	SuggestedCriteria string `json:"suggested_criteria"`
+	SuggestedCriteria String `json:"suggested_criteria"`
 	// Tags
-	Tags string `json:"tags"`
+	Tags String `json:"tags"`
 	// Travellers
-	Travellers string `json:"travellers"`
+	Travellers String `json:"travellers"`
 	// University graduation year from
-	UniFrom string `json:"uni_from"`
+	UniFrom String `json:"uni_from"`
 	// University graduation year to
-	UniTo string `json:"uni_to"`
+	UniTo String `json:"uni_to"`
 	// Browsers
-	UserBrowsers string `json:"user_browsers"`
+	UserBrowsers String `json:"user_browsers"`
 	// Devices
-	UserDevices string `json:"user_devices"`
+	UserDevices String `json:"user_devices"`
 	// Operating systems
-	UserOs string `json:"user_os"`
+	UserOs String `json:"user_os"`
 	// wifi_only
-	WifiOnly string `json:"wifi_only"`
+	WifiOnly String `json:"wifi_only"`
 }
 
 // AdsCriteriaSex is ads_criteria_sex of the schema. Sex
@@ -547,11 +547,11 @@ type AdsDemostatsFormat struct {
 	Age    List[AdsStatsAge]    `json:"age"`
 	Cities List[AdsStatsCities] `json:"cities"`
 	// Day as YYYY-MM-DD
-	Day     string `json:"day"`
-	DayFrom string `json:"day_from"`
-	DayTo   string `json:"day_to"`
+	Day     String `json:"day"`
+	DayFrom String `json:"day_from"`
+	DayTo   String `json:"day_to"`
 	// Month as YYYY-MM
-	Month string `json:"month"`
+	Month String `json:"month"`
 	// 1 if period=overall
 	Overall Int                  `json:"overall"`
 	Sex     List[AdsStatsSex]    `json:"sex"`
@@ -585,11 +585,11 @@ type AdsFloodStatsByUserItem struct {
 // AdsLinkStatus is ads_link_status of the schema.
 type AdsLinkStatus struct {
 	// Reject reason
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// URL
-	RedirectURL string `json:"redirect_url"`
+	RedirectURL String `json:"redirect_url"`
 	// Link status
-	Status string `json:"status"`
+	Status String `json:"status"`
 }
 
 // AdsLookalikeRequest is ads_lookalike_request of the schema.
@@ -604,13 +604,13 @@ type AdsLookalikeRequest struct {
 	// Time by which lookalike request would be deleted, as Unixtime
 	ScheduledDeleteTime Int `json:"scheduled_delete_time"`
 	// Lookalike request seed name (retargeting group name)
-	SourceName string `json:"source_name"`
+	SourceName String `json:"source_name"`
 	// Retargeting group id, which was used as lookalike seed
 	SourceRetargetingGroupID Int `json:"source_retargeting_group_id"`
 	// Lookalike request source type
-	SourceType string `json:"source_type"`
+	SourceType String `json:"source_type"`
 	// Lookalike request status
-	Status string `json:"status"`
+	Status String `json:"status"`
 	// Lookalike request update time, as Unixtime
 	UpdateTime Int `json:"update_time"`
 }
@@ -625,20 +625,20 @@ type AdsLookalikeRequestSaveAudienceLevel struct {
 
 // AdsMobileStatItem is ads_mobile_stat_item of the schema.
 type AdsMobileStatItem struct {
-	Key   string `json:"key"`
+	Key   String `json:"key"`
 	Value Float  `json:"value"`
 }
 
 // AdsMusician is ads_musician of the schema.
 type AdsMusician struct {
 	// Music artist photo
-	Avatar string `json:"avatar"`
+	Avatar String `json:"avatar"`
 	// Targeting music artist ID
 	ID Int `json:"id"`
 	// Music artist name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Music artist ID as in VKMusic
-	OriginalID string `json:"original_id"`
+	OriginalID String `json:"original_id"`
 }
 
 // AdsObjectType is ads_object_type of the schema. Object type
@@ -666,24 +666,24 @@ const (
 
 // AdsOrdData is ads_ord_data of the schema.
 type AdsOrdData struct {
-	AgencyPhone    string           `json:"agency_phone"`
-	ClientName     string           `json:"client_name"`
+	AgencyPhone    String           `json:"agency_phone"`
+	ClientName     String           `json:"client_name"`
 	ClientType     AdsOrdClientType `json:"client_type"`
-	ContractDate   string           `json:"contract_date"`
-	ContractNumber string           `json:"contract_number"`
-	ContractObject string           `json:"contract_object"`
-	ContractType   string           `json:"contract_type"`
-	Inn            string           `json:"inn"`
-	Phone          string           `json:"phone"`
+	ContractDate   String           `json:"contract_date"`
+	ContractNumber String           `json:"contract_number"`
+	ContractObject String           `json:"contract_object"`
+	ContractType   String           `json:"contract_type"`
+	Inn            String           `json:"inn"`
+	Phone          String           `json:"phone"`
 	Subagent       *AdsOrdSubagent  `json:"subagent,omitempty"`
 	WithVat        Bool             `json:"with_vat"`
 }
 
 // AdsOrdSubagent is ads_ord_subagent of the schema.
 type AdsOrdSubagent struct {
-	Inn   string           `json:"inn"`
-	Name  string           `json:"name"`
-	Phone string           `json:"phone"`
+	Inn   String           `json:"inn"`
+	Name  String           `json:"name"`
+	Phone String           `json:"phone"`
 	Type  AdsOrdClientType `json:"type"`
 }
 
@@ -711,7 +711,7 @@ type AdsPost struct {
 	// From id
 	FromID Int `json:"from_id"`
 	// Hash
-	Hash string `json:"hash"`
+	Hash String `json:"hash"`
 	// Post id
 	ID Int `json:"id"`
 	// Is favorite
@@ -727,14 +727,14 @@ type AdsPost struct {
 	// Owner id
 	OwnerID Int `json:"owner_id"`
 	// Post type
-	PostType string          `json:"post_type"`
+	PostType String          `json:"post_type"`
 	Reposts  *AdsPostReposts `json:"reposts,omitempty"`
 	// Short text rate
 	ShortTextRate Float `json:"short_text_rate"`
 	// Text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Type
-	Type  string        `json:"type"`
+	Type  String        `json:"type"`
 	Views *AdsPostViews `json:"views,omitempty"`
 }
 
@@ -755,13 +755,13 @@ type AdsPostEasyPromote struct {
 	// Ad id
 	AdID Int `json:"ad_id"`
 	// Button text
-	ButtonText string `json:"button_text"`
+	ButtonText String `json:"button_text"`
 	// Is ad not easy
 	IsAdNotEasy Bool `json:"is_ad_not_easy"`
 	// Label text
-	LabelText string `json:"label_text"`
+	LabelText String `json:"label_text"`
 	// Text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Top union id
 	TopUnionID Int `json:"top_union_id"`
 	// Type
@@ -783,11 +783,11 @@ type AdsPostOwner struct {
 	// Owner id
 	ID Int `json:"id"`
 	// Name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Photo url
-	Photo string `json:"photo"`
+	Photo String `json:"photo"`
 	// Profile url
-	URL string `json:"url"`
+	URL String `json:"url"`
 }
 
 // AdsPostReposts is ads_post_reposts of the schema. Reposts
@@ -847,26 +847,26 @@ type AdsPromotedPostReach struct {
 // AdsRejectReason is ads_reject_reason of the schema.
 type AdsRejectReason struct {
 	// Comment text
-	Comment string         `json:"comment"`
+	Comment String         `json:"comment"`
 	Rules   List[AdsRules] `json:"rules"`
 }
 
 // AdsRules is ads_rules of the schema.
 type AdsRules struct {
 	// Content Html
-	ContentHTML string `json:"content_html"`
+	ContentHTML String `json:"content_html"`
 	// Help chat
 	HelpChat Bool `json:"help_chat"`
 	// Label
-	HelpLabel string `json:"help_label"`
+	HelpLabel String `json:"help_label"`
 	// Help url
 	HelpURL json.RawMessage `json:"help_url,omitempty"`
 }
 
 // AdsStatisticClickAction is ads_statistic_click_action of the schema.
 type AdsStatisticClickAction struct {
-	Type string `json:"type"`
-	URL  string `json:"url"`
+	Type String `json:"type"`
+	URL  String `json:"url"`
 }
 
 // AdsStats is ads_stats of the schema.
@@ -885,7 +885,7 @@ type AdsStatsAge struct {
 	// Impressions rate
 	ImpressionsRate Float `json:"impressions_rate"`
 	// Age interval
-	Value string `json:"value"`
+	Value String `json:"value"`
 }
 
 // AdsStatsCities is ads_stats_cities of the schema.
@@ -895,7 +895,7 @@ type AdsStatsCities struct {
 	// Impressions rate
 	ImpressionsRate Float `json:"impressions_rate"`
 	// City name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// City ID
 	Value json.RawMessage `json:"value,omitempty"`
 }
@@ -907,25 +907,25 @@ type AdsStatsFormat struct {
 	// Conversions count
 	ConversionCount Int `json:"conversion_count"`
 	// Conversions CR
-	ConversionCr string `json:"conversion_cr"`
+	ConversionCr String `json:"conversion_cr"`
 	// Conversions external
 	ConversionsExternal Int `json:"conversions_external"`
 	// Ctr
-	Ctr string `json:"ctr"`
+	Ctr String `json:"ctr"`
 	// Day as YYYY-MM-DD
-	Day string `json:"day"`
+	Day String `json:"day"`
 	// Day from
-	DayFrom string `json:"day_from"`
+	DayFrom String `json:"day_from"`
 	// Day to
-	DayTo string `json:"day_to"`
+	DayTo String `json:"day_to"`
 	// Effective cost per click
-	EffectiveCostPerClick string `json:"effective_cost_per_click"`
+	EffectiveCostPerClick String `json:"effective_cost_per_click"`
 	// Effective cost per message
-	EffectiveCostPerMessage string `json:"effective_cost_per_message"`
+	EffectiveCostPerMessage String `json:"effective_cost_per_message"`
 	// Effective cost per mille
-	EffectiveCostPerMille string `json:"effective_cost_per_mille"`
+	EffectiveCostPerMille String `json:"effective_cost_per_mille"`
 	// Effective cpf
-	EffectiveCpf string `json:"effective_cpf"`
+	EffectiveCpf String `json:"effective_cpf"`
 	// Impressions number
 	Impressions Int `json:"impressions"`
 	// Events number
@@ -939,13 +939,13 @@ type AdsStatsFormat struct {
 	// Mobile app stat
 	MobileAppStat List[AdsMobileStatItem] `json:"mobile_app_stat"`
 	// Month as YYYY-MM
-	Month string `json:"month"`
+	Month String `json:"month"`
 	// 1 if period=overall
 	Overall Int `json:"overall"`
 	// Reach
 	Reach Int `json:"reach"`
 	// Spent funds
-	Spent string `json:"spent"`
+	Spent String `json:"spent"`
 	// Unique views count
 	UniqViewsCount Int `json:"uniq_views_count"`
 	// Video plays unique 100 percents count
@@ -982,7 +982,7 @@ type AdsStatsSexAge struct {
 	// Impressions rate
 	ImpressionsRate Float `json:"impressions_rate"`
 	// Sex and age interval
-	Value string `json:"value"`
+	Value String `json:"value"`
 }
 
 // AdsStatsSexValue is ads_stats_sex_value of the schema. Sex
@@ -1002,7 +1002,7 @@ type AdsStatsViewsTimes struct {
 	ViewsAdsTimes2      Int    `json:"views_ads_times_2"`
 	ViewsAdsTimes3      Int    `json:"views_ads_times_3"`
 	ViewsAdsTimes4      Int    `json:"views_ads_times_4"`
-	ViewsAdsTimes5      string `json:"views_ads_times_5"`
+	ViewsAdsTimes5      String `json:"views_ads_times_5"`
 	ViewsAdsTimes6      Int    `json:"views_ads_times_6"`
 	ViewsAdsTimes7      Int    `json:"views_ads_times_7"`
 	ViewsAdsTimes8      Int    `json:"views_ads_times_8"`
@@ -1014,7 +1014,7 @@ type AdsStories struct {
 	Owner   *AdsStoriesOwner   `json:"owner,omitempty"`
 	Stories List[AdsStoryItem] `json:"stories"`
 	// Stories disclaimers text
-	StoriesDisclaimersText string `json:"stories_disclaimers_text"`
+	StoriesDisclaimersText String `json:"stories_disclaimers_text"`
 }
 
 // AdsStoriesOwner is ads_stories_owner of the schema.
@@ -1022,25 +1022,25 @@ type AdsStoriesOwner struct {
 	// Can follow
 	CanFollow Bool `json:"can_follow"`
 	// First name
-	FirstName string `json:"firstName"`
+	FirstName String `json:"firstName"`
 	// First name gen
-	FirstNameGen string `json:"first_name_gen"`
+	FirstNameGen String `json:"first_name_gen"`
 	// First name ins
-	FirstNameIns string `json:"first_name_ins"`
+	FirstNameIns String `json:"first_name_ins"`
 	// Gender
-	Gender string `json:"gender"`
+	Gender String `json:"gender"`
 	// Href
-	Href string `json:"href"`
+	Href String `json:"href"`
 	// Owner id
 	ID json.RawMessage `json:"id,omitempty"`
 	// Name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Name get
-	NameGet string `json:"name_get"`
+	NameGet String `json:"name_get"`
 	// Photo
-	Photo string `json:"photo"`
+	Photo String `json:"photo"`
 	// Verify
-	Verify string `json:"verify"`
+	Verify String `json:"verify"`
 }
 
 // AdsStoryItem is ads_story_item of the schema.
@@ -1060,9 +1060,9 @@ type AdsStoryItem struct {
 	// Can share
 	CanShare Bool `json:"can_share"`
 	// Date
-	Date string `json:"date"`
+	Date String `json:"date"`
 	// First frame
-	FirstFrame string `json:"first_frame"`
+	FirstFrame String `json:"first_frame"`
 	// Story id
 	ID Int `json:"id"`
 	// Is ads
@@ -1077,36 +1077,36 @@ type AdsStoryItem struct {
 	// Owner id
 	OwnerID Int `json:"owner_id"`
 	// Photo url
-	PhotoURL string `json:"photo_url"`
+	PhotoURL String `json:"photo_url"`
 	// Preview url
-	PreviewURL string `json:"preview_url"`
+	PreviewURL String `json:"preview_url"`
 	// Story raw id
-	RawID string `json:"raw_id"`
+	RawID String `json:"raw_id"`
 	// Small preview
-	SmallPreview string             `json:"small_preview"`
+	SmallPreview String             `json:"small_preview"`
 	Stats        *AdsStoryItemStats `json:"stats,omitempty"`
 	// Time
 	Time Int `json:"time"`
 	// Track code
-	TrackCode string `json:"track_code"`
+	TrackCode String `json:"track_code"`
 	// Type
-	Type string `json:"type"`
+	Type String `json:"type"`
 	// Is unread
 	Unread Bool `json:"unread"`
 	// Video url
-	VideoURL string `json:"video_url"`
+	VideoURL String `json:"video_url"`
 }
 
 // AdsStoryItemLink is ads_story_item_link of the schema.
 type AdsStoryItemLink struct {
 	// Key
-	Key string `json:"key"`
+	Key String `json:"key"`
 	// Raw url
-	RawURL string `json:"raw_url"`
+	RawURL String `json:"raw_url"`
 	// Text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Url
-	URL string `json:"url"`
+	URL String `json:"url"`
 }
 
 // AdsStoryItemStats is ads_story_item_stats of the schema.
@@ -1118,136 +1118,136 @@ type AdsStoryItemStats struct {
 // AdsStoryItemStatsFollow is ads_story_item_stats_follow of the schema. Follow event stats
 type AdsStoryItemStatsFollow struct {
 	// Event type
-	EventType string `json:"event_type"`
+	EventType String `json:"event_type"`
 	// Event hash
-	Rhash string `json:"rhash"`
+	Rhash String `json:"rhash"`
 }
 
 // AdsStoryItemStatsURLView is ads_story_item_stats_url_view of the schema. Url view event stats
 type AdsStoryItemStatsURLView struct {
 	// Event type
-	EventType string `json:"event_type"`
+	EventType String `json:"event_type"`
 	// Event hash
-	Rhash string `json:"rhash"`
+	Rhash String `json:"rhash"`
 }
 
 // AdsTargSettings is ads_targ_settings of the schema.
 type AdsTargSettings struct {
 	// AB test
-	AbTest string `json:"ab_test"`
+	AbTest String `json:"ab_test"`
 	// Age from
-	AgeFrom string `json:"age_from"`
+	AgeFrom String `json:"age_from"`
 	// Age to
-	AgeTo string `json:"age_to"`
+	AgeTo String `json:"age_to"`
 	// Apps IDs
-	Apps string `json:"apps"`
+	Apps String `json:"apps"`
 	// Apps IDs to except
-	AppsNot string `json:"apps_not"`
+	AppsNot String `json:"apps_not"`
 	// Days to birthday
-	Birthday string `json:"birthday"`
+	Birthday String `json:"birthday"`
 	// Browsers
-	Browsers string `json:"browsers"`
+	Browsers String `json:"browsers"`
 	// Campaign ID
-	CampaignID string `json:"campaign_id"`
+	CampaignID String `json:"campaign_id"`
 	// Cities IDs
-	Cities string `json:"cities"`
+	Cities String `json:"cities"`
 	// Cities IDs to except
-	CitiesNot string `json:"cities_not"`
+	CitiesNot String `json:"cities_not"`
 	// Count
-	Count string `json:"count"`
+	Count String `json:"count"`
 	// Districts IDs
-	Districts string `json:"districts"`
+	Districts String `json:"districts"`
 	// Geo near
-	GeoNear string `json:"geo_near"`
+	GeoNear String `json:"geo_near"`
 	// Geo point type
-	GeoPointType string `json:"geo_point_type"`
+	GeoPointType String `json:"geo_point_type"`
 	// Group types
-	GroupTypes string `json:"group_types"`
+	GroupTypes String `json:"group_types"`
 	// Communities IDs
-	Groups string `json:"groups"`
+	Groups String `json:"groups"`
 	// Groups active
-	GroupsActive string `json:"groups_active"`
+	GroupsActive String `json:"groups_active"`
 	// Group active formula
-	GroupsActiveFormula string `json:"groups_active_formula"`
+	GroupsActiveFormula String `json:"groups_active_formula"`
 	// Groups active recommended ids
-	GroupsActiveRecommended string `json:"groups_active_recommended"`
+	GroupsActiveRecommended String `json:"groups_active_recommended"`
 	// Groups formula
-	GroupsFormula string `json:"groups_formula"`
+	GroupsFormula String `json:"groups_formula"`
 	// Group not
-	GroupsNot string `json:"groups_not"`
+	GroupsNot String `json:"groups_not"`
 	// Groups recommended ids
-	GroupsRecommended string `json:"groups_recommended"`
+	GroupsRecommended String `json:"groups_recommended"`
 	// Ad ID
-	ID string `json:"id"`
+	ID String `json:"id"`
 	// Interests categories IDs
-	InterestCategories string `json:"interest_categories"`
+	InterestCategories String `json:"interest_categories"`
 	// Interest categories formula
-	InterestCategoriesFormula string `json:"interest_categories_formula"`
+	InterestCategoriesFormula String `json:"interest_categories_formula"`
 	// Interests
-	Interests string `json:"interests"`
+	Interests String `json:"interests"`
 	// Key phrases
-	KeyPhrases string `json:"key_phrases"`
+	KeyPhrases String `json:"key_phrases"`
 	// Key phrases days
-	KeyPhrasesDays string `json:"key_phrases_days"`
+	KeyPhrasesDays String `json:"key_phrases_days"`
 	// Mobile apps events formula
-	MobileAppsEventsFormula string `json:"mobile_apps_events_formula"`
+	MobileAppsEventsFormula String `json:"mobile_apps_events_formula"`
 	// mobile_manufacturers
-	MobileManufacturers string `json:"mobile_manufacturers"`
+	MobileManufacturers String `json:"mobile_manufacturers"`
 	// Mobile os max version
-	MobileOsMaxVersion string `json:"mobile_os_max_version"`
+	MobileOsMaxVersion String `json:"mobile_os_max_version"`
 	// Mobile os min version
-	MobileOsMinVersion string `json:"mobile_os_min_version"`
+	MobileOsMinVersion String `json:"mobile_os_min_version"`
 	// Music artists formula
-	MusicArtistsFormula string `json:"music_artists_formula"`
+	MusicArtistsFormula String `json:"music_artists_formula"`
 	// operators
-	Operators string `json:"operators"`
+	Operators String `json:"operators"`
 	// Information whether the user has proceeded VK payments before
-	Paying string `json:"paying"`
+	Paying String `json:"paying"`
 	// Positions IDs
-	Positions string `json:"positions"`
+	Positions String `json:"positions"`
 	// Price list audience type
-	PriceListAudienceType string `json:"price_list_audience_type"`
+	PriceListAudienceType String `json:"price_list_audience_type"`
 	// Price list id
-	PriceListID string `json:"price_list_id"`
+	PriceListID String `json:"price_list_id"`
 	// Price list retargeting formula
-	PriceListRetargetingFormula string `json:"price_list_retargeting_formula"`
+	PriceListRetargetingFormula String `json:"price_list_retargeting_formula"`
 	// Religions IDs
-	Religions string `json:"religions"`
+	Religions String `json:"religions"`
 	// Retargeting groups ids
-	RetargetingGroups string `json:"retargeting_groups"`
+	RetargetingGroups String `json:"retargeting_groups"`
 	// Retargeting groups NOT ids
-	RetargetingGroupsNot string `json:"retargeting_groups_not"`
+	RetargetingGroupsNot String `json:"retargeting_groups_not"`
 	// School graduation year from
-	SchoolFrom string `json:"school_from"`
+	SchoolFrom String `json:"school_from"`
 	// School graduation year to
-	SchoolTo string `json:"school_to"`
+	SchoolTo String `json:"school_to"`
 	// Schools IDs
-	Schools string         `json:"schools"`
+	Schools String         `json:"schools"`
 	Sex     AdsCriteriaSex `json:"sex"`
 	// Stations IDs
-	Stations string `json:"stations"`
+	Stations String `json:"stations"`
 	// Relationship statuses
-	Statuses string `json:"statuses"`
+	Statuses String `json:"statuses"`
 	// Streets IDs
-	Streets string `json:"streets"`
+	Streets String `json:"streets"`
 	// Suggested criteria
-	SuggestedCriteria string `json:"suggested_criteria"`
+	SuggestedCriteria String `json:"suggested_criteria"`
 	// Tags
-	Tags string `json:"tags"`
+	Tags String `json:"tags"`
 	// Travellers
-	Travellers string `json:"travellers"`
+	Travellers String `json:"travellers"`
 	// University graduation year from
-	UniFrom string `json:"uni_from"`
+	UniFrom String `json:"uni_from"`
 	// University graduation year to
-	UniTo string `json:"uni_to"`
+	UniTo String `json:"uni_to"`
 	// Browsers
-	UserBrowsers string `json:"user_browsers"`
+	UserBrowsers String `json:"user_browsers"`
 	// Devices
-	UserDevices string `json:"user_devices"`
+	UserDevices String `json:"user_devices"`
 	// Operating systems
-	UserOs string `json:"user_os"`
+	UserOs String `json:"user_os"`
 	// wifi_only
-	WifiOnly string `json:"wifi_only"`
+	WifiOnly String `json:"wifi_only"`
 }
 
 // AdsTargStats is ads_targ_stats of the schema.
@@ -1255,21 +1255,21 @@ type AdsTargStats struct {
 	// Audience
 	AudienceCount Int `json:"audience_count"`
 	// Recommended CPC value for 50% reach (old format)
-	RecommendedCpc string `json:"recommended_cpc"`
+	RecommendedCpc String `json:"recommended_cpc"`
 	// Recommended CPC value for 50% reach
-	RecommendedCpc50 string `json:"recommended_cpc_50"`
+	RecommendedCpc50 String `json:"recommended_cpc_50"`
 	// Recommended CPC value for 70% reach
-	RecommendedCpc70 string `json:"recommended_cpc_70"`
+	RecommendedCpc70 String `json:"recommended_cpc_70"`
 	// Recommended CPC value for 90% reach
-	RecommendedCpc90 string `json:"recommended_cpc_90"`
+	RecommendedCpc90 String `json:"recommended_cpc_90"`
 	// Recommended CPM value for 50% reach (old format)
-	RecommendedCpm string `json:"recommended_cpm"`
+	RecommendedCpm String `json:"recommended_cpm"`
 	// Recommended CPM value for 50% reach
-	RecommendedCpm50 string `json:"recommended_cpm_50"`
+	RecommendedCpm50 String `json:"recommended_cpm_50"`
 	// Recommended CPM value for 70% reach
-	RecommendedCpm70 string `json:"recommended_cpm_70"`
+	RecommendedCpm70 String `json:"recommended_cpm_70"`
 	// Recommended CPM value for 90% reach
-	RecommendedCpm90 string `json:"recommended_cpm_90"`
+	RecommendedCpm90 String `json:"recommended_cpm_90"`
 	// Total alive audience
 	TotalAliveAudience Int `json:"total_alive_audience"`
 }
@@ -1279,11 +1279,11 @@ type AdsTargSuggestions struct {
 	// Object ID
 	ID Int `json:"id"`
 	// Object name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Parent
-	Parent string `json:"parent"`
+	Parent String `json:"parent"`
 	// Object type
-	Type string `json:"type"`
+	Type String `json:"type"`
 }
 
 // AdsTargSuggestionsCities is ads_targ_suggestions_cities of the schema.
@@ -1291,9 +1291,9 @@ type AdsTargSuggestionsCities struct {
 	// Object ID
 	ID Int `json:"id"`
 	// Object name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Parent object
-	Parent string `json:"parent"`
+	Parent String `json:"parent"`
 }
 
 // AdsTargSuggestionsRegions is ads_targ_suggestions_regions of the schema.
@@ -1301,21 +1301,21 @@ type AdsTargSuggestionsRegions struct {
 	// Object ID
 	ID Int `json:"id"`
 	// Object name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Object type
-	Type string `json:"type"`
+	Type String `json:"type"`
 }
 
 // AdsTargSuggestionsSchools is ads_targ_suggestions_schools of the schema.
 type AdsTargSuggestionsSchools struct {
 	// Full school title
-	Desc string `json:"desc"`
+	Desc String `json:"desc"`
 	// School ID
 	ID Int `json:"id"`
 	// School title
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// City name
-	Parent string                        `json:"parent"`
+	Parent String                        `json:"parent"`
 	Type   AdsTargSuggestionsSchoolsType `json:"type"`
 }
 
@@ -1337,7 +1337,7 @@ type AdsTargetGroup struct {
 	// Audience
 	AudienceCount Int `json:"audience_count"`
 	// Site domain
-	Domain string `json:"domain"`
+	Domain String `json:"domain"`
 	// File source
 	FileSource Bool `json:"file_source"`
 	// Group ID
@@ -1353,9 +1353,9 @@ type AdsTargetGroup struct {
 	// File source
 	LookalikeSource Bool `json:"lookalike_source"`
 	// Group name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Pixel code
-	Pixel string `json:"pixel"`
+	Pixel String `json:"pixel"`
 	// Target Pixel id
 	TargetPixelID Int `json:"target_pixel_id"`
 	// Target Pixel rules
@@ -1364,21 +1364,21 @@ type AdsTargetGroup struct {
 
 // AdsTargetGroupTargetPixelRule is ads_target_group_target_pixel_rule of the schema.
 type AdsTargetGroupTargetPixelRule struct {
-	EventFullMatch       string       `json:"event_full_match"`
-	EventRegexMatch      string       `json:"event_regex_match"`
-	EventSubstringsMatch List[string] `json:"event_substrings_match"`
-	URLFullMatch         string       `json:"url_full_match"`
-	URLRegexMatch        string       `json:"url_regex_match"`
-	URLSubstringsMatch   List[string] `json:"url_substrings_match"`
+	EventFullMatch       String       `json:"event_full_match"`
+	EventRegexMatch      String       `json:"event_regex_match"`
+	EventSubstringsMatch List[String] `json:"event_substrings_match"`
+	URLFullMatch         String       `json:"url_full_match"`
+	URLRegexMatch        String       `json:"url_regex_match"`
+	URLSubstringsMatch   List[String] `json:"url_substrings_match"`
 }
 
 // AdsTargetPixelInfo is ads_target_pixel_info of the schema.
 type AdsTargetPixelInfo struct {
 	CategoryID    Int    `json:"category_id"`
-	Domain        string `json:"domain"`
+	Domain        String `json:"domain"`
 	LastUpdated   Int    `json:"last_updated"`
-	Name          string `json:"name"`
-	Pixel         string `json:"pixel"`
+	Name          String `json:"name"`
+	Pixel         String `json:"pixel"`
 	TargetPixelID Int    `json:"target_pixel_id"`
 }
 
@@ -1394,7 +1394,7 @@ type AdsUpdateAdsStatus struct {
 	// Error code
 	ErrorCode Int `json:"error_code"`
 	// Error description
-	ErrorDesc string `json:"error_desc"`
+	ErrorDesc String `json:"error_desc"`
 	// Ad ID
 	ID Int `json:"id"`
 }
@@ -1404,7 +1404,7 @@ type AdsUpdateClientsStatus struct {
 	// Error code
 	ErrorCode Int `json:"error_code"`
 	// Error description
-	ErrorDesc string `json:"error_desc"`
+	ErrorDesc String `json:"error_desc"`
 	// Client ID
 	ID Int `json:"id"`
 }

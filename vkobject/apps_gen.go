@@ -7,34 +7,34 @@ type AppsApp struct {
 	// Application author's ID
 	AuthorOwnerID Int `json:"author_owner_id"`
 	// Application author's URL
-	AuthorURL string `json:"author_url"`
+	AuthorURL String `json:"author_url"`
 	// Hex color code without hash sign
-	BackgroundLoaderColor string `json:"background_loader_color"`
+	BackgroundLoaderColor String `json:"background_loader_color"`
 	// URL of the app banner with 1120 px in width
-	Banner1120 string `json:"banner_1120"`
+	Banner1120 String `json:"banner_1120"`
 	// URL of the app banner with 560 px in width
-	Banner560 string `json:"banner_560"`
+	Banner560 String `json:"banner_560"`
 	// Catalog position
 	CatalogPosition Int `json:"catalog_position"`
 	// Application description
-	Description string    `json:"description"`
+	Description String    `json:"description"`
 	Friends     List[Int] `json:"friends"`
 	// Genre name
-	Genre string `json:"genre"`
+	Genre String `json:"genre"`
 	// Genre ID
 	GenreID Int `json:"genre_id"`
 	// URL of the app icon with 139 px in width
-	Icon139 string `json:"icon_139"`
+	Icon139 String `json:"icon_139"`
 	// URL of the app icon with 150 px in width
-	Icon150 string `json:"icon_150"`
+	Icon150 String `json:"icon_150"`
 	// URL of the app icon with 16 px in width
-	Icon16 string `json:"icon_16"`
+	Icon16 String `json:"icon_16"`
 	// URL of the app icon with 278 px in width
-	Icon278 string `json:"icon_278"`
+	Icon278 String `json:"icon_278"`
 	// URL of the app icon with 576 px in width
-	Icon576 string `json:"icon_576"`
+	Icon576 String `json:"icon_576"`
 	// URL of the app icon with 75 px in width
-	Icon75 string `json:"icon_75"`
+	Icon75 String `json:"icon_75"`
 	// Application ID
 	ID Int `json:"id"`
 	// Information whether the application is multilanguage
@@ -47,23 +47,23 @@ type AppsApp struct {
 	IsNew           BaseBoolInt            `json:"is_new"`
 	LeaderboardType AppsAppLeaderboardType `json:"leaderboard_type"`
 	// SVG data
-	LoaderIcon string `json:"loader_icon"`
+	LoaderIcon String `json:"loader_icon"`
 	// Members number
 	MembersCount Int `json:"members_count"`
 	// Application ID in store
-	PlatformID string `json:"platform_id"`
+	PlatformID String `json:"platform_id"`
 	// Date when the application has been published in Unixtime
 	PublishedDate Int `json:"published_date"`
 	// Is push enabled
 	PushEnabled BaseBoolInt `json:"push_enabled"`
 	// Screen name
-	ScreenName string `json:"screen_name"`
+	ScreenName String `json:"screen_name"`
 	// Screen orientation
 	ScreenOrientation Int `json:"screen_orientation"`
 	// Application section name
-	Section string `json:"section"`
+	Section String `json:"section"`
 	// Application title
-	Title string      `json:"title"`
+	Title String      `json:"title"`
 	Type  AppsAppType `json:"type"`
 }
 
@@ -140,27 +140,27 @@ type AppsAppMin struct {
 	// Application author's ID
 	AuthorOwnerID Int `json:"author_owner_id"`
 	// Hex color code without hash sign
-	BackgroundLoaderColor string `json:"background_loader_color"`
+	BackgroundLoaderColor String `json:"background_loader_color"`
 	// URL of the app icon with 139 px in width
-	Icon139 string `json:"icon_139"`
+	Icon139 String `json:"icon_139"`
 	// URL of the app icon with 150 px in width
-	Icon150 string `json:"icon_150"`
+	Icon150 String `json:"icon_150"`
 	// URL of the app icon with 278 px in width
-	Icon278 string `json:"icon_278"`
+	Icon278 String `json:"icon_278"`
 	// URL of the app icon with 576 px in width
-	Icon576 string `json:"icon_576"`
+	Icon576 String `json:"icon_576"`
 	// URL of the app icon with 75 px in width
-	Icon75 string `json:"icon_75"`
+	Icon75 String `json:"icon_75"`
 	// Application ID
 	ID Int `json:"id"`
 	// Is application installed
 	IsInstalled Bool `json:"is_installed"`
 	// SVG data
-	LoaderIcon string `json:"loader_icon"`
+	LoaderIcon String `json:"loader_icon"`
 	// Screen orientation
 	ScreenOrientation Int `json:"screen_orientation"`
 	// Application title
-	Title string      `json:"title"`
+	Title String      `json:"title"`
 	Type  AppsAppType `json:"type"`
 }
 
@@ -189,16 +189,16 @@ type AppsCatalogList struct {
 
 // AppsCustomSnippet is apps_custom_snippet of the schema.
 type AppsCustomSnippet struct {
-	Button        string       `json:"button"`
-	Description   string       `json:"description"`
+	Button        String       `json:"button"`
+	Description   String       `json:"description"`
 	ExpiredAt     Int          `json:"expired_at"`
 	GroupID       List[Int]    `json:"group_id"`
-	Hash          List[string] `json:"hash"`
-	ImageURL      string       `json:"image_url"`
-	SmallImageURL string       `json:"small_image_url"`
+	Hash          List[String] `json:"hash"`
+	ImageURL      String       `json:"image_url"`
+	SmallImageURL String       `json:"small_image_url"`
 	SnippetID     Int          `json:"snippet_id"`
-	Title         string       `json:"title"`
-	VkRef         List[string] `json:"vk_ref"`
+	Title         String       `json:"title"`
+	VkRef         List[String] `json:"vk_ref"`
 }
 
 // AppsLeaderboard is apps_leaderboard of the schema.
@@ -216,16 +216,16 @@ type AppsLeaderboard struct {
 // AppsScope is apps_scope of the schema. Scope description
 type AppsScope struct {
 	// Scope name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Scope title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // AppsTestingGroup is apps_testing_group of the schema.
 type AppsTestingGroup struct {
 	GroupID   Int          `json:"group_id"`
-	Name      string       `json:"name"`
-	Platforms List[string] `json:"platforms"`
+	Name      String       `json:"name"`
+	Platforms List[String] `json:"platforms"`
 	UserIDs   List[Int]    `json:"user_ids"`
-	Webview   string       `json:"webview"`
+	Webview   String       `json:"webview"`
 }

@@ -5,7 +5,7 @@ package vkobject
 // AppWidgetsPhoto is appWidgets_photo of the schema.
 type AppWidgetsPhoto struct {
 	// Image ID
-	ID     string          `json:"id"`
+	ID     String          `json:"id"`
 	Images List[BaseImage] `json:"images"`
 }
 

@@ -5,11 +5,11 @@ package vkobject
 // AudioAudio is audio_audio of the schema.
 type AudioAudio struct {
 	// Access key for the audio
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// Album ID
 	AlbumID Int `json:"album_id"`
 	// Artist name
-	Artist string `json:"artist"`
+	Artist String `json:"artist"`
 	// Date when uploaded
 	Date Int `json:"date"`
 	// Duration in seconds
@@ -21,11 +21,11 @@ type AudioAudio struct {
 	// Audio owner's ID
 	OwnerID Int `json:"owner_id"`
 	// Performer name
-	Performer string `json:"performer"`
+	Performer String `json:"performer"`
 	// Stream duration in seconds
 	StreamDuration Int `json:"stream_duration"`
 	// Title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// URL of mp3 file
-	URL string `json:"url"`
+	URL String `json:"url"`
 }

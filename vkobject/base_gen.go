@@ -23,7 +23,7 @@ type BaseCity struct {
 	// City ID
 	ID Int `json:"id"`
 	// City title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // BaseCommentsInfo is base_comments_info of the schema.
@@ -47,7 +47,7 @@ type BaseCountry struct {
 	// Country ID
 	ID Int `json:"id"`
 	// Country title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // BaseCropPhoto is base_crop_photo of the schema.
@@ -86,12 +86,12 @@ type BaseError struct {
 	// Error code
 	ErrorCode Int `json:"error_code"`
 	// Error message
-	ErrorMsg string `json:"error_msg"`
+	ErrorMsg String `json:"error_msg"`
 	// Error subcode
 	ErrorSubcode Int `json:"error_subcode"`
 	// Localized error message
-	ErrorText     string                 `json:"error_text"`
-	InnerType     string                 `json:"inner_type"`
+	ErrorText     String                 `json:"error_text"`
+	InnerType     String                 `json:"inner_type"`
 	RequestParams List[BaseRequestParam] `json:"request_params"`
 }
 
@@ -102,7 +102,7 @@ type BaseGeo struct {
 	// Information whether a map is showed
 	Showmap Int `json:"showmap"`
 	// Place type
-	Type string `json:"type"`
+	Type String `json:"type"`
 }
 
 // BaseGeoCoordinates is base_geo_coordinates of the schema.
@@ -114,7 +114,7 @@ type BaseGeoCoordinates struct {
 // BaseGradientPoint is base_gradient_point of the schema.
 type BaseGradientPoint struct {
 	// Hex color code without #
-	Color string `json:"color"`
+	Color String `json:"color"`
 	// Point position
 	Position Float `json:"position"`
 }
@@ -123,10 +123,10 @@ type BaseGradientPoint struct {
 type BaseImage struct {
 	// Image height
 	Height Int    `json:"height"`
-	ID     string `json:"id"`
-	Theme  string `json:"theme"`
+	ID     String `json:"id"`
+	Theme  String `json:"theme"`
 	// Image url
-	URL string `json:"url"`
+	URL String `json:"url"`
 	// Image width
 	Width Int `json:"width"`
 }
@@ -181,27 +181,27 @@ type BaseLink struct {
 	Application *BaseLinkApplication `json:"application,omitempty"`
 	Button      *BaseLinkButton      `json:"button,omitempty"`
 	// Link caption
-	Caption string `json:"caption"`
+	Caption String `json:"caption"`
 	// Link description
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Link ID
-	ID string `json:"id"`
+	ID String `json:"id"`
 	// Information whether the current link is external
 	IsExternal Bool         `json:"is_external"`
 	IsFavorite Bool         `json:"is_favorite"`
 	Photo      *PhotosPhoto `json:"photo,omitempty"`
 	// String ID of the page with article preview
-	PreviewPage string `json:"preview_page"`
+	PreviewPage String `json:"preview_page"`
 	// URL of the page with article preview
-	PreviewURL   string            `json:"preview_url"`
+	PreviewURL   String            `json:"preview_url"`
 	Product      *BaseLinkProduct  `json:"product,omitempty"`
 	Rating       *BaseLinkRating   `json:"rating,omitempty"`
 	TargetObject *LinkTargetObject `json:"target_object,omitempty"`
-	Text         string            `json:"text"`
+	Text         String            `json:"text"`
 	// Link title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Link URL
-	URL string `json:"url"`
+	URL String `json:"url"`
 	// Video from link
 	Video *VideoVideoFull `json:"video,omitempty"`
 }
@@ -218,7 +218,7 @@ type BaseLinkApplicationStore struct {
 	// Store Id
 	ID Float `json:"id"`
 	// Store name
-	Name string `json:"name"`
+	Name String `json:"name"`
 }
 
 // BaseLinkButton is base_link_button of the schema.
@@ -228,30 +228,30 @@ type BaseLinkButton struct {
 	// Video album id
 	AlbumID Int `json:"album_id"`
 	// artist id
-	ArtistID string `json:"artist_id"`
+	ArtistID String `json:"artist_id"`
 	AudioID  Int    `json:"audio_id"`
 	// Target block id
-	BlockID string `json:"block_id"`
+	BlockID String `json:"block_id"`
 	// curator id
 	CuratorID Int    `json:"curator_id"`
-	Hashtag   string `json:"hashtag"`
+	Hashtag   String `json:"hashtag"`
 	// Button icon name, e.g. 'phone' or 'gift'
-	Icon string `json:"icon"`
+	Icon String `json:"icon"`
 	// Owner id
 	OwnerID Int `json:"owner_id"`
 	// Target section id
-	SectionID string              `json:"section_id"`
+	SectionID String              `json:"section_id"`
 	Style     BaseLinkButtonStyle `json:"style"`
 	// Button title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // BaseLinkButtonAction is base_link_button_action of the schema.
 type BaseLinkButtonAction struct {
-	ConsumeReason string                   `json:"consume_reason"`
+	ConsumeReason String                   `json:"consume_reason"`
 	Type          BaseLinkButtonActionType `json:"type"`
 	// Action URL
-	URL string `json:"url"`
+	URL String `json:"url"`
 }
 
 // BaseLinkButtonActionType is base_link_button_action_type of the schema. Action type
@@ -297,25 +297,25 @@ type BaseLinkNoProduct struct {
 	Application *BaseLinkApplication `json:"application,omitempty"`
 	Button      *BaseLinkButton      `json:"button,omitempty"`
 	// Link caption
-	Caption string `json:"caption"`
+	Caption String `json:"caption"`
 	// Link description
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Link ID
-	ID string `json:"id"`
+	ID String `json:"id"`
 	// Information whether the current link is external
 	IsExternal Bool         `json:"is_external"`
 	IsFavorite Bool         `json:"is_favorite"`
 	Photo      *PhotosPhoto `json:"photo,omitempty"`
 	// String ID of the page with article preview
-	PreviewPage string `json:"preview_page"`
+	PreviewPage String `json:"preview_page"`
 	// URL of the page with article preview
-	PreviewURL   string            `json:"preview_url"`
+	PreviewURL   String            `json:"preview_url"`
 	Rating       *BaseLinkRating   `json:"rating,omitempty"`
 	TargetObject *LinkTargetObject `json:"target_object,omitempty"`
 	// Link title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Link URL
-	URL string `json:"url"`
+	URL String `json:"url"`
 	// Video from link
 	Video *VideoVideoFull `json:"video,omitempty"`
 }
@@ -323,14 +323,14 @@ type BaseLinkNoProduct struct {
 // BaseLinkProduct is base_link_product of the schema.
 type BaseLinkProduct struct {
 	Category    BaseLinkProductCategory `json:"category"`
-	City        string                  `json:"city"`
+	City        String                  `json:"city"`
 	Distance    Int                     `json:"distance"`
 	Geo         *BaseGeoCoordinates     `json:"geo,omitempty"`
-	Merchant    string                  `json:"merchant"`
+	Merchant    String                  `json:"merchant"`
 	OrdersCount Int                     `json:"orders_count"`
 	Price       *MarketPrice            `json:"price,omitempty"`
 	Status      BaseLinkProductStatus   `json:"status"`
-	Type        string                  `json:"type"`
+	Type        String                  `json:"type"`
 }
 
 // BaseLinkProductCategory is base_link_product_category of the schema.
@@ -354,7 +354,7 @@ type BaseLinkRating struct {
 	ReviewsCount Int `json:"reviews_count"`
 	// Count of stars
 	Stars Float  `json:"stars"`
-	Type  string `json:"type"`
+	Type  String `json:"type"`
 }
 
 // BaseMessageError is base_message_error of the schema.
@@ -362,7 +362,7 @@ type BaseMessageError struct {
 	// Error code
 	Code Int `json:"code"`
 	// Error message
-	Description string `json:"description"`
+	Description String `json:"description"`
 }
 
 // BaseNameCase is base_name_case of the schema.
@@ -383,7 +383,7 @@ type BaseObject struct {
 	// Object ID
 	ID Int `json:"id"`
 	// Object title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // BaseObjectCount is base_object_count of the schema.
@@ -397,7 +397,7 @@ type BaseObjectWithName struct {
 	// Object ID
 	ID Int `json:"id"`
 	// Object name
-	Name string `json:"name"`
+	Name String `json:"name"`
 }
 
 // BaseOwnerCover is base_owner_cover of the schema.
@@ -421,15 +421,15 @@ type BaseOwnerCoverCropParams struct {
 // BasePlace is base_place of the schema.
 type BasePlace struct {
 	// Place address
-	Address string `json:"address"`
+	Address String `json:"address"`
 	// Checkins number
 	Checkins Int `json:"checkins"`
 	// City name
-	City string `json:"city"`
+	City String `json:"city"`
 	// Date of the place creation in Unixtime
 	Created Int `json:"created"`
 	// URL of the place's icon
-	Icon string `json:"icon"`
+	Icon String `json:"icon"`
 	// Place ID
 	ID Int `json:"id"`
 	// Place latitude
@@ -437,9 +437,9 @@ type BasePlace struct {
 	// Place longitude
 	Longitude Float `json:"longitude"`
 	// Place title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Place type
-	Type string `json:"type"`
+	Type String `json:"type"`
 }
 
 // BasePropertyExists is base_property_exists of the schema.
@@ -468,9 +468,9 @@ type BaseRepostsInfo struct {
 // BaseRequestParam is base_request_param of the schema.
 type BaseRequestParam struct {
 	// Parameter name
-	Key string `json:"key"`
+	Key String `json:"key"`
 	// Parameter value
-	Value string `json:"value"`
+	Value String `json:"value"`
 }
 
 // BaseSex is base_sex of the schema.
@@ -492,20 +492,20 @@ type BaseSticker = BaseStickerNew
 // BaseStickerAnimation is base_sticker_animation of the schema.
 type BaseStickerAnimation struct {
 	// Type of animation script
-	Type string `json:"type"`
+	Type String `json:"type"`
 	// URL of animation script
-	URL string `json:"url"`
+	URL String `json:"url"`
 }
 
 // BaseStickerNew is base_sticker_new of the schema.
 type BaseStickerNew struct {
 	// URL of sticker animation script
-	AnimationURL string `json:"animation_url"`
+	AnimationURL String `json:"animation_url"`
 	// Array of sticker animation script objects
 	Animations           List[BaseStickerAnimation] `json:"animations"`
 	Images               List[BaseImage]            `json:"images"`
 	ImagesWithBackground List[BaseImage]            `json:"images_with_background"`
-	InnerType            string                     `json:"inner_type"`
+	InnerType            String                     `json:"inner_type"`
 	// Information whether the sticker is allowed
 	IsAllowed Bool `json:"is_allowed"`
 	// Pack ID
@@ -517,7 +517,7 @@ type BaseStickerNew struct {
 // BaseUploadServer is base_upload_server of the schema.
 type BaseUploadServer struct {
 	// Upload URL
-	UploadURL string `json:"upload_url"`
+	UploadURL String `json:"upload_url"`
 }
 
 // BaseUserGroupFields is base_user_group_fields of the schema.

@@ -25,7 +25,7 @@ type BoardTopic struct {
 	// Creator ID
 	CreatedBy Int `json:"created_by"`
 	// First comment text
-	FirstComment string `json:"first_comment"`
+	FirstComment String `json:"first_comment"`
 	// Topic ID
 	ID Int `json:"id"`
 	// Information whether the topic is closed
@@ -33,9 +33,9 @@ type BoardTopic struct {
 	// Information whether the topic is fixed
 	IsFixed BaseBoolInt `json:"is_fixed"`
 	// Last comment text
-	LastComment string `json:"last_comment"`
+	LastComment String `json:"last_comment"`
 	// Topic title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Date when the topic has been updated in Unixtime
 	Updated Int `json:"updated"`
 	// ID of user who updated the topic
@@ -57,5 +57,5 @@ type BoardTopicComment struct {
 	// Real position of the comment
 	RealOffset Int `json:"real_offset"`
 	// Comment text
-	Text string `json:"text"`
+	Text String `json:"text"`
 }

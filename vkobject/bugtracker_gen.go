@@ -12,7 +12,7 @@ type BugtrackerAddCompanyGroupsMembersError struct {
 type BugtrackerAttachment struct {
 	Doc   *DocsDoc     `json:"doc,omitempty"`
 	Photo *PhotosPhoto `json:"photo,omitempty"`
-	Type  string       `json:"type"`
+	Type  String       `json:"type"`
 }
 
 // BugtrackerBugreport is bugtracker_bugreport of the schema.
@@ -32,7 +32,7 @@ type BugtrackerBugreport struct {
 	CommentsCount          Int    `json:"comments_count"`
 	CompanyID              Int    `json:"company_id"`
 	Created                Int    `json:"created"`
-	Description            string `json:"description"`
+	Description            String `json:"description"`
 	HiddenDocs             Bool   `json:"hidden_docs"`
 	ID                     Int    `json:"id"`
 	IsBookmarked           Bool   `json:"is_bookmarked"`
@@ -44,15 +44,15 @@ type BugtrackerBugreport struct {
 	ModeratorUserID        Int    `json:"moderator_user_id"`
 	OriginalID             Int    `json:"original_id"`
 	OwnerID                Int    `json:"owner_id"`
-	Phone                  string `json:"phone"`
-	PrivateComment         string `json:"private_comment"`
+	Phone                  String `json:"phone"`
+	PrivateComment         String `json:"private_comment"`
 	ProductHasWishes       Bool   `json:"product_has_wishes"`
 	ScreenReader           Int    `json:"screen_reader"`
-	StateActual            string `json:"state_actual"`
-	StateSupposed          string `json:"state_supposed"`
+	StateActual            String `json:"state_actual"`
+	StateSupposed          String `json:"state_supposed"`
 	StatusAutoUpdateReason Int    `json:"status_auto_update_reason"`
 	StatusAutoUpdateTS     Int    `json:"status_auto_update_ts"`
-	Title                  string `json:"title"`
+	Title                  String `json:"title"`
 	TournamentScore        Int    `json:"tournament_score"`
 	Updated                Int    `json:"updated"`
 }
@@ -61,15 +61,15 @@ type BugtrackerBugreport struct {
 type BugtrackerBugreportSubscribeState struct {
 	CanSetSubscribe  Bool   `json:"can_set_subscribe"`
 	IsSubscribed     Bool   `json:"is_subscribed"`
-	SetSubscribeHash string `json:"set_subscribe_hash"`
+	SetSubscribeHash String `json:"set_subscribe_hash"`
 }
 
 // BugtrackerComment is bugtracker_comment of the schema.
 type BugtrackerComment struct {
 	Attachments         List[BugtrackerAttachment] `json:"attachments"`
 	Author              *BugtrackerCommentAuthor   `json:"author,omitempty"`
-	AuthorName          string                     `json:"author_name"`
-	AuthorPhoto         string                     `json:"author_photo"`
+	AuthorName          String                     `json:"author_name"`
+	AuthorPhoto         String                     `json:"author_photo"`
 	BugreportID         Int                        `json:"bugreport_id"`
 	CanEdit             Bool                       `json:"can_edit"`
 	CanRemove           Bool                       `json:"can_remove"`
@@ -79,18 +79,18 @@ type BugtrackerComment struct {
 	IsAttachmentsHidden Bool                       `json:"is_attachments_hidden"`
 	IsHidden            Bool                       `json:"is_hidden"`
 	IsUnread            Bool                       `json:"is_unread"`
-	MetaText            string                     `json:"meta_text"`
-	Text                string                     `json:"text"`
+	MetaText            String                     `json:"meta_text"`
+	Text                String                     `json:"text"`
 }
 
 // BugtrackerCommentAuthor is bugtracker_comment_author of the schema.
 type BugtrackerCommentAuthor struct {
 	AuthorID    Int    `json:"author_id"`
-	Link        string `json:"link"`
-	ModerName   string `json:"moder_name"`
+	Link        String `json:"link"`
+	ModerName   String `json:"moder_name"`
 	ModerNumber Int    `json:"moder_number"`
-	Name        string `json:"name"`
-	Photo       string `json:"photo"`
+	Name        String `json:"name"`
+	Photo       String `json:"photo"`
 }
 
 // BugtrackerCompanyMember is bugtracker_company_member of the schema.
@@ -100,9 +100,9 @@ type BugtrackerCompanyMember struct {
 	GroupsCount   Int                                  `json:"groups_count"`
 	Products      List[BugtrackerCompanyMemberProduct] `json:"products"`
 	ProductsCount Int                                  `json:"products_count"`
-	ReporterURL   string                               `json:"reporter_url"`
+	ReporterURL   String                               `json:"reporter_url"`
 	Role          Int                                  `json:"role"`
-	RoleName      string                               `json:"role_name"`
+	RoleName      String                               `json:"role_name"`
 	TS            Int                                  `json:"ts"`
 	UserID        Int                                  `json:"user_id"`
 }
@@ -111,8 +111,8 @@ type BugtrackerCompanyMember struct {
 type BugtrackerCompanyMemberProduct struct {
 	Access            Int    `json:"access"`
 	ID                Int    `json:"id"`
-	LicenceStatusText string `json:"licence_status_text"`
-	PhotoURL          string `json:"photo_url"`
+	LicenceStatusText String `json:"licence_status_text"`
+	PhotoURL          String `json:"photo_url"`
 	Status            Int    `json:"status"`
-	Title             string `json:"title"`
+	Title             String `json:"title"`
 }

@@ -5,7 +5,7 @@ package vkobject
 // CallbackAppPayload is callback_app_payload of the schema.
 type CallbackAppPayload struct {
 	AppID   Int    `json:"app_id"`
-	Payload string `json:"payload"`
+	Payload String `json:"payload"`
 	UserID  Int    `json:"user_id"`
 }
 
@@ -15,12 +15,12 @@ type CallbackAudioNew = AudioAudio
 // CallbackBase is callback_base of the schema.
 type CallbackBase struct {
 	// Unique event id. If it passed twice or more - you should ignore it.
-	EventID string       `json:"event_id"`
+	EventID String       `json:"event_id"`
 	GroupID Int          `json:"group_id"`
-	Secret  string       `json:"secret"`
+	Secret  String       `json:"secret"`
 	Type    CallbackType `json:"type"`
 	// API object version
-	V string `json:"v"`
+	V String `json:"v"`
 }
 
 // CallbackBoardPostDelete is callback_board_post_delete of the schema.
@@ -43,12 +43,12 @@ type CallbackBoardPostRestore = BoardTopicComment
 // CallbackConfirmation is callback_confirmation of the schema.
 type CallbackConfirmation struct {
 	// Unique event id. If it passed twice or more - you should ignore it.
-	EventID string       `json:"event_id"`
+	EventID String       `json:"event_id"`
 	GroupID Int          `json:"group_id"`
-	Secret  string       `json:"secret"`
+	Secret  String       `json:"secret"`
 	Type    CallbackType `json:"type"`
 	// API object version
-	V string `json:"v"`
+	V String `json:"v"`
 }
 
 // CallbackDonutMoneyWithdraw is callback_donut_money_withdraw of the schema.
@@ -59,7 +59,7 @@ type CallbackDonutMoneyWithdraw struct {
 
 // CallbackDonutMoneyWithdrawError is callback_donut_money_withdraw_error of the schema.
 type CallbackDonutMoneyWithdrawError struct {
-	Reason string `json:"reason"`
+	Reason String `json:"reason"`
 }
 
 // CallbackDonutSubscriptionCancelled is callback_donut_subscription_cancelled of the schema.
@@ -110,12 +110,12 @@ type CallbackForeignMessage struct {
 	ID        Int  `json:"id"`
 	IsCropped Bool `json:"is_cropped"`
 	// Additional data sent along with message for developer convenience
-	Payload string `json:"payload"`
+	Payload String `json:"payload"`
 	// Peer ID
 	PeerID       Int                     `json:"peer_id"`
 	ReplyMessage *CallbackForeignMessage `json:"reply_message,omitempty"`
 	// Message text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Date when the message has been updated in Unixtime
 	UpdateTime Int `json:"update_time"`
 	// Was the audio message inside already listened by you
@@ -242,8 +242,8 @@ type CallbackGroupSettingsChangesIntegerValues struct {
 
 // CallbackGroupSettingsChangesStringValues is callback_group_settings_changes_string_values of the schema.
 type CallbackGroupSettingsChangesStringValues struct {
-	NewValue string `json:"new_value"`
-	OldValue string `json:"old_value"`
+	NewValue String `json:"new_value"`
+	OldValue String `json:"old_value"`
 }
 
 // CallbackInfoForBots is callback_info_for_bots of the schema.
@@ -264,7 +264,7 @@ type CallbackLikeAddRemove struct {
 	LikerID       Int    `json:"liker_id"`
 	ObjectID      Int    `json:"object_id"`
 	ObjectOwnerID Int    `json:"object_owner_id"`
-	ObjectType    string `json:"object_type"`
+	ObjectType    String `json:"object_type"`
 	PostID        Int    `json:"post_id"`
 	ThreadReplyID Int    `json:"thread_reply_id"`
 }
@@ -276,7 +276,7 @@ type CallbackMarketComment struct {
 	ID            Int    `json:"id"`
 	MarketOwnerID Int    `json:"market_owner_id"`
 	PhotoID       Int    `json:"photo_id"`
-	Text          string `json:"text"`
+	Text          String `json:"text"`
 }
 
 // CallbackMarketCommentDelete is callback_market_comment_delete of the schema.
@@ -324,7 +324,7 @@ type CallbackMessage struct {
 	MembersCount Int `json:"members_count"`
 	// Information whether the message is outcoming
 	Out     BaseBoolInt `json:"out"`
-	Payload string      `json:"payload"`
+	Payload String      `json:"payload"`
 	// Peer ID
 	PeerID Int `json:"peer_id"`
 	// Date when the message has been pinned in Unixtime
@@ -335,11 +335,11 @@ type CallbackMessage struct {
 	ReactionID Int `json:"reaction_id"`
 	// Actual reactions counters on this message
 	Reactions    List[MessagesReactionCounterResponseItem] `json:"reactions"`
-	Ref          string                                    `json:"ref"`
-	RefSource    string                                    `json:"ref_source"`
+	Ref          String                                    `json:"ref"`
+	RefSource    String                                    `json:"ref_source"`
 	ReplyMessage *CallbackForeignMessage                   `json:"reply_message,omitempty"`
 	// Message text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Date when the message has been updated in Unixtime
 	UpdateTime Int `json:"update_time"`
 	Version    Int `json:"version"`
@@ -349,7 +349,7 @@ type CallbackMessage struct {
 
 // CallbackMessageAllow is callback_message_allow of the schema.
 type CallbackMessageAllow struct {
-	Key    string `json:"key"`
+	Key    String `json:"key"`
 	UserID Int    `json:"user_id"`
 }
 
@@ -361,8 +361,8 @@ type CallbackMessageDeny struct {
 // CallbackMessageEvent is callback_message_event of the schema.
 type CallbackMessageEvent struct {
 	ConversationMessageID Int    `json:"conversation_message_id"`
-	EventID               string `json:"event_id"`
-	Payload               string `json:"payload"`
+	EventID               String `json:"event_id"`
+	Payload               String `json:"payload"`
 	PeerID                Int    `json:"peer_id"`
 	UserID                Int    `json:"user_id"`
 }
@@ -395,7 +395,7 @@ type CallbackMessageRead struct {
 // CallbackMessageTypingState is callback_message_typing_state of the schema.
 type CallbackMessageTypingState struct {
 	FromID Int    `json:"from_id"`
-	State  string `json:"state"`
+	State  String `json:"state"`
 	ToID   Int    `json:"to_id"`
 }
 
@@ -428,7 +428,7 @@ type CallbackPhotoComment struct {
 	// Replied user ID
 	ReplyToUser Int `json:"reply_to_user"`
 	// Comment text
-	Text    string         `json:"text"`
+	Text    String         `json:"text"`
 	Thread  *CommentThread `json:"thread,omitempty"`
 	VideoID Int            `json:"video_id"`
 }
@@ -511,7 +511,7 @@ const (
 // CallbackUserBlock is callback_user_block of the schema.
 type CallbackUserBlock struct {
 	AdminID     Int    `json:"admin_id"`
-	Comment     string `json:"comment"`
+	Comment     String `json:"comment"`
 	Reason      Int    `json:"reason"`
 	UnblockDate Int    `json:"unblock_date"`
 	UserID      Int    `json:"user_id"`
@@ -552,7 +552,7 @@ type CallbackVideoComment struct {
 	// Replied user ID
 	ReplyToUser Int `json:"reply_to_user"`
 	// Comment text
-	Text         string         `json:"text"`
+	Text         String         `json:"text"`
 	Thread       *CommentThread `json:"thread,omitempty"`
 	VideoID      Int            `json:"video_id"`
 	VideoOwnerID Int            `json:"video_owner_id"`
@@ -573,9 +573,9 @@ type CallbackVideoNew = AudioAudio
 type CallbackVkpayTransaction struct {
 	Amount      Int    `json:"amount"`
 	Date        Int    `json:"date"`
-	Description string `json:"description"`
+	Description String `json:"description"`
 	FromID      Int    `json:"from_id"`
-	Payload     string `json:"payload"`
+	Payload     String `json:"payload"`
 }
 
 // CallbackWallCommentDelete is callback_wall_comment_delete of the schema.

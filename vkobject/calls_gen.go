@@ -38,11 +38,11 @@ type CallsParticipants struct {
 // CallsShortCredentials is calls_short_credentials of the schema. These credentials may be used to join a call without knowing a VK Join Link
 type CallsShortCredentials struct {
 	// Short numeric ID of a call
-	ID string `json:"id"`
+	ID String `json:"id"`
 	// Link with a password
-	LinkWithPassword string `json:"link_with_password"`
+	LinkWithPassword String `json:"link_with_password"`
 	// Link without a password
-	LinkWithoutPassword string `json:"link_without_password"`
+	LinkWithoutPassword String `json:"link_without_password"`
 	// Password that can be used to join a call by short numeric ID
-	Password string `json:"password"`
+	Password String `json:"password"`
 }

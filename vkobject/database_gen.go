@@ -3,20 +3,20 @@
 package vkobject
 
 // DatabaseCitiesFields is database_cities_fields of the schema.
-type DatabaseCitiesFields = string
+type DatabaseCitiesFields = String
 
 // DatabaseCity is database_city of the schema.
 type DatabaseCity struct {
 	// Area title
-	Area string `json:"area"`
+	Area String `json:"area"`
 	// Object ID
 	ID Int `json:"id"`
 	// Information whether the city is included in important cities list
 	Important BaseBoolInt `json:"important"`
 	// Region title
-	Region string `json:"region"`
+	Region String `json:"region"`
 	// Object title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // DatabaseCityByID is database_city_by_id of the schema.
@@ -27,7 +27,7 @@ type DatabaseFaculty struct {
 	// Faculty ID
 	ID Int `json:"id"`
 	// Faculty title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // DatabaseLanguageFull is database_language_full of the schema.
@@ -35,7 +35,7 @@ type DatabaseLanguageFull struct {
 	// Language ID
 	ID Int `json:"id"`
 	// Language native name
-	NativeName string `json:"native_name"`
+	NativeName String `json:"native_name"`
 }
 
 // DatabaseRegion is database_region of the schema.
@@ -43,7 +43,7 @@ type DatabaseRegion struct {
 	// Region ID
 	ID Int `json:"id"`
 	// Region title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // DatabaseSchool is database_school of the schema.
@@ -51,7 +51,7 @@ type DatabaseSchool struct {
 	// School ID
 	ID Int `json:"id"`
 	// School title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // DatabaseSchoolClass is database_school_class of the schema.
@@ -62,11 +62,11 @@ type DatabaseStation struct {
 	// City ID
 	CityID Int `json:"city_id"`
 	// Hex color code without #
-	Color string `json:"color"`
+	Color String `json:"color"`
 	// Station ID
 	ID Int `json:"id"`
 	// Station name
-	Name string `json:"name"`
+	Name String `json:"name"`
 }
 
 // DatabaseUniversity is database_university of the schema.
@@ -74,5 +74,5 @@ type DatabaseUniversity struct {
 	// University ID
 	ID Int `json:"id"`
 	// University title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }

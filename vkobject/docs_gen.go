@@ -5,11 +5,11 @@ package vkobject
 // DocsDoc is docs_doc of the schema.
 type DocsDoc struct {
 	// Access key for the document
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// Date when file has been uploaded in Unixtime
 	Date Int `json:"date"`
 	// File extension
-	Ext string `json:"ext"`
+	Ext String `json:"ext"`
 	// Document ID
 	ID         Int         `json:"id"`
 	IsLicensed BaseBoolInt `json:"is_licensed"`
@@ -19,13 +19,13 @@ type DocsDoc struct {
 	// File size in bites
 	Size Int `json:"size"`
 	// Document tags
-	Tags List[string] `json:"tags"`
+	Tags List[String] `json:"tags"`
 	// Document title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Document type
 	Type Int `json:"type"`
 	// File URL
-	URL string `json:"url"`
+	URL String `json:"url"`
 }
 
 // DocsDocAttachmentType is docs_doc_attachment_type of the schema. Doc attachment type
@@ -51,9 +51,9 @@ type DocsDocPreviewAudioMsg struct {
 	// Audio message duration in seconds
 	Duration Int `json:"duration"`
 	// MP3 file URL
-	LinkMp3 string `json:"link_mp3"`
+	LinkMp3 String `json:"link_mp3"`
 	// OGG file URL
-	LinkOgg  string    `json:"link_ogg"`
+	LinkOgg  String    `json:"link_ogg"`
 	Waveform List[Int] `json:"waveform"`
 }
 
@@ -62,7 +62,7 @@ type DocsDocPreviewGraffiti struct {
 	// Graffiti height
 	Height Int `json:"height"`
 	// Graffiti file URL
-	Src string `json:"src"`
+	Src String `json:"src"`
 	// Graffiti width
 	Width Int `json:"width"`
 }
@@ -77,7 +77,7 @@ type DocsDocPreviewPhotoSizes struct {
 	// Height in px
 	Height Int `json:"height"`
 	// URL of the image
-	Src  string               `json:"src"`
+	Src  String               `json:"src"`
 	Type PhotosPhotoSizesType `json:"type"`
 	// Width in px
 	Width Int `json:"width"`
@@ -90,7 +90,7 @@ type DocsDocPreviewVideo struct {
 	// Video's height in pixels
 	Height Int `json:"height"`
 	// Video URL
-	Src string `json:"src"`
+	Src String `json:"src"`
 	// Video's width in pixels
 	Width Int `json:"width"`
 }
@@ -102,5 +102,5 @@ type DocsDocTypes struct {
 	// Doc type ID
 	ID Int `json:"id"`
 	// Doc type title
-	Name string `json:"name"`
+	Name String `json:"name"`
 }

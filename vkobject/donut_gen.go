@@ -7,5 +7,5 @@ type DonutDonatorSubscriptionInfo struct {
 	Amount          Int    `json:"amount"`
 	NextPaymentDate Int    `json:"next_payment_date"`
 	OwnerID         Int    `json:"owner_id"`
-	Status          string `json:"status"`
+	Status          String `json:"status"`
 }

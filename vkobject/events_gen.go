@@ -5,9 +5,9 @@ package vkobject
 // EventsEventAttach is events_event_attach of the schema.
 type EventsEventAttach struct {
 	// address of event
-	Address string `json:"address"`
+	Address String `json:"address"`
 	// text of attach
-	ButtonText string `json:"button_text"`
+	ButtonText String `json:"button_text"`
 	// array of friends ids
 	Friends List[Int] `json:"friends"`
 	// event ID
@@ -17,7 +17,7 @@ type EventsEventAttach struct {
 	// Current user's member status
 	MemberStatus GroupsGroupFullMemberStatus `json:"member_status"`
 	// text of attach
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// event start time
 	Time Int `json:"time"`
 }

@@ -35,7 +35,7 @@ const (
 // FavePage is fave_page of the schema.
 type FavePage struct {
 	// Some info about user or group
-	Description string           `json:"description"`
+	Description String           `json:"description"`
 	Group       *GroupsGroupFull `json:"group,omitempty"`
 	Tags        List[FaveTag]    `json:"tags"`
 	// Item type
@@ -60,5 +60,5 @@ type FaveTag struct {
 	// Tag id
 	ID Int `json:"id"`
 	// Tag name
-	Name string `json:"name"`
+	Name String `json:"name"`
 }

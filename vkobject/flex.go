@@ -58,6 +58,33 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// String is a string that decodes from a JSON string, and from a number
+// or a boolean (their JSON text: VK sends a Long Poll ts as "123" or as
+// 123); an object or array where a string was due is kept as its JSON
+// text too. It encodes as a JSON string.
+type String string
+
+// UnmarshalJSON decodes s tolerantly; it never fails on well-formed JSON.
+func (s *String) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || string(b) == "null":
+		return nil
+	case b[0] != '"':
+		*s = String(b)
+		return nil
+	case bytes.IndexByte(b, '\\') < 0 && len(b) >= 2:
+		*s = String(b[1 : len(b)-1]) // no escapes: the bytes are the string
+		return nil
+	}
+	var v string
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*s = String(v)
+	return nil
+}
+
 // List is a JSON array that also accepts what VK sends in its place: null
 // or {} (an empty list: PHP's empty array), an object whose keys are all
 // indexes ({"0":a,"1":b}, in key order) and a lone object (a list of one).

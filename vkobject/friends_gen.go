@@ -12,7 +12,7 @@ type FriendsFriendExtendedStatus struct {
 	// Is friend request from other user unread
 	IsRequestUnread Bool `json:"is_request_unread"`
 	// MD5 hash for the result validation
-	Sign string `json:"sign"`
+	Sign String `json:"sign"`
 	// User ID
 	UserID Int `json:"user_id"`
 }
@@ -21,7 +21,7 @@ type FriendsFriendExtendedStatus struct {
 type FriendsFriendStatus struct {
 	FriendStatus FriendsFriendStatusStatus `json:"friend_status"`
 	// MD5 hash for the result validation
-	Sign string `json:"sign"`
+	Sign String `json:"sign"`
 	// User ID
 	UserID Int `json:"user_id"`
 }
@@ -45,7 +45,7 @@ type FriendsFriendsList struct {
 	// List ID
 	ID Int `json:"id"`
 	// List title
-	Name string `json:"name"`
+	Name String `json:"name"`
 }
 
 // FriendsMutualFriend is friends_mutual_friend of the schema.
@@ -81,18 +81,18 @@ type FriendsRequestsMutual struct {
 
 // FriendsRequestsXtrMessage is friends_requests_xtr_message of the schema.
 type FriendsRequestsXtrMessage struct {
-	About      string `json:"about"`
-	AccessKey  string `json:"access_key"`
-	Activities string `json:"activities"`
+	About      String `json:"about"`
+	AccessKey  String `json:"access_key"`
+	Activities String `json:"activities"`
 	// User's status
-	Activity string `json:"activity"`
+	Activity String `json:"activity"`
 	// User's date of birth
-	Bdate string `json:"bdate"`
+	Bdate String `json:"bdate"`
 	// Information whether current user is in the requested user's blacklist.
 	Blacklisted BaseBoolInt `json:"blacklisted"`
 	// Information whether the requested user is in current user's blacklist
 	BlacklistedByMe BaseBoolInt `json:"blacklisted_by_me"`
-	Books           string      `json:"books"`
+	Books           String      `json:"books"`
 	CanAccessClosed Bool        `json:"can_access_closed"`
 	// Information whether the user can be baned (added to black list) by me
 	CanBan Bool `json:"can_ban"`
@@ -132,46 +132,46 @@ type FriendsRequestsXtrMessage struct {
 	// Contact person ID
 	ContactID Int `json:"contact_id"`
 	// User contact name
-	ContactName string             `json:"contact_name"`
+	ContactName String             `json:"contact_name"`
 	Counters    *UsersUserCounters `json:"counters,omitempty"`
 	CropPhoto   *BaseCropPhoto     `json:"crop_photo,omitempty"`
 	// Returns if a profile is deleted or blocked
-	Deactivated  string       `json:"deactivated"`
-	Descriptions List[string] `json:"descriptions"`
+	Deactivated  String       `json:"deactivated"`
+	Descriptions List[String] `json:"descriptions"`
 	// Domain name of the user's page
-	Domain string `json:"domain"`
+	Domain String `json:"domain"`
 	// Education form
-	EducationForm string `json:"education_form"`
+	EducationForm String `json:"education_form"`
 	// User's education status
-	EducationStatus string        `json:"education_status"`
-	Email           string        `json:"email"`
+	EducationStatus String        `json:"education_status"`
+	Email           String        `json:"email"`
 	Exports         *UsersExports `json:"exports,omitempty"`
-	Facebook        string        `json:"facebook"`
-	FacebookName    string        `json:"facebook_name"`
+	Facebook        String        `json:"facebook"`
+	FacebookName    String        `json:"facebook_name"`
 	// Faculty ID
 	Faculty Int `json:"faculty"`
 	// Faculty name
-	FacultyName string `json:"faculty_name"`
+	FacultyName String `json:"faculty_name"`
 	// User first name
-	FirstName string `json:"first_name"`
+	FirstName String `json:"first_name"`
 	// User's first name in prepositional case
-	FirstNameAbl string `json:"first_name_abl"`
+	FirstNameAbl String `json:"first_name_abl"`
 	// User's first name in accusative case
-	FirstNameAcc string `json:"first_name_acc"`
+	FirstNameAcc String `json:"first_name_acc"`
 	// User's first name in dative case
-	FirstNameDat string `json:"first_name_dat"`
+	FirstNameDat String `json:"first_name_dat"`
 	// User's first name in genitive case
-	FirstNameGen string `json:"first_name_gen"`
+	FirstNameGen String `json:"first_name_gen"`
 	// User's first name in instrumental case
-	FirstNameIns string `json:"first_name_ins"`
+	FirstNameIns String `json:"first_name_ins"`
 	// User's first name in nominative case
-	FirstNameNom string `json:"first_name_nom"`
+	FirstNameNom String `json:"first_name_nom"`
 	// Number of user's followers and friends
 	FollowersCount Int                       `json:"followers_count"`
 	FriendStatus   FriendsFriendStatusStatus `json:"friend_status"`
 	// ID of the user by whom friend has been suggested
-	From  string `json:"from"`
-	Games string `json:"games"`
+	From  String `json:"from"`
+	Games String `json:"games"`
 	// Graduation year
 	Graduation Int `json:"graduation"`
 	// Information whether the user specified his phone number
@@ -179,17 +179,17 @@ type FriendsRequestsXtrMessage struct {
 	// Information whether the user has main photo
 	HasPhoto         BaseBoolInt `json:"has_photo"`
 	HasUnseenStories Bool        `json:"has_unseen_stories"`
-	Hash             string      `json:"hash"`
+	Hash             String      `json:"hash"`
 	// Returns if a profile is hidden.
 	Hidden Int `json:"hidden"`
 	// User's additional phone number
-	HomePhone string `json:"home_phone"`
+	HomePhone String `json:"home_phone"`
 	// User hometown
-	HomeTown string `json:"home_town"`
+	HomeTown String `json:"home_town"`
 	// User ID
 	ID        Int    `json:"id"`
-	Instagram string `json:"instagram"`
-	Interests string `json:"interests"`
+	Instagram String `json:"instagram"`
+	Interests String `json:"interests"`
 	// Information whether the user is a best friend of current user
 	IsBestFriend Bool `json:"is_best_friend"`
 	IsClosed     Bool `json:"is_closed"`
@@ -206,36 +206,36 @@ type FriendsRequestsXtrMessage struct {
 	// Information whether current user is subscribed to podcasts
 	IsSubscribedPodcasts            Bool        `json:"is_subscribed_podcasts"`
 	IsVideoLiveNotificationsBlocked BaseBoolInt `json:"is_video_live_notifications_blocked"`
-	Language                        string      `json:"language"`
+	Language                        String      `json:"language"`
 	// User last name
-	LastName string `json:"last_name"`
+	LastName String `json:"last_name"`
 	// User's last name in prepositional case
-	LastNameAbl string `json:"last_name_abl"`
+	LastNameAbl String `json:"last_name_abl"`
 	// User's last name in accusative case
-	LastNameAcc string `json:"last_name_acc"`
+	LastNameAcc String `json:"last_name_acc"`
 	// User's last name in dative case
-	LastNameDat string `json:"last_name_dat"`
+	LastNameDat String `json:"last_name_dat"`
 	// User's last name in genitive case
-	LastNameGen string `json:"last_name_gen"`
+	LastNameGen String `json:"last_name_gen"`
 	// User's last name in instrumental case
-	LastNameIns string `json:"last_name_ins"`
+	LastNameIns String `json:"last_name_ins"`
 	// User's last name in nominative case
-	LastNameNom string         `json:"last_name_nom"`
+	LastNameNom String         `json:"last_name_nom"`
 	LastSeen    *UsersLastSeen `json:"last_seen,omitempty"`
 	Lists       List[Int]      `json:"lists"`
-	Livejournal string         `json:"livejournal"`
+	Livejournal String         `json:"livejournal"`
 	// User maiden name
-	MaidenName string `json:"maiden_name"`
+	MaidenName String `json:"maiden_name"`
 	// Message sent with a request
-	Message  string              `json:"message"`
+	Message  String              `json:"message"`
 	Military List[UsersMilitary] `json:"military"`
 	// User's mobile phone number
-	MobilePhone string                 `json:"mobile_phone"`
-	Movies      string                 `json:"movies"`
-	Music       string                 `json:"music"`
+	MobilePhone String                 `json:"mobile_phone"`
+	Movies      String                 `json:"movies"`
+	Music       String                 `json:"music"`
 	Mutual      *FriendsRequestsMutual `json:"mutual,omitempty"`
 	// User nickname
-	Nickname   string           `json:"nickname"`
+	Nickname   String           `json:"nickname"`
 	Occupation *UsersOccupation `json:"occupation,omitempty"`
 	// Information whether the user is online
 	Online BaseBoolInt `json:"online"`
@@ -246,45 +246,45 @@ type FriendsRequestsXtrMessage struct {
 	OnlineMobile BaseBoolInt    `json:"online_mobile"`
 	OwnerState   *OwnerState    `json:"owner_state,omitempty"`
 	Personal     *UsersPersonal `json:"personal,omitempty"`
-	Photo        string         `json:"photo"`
+	Photo        String         `json:"photo"`
 	// URL of square photo of the user with 100 pixels in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// URL of square photo of the user with 200 pixels in width
-	Photo200 string `json:"photo_200"`
+	Photo200 String `json:"photo_200"`
 	// URL of user's photo with 200 pixels in width
-	Photo200Orig string `json:"photo_200_orig"`
-	Photo400     string `json:"photo_400"`
+	Photo200Orig String `json:"photo_200_orig"`
+	Photo400     String `json:"photo_400"`
 	// URL of user's photo with 400 pixels in width
-	Photo400Orig string `json:"photo_400_orig"`
+	Photo400Orig String `json:"photo_400_orig"`
 	// URL of square photo of the user with 50 pixels in width
-	Photo50  string `json:"photo_50"`
-	PhotoBig string `json:"photo_big"`
+	Photo50  String `json:"photo_50"`
+	PhotoBig String `json:"photo_big"`
 	// ID of the user's main photo
-	PhotoID string `json:"photo_id"`
+	PhotoID String `json:"photo_id"`
 	// URL of square photo of the user with maximum width
-	PhotoMax string `json:"photo_max"`
+	PhotoMax String `json:"photo_max"`
 	// URL of user's photo of maximum size
-	PhotoMaxOrig   string          `json:"photo_max_orig"`
+	PhotoMaxOrig   String          `json:"photo_max_orig"`
 	PhotoMaxSize   *PhotosPhoto    `json:"photo_max_size,omitempty"`
 	PhotoMedium    json.RawMessage `json:"photo_medium,omitempty"`
 	PhotoMediumRec json.RawMessage `json:"photo_medium_rec,omitempty"`
 	PhotoRec       json.RawMessage `json:"photo_rec,omitempty"`
-	Quotes         string          `json:"quotes"`
+	Quotes         String          `json:"quotes"`
 	// User relationship status
 	Relation        UsersUserRelation   `json:"relation"`
 	RelationPartner *UsersUserMin       `json:"relation_partner,omitempty"`
 	Relatives       List[UsersRelative] `json:"relatives"`
 	Schools         List[UsersSchool]   `json:"schools"`
 	// Domain name of the user's page
-	ScreenName         string `json:"screen_name"`
-	ServiceDescription string `json:"service_description"`
+	ScreenName         String `json:"screen_name"`
+	ServiceDescription String `json:"service_description"`
 	// User sex
 	Sex BaseSex `json:"sex"`
 	// User's website
-	Site  string `json:"site"`
-	Skype string `json:"skype"`
+	Site  String `json:"site"`
+	Skype String `json:"skype"`
 	// User's status
-	Status              string      `json:"status"`
+	Status              String      `json:"status"`
 	StatusApp           *AppsAppMin `json:"status_app,omitempty"`
 	StatusAudio         *AudioAudio `json:"status_audio,omitempty"`
 	StoriesArchiveCount Int         `json:"stories_archive_count"`
@@ -293,18 +293,18 @@ type FriendsRequestsXtrMessage struct {
 	Timestamp Int `json:"timestamp"`
 	// User's timezone
 	Timezone  Float  `json:"timezone"`
-	TrackCode string `json:"track_code"`
+	TrackCode String `json:"track_code"`
 	// Information whether the user has a "fire" pictogram.
 	Trending     BaseBoolInt           `json:"trending"`
-	Tv           string                `json:"tv"`
-	Twitter      string                `json:"twitter"`
+	Tv           String                `json:"tv"`
+	Twitter      String                `json:"twitter"`
 	Type         UsersUserType         `json:"type"`
 	Universities List[UsersUniversity] `json:"universities"`
 	// University ID
 	University        Int `json:"university"`
 	UniversityGroupID Int `json:"university_group_id"`
 	// University name
-	UniversityName string `json:"university_name"`
+	UniversityName String `json:"university_name"`
 	// User ID
 	UserID Int `json:"user_id"`
 	// Information whether the user is verified
@@ -316,23 +316,23 @@ type FriendsRequestsXtrMessage struct {
 	VideoLiveLevel Int `json:"video_live_level"`
 	// Information whether current user can comment wall posts
 	WallComments BaseBoolInt `json:"wall_comments"`
-	WallDefault  string      `json:"wall_default"`
+	WallDefault  String      `json:"wall_default"`
 }
 
 // FriendsRequestsXtrMutual is friends_requests_xtr_mutual of the schema.
 type FriendsRequestsXtrMutual struct {
-	About      string `json:"about"`
-	AccessKey  string `json:"access_key"`
-	Activities string `json:"activities"`
+	About      String `json:"about"`
+	AccessKey  String `json:"access_key"`
+	Activities String `json:"activities"`
 	// User's status
-	Activity string `json:"activity"`
+	Activity String `json:"activity"`
 	// User's date of birth
-	Bdate string `json:"bdate"`
+	Bdate String `json:"bdate"`
 	// Information whether current user is in the requested user's blacklist.
 	Blacklisted BaseBoolInt `json:"blacklisted"`
 	// Information whether the requested user is in current user's blacklist
 	BlacklistedByMe BaseBoolInt `json:"blacklisted_by_me"`
-	Books           string      `json:"books"`
+	Books           String      `json:"books"`
 	CanAccessClosed Bool        `json:"can_access_closed"`
 	// Information whether the user can be baned (added to black list) by me
 	CanBan Bool `json:"can_ban"`
@@ -372,46 +372,46 @@ type FriendsRequestsXtrMutual struct {
 	// Contact person ID
 	ContactID Int `json:"contact_id"`
 	// User contact name
-	ContactName string             `json:"contact_name"`
+	ContactName String             `json:"contact_name"`
 	Counters    *UsersUserCounters `json:"counters,omitempty"`
 	CropPhoto   *BaseCropPhoto     `json:"crop_photo,omitempty"`
 	// Returns if a profile is deleted or blocked
-	Deactivated  string       `json:"deactivated"`
-	Descriptions List[string] `json:"descriptions"`
+	Deactivated  String       `json:"deactivated"`
+	Descriptions List[String] `json:"descriptions"`
 	// Domain name of the user's page
-	Domain string `json:"domain"`
+	Domain String `json:"domain"`
 	// Education form
-	EducationForm string `json:"education_form"`
+	EducationForm String `json:"education_form"`
 	// User's education status
-	EducationStatus string        `json:"education_status"`
-	Email           string        `json:"email"`
+	EducationStatus String        `json:"education_status"`
+	Email           String        `json:"email"`
 	Exports         *UsersExports `json:"exports,omitempty"`
-	Facebook        string        `json:"facebook"`
-	FacebookName    string        `json:"facebook_name"`
+	Facebook        String        `json:"facebook"`
+	FacebookName    String        `json:"facebook_name"`
 	// Faculty ID
 	Faculty Int `json:"faculty"`
 	// Faculty name
-	FacultyName string `json:"faculty_name"`
+	FacultyName String `json:"faculty_name"`
 	// User first name
-	FirstName string `json:"first_name"`
+	FirstName String `json:"first_name"`
 	// User's first name in prepositional case
-	FirstNameAbl string `json:"first_name_abl"`
+	FirstNameAbl String `json:"first_name_abl"`
 	// User's first name in accusative case
-	FirstNameAcc string `json:"first_name_acc"`
+	FirstNameAcc String `json:"first_name_acc"`
 	// User's first name in dative case
-	FirstNameDat string `json:"first_name_dat"`
+	FirstNameDat String `json:"first_name_dat"`
 	// User's first name in genitive case
-	FirstNameGen string `json:"first_name_gen"`
+	FirstNameGen String `json:"first_name_gen"`
 	// User's first name in instrumental case
-	FirstNameIns string `json:"first_name_ins"`
+	FirstNameIns String `json:"first_name_ins"`
 	// User's first name in nominative case
-	FirstNameNom string `json:"first_name_nom"`
+	FirstNameNom String `json:"first_name_nom"`
 	// Number of user's followers and friends
 	FollowersCount Int                       `json:"followers_count"`
 	FriendStatus   FriendsFriendStatusStatus `json:"friend_status"`
 	// ID of the user by whom friend has been suggested
-	From  string `json:"from"`
-	Games string `json:"games"`
+	From  String `json:"from"`
+	Games String `json:"games"`
 	// Graduation year
 	Graduation Int `json:"graduation"`
 	// Information whether the user specified his phone number
@@ -419,17 +419,17 @@ type FriendsRequestsXtrMutual struct {
 	// Information whether the user has main photo
 	HasPhoto         BaseBoolInt `json:"has_photo"`
 	HasUnseenStories Bool        `json:"has_unseen_stories"`
-	Hash             string      `json:"hash"`
+	Hash             String      `json:"hash"`
 	// Returns if a profile is hidden.
 	Hidden Int `json:"hidden"`
 	// User's additional phone number
-	HomePhone string `json:"home_phone"`
+	HomePhone String `json:"home_phone"`
 	// User hometown
-	HomeTown string `json:"home_town"`
+	HomeTown String `json:"home_town"`
 	// User ID
 	ID        Int    `json:"id"`
-	Instagram string `json:"instagram"`
-	Interests string `json:"interests"`
+	Instagram String `json:"instagram"`
+	Interests String `json:"interests"`
 	// Information whether the user is a best friend of current user
 	IsBestFriend Bool `json:"is_best_friend"`
 	IsClosed     Bool `json:"is_closed"`
@@ -446,36 +446,36 @@ type FriendsRequestsXtrMutual struct {
 	// Information whether current user is subscribed to podcasts
 	IsSubscribedPodcasts            Bool        `json:"is_subscribed_podcasts"`
 	IsVideoLiveNotificationsBlocked BaseBoolInt `json:"is_video_live_notifications_blocked"`
-	Language                        string      `json:"language"`
+	Language                        String      `json:"language"`
 	// User last name
-	LastName string `json:"last_name"`
+	LastName String `json:"last_name"`
 	// User's last name in prepositional case
-	LastNameAbl string `json:"last_name_abl"`
+	LastNameAbl String `json:"last_name_abl"`
 	// User's last name in accusative case
-	LastNameAcc string `json:"last_name_acc"`
+	LastNameAcc String `json:"last_name_acc"`
 	// User's last name in dative case
-	LastNameDat string `json:"last_name_dat"`
+	LastNameDat String `json:"last_name_dat"`
 	// User's last name in genitive case
-	LastNameGen string `json:"last_name_gen"`
+	LastNameGen String `json:"last_name_gen"`
 	// User's last name in instrumental case
-	LastNameIns string `json:"last_name_ins"`
+	LastNameIns String `json:"last_name_ins"`
 	// User's last name in nominative case
-	LastNameNom string         `json:"last_name_nom"`
+	LastNameNom String         `json:"last_name_nom"`
 	LastSeen    *UsersLastSeen `json:"last_seen,omitempty"`
 	Lists       List[Int]      `json:"lists"`
-	Livejournal string         `json:"livejournal"`
+	Livejournal String         `json:"livejournal"`
 	// User maiden name
-	MaidenName string `json:"maiden_name"`
+	MaidenName String `json:"maiden_name"`
 	// Message sent with a request
-	Message  string              `json:"message"`
+	Message  String              `json:"message"`
 	Military List[UsersMilitary] `json:"military"`
 	// User's mobile phone number
-	MobilePhone string                 `json:"mobile_phone"`
-	Movies      string                 `json:"movies"`
-	Music       string                 `json:"music"`
+	MobilePhone String                 `json:"mobile_phone"`
+	Movies      String                 `json:"movies"`
+	Music       String                 `json:"music"`
 	Mutual      *FriendsRequestsMutual `json:"mutual,omitempty"`
 	// User nickname
-	Nickname   string           `json:"nickname"`
+	Nickname   String           `json:"nickname"`
 	Occupation *UsersOccupation `json:"occupation,omitempty"`
 	// Information whether the user is online
 	Online BaseBoolInt `json:"online"`
@@ -486,45 +486,45 @@ type FriendsRequestsXtrMutual struct {
 	OnlineMobile BaseBoolInt    `json:"online_mobile"`
 	OwnerState   *OwnerState    `json:"owner_state,omitempty"`
 	Personal     *UsersPersonal `json:"personal,omitempty"`
-	Photo        string         `json:"photo"`
+	Photo        String         `json:"photo"`
 	// URL of square photo of the user with 100 pixels in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// URL of square photo of the user with 200 pixels in width
-	Photo200 string `json:"photo_200"`
+	Photo200 String `json:"photo_200"`
 	// URL of user's photo with 200 pixels in width
-	Photo200Orig string `json:"photo_200_orig"`
-	Photo400     string `json:"photo_400"`
+	Photo200Orig String `json:"photo_200_orig"`
+	Photo400     String `json:"photo_400"`
 	// URL of user's photo with 400 pixels in width
-	Photo400Orig string `json:"photo_400_orig"`
+	Photo400Orig String `json:"photo_400_orig"`
 	// URL of square photo of the user with 50 pixels in width
-	Photo50  string `json:"photo_50"`
-	PhotoBig string `json:"photo_big"`
+	Photo50  String `json:"photo_50"`
+	PhotoBig String `json:"photo_big"`
 	// ID of the user's main photo
-	PhotoID string `json:"photo_id"`
+	PhotoID String `json:"photo_id"`
 	// URL of square photo of the user with maximum width
-	PhotoMax string `json:"photo_max"`
+	PhotoMax String `json:"photo_max"`
 	// URL of user's photo of maximum size
-	PhotoMaxOrig   string          `json:"photo_max_orig"`
+	PhotoMaxOrig   String          `json:"photo_max_orig"`
 	PhotoMaxSize   *PhotosPhoto    `json:"photo_max_size,omitempty"`
 	PhotoMedium    json.RawMessage `json:"photo_medium,omitempty"`
 	PhotoMediumRec json.RawMessage `json:"photo_medium_rec,omitempty"`
 	PhotoRec       json.RawMessage `json:"photo_rec,omitempty"`
-	Quotes         string          `json:"quotes"`
+	Quotes         String          `json:"quotes"`
 	// User relationship status
 	Relation        UsersUserRelation   `json:"relation"`
 	RelationPartner *UsersUserMin       `json:"relation_partner,omitempty"`
 	Relatives       List[UsersRelative] `json:"relatives"`
 	Schools         List[UsersSchool]   `json:"schools"`
 	// Domain name of the user's page
-	ScreenName         string `json:"screen_name"`
-	ServiceDescription string `json:"service_description"`
+	ScreenName         String `json:"screen_name"`
+	ServiceDescription String `json:"service_description"`
 	// User sex
 	Sex BaseSex `json:"sex"`
 	// User's website
-	Site  string `json:"site"`
-	Skype string `json:"skype"`
+	Site  String `json:"site"`
+	Skype String `json:"skype"`
 	// User's status
-	Status              string      `json:"status"`
+	Status              String      `json:"status"`
 	StatusApp           *AppsAppMin `json:"status_app,omitempty"`
 	StatusAudio         *AudioAudio `json:"status_audio,omitempty"`
 	StoriesArchiveCount Int         `json:"stories_archive_count"`
@@ -533,18 +533,18 @@ type FriendsRequestsXtrMutual struct {
 	Timestamp Int `json:"timestamp"`
 	// User's timezone
 	Timezone  Float  `json:"timezone"`
-	TrackCode string `json:"track_code"`
+	TrackCode String `json:"track_code"`
 	// Information whether the user has a "fire" pictogram.
 	Trending     BaseBoolInt           `json:"trending"`
-	Tv           string                `json:"tv"`
-	Twitter      string                `json:"twitter"`
+	Tv           String                `json:"tv"`
+	Twitter      String                `json:"twitter"`
 	Type         UsersUserType         `json:"type"`
 	Universities List[UsersUniversity] `json:"universities"`
 	// University ID
 	University        Int `json:"university"`
 	UniversityGroupID Int `json:"university_group_id"`
 	// University name
-	UniversityName string `json:"university_name"`
+	UniversityName String `json:"university_name"`
 	// User ID
 	UserID Int `json:"user_id"`
 	// Information whether the user is verified
@@ -556,5 +556,5 @@ type FriendsRequestsXtrMutual struct {
 	VideoLiveLevel Int `json:"video_live_level"`
 	// Information whether current user can comment wall posts
 	WallComments BaseBoolInt `json:"wall_comments"`
-	WallDefault  string      `json:"wall_default"`
+	WallDefault  String      `json:"wall_default"`
 }

@@ -10,11 +10,11 @@ type GiftsGift struct {
 	FromID Int          `json:"from_id"`
 	Gift   *GiftsLayout `json:"gift,omitempty"`
 	// Hash
-	GiftHash string `json:"gift_hash"`
+	GiftHash String `json:"gift_hash"`
 	// Gift ID
 	ID Int `json:"id"`
 	// Comment text
-	Message string           `json:"message"`
+	Message String           `json:"message"`
 	Privacy GiftsGiftPrivacy `json:"privacy"`
 }
 
@@ -34,21 +34,21 @@ const (
 // GiftsLayout is gifts_layout of the schema.
 type GiftsLayout struct {
 	// ID of the build of constructor gift
-	BuildID string `json:"build_id"`
+	BuildID String `json:"build_id"`
 	// Gift ID
 	ID Int `json:"id"`
 	// Information whether gift represents a stickers style
 	IsStickersStyle Bool `json:"is_stickers_style"`
 	// Keywords used for search
-	Keywords string `json:"keywords"`
+	Keywords String `json:"keywords"`
 	// ID of the sticker pack, if the gift is representing one
 	StickersProductID Int `json:"stickers_product_id"`
 	// URL of the preview image with 256 px in width
-	Thumb256 string `json:"thumb_256"`
+	Thumb256 String `json:"thumb_256"`
 	// URL of the preview image with 48 px in width
-	Thumb48 string `json:"thumb_48"`
+	Thumb48 String `json:"thumb_48"`
 	// URL of the preview image with 512 px in width
-	Thumb512 string `json:"thumb_512"`
+	Thumb512 String `json:"thumb_512"`
 	// URL of the preview image with 96 px in width
-	Thumb96 string `json:"thumb_96"`
+	Thumb96 String `json:"thumb_96"`
 }

@@ -9,9 +9,9 @@ import (
 // GroupsAddress is groups_address of the schema.
 type GroupsAddress struct {
 	// Additional address to the place (6 floor, left door)
-	AdditionalAddress string `json:"additional_address"`
+	AdditionalAddress String `json:"additional_address"`
 	// String address to the place (Nevsky, 28)
-	Address string `json:"address"`
+	Address String `json:"address"`
 	// City for address
 	City DatabaseCityByID `json:"city"`
 	// City id of address
@@ -31,14 +31,14 @@ type GroupsAddress struct {
 	// Metro id of address
 	MetroStationID Int `json:"metro_station_id"`
 	// Address phone
-	Phone   string `json:"phone"`
+	Phone   String `json:"phone"`
 	PlaceID Int    `json:"place_id"`
 	// Time offset int minutes from utc time
 	TimeOffset Int `json:"time_offset"`
 	// Week timetable for the address
 	Timetable *GroupsAddressTimetable `json:"timetable,omitempty"`
 	// Title of the place (Zinger, etc)
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Status of information about timetable
 	WorkInfoStatus GroupsAddressWorkInfoStatus `json:"work_info_status"`
 }
@@ -102,7 +102,7 @@ type GroupsBanInfo struct {
 	// Administrator ID
 	AdminID Int `json:"admin_id"`
 	// Comment for a ban
-	Comment string `json:"comment"`
+	Comment String `json:"comment"`
 	// Show comment for user
 	CommentVisible Bool `json:"comment_visible"`
 	// Date when user has been added to blacklist in Unixtime
@@ -132,27 +132,27 @@ const (
 type GroupsCallbackServer struct {
 	CreatorID Int    `json:"creator_id"`
 	ID        Int    `json:"id"`
-	SecretKey string `json:"secret_key"`
-	Status    string `json:"status"`
-	Title     string `json:"title"`
-	URL       string `json:"url"`
+	SecretKey String `json:"secret_key"`
+	Status    String `json:"status"`
+	Title     String `json:"title"`
+	URL       String `json:"url"`
 }
 
 // GroupsCallbackSettings is groups_callback_settings of the schema.
 type GroupsCallbackSettings struct {
 	// API version used for the events
-	APIVersion string                `json:"api_version"`
+	APIVersion String                `json:"api_version"`
 	Events     *GroupsLongPollEvents `json:"events,omitempty"`
 }
 
 // GroupsContactsItem is groups_contacts_item of the schema.
 type GroupsContactsItem struct {
 	// Contact description
-	Desc string `json:"desc"`
+	Desc String `json:"desc"`
 	// Contact email
-	Email string `json:"email"`
+	Email String `json:"email"`
 	// Contact phone
-	Phone string `json:"phone"`
+	Phone String `json:"phone"`
 	// User ID
 	UserID Int `json:"user_id"`
 }
@@ -318,9 +318,9 @@ const (
 type GroupsGroup struct {
 	AdminLevel GroupsGroupAdminLevel `json:"admin_level"`
 	// Information whether community is banned
-	Deactivated string `json:"deactivated"`
+	Deactivated String `json:"deactivated"`
 	// Established date
-	EstDate string `json:"est_date"`
+	EstDate String `json:"est_date"`
 	// Finish date in Unixtime format
 	FinishDate Int `json:"finish_date"`
 	// Community ID
@@ -334,28 +334,28 @@ type GroupsGroup struct {
 	IsMember                        BaseBoolInt `json:"is_member"`
 	IsVideoLiveNotificationsBlocked BaseBoolInt `json:"is_video_live_notifications_blocked"`
 	// Community name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// URL of square photo of the community with 100 pixels in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// URL of square photo of the community with 200 pixels in width
-	Photo200 string `json:"photo_200"`
+	Photo200 String `json:"photo_200"`
 	// URL of square photo of the community with 200 pixels in width original
-	Photo200Orig string `json:"photo_200_orig"`
+	Photo200Orig String `json:"photo_200_orig"`
 	// URL of square photo of the community with 400 pixels in width
-	Photo400 string `json:"photo_400"`
+	Photo400 String `json:"photo_400"`
 	// URL of square photo of the community with 400 pixels in width original
-	Photo400Orig string `json:"photo_400_orig"`
+	Photo400Orig String `json:"photo_400_orig"`
 	// URL of square photo of the community with 50 pixels in width
-	Photo50 string `json:"photo_50"`
+	Photo50 String `json:"photo_50"`
 	// URL of square photo of the community with max pixels in width
-	PhotoMax string `json:"photo_max"`
+	PhotoMax String `json:"photo_max"`
 	// URL of square photo of the community with max pixels in width original
-	PhotoMaxOrig string           `json:"photo_max_orig"`
+	PhotoMaxOrig String           `json:"photo_max_orig"`
 	PhotoMaxSize *GroupsPhotoSize `json:"photo_max_size,omitempty"`
 	// Public date label
-	PublicDateLabel string `json:"public_date_label"`
+	PublicDateLabel String `json:"public_date_label"`
 	// Domain of the community page
-	ScreenName string `json:"screen_name"`
+	ScreenName String `json:"screen_name"`
 	// Start date in Unixtime format
 	StartDate Int             `json:"start_date"`
 	Type      GroupsGroupType `json:"type"`
@@ -412,9 +412,9 @@ type GroupsGroupAttach struct {
 	// size of group
 	Size Int `json:"size"`
 	// activity or category of group
-	Status string `json:"status"`
+	Status String `json:"status"`
 	// text of attach
-	Text string `json:"text"`
+	Text String `json:"text"`
 }
 
 // GroupsGroupAudio is groups_group_audio of the schema.
@@ -433,7 +433,7 @@ const (
 // GroupsGroupBanInfo is groups_group_ban_info of the schema.
 type GroupsGroupBanInfo struct {
 	// Ban comment
-	Comment string `json:"comment"`
+	Comment String `json:"comment"`
 	// End date of ban in Unixtime
 	EndDate Int                 `json:"end_date"`
 	Reason  GroupsBanInfoReason `json:"reason"`
@@ -444,7 +444,7 @@ type GroupsGroupCategory struct {
 	// Category ID
 	ID Int `json:"id"`
 	// Category name
-	Name          string                       `json:"name"`
+	Name          String                       `json:"name"`
 	Subcategories List[GroupsGroupSubcategory] `json:"subcategories"`
 }
 
@@ -453,7 +453,7 @@ type GroupsGroupCategoryFull struct {
 	// Category ID
 	ID Int `json:"id"`
 	// Category name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Pages number
 	PageCount     Int                       `json:"page_count"`
 	PagePreviews  List[GroupsGroup]         `json:"page_previews"`
@@ -463,7 +463,7 @@ type GroupsGroupCategoryFull struct {
 // GroupsGroupCategoryType is groups_group_category_type of the schema.
 type GroupsGroupCategoryType struct {
 	ID   Int    `json:"id"`
-	Name string `json:"name"`
+	Name String `json:"name"`
 }
 
 // GroupsGroupDocs is groups_group_docs of the schema.
@@ -482,7 +482,7 @@ const (
 // GroupsGroupFull is groups_group_full of the schema.
 type GroupsGroupFull struct {
 	// Type of group, start date of event or category of public page
-	Activity string `json:"activity"`
+	Activity String `json:"activity"`
 	// Info about addresses in groups
 	Addresses  *GroupsAddressesInfo  `json:"addresses,omitempty"`
 	AdminLevel GroupsGroupAdminLevel `json:"admin_level"`
@@ -524,11 +524,11 @@ type GroupsGroupFull struct {
 	// Данные о точках, по которым вырезаны профильная и миниатюрная фотографии...
 	CropPhoto *BaseCropPhoto `json:"crop_photo,omitempty"`
 	// Information whether community is banned
-	Deactivated string `json:"deactivated"`
+	Deactivated String `json:"deactivated"`
 	// Community description
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Established date
-	EstDate string `json:"est_date"`
+	EstDate String `json:"est_date"`
 	// Finish date in Unixtime format
 	FinishDate Int `json:"finish_date"`
 	// Fixed post ID
@@ -575,41 +575,41 @@ type GroupsGroupFull struct {
 	// Community members number
 	MembersCount Int `json:"members_count"`
 	// Info about number of users in group
-	MembersCountText string `json:"members_count_text"`
+	MembersCountText String `json:"members_count_text"`
 	// Community name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Status of replies in community messages
 	OnlineStatus *GroupsOnlineStatus `json:"online_status,omitempty"`
 	// URL of square photo of the community with 100 pixels in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// URL of square photo of the community with 200 pixels in width
-	Photo200 string `json:"photo_200"`
+	Photo200 String `json:"photo_200"`
 	// URL of square photo of the community with 200 pixels in width original
-	Photo200Orig string `json:"photo_200_orig"`
+	Photo200Orig String `json:"photo_200_orig"`
 	// URL of square photo of the community with 400 pixels in width
-	Photo400 string `json:"photo_400"`
+	Photo400 String `json:"photo_400"`
 	// URL of square photo of the community with 400 pixels in width original
-	Photo400Orig string `json:"photo_400_orig"`
+	Photo400Orig String `json:"photo_400_orig"`
 	// URL of square photo of the community with 50 pixels in width
-	Photo50 string `json:"photo_50"`
+	Photo50 String `json:"photo_50"`
 	// URL of square photo of the community with max pixels in width
-	PhotoMax string `json:"photo_max"`
+	PhotoMax String `json:"photo_max"`
 	// URL of square photo of the community with max pixels in width original
-	PhotoMaxOrig string           `json:"photo_max_orig"`
+	PhotoMaxOrig String           `json:"photo_max_orig"`
 	PhotoMaxSize *GroupsPhotoSize `json:"photo_max_size,omitempty"`
 	// Public date label
-	PublicDateLabel string `json:"public_date_label"`
+	PublicDateLabel String `json:"public_date_label"`
 	// The number of incoming requests to the community
 	RequestsCount Int `json:"requests_count"`
 	// Domain of the community page
-	ScreenName       string                 `json:"screen_name"`
+	ScreenName       String                 `json:"screen_name"`
 	SecondarySection GroupsGroupFullSection `json:"secondary_section"`
 	// Community's website
-	Site string `json:"site"`
+	Site String `json:"site"`
 	// Start date in Unixtime format
 	StartDate Int `json:"start_date"`
 	// Community status
-	Status              string      `json:"status"`
+	Status              String      `json:"status"`
 	StatusAudio         *AudioAudio `json:"status_audio,omitempty"`
 	StoriesArchiveCount Int         `json:"stories_archive_count"`
 	// Textlives number
@@ -627,13 +627,13 @@ type GroupsGroupFull struct {
 	// Community level live streams achievements
 	VideoLiveLevel Int `json:"video_live_level"`
 	// Information about the status of video notifications for the current user.
-	VideoNotificationsStatus string `json:"video_notifications_status"`
+	VideoNotificationsStatus String `json:"video_notifications_status"`
 	// Community videos number
 	VideosCount Int `json:"videos_count"`
 	// Information about wall status in community
 	Wall Int `json:"wall"`
 	// Community's main wiki page title
-	WikiPage string `json:"wiki_page"`
+	WikiPage String `json:"wiki_page"`
 }
 
 // GroupsGroupFullAgeLimits is groups_group_full_age_limits of the schema.
@@ -770,7 +770,7 @@ const (
 // GroupsGroupPublicCategoryList is groups_group_public_category_list of the schema.
 type GroupsGroupPublicCategoryList struct {
 	ID            Int                           `json:"id"`
-	Name          string                        `json:"name"`
+	Name          String                        `json:"name"`
 	Subcategories List[GroupsGroupCategoryType] `json:"subcategories"`
 }
 
@@ -791,7 +791,7 @@ type GroupsGroupSubcategory struct {
 	// Object ID
 	ID Int `json:"id"`
 	// Object name
-	Name string `json:"name"`
+	Name String `json:"name"`
 }
 
 // GroupsGroupSubject is groups_group_subject of the schema.
@@ -863,9 +863,9 @@ const (
 
 // GroupsGroupTag is groups_group_tag of the schema.
 type GroupsGroupTag struct {
-	Color string `json:"color"`
+	Color String `json:"color"`
 	ID    Int    `json:"id"`
-	Name  string `json:"name"`
+	Name  String `json:"name"`
 	Uses  Int    `json:"uses"`
 }
 
@@ -942,7 +942,7 @@ type GroupsGroupsArray struct {
 // GroupsLinksItem is groups_links_item of the schema.
 type GroupsLinksItem struct {
 	// Link description
-	Desc string `json:"desc"`
+	Desc String `json:"desc"`
 	// Information whether the link title can be edited
 	EditTitle BaseBoolInt `json:"edit_title"`
 	// Link ID
@@ -950,13 +950,13 @@ type GroupsLinksItem struct {
 	// Information whether the image on processing
 	ImageProcessing BaseBoolInt `json:"image_processing"`
 	// Link title
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// URL of square image of the link with 100 pixels in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// URL of square image of the link with 50 pixels in width
-	Photo50 string `json:"photo_50"`
+	Photo50 String `json:"photo_50"`
 	// Link URL
-	URL string `json:"url"`
+	URL String `json:"url"`
 }
 
 // GroupsLiveCovers is groups_live_covers of the schema.
@@ -965,7 +965,7 @@ type GroupsLiveCovers struct {
 	IsEnabled Bool `json:"is_enabled"`
 	// Information whether live covers photo scaling is enabled
 	IsScalable Bool         `json:"is_scalable"`
-	StoryIDs   List[string] `json:"story_ids"`
+	StoryIDs   List[String] `json:"story_ids"`
 }
 
 // GroupsLongPollEvents is groups_long_poll_events of the schema.
@@ -1040,17 +1040,17 @@ type GroupsLongPollEvents struct {
 // GroupsLongPollServer is groups_long_poll_server of the schema.
 type GroupsLongPollServer struct {
 	// Long Poll key
-	Key string `json:"key"`
+	Key String `json:"key"`
 	// Long Poll server address
-	Server string `json:"server"`
+	Server String `json:"server"`
 	// Number of the last event
-	TS string `json:"ts"`
+	TS String `json:"ts"`
 }
 
 // GroupsLongPollSettings is groups_long_poll_settings of the schema.
 type GroupsLongPollSettings struct {
 	// API version used for the events
-	APIVersion string                `json:"api_version"`
+	APIVersion String                `json:"api_version"`
 	Events     *GroupsLongPollEvents `json:"events,omitempty"`
 	// Shows whether Long Poll is enabled
 	IsEnabled Bool `json:"is_enabled"`
@@ -1062,18 +1062,18 @@ type GroupsMarketInfo struct {
 	ContactID Int             `json:"contact_id"`
 	Currency  *MarketCurrency `json:"currency,omitempty"`
 	// Currency name
-	CurrencyText string `json:"currency_text"`
+	CurrencyText String `json:"currency_text"`
 	// Information whether the market is enabled
 	Enabled BaseBoolInt `json:"enabled"`
 	// Main market album ID
 	MainAlbumID   Int          `json:"main_album_id"`
 	MinOrderPrice *MarketPrice `json:"min_order_price,omitempty"`
 	// Maximum price
-	PriceMax string `json:"price_max"`
+	PriceMax String `json:"price_max"`
 	// Minimum price
-	PriceMin string `json:"price_min"`
+	PriceMin String `json:"price_min"`
 	// Market type
-	Type string `json:"type"`
+	Type String `json:"type"`
 }
 
 // GroupsMarketProperties is groups_market_properties of the schema.
@@ -1172,7 +1172,7 @@ type GroupsOwnerXtrBanInfo struct {
 	Group *GroupsGroup `json:"group,omitempty"`
 	// Information about group if type = profile
 	Profile *UsersUser `json:"profile,omitempty"`
-	Type    string     `json:"type"`
+	Type    String     `json:"type"`
 }
 
 // GroupsPhotoSize is groups_photo_size of the schema.
@@ -1186,13 +1186,13 @@ type GroupsPhotoSize struct {
 // GroupsProfileItem is groups_profile_item of the schema.
 type GroupsProfileItem struct {
 	// User first name
-	FirstName string `json:"first_name"`
+	FirstName String `json:"first_name"`
 	// User id
 	ID Int `json:"id"`
 	// Url for user photo
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// Url for user photo
-	Photo50 string `json:"photo_50"`
+	Photo50 String `json:"photo_50"`
 }
 
 // GroupsRoleOptions is groups_role_options of the schema. User's credentials as community admin
@@ -1211,8 +1211,8 @@ type GroupsSectionsListItem = BaseObject
 
 // GroupsSettingsTwitter is groups_settings_twitter of the schema.
 type GroupsSettingsTwitter struct {
-	Name   string `json:"name"`
-	Status string `json:"status"`
+	Name   String `json:"name"`
+	Status String `json:"status"`
 }
 
 // GroupsSubjectItem is groups_subject_item of the schema.
@@ -1220,29 +1220,29 @@ type GroupsSubjectItem struct {
 	// Subject ID
 	ID Int `json:"id"`
 	// Subject title
-	Name string `json:"name"`
+	Name String `json:"name"`
 }
 
 // GroupsTokenPermissionSetting is groups_token_permission_setting of the schema.
 type GroupsTokenPermissionSetting struct {
-	Name    string `json:"name"`
+	Name    String `json:"name"`
 	Setting Int    `json:"setting"`
 }
 
 // GroupsUserXtrRole is groups_user_xtr_role of the schema.
 type GroupsUserXtrRole struct {
-	About      string `json:"about"`
-	AccessKey  string `json:"access_key"`
-	Activities string `json:"activities"`
+	About      String `json:"about"`
+	AccessKey  String `json:"access_key"`
+	Activities String `json:"activities"`
 	// User's status
-	Activity string `json:"activity"`
+	Activity String `json:"activity"`
 	// User's date of birth
-	Bdate string `json:"bdate"`
+	Bdate String `json:"bdate"`
 	// Information whether current user is in the requested user's blacklist.
 	Blacklisted BaseBoolInt `json:"blacklisted"`
 	// Information whether the requested user is in current user's blacklist
 	BlacklistedByMe BaseBoolInt `json:"blacklisted_by_me"`
-	Books           string      `json:"books"`
+	Books           String      `json:"books"`
 	CanAccessClosed Bool        `json:"can_access_closed"`
 	// Information whether the user can be baned (added to black list) by me
 	CanBan Bool `json:"can_ban"`
@@ -1282,44 +1282,44 @@ type GroupsUserXtrRole struct {
 	// Contact person ID
 	ContactID Int `json:"contact_id"`
 	// User contact name
-	ContactName string             `json:"contact_name"`
+	ContactName String             `json:"contact_name"`
 	Counters    *UsersUserCounters `json:"counters,omitempty"`
 	CropPhoto   *BaseCropPhoto     `json:"crop_photo,omitempty"`
 	// Returns if a profile is deleted or blocked
-	Deactivated  string       `json:"deactivated"`
-	Descriptions List[string] `json:"descriptions"`
+	Deactivated  String       `json:"deactivated"`
+	Descriptions List[String] `json:"descriptions"`
 	// Domain name of the user's page
-	Domain string `json:"domain"`
+	Domain String `json:"domain"`
 	// Education form
-	EducationForm string `json:"education_form"`
+	EducationForm String `json:"education_form"`
 	// User's education status
-	EducationStatus string        `json:"education_status"`
-	Email           string        `json:"email"`
+	EducationStatus String        `json:"education_status"`
+	Email           String        `json:"email"`
 	Exports         *UsersExports `json:"exports,omitempty"`
-	Facebook        string        `json:"facebook"`
-	FacebookName    string        `json:"facebook_name"`
+	Facebook        String        `json:"facebook"`
+	FacebookName    String        `json:"facebook_name"`
 	// Faculty ID
 	Faculty Int `json:"faculty"`
 	// Faculty name
-	FacultyName string `json:"faculty_name"`
+	FacultyName String `json:"faculty_name"`
 	// User first name
-	FirstName string `json:"first_name"`
+	FirstName String `json:"first_name"`
 	// User's first name in prepositional case
-	FirstNameAbl string `json:"first_name_abl"`
+	FirstNameAbl String `json:"first_name_abl"`
 	// User's first name in accusative case
-	FirstNameAcc string `json:"first_name_acc"`
+	FirstNameAcc String `json:"first_name_acc"`
 	// User's first name in dative case
-	FirstNameDat string `json:"first_name_dat"`
+	FirstNameDat String `json:"first_name_dat"`
 	// User's first name in genitive case
-	FirstNameGen string `json:"first_name_gen"`
+	FirstNameGen String `json:"first_name_gen"`
 	// User's first name in instrumental case
-	FirstNameIns string `json:"first_name_ins"`
+	FirstNameIns String `json:"first_name_ins"`
 	// User's first name in nominative case
-	FirstNameNom string `json:"first_name_nom"`
+	FirstNameNom String `json:"first_name_nom"`
 	// Number of user's followers and friends
 	FollowersCount Int                       `json:"followers_count"`
 	FriendStatus   FriendsFriendStatusStatus `json:"friend_status"`
-	Games          string                    `json:"games"`
+	Games          String                    `json:"games"`
 	// Graduation year
 	Graduation Int `json:"graduation"`
 	// Information whether the user specified his phone number
@@ -1327,17 +1327,17 @@ type GroupsUserXtrRole struct {
 	// Information whether the user has main photo
 	HasPhoto         BaseBoolInt `json:"has_photo"`
 	HasUnseenStories Bool        `json:"has_unseen_stories"`
-	Hash             string      `json:"hash"`
+	Hash             String      `json:"hash"`
 	// Returns if a profile is hidden.
 	Hidden Int `json:"hidden"`
 	// User's additional phone number
-	HomePhone string `json:"home_phone"`
+	HomePhone String `json:"home_phone"`
 	// User hometown
-	HomeTown string `json:"home_town"`
+	HomeTown String `json:"home_town"`
 	// User ID
 	ID        Int    `json:"id"`
-	Instagram string `json:"instagram"`
-	Interests string `json:"interests"`
+	Instagram String `json:"instagram"`
+	Interests String `json:"interests"`
 	// Information whether the user is a best friend of current user
 	IsBestFriend Bool `json:"is_best_friend"`
 	IsClosed     Bool `json:"is_closed"`
@@ -1354,34 +1354,34 @@ type GroupsUserXtrRole struct {
 	// Information whether current user is subscribed to podcasts
 	IsSubscribedPodcasts            Bool        `json:"is_subscribed_podcasts"`
 	IsVideoLiveNotificationsBlocked BaseBoolInt `json:"is_video_live_notifications_blocked"`
-	Language                        string      `json:"language"`
+	Language                        String      `json:"language"`
 	// User last name
-	LastName string `json:"last_name"`
+	LastName String `json:"last_name"`
 	// User's last name in prepositional case
-	LastNameAbl string `json:"last_name_abl"`
+	LastNameAbl String `json:"last_name_abl"`
 	// User's last name in accusative case
-	LastNameAcc string `json:"last_name_acc"`
+	LastNameAcc String `json:"last_name_acc"`
 	// User's last name in dative case
-	LastNameDat string `json:"last_name_dat"`
+	LastNameDat String `json:"last_name_dat"`
 	// User's last name in genitive case
-	LastNameGen string `json:"last_name_gen"`
+	LastNameGen String `json:"last_name_gen"`
 	// User's last name in instrumental case
-	LastNameIns string `json:"last_name_ins"`
+	LastNameIns String `json:"last_name_ins"`
 	// User's last name in nominative case
-	LastNameNom string         `json:"last_name_nom"`
+	LastNameNom String         `json:"last_name_nom"`
 	LastSeen    *UsersLastSeen `json:"last_seen,omitempty"`
 	Lists       List[Int]      `json:"lists"`
-	Livejournal string         `json:"livejournal"`
+	Livejournal String         `json:"livejournal"`
 	// User maiden name
-	MaidenName string              `json:"maiden_name"`
+	MaidenName String              `json:"maiden_name"`
 	Military   List[UsersMilitary] `json:"military"`
 	// User's mobile phone number
-	MobilePhone string                 `json:"mobile_phone"`
-	Movies      string                 `json:"movies"`
-	Music       string                 `json:"music"`
+	MobilePhone String                 `json:"mobile_phone"`
+	Movies      String                 `json:"movies"`
+	Music       String                 `json:"music"`
 	Mutual      *FriendsRequestsMutual `json:"mutual,omitempty"`
 	// User nickname
-	Nickname   string           `json:"nickname"`
+	Nickname   String           `json:"nickname"`
 	Occupation *UsersOccupation `json:"occupation,omitempty"`
 	// Information whether the user is online
 	Online BaseBoolInt `json:"online"`
@@ -1393,30 +1393,30 @@ type GroupsUserXtrRole struct {
 	OwnerState   *OwnerState                      `json:"owner_state,omitempty"`
 	Permissions  List[GroupsMemberRolePermission] `json:"permissions"`
 	Personal     *UsersPersonal                   `json:"personal,omitempty"`
-	Photo        string                           `json:"photo"`
+	Photo        String                           `json:"photo"`
 	// URL of square photo of the user with 100 pixels in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// URL of square photo of the user with 200 pixels in width
-	Photo200 string `json:"photo_200"`
+	Photo200 String `json:"photo_200"`
 	// URL of user's photo with 200 pixels in width
-	Photo200Orig string `json:"photo_200_orig"`
-	Photo400     string `json:"photo_400"`
+	Photo200Orig String `json:"photo_200_orig"`
+	Photo400     String `json:"photo_400"`
 	// URL of user's photo with 400 pixels in width
-	Photo400Orig string `json:"photo_400_orig"`
+	Photo400Orig String `json:"photo_400_orig"`
 	// URL of square photo of the user with 50 pixels in width
-	Photo50  string `json:"photo_50"`
-	PhotoBig string `json:"photo_big"`
+	Photo50  String `json:"photo_50"`
+	PhotoBig String `json:"photo_big"`
 	// ID of the user's main photo
-	PhotoID string `json:"photo_id"`
+	PhotoID String `json:"photo_id"`
 	// URL of square photo of the user with maximum width
-	PhotoMax string `json:"photo_max"`
+	PhotoMax String `json:"photo_max"`
 	// URL of user's photo of maximum size
-	PhotoMaxOrig   string          `json:"photo_max_orig"`
+	PhotoMaxOrig   String          `json:"photo_max_orig"`
 	PhotoMaxSize   *PhotosPhoto    `json:"photo_max_size,omitempty"`
 	PhotoMedium    json.RawMessage `json:"photo_medium,omitempty"`
 	PhotoMediumRec json.RawMessage `json:"photo_medium_rec,omitempty"`
 	PhotoRec       json.RawMessage `json:"photo_rec,omitempty"`
-	Quotes         string          `json:"quotes"`
+	Quotes         String          `json:"quotes"`
 	// User relationship status
 	Relation        UsersUserRelation   `json:"relation"`
 	RelationPartner *UsersUserMin       `json:"relation_partner,omitempty"`
@@ -1424,15 +1424,15 @@ type GroupsUserXtrRole struct {
 	Role            GroupsRoleOptions   `json:"role"`
 	Schools         List[UsersSchool]   `json:"schools"`
 	// Domain name of the user's page
-	ScreenName         string `json:"screen_name"`
-	ServiceDescription string `json:"service_description"`
+	ScreenName         String `json:"screen_name"`
+	ServiceDescription String `json:"service_description"`
 	// User sex
 	Sex BaseSex `json:"sex"`
 	// User's website
-	Site  string `json:"site"`
-	Skype string `json:"skype"`
+	Site  String `json:"site"`
+	Skype String `json:"skype"`
 	// User's status
-	Status              string      `json:"status"`
+	Status              String      `json:"status"`
 	StatusApp           *AppsAppMin `json:"status_app,omitempty"`
 	StatusAudio         *AudioAudio `json:"status_audio,omitempty"`
 	StoriesArchiveCount Int         `json:"stories_archive_count"`
@@ -1441,15 +1441,15 @@ type GroupsUserXtrRole struct {
 	Timezone Float `json:"timezone"`
 	// Information whether the user has a "fire" pictogram.
 	Trending     BaseBoolInt           `json:"trending"`
-	Tv           string                `json:"tv"`
-	Twitter      string                `json:"twitter"`
+	Tv           String                `json:"tv"`
+	Twitter      String                `json:"twitter"`
 	Type         UsersUserType         `json:"type"`
 	Universities List[UsersUniversity] `json:"universities"`
 	// University ID
 	University        Int `json:"university"`
 	UniversityGroupID Int `json:"university_group_id"`
 	// University name
-	UniversityName string `json:"university_name"`
+	UniversityName String `json:"university_name"`
 	// Information whether the user is verified
 	Verified  BaseBoolInt    `json:"verified"`
 	VideoLive *VideoLiveInfo `json:"video_live,omitempty"`
@@ -1459,5 +1459,5 @@ type GroupsUserXtrRole struct {
 	VideoLiveLevel Int `json:"video_live_level"`
 	// Information whether current user can comment wall posts
 	WallComments BaseBoolInt `json:"wall_comments"`
-	WallDefault  string      `json:"wall_default"`
+	WallDefault  String      `json:"wall_default"`
 }

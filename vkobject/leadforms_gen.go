@@ -9,13 +9,13 @@ import (
 // LeadFormsAnswer is leadForms_answer of the schema.
 type LeadFormsAnswer struct {
 	Answer LeadFormsAnswerOneOf `json:"answer"`
-	Key    string               `json:"key"`
+	Key    String               `json:"key"`
 }
 
 // LeadFormsAnswerItem is leadForms_answer_item of the schema.
 type LeadFormsAnswerItem struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
+	Key   String `json:"key"`
+	Value String `json:"value"`
 }
 
 // LeadFormsAnswerOneOf is leadForms_answer_one_of of the schema.
@@ -24,22 +24,22 @@ type LeadFormsAnswerOneOf = json.RawMessage
 // LeadFormsForm is leadForms_form of the schema.
 type LeadFormsForm struct {
 	Active        BaseBoolInt                 `json:"active"`
-	Confirmation  string                      `json:"confirmation"`
-	Description   string                      `json:"description"`
+	Confirmation  String                      `json:"confirmation"`
+	Description   String                      `json:"description"`
 	FormID        Int                         `json:"form_id"`
 	GroupID       Int                         `json:"group_id"`
 	LeadsCount    Int                         `json:"leads_count"`
-	Name          string                      `json:"name"`
-	NotifyAdmins  string                      `json:"notify_admins"`
-	NotifyEmails  string                      `json:"notify_emails"`
+	Name          String                      `json:"name"`
+	NotifyAdmins  String                      `json:"notify_admins"`
+	NotifyEmails  String                      `json:"notify_emails"`
 	OncePerUser   Int                         `json:"once_per_user"`
-	Photo         string                      `json:"photo"`
-	PixelCode     string                      `json:"pixel_code"`
-	PolicyLinkURL string                      `json:"policy_link_url"`
+	Photo         String                      `json:"photo"`
+	PixelCode     String                      `json:"pixel_code"`
+	PolicyLinkURL String                      `json:"policy_link_url"`
 	Questions     List[LeadFormsQuestionItem] `json:"questions"`
-	SiteLinkURL   string                      `json:"site_link_url"`
-	Title         string                      `json:"title"`
-	URL           string                      `json:"url"`
+	SiteLinkURL   String                      `json:"site_link_url"`
+	Title         String                      `json:"title"`
+	URL           String                      `json:"url"`
 }
 
 // LeadFormsLead is leadForms_lead of the schema.
@@ -53,15 +53,15 @@ type LeadFormsLead struct {
 
 // LeadFormsQuestionItem is leadForms_question_item of the schema.
 type LeadFormsQuestionItem struct {
-	Key   string `json:"key"`
-	Label string `json:"label"`
+	Key   String `json:"key"`
+	Label String `json:"label"`
 	// Опции выбора для типов radio, checkbox, select
 	Options List[LeadFormsQuestionItemOption] `json:"options"`
-	Type    string                            `json:"type"`
+	Type    String                            `json:"type"`
 }
 
 // LeadFormsQuestionItemOption is leadForms_question_item_option of the schema.
 type LeadFormsQuestionItemOption struct {
-	Key   string `json:"key"`
-	Label string `json:"label"`
+	Key   String `json:"key"`
+	Label String `json:"label"`
 }

@@ -9,5 +9,5 @@ type LinkTargetObject struct {
 	// Owner ID
 	OwnerID Int `json:"owner_id"`
 	// Object type
-	Type string `json:"type"`
+	Type String `json:"type"`
 }

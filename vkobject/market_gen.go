@@ -7,9 +7,9 @@ type MarketCurrency struct {
 	// Currency ID
 	ID Int `json:"id"`
 	// Currency sign
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Currency title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // MarketGlobalSearchFilters is market_global_search_filters of the schema.
@@ -23,15 +23,15 @@ type MarketItemOwnerInfo struct {
 	// Avatar of the group
 	Avatar List[BaseImage] `json:"avatar"`
 	// Category of the item or description of the group
-	Category string `json:"category"`
+	Category String `json:"category"`
 	// Link to the section of the group
-	CategoryURL string `json:"category_url"`
+	CategoryURL String `json:"category_url"`
 	// Is the group is VK corporated market
 	IsCorporatedMarket Bool `json:"is_corporated_market"`
 	// Type of the market group
 	MarketType MarketOwnerType `json:"market_type"`
 	// Name of the group
-	Name string `json:"name"`
+	Name String `json:"name"`
 }
 
 // MarketItemPromotionInfo is market_item_promotion_info of the schema. Information about promotion of the market item
@@ -56,7 +56,7 @@ type MarketMarketAlbum struct {
 	OwnerID Int          `json:"owner_id"`
 	Photo   *PhotosPhoto `json:"photo,omitempty"`
 	// Market album title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Type of album
 	Type Int `json:"type"`
 	// Date when album has been updated last time in Unixtime
@@ -70,11 +70,11 @@ type MarketMarketCategory = MarketMarketCategoryNested
 type MarketMarketCategoryNested struct {
 	// Category ID
 	ID        Int    `json:"id"`
-	InnerType string `json:"inner_type"`
+	InnerType String `json:"inner_type"`
 	// Is v2 category
 	IsV2 Bool `json:"is_v2"`
 	// Category name
-	Name   string                      `json:"name"`
+	Name   String                      `json:"name"`
 	Parent *MarketMarketCategoryNested `json:"parent,omitempty"`
 }
 
@@ -82,43 +82,43 @@ type MarketMarketCategoryNested struct {
 type MarketMarketCategoryTree struct {
 	Children List[MarketMarketCategoryTree] `json:"children"`
 	// Icon name
-	IconName string `json:"icon_name"`
+	IconName String `json:"icon_name"`
 	// Category ID
 	ID Int `json:"id"`
 	// Category name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Description for category's page. Used for SEO
-	PageDescription string `json:"page_description"`
+	PageDescription String `json:"page_description"`
 	// Title for category's page. Used for SEO
-	PageTitle string `json:"page_title"`
+	PageTitle String `json:"page_title"`
 	// SEO-friendly variant of category's name
-	SeoName string `json:"seo_name"`
+	SeoName String `json:"seo_name"`
 	// SEO-friendly URL to page with category's items
-	URL  string                        `json:"url"`
+	URL  String                        `json:"url"`
 	View *MarketMarketCategoryTreeView `json:"view,omitempty"`
 }
 
 // MarketMarketCategoryTreeView is market_market_category_tree_view of the schema.
 type MarketMarketCategoryTreeView struct {
-	RootPath List[string] `json:"root_path"`
+	RootPath List[String] `json:"root_path"`
 	Selected Bool         `json:"selected"`
-	Type     string       `json:"type"`
+	Type     String       `json:"type"`
 }
 
 // MarketMarketItem is market_market_item of the schema.
 type MarketMarketItem struct {
 	// Access key for the market item
-	AccessKey    string                       `json:"access_key"`
+	AccessKey    String                       `json:"access_key"`
 	Availability MarketMarketItemAvailability `json:"availability"`
 	// Title for button for url
-	ButtonTitle string               `json:"button_title"`
+	ButtonTitle String               `json:"button_title"`
 	Category    MarketMarketCategory `json:"category"`
 	CategoryV2  MarketMarketCategory `json:"category_v2"`
 	// Date when the item has been created in Unixtime
 	Date Int `json:"date"`
 	// Item description
-	Description string `json:"description"`
-	ExternalID  string `json:"external_id"`
+	Description String `json:"description"`
+	ExternalID  String `json:"external_id"`
 	// Item ID
 	ID            Int  `json:"id"`
 	IsAdult       Bool `json:"is_adult"`
@@ -132,15 +132,15 @@ type MarketMarketItem struct {
 	// Attach for post owner id
 	PostOwnerID Int          `json:"post_owner_id"`
 	Price       *MarketPrice `json:"price,omitempty"`
-	Sku         string       `json:"sku"`
+	Sku         String       `json:"sku"`
 	// Inventory balances
 	StockAmount Int `json:"stock_amount"`
 	// URL of the preview image
-	ThumbPhoto string `json:"thumb_photo"`
+	ThumbPhoto String `json:"thumb_photo"`
 	// Item title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// URL to item
-	URL                string `json:"url"`
+	URL                String `json:"url"`
 	VariantsGroupingID Int    `json:"variants_grouping_id"`
 }
 
@@ -168,15 +168,15 @@ type MarketMarketItemBasic struct {
 	OwnerID Int          `json:"owner_id"`
 	Price   *MarketPrice `json:"price,omitempty"`
 	// URL of the preview image
-	ThumbPhoto string `json:"thumb_photo"`
+	ThumbPhoto String `json:"thumb_photo"`
 	// Item title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // MarketMarketItemBasicWithGroup is market_market_item_basic_with_group of the schema.
 type MarketMarketItemBasicWithGroup struct {
-	GroupLink string `json:"group_link"`
-	GroupName string `json:"group_name"`
+	GroupLink String `json:"group_link"`
+	GroupName String `json:"group_name"`
 	// Item ID
 	ID              Int  `json:"id"`
 	IsAdult         Bool `json:"is_adult"`
@@ -187,21 +187,21 @@ type MarketMarketItemBasicWithGroup struct {
 	OwnerID Int          `json:"owner_id"`
 	Price   *MarketPrice `json:"price,omitempty"`
 	// URL of the preview image
-	ThumbPhoto string `json:"thumb_photo"`
+	ThumbPhoto String `json:"thumb_photo"`
 	// Item title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // MarketMarketItemFull is market_market_item_full of the schema.
 type MarketMarketItemFull struct {
 	// Access key for the market item
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// Contains ad ID if it has
 	AdID         Int                          `json:"ad_id"`
 	AlbumsIDs    List[Int]                    `json:"albums_ids"`
 	Availability MarketMarketItemAvailability `json:"availability"`
 	// Title for button for url
-	ButtonTitle string `json:"button_title"`
+	ButtonTitle String `json:"button_title"`
 	// Information whether current use can comment the item
 	CanComment BaseBoolInt `json:"can_comment"`
 	// Can item be deleted by current user?
@@ -221,8 +221,8 @@ type MarketMarketItemFull struct {
 	// Date when the item has been created in Unixtime
 	Date Int `json:"date"`
 	// Item description
-	Description string `json:"description"`
-	ExternalID  string `json:"external_id"`
+	Description String `json:"description"`
+	ExternalID  String `json:"external_id"`
 	// Item ID
 	ID            Int        `json:"id"`
 	IsAdult       Bool       `json:"is_adult"`
@@ -247,17 +247,17 @@ type MarketMarketItemFull struct {
 	// Rating of product
 	Rating  Float            `json:"rating"`
 	Reposts *BaseRepostsInfo `json:"reposts,omitempty"`
-	Sku     string           `json:"sku"`
+	Sku     String           `json:"sku"`
 	// Inventory balances
 	StockAmount Int `json:"stock_amount"`
 	// URL of the preview image
-	ThumbPhoto string `json:"thumb_photo"`
+	ThumbPhoto String `json:"thumb_photo"`
 	// Item title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// URL to item
-	URL string `json:"url"`
+	URL String `json:"url"`
 	// User agreement info
-	UserAgreementInfo  string `json:"user_agreement_info"`
+	UserAgreementInfo  String `json:"user_agreement_info"`
 	VariantsGroupingID Int    `json:"variants_grouping_id"`
 	// Views number
 	ViewsCount Int `json:"views_count"`
@@ -269,29 +269,29 @@ type MarketMarketItemFull struct {
 
 // MarketOrder is market_order of the schema.
 type MarketOrder struct {
-	Address string `json:"address"`
+	Address String `json:"address"`
 	// Extended field. Can current viewer add review for at least one item in this order
 	CanAddReview Bool `json:"can_add_review"`
 	// Information for cancel and revert order
 	CancelInfo *BaseLink `json:"cancel_info,omitempty"`
-	Comment    string    `json:"comment"`
+	Comment    String    `json:"comment"`
 	// Seller comment for user
-	CommentForUser  string       `json:"comment_for_user"`
+	CommentForUser  String       `json:"comment_for_user"`
 	Date            Int          `json:"date"`
 	DateViewed      Int          `json:"date_viewed"`
 	Discount        *MarketPrice `json:"discount,omitempty"`
-	DisplayOrderID  string       `json:"display_order_id"`
+	DisplayOrderID  String       `json:"display_order_id"`
 	GroupID         Int          `json:"group_id"`
 	ID              Int          `json:"id"`
 	IsViewedByAdmin Bool         `json:"is_viewed_by_admin"`
 	ItemsCount      Int          `json:"items_count"`
-	MerchantComment string       `json:"merchant_comment"`
+	MerchantComment String       `json:"merchant_comment"`
 	// Several order items for preview
 	PreviewOrderItems List[MarketOrderItem] `json:"preview_order_items"`
 	Status            Int                   `json:"status"`
 	TotalPrice        *MarketPrice          `json:"total_price,omitempty"`
-	TrackLink         string                `json:"track_link"`
-	TrackNumber       string                `json:"track_number"`
+	TrackLink         String                `json:"track_link"`
+	TrackNumber       String                `json:"track_number"`
 	UserID            Int                   `json:"user_id"`
 	Weight            Int                   `json:"weight"`
 }
@@ -306,8 +306,8 @@ type MarketOrderItem struct {
 	Photo        *PhotosPhoto      `json:"photo,omitempty"`
 	Price        *MarketPrice      `json:"price,omitempty"`
 	Quantity     Int               `json:"quantity"`
-	Title        string            `json:"title"`
-	Variants     List[string]      `json:"variants"`
+	Title        String            `json:"title"`
+	Variants     List[String]      `json:"variants"`
 }
 
 // MarketOwnerType is market_owner_type of the schema. Type of the market group
@@ -323,27 +323,27 @@ const (
 // MarketPrice is market_price of the schema.
 type MarketPrice struct {
 	// Amount
-	Amount string `json:"amount"`
+	Amount String `json:"amount"`
 	// Amount to for price_type=2
-	AmountTo     string          `json:"amount_to"`
+	AmountTo     String          `json:"amount_to"`
 	Currency     *MarketCurrency `json:"currency,omitempty"`
 	DiscountRate Int             `json:"discount_rate"`
-	OldAmount    string          `json:"old_amount"`
+	OldAmount    String          `json:"old_amount"`
 	// Textual representation of old price
-	OldAmountText string `json:"old_amount_text"`
+	OldAmountText String `json:"old_amount_text"`
 	PriceType     Int    `json:"price_type"`
 	PriceUnit     Int    `json:"price_unit"`
 	// Text
-	Text string `json:"text"`
+	Text String `json:"text"`
 }
 
 // MarketProperty is market_property of the schema.
 type MarketProperty struct {
 	ID Int `json:"id"`
 	// Property name
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Property type
-	Type     string                      `json:"type"`
+	Type     String                      `json:"type"`
 	Variants List[MarketPropertyVariant] `json:"variants"`
 }
 
@@ -351,9 +351,9 @@ type MarketProperty struct {
 type MarketPropertyVariant struct {
 	ID Int `json:"id"`
 	// Property name
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Property value corresponding to property type
-	Value string `json:"value"`
+	Value String `json:"value"`
 }
 
 // MarketServicesViewType is market_services_view_type of the schema. Type of view. 1 - cards, 2 - rows

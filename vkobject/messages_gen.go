@@ -12,15 +12,15 @@ type MessagesActionOneOf = MessagesMessageAction
 // MessagesAudioMessage is messages_audio_message of the schema.
 type MessagesAudioMessage struct {
 	// Access key for audio message
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// Audio message duration in seconds
 	Duration Int `json:"duration"`
 	// Audio message ID
 	ID Int `json:"id"`
 	// MP3 file URL
-	LinkMp3 string `json:"link_mp3"`
+	LinkMp3 String `json:"link_mp3"`
 	// OGG file URL
-	LinkOgg string `json:"link_ogg"`
+	LinkOgg String `json:"link_ogg"`
 	// Audio message owner ID
 	OwnerID         Int       `json:"owner_id"`
 	TranscriptError Int       `json:"transcript_error"`
@@ -54,15 +54,15 @@ type MessagesBaseMessage struct {
 	Keyboard      *MessagesKeyboard `json:"keyboard,omitempty"`
 	// Information whether the message is outcoming
 	Out     BaseBoolInt `json:"out"`
-	Payload string      `json:"payload"`
+	Payload String      `json:"payload"`
 	// Peer ID
 	PeerID Int `json:"peer_id"`
 	// ID used for sending messages. It returned only for outgoing messages
 	RandomID  Int    `json:"random_id"`
-	Ref       string `json:"ref"`
-	RefSource string `json:"ref_source"`
+	Ref       String `json:"ref"`
+	RefSource String `json:"ref_source"`
 	// Message text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Date when the message has been updated in Unixtime
 	UpdateTime Int `json:"update_time"`
 	Version    Int `json:"version"`
@@ -85,16 +85,16 @@ type MessagesChat struct {
 	// Count members in a chat
 	MembersCount Int `json:"members_count"`
 	// URL of the preview image with 100 px in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// URL of the preview image with 200 px in width
-	Photo200 string `json:"photo_200"`
+	Photo200 String `json:"photo_200"`
 	// URL of the preview image with 50 px in width
-	Photo50      string                    `json:"photo_50"`
+	Photo50      String                    `json:"photo_50"`
 	PushSettings *MessagesChatPushSettings `json:"push_settings,omitempty"`
 	// Chat title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Chat type
-	Type  string    `json:"type"`
+	Type  String    `json:"type"`
 	Users List[Int] `json:"users"`
 }
 
@@ -115,16 +115,16 @@ type MessagesChatFull struct {
 	// Count members in a chat
 	MembersCount Int `json:"members_count"`
 	// URL of the preview image with 100 px in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// URL of the preview image with 200 px in width
-	Photo200 string `json:"photo_200"`
+	Photo200 String `json:"photo_200"`
 	// URL of the preview image with 50 px in width
-	Photo50      string                    `json:"photo_50"`
+	Photo50      String                    `json:"photo_50"`
 	PushSettings *MessagesChatPushSettings `json:"push_settings,omitempty"`
 	// Chat title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Chat type
-	Type  string                         `json:"type"`
+	Type  String                         `json:"type"`
 	Users List[MessagesUserXtrInvitedBy] `json:"users"`
 }
 
@@ -141,7 +141,7 @@ type MessagesChatPreview struct {
 	Members        List[Int]                  `json:"members"`
 	MembersCount   Int                        `json:"members_count"`
 	Photo          *MessagesChatSettingsPhoto `json:"photo,omitempty"`
-	Title          string                     `json:"title"`
+	Title          String                     `json:"title"`
 }
 
 // MessagesChatPushSettings is messages_chat_push_settings of the schema.
@@ -172,7 +172,7 @@ type MessagesChatSettings struct {
 	ActiveIDs List[Int]                `json:"active_ids"`
 	// Ids of chat admins
 	AdminIDs             List[Int]                        `json:"admin_ids"`
-	DisappearingChatLink string                           `json:"disappearing_chat_link"`
+	DisappearingChatLink String                           `json:"disappearing_chat_link"`
 	FriendsCount         Int                              `json:"friends_count"`
 	IsDisappearing       Bool                             `json:"is_disappearing"`
 	IsGroupChannel       Bool                             `json:"is_group_channel"`
@@ -184,9 +184,9 @@ type MessagesChatSettings struct {
 	PinnedMessage        *MessagesPinnedMessage           `json:"pinned_message,omitempty"`
 	PinnedMessagesCount  Int                              `json:"pinned_messages_count"`
 	State                MessagesChatSettingsState        `json:"state"`
-	Theme                string                           `json:"theme"`
+	Theme                String                           `json:"theme"`
 	// Chat title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // MessagesChatSettingsAcl is messages_chat_settings_acl of the schema.
@@ -218,19 +218,19 @@ type MessagesChatSettingsAcl struct {
 // MessagesChatSettingsPermissions is messages_chat_settings_permissions of the schema.
 type MessagesChatSettingsPermissions struct {
 	// Who can make calls
-	Call string `json:"call"`
+	Call String `json:"call"`
 	// Who can change admins
-	ChangeAdmins string `json:"change_admins"`
+	ChangeAdmins String `json:"change_admins"`
 	// Who can change chat info
-	ChangeInfo string `json:"change_info"`
+	ChangeInfo String `json:"change_info"`
 	// Who can change pinned message
-	ChangePin string `json:"change_pin"`
+	ChangePin String `json:"change_pin"`
 	// Who can invite users to chat
-	Invite string `json:"invite"`
+	Invite String `json:"invite"`
 	// Who can see invite link
-	SeeInviteLink string `json:"see_invite_link"`
+	SeeInviteLink String `json:"see_invite_link"`
 	// Who can use mass mentions
-	UseMassMentions string `json:"use_mass_mentions"`
+	UseMassMentions String `json:"use_mass_mentions"`
 }
 
 // MessagesChatSettingsPhoto is messages_chat_settings_photo of the schema.
@@ -240,11 +240,11 @@ type MessagesChatSettingsPhoto struct {
 	// If provided photo is default
 	IsDefaultPhoto Bool `json:"is_default_photo"`
 	// URL of the preview image with 100px in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// URL of the preview image with 200px in width
-	Photo200 string `json:"photo_200"`
+	Photo200 String `json:"photo_200"`
 	// URL of the preview image with 50px in width
-	Photo50 string `json:"photo_50"`
+	Photo50 String `json:"photo_50"`
 }
 
 // MessagesChatSettingsState is messages_chat_settings_state of the schema.
@@ -281,7 +281,7 @@ type MessagesConversation struct {
 	Peer               *MessagesConversationPeer   `json:"peer,omitempty"`
 	PushSettings       *MessagesPushSettings       `json:"push_settings,omitempty"`
 	SortID             *MessagesConversationSortID `json:"sort_id,omitempty"`
-	SpecialServiceType string                      `json:"special_service_type"`
+	SpecialServiceType String                      `json:"special_service_type"`
 	Unanswered         Bool                        `json:"unanswered"`
 	// Unread messages number
 	UnreadCount Int `json:"unread_count"`
@@ -366,12 +366,12 @@ type MessagesForeignMessage struct {
 	// Message ID
 	ID Int `json:"id"`
 	// Additional data sent along with message for developer convenience
-	Payload string `json:"payload"`
+	Payload String `json:"payload"`
 	// Peer ID
 	PeerID       Int                     `json:"peer_id"`
 	ReplyMessage *MessagesForeignMessage `json:"reply_message,omitempty"`
 	// Message text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Date when the message has been updated in Unixtime
 	UpdateTime Int `json:"update_time"`
 	// Was the audio message inside already listened by you
@@ -423,14 +423,14 @@ type MessagesGetConversationMembers struct {
 // MessagesGetInviteLinkByOwnerResponseItem is messages_getInviteLink_by_owner_response_item of the schema.
 type MessagesGetInviteLinkByOwnerResponseItem struct {
 	Error   *BaseMessageError `json:"error,omitempty"`
-	Link    string            `json:"link"`
+	Link    String            `json:"link"`
 	OwnerID Int               `json:"owner_id"`
 }
 
 // MessagesGraffiti is messages_graffiti of the schema.
 type MessagesGraffiti struct {
 	// Access key for graffiti
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// Graffiti height
 	Height Int `json:"height"`
 	// Graffiti ID
@@ -438,7 +438,7 @@ type MessagesGraffiti struct {
 	// Graffiti owner ID
 	OwnerID Int `json:"owner_id"`
 	// Graffiti URL
-	URL string `json:"url"`
+	URL String `json:"url"`
 	// Graffiti width
 	Width Int `json:"width"`
 }
@@ -505,23 +505,23 @@ type MessagesKeyboard struct {
 type MessagesKeyboardButton struct {
 	Action MessagesKeyboardButtonPropertyAction `json:"action"`
 	// Button color
-	Color string `json:"color"`
+	Color String `json:"color"`
 }
 
 // MessagesKeyboardButtonActionCallback is messages_keyboard_button_action_callback of the schema. Description of the action, that should be performed on button click
 type MessagesKeyboardButtonActionCallback struct {
 	// Label for button
-	Label string `json:"label"`
+	Label String `json:"label"`
 	// Additional data sent along with message for developer convenience
-	Payload string `json:"payload"`
-	Type    string `json:"type"`
+	Payload String `json:"payload"`
+	Type    String `json:"type"`
 }
 
 // MessagesKeyboardButtonActionLocation is messages_keyboard_button_action_location of the schema. Description of the action, that should be performed on button click
 type MessagesKeyboardButtonActionLocation struct {
 	// Additional data sent along with message for developer convenience
-	Payload string `json:"payload"`
-	Type    string `json:"type"`
+	Payload String `json:"payload"`
+	Type    String `json:"type"`
 }
 
 // MessagesKeyboardButtonActionOpenApp is messages_keyboard_button_action_open_app of the schema. Description of the action, that should be performed on button click
@@ -529,48 +529,48 @@ type MessagesKeyboardButtonActionOpenApp struct {
 	// Fragment value in app link like vk.com/app{app_id}_-654321#hash
 	AppID Int `json:"app_id"`
 	// Fragment value in app link like vk.com/app123456_-654321#{hash}
-	Hash string `json:"hash"`
+	Hash String `json:"hash"`
 	// Label for button
-	Label string `json:"label"`
+	Label String `json:"label"`
 	// Fragment value in app link like vk.com/app123456_{owner_id}#hash
 	OwnerID Int `json:"owner_id"`
 	// Additional data sent along with message for developer convenience
-	Payload string `json:"payload"`
-	Type    string `json:"type"`
+	Payload String `json:"payload"`
+	Type    String `json:"type"`
 }
 
 // MessagesKeyboardButtonActionOpenLink is messages_keyboard_button_action_open_link of the schema. Description of the action, that should be performed on button click
 type MessagesKeyboardButtonActionOpenLink struct {
 	// Label for button
-	Label string `json:"label"`
+	Label String `json:"label"`
 	// link for button
-	Link string `json:"link"`
+	Link String `json:"link"`
 	// Additional data sent along with message for developer convenience
-	Payload string `json:"payload"`
-	Type    string `json:"type"`
+	Payload String `json:"payload"`
+	Type    String `json:"type"`
 }
 
 // MessagesKeyboardButtonActionOpenPhoto is messages_keyboard_button_action_open_photo of the schema. Description of the action, that should be performed on button click
 type MessagesKeyboardButtonActionOpenPhoto struct {
-	Type string `json:"type"`
+	Type String `json:"type"`
 }
 
 // MessagesKeyboardButtonActionText is messages_keyboard_button_action_text of the schema. Description of the action, that should be performed on button click
 type MessagesKeyboardButtonActionText struct {
 	// Label for button
-	Label string `json:"label"`
+	Label String `json:"label"`
 	// Additional data sent along with message for developer convenience
-	Payload string `json:"payload"`
-	Type    string `json:"type"`
+	Payload String `json:"payload"`
+	Type    String `json:"type"`
 }
 
 // MessagesKeyboardButtonActionVkpay is messages_keyboard_button_action_vkpay of the schema. Description of the action, that should be performed on button click
 type MessagesKeyboardButtonActionVkpay struct {
 	// Fragment value in app link like vk.com/app123456_-654321#{hash}
-	Hash string `json:"hash"`
+	Hash String `json:"hash"`
 	// Additional data sent along with message for developer convenience
-	Payload string `json:"payload"`
-	Type    string `json:"type"`
+	Payload String `json:"payload"`
+	Type    String `json:"type"`
 }
 
 // MessagesKeyboardButtonPropertyAction is messages_keyboard_button_property_action of the schema.
@@ -594,11 +594,11 @@ type MessagesLongpollMessages struct {
 // MessagesLongpollParams is messages_longpoll_params of the schema.
 type MessagesLongpollParams struct {
 	// Key
-	Key string `json:"key"`
+	Key String `json:"key"`
 	// Persistent timestamp
 	Pts Int `json:"pts"`
 	// Server URL
-	Server string `json:"server"`
+	Server String `json:"server"`
 	// Timestamp
 	TS Int `json:"ts"`
 }
@@ -639,7 +639,7 @@ type MessagesMessage struct {
 	MembersCount Int `json:"members_count"`
 	// Information whether the message is outcoming
 	Out     BaseBoolInt `json:"out"`
-	Payload string      `json:"payload"`
+	Payload String      `json:"payload"`
 	// Peer ID
 	PeerID Int `json:"peer_id"`
 	// Date when the message has been pinned in Unixtime
@@ -650,11 +650,11 @@ type MessagesMessage struct {
 	ReactionID Int `json:"reaction_id"`
 	// Actual reactions counters on this message
 	Reactions    List[MessagesReactionCounterResponseItem] `json:"reactions"`
-	Ref          string                                    `json:"ref"`
-	RefSource    string                                    `json:"ref_source"`
+	Ref          String                                    `json:"ref"`
+	RefSource    String                                    `json:"ref_source"`
 	ReplyMessage *MessagesForeignMessage                   `json:"reply_message,omitempty"`
 	// Message text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Date when the message has been updated in Unixtime
 	UpdateTime Int `json:"update_time"`
 	Version    Int `json:"version"`
@@ -667,25 +667,25 @@ type MessagesMessageAction struct {
 	// Message ID
 	ConversationMessageID Int `json:"conversation_message_id"`
 	// Email address for chat_invite_user or chat_kick_user actions
-	Email string `json:"email"`
+	Email String `json:"email"`
 	// User or email peer ID
 	MemberID Int `json:"member_id"`
 	// Message body of related message
-	Message string                      `json:"message"`
+	Message String                      `json:"message"`
 	Photo   *MessagesMessageActionPhoto `json:"photo,omitempty"`
 	// New chat title for chat_create and chat_title_update actions
-	Text string                      `json:"text"`
+	Text String                      `json:"text"`
 	Type MessagesMessageActionStatus `json:"type"`
 }
 
 // MessagesMessageActionPhoto is messages_message_action_photo of the schema.
 type MessagesMessageActionPhoto struct {
 	// URL of the preview image with 100px in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// URL of the preview image with 200px in width
-	Photo200 string `json:"photo_200"`
+	Photo200 String `json:"photo_200"`
 	// URL of the preview image with 50px in width
-	Photo50 string `json:"photo_50"`
+	Photo50 String `json:"photo_50"`
 }
 
 // MessagesMessageActionStatus is messages_message_action_status of the schema. Action status
@@ -755,7 +755,7 @@ type MessagesMessageRequestData struct {
 	// Message request date
 	RequestDate Int `json:"request_date"`
 	// Status of message request
-	Status string `json:"status"`
+	Status String `json:"status"`
 }
 
 // MessagesMessagesArray is messages_messages_array of the schema.
@@ -793,7 +793,7 @@ type MessagesPinnedMessage struct {
 	PeerID       Int                     `json:"peer_id"`
 	ReplyMessage *MessagesForeignMessage `json:"reply_message,omitempty"`
 	// Message text
-	Text string `json:"text"`
+	Text String `json:"text"`
 }
 
 // MessagesPushSettings is messages_push_settings of the schema.
@@ -820,11 +820,11 @@ type MessagesReactionAssetItem struct {
 // MessagesReactionAssetItemLinks is messages_reaction_asset_item_links of the schema.
 type MessagesReactionAssetItemLinks struct {
 	// Big reaction animation json file
-	BigAnimation string `json:"big_animation"`
+	BigAnimation String `json:"big_animation"`
 	// Small reaction animation json file
-	SmallAnimation string `json:"small_animation"`
+	SmallAnimation String `json:"small_animation"`
 	// Reaction image file
-	Static string `json:"static"`
+	Static String `json:"static"`
 }
 
 // MessagesReactionCounterResponseItem is messages_reaction_counter_response_item of the schema.
@@ -883,18 +883,18 @@ const (
 
 // MessagesUserXtrInvitedBy is messages_user_xtr_invited_by of the schema.
 type MessagesUserXtrInvitedBy struct {
-	About      string `json:"about"`
-	AccessKey  string `json:"access_key"`
-	Activities string `json:"activities"`
+	About      String `json:"about"`
+	AccessKey  String `json:"access_key"`
+	Activities String `json:"activities"`
 	// User's status
-	Activity string `json:"activity"`
+	Activity String `json:"activity"`
 	// User's date of birth
-	Bdate string `json:"bdate"`
+	Bdate String `json:"bdate"`
 	// Information whether current user is in the requested user's blacklist.
 	Blacklisted BaseBoolInt `json:"blacklisted"`
 	// Information whether the requested user is in current user's blacklist
 	BlacklistedByMe BaseBoolInt `json:"blacklisted_by_me"`
-	Books           string      `json:"books"`
+	Books           String      `json:"books"`
 	CanAccessClosed Bool        `json:"can_access_closed"`
 	// Information whether the user can be baned (added to black list) by me
 	CanBan Bool `json:"can_ban"`
@@ -934,44 +934,44 @@ type MessagesUserXtrInvitedBy struct {
 	// Contact person ID
 	ContactID Int `json:"contact_id"`
 	// User contact name
-	ContactName string             `json:"contact_name"`
+	ContactName String             `json:"contact_name"`
 	Counters    *UsersUserCounters `json:"counters,omitempty"`
 	CropPhoto   *BaseCropPhoto     `json:"crop_photo,omitempty"`
 	// Returns if a profile is deleted or blocked
-	Deactivated  string       `json:"deactivated"`
-	Descriptions List[string] `json:"descriptions"`
+	Deactivated  String       `json:"deactivated"`
+	Descriptions List[String] `json:"descriptions"`
 	// Domain name of the user's page
-	Domain string `json:"domain"`
+	Domain String `json:"domain"`
 	// Education form
-	EducationForm string `json:"education_form"`
+	EducationForm String `json:"education_form"`
 	// User's education status
-	EducationStatus string        `json:"education_status"`
-	Email           string        `json:"email"`
+	EducationStatus String        `json:"education_status"`
+	Email           String        `json:"email"`
 	Exports         *UsersExports `json:"exports,omitempty"`
-	Facebook        string        `json:"facebook"`
-	FacebookName    string        `json:"facebook_name"`
+	Facebook        String        `json:"facebook"`
+	FacebookName    String        `json:"facebook_name"`
 	// Faculty ID
 	Faculty Int `json:"faculty"`
 	// Faculty name
-	FacultyName string `json:"faculty_name"`
+	FacultyName String `json:"faculty_name"`
 	// User first name
-	FirstName string `json:"first_name"`
+	FirstName String `json:"first_name"`
 	// User's first name in prepositional case
-	FirstNameAbl string `json:"first_name_abl"`
+	FirstNameAbl String `json:"first_name_abl"`
 	// User's first name in accusative case
-	FirstNameAcc string `json:"first_name_acc"`
+	FirstNameAcc String `json:"first_name_acc"`
 	// User's first name in dative case
-	FirstNameDat string `json:"first_name_dat"`
+	FirstNameDat String `json:"first_name_dat"`
 	// User's first name in genitive case
-	FirstNameGen string `json:"first_name_gen"`
+	FirstNameGen String `json:"first_name_gen"`
 	// User's first name in instrumental case
-	FirstNameIns string `json:"first_name_ins"`
+	FirstNameIns String `json:"first_name_ins"`
 	// User's first name in nominative case
-	FirstNameNom string `json:"first_name_nom"`
+	FirstNameNom String `json:"first_name_nom"`
 	// Number of user's followers and friends
 	FollowersCount Int                       `json:"followers_count"`
 	FriendStatus   FriendsFriendStatusStatus `json:"friend_status"`
-	Games          string                    `json:"games"`
+	Games          String                    `json:"games"`
 	// Graduation year
 	Graduation Int `json:"graduation"`
 	// Information whether the user specified his phone number
@@ -979,17 +979,17 @@ type MessagesUserXtrInvitedBy struct {
 	// Information whether the user has main photo
 	HasPhoto         BaseBoolInt `json:"has_photo"`
 	HasUnseenStories Bool        `json:"has_unseen_stories"`
-	Hash             string      `json:"hash"`
+	Hash             String      `json:"hash"`
 	// Returns if a profile is hidden.
 	Hidden Int `json:"hidden"`
 	// User's additional phone number
-	HomePhone string `json:"home_phone"`
+	HomePhone String `json:"home_phone"`
 	// User hometown
-	HomeTown string `json:"home_town"`
+	HomeTown String `json:"home_town"`
 	// User ID
 	ID        Int    `json:"id"`
-	Instagram string `json:"instagram"`
-	Interests string `json:"interests"`
+	Instagram String `json:"instagram"`
+	Interests String `json:"interests"`
 	// ID of the inviter
 	InvitedBy Int `json:"invited_by"`
 	// Information whether the user is a best friend of current user
@@ -1008,36 +1008,36 @@ type MessagesUserXtrInvitedBy struct {
 	// Information whether current user is subscribed to podcasts
 	IsSubscribedPodcasts            Bool        `json:"is_subscribed_podcasts"`
 	IsVideoLiveNotificationsBlocked BaseBoolInt `json:"is_video_live_notifications_blocked"`
-	Language                        string      `json:"language"`
+	Language                        String      `json:"language"`
 	// User last name
-	LastName string `json:"last_name"`
+	LastName String `json:"last_name"`
 	// User's last name in prepositional case
-	LastNameAbl string `json:"last_name_abl"`
+	LastNameAbl String `json:"last_name_abl"`
 	// User's last name in accusative case
-	LastNameAcc string `json:"last_name_acc"`
+	LastNameAcc String `json:"last_name_acc"`
 	// User's last name in dative case
-	LastNameDat string `json:"last_name_dat"`
+	LastNameDat String `json:"last_name_dat"`
 	// User's last name in genitive case
-	LastNameGen string `json:"last_name_gen"`
+	LastNameGen String `json:"last_name_gen"`
 	// User's last name in instrumental case
-	LastNameIns string `json:"last_name_ins"`
+	LastNameIns String `json:"last_name_ins"`
 	// User's last name in nominative case
-	LastNameNom string         `json:"last_name_nom"`
+	LastNameNom String         `json:"last_name_nom"`
 	LastSeen    *UsersLastSeen `json:"last_seen,omitempty"`
 	Lists       List[Int]      `json:"lists"`
-	Livejournal string         `json:"livejournal"`
+	Livejournal String         `json:"livejournal"`
 	// User maiden name
-	MaidenName string              `json:"maiden_name"`
+	MaidenName String              `json:"maiden_name"`
 	Military   List[UsersMilitary] `json:"military"`
 	// User's mobile phone number
-	MobilePhone string                 `json:"mobile_phone"`
-	Movies      string                 `json:"movies"`
-	Music       string                 `json:"music"`
+	MobilePhone String                 `json:"mobile_phone"`
+	Movies      String                 `json:"movies"`
+	Music       String                 `json:"music"`
 	Mutual      *FriendsRequestsMutual `json:"mutual,omitempty"`
 	// Name of group
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// User nickname
-	Nickname   string           `json:"nickname"`
+	Nickname   String           `json:"nickname"`
 	Occupation *UsersOccupation `json:"occupation,omitempty"`
 	// Information whether the user is online
 	Online BaseBoolInt `json:"online"`
@@ -1048,45 +1048,45 @@ type MessagesUserXtrInvitedBy struct {
 	OnlineMobile BaseBoolInt    `json:"online_mobile"`
 	OwnerState   *OwnerState    `json:"owner_state,omitempty"`
 	Personal     *UsersPersonal `json:"personal,omitempty"`
-	Photo        string         `json:"photo"`
+	Photo        String         `json:"photo"`
 	// URL of square photo of the user with 100 pixels in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// URL of square photo of the user with 200 pixels in width
-	Photo200 string `json:"photo_200"`
+	Photo200 String `json:"photo_200"`
 	// URL of user's photo with 200 pixels in width
-	Photo200Orig string `json:"photo_200_orig"`
-	Photo400     string `json:"photo_400"`
+	Photo200Orig String `json:"photo_200_orig"`
+	Photo400     String `json:"photo_400"`
 	// URL of user's photo with 400 pixels in width
-	Photo400Orig string `json:"photo_400_orig"`
+	Photo400Orig String `json:"photo_400_orig"`
 	// URL of square photo of the user with 50 pixels in width
-	Photo50  string `json:"photo_50"`
-	PhotoBig string `json:"photo_big"`
+	Photo50  String `json:"photo_50"`
+	PhotoBig String `json:"photo_big"`
 	// ID of the user's main photo
-	PhotoID string `json:"photo_id"`
+	PhotoID String `json:"photo_id"`
 	// URL of square photo of the user with maximum width
-	PhotoMax string `json:"photo_max"`
+	PhotoMax String `json:"photo_max"`
 	// URL of user's photo of maximum size
-	PhotoMaxOrig   string          `json:"photo_max_orig"`
+	PhotoMaxOrig   String          `json:"photo_max_orig"`
 	PhotoMaxSize   *PhotosPhoto    `json:"photo_max_size,omitempty"`
 	PhotoMedium    json.RawMessage `json:"photo_medium,omitempty"`
 	PhotoMediumRec json.RawMessage `json:"photo_medium_rec,omitempty"`
 	PhotoRec       json.RawMessage `json:"photo_rec,omitempty"`
-	Quotes         string          `json:"quotes"`
+	Quotes         String          `json:"quotes"`
 	// User relationship status
 	Relation        UsersUserRelation   `json:"relation"`
 	RelationPartner *UsersUserMin       `json:"relation_partner,omitempty"`
 	Relatives       List[UsersRelative] `json:"relatives"`
 	Schools         List[UsersSchool]   `json:"schools"`
 	// Domain name of the user's page
-	ScreenName         string `json:"screen_name"`
-	ServiceDescription string `json:"service_description"`
+	ScreenName         String `json:"screen_name"`
+	ServiceDescription String `json:"service_description"`
 	// User sex
 	Sex BaseSex `json:"sex"`
 	// User's website
-	Site  string `json:"site"`
-	Skype string `json:"skype"`
+	Site  String `json:"site"`
+	Skype String `json:"skype"`
 	// User's status
-	Status              string      `json:"status"`
+	Status              String      `json:"status"`
 	StatusApp           *AppsAppMin `json:"status_app,omitempty"`
 	StatusAudio         *AudioAudio `json:"status_audio,omitempty"`
 	StoriesArchiveCount Int         `json:"stories_archive_count"`
@@ -1095,15 +1095,15 @@ type MessagesUserXtrInvitedBy struct {
 	Timezone Float `json:"timezone"`
 	// Information whether the user has a "fire" pictogram.
 	Trending     BaseBoolInt                     `json:"trending"`
-	Tv           string                          `json:"tv"`
-	Twitter      string                          `json:"twitter"`
+	Tv           String                          `json:"tv"`
+	Twitter      String                          `json:"twitter"`
 	Type         MessagesUserTypeForXtrInvitedBy `json:"type"`
 	Universities List[UsersUniversity]           `json:"universities"`
 	// University ID
 	University        Int `json:"university"`
 	UniversityGroupID Int `json:"university_group_id"`
 	// University name
-	UniversityName string `json:"university_name"`
+	UniversityName String `json:"university_name"`
 	// Information whether the user is verified
 	Verified  BaseBoolInt    `json:"verified"`
 	VideoLive *VideoLiveInfo `json:"video_live,omitempty"`
@@ -1113,5 +1113,5 @@ type MessagesUserXtrInvitedBy struct {
 	VideoLiveLevel Int `json:"video_live_level"`
 	// Information whether current user can comment wall posts
 	WallComments BaseBoolInt `json:"wall_comments"`
-	WallDefault  string      `json:"wall_default"`
+	WallDefault  String      `json:"wall_default"`
 }

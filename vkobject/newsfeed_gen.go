@@ -48,17 +48,17 @@ type NewsfeedCommentsItemBase struct {
 // NewsfeedCommentsItemTypeMarket is newsfeed_comments_item_type_market of the schema.
 type NewsfeedCommentsItemTypeMarket struct {
 	// Access key for the market item
-	AccessKey    string                       `json:"access_key"`
+	AccessKey    String                       `json:"access_key"`
 	Availability MarketMarketItemAvailability `json:"availability"`
 	// Title for button for url
-	ButtonTitle string                `json:"button_title"`
+	ButtonTitle String                `json:"button_title"`
 	Category    MarketMarketCategory  `json:"category"`
 	CategoryV2  MarketMarketCategory  `json:"category_v2"`
 	Comments    *NewsfeedCommentsBase `json:"comments,omitempty"`
 	Date        Int                   `json:"date"`
 	// Item description
-	Description string `json:"description"`
-	ExternalID  string `json:"external_id"`
+	Description String `json:"description"`
+	ExternalID  String `json:"external_id"`
 	// Item ID
 	ID            Int        `json:"id"`
 	IsAdult       Bool       `json:"is_adult"`
@@ -72,17 +72,17 @@ type NewsfeedCommentsItemTypeMarket struct {
 	// Attach for post owner id
 	PostOwnerID Int          `json:"post_owner_id"`
 	Price       *MarketPrice `json:"price,omitempty"`
-	Sku         string       `json:"sku"`
+	Sku         String       `json:"sku"`
 	SourceID    Int          `json:"source_id"`
 	// Inventory balances
 	StockAmount Int `json:"stock_amount"`
 	// URL of the preview image
-	ThumbPhoto string `json:"thumb_photo"`
+	ThumbPhoto String `json:"thumb_photo"`
 	// Item title
-	Title string                   `json:"title"`
+	Title String                   `json:"title"`
 	Type  NewsfeedNewsfeedItemType `json:"type"`
 	// URL to item
-	URL                string `json:"url"`
+	URL                String `json:"url"`
 	VariantsGroupingID Int    `json:"variants_grouping_id"`
 }
 
@@ -93,14 +93,14 @@ type NewsfeedCommentsItemTypeNotes struct {
 	Likes    *BaseLikes               `json:"likes,omitempty"`
 	PostID   Int                      `json:"post_id"`
 	SourceID Int                      `json:"source_id"`
-	Text     string                   `json:"text"`
+	Text     String                   `json:"text"`
 	Type     NewsfeedNewsfeedItemType `json:"type"`
 }
 
 // NewsfeedCommentsItemTypePhoto is newsfeed_comments_item_type_photo of the schema.
 type NewsfeedCommentsItemTypePhoto struct {
 	// Access key for the photo
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// Album ID
 	AlbumID Int `json:"album_id"`
 	// Information whether current user can comment the photo
@@ -124,25 +124,25 @@ type NewsfeedCommentsItemTypePhoto struct {
 	// Photo owner's ID
 	OwnerID Int `json:"owner_id"`
 	// URL of image with 2560 px width
-	Photo256 string `json:"photo_256"`
-	Place    string `json:"place"`
+	Photo256 String `json:"photo_256"`
+	Place    String `json:"place"`
 	PostID   Int    `json:"post_id"`
 	// Real position of the photo
 	RealOffset Int                    `json:"real_offset"`
 	Reposts    *BaseRepostsInfo       `json:"reposts,omitempty"`
 	Sizes      List[PhotosPhotoSizes] `json:"sizes"`
 	SourceID   Int                    `json:"source_id"`
-	SquareCrop string                 `json:"square_crop"`
+	SquareCrop String                 `json:"square_crop"`
 	Tags       *BaseObjectCount       `json:"tags,omitempty"`
 	// Photo caption
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Thumb Hash
-	ThumbHash string                   `json:"thumb_hash"`
+	ThumbHash String                   `json:"thumb_hash"`
 	Type      NewsfeedNewsfeedItemType `json:"type"`
 	// ID of the user who have uploaded the photo
 	UserID Int `json:"user_id"`
 	// Sets vertical alignment of a photo
-	VerticalAlign string `json:"vertical_align"`
+	VerticalAlign String `json:"vertical_align"`
 	// Original photo width
 	Width Int `json:"width"`
 }
@@ -150,7 +150,7 @@ type NewsfeedCommentsItemTypePhoto struct {
 // NewsfeedCommentsItemTypePost is newsfeed_comments_item_type_post of the schema.
 type NewsfeedCommentsItemTypePost struct {
 	// Access key to private object
-	AccessKey   string                       `json:"access_key"`
+	AccessKey   String                       `json:"access_key"`
 	Attachments List[WallWallpostAttachment] `json:"attachments"`
 	// Information whether current user can delete the post
 	CanDelete BaseBoolInt `json:"can_delete"`
@@ -167,20 +167,20 @@ type NewsfeedCommentsItemTypePost struct {
 	// Post creator ID (if post still can be edited)
 	CreatedBy       Int                `json:"created_by"`
 	Date            Int                `json:"date"`
-	DeletedDetails  string             `json:"deleted_details"`
-	DeletedReason   string             `json:"deleted_reason"`
+	DeletedDetails  String             `json:"deleted_details"`
+	DeletedReason   String             `json:"deleted_reason"`
 	Donut           *WallWallpostDonut `json:"donut,omitempty"`
-	DonutMiniappURL string             `json:"donut_miniapp_url"`
+	DonutMiniappURL String             `json:"donut_miniapp_url"`
 	// Date of editing in Unixtime
 	Edited   Int                           `json:"edited"`
 	Feedback *NewsfeedItemWallpostFeedback `json:"feedback,omitempty"`
 	FromID   Int                           `json:"from_id"`
 	Geo      *WallGeo                      `json:"geo,omitempty"`
 	// Hash for sharing
-	Hash string `json:"hash"`
+	Hash String `json:"hash"`
 	// Post ID
 	ID        Int    `json:"id"`
-	InnerType string `json:"inner_type"`
+	InnerType String `json:"inner_type"`
 	// Is post archived, only for post owners
 	IsArchived Bool `json:"is_archived"`
 	IsDeleted  Bool `json:"is_deleted"`
@@ -206,7 +206,7 @@ type NewsfeedCommentsItemTypePost struct {
 	SignerID Int `json:"signer_id"`
 	SourceID Int `json:"source_id"`
 	// Post text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	ToID Int    `json:"to_id"`
 	// Topic ID. Allowed values can be obtained from newsfeed.getPostTopics method
 	TopicID Int                      `json:"topic_id"`
@@ -222,14 +222,14 @@ type NewsfeedCommentsItemTypeTopic struct {
 	Likes    *BaseLikes               `json:"likes,omitempty"`
 	PostID   Int                      `json:"post_id"`
 	SourceID Int                      `json:"source_id"`
-	Text     string                   `json:"text"`
+	Text     String                   `json:"text"`
 	Type     NewsfeedNewsfeedItemType `json:"type"`
 }
 
 // NewsfeedCommentsItemTypeVideo is newsfeed_comments_item_type_video of the schema.
 type NewsfeedCommentsItemTypeVideo struct {
 	// Video access key
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// 1 if video is added to user's albums
 	Added BaseBoolInt `json:"added"`
 	// Date when the video has been added in Unixtime
@@ -262,12 +262,12 @@ type NewsfeedCommentsItemTypeVideo struct {
 	// Restriction code
 	ContentRestricted Int `json:"content_restricted"`
 	// Restriction text
-	ContentRestrictedMessage string `json:"content_restricted_message"`
+	ContentRestrictedMessage String `json:"content_restricted_message"`
 	// 1 if video is being converted
 	Converting BaseBoolInt `json:"converting"`
 	Date       Int         `json:"date"`
 	// Video description
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Video duration in seconds
 	Duration   Int                   `json:"duration"`
 	FirstFrame List[VideoVideoImage] `json:"first_frame"`
@@ -294,24 +294,24 @@ type NewsfeedCommentsItemTypeVideo struct {
 	// Video owner ID
 	OwnerID Int `json:"owner_id"`
 	// External platform
-	Platform string `json:"platform"`
+	Platform String `json:"platform"`
 	// Video embed URL
-	Player string `json:"player"`
+	Player String `json:"player"`
 	PostID Int    `json:"post_id"`
 	// Returns if the video is processing
 	Processing BasePropertyExists `json:"processing"`
 	// Information whether the video is repeated
 	Repeat       BasePropertyExists `json:"repeat"`
 	Reposts      *BaseRepostsInfo   `json:"reposts,omitempty"`
-	ResponseType string             `json:"response_type"`
+	ResponseType String             `json:"response_type"`
 	SourceID     Int                `json:"source_id"`
 	// Number of spectators of the stream
 	Spectators Int    `json:"spectators"`
-	Text       string `json:"text"`
+	Text       String `json:"text"`
 	// Video title
-	Title     string `json:"title"`
-	TrackCode string `json:"track_code"`
-	Type      string `json:"type"`
+	Title     String `json:"title"`
+	TrackCode String `json:"track_code"`
+	Type      String `json:"type"`
 	// 1 if the video is an upcoming stream
 	Upcoming BasePropertyExists `json:"upcoming"`
 	// Id of the user who uploaded the video if it was uploaded to a group by member
@@ -374,34 +374,34 @@ type NewsfeedItemDigest struct {
 	// Date when item has been added in Unixtime
 	Date Int `json:"date"`
 	// id of feed in digest
-	FeedID      string                        `json:"feed_id"`
+	FeedID      String                        `json:"feed_id"`
 	Feedback    *NewsfeedItemWallpostFeedback `json:"feedback,omitempty"`
 	Footer      *NewsfeedItemDigestFooter     `json:"footer,omitempty"`
 	Header      *NewsfeedItemDigestHeader     `json:"header,omitempty"`
 	Items       List[NewsfeedItemDigestItem]  `json:"items"`
-	MainPostIDs List[string]                  `json:"main_post_ids"`
+	MainPostIDs List[String]                  `json:"main_post_ids"`
 	// Preview length control parameter
 	ShortTextRate Float `json:"short_text_rate"`
 	// Item source ID
 	SourceID Int `json:"source_id"`
 	// type of digest
-	Template string                   `json:"template"`
+	Template String                   `json:"template"`
 	Type     NewsfeedNewsfeedItemType `json:"type"`
 }
 
 // NewsfeedItemDigestButton is newsfeed_item_digest_button of the schema.
 type NewsfeedItemDigestButton struct {
-	Style string `json:"style"`
-	Title string `json:"title"`
+	Style String `json:"style"`
+	Title String `json:"title"`
 }
 
 // NewsfeedItemDigestFooter is newsfeed_item_digest_footer of the schema.
 type NewsfeedItemDigestFooter struct {
 	Button *NewsfeedItemDigestButton `json:"button,omitempty"`
-	FeedID string                    `json:"feed_id"`
-	Style  string                    `json:"style"`
+	FeedID String                    `json:"feed_id"`
+	Style  String                    `json:"style"`
 	// text for invite to enable smart feed
-	Text string `json:"text"`
+	Text String `json:"text"`
 }
 
 // NewsfeedItemDigestFullItem is newsfeed_item_digest_full_item of the schema.
@@ -409,32 +409,32 @@ type NewsfeedItemDigestFullItem struct {
 	Attachment      *WallWallpostAttachment `json:"attachment,omitempty"`
 	AttachmentIndex Int                     `json:"attachment_index"`
 	// Optional red badge for posts in digest block
-	BadgeText string `json:"badge_text"`
+	BadgeText String `json:"badge_text"`
 	// Date when item has been added in Unixtime
 	Date      Int                           `json:"date"`
 	Feedback  *NewsfeedItemWallpostFeedback `json:"feedback,omitempty"`
-	InnerType string                        `json:"inner_type"`
+	InnerType String                        `json:"inner_type"`
 	Post      *NewsfeedItemWallpost         `json:"post,omitempty"`
 	// Preview length control parameter
 	ShortTextRate Float `json:"short_text_rate"`
 	// Item source ID
 	SourceID   Int                      `json:"source_id"`
-	SourceName string                   `json:"source_name"`
-	Style      string                   `json:"style"`
-	Text       string                   `json:"text"`
+	SourceName String                   `json:"source_name"`
+	Style      String                   `json:"style"`
+	Text       String                   `json:"text"`
 	Type       NewsfeedNewsfeedItemType `json:"type"`
 }
 
 // NewsfeedItemDigestHeader is newsfeed_item_digest_header of the schema.
 type NewsfeedItemDigestHeader struct {
 	// Optional field for red badge in Trends feed blocks
-	BadgeText string                    `json:"badge_text"`
+	BadgeText String                    `json:"badge_text"`
 	Button    *NewsfeedItemDigestButton `json:"button,omitempty"`
-	Style     string                    `json:"style"`
+	Style     String                    `json:"style"`
 	// Subtitle of the header, when title have two strings
-	Subtitle string `json:"subtitle"`
+	Subtitle String `json:"subtitle"`
 	// Title of the header
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // NewsfeedItemDigestItem is newsfeed_item_digest_item of the schema.
@@ -465,9 +465,9 @@ type NewsfeedItemHolidayRecommendationsBlockHeader struct {
 	Action *BaseLinkButtonAction `json:"action,omitempty"`
 	Image  List[BaseImage]       `json:"image"`
 	// Subtitle of the header
-	Subtitle string `json:"subtitle"`
+	Subtitle String `json:"subtitle"`
 	// Title of the header
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // NewsfeedItemPhoto is newsfeed_item_photo of the schema.
@@ -529,22 +529,22 @@ type NewsfeedItemPromoButton struct {
 	ShortTextRate Float `json:"short_text_rate"`
 	// Item source ID
 	SourceID Int                      `json:"source_id"`
-	Text     string                   `json:"text"`
-	Title    string                   `json:"title"`
+	Text     String                   `json:"text"`
+	Title    String                   `json:"title"`
 	Type     NewsfeedNewsfeedItemType `json:"type"`
 }
 
 // NewsfeedItemPromoButtonAction is newsfeed_item_promo_button_action of the schema.
 type NewsfeedItemPromoButtonAction struct {
-	Target string `json:"target"`
-	Type   string `json:"type"`
-	URL    string `json:"url"`
+	Target String `json:"target"`
+	Type   String `json:"type"`
+	URL    String `json:"url"`
 }
 
 // NewsfeedItemPromoButtonImage is newsfeed_item_promo_button_image of the schema.
 type NewsfeedItemPromoButtonImage struct {
 	Height Int    `json:"height"`
-	URL    string `json:"url"`
+	URL    String `json:"url"`
 	Width  Int    `json:"width"`
 }
 
@@ -562,7 +562,7 @@ type NewsfeedItemTopic struct {
 	// Item source ID
 	SourceID Int `json:"source_id"`
 	// Post text
-	Text string                   `json:"text"`
+	Text String                   `json:"text"`
 	Type NewsfeedNewsfeedItemType `json:"type"`
 }
 
@@ -593,7 +593,7 @@ type NewsfeedItemVideoVideo struct {
 // NewsfeedItemWallpost is newsfeed_item_wallpost of the schema.
 type NewsfeedItemWallpost struct {
 	// Access key to private object
-	AccessKey   string                       `json:"access_key"`
+	AccessKey   String                       `json:"access_key"`
 	Attachments List[WallWallpostAttachment] `json:"attachments"`
 	// Information whether current user can delete the post
 	CanDelete BaseBoolInt `json:"can_delete"`
@@ -611,10 +611,10 @@ type NewsfeedItemWallpost struct {
 	CreatedBy Int `json:"created_by"`
 	// Date of publishing in Unixtime
 	Date            Int                `json:"date"`
-	DeletedDetails  string             `json:"deleted_details"`
-	DeletedReason   string             `json:"deleted_reason"`
+	DeletedDetails  String             `json:"deleted_details"`
+	DeletedReason   String             `json:"deleted_reason"`
 	Donut           *WallWallpostDonut `json:"donut,omitempty"`
-	DonutMiniappURL string             `json:"donut_miniapp_url"`
+	DonutMiniappURL String             `json:"donut_miniapp_url"`
 	// Date of editing in Unixtime
 	Edited   Int                           `json:"edited"`
 	Feedback *NewsfeedItemWallpostFeedback `json:"feedback,omitempty"`
@@ -622,10 +622,10 @@ type NewsfeedItemWallpost struct {
 	FromID Int      `json:"from_id"`
 	Geo    *WallGeo `json:"geo,omitempty"`
 	// Hash for sharing
-	Hash string `json:"hash"`
+	Hash String `json:"hash"`
 	// Post ID
 	ID        Int    `json:"id"`
-	InnerType string `json:"inner_type"`
+	InnerType String `json:"inner_type"`
 	// Is post archived, only for post owners
 	IsArchived Bool `json:"is_archived"`
 	IsDeleted  Bool `json:"is_deleted"`
@@ -653,7 +653,7 @@ type NewsfeedItemWallpost struct {
 	// Item source ID
 	SourceID Int `json:"source_id"`
 	// Post text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	ToID Int    `json:"to_id"`
 	// Topic ID. Allowed values can be obtained from newsfeed.getPostTopics method
 	TopicID Int          `json:"topic_id"`
@@ -665,18 +665,18 @@ type NewsfeedItemWallpost struct {
 // NewsfeedItemWallpostFeedback is newsfeed_item_wallpost_feedback of the schema.
 type NewsfeedItemWallpostFeedback struct {
 	Answers      List[NewsfeedItemWallpostFeedbackAnswer] `json:"answers"`
-	Descriptions List[string]                             `json:"descriptions"`
-	Gratitude    string                                   `json:"gratitude"`
-	Question     string                                   `json:"question"`
+	Descriptions List[String]                             `json:"descriptions"`
+	Gratitude    String                                   `json:"gratitude"`
+	Question     String                                   `json:"question"`
 	StarsCount   Int                                      `json:"stars_count"`
-	TrackCode    string                                   `json:"track_code"`
+	TrackCode    String                                   `json:"track_code"`
 	Type         NewsfeedItemWallpostFeedbackType         `json:"type"`
 }
 
 // NewsfeedItemWallpostFeedbackAnswer is newsfeed_item_wallpost_feedback_answer of the schema.
 type NewsfeedItemWallpostFeedbackAnswer struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
+	ID    String `json:"id"`
+	Title String `json:"title"`
 }
 
 // NewsfeedItemWallpostFeedbackType is newsfeed_item_wallpost_feedback_type of the schema.
@@ -693,7 +693,7 @@ type NewsfeedList struct {
 	// List ID
 	ID Int `json:"id"`
 	// List title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // NewsfeedListFull is newsfeed_list_full of the schema.
@@ -704,7 +704,7 @@ type NewsfeedListFull struct {
 	NoReposts BaseBoolInt `json:"no_reposts"`
 	SourceIDs List[Int]   `json:"source_ids"`
 	// List title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // NewsfeedNewsfeedItem is newsfeed_newsfeed_item of the schema.

@@ -14,17 +14,17 @@ type NotesNote struct {
 	ID Int `json:"id"`
 	// Note owner's ID
 	OwnerID        Int          `json:"owner_id"`
-	PrivacyComment List[string] `json:"privacy_comment"`
-	PrivacyView    List[string] `json:"privacy_view"`
+	PrivacyComment List[String] `json:"privacy_comment"`
+	PrivacyView    List[String] `json:"privacy_view"`
 	ReadComments   Int          `json:"read_comments"`
 	// Note text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Note text in wiki format
-	TextWiki string `json:"text_wiki"`
+	TextWiki String `json:"text_wiki"`
 	// Note title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// URL of the page with note preview
-	ViewURL string `json:"view_url"`
+	ViewURL String `json:"view_url"`
 }
 
 // NotesNoteComment is notes_note_comment of the schema.
@@ -34,7 +34,7 @@ type NotesNoteComment struct {
 	// Comment ID
 	ID Int `json:"id"`
 	// Comment text
-	Message string `json:"message"`
+	Message String `json:"message"`
 	// Note ID
 	Nid Int `json:"nid"`
 	// Note ID

@@ -12,7 +12,7 @@ type NotificationsFeedback struct {
 	ID    Int            `json:"id"`
 	Likes *BaseLikesInfo `json:"likes,omitempty"`
 	// Reply text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Wall owner's ID
 	ToID Int `json:"to_id"`
 }
@@ -22,11 +22,11 @@ type NotificationsNotification struct {
 	// Date when the event has been occurred
 	Date      Int                        `json:"date"`
 	Feedback  *NotificationsFeedback     `json:"feedback,omitempty"`
-	InnerType string                     `json:"inner_type"`
+	InnerType String                     `json:"inner_type"`
 	Parent    *NotificationsNotification `json:"parent,omitempty"`
 	Reply     *NotificationsReply        `json:"reply,omitempty"`
 	// Notification type
-	Type string `json:"type"`
+	Type String `json:"type"`
 }
 
 // NotificationsNotificationItem is notifications_notification_item of the schema.
@@ -47,7 +47,7 @@ type NotificationsSendMessageError struct {
 	// Error code
 	Code Int `json:"code"`
 	// Error description
-	Description string `json:"description"`
+	Description String `json:"description"`
 }
 
 // NotificationsSendMessageItem is notifications_send_message_item of the schema.

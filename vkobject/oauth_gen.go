@@ -5,9 +5,9 @@ package vkobject
 // OauthError is oauth_error of the schema.
 type OauthError struct {
 	// Error type
-	Error string `json:"error"`
+	Error String `json:"error"`
 	// Error description
-	ErrorDescription string `json:"error_description"`
+	ErrorDescription String `json:"error_description"`
 	// URI for validation
-	RedirectURI string `json:"redirect_uri"`
+	RedirectURI String `json:"redirect_uri"`
 }

@@ -6,7 +6,7 @@ package vkobject
 type OrdersAmount struct {
 	Amounts List[OrdersAmountItem] `json:"amounts"`
 	// Currency name
-	Currency string `json:"currency"`
+	Currency String `json:"currency"`
 }
 
 // OrdersAmountItem is orders_amount_item of the schema.
@@ -14,33 +14,33 @@ type OrdersAmountItem struct {
 	// Votes amount in user's currency
 	Amount Float `json:"amount"`
 	// Amount description
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Votes number
-	Votes string `json:"votes"`
+	Votes String `json:"votes"`
 }
 
 // OrdersOrder is orders_order of the schema.
 type OrdersOrder struct {
 	// Amount
-	Amount string `json:"amount"`
+	Amount String `json:"amount"`
 	// App order ID
-	AppOrderID string `json:"app_order_id"`
+	AppOrderID String `json:"app_order_id"`
 	// Cancel transaction ID
-	CancelTransactionID string `json:"cancel_transaction_id"`
+	CancelTransactionID String `json:"cancel_transaction_id"`
 	// Date of creation in Unixtime
-	Date string `json:"date"`
+	Date String `json:"date"`
 	// Order ID
-	ID string `json:"id"`
+	ID String `json:"id"`
 	// Order item
-	Item string `json:"item"`
+	Item String `json:"item"`
 	// Receiver ID
-	ReceiverID string `json:"receiver_id"`
+	ReceiverID String `json:"receiver_id"`
 	// Order status
-	Status string `json:"status"`
+	Status String `json:"status"`
 	// Transaction ID
-	TransactionID string `json:"transaction_id"`
+	TransactionID String `json:"transaction_id"`
 	// User ID
-	UserID string `json:"user_id"`
+	UserID String `json:"user_id"`
 }
 
 // OrdersSubscription is orders_subscription of the schema.
@@ -48,9 +48,9 @@ type OrdersSubscription struct {
 	// Subscription's application id
 	AppID Int `json:"app_id"`
 	// Subscription's application name
-	ApplicationName string `json:"application_name"`
+	ApplicationName String `json:"application_name"`
 	// Cancel reason
-	CancelReason string `json:"cancel_reason"`
+	CancelReason String `json:"cancel_reason"`
 	// Date of creation in Unixtime
 	CreateTime Int `json:"create_time"`
 	// Subscription expiration time in Unixtime
@@ -60,7 +60,7 @@ type OrdersSubscription struct {
 	// Is game (not miniapp) subscription
 	IsGame Bool `json:"is_game"`
 	// Subscription order item
-	ItemID string `json:"item_id"`
+	ItemID String `json:"item_id"`
 	// Date of next bill in Unixtime
 	NextBillTime Int `json:"next_bill_time"`
 	// Pending cancel state
@@ -70,15 +70,15 @@ type OrdersSubscription struct {
 	// Date of last period start in Unixtime
 	PeriodStartTime Int `json:"period_start_time"`
 	// Item photo image url
-	PhotoURL string `json:"photo_url"`
+	PhotoURL String `json:"photo_url"`
 	// Subscription price
 	Price Int `json:"price"`
 	// Subscription status
-	Status string `json:"status"`
+	Status String `json:"status"`
 	// Is test subscription
 	TestMode Bool `json:"test_mode"`
 	// Subscription name
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Date of trial expire in Unixtime
 	TrialExpireTime Int `json:"trial_expire_time"`
 	// Date of last change in Unixtime

@@ -5,6 +5,6 @@ package vkobject
 // OwnerState is owner_state of the schema.
 type OwnerState struct {
 	// wiki text to describe user state
-	Description string `json:"description"`
+	Description String `json:"description"`
 	State       Int    `json:"state"`
 }

@@ -21,18 +21,18 @@ type PagesWikipage struct {
 	// Page creator ID
 	CreatorID Int `json:"creator_id"`
 	// Page creator name
-	CreatorName string `json:"creator_name"`
+	CreatorName String `json:"creator_name"`
 	Edited      Int    `json:"edited"`
 	// Last editor ID
 	EditorID Int `json:"editor_id"`
 	// Last editor name
-	EditorName string `json:"editor_name"`
+	EditorName String `json:"editor_name"`
 	// Community ID
 	GroupID Int `json:"group_id"`
 	// Page ID
 	ID Int `json:"id"`
 	// Page title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Views number
 	Views Int `json:"views"`
 	// Edit settings of the page
@@ -58,23 +58,23 @@ type PagesWikipageFull struct {
 	// Community ID
 	GroupID Int `json:"group_id"`
 	// Page content, HTML
-	HTML string `json:"html"`
+	HTML String `json:"html"`
 	// Page ID
 	ID Int `json:"id"`
 	// Owner ID
 	OwnerID Int `json:"owner_id"`
 	// Parent
-	Parent string `json:"parent"`
+	Parent String `json:"parent"`
 	// Parent2
-	Parent2 string `json:"parent2"`
+	Parent2 String `json:"parent2"`
 	// Page content, wiki
-	Source string `json:"source"`
+	Source String `json:"source"`
 	// Page title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// URL
-	URL string `json:"url"`
+	URL String `json:"url"`
 	// URL of the page preview
-	ViewURL string `json:"view_url"`
+	ViewURL String `json:"view_url"`
 	// Views number
 	Views Int `json:"views"`
 	// Edit settings of the page
@@ -90,7 +90,7 @@ type PagesWikipageHistory struct {
 	// Last editor ID
 	EditorID Int `json:"editor_id"`
 	// Last editor name
-	EditorName string `json:"editor_name"`
+	EditorName String `json:"editor_name"`
 	// Version ID
 	ID Int `json:"id"`
 	// Page size in bytes

@@ -8,7 +8,7 @@ type PhotosImage struct {
 	Height Int             `json:"height"`
 	Type   PhotosImageType `json:"type"`
 	// Photo URL.
-	URL string `json:"url"`
+	URL String `json:"url"`
 	// Width of the photo in px.
 	Width Int `json:"width"`
 }
@@ -35,7 +35,7 @@ const (
 // PhotosPhoto is photos_photo of the schema.
 type PhotosPhoto struct {
 	// Access key for the photo
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// Album ID
 	AlbumID Int `json:"album_id"`
 	// Information whether current user can comment the photo
@@ -60,24 +60,24 @@ type PhotosPhoto struct {
 	// Photo owner's ID
 	OwnerID Int `json:"owner_id"`
 	// URL of image with 2560 px width
-	Photo256 string `json:"photo_256"`
-	Place    string `json:"place"`
+	Photo256 String `json:"photo_256"`
+	Place    String `json:"place"`
 	// Post ID
 	PostID Int `json:"post_id"`
 	// Real position of the photo
 	RealOffset Int                    `json:"real_offset"`
 	Reposts    *BaseRepostsInfo       `json:"reposts,omitempty"`
 	Sizes      List[PhotosPhotoSizes] `json:"sizes"`
-	SquareCrop string                 `json:"square_crop"`
+	SquareCrop String                 `json:"square_crop"`
 	Tags       *BaseObjectCount       `json:"tags,omitempty"`
 	// Photo caption
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Thumb Hash
-	ThumbHash string `json:"thumb_hash"`
+	ThumbHash String `json:"thumb_hash"`
 	// ID of the user who have uploaded the photo
 	UserID Int `json:"user_id"`
 	// Sets vertical alignment of a photo
-	VerticalAlign string `json:"vertical_align"`
+	VerticalAlign String `json:"vertical_align"`
 	// Original photo width
 	Width Int `json:"width"`
 }
@@ -87,7 +87,7 @@ type PhotosPhotoAlbum struct {
 	// Date when the album has been created in Unixtime
 	Created Int `json:"created"`
 	// Photo album description
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Photo album ID
 	ID Int `json:"id"`
 	// Album owner's ID
@@ -96,7 +96,7 @@ type PhotosPhotoAlbum struct {
 	Size  Int          `json:"size"`
 	Thumb *PhotosPhoto `json:"thumb,omitempty"`
 	// Photo album title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Date when the album has been updated last time in Unixtime
 	Updated Int `json:"updated"`
 }
@@ -114,7 +114,7 @@ type PhotosPhotoAlbumFull struct {
 	// Date when the album has been created in Unixtime, not set for system albums
 	Created Int `json:"created"`
 	// Photo album description
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Photo album ID
 	ID Int `json:"id"`
 	// Need show privacy lock at album
@@ -129,9 +129,9 @@ type PhotosPhotoAlbumFull struct {
 	// Information whether the album thumb is last photo
 	ThumbIsLast BaseBoolInt `json:"thumb_is_last"`
 	// URL of the thumb image
-	ThumbSrc string `json:"thumb_src"`
+	ThumbSrc String `json:"thumb_src"`
 	// Photo album title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Date when the album has been updated last time in Unixtime, not set for system albums
 	Updated Int `json:"updated"`
 	// Information whether only community administrators can upload photos
@@ -143,10 +143,10 @@ type PhotosPhotoSizes struct {
 	// Height in px
 	Height Int `json:"height"`
 	// URL of the image
-	Src  string               `json:"src"`
+	Src  String               `json:"src"`
 	Type PhotosPhotoSizesType `json:"type"`
 	// URL of the image
-	URL string `json:"url"`
+	URL String `json:"url"`
 	// Width in px
 	Width Int `json:"width"`
 }
@@ -193,13 +193,13 @@ type PhotosPhotoTag struct {
 	// Date when tag has been added in Unixtime
 	Date Int `json:"date"`
 	// Tagged description.
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Tag ID
 	ID Int `json:"id"`
 	// ID of the tag creator
 	PlacerID Int `json:"placer_id"`
 	// Tag description
-	TaggedName string `json:"tagged_name"`
+	TaggedName String `json:"tagged_name"`
 	// Tagged user ID
 	UserID Int `json:"user_id"`
 	// Information whether the tag is reviewed
@@ -219,11 +219,11 @@ type PhotosPhotoUpload struct {
 	// Album ID
 	AlbumID Int `json:"album_id"`
 	// Fallback URL if upload_url returned error
-	FallbackUploadURL string `json:"fallback_upload_url"`
+	FallbackUploadURL String `json:"fallback_upload_url"`
 	// Group ID
 	GroupID Int `json:"group_id"`
 	// URL to upload photo
-	UploadURL string `json:"upload_url"`
+	UploadURL String `json:"upload_url"`
 	// User ID
 	UserID Int `json:"user_id"`
 }
@@ -231,7 +231,7 @@ type PhotosPhotoUpload struct {
 // PhotosPhotoXtrTagInfo is photos_photo_xtr_tag_info of the schema.
 type PhotosPhotoXtrTagInfo struct {
 	// Access key for the photo
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// Album ID
 	AlbumID Int `json:"album_id"`
 	// Date when uploaded
@@ -249,17 +249,17 @@ type PhotosPhotoXtrTagInfo struct {
 	// Photo owner's ID
 	OwnerID Int `json:"owner_id"`
 	// URL of image with 1280 px width
-	Photo1280 string `json:"photo_1280"`
+	Photo1280 String `json:"photo_1280"`
 	// URL of image with 130 px width
-	Photo130 string `json:"photo_130"`
+	Photo130 String `json:"photo_130"`
 	// URL of image with 2560 px width
-	Photo2560 string `json:"photo_2560"`
+	Photo2560 String `json:"photo_2560"`
 	// URL of image with 604 px width
-	Photo604 string `json:"photo_604"`
+	Photo604 String `json:"photo_604"`
 	// URL of image with 75 px width
-	Photo75 string `json:"photo_75"`
+	Photo75 String `json:"photo_75"`
 	// URL of image with 807 px width
-	Photo807 string `json:"photo_807"`
+	Photo807 String `json:"photo_807"`
 	// ID of the tag creator
 	PlacerID Int `json:"placer_id"`
 	// Post ID
@@ -270,7 +270,7 @@ type PhotosPhotoXtrTagInfo struct {
 	// Tag ID
 	TagID Int `json:"tag_id"`
 	// Photo caption
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// ID of the user who have uploaded the photo
 	UserID Int `json:"user_id"`
 	// Original photo width
@@ -280,17 +280,17 @@ type PhotosPhotoXtrTagInfo struct {
 // PhotosTagsSuggestionItem is photos_tags_suggestion_item of the schema.
 type PhotosTagsSuggestionItem struct {
 	Buttons   List[PhotosTagsSuggestionItemButton] `json:"buttons"`
-	Caption   string                               `json:"caption"`
+	Caption   String                               `json:"caption"`
 	Photo     *PhotosPhoto                         `json:"photo,omitempty"`
 	Tags      List[PhotosPhotoTag]                 `json:"tags"`
-	Title     string                               `json:"title"`
-	TrackCode string                               `json:"track_code"`
-	Type      string                               `json:"type"`
+	Title     String                               `json:"title"`
+	TrackCode String                               `json:"track_code"`
+	Type      String                               `json:"type"`
 }
 
 // PhotosTagsSuggestionItemButton is photos_tags_suggestion_item_button of the schema.
 type PhotosTagsSuggestionItemButton struct {
-	Action string `json:"action"`
-	Style  string `json:"style"`
-	Title  string `json:"title"`
+	Action String `json:"action"`
+	Style  String `json:"style"`
+	Title  String `json:"title"`
 }

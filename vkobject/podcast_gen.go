@@ -12,11 +12,11 @@ type PodcastExternalData struct {
 	// Podcast cover
 	Cover *PodcastCover `json:"cover,omitempty"`
 	// Name of the podcasts owner community
-	OwnerName string `json:"owner_name"`
+	OwnerName String `json:"owner_name"`
 	// Url of the podcasts owner community
-	OwnerURL string `json:"owner_url"`
+	OwnerURL String `json:"owner_url"`
 	// Podcast title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Url of the podcast page
-	URL string `json:"url"`
+	URL String `json:"url"`
 }

@@ -9,7 +9,7 @@ type PollsAnswer struct {
 	// Answer rate in percents
 	Rate Float `json:"rate"`
 	// Answer text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Votes number
 	Votes Int `json:"votes"`
 }
@@ -19,16 +19,16 @@ type PollsBackground struct {
 	// Gradient angle with 0 on positive X axis
 	Angle Int `json:"angle"`
 	// Hex color code without #
-	Color string `json:"color"`
+	Color String `json:"color"`
 	// Original height of pattern tile
 	Height Int `json:"height"`
 	ID     Int `json:"id"`
 	// Pattern tiles
 	Images List[BaseImage] `json:"images"`
-	Name   string          `json:"name"`
+	Name   String          `json:"name"`
 	// Gradient points
 	Points List[BaseGradientPoint] `json:"points"`
-	Type   string                  `json:"type"`
+	Type   String                  `json:"type"`
 	// Original with of pattern tile
 	Width Int `json:"width"`
 }
@@ -38,7 +38,7 @@ type PollsFieldsVoters struct {
 	// Answer ID
 	AnswerID Int `json:"answer_id"`
 	// Answer offset
-	AnswerOffset string                  `json:"answer_offset"`
+	AnswerOffset String                  `json:"answer_offset"`
 	Users        *PollsVotersFieldsUsers `json:"users,omitempty"`
 }
 
@@ -66,7 +66,7 @@ type PollsPoll struct {
 	// Date when poll has been created in Unixtime
 	Created       Int               `json:"created"`
 	DisableUnvote Bool              `json:"disable_unvote"`
-	EmbedHash     string            `json:"embed_hash"`
+	EmbedHash     String            `json:"embed_hash"`
 	EndDate       Int               `json:"end_date"`
 	Friends       List[PollsFriend] `json:"friends"`
 	// Poll ID
@@ -78,7 +78,7 @@ type PollsPoll struct {
 	OwnerID Int              `json:"owner_id"`
 	Photo   *PollsBackground `json:"photo,omitempty"`
 	// Poll question
-	Question string `json:"question"`
+	Question String `json:"question"`
 	// Votes number
 	Votes Int `json:"votes"`
 }
@@ -105,7 +105,7 @@ type PollsPollExtended struct {
 	// Date when poll has been created in Unixtime
 	Created       Int               `json:"created"`
 	DisableUnvote Bool              `json:"disable_unvote"`
-	EmbedHash     string            `json:"embed_hash"`
+	EmbedHash     String            `json:"embed_hash"`
 	EndDate       Int               `json:"end_date"`
 	Friends       List[PollsFriend] `json:"friends"`
 	// Poll ID
@@ -118,7 +118,7 @@ type PollsPollExtended struct {
 	Photo    *PollsBackground    `json:"photo,omitempty"`
 	Profiles List[UsersUserFull] `json:"profiles"`
 	// Poll question
-	Question string `json:"question"`
+	Question String `json:"question"`
 	// Votes number
 	Votes Int `json:"votes"`
 }
@@ -128,7 +128,7 @@ type PollsVoters struct {
 	// Answer ID
 	AnswerID Int `json:"answer_id"`
 	// Answer offset
-	AnswerOffset string            `json:"answer_offset"`
+	AnswerOffset String            `json:"answer_offset"`
 	Users        *PollsVotersUsers `json:"users,omitempty"`
 }
 

@@ -14,21 +14,21 @@ type PrettyCardsPrettyCard struct {
 	// Button key
 	Button PrettyCardsButtonOneOf `json:"button"`
 	// Button text in current language
-	ButtonText string `json:"button_text"`
+	ButtonText String `json:"button_text"`
 	// Card ID (long int returned as string)
-	CardID    string          `json:"card_id"`
+	CardID    String          `json:"card_id"`
 	Images    List[BaseImage] `json:"images"`
-	InnerType string          `json:"inner_type"`
+	InnerType String          `json:"inner_type"`
 	// Link URL
-	LinkURL string `json:"link_url"`
+	LinkURL String `json:"link_url"`
 	// Photo ID (format "<owner_id>_<media_id>")
-	Photo string `json:"photo"`
+	Photo String `json:"photo"`
 	// Price if set (decimal number returned as string)
-	Price string `json:"price"`
+	Price String `json:"price"`
 	// Old price if set (decimal number returned as string)
-	PriceOld string `json:"price_old"`
+	PriceOld String `json:"price_old"`
 	// Title
-	Title string `json:"title"`
+	Title String `json:"title"`
 }
 
 // PrettyCardsPrettyCardOrError is prettyCards_prettyCardOrError of the schema.

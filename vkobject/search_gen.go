@@ -6,7 +6,7 @@ package vkobject
 type SearchHint struct {
 	App *AppsApp `json:"app,omitempty"`
 	// Object description
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Information whether the object has been found globally
 	Global  BaseBoolInt       `json:"global"`
 	Group   *GroupsGroup      `json:"group,omitempty"`

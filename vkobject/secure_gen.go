@@ -4,7 +4,7 @@ package vkobject
 
 // SecureGiveEventStickerItem is secure_giveEventSticker_item of the schema.
 type SecureGiveEventStickerItem struct {
-	Status string `json:"status"`
+	Status String `json:"status"`
 	UserID Int    `json:"user_id"`
 }
 
@@ -26,15 +26,15 @@ type SecureSetCounterItem struct {
 // SecureSMSNotification is secure_sms_notification of the schema.
 type SecureSMSNotification struct {
 	// Application ID
-	AppID string `json:"app_id"`
+	AppID String `json:"app_id"`
 	// Date when message has been sent in Unixtime
-	Date string `json:"date"`
+	Date String `json:"date"`
 	// Notification ID
-	ID string `json:"id"`
+	ID String `json:"id"`
 	// Messsage text
-	Message string `json:"message"`
+	Message String `json:"message"`
 	// User ID
-	UserID string `json:"user_id"`
+	UserID String `json:"user_id"`
 }
 
 // SecureTokenChecked is secure_token_checked of the schema.

@@ -23,7 +23,7 @@ type StatsCity struct {
 	// Visitors number
 	Count Int `json:"count"`
 	// City name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// City ID
 	Value Int `json:"value"`
 }
@@ -31,11 +31,11 @@ type StatsCity struct {
 // StatsCountry is stats_country of the schema.
 type StatsCountry struct {
 	// Country code
-	Code string `json:"code"`
+	Code String `json:"code"`
 	// Visitors number
 	Count Int `json:"count"`
 	// Country name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Country ID
 	Value Int `json:"value"`
 }
@@ -78,7 +78,7 @@ type StatsSexAge struct {
 	Reach            Int `json:"reach"`
 	ReachSubscribers Int `json:"reach_subscribers"`
 	// Sex/age value
-	Value string `json:"value"`
+	Value String `json:"value"`
 }
 
 // StatsViews is stats_views of the schema. Views stats

@@ -6,5 +6,5 @@ package vkobject
 type StatusStatus struct {
 	Audio *AudioAudio `json:"audio,omitempty"`
 	// Status text
-	Text string `json:"text"`
+	Text String `json:"text"`
 }

@@ -5,7 +5,7 @@ package vkobject
 // StickersImageSet is stickers_image_set of the schema.
 type StickersImageSet struct {
 	// Base URL for images in set
-	BaseURL string          `json:"base_url"`
+	BaseURL String          `json:"base_url"`
 	Images  List[BaseImage] `json:"images"`
 	// Version number to be appended to the image URL
 	Version Int `json:"version"`

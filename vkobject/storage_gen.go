@@ -4,6 +4,6 @@ package vkobject
 
 // StorageValue is storage_value of the schema.
 type StorageValue struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
+	Key   String `json:"key"`
+	Value String `json:"value"`
 }

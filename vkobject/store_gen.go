@@ -9,8 +9,8 @@ type StoreProduct struct {
 	// Id of the base pack (for sticker pack styles)
 	BaseID Int `json:"base_id"`
 	// Product copyright information
-	Copyright          string `json:"copyright"`
-	DescriptionLangKey string `json:"description_lang_key"`
+	Copyright          String `json:"copyright"`
+	DescriptionLangKey String `json:"description_lang_key"`
 	// Information whether the product is an animated sticker pack (for stickers product type)
 	HasAnimation Bool `json:"has_animation"`
 	// Array of icon images or icon set object of the product (for stickers product type)
@@ -23,7 +23,7 @@ type StoreProduct struct {
 	IsPopup Bool `json:"is_popup"`
 	// Information whether sticker pack is a vmoji pack
 	IsVmoji       Bool   `json:"is_vmoji"`
-	PaymentRegion string `json:"payment_region"`
+	PaymentRegion String `json:"payment_region"`
 	// Array of preview images of the product (for stickers product type)
 	Previews List[BaseImage] `json:"previews"`
 	// Information whether the product is promoted (1 - yes, 0 - no)
@@ -38,13 +38,13 @@ type StoreProduct struct {
 	// Array of style sticker ids (for sticker pack styles)
 	StyleStickerIDs List[Int] `json:"style_sticker_ids"`
 	// Subtitle of the product
-	Subtitle string `json:"subtitle"`
+	Subtitle String `json:"subtitle"`
 	// Title of the product
-	Title        string `json:"title"`
-	TitleLangKey string `json:"title_lang_key"`
+	Title        String `json:"title"`
+	TitleLangKey String `json:"title_lang_key"`
 	// Product type
-	Type string `json:"type"`
-	URL  string `json:"url"`
+	Type String `json:"type"`
+	URL  String `json:"url"`
 }
 
 // StoreProductIcon is store_product_icon of the schema.
@@ -55,7 +55,7 @@ type StoreStickersKeyword struct {
 	PromotedStickers List[BaseStickerNew]              `json:"promoted_stickers"`
 	Stickers         List[StoreStickersKeywordSticker] `json:"stickers"`
 	UserStickers     List[BaseStickerNew]              `json:"user_stickers"`
-	Words            List[string]                      `json:"words"`
+	Words            List[String]                      `json:"words"`
 }
 
 // StoreStickersKeywordSticker is store_stickers_keyword_sticker of the schema.

@@ -12,41 +12,41 @@ type StoriesClickableArea struct {
 type StoriesClickableSticker struct {
 	App *AppsAppMin `json:"app,omitempty"`
 	// Additional context for app sticker
-	AppContext     string                     `json:"app_context"`
+	AppContext     String                     `json:"app_context"`
 	Audio          *AudioAudio                `json:"audio,omitempty"`
 	AudioStartTime Int                        `json:"audio_start_time"`
 	ClickableArea  List[StoriesClickableArea] `json:"clickable_area"`
 	ClipID         Int                        `json:"clip_id"`
 	// Color, hex format
-	Color string `json:"color"`
+	Color String `json:"color"`
 	// Whether current user has unread interaction with this app
 	HasNewInteractions Bool   `json:"has_new_interactions"`
-	Hashtag            string `json:"hashtag"`
+	Hashtag            String `json:"hashtag"`
 	// Clickable sticker ID
 	ID Int `json:"id"`
 	// Whether current user allowed broadcast notify from this app
 	IsBroadcastNotifyAllowed Bool              `json:"is_broadcast_notify_allowed"`
 	LinkObject               *BaseLink         `json:"link_object,omitempty"`
 	MarketItem               *MarketMarketItem `json:"market_item,omitempty"`
-	Mention                  string            `json:"mention"`
+	Mention                  String            `json:"mention"`
 	OwnerID                  Int               `json:"owner_id"`
 	PlaceID                  Int               `json:"place_id"`
 	Poll                     *PollsPoll        `json:"poll,omitempty"`
 	PostID                   Int               `json:"post_id"`
 	PostOwnerID              Int               `json:"post_owner_id"`
-	Question                 string            `json:"question"`
-	QuestionButton           string            `json:"question_button"`
-	SituationalAppURL        string            `json:"situational_app_url"`
+	Question                 String            `json:"question"`
+	QuestionButton           String            `json:"question_button"`
+	SituationalAppURL        String            `json:"situational_app_url"`
 	SituationalThemeID       Int               `json:"situational_theme_id"`
 	// Sticker ID
 	StickerID Int `json:"sticker_id"`
 	// Sticker pack ID
 	StickerPackID Int    `json:"sticker_pack_id"`
 	StoryID       Int    `json:"story_id"`
-	Style         string `json:"style"`
-	Subtype       string `json:"subtype"`
-	TooltipText   string `json:"tooltip_text"`
-	Type          string `json:"type"`
+	Style         String `json:"style"`
+	Subtype       String `json:"subtype"`
+	TooltipText   String `json:"tooltip_text"`
+	Type          String `json:"type"`
 	VideoID       Int    `json:"video_id"`
 }
 
@@ -64,16 +64,16 @@ type StoriesFeedItem struct {
 	// Grouped stories of various authors (for types community_grouped_stories/app_grouped_stories type)
 	Grouped   List[StoriesFeedItem] `json:"grouped"`
 	HasUnseen Bool                  `json:"has_unseen"`
-	ID        string                `json:"id"`
-	Name      string                `json:"name"`
+	ID        String                `json:"id"`
+	Name      String                `json:"name"`
 	OwnerID   Int                   `json:"owner_id"`
 	// Additional data for promo stories (for type promo_stories)
 	PromoData *StoriesPromoBlock `json:"promo_data,omitempty"`
 	// Author stories
 	Stories   List[StoriesStory] `json:"stories"`
-	TrackCode string             `json:"track_code"`
+	TrackCode String             `json:"track_code"`
 	// Type of Feed Item
-	Type string `json:"type"`
+	Type String `json:"type"`
 }
 
 // StoriesPromoBlock is stories_promo_block of the schema. Additional data for promo stories
@@ -81,13 +81,13 @@ type StoriesPromoBlock struct {
 	// Promo story from advice
 	IsAdvice Bool `json:"is_advice"`
 	// Promo story title
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Hide animation for promo story
 	NotAnimated Bool `json:"not_animated"`
 	// RL of square photo of the story with 100 pixels in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// RL of square photo of the story with 50 pixels in width
-	Photo50 string `json:"photo_50"`
+	Photo50 String `json:"photo_50"`
 }
 
 // StoriesReplies is stories_replies of the schema.
@@ -100,25 +100,25 @@ type StoriesReplies struct {
 
 // StoriesStatCategory is stories_stat_category of the schema.
 type StoriesStatCategory struct {
-	Header string                `json:"header"`
+	Header String                `json:"header"`
 	Lines  List[StoriesStatLine] `json:"lines"`
-	Type   string                `json:"type"`
+	Type   String                `json:"type"`
 }
 
 // StoriesStatLine is stories_stat_line of the schema.
 type StoriesStatLine struct {
 	Counter       Int    `json:"counter"`
 	IsUnavailable Bool   `json:"is_unavailable"`
-	Name          string `json:"name"`
-	Type          string `json:"type"`
+	Name          String `json:"name"`
+	Type          String `json:"type"`
 }
 
 // StoriesStory is stories_story of the schema.
 type StoriesStory struct {
 	// Access key for private object.
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// url with blured preview image.
-	BlurredPreview string `json:"blurred_preview"`
+	BlurredPreview String `json:"blurred_preview"`
 	// Information whether story has question sticker and current user can send question to the author
 	CanAsk BaseBoolInt `json:"can_ask"`
 	// Information whether story has question sticker and current user can send anonymous question to the author
@@ -142,7 +142,7 @@ type StoriesStory struct {
 	// Story expiration time. Unixtime.
 	ExpiresAt           Int    `json:"expires_at"`
 	FirstNarrativeID    Int    `json:"first_narrative_id"`
-	FirstNarrativeTitle string `json:"first_narrative_title"`
+	FirstNarrativeTitle String `json:"first_narrative_title"`
 	// Story ID.
 	ID Int `json:"id"`
 	// Information whether the story is deleted (false - no, true - yes).
@@ -155,7 +155,7 @@ type StoriesStory struct {
 	OwnerID     Int           `json:"owner_id"`
 	ParentStory *StoriesStory `json:"parent_story,omitempty"`
 	// Access key for private object.
-	ParentStoryAccessKey string `json:"parent_story_access_key"`
+	ParentStoryAccessKey String `json:"parent_story_access_key"`
 	// Parent story ID.
 	ParentStoryID Int `json:"parent_story_id"`
 	// Parent story owner's ID.
@@ -174,11 +174,11 @@ type StoriesStory struct {
 // StoriesStoryLink is stories_story_link of the schema.
 type StoriesStoryLink struct {
 	// How to open url
-	LinkURLTarget string `json:"link_url_target"`
+	LinkURLTarget String `json:"link_url_target"`
 	// Link text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Link URL
-	URL string `json:"url"`
+	URL String `json:"url"`
 }
 
 // StoriesStoryStats is stories_story_stats of the schema.
@@ -251,7 +251,7 @@ const (
 
 // StoriesUploadResult is stories_upload_result of the schema.
 type StoriesUploadResult struct {
-	UploadResult string `json:"upload_result"`
+	UploadResult String `json:"upload_result"`
 }
 
 // StoriesViewersItem is stories_viewers_item of the schema.

@@ -5,7 +5,7 @@ package vkobject
 // StreamingStats is streaming_stats of the schema.
 type StreamingStats struct {
 	// Events type
-	EventType string `json:"event_type"`
+	EventType String `json:"event_type"`
 	// Statistics
 	Stats List[StreamingStatsPoint] `json:"stats"`
 }

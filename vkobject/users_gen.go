@@ -11,9 +11,9 @@ type UsersCareer struct {
 	// City ID
 	CityID Int `json:"city_id"`
 	// City name
-	CityName string `json:"city_name"`
+	CityName String `json:"city_name"`
 	// Company name
-	Company string `json:"company"`
+	Company String `json:"company"`
 	// From year
 	From Int `json:"from"`
 	// Community ID
@@ -21,7 +21,7 @@ type UsersCareer struct {
 	// Career ID
 	ID Int `json:"id"`
 	// Position
-	Position string `json:"position"`
+	Position String `json:"position"`
 	// Till year
 	Until Int `json:"until"`
 }
@@ -172,7 +172,7 @@ type UsersMilitary struct {
 	// Military ID
 	ID Int `json:"id"`
 	// Unit name
-	Unit string `json:"unit"`
+	Unit String `json:"unit"`
 	// Unit ID
 	UnitID Int `json:"unit_id"`
 	// Till year
@@ -186,9 +186,9 @@ type UsersOccupation struct {
 	// ID of school, university, company group
 	ID Int `json:"id"`
 	// Name of occupation
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Type of occupation
-	Type string `json:"type"`
+	Type String `json:"type"`
 }
 
 // UsersOnlineInfo is users_online_info of the schema.
@@ -202,7 +202,7 @@ type UsersOnlineInfo struct {
 	// Last time we saw user being active
 	LastSeen Int `json:"last_seen"`
 	// In case user online is not visible, it indicates approximate timeframe of user online
-	Status string `json:"status"`
+	Status String `json:"status"`
 	// Whether you can see real online status of user or not
 	Visible Bool `json:"visible"`
 }
@@ -212,8 +212,8 @@ type UsersPersonal struct {
 	// User's views on alcohol
 	Alcohol Int `json:"alcohol"`
 	// User's inspired by
-	InspiredBy string       `json:"inspired_by"`
-	Langs      List[string] `json:"langs"`
+	InspiredBy String       `json:"inspired_by"`
+	Langs      List[String] `json:"langs"`
 	// User's languages with full info
 	LangsFull List[DatabaseLanguageFull] `json:"langs_full"`
 	// User's personal priority in life
@@ -223,7 +223,7 @@ type UsersPersonal struct {
 	// User's political views
 	Political Int `json:"political"`
 	// User's religion
-	Religion string `json:"religion"`
+	Religion String `json:"religion"`
 	// User's religion id
 	ReligionID Int `json:"religion_id"`
 	// User's views on smoking
@@ -233,13 +233,13 @@ type UsersPersonal struct {
 // UsersRelative is users_relative of the schema.
 type UsersRelative struct {
 	// Date of child birthday (format dd.mm.yyyy)
-	BirthDate string `json:"birth_date"`
+	BirthDate String `json:"birth_date"`
 	// Relative ID
 	ID Int `json:"id"`
 	// Name of relative
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// Relative type
-	Type string `json:"type"`
+	Type String `json:"type"`
 }
 
 // UsersSchool is users_school of the schema.
@@ -247,18 +247,18 @@ type UsersSchool struct {
 	// City ID
 	City Int `json:"city"`
 	// School class letter
-	Class string `json:"class"`
+	Class String `json:"class"`
 	// School class id
 	ClassID Int `json:"class_id"`
 	// School ID
-	ID string `json:"id"`
+	ID String `json:"id"`
 	// School name
-	Name       string `json:"name"`
-	Speciality string `json:"speciality"`
+	Name       String `json:"name"`
+	Speciality String `json:"speciality"`
 	// School type ID
 	Type Int `json:"type"`
 	// School type name
-	TypeStr string `json:"type_str"`
+	TypeStr String `json:"type_str"`
 	// Year the user started to study
 	YearFrom Int `json:"year_from"`
 	// Graduation year
@@ -275,27 +275,27 @@ type UsersUniversity struct {
 	// Chair ID
 	Chair Int `json:"chair"`
 	// Chair name
-	ChairName string `json:"chair_name"`
+	ChairName String `json:"chair_name"`
 	// City ID
 	City Int `json:"city"`
 	// Education form
-	EducationForm string `json:"education_form"`
+	EducationForm String `json:"education_form"`
 	// Education form id
 	EducationFormID Int `json:"education_form_id"`
 	// Education status
-	EducationStatus string `json:"education_status"`
+	EducationStatus String `json:"education_status"`
 	// Education status id
 	EducationStatusID Int `json:"education_status_id"`
 	// Faculty ID
 	Faculty Int `json:"faculty"`
 	// Faculty name
-	FacultyName string `json:"faculty_name"`
+	FacultyName String `json:"faculty_name"`
 	// Graduation year
 	Graduation Int `json:"graduation"`
 	// University ID
 	ID Int `json:"id"`
 	// University name
-	Name              string `json:"name"`
+	Name              String `json:"name"`
 	UniversityGroupID Int    `json:"university_group_id"`
 }
 
@@ -303,9 +303,9 @@ type UsersUniversity struct {
 type UsersUser struct {
 	CanAccessClosed Bool `json:"can_access_closed"`
 	// Returns if a profile is deleted or blocked
-	Deactivated string `json:"deactivated"`
+	Deactivated String `json:"deactivated"`
 	// User first name
-	FirstName    string                    `json:"first_name"`
+	FirstName    String                    `json:"first_name"`
 	FriendStatus FriendsFriendStatusStatus `json:"friend_status"`
 	// Returns if a profile is hidden.
 	Hidden Int `json:"hidden"`
@@ -313,7 +313,7 @@ type UsersUser struct {
 	ID       Int  `json:"id"`
 	IsClosed Bool `json:"is_closed"`
 	// User last name
-	LastName string                 `json:"last_name"`
+	LastName String                 `json:"last_name"`
 	Mutual   *FriendsRequestsMutual `json:"mutual,omitempty"`
 	// Information whether the user is online
 	Online BaseBoolInt `json:"online"`
@@ -323,11 +323,11 @@ type UsersUser struct {
 	// Information whether the user is online in mobile site or application
 	OnlineMobile BaseBoolInt `json:"online_mobile"`
 	// URL of square photo of the user with 100 pixels in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// URL of square photo of the user with 50 pixels in width
-	Photo50 string `json:"photo_50"`
+	Photo50 String `json:"photo_50"`
 	// Domain name of the user's page
-	ScreenName string `json:"screen_name"`
+	ScreenName String `json:"screen_name"`
 	// User sex
 	Sex BaseSex `json:"sex"`
 	// Information whether the user has a "fire" pictogram.
@@ -339,17 +339,17 @@ type UsersUser struct {
 // UsersUserConnections is users_user_connections of the schema.
 type UsersUserConnections struct {
 	// User's Facebook account
-	Facebook string `json:"facebook"`
+	Facebook String `json:"facebook"`
 	// User's Facebook name
-	FacebookName string `json:"facebook_name"`
+	FacebookName String `json:"facebook_name"`
 	// User's Instagram account
-	Instagram string `json:"instagram"`
+	Instagram String `json:"instagram"`
 	// User's Livejournal account
-	Livejournal string `json:"livejournal"`
+	Livejournal String `json:"livejournal"`
 	// User's Skype nickname
-	Skype string `json:"skype"`
+	Skype String `json:"skype"`
 	// User's Twitter account
-	Twitter string `json:"twitter"`
+	Twitter String `json:"twitter"`
 }
 
 // UsersUserCounters is users_user_counters of the schema.
@@ -404,18 +404,18 @@ type UsersUserCounters struct {
 
 // UsersUserFull is users_user_full of the schema.
 type UsersUserFull struct {
-	About      string `json:"about"`
-	AccessKey  string `json:"access_key"`
-	Activities string `json:"activities"`
+	About      String `json:"about"`
+	AccessKey  String `json:"access_key"`
+	Activities String `json:"activities"`
 	// User's status
-	Activity string `json:"activity"`
+	Activity String `json:"activity"`
 	// User's date of birth
-	Bdate string `json:"bdate"`
+	Bdate String `json:"bdate"`
 	// Information whether current user is in the requested user's blacklist.
 	Blacklisted BaseBoolInt `json:"blacklisted"`
 	// Information whether the requested user is in current user's blacklist
 	BlacklistedByMe BaseBoolInt `json:"blacklisted_by_me"`
-	Books           string      `json:"books"`
+	Books           String      `json:"books"`
 	CanAccessClosed Bool        `json:"can_access_closed"`
 	// Information whether the user can be baned (added to black list) by me
 	CanBan Bool `json:"can_ban"`
@@ -455,44 +455,44 @@ type UsersUserFull struct {
 	// Contact person ID
 	ContactID Int `json:"contact_id"`
 	// User contact name
-	ContactName string             `json:"contact_name"`
+	ContactName String             `json:"contact_name"`
 	Counters    *UsersUserCounters `json:"counters,omitempty"`
 	CropPhoto   *BaseCropPhoto     `json:"crop_photo,omitempty"`
 	// Returns if a profile is deleted or blocked
-	Deactivated  string       `json:"deactivated"`
-	Descriptions List[string] `json:"descriptions"`
+	Deactivated  String       `json:"deactivated"`
+	Descriptions List[String] `json:"descriptions"`
 	// Domain name of the user's page
-	Domain string `json:"domain"`
+	Domain String `json:"domain"`
 	// Education form
-	EducationForm string `json:"education_form"`
+	EducationForm String `json:"education_form"`
 	// User's education status
-	EducationStatus string        `json:"education_status"`
-	Email           string        `json:"email"`
+	EducationStatus String        `json:"education_status"`
+	Email           String        `json:"email"`
 	Exports         *UsersExports `json:"exports,omitempty"`
-	Facebook        string        `json:"facebook"`
-	FacebookName    string        `json:"facebook_name"`
+	Facebook        String        `json:"facebook"`
+	FacebookName    String        `json:"facebook_name"`
 	// Faculty ID
 	Faculty Int `json:"faculty"`
 	// Faculty name
-	FacultyName string `json:"faculty_name"`
+	FacultyName String `json:"faculty_name"`
 	// User first name
-	FirstName string `json:"first_name"`
+	FirstName String `json:"first_name"`
 	// User's first name in prepositional case
-	FirstNameAbl string `json:"first_name_abl"`
+	FirstNameAbl String `json:"first_name_abl"`
 	// User's first name in accusative case
-	FirstNameAcc string `json:"first_name_acc"`
+	FirstNameAcc String `json:"first_name_acc"`
 	// User's first name in dative case
-	FirstNameDat string `json:"first_name_dat"`
+	FirstNameDat String `json:"first_name_dat"`
 	// User's first name in genitive case
-	FirstNameGen string `json:"first_name_gen"`
+	FirstNameGen String `json:"first_name_gen"`
 	// User's first name in instrumental case
-	FirstNameIns string `json:"first_name_ins"`
+	FirstNameIns String `json:"first_name_ins"`
 	// User's first name in nominative case
-	FirstNameNom string `json:"first_name_nom"`
+	FirstNameNom String `json:"first_name_nom"`
 	// Number of user's followers and friends
 	FollowersCount Int                       `json:"followers_count"`
 	FriendStatus   FriendsFriendStatusStatus `json:"friend_status"`
-	Games          string                    `json:"games"`
+	Games          String                    `json:"games"`
 	// Graduation year
 	Graduation Int `json:"graduation"`
 	// Information whether the user specified his phone number
@@ -500,17 +500,17 @@ type UsersUserFull struct {
 	// Information whether the user has main photo
 	HasPhoto         BaseBoolInt `json:"has_photo"`
 	HasUnseenStories Bool        `json:"has_unseen_stories"`
-	Hash             string      `json:"hash"`
+	Hash             String      `json:"hash"`
 	// Returns if a profile is hidden.
 	Hidden Int `json:"hidden"`
 	// User's additional phone number
-	HomePhone string `json:"home_phone"`
+	HomePhone String `json:"home_phone"`
 	// User hometown
-	HomeTown string `json:"home_town"`
+	HomeTown String `json:"home_town"`
 	// User ID
 	ID        Int    `json:"id"`
-	Instagram string `json:"instagram"`
-	Interests string `json:"interests"`
+	Instagram String `json:"instagram"`
+	Interests String `json:"interests"`
 	// Information whether the user is a best friend of current user
 	IsBestFriend Bool `json:"is_best_friend"`
 	IsClosed     Bool `json:"is_closed"`
@@ -527,34 +527,34 @@ type UsersUserFull struct {
 	// Information whether current user is subscribed to podcasts
 	IsSubscribedPodcasts            Bool        `json:"is_subscribed_podcasts"`
 	IsVideoLiveNotificationsBlocked BaseBoolInt `json:"is_video_live_notifications_blocked"`
-	Language                        string      `json:"language"`
+	Language                        String      `json:"language"`
 	// User last name
-	LastName string `json:"last_name"`
+	LastName String `json:"last_name"`
 	// User's last name in prepositional case
-	LastNameAbl string `json:"last_name_abl"`
+	LastNameAbl String `json:"last_name_abl"`
 	// User's last name in accusative case
-	LastNameAcc string `json:"last_name_acc"`
+	LastNameAcc String `json:"last_name_acc"`
 	// User's last name in dative case
-	LastNameDat string `json:"last_name_dat"`
+	LastNameDat String `json:"last_name_dat"`
 	// User's last name in genitive case
-	LastNameGen string `json:"last_name_gen"`
+	LastNameGen String `json:"last_name_gen"`
 	// User's last name in instrumental case
-	LastNameIns string `json:"last_name_ins"`
+	LastNameIns String `json:"last_name_ins"`
 	// User's last name in nominative case
-	LastNameNom string         `json:"last_name_nom"`
+	LastNameNom String         `json:"last_name_nom"`
 	LastSeen    *UsersLastSeen `json:"last_seen,omitempty"`
 	Lists       List[Int]      `json:"lists"`
-	Livejournal string         `json:"livejournal"`
+	Livejournal String         `json:"livejournal"`
 	// User maiden name
-	MaidenName string              `json:"maiden_name"`
+	MaidenName String              `json:"maiden_name"`
 	Military   List[UsersMilitary] `json:"military"`
 	// User's mobile phone number
-	MobilePhone string                 `json:"mobile_phone"`
-	Movies      string                 `json:"movies"`
-	Music       string                 `json:"music"`
+	MobilePhone String                 `json:"mobile_phone"`
+	Movies      String                 `json:"movies"`
+	Music       String                 `json:"music"`
 	Mutual      *FriendsRequestsMutual `json:"mutual,omitempty"`
 	// User nickname
-	Nickname   string           `json:"nickname"`
+	Nickname   String           `json:"nickname"`
 	Occupation *UsersOccupation `json:"occupation,omitempty"`
 	// Information whether the user is online
 	Online BaseBoolInt `json:"online"`
@@ -565,45 +565,45 @@ type UsersUserFull struct {
 	OnlineMobile BaseBoolInt    `json:"online_mobile"`
 	OwnerState   *OwnerState    `json:"owner_state,omitempty"`
 	Personal     *UsersPersonal `json:"personal,omitempty"`
-	Photo        string         `json:"photo"`
+	Photo        String         `json:"photo"`
 	// URL of square photo of the user with 100 pixels in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// URL of square photo of the user with 200 pixels in width
-	Photo200 string `json:"photo_200"`
+	Photo200 String `json:"photo_200"`
 	// URL of user's photo with 200 pixels in width
-	Photo200Orig string `json:"photo_200_orig"`
-	Photo400     string `json:"photo_400"`
+	Photo200Orig String `json:"photo_200_orig"`
+	Photo400     String `json:"photo_400"`
 	// URL of user's photo with 400 pixels in width
-	Photo400Orig string `json:"photo_400_orig"`
+	Photo400Orig String `json:"photo_400_orig"`
 	// URL of square photo of the user with 50 pixels in width
-	Photo50  string `json:"photo_50"`
-	PhotoBig string `json:"photo_big"`
+	Photo50  String `json:"photo_50"`
+	PhotoBig String `json:"photo_big"`
 	// ID of the user's main photo
-	PhotoID string `json:"photo_id"`
+	PhotoID String `json:"photo_id"`
 	// URL of square photo of the user with maximum width
-	PhotoMax string `json:"photo_max"`
+	PhotoMax String `json:"photo_max"`
 	// URL of user's photo of maximum size
-	PhotoMaxOrig   string          `json:"photo_max_orig"`
+	PhotoMaxOrig   String          `json:"photo_max_orig"`
 	PhotoMaxSize   *PhotosPhoto    `json:"photo_max_size,omitempty"`
 	PhotoMedium    json.RawMessage `json:"photo_medium,omitempty"`
 	PhotoMediumRec json.RawMessage `json:"photo_medium_rec,omitempty"`
 	PhotoRec       json.RawMessage `json:"photo_rec,omitempty"`
-	Quotes         string          `json:"quotes"`
+	Quotes         String          `json:"quotes"`
 	// User relationship status
 	Relation        UsersUserRelation   `json:"relation"`
 	RelationPartner *UsersUserMin       `json:"relation_partner,omitempty"`
 	Relatives       List[UsersRelative] `json:"relatives"`
 	Schools         List[UsersSchool]   `json:"schools"`
 	// Domain name of the user's page
-	ScreenName         string `json:"screen_name"`
-	ServiceDescription string `json:"service_description"`
+	ScreenName         String `json:"screen_name"`
+	ServiceDescription String `json:"service_description"`
 	// User sex
 	Sex BaseSex `json:"sex"`
 	// User's website
-	Site  string `json:"site"`
-	Skype string `json:"skype"`
+	Site  String `json:"site"`
+	Skype String `json:"skype"`
 	// User's status
-	Status              string      `json:"status"`
+	Status              String      `json:"status"`
 	StatusApp           *AppsAppMin `json:"status_app,omitempty"`
 	StatusAudio         *AudioAudio `json:"status_audio,omitempty"`
 	StoriesArchiveCount Int         `json:"stories_archive_count"`
@@ -612,15 +612,15 @@ type UsersUserFull struct {
 	Timezone Float `json:"timezone"`
 	// Information whether the user has a "fire" pictogram.
 	Trending     BaseBoolInt           `json:"trending"`
-	Tv           string                `json:"tv"`
-	Twitter      string                `json:"twitter"`
+	Tv           String                `json:"tv"`
+	Twitter      String                `json:"twitter"`
 	Type         UsersUserType         `json:"type"`
 	Universities List[UsersUniversity] `json:"universities"`
 	// University ID
 	University        Int `json:"university"`
 	UniversityGroupID Int `json:"university_group_id"`
 	// University name
-	UniversityName string `json:"university_name"`
+	UniversityName String `json:"university_name"`
 	// Information whether the user is verified
 	Verified  BaseBoolInt    `json:"verified"`
 	VideoLive *VideoLiveInfo `json:"video_live,omitempty"`
@@ -630,23 +630,23 @@ type UsersUserFull struct {
 	VideoLiveLevel Int `json:"video_live_level"`
 	// Information whether current user can comment wall posts
 	WallComments BaseBoolInt `json:"wall_comments"`
-	WallDefault  string      `json:"wall_default"`
+	WallDefault  String      `json:"wall_default"`
 }
 
 // UsersUserMin is users_user_min of the schema.
 type UsersUserMin struct {
 	CanAccessClosed Bool `json:"can_access_closed"`
 	// Returns if a profile is deleted or blocked
-	Deactivated string `json:"deactivated"`
+	Deactivated String `json:"deactivated"`
 	// User first name
-	FirstName string `json:"first_name"`
+	FirstName String `json:"first_name"`
 	// Returns if a profile is hidden.
 	Hidden Int `json:"hidden"`
 	// User ID
 	ID       Int  `json:"id"`
 	IsClosed Bool `json:"is_closed"`
 	// User last name
-	LastName string `json:"last_name"`
+	LastName String `json:"last_name"`
 }
 
 // UsersUserRelation is users_user_relation of the schema.
@@ -671,25 +671,25 @@ const (
 // UsersUserSettingsXtr is users_user_settings_xtr of the schema.
 type UsersUserSettingsXtr struct {
 	// User's date of birth
-	Bdate string `json:"bdate"`
+	Bdate String `json:"bdate"`
 	// Information whether user's birthdate are hidden
 	BdateVisibility Int                   `json:"bdate_visibility"`
 	City            *BaseCity             `json:"city,omitempty"`
 	Connections     *UsersUserConnections `json:"connections,omitempty"`
 	// User first name
-	FirstName string `json:"first_name"`
+	FirstName String `json:"first_name"`
 	// User's hometown
-	HomeTown  string                        `json:"home_town"`
+	HomeTown  String                        `json:"home_town"`
 	Interests *AccountUserSettingsInterests `json:"interests,omitempty"`
-	Languages List[string]                  `json:"languages"`
+	Languages List[String]                  `json:"languages"`
 	// User last name
-	LastName string `json:"last_name"`
+	LastName String `json:"last_name"`
 	// User maiden name
-	MaidenName  string              `json:"maiden_name"`
+	MaidenName  String              `json:"maiden_name"`
 	NameRequest *AccountNameRequest `json:"name_request,omitempty"`
 	Personal    *UsersPersonal      `json:"personal,omitempty"`
 	// User phone number with some hidden digits
-	Phone string `json:"phone"`
+	Phone String `json:"phone"`
 	// User relationship status
 	Relation        UsersUserRelation `json:"relation"`
 	RelationPartner *UsersUserMin     `json:"relation_partner,omitempty"`
@@ -697,11 +697,11 @@ type UsersUserSettingsXtr struct {
 	RelationPending  BaseBoolInt        `json:"relation_pending"`
 	RelationRequests List[UsersUserMin] `json:"relation_requests"`
 	// Domain name of the user's page
-	ScreenName string `json:"screen_name"`
+	ScreenName String `json:"screen_name"`
 	// User sex
 	Sex BaseSex `json:"sex"`
 	// User status
-	Status      string      `json:"status"`
+	Status      String      `json:"status"`
 	StatusAudio *AudioAudio `json:"status_audio,omitempty"`
 }
 
@@ -715,18 +715,18 @@ const (
 
 // UsersUserXtrType is users_user_xtr_type of the schema.
 type UsersUserXtrType struct {
-	About      string `json:"about"`
-	AccessKey  string `json:"access_key"`
-	Activities string `json:"activities"`
+	About      String `json:"about"`
+	AccessKey  String `json:"access_key"`
+	Activities String `json:"activities"`
 	// User's status
-	Activity string `json:"activity"`
+	Activity String `json:"activity"`
 	// User's date of birth
-	Bdate string `json:"bdate"`
+	Bdate String `json:"bdate"`
 	// Information whether current user is in the requested user's blacklist.
 	Blacklisted BaseBoolInt `json:"blacklisted"`
 	// Information whether the requested user is in current user's blacklist
 	BlacklistedByMe BaseBoolInt `json:"blacklisted_by_me"`
-	Books           string      `json:"books"`
+	Books           String      `json:"books"`
 	CanAccessClosed Bool        `json:"can_access_closed"`
 	// Information whether the user can be baned (added to black list) by me
 	CanBan Bool `json:"can_ban"`
@@ -766,44 +766,44 @@ type UsersUserXtrType struct {
 	// Contact person ID
 	ContactID Int `json:"contact_id"`
 	// User contact name
-	ContactName string             `json:"contact_name"`
+	ContactName String             `json:"contact_name"`
 	Counters    *UsersUserCounters `json:"counters,omitempty"`
 	CropPhoto   *BaseCropPhoto     `json:"crop_photo,omitempty"`
 	// Returns if a profile is deleted or blocked
-	Deactivated  string       `json:"deactivated"`
-	Descriptions List[string] `json:"descriptions"`
+	Deactivated  String       `json:"deactivated"`
+	Descriptions List[String] `json:"descriptions"`
 	// Domain name of the user's page
-	Domain string `json:"domain"`
+	Domain String `json:"domain"`
 	// Education form
-	EducationForm string `json:"education_form"`
+	EducationForm String `json:"education_form"`
 	// User's education status
-	EducationStatus string        `json:"education_status"`
-	Email           string        `json:"email"`
+	EducationStatus String        `json:"education_status"`
+	Email           String        `json:"email"`
 	Exports         *UsersExports `json:"exports,omitempty"`
-	Facebook        string        `json:"facebook"`
-	FacebookName    string        `json:"facebook_name"`
+	Facebook        String        `json:"facebook"`
+	FacebookName    String        `json:"facebook_name"`
 	// Faculty ID
 	Faculty Int `json:"faculty"`
 	// Faculty name
-	FacultyName string `json:"faculty_name"`
+	FacultyName String `json:"faculty_name"`
 	// User first name
-	FirstName string `json:"first_name"`
+	FirstName String `json:"first_name"`
 	// User's first name in prepositional case
-	FirstNameAbl string `json:"first_name_abl"`
+	FirstNameAbl String `json:"first_name_abl"`
 	// User's first name in accusative case
-	FirstNameAcc string `json:"first_name_acc"`
+	FirstNameAcc String `json:"first_name_acc"`
 	// User's first name in dative case
-	FirstNameDat string `json:"first_name_dat"`
+	FirstNameDat String `json:"first_name_dat"`
 	// User's first name in genitive case
-	FirstNameGen string `json:"first_name_gen"`
+	FirstNameGen String `json:"first_name_gen"`
 	// User's first name in instrumental case
-	FirstNameIns string `json:"first_name_ins"`
+	FirstNameIns String `json:"first_name_ins"`
 	// User's first name in nominative case
-	FirstNameNom string `json:"first_name_nom"`
+	FirstNameNom String `json:"first_name_nom"`
 	// Number of user's followers and friends
 	FollowersCount Int                       `json:"followers_count"`
 	FriendStatus   FriendsFriendStatusStatus `json:"friend_status"`
-	Games          string                    `json:"games"`
+	Games          String                    `json:"games"`
 	// Graduation year
 	Graduation Int `json:"graduation"`
 	// Information whether the user specified his phone number
@@ -811,17 +811,17 @@ type UsersUserXtrType struct {
 	// Information whether the user has main photo
 	HasPhoto         BaseBoolInt `json:"has_photo"`
 	HasUnseenStories Bool        `json:"has_unseen_stories"`
-	Hash             string      `json:"hash"`
+	Hash             String      `json:"hash"`
 	// Returns if a profile is hidden.
 	Hidden Int `json:"hidden"`
 	// User's additional phone number
-	HomePhone string `json:"home_phone"`
+	HomePhone String `json:"home_phone"`
 	// User hometown
-	HomeTown string `json:"home_town"`
+	HomeTown String `json:"home_town"`
 	// User ID
 	ID        Int    `json:"id"`
-	Instagram string `json:"instagram"`
-	Interests string `json:"interests"`
+	Instagram String `json:"instagram"`
+	Interests String `json:"interests"`
 	// Information whether the user is a best friend of current user
 	IsBestFriend Bool `json:"is_best_friend"`
 	IsClosed     Bool `json:"is_closed"`
@@ -838,34 +838,34 @@ type UsersUserXtrType struct {
 	// Information whether current user is subscribed to podcasts
 	IsSubscribedPodcasts            Bool        `json:"is_subscribed_podcasts"`
 	IsVideoLiveNotificationsBlocked BaseBoolInt `json:"is_video_live_notifications_blocked"`
-	Language                        string      `json:"language"`
+	Language                        String      `json:"language"`
 	// User last name
-	LastName string `json:"last_name"`
+	LastName String `json:"last_name"`
 	// User's last name in prepositional case
-	LastNameAbl string `json:"last_name_abl"`
+	LastNameAbl String `json:"last_name_abl"`
 	// User's last name in accusative case
-	LastNameAcc string `json:"last_name_acc"`
+	LastNameAcc String `json:"last_name_acc"`
 	// User's last name in dative case
-	LastNameDat string `json:"last_name_dat"`
+	LastNameDat String `json:"last_name_dat"`
 	// User's last name in genitive case
-	LastNameGen string `json:"last_name_gen"`
+	LastNameGen String `json:"last_name_gen"`
 	// User's last name in instrumental case
-	LastNameIns string `json:"last_name_ins"`
+	LastNameIns String `json:"last_name_ins"`
 	// User's last name in nominative case
-	LastNameNom string         `json:"last_name_nom"`
+	LastNameNom String         `json:"last_name_nom"`
 	LastSeen    *UsersLastSeen `json:"last_seen,omitempty"`
 	Lists       List[Int]      `json:"lists"`
-	Livejournal string         `json:"livejournal"`
+	Livejournal String         `json:"livejournal"`
 	// User maiden name
-	MaidenName string              `json:"maiden_name"`
+	MaidenName String              `json:"maiden_name"`
 	Military   List[UsersMilitary] `json:"military"`
 	// User's mobile phone number
-	MobilePhone string                 `json:"mobile_phone"`
-	Movies      string                 `json:"movies"`
-	Music       string                 `json:"music"`
+	MobilePhone String                 `json:"mobile_phone"`
+	Movies      String                 `json:"movies"`
+	Music       String                 `json:"music"`
 	Mutual      *FriendsRequestsMutual `json:"mutual,omitempty"`
 	// User nickname
-	Nickname   string           `json:"nickname"`
+	Nickname   String           `json:"nickname"`
 	Occupation *UsersOccupation `json:"occupation,omitempty"`
 	// Information whether the user is online
 	Online BaseBoolInt `json:"online"`
@@ -876,45 +876,45 @@ type UsersUserXtrType struct {
 	OnlineMobile BaseBoolInt    `json:"online_mobile"`
 	OwnerState   *OwnerState    `json:"owner_state,omitempty"`
 	Personal     *UsersPersonal `json:"personal,omitempty"`
-	Photo        string         `json:"photo"`
+	Photo        String         `json:"photo"`
 	// URL of square photo of the user with 100 pixels in width
-	Photo100 string `json:"photo_100"`
+	Photo100 String `json:"photo_100"`
 	// URL of square photo of the user with 200 pixels in width
-	Photo200 string `json:"photo_200"`
+	Photo200 String `json:"photo_200"`
 	// URL of user's photo with 200 pixels in width
-	Photo200Orig string `json:"photo_200_orig"`
-	Photo400     string `json:"photo_400"`
+	Photo200Orig String `json:"photo_200_orig"`
+	Photo400     String `json:"photo_400"`
 	// URL of user's photo with 400 pixels in width
-	Photo400Orig string `json:"photo_400_orig"`
+	Photo400Orig String `json:"photo_400_orig"`
 	// URL of square photo of the user with 50 pixels in width
-	Photo50  string `json:"photo_50"`
-	PhotoBig string `json:"photo_big"`
+	Photo50  String `json:"photo_50"`
+	PhotoBig String `json:"photo_big"`
 	// ID of the user's main photo
-	PhotoID string `json:"photo_id"`
+	PhotoID String `json:"photo_id"`
 	// URL of square photo of the user with maximum width
-	PhotoMax string `json:"photo_max"`
+	PhotoMax String `json:"photo_max"`
 	// URL of user's photo of maximum size
-	PhotoMaxOrig   string          `json:"photo_max_orig"`
+	PhotoMaxOrig   String          `json:"photo_max_orig"`
 	PhotoMaxSize   *PhotosPhoto    `json:"photo_max_size,omitempty"`
 	PhotoMedium    json.RawMessage `json:"photo_medium,omitempty"`
 	PhotoMediumRec json.RawMessage `json:"photo_medium_rec,omitempty"`
 	PhotoRec       json.RawMessage `json:"photo_rec,omitempty"`
-	Quotes         string          `json:"quotes"`
+	Quotes         String          `json:"quotes"`
 	// User relationship status
 	Relation        UsersUserRelation   `json:"relation"`
 	RelationPartner *UsersUserMin       `json:"relation_partner,omitempty"`
 	Relatives       List[UsersRelative] `json:"relatives"`
 	Schools         List[UsersSchool]   `json:"schools"`
 	// Domain name of the user's page
-	ScreenName         string `json:"screen_name"`
-	ServiceDescription string `json:"service_description"`
+	ScreenName         String `json:"screen_name"`
+	ServiceDescription String `json:"service_description"`
 	// User sex
 	Sex BaseSex `json:"sex"`
 	// User's website
-	Site  string `json:"site"`
-	Skype string `json:"skype"`
+	Site  String `json:"site"`
+	Skype String `json:"skype"`
 	// User's status
-	Status              string      `json:"status"`
+	Status              String      `json:"status"`
 	StatusApp           *AppsAppMin `json:"status_app,omitempty"`
 	StatusAudio         *AudioAudio `json:"status_audio,omitempty"`
 	StoriesArchiveCount Int         `json:"stories_archive_count"`
@@ -923,15 +923,15 @@ type UsersUserXtrType struct {
 	Timezone Float `json:"timezone"`
 	// Information whether the user has a "fire" pictogram.
 	Trending     BaseBoolInt           `json:"trending"`
-	Tv           string                `json:"tv"`
-	Twitter      string                `json:"twitter"`
+	Tv           String                `json:"tv"`
+	Twitter      String                `json:"twitter"`
 	Type         UsersUserType         `json:"type"`
 	Universities List[UsersUniversity] `json:"universities"`
 	// University ID
 	University        Int `json:"university"`
 	UniversityGroupID Int `json:"university_group_id"`
 	// University name
-	UniversityName string `json:"university_name"`
+	UniversityName String `json:"university_name"`
 	// Information whether the user is verified
 	Verified  BaseBoolInt    `json:"verified"`
 	VideoLive *VideoLiveInfo `json:"video_live,omitempty"`
@@ -941,7 +941,7 @@ type UsersUserXtrType struct {
 	VideoLiveLevel Int `json:"video_live_level"`
 	// Information whether current user can comment wall posts
 	WallComments BaseBoolInt `json:"wall_comments"`
-	WallDefault  string      `json:"wall_default"`
+	WallDefault  String      `json:"wall_default"`
 }
 
 // UsersUsersArray is users_users_array of the schema.

@@ -28,15 +28,15 @@ const (
 // UtilsLastShortenedLink is utils_last_shortened_link of the schema.
 type UtilsLastShortenedLink struct {
 	// Access key for private stats
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// Link key (characters after vk.cc/)
-	Key string `json:"key"`
+	Key String `json:"key"`
 	// Short link URL
-	ShortURL string `json:"short_url"`
+	ShortURL String `json:"short_url"`
 	// Creation time in Unixtime
 	Timestamp Int `json:"timestamp"`
 	// Full URL
-	URL string `json:"url"`
+	URL String `json:"url"`
 	// Total views number
 	Views Int `json:"views"`
 }
@@ -44,7 +44,7 @@ type UtilsLastShortenedLink struct {
 // UtilsLinkChecked is utils_link_checked of the schema.
 type UtilsLinkChecked struct {
 	// Link URL
-	Link   string                 `json:"link"`
+	Link   String                 `json:"link"`
 	Status UtilsLinkCheckedStatus `json:"status"`
 }
 
@@ -61,27 +61,27 @@ const (
 // UtilsLinkStats is utils_link_stats of the schema.
 type UtilsLinkStats struct {
 	// Link key (characters after vk.cc/)
-	Key   string           `json:"key"`
+	Key   String           `json:"key"`
 	Stats List[UtilsStats] `json:"stats"`
 }
 
 // UtilsLinkStatsExtended is utils_link_stats_extended of the schema.
 type UtilsLinkStatsExtended struct {
 	// Link key (characters after vk.cc/)
-	Key   string                   `json:"key"`
+	Key   String                   `json:"key"`
 	Stats List[UtilsStatsExtended] `json:"stats"`
 }
 
 // UtilsShortLink is utils_short_link of the schema.
 type UtilsShortLink struct {
 	// Access key for private stats
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// Link key (characters after vk.cc/)
-	Key string `json:"key"`
+	Key String `json:"key"`
 	// Short link URL
-	ShortURL string `json:"short_url"`
+	ShortURL String `json:"short_url"`
 	// Full URL
-	URL string `json:"url"`
+	URL String `json:"url"`
 }
 
 // UtilsStats is utils_stats of the schema.
@@ -122,7 +122,7 @@ type UtilsStatsExtended struct {
 // UtilsStatsSexAge is utils_stats_sex_age of the schema.
 type UtilsStatsSexAge struct {
 	// Age denotation
-	AgeRange string `json:"age_range"`
+	AgeRange String `json:"age_range"`
 	// Views by female users
 	Female Int `json:"female"`
 	// Views by male users

@@ -5,7 +5,7 @@ package vkobject
 // VideoEpisode is video_episode of the schema.
 type VideoEpisode struct {
 	// Description of episode
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Seconds from start of the video
 	Time Int `json:"time"`
 }
@@ -13,7 +13,7 @@ type VideoEpisode struct {
 // VideoLiveCategory is video_live_category of the schema.
 type VideoLiveCategory struct {
 	ID      Int                     `json:"id"`
-	Label   string                  `json:"label"`
+	Label   String                  `json:"label"`
 	Sublist List[VideoLiveCategory] `json:"sublist"`
 }
 
@@ -38,31 +38,31 @@ type VideoLiveSettings struct {
 // VideoSaveResult is video_save_result of the schema.
 type VideoSaveResult struct {
 	// Video access key
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// Video description
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Video owner ID
 	OwnerID Int `json:"owner_id"`
 	// Video title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// URL for the video uploading
-	UploadURL string `json:"upload_url"`
+	UploadURL String `json:"upload_url"`
 	// Video ID
 	VideoID Int `json:"video_id"`
 }
 
 // VideoStreamInputParams is video_stream_input_params of the schema.
 type VideoStreamInputParams struct {
-	Key       string `json:"key"`
-	OkmpURL   string `json:"okmp_url"`
-	URL       string `json:"url"`
-	WebrtcURL string `json:"webrtc_url"`
+	Key       String `json:"key"`
+	OkmpURL   String `json:"okmp_url"`
+	URL       String `json:"url"`
+	WebrtcURL String `json:"webrtc_url"`
 }
 
 // VideoVideo is video_video of the schema.
 type VideoVideo struct {
 	// Video access key
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// 1 if video is added to user's albums
 	Added BaseBoolInt `json:"added"`
 	// Date when the video has been added in Unixtime
@@ -96,13 +96,13 @@ type VideoVideo struct {
 	// Restriction code
 	ContentRestricted Int `json:"content_restricted"`
 	// Restriction text
-	ContentRestrictedMessage string `json:"content_restricted_message"`
+	ContentRestrictedMessage String `json:"content_restricted_message"`
 	// 1 if video is being converted
 	Converting BaseBoolInt `json:"converting"`
 	// Date when video has been uploaded in Unixtime
 	Date Int `json:"date"`
 	// Video description
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Video duration in seconds
 	Duration   Int                   `json:"duration"`
 	FirstFrame List[VideoVideoImage] `json:"first_frame"`
@@ -129,21 +129,21 @@ type VideoVideo struct {
 	// Video owner ID
 	OwnerID Int `json:"owner_id"`
 	// External platform
-	Platform string `json:"platform"`
+	Platform String `json:"platform"`
 	// Video embed URL
-	Player string `json:"player"`
+	Player String `json:"player"`
 	// Returns if the video is processing
 	Processing BasePropertyExists `json:"processing"`
 	// Information whether the video is repeated
 	Repeat       BasePropertyExists `json:"repeat"`
 	Reposts      *BaseRepostsInfo   `json:"reposts,omitempty"`
-	ResponseType string             `json:"response_type"`
+	ResponseType String             `json:"response_type"`
 	// Number of spectators of the stream
 	Spectators Int `json:"spectators"`
 	// Video title
-	Title     string `json:"title"`
-	TrackCode string `json:"track_code"`
-	Type      string `json:"type"`
+	Title     String `json:"title"`
+	TrackCode String `json:"track_code"`
+	Type      String `json:"type"`
 	// 1 if the video is an upcoming stream
 	Upcoming BasePropertyExists `json:"upcoming"`
 	// Id of the user who uploaded the video if it was uploaded to a group by member
@@ -160,11 +160,11 @@ type VideoVideoAlbum struct {
 	ID Int `json:"id"`
 	// Album owner's ID
 	OwnerID      Int    `json:"owner_id"`
-	ResponseType string `json:"response_type"`
+	ResponseType String `json:"response_type"`
 	// Album title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Album trackcode
-	TrackCode string `json:"track_code"`
+	TrackCode String `json:"track_code"`
 }
 
 // VideoVideoAlbumFull is video_video_album_full of the schema.
@@ -187,11 +187,11 @@ type VideoVideoAlbumFull struct {
 	IsSystem BasePropertyExists `json:"is_system"`
 	// Album owner's ID
 	OwnerID      Int    `json:"owner_id"`
-	ResponseType string `json:"response_type"`
+	ResponseType String `json:"response_type"`
 	// Album title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Album trackcode
-	TrackCode string `json:"track_code"`
+	TrackCode String `json:"track_code"`
 	// Date when the album has been updated last time in Unixtime
 	UpdatedTime Int `json:"updated_time"`
 }
@@ -199,31 +199,31 @@ type VideoVideoAlbumFull struct {
 // VideoVideoFiles is video_video_files of the schema.
 type VideoVideoFiles struct {
 	// URL of the external player
-	External string `json:"external"`
+	External String `json:"external"`
 	// URL of the flv file with 320p quality
-	Flv320 string `json:"flv_320"`
+	Flv320 String `json:"flv_320"`
 	// URL of the mpeg4 file with 1080p quality
-	Mp41080 string `json:"mp4_1080"`
+	Mp41080 String `json:"mp4_1080"`
 	// URL of the mpeg4 file with 144p quality
-	Mp4144 string `json:"mp4_144"`
+	Mp4144 String `json:"mp4_144"`
 	// URL of the mpeg4 file with 2K quality
-	Mp41440 string `json:"mp4_1440"`
+	Mp41440 String `json:"mp4_1440"`
 	// URL of the mpeg4 file with 4K quality
-	Mp42160 string `json:"mp4_2160"`
+	Mp42160 String `json:"mp4_2160"`
 	// URL of the mpeg4 file with 240p quality
-	Mp4240 string `json:"mp4_240"`
+	Mp4240 String `json:"mp4_240"`
 	// URL of the mpeg4 file with 360p quality
-	Mp4360 string `json:"mp4_360"`
+	Mp4360 String `json:"mp4_360"`
 	// URL of the mpeg4 file with 480p quality
-	Mp4480 string `json:"mp4_480"`
+	Mp4480 String `json:"mp4_480"`
 	// URL of the mpeg4 file with 720p quality
-	Mp4720 string `json:"mp4_720"`
+	Mp4720 String `json:"mp4_720"`
 }
 
 // VideoVideoFull is video_video_full of the schema.
 type VideoVideoFull struct {
 	// Video access key
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// 1 if video is added to user's albums
 	Added BaseBoolInt `json:"added"`
 	// Date when the video has been added in Unixtime
@@ -257,13 +257,13 @@ type VideoVideoFull struct {
 	// Restriction code
 	ContentRestricted Int `json:"content_restricted"`
 	// Restriction text
-	ContentRestrictedMessage string `json:"content_restricted_message"`
+	ContentRestrictedMessage String `json:"content_restricted_message"`
 	// 1 if video is being converted
 	Converting BaseBoolInt `json:"converting"`
 	// Date when video has been uploaded in Unixtime
 	Date Int `json:"date"`
 	// Video description
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Video duration in seconds
 	Duration Int `json:"duration"`
 	// List of video episodes with timecodes
@@ -295,22 +295,22 @@ type VideoVideoFull struct {
 	// Video owner ID
 	OwnerID Int `json:"owner_id"`
 	// External platform
-	Platform string `json:"platform"`
+	Platform String `json:"platform"`
 	// Video embed URL
-	Player string `json:"player"`
+	Player String `json:"player"`
 	// Returns if the video is processing
 	Processing BasePropertyExists `json:"processing"`
 	// Information whether the video is repeated
 	Repeat       BasePropertyExists `json:"repeat"`
 	Reposts      *BaseRepostsInfo   `json:"reposts,omitempty"`
-	ResponseType string             `json:"response_type"`
+	ResponseType String             `json:"response_type"`
 	// Number of spectators of the stream
 	Spectators Int `json:"spectators"`
 	// Video title
-	Title     string           `json:"title"`
-	TrackCode string           `json:"track_code"`
+	Title     String           `json:"title"`
+	TrackCode String           `json:"track_code"`
 	Trailer   *VideoVideoFiles `json:"trailer,omitempty"`
-	Type      string           `json:"type"`
+	Type      String           `json:"type"`
 	// 1 if the video is an upcoming stream
 	Upcoming BasePropertyExists `json:"upcoming"`
 	// Id of the user who uploaded the video if it was uploaded to a group by member
@@ -325,11 +325,11 @@ type VideoVideoFull struct {
 type VideoVideoImage struct {
 	// Image height
 	Height Int    `json:"height"`
-	ID     string `json:"id"`
-	Size   string `json:"size"`
-	Theme  string `json:"theme"`
+	ID     String `json:"id"`
+	Size   String `json:"size"`
+	Theme  String `json:"theme"`
 	// Image url
-	URL string `json:"url"`
+	URL String `json:"url"`
 	// Image width
 	Width       Int                `json:"width"`
 	WithPadding BasePropertyExists `json:"with_padding"`

@@ -7,11 +7,11 @@ type WallAppPost struct {
 	// Application ID
 	ID Int `json:"id"`
 	// Application name
-	Name string `json:"name"`
+	Name String `json:"name"`
 	// URL of the preview image with 130 px in width
-	Photo130 string `json:"photo_130"`
+	Photo130 String `json:"photo_130"`
 	// URL of the preview image with 604 px in width
-	Photo604 string `json:"photo_604"`
+	Photo604 String `json:"photo_604"`
 }
 
 // WallAttachedNote is wall_attached_note of the schema.
@@ -25,18 +25,18 @@ type WallAttachedNote struct {
 	ID Int `json:"id"`
 	// Note owner's ID
 	OwnerID        Int          `json:"owner_id"`
-	PrivacyComment List[string] `json:"privacy_comment"`
-	PrivacyView    List[string] `json:"privacy_view"`
+	PrivacyComment List[String] `json:"privacy_comment"`
+	PrivacyView    List[String] `json:"privacy_view"`
 	// Read comments number
 	ReadComments Int `json:"read_comments"`
 	// Note text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Note wiki text
-	TextWiki string `json:"text_wiki"`
+	TextWiki String `json:"text_wiki"`
 	// Note title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// URL of the page with note preview
-	ViewURL string `json:"view_url"`
+	ViewURL String `json:"view_url"`
 }
 
 // WallCarouselBase is wall_carousel_base of the schema.
@@ -83,11 +83,11 @@ const (
 // WallGeo is wall_geo of the schema.
 type WallGeo struct {
 	// Coordinates as string. <latitude> <longtitude>
-	Coordinates string `json:"coordinates"`
+	Coordinates String `json:"coordinates"`
 	// Information whether a map is showed
 	Showmap Int `json:"showmap"`
 	// Place type
-	Type string `json:"type"`
+	Type String `json:"type"`
 }
 
 // WallGetFilter is wall_get_filter of the schema. Filter to apply: 'owner' - posts by the wall owner, 'others' - posts by someone else, 'all' - posts by the wall owner and others (default), 'postponed' - timed posts (only available for calls with an...
@@ -107,7 +107,7 @@ const (
 // WallGraffiti is wall_graffiti of the schema.
 type WallGraffiti struct {
 	// Access key for graffiti
-	AccessKey string `json:"access_key"`
+	AccessKey String `json:"access_key"`
 	// Graffiti height
 	Height Int `json:"height"`
 	// Graffiti ID
@@ -115,11 +115,11 @@ type WallGraffiti struct {
 	// Graffiti owner's ID
 	OwnerID Int `json:"owner_id"`
 	// URL of the preview image with 200 px in width
-	Photo200 string `json:"photo_200"`
+	Photo200 String `json:"photo_200"`
 	// URL of the preview image with 586 px in width
-	Photo586 string `json:"photo_586"`
+	Photo586 String `json:"photo_586"`
 	// Graffiti URL
-	URL string `json:"url"`
+	URL String `json:"url"`
 	// Graffiti width
 	Width Int `json:"width"`
 }
@@ -127,21 +127,21 @@ type WallGraffiti struct {
 // WallPostCopyright is wall_post_copyright of the schema.
 type WallPostCopyright struct {
 	ID   Int    `json:"id"`
-	Link string `json:"link"`
-	Name string `json:"name"`
-	Type string `json:"type"`
+	Link String `json:"link"`
+	Name String `json:"name"`
+	Type String `json:"type"`
 }
 
 // WallPostSource is wall_post_source of the schema.
 type WallPostSource struct {
 	// Additional data
-	Data string    `json:"data"`
+	Data String    `json:"data"`
 	Link *BaseLink `json:"link,omitempty"`
 	// Platform name
-	Platform string             `json:"platform"`
+	Platform String             `json:"platform"`
 	Type     WallPostSourceType `json:"type"`
 	// URL to an external site used to publish the post
-	URL string `json:"url"`
+	URL String `json:"url"`
 }
 
 // WallPostSourceType is wall_post_source_type of the schema. Type of post source
@@ -180,9 +180,9 @@ type WallPostedPhoto struct {
 	// Photo owner's ID
 	OwnerID Int `json:"owner_id"`
 	// URL of the preview image with 130 px in width
-	Photo130 string `json:"photo_130"`
+	Photo130 String `json:"photo_130"`
 	// URL of the preview image with 604 px in width
-	Photo604 string `json:"photo_604"`
+	Photo604 String `json:"photo_604"`
 }
 
 // WallViews is wall_views of the schema.
@@ -219,7 +219,7 @@ type WallWallComment struct {
 	// Replied user ID
 	ReplyToUser Int `json:"reply_to_user"`
 	// Comment text
-	Text    string         `json:"text"`
+	Text    String         `json:"text"`
 	Thread  *CommentThread `json:"thread,omitempty"`
 	VideoID Int            `json:"video_id"`
 }
@@ -233,7 +233,7 @@ type WallWallCommentDonut struct {
 
 // WallWallCommentDonutPlaceholder is wall_wall_comment_donut_placeholder of the schema.
 type WallWallCommentDonutPlaceholder struct {
-	Text string `json:"text"`
+	Text String `json:"text"`
 }
 
 // WallWallItem is wall_wall_item of the schema.
@@ -242,15 +242,15 @@ type WallWallItem = WallWallpostFull
 // WallWallpost is wall_wallpost of the schema.
 type WallWallpost struct {
 	// Access key to private object
-	AccessKey   string                       `json:"access_key"`
+	AccessKey   String                       `json:"access_key"`
 	Attachments List[WallWallpostAttachment] `json:"attachments"`
 	// Information about the source of the post
 	Copyright *WallPostCopyright `json:"copyright,omitempty"`
 	// Date of publishing in Unixtime
 	Date            Int    `json:"date"`
-	DeletedDetails  string `json:"deleted_details"`
-	DeletedReason   string `json:"deleted_reason"`
-	DonutMiniappURL string `json:"donut_miniapp_url"`
+	DeletedDetails  String `json:"deleted_details"`
+	DeletedReason   String `json:"deleted_reason"`
+	DonutMiniappURL String `json:"donut_miniapp_url"`
 	// Date of editing in Unixtime
 	Edited Int `json:"edited"`
 	// Post author ID
@@ -258,7 +258,7 @@ type WallWallpost struct {
 	Geo    *WallGeo `json:"geo,omitempty"`
 	// Post ID
 	ID        Int    `json:"id"`
-	InnerType string `json:"inner_type"`
+	InnerType String `json:"inner_type"`
 	// Is post archived, only for post owners
 	IsArchived Bool `json:"is_archived"`
 	IsDeleted  Bool `json:"is_deleted"`
@@ -278,7 +278,7 @@ type WallWallpost struct {
 	// Post signer ID
 	SignerID Int `json:"signer_id"`
 	// Post text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Count of views
 	Views *WallViews `json:"views,omitempty"`
 }
@@ -286,7 +286,7 @@ type WallWallpost struct {
 // WallWallpostAttachment is wall_wallpost_attachment of the schema.
 type WallWallpostAttachment struct {
 	// Access key for the audio
-	AccessKey     string                     `json:"access_key"`
+	AccessKey     String                     `json:"access_key"`
 	Album         *PhotosPhotoAlbum          `json:"album,omitempty"`
 	App           *WallAppPost               `json:"app,omitempty"`
 	Audio         *AudioAudio                `json:"audio,omitempty"`
@@ -350,7 +350,7 @@ type WallWallpostCommentsDonut struct {
 
 // WallWallpostCommentsDonutPlaceholder is wall_wallpost_comments_donut_placeholder of the schema. Info about paid comments feature
 type WallWallpostCommentsDonutPlaceholder struct {
-	Text string `json:"text"`
+	Text String `json:"text"`
 }
 
 // WallWallpostDonut is wall_wallpost_donut of the schema. Info about paid wall post
@@ -358,7 +358,7 @@ type WallWallpostDonut struct {
 	// Says whether group admin can post free copy of this donut post
 	CanPublishFreeCopy Bool `json:"can_publish_free_copy"`
 	// Says what user can edit in post about donut properties
-	EditMode string `json:"edit_mode"`
+	EditMode String `json:"edit_mode"`
 	// Post only for dons
 	IsDonut Bool `json:"is_donut"`
 	// Value of this field need to pass in wall.post/edit in donut_paid_duration
@@ -369,13 +369,13 @@ type WallWallpostDonut struct {
 
 // WallWallpostDonutPlaceholder is wall_wallpost_donut_placeholder of the schema.
 type WallWallpostDonutPlaceholder struct {
-	Text string `json:"text"`
+	Text String `json:"text"`
 }
 
 // WallWallpostFull is wall_wallpost_full of the schema.
 type WallWallpostFull struct {
 	// Access key to private object
-	AccessKey   string                       `json:"access_key"`
+	AccessKey   String                       `json:"access_key"`
 	Attachments List[WallWallpostAttachment] `json:"attachments"`
 	// Information whether current user can delete the post
 	CanDelete BaseBoolInt `json:"can_delete"`
@@ -393,10 +393,10 @@ type WallWallpostFull struct {
 	CreatedBy Int `json:"created_by"`
 	// Date of publishing in Unixtime
 	Date            Int                `json:"date"`
-	DeletedDetails  string             `json:"deleted_details"`
-	DeletedReason   string             `json:"deleted_reason"`
+	DeletedDetails  String             `json:"deleted_details"`
+	DeletedReason   String             `json:"deleted_reason"`
 	Donut           *WallWallpostDonut `json:"donut,omitempty"`
-	DonutMiniappURL string             `json:"donut_miniapp_url"`
+	DonutMiniappURL String             `json:"donut_miniapp_url"`
 	// Date of editing in Unixtime
 	Edited   Int                           `json:"edited"`
 	Feedback *NewsfeedItemWallpostFeedback `json:"feedback,omitempty"`
@@ -404,10 +404,10 @@ type WallWallpostFull struct {
 	FromID Int      `json:"from_id"`
 	Geo    *WallGeo `json:"geo,omitempty"`
 	// Hash for sharing
-	Hash string `json:"hash"`
+	Hash String `json:"hash"`
 	// Post ID
 	ID        Int    `json:"id"`
-	InnerType string `json:"inner_type"`
+	InnerType String `json:"inner_type"`
 	// Is post archived, only for post owners
 	IsArchived Bool `json:"is_archived"`
 	IsDeleted  Bool `json:"is_deleted"`
@@ -433,7 +433,7 @@ type WallWallpostFull struct {
 	// Post signer ID
 	SignerID Int `json:"signer_id"`
 	// Post text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	ToID Int    `json:"to_id"`
 	// Topic ID. Allowed values can be obtained from newsfeed.getPostTopics method
 	TopicID Int          `json:"topic_id"`

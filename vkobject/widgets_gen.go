@@ -9,7 +9,7 @@ type WidgetsCommentMedia struct {
 	// Media owner's ID
 	OwnerID Int `json:"owner_id"`
 	// URL of the preview image (type=photo only)
-	ThumbSrc string                  `json:"thumb_src"`
+	ThumbSrc String                  `json:"thumb_src"`
 	Type     WidgetsCommentMediaType `json:"type"`
 }
 
@@ -44,7 +44,7 @@ type WidgetsCommentRepliesItem struct {
 	Date  Int                 `json:"date"`
 	Likes *WidgetsWidgetLikes `json:"likes,omitempty"`
 	// Comment text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// User ID
 	UID  Int            `json:"uid"`
 	User *UsersUserFull `json:"user,omitempty"`
@@ -70,12 +70,12 @@ type WidgetsWidgetComment struct {
 	OwnerID    Int             `json:"owner_id"`
 	PostSource *WallPostSource `json:"post_source,omitempty"`
 	// Post type
-	PostType string           `json:"post_type"`
+	PostType String           `json:"post_type"`
 	Reposts  *BaseRepostsInfo `json:"reposts,omitempty"`
 	// Preview length control parameter
 	ShortTextRate Float `json:"short_text_rate"`
 	// Comment text
-	Text string `json:"text"`
+	Text String `json:"text"`
 	// Wall owner
 	ToID Int            `json:"to_id"`
 	User *UsersUserFull `json:"user,omitempty"`
@@ -93,16 +93,16 @@ type WidgetsWidgetPage struct {
 	// Date when widgets on the page has been initialized firstly in Unixtime
 	Date Int `json:"date"`
 	// Page description
-	Description string `json:"description"`
+	Description String `json:"description"`
 	// Page ID
 	ID    Int              `json:"id"`
 	Likes *BaseObjectCount `json:"likes,omitempty"`
 	// page_id parameter value
-	PageID string `json:"page_id"`
+	PageID String `json:"page_id"`
 	// URL of the preview image
-	Photo string `json:"photo"`
+	Photo String `json:"photo"`
 	// Page title
-	Title string `json:"title"`
+	Title String `json:"title"`
 	// Page absolute URL
-	URL string `json:"url"`
+	URL String `json:"url"`
 }

@@ -445,7 +445,7 @@ func (e *emitter) writePager(key, svc, gm, pt string, m *schemaMethod, fields []
 		if err := claim(name, m.Name+" pages"); err != nil {
 			return err
 		}
-		e.printf(key, "\n// %s iterates over the items of %s, page after page from p.StartFrom, following next_from until VK sends none. A page that fails ends the iteration with a *PageError.\nfunc (s %s) %s(ctx context.Context, p %s) iter.Seq2[%s, error] {\n\tq, err := p.params()\n\treturn cursorPages(ctx, s.c, %q, q, err, func(r *%s) ([]%s, string) { return r.Items, r.NextFrom })\n}\n",
+		e.printf(key, "\n// %s iterates over the items of %s, page after page from p.StartFrom, following next_from until VK sends none. A page that fails ends the iteration with a *PageError.\nfunc (s %s) %s(ctx context.Context, p %s) iter.Seq2[%s, error] {\n\tq, err := p.params()\n\treturn cursorPages(ctx, s.c, %q, q, err, func(r *%s) ([]%s, string) { return r.Items, string(r.NextFrom) })\n}\n",
 			name, m.Name, svc, name, pt, et, m.Name, v.goType, et)
 	}
 	return nil

@@ -92,7 +92,7 @@ func (e *emitter) scalar(t string) (string, bool) {
 	case "boolean":
 		return e.qual("Bool"), true
 	case "string":
-		return "string", true
+		return e.qual("String"), true
 	}
 	return "", false
 }

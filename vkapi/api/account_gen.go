@@ -13,9 +13,9 @@ import (
 // AccountChangePasswordResponse is account_changePassword_response of the schema.
 type AccountChangePasswordResponse struct {
 	// New secret
-	Secret string `json:"secret"`
+	Secret vkobject.String `json:"secret"`
 	// New token
-	Token string `json:"token"`
+	Token vkobject.String `json:"token"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

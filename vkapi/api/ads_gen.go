@@ -95,7 +95,7 @@ type AdsCreateTargetGroupResponse struct {
 	// Group ID
 	ID vkobject.Int `json:"id"`
 	// Pixel code
-	Pixel string `json:"pixel"`
+	Pixel vkobject.String `json:"pixel"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -111,7 +111,7 @@ type AdsCreateTargetPixelResponse struct {
 	// Pixel ID
 	ID vkobject.Int `json:"id"`
 	// Pixel code
-	Pixel string `json:"pixel"`
+	Pixel vkobject.String `json:"pixel"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -219,7 +219,7 @@ func (r *AdsGetAdsResponse) UnmarshalJSON(b []byte) error { return decode(b, &r.
 
 // AdsGetBudgetResponse is ads_getBudget_response of the schema. Budget
 type AdsGetBudgetResponse struct {
-	Value string
+	Value vkobject.String
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -485,7 +485,7 @@ func (r *AdsGetTargetingStatsResponse) UnmarshalJSON(b []byte) error {
 
 // AdsGetUploadURLResponse is ads_getUploadURL_response of the schema. Photo upload URL
 type AdsGetUploadURLResponse struct {
-	Value string
+	Value vkobject.String
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -498,7 +498,7 @@ func (r *AdsGetUploadURLResponse) UnmarshalJSON(b []byte) error { return decode(
 
 // AdsGetVideoUploadURLResponse is ads_getVideoUploadURL_response of the schema. Video upload URL
 type AdsGetVideoUploadURLResponse struct {
-	Value string
+	Value vkobject.String
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

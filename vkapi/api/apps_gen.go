@@ -113,9 +113,9 @@ func (r *AppsGetLeaderboardResponse) UnmarshalJSON(b []byte) error {
 // AppsGetMiniAppPoliciesResponse is apps_getMiniAppPolicies_response of the schema.
 type AppsGetMiniAppPoliciesResponse struct {
 	// URL of the app's privacy policy
-	PrivacyPolicy string `json:"privacy_policy"`
+	PrivacyPolicy vkobject.String `json:"privacy_policy"`
 	// URL of the app's terms
-	Terms string `json:"terms"`
+	Terms vkobject.String `json:"terms"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -205,9 +205,9 @@ func (r *AppsGetResponse) UnmarshalJSON(b []byte) error {
 // AppsImageUploadResponse is apps_image_upload_response of the schema.
 type AppsImageUploadResponse struct {
 	// Uploading hash
-	Hash string `json:"hash"`
+	Hash vkobject.String `json:"hash"`
 	// Uploaded photo data
-	Image string `json:"image"`
+	Image vkobject.String `json:"image"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

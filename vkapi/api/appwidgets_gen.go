@@ -13,7 +13,7 @@ import (
 // AppWidgetsGetAppImageUploadServerResponse is appWidgets_getAppImageUploadServer_response of the schema.
 type AppWidgetsGetAppImageUploadServerResponse struct {
 	// To upload an image, generate POST-request to upload_url with a file in photo field. Then call appWidgets.saveAppImage method
-	UploadURL string `json:"upload_url"`
+	UploadURL vkobject.String `json:"upload_url"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -40,7 +40,7 @@ func (r *AppWidgetsGetAppImagesResponse) UnmarshalJSON(b []byte) error {
 // AppWidgetsGetGroupImageUploadServerResponse is appWidgets_getGroupImageUploadServer_response of the schema.
 type AppWidgetsGetGroupImageUploadServerResponse struct {
 	// To upload an image, generate POST-request to upload_url with a file in photo field. Then call appWidgets.saveAppImage method
-	UploadURL string `json:"upload_url"`
+	UploadURL vkobject.String `json:"upload_url"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

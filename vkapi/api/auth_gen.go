@@ -12,7 +12,7 @@ import (
 // AuthRestoreResponse is auth_restore_response of the schema.
 type AuthRestoreResponse struct {
 	// Parameter needed to grant access by code
-	Sid string `json:"sid"`
+	Sid vkobject.String `json:"sid"`
 	// 1 if success
 	Success vkobject.Int `json:"success"`
 	// Raw is the response exactly as VK sent it, for what the types miss.

@@ -24,7 +24,7 @@ func (r *BugtrackerAddCompanyGroupsMembersResponse) UnmarshalJSON(b []byte) erro
 
 // BugtrackerAddCompanyMembersResponse is bugtracker_addCompanyMembers_response of the schema.
 type BugtrackerAddCompanyMembersResponse struct {
-	Errors vkobject.List[string] `json:"errors"`
+	Errors vkobject.List[vkobject.String] `json:"errors"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -95,12 +95,12 @@ func (r *BugtrackerGetCompanyMembersResponse) UnmarshalJSON(b []byte) error {
 
 // BugtrackerGetDownloadVersionURLResponse is bugtracker_getDownloadVersionUrl_response of the schema.
 type BugtrackerGetDownloadVersionURLResponse struct {
-	AppTitle   string       `json:"app_title"`
-	BuildID    vkobject.Int `json:"build_id"`
-	BuildName  string       `json:"build_name"`
-	BuildTitle string       `json:"build_title"`
-	BundleName string       `json:"bundle_name"`
-	URL        string       `json:"url"`
+	AppTitle   vkobject.String `json:"app_title"`
+	BuildID    vkobject.Int    `json:"build_id"`
+	BuildName  vkobject.String `json:"build_name"`
+	BuildTitle vkobject.String `json:"build_title"`
+	BundleName vkobject.String `json:"bundle_name"`
+	URL        vkobject.String `json:"url"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

@@ -12,15 +12,15 @@ import (
 // CallsStartResponse is calls_start_response of the schema.
 type CallsStartResponse struct {
 	// video id for streaming
-	BroadcastOvID string `json:"broadcast_ov_id"`
+	BroadcastOvID vkobject.String `json:"broadcast_ov_id"`
 	// video id for link
-	BroadcastVideoID string `json:"broadcast_video_id"`
+	BroadcastVideoID vkobject.String `json:"broadcast_video_id"`
 	// Call id
-	CallID string `json:"call_id"`
+	CallID vkobject.String `json:"call_id"`
 	// Join link
-	JoinLink string `json:"join_link"`
+	JoinLink vkobject.String `json:"join_link"`
 	// OK join link
-	OkJoinLink       string                          `json:"ok_join_link"`
+	OkJoinLink       vkobject.String                 `json:"ok_join_link"`
 	ShortCredentials *vkobject.CallsShortCredentials `json:"short_credentials,omitempty"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`

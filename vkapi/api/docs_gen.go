@@ -26,7 +26,7 @@ func (r *DocsAddResponse) UnmarshalJSON(b []byte) error { return decode(b, &r.Va
 // DocsDocUploadResponse is docs_doc_upload_response of the schema.
 type DocsDocUploadResponse struct {
 	// Uploaded file data
-	File string `json:"file"`
+	File vkobject.String `json:"file"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

@@ -122,7 +122,7 @@ func (r *GroupsGetByIDObjectResponse) UnmarshalJSON(b []byte) error {
 // GroupsGetCallbackConfirmationCodeResponse is groups_getCallbackConfirmationCode_response of the schema.
 type GroupsGetCallbackConfirmationCodeResponse struct {
 	// Confirmation code
-	Code string `json:"code"`
+	Code vkobject.String `json:"code"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -269,7 +269,7 @@ type GroupsGetMembersFieldsResponse struct {
 	Count vkobject.Int                              `json:"count"`
 	Items vkobject.List[vkobject.GroupsUserXtrRole] `json:"items"`
 	// Encoded string for a next page
-	NextFrom string `json:"next_from"`
+	NextFrom vkobject.String `json:"next_from"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -286,7 +286,7 @@ type GroupsGetMembersFilterResponse struct {
 	Count vkobject.Int                             `json:"count"`
 	Items vkobject.List[vkobject.GroupsMemberRole] `json:"items"`
 	// Encoded string for a next page
-	NextFrom string `json:"next_from"`
+	NextFrom vkobject.String `json:"next_from"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -303,7 +303,7 @@ type GroupsGetMembersResponse struct {
 	Count vkobject.Int                `json:"count"`
 	Items vkobject.List[vkobject.Int] `json:"items"`
 	// Encoded string for a next page
-	NextFrom string `json:"next_from"`
+	NextFrom vkobject.String `json:"next_from"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -364,7 +364,7 @@ type GroupsGetSettingsResponse struct {
 	// Community access settings
 	Access vkobject.GroupsGroupAccess `json:"access"`
 	// Community's page domain
-	Address   string                        `json:"address"`
+	Address   vkobject.String               `json:"address"`
 	Addresses vkobject.Bool                 `json:"addresses"`
 	AgeLimits vkobject.GroupsGroupAgeLimits `json:"age_limits"`
 	// Articles settings
@@ -381,16 +381,16 @@ type GroupsGetSettingsResponse struct {
 	// City id of group
 	CityID vkobject.Int `json:"city_id"`
 	// City name of group
-	CityName string               `json:"city_name"`
+	CityName vkobject.String      `json:"city_name"`
 	Contacts vkobject.BaseBoolInt `json:"contacts"`
 	// Community description
-	Description string `json:"description"`
+	Description vkobject.String `json:"description"`
 	// Information whether the replies from groups is disabled
 	DisableRepliesFromGroups vkobject.BaseBoolInt `json:"disable_replies_from_groups"`
 	// Docs settings
 	Docs vkobject.GroupsGroupDocs `json:"docs"`
 	// Community email
-	Email        string               `json:"email"`
+	Email        vkobject.String      `json:"email"`
 	EventGroupID vkobject.Int         `json:"event_group_id"`
 	Events       vkobject.BaseBoolInt `json:"events"`
 	// Finish date in Unix-time format
@@ -402,22 +402,22 @@ type GroupsGetSettingsResponse struct {
 	// Information whether the stop words filter is enabled
 	ObsceneStopwords vkobject.BaseBoolInt `json:"obscene_stopwords"`
 	// The list of stop words
-	ObsceneWords vkobject.List[string] `json:"obscene_words"`
+	ObsceneWords vkobject.List[vkobject.String] `json:"obscene_words"`
 	// Community phone
-	Phone string `json:"phone"`
+	Phone vkobject.String `json:"phone"`
 	// Photos settings
 	Photos vkobject.GroupsGroupPhotos `json:"photos"`
 	// Information about the group category
 	PublicCategory     vkobject.Int                                          `json:"public_category"`
 	PublicCategoryList vkobject.List[vkobject.GroupsGroupPublicCategoryList] `json:"public_category_list"`
-	PublicDate         string                                                `json:"public_date"`
-	PublicDateLabel    string                                                `json:"public_date_label"`
+	PublicDate         vkobject.String                                       `json:"public_date"`
+	PublicDateLabel    vkobject.String                                       `json:"public_date_label"`
 	// Information about the group subcategory
 	PublicSubcategory vkobject.Int `json:"public_subcategory"`
 	// Photo suggests setting
 	RecognizePhoto vkobject.Int `json:"recognize_photo"`
 	// URL of the RSS feed
-	Rss              string                                         `json:"rss"`
+	Rss              vkobject.String                                `json:"rss"`
 	SecondarySection vkobject.GroupsGroupFullSection                `json:"secondary_section"`
 	SectionsList     vkobject.List[vkobject.GroupsSectionsListItem] `json:"sections_list"`
 	// Start date
@@ -427,7 +427,7 @@ type GroupsGetSettingsResponse struct {
 	SubjectList      vkobject.List[vkobject.GroupsSubjectItem] `json:"subject_list"`
 	SuggestedPrivacy vkobject.GroupsGroupSuggestedPrivacy      `json:"suggested_privacy"`
 	// Community title
-	Title string `json:"title"`
+	Title vkobject.String `json:"title"`
 	// Topics settings
 	Topics vkobject.GroupsGroupTopics `json:"topics"`
 	// Information whether the toxic filter is enabled
@@ -438,7 +438,7 @@ type GroupsGetSettingsResponse struct {
 	// Wall settings
 	Wall vkobject.GroupsGroupWall `json:"wall"`
 	// Community website
-	Website string `json:"website"`
+	Website vkobject.String `json:"website"`
 	// Wiki settings
 	Wiki vkobject.GroupsGroupWiki `json:"wiki"`
 	// Raw is the response exactly as VK sent it, for what the types miss.

@@ -11,8 +11,8 @@ import (
 
 // LeadFormsCreateResponse is leadForms_create_response of the schema.
 type LeadFormsCreateResponse struct {
-	FormID vkobject.Int `json:"form_id"`
-	URL    string       `json:"url"`
+	FormID vkobject.Int    `json:"form_id"`
+	URL    vkobject.String `json:"url"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -39,7 +39,7 @@ func (r *LeadFormsDeleteResponse) UnmarshalJSON(b []byte) error {
 // LeadFormsGetLeadsResponse is leadForms_getLeads_response of the schema.
 type LeadFormsGetLeadsResponse struct {
 	Leads         vkobject.List[vkobject.LeadFormsLead] `json:"leads"`
-	NextPageToken string                                `json:"next_page_token"`
+	NextPageToken vkobject.String                       `json:"next_page_token"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -78,7 +78,7 @@ func (r *LeadFormsListResponse) UnmarshalJSON(b []byte) error { return decode(b,
 
 // LeadFormsUploadURLResponse is leadForms_uploadUrl_response of the schema.
 type LeadFormsUploadURLResponse struct {
-	Value string
+	Value vkobject.String
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

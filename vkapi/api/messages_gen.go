@@ -12,9 +12,9 @@ import (
 
 // MessagesAddChatUsersResponse is messages_addChatUsers_response of the schema.
 type MessagesAddChatUsersResponse struct {
-	FailedPeerIDs      vkobject.List[vkobject.Int] `json:"failed_peer_ids"`
-	FailedPhoneNumbers vkobject.List[string]       `json:"failed_phone_numbers"`
-	Invitees           vkobject.List[vkobject.Int] `json:"invitees"`
+	FailedPeerIDs      vkobject.List[vkobject.Int]    `json:"failed_peer_ids"`
+	FailedPhoneNumbers vkobject.List[vkobject.String] `json:"failed_phone_numbers"`
+	Invitees           vkobject.List[vkobject.Int]    `json:"invitees"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -285,7 +285,7 @@ type MessagesGetHistoryAttachmentsResponse struct {
 	Groups vkobject.List[vkobject.GroupsGroupFull]           `json:"groups"`
 	Items  vkobject.List[vkobject.MessagesHistoryAttachment] `json:"items"`
 	// Value for pagination
-	NextFrom string                                `json:"next_from"`
+	NextFrom vkobject.String                       `json:"next_from"`
 	Profiles vkobject.List[vkobject.UsersUserFull] `json:"profiles"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
@@ -392,7 +392,7 @@ func (r *MessagesGetInviteLinkByOwnerResponse) UnmarshalJSON(b []byte) error {
 
 // MessagesGetInviteLinkResponse is messages_getInviteLink_response of the schema.
 type MessagesGetInviteLinkResponse struct {
-	Link string `json:"link"`
+	Link vkobject.String `json:"link"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -1730,7 +1730,7 @@ func (s MessagesService) GetHistoryAttachments(ctx context.Context, p MessagesGe
 func (s MessagesService) GetHistoryAttachmentsIter(ctx context.Context, p MessagesGetHistoryAttachmentsParams) iter.Seq2[vkobject.MessagesHistoryAttachment, error] {
 	q, err := p.params()
 	return cursorPages(ctx, s.c, "messages.getHistoryAttachments", q, err, func(r *MessagesGetHistoryAttachmentsResponse) ([]vkobject.MessagesHistoryAttachment, string) {
-		return r.Items, r.NextFrom
+		return r.Items, string(r.NextFrom)
 	})
 }
 

@@ -59,7 +59,7 @@ type NewsfeedGetCommentsResponse struct {
 	Groups vkobject.List[vkobject.GroupsGroupFull]      `json:"groups"`
 	Items  vkobject.List[vkobject.NewsfeedCommentsItem] `json:"items"`
 	// Next from value
-	NextFrom string                                `json:"next_from"`
+	NextFrom vkobject.String                       `json:"next_from"`
 	Profiles vkobject.List[vkobject.UsersUserFull] `json:"profiles"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
@@ -163,9 +163,9 @@ type NewsfeedSearchExtendedResponse struct {
 	Count            vkobject.Int                             `json:"count"`
 	Groups           vkobject.List[vkobject.GroupsGroupFull]  `json:"groups"`
 	Items            vkobject.List[vkobject.WallWallpostFull] `json:"items"`
-	NextFrom         string                                   `json:"next_from"`
+	NextFrom         vkobject.String                          `json:"next_from"`
 	Profiles         vkobject.List[vkobject.UsersUserFull]    `json:"profiles"`
-	SuggestedQueries vkobject.List[string]                    `json:"suggested_queries"`
+	SuggestedQueries vkobject.List[vkobject.String]           `json:"suggested_queries"`
 	// Total number
 	TotalCount vkobject.Int `json:"total_count"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
@@ -184,9 +184,9 @@ type NewsfeedSearchExtendedStrictResponse struct {
 	Count            vkobject.Int                             `json:"count"`
 	Groups           vkobject.List[vkobject.GroupsGroupFull]  `json:"groups"`
 	Items            vkobject.List[vkobject.WallWallpostFull] `json:"items"`
-	NextFrom         string                                   `json:"next_from"`
+	NextFrom         vkobject.String                          `json:"next_from"`
 	Profiles         vkobject.List[vkobject.UsersUserFull]    `json:"profiles"`
-	SuggestedQueries vkobject.List[string]                    `json:"suggested_queries"`
+	SuggestedQueries vkobject.List[vkobject.String]           `json:"suggested_queries"`
 	// Total number
 	TotalCount vkobject.Int `json:"total_count"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
@@ -204,8 +204,8 @@ type NewsfeedSearchResponse struct {
 	// Filtered number
 	Count            vkobject.Int                             `json:"count"`
 	Items            vkobject.List[vkobject.WallWallpostFull] `json:"items"`
-	NextFrom         string                                   `json:"next_from"`
-	SuggestedQueries vkobject.List[string]                    `json:"suggested_queries"`
+	NextFrom         vkobject.String                          `json:"next_from"`
+	SuggestedQueries vkobject.List[vkobject.String]           `json:"suggested_queries"`
 	// Total number
 	TotalCount vkobject.Int `json:"total_count"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
@@ -223,8 +223,8 @@ type NewsfeedSearchStrictResponse struct {
 	// Filtered number
 	Count            vkobject.Int                             `json:"count"`
 	Items            vkobject.List[vkobject.WallWallpostFull] `json:"items"`
-	NextFrom         string                                   `json:"next_from"`
-	SuggestedQueries vkobject.List[string]                    `json:"suggested_queries"`
+	NextFrom         vkobject.String                          `json:"next_from"`
+	SuggestedQueries vkobject.List[vkobject.String]           `json:"suggested_queries"`
 	// Total number
 	TotalCount vkobject.Int `json:"total_count"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
@@ -486,7 +486,7 @@ func (s NewsfeedService) GetComments(ctx context.Context, p NewsfeedGetCommentsP
 func (s NewsfeedService) GetCommentsIter(ctx context.Context, p NewsfeedGetCommentsParams) iter.Seq2[vkobject.NewsfeedCommentsItem, error] {
 	q, err := p.params()
 	return cursorPages(ctx, s.c, "newsfeed.getComments", q, err, func(r *NewsfeedGetCommentsResponse) ([]vkobject.NewsfeedCommentsItem, string) {
-		return r.Items, r.NextFrom
+		return r.Items, string(r.NextFrom)
 	})
 }
 
@@ -816,7 +816,9 @@ func (s NewsfeedService) Search(ctx context.Context, p NewsfeedSearchParams) (*N
 // SearchIter iterates over the items of newsfeed.search, page after page from p.StartFrom, following next_from until VK sends none. A page that fails ends the iteration with a *PageError.
 func (s NewsfeedService) SearchIter(ctx context.Context, p NewsfeedSearchParams) iter.Seq2[vkobject.WallWallpostFull, error] {
 	q, err := p.params()
-	return cursorPages(ctx, s.c, "newsfeed.search", q, err, func(r *NewsfeedSearchResponse) ([]vkobject.WallWallpostFull, string) { return r.Items, r.NextFrom })
+	return cursorPages(ctx, s.c, "newsfeed.search", q, err, func(r *NewsfeedSearchResponse) ([]vkobject.WallWallpostFull, string) {
+		return r.Items, string(r.NextFrom)
+	})
 }
 
 // SearchExtended calls newsfeed.search with extended=1, for the extended response; see Search.

@@ -19,7 +19,7 @@ type NotificationsGetResponse struct {
 	Items  vkobject.List[vkobject.NotificationsNotificationItem] `json:"items"`
 	// Time when user has been checked notifications last time
 	LastViewed vkobject.Int                           `json:"last_viewed"`
-	NextFrom   string                                 `json:"next_from"`
+	NextFrom   vkobject.String                        `json:"next_from"`
 	Photos     vkobject.List[vkobject.PhotosPhoto]    `json:"photos"`
 	Profiles   vkobject.List[vkobject.UsersUser]      `json:"profiles"`
 	Ttl        vkobject.Int                           `json:"ttl"`
@@ -113,7 +113,7 @@ func (s NotificationsService) Get(ctx context.Context, p NotificationsGetParams)
 func (s NotificationsService) GetIter(ctx context.Context, p NotificationsGetParams) iter.Seq2[vkobject.NotificationsNotificationItem, error] {
 	q, err := p.params()
 	return cursorPages(ctx, s.c, "notifications.get", q, err, func(r *NotificationsGetResponse) ([]vkobject.NotificationsNotificationItem, string) {
-		return r.Items, r.NextFrom
+		return r.Items, string(r.NextFrom)
 	})
 }
 

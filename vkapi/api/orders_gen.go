@@ -11,7 +11,7 @@ import (
 
 // OrdersChangeStateResponse is orders_changeState_response of the schema. New state
 type OrdersChangeStateResponse struct {
-	Value string
+	Value vkobject.String
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

@@ -37,19 +37,19 @@ func (r *PagesGetTitlesResponse) UnmarshalJSON(b []byte) error { return decode(b
 
 // PagesGetVersionResponse is pages_getVersion_response of the schema.
 type PagesGetVersionResponse struct {
-	CreatorID          vkobject.Int `json:"creator_id"`
-	CurrentUserCanEdit vkobject.Int `json:"current_user_can_edit"`
-	GroupID            vkobject.Int `json:"group_id"`
-	HTML               string       `json:"html"`
-	ID                 vkobject.Int `json:"id"`
-	PageID             vkobject.Int `json:"page_id"`
-	Parent             string       `json:"parent"`
-	Parent2            string       `json:"parent2"`
-	Source             string       `json:"source"`
-	Title              string       `json:"title"`
-	VersionCreated     vkobject.Int `json:"version_created"`
-	WhoCanEdit         vkobject.Int `json:"who_can_edit"`
-	WhoCanView         vkobject.Int `json:"who_can_view"`
+	CreatorID          vkobject.Int    `json:"creator_id"`
+	CurrentUserCanEdit vkobject.Int    `json:"current_user_can_edit"`
+	GroupID            vkobject.Int    `json:"group_id"`
+	HTML               vkobject.String `json:"html"`
+	ID                 vkobject.Int    `json:"id"`
+	PageID             vkobject.Int    `json:"page_id"`
+	Parent             vkobject.String `json:"parent"`
+	Parent2            vkobject.String `json:"parent2"`
+	Source             vkobject.String `json:"source"`
+	Title              vkobject.String `json:"title"`
+	VersionCreated     vkobject.Int    `json:"version_created"`
+	WhoCanEdit         vkobject.Int    `json:"who_can_edit"`
+	WhoCanView         vkobject.Int    `json:"who_can_view"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -75,7 +75,7 @@ func (r *PagesGetResponse) UnmarshalJSON(b []byte) error {
 
 // PagesParseWikiResponse is pages_parseWiki_response of the schema. HTML source
 type PagesParseWikiResponse struct {
-	Value string
+	Value vkobject.String
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

@@ -222,7 +222,7 @@ type PhotosGetUserPhotosResponse struct {
 	Count vkobject.Int                        `json:"count"`
 	Items vkobject.List[vkobject.PhotosPhoto] `json:"items"`
 	// next from pagination cursor
-	NextFrom string `json:"next_from"`
+	NextFrom vkobject.String `json:"next_from"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -252,7 +252,7 @@ type PhotosGetResponse struct {
 	Count vkobject.Int                        `json:"count"`
 	Items vkobject.List[vkobject.PhotosPhoto] `json:"items"`
 	// next from pagination cursor
-	NextFrom string `json:"next_from"`
+	NextFrom vkobject.String `json:"next_from"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -268,9 +268,9 @@ type PhotosMarketAlbumUploadResponse struct {
 	// Community ID
 	Gid vkobject.Int `json:"gid"`
 	// Uploading hash
-	Hash string `json:"hash"`
+	Hash vkobject.String `json:"hash"`
 	// Uploaded photo data
-	Photo string `json:"photo"`
+	Photo vkobject.String `json:"photo"`
 	// Upload server number
 	Server vkobject.Int `json:"server"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
@@ -286,15 +286,15 @@ func (r *PhotosMarketAlbumUploadResponse) UnmarshalJSON(b []byte) error {
 // PhotosMarketUploadResponse is photos_market_upload_response of the schema.
 type PhotosMarketUploadResponse struct {
 	// Crop data
-	CropData string `json:"crop_data"`
+	CropData vkobject.String `json:"crop_data"`
 	// Crop hash
-	CropHash string `json:"crop_hash"`
+	CropHash vkobject.String `json:"crop_hash"`
 	// Community ID
 	GroupID vkobject.Int `json:"group_id"`
 	// Uploading hash
-	Hash string `json:"hash"`
+	Hash vkobject.String `json:"hash"`
 	// Uploaded photo data
-	Photo string `json:"photo"`
+	Photo vkobject.String `json:"photo"`
 	// Upload server number
 	Server vkobject.Int `json:"server"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
@@ -310,9 +310,9 @@ func (r *PhotosMarketUploadResponse) UnmarshalJSON(b []byte) error {
 // PhotosMessageUploadResponse is photos_message_upload_response of the schema.
 type PhotosMessageUploadResponse struct {
 	// Uploading hash
-	Hash string `json:"hash"`
+	Hash vkobject.String `json:"hash"`
 	// Uploaded photo data
-	Photo string `json:"photo"`
+	Photo vkobject.String `json:"photo"`
 	// Upload server number
 	Server vkobject.Int `json:"server"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
@@ -328,9 +328,9 @@ func (r *PhotosMessageUploadResponse) UnmarshalJSON(b []byte) error {
 // PhotosOwnerCoverUploadResponse is photos_owner_cover_upload_response of the schema.
 type PhotosOwnerCoverUploadResponse struct {
 	// Uploading hash
-	Hash string `json:"hash"`
+	Hash vkobject.String `json:"hash"`
 	// Uploaded photo data
-	Photo string `json:"photo"`
+	Photo vkobject.String `json:"photo"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -344,9 +344,9 @@ func (r *PhotosOwnerCoverUploadResponse) UnmarshalJSON(b []byte) error {
 // PhotosOwnerUploadResponse is photos_owner_upload_response of the schema.
 type PhotosOwnerUploadResponse struct {
 	// Uploading hash
-	Hash string `json:"hash"`
+	Hash vkobject.String `json:"hash"`
 	// Uploaded photo data
-	Photo string `json:"photo"`
+	Photo vkobject.String `json:"photo"`
 	// Upload server number
 	Server vkobject.Int `json:"server"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
@@ -364,11 +364,11 @@ type PhotosPhotoUploadResponse struct {
 	// Album ID
 	Aid vkobject.Int `json:"aid"`
 	// Uploading hash
-	Hash string `json:"hash"`
+	Hash vkobject.String `json:"hash"`
 	// Uploaded photo data
-	Photo string `json:"photo"`
+	Photo vkobject.String `json:"photo"`
 	// Uploaded photos data
-	PhotosList string `json:"photos_list"`
+	PhotosList vkobject.String `json:"photos_list"`
 	// Upload server number
 	Server vkobject.Int `json:"server"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
@@ -442,13 +442,13 @@ func (r *PhotosSaveOwnerCoverPhotoResponse) UnmarshalJSON(b []byte) error {
 // PhotosSaveOwnerPhotoResponse is photos_saveOwnerPhoto_response of the schema.
 type PhotosSaveOwnerPhotoResponse struct {
 	// Photo hash
-	PhotoHash string `json:"photo_hash"`
+	PhotoHash vkobject.String `json:"photo_hash"`
 	// Uploaded image url
-	PhotoSrc string `json:"photo_src"`
+	PhotoSrc vkobject.String `json:"photo_src"`
 	// Uploaded image url
-	PhotoSrcBig string `json:"photo_src_big"`
+	PhotoSrcBig vkobject.String `json:"photo_src_big"`
 	// Uploaded image url
-	PhotoSrcSmall string `json:"photo_src_small"`
+	PhotoSrcSmall vkobject.String `json:"photo_src_small"`
 	// Created post ID
 	PostID vkobject.Int `json:"post_id"`
 	// Returns 1 if profile photo is saved
@@ -509,9 +509,9 @@ func (r *PhotosSearchResponse) UnmarshalJSON(b []byte) error {
 // PhotosWallUploadResponse is photos_wall_upload_response of the schema.
 type PhotosWallUploadResponse struct {
 	// Uploading hash
-	Hash string `json:"hash"`
+	Hash vkobject.String `json:"hash"`
 	// Uploaded photo data
-	Photo string `json:"photo"`
+	Photo vkobject.String `json:"photo"`
 	// Upload server number
 	Server vkobject.Int `json:"server"`
 	// Raw is the response exactly as VK sent it, for what the types miss.

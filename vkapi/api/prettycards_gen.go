@@ -13,7 +13,7 @@ import (
 // PrettyCardsCreateResponse is prettyCards_create_response of the schema.
 type PrettyCardsCreateResponse struct {
 	// Card ID of created pretty card
-	CardID string `json:"card_id"`
+	CardID vkobject.String `json:"card_id"`
 	// Owner ID of created pretty card
 	OwnerID vkobject.Int `json:"owner_id"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
@@ -29,9 +29,9 @@ func (r *PrettyCardsCreateResponse) UnmarshalJSON(b []byte) error {
 // PrettyCardsDeleteResponse is prettyCards_delete_response of the schema.
 type PrettyCardsDeleteResponse struct {
 	// Card ID of deleted pretty card
-	CardID string `json:"card_id"`
+	CardID vkobject.String `json:"card_id"`
 	// Error reason if error happened
-	Error string `json:"error"`
+	Error vkobject.String `json:"error"`
 	// Owner ID of deleted pretty card
 	OwnerID vkobject.Int `json:"owner_id"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
@@ -47,7 +47,7 @@ func (r *PrettyCardsDeleteResponse) UnmarshalJSON(b []byte) error {
 // PrettyCardsEditResponse is prettyCards_edit_response of the schema.
 type PrettyCardsEditResponse struct {
 	// Card ID of edited pretty card
-	CardID string `json:"card_id"`
+	CardID vkobject.String `json:"card_id"`
 	// Owner ID of edited pretty card
 	OwnerID vkobject.Int `json:"owner_id"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
@@ -77,7 +77,7 @@ func (r *PrettyCardsGetByIDResponse) UnmarshalJSON(b []byte) error {
 
 // PrettyCardsGetUploadURLResponse is prettyCards_getUploadURL_response of the schema. Upload URL
 type PrettyCardsGetUploadURLResponse struct {
-	Value string
+	Value vkobject.String
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

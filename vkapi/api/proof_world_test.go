@@ -101,35 +101,35 @@ var proofOverrides = map[string]func(ctx context.Context, w *proofWorld) (any, e
 		if err != nil {
 			w.t.Fatal(err)
 		}
-		return w.user.Photos.Save(ctx, PhotosSaveParams{AlbumID: vkmock.WorldMainAlbumID, Extra: w.upload(up.UploadURL, "file1")})
+		return w.user.Photos.Save(ctx, PhotosSaveParams{AlbumID: vkmock.WorldMainAlbumID, Extra: w.upload(string(up.UploadURL), "file1")})
 	},
 	"photos.saveWallPhoto/response": func(ctx context.Context, w *proofWorld) (any, error) {
 		up, err := w.user.Photos.GetWallUploadServer(ctx, PhotosGetWallUploadServerParams{})
 		if err != nil {
 			w.t.Fatal(err)
 		}
-		return w.user.Photos.SaveWallPhoto(ctx, PhotosSaveWallPhotoParams{Extra: w.upload(up.UploadURL, "photo")})
+		return w.user.Photos.SaveWallPhoto(ctx, PhotosSaveWallPhotoParams{Extra: w.upload(string(up.UploadURL), "photo")})
 	},
 	"photos.saveOwnerPhoto/response": func(ctx context.Context, w *proofWorld) (any, error) {
 		up, err := w.user.Photos.GetOwnerPhotoUploadServer(ctx, PhotosGetOwnerPhotoUploadServerParams{})
 		if err != nil {
 			w.t.Fatal(err)
 		}
-		return w.user.Photos.SaveOwnerPhoto(ctx, PhotosSaveOwnerPhotoParams{Extra: w.upload(up.UploadURL, "photo")})
+		return w.user.Photos.SaveOwnerPhoto(ctx, PhotosSaveOwnerPhotoParams{Extra: w.upload(string(up.UploadURL), "photo")})
 	},
 	"photos.saveMessagesPhoto/response": func(ctx context.Context, w *proofWorld) (any, error) {
 		up, err := w.user.Photos.GetMessagesUploadServer(ctx, PhotosGetMessagesUploadServerParams{PeerID: vkmock.WorldFriendID})
 		if err != nil {
 			w.t.Fatal(err)
 		}
-		return w.user.Photos.SaveMessagesPhoto(ctx, PhotosSaveMessagesPhotoParams{Extra: w.upload(up.UploadURL, "photo")})
+		return w.user.Photos.SaveMessagesPhoto(ctx, PhotosSaveMessagesPhotoParams{Extra: w.upload(string(up.UploadURL), "photo")})
 	},
 	"docs.save/response": func(ctx context.Context, w *proofWorld) (any, error) {
 		up, err := w.user.Docs.GetUploadServer(ctx, DocsGetUploadServerParams{})
 		if err != nil {
 			w.t.Fatal(err)
 		}
-		return w.user.Docs.Save(ctx, DocsSaveParams{Extra: w.upload(up.UploadURL, "file")})
+		return w.user.Docs.Save(ctx, DocsSaveParams{Extra: w.upload(string(up.UploadURL), "file")})
 	},
 }
 

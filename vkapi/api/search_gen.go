@@ -13,7 +13,7 @@ import (
 type SearchGetHintsResponse struct {
 	Count            vkobject.Int                       `json:"count"`
 	Items            vkobject.List[vkobject.SearchHint] `json:"items"`
-	SuggestedQueries vkobject.List[string]              `json:"suggested_queries"`
+	SuggestedQueries vkobject.List[vkobject.String]     `json:"suggested_queries"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

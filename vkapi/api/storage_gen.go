@@ -11,7 +11,7 @@ import (
 
 // StorageGetKeysResponse is storage_getKeys_response of the schema.
 type StorageGetKeysResponse struct {
-	Value vkobject.List[string]
+	Value vkobject.List[vkobject.String]
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

@@ -44,7 +44,7 @@ type StoreGetStickersKeywordsResponse struct {
 	// Total count of chunks to load
 	ChunksCount vkobject.Int `json:"chunks_count"`
 	// Chunks version hash
-	ChunksHash string                                       `json:"chunks_hash"`
+	ChunksHash vkobject.String                              `json:"chunks_hash"`
 	Count      vkobject.Int                                 `json:"count"`
 	Dictionary vkobject.List[vkobject.StoreStickersKeyword] `json:"dictionary"`
 	// Raw is the response exactly as VK sent it, for what the types miss.

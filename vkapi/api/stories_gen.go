@@ -62,7 +62,7 @@ func (r *StoriesGetByIDExtendedResponse) UnmarshalJSON(b []byte) error {
 // StoriesGetPhotoUploadServerResponse is stories_getPhotoUploadServer_response of the schema.
 type StoriesGetPhotoUploadServerResponse struct {
 	// Upload URL
-	UploadURL string `json:"upload_url"`
+	UploadURL vkobject.String `json:"upload_url"`
 	// Users ID who can to see story.
 	UserIDs vkobject.List[vkobject.Int] `json:"user_ids"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
@@ -77,11 +77,11 @@ func (r *StoriesGetPhotoUploadServerResponse) UnmarshalJSON(b []byte) error {
 
 // StoriesGetStatsV5200Response is stories_getStats_V5200_response of the schema.
 type StoriesGetStatsV5200Response struct {
-	Achievement         string                                      `json:"achievement"`
-	AchievementSubtitle string                                      `json:"achievement_subtitle"`
+	Achievement         vkobject.String                             `json:"achievement"`
+	AchievementSubtitle vkobject.String                             `json:"achievement_subtitle"`
 	Categories          vkobject.List[vkobject.StoriesStatCategory] `json:"categories"`
 	NeedPrivacyBlock    vkobject.Bool                               `json:"need_privacy_block"`
-	Preview             string                                      `json:"preview"`
+	Preview             vkobject.String                             `json:"preview"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -108,7 +108,7 @@ func (r *StoriesGetStatsResponse) UnmarshalJSON(b []byte) error {
 // StoriesGetVideoUploadServerResponse is stories_getVideoUploadServer_response of the schema.
 type StoriesGetVideoUploadServerResponse struct {
 	// Upload URL
-	UploadURL string `json:"upload_url"`
+	UploadURL vkobject.String `json:"upload_url"`
 	// Users ID who can to see story.
 	UserIDs vkobject.List[vkobject.Int] `json:"user_ids"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
@@ -125,9 +125,9 @@ func (r *StoriesGetVideoUploadServerResponse) UnmarshalJSON(b []byte) error {
 type StoriesGetViewersExtendedV5115Response struct {
 	// Viewers count
 	Count        vkobject.Int                               `json:"count"`
-	HiddenReason string                                     `json:"hidden_reason"`
+	HiddenReason vkobject.String                            `json:"hidden_reason"`
 	Items        vkobject.List[vkobject.StoriesViewersItem] `json:"items"`
-	NextFrom     string                                     `json:"next_from"`
+	NextFrom     vkobject.String                            `json:"next_from"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -144,9 +144,9 @@ type StoriesGetV5113Response struct {
 	Groups           vkobject.List[vkobject.GroupsGroupFull] `json:"groups"`
 	Items            vkobject.List[vkobject.StoriesFeedItem] `json:"items"`
 	NeedUploadScreen vkobject.Bool                           `json:"need_upload_screen"`
-	NextFrom         string                                  `json:"next_from"`
+	NextFrom         vkobject.String                         `json:"next_from"`
 	Profiles         vkobject.List[vkobject.UsersUserFull]   `json:"profiles"`
-	TrackCode        string                                  `json:"track_code"`
+	TrackCode        vkobject.String                         `json:"track_code"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -176,7 +176,7 @@ func (r *StoriesSaveResponse) UnmarshalJSON(b []byte) error {
 // StoriesUploadResponse is stories_upload_response of the schema.
 type StoriesUploadResponse struct {
 	// A string hash that is used in the stories.save method
-	UploadResult string `json:"upload_result"`
+	UploadResult vkobject.String `json:"upload_result"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

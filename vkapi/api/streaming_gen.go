@@ -12,9 +12,9 @@ import (
 // StreamingGetServerURLResponse is streaming_getServerUrl_response of the schema.
 type StreamingGetServerURLResponse struct {
 	// Server host
-	Endpoint string `json:"endpoint"`
+	Endpoint vkobject.String `json:"endpoint"`
 	// Access key
-	Key string `json:"key"`
+	Key vkobject.String `json:"key"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -41,7 +41,7 @@ func (r *StreamingGetStatsResponse) UnmarshalJSON(b []byte) error { return decod
 // StreamingGetStemResponse is streaming_getStem_response of the schema.
 type StreamingGetStemResponse struct {
 	// part of a word responsible for its lexical meaning
-	Stem string `json:"stem"`
+	Stem vkobject.String `json:"stem"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

@@ -11,8 +11,8 @@ import (
 
 // TranslationsTranslateResponse is translations_translate_response of the schema.
 type TranslationsTranslateResponse struct {
-	SourceLang string                `json:"source_lang"`
-	Texts      vkobject.List[string] `json:"texts"`
+	SourceLang vkobject.String                `json:"source_lang"`
+	Texts      vkobject.List[vkobject.String] `json:"texts"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }

@@ -57,7 +57,7 @@ func (r *VideoCreateCommentResponse) UnmarshalJSON(b []byte) error {
 // VideoEditResponse is video_edit_response of the schema.
 type VideoEditResponse struct {
 	// Access key for access link
-	AccessKey string               `json:"access_key"`
+	AccessKey vkobject.String      `json:"access_key"`
 	Success   vkobject.BaseBoolInt `json:"success"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
@@ -192,7 +192,7 @@ func (r *VideoGetCommentsResponse) UnmarshalJSON(b []byte) error {
 
 // VideoGetLongPollServerResponse is video_getLongPollServer_response of the schema.
 type VideoGetLongPollServerResponse struct {
-	URL string `json:"url"`
+	URL vkobject.String `json:"url"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -206,7 +206,7 @@ func (r *VideoGetLongPollServerResponse) UnmarshalJSON(b []byte) error {
 // VideoGetThumbUploadURLResponse is video_getThumbUploadUrl_response of the schema.
 type VideoGetThumbUploadURLResponse struct {
 	// Url for thumb upload
-	UploadURL string `json:"upload_url"`
+	UploadURL vkobject.String `json:"upload_url"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -255,7 +255,7 @@ func (r *VideoLiveGetCategoriesResponse) UnmarshalJSON(b []byte) error {
 type VideoSaveUploadedThumbResponse struct {
 	Image vkobject.List[vkobject.VideoVideoImage] `json:"image"`
 	// Hash of uploaded thumb
-	PhotoHash string `json:"photo_hash"`
+	PhotoHash vkobject.String `json:"photo_hash"`
 	// ID of uploaded thumb
 	PhotoID vkobject.Int `json:"photo_id"`
 	// Owner ID of uploaded thumb
@@ -318,11 +318,11 @@ func (r *VideoSearchResponse) UnmarshalJSON(b []byte) error {
 // VideoStartStreamingResponse is video_startStreaming_response of the schema.
 type VideoStartStreamingResponse struct {
 	// Video access key
-	AccessKey string `json:"access_key"`
+	AccessKey vkobject.String `json:"access_key"`
 	// Video description
-	Description string `json:"description"`
+	Description vkobject.String `json:"description"`
 	// Video title
-	Name string `json:"name"`
+	Name vkobject.String `json:"name"`
 	// Owner ID of created video object
 	OwnerID vkobject.Int                     `json:"owner_id"`
 	PostID  vkobject.Int                     `json:"post_id"`
