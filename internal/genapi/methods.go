@@ -173,7 +173,8 @@ func (e *emitter) paramField(folder string, p *paramNode, typeBase, key string) 
 }
 
 // zeroValid reports whether 0 is a valid value of a numeric parameter:
-// its enum holds 0, or its minimum is at most 0.
+// its enum holds 0 (a minimum of 0 does not count: on an id it means
+// "not negative", not that 0 names something).
 func (e *emitter) zeroValid(folder string, p *paramNode) bool {
 	n := &p.node
 	if n.Ref != "" {
@@ -188,7 +189,7 @@ func (e *emitter) zeroValid(folder string, p *paramNode) bool {
 			return true
 		}
 	}
-	return n.Minimum != nil && *n.Minimum <= 0
+	return false
 }
 
 // kindsDoc is the doc line of the token kinds that may call a method.

@@ -2507,7 +2507,7 @@ func (s AdsService) UpdateClients(ctx context.Context, p AdsUpdateClientsParams)
 
 // AdsUpdateOfficeUsersParams are the parameters of ads.updateOfficeUsers. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type AdsUpdateOfficeUsersParams struct {
-	// Required. Always sent, 0 included. Advertising account ID.
+	// Required. Advertising account ID.
 	AccountID int64
 	// Required. Serialized JSON array of objects that describe added managers. Description of 'user_specification' objects see below.
 	Data string
@@ -2517,7 +2517,9 @@ type AdsUpdateOfficeUsersParams struct {
 
 func (p *AdsUpdateOfficeUsersParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 2+len(p.Extra))
-	q["account_id"] = p.AccountID
+	if p.AccountID != 0 {
+		q["account_id"] = p.AccountID
+	}
 	if p.Data != "" {
 		q["data"] = p.Data
 	}

@@ -698,7 +698,7 @@ func (s AppsService) GetLeaderboardExtended(ctx context.Context, p AppsGetLeader
 
 // AppsGetMiniAppPoliciesParams are the parameters of apps.getMiniAppPolicies. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type AppsGetMiniAppPoliciesParams struct {
-	// Required. Always sent, 0 included. Mini App ID
+	// Required. Mini App ID
 	AppID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -706,7 +706,9 @@ type AppsGetMiniAppPoliciesParams struct {
 
 func (p *AppsGetMiniAppPoliciesParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 1+len(p.Extra))
-	q["app_id"] = p.AppID
+	if p.AppID != 0 {
+		q["app_id"] = p.AppID
+	}
 	return finish(q, p.Extra, "apps.getMiniAppPolicies", "app_id")
 }
 
@@ -840,7 +842,7 @@ func (s AppsService) IsNotificationsAllowed(ctx context.Context, p AppsIsNotific
 
 // AppsPromoHasActiveGiftParams are the parameters of apps.promoHasActiveGift. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type AppsPromoHasActiveGiftParams struct {
-	// Required. Always sent, 0 included. Id of game promo action
+	// Required. Id of game promo action
 	PromoID int64
 	UserID  int64
 	// Extra holds parameters sent as they are.
@@ -849,7 +851,9 @@ type AppsPromoHasActiveGiftParams struct {
 
 func (p *AppsPromoHasActiveGiftParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 2+len(p.Extra))
-	q["promo_id"] = p.PromoID
+	if p.PromoID != 0 {
+		q["promo_id"] = p.PromoID
+	}
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
@@ -870,7 +874,7 @@ func (s AppsService) PromoHasActiveGift(ctx context.Context, p AppsPromoHasActiv
 
 // AppsPromoUseGiftParams are the parameters of apps.promoUseGift. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type AppsPromoUseGiftParams struct {
-	// Required. Always sent, 0 included. Id of game promo action
+	// Required. Id of game promo action
 	PromoID int64
 	UserID  int64
 	// Extra holds parameters sent as they are.
@@ -879,7 +883,9 @@ type AppsPromoUseGiftParams struct {
 
 func (p *AppsPromoUseGiftParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 2+len(p.Extra))
-	q["promo_id"] = p.PromoID
+	if p.PromoID != 0 {
+		q["promo_id"] = p.PromoID
+	}
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}

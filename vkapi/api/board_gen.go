@@ -169,7 +169,7 @@ func (s BoardService) AddTopic(ctx context.Context, p BoardAddTopicParams) (*Boa
 type BoardCloseTopicParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Always sent, 0 included. Topic ID.
+	// Required. Topic ID.
 	TopicID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -180,7 +180,9 @@ func (p *BoardCloseTopicParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["topic_id"] = p.TopicID
+	if p.TopicID != 0 {
+		q["topic_id"] = p.TopicID
+	}
 	return finish(q, p.Extra, "board.closeTopic", "group_id", "topic_id")
 }
 
@@ -196,7 +198,7 @@ func (s BoardService) CloseTopic(ctx context.Context, p BoardCloseTopicParams) (
 type BoardCreateCommentParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Always sent, 0 included. ID of the topic to be commented on.
+	// Required. ID of the topic to be commented on.
 	TopicID int64
 	// (Required if 'attachments' is not set.) Text of the comment.
 	Message string
@@ -217,7 +219,9 @@ func (p *BoardCreateCommentParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["topic_id"] = p.TopicID
+	if p.TopicID != 0 {
+		q["topic_id"] = p.TopicID
+	}
 	if p.Message != "" {
 		q["message"] = p.Message
 	}
@@ -282,7 +286,7 @@ func (s BoardService) DeleteComment(ctx context.Context, p BoardDeleteCommentPar
 type BoardDeleteTopicParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Always sent, 0 included. Topic ID.
+	// Required. Topic ID.
 	TopicID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -293,7 +297,9 @@ func (p *BoardDeleteTopicParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["topic_id"] = p.TopicID
+	if p.TopicID != 0 {
+		q["topic_id"] = p.TopicID
+	}
 	return finish(q, p.Extra, "board.deleteTopic", "group_id", "topic_id")
 }
 
@@ -309,9 +315,9 @@ func (s BoardService) DeleteTopic(ctx context.Context, p BoardDeleteTopicParams)
 type BoardEditCommentParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Always sent, 0 included. Topic ID.
+	// Required. Topic ID.
 	TopicID int64
-	// Required. Always sent, 0 included. ID of the comment on the topic.
+	// Required. ID of the comment on the topic.
 	CommentID int64
 	// (Required if 'attachments' is not set). New comment text.
 	Message string
@@ -326,8 +332,12 @@ func (p *BoardEditCommentParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["topic_id"] = p.TopicID
-	q["comment_id"] = p.CommentID
+	if p.TopicID != 0 {
+		q["topic_id"] = p.TopicID
+	}
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	if p.Message != "" {
 		q["message"] = p.Message
 	}
@@ -349,7 +359,7 @@ func (s BoardService) EditComment(ctx context.Context, p BoardEditCommentParams)
 type BoardEditTopicParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Always sent, 0 included. Topic ID.
+	// Required. Topic ID.
 	TopicID int64
 	// Required. New title of the topic.
 	Title string
@@ -362,7 +372,9 @@ func (p *BoardEditTopicParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["topic_id"] = p.TopicID
+	if p.TopicID != 0 {
+		q["topic_id"] = p.TopicID
+	}
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -381,7 +393,7 @@ func (s BoardService) EditTopic(ctx context.Context, p BoardEditTopicParams) (*B
 type BoardFixTopicParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Always sent, 0 included. Topic ID.
+	// Required. Topic ID.
 	TopicID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -392,7 +404,9 @@ func (p *BoardFixTopicParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["topic_id"] = p.TopicID
+	if p.TopicID != 0 {
+		q["topic_id"] = p.TopicID
+	}
 	return finish(q, p.Extra, "board.fixTopic", "group_id", "topic_id")
 }
 
@@ -417,7 +431,7 @@ const (
 type BoardGetCommentsParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Always sent, 0 included. Topic ID.
+	// Required. Topic ID.
 	TopicID int64
 	// '1' - to return the 'likes' field, '0' - not to return the 'likes' field (default)
 	NeedLikes      bool
@@ -439,7 +453,9 @@ func (p *BoardGetCommentsParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["topic_id"] = p.TopicID
+	if p.TopicID != 0 {
+		q["topic_id"] = p.TopicID
+	}
 	if p.NeedLikes {
 		q["need_likes"] = 1
 	}
@@ -580,7 +596,7 @@ func (s BoardService) GetTopicsExtended(ctx context.Context, p BoardGetTopicsPar
 type BoardOpenTopicParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Always sent, 0 included. Topic ID.
+	// Required. Topic ID.
 	TopicID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -591,7 +607,9 @@ func (p *BoardOpenTopicParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["topic_id"] = p.TopicID
+	if p.TopicID != 0 {
+		q["topic_id"] = p.TopicID
+	}
 	return finish(q, p.Extra, "board.openTopic", "group_id", "topic_id")
 }
 
@@ -607,9 +625,9 @@ func (s BoardService) OpenTopic(ctx context.Context, p BoardOpenTopicParams) (*B
 type BoardRestoreCommentParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Always sent, 0 included. Topic ID.
+	// Required. Topic ID.
 	TopicID int64
-	// Required. Always sent, 0 included. Comment ID.
+	// Required. Comment ID.
 	CommentID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -620,8 +638,12 @@ func (p *BoardRestoreCommentParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["topic_id"] = p.TopicID
-	q["comment_id"] = p.CommentID
+	if p.TopicID != 0 {
+		q["topic_id"] = p.TopicID
+	}
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	return finish(q, p.Extra, "board.restoreComment", "group_id", "topic_id", "comment_id")
 }
 
@@ -637,7 +659,7 @@ func (s BoardService) RestoreComment(ctx context.Context, p BoardRestoreCommentP
 type BoardUnfixTopicParams struct {
 	// Required. ID of the community that owns the discussion board.
 	GroupID int64
-	// Required. Always sent, 0 included. Topic ID.
+	// Required. Topic ID.
 	TopicID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -648,7 +670,9 @@ func (p *BoardUnfixTopicParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["topic_id"] = p.TopicID
+	if p.TopicID != 0 {
+		q["topic_id"] = p.TopicID
+	}
 	return finish(q, p.Extra, "board.unfixTopic", "group_id", "topic_id")
 }
 

@@ -116,7 +116,7 @@ type BugtrackerService struct{ c *vkapi.Client }
 
 // BugtrackerAddCompanyGroupsMembersParams are the parameters of bugtracker.addCompanyGroupsMembers. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerAddCompanyGroupsMembersParams struct {
-	// Required. Always sent, 0 included.
+	// Required.
 	CompanyID int64
 	// Required.
 	UserIDs []int64
@@ -128,7 +128,9 @@ type BugtrackerAddCompanyGroupsMembersParams struct {
 
 func (p *BugtrackerAddCompanyGroupsMembersParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	q["company_id"] = p.CompanyID
+	if p.CompanyID != 0 {
+		q["company_id"] = p.CompanyID
+	}
 	if len(p.UserIDs) > 0 {
 		q["user_ids"] = joinInts(p.UserIDs)
 	}
@@ -155,7 +157,7 @@ func (s BugtrackerService) AddCompanyGroupsMembers(ctx context.Context, p Bugtra
 type BugtrackerAddCompanyMembersParams struct {
 	// Required.
 	UserIDs []int64
-	// Required. Always sent, 0 included.
+	// Required.
 	CompanyID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -166,7 +168,9 @@ func (p *BugtrackerAddCompanyMembersParams) params() (vkapi.Params, error) {
 	if len(p.UserIDs) > 0 {
 		q["user_ids"] = joinInts(p.UserIDs)
 	}
-	q["company_id"] = p.CompanyID
+	if p.CompanyID != 0 {
+		q["company_id"] = p.CompanyID
+	}
 	return finish(q, p.Extra, "bugtracker.addCompanyMembers", "user_ids", "company_id")
 }
 
@@ -185,7 +189,7 @@ func (s BugtrackerService) AddCompanyMembers(ctx context.Context, p BugtrackerAd
 
 // BugtrackerChangeBugreportStatusParams are the parameters of bugtracker.changeBugreportStatus. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerChangeBugreportStatusParams struct {
-	// Required. Always sent, 0 included.
+	// Required.
 	BugreportID   int64
 	Status        int64
 	Comment       string
@@ -197,7 +201,9 @@ type BugtrackerChangeBugreportStatusParams struct {
 
 func (p *BugtrackerChangeBugreportStatusParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 5+len(p.Extra))
-	q["bugreport_id"] = p.BugreportID
+	if p.BugreportID != 0 {
+		q["bugreport_id"] = p.BugreportID
+	}
 	if p.Status != 0 {
 		q["status"] = p.Status
 	}
@@ -228,7 +234,7 @@ func (s BugtrackerService) ChangeBugreportStatus(ctx context.Context, p Bugtrack
 
 // BugtrackerCreateCommentParams are the parameters of bugtracker.createComment. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerCreateCommentParams struct {
-	// Required. Always sent, 0 included.
+	// Required.
 	BugreportID       int64
 	Text              string
 	Hidden            bool
@@ -240,7 +246,9 @@ type BugtrackerCreateCommentParams struct {
 
 func (p *BugtrackerCreateCommentParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 5+len(p.Extra))
-	q["bugreport_id"] = p.BugreportID
+	if p.BugreportID != 0 {
+		q["bugreport_id"] = p.BugreportID
+	}
 	if p.Text != "" {
 		q["text"] = p.Text
 	}
@@ -308,9 +316,9 @@ func (s BugtrackerService) GetBugreportByID(ctx context.Context, p BugtrackerGet
 
 // BugtrackerGetCompanyGroupMembersParams are the parameters of bugtracker.getCompanyGroupMembers. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerGetCompanyGroupMembersParams struct {
-	// Required. Always sent, 0 included.
+	// Required.
 	CompanyID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	CompanyGroupID int64
 	Count          int64
 	Offset         int64
@@ -323,8 +331,12 @@ type BugtrackerGetCompanyGroupMembersParams struct {
 
 func (p *BugtrackerGetCompanyGroupMembersParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 7+len(p.Extra))
-	q["company_id"] = p.CompanyID
-	q["company_group_id"] = p.CompanyGroupID
+	if p.CompanyID != 0 {
+		q["company_id"] = p.CompanyID
+	}
+	if p.CompanyGroupID != 0 {
+		q["company_group_id"] = p.CompanyGroupID
+	}
 	if p.Count != 0 {
 		q["count"] = p.Count
 	}
@@ -367,7 +379,7 @@ const (
 
 // BugtrackerGetCompanyMembersParams are the parameters of bugtracker.getCompanyMembers. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerGetCompanyMembersParams struct {
-	// Required. Always sent, 0 included.
+	// Required.
 	CompanyID       int64
 	Count           int64
 	Offset          int64
@@ -384,7 +396,9 @@ type BugtrackerGetCompanyMembersParams struct {
 
 func (p *BugtrackerGetCompanyMembersParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 8+len(p.Extra))
-	q["company_id"] = p.CompanyID
+	if p.CompanyID != 0 {
+		q["company_id"] = p.CompanyID
+	}
 	if p.Count != 0 {
 		q["count"] = p.Count
 	}
@@ -430,9 +444,9 @@ func (s BugtrackerService) GetCompanyMembers(ctx context.Context, p BugtrackerGe
 
 // BugtrackerGetDownloadVersionURLParams are the parameters of bugtracker.getDownloadVersionUrl. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerGetDownloadVersionURLParams struct {
-	// Required. Always sent, 0 included.
+	// Required.
 	ProductID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	VersionID int64
 	Ttl       int64
 	// Extra holds parameters sent as they are.
@@ -441,8 +455,12 @@ type BugtrackerGetDownloadVersionURLParams struct {
 
 func (p *BugtrackerGetDownloadVersionURLParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	q["product_id"] = p.ProductID
-	q["version_id"] = p.VersionID
+	if p.ProductID != 0 {
+		q["product_id"] = p.ProductID
+	}
+	if p.VersionID != 0 {
+		q["version_id"] = p.VersionID
+	}
 	if p.Ttl != 0 {
 		q["ttl"] = p.Ttl
 	}
@@ -464,7 +482,7 @@ func (s BugtrackerService) GetDownloadVersionURL(ctx context.Context, p Bugtrack
 
 // BugtrackerGetProductBuildUploadServerParams are the parameters of bugtracker.getProductBuildUploadServer. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerGetProductBuildUploadServerParams struct {
-	// Required. Always sent, 0 included.
+	// Required.
 	ProductID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -472,7 +490,9 @@ type BugtrackerGetProductBuildUploadServerParams struct {
 
 func (p *BugtrackerGetProductBuildUploadServerParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 1+len(p.Extra))
-	q["product_id"] = p.ProductID
+	if p.ProductID != 0 {
+		q["product_id"] = p.ProductID
+	}
 	return finish(q, p.Extra, "bugtracker.getProductBuildUploadServer", "product_id")
 }
 
@@ -490,11 +510,11 @@ func (s BugtrackerService) GetProductBuildUploadServer(ctx context.Context, p Bu
 
 // BugtrackerRemoveCompanyGroupMemberParams are the parameters of bugtracker.removeCompanyGroupMember. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerRemoveCompanyGroupMemberParams struct {
-	// Required. Always sent, 0 included.
+	// Required.
 	CompanyID int64
 	// Required.
 	UserID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	CompanyGroupID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -502,11 +522,15 @@ type BugtrackerRemoveCompanyGroupMemberParams struct {
 
 func (p *BugtrackerRemoveCompanyGroupMemberParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	q["company_id"] = p.CompanyID
+	if p.CompanyID != 0 {
+		q["company_id"] = p.CompanyID
+	}
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	q["company_group_id"] = p.CompanyGroupID
+	if p.CompanyGroupID != 0 {
+		q["company_group_id"] = p.CompanyGroupID
+	}
 	return finish(q, p.Extra, "bugtracker.removeCompanyGroupMember", "company_id", "user_id", "company_group_id")
 }
 
@@ -527,7 +551,7 @@ func (s BugtrackerService) RemoveCompanyGroupMember(ctx context.Context, p Bugtr
 type BugtrackerRemoveCompanyMemberParams struct {
 	// Required.
 	UserID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	CompanyID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -538,7 +562,9 @@ func (p *BugtrackerRemoveCompanyMemberParams) params() (vkapi.Params, error) {
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	q["company_id"] = p.CompanyID
+	if p.CompanyID != 0 {
+		q["company_id"] = p.CompanyID
+	}
 	return finish(q, p.Extra, "bugtracker.removeCompanyMember", "user_id", "company_id")
 }
 
@@ -615,7 +641,7 @@ const (
 type BugtrackerSetCompanyMemberRoleParams struct {
 	// Required.
 	UserID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	CompanyID int64
 	// Required. Always sent, 0 included.
 	Role BugtrackerSetCompanyMemberRoleRole
@@ -628,7 +654,9 @@ func (p *BugtrackerSetCompanyMemberRoleParams) params() (vkapi.Params, error) {
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	q["company_id"] = p.CompanyID
+	if p.CompanyID != 0 {
+		q["company_id"] = p.CompanyID
+	}
 	q["role"] = int64(p.Role)
 	return finish(q, p.Extra, "bugtracker.setCompanyMemberRole", "user_id", "company_id", "role")
 }
@@ -648,7 +676,7 @@ func (s BugtrackerService) SetCompanyMemberRole(ctx context.Context, p Bugtracke
 
 // BugtrackerSetProductIsOverParams are the parameters of bugtracker.setProductIsOver. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type BugtrackerSetProductIsOverParams struct {
-	// Required. Always sent, 0 included.
+	// Required.
 	ProductID int64
 	IsOver    bool
 	// Extra holds parameters sent as they are.
@@ -657,7 +685,9 @@ type BugtrackerSetProductIsOverParams struct {
 
 func (p *BugtrackerSetProductIsOverParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 2+len(p.Extra))
-	q["product_id"] = p.ProductID
+	if p.ProductID != 0 {
+		q["product_id"] = p.ProductID
+	}
 	if p.IsOver {
 		q["is_over"] = 1
 	}

@@ -199,7 +199,7 @@ type DatabaseService struct{ c *vkapi.Client }
 
 // DatabaseGetChairsParams are the parameters of database.getChairs. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type DatabaseGetChairsParams struct {
-	// Required. Always sent, 0 included. id of the faculty to get chairs from
+	// Required. id of the faculty to get chairs from
 	FacultyID int64
 	// offset required to get a certain subset of chairs
 	Offset int64
@@ -211,7 +211,9 @@ type DatabaseGetChairsParams struct {
 
 func (p *DatabaseGetChairsParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	q["faculty_id"] = p.FacultyID
+	if p.FacultyID != 0 {
+		q["faculty_id"] = p.FacultyID
+	}
 	if p.Offset != 0 {
 		q["offset"] = p.Offset
 	}
@@ -390,7 +392,7 @@ func (s DatabaseService) GetCountriesByID(ctx context.Context, p DatabaseGetCoun
 
 // DatabaseGetFacultiesParams are the parameters of database.getFaculties. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type DatabaseGetFacultiesParams struct {
-	// Required. Always sent, 0 included. University ID.
+	// Required. University ID.
 	UniversityID int64
 	// Offset needed to return a specific subset of faculties.
 	Offset int64
@@ -402,7 +404,9 @@ type DatabaseGetFacultiesParams struct {
 
 func (p *DatabaseGetFacultiesParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	q["university_id"] = p.UniversityID
+	if p.UniversityID != 0 {
+		q["university_id"] = p.UniversityID
+	}
 	if p.Offset != 0 {
 		q["offset"] = p.Offset
 	}
@@ -430,7 +434,7 @@ func (s DatabaseService) GetFacultiesIter(ctx context.Context, p DatabaseGetFacu
 
 // DatabaseGetMetroStationsParams are the parameters of database.getMetroStations. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type DatabaseGetMetroStationsParams struct {
-	// Required. Always sent, 0 included.
+	// Required.
 	CityID   int64
 	Offset   int64
 	Count    int64
@@ -441,7 +445,9 @@ type DatabaseGetMetroStationsParams struct {
 
 func (p *DatabaseGetMetroStationsParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 4+len(p.Extra))
-	q["city_id"] = p.CityID
+	if p.CityID != 0 {
+		q["city_id"] = p.CityID
+	}
 	if p.Offset != 0 {
 		q["offset"] = p.Offset
 	}
@@ -561,7 +567,7 @@ func (s DatabaseService) GetSchoolClasses(ctx context.Context, p DatabaseGetScho
 type DatabaseGetSchoolsParams struct {
 	// Search query.
 	Q string
-	// Required. Always sent, 0 included. City ID.
+	// Required. City ID.
 	CityID int64
 	// Offset needed to return a specific subset of schools.
 	Offset int64
@@ -576,7 +582,9 @@ func (p *DatabaseGetSchoolsParams) params() (vkapi.Params, error) {
 	if p.Q != "" {
 		q["q"] = p.Q
 	}
-	q["city_id"] = p.CityID
+	if p.CityID != 0 {
+		q["city_id"] = p.CityID
+	}
 	if p.Offset != 0 {
 		q["offset"] = p.Offset
 	}

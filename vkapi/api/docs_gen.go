@@ -131,7 +131,7 @@ type DocsService struct{ c *vkapi.Client }
 type DocsAddParams struct {
 	// Required. ID of the user or community that owns the document. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Document ID.
+	// Required. Document ID.
 	DocID int64
 	// Access key. This parameter is required if 'access_key' was returned with the document's data.
 	AccessKey string
@@ -144,7 +144,9 @@ func (p *DocsAddParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["doc_id"] = p.DocID
+	if p.DocID != 0 {
+		q["doc_id"] = p.DocID
+	}
 	if p.AccessKey != "" {
 		q["access_key"] = p.AccessKey
 	}
@@ -163,7 +165,7 @@ func (s DocsService) Add(ctx context.Context, p DocsAddParams) (*DocsAddResponse
 type DocsDeleteParams struct {
 	// Required. ID of the user or community that owns the document. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Document ID.
+	// Required. Document ID.
 	DocID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -174,7 +176,9 @@ func (p *DocsDeleteParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["doc_id"] = p.DocID
+	if p.DocID != 0 {
+		q["doc_id"] = p.DocID
+	}
 	return finish(q, p.Extra, "docs.delete", "owner_id", "doc_id")
 }
 
@@ -195,7 +199,7 @@ func (s DocsService) Delete(ctx context.Context, p DocsDeleteParams) (*BaseOkRes
 type DocsEditParams struct {
 	// User ID or community ID. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Document ID.
+	// Required. Document ID.
 	DocID int64
 	// Required. Document title.
 	Title string
@@ -210,7 +214,9 @@ func (p *DocsEditParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["doc_id"] = p.DocID
+	if p.DocID != 0 {
+		q["doc_id"] = p.DocID
+	}
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -445,7 +451,7 @@ func (s DocsService) GetWallUploadServer(ctx context.Context, p DocsGetWallUploa
 type DocsRestoreParams struct {
 	// Required.
 	OwnerID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	DocID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -456,7 +462,9 @@ func (p *DocsRestoreParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["doc_id"] = p.DocID
+	if p.DocID != 0 {
+		q["doc_id"] = p.DocID
+	}
 	return finish(q, p.Extra, "docs.restore", "owner_id", "doc_id")
 }
 

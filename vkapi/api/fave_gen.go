@@ -512,7 +512,7 @@ func (s FaveService) MarkSeen(ctx context.Context, p FaveMarkSeenParams) (*BaseB
 type FaveRemoveArticleParams struct {
 	// Required.
 	OwnerID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	ArticleID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -523,7 +523,9 @@ func (p *FaveRemoveArticleParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["article_id"] = p.ArticleID
+	if p.ArticleID != 0 {
+		q["article_id"] = p.ArticleID
+	}
 	return finish(q, p.Extra, "fave.removeArticle", "owner_id", "article_id")
 }
 

@@ -508,7 +508,7 @@ func (s FriendsService) DeleteAllRequests(ctx context.Context, p FriendsDeleteAl
 
 // FriendsDeleteListParams are the parameters of friends.deleteList. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type FriendsDeleteListParams struct {
-	// Required. Always sent, 0 included. ID of the friend list to delete.
+	// Required. ID of the friend list to delete.
 	ListID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -516,7 +516,9 @@ type FriendsDeleteListParams struct {
 
 func (p *FriendsDeleteListParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 1+len(p.Extra))
-	q["list_id"] = p.ListID
+	if p.ListID != 0 {
+		q["list_id"] = p.ListID
+	}
 	return finish(q, p.Extra, "friends.deleteList", "list_id")
 }
 
@@ -565,7 +567,7 @@ func (s FriendsService) Edit(ctx context.Context, p FriendsEditParams) (*BaseOkR
 type FriendsEditListParams struct {
 	// Name of the friend list.
 	Name string
-	// Required. Always sent, 0 included. Friend list ID.
+	// Required. Friend list ID.
 	ListID int64
 	// IDs of users in the friend list.
 	UserIDs []int64
@@ -582,7 +584,9 @@ func (p *FriendsEditListParams) params() (vkapi.Params, error) {
 	if p.Name != "" {
 		q["name"] = p.Name
 	}
-	q["list_id"] = p.ListID
+	if p.ListID != 0 {
+		q["list_id"] = p.ListID
+	}
 	if len(p.UserIDs) > 0 {
 		q["user_ids"] = joinInts(p.UserIDs)
 	}

@@ -606,9 +606,9 @@ type GroupsAddAddressParams struct {
 	// Required.
 	CityID  int64
 	MetroID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	Latitude float64
-	// Required. Always sent, 0 included.
+	// Required.
 	Longitude      float64
 	Phone          string
 	WorkInfoStatus vkobject.GroupsAddressWorkInfoStatus
@@ -638,8 +638,12 @@ func (p *GroupsAddAddressParams) params() (vkapi.Params, error) {
 	if p.MetroID != 0 {
 		q["metro_id"] = p.MetroID
 	}
-	q["latitude"] = p.Latitude
-	q["longitude"] = p.Longitude
+	if p.Latitude != 0 {
+		q["latitude"] = p.Latitude
+	}
+	if p.Longitude != 0 {
+		q["longitude"] = p.Longitude
+	}
 	if p.Phone != "" {
 		q["phone"] = p.Phone
 	}
@@ -901,7 +905,7 @@ func (s GroupsService) Create(ctx context.Context, p GroupsCreateParams) (*Group
 type GroupsDeleteAddressParams struct {
 	// Required.
 	GroupID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	AddressID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -912,7 +916,9 @@ func (p *GroupsDeleteAddressParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["address_id"] = p.AddressID
+	if p.AddressID != 0 {
+		q["address_id"] = p.AddressID
+	}
 	return finish(q, p.Extra, "groups.deleteAddress", "group_id", "address_id")
 }
 
@@ -933,7 +939,7 @@ func (s GroupsService) DeleteAddress(ctx context.Context, p GroupsDeleteAddressP
 type GroupsDeleteCallbackServerParams struct {
 	// Required.
 	GroupID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	ServerID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -944,7 +950,9 @@ func (p *GroupsDeleteCallbackServerParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["server_id"] = p.ServerID
+	if p.ServerID != 0 {
+		q["server_id"] = p.ServerID
+	}
 	return finish(q, p.Extra, "groups.deleteCallbackServer", "group_id", "server_id")
 }
 
@@ -964,7 +972,7 @@ func (s GroupsService) DeleteCallbackServer(ctx context.Context, p GroupsDeleteC
 type GroupsDeleteLinkParams struct {
 	// Required. Community ID.
 	GroupID int64
-	// Required. Always sent, 0 included. Link ID.
+	// Required. Link ID.
 	LinkID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -975,7 +983,9 @@ func (p *GroupsDeleteLinkParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["link_id"] = p.LinkID
+	if p.LinkID != 0 {
+		q["link_id"] = p.LinkID
+	}
 	return finish(q, p.Extra, "groups.deleteLink", "group_id", "link_id")
 }
 
@@ -1272,7 +1282,7 @@ func (s GroupsService) Edit(ctx context.Context, p GroupsEditParams) (*BaseOkRes
 type GroupsEditAddressParams struct {
 	// Required.
 	GroupID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	AddressID         int64
 	Title             string
 	Address           string
@@ -1294,7 +1304,9 @@ func (p *GroupsEditAddressParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["address_id"] = p.AddressID
+	if p.AddressID != 0 {
+		q["address_id"] = p.AddressID
+	}
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -1349,7 +1361,7 @@ func (s GroupsService) EditAddress(ctx context.Context, p GroupsEditAddressParam
 type GroupsEditCallbackServerParams struct {
 	// Required.
 	GroupID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	ServerID int64
 	// Required.
 	URL string
@@ -1365,7 +1377,9 @@ func (p *GroupsEditCallbackServerParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["server_id"] = p.ServerID
+	if p.ServerID != 0 {
+		q["server_id"] = p.ServerID
+	}
 	if p.URL != "" {
 		q["url"] = p.URL
 	}
@@ -1394,7 +1408,7 @@ func (s GroupsService) EditCallbackServer(ctx context.Context, p GroupsEditCallb
 type GroupsEditLinkParams struct {
 	// Required. Community ID.
 	GroupID int64
-	// Required. Always sent, 0 included. Link ID.
+	// Required. Link ID.
 	LinkID int64
 	// New description text for the link.
 	Text string
@@ -1407,7 +1421,9 @@ func (p *GroupsEditLinkParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["link_id"] = p.LinkID
+	if p.LinkID != 0 {
+		q["link_id"] = p.LinkID
+	}
 	if p.Text != "" {
 		q["text"] = p.Text
 	}
@@ -2387,7 +2403,7 @@ func (s GroupsService) RemoveUser(ctx context.Context, p GroupsRemoveUserParams)
 type GroupsReorderLinkParams struct {
 	// Required. Community ID.
 	GroupID int64
-	// Required. Always sent, 0 included. Link ID.
+	// Required. Link ID.
 	LinkID int64
 	// ID of the link after which to place the link with 'link_id'.
 	After int64
@@ -2400,7 +2416,9 @@ func (p *GroupsReorderLinkParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["link_id"] = p.LinkID
+	if p.LinkID != 0 {
+		q["link_id"] = p.LinkID
+	}
 	if p.After != 0 {
 		q["after"] = p.After
 	}
@@ -3236,7 +3254,7 @@ const (
 type GroupsTagBindParams struct {
 	// Required.
 	GroupID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	TagID int64
 	// Required.
 	UserID int64
@@ -3251,7 +3269,9 @@ func (p *GroupsTagBindParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["tag_id"] = p.TagID
+	if p.TagID != 0 {
+		q["tag_id"] = p.TagID
+	}
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
@@ -3273,7 +3293,7 @@ func (s GroupsService) TagBind(ctx context.Context, p GroupsTagBindParams) (*Bas
 type GroupsTagDeleteParams struct {
 	// Required.
 	GroupID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	TagID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -3284,7 +3304,9 @@ func (p *GroupsTagDeleteParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["tag_id"] = p.TagID
+	if p.TagID != 0 {
+		q["tag_id"] = p.TagID
+	}
 	return finish(q, p.Extra, "groups.tagDelete", "group_id", "tag_id")
 }
 
@@ -3300,7 +3322,7 @@ func (s GroupsService) TagDelete(ctx context.Context, p GroupsTagDeleteParams) (
 type GroupsTagUpdateParams struct {
 	// Required.
 	GroupID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	TagID int64
 	// Required.
 	TagName string
@@ -3313,7 +3335,9 @@ func (p *GroupsTagUpdateParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["tag_id"] = p.TagID
+	if p.TagID != 0 {
+		q["tag_id"] = p.TagID
+	}
 	if p.TagName != "" {
 		q["tag_name"] = p.TagName
 	}

@@ -97,7 +97,7 @@ type LikesAddParams struct {
 	Type vkobject.LikesType
 	// ID of the user or community that owns the object.
 	OwnerID int64
-	// Required. Always sent, 0 included. Object ID.
+	// Required. Object ID.
 	ItemID int64
 	// Access key required for an object owned by a private entity.
 	AccessKey string
@@ -115,7 +115,9 @@ func (p *LikesAddParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["item_id"] = p.ItemID
+	if p.ItemID != 0 {
+		q["item_id"] = p.ItemID
+	}
 	if p.AccessKey != "" {
 		q["access_key"] = p.AccessKey
 	}
@@ -143,7 +145,7 @@ type LikesDeleteParams struct {
 	Type vkobject.LikesType
 	// ID of the user or community that owns the object.
 	OwnerID int64
-	// Required. Always sent, 0 included. Object ID.
+	// Required. Object ID.
 	ItemID int64
 	// Access key required for an object owned by a private entity.
 	AccessKey string
@@ -161,7 +163,9 @@ func (p *LikesDeleteParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["item_id"] = p.ItemID
+	if p.ItemID != 0 {
+		q["item_id"] = p.ItemID
+	}
 	if p.AccessKey != "" {
 		q["access_key"] = p.AccessKey
 	}
@@ -295,7 +299,7 @@ type LikesIsLikedParams struct {
 	Type vkobject.LikesType
 	// ID of the user or community that owns the object.
 	OwnerID int64
-	// Required. Always sent, 0 included. Object ID.
+	// Required. Object ID.
 	ItemID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -312,7 +316,9 @@ func (p *LikesIsLikedParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["item_id"] = p.ItemID
+	if p.ItemID != 0 {
+		q["item_id"] = p.ItemID
+	}
 	return finish(q, p.Extra, "likes.isLiked", "type", "item_id")
 }
 

@@ -400,7 +400,7 @@ type MarketAddParams struct {
 	Name string
 	// Required. Item description.
 	Description string
-	// Required. Always sent, 0 included. Item category ID.
+	// Required. Item category ID.
 	CategoryID int64
 	// Item price.
 	Price    float64
@@ -440,7 +440,9 @@ func (p *MarketAddParams) params() (vkapi.Params, error) {
 	if p.Description != "" {
 		q["description"] = p.Description
 	}
-	q["category_id"] = p.CategoryID
+	if p.CategoryID != 0 {
+		q["category_id"] = p.CategoryID
+	}
 	if p.Price != 0 {
 		q["price"] = p.Price
 	}
@@ -604,7 +606,7 @@ func (s MarketService) AddProperty(ctx context.Context, p MarketAddPropertyParam
 type MarketAddPropertyVariantParams struct {
 	// Required. Group id.
 	GroupID int64
-	// Required. Always sent, 0 included. Property id.
+	// Required. Property id.
 	PropertyID int64
 	// Required. Variant name.
 	Title string
@@ -617,7 +619,9 @@ func (p *MarketAddPropertyVariantParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["property_id"] = p.PropertyID
+	if p.PropertyID != 0 {
+		q["property_id"] = p.PropertyID
+	}
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -687,7 +691,7 @@ func (s MarketService) AddToAlbum(ctx context.Context, p MarketAddToAlbumParams)
 type MarketCreateCommentParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Always sent, 0 included. Item ID.
+	// Required. Item ID.
 	ItemID int64
 	// Comment text (required if 'attachments' parameter is not specified)
 	Message string
@@ -710,7 +714,9 @@ func (p *MarketCreateCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["item_id"] = p.ItemID
+	if p.ItemID != 0 {
+		q["item_id"] = p.ItemID
+	}
 	if p.Message != "" {
 		q["message"] = p.Message
 	}
@@ -744,7 +750,7 @@ func (s MarketService) CreateComment(ctx context.Context, p MarketCreateCommentP
 type MarketDeleteParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Always sent, 0 included. Item ID.
+	// Required. Item ID.
 	ItemID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -755,7 +761,9 @@ func (p *MarketDeleteParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["item_id"] = p.ItemID
+	if p.ItemID != 0 {
+		q["item_id"] = p.ItemID
+	}
 	return finish(q, p.Extra, "market.delete", "owner_id", "item_id")
 }
 
@@ -777,7 +785,7 @@ func (s MarketService) Delete(ctx context.Context, p MarketDeleteParams) (*BaseO
 type MarketDeleteAlbumParams struct {
 	// Required. ID of an collection owner community.
 	OwnerID int64
-	// Required. Always sent, 0 included. Collection ID.
+	// Required. Collection ID.
 	AlbumID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -788,7 +796,9 @@ func (p *MarketDeleteAlbumParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["album_id"] = p.AlbumID
+	if p.AlbumID != 0 {
+		q["album_id"] = p.AlbumID
+	}
 	return finish(q, p.Extra, "market.deleteAlbum", "owner_id", "album_id")
 }
 
@@ -809,7 +819,7 @@ func (s MarketService) DeleteAlbum(ctx context.Context, p MarketDeleteAlbumParam
 type MarketDeleteCommentParams struct {
 	// Required. identifier of an item owner community, "Note that community id in the 'owner_id' parameter should be negative number. For example 'owner_id'=-1...
 	OwnerID int64
-	// Required. Always sent, 0 included. comment id
+	// Required. comment id
 	CommentID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -820,7 +830,9 @@ func (p *MarketDeleteCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["comment_id"] = p.CommentID
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	return finish(q, p.Extra, "market.deleteComment", "owner_id", "comment_id")
 }
 
@@ -836,7 +848,7 @@ func (s MarketService) DeleteComment(ctx context.Context, p MarketDeleteCommentP
 type MarketDeletePropertyParams struct {
 	// Required. Group id.
 	GroupID int64
-	// Required. Always sent, 0 included. Property id.
+	// Required. Property id.
 	PropertyID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -847,7 +859,9 @@ func (p *MarketDeletePropertyParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["property_id"] = p.PropertyID
+	if p.PropertyID != 0 {
+		q["property_id"] = p.PropertyID
+	}
 	return finish(q, p.Extra, "market.deleteProperty", "group_id", "property_id")
 }
 
@@ -870,7 +884,7 @@ func (s MarketService) DeleteProperty(ctx context.Context, p MarketDeletePropert
 type MarketDeletePropertyVariantParams struct {
 	// Required. Group id.
 	GroupID int64
-	// Required. Always sent, 0 included. Variant id.
+	// Required. Variant id.
 	VariantID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -881,7 +895,9 @@ func (p *MarketDeletePropertyVariantParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["variant_id"] = p.VariantID
+	if p.VariantID != 0 {
+		q["variant_id"] = p.VariantID
+	}
 	return finish(q, p.Extra, "market.deletePropertyVariant", "group_id", "variant_id")
 }
 
@@ -905,7 +921,7 @@ func (s MarketService) DeletePropertyVariant(ctx context.Context, p MarketDelete
 type MarketEditParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Always sent, 0 included. Item ID.
+	// Required. Item ID.
 	ItemID int64
 	// Item name.
 	Name string
@@ -945,7 +961,9 @@ func (p *MarketEditParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["item_id"] = p.ItemID
+	if p.ItemID != 0 {
+		q["item_id"] = p.ItemID
+	}
 	if p.Name != "" {
 		q["name"] = p.Name
 	}
@@ -1027,7 +1045,7 @@ func (s MarketService) Edit(ctx context.Context, p MarketEditParams) (*BaseOkRes
 type MarketEditAlbumParams struct {
 	// Required. ID of an collection owner community.
 	OwnerID int64
-	// Required. Always sent, 0 included. Collection ID.
+	// Required. Collection ID.
 	AlbumID int64
 	// Required. Collection title.
 	Title string
@@ -1046,7 +1064,9 @@ func (p *MarketEditAlbumParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["album_id"] = p.AlbumID
+	if p.AlbumID != 0 {
+		q["album_id"] = p.AlbumID
+	}
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -1082,7 +1102,7 @@ func (s MarketService) EditAlbum(ctx context.Context, p MarketEditAlbumParams) (
 type MarketEditCommentParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Always sent, 0 included. Comment ID.
+	// Required. Comment ID.
 	CommentID int64
 	// New comment text (required if 'attachments' are not specified), , 2048 symbols maximum.
 	Message string
@@ -1097,7 +1117,9 @@ func (p *MarketEditCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["comment_id"] = p.CommentID
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	if p.Message != "" {
 		q["message"] = p.Message
 	}
@@ -1129,7 +1151,7 @@ const (
 type MarketEditOrderParams struct {
 	// Required.
 	UserID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	OrderID         int64
 	MerchantComment string
 	Status          int64
@@ -1151,7 +1173,9 @@ func (p *MarketEditOrderParams) params() (vkapi.Params, error) {
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	q["order_id"] = p.OrderID
+	if p.OrderID != 0 {
+		q["order_id"] = p.OrderID
+	}
 	if p.MerchantComment != "" {
 		q["merchant_comment"] = p.MerchantComment
 	}
@@ -1207,7 +1231,7 @@ func (s MarketService) EditOrder(ctx context.Context, p MarketEditOrderParams) (
 type MarketEditPropertyParams struct {
 	// Required. Group id.
 	GroupID int64
-	// Required. Always sent, 0 included. Property id.
+	// Required. Property id.
 	PropertyID int64
 	// Required. Property name
 	Title string
@@ -1220,7 +1244,9 @@ func (p *MarketEditPropertyParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["property_id"] = p.PropertyID
+	if p.PropertyID != 0 {
+		q["property_id"] = p.PropertyID
+	}
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -1246,7 +1272,7 @@ func (s MarketService) EditProperty(ctx context.Context, p MarketEditPropertyPar
 type MarketEditPropertyVariantParams struct {
 	// Required. Group id.
 	GroupID int64
-	// Required. Always sent, 0 included. Variant id.
+	// Required. Variant id.
 	VariantID int64
 	// Required. Variant name.
 	Title string
@@ -1259,7 +1285,9 @@ func (p *MarketEditPropertyVariantParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["variant_id"] = p.VariantID
+	if p.VariantID != 0 {
+		q["variant_id"] = p.VariantID
+	}
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -1546,7 +1574,7 @@ const (
 type MarketGetCommentsParams struct {
 	// Required. ID of an item owner community
 	OwnerID int64
-	// Required. Always sent, 0 included. Item ID.
+	// Required. Item ID.
 	ItemID int64
 	// '1' - to return likes info.
 	NeedLikes bool
@@ -1570,7 +1598,9 @@ func (p *MarketGetCommentsParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["item_id"] = p.ItemID
+	if p.ItemID != 0 {
+		q["item_id"] = p.ItemID
+	}
 	if p.NeedLikes {
 		q["need_likes"] = 1
 	}
@@ -1659,7 +1689,7 @@ func (s MarketService) GetGroupOrdersIter(ctx context.Context, p MarketGetGroupO
 // MarketGetOrderByIDParams are the parameters of market.getOrderById. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type MarketGetOrderByIDParams struct {
 	UserID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	OrderID  int64
 	Extended bool
 	// Extra holds parameters sent as they are.
@@ -1671,7 +1701,9 @@ func (p *MarketGetOrderByIDParams) params() (vkapi.Params, error) {
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	q["order_id"] = p.OrderID
+	if p.OrderID != 0 {
+		q["order_id"] = p.OrderID
+	}
 	if p.Extended {
 		q["extended"] = 1
 	}
@@ -1693,7 +1725,7 @@ func (s MarketService) GetOrderByID(ctx context.Context, p MarketGetOrderByIDPar
 // MarketGetOrderItemsParams are the parameters of market.getOrderItems. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type MarketGetOrderItemsParams struct {
 	UserID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	OrderID int64
 	Offset  int64
 	Count   int64
@@ -1706,7 +1738,9 @@ func (p *MarketGetOrderItemsParams) params() (vkapi.Params, error) {
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	q["order_id"] = p.OrderID
+	if p.OrderID != 0 {
+		q["order_id"] = p.OrderID
+	}
 	if p.Offset != 0 {
 		q["offset"] = p.Offset
 	}
@@ -1902,7 +1936,7 @@ func (s MarketService) GroupItems(ctx context.Context, p MarketGroupItemsParams)
 type MarketRemoveFromAlbumParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Always sent, 0 included. Item ID.
+	// Required. Item ID.
 	ItemID int64
 	// Required. Collections IDs to remove item from.
 	AlbumIDs []int64
@@ -1915,7 +1949,9 @@ func (p *MarketRemoveFromAlbumParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["item_id"] = p.ItemID
+	if p.ItemID != 0 {
+		q["item_id"] = p.ItemID
+	}
 	if len(p.AlbumIDs) > 0 {
 		q["album_ids"] = joinInts(p.AlbumIDs)
 	}
@@ -1987,7 +2023,7 @@ type MarketReorderItemsParams struct {
 	OwnerID int64
 	// ID of a collection to reorder items in. Set 0 to reorder full items list.
 	AlbumID int64
-	// Required. Always sent, 0 included. Item ID.
+	// Required. Item ID.
 	ItemID int64
 	// ID of an item to place current item before it.
 	Before int64
@@ -2005,7 +2041,9 @@ func (p *MarketReorderItemsParams) params() (vkapi.Params, error) {
 	if p.AlbumID != 0 {
 		q["album_id"] = p.AlbumID
 	}
-	q["item_id"] = p.ItemID
+	if p.ItemID != 0 {
+		q["item_id"] = p.ItemID
+	}
 	if p.Before != 0 {
 		q["before"] = p.Before
 	}
@@ -2048,7 +2086,7 @@ const (
 type MarketReportParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Always sent, 0 included. Item ID.
+	// Required. Item ID.
 	ItemID int64
 	// Complaint reason. Possible values: *'0' - spam,, *'1' - child porn,, *'2' - extremism,, *'3' - violence,, *'4' - drugs propaganda,, *'5' - adult...
 	Reason MarketReportReason
@@ -2061,7 +2099,9 @@ func (p *MarketReportParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["item_id"] = p.ItemID
+	if p.ItemID != 0 {
+		q["item_id"] = p.ItemID
+	}
 	if p.Reason != 0 {
 		q["reason"] = int64(p.Reason)
 	}
@@ -2094,7 +2134,7 @@ const (
 type MarketReportCommentParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Always sent, 0 included. Comment ID.
+	// Required. Comment ID.
 	CommentID int64
 	// Required. Always sent, 0 included. Complaint reason. Possible values: *'0' - spam,, *'1' - child porn,, *'2' - extremism,, *'3' - violence,, *'4' - drugs propaganda,, *'5' - adult...
 	Reason MarketReportCommentReason
@@ -2107,7 +2147,9 @@ func (p *MarketReportCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["comment_id"] = p.CommentID
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	q["reason"] = int64(p.Reason)
 	return finish(q, p.Extra, "market.reportComment", "owner_id", "comment_id", "reason")
 }
@@ -2124,7 +2166,7 @@ func (s MarketService) ReportComment(ctx context.Context, p MarketReportCommentP
 type MarketRestoreParams struct {
 	// Required. ID of an item owner community.
 	OwnerID int64
-	// Required. Always sent, 0 included. Deleted item ID.
+	// Required. Deleted item ID.
 	ItemID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -2135,7 +2177,9 @@ func (p *MarketRestoreParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["item_id"] = p.ItemID
+	if p.ItemID != 0 {
+		q["item_id"] = p.ItemID
+	}
 	return finish(q, p.Extra, "market.restore", "owner_id", "item_id")
 }
 
@@ -2159,7 +2203,7 @@ func (s MarketService) Restore(ctx context.Context, p MarketRestoreParams) (*Bas
 type MarketRestoreCommentParams struct {
 	// Required. identifier of an item owner community, "Note that community id in the 'owner_id' parameter should be negative number. For example 'owner_id'=-1...
 	OwnerID int64
-	// Required. Always sent, 0 included. deleted comment id
+	// Required. deleted comment id
 	CommentID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -2170,7 +2214,9 @@ func (p *MarketRestoreCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["comment_id"] = p.CommentID
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	return finish(q, p.Extra, "market.restoreComment", "owner_id", "comment_id")
 }
 
@@ -2526,7 +2572,7 @@ func (s MarketService) SearchItemsBasicIter(ctx context.Context, p MarketSearchI
 type MarketUngroupItemsParams struct {
 	// Required. Group id.
 	GroupID int64
-	// Required. Always sent, 0 included. Items group id.
+	// Required. Items group id.
 	ItemGroupID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -2537,7 +2583,9 @@ func (p *MarketUngroupItemsParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["item_group_id"] = p.ItemGroupID
+	if p.ItemGroupID != 0 {
+		q["item_group_id"] = p.ItemGroupID
+	}
 	return finish(q, p.Extra, "market.ungroupItems", "group_id", "item_group_id")
 }
 

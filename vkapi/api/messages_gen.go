@@ -677,7 +677,7 @@ type MessagesService struct{ c *vkapi.Client }
 
 // MessagesAddChatUserParams are the parameters of messages.addChatUser. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type MessagesAddChatUserParams struct {
-	// Required. Always sent, 0 included. Chat ID.
+	// Required. Chat ID.
 	ChatID int64
 	// ID of the user to be added to the chat.
 	UserID               int64
@@ -688,7 +688,9 @@ type MessagesAddChatUserParams struct {
 
 func (p *MessagesAddChatUserParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	q["chat_id"] = p.ChatID
+	if p.ChatID != 0 {
+		q["chat_id"] = p.ChatID
+	}
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
@@ -873,7 +875,7 @@ func (s MessagesService) Delete(ctx context.Context, p MessagesDeleteParams) (*M
 
 // MessagesDeleteChatPhotoParams are the parameters of messages.deleteChatPhoto. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type MessagesDeleteChatPhotoParams struct {
-	// Required. Always sent, 0 included. Chat ID.
+	// Required. Chat ID.
 	ChatID  int64
 	GroupID int64
 	// Extra holds parameters sent as they are.
@@ -882,7 +884,9 @@ type MessagesDeleteChatPhotoParams struct {
 
 func (p *MessagesDeleteChatPhotoParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 2+len(p.Extra))
-	q["chat_id"] = p.ChatID
+	if p.ChatID != 0 {
+		q["chat_id"] = p.ChatID
+	}
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
@@ -944,7 +948,7 @@ func (s MessagesService) DeleteConversation(ctx context.Context, p MessagesDelet
 type MessagesDeleteReactionParams struct {
 	// Required.
 	PeerID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	Cmid int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -955,7 +959,9 @@ func (p *MessagesDeleteReactionParams) params() (vkapi.Params, error) {
 	if p.PeerID != 0 {
 		q["peer_id"] = p.PeerID
 	}
-	q["cmid"] = p.Cmid
+	if p.Cmid != 0 {
+		q["cmid"] = p.Cmid
+	}
 	return finish(q, p.Extra, "messages.deleteReaction", "peer_id", "cmid")
 }
 
@@ -1090,7 +1096,7 @@ func (s MessagesService) Edit(ctx context.Context, p MessagesEditParams) (*BaseB
 
 // MessagesEditChatParams are the parameters of messages.editChat. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type MessagesEditChatParams struct {
-	// Required. Always sent, 0 included. Chat ID.
+	// Required. Chat ID.
 	ChatID int64
 	// New title of the chat.
 	Title string
@@ -1100,7 +1106,9 @@ type MessagesEditChatParams struct {
 
 func (p *MessagesEditChatParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 2+len(p.Extra))
-	q["chat_id"] = p.ChatID
+	if p.ChatID != 0 {
+		q["chat_id"] = p.ChatID
+	}
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -2078,7 +2086,7 @@ func (s MessagesService) GetMessagesReactions(ctx context.Context, p MessagesGet
 type MessagesGetReactedPeersParams struct {
 	// Required.
 	PeerID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	Cmid       int64
 	ReactionID int64
 	// Extra holds parameters sent as they are.
@@ -2090,7 +2098,9 @@ func (p *MessagesGetReactedPeersParams) params() (vkapi.Params, error) {
 	if p.PeerID != 0 {
 		q["peer_id"] = p.PeerID
 	}
-	q["cmid"] = p.Cmid
+	if p.Cmid != 0 {
+		q["cmid"] = p.Cmid
+	}
 	if p.ReactionID != 0 {
 		q["reaction_id"] = p.ReactionID
 	}
@@ -2448,7 +2458,7 @@ func (s MessagesService) Pin(ctx context.Context, p MessagesPinParams) (*Message
 
 // MessagesRemoveChatUserParams are the parameters of messages.removeChatUser. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type MessagesRemoveChatUserParams struct {
-	// Required. Always sent, 0 included. Chat ID.
+	// Required. Chat ID.
 	ChatID int64
 	// ID of the user to be removed from the chat.
 	UserID   int64
@@ -2459,7 +2469,9 @@ type MessagesRemoveChatUserParams struct {
 
 func (p *MessagesRemoveChatUserParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	q["chat_id"] = p.ChatID
+	if p.ChatID != 0 {
+		q["chat_id"] = p.ChatID
+	}
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
@@ -2862,9 +2874,9 @@ func (s MessagesService) SendMessageEventAnswer(ctx context.Context, p MessagesS
 type MessagesSendReactionParams struct {
 	// Required.
 	PeerID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	Cmid int64
-	// Required. Always sent, 0 included.
+	// Required.
 	ReactionID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -2875,8 +2887,12 @@ func (p *MessagesSendReactionParams) params() (vkapi.Params, error) {
 	if p.PeerID != 0 {
 		q["peer_id"] = p.PeerID
 	}
-	q["cmid"] = p.Cmid
-	q["reaction_id"] = p.ReactionID
+	if p.Cmid != 0 {
+		q["cmid"] = p.Cmid
+	}
+	if p.ReactionID != 0 {
+		q["reaction_id"] = p.ReactionID
+	}
 	return finish(q, p.Extra, "messages.sendReaction", "peer_id", "cmid", "reaction_id")
 }
 

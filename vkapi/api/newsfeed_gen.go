@@ -296,7 +296,7 @@ func (s NewsfeedService) DeleteBan(ctx context.Context, p NewsfeedDeleteBanParam
 
 // NewsfeedDeleteListParams are the parameters of newsfeed.deleteList. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NewsfeedDeleteListParams struct {
-	// Required. Always sent, 0 included.
+	// Required.
 	ListID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -304,7 +304,9 @@ type NewsfeedDeleteListParams struct {
 
 func (p *NewsfeedDeleteListParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 1+len(p.Extra))
-	q["list_id"] = p.ListID
+	if p.ListID != 0 {
+		q["list_id"] = p.ListID
+	}
 	return finish(q, p.Extra, "newsfeed.deleteList", "list_id")
 }
 
@@ -886,7 +888,7 @@ type NewsfeedUnsubscribeParams struct {
 	Type NewsfeedUnsubscribeType
 	// Object owner ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Object ID.
+	// Required. Object ID.
 	ItemID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -900,7 +902,9 @@ func (p *NewsfeedUnsubscribeParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["item_id"] = p.ItemID
+	if p.ItemID != 0 {
+		q["item_id"] = p.ItemID
+	}
 	return finish(q, p.Extra, "newsfeed.unsubscribe", "type", "item_id")
 }
 

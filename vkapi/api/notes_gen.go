@@ -123,7 +123,7 @@ func (s NotesService) Add(ctx context.Context, p NotesAddParams) (*NotesAddRespo
 
 // NotesCreateCommentParams are the parameters of notes.createComment. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesCreateCommentParams struct {
-	// Required. Always sent, 0 included. Note ID.
+	// Required. Note ID.
 	NoteID int64
 	// Note owner ID.
 	OwnerID int64
@@ -138,7 +138,9 @@ type NotesCreateCommentParams struct {
 
 func (p *NotesCreateCommentParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 5+len(p.Extra))
-	q["note_id"] = p.NoteID
+	if p.NoteID != 0 {
+		q["note_id"] = p.NoteID
+	}
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -169,7 +171,7 @@ func (s NotesService) CreateComment(ctx context.Context, p NotesCreateCommentPar
 
 // NotesDeleteParams are the parameters of notes.delete. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesDeleteParams struct {
-	// Required. Always sent, 0 included. Note ID.
+	// Required. Note ID.
 	NoteID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -177,7 +179,9 @@ type NotesDeleteParams struct {
 
 func (p *NotesDeleteParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 1+len(p.Extra))
-	q["note_id"] = p.NoteID
+	if p.NoteID != 0 {
+		q["note_id"] = p.NoteID
+	}
 	return finish(q, p.Extra, "notes.delete", "note_id")
 }
 
@@ -195,7 +199,7 @@ func (s NotesService) Delete(ctx context.Context, p NotesDeleteParams) (*BaseOkR
 
 // NotesDeleteCommentParams are the parameters of notes.deleteComment. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesDeleteCommentParams struct {
-	// Required. Always sent, 0 included. Comment ID.
+	// Required. Comment ID.
 	CommentID int64
 	// Note owner ID.
 	OwnerID int64
@@ -205,7 +209,9 @@ type NotesDeleteCommentParams struct {
 
 func (p *NotesDeleteCommentParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 2+len(p.Extra))
-	q["comment_id"] = p.CommentID
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -227,7 +233,7 @@ func (s NotesService) DeleteComment(ctx context.Context, p NotesDeleteCommentPar
 
 // NotesEditParams are the parameters of notes.edit. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesEditParams struct {
-	// Required. Always sent, 0 included. Note ID.
+	// Required. Note ID.
 	NoteID int64
 	// Required. Note title.
 	Title string
@@ -241,7 +247,9 @@ type NotesEditParams struct {
 
 func (p *NotesEditParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 5+len(p.Extra))
-	q["note_id"] = p.NoteID
+	if p.NoteID != 0 {
+		q["note_id"] = p.NoteID
+	}
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -271,7 +279,7 @@ func (s NotesService) Edit(ctx context.Context, p NotesEditParams) (*BaseOkRespo
 
 // NotesEditCommentParams are the parameters of notes.editComment. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesEditCommentParams struct {
-	// Required. Always sent, 0 included. Comment ID.
+	// Required. Comment ID.
 	CommentID int64
 	// Note owner ID.
 	OwnerID int64
@@ -283,7 +291,9 @@ type NotesEditCommentParams struct {
 
 func (p *NotesEditCommentParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	q["comment_id"] = p.CommentID
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -368,7 +378,7 @@ func (s NotesService) GetIter(ctx context.Context, p NotesGetParams, o PageOptio
 
 // NotesGetByIDParams are the parameters of notes.getById. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesGetByIDParams struct {
-	// Required. Always sent, 0 included. Note ID.
+	// Required. Note ID.
 	NoteID int64
 	// Note owner ID.
 	OwnerID  int64
@@ -379,7 +389,9 @@ type NotesGetByIDParams struct {
 
 func (p *NotesGetByIDParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	q["note_id"] = p.NoteID
+	if p.NoteID != 0 {
+		q["note_id"] = p.NoteID
+	}
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -413,7 +425,7 @@ const (
 
 // NotesGetCommentsParams are the parameters of notes.getComments. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesGetCommentsParams struct {
-	// Required. Always sent, 0 included. Note ID.
+	// Required. Note ID.
 	NoteID int64
 	// Note owner ID.
 	OwnerID int64
@@ -427,7 +439,9 @@ type NotesGetCommentsParams struct {
 
 func (p *NotesGetCommentsParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 5+len(p.Extra))
-	q["note_id"] = p.NoteID
+	if p.NoteID != 0 {
+		q["note_id"] = p.NoteID
+	}
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -463,7 +477,7 @@ func (s NotesService) GetCommentsIter(ctx context.Context, p NotesGetCommentsPar
 
 // NotesRestoreCommentParams are the parameters of notes.restoreComment. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NotesRestoreCommentParams struct {
-	// Required. Always sent, 0 included. Comment ID.
+	// Required. Comment ID.
 	CommentID int64
 	// Note owner ID.
 	OwnerID int64
@@ -473,7 +487,9 @@ type NotesRestoreCommentParams struct {
 
 func (p *NotesRestoreCommentParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 2+len(p.Extra))
-	q["comment_id"] = p.CommentID
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}

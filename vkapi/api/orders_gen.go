@@ -96,7 +96,7 @@ type OrdersService struct{ c *vkapi.Client }
 type OrdersCancelSubscriptionParams struct {
 	// Required.
 	UserID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	SubscriptionID int64
 	PendingCancel  bool
 	// Extra holds parameters sent as they are.
@@ -108,7 +108,9 @@ func (p *OrdersCancelSubscriptionParams) params() (vkapi.Params, error) {
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	q["subscription_id"] = p.SubscriptionID
+	if p.SubscriptionID != 0 {
+		q["subscription_id"] = p.SubscriptionID
+	}
 	if p.PendingCancel {
 		q["pending_cancel"] = 1
 	}
@@ -140,7 +142,7 @@ const (
 
 // OrdersChangeStateParams are the parameters of orders.changeState. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type OrdersChangeStateParams struct {
-	// Required. Always sent, 0 included. order ID.
+	// Required. order ID.
 	OrderID int64
 	// Required. action to be done with the order. Available actions: *cancel - to cancel unconfirmed order. *charge - to confirm unconfirmed order. Applies only if...
 	Action OrdersChangeStateAction
@@ -154,7 +156,9 @@ type OrdersChangeStateParams struct {
 
 func (p *OrdersChangeStateParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 4+len(p.Extra))
-	q["order_id"] = p.OrderID
+	if p.OrderID != 0 {
+		q["order_id"] = p.OrderID
+	}
 	if p.Action != "" {
 		q["action"] = string(p.Action)
 	}
@@ -280,7 +284,7 @@ func (s OrdersService) GetByID(ctx context.Context, p OrdersGetByIDParams) (*Ord
 type OrdersGetUserSubscriptionByIDParams struct {
 	// Required.
 	UserID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	SubscriptionID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -291,7 +295,9 @@ func (p *OrdersGetUserSubscriptionByIDParams) params() (vkapi.Params, error) {
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	q["subscription_id"] = p.SubscriptionID
+	if p.SubscriptionID != 0 {
+		q["subscription_id"] = p.SubscriptionID
+	}
 	return finish(q, p.Extra, "orders.getUserSubscriptionById", "user_id", "subscription_id")
 }
 

@@ -565,7 +565,7 @@ func (s PhotosService) ConfirmTag(ctx context.Context, p PhotosConfirmTagParams)
 type PhotosCopyParams struct {
 	// Required. photo's owner ID
 	OwnerID int64
-	// Required. Always sent, 0 included. photo ID
+	// Required. photo ID
 	PhotoID int64
 	// for private photos
 	AccessKey string
@@ -578,7 +578,9 @@ func (p *PhotosCopyParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["photo_id"] = p.PhotoID
+	if p.PhotoID != 0 {
+		q["photo_id"] = p.PhotoID
+	}
 	if p.AccessKey != "" {
 		q["access_key"] = p.AccessKey
 	}
@@ -742,7 +744,7 @@ func (s PhotosService) Delete(ctx context.Context, p PhotosDeleteParams) (*BaseO
 
 // PhotosDeleteAlbumParams are the parameters of photos.deleteAlbum. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type PhotosDeleteAlbumParams struct {
-	// Required. Always sent, 0 included. Album ID.
+	// Required. Album ID.
 	AlbumID int64
 	// ID of the community that owns the album.
 	GroupID int64
@@ -752,7 +754,9 @@ type PhotosDeleteAlbumParams struct {
 
 func (p *PhotosDeleteAlbumParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 2+len(p.Extra))
-	q["album_id"] = p.AlbumID
+	if p.AlbumID != 0 {
+		q["album_id"] = p.AlbumID
+	}
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
@@ -804,7 +808,7 @@ func (s PhotosService) DeleteComment(ctx context.Context, p PhotosDeleteCommentP
 type PhotosEditParams struct {
 	// ID of the user or community that owns the photo.
 	OwnerID int64
-	// Required. Always sent, 0 included. Photo ID.
+	// Required. Photo ID.
 	PhotoID int64
 	// New caption for the photo. If this parameter is not set, it is considered to be equal to an empty string.
 	Caption      string
@@ -822,7 +826,9 @@ func (p *PhotosEditParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["photo_id"] = p.PhotoID
+	if p.PhotoID != 0 {
+		q["photo_id"] = p.PhotoID
+	}
 	if p.Caption != "" {
 		q["caption"] = p.Caption
 	}
@@ -854,7 +860,7 @@ func (s PhotosService) Edit(ctx context.Context, p PhotosEditParams) (*BaseOkRes
 
 // PhotosEditAlbumParams are the parameters of photos.editAlbum. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type PhotosEditAlbumParams struct {
-	// Required. Always sent, 0 included. ID of the photo album to be edited.
+	// Required. ID of the photo album to be edited.
 	AlbumID int64
 	// New album title.
 	Title string
@@ -872,7 +878,9 @@ type PhotosEditAlbumParams struct {
 
 func (p *PhotosEditAlbumParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 8+len(p.Extra))
-	q["album_id"] = p.AlbumID
+	if p.AlbumID != 0 {
+		q["album_id"] = p.AlbumID
+	}
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -1277,7 +1285,7 @@ func (s PhotosService) GetByID(ctx context.Context, p PhotosGetByIDParams) (*Pho
 
 // PhotosGetChatUploadServerParams are the parameters of photos.getChatUploadServer. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type PhotosGetChatUploadServerParams struct {
-	// Required. Always sent, 0 included. ID of the chat for which you want to upload a cover photo.
+	// Required. ID of the chat for which you want to upload a cover photo.
 	ChatID int64
 	CropX  int64
 	CropY  int64
@@ -1289,7 +1297,9 @@ type PhotosGetChatUploadServerParams struct {
 
 func (p *PhotosGetChatUploadServerParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 4+len(p.Extra))
-	q["chat_id"] = p.ChatID
+	if p.ChatID != 0 {
+		q["chat_id"] = p.ChatID
+	}
 	if p.CropX != 0 {
 		q["crop_x"] = p.CropX
 	}
@@ -1780,7 +1790,7 @@ func (s PhotosService) Move(ctx context.Context, p PhotosMoveParams) (*BaseOkRes
 type PhotosPutTagParams struct {
 	// ID of the user or community that owns the photo.
 	OwnerID int64
-	// Required. Always sent, 0 included. Photo ID.
+	// Required. Photo ID.
 	PhotoID int64
 	// Required. ID of the user to be tagged.
 	UserID int64
@@ -1801,7 +1811,9 @@ func (p *PhotosPutTagParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["photo_id"] = p.PhotoID
+	if p.PhotoID != 0 {
+		q["photo_id"] = p.PhotoID
+	}
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
@@ -1963,7 +1975,7 @@ const (
 type PhotosReportParams struct {
 	// Required. ID of the user or community that owns the photo.
 	OwnerID int64
-	// Required. Always sent, 0 included. Photo ID.
+	// Required. Photo ID.
 	PhotoID int64
 	// Reason for the complaint: '0' - spam, '1' - child pornography, '2' - extremism, '3' - violence, '4' - drug propaganda, '5' - adult material, '6' -...
 	Reason PhotosReportReason
@@ -1976,7 +1988,9 @@ func (p *PhotosReportParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["photo_id"] = p.PhotoID
+	if p.PhotoID != 0 {
+		q["photo_id"] = p.PhotoID
+	}
 	if p.Reason != 0 {
 		q["reason"] = int64(p.Reason)
 	}
@@ -2009,7 +2023,7 @@ const (
 type PhotosReportCommentParams struct {
 	// Required. ID of the user or community that owns the photo.
 	OwnerID int64
-	// Required. Always sent, 0 included. ID of the comment being reported.
+	// Required. ID of the comment being reported.
 	CommentID int64
 	// Reason for the complaint: '0' - spam, '1' - child pornography, '2' - extremism, '3' - violence, '4' - drug propaganda, '5' - adult material, '6' -...
 	Reason PhotosReportCommentReason
@@ -2022,7 +2036,9 @@ func (p *PhotosReportCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["comment_id"] = p.CommentID
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	if p.Reason != 0 {
 		q["reason"] = int64(p.Reason)
 	}
@@ -2041,7 +2057,7 @@ func (s PhotosService) ReportComment(ctx context.Context, p PhotosReportCommentP
 type PhotosRestoreParams struct {
 	// ID of the user or community that owns the photo.
 	OwnerID int64
-	// Required. Always sent, 0 included. Photo ID.
+	// Required. Photo ID.
 	PhotoID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -2052,7 +2068,9 @@ func (p *PhotosRestoreParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["photo_id"] = p.PhotoID
+	if p.PhotoID != 0 {
+		q["photo_id"] = p.PhotoID
+	}
 	return finish(q, p.Extra, "photos.restore", "photo_id")
 }
 
@@ -2165,7 +2183,7 @@ type PhotosSaveMarketAlbumPhotoParams struct {
 	GroupID int64
 	// Required. Parameter returned when photos are [vk.com/dev/upload_files|uploaded to server].
 	Photo string
-	// Required. Always sent, 0 included. Parameter returned when photos are [vk.com/dev/upload_files|uploaded to server].
+	// Required. Parameter returned when photos are [vk.com/dev/upload_files|uploaded to server].
 	Server int64
 	// Required. Parameter returned when photos are [vk.com/dev/upload_files|uploaded to server].
 	Hash string
@@ -2181,7 +2199,9 @@ func (p *PhotosSaveMarketAlbumPhotoParams) params() (vkapi.Params, error) {
 	if p.Photo != "" {
 		q["photo"] = p.Photo
 	}
-	q["server"] = p.Server
+	if p.Server != 0 {
+		q["server"] = p.Server
+	}
 	if p.Hash != "" {
 		q["hash"] = p.Hash
 	}

@@ -98,7 +98,7 @@ type PollsService struct{ c *vkapi.Client }
 type PollsAddVoteParams struct {
 	// ID of the user or community that owns the poll. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Poll ID.
+	// Required. Poll ID.
 	PollID int64
 	// Required.
 	AnswerIDs []int64
@@ -112,7 +112,9 @@ func (p *PollsAddVoteParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["poll_id"] = p.PollID
+	if p.PollID != 0 {
+		q["poll_id"] = p.PollID
+	}
 	if len(p.AnswerIDs) > 0 {
 		q["answer_ids"] = joinInts(p.AnswerIDs)
 	}
@@ -217,7 +219,7 @@ func (s PollsService) Create(ctx context.Context, p PollsCreateParams) (*PollsCr
 type PollsDeleteVoteParams struct {
 	// ID of the user or community that owns the poll. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Poll ID.
+	// Required. Poll ID.
 	PollID  int64
 	IsBoard bool
 	// Extra holds parameters sent as they are.
@@ -229,7 +231,9 @@ func (p *PollsDeleteVoteParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["poll_id"] = p.PollID
+	if p.PollID != 0 {
+		q["poll_id"] = p.PollID
+	}
 	if p.IsBoard {
 		q["is_board"] = 1
 	}
@@ -269,7 +273,7 @@ const (
 type PollsEditParams struct {
 	// poll owner id
 	OwnerID int64
-	// Required. Always sent, 0 included. edited poll's id
+	// Required. edited poll's id
 	PollID int64
 	// new question text
 	Question string
@@ -291,7 +295,9 @@ func (p *PollsEditParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["poll_id"] = p.PollID
+	if p.PollID != 0 {
+		q["poll_id"] = p.PollID
+	}
 	if p.Question != "" {
 		q["question"] = p.Question
 	}
@@ -349,7 +355,7 @@ type PollsGetByIDParams struct {
 	OwnerID int64
 	// '1' - poll is in a board, '0' - poll is on a wall. '0' by default.
 	IsBoard bool
-	// Required. Always sent, 0 included. Poll ID.
+	// Required. Poll ID.
 	PollID       int64
 	Extended     bool
 	FriendsCount int64
@@ -367,7 +373,9 @@ func (p *PollsGetByIDParams) params() (vkapi.Params, error) {
 	if p.IsBoard {
 		q["is_board"] = 1
 	}
-	q["poll_id"] = p.PollID
+	if p.PollID != 0 {
+		q["poll_id"] = p.PollID
+	}
 	if p.Extended {
 		q["extended"] = 1
 	}
@@ -422,7 +430,7 @@ func (s PollsService) GetPhotoUploadServer(ctx context.Context, p PollsGetPhotoU
 type PollsGetVotersParams struct {
 	// ID of the user or community that owns the poll. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Poll ID.
+	// Required. Poll ID.
 	PollID int64
 	// Required. Answer IDs.
 	AnswerIDs []int64
@@ -446,7 +454,9 @@ func (p *PollsGetVotersParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["poll_id"] = p.PollID
+	if p.PollID != 0 {
+		q["poll_id"] = p.PollID
+	}
 	if len(p.AnswerIDs) > 0 {
 		q["answer_ids"] = joinInts(p.AnswerIDs)
 	}

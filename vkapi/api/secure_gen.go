@@ -136,7 +136,7 @@ type SecureService struct{ c *vkapi.Client }
 type SecureAddAppEventParams struct {
 	// ID of a user to save the data
 	UserID int64
-	// Required. Always sent, 0 included. there are 2 default activities: , * 1 - level. Works similar to ,, * 2 - points, saves points amount, Any other value is for saving completed missions
+	// Required. there are 2 default activities: , * 1 - level. Works similar to ,, * 2 - points, saves points amount, Any other value is for saving completed missions
 	ActivityID int64
 	// depends on activity_id: * 1 - number, current level number,, * 2 - number, current user's points amount, , Any other value is ignored
 	Value int64
@@ -149,7 +149,9 @@ func (p *SecureAddAppEventParams) params() (vkapi.Params, error) {
 	if p.UserID != 0 {
 		q["user_id"] = p.UserID
 	}
-	q["activity_id"] = p.ActivityID
+	if p.ActivityID != 0 {
+		q["activity_id"] = p.ActivityID
+	}
 	if p.Value != 0 {
 		q["value"] = p.Value
 	}
@@ -325,7 +327,7 @@ func (s SecureService) GetUserLevel(ctx context.Context, p SecureGetUserLevelPar
 type SecureGiveEventStickerParams struct {
 	// Required.
 	UserIDs []int64
-	// Required. Always sent, 0 included.
+	// Required.
 	AchievementID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -336,7 +338,9 @@ func (p *SecureGiveEventStickerParams) params() (vkapi.Params, error) {
 	if len(p.UserIDs) > 0 {
 		q["user_ids"] = joinInts(p.UserIDs)
 	}
-	q["achievement_id"] = p.AchievementID
+	if p.AchievementID != 0 {
+		q["achievement_id"] = p.AchievementID
+	}
 	return finish(q, p.Extra, "secure.giveEventSticker", "user_ids", "achievement_id")
 }
 

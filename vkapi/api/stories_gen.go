@@ -357,7 +357,7 @@ func (s StoriesService) GetByID(ctx context.Context, p StoriesGetByIDParams) (*S
 type StoriesGetDetailedStatsParams struct {
 	// Required.
 	OwnerID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	StoryID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -368,7 +368,9 @@ func (p *StoriesGetDetailedStatsParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["story_id"] = p.StoryID
+	if p.StoryID != 0 {
+		q["story_id"] = p.StoryID
+	}
 	return finish(q, p.Extra, "stories.getDetailedStats", "owner_id", "story_id")
 }
 
@@ -443,7 +445,7 @@ func (s StoriesService) GetPhotoUploadServer(ctx context.Context, p StoriesGetPh
 type StoriesGetRepliesParams struct {
 	// Required. Story owner ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Story ID.
+	// Required. Story ID.
 	StoryID int64
 	// Access key for the private object.
 	AccessKey string
@@ -460,7 +462,9 @@ func (p *StoriesGetRepliesParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["story_id"] = p.StoryID
+	if p.StoryID != 0 {
+		q["story_id"] = p.StoryID
+	}
 	if p.AccessKey != "" {
 		q["access_key"] = p.AccessKey
 	}
@@ -485,7 +489,7 @@ func (s StoriesService) GetReplies(ctx context.Context, p StoriesGetRepliesParam
 type StoriesGetStatsParams struct {
 	// Required. Story owner ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Story ID.
+	// Required. Story ID.
 	StoryID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -496,7 +500,9 @@ func (p *StoriesGetStatsParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["story_id"] = p.StoryID
+	if p.StoryID != 0 {
+		q["story_id"] = p.StoryID
+	}
 	return finish(q, p.Extra, "stories.getStats", "owner_id", "story_id")
 }
 
@@ -571,7 +577,7 @@ func (s StoriesService) GetVideoUploadServer(ctx context.Context, p StoriesGetVi
 type StoriesGetViewersParams struct {
 	// Story owner ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Story ID.
+	// Required. Story ID.
 	StoryID int64
 	// Maximum number of results.
 	Count int64
@@ -589,7 +595,9 @@ func (p *StoriesGetViewersParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["story_id"] = p.StoryID
+	if p.StoryID != 0 {
+		q["story_id"] = p.StoryID
+	}
 	if p.Count != 0 {
 		q["count"] = p.Count
 	}
@@ -657,7 +665,7 @@ func (s StoriesService) HideAllReplies(ctx context.Context, p StoriesHideAllRepl
 type StoriesHideReplyParams struct {
 	// Required. ID of the user whose replies should be hidden.
 	OwnerID int64
-	// Required. Always sent, 0 included. Story ID.
+	// Required. Story ID.
 	StoryID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -668,7 +676,9 @@ func (p *StoriesHideReplyParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["story_id"] = p.StoryID
+	if p.StoryID != 0 {
+		q["story_id"] = p.StoryID
+	}
 	return finish(q, p.Extra, "stories.hideReply", "owner_id", "story_id")
 }
 

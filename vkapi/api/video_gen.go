@@ -375,7 +375,7 @@ type VideoService struct{ c *vkapi.Client }
 type VideoAddParams struct {
 	// identifier of a user or community to add a video to. Use a negative value to designate a community ID.
 	TargetID int64
-	// Required. Always sent, 0 included. Video ID.
+	// Required. Video ID.
 	VideoID int64
 	// Required. ID of the user or community that owns the video. Use a negative value to designate a community ID.
 	OwnerID int64
@@ -388,7 +388,9 @@ func (p *VideoAddParams) params() (vkapi.Params, error) {
 	if p.TargetID != 0 {
 		q["target_id"] = p.TargetID
 	}
-	q["video_id"] = p.VideoID
+	if p.VideoID != 0 {
+		q["video_id"] = p.VideoID
+	}
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -465,7 +467,7 @@ type VideoAddToAlbumParams struct {
 	AlbumIDs []int64
 	// Required.
 	OwnerID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	VideoID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -485,7 +487,9 @@ func (p *VideoAddToAlbumParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["video_id"] = p.VideoID
+	if p.VideoID != 0 {
+		q["video_id"] = p.VideoID
+	}
 	return finish(q, p.Extra, "video.addToAlbum", "owner_id", "video_id")
 }
 
@@ -506,7 +510,7 @@ func (s VideoService) AddToAlbum(ctx context.Context, p VideoAddToAlbumParams) (
 type VideoCreateCommentParams struct {
 	// ID of the user or community that owns the video.
 	OwnerID int64
-	// Required. Always sent, 0 included. Video ID.
+	// Required. Video ID.
 	VideoID int64
 	// New comment text.
 	Message string
@@ -527,7 +531,9 @@ func (p *VideoCreateCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["video_id"] = p.VideoID
+	if p.VideoID != 0 {
+		q["video_id"] = p.VideoID
+	}
 	if p.Message != "" {
 		q["message"] = p.Message
 	}
@@ -566,7 +572,7 @@ func (s VideoService) CreateComment(ctx context.Context, p VideoCreateCommentPar
 
 // VideoDeleteParams are the parameters of video.delete. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type VideoDeleteParams struct {
-	// Required. Always sent, 0 included. Video ID.
+	// Required. Video ID.
 	VideoID int64
 	// ID of the user or community that owns the video.
 	OwnerID  int64
@@ -577,7 +583,9 @@ type VideoDeleteParams struct {
 
 func (p *VideoDeleteParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 3+len(p.Extra))
-	q["video_id"] = p.VideoID
+	if p.VideoID != 0 {
+		q["video_id"] = p.VideoID
+	}
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -599,7 +607,7 @@ func (s VideoService) Delete(ctx context.Context, p VideoDeleteParams) (*BaseOkR
 type VideoDeleteAlbumParams struct {
 	// Community ID (if the album is owned by a community).
 	GroupID int64
-	// Required. Always sent, 0 included. Album ID.
+	// Required. Album ID.
 	AlbumID int64
 	OwnerID int64
 	// Extra holds parameters sent as they are.
@@ -611,7 +619,9 @@ func (p *VideoDeleteAlbumParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["album_id"] = p.AlbumID
+	if p.AlbumID != 0 {
+		q["album_id"] = p.AlbumID
+	}
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
@@ -663,7 +673,7 @@ func (s VideoService) DeleteComment(ctx context.Context, p VideoDeleteCommentPar
 type VideoEditParams struct {
 	// ID of the user or community that owns the video.
 	OwnerID int64
-	// Required. Always sent, 0 included. Video ID.
+	// Required. Video ID.
 	VideoID int64
 	// New video title.
 	Name string
@@ -687,7 +697,9 @@ func (p *VideoEditParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["video_id"] = p.VideoID
+	if p.VideoID != 0 {
+		q["video_id"] = p.VideoID
+	}
 	if p.Name != "" {
 		q["name"] = p.Name
 	}
@@ -735,7 +747,7 @@ const (
 type VideoEditAlbumParams struct {
 	// Community ID (if the album edited is owned by a community).
 	GroupID int64
-	// Required. Always sent, 0 included. Album ID.
+	// Required. Album ID.
 	AlbumID int64
 	// New album title.
 	Title string
@@ -751,7 +763,9 @@ func (p *VideoEditAlbumParams) params() (vkapi.Params, error) {
 	if p.GroupID != 0 {
 		q["group_id"] = p.GroupID
 	}
-	q["album_id"] = p.AlbumID
+	if p.AlbumID != 0 {
+		q["album_id"] = p.AlbumID
+	}
 	if p.Title != "" {
 		q["title"] = p.Title
 	}
@@ -989,7 +1003,7 @@ type VideoGetAlbumsByVideoParams struct {
 	TargetID int64
 	// Required.
 	OwnerID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	VideoID  int64
 	Extended bool
 	// Extra holds parameters sent as they are.
@@ -1004,7 +1018,9 @@ func (p *VideoGetAlbumsByVideoParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["video_id"] = p.VideoID
+	if p.VideoID != 0 {
+		q["video_id"] = p.VideoID
+	}
 	if p.Extended {
 		q["extended"] = 1
 	}
@@ -1043,7 +1059,7 @@ const (
 type VideoGetCommentsParams struct {
 	// ID of the user or community that owns the video.
 	OwnerID int64
-	// Required. Always sent, 0 included. Video ID.
+	// Required. Video ID.
 	VideoID int64
 	// '1' - to return an additional 'likes' field
 	NeedLikes      bool
@@ -1067,7 +1083,9 @@ func (p *VideoGetCommentsParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["video_id"] = p.VideoID
+	if p.VideoID != 0 {
+		q["video_id"] = p.VideoID
+	}
 	if p.NeedLikes {
 		q["need_likes"] = 1
 	}
@@ -1125,7 +1143,7 @@ func (s VideoService) GetCommentsExtended(ctx context.Context, p VideoGetComment
 // VideoGetLongPollServerParams are the parameters of video.getLongPollServer. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type VideoGetLongPollServerParams struct {
 	OwnerID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	VideoID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -1136,7 +1154,9 @@ func (p *VideoGetLongPollServerParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["video_id"] = p.VideoID
+	if p.VideoID != 0 {
+		q["video_id"] = p.VideoID
+	}
 	return finish(q, p.Extra, "video.getLongPollServer", "video_id")
 }
 
@@ -1202,7 +1222,7 @@ type VideoRemoveFromAlbumParams struct {
 	AlbumIDs []int64
 	// Required.
 	OwnerID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	VideoID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -1222,7 +1242,9 @@ func (p *VideoRemoveFromAlbumParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["video_id"] = p.VideoID
+	if p.VideoID != 0 {
+		q["video_id"] = p.VideoID
+	}
 	return finish(q, p.Extra, "video.removeFromAlbum", "owner_id", "video_id")
 }
 
@@ -1242,7 +1264,7 @@ func (s VideoService) RemoveFromAlbum(ctx context.Context, p VideoRemoveFromAlbu
 type VideoReorderAlbumsParams struct {
 	// ID of the user or community that owns the albums..
 	OwnerID int64
-	// Required. Always sent, 0 included. Album ID.
+	// Required. Album ID.
 	AlbumID int64
 	// ID of the album before which the album in question shall be placed.
 	Before int64
@@ -1257,7 +1279,9 @@ func (p *VideoReorderAlbumsParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["album_id"] = p.AlbumID
+	if p.AlbumID != 0 {
+		q["album_id"] = p.AlbumID
+	}
 	if p.Before != 0 {
 		q["before"] = p.Before
 	}
@@ -1288,7 +1312,7 @@ type VideoReorderVideosParams struct {
 	AlbumID int64
 	// Required. ID of the user or community that owns the video.
 	OwnerID int64
-	// Required. Always sent, 0 included. ID of the video.
+	// Required. ID of the video.
 	VideoID int64
 	// ID of the user or community that owns the video before which the video in question shall be placed.
 	BeforeOwnerID int64
@@ -1313,7 +1337,9 @@ func (p *VideoReorderVideosParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["video_id"] = p.VideoID
+	if p.VideoID != 0 {
+		q["video_id"] = p.VideoID
+	}
 	if p.BeforeOwnerID != 0 {
 		q["before_owner_id"] = p.BeforeOwnerID
 	}
@@ -1370,7 +1396,7 @@ const (
 type VideoReportParams struct {
 	// Required. ID of the user or community that owns the video.
 	OwnerID int64
-	// Required. Always sent, 0 included. Video ID.
+	// Required. Video ID.
 	VideoID int64
 	// Reason for the complaint: '0' - spam, '1' - child pornography, '2' - extremism, '3' - violence, '4' - drug propaganda, '5' - adult material, '6' -...
 	Reason VideoReportReason
@@ -1387,7 +1413,9 @@ func (p *VideoReportParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["video_id"] = p.VideoID
+	if p.VideoID != 0 {
+		q["video_id"] = p.VideoID
+	}
 	if p.Reason != 0 {
 		q["reason"] = int64(p.Reason)
 	}
@@ -1437,7 +1465,7 @@ const (
 type VideoReportCommentParams struct {
 	// Required. ID of the user or community that owns the video.
 	OwnerID int64
-	// Required. Always sent, 0 included. ID of the comment being reported.
+	// Required. ID of the comment being reported.
 	CommentID int64
 	// Reason for the complaint: , 0 - spam , 1 - child pornography , 2 - extremism , 3 - violence , 4 - drug propaganda , 5 - adult material , 6 - insult,...
 	Reason VideoReportCommentReason
@@ -1450,7 +1478,9 @@ func (p *VideoReportCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["comment_id"] = p.CommentID
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	if p.Reason != 0 {
 		q["reason"] = int64(p.Reason)
 	}
@@ -1467,7 +1497,7 @@ func (s VideoService) ReportComment(ctx context.Context, p VideoReportCommentPar
 
 // VideoRestoreParams are the parameters of video.restore. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type VideoRestoreParams struct {
-	// Required. Always sent, 0 included. Video ID.
+	// Required. Video ID.
 	VideoID int64
 	// ID of the user or community that owns the video.
 	OwnerID int64
@@ -1477,7 +1507,9 @@ type VideoRestoreParams struct {
 
 func (p *VideoRestoreParams) params() (vkapi.Params, error) {
 	q := make(vkapi.Params, 2+len(p.Extra))
-	q["video_id"] = p.VideoID
+	if p.VideoID != 0 {
+		q["video_id"] = p.VideoID
+	}
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}

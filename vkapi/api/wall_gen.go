@@ -335,7 +335,7 @@ func (s WallService) CheckCopyrightLink(ctx context.Context, p WallCheckCopyrigh
 type WallCloseCommentsParams struct {
 	// Required.
 	OwnerID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	PostID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -346,7 +346,9 @@ func (p *WallCloseCommentsParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["post_id"] = p.PostID
+	if p.PostID != 0 {
+		q["post_id"] = p.PostID
+	}
 	return finish(q, p.Extra, "wall.closeComments", "owner_id", "post_id")
 }
 
@@ -362,7 +364,7 @@ func (s WallService) CloseComments(ctx context.Context, p WallCloseCommentsParam
 type WallCreateCommentParams struct {
 	// User ID or community ID. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Post ID.
+	// Required. Post ID.
 	PostID int64
 	// Group ID.
 	FromGroup int64
@@ -385,7 +387,9 @@ func (p *WallCreateCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["post_id"] = p.PostID
+	if p.PostID != 0 {
+		q["post_id"] = p.PostID
+	}
 	if p.FromGroup != 0 {
 		q["from_group"] = p.FromGroup
 	}
@@ -463,7 +467,7 @@ type WallDeleteCommentParams struct {
 	OwnerID int64
 	// Post ID.
 	PostID int64
-	// Required. Always sent, 0 included. Comment ID.
+	// Required. Comment ID.
 	CommentID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -477,7 +481,9 @@ func (p *WallDeleteCommentParams) params() (vkapi.Params, error) {
 	if p.PostID != 0 {
 		q["post_id"] = p.PostID
 	}
-	q["comment_id"] = p.CommentID
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	return finish(q, p.Extra, "wall.deleteComment", "comment_id")
 }
 
@@ -517,7 +523,7 @@ const (
 type WallEditParams struct {
 	// User ID or community ID. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	PostID      int64
 	FriendsOnly bool
 	// (Required if 'attachments' is not set.) Text of the post.
@@ -548,7 +554,9 @@ func (p *WallEditParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["post_id"] = p.PostID
+	if p.PostID != 0 {
+		q["post_id"] = p.PostID
+	}
 	if p.FriendsOnly {
 		q["friends_only"] = 1
 	}
@@ -620,7 +628,7 @@ func (s WallService) Edit(ctx context.Context, p WallEditParams) (*WallEditRespo
 type WallEditAdsStealthParams struct {
 	// User ID or community ID. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Post ID. Used for publishing of scheduled and suggested posts.
+	// Required. Post ID. Used for publishing of scheduled and suggested posts.
 	PostID int64
 	// (Required if 'attachments' is not set.) Text of the post.
 	Message string
@@ -651,7 +659,9 @@ func (p *WallEditAdsStealthParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["post_id"] = p.PostID
+	if p.PostID != 0 {
+		q["post_id"] = p.PostID
+	}
 	if p.Message != "" {
 		q["message"] = p.Message
 	}
@@ -703,7 +713,7 @@ type WallEditCommentParams struct {
 	OwnerID int64
 	// Post ID.
 	PostID int64
-	// Required. Always sent, 0 included. Comment ID.
+	// Required. Comment ID.
 	CommentID int64
 	// New comment text.
 	Message string
@@ -721,7 +731,9 @@ func (p *WallEditCommentParams) params() (vkapi.Params, error) {
 	if p.PostID != 0 {
 		q["post_id"] = p.PostID
 	}
-	q["comment_id"] = p.CommentID
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	if p.Message != "" {
 		q["message"] = p.Message
 	}
@@ -855,7 +867,7 @@ func (s WallService) GetByIDExtended(ctx context.Context, p WallGetByIDParams) (
 type WallGetCommentParams struct {
 	// User ID or community ID. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Comment ID.
+	// Required. Comment ID.
 	CommentID int64
 	Extended  bool
 	Fields    []vkobject.BaseUserGroupFields
@@ -868,7 +880,9 @@ func (p *WallGetCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["comment_id"] = p.CommentID
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	if p.Extended {
 		q["extended"] = 1
 	}
@@ -1041,7 +1055,7 @@ func (s WallService) GetReposts(ctx context.Context, p WallGetRepostsParams) (*W
 type WallOpenCommentsParams struct {
 	// Required.
 	OwnerID int64
-	// Required. Always sent, 0 included.
+	// Required.
 	PostID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -1052,7 +1066,9 @@ func (p *WallOpenCommentsParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["post_id"] = p.PostID
+	if p.PostID != 0 {
+		q["post_id"] = p.PostID
+	}
 	return finish(q, p.Extra, "wall.openComments", "owner_id", "post_id")
 }
 
@@ -1104,7 +1120,7 @@ func (s WallService) ParseAttachedLink(ctx context.Context, p WallParseAttachedL
 type WallPinParams struct {
 	// ID of the user or community that owns the wall. By default, current user ID. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Post ID.
+	// Required. Post ID.
 	PostID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -1115,7 +1131,9 @@ func (p *WallPinParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["post_id"] = p.PostID
+	if p.PostID != 0 {
+		q["post_id"] = p.PostID
+	}
 	return finish(q, p.Extra, "wall.pin", "post_id")
 }
 
@@ -1353,7 +1371,7 @@ const (
 type WallReportCommentParams struct {
 	// Required. ID of the user or community that owns the wall.
 	OwnerID int64
-	// Required. Always sent, 0 included. Comment ID.
+	// Required. Comment ID.
 	CommentID int64
 	// Required. Always sent, 0 included. Reason for the complaint: '0' - spam, '1' - child pornography, '2' - extremism, '3' - violence, '4' - drug propaganda, '5' - adult material, '6' -...
 	Reason WallReportCommentReason
@@ -1366,7 +1384,9 @@ func (p *WallReportCommentParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["comment_id"] = p.CommentID
+	if p.CommentID != 0 {
+		q["comment_id"] = p.CommentID
+	}
 	q["reason"] = int64(p.Reason)
 	return finish(q, p.Extra, "wall.reportComment", "owner_id", "comment_id", "reason")
 }
@@ -1399,7 +1419,7 @@ const (
 type WallReportPostParams struct {
 	// Required. ID of the user or community that owns the wall.
 	OwnerID int64
-	// Required. Always sent, 0 included. Post ID.
+	// Required. Post ID.
 	PostID int64
 	// Required. Always sent, 0 included. Reason for the complaint: '0' - spam, '1' - child pornography, '2' - extremism, '3' - violence, '4' - drug propaganda, '5' - adult material, '6' -...
 	Reason WallReportPostReason
@@ -1412,7 +1432,9 @@ func (p *WallReportPostParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["post_id"] = p.PostID
+	if p.PostID != 0 {
+		q["post_id"] = p.PostID
+	}
 	q["reason"] = int64(p.Reason)
 	return finish(q, p.Extra, "wall.reportPost", "owner_id", "post_id", "reason")
 }
@@ -1615,7 +1637,7 @@ func (s WallService) SearchExtended(ctx context.Context, p WallSearchParams) (*W
 type WallUnpinParams struct {
 	// ID of the user or community that owns the wall. By default, current user ID. Use a negative value to designate a community ID.
 	OwnerID int64
-	// Required. Always sent, 0 included. Post ID.
+	// Required. Post ID.
 	PostID int64
 	// Extra holds parameters sent as they are.
 	Extra vkapi.Params
@@ -1626,7 +1648,9 @@ func (p *WallUnpinParams) params() (vkapi.Params, error) {
 	if p.OwnerID != 0 {
 		q["owner_id"] = p.OwnerID
 	}
-	q["post_id"] = p.PostID
+	if p.PostID != 0 {
+		q["post_id"] = p.PostID
+	}
 	return finish(q, p.Extra, "wall.unpin", "post_id")
 }
 
