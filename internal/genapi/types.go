@@ -43,7 +43,7 @@ func (e *emitter) buf(key string) *bytes.Buffer {
 
 func (e *emitter) declare(name, what string) error {
 	if prev, ok := e.names[name]; ok {
-		return fmt.Errorf("Go name %s of %s is taken by %s", name, what, prev)
+		return fmt.Errorf("the Go name %s of %s is taken by %s", name, what, prev)
 	}
 	e.names[name] = what
 	return nil
