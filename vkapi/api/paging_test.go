@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -28,9 +29,9 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // pagingOwner is a user whose wall only the paging tests fill.
 const pagingOwner = 100_777_001
 
-func pagingSetup(t *testing.T) (*vkmock.Server, *API, *countingTransport, []int64) {
+func pagingSetup(t *testing.T, posts int) (*vkmock.Server, *API, *countingTransport, []int64) {
 	s := newMock(t)
-	ids := seedPosts(t, s, pagingOwner, 10_000)
+	ids := seedPosts(t, s, pagingOwner, posts)
 	hc := s.HTTPClient()
 	next := hc.Transport
 	if next == nil {
@@ -43,15 +44,17 @@ func pagingSetup(t *testing.T) (*vkmock.Server, *API, *countingTransport, []int6
 
 // TestPagingWallGet iterates over 10,000 posts of wall.get on the mock:
 // each post comes once, in 100 requests of one page, or in 4 execute
-// requests of 25 pages.
+// requests of 25 pages (and 1,000 posts in 2 executes of 7 pages, the
+// last one short).
 func TestPagingWallGet(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
+		posts    int
 		per      int
 		requests int64
-	}{{"one page a request", 0, 100}, {"25 pages an execute", 25, 4}, {"7 pages an execute", 7, 15}} {
+	}{{"one page a request", 10_000, 0, 100}, {"25 pages an execute", 10_000, 25, 4}, {"7 pages an execute", 1_000, 7, 2}} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, a, ct, ids := pagingSetup(t)
+			_, a, ct, ids := pagingSetup(t, tc.posts)
 			base := ct.requests.Load()
 			seen := map[int64]int{}
 			for post, err := range a.Wall.GetIter(t.Context(), WallGetParams{OwnerID: pagingOwner}, PageOptions{PerExecute: tc.per}) {
@@ -75,13 +78,15 @@ func TestPagingWallGet(t *testing.T) {
 	}
 }
 
-// TestPagingFault: a page that fails mid-way ends the iteration with a
-// *PageError at its offset, after every item before it, once.
+// TestPagingFault: a page that fails mid-way (of 2,000 posts, the page at
+// offset 1000) ends the iteration with a *PageError at its offset, after
+// every item before it, once; packed, the pages after it in the same
+// execute are dropped.
 func TestPagingFault(t *testing.T) {
 	for _, per := range []int{0, 25} {
-		t.Run(strings.Repeat("packed", min(per, 1)), func(t *testing.T) {
-			s, a, _, _ := pagingSetup(t)
-			failFrom(t, s, "wall.get", "offset", "5000", vkerr.Access)
+		t.Run(fmt.Sprintf("%d pages an execute", per), func(t *testing.T) {
+			s, a, _, _ := pagingSetup(t, 2_000)
+			failFrom(t, s, "wall.get", "offset", "1000", vkerr.Access)
 			var items int
 			var last error
 			seen := map[int64]bool{}
@@ -100,13 +105,13 @@ func TestPagingFault(t *testing.T) {
 			if !ok {
 				t.Fatalf("ended with %v, want a *PageError", last)
 			}
-			if pe.Offset != 5000 || pe.Items != 5000 || items != 5000 || pe.Method != "wall.get" {
-				t.Errorf("PageError %+v after %d items; want offset 5000 after 5000", pe, items)
+			if pe.Offset != 1000 || pe.Items != 1000 || items != 1000 || pe.Method != "wall.get" {
+				t.Errorf("PageError %+v after %d items; want offset 1000 after 1000", pe, items)
 			}
 			if !errors.Is(pe, vkerr.Access) {
 				t.Errorf("the page's error %v is not 15", pe.Err)
 			}
-			if !strings.Contains(pe.Error(), "offset 5000") {
+			if !strings.Contains(pe.Error(), "offset 1000") {
 				t.Errorf("error text %q", pe.Error())
 			}
 		})
@@ -115,7 +120,7 @@ func TestPagingFault(t *testing.T) {
 
 // TestPagingStopEarly: breaking out of the loop sends no more requests.
 func TestPagingStopEarly(t *testing.T) {
-	_, a, ct, _ := pagingSetup(t)
+	_, a, ct, _ := pagingSetup(t, 100)
 	base := ct.requests.Load()
 	n := 0
 	for _, err := range a.Wall.GetIter(t.Context(), WallGetParams{OwnerID: pagingOwner, Count: 10}, PageOptions{}) {
@@ -133,7 +138,7 @@ func TestPagingStopEarly(t *testing.T) {
 
 // TestPagingMissingParam: a params error is the iteration's only value.
 func TestPagingMissingParam(t *testing.T) {
-	_, a, ct, _ := pagingSetup(t)
+	_, a, ct, _ := pagingSetup(t, 0)
 	base := ct.requests.Load()
 	var errs []error
 	for _, err := range a.Board.GetCommentsIter(t.Context(), BoardGetCommentsParams{GroupID: 1}, PageOptions{}) {
