@@ -58,8 +58,17 @@ func finish(q, extra vkapi.Params, method string, required ...string) (vkapi.Par
 }
 
 // decode decodes a response tolerantly into v and keeps its bytes in raw.
+// It is called from UnmarshalJSON, with JSON encoding/json has checked:
+// a v that decodes itself (a List, an Int) gets b at once, without a
+// second pass of json.Unmarshal over it.
 func decode(b []byte, v any, raw *json.RawMessage) error {
-	if err := vkobject.Unmarshal(b, v); err != nil {
+	var err error
+	if u, ok := v.(json.Unmarshaler); ok {
+		err = u.UnmarshalJSON(b)
+	} else {
+		err = vkobject.Unmarshal(b, v)
+	}
+	if err != nil {
 		return err
 	}
 	*raw = append((*raw)[:0], b...)
