@@ -418,6 +418,11 @@ func (e *emitter) writePager(key, svc, gm, pt string, m *schemaMethod, fields []
 	if err := e.s.props(v.def.folder, x, props); err != nil {
 		return err
 	}
+	for k, p := range objectGaps[v.def.name] {
+		if props[k] == nil {
+			props[k] = p
+		}
+	}
 	items := props["items"]
 	if items == nil || items.typeName() != "array" || items.Items == nil {
 		return nil

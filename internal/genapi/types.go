@@ -136,17 +136,28 @@ func (e *emitter) printf(key, format string, args ...any) {
 	fmt.Fprintf(e.buf(key), format, args...)
 }
 
-// objectGaps are properties VK sends that the schema's objects lack:
-// groups_long_poll_events (the events of groups.getLongPollSettings and
-// groups.getCallbackSettings) has no flag for the events its own
-// groups.setLongPollSettings turns on (message_event, like_add,
-// like_remove), nor for app_payload and vkpay_transaction, events VK
-// sends (dev.vk.com/api/community-events/json-schema; internal/genevents
-// lists them as extraEvents), nor for messages_edit, which the schema's
-// own callback/objects.json callback_type lists.
-var objectGaps = map[string][]string{
-	"groups_long_poll_events": {"app_payload", "like_add", "like_remove", "message_event", "messages_edit", "vkpay_transaction"},
+// objectGaps are properties VK sends that the schema's objects and
+// responses lack, by definition:
+//   - groups_long_poll_events (the events of groups.getLongPollSettings
+//     and groups.getCallbackSettings) has no flag for the events its own
+//     groups.setLongPollSettings turns on (message_event, like_add,
+//     like_remove), nor for app_payload and vkpay_transaction, events VK
+//     sends (dev.vk.com/api/community-events/json-schema; internal/genevents
+//     lists them as extraEvents), nor for messages_edit, which the schema's
+//     own callback/objects.json callback_type lists;
+//   - newsfeed_generic_response (newsfeed.get) has no next_from, the cursor
+//     of the next page (dev.vk.com/method/newsfeed.get).
+var objectGaps = map[string]map[string]*node{
+	"groups_long_poll_events": {
+		"app_payload": gapFlag, "like_add": gapFlag, "like_remove": gapFlag,
+		"message_event": gapFlag, "messages_edit": gapFlag, "vkpay_transaction": gapFlag,
+	},
+	"newsfeed_generic_response": {
+		"next_from": {Type: "string", Description: "Cursor of the next page, for start_from. Not in the schema; VK sends it (see internal/genapi objectGaps)."},
+	},
 }
+
+var gapFlag = &node{Ref: "../base/objects.json#/definitions/base_bool_int", Description: "Not in the schema; VK sends it (see internal/genapi objectGaps)."}
 
 // writeStruct writes a struct of the merged properties of n. raw adds a
 // Raw field and the tolerant UnmarshalJSON of a response.
@@ -158,10 +169,10 @@ func (e *emitter) writeStruct(from, name, doc string, n *node, key string, extra
 	if err := e.s.props(from, n, props); err != nil {
 		return err
 	}
-	for def, keys := range objectGaps {
-		for _, k := range keys {
+	for def, gaps := range objectGaps {
+		for k, p := range gaps {
 			if camel(def) == name && props[k] == nil {
-				props[k] = &node{Ref: "../base/objects.json#/definitions/base_bool_int", Description: "Not in the schema; VK sends it (see internal/genapi objectGaps)."}
+				props[k] = p
 			}
 		}
 	}

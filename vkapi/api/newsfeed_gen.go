@@ -15,7 +15,9 @@ type NewsfeedGenericResponse struct {
 	Groups     vkobject.List[vkobject.GroupsGroupFull]      `json:"groups"`
 	Items      vkobject.List[vkobject.NewsfeedNewsfeedItem] `json:"items"`
 	LivesItems vkobject.List[vkobject.NewsfeedNewsfeedItem] `json:"lives_items"`
-	Profiles   vkobject.List[vkobject.UsersUserFull]        `json:"profiles"`
+	// Cursor of the next page, for start_from. Not in the schema; VK sends it (see internal/genapi objectGaps).
+	NextFrom vkobject.String                       `json:"next_from"`
+	Profiles vkobject.List[vkobject.UsersUserFull] `json:"profiles"`
 	// Raw is the response exactly as VK sent it, for what the types miss.
 	Raw json.RawMessage `json:"-"`
 }
@@ -386,6 +388,14 @@ func (s NewsfeedService) Get(ctx context.Context, p NewsfeedGetParams) (*Newsfee
 	return call[NewsfeedGenericResponse](ctx, s.c, "newsfeed.get", q, err)
 }
 
+// GetIter iterates over the items of newsfeed.get, page after page from p.StartFrom, following next_from until VK sends none. A page that fails ends the iteration with a *PageError.
+func (s NewsfeedService) GetIter(ctx context.Context, p NewsfeedGetParams) iter.Seq2[vkobject.NewsfeedNewsfeedItem, error] {
+	q, err := p.params()
+	return cursorPages(ctx, s.c, "newsfeed.get", q, err, func(r *NewsfeedGenericResponse) ([]vkobject.NewsfeedNewsfeedItem, string) {
+		return r.Items, string(r.NextFrom)
+	})
+}
+
 // NewsfeedGetBannedParams are the parameters of newsfeed.getBanned. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
 type NewsfeedGetBannedParams struct {
 	// '1' - return extra information about users and communities
@@ -626,6 +636,14 @@ func (p *NewsfeedGetRecommendedParams) params() (vkapi.Params, error) {
 func (s NewsfeedService) GetRecommended(ctx context.Context, p NewsfeedGetRecommendedParams) (*NewsfeedGenericResponse, error) {
 	q, err := p.params()
 	return call[NewsfeedGenericResponse](ctx, s.c, "newsfeed.getRecommended", q, err)
+}
+
+// GetRecommendedIter iterates over the items of newsfeed.getRecommended, page after page from p.StartFrom, following next_from until VK sends none. A page that fails ends the iteration with a *PageError.
+func (s NewsfeedService) GetRecommendedIter(ctx context.Context, p NewsfeedGetRecommendedParams) iter.Seq2[vkobject.NewsfeedNewsfeedItem, error] {
+	q, err := p.params()
+	return cursorPages(ctx, s.c, "newsfeed.getRecommended", q, err, func(r *NewsfeedGenericResponse) ([]vkobject.NewsfeedNewsfeedItem, string) {
+		return r.Items, string(r.NextFrom)
+	})
 }
 
 // NewsfeedGetSuggestedSourcesParams are the parameters of newsfeed.getSuggestedSources. A zero field is not sent; Extra is sent as it is, after the fields (a key of Extra wins), for what they cannot say (a zero that matters, a parameter the schema lacks).
