@@ -44,7 +44,9 @@ func TestGenerate(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Compare with runs of blanks squeezed: gofmt aligns fields.
-	squeeze := func(s string) string { return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' }), " ") }
+	squeeze := func(s string) string {
+		return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' }), " ")
+	}
 	api := squeeze(string(files["vkapi/api/t_gen.go"]))
 	obj := squeeze(string(files["vkobject/t_gen.go"]))
 	for _, want := range []string{
