@@ -56,6 +56,7 @@ func resolveLang(lang string) (string, error) {
 func newExplainCmd() *cobra.Command {
 	var lang string
 	var asJSON, all bool
+	var method string
 	cmd := &cobra.Command{
 		Use:   "explain CODE|NAME",
 		Short: "Explain a VK API error code: message, remedy, category, retry advice",
@@ -64,10 +65,11 @@ func newExplainCmd() *cobra.Command {
 (Captcha). An unknown code is explained by its category default. The
 Streaming API's codes are named streaming:N or by name (streaming_tag_exists).
 
-With --all --json it prints every code as a JSON array.`,
-		Example: "  vk explain 14\n  vk explain too_many --lang ru\n  vk explain --all --json",
+With --all --json it prints every code as a JSON array. With --method it
+prints the errors the schema lists for a method, with their remedies.`,
+		Example: "  vk explain 14\n  vk explain too_many --lang ru\n  vk explain --all --json\n  vk explain --method messages.send",
 		Args: func(cmd *cobra.Command, args []string) error {
-			if all && len(args) == 0 || !all && len(args) == 1 {
+			if (all || method != "") && len(args) == 0 || !all && method == "" && len(args) == 1 {
 				return nil
 			}
 			return &exitError{code: 2, err: fmt.Errorf("explain takes one CODE or NAME, or --all")}
@@ -78,6 +80,9 @@ With --all --json it prints every code as a JSON array.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
+			if method != "" {
+				return explainMethod(out, method, lang, asJSON)
+			}
 			if all {
 				var infos []vkerr.Info
 				for info := range vkerr.All() {
@@ -111,6 +116,7 @@ With --all --json it prints every code as a JSON array.`,
 	cmd.Flags().StringVar(&lang, "lang", "", langUsage)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&all, "all", false, "explain every code of the catalogue")
+	cmd.Flags().StringVar(&method, "method", "", "explain the errors the schema lists for a method (messages.send)")
 	return cmd
 }
 
