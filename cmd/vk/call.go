@@ -112,7 +112,7 @@ Exit status: 0 on success, 1 when the call failed, 2 on bad usage.`,
 			if tk == vkapi.KindUnknown {
 				return &exitError{code: 2, err: fmt.Errorf("--kind must be user, group or service, not %q", kind)}
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			ctx, cancel := context.WithTimeout(cmdContext(cmd), timeout)
 			defer cancel()
 			baseURL, token, err = target(ctx, useMock, baseURL, token, tk)
 			if err != nil {

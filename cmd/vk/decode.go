@@ -88,7 +88,7 @@ func describe(err error, shape vkerr.Shape, lang string) decoded {
 		d.Code, d.Name, d.Message = lpErr.Failed, "long_poll_failed_"+strconv.Itoa(lpErr.Failed), lpErr.Error()
 		d.Category, d.Remedy = lpErr.Category().String(), lpErr.Action().String()
 	default:
-		d.Name, d.Message = "error", r(err.Error())
+		d.Name, d.Message = "error", inWords(err)
 	}
 	return d
 }
@@ -142,7 +142,7 @@ Exit status: 0 when the answer holds no error, 1 when it holds one or more,
 			}
 			rep, err := inspectInput(input, status)
 			if err != nil {
-				return &exitError{code: 2, err: fmt.Errorf("%s: %w", name, err)}
+				return &exitError{code: 2, err: fmt.Errorf("%s: %s", name, inWords(err))}
 			}
 			out := cmd.OutOrStdout()
 			list := make([]decoded, 0, len(rep.Errors))
@@ -271,15 +271,16 @@ func printError(w io.Writer, d decoded, lang string) {
 	if d.Method != "" {
 		fmt.Fprintf(w, "%s: ", d.Method)
 	}
-	fmt.Fprint(w, d.Message)
+	// The code before the message: VK's messages carry numbers of their
+	// own ("invalid access_token (4).").
 	if d.Name != "error" {
-		fmt.Fprintf(w, " (%s %d", msg(lang, "code"), d.Code)
+		fmt.Fprintf(w, "%s %d", msg(lang, "code"), d.Code)
 		if d.Subcode != 0 {
 			fmt.Fprintf(w, ", %s %d", msg(lang, "subcode"), d.Subcode)
 		}
-		fmt.Fprintf(w, ", %s)", d.Name)
+		fmt.Fprintf(w, ", %s: ", d.Name)
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(w, d.Message)
 	field := func(k, v string) {
 		if v != "" {
 			fmt.Fprintf(w, "   %-19s %s\n", msg(lang, k)+":", v)

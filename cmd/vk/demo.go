@@ -35,7 +35,7 @@ asked the captcha hook and resent, refused a quota-exhausted method locally,
 			if err := checkLang(lang); err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
+			ctx, cancel := context.WithTimeout(cmdContext(cmd), 2*time.Minute)
 			defer cancel()
 			failed, err := runDemo(ctx, cmd.OutOrStdout(), lang, seed)
 			if err != nil {

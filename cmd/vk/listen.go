@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"sync"
 	"time"
 
@@ -120,6 +119,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cb.addr != "" {
+				warnCallbackSetup(cmd.ErrOrStderr(), cb)
 				return runCallbackListen(cmd, cb, group, asJSON, verbose, maxEvents)
 			}
 			if cb.user {
@@ -134,9 +134,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 			if wait < time.Second || wait > longpoll.MaxWait {
 				return &exitError{code: 2, err: fmt.Errorf("--wait must be between 1s and %v", longpoll.MaxWait)}
 			}
-			ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt)
-			defer stop()
-			ctx, cancel := context.WithCancel(ctx)
+			ctx, cancel := context.WithCancel(cmdContext(cmd))
 			defer cancel()
 			level := slog.LevelError + 1 // recovery notes come through the observer
 			if verbose {
@@ -149,13 +147,21 @@ Long Poll disabled, no access), 2 on bad usage.`,
 			if store != "" {
 				cfg.Store = longpoll.NewFileStore(store)
 			}
-			err := longpoll.New(api, cfg).Run(ctx)
-			var se *longpoll.ServerError
-			switch {
-			case errors.As(err, &se):
-				return &exitError{code: 1, err: errors.New(vkerr.RedactString(se.Error()))}
-			case err != nil && ctx.Err() == nil:
-				return &exitError{code: 1, err: errors.New(vkerr.RedactString(err.Error()))}
+			c, err := checkCommunity(ctx, api, group)
+			if err != nil {
+				return &exitError{code: 1, err: err}
+			}
+			if c.ID != 0 {
+				cfg.GroupID = c.ID
+				version := c.APIVersion
+				if version == "" {
+					version = "unknown"
+				}
+				pr.note("connected: community %d, api_version %s; Ctrl-C stops", c.ID, version)
+			}
+			err = longpoll.New(api, cfg).Run(ctx)
+			if err != nil && ctx.Err() == nil {
+				return &exitError{code: 1, err: errors.New(inWords(err))}
 			}
 			return nil
 		},
@@ -173,10 +179,14 @@ Long Poll disabled, no access), 2 on bad usage.`,
 	return cmd
 }
 
-// cmdContext is the command's context, or Background when it has none.
-func cmdContext(cmd *cobra.Command) context.Context {
-	if ctx := cmd.Context(); ctx != nil {
-		return ctx
+// warnCallbackSetup warns on w when the Callback API receiver runs without
+// a secret (anyone who finds the address can send it events) or without a
+// confirmation code (VK cannot confirm the server).
+func warnCallbackSetup(w io.Writer, cb callbackListen) {
+	if cb.secret == "" && os.Getenv("VK_CALLBACK_SECRET") == "" {
+		fmt.Fprintln(w, "vk listen: warning: no --secret (or $VK_CALLBACK_SECRET): anyone who finds this address can send it events; set the server's secret key")
 	}
-	return context.Background()
+	if cb.confirm == "" {
+		fmt.Fprintln(w, "vk listen: warning: no --confirm: VK cannot confirm this server; give the code of groups.getCallbackConfirmationCode")
+	}
 }

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 
 	"github.com/spf13/cobra"
 
-	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/userlongpoll"
 )
@@ -59,9 +57,7 @@ func runUserListen(cmd *cobra.Command, token, baseURL string, asJSON bool, maxEv
 	if token == "" {
 		return &exitError{code: 2, err: errors.New("no token: set $VK_TOKEN or pass --token")}
 	}
-	ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt)
-	defer stop()
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(cmdContext(cmd))
 	defer cancel()
 	errOut := cmd.ErrOrStderr()
 	logger := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -73,7 +69,7 @@ func runUserListen(cmd *cobra.Command, token, baseURL string, asJSON bool, maxEv
 	defer p.Close()
 	err := p.Run(ctx)
 	if err != nil && ctx.Err() == nil {
-		return &exitError{code: 1, err: errors.New(vkerr.RedactString(err.Error()))}
+		return &exitError{code: 1, err: errors.New(inWords(err))}
 	}
 	return nil
 }

@@ -4,10 +4,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -58,7 +61,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
+	ctx, stop := signalContext(context.Background())
+	defer stop()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}
@@ -71,4 +76,27 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "vk:", err)
 	return 2
+}
+
+// stopSignals stop a command as Ctrl-C does: SIGINT, and SIGTERM (what
+// kill, systemd, docker stop and Kubernetes send).
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
+
+// signalContext returns a context that the first SIGINT or SIGTERM
+// cancels; run gives it to every command, so mock, listen, demo, call and
+// upload all stop cleanly on either. After the first signal the default
+// action is restored: a second one ends the process at once.
+func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(parent, stopSignals...)
+	context.AfterFunc(ctx, stop)
+	return ctx, stop
+}
+
+// cmdContext is the command's context (cancelled by SIGINT and SIGTERM
+// under run), or Background when it has none.
+func cmdContext(cmd *cobra.Command) context.Context {
+	if ctx := cmd.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
 }

@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -106,9 +104,7 @@ scripts: the oldest go first) and every connection times out: see the
 				fmt.Fprintf(out, "  %-8s %s  user_id=%d group_id=%d app_id=%d state=%s\n", t.Kind, t.Token, t.UserID, t.GroupID, t.AppID, t.State)
 			}
 			fmt.Fprintf(out, "try: curl -H 'Authorization: Bearer %s' '%s://%s/method/users.get?v=5.199&user_ids=1'\n", s.Token(vkmock.TokenUser).Token, scheme, ln.Addr())
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			if err := s.Serve(ctx, ln, certp, 5*time.Second); err != nil {
+			if err := s.Serve(cmdContext(cmd), ln, certp, 5*time.Second); err != nil {
 				return &exitError{code: 1, err: err}
 			}
 			fmt.Fprintln(out, "vkmock: stopped")

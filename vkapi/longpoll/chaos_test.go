@@ -11,7 +11,7 @@ import (
 	"github.com/vkerr/vkerr/vkmock"
 )
 
-// The chaos test: 10,000 message_new from concurrent inbox writers
+// The chaos test: 1,000 message_new (10,000 with VKERR_SOAK=1) from concurrent inbox writers
 // while the mock expires keys every few hundred events, forces failed 1
 // and fails 10% of a_check requests (5xx, resets, truncation, latency past
 // the timeout): every event handled exactly once, in order per peer. Then

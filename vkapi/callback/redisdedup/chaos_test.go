@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/vkapi/callback"
 	"github.com/vkerr/vkerr/vkapi/callback/callbacktest"
 	"github.com/vkerr/vkerr/vkevent"
@@ -59,13 +60,10 @@ func (h *countingHandler) replica(i int) vkevent.Handler {
 
 // TestChaosReplicas: three receivers sharing the Redis de-duplication
 // behind a round-robin proxy, each failing 20% of its deliveries in every
-// way: the 10,000 events vkmock delivers are each handled exactly once
+// way: the 1,000 events (10,000 with VKERR_SOAK=1) vkmock delivers are each handled exactly once
 // across them, though resends land on other replicas.
 func TestChaosReplicas(t *testing.T) {
-	n := 10_000
-	if testing.Short() {
-		n = 1000
-	}
+	n := soak.Pick(1000, 10_000)
 	addr := testRedisAddr(t)
 	prefix := testPrefix(t)
 	mock := vkmock.NewServer(t)
