@@ -76,16 +76,16 @@ func describe(err error, shape vkerr.Shape, lang string) decoded {
 			d.Message = info.Message(lang)
 		}
 	case errors.As(err, &httpErr):
-		d.Code, d.Name, d.Message = httpErr.StatusCode, "http_error", httpErr.Error()
+		d.Code, d.Name, d.Message = httpErr.StatusCode, "http_error", unprefixed(httpErr)
 		d.Category, d.Remedy = vkerr.CategoryTransient.String(), httpRemedy[lang]
 	case errors.As(err, &upErr):
-		d.Code, d.Name, d.Message = upErr.Code, "upload_error_"+upErr.Shape, upErr.Error()
+		d.Code, d.Name, d.Message = upErr.Code, "upload_error_"+upErr.Shape, unprefixed(upErr)
 		d.Category, d.Remedy = upErr.Category().String(), vkerr.Upload.Info().Remedy(lang)
 	case errors.As(err, &oaErr):
-		d.Name, d.Message, d.Category = "oauth_"+r(oaErr.Type), oaErr.Error(), oaErr.Category().String()
+		d.Name, d.Message, d.Category = "oauth_"+r(oaErr.Type), unprefixed(oaErr), oaErr.Category().String()
 		d.CaptchaSID, d.CaptchaImg, d.RedirectURI = r(oaErr.CaptchaSID), r(oaErr.CaptchaImg), r(oaErr.RedirectURI)
 	case errors.As(err, &lpErr):
-		d.Code, d.Name, d.Message = lpErr.Failed, "long_poll_failed_"+strconv.Itoa(lpErr.Failed), lpErr.Error()
+		d.Code, d.Name, d.Message = lpErr.Failed, "long_poll_failed_"+strconv.Itoa(lpErr.Failed), unprefixed(lpErr)
 		d.Category, d.Remedy = lpErr.Category().String(), lpErr.Action().String()
 	default:
 		d.Name, d.Message = "error", inWords(err)

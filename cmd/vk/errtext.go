@@ -50,6 +50,10 @@ func inWords(err error) string {
 	return vkerr.RedactString(err.Error())
 }
 
+// unprefixed is err's text without the "vk: " the Go package puts before
+// it: the command line says "vk:" once, at the start of the line.
+func unprefixed(err error) string { return strings.TrimPrefix(err.Error(), "vk: ") }
+
 // apiWords is VK's error as "error N: message", subcode and method
 // included when VK gave them.
 func apiWords(e *vkerr.Error) string {

@@ -67,6 +67,7 @@ func runUserListen(cmd *cobra.Command, token, baseURL string, asJSON bool, maxEv
 	p := userlongpoll.New(api, userlongpoll.Config{Handler: pr, Logger: logger,
 		OnResync: func(e *userlongpoll.ResyncError) { fmt.Fprintln(errOut, "vk listen:", e) }})
 	defer p.Close()
+	fmt.Fprintln(errOut, "vk listen: User Long Poll of the token's user; Ctrl-C stops")
 	err := p.Run(ctx)
 	if err != nil && ctx.Err() == nil {
 		return &exitError{code: 1, err: errors.New(inWords(err))}
