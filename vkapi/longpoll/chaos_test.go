@@ -8,6 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/vkmock"
 )
 
@@ -18,9 +19,6 @@ import (
 // three forced failed 3: the reported gaps hold exactly the events the mock
 // lost, and nothing else is missing.
 func TestChaos(t *testing.T) {
-	if testing.Short() {
-		t.Skip("chaos: 10,000 events")
-	}
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
 		for _, f := range []vkmock.Fault{
@@ -35,7 +33,7 @@ func TestChaos(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		const writers, each = 10, 1000
+		writers, each := 10, soak.Pick(100, 1000)
 		c := newCollector(writers * each)
 		var gaps []Gap
 		var gmu sync.Mutex
