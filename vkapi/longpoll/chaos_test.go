@@ -90,7 +90,7 @@ func TestChaos(t *testing.T) {
 		}
 		for w := range int64(writers) {
 			wg.Go(func() {
-				for i := range 300 {
+				for i := range soak.Pick(100, 300) {
 					r.inbox(t, 2000+w, strconv.Itoa(i))
 					if i%20 == 0 {
 						time.Sleep(time.Second)
