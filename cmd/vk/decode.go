@@ -111,7 +111,7 @@ the HTTP failure it is. --status gives the status of a bare body.
 
 Exit status: 0 when the answer holds no error, 1 when it holds one or more,
 2 when it is not a VK answer at all.`,
-		Example: "  curl -si 'https://api.vk.com/method/users.get?v=5.199' | vk decode\n  vk decode --status 502 page.html\n  vk decode body.json --json",
+		Example: "  curl -si 'https://api.vk.com/method/users.get?v=5.199' | vk decode\n  vk decode testdata/examples/response.json --json\n  vk decode --status 502 testdata/examples/page.html",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			lang, err := resolveLang(lang)

@@ -30,9 +30,11 @@ of VK's page of returned errors: for each, what the server answered and what
 the client did about it (waited for its rate limiter, retried with backoff,
 asked the captcha hook and resent, refused a quota-exhausted method locally,
 ...), ending with a one-screen summary. It needs no token and no network.`,
-		Args: cobra.NoArgs,
+		Example: "  vk demo\n  vk demo --lang ru",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkLang(lang); err != nil {
+			lang, err := resolveLang(lang)
+			if err != nil {
 				return err
 			}
 			ctx, cancel := context.WithTimeout(cmdContext(cmd), 2*time.Minute)
@@ -47,7 +49,7 @@ asked the captcha hook and resent, refused a quota-exhausted method locally,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&lang, "lang", defaultLang(), "language of the error explanations: ru or en")
+	cmd.Flags().StringVar(&lang, "lang", "", langUsage)
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the mock's world and answers")
 	return cmd
 }

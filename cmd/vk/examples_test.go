@@ -277,3 +277,46 @@ func shellWords(t *testing.T, s string) []string {
 	}
 	return words
 }
+
+// TestHelp: vk --help lists every command, and each command's help has
+// examples.
+func TestHelp(t *testing.T) {
+	code, out, _ := vk(t, "", "--help")
+	if code != 0 {
+		t.Fatalf("vk --help: exit %d", code)
+	}
+	for _, c := range newRootCmd().Commands() {
+		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+			continue
+		}
+		if !strings.Contains(out, "\n  "+c.Name()+" ") {
+			t.Errorf("vk --help does not list %s:\n%s", c.Name(), out)
+		}
+		_, help, _ := vk(t, "", c.Name(), "--help")
+		if c.Example == "" || !strings.Contains(help, "Examples:") {
+			t.Errorf("vk %s --help has no examples", c.Name())
+		}
+	}
+}
+
+// TestLangFromEnvironment: $LANG picks the language of what the help of
+// --lang says it picks (messages and remedies), and nothing else: the
+// help and the flags stay as they are.
+func TestLangFromEnvironment(t *testing.T) {
+	t.Setenv("LC_ALL", "")
+	t.Setenv("LC_MESSAGES", "")
+	t.Setenv("LANG", "ru_RU.UTF-8")
+	_, ru, _ := vk(t, "", "explain", "6")
+	if !strings.Contains(ru, "Слишком много запросов в секунду") {
+		t.Errorf("LANG=ru_RU: explain 6 is not in Russian:\n%s", ru)
+	}
+	_, helpRU, _ := vk(t, "", "demo", "--help")
+	t.Setenv("LANG", "C")
+	_, helpC, _ := vk(t, "", "demo", "--help")
+	if helpRU != helpC {
+		t.Errorf("LANG changes vk demo --help:\n%s\n---\n%s", helpRU, helpC)
+	}
+	if !strings.Contains(helpC, "$LANG") {
+		t.Errorf("vk demo --help does not say $LANG picks the language:\n%s", helpC)
+	}
+}

@@ -38,7 +38,7 @@ func register(f func() *cobra.Command) { subcommands = append(subcommands, f) }
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "vk",
-		Short:         "The VK API error system: explain, decode, call, mock, demo",
+		Short:         "The VK API error system: explain and decode errors, call the API, run a mock VK server, listen to events, upload files",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       versionString(),

@@ -42,7 +42,8 @@ complete example.
 Every store is bounded (the request log, messages, posts, compiled
 scripts: the oldest go first) and every connection times out: see the
 --read-timeout, --idle-timeout and --max-* flags.`,
-		Args: cobra.NoArgs,
+		Example: "  vk mock --addr 127.0.0.1:8080\n  vk mock --addr 127.0.0.1:8080 --config vkmock/testdata/config-example.json\n  vk mock --tls --cert-out mock.pem",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var opts []vkmock.Option
 			if config != "" {

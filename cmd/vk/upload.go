@@ -40,7 +40,7 @@ server. With --mock the upload goes to an in-process vkmock server with its
 preloaded token of --kind.
 
 Exit status: 0 on success, 1 when the upload failed, 2 on bad usage.`,
-		Example: "  vk upload photo --peer 2000000001 cat.jpg --mock\n  VK_TOKEN=... vk upload doc --peer 1 report.pdf --kind group",
+		Example: "  vk upload photo --peer 2000000001 testdata/examples/cat.jpg --mock\n  VK_TOKEN=... vk upload doc --peer 2000000001 report.pdf --kind group",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 || (args[0] != "photo" && args[0] != "doc") {
 				return &exitError{code: 2, err: errors.New("upload needs photo or doc and a FILE")}
