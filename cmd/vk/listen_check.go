@@ -54,7 +54,7 @@ func checkCommunity(ctx context.Context, api *vkapi.Client, id int64) (community
 	c.APIVersion = s.APIVersion
 	c.Enabled = string(s.IsEnabled) == "1" || string(s.IsEnabled) == "true"
 	if !c.Enabled {
-		return c, fmt.Errorf("Long Poll is off for community %d: turn it on in the community's settings (Manage, API usage, Long Poll API) "+
+		return c, fmt.Errorf("community %d has Long Poll off: turn it on in the community's settings (Manage, API usage, Long Poll API) "+
 			"or with vk call groups.setLongPollSettings group_id=%d enabled=1 api_version=5.199 message_new=1 --kind group", c.ID, c.ID)
 	}
 	return c, nil

@@ -55,7 +55,7 @@ func TestListen(t *testing.T) {
 func TestListenErrors(t *testing.T) {
 	mock := vkmock.NewServer(t) // Long Poll disabled, as on VK
 	code, _, errOut := vk(t, "", "listen", "--base-url", mock.URL(), "--token", mock.Token(vkmock.TokenGroup).Token)
-	want := "vk: Long Poll is off for community 200000001: turn it on in the community's settings (Manage, API usage, Long Poll API) or with vk call groups.setLongPollSettings group_id=200000001 enabled=1 api_version=5.199 message_new=1 --kind group\n"
+	want := "vk: community 200000001 has Long Poll off: turn it on in the community's settings (Manage, API usage, Long Poll API) or with vk call groups.setLongPollSettings group_id=200000001 enabled=1 api_version=5.199 message_new=1 --kind group\n"
 	if code != 1 || errOut != want {
 		t.Fatalf("Long Poll off: %d %q", code, errOut)
 	}
