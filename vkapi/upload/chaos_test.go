@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
-	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/upload"
 	"github.com/vkerr/vkerr/vkmock"
@@ -51,13 +50,16 @@ var chaosUploadFaults = []vkmock.Fault{
 	{ID: "s3-before-reset", Method: "*.save*", Probability: 0.02, Effect: "reset"},
 }
 
-// TestChaosUploads sends 100 uploads (500 with VKERR_SOAK=1) (photos and documents, to
+// TestChaosUploads sends 500 uploads (photos and documents, to
 // conversations and walls) through vkmock with about 20% of the requests
 // of each step failing: every upload is saved at most once, exactly once
 // when the call succeeded, with the object the call returned; every
 // failure is a typed *upload.Error; no token reaches the upload servers.
 func TestChaosUploads(t *testing.T) {
-	n := soak.Pick(100, 500)
+	n := 500
+	if testing.Short() {
+		n = 100
+	}
 	s := vkmock.NewServer(t, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(20*n))
 	for _, f := range chaosUploadFaults {
 		if _, err := s.AddFault(f); err != nil {
