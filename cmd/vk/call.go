@@ -162,5 +162,5 @@ Exit status: 0 on success, 1 when the call failed, 2 on bad usage.`,
 	f.BoolVar(&asJSON, "json", false, "print a failed call's error as JSON (on standard error)")
 	f.BoolVar(&verbose, "verbose", false, "log every attempt and retry decision to standard error")
 	f.DurationVar(&timeout, "timeout", time.Minute, "give up after this long")
-	return cmd
+	return stopOnSignal(cmd)
 }

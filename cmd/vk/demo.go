@@ -51,7 +51,7 @@ asked the captcha hook and resent, refused a quota-exhausted method locally,
 	}
 	cmd.Flags().StringVar(&lang, "lang", "", langUsage)
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the mock's world and answers")
-	return cmd
+	return stopOnSignal(cmd)
 }
 
 // demo is one run: the mock, what the client was seen doing, the summary.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/upload"
 )
 
 // inWords returns err in the words of a user of the command line: VK's
@@ -23,6 +24,7 @@ func inWords(err error) string {
 		tokErr *vkapi.TokenError
 		fmtErr *vkerr.FormatError
 		urlErr *url.Error
+		upErr  *upload.Error
 		call   *vkapi.CallError
 	)
 	tries := ""
@@ -32,8 +34,14 @@ func inWords(err error) string {
 	switch {
 	case errors.As(err, &tokErr):
 		return "VK refused the token: " + apiWords(tokErr.Err)
+	case errors.As(err, &apiErr) && apiErr.Code == vkerr.Auth:
+		return "VK refused the token: " + apiWords(apiErr)
 	case errors.As(err, &apiErr):
 		return apiWords(apiErr)
+	case errors.As(err, &upErr):
+		// "upload: save (photos.saveMessagesPhoto) failed ...: vk: ...":
+		// the step and the counts, then the cause without its prefix.
+		return strings.ReplaceAll(strings.TrimPrefix(upErr.Error(), "upload: "), ": vk: ", ": ")
 	case errors.Is(err, vkapi.ErrNoTokens):
 		return "VK refused the token"
 	case errors.As(err, &fmtErr):

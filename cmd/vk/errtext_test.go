@@ -13,6 +13,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/upload"
 )
 
 // TestInWords pins the texts the command line prints for the failures a
@@ -33,6 +34,11 @@ func TestInWords(t *testing.T) {
 			"error 113: Invalid user id"},
 		{"server down", refused, "cannot reach http://127.0.0.1:1: connection refused (is the server running?) (tried 4 times)"},
 		{"not VK", &vkerr.FormatError{Reason: "not JSON", Snippet: "<html>"}, `not a VK API answer: not JSON: "<html>"`},
+		{"dead token", &vkapi.CallError{Method: "users.get", Attempts: 1, Err: auth},
+			"VK refused the token: error 5: User authorization failed: invalid access_token (4)."},
+		{"upload", &upload.Error{Step: upload.StepUpload, Chains: 3, Attempts: 1, URL: "https://pu.vk.com/c1/upload.php",
+			Err: &vkerr.UploadError{Shape: "empty", Field: "photo"}},
+			"upload to https://pu.vk.com/c1/upload.php failed after 3 tries from a new upload server (1 attempt in the last): upload failed (empty): empty photo"},
 		{"timeout", &vkapi.CallError{Method: "users.get", Attempts: 1, Err: context.DeadlineExceeded}, "no answer in time (see --timeout)"},
 	}
 	for _, tc := range tests {
@@ -114,3 +120,24 @@ func TestSIGTERMStopsMock(t *testing.T) {
 type syncDiscard struct{}
 
 func (*syncDiscard) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestWhichCommandsCatchSignals: the commands that run until stopped or
+// wait on the network stop cleanly on SIGINT and SIGTERM; the others keep
+// the default action, so Ctrl-C ends vk decode waiting on standard input.
+func TestWhichCommandsCatchSignals(t *testing.T) {
+	want := map[string]bool{"mock": true, "listen": true, "demo": true, "call": true, "upload": true,
+		"explain": false, "decode": false, "events": false}
+	for _, c := range newRootCmd().Commands() {
+		w, ok := want[c.Name()]
+		if !ok {
+			continue
+		}
+		if got := c.Annotations[stopsOnSignal] != ""; got != w {
+			t.Errorf("vk %s catches SIGINT and SIGTERM: %v, want %v", c.Name(), got, w)
+		}
+		delete(want, c.Name())
+	}
+	for name := range want {
+		t.Errorf("no command %s", name)
+	}
+}

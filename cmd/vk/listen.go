@@ -176,7 +176,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 	f.StringVar(&store, "store", "", "keep the ts in files beside this path, to resume after a restart")
 	f.IntVar(&maxEvents, "max-events", 0, "stop after this many events (0: never)")
 	addCallbackFlags(f, &cb)
-	return cmd
+	return stopOnSignal(cmd)
 }
 
 // warnCallbackSetup warns on w when the Callback API receiver runs without

@@ -61,9 +61,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	ctx, stop := signalContext(context.Background())
-	defer stop()
-	err := root.ExecuteContext(ctx)
+	stop := context.CancelFunc(func() {})
+	defer func() { stop() }()
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		if cmd.Annotations[stopsOnSignal] != "" {
+			var ctx context.Context
+			ctx, stop = signalContext(cmdContext(cmd))
+			cmd.SetContext(ctx)
+		}
+	}
+	err := root.Execute()
 	if err == nil {
 		return 0
 	}
@@ -82,10 +89,25 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // kill, systemd, docker stop and Kubernetes send).
 var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
+// stopsOnSignal is the annotation of the commands that run until stopped
+// or wait on the network (mock, listen, demo, call, upload): run gives
+// them a context that SIGINT and SIGTERM cancel, so they stop cleanly on
+// either. The others (explain, decode, events) keep the default action: a
+// signal ends them at once, even while they read standard input.
+const stopsOnSignal = "vk/stops-on-signal"
+
+// stopOnSignal marks cmd stopsOnSignal and returns it.
+func stopOnSignal(cmd *cobra.Command) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[stopsOnSignal] = "yes"
+	return cmd
+}
+
 // signalContext returns a context that the first SIGINT or SIGTERM
-// cancels; run gives it to every command, so mock, listen, demo, call and
-// upload all stop cleanly on either. After the first signal the default
-// action is restored: a second one ends the process at once.
+// cancels. After the first signal the default action is restored: a
+// second one ends the process at once.
 func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
 	ctx, stop := signal.NotifyContext(parent, stopSignals...)
 	context.AfterFunc(ctx, stop)

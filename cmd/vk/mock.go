@@ -123,5 +123,5 @@ scripts: the oldest go first) and every connection times out: see the
 	f.BoolVar(&quiet, "quiet", false, "do not log requests")
 	f.BoolVar(&noRateLimits, "no-rate-limits", false, "turn off the per-token rate limits (error 6), e.g. for load tests")
 	limits.register(cmd)
-	return cmd
+	return stopOnSignal(cmd)
 }

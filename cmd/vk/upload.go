@@ -101,7 +101,7 @@ Exit status: 0 on success, 1 when the upload failed, 2 on bad usage.`,
 	f.BoolVar(&verbose, "verbose", false, "log every attempt and remedy to standard error")
 	f.DurationVar(&timeout, "timeout", 5*time.Minute, "give up after this long")
 
-	return cmd
+	return stopOnSignal(cmd)
 }
 
 // checkUploadFile refuses a FILE that cannot be read and, for a photo, one
