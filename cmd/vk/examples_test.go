@@ -320,3 +320,19 @@ func TestLangFromEnvironment(t *testing.T) {
 		t.Errorf("vk demo --help does not say $LANG picks the language:\n%s", helpC)
 	}
 }
+
+// TestDocCommands: the commands TestExamples compares are the vk lines of
+// ```sh blocks, comments cut, and nothing else.
+func TestDocCommands(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "page.md")
+	text := "```sh\nvk explain 1  # a comment\ngo run ./cmd/vk demo\nVK_X=1 vk mock\necho '{}' | vk decode\ngo test ./...\ncurl -s http://x/\n```\n\n" +
+		"```go\nvk explain 2\n```\n\nvk explain 3\n"
+	if err := os.WriteFile(page, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := docCommands(t, []string{page})
+	want := []string{"vk explain 1", "go run ./cmd/vk demo", "VK_X=1 vk mock", "echo '{}' | vk decode"}
+	if !slices.Equal(got, want) {
+		t.Errorf("docCommands = %q, want %q", got, want)
+	}
+}

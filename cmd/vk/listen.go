@@ -102,7 +102,7 @@ func newListenCmd() *cobra.Command {
 groups.getLongPollServer and prints one line per event on standard output
 (JSON lines with --json, the fields of vk events --json); what the client
 recovers from (failed 1/2/3, network errors, cooldowns) and gaps in the
-stream go to standard error. It runs until Ctrl-C, or --max-events.
+stream go to standard error. It runs until Ctrl-C (or SIGTERM), or --max-events.
 
 The token comes from --token or $VK_TOKEN (a community token; the community
 is taken from it unless --group is given). Works against VK and against
