@@ -22,7 +22,7 @@ func (e *AdsError) Error() string {
 	if msg == "" {
 		msg = e.Code.Info().MessageEN
 	}
-	return "vk: ads item " + strconv.Itoa(e.Index) + ": " + RedactString(msg) + " (" + strconv.Itoa(int(e.Code)) + ")"
+	return "vk: ads item " + strconv.Itoa(e.Index) + ": error " + strconv.Itoa(int(e.Code)) + ": " + RedactString(msg)
 }
 
 // Is matches the item's code and its category.

@@ -14,11 +14,11 @@ import (
 // too; they take DefaultCategory.
 type Code int
 
-// Error returns "vk: " followed by the code's English message and number,
-// such as "vk: Captcha needed (14)".
+// Error returns "vk: error N: " followed by the code's English message,
+// such as "vk: error 14: Captcha needed".
 func (c Code) Error() string {
 	if info, ok := Lookup(c); ok {
-		return "vk: " + info.MessageEN + " (" + strconv.Itoa(int(c)) + ")"
+		return "vk: error " + strconv.Itoa(int(c)) + ": " + info.MessageEN
 	}
 	return "vk: unknown error code " + strconv.Itoa(int(c))
 }

@@ -52,7 +52,7 @@
 //
 // # Explaining and logging
 //
-// Error() is one line ("vk: Captcha needed (14)"); %+v adds every field the
+// Error() is one line ("vk: error 14: Captcha needed"); %+v adds every field the
 // server sent and the remedy; *Error implements slog.LogValuer. None of them,
 // nor %#v, nor MarshalJSON of any error type, ever shows a secret (see
 // IsSecretParam for the names, IsSecretParamOf for the per-method rules, and

@@ -71,9 +71,11 @@ func (e *Error) Temporary() bool {
 	return c == CategoryTransient || c == CategoryRateLimit
 }
 
-// Error returns the message, such as "vk: Captcha needed (14)" or, for an
-// execute member, "vk: video.get: Access denied (15, subcode 1133)". Secrets
-// are redacted.
+// Error returns the code, then VK's message as sent, such as
+// "vk: error 14: Captcha needed" or, for an execute member,
+// "vk: video.get: error 15, subcode 1133: Access denied". The code comes
+// first because VK's messages carry numbers of their own ("User
+// authorization failed: invalid access_token (4)."). Secrets are redacted.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("vk: ")
@@ -81,18 +83,18 @@ func (e *Error) Error() string {
 		b.WriteString(e.Method)
 		b.WriteString(": ")
 	}
-	msg := e.Message
-	if msg == "" {
-		msg = e.Code.Info().MessageEN
-	}
-	b.WriteString(RedactString(msg))
-	b.WriteString(" (")
+	b.WriteString("error ")
 	b.WriteString(strconv.Itoa(int(e.Code)))
 	if e.Subcode != 0 {
 		b.WriteString(", subcode ")
 		b.WriteString(strconv.Itoa(int(e.Subcode)))
 	}
-	b.WriteString(")")
+	b.WriteString(": ")
+	msg := e.Message
+	if msg == "" {
+		msg = e.Code.Info().MessageEN
+	}
+	b.WriteString(RedactString(msg))
 	return b.String()
 }
 

@@ -233,10 +233,14 @@ func TestErrorStrings(t *testing.T) {
 		err  error
 		want string
 	}{
-		{vkerr.Captcha, "vk: Captcha needed (14)"},
-		{&vkerr.Error{Code: 15, Subcode: 1133, Message: "Access denied: no access to call this method"}, "vk: Access denied: no access to call this method (15, subcode 1133)"},
-		{&vkerr.Error{Code: 18, Method: "video.getComments"}, "vk: video.getComments: User was deleted or banned (18)"},
+		{vkerr.Captcha, "vk: error 14: Captcha needed"},
+		{&vkerr.Error{Code: 15, Subcode: 1133, Message: "Access denied: no access to call this method"}, "vk: error 15, subcode 1133: Access denied: no access to call this method"},
+		{&vkerr.Error{Code: 18, Method: "video.getComments"}, "vk: video.getComments: error 18: User was deleted or banned"},
 		{vkerr.SubcodeMethodPermissionDenied, "vk: " + vkerr.SubcodeMethodPermissionDenied.Error()[4:]},
+		// VK's message has a number of its own: the code comes first, so
+		// the two are not "(4). (5)".
+		{&vkerr.Error{Code: 5, Method: "users.get", Message: "User authorization failed: invalid access_token (4)."}, "vk: users.get: error 5: User authorization failed: invalid access_token (4)."},
+		{&vkerr.AdsError{Index: 2, Code: 100, Desc: "One of the parameters specified was missing or invalid"}, "vk: ads item 2: error 100: One of the parameters specified was missing or invalid"},
 	}
 	for _, tc := range tests {
 		if got := tc.err.Error(); got != tc.want {

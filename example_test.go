@@ -62,7 +62,7 @@ func Example_errorsAs() {
 	// Output:
 	// show https://api.vk.com/captcha.php?sid=548747100691
 	// then resend with captcha_sid = 548747100691
-	// vk: Captcha needed (14)
+	// vk: error 14: Captcha needed
 }
 
 // An execute whose inner calls partly failed returns both its response and

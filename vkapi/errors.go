@@ -92,7 +92,7 @@ func (e *CooldownError) RetryAfter() time.Duration { return max(0, time.Until(e.
 
 // ErrNoTokens is matched by the error of a call made when every token of the
 // pool has left it (error 5 or 3610 without a TokenRefresher).
-var ErrNoTokens = errors.New("vkapi: no usable token: every token of the pool has left it")
+var ErrNoTokens = errors.New("vkapi: no usable token: VK refused every token the client was given")
 
 // TokenError reports that a token left the pool: the server answered 5
 // (authorization failed) or 3610 (user deactivated) and no TokenRefresher
@@ -104,9 +104,11 @@ type TokenError struct {
 	Err   *vkerr.Error
 }
 
-// Error returns "vkapi: token #N left the pool: ERR".
+// Error returns "the token was refused; the client no longer uses it: ERR"
+// (a call's error says "vkapi: METHOD: " before it). It never names the
+// token nor its place in the pool.
 func (e *TokenError) Error() string {
-	return "vkapi: token #" + strconv.Itoa(e.Token) + " left the pool: " + e.Err.Error()
+	return "the token was refused; the client no longer uses it: " + e.Err.Error()
 }
 
 // Unwrap returns the server's error.

@@ -98,7 +98,7 @@ func ExampleCallError() {
 	fmt.Println(err)
 	// Output:
 	// show https://api.vk.com/captcha.php?sid=548
-	// vkapi: messages.send: after 1 attempt: vk: Captcha needed (14)
+	// vkapi: messages.send: after 1 attempt: vk: error 14: Captcha needed
 }
 
 func ExampleCooldownError() {
@@ -113,8 +113,8 @@ func ExampleCooldownError() {
 		}
 	}
 	// Output:
-	// vk: Rate limit reached (29) local: false errors.Is RateLimit: true
-	// vk: Rate limit reached (29) local: true errors.Is RateLimit: true
+	// vk: error 29: Rate limit reached local: false errors.Is RateLimit: true
+	// vk: error 29: Rate limit reached local: true errors.Is RateLimit: true
 }
 
 // A retry chain of one's own: never retry users.get, defaults otherwise.

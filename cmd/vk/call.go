@@ -111,7 +111,7 @@ Exit status: 0 on success, 1 when the call failed, 2 on bad usage.`,
 			if tk == vkapi.KindUnknown {
 				return &exitError{code: 2, err: fmt.Errorf("--kind must be user, group or service, not %q", kind)}
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			ctx, cancel := context.WithTimeout(cmdContext(cmd), timeout)
 			defer cancel()
 			baseURL, token, err = target(ctx, useMock, baseURL, token, tk)
 			if err != nil {
@@ -161,5 +161,5 @@ Exit status: 0 on success, 1 when the call failed, 2 on bad usage.`,
 	f.BoolVar(&asJSON, "json", false, "print a failed call's error as JSON (on standard error)")
 	f.BoolVar(&verbose, "verbose", false, "log every attempt and retry decision to standard error")
 	f.DurationVar(&timeout, "timeout", time.Minute, "give up after this long")
-	return cmd
+	return stopOnSignal(cmd)
 }

@@ -17,7 +17,7 @@ func TestCallMock(t *testing.T) {
 	// An error goes to standard error, once, in words; standard output
 	// stays empty, so that vk call ... | jq sees no error text.
 	code, out, errOut = vk(t, "", "call", "Users.get", "user_ids=1", "--mock", "--lang", "en")
-	if code != 1 || out != "" || !strings.Contains(errOut, "Unknown method passed (code 3, api_error_method)") ||
+	if code != 1 || out != "" || !strings.Contains(errOut, "code 3, api_error_method: Unknown method passed") ||
 		!strings.Contains(errOut, "remedy:") || strings.Count(errOut, "Unknown method passed") != 1 {
 		t.Errorf("unknown method: %d\nstdout %q\nstderr %s", code, out, errOut)
 	}

@@ -77,22 +77,22 @@ func describe(err error, shape vkerr.Shape, lang string) decoded {
 			d.Message = info.Message(lang)
 		}
 	case errors.As(err, &httpErr):
-		d.Code, d.Name, d.Message = httpErr.StatusCode, "http_error", httpErr.Error()
+		d.Code, d.Name, d.Message = httpErr.StatusCode, "http_error", unprefixed(httpErr)
 		d.Category, d.Remedy = vkerr.CategoryTransient.String(), httpRemedy[lang]
 	case errors.As(err, &upErr):
-		d.Code, d.Name, d.Message = upErr.Code, "upload_error_"+upErr.Shape, upErr.Error()
+		d.Code, d.Name, d.Message = upErr.Code, "upload_error_"+upErr.Shape, unprefixed(upErr)
 		d.Category, d.Remedy = upErr.Category().String(), vkerr.Upload.Info().Remedy(lang)
 	case errors.As(err, &oaErr):
-		d.Name, d.Message, d.Category = "oauth_"+r(oaErr.Type), oaErr.Error(), oaErr.Category().String()
+		d.Name, d.Message, d.Category = "oauth_"+r(oaErr.Type), unprefixed(oaErr), oaErr.Category().String()
 		d.CaptchaSID, d.CaptchaImg, d.RedirectURI = r(oaErr.CaptchaSID), r(oaErr.CaptchaImg), r(oaErr.RedirectURI)
 		d.Remedy = oaErr.Remedy(lang)
 	case errors.As(err, &stErr):
 		d = describeStreaming(d, stErr, lang)
 	case errors.As(err, &lpErr):
-		d.Code, d.Name, d.Message = lpErr.Failed, "long_poll_failed_"+strconv.Itoa(lpErr.Failed), lpErr.Error()
+		d.Code, d.Name, d.Message = lpErr.Failed, "long_poll_failed_"+strconv.Itoa(lpErr.Failed), unprefixed(lpErr)
 		d.Category, d.Remedy = lpErr.Category().String(), lpErr.Action().String()
 	default:
-		d.Name, d.Message = "error", r(err.Error())
+		d.Name, d.Message = "error", inWords(err)
 	}
 	return d
 }
@@ -115,7 +115,7 @@ the HTTP failure it is. --status gives the status of a bare body.
 
 Exit status: 0 when the answer holds no error, 1 when it holds one or more,
 2 when it is not a VK answer at all.`,
-		Example: "  curl -si 'https://api.vk.com/method/users.get?v=5.199' | vk decode\n  vk decode --status 502 page.html\n  vk decode body.json --json",
+		Example: "  curl -si 'https://api.vk.com/method/users.get?v=5.199' | vk decode\n  vk decode testdata/examples/response.json --json\n  vk decode --status 502 testdata/examples/page.html",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			lang, err := resolveLang(lang)
@@ -146,7 +146,7 @@ Exit status: 0 when the answer holds no error, 1 when it holds one or more,
 			}
 			rep, err := inspectInput(input, status)
 			if err != nil {
-				return &exitError{code: 2, err: fmt.Errorf("%s: %w", name, err)}
+				return &exitError{code: 2, err: fmt.Errorf("%s: %s", name, inWords(err))}
 			}
 			out := cmd.OutOrStdout()
 			list := make([]decoded, 0, len(rep.Errors))
@@ -277,15 +277,16 @@ func printError(w io.Writer, d decoded, lang string) {
 	if d.Method != "" {
 		fmt.Fprintf(w, "%s: ", d.Method)
 	}
-	fmt.Fprint(w, d.Message)
+	// The code before the message: VK's messages carry numbers of their
+	// own ("invalid access_token (4).").
 	if d.Name != "error" {
-		fmt.Fprintf(w, " (%s %d", msg(lang, "code"), d.Code)
+		fmt.Fprintf(w, "%s %d", msg(lang, "code"), d.Code)
 		if d.Subcode != 0 {
 			fmt.Fprintf(w, ", %s %d", msg(lang, "subcode"), d.Subcode)
 		}
-		fmt.Fprintf(w, ", %s)", d.Name)
+		fmt.Fprintf(w, ", %s: ", d.Name)
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(w, d.Message)
 	field := func(k, v string) {
 		if v != "" {
 			fmt.Fprintf(w, "   %-19s %s\n", msg(lang, k)+":", v)

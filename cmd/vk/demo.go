@@ -30,12 +30,14 @@ of VK's page of returned errors: for each, what the server answered and what
 the client did about it (waited for its rate limiter, retried with backoff,
 asked the captcha hook and resent, refused a quota-exhausted method locally,
 ...), ending with a one-screen summary. It needs no token and no network.`,
-		Args: cobra.NoArgs,
+		Example: "  vk demo\n  vk demo --lang ru",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkLang(lang); err != nil {
+			lang, err := resolveLang(lang)
+			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
+			ctx, cancel := context.WithTimeout(cmdContext(cmd), 2*time.Minute)
 			defer cancel()
 			failed, err := runDemo(ctx, cmd.OutOrStdout(), lang, seed)
 			if err != nil {
@@ -47,9 +49,9 @@ asked the captcha hook and resent, refused a quota-exhausted method locally,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&lang, "lang", defaultLang(), "language of the error explanations: ru or en")
+	cmd.Flags().StringVar(&lang, "lang", "", langUsage)
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the mock's world and answers")
-	return cmd
+	return stopOnSignal(cmd)
 }
 
 // demo is one run: the mock, what the client was seen doing, the summary.
@@ -136,7 +138,7 @@ func (d *demo) served() (string, int) {
 		ans := "ok"
 		switch {
 		case r.ErrorCode != nil:
-			ans = fmt.Sprintf("error %d", int(*r.ErrorCode))
+			ans = fmt.Sprintf(d.tr("error %d"), int(*r.ErrorCode))
 		case r.Effect != "":
 			ans = r.Effect
 		case r.HTTPStatus != http.StatusOK:
@@ -145,7 +147,7 @@ func (d *demo) served() (string, int) {
 		parts = append(parts, r.Method+" → "+ans)
 	}
 	if len(parts) > 6 {
-		parts = append(parts[:3], fmt.Sprintf("… %d more …", len(parts)-5), parts[len(parts)-2], parts[len(parts)-1])
+		parts = append(parts[:3], fmt.Sprintf(d.tr("… %d more …"), len(parts)-5), parts[len(parts)-2], parts[len(parts)-1])
 	}
 	return strings.Join(parts, ", "), n
 }
@@ -156,26 +158,26 @@ func (d *demo) step(n, total int, code vkerr.Code, intro string, run func(ctx co
 	d.mark = len(d.srv.Requests())
 	info := code.Info()
 	if code == 0 {
-		fmt.Fprintf(d.w, "\n[%d/%d] execute — up to 25 calls in one request, the documented answer to 6 and 9\n", n, total)
+		fmt.Fprintf(d.w, d.tr("\n[%d/%d] execute — up to 25 calls in one request, the documented answer to 6 and 9\n"), n, total)
 	} else {
 		fmt.Fprintf(d.w, "\n[%d/%d] %d %s — %s (%s)\n", n, total, code, info.GoName, info.Message(d.lang), info.Category)
 	}
-	fmt.Fprintf(d.w, "  setup:  %s\n", intro)
+	fmt.Fprintf(d.w, d.tr("  setup:  %s\n"), intro)
 	client, ok, err := run(context.Background())
 	server, _ := d.served()
-	fmt.Fprintf(d.w, "  server: %s\n", server)
-	fmt.Fprintf(d.w, "  client: %s\n", client)
+	fmt.Fprintf(d.w, d.tr("  server: %s\n"), server)
+	fmt.Fprintf(d.w, d.tr("  client: %s\n"), client)
 	if err != nil {
-		fmt.Fprintf(d.w, "  error:  %v\n", err)
+		fmt.Fprintf(d.w, d.tr("  error:  %v\n"), err)
 	}
 	mark := "ok"
 	if !ok {
-		mark = "NOT AS DOCUMENTED"
+		mark = d.tr("NOT AS DOCUMENTED")
 	}
 	if code != 0 {
-		fmt.Fprintf(d.w, "  remedy: %s\n", info.Remedy(d.lang))
+		fmt.Fprintf(d.w, d.tr("  remedy: %s\n"), info.Remedy(d.lang))
 	}
-	fmt.Fprintf(d.w, "  result: %s\n", mark)
+	fmt.Fprintf(d.w, d.tr("  result: %s\n"), mark)
 	d.summary = append(d.summary, summaryRow{code: code, server: server, client: client, ok: ok})
 }
 
@@ -185,9 +187,9 @@ func (d *demo) retried() string {
 	var parts []string
 	for _, r := range d.rec.retries {
 		if r.Retry {
-			parts = append(parts, fmt.Sprintf("retried after %v (%s)", r.Delay.Round(time.Millisecond), r.Reason))
+			parts = append(parts, fmt.Sprintf(d.tr("retried after %v (%s)"), r.Delay.Round(time.Millisecond), r.Reason))
 		} else {
-			parts = append(parts, "did not retry ("+r.Reason+")")
+			parts = append(parts, fmt.Sprintf(d.tr("did not retry (%s)"), r.Reason))
 		}
 	}
 	return strings.Join(parts, "; ")
@@ -207,8 +209,8 @@ func runDemo(ctx context.Context, w io.Writer, lang string, seed int64) (int, er
 		return 0, err
 	}
 	d := &demo{w: w, lang: lang, srv: srv, url: url, rec: &recorder{}}
-	fmt.Fprintf(w, "vk demo: the VK API error system end to end: a vkapi client against an in-process\n")
-	fmt.Fprintf(w, "vkmock (%s, VK API schema %s, seed %d). No token, no network.\n", url, srv.SchemaVersion(), seed)
+	fmt.Fprint(w, d.tr("vk demo: the VK API error system end to end: a vkapi client against an in-process\n"))
+	fmt.Fprintf(w, d.tr("vkmock (%s, VK API schema %s, seed %d). No token, no network.\n"), url, srv.SchemaVersion(), seed)
 
 	steps := demoSteps(d)
 	for i, s := range steps {
@@ -220,21 +222,21 @@ func runDemo(ctx context.Context, w io.Writer, lang string, seed int64) (int, er
 	}
 
 	failed := 0
-	fmt.Fprintf(w, "\nSummary\n\n")
-	fmt.Fprintf(w, "  %-4s %-17s %-13s %-4s %s\n", "code", "error", "category", "", "what the client did")
+	fmt.Fprint(w, d.tr("\nSummary\n\n"))
+	fmt.Fprintf(w, "  %-4s %-17s %-13s %-4s %s\n", d.tr("code"), d.tr("error"), d.tr("category"), "", d.tr("what the client did"))
 	for _, r := range d.summary {
 		info := r.code.Info()
 		mark := "ok"
 		if !r.ok {
-			mark, failed = "FAIL", failed+1
+			mark, failed = d.tr("FAIL"), failed+1
 		}
 		code, name, cat := fmt.Sprint(int(r.code)), info.GoName, info.Category.String()
 		if r.code == 0 {
-			code, name, cat = "—", "execute batch", "—"
+			code, name, cat = "—", d.tr("execute batch"), "—"
 		}
 		fmt.Fprintf(w, "  %-4s %-17s %-13s %-4s %s\n", code, name, cat, mark, r.client)
 	}
-	fmt.Fprintf(w, "\n%d of %d steps went as documented. Requests the mock answered: %d.\n", len(d.summary)-failed, len(d.summary), len(srv.Requests()))
+	fmt.Fprintf(w, d.tr("\n%d of %d steps went as documented. Requests the mock answered: %d.\n"), len(d.summary)-failed, len(d.summary), len(srv.Requests()))
 	return failed + d.longPollDemo(ctx), nil
 }
 
@@ -249,7 +251,7 @@ func demoSteps(d *demo) []demoStep {
 	user := func() string { return d.token(vkmock.TokenUser) }
 	group := func() string { return d.token(vkmock.TokenGroup) }
 	return []demoStep{
-		{vkerr.TooMany, "kept to 3 req/s by its limiter: no error 6", "9 concurrent callers of users.get on one user token; the mock allows 3 requests in any rolling second", func(ctx context.Context) (string, bool, error) {
+		{vkerr.TooMany, d.tr("kept to 3 req/s by its limiter: no error 6"), d.tr("9 concurrent callers of users.get on one user token; the mock allows 3 requests in any rolling second"), func(ctx context.Context) (string, bool, error) {
 			c := d.client(user(), vkapi.KindUser)
 			start := time.Now()
 			var wg sync.WaitGroup
@@ -265,25 +267,25 @@ func demoSteps(d *demo) []demoStep {
 				}
 			}
 			_, n := d.served()
-			return fmt.Sprintf("kept to the budget by its rolling-window limiter: %d calls in %v, waited %d times (longest %v), never provoked error 6",
+			return fmt.Sprintf(d.tr("kept to the budget by its rolling-window limiter: %d calls in %v, waited %d times (longest %v), never provoked error 6"),
 				n, time.Since(start).Round(10*time.Millisecond), d.rec.waits, d.rec.maxWait.Round(10*time.Millisecond)), d.errorCount(vkerr.TooMany) == 0, nil
 		}},
-		{vkerr.Server, "retried the read with backoff and jitter", "a fault rule answers the next two users.get calls with error 10", func(ctx context.Context) (string, bool, error) {
+		{vkerr.Server, d.tr("retried the read with backoff and jitter"), d.tr("a fault rule answers the next two users.get calls with error 10"), func(ctx context.Context) (string, bool, error) {
 			d.srv.AddFault(vkmock.Fault{Method: "users.get", Times: 2, Error: &vkerr.Error{Code: vkerr.Server}})
 			err := d.client(group(), vkapi.KindGroup).Call(ctx, "users.get", vkapi.Params{"user_ids": 1}, nil)
-			return "retried a safe read with exponential backoff and full jitter: " + d.retried(), err == nil && d.rec.requests == 3, err
+			return d.tr("retried a safe read with exponential backoff and full jitter: ") + d.retried(), err == nil && d.rec.requests == 3, err
 		}},
-		{vkerr.Unknown, "resent the write with the same random_id", "messages.send; the mock stores the message, then its answer is lost (HTTP 502 page), then error 1", func(ctx context.Context) (string, bool, error) {
+		{vkerr.Unknown, d.tr("resent the write with the same random_id"), d.tr("messages.send; the mock stores the message, then its answer is lost (HTTP 502 page), then error 1"), func(ctx context.Context) (string, bool, error) {
 			d.srv.ClearMessages()
 			d.srv.AddFault(vkmock.Fault{Method: "messages.send", Times: 1, HTTPStatus: 502, Phase: "after"})
 			d.srv.AddFault(vkmock.Fault{Method: "messages.send", Times: 1, Error: &vkerr.Error{Code: vkerr.Unknown}})
 			var id int64
 			err := d.client(group(), vkapi.KindGroup).Call(ctx, "messages.send", vkapi.Params{"peer_id": vkmock.DefaultUserID, "message": "hello"}, &id)
 			msgs := d.srv.Messages()
-			return fmt.Sprintf("set random_id once and resent the write with the same key: %s; the mock holds %d message(s)", d.retried(), len(msgs)),
+			return fmt.Sprintf(d.tr("set random_id once and resent the write with the same key: %s; the mock holds %d message(s)"), d.retried(), len(msgs)),
 				err == nil && len(msgs) == 1, err
 		}},
-		{vkerr.Captcha, "asked the captcha hook, resent with the key", "a captcha rule: every messages.send needs one", func(ctx context.Context) (string, bool, error) {
+		{vkerr.Captcha, d.tr("asked the captcha hook, resent with the key"), d.tr("a captcha rule: every messages.send needs one"), func(ctx context.Context) (string, bool, error) {
 			d.srv.SetChallenges(vkmock.Challenges{Captcha: []vkmock.CaptchaRule{{Method: "messages.send", Threshold: 0}}})
 			defer d.srv.SetChallenges(vkmock.Challenges{})
 			var asked []string
@@ -295,13 +297,13 @@ func demoSteps(d *demo) []demoStep {
 				// A real solver shows the picture to a person; the demo
 				// reads the answer from the mock's control API.
 				info, _ := d.srv.Captcha(c.SID)
-				asked = append(asked, fmt.Sprintf("sid %s, a %d-byte PNG", c.SID, size))
+				asked = append(asked, fmt.Sprintf(d.tr("sid %s, a %d-byte PNG"), c.SID, size))
 				return vkapi.CaptchaAnswer{Key: info.Key}, nil
 			})
 			err := d.client(user(), vkapi.KindUser, vkapi.WithCaptchaSolver(solver)).Call(ctx, "messages.send", vkapi.Params{"peer_id": vkmock.WorldFriendID, "message": "hi"}, nil)
-			return fmt.Sprintf("asked the captcha hook (%s) and resent with captcha_sid and captcha_key", strings.Join(asked, "; ")), err == nil && len(asked) == 1, err
+			return fmt.Sprintf(d.tr("asked the captcha hook (%s) and resent with captcha_sid and captcha_key"), strings.Join(asked, "; ")), err == nil && len(asked) == 1, err
 		}},
-		{vkerr.AuthValidation, "asked the validator, replaced the token", "the user token is marked as needing validation", func(ctx context.Context) (string, bool, error) {
+		{vkerr.AuthValidation, d.tr("asked the validator, replaced the token"), d.tr("the user token is marked as needing validation"), func(ctx context.Context) (string, bool, error) {
 			tok := user()
 			d.srv.SetTokenChallenge(tok, vkerr.AuthValidation)
 			validator := vkapi.ValidatorFunc(func(ctx context.Context, v *vkapi.Validation) (string, error) {
@@ -309,9 +311,9 @@ func demoSteps(d *demo) []demoStep {
 				return d.srv.CompleteValidation(v.RedirectURI)
 			})
 			err := d.client(tok, vkapi.KindUser, vkapi.WithValidator(validator)).Call(ctx, "users.get", nil, nil)
-			return "asked the validator hook to open redirect_uri, took the new token from blank.html#access_token=…, replaced the old one in its pool and resent", err == nil, err
+			return d.tr("asked the validator hook to open redirect_uri, took the new token from blank.html#access_token=…, replaced the old one in its pool and resent"), err == nil, err
 		}},
-		{vkerr.NeedConfirmation, "asked the confirmer, resent with confirm=1", "a confirmation rule on friends.delete", func(ctx context.Context) (string, bool, error) {
+		{vkerr.NeedConfirmation, d.tr("asked the confirmer, resent with confirm=1"), d.tr("a confirmation rule on friends.delete"), func(ctx context.Context) (string, bool, error) {
 			d.srv.SetChallenges(vkmock.Challenges{Confirm: []vkmock.ConfirmRule{{Method: "friends.delete", Text: "Remove this friend?"}}})
 			defer d.srv.SetChallenges(vkmock.Challenges{})
 			var text string
@@ -320,9 +322,9 @@ func demoSteps(d *demo) []demoStep {
 				return true, nil
 			})
 			err := d.client(user(), vkapi.KindUser, vkapi.WithConfirmer(confirmer)).Call(ctx, "friends.delete", vkapi.Params{"user_id": vkmock.WorldFriendID}, nil)
-			return fmt.Sprintf("showed confirmation_text %q to the confirmer hook, which said yes, and resent with confirm=1", text), err == nil && text != "", err
+			return fmt.Sprintf(d.tr("showed confirmation_text %q to the confirmer hook, which said yes, and resent with confirm=1"), text), err == nil && text != "", err
 		}},
-		{vkerr.Flood, "failed fast with a *CooldownError", "a flood rule: two messages to one peer per minute", func(ctx context.Context) (string, bool, error) {
+		{vkerr.Flood, d.tr("failed fast with a *CooldownError"), d.tr("a flood rule: two messages to one peer per minute"), func(ctx context.Context) (string, bool, error) {
 			d.srv.SetChallenges(vkmock.Challenges{Flood: []vkmock.FloodRule{{Method: "messages.send", Threshold: 2, CooldownMS: 600000}}})
 			defer d.srv.SetChallenges(vkmock.Challenges{})
 			c := d.client(group(), vkapi.KindGroup)
@@ -334,9 +336,9 @@ func demoSteps(d *demo) []demoStep {
 			if !errors.As(err, &ce) {
 				return "", false, err
 			}
-			return fmt.Sprintf("failed fast with a *CooldownError: do not repeat before %s; no retry loop", ce.Until.Format(time.TimeOnly)), d.rec.requests == 3, nil
+			return fmt.Sprintf(d.tr("failed fast with a *CooldownError: do not repeat before %s; no retry loop"), ce.Until.Format(time.TimeOnly)), d.rec.requests == 3, nil
 		}},
-		{vkerr.RateLimit, "refused the method locally until the reset", "a daily quota of 2 wall.get calls per token", func(ctx context.Context) (string, bool, error) {
+		{vkerr.RateLimit, d.tr("refused the method locally until the reset"), d.tr("a daily quota of 2 wall.get calls per token"), func(ctx context.Context) (string, bool, error) {
 			d.srv.SetChallenges(vkmock.Challenges{Quota: []vkmock.QuotaRule{{Method: "wall.get", PerDay: 2}}})
 			defer d.srv.SetChallenges(vkmock.Challenges{})
 			c := d.client(user(), vkapi.KindUser)
@@ -347,10 +349,10 @@ func demoSteps(d *demo) []demoStep {
 			var first, local *vkapi.CooldownError
 			ok := errs[0] == nil && errs[1] == nil && errors.As(errs[2], &first) && !first.Local && errors.As(errs[3], &local) && local.Local
 			other := c.Call(ctx, "users.get", nil, nil)
-			return fmt.Sprintf("after the 29, refused wall.get on that token locally until %s without a request (the 4th call); users.get still works", first.Until.Format(time.DateTime)),
+			return fmt.Sprintf(d.tr("after the 29, refused wall.get on that token locally until %s without a request (the 4th call); users.get still works"), first.Until.Format(time.DateTime)),
 				ok && other == nil && d.rec.requests == 4, nil
 		}},
-		{vkerr.Auth, "dropped the dead token, went on with the other", "a pool of two user tokens; the first is revoked", func(ctx context.Context) (string, bool, error) {
+		{vkerr.Auth, d.tr("dropped the dead token, went on with the other"), d.tr("a pool of two user tokens; the first is revoked"), func(ctx context.Context) (string, bool, error) {
 			dead, live := user(), user()
 			d.srv.SetTokenState(dead, vkmock.StateRevoked)
 			c := d.client(dead, vkapi.KindUser, vkapi.WithTokens(live))
@@ -364,10 +366,10 @@ func demoSteps(d *demo) []demoStep {
 					others++
 				}
 			}
-			return fmt.Sprintf("never resent with the dead token: it left the pool after its one error 5 (%d *TokenError), the other %d calls used the live token",
+			return fmt.Sprintf(d.tr("never resent with the dead token: it left the pool after its one error 5 (%d *TokenError), the other %d calls used the live token"),
 				tokenErrs, 4-tokenErrs-others), tokenErrs == 1 && others == 0 && d.errorCount(vkerr.Auth) == 1, nil
 		}},
-		{vkerr.Param, "no retry; the message names the parameter", "users.get with a name_case outside its enum", func(ctx context.Context) (string, bool, error) {
+		{vkerr.Param, d.tr("no retry; the message names the parameter"), d.tr("users.get with a name_case outside its enum"), func(ctx context.Context) (string, bool, error) {
 			err := d.client(user(), vkapi.KindUser).Call(ctx, "users.get", vkapi.Params{"name_case": "vocative"}, nil)
 			var ve *vkerr.Error
 			ok := errors.As(err, &ve) && ve.Code == vkerr.Param && d.rec.requests == 1
@@ -375,21 +377,21 @@ func demoSteps(d *demo) []demoStep {
 			if ve != nil {
 				msg = ve.Message
 			}
-			return fmt.Sprintf("did not retry a malformed request; returned %q", msg), ok, nil
+			return fmt.Sprintf(d.tr("did not retry a malformed request; returned %q"), msg), ok, nil
 		}},
-		{vkerr.UserDeleted, "no retry; skip the target, keep the token", "wall.get of a deleted user, then of a private profile", func(ctx context.Context) (string, bool, error) {
+		{vkerr.UserDeleted, d.tr("no retry; skip the target, keep the token"), d.tr("wall.get of a deleted user, then of a private profile"), func(ctx context.Context) (string, bool, error) {
 			c := d.client(user(), vkapi.KindUser)
 			e18 := c.Call(ctx, "wall.get", vkapi.Params{"owner_id": vkmock.WorldDeletedUserID}, nil)
 			e30 := c.Call(ctx, "wall.get", vkapi.Params{"owner_id": vkmock.WorldPrivateUserID}, nil)
-			return "returned target errors at once (18 not_found, 30 permission): the token is fine, skip the target",
+			return d.tr("returned target errors at once (18 not_found, 30 permission): the token is fine, skip the target"),
 				errors.Is(e18, vkerr.UserDeleted) && errors.Is(e30, vkerr.PrivateProfile) && d.rec.requests == 2, nil
 		}},
-		{vkerr.GroupAuth, "no retry; the method needs a user token", "a community token calls friends.get, a user-only method", func(ctx context.Context) (string, bool, error) {
+		{vkerr.GroupAuth, d.tr("no retry; the method needs a user token"), d.tr("a community token calls friends.get, a user-only method"), func(ctx context.Context) (string, bool, error) {
 			raw := vkapi.New(group(), vkapi.WithBaseURL(d.url), vkapi.WithObserver(d.rec.observer()))
 			err := raw.Call(ctx, "friends.get", nil, nil)
-			return "did not retry: the schema's access_token_type predicts it; use a user token", errors.Is(err, vkerr.GroupAuth), nil
+			return d.tr("did not retry: the schema's access_token_type predicts it; use a user token"), errors.Is(err, vkerr.GroupAuth), nil
 		}},
-		{0, "25 calls in one request, errors paired", "one execute carries 25 calls, two of which fail inside", func(ctx context.Context) (string, bool, error) {
+		{0, d.tr("25 calls in one request, errors paired"), d.tr("one execute carries 25 calls, two of which fail inside"), func(ctx context.Context) (string, bool, error) {
 			c := d.client(user(), vkapi.KindUser)
 			b := c.Batch()
 			calls := make([]*vkapi.BatchCall, 0, 25)
@@ -409,15 +411,15 @@ func demoSteps(d *demo) []demoStep {
 			if err == nil {
 				ok = false
 			}
-			return fmt.Sprintf("sent 25 calls as one execute (one request against the rate limit): %d succeeded, each false result took its execute_errors entry (18, 30)", okCount), ok, nil
+			return fmt.Sprintf(d.tr("sent 25 calls as one execute (one request against the rate limit): %d succeeded, each false result took its execute_errors entry (18, 30)"), okCount), ok, nil
 		}},
-		{vkerr.Compile, "no retry; compile error with its line", "execute with a VKScript program that does not compile", func(ctx context.Context) (string, bool, error) {
+		{vkerr.Compile, d.tr("no retry; compile error with its line"), d.tr("execute with a VKScript program that does not compile"), func(ctx context.Context) (string, bool, error) {
 			err := d.client(user(), vkapi.KindUser).Call(ctx, "execute", vkapi.Params{"code": "var a = API.users.get({\"user_ids\": 1})\nreturn a"}, nil)
 			var ve *vkerr.Error
 			if !errors.As(err, &ve) {
 				return "", false, err
 			}
-			return fmt.Sprintf("returned %q at once, the line included; a program error is not retried", ve.Message), ve.Code == vkerr.Compile && d.rec.requests == 1, nil
+			return fmt.Sprintf(d.tr("returned %q at once, the line included; a program error is not retried"), ve.Message), ve.Code == vkerr.Compile && d.rec.requests == 1, nil
 		}},
 	}
 }

@@ -18,10 +18,10 @@ import (
 func (d *demo) longPollDemo(ctx context.Context) int {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	fmt.Fprintf(d.w, "\nBots Long Poll: vkapi/longpoll against the mock's Long Poll server\n")
+	fmt.Fprint(d.w, d.tr("\nBots Long Poll: vkapi/longpoll against the mock's Long Poll server\n"))
 	gid := vkmock.DefaultGroupID
 	if err := d.srv.SetLongPollSettings(vkmock.LongPollSettings{GroupID: gid, Enabled: true}); err != nil {
-		fmt.Fprintf(d.w, "  setup failed: %v\n", err)
+		fmt.Fprintf(d.w, d.tr("  setup failed: %v\n"), err)
 		return 1
 	}
 	texts := make(chan string, 16)
@@ -62,7 +62,7 @@ func (d *demo) longPollDemo(ctx context.Context) int {
 	}()
 	write := func(text string) {
 		if _, err := d.srv.Inbox(vkmock.InboxMessage{FromID: vkmock.WorldFriendID, GroupID: gid, Text: text}); err != nil {
-			fmt.Fprintf(d.w, "  inbox: %v\n", err)
+			fmt.Fprintf(d.w, d.tr("  inbox: %v\n"), err)
 		}
 	}
 	receive := func(want string) bool {
@@ -94,11 +94,11 @@ func (d *demo) longPollDemo(ctx context.Context) int {
 	}
 	failed := 0
 	result := func(n int, title, setup, did string, ok bool) {
-		mark := "as documented"
+		mark := d.tr("as documented")
 		if !ok {
-			mark, failed = "NOT AS DOCUMENTED", failed+1
+			mark, failed = d.tr("NOT AS DOCUMENTED"), failed+1
 		}
-		fmt.Fprintf(d.w, "\n[LP %d/3] %s\n  setup:  %s\n  client: %s\n  result: %s\n", n, title, setup, did, mark)
+		fmt.Fprintf(d.w, d.tr("\n[LP %d/3] %s\n  setup:  %s\n  client: %s\n  result: %s\n"), n, title, setup, did, mark)
 	}
 
 	write("hello")
@@ -106,8 +106,8 @@ func (d *demo) longPollDemo(ctx context.Context) int {
 	d.srv.ExpireLongPollKeys(gid)
 	write("written while the key expired")
 	ok = ok && sawRecoveries("failed_2") && receive("written while the key expired")
-	result(1, `{"failed":2} — the key expired`, "the mock expires every key of the community, then a user writes",
-		"got a new key from groups.getLongPollServer and kept its ts: the message written meanwhile arrived", ok)
+	result(1, d.tr(`{"failed":2} — the key expired`), d.tr("the mock expires every key of the community, then a user writes"),
+		d.tr("got a new key from groups.getLongPollServer and kept its ts: the message written meanwhile arrived"), ok)
 
 	write("busy")
 	select { // until the handler holds the "busy" event
@@ -131,22 +131,22 @@ func (d *demo) longPollDemo(ctx context.Context) int {
 	}
 	write("after the loss")
 	ok = receive("busy") && gap.Kind == longpoll.GapLost && lost == 2 && receive("after the loss")
-	result(2, `{"failed":3} — information lost`, "while the bot is busy two messages come, and the mock loses them",
-		fmt.Sprintf("got a new key and ts and reported the gap: ts %s to %s (the mock lost %d events)", gap.From, gap.To, lost), ok)
+	result(2, d.tr(`{"failed":3} — information lost`), d.tr("while the bot is busy two messages come, and the mock loses them"),
+		fmt.Sprintf(d.tr("got a new key and ts and reported the gap: ts %s to %s (the mock lost %d events)"), gap.From, gap.To, lost), ok)
 
 	for _, f := range []vkmock.Fault{{Effect: "truncate", Times: 1}, {HTTPStatus: 502, Times: 1}} {
 		f.Method = "longpoll.bots"
 		if _, err := d.srv.AddFault(f); err != nil {
-			fmt.Fprintf(d.w, "  fault: %v\n", err)
+			fmt.Fprintf(d.w, d.tr("  fault: %v\n"), err)
 		}
 	}
 	write("after the faults")
 	ok = sawRecoveries("network", "http_status") && receive("after the faults")
-	result(3, "network faults on a_check", "the next a_check answer is cut short, the one after is an HTML 502",
-		"kept server, key and ts, backed off with jitter and went on: the message arrived", ok)
+	result(3, d.tr("network faults on a_check"), d.tr("the next a_check answer is cut short, the one after is an HTML 502"),
+		d.tr("kept server, key and ts, backed off with jitter and went on: the message arrived"), ok)
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintf(d.w, "  stopped: %v\n", err)
+		fmt.Fprintf(d.w, d.tr("  stopped: %v\n"), err)
 	}
-	fmt.Fprintf(d.w, "\n%d of 3 Long Poll steps went as documented.\n", 3-failed)
+	fmt.Fprintf(d.w, d.tr("\n%d of 3 Long Poll steps went as documented.\n"), 3-failed)
 	return failed
 }

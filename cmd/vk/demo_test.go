@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/vkerr/vkerr/internal/soak"
 )
 
 func TestDemo(t *testing.T) {
@@ -36,7 +38,11 @@ func TestDemo(t *testing.T) {
 	}
 }
 
+// TestDemoCommand: vk demo --lang ru speaks Russian. The demo takes a few
+// seconds and TestExamples runs it (in English) by default, so this one
+// runs with VKERR_SOAK=1.
 func TestDemoCommand(t *testing.T) {
+	soak.Require(t)
 	code, out, errOut := vk(t, "", "demo", "--lang", "ru")
 	if code != 0 || !strings.Contains(out, "Требуется ввод кода с картинки") {
 		t.Errorf("vk demo --lang ru: exit %d\n%s%s", code, out, errOut)

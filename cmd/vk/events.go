@@ -137,7 +137,8 @@ is never printed.
 
 Exit status: 0 for events, 1 for a {"failed":N} answer (what to do is printed
 on standard error), 2 when the input is not an event body.`,
-		Args: cobra.MaximumNArgs(1),
+		Example: "  vk events testdata/examples/lp-answer.json\n  vk events testdata/examples/user-lp-answer.json --json",
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := cmd.InOrStdin()
 			name := "standard input"

@@ -32,15 +32,6 @@ func defaultLang() string {
 // langUsage is the help of every --lang flag.
 const langUsage = "language of messages and remedies: ru or en (when not given: ru if $LC_ALL, $LC_MESSAGES or $LANG starts with ru, else en)"
 
-// checkLang checks a --lang value that has a default.
-func checkLang(lang string) error {
-	_, err := resolveLang(lang)
-	if lang == "" {
-		return &exitError{code: 2, err: fmt.Errorf("--lang must be ru or en")}
-	}
-	return err
-}
-
 // resolveLang checks --lang; an empty value takes the default from the
 // environment.
 func resolveLang(lang string) (string, error) {

@@ -104,7 +104,7 @@ func TestDecodeExitCodes(t *testing.T) {
 		}
 	}
 	code, _, errOut := vk(t, "hello, world", "decode", "-")
-	if code != 2 || !strings.Contains(errOut, "not a VK API response") {
+	if code != 2 || errOut != "vk: standard input: not a VK API answer: not JSON: \"hello, world\"\n" {
 		t.Errorf("decode junk: %d %s", code, errOut)
 	}
 	if code, _, _ := vk(t, "", "decode", "/no/such/file"); code != 2 {

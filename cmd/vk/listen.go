@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"sync"
 	"time"
 
@@ -103,7 +102,7 @@ func newListenCmd() *cobra.Command {
 groups.getLongPollServer and prints one line per event on standard output
 (JSON lines with --json, the fields of vk events --json); what the client
 recovers from (failed 1/2/3, network errors, cooldowns) and gaps in the
-stream go to standard error. It runs until Ctrl-C, or --max-events.
+stream go to standard error. It runs until Ctrl-C (or SIGTERM), or --max-events.
 
 The token comes from --token or $VK_TOKEN (a community token; the community
 is taken from it unless --group is given). Works against VK and against
@@ -120,6 +119,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cb.addr != "" {
+				warnCallbackSetup(cmd.ErrOrStderr(), cb)
 				return runCallbackListen(cmd, cb, group, asJSON, verbose, maxEvents)
 			}
 			if cb.user {
@@ -134,9 +134,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 			if wait < time.Second || wait > longpoll.MaxWait {
 				return &exitError{code: 2, err: fmt.Errorf("--wait must be between 1s and %v", longpoll.MaxWait)}
 			}
-			ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt)
-			defer stop()
-			ctx, cancel := context.WithCancel(ctx)
+			ctx, cancel := context.WithCancel(cmdContext(cmd))
 			defer cancel()
 			level := slog.LevelError + 1 // recovery notes come through the observer
 			if verbose {
@@ -149,13 +147,21 @@ Long Poll disabled, no access), 2 on bad usage.`,
 			if store != "" {
 				cfg.Store = longpoll.NewFileStore(store)
 			}
-			err := longpoll.New(api, cfg).Run(ctx)
-			var se *longpoll.ServerError
-			switch {
-			case errors.As(err, &se):
-				return &exitError{code: 1, err: errors.New(vkerr.RedactString(se.Error()))}
-			case err != nil && ctx.Err() == nil:
-				return &exitError{code: 1, err: errors.New(vkerr.RedactString(err.Error()))}
+			c, err := checkCommunity(ctx, api, group)
+			if err != nil {
+				return &exitError{code: 1, err: err}
+			}
+			if c.ID != 0 {
+				cfg.GroupID = c.ID
+				version := c.APIVersion
+				if version == "" {
+					version = "unknown"
+				}
+				pr.note("connected: community %d, api_version %s; Ctrl-C stops", c.ID, version)
+			}
+			err = longpoll.New(api, cfg).Run(ctx)
+			if err != nil && ctx.Err() == nil {
+				return &exitError{code: 1, err: errors.New(inWords(err))}
 			}
 			return nil
 		},
@@ -170,13 +176,17 @@ Long Poll disabled, no access), 2 on bad usage.`,
 	f.StringVar(&store, "store", "", "keep the ts in files beside this path, to resume after a restart")
 	f.IntVar(&maxEvents, "max-events", 0, "stop after this many events (0: never)")
 	addCallbackFlags(f, &cb)
-	return cmd
+	return stopOnSignal(cmd)
 }
 
-// cmdContext is the command's context, or Background when it has none.
-func cmdContext(cmd *cobra.Command) context.Context {
-	if ctx := cmd.Context(); ctx != nil {
-		return ctx
+// warnCallbackSetup warns on w when the Callback API receiver runs without
+// a secret (anyone who finds the address can send it events) or without a
+// confirmation code (VK cannot confirm the server).
+func warnCallbackSetup(w io.Writer, cb callbackListen) {
+	if cb.secret == "" && os.Getenv("VK_CALLBACK_SECRET") == "" {
+		fmt.Fprintln(w, "vk listen: warning: no --secret (or $VK_CALLBACK_SECRET): anyone who finds this address can send it events; set the server's secret key")
 	}
-	return context.Background()
+	if cb.confirm == "" {
+		fmt.Fprintln(w, "vk listen: warning: no --confirm: VK cannot confirm this server; give the code of groups.getCallbackConfirmationCode")
+	}
 }

@@ -32,6 +32,9 @@ func TestListen(t *testing.T) {
 	if code != 0 || len(lines) != 2 {
 		t.Fatalf("%d %q %q", code, out, errOut)
 	}
+	if !strings.Contains(errOut, "vk listen: connected: community 200000001, api_version 5.") {
+		t.Errorf("no connected line on stderr: %q", errOut)
+	}
 	var e map[string]any
 	if err := json.Unmarshal([]byte(lines[1]), &e); err != nil || e["type"] != "message_new" || e["text"] != "two" || e["from_id"] != 7.0 {
 		t.Fatalf("%s", lines[1])
@@ -52,8 +55,13 @@ func TestListen(t *testing.T) {
 func TestListenErrors(t *testing.T) {
 	mock := vkmock.NewServer(t) // Long Poll disabled, as on VK
 	code, _, errOut := vk(t, "", "listen", "--base-url", mock.URL(), "--token", mock.Token(vkmock.TokenGroup).Token)
-	if code != 1 || !strings.Contains(errOut, "Long Poll is disabled") {
-		t.Fatalf("%d %s", code, errOut)
+	want := "vk: community 200000001 has Long Poll off: turn it on in the community's settings (Manage, API usage, Long Poll API) or with vk call groups.setLongPollSettings group_id=200000001 enabled=1 api_version=5.199 message_new=1 --kind group\n"
+	if code != 1 || errOut != want {
+		t.Fatalf("Long Poll off: %d %q", code, errOut)
+	}
+	code, _, errOut = vk(t, "", "listen", "--base-url", mock.URL(), "--token", mock.Token(vkmock.TokenUser).Token)
+	if code != 1 || errOut != "vk: this is a user token: use a community token, or --user\n" {
+		t.Fatalf("user token: %d %q", code, errOut)
 	}
 	t.Setenv("VK_TOKEN", "")
 	if code, _, _ := vk(t, "", "listen"); code != 2 {

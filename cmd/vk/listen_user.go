@@ -6,12 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/signal"
 
 	"github.com/spf13/cobra"
 
-	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/userlongpoll"
 )
@@ -59,9 +56,7 @@ func runUserListen(cmd *cobra.Command, token, baseURL string, asJSON bool, maxEv
 	if token == "" {
 		return &exitError{code: 2, err: errors.New("no token: set $VK_TOKEN or pass --token")}
 	}
-	ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt)
-	defer stop()
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(cmdContext(cmd))
 	defer cancel()
 	errOut := cmd.ErrOrStderr()
 	logger := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -71,9 +66,10 @@ func runUserListen(cmd *cobra.Command, token, baseURL string, asJSON bool, maxEv
 	p := userlongpoll.New(api, userlongpoll.Config{Handler: pr, Logger: logger,
 		OnResync: func(e *userlongpoll.ResyncError) { fmt.Fprintln(errOut, "vk listen:", e) }})
 	defer p.Close()
+	fmt.Fprintln(errOut, "vk listen: User Long Poll of the token's user; Ctrl-C stops")
 	err := p.Run(ctx)
 	if err != nil && ctx.Err() == nil {
-		return &exitError{code: 1, err: errors.New(vkerr.RedactString(err.Error()))}
+		return &exitError{code: 1, err: errors.New(inWords(err))}
 	}
 	return nil
 }

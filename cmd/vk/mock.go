@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,7 +42,8 @@ complete example.
 Every store is bounded (the request log, messages, posts, compiled
 scripts: the oldest go first) and every connection times out: see the
 --read-timeout, --idle-timeout and --max-* flags.`,
-		Args: cobra.NoArgs,
+		Example: "  vk mock --addr 127.0.0.1:8080\n  vk mock --addr 127.0.0.1:8080 --config vkmock/testdata/config-example.json\n  vk mock --tls --cert-out mock.pem",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var opts []vkmock.Option
 			if config != "" {
@@ -106,9 +105,7 @@ scripts: the oldest go first) and every connection times out: see the
 				fmt.Fprintf(out, "  %-8s %s  user_id=%d group_id=%d app_id=%d state=%s\n", t.Kind, t.Token, t.UserID, t.GroupID, t.AppID, t.State)
 			}
 			fmt.Fprintf(out, "try: curl -H 'Authorization: Bearer %s' '%s://%s/method/users.get?v=5.199&user_ids=1'\n", s.Token(vkmock.TokenUser).Token, scheme, ln.Addr())
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			if err := s.Serve(ctx, ln, certp, 5*time.Second); err != nil {
+			if err := s.Serve(cmdContext(cmd), ln, certp, 5*time.Second); err != nil {
 				return &exitError{code: 1, err: err}
 			}
 			fmt.Fprintln(out, "vkmock: stopped")
@@ -126,5 +123,5 @@ scripts: the oldest go first) and every connection times out: see the
 	f.BoolVar(&quiet, "quiet", false, "do not log requests")
 	f.BoolVar(&noRateLimits, "no-rate-limits", false, "turn off the per-token rate limits (error 6), e.g. for load tests")
 	limits.register(cmd)
-	return cmd
+	return stopOnSignal(cmd)
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,7 +40,7 @@ server. With --mock the upload goes to an in-process vkmock server with its
 preloaded token of --kind.
 
 Exit status: 0 on success, 1 when the upload failed, 2 on bad usage.`,
-		Example: "  vk upload photo --peer 2000000001 cat.jpg --mock\n  VK_TOKEN=... vk upload doc --peer 1 report.pdf --kind group",
+		Example: "  vk upload photo --peer 2000000001 testdata/examples/cat.jpg --mock\n  VK_TOKEN=... vk upload doc --peer 2000000001 report.pdf --kind group",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 || (args[0] != "photo" && args[0] != "doc") {
 				return &exitError{code: 2, err: errors.New("upload needs photo or doc and a FILE")}
@@ -52,10 +55,10 @@ Exit status: 0 on success, 1 when the upload failed, 2 on bad usage.`,
 			if tk != vkapi.KindUser && tk != vkapi.KindGroup {
 				return &exitError{code: 2, err: fmt.Errorf("--kind must be user or group, not %q", kind)}
 			}
-			if _, err := os.Stat(args[1]); err != nil {
+			if err := checkUploadFile(args[0], args[1]); err != nil {
 				return &exitError{code: 2, err: err}
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			ctx, cancel := context.WithTimeout(cmdContext(cmd), timeout)
 			defer cancel()
 			baseURL, token, err := target(ctx, useMock, baseURL, token, tk)
 			if err != nil {
@@ -83,7 +86,7 @@ Exit status: 0 on success, 1 when the upload failed, 2 on bad usage.`,
 				}
 			}
 			if err != nil {
-				return &exitError{code: 1, err: err}
+				return &exitError{code: 1, err: errors.New(inWords(err))}
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), att)
 			return nil
@@ -98,5 +101,27 @@ Exit status: 0 on success, 1 when the upload failed, 2 on bad usage.`,
 	f.BoolVar(&verbose, "verbose", false, "log every attempt and remedy to standard error")
 	f.DurationVar(&timeout, "timeout", 5*time.Minute, "give up after this long")
 
-	return cmd
+	return stopOnSignal(cmd)
+}
+
+// checkUploadFile refuses a FILE that cannot be read and, for a photo, one
+// that is not an image (VK keeps it as no photo at all: "photo":"[]").
+func checkUploadFile(kind, name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if kind != "photo" {
+		return nil
+	}
+	head := make([]byte, 512)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return err
+	}
+	if ct := http.DetectContentType(head[:n]); !strings.HasPrefix(ct, "image/") {
+		return fmt.Errorf("%s is not an image (%s): vk upload photo takes JPG, PNG or GIF; send other files with vk upload doc", name, ct)
+	}
+	return nil
 }

@@ -6,23 +6,34 @@ package redistest
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
+// HowToGetRedis is what a run without Redis is told, once.
+const HowToGetRedis = "the Redis tests need a redis-server: install one (apt-get install redis-server, " +
+	"brew install redis; the tests start it themselves) or point VKERR_REDIS_ADDR=host:port at a running one"
+
+var told sync.Once
+
 // Unavailable skips the test with the reason, or fails it under CI=true.
+// The first skip of a test binary says how to get a Redis (on standard
+// error, so it shows without -v too); the others give the reason alone.
 func Unavailable(t testing.TB, format string, args ...any) {
 	t.Helper()
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("Redis is required in CI: "+format, args...)
 	}
-	t.Skipf("no Redis (set VKERR_REDIS_ADDR or install redis-server): "+format, args...)
+	told.Do(func() { fmt.Fprintln(os.Stderr, "redistest: no Redis, so its tests are skipped: "+HowToGetRedis) })
+	t.Skipf("no Redis: "+format, args...)
 }
 
 // Addr returns the address of a Redis that answers: $VKERR_REDIS_ADDR, or

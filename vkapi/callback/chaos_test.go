@@ -3,12 +3,12 @@ package callback
 import (
 	"context"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/vkapi/callback/callbacktest"
 	"github.com/vkerr/vkerr/vkevent"
 	"github.com/vkerr/vkerr/vkmock"
@@ -96,10 +96,7 @@ func checkExactlyOnce(t *testing.T, mock *vkmock.Server, h *countingHandler, ids
 // after handling, wrong body, BOM, timeout after handling, slow): every
 // event is handled exactly once.
 func TestChaos(t *testing.T) {
-	n := 1000 // 10,000 with VKERR_SOAK=1
-	if os.Getenv("VKERR_SOAK") == "1" {
-		n = 10_000
-	}
+	n := soak.Pick(1000, 10_000)
 	mock := chaosSender(t)
 	h := &countingHandler{}
 	rc, err := New(Config{Secret: "s3cret", Confirmation: mock.CallbackConfirmationCode(vkmock.DefaultGroupID), GroupID: vkmock.DefaultGroupID, Handler: h, QueueSize: 256})

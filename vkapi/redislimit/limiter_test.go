@@ -233,19 +233,25 @@ func TestRedisLimiterHung(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
-	t.Cleanup(func() {
+	hangUp := func() {
 		ln.Close()
 		mu.Lock()
 		for _, cn := range conns {
 			cn.Close()
 		}
 		mu.Unlock()
-	})
+	}
+	t.Cleanup(hangUp)
 	s := vkmock.NewServer(t)
 	var logs syncbuf.Buffer
 	rdb := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), ReadTimeout: 10 * time.Second, MaxRetries: -1})
 	t.Cleanup(func() { _ = rdb.Close() })
-	c := groupClient(s, testLimiter(t, rdb, Timeout(100*time.Millisecond)), vkapi.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	l := testLimiter(t, rdb, Timeout(100*time.Millisecond))
+	// Cleanups run last first: the hung Redis hangs up before the limiter
+	// closes, so Close does not wait out rdb's read timeout on the request
+	// still in flight (10 s of every run).
+	t.Cleanup(hangUp)
+	c := groupClient(s, l, vkapi.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	start := time.Now()
 	for range 3 {
 		if err := c.Call(context.Background(), "users.get", vkapi.Params{"user_ids": 1}, nil); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/internal/syncbuf"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
@@ -401,11 +402,7 @@ func runSharedLoad(t testing.TB, addr string, procs, callers int, d time.Duratio
 // figures are BenchmarkRedisSharedLimit's.
 func TestRedisSharedLimitProcesses(t *testing.T) {
 	addr := testRedisAddr(t)
-	def := 3 * time.Second
-	if testing.Short() {
-		def = 2 * time.Second
-	}
-	d := redisRunDuration(def)
+	d := redisRunDuration(soak.Pick(2*time.Second, 3*time.Second))
 	run := runSharedLoad(t, addr, 3, 20, d, helperConfig{Margin: ciMargin})
 	t.Log(run)
 	if run.err6 != 0 {

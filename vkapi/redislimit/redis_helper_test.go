@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/vkerr/vkerr/internal/redistest"
 )
 
 // Redis for the tests. .ci/run starts a redis-server and exports its
@@ -20,15 +22,9 @@ import (
 // redis-server child. When neither works they skip, except under CI=true,
 // where a test that needs Redis fails.
 
-// redisUnavailable skips the test, or fails it under CI=true.
-func redisUnavailable(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("Redis is required in CI: %s", msg)
-	}
-	t.Skipf("no Redis: %s (set VKERR_REDIS_ADDR or install redis-server)", msg)
-}
+// redisUnavailable skips the test (saying once how to get a Redis), or
+// fails it under CI=true.
+var redisUnavailable = redistest.Unavailable
 
 // testRedisAddr returns the address of a Redis for the test: the CI one
 // (VKERR_REDIS_ADDR), else a private one started for the test.

@@ -63,7 +63,7 @@ func TestErrorText(t *testing.T) {
 	e := &Error{Step: StepUpload, Chains: 2, Attempts: 3,
 		URL: redactURL("https://pu.vk.com/c1/upload.php?hash=abc&rhash=def&_sig=ghi"), Err: io.ErrUnexpectedEOF}
 	s := e.Error()
-	for _, want := range []string{"upload", "https://pu.vk.com/c1/upload.php", "3 attempt(s) in 2 chain(s)", "unexpected EOF"} {
+	for _, want := range []string{"upload", "https://pu.vk.com/c1/upload.php", "after 2 tries from a new upload server (3 attempts in the last)", "unexpected EOF"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("%q lacks %q", s, want)
 		}

@@ -55,7 +55,7 @@ func (e *Error) Error() string {
 	if e.URL != "" {
 		s += " to " + e.URL
 	}
-	s += " failed after " + strconv.Itoa(e.Attempts) + " attempt(s) in " + strconv.Itoa(e.Chains) + " chain(s)"
+	s += " failed" + tries(e.Chains, e.Attempts)
 	if e.Unknown {
 		s += ", the save's outcome unknown"
 	}
@@ -67,6 +67,22 @@ func (e *Error) Error() string {
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
+
+// tries says how often an upload was tried: "after 2 attempts", or, when
+// it started over, "after 3 tries from a new upload server (1 attempt in
+// the last)".
+func tries(chains, attempts int) string {
+	n := func(k int, one, many string) string {
+		if k == 1 {
+			return "1 " + one
+		}
+		return strconv.Itoa(k) + " " + many
+	}
+	if chains <= 1 {
+		return " after " + n(attempts, "attempt", "attempts")
+	}
+	return " after " + n(chains, "try", "tries") + " from a new upload server (" + n(attempts, "attempt", "attempts") + " in the last)"
+}
 
 // HTTPStatusError is an upload server's answer with a status other than
 // 200.

@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
 )
@@ -130,14 +131,11 @@ func (w *world) send(t *testing.T, i int) int64 {
 	return id
 }
 
-// TestChaos: 5,000 messages from ten users while the mock forces failed 1
+// TestChaos: 500 messages (5,000 with VKERR_SOAK=1) from ten users while the mock forces failed 1
 // and 3 and fails a tenth of the a_check requests (5xx, resets, truncated
 // bodies): none lost, none doubled, in order per peer.
 func TestChaos(t *testing.T) {
-	n := 5000
-	if testing.Short() {
-		n = 500
-	}
+	n := soak.Pick(500, 5000)
 	mock := vkmock.NewServer(t)
 	mock.SetRateLimits(false)
 	w := newWorld(t, mock)

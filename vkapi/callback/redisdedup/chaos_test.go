@@ -8,12 +8,12 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/vkapi/callback"
 	"github.com/vkerr/vkerr/vkapi/callback/callbacktest"
 	"github.com/vkerr/vkerr/vkevent"
@@ -60,13 +60,10 @@ func (h *countingHandler) replica(i int) vkevent.Handler {
 
 // TestChaosReplicas: three receivers sharing the Redis de-duplication
 // behind a round-robin proxy, each failing 20% of its deliveries in every
-// way: the 1,000 events vkmock delivers (10,000 with VKERR_SOAK=1) are each handled exactly once
+// way: the 1,000 events (10,000 with VKERR_SOAK=1) vkmock delivers are each handled exactly once
 // across them, though resends land on other replicas.
 func TestChaosReplicas(t *testing.T) {
-	n := 1000 // 10,000 with VKERR_SOAK=1
-	if os.Getenv("VKERR_SOAK") == "1" {
-		n = 10_000
-	}
+	n := soak.Pick(1000, 10_000)
 	addr := testRedisAddr(t)
 	prefix := testPrefix(t)
 	mock := vkmock.NewServer(t)
