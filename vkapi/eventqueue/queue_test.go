@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkevent"
 )
@@ -90,7 +88,7 @@ func TestBacklogFull(t *testing.T) {
 }
 
 func TestOrderPerPeerAcrossConsumers(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	noLeaks(t)
 	rdb, name := newRedis(t)
 	ctx := context.Background()
 	opts := Options{Name: name, Partitions: 8}
@@ -279,22 +277,32 @@ func TestTrimKeepsWhatIsPending(t *testing.T) {
 }
 
 func TestConsumerLifecycle(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	noLeaks(t)
 	rdb, name := newRedis(t)
 	h := vkevent.HandlerFunc(func(context.Context, *vkevent.Event) error { return nil })
 	if _, err := NewConsumer(rdb, Config{Options: Options{Name: name}}); err == nil {
 		t.Fatal("NewConsumer without a handler succeeded")
 	}
+	// Run may be called once: the second call fails at once.
 	c, _ := NewConsumer(rdb, Config{Options: Options{Name: name}, Handler: h, ReadBlock: 100 * time.Millisecond})
-	stop := runConsumer(t, c)
-	// A second Run fails at once, whether or not the first has started.
-	if err := c.Run(context.Background()); !errors.Is(err, vkapi.ErrAlreadyRunning) && !errors.Is(err, vkapi.ErrClosed) {
+	cctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := c.Run(cctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run with an ended context: %v", err)
+	}
+	if err := c.Run(context.Background()); !errors.Is(err, vkapi.ErrAlreadyRunning) {
 		t.Fatalf("second Run: %v", err)
 	}
-	if err := stop(); err != nil {
-		t.Fatalf("Run after Close: %v", err)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
 	}
 	if err := c.Run(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Run after Close: %v", err)
+	}
+	// Close ends a running consumer: Run returns nil, every goroutine ends.
+	c2, _ := NewConsumer(rdb, Config{Options: Options{Name: name}, Handler: h, ReadBlock: 100 * time.Millisecond})
+	stop := runConsumer(t, c2)
+	if err := stop(); err != nil && !errors.Is(err, ErrClosed) { // ErrClosed: Close came before Run
 		t.Fatalf("Run after Close: %v", err)
 	}
 	d, _ := NewConsumer(rdb, Config{Options: Options{Name: name}, Handler: h})

@@ -3,6 +3,8 @@ package eventqueue
 import (
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"github.com/redis/go-redis/v9"
 )
 
@@ -17,4 +19,11 @@ func redisClientLike(t *testing.T, rdb *redis.Client) *redis.Client {
 
 func redisReadArgs(c *Consumer, stream string, n int64) *redis.XReadGroupArgs {
 	return &redis.XReadGroupArgs{Group: c.cfg.Group, Consumer: c.id, Streams: []string{stream, ">"}, Count: n, Block: -1}
+}
+
+// noLeaks checks, after every other cleanup of the test (its Redis clients
+// closed), that no goroutine it started is left.
+func noLeaks(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
 }
