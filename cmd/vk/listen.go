@@ -16,6 +16,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/eventqueue"
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkevent"
 )
@@ -95,6 +96,8 @@ func newListenCmd() *cobra.Command {
 		wait                  time.Duration
 		maxEvents             int
 		cb                    callbackListen
+		queue                 queueFlags
+		fromQueue             string
 	)
 	cmd := &cobra.Command{
 		Use:   "listen",
@@ -119,6 +122,9 @@ Long Poll disabled, no access), 2 on bad usage.`,
 		Example: "  VK_TOKEN=... vk listen\n  vk listen --base-url http://127.0.0.1:8080 --token vk1.a... --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if fromQueue != "" {
+				return runFromQueue(cmd, queueFlags{url: fromQueue, name: queue.name, group: queue.group}, asJSON, maxEvents)
+			}
 			if cb.addr != "" {
 				return runCallbackListen(cmd, cb, group, asJSON, verbose, maxEvents)
 			}
@@ -146,10 +152,16 @@ Long Poll disabled, no access), 2 on bad usage.`,
 			api := vkapi.New(token, vkapi.WithBaseURL(baseURL), vkapi.WithTokenKind(vkapi.KindGroup), vkapi.WithLogger(logger))
 			pr := &listenPrinter{linePrinter: linePrinter{out: cmd.OutOrStdout(), asJSON: asJSON, max: maxEvents, stop: cancel}, errOut: cmd.ErrOrStderr()}
 			cfg := longpoll.Config{GroupID: group, Handler: pr, Wait: wait, Logger: logger, Observer: pr.observer()}
-			if store != "" {
+			var err error
+			switch {
+			case queue.url != "":
+				err = runLongPollToQueue(ctx, api, cfg, queue, pr)
+			case store != "":
 				cfg.Store = longpoll.NewFileStore(store)
+				fallthrough
+			default:
+				err = longpoll.New(api, cfg).Run(ctx)
 			}
-			err := longpoll.New(api, cfg).Run(ctx)
 			var se *longpoll.ServerError
 			switch {
 			case errors.As(err, &se):
@@ -170,6 +182,10 @@ Long Poll disabled, no access), 2 on bad usage.`,
 	f.StringVar(&store, "store", "", "keep the ts in files beside this path, to resume after a restart")
 	f.IntVar(&maxEvents, "max-events", 0, "stop after this many events (0: never)")
 	addCallbackFlags(f, &cb)
+	f.StringVar(&queue.url, "queue", "", "append events to the durable queue in this Redis (redis://HOST:PORT/DB) instead of printing them")
+	f.StringVar(&fromQueue, "from-queue", "", "print the events of the durable queue in this Redis (redis://HOST:PORT/DB), acknowledging each after printing")
+	f.StringVar(&queue.name, "queue-name", eventqueue.DefaultName, "the queue's name, with --queue or --from-queue")
+	f.StringVar(&queue.group, "queue-group", eventqueue.DefaultGroup, "the consumer group, with --from-queue: processes of one group share the events")
 	return cmd
 }
 

@@ -181,7 +181,11 @@ func (c *Consumer) handleEntry(hctx context.Context, w *worker, m redis.XMessage
 		}
 		herr := callHandler(hctx, c.cfg.Handler, &e)
 		if herr == nil {
-			return c.ack(hctx, w.stream, m.ID, field)
+			// Recorded even when Run's context ended meanwhile: the
+			// handler did its work, so the entry must not come again.
+			actx, cancel := context.WithTimeout(context.WithoutCancel(hctx), 5*time.Second)
+			defer cancel()
+			return c.ack(actx, w.stream, m.ID, field)
 		}
 		if hctx.Err() != nil {
 			return nil
