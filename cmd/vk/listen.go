@@ -15,6 +15,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/eventqueue"
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkevent"
 )
@@ -94,6 +95,8 @@ func newListenCmd() *cobra.Command {
 		wait                  time.Duration
 		maxEvents             int
 		cb                    callbackListen
+		queue                 queueFlags
+		fromQueue             string
 	)
 	cmd := &cobra.Command{
 		Use:   "listen",
@@ -118,6 +121,9 @@ Long Poll disabled, no access), 2 on bad usage.`,
 		Example: "  VK_TOKEN=... vk listen\n  vk listen --base-url http://127.0.0.1:8080 --token vk1.a... --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if fromQueue != "" {
+				return runFromQueue(cmd, queueFlags{url: fromQueue, name: queue.name, group: queue.group}, asJSON, maxEvents)
+			}
 			if cb.addr != "" {
 				warnCallbackSetup(cmd.ErrOrStderr(), cb)
 				return runCallbackListen(cmd, cb, group, asJSON, verbose, maxEvents)
@@ -144,7 +150,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 			api := vkapi.New(token, vkapi.WithBaseURL(baseURL), vkapi.WithTokenKind(vkapi.KindGroup), vkapi.WithLogger(logger))
 			pr := &listenPrinter{linePrinter: linePrinter{out: cmd.OutOrStdout(), asJSON: asJSON, max: maxEvents, stop: cancel}, errOut: cmd.ErrOrStderr()}
 			cfg := longpoll.Config{GroupID: group, Handler: pr, Wait: wait, Logger: logger, Observer: pr.observer()}
-			if store != "" {
+			if store != "" && queue.url == "" {
 				cfg.Store = longpoll.NewFileStore(store)
 			}
 			c, err := checkCommunity(ctx, api, group)
@@ -159,7 +165,11 @@ Long Poll disabled, no access), 2 on bad usage.`,
 				}
 				pr.note("connected: community %d, api_version %s; Ctrl-C stops", c.ID, version)
 			}
-			err = longpoll.New(api, cfg).Run(ctx)
+			if queue.url != "" {
+				err = runLongPollToQueue(ctx, api, cfg, queue, pr)
+			} else {
+				err = longpoll.New(api, cfg).Run(ctx)
+			}
 			if err != nil && ctx.Err() == nil {
 				return &exitError{code: 1, err: errors.New(inWords(err))}
 			}
@@ -176,6 +186,10 @@ Long Poll disabled, no access), 2 on bad usage.`,
 	f.StringVar(&store, "store", "", "keep the ts in files beside this path, to resume after a restart")
 	f.IntVar(&maxEvents, "max-events", 0, "stop after this many events (0: never)")
 	addCallbackFlags(f, &cb)
+	f.StringVar(&queue.url, "queue", "", "append events to the durable queue in this Redis (redis://HOST:PORT/DB) instead of printing them")
+	f.StringVar(&fromQueue, "from-queue", "", "print the events of the durable queue in this Redis (redis://HOST:PORT/DB), acknowledging each after printing")
+	f.StringVar(&queue.name, "queue-name", eventqueue.DefaultName, "the queue's name, with --queue or --from-queue")
+	f.StringVar(&queue.group, "queue-group", eventqueue.DefaultGroup, "the consumer group, with --from-queue: processes of one group share the events")
 	return stopOnSignal(cmd)
 }
 

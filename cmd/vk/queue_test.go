@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/vkerr/vkerr/internal/redistest"
+	"github.com/vkerr/vkerr/vkapi/longpoll"
+	"github.com/vkerr/vkerr/vkapi/longpoll/redisstore"
+	"github.com/vkerr/vkerr/vkmock"
+)
+
+// TestListenQueue: vk listen --queue appends a community's events to the
+// queue (the Long Poll position kept in the same Redis), vk listen
+// --from-queue prints them in order per peer, and vk queue stats shows
+// nothing left.
+func TestListenQueue(t *testing.T) {
+	addr := redistest.Addr(t)
+	rdb := redistest.Client(t, addr)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "clitest-" + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		keys, _ := rdb.Keys(context.Background(), "{vkq:"+name+"}*").Result()
+		if len(keys) > 0 {
+			rdb.Del(context.Background(), keys...)
+		}
+	})
+	url := "redis://" + addr + "/0"
+	mock := vkmock.NewServer(t)
+	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 6
+	for i := range n {
+		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: int64(7 + i%2), GroupID: vkmock.DefaultGroupID, Text: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Start from ts 0, so that the events above are delivered.
+	store := redisstore.New(rdb, lpStorePrefix)
+	if err := store.Save(context.Background(), vkmock.DefaultGroupID, longpoll.Position{TS: "0"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Del(context.Background(), lpStorePrefix+strconv.FormatInt(vkmock.DefaultGroupID, 10)) })
+	tok := mock.Token(vkmock.TokenGroup).Token
+	code, out, errOut := vk(t, "", "listen", "--base-url", mock.URL(), "--token", tok, "--queue", url, "--queue-name", name, "--max-events", strconv.Itoa(n))
+	if code != 0 || out != "" || !strings.Contains(errOut, "elected") {
+		t.Fatalf("listen --queue: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = vk(t, "", "listen", "--from-queue", url, "--queue-name", name, "--max-events", strconv.Itoa(n), "--json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != n {
+		t.Fatalf("listen --from-queue: %d %q %q", code, out, errOut)
+	}
+	last := map[float64]int{7: -1, 8: -1}
+	for _, l := range lines {
+		var e map[string]any
+		if err := json.Unmarshal([]byte(l), &e); err != nil || e["type"] != "message_new" {
+			t.Fatalf("%s", l)
+		}
+		seq, _ := strconv.Atoi(e["text"].(string))
+		peer := e["from_id"].(float64)
+		if seq <= last[peer] {
+			t.Fatalf("peer %v: %d after %d", peer, seq, last[peer])
+		}
+		last[peer] = seq
+	}
+	code, out, errOut = vk(t, "", "queue", "stats", "--queue", url, "--name", name)
+	if code != 0 || !strings.Contains(out, "backlog 0, pending 0") || !strings.Contains(out, "dead letters  0") {
+		t.Fatalf("queue stats: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := vk(t, "", "queue", "stats"); code != 2 || !strings.Contains(errOut, "--queue is required") {
+		t.Fatalf("queue stats without --queue: %d %q", code, errOut)
+	}
+}

@@ -1,0 +1,260 @@
+package eventqueue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkevent"
+)
+
+// worker handles the entries of one partition while its consumer holds the
+// partition's lease.
+type worker struct {
+	part   int
+	stream string
+	quit   chan struct{}
+	once   sync.Once
+
+	trimmed time.Time // when the stream was last trimmed
+}
+
+func (w *worker) stop() { w.once.Do(func() { close(w.quit) }) }
+
+func (w *worker) stopped() bool {
+	select {
+	case <-w.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// start runs a worker for part, whose lease c has just taken.
+func (c *Consumer) start(part int) {
+	w := &worker{part: part, stream: c.keys.partition(part), quit: make(chan struct{})}
+	c.held[part] = w
+	c.stopping[part] = true // until it exits, whether or not it is held
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		defer func() { c.exited <- part }()
+		c.work(w)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = releaseScript.Run(ctx, c.rdb, []string{c.keys.lease(c.cfg.Group, part)}, c.id).Err()
+	}()
+}
+
+// work claims what the partition has pending, then reads new entries,
+// handling each in order, until the worker is stopped or Run's context
+// ends. A Redis error is retried with backoff.
+func (c *Consumer) work(w *worker) {
+	hctx := c.ctx
+	rctx, cancel := context.WithCancel(hctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-w.quit:
+			cancel()
+		case <-rctx.Done():
+		}
+	}()
+	block := min(c.cfg.LeaseTTL/3, c.cfg.ReadBlock)
+	for failures := 0; !w.stopped() && hctx.Err() == nil; {
+		err := c.ensureGroup(rctx, w.stream)
+		if err == nil {
+			err = c.drainPending(hctx, rctx, w)
+		}
+		if err == nil && !w.stopped() {
+			err = c.readNew(hctx, rctx, w, block)
+		}
+		if err == nil || rctx.Err() != nil {
+			failures = 0
+			continue
+		}
+		c.log.Warn("eventqueue: reading a partition failed", "partition", w.part, "err", err)
+		if sleep(rctx, backoff(failures, 100*time.Millisecond, 5*time.Second)) != nil {
+			return
+		}
+		failures++
+	}
+}
+
+// ensureGroup creates the consumer group at the start of the stream, so
+// that a new group sees every entry still kept.
+func (c *Consumer) ensureGroup(ctx context.Context, stream string) error {
+	err := c.rdb.XGroupCreateMkStream(ctx, stream, c.cfg.Group, "0").Err()
+	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		return errorf("create the consumer group", err)
+	}
+	return nil
+}
+
+// drainPending claims the entries any consumer of the group left pending
+// in the partition (the partition's lease says no one else works on it)
+// and handles them in order, oldest first.
+func (c *Consumer) drainPending(hctx, rctx context.Context, w *worker) error {
+	start := "0-0"
+	for !w.stopped() {
+		msgs, next, err := c.rdb.XAutoClaim(rctx, &redis.XAutoClaimArgs{
+			Stream: w.stream, Group: c.cfg.Group, Consumer: c.id, MinIdle: 0, Start: start, Count: int64(c.cfg.Batch),
+		}).Result()
+		if err != nil {
+			return errorf("claim pending entries", err)
+		}
+		if err := c.handleAll(hctx, w, msgs); err != nil {
+			return err
+		}
+		if next == "0-0" || next == "" {
+			return nil
+		}
+		start = next
+	}
+	return nil
+}
+
+// readNew reads entries no consumer of the group has seen, waiting up to
+// block for some, and handles them in order.
+func (c *Consumer) readNew(hctx, rctx context.Context, w *worker, block time.Duration) error {
+	res, err := c.rdb.XReadGroup(rctx, &redis.XReadGroupArgs{
+		Group: c.cfg.Group, Consumer: c.id, Streams: []string{w.stream, ">"}, Count: int64(c.cfg.Batch), Block: block,
+	}).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return errorf("read new entries", err)
+	}
+	for _, s := range res {
+		if err := c.handleAll(hctx, w, s.Messages); err != nil {
+			return err
+		}
+	}
+	// Trim when idle, and at least once a second under load, so that
+	// acknowledged entries do not count against MaxBacklog.
+	if len(res) == 0 || time.Since(w.trimmed) > time.Second {
+		w.trimmed = time.Now()
+		return c.trim(rctx, w.stream)
+	}
+	return nil
+}
+
+// handleAll handles msgs in order; it stops early when the worker is
+// stopped or Run's context ends, leaving the rest pending.
+func (c *Consumer) handleAll(hctx context.Context, w *worker, msgs []redis.XMessage) error {
+	for _, m := range msgs {
+		if w.stopped() || hctx.Err() != nil {
+			return nil
+		}
+		if err := c.handleEntry(hctx, w, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handleEntry hands one entry to the handler until it returns nil (then
+// acknowledges it) or the entry has had MaxDeliveries deliveries (then
+// moves it to the dead-letter stream). A stop or the end of Run's context
+// leaves the entry pending for the next holder of the partition.
+func (c *Consumer) handleEntry(hctx context.Context, w *worker, m redis.XMessage) error {
+	field := strconv.Itoa(w.part) + ":" + m.ID
+	var e vkevent.Event
+	raw, _ := m.Values[fieldEvent].(string)
+	if err := json.Unmarshal([]byte(raw), &e); err != nil {
+		return c.bury(hctx, w, m, field, 1, "the entry holds no event: "+err.Error())
+	}
+	for attempt := 0; ; attempt++ {
+		n, err := c.rdb.HIncrBy(hctx, c.keys.tries(c.cfg.Group), field, 1).Result()
+		if err != nil {
+			return errorf("count a delivery", err)
+		}
+		if n > int64(c.cfg.MaxDeliveries) {
+			last, _ := c.rdb.HGet(hctx, c.keys.errs(c.cfg.Group), field).Result()
+			return c.bury(hctx, w, m, field, n-1, last)
+		}
+		herr := callHandler(hctx, c.cfg.Handler, &e)
+		if herr == nil {
+			// Recorded even when Run's context ended meanwhile: the
+			// handler did its work, so the entry must not come again.
+			actx, cancel := context.WithTimeout(context.WithoutCancel(hctx), 5*time.Second)
+			defer cancel()
+			return c.ack(actx, w.stream, m.ID, field)
+		}
+		if hctx.Err() != nil {
+			return nil
+		}
+		msg := vkerr.Shorten(herr.Error(), 1000)
+		c.log.Warn("eventqueue: handler failed", "partition", w.part, "entry", m.ID, "event_id", e.EventID, "delivery", n, "err", msg)
+		if err := c.rdb.HSet(hctx, c.keys.errs(c.cfg.Group), field, msg).Err(); err != nil {
+			return errorf("record a handler's error", err)
+		}
+		if n >= int64(c.cfg.MaxDeliveries) {
+			return c.bury(hctx, w, m, field, n, msg)
+		}
+		t := time.NewTimer(backoff(attempt, 100*time.Millisecond, 10*time.Second))
+		select {
+		case <-t.C:
+		case <-w.quit:
+			t.Stop()
+			return nil
+		case <-hctx.Done():
+			t.Stop()
+			return nil
+		}
+	}
+}
+
+// callHandler runs h on e; a panic becomes an error.
+func callHandler(ctx context.Context, h vkevent.Handler, e *vkevent.Event) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("handler panicked: %v", v)
+		}
+	}()
+	return h.HandleEvent(ctx, e)
+}
+
+// ack acknowledges an entry and forgets its delivery count and error.
+func (c *Consumer) ack(ctx context.Context, stream, id, field string) error {
+	_, err := c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAck(ctx, stream, c.cfg.Group, id)
+		p.HDel(ctx, c.keys.tries(c.cfg.Group), field)
+		p.HDel(ctx, c.keys.errs(c.cfg.Group), field)
+		return nil
+	})
+	if err != nil {
+		return errorf("acknowledge", err)
+	}
+	return nil
+}
+
+// bury moves an entry to the dead-letter stream with its last error and
+// acknowledges it, in one transaction.
+func (c *Consumer) bury(ctx context.Context, w *worker, m redis.XMessage, field string, deliveries int64, lastErr string) error {
+	c.log.Error("eventqueue: entry moved to the dead letters", "partition", w.part, "entry", m.ID, "deliveries", deliveries, "err", lastErr)
+	values := map[string]any{
+		"partition": w.part, "entry": m.ID, "group": c.cfg.Group,
+		"deliveries": deliveries, "error": lastErr,
+	}
+	for k, v := range m.Values {
+		values[k] = v
+	}
+	_, err := c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAdd(ctx, &redis.XAddArgs{Stream: c.keys.dead(), MaxLen: int64(c.opts.DeadMax), Approx: true, Values: values})
+		p.XAck(ctx, w.stream, c.cfg.Group, m.ID)
+		p.HDel(ctx, c.keys.tries(c.cfg.Group), field)
+		p.HDel(ctx, c.keys.errs(c.cfg.Group), field)
+		return nil
+	})
+	if err != nil {
+		return errorf("move an entry to the dead letters", err)
+	}
+	return nil
+}
