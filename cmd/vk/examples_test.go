@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vkerr/vkerr/internal/redistest"
 	"github.com/vkerr/vkerr/vkmock"
 )
 
@@ -23,7 +24,7 @@ const examplesFile = "testdata/examples/commands.txt"
 
 // readyMarkers are what a command that runs until Ctrl-C prints once it is
 // up: vk mock, vk listen (Long Poll, User Long Poll, Callback).
-var readyMarkers = []string{"listening on http", "Ctrl-C stops", "Callback API receiver on"}
+var readyMarkers = []string{"listening on http", "Ctrl-C stops", "Callback API receiver on", "elected (fence", "consuming queue", "vk stream: connected"}
 
 // TestExamples runs every command of testdata/examples/commands.txt from
 // the root of the clone, and checks that list is the vk commands README.md
@@ -70,6 +71,9 @@ func TestExamples(t *testing.T) {
 // vk and the arguments. The examples' addresses become the test's.
 func runExample(t *testing.T, e example, mockURL string) {
 	line := strings.ReplaceAll(e.line, "http://127.0.0.1:8080", mockURL)
+	if strings.Contains(line, "redis://127.0.0.1:6379/") { // the queue's examples: the test's Redis
+		line = strings.ReplaceAll(line, "redis://127.0.0.1:6379/", "redis://"+redistest.Addr(t)+"/")
+	}
 	line = strings.NewReplacer("127.0.0.1:8080", "127.0.0.1:0", "127.0.0.1:8081", "127.0.0.1:0").Replace(line)
 	stdin := ""
 	if rest, ok := strings.CutPrefix(line, "echo "); ok {
