@@ -15,6 +15,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // Tests of execute batching (Batch, WithBatching) against vkmock's execute,
@@ -450,7 +451,7 @@ func TestVKMockBatchWholeRequestErrors(t *testing.T) {
 		})
 	})
 	t.Run("17 validated once", func(t *testing.T) {
-		s := vkmock.NewServer(t)
+		s := vkmocktest.NewServer(t)
 		tok := s.Token(vkmock.TokenUser).Token
 		if err := s.SetTokenChallenge(tok, vkerr.AuthValidation); err != nil {
 			t.Fatal(err)
@@ -635,7 +636,7 @@ func TestVKMockBatchingThroughput(t *testing.T) {
 func TestVKMockBatchLostAnswerWithUnsafeCall(t *testing.T) {
 	for _, auto := range []bool{false, true} {
 		t.Run(fmt.Sprintf("auto=%v", auto), func(t *testing.T) {
-			s := vkmock.NewServer(t)
+			s := vkmocktest.NewServer(t)
 			addFault(t, s, vkmock.Fault{Method: "execute", Phase: "after", Times: 1, HTTPStatus: 502})
 			opts := []Option{WithBaseURL(s.URL()), WithTokenKind(KindUser), WithRetry(fastRetry)}
 			if auto {

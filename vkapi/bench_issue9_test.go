@@ -7,6 +7,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // BenchmarkTooMany20InARow measures the time to success of one call that
@@ -16,7 +17,7 @@ import (
 // allows. Run it with -benchtime=1x.
 func BenchmarkTooMany20InARow(b *testing.B) {
 	for b.Loop() {
-		s := vkmock.NewServer(b)
+		s := vkmocktest.NewServer(b)
 		if _, err := s.AddFault(vkmock.Fault{Method: "users.get", Times: 20, Error: &vkerr.Error{Code: vkerr.TooMany}}); err != nil {
 			b.Fatal(err)
 		}
@@ -40,7 +41,7 @@ func BenchmarkTooMany20InARow(b *testing.B) {
 func BenchmarkLimiterUtilisationDetected(b *testing.B) {
 	d := limiterBenchDuration()
 	for b.Loop() {
-		s := vkmock.NewServer(b)
+		s := vkmocktest.NewServer(b)
 		c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()))
 		res := runLoad(c, 50, d, "users.get", Params{"user_ids": 1})
 		c.Close()

@@ -19,6 +19,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // benchBody is a users.get answer of typical size.
@@ -141,7 +142,7 @@ func BenchmarkLimiterUtilisation(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			d := limiterBenchDuration()
 			for b.Loop() {
-				s := vkmock.NewServer(b)
+				s := vkmocktest.NewServer(b)
 				c := New(s.Token(tc.kind).Token, WithBaseURL(s.URL()), WithTokenKind(tc.kind),
 					WithRetry(RetryPolicy{MaxAttempts: 1}))
 				res := runLoad(c, 50, d, "users.get", Params{"user_ids": 1})
@@ -230,7 +231,7 @@ func runBatching(tb testing.TB, callers int, d time.Duration, opts BatchOptions,
 		s = memMock(tb, vkmock.WithRequestLogSize(1<<16))
 		base = append(base, WithBaseURL(memURL), WithHTTPClient(mockClient(s)))
 	} else {
-		s = vkmock.NewServer(tb, vkmock.WithRequestLogSize(1<<16))
+		s = vkmocktest.NewServer(tb, vkmock.WithRequestLogSize(1<<16))
 		base = append(base, WithBaseURL(s.URL()))
 	}
 	c := New(s.Token(vkmock.TokenGroup).Token, base...)

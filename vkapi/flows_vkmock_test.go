@@ -21,6 +21,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // Tests of the hooks and cooldowns against vkmock's real flows: captchas
@@ -30,7 +31,7 @@ import (
 // flowServer is a mock for the flow tests: its rate limits are off (the
 // limiter has tests of its own) so that the flows run at full speed.
 func flowServer(t *testing.T) *vkmock.Server {
-	return vkmock.NewServer(t, vkmock.WithRateLimits(false))
+	return vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
 }
 
 // flowClient is a client of s with a short limiter window and fast retries.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // TestTokenKindDetected: without WithTokenKind, each token's kind is
@@ -16,7 +17,7 @@ func TestTokenKindDetected(t *testing.T) {
 		mock vkmock.TokenKind
 		want TokenKind
 	}{{vkmock.TokenGroup, KindGroup}, {vkmock.TokenUser, KindUser}, {vkmock.TokenService, KindService}} {
-		s := vkmock.NewServer(t)
+		s := vkmocktest.NewServer(t)
 		c := New(s.Token(tc.mock).Token, WithBaseURL(s.URL()))
 		for range 2 { // with the detection, within the user budget of 3/s
 			if err := c.Call(context.Background(), "utils.getServerTime", nil, nil); err != nil {
@@ -32,7 +33,7 @@ func TestTokenKindDetected(t *testing.T) {
 		}
 	}
 	// A mixed pool: the kind given is kept, the other detected.
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	c := New("", WithBaseURL(s.URL()), WithTokensOfKind(KindUser, s.Token(vkmock.TokenUser).Token),
 		WithTokens(s.Token(vkmock.TokenGroup).Token))
 	defer c.Close()
@@ -50,7 +51,7 @@ func TestTokenKindDetected(t *testing.T) {
 
 // TestTokenKindGivenNotDetected: WithTokenKind skips the detection.
 func TestTokenKindGivenNotDetected(t *testing.T) {
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup))
 	defer c.Close()
 	if err := c.Call(context.Background(), "utils.getServerTime", nil, nil); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // BenchmarkLimiterLatency is the cost of the window's rule on a network
@@ -33,7 +34,7 @@ func BenchmarkLimiterLatency(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			d := limiterBenchDuration()
 			for b.Loop() {
-				s := vkmock.NewServer(b, vkmock.WithRequestLogSize(100000))
+				s := vkmocktest.NewServer(b, vkmock.WithRequestLogSize(100000))
 				if tc.latency != nil {
 					if _, err := s.AddFault(vkmock.Fault{Method: "users.get", Latency: tc.latency}); err != nil {
 						b.Fatal(err)

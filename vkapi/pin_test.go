@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // TestKeyedWriteStaysOnItsToken: VK deduplicates random_id per sender, so a
@@ -17,7 +18,7 @@ import (
 func TestKeyedWriteStaysOnItsToken(t *testing.T) {
 	for _, batching := range []bool{false, true} {
 		t.Run(fmt.Sprint("batching=", batching), func(t *testing.T) {
-			srv := vkmock.NewServer(t)
+			srv := vkmocktest.NewServer(t)
 			srv.SetRateLimits(false)
 			a, err := srv.CreateToken(vkmock.Token{Kind: vkmock.TokenGroup, GroupID: 201})
 			if err != nil {

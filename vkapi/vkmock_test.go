@@ -13,6 +13,7 @@ import (
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/internal/loadtest"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // Tests of the remedies against vkmock (part 1: strict rate limits, token
@@ -114,7 +115,7 @@ func TestVKMockTransientBackoff(t *testing.T) {
 }
 
 func TestVKMockHTTPFaults(t *testing.T) {
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, HTTPStatus: 502})
 	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, Effect: "reset"})
 	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, Effect: "truncate"})
@@ -142,7 +143,7 @@ func TestVKMockHTTPFaults(t *testing.T) {
 // (faults of the phase "after"): a write with an idempotency key is resent
 // with the same key and acts once; one without is not resent.
 func TestVKMockHTTPFaultsOnWrites(t *testing.T) {
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	for _, f := range []vkmock.Fault{{HTTPStatus: 502}, {Effect: "reset"}, {Effect: "truncate"}, {Error: &vkerr.Error{Code: vkerr.Server}}} {
 		f.Method, f.Phase, f.Times = "messages.send", "after", 1
 		addFault(t, s, f)
@@ -191,7 +192,7 @@ func TestVKMockHTTPFaultsOnWrites(t *testing.T) {
 
 func TestVKMockTooManyRetried(t *testing.T) {
 	t.Parallel() // it waits for rate windows
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, Error: &vkerr.Error{Code: vkerr.TooMany}})
 	// 6 is resent even for a write without an idempotency key: VK refused
 	// it without acting.

@@ -72,7 +72,7 @@ func BenchmarkMockVsBare(b *testing.B) {
 	clock := func() time.Time {
 		return time.Unix(1_700_000_000, 0).Add(time.Duration(ticks.Add(1)) * 400 * time.Millisecond)
 	}
-	mock := NewServer(b, WithClock(clock))
+	mock := testServer(b, WithClock(clock))
 	token := mock.Token(TokenUser).Token
 
 	// The bare handler returns exactly the mock's answer.

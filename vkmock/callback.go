@@ -6,7 +6,6 @@ import (
 	"crypto/sha1"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"maps"
 	"net/http"
 	"slices"
@@ -293,9 +292,6 @@ func (c *cbState) reset() {
 	c.changedLocked()
 }
 
-// errCallbackClosed is the error of a Callback change after Close.
-var errCallbackClosed = errors.New("vkmock: the server is closed")
-
 // confirmationCode is a community's code: 8 hex digits from the seed.
 func (s *Server) confirmationCode(groupID int64) string {
 	var b [16]byte
@@ -443,11 +439,9 @@ func (c *cbState) serverLocked(groupID, id int64) *CallbackServer {
 	return nil
 }
 
-// Close stops the Callback sender: its goroutines end and the POSTs in
-// flight are cancelled. The server still answers requests; no event is
-// sent to a Callback server any more. NewServer calls it when the test
-// ends.
-func (s *Server) Close() {
+// cbClose stops the Callback sender: its scheduler and workers end, and
+// the client it made drops its idle connections. Later events are not sent.
+func (s *Server) cbClose() {
 	c := &s.cb
 	c.mu.Lock()
 	if c.closed {

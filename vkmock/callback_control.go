@@ -133,7 +133,7 @@ func (s *Server) ConfirmCallbackServer(groupID, serverID int64) error {
 		return errors.New("no such Callback server")
 	}
 	if c.closed {
-		return errCallbackClosed
+		return ErrClosed
 	}
 	s.cbConfirmLocked(sv, now)
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -102,7 +103,7 @@ func outcomes(s *Server) []string {
 }
 
 func TestCallbackSetupMethods(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	s.SetRateLimits(false)
 	rc := newCBReceiver(t, confirming(s, answerOK))
 	bad := newCBReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) { _, _ = io.WriteString(w, "ok") })
@@ -156,7 +157,7 @@ func TestCallbackSetupMethods(t *testing.T) {
 // Events reach confirmed servers with the secret, in the server's
 // api_version shape; unconfirmed servers get nothing.
 func TestCallbackDelivery(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	rc := newCBReceiver(t, confirming(s, answerOK))
 	legacy := newCBReceiver(t, confirming(s, answerOK))
 	never := newCBReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) { http.Error(w, "no", 500) })
@@ -187,7 +188,7 @@ func TestCallbackDelivery(t *testing.T) {
 // clock.
 func TestCallbackFailuresResend(t *testing.T) {
 	clock := newFakeClock()
-	s := NewServer(t, WithClock(clock.Now))
+	s := testServer(t, WithClock(clock.Now))
 	s.SetCallbackConfig(CallbackConfig{Schedule: []time.Duration{10 * time.Second, time.Minute, time.Minute, time.Minute, time.Minute}, Timeout: 200 * time.Millisecond, PauseAfter: 100})
 	// Handlers run on the server's goroutines and the one that waits out
 	// the timeout outlives its request, so the count is atomic.
@@ -243,7 +244,7 @@ func TestCallbackFailuresResend(t *testing.T) {
 // in a row (status failed), and resumes when the pause ends.
 func TestCallbackPauseAndResume(t *testing.T) {
 	clock := newFakeClock()
-	s := NewServer(t, WithClock(clock.Now))
+	s := testServer(t, WithClock(clock.Now))
 	s.SetCallbackConfig(CallbackConfig{Schedule: []time.Duration{time.Second, time.Second, time.Second, time.Second, time.Second, time.Second}, PauseAfter: 3, Pause: time.Hour})
 	var mu sync.Mutex
 	right := false
@@ -300,7 +301,7 @@ func TestCallbackPauseAndResume(t *testing.T) {
 // Retry-After reschedules; the body remove detaches the server.
 func TestCallbackRetryAfterAndRemove(t *testing.T) {
 	clock := newFakeClock()
-	s := NewServer(t, WithClock(clock.Now))
+	s := testServer(t, WithClock(clock.Now))
 	var n atomic.Int32
 	rc := newCBReceiver(t, confirming(s, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) {
 		if n.Add(1) == 1 {
@@ -331,7 +332,7 @@ func TestCallbackRetryAfterAndRemove(t *testing.T) {
 
 // The control API shows the log and the servers and moves the clock.
 func TestCallbackControlAPI(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	rc := newCBReceiver(t, confirming(s, answerOK))
 	addServer(t, s, rc.srv.URL)
 	ctl := func(method, path, body string) (int, string) {
@@ -383,9 +384,13 @@ func TestCallbackCloseLeaksNothing(t *testing.T) {
 	defer rcv.Close()
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	s := New()
-	ts := httptest.NewServer(s)
-	defer ts.Close()
-	s.ts = ts
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(ln, nil); err != nil {
+		t.Fatal(err)
+	}
 	addServer(t, s, rcv.URL)
 	inbox(t, s, "x")
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
@@ -394,7 +399,6 @@ func TestCallbackCloseLeaksNothing(t *testing.T) {
 		t.Fatal("idle while a POST hangs")
 	}
 	s.Close()
-	ts.Close()
 	s.Close() // twice is fine
 }
 
@@ -434,7 +438,7 @@ func TestCallbackRetryAfterForms(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := newFakeClock()
-			s := NewServer(t, WithClock(clock.Now))
+			s := testServer(t, WithClock(clock.Now))
 			var n atomic.Int32
 			rc := newCBReceiver(t, confirming(s, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) {
 				if n.Add(1) > 1 {
@@ -475,7 +479,7 @@ func TestCallbackRemoveExactly(t *testing.T) {
 		status int
 		body   string
 	}{{http.StatusServiceUnavailable, "remove"}, {http.StatusOK, "remove\n"}, {http.StatusOK, "REMOVE"}} {
-		s := NewServer(t, WithClock(newFakeClock().Now))
+		s := testServer(t, WithClock(newFakeClock().Now))
 		rc := newCBReceiver(t, confirming(s, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) {
 			w.WriteHeader(tc.status)
 			_, _ = io.WriteString(w, tc.body)
@@ -487,7 +491,7 @@ func TestCallbackRemoveExactly(t *testing.T) {
 			t.Fatalf("%d %q: %s, %d servers", tc.status, tc.body, got, len(s.CallbackServers(DefaultGroupID)))
 		}
 	}
-	s := NewServer(t, WithClock(newFakeClock().Now))
+	s := testServer(t, WithClock(newFakeClock().Now))
 	rc := newCBReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) { _, _ = io.WriteString(w, "remove") })
 	a := groupCall(t, s, "groups.addCallbackServer", "url", rc.srv.URL, "title", "test")
 	if a.code() != 0 {

@@ -17,7 +17,7 @@ import (
 // The tests of this file follow the documented order of the checks.
 
 func TestTransport(t *testing.T) {
-	s := NewServer(t, WithMaxBodyBytes(1024), WithMaxParams(50))
+	s := testServer(t, WithMaxBodyBytes(1024), WithMaxParams(50))
 	user := s.Token(TokenUser).Token
 
 	t.Run("verb", func(t *testing.T) {
@@ -83,7 +83,7 @@ func TestTransport(t *testing.T) {
 }
 
 func TestCheck2VersionRequired(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	// v comes first: even an unknown method without a token gets 8.
 	a := call(t, s, "no.suchMethod", nil)
 	wantError(t, a, vkerr.Request, "Invalid request: v is required")
@@ -98,7 +98,7 @@ func TestCheck2VersionRequired(t *testing.T) {
 }
 
 func TestCheck3UnknownMethod(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	for _, name := range []string{"Users.get", "users.Get", "users.get2", "nosuch", ""} {
 		// Unknown methods are reported before the token is looked at.
 		a := call(t, s, name, vals("v", "5.199", "access_token", "bogus"))
@@ -117,7 +117,7 @@ func TestCheck3UnknownMethod(t *testing.T) {
 }
 
 func TestCheck4Token(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	mk := func(state TokenState) string {
 		tok, err := s.CreateToken(Token{Kind: TokenUser, State: state})
 		if err != nil {
@@ -192,7 +192,7 @@ func TestCheck4Token(t *testing.T) {
 }
 
 func TestCheck5AppAndTestMode(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	if err := s.SetApp(App{ID: 777, Disabled: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestCheck5AppAndTestMode(t *testing.T) {
 }
 
 func TestCheck6HTTPSOnly(t *testing.T) {
-	plain := NewServer(t, WithHTTPSOnly(true))
+	plain := testServer(t, WithHTTPSOnly(true))
 	user := plain.Token(TokenUser).Token
 	// 16 comes after the token checks and before the kind check.
 	wantError(t, call(t, plain, "users.get", vals("v", "5.199", "access_token", user)), vkerr.AuthHTTPS, "HTTP authorization failed")
@@ -231,7 +231,7 @@ func TestCheck6HTTPSOnly(t *testing.T) {
 		t.Fatalf("HTTPS-only off: %s", a.body)
 	}
 
-	tls := NewServer(t, WithHTTPSOnly(true), WithTLS())
+	tls := testServer(t, WithHTTPSOnly(true), WithTLS())
 	if !strings.HasPrefix(tls.URL(), "https://") {
 		t.Fatalf("WithTLS URL %s", tls.URL())
 	}
@@ -241,7 +241,7 @@ func TestCheck6HTTPSOnly(t *testing.T) {
 }
 
 func TestCheck7TokenKind(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	user, group, service := s.Token(TokenUser).Token, s.Token(TokenGroup).Token, s.Token(TokenService).Token
 	// account.getInfo: user only. messages.send: user and group.
 	// secure.getUserLevel: service only. groups.getTokenPermissions: group only.
@@ -263,7 +263,7 @@ func TestCheck7TokenKind(t *testing.T) {
 }
 
 func TestCheck8Params(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	service := s.Token(TokenService).Token
 	prefix := "One of the parameters specified was missing or invalid: "
@@ -313,7 +313,7 @@ func TestCheck8Params(t *testing.T) {
 
 func TestCheck9RateLimit(t *testing.T) {
 	clock := newFakeClock()
-	s := NewServer(t, WithClock(clock.Now))
+	s := testServer(t, WithClock(clock.Now))
 	user, group, service := s.Token(TokenUser).Token, s.Token(TokenGroup).Token, s.Token(TokenService).Token
 	ok := func(tok, method string, extra ...string) bool {
 		t.Helper()

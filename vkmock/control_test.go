@@ -43,7 +43,7 @@ func control(t testing.TB, s *Server, method, path string, body any, out any) in
 }
 
 func TestControlTokens(t *testing.T) {
-	s := NewServer(t, WithSeed(5))
+	s := testServer(t, WithSeed(5))
 	var toks []map[string]any
 	if st := control(t, s, "GET", "/__vkmock/tokens", nil, &toks); st != 200 || len(toks) != 3 {
 		t.Fatalf("GET tokens: %d %v", st, toks)
@@ -93,7 +93,7 @@ func TestControlTokens(t *testing.T) {
 }
 
 func TestControlFaultsAndReset(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	user := s.Token(TokenUser).Token
 	var added map[string]string
 	rules := []map[string]any{
@@ -165,7 +165,7 @@ func TestControlFaultsAndReset(t *testing.T) {
 func TestRequestLogAndNoSecrets(t *testing.T) {
 	var logs syncbuf.Buffer
 	clock := newFakeClock()
-	s := NewServer(t, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithClock(clock.Now), WithRequestLogSize(5))
+	s := testServer(t, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithClock(clock.Now), WithRequestLogSize(5))
 	user := s.Token(TokenUser).Token
 	secrets := []string{user, "my-captcha-answer", "my-success-token", "my-client-secret", "my-lp-key", "my-sig"}
 	call(t, s, "users.get", vals("v", "5.199", "access_token", user, "user_ids", "1", "captcha_sid", "77", "captcha_key", "my-captcha-answer",
@@ -247,7 +247,7 @@ func TestConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewServer(t, WithConfig(cfg))
+	s := testServer(t, WithConfig(cfg))
 	if s.Seed() != 9 || s.Token(TokenUser).Token != New(WithSeed(9)).Token(TokenUser).Token {
 		t.Fatal("config seed not applied")
 	}
@@ -275,7 +275,7 @@ func TestConfig(t *testing.T) {
 }
 
 func TestResponses(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	get := func(method string, kv ...string) json.RawMessage {
 		a := call(t, s, method, vals(append([]string{"v", "5.199", "access_token", user}, kv...)...))

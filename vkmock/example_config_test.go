@@ -18,7 +18,7 @@ func TestConfigExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewServer(t, WithConfig(c))
+	s := testServer(t, WithConfig(c))
 	if s.Seed() != 42 || len(s.Faults()) != 6 || s.Apps()[0].Installs != 50000 {
 		t.Fatalf("seed %d, %d faults, apps %+v", s.Seed(), len(s.Faults()), s.Apps())
 	}

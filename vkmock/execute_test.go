@@ -18,7 +18,7 @@ func execCode(t *testing.T, s *Server, token, code string, extra ...string) *ans
 // TestExecuteBatchPairing runs a batch of 25 calls, some failing, and checks
 // that each false in the response pairs with the next execute_errors entry.
 func TestExecuteBatchPairing(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	mustAdd(t, s, Fault{Method: "friends.get", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
 	mustAdd(t, s, Fault{Method: "users.get", HTTPStatus: 502}) // not an error effect: ignored inside execute
@@ -96,7 +96,7 @@ func TestExecuteBatchPairing(t *testing.T) {
 }
 
 func TestExecuteErrors(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	group := s.Token(TokenGroup).Token
 	wantError(t, execCode(t, s, user, "return 1"), vkerr.Compile, "Unable to compile code: ';' expected, '' found in line 1")
@@ -138,7 +138,7 @@ func TestExecuteErrors(t *testing.T) {
 
 func TestExecuteRateLimitCountsOnce(t *testing.T) {
 	clock := newFakeClock()
-	s := NewServer(t, WithClock(clock.Now))
+	s := testServer(t, WithClock(clock.Now))
 	user := s.Token(TokenUser).Token
 	code := `var r = []; var i = 0; while (i < 25) { r.push(API.users.get({user_ids: i + 1})[0].id); i = i + 1; } return r.length;`
 	for i := range 3 {
@@ -154,7 +154,7 @@ func TestExecuteRateLimitCountsOnce(t *testing.T) {
 }
 
 func TestStoredProcedures(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	code := `var a = API.wall.get({owner_id: Args.owner, count: 1});
 var b = API.users.get({user_ids: Args.owner});

@@ -18,7 +18,7 @@ import (
 )
 
 func TestForcedErrorHeader(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	user := s.Token(TokenUser).Token
 	hdr := func(v string) map[string]string { return map[string]string{"X-Vkmock-Error": v} }
 	a := post(t, s, "users.get", vals("v", "5.199", "access_token", user), hdr("10"))
@@ -40,7 +40,7 @@ func TestForcedErrorHeader(t *testing.T) {
 // TestSeedErrorShapes forces each error of VK's errors page and checks
 // its shape.
 func TestSeedErrorShapes(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	user := s.Token(TokenUser).Token
 	n := 0
 	for info := range vkerr.All() {
@@ -82,7 +82,7 @@ func TestSeedErrorShapes(t *testing.T) {
 }
 
 func TestFaultRules(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user, group := s.Token(TokenUser).Token, s.Token(TokenGroup).Token
 	get := func(method, tok string, extra ...string) *answer {
 		return call(t, s, method, vals(append([]string{"v", "5.199", "access_token", tok}, extra...)...))
@@ -299,7 +299,7 @@ func mustAdd(t testing.TB, s *Server, f Fault) string {
 // WaitFault returns once the rule has fired the times asked, ends with its
 // context, and refuses an unknown id.
 func TestWaitFault(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	s.SetRateLimits(false)
 	id := mustAdd(t, s, Fault{Method: "users.get", Error: &vkerr.Error{Code: vkerr.Server}, Times: 2})
 	if err := s.WaitFault(t.Context(), "nope", 1); err == nil {

@@ -42,7 +42,7 @@ func TestCaptchaLegacyFlow(t *testing.T) {
 	// The mock's clock stands still: captcha_ts is the clock when the error
 	// was made, and the wall clock could turn a second before it is read.
 	clock := newFakeClock()
-	s := NewServer(t, WithRateLimits(false), WithClock(clock.Now))
+	s := testServer(t, WithRateLimits(false), WithClock(clock.Now))
 	user := s.Token(TokenUser).Token
 	setChallenges(t, s, Challenges{Captcha: []CaptchaRule{{Method: "wall.post", Threshold: 2}}})
 	postIt := func(extra ...string) *answer {
@@ -118,7 +118,7 @@ func TestCaptchaLegacyFlow(t *testing.T) {
 }
 
 func TestCaptchaVKIDFlow(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	setChallenges(t, s, Challenges{Captcha: []CaptchaRule{{Method: "messages.send", Threshold: 0, Flow: "vkid"}}})
 	send := func(extra ...string) *answer {
@@ -173,7 +173,7 @@ func TestCaptchaVKIDFlow(t *testing.T) {
 }
 
 func TestCaptchaFromFaultRule(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	get := func(extra ...string) *answer {
 		return call(t, s, "wall.get", vals(append([]string{"v", "5.199", "access_token", user}, extra...)...))
@@ -203,7 +203,7 @@ func TestCaptchaFromFaultRule(t *testing.T) {
 }
 
 func TestValidationFlow(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	old, _ := s.CreateToken(Token{Kind: TokenUser, UserID: DefaultUserID, Scopes: []string{"wall", "messages"}})
 	if st := control(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": old.Token, "error_code": 17}, nil); st != http.StatusOK {
 		t.Fatalf("challenge: %d", st)
@@ -268,7 +268,7 @@ func TestValidationFlow(t *testing.T) {
 }
 
 func TestTokenChallenges(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	tok, _ := s.CreateToken(Token{Kind: TokenUser})
 	get := func() *answer { return call(t, s, "users.get", vals("v", "5.199", "access_token", tok.Token)) }
 	for _, code := range []vkerr.Code{vkerr.Recaptcha, vkerr.PhoneValidationNeed, vkerr.PasswordValidationNeed, vkerr.OtpValidationNeed, vkerr.EmailConfirmationNeed} {
@@ -309,7 +309,7 @@ func TestTokenChallenges(t *testing.T) {
 }
 
 func TestConfirmationFlow(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	setChallenges(t, s, Challenges{Confirm: []ConfirmRule{{Method: "wall.post", Text: "Publish this post?"}}})
 	a := post(t, s, "wall.post", vals("v", "5.199", "access_token", user, "message", "sure?"), nil)
@@ -333,7 +333,7 @@ func TestConfirmationFlow(t *testing.T) {
 
 func TestFloodAndQuotaWithClock(t *testing.T) {
 	clock := newFakeClock()
-	s := NewServer(t, WithClock(clock.Now), WithRateLimits(false))
+	s := testServer(t, WithClock(clock.Now), WithRateLimits(false))
 	group := s.Token(TokenGroup).Token
 	user := s.Token(TokenUser).Token
 	setChallenges(t, s, Challenges{
@@ -421,7 +421,7 @@ func TestChallengeRulesValidation(t *testing.T) {
 }
 
 func TestMessagesDedup(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	group := s.Token(TokenGroup).Token
 	user := s.Token(TokenUser).Token
 	send := func(tok string, kv ...string) int64 {
@@ -482,7 +482,7 @@ func TestMessagesDedup(t *testing.T) {
 }
 
 func TestFaultAfterAction(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	group := s.Token(TokenGroup).Token
 	var id map[string]string
 	if st := control(t, s, "POST", "/__vkmock/faults", map[string]any{"method": "messages.send", "phase": "after", "times": 1, "error": map[string]any{"error_code": 10}}, &id); st != http.StatusCreated {
@@ -535,7 +535,7 @@ func TestFaultAfterAction(t *testing.T) {
 // action, and a client that resends with the same random_id until it gets
 // an answer: every message is stored exactly once.
 func TestExactlyOnceUnderFaults(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	var tokens []string
 	for range 4 {
 		tk, err := s.CreateToken(Token{Kind: TokenGroup, GroupID: DefaultGroupID})
@@ -615,7 +615,7 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 }
 
 func TestControlPart2Errors(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	for _, c := range []struct {
 		method, path string
 		body         any

@@ -20,7 +20,7 @@ import (
 func BenchmarkLongPollWaiters(b *testing.B) {
 	const n = 2000
 	b.Run("vkmock", func(b *testing.B) {
-		s := NewServer(b, WithRateLimits(false))
+		s := testServer(b, WithRateLimits(false))
 		if err := s.SetLongPollSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: true}); err != nil {
 			b.Fatal(err)
 		}

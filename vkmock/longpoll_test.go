@@ -82,7 +82,7 @@ func wantFailed(t *testing.T, b []byte, n int, ts string) {
 }
 
 func TestLongPollDeliversInboxMessages(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s)
 	srv := getServer(t, s, s.Token(TokenGroup).Token)
 	if srv.TS != "0" || len(srv.Key) != 40 || srv.Server != s.URL()+"/lp/wh"+strconv.FormatInt(DefaultGroupID, 10) {
@@ -117,7 +117,7 @@ func TestLongPollDeliversInboxMessages(t *testing.T) {
 }
 
 func TestLongPollServerErrors(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	gid := strconv.FormatInt(DefaultGroupID, 10)
 	tok := s.Token(TokenGroup).Token
 	a := call(t, s, "groups.getLongPollServer", vals("group_id", gid, "access_token", tok, "v", "5.199"))
@@ -139,7 +139,7 @@ func TestLongPollServerErrors(t *testing.T) {
 }
 
 func TestLongPollSettingsMethods(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s, "api_version", "5.80", "group_join", "0")
 	a := call(t, s, "groups.getLongPollSettings", vals("group_id", strconv.FormatInt(DefaultGroupID, 10), "access_token", s.Token(TokenGroup).Token, "v", "5.199"))
 	var got struct {
@@ -158,7 +158,7 @@ func TestLongPollSettingsMethods(t *testing.T) {
 }
 
 func TestLongPollLegacyShapeAndFilter(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s, "api_version", "5.80", "group_join", "0")
 	srv := getServer(t, s, s.Token(TokenGroup).Token)
 	if _, err := s.InjectEvent(InjectedEvent{Type: vkevent.TypeGroupJoin, GroupID: DefaultGroupID, Object: json.RawMessage(`{"user_id":5,"join_type":"join"}`)}); err != nil {
@@ -183,7 +183,7 @@ func TestLongPollLegacyShapeAndFilter(t *testing.T) {
 }
 
 func TestLongPollFailed2KeyLifetime(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s)
 	s.SetLongPollConfig(LongPollConfig{KeyLifetime: 10 * time.Minute})
 	srv := getServer(t, s, s.Token(TokenGroup).Token)
@@ -207,7 +207,7 @@ func TestLongPollFailed2KeyLifetime(t *testing.T) {
 }
 
 func TestLongPollFailed1History(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s)
 	s.SetLongPollConfig(LongPollConfig{HistoryEvents: 3})
 	srv := getServer(t, s, s.Token(TokenGroup).Token)
@@ -229,7 +229,7 @@ func TestLongPollFailed1History(t *testing.T) {
 }
 
 func TestLongPollFailed3LosesEvents(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s)
 	srv := getServer(t, s, s.Token(TokenGroup).Token)
 	inbox := func(text string) {
@@ -269,7 +269,7 @@ func TestLongPollFailed3LosesEvents(t *testing.T) {
 }
 
 func TestLongPollFaultRules(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s)
 	srv := getServer(t, s, s.Token(TokenGroup).Token)
 	if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "a"}); err != nil {
@@ -317,7 +317,7 @@ func TestLongPollFaultRules(t *testing.T) {
 }
 
 func TestLongPollWorldEvents(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s)
 	gtok := s.Token(TokenGroup).Token
 	srv := getServer(t, s, gtok)
@@ -376,7 +376,7 @@ func TestLongPollWorldEvents(t *testing.T) {
 }
 
 func TestLongPollControlAPI(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	ctl := func(method, path, body string) (int, []byte) {
 		t.Helper()
 		req, err := http.NewRequest(method, s.URL()+"/__vkmock"+path, strings.NewReader(body))

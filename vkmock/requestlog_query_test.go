@@ -7,7 +7,7 @@ import (
 )
 
 func TestRequestsOfAndParam(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	tok := s.Token(TokenUser).Token
 	for _, m := range []string{"users.get", "wall.get", "users.get"} {
 		form := url.Values{"access_token": {tok}, "v": {"5.199"}, "user_ids": {"1"}, "owner_id": {"1"}}

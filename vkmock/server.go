@@ -12,14 +12,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/vkerr/vkerr"
@@ -84,7 +82,7 @@ type Server struct {
 	rngMu sync.Mutex
 	rng   *rand.Rand
 
-	ts *httptest.Server
+	run lifetime // the listener of Start or Serve, and Close (lifecycle.go)
 }
 
 // Option configures a Server.
@@ -128,8 +126,8 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.clock 
 // (default on).
 func WithRateLimits(on bool) Option { return func(o *options) { o.rateLimits = on } }
 
-// WithTLS makes NewServer serve HTTPS (httptest's certificate; the client of
-// the httptest server trusts it).
+// WithTLS makes Start serve HTTPS with a fresh self-signed certificate when
+// it is given none; the client of HTTPClient trusts it.
 func WithTLS() Option { return func(o *options) { o.tls = true } }
 
 // WithMaxBodyBytes bounds request bodies (default 8 MiB); larger ones get
@@ -156,7 +154,7 @@ func WithLimits(l Limits) Option {
 }
 
 // WithTimeouts bounds the connections of a server started by Serve or
-// NewServer (see Timeouts); its zero fields leave the earlier settings (or
+// Start (see Timeouts); its zero fields leave the earlier settings (or
 // the defaults) alone.
 func WithTimeouts(t Timeouts) Option {
 	return func(o *options) {
@@ -270,6 +268,7 @@ func NewE(opts ...Option) (*Server, error) {
 		rng:       rand.New(rand.NewPCG(uint64(o.seed), 0x5eed)),
 	}
 	s.nowFn = s.now
+	s.run.init()
 	s.control = s.controlRoutes()
 	maps.Copy(s.control, s.longPollRoutes())
 	maps.Copy(s.control, s.callbackRoutes())
@@ -356,48 +355,6 @@ func (s *Server) applyInitial() error {
 	return nil
 }
 
-// NewServer starts a server on httptest (127.0.0.1) and closes it when the
-// test ends. With WithTLS it serves HTTPS; ts.Client() of the returned
-// server's HTTPClient trusts it.
-func NewServer(t testing.TB, opts ...Option) *Server {
-	t.Helper()
-	s, err := NewE(opts...)
-	if err != nil {
-		t.Fatalf("vkmock: %v", err)
-	}
-	ts := httptest.NewUnstartedServer(s)
-	s.configure(ts.Config)
-	if s.useTLS {
-		ts.StartTLS()
-	} else {
-		ts.Start()
-	}
-	s.ts = ts
-	t.Cleanup(ts.Close)
-	t.Cleanup(s.Close) // runs first: the Callback sender stops before the listener
-	return s
-}
-
-// URL returns the root of a server started by NewServer, such as
-// "http://127.0.0.1:41234"; requests go to URL()+"/method/NAME". It is
-// empty for a server made by New.
-func (s *Server) URL() string {
-	if s.ts == nil {
-		return ""
-	}
-	return s.ts.URL
-}
-
-// HTTPClient returns a client for a server started by NewServer: with
-// WithTLS it trusts the server's certificate. It is http.DefaultClient for
-// a server made by New.
-func (s *Server) HTTPClient() *http.Client {
-	if s.ts == nil {
-		return http.DefaultClient
-	}
-	return s.ts.Client()
-}
-
 // SetHTTPSOnly changes the HTTPS-only setting.
 func (s *Server) SetHTTPSOnly(on bool) { s.httpsOnly.Store(on) }
 
@@ -441,6 +398,17 @@ func (s *Server) Reset() {
 // for anything else.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Vkmock-Version", Version)
+	if !s.run.enter() {
+		s.serveClosed(w, r)
+		return
+	}
+	defer s.run.leave()
+	// Waits (Long Poll, fault delays) end on Close too, even when s is
+	// mounted on a server it did not start.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	defer context.AfterFunc(s.run.ctx, cancel)()
+	r = r.WithContext(ctx)
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/method/"):
 		s.serveMethod(w, r)
@@ -463,6 +431,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found: VK methods are under /method/, the control API under /__vkmock/"})
 	}
+}
+
+// serveClosed answers a request that comes after Close: error 10 for a
+// method, 503 for anything else.
+func (s *Server) serveClosed(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/method/") {
+		s.writeError(w, s.withSuffix(vkerr.Server, "the mock is closed"), false)
+		return
+	}
+	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": ErrClosed.Error()})
 }
 
 func (s *Server) message(c vkerr.Code) string {

@@ -113,7 +113,7 @@ func saveParams(token string, kv ...string) url.Values {
 }
 
 func TestUploadMessagesPhotoSavedOnce(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	group := s.Token(TokenGroup).Token
 	u := uploadURLOf(t, s, group, "photos.getMessagesUploadServer", vals("peer_id", "2000000001"))
 	pu, err := url.Parse(u)
@@ -185,7 +185,7 @@ func itoa(n int64) string { return jsonNumber(n) }
 func jsonNumber(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestUploadSaveChecks(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	other, err := s.CreateToken(Token{Kind: TokenUser, UserID: 7})
 	if err != nil {
@@ -224,7 +224,7 @@ func TestUploadSaveChecks(t *testing.T) {
 }
 
 func TestUploadDocAndAlbum(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	group := s.Token(TokenGroup).Token
 
@@ -287,7 +287,7 @@ func TestUploadDocAndAlbum(t *testing.T) {
 }
 
 func TestUploadFileChecks(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	group := s.Token(TokenGroup).Token
 	u := uploadURLOf(t, s, group, "photos.getMessagesUploadServer", nil)
 	// Not an image: VK's silent failure.
@@ -316,7 +316,7 @@ func TestUploadFileChecks(t *testing.T) {
 
 func TestUploadURLExpiredOrTampered(t *testing.T) {
 	clk := newFakeClock()
-	s := NewServer(t, WithRateLimits(false), WithClock(clk.Now))
+	s := testServer(t, WithRateLimits(false), WithClock(clk.Now))
 	group := s.Token(TokenGroup).Token
 	u := uploadURLOf(t, s, group, "photos.getMessagesUploadServer", nil)
 	img := string(testPNG(t, 4, 4, 1))
@@ -352,7 +352,7 @@ func TestUploadURLExpiredOrTampered(t *testing.T) {
 }
 
 func TestUploadFaultShapes(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	group := s.Token(TokenGroup).Token
 	img := string(testPNG(t, 4, 4, 1))
 	cases := []struct {
@@ -452,7 +452,7 @@ func TestUploadFaultShapes(t *testing.T) {
 }
 
 func TestUploadRecordsTokens(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	group := s.Token(TokenGroup).Token
 	u := uploadURLOf(t, s, group, "docs.getMessagesUploadServer", nil)
 	postFiles(t, s, u, http.Header{"Authorization": {"Bearer " + group}}, [3]string{"file", "a.txt", "x"})
@@ -469,7 +469,7 @@ func TestUploadRecordsTokens(t *testing.T) {
 }
 
 func TestUploadStoreBounded(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	s.uploads.init()
 	s.uploads.mu.Lock()
 	s.uploads.maxStored, s.uploads.maxPending = 2, 2

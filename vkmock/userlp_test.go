@@ -44,7 +44,7 @@ func userCheck(t *testing.T, s *Server, srv userLPServer, ts int64, extra string
 }
 
 func TestUserLongPoll(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	s.SetRateLimits(false)
 	srv := userLP(t, s)
 	if strings.Contains(srv.Server, "://") || !strings.HasSuffix(srv.Server, "/im/u"+strconv.FormatInt(DefaultUserID, 10)) {

@@ -81,7 +81,7 @@ func friendToken(t *testing.T, s *Server) string {
 // Every world action between two users is the User Long Poll update VK
 // sends to each side.
 func TestUserLongPollWorldActionsBetweenUsers(t *testing.T) {
-	s := NewServer(t, WithClock(newFakeClock().Now))
+	s := testServer(t, WithClock(newFakeClock().Now))
 	s.SetRateLimits(false)
 	me := newULPClient(t, s, s.Token(TokenUser).Token)
 	friend := newULPClient(t, s, friendToken(t, s))
@@ -167,7 +167,7 @@ func TestUserLongPollWorldActionsBetweenUsers(t *testing.T) {
 // A user's actions toward a community are the community's events, and the
 // community's are the user's updates.
 func TestUserLongPollWorldActionsWithCommunity(t *testing.T) {
-	s := NewServer(t, WithClock(newFakeClock().Now))
+	s := testServer(t, WithClock(newFakeClock().Now))
 	s.SetRateLimits(false)
 	me := newULPClient(t, s, s.Token(TokenUser).Token)
 	group := s.Token(TokenGroup).Token
@@ -215,7 +215,7 @@ func TestUserLongPollWorldActionsWithCommunity(t *testing.T) {
 // Users nobody listens to get no state; the state of users, their keys and
 // their histories are bounded by LongPollConfig.
 func TestUserLongPollStoresAreBounded(t *testing.T) {
-	s := NewServer(t, WithClock(newFakeClock().Now))
+	s := testServer(t, WithClock(newFakeClock().Now))
 	s.SetRateLimits(false)
 	group := s.Token(TokenGroup).Token
 	for i := range 50 {
@@ -286,7 +286,7 @@ func TestUserLongPollStoresAreBounded(t *testing.T) {
 // TotalBytes bounds the histories of all users together: the biggest
 // loses its older half.
 func TestUserLongPollTotalBytes(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	s.SetLongPollConfig(LongPollConfig{TotalBytes: 2000})
 	big := json.RawMessage(`"` + strings.Repeat("x", 100) + `"`)
 	for range 20 {

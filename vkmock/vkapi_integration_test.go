@@ -8,13 +8,14 @@ import (
 
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // TestVKAPIClientFlows drives the challenge flows with the vkapi client:
 // its hooks solve the captcha (both flows), pass the validation and
 // confirm, and each call ends with a response.
 func TestVKAPIClientFlows(t *testing.T) {
-	s := vkmock.NewServer(t, vkmock.WithRateLimits(false))
+	s := vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
 	user := s.Token(vkmock.TokenUser).Token
 	if err := s.SetChallenges(vkmock.Challenges{
 		Captcha: []vkmock.CaptchaRule{{Method: "wall.post", Threshold: 1}, {Method: "messages.send", Threshold: 0, Flow: "vkid"}},

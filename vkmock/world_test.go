@@ -39,7 +39,7 @@ func worldCall(t *testing.T, s *Server, method, token string, args ...string) *a
 func id(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestWorldUsersAndGroups(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	group := s.Token(TokenGroup).Token
 	var users []map[string]any
@@ -82,7 +82,7 @@ func TestWorldUsersAndGroups(t *testing.T) {
 }
 
 func TestWorldWallsAndAlbums(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	service := s.Token(TokenService).Token
 	var wall struct {
@@ -137,7 +137,7 @@ func TestWorldWallsAndAlbums(t *testing.T) {
 }
 
 func TestWorldUtilsAndPermissions(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	for name, want := range map[string]string{
 		"mock_friend": `{"type":"user","object_id":` + id(WorldFriendID) + `}`, "mock_closed": `{"type":"group","object_id":` + id(WorldClosedGroupID) + `}`,
@@ -161,7 +161,7 @@ func TestWorldUtilsAndPermissions(t *testing.T) {
 }
 
 func TestWorldControlAndDeterminism(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	if st := control(t, s, "POST", "/__vkmock/world/users", User{ID: 500, FirstName: "Ann", LastName: "Lee", ScreenName: "ann_lee", Deactivated: "deleted"}, nil); st != http.StatusOK {
 		t.Fatalf("put user: %d", st)
@@ -221,7 +221,7 @@ func TestConfigWorldChallengesProcedures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewServer(t, WithConfig(cfg), WithRateLimits(false))
+	s := testServer(t, WithConfig(cfg), WithRateLimits(false))
 	user := s.Token(TokenUser).Token
 	if u, _ := s.user(123); u.FirstName != "Config" {
 		t.Fatalf("configured user: %+v", u)

@@ -9,10 +9,11 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 func TestListen(t *testing.T) {
-	mock := vkmock.NewServer(t)
+	mock := vkmocktest.NewServer(t)
 	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func TestListen(t *testing.T) {
 }
 
 func TestListenErrors(t *testing.T) {
-	mock := vkmock.NewServer(t) // Long Poll disabled, as on VK
+	mock := vkmocktest.NewServer(t) // Long Poll disabled, as on VK
 	code, _, errOut := vk(t, "", "listen", "--base-url", mock.URL(), "--token", mock.Token(vkmock.TokenGroup).Token)
 	if code != 1 || !strings.Contains(errOut, "Long Poll is disabled") {
 		t.Fatalf("%d %s", code, errOut)

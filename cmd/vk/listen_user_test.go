@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // servedSignal is a slog.Handler for vkmock.WithLogger: it signals on ch
@@ -48,7 +49,7 @@ func (h servedSignal) WithGroup(string) slog.Handler      { return h }
 // it got its Long Poll server (it starts from the current ts).
 func TestListenUser(t *testing.T) {
 	served := make(chan struct{}, 1)
-	mock := vkmock.NewServer(t, vkmock.WithLogger(slog.New(servedSignal{method: "messages.getLongPollServer", ch: served})))
+	mock := vkmocktest.NewServer(t, vkmock.WithLogger(slog.New(servedSignal{method: "messages.getLongPollServer", ch: served})))
 	tok := mock.Token(vkmock.TokenUser).Token
 	done := make(chan struct{})
 	var code int

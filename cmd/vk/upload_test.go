@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 func writePNG(t *testing.T) string {
@@ -43,7 +44,7 @@ func TestUploadCommandMock(t *testing.T) {
 }
 
 func TestUploadCommandAgainstServer(t *testing.T) {
-	s := vkmock.NewServer(t, vkmock.WithRateLimits(false))
+	s := vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
 	tok := s.Token(vkmock.TokenGroup).Token
 	pic := writePNG(t)
 	code, out, errOut := vk(t, "", "upload", "photo", "--peer", "1", pic, "--base-url", s.URL(), "--token", tok)

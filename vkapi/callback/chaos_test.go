@@ -11,13 +11,14 @@ import (
 	"github.com/vkerr/vkerr/vkapi/callback/callbacktest"
 	"github.com/vkerr/vkerr/vkevent"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // chaosSender is vkmock set up as a fast Callback sender: resends after
 // 1 ms, pauses of 20 ms, a 200 ms timeout, all on the mock's clock (real
 // time moved forward by Advance when the test has waited enough).
 func chaosSender(t *testing.T) *vkmock.Server {
-	mock := vkmock.NewServer(t)
+	mock := vkmocktest.NewServer(t)
 	mock.SetRateLimits(false)
 	sched := make([]time.Duration, 12)
 	for i := range sched {
@@ -108,7 +109,7 @@ func TestChaos(t *testing.T) {
 	chaos := &callbacktest.Chaos{Next: rc, Rate: 0.2, Seed: 13}
 	srv := httptest.NewServer(chaos)
 	defer srv.Close()
-	callbacktest.Register(t, mock, srv.URL, "chaos", "s3cret")
+	vkmocktest.Register(t, mock, srv.URL, "chaos", "s3cret")
 	ids := deliverAll(t, mock, n)
 	if err := rc.Close(); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkevent"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // BenchmarkLongPoll measures, on loopback, the events per second through
@@ -72,7 +73,7 @@ func drive(b *testing.B, latency bool, write func(i int), got <-chan time.Time) 
 }
 
 func benchPoller(b *testing.B, latency bool) {
-	mock := vkmock.NewServer(b, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(16))
+	mock := vkmocktest.NewServer(b, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(16))
 	_ = mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true})
 	mock.SetLongPollConfig(vkmock.LongPollConfig{HistoryEvents: 1 << 20, HistoryBytes: 1 << 30, MaxUpdates: 1000})
 	api := vkapi.New(mock.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindGroup))

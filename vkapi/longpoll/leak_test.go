@@ -10,12 +10,13 @@ import (
 
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // Close ends every goroutine the poller started (workers, the a_check in
 // flight, its HTTP connections), over a real loopback connection.
 func TestCloseLeaksNothing(t *testing.T) {
-	mock := vkmock.NewServer(t)
+	mock := vkmocktest.NewServer(t)
 	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/vkerr/vkerr/internal/syncbuf"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 func TestGateParameters(t *testing.T) {
@@ -81,7 +82,7 @@ func TestGateParameters(t *testing.T) {
 // here (a floor of 70% failed 1 run in 20 on the loaded 2-core machine).
 func TestRedisLimiterTwoClients(t *testing.T) {
 	addr := testRedisAddr(t)
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	prefix := testKeyPrefix(t)
 	var clients [2]*vkapi.Client
 	var lims [2]*Limiter
@@ -125,7 +126,7 @@ func TestRedisLimiterTwoClients(t *testing.T) {
 // the key of its budget is the hash the docs promise.
 func TestRedisKeysNeverHoldToken(t *testing.T) {
 	addr := testRedisAddr(t)
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	tok := s.Token(vkmock.TokenGroup).Token
 	prefix := testKeyPrefix(t)
 	rdb := testRedisClient(t, addr)
@@ -183,7 +184,7 @@ func deadRedisAddr(t *testing.T) string {
 // start, calls go on at the local share, with one warning, no error 6 and
 // no token in the log.
 func TestRedisLimiterUnreachable(t *testing.T) {
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	tok := s.Token(vkmock.TokenGroup).Token
 	var logs syncbuf.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -241,7 +242,7 @@ func TestRedisLimiterHung(t *testing.T) {
 		}
 		mu.Unlock()
 	})
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	var logs syncbuf.Buffer
 	rdb := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), ReadTimeout: 10 * time.Second, MaxRetries: -1})
 	t.Cleanup(func() { _ = rdb.Close() })
@@ -268,7 +269,7 @@ func TestRedisLimiterHung(t *testing.T) {
 // schedule ends when its context does, and gives its window slot back.
 func TestRedisLimiterContextCancel(t *testing.T) {
 	addr := testRedisAddr(t)
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	// 20 requests per 1 s + 599 s: one slot every 30 s, one ahead. The
 	// window (20/s) never makes the calls wait; the schedule does. A call
 	// that returns within 10 s ended with its context, not at its slot: a
@@ -309,7 +310,7 @@ func TestRedisLimiterContextCancel(t *testing.T) {
 // completes.
 func TestRedisLimiterRecovers(t *testing.T) {
 	rs := startRedis(t)
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	var logs syncbuf.Buffer
 	l := testLimiter(t, testRedisClient(t, rs.addr), KeyPrefix(testKeyPrefix(t)), ProbeInterval(200*time.Millisecond))
 	c := groupClient(s, l, vkapi.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
@@ -392,7 +393,7 @@ func TestRedisLimiterRecovers(t *testing.T) {
 // ErrClosed.
 func TestRedisLimiterCloseNoLeak(t *testing.T) {
 	addr := testRedisAddr(t)
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	rdb := redis.NewClient(redisTestOptions(addr))
 	tr := &http.Transport{}
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())

@@ -25,6 +25,7 @@ import (
 	"github.com/vkerr/vkerr/internal/syncbuf"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // sleepCtx waits for d or until ctx ends.
@@ -350,7 +351,7 @@ const ciMargin = 50 * time.Millisecond
 // cfg may set Margin or NaiveBurst.
 func runSharedLoad(t testing.TB, addr string, procs, callers int, d time.Duration, cfg helperConfig) sharedRun {
 	t.Helper()
-	s := vkmock.NewServer(t, vkmock.WithRequestLogSize(100000))
+	s := vkmocktest.NewServer(t, vkmock.WithRequestLogSize(100000))
 	start := time.Now().Add(1500 * time.Millisecond) // the helpers start up meanwhile
 	cfg.BaseURL, cfg.Token, cfg.Redis, cfg.Prefix = s.URL(), s.Token(vkmock.TokenGroup).Token, addr, testKeyPrefix(t)
 	cfg.Callers, cfg.Start, cfg.Duration, cfg.Mode = callers, start, d, "load"
@@ -428,7 +429,7 @@ func TestRedisSharedLimitProcesses(t *testing.T) {
 // process warns once and comes back to Redis.
 func TestRedisKilledMidRun(t *testing.T) {
 	rs := startRedis(t) // a private one: never kill the CI's
-	s := vkmock.NewServer(t, vkmock.WithRequestLogSize(100000))
+	s := vkmocktest.NewServer(t, vkmock.WithRequestLogSize(100000))
 	tok := s.Token(vkmock.TokenGroup).Token
 	start := time.Now().Add(1500 * time.Millisecond)
 	d := 5 * time.Second

@@ -16,6 +16,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/upload"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // TestCancelAtRandomPoints cancels uploads at random points of their
@@ -23,7 +24,7 @@ import (
 // object or an error, an upload is never saved twice, no goroutine is
 // left behind.
 func TestCancelAtRandomPoints(t *testing.T) {
-	s := vkmock.NewServer(t, vkmock.WithRateLimits(false))
+	s := vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	lat := &vkmock.Latency{Dist: "uniform", MinMS: 0, MaxMS: 4}
 	for _, m := range []string{"*.get*UploadServer", "upload.*", "*.save*"} {

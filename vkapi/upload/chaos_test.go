@@ -15,6 +15,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/upload"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // chaosUploadFaults make about 20% of the requests of each of the three
@@ -60,7 +61,7 @@ func TestChaosUploads(t *testing.T) {
 	if testing.Short() {
 		n = 100
 	}
-	s := vkmock.NewServer(t, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(20*n))
+	s := vkmocktest.NewServer(t, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(20*n))
 	for _, f := range chaosUploadFaults {
 		if _, err := s.AddFault(f); err != nil {
 			t.Fatalf("%s: %v", f.ID, err)

@@ -20,6 +20,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/upload"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // pngBytes is a valid PNG; seed varies its content.
@@ -74,7 +75,7 @@ type env struct {
 // short backoffs.
 func setup(t *testing.T, kind vkmock.TokenKind, opts ...vkmock.Option) *env {
 	t.Helper()
-	s := vkmock.NewServer(t, append([]vkmock.Option{vkmock.WithRateLimits(false)}, opts...)...)
+	s := vkmocktest.NewServer(t, append([]vkmock.Option{vkmock.WithRateLimits(false)}, opts...)...)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	k := vkapi.KindUser
 	if kind == vkmock.TokenGroup {
@@ -272,7 +273,7 @@ func TestFailures(t *testing.T) {
 		}
 	})
 	t.Run("too large", func(t *testing.T) {
-		s := vkmock.NewServer(t)
+		s := vkmocktest.NewServer(t)
 		up := upload.New(vkapi.New("x", vkapi.WithBaseURL(s.URL())), upload.WithPolicy(upload.Policy{MaxBytes: 10}))
 		defer up.Close()
 		_, err := up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", make([]byte, 11)))
@@ -316,7 +317,7 @@ func TestExpiredURL(t *testing.T) {
 // TestUploadTakesNoRateBudget: with a budget of two calls an hour, an
 // upload (two API calls and a POST) goes through at once.
 func TestUploadTakesNoRateBudget(t *testing.T) {
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	c := vkapi.New(s.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup),
 		vkapi.WithLimit(vkapi.Limit{Per: time.Hour, Group: 2}))
 	up := upload.New(c)
@@ -371,7 +372,7 @@ func TestRedaction(t *testing.T) {
 }
 
 func TestNoLeak(t *testing.T) {
-	s := vkmock.NewServer(t, vkmock.WithRateLimits(false))
+	s := vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	c := vkapi.New(s.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 type recorder struct {
@@ -138,7 +139,7 @@ func TestChaos(t *testing.T) {
 	if testing.Short() {
 		n = 500
 	}
-	mock := vkmock.NewServer(t)
+	mock := vkmocktest.NewServer(t)
 	mock.SetRateLimits(false)
 	w := newWorld(t, mock)
 	for _, f := range []vkmock.Fault{
@@ -217,7 +218,7 @@ func TestChaos(t *testing.T) {
 // failed 4: the client switches to a version the server supports; Close
 // ends everything.
 func TestVersionAndClose(t *testing.T) {
-	mock := vkmock.NewServer(t)
+	mock := vkmocktest.NewServer(t)
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	hc := &httpClientCloser{}
 	api := vkapi.New(mock.Token(vkmock.TokenUser).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindUser), vkapi.WithHTTPClient(hc.client()))

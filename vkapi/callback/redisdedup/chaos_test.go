@@ -17,6 +17,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi/callback/callbacktest"
 	"github.com/vkerr/vkerr/vkevent"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // roundRobin is a reverse proxy that sends each request to the next
@@ -68,7 +69,7 @@ func TestChaosReplicas(t *testing.T) {
 	}
 	addr := testRedisAddr(t)
 	prefix := testPrefix(t)
-	mock := vkmock.NewServer(t)
+	mock := vkmocktest.NewServer(t)
 	mock.SetRateLimits(false)
 	sched := make([]time.Duration, 12)
 	for i := range sched {
@@ -94,7 +95,7 @@ func TestChaosReplicas(t *testing.T) {
 	proxy := httptest.NewServer(newRoundRobin(backends...))
 	defer proxy.Close()
 
-	callbacktest.Register(t, mock, proxy.URL, "replicas", "s3cret")
+	vkmocktest.Register(t, mock, proxy.URL, "replicas", "s3cret")
 
 	for i := range n {
 		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: int64(1 + i%50), GroupID: vkmock.DefaultGroupID, Text: "m"}); err != nil {

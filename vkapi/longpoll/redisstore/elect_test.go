@@ -18,6 +18,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkevent"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // Three replicas, one poller at a time: the holder is killed (its context
@@ -118,7 +119,7 @@ func TestRunElectedFencing(t *testing.T) {
 func TestRunElectedResumesMidAnswer(t *testing.T) {
 	rdb := testRedis(t)
 	s := New(rdb, fmt.Sprintf("vkerr:test:%d:", time.Now().UnixNano()))
-	mock := vkmock.NewServer(t, vkmock.WithRateLimits(false))
+	mock := vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
 	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}

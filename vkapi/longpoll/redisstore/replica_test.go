@@ -19,6 +19,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkevent"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // The replica test: three processes and Redis, the poller killed
@@ -38,7 +39,7 @@ func TestReplicasSurviveSIGKILL(t *testing.T) {
 		t.Skip("starts three processes")
 	}
 	rdb := testRedis(t)
-	mock := vkmock.NewServer(t, vkmock.WithRateLimits(false))
+	mock := vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
 	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}

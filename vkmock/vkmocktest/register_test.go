@@ -1,4 +1,4 @@
-package callbacktest
+package vkmocktest
 
 import (
 	"encoding/json"
@@ -76,7 +76,7 @@ func register(t *testing.T, mock *vkmock.Server, u string) string {
 // Register returns once the mock has confirmed the server, with its title
 // and secret, and message_new turned on: the next inbox message reaches it.
 func TestRegister(t *testing.T) {
-	mock := vkmock.NewServer(t)
+	mock := NewServer(t)
 	cm := &community{code: mock.CallbackConfirmationCode(vkmock.DefaultGroupID)}
 	srv := httptest.NewServer(cm)
 	defer srv.Close()
@@ -111,7 +111,7 @@ func TestRegister(t *testing.T) {
 // A server that does not answer the confirmation right fails the test, and
 // is left without events.
 func TestRegisterNotConfirmed(t *testing.T) {
-	mock := vkmock.NewServer(t)
+	mock := NewServer(t)
 	cm := &community{code: "wrong"}
 	srv := httptest.NewServer(cm)
 	defer srv.Close()
@@ -130,7 +130,7 @@ func TestRegisterNotConfirmed(t *testing.T) {
 
 // A method error (here an address VK refuses) fails the test too.
 func TestRegisterMethodError(t *testing.T) {
-	mock := vkmock.NewServer(t)
+	mock := NewServer(t)
 	if msg := register(t, mock, "not a url"); !strings.HasPrefix(msg, "groups.addCallbackServer: error 100: ") {
 		t.Fatalf("Register: %q, want error 100 of groups.addCallbackServer", msg)
 	}

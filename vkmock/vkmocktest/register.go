@@ -1,4 +1,4 @@
-package callbacktest
+package vkmocktest
 
 import (
 	"encoding/json"
