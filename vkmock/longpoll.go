@@ -129,7 +129,8 @@ func (c LongPollConfig) withDefaults() LongPollConfig {
 // (groups.setLongPollSettings / getLongPollSettings).
 type LongPollSettings struct {
 	GroupID int64 `json:"group_id"`
-	// Enabled: a disabled community's getLongPollServer answers 15.
+	// Enabled: a disabled community's getLongPollServer answers 100 (on at
+	// start for DefaultGroupID, off for the others, as on VK).
 	// Communities start disabled, as on VK.
 	Enabled bool `json:"enabled"`
 	// APIVersion decides the shape of the objects (default 5.199; below
@@ -210,6 +211,9 @@ func (l *lpState) initLocked() {
 	}
 	l.cfg = l.cfg.withDefaults()
 	l.groups = map[int64]*lpGroup{}
+	// The seeded community is a configured bot, so that a client can
+	// listen at once; communities added later start with Long Poll off.
+	l.groups[DefaultGroupID] = &lpGroup{id: DefaultGroupID, notify: make(chan struct{}), lossFrom: -1, settings: botSettings(DefaultGroupID)}
 	l.keys = map[string]lpKey{}
 	l.buttons = map[string]*buttonPress{}
 	l.clockCh = make(chan struct{})
@@ -256,6 +260,19 @@ var errTooManyCommunities = errors.New("vkmock: Long Poll state is kept for at m
 // defaultSettings are the settings of a community nobody set: disabled.
 func defaultSettings(id int64) LongPollSettings {
 	return LongPollSettings{GroupID: id, APIVersion: DefaultLongPollAPIVersion, Events: map[string]bool{}}
+}
+
+// botSettings are the settings of a community configured as a bot: Long
+// Poll on, api_version 5.199, every event type.
+func botSettings(id int64) LongPollSettings {
+	ls := defaultSettings(id)
+	ls.Enabled = true
+	for _, t := range vkevent.Types {
+		if t != vkevent.TypeConfirmation {
+			ls.Events[string(t)] = true
+		}
+	}
+	return ls
 }
 
 // groupLocked returns the community's state, made on first use; nil when
@@ -305,11 +322,7 @@ func (s *Server) SetLongPollSettings(ls LongPollSettings) error {
 	}
 	events := map[string]bool{}
 	if ls.Events == nil {
-		for _, t := range vkevent.Types {
-			if t != vkevent.TypeConfirmation {
-				events[string(t)] = true
-			}
-		}
+		events = botSettings(ls.GroupID).Events
 	} else {
 		for t, on := range ls.Events {
 			if !slices.Contains(vkevent.Types, vkevent.Type(t)) {

@@ -65,7 +65,8 @@ func (s *Server) groupsGetLongPollServer(q *vkRequest, tok Token) ([]byte, *vker
 		return nil, e
 	}
 	if !s.LongPollSettingsOf(id).Enabled {
-		return nil, s.withSuffix(vkerr.Access, "Long Poll is disabled for this community")
+		// VK's words (see docs/vkmock-design.md).
+		return nil, s.withSuffix(vkerr.Param, "longpoll for this group is not enabled")
 	}
 	key, ts, err := s.newLongPollKey(id)
 	if err != nil {
@@ -134,7 +135,7 @@ func messageObject(m Message, out int, payload string, updated int64) map[string
 	o := map[string]any{
 		"date": m.Date, "from_id": m.FromID, "id": m.ID, "out": out, "peer_id": m.PeerID, "text": m.Message,
 		"conversation_message_id": m.ID, "fwd_messages": []any{}, "important": false, "random_id": m.RandomID,
-		"attachments": []any{}, "is_hidden": false,
+		"attachments": attachmentObjects(m.Attachments, m.Date), "is_hidden": false,
 	}
 	if payload != "" {
 		o["payload"] = payload
@@ -192,7 +193,7 @@ func (s *Server) Inbox(m InboxMessage) (InboxResult, error) {
 	if u, _ := s.user(m.FromID); u.Deactivated != "" {
 		return InboxResult{}, fmt.Errorf("vkmock: user %d is %s", m.FromID, u.Deactivated)
 	}
-	id := s.sendMessage(m.FromID, -m.GroupID, 0, m.Text)
+	id := s.sendMessage(m.FromID, -m.GroupID, 0, m.Text, nil)
 	stored, _ := s.messageByID(id)
 	ev, err := s.emitInbox(stored, m.Payload)
 	if err != nil {
@@ -298,6 +299,10 @@ func (s *Server) messagesEdit(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 			return nil, s.paramError("message is empty or invalid")
 		}
 	}
+	att, e := s.attachmentParam(q)
+	if e != nil {
+		return nil, e
+	}
 	me := caller(tok)
 	now := s.now().Unix()
 	w := &s.world
@@ -312,6 +317,9 @@ func (s *Server) messagesEdit(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 		return nil, &vkerr.Error{Code: vkerr.MessagesEditKindDisallowed, Message: s.message(vkerr.MessagesEditKindDisallowed)}
 	}
 	stored.Message = strings.Clone(text) // not a slice of the request's body
+	if _, ok := q.get("attachment"); ok {
+		stored.Attachments = att
+	}
 	m := *stored
 	w.mu.Unlock()
 	if tok.Kind == TokenGroup {

@@ -106,6 +106,9 @@ type Message struct {
 	RandomID int64  `json:"random_id"`
 	Message  string `json:"message"`
 	Date     int64  `json:"date"`
+	// Attachments are the attachment parameter's items ("photo1_2",
+	// "doc-3_4_key"), as sent: the mock keeps no media.
+	Attachments []string `json:"attachments,omitempty"`
 	// DeletedForAll is a message messages.delete removed for both sides:
 	// it can no longer be edited, read, marked or deleted.
 	DeletedForAll bool `json:"deleted_for_all,omitempty"`
@@ -581,7 +584,7 @@ func (s *Server) ClearMessages() {
 // sendMessage stores a message unless its random_id was already used by
 // the sender for the peer; it returns the message id (the first one's for
 // a repeat).
-func (s *Server) sendMessage(from, peer, randomID int64, text string) int64 {
+func (s *Server) sendMessage(from, peer, randomID int64, text string, att []string) int64 {
 	w := &s.world
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -593,8 +596,8 @@ func (s *Server) sendMessage(from, peer, randomID int64, text string) int64 {
 	}
 	w.msgSeq++
 	text = strings.Clone(text) // not a slice of a request's body
-	m := Message{ID: w.msgSeq, FromID: from, PeerID: peer, RandomID: randomID, Message: text, Date: s.now().Unix()}
-	w.messages.add(m, int64(messageOverhead+len(text)), func(m Message) {
+	m := Message{ID: w.msgSeq, FromID: from, PeerID: peer, RandomID: randomID, Message: text, Date: s.now().Unix(), Attachments: att}
+	w.messages.add(m, int64(messageOverhead+len(text)+attachmentsBytes(att)), func(m Message) {
 		if m.RandomID != 0 {
 			delete(w.dedup, msgKey{m.FromID, m.PeerID, m.RandomID})
 		}

@@ -550,6 +550,10 @@ func (s *Server) messagesSend(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 			return nil, s.paramError("message is empty or invalid")
 		}
 	}
+	att, e := s.attachmentParam(q)
+	if e != nil {
+		return nil, e
+	}
 	var randomID int64
 	if v, ok := q.get("random_id"); ok && v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -570,12 +574,12 @@ func (s *Server) messagesSend(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 		}
 	}
 	if !multi {
-		id := s.sendMessage(from, peers[0], randomID, text)
+		id := s.sendMessage(from, peers[0], randomID, text, att)
 		return strconv.AppendInt(nil, id, 10), nil
 	}
 	b := []byte{'['}
 	for i, p := range peers {
-		id := s.sendMessage(from, p, randomID, text)
+		id := s.sendMessage(from, p, randomID, text, att)
 		if i > 0 {
 			b = append(b, ',')
 		}

@@ -51,9 +51,12 @@ func TestListen(t *testing.T) {
 }
 
 func TestListenErrors(t *testing.T) {
-	mock := vkmocktest.NewServer(t) // Long Poll disabled, as on VK
+	mock := vkmocktest.NewServer(t)
+	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID}); err != nil { // Long Poll off
+		t.Fatal(err)
+	}
 	code, _, errOut := vk(t, "", "listen", "--base-url", mock.URL(), "--token", mock.Token(vkmock.TokenGroup).Token)
-	if code != 1 || !strings.Contains(errOut, "Long Poll is disabled") {
+	if code != 1 || !strings.Contains(errOut, "longpoll for this group is not enabled") {
 		t.Fatalf("%d %s", code, errOut)
 	}
 	t.Setenv("VK_TOKEN", "")
