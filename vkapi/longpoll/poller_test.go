@@ -232,7 +232,7 @@ func TestServerErrorsEndOrCoolDown(t *testing.T) {
 		}
 		err := New(r.api, Config{HTTPClient: r.hc}).Run(context.Background())
 		var se *ServerError
-		if !errors.As(err, &se) || !errors.Is(err, vkerr.Access) || se.GroupID != vkmock.DefaultGroupID {
+		if !errors.As(err, &se) || !errors.Is(err, vkerr.Param) || se.GroupID != vkmock.DefaultGroupID {
 			t.Fatalf("disabled: %v", err)
 		}
 		// 29 cools down (at least CooldownMin), then goes on.
