@@ -18,10 +18,10 @@ import (
 func BenchmarkTooMany20InARow(b *testing.B) {
 	for b.Loop() {
 		s := vkmocktest.NewServer(b)
-		if _, err := s.AddFault(vkmock.Fault{Method: "users.get", Times: 20, Error: &vkerr.Error{Code: vkerr.TooMany}}); err != nil {
+		if _, err := s.Faults().Add(vkmock.Fault{Method: "users.get", Times: 20, Error: &vkerr.Error{Code: vkerr.TooMany}}); err != nil {
 			b.Fatal(err)
 		}
-		c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup))
+		c := New(s.Tokens().Of(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup))
 		start := time.Now()
 		err := c.Call(context.Background(), "users.get", Params{"user_ids": 1}, nil)
 		d := time.Since(start)
@@ -30,7 +30,7 @@ func BenchmarkTooMany20InARow(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(d.Seconds(), "s-to-success")
-		b.ReportMetric(float64(len(s.RequestsOf("users.get"))), "requests")
+		b.ReportMetric(float64(len(s.Requests().Of("users.get"))), "requests")
 	}
 }
 
@@ -42,10 +42,10 @@ func BenchmarkLimiterUtilisationDetected(b *testing.B) {
 	d := limiterBenchDuration()
 	for b.Loop() {
 		s := vkmocktest.NewServer(b)
-		c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()))
+		c := New(s.Tokens().Of(vkmock.TokenGroup).Token, WithBaseURL(s.URL()))
 		res := runLoad(c, 50, d, "users.get", Params{"user_ids": 1})
 		c.Close()
-		err6 := countCode(s.Requests(), vkerr.TooMany)
+		err6 := countCode(s.Requests().All(), vkerr.TooMany)
 		b.ReportMetric(100*float64(res.OK)/(20*d.Seconds()), "%budget")
 		b.ReportMetric(float64(err6+res.TooMany), "err6")
 		b.ReportMetric(float64(res.OK), "calls")

@@ -143,10 +143,10 @@ func BenchmarkLimiterUtilisation(b *testing.B) {
 			d := limiterBenchDuration()
 			for b.Loop() {
 				s := vkmocktest.NewServer(b)
-				c := New(s.Token(tc.kind).Token, WithBaseURL(s.URL()), WithTokenKind(tc.kind),
+				c := New(s.Tokens().Of(tc.kind).Token, WithBaseURL(s.URL()), WithTokenKind(tc.kind),
 					WithRetry(RetryPolicy{MaxAttempts: 1}))
 				res := runLoad(c, 50, d, "users.get", Params{"user_ids": 1})
-				err6 := countCode(s.Requests(), vkerr.TooMany)
+				err6 := countCode(s.Requests().All(), vkerr.TooMany)
 				b.ReportMetric(100*float64(res.OK)/(tc.budget*d.Seconds()), "%budget")
 				b.ReportMetric(float64(err6+res.TooMany), "err6")
 				b.ReportMetric(float64(res.OK), "calls")
@@ -234,7 +234,7 @@ func runBatching(tb testing.TB, callers int, d time.Duration, opts BatchOptions,
 		s = vkmocktest.NewServer(tb, vkmock.WithRequestLogSize(1<<16))
 		base = append(base, WithBaseURL(s.URL()))
 	}
-	c := New(s.Token(vkmock.TokenGroup).Token, base...)
+	c := New(s.Tokens().Of(vkmock.TokenGroup).Token, base...)
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
@@ -267,7 +267,7 @@ func runBatching(tb testing.TB, callers int, d time.Duration, opts BatchOptions,
 	if e, ok := firstErr.Load().(error); ok {
 		r.firstErr = e
 	}
-	for _, rec := range s.Requests() {
+	for _, rec := range s.Requests().All() {
 		r.requests++
 		if rec.ErrorCode != nil && *rec.ErrorCode == vkerr.TooMany {
 			r.err6++

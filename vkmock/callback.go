@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock/internal/fifo"
 )
 
 // The Callback API, with the mock as VK's sender. A community registers up
@@ -47,7 +48,7 @@ import (
 //
 // Every attempt goes to the delivery log (GET /__vkmock/callback/log):
 // event, server, attempt, HTTP status, answer, outcome and latency. The
-// schedule runs on the mock's clock: Advance (or POST
+// schedule runs on the mock's clock: Clock().Advance (or POST
 // /__vkmock/callback/advance) makes resends and the end of a pause due at
 // once. At most CallbackConfig.Senders POSTs are in flight; the sender's
 // goroutines end with Close.
@@ -246,7 +247,7 @@ type cbState struct {
 	pendBytes int64
 	seq       uint64
 	inflight  int
-	log       fifo[CallbackDelivery]
+	log       fifo.FIFO[CallbackDelivery]
 	changed   chan struct{} // closed and replaced on every change
 	wake      chan struct{} // 1-buffered: the scheduler looks again
 	work      chan *cbItem
@@ -265,11 +266,11 @@ func (c *cbState) initLocked() {
 	}
 	c.cfg = c.cfg.withDefaults()
 	c.groups = map[int64]*cbGroup{}
-	c.log = newFIFO[CallbackDelivery](c.cfg.LogSize, c.cfg.LogBytes)
+	c.log = fifo.New[CallbackDelivery](c.cfg.LogSize, c.cfg.LogBytes)
 	c.changed = make(chan struct{})
 }
 
-// changedLocked wakes the waiters of CallbackIdle and the scheduler.
+// changedLocked wakes the waiters of Callback().Idle and the scheduler.
 func (c *cbState) changedLocked() {
 	close(c.changed)
 	c.changed = make(chan struct{})
@@ -288,7 +289,7 @@ func (c *cbState) reset() {
 	c.pendBytes = 0
 	c.initLocked()
 	c.cfg = cfg.withDefaults()
-	c.log = newFIFO[CallbackDelivery](c.cfg.LogSize, c.cfg.LogBytes)
+	c.log = fifo.New[CallbackDelivery](c.cfg.LogSize, c.cfg.LogBytes)
 	c.changedLocked()
 }
 
@@ -301,22 +302,26 @@ func (s *Server) confirmationCode(groupID int64) string {
 	return hex.EncodeToString(sum[:4])
 }
 
-// CallbackConfirmationCode returns the code a community's servers must
+// ConfirmationCode returns the code a community's servers must
 // answer to the confirmation (groups.getCallbackConfirmationCode).
-func (s *Server) CallbackConfirmationCode(groupID int64) string { return s.confirmationCode(groupID) }
+func (ctl CallbackControl) ConfirmationCode(groupID int64) string {
+	s := ctl.s
+	return s.confirmationCode(groupID)
+}
 
-// SetCallbackConfig replaces the sender's configuration (the servers and
+// SetConfig replaces the sender's configuration (the servers and
 // pending deliveries stay; the log keeps its entries up to the new bounds).
-func (s *Server) SetCallbackConfig(cfg CallbackConfig) {
+func (ctl CallbackControl) SetConfig(cfg CallbackConfig) {
+	s := ctl.s
 	c := &s.cb
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.initLocked()
 	c.cfg = cfg.withDefaults()
-	old := c.log.all()
-	c.log = newFIFO[CallbackDelivery](c.cfg.LogSize, c.cfg.LogBytes)
+	old := c.log.All()
+	c.log = fifo.New[CallbackDelivery](c.cfg.LogSize, c.cfg.LogBytes)
 	for _, d := range old {
-		c.log.add(d, d.size(), nil)
+		c.log.Add(d, d.size(), nil)
 	}
 	if cfg.HTTPClient != nil && c.client != cfg.HTTPClient {
 		c.client, c.ownClient = cfg.HTTPClient, false
@@ -324,8 +329,9 @@ func (s *Server) SetCallbackConfig(cfg CallbackConfig) {
 	c.changedLocked()
 }
 
-// CallbackConfigOf returns the sender's configuration, defaults filled.
-func (s *Server) CallbackConfigOf() CallbackConfig {
+// Config returns the sender's configuration, defaults filled.
+func (ctl CallbackControl) Config() CallbackConfig {
+	s := ctl.s
 	c := &s.cb
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -345,9 +351,10 @@ func statusOf(sv CallbackServer, now time.Time) CallbackServer {
 	return sv
 }
 
-// CallbackServers returns a community's servers, in the order they were
+// Servers returns a community's servers, in the order they were
 // added, with their status at the mock's now.
-func (s *Server) CallbackServers(groupID int64) []CallbackServer {
+func (ctl CallbackControl) Servers(groupID int64) []CallbackServer {
+	s := ctl.s
 	now := s.now()
 	c := &s.cb
 	c.mu.Lock()
@@ -364,28 +371,31 @@ func (s *Server) CallbackServers(groupID int64) []CallbackServer {
 	return out
 }
 
-// CallbackLog returns the delivery log, oldest first.
-func (s *Server) CallbackLog() []CallbackDelivery {
+// Deliveries returns the delivery log, oldest first.
+func (ctl CallbackControl) Deliveries() []CallbackDelivery {
+	s := ctl.s
 	c := &s.cb
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.initLocked()
-	return slices.Clone(c.log.all())
+	return slices.Clone(c.log.All())
 }
 
-// CallbackPending returns the number of deliveries waiting or in flight.
-func (s *Server) CallbackPending() int {
+// Pending returns the number of deliveries waiting or in flight.
+func (ctl CallbackControl) Pending() int {
+	s := ctl.s
 	c := &s.cb
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.pending) + c.inflight
 }
 
-// CallbackIdle waits until the sender has nothing to do now: no POST in
+// Idle waits until the sender has nothing to do now: no POST in
 // flight and no delivery due at the mock's now (the ones left wait for a
-// resend time or the end of a pause: Advance makes them due). It returns
+// resend time or the end of a pause: Clock().Advance makes them due). It returns
 // ctx's error when ctx ends first.
-func (s *Server) CallbackIdle(ctx context.Context) error {
+func (ctl CallbackControl) Idle(ctx context.Context) error {
+	s := ctl.s
 	c := &s.cb
 	for {
 		now := s.now()
@@ -422,7 +432,7 @@ func (c *cbState) pushLocked(it *cbItem, now time.Time) bool {
 }
 
 func (c *cbState) recordLocked(d CallbackDelivery) {
-	c.log.add(d, d.size(), nil)
+	c.log.Add(d, d.size(), nil)
 }
 
 // serverLocked finds a server of a community.

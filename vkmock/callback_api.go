@@ -172,7 +172,7 @@ func (s *Server) groupsGetCallbackServers(q *vkRequest, tok Token) ([]byte, *vke
 		}
 	}
 	items := []callbackServerJSON{}
-	for _, sv := range s.CallbackServers(gid) {
+	for _, sv := range s.Callback().Servers(gid) {
 		if only != nil && !only[sv.ID] {
 			continue
 		}

@@ -49,7 +49,7 @@ func newCBReceiver(t *testing.T, answer func(w http.ResponseWriter, r *http.Requ
 func confirming(s *Server, rest func(w http.ResponseWriter, r *http.Request, body map[string]any)) func(http.ResponseWriter, *http.Request, map[string]any) {
 	return func(w http.ResponseWriter, r *http.Request, body map[string]any) {
 		if body["type"] == "confirmation" {
-			_, _ = io.WriteString(w, s.CallbackConfirmationCode(DefaultGroupID))
+			_, _ = io.WriteString(w, s.Callback().ConfirmationCode(DefaultGroupID))
 			return
 		}
 		rest(w, r, body)
@@ -62,7 +62,7 @@ func answerOK(w http.ResponseWriter, _ *http.Request, _ map[string]any) {
 
 func groupCall(t *testing.T, s *Server, method string, kv ...string) *answer {
 	t.Helper()
-	v := vals(append([]string{"group_id", strconv.FormatInt(DefaultGroupID, 10), "access_token", s.Token(TokenGroup).Token, "v", "5.199"}, kv...)...)
+	v := vals(append([]string{"group_id", strconv.FormatInt(DefaultGroupID, 10), "access_token", s.Tokens().Of(TokenGroup).Token, "v", "5.199"}, kv...)...)
 	return call(t, s, method, v)
 }
 
@@ -77,7 +77,7 @@ func addServer(t *testing.T, s *Server, url string, kv ...string) int64 {
 	if a.code() != 0 || json.Unmarshal(a.raw["response"], &r) != nil {
 		t.Fatalf("addCallbackServer: %s", a.body)
 	}
-	if err := s.CallbackIdle(t.Context()); err != nil {
+	if err := s.Callback().Idle(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	set := groupCall(t, s, "groups.setCallbackSettings", append([]string{"server_id", strconv.FormatInt(r.ServerID, 10), "message_new", "1"}, kv...)...)
@@ -89,14 +89,14 @@ func addServer(t *testing.T, s *Server, url string, kv ...string) int64 {
 
 func inbox(t *testing.T, s *Server, text string) {
 	t.Helper()
-	if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: text}); err != nil {
+	if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: text}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func outcomes(s *Server) []string {
 	var out []string
-	for _, d := range s.CallbackLog() {
+	for _, d := range s.Callback().Deliveries() {
 		out = append(out, d.Outcome)
 	}
 	return out
@@ -131,7 +131,7 @@ func TestCallbackSetupMethods(t *testing.T) {
 	wantError(t, groupCall(t, s, "groups.addCallbackServer", "url", rc.srv.URL, "title", "fifteen chars!!"), vkerr.Param, "")
 	wantError(t, groupCall(t, s, "groups.editCallbackServer", "server_id", "99", "url", rc.srv.URL, "title", "x"), vkerr.NotFound, "")
 	wantError(t, groupCall(t, s, "groups.getCallbackSettings", "server_id", "99"), vkerr.NotFound, "")
-	wantError(t, call(t, s, "groups.getCallbackServers", vals("group_id", "1", "access_token", s.Token(TokenGroup).Token, "v", "5.199")), vkerr.Access, "")
+	wantError(t, call(t, s, "groups.getCallbackServers", vals("group_id", "1", "access_token", s.Tokens().Of(TokenGroup).Token, "v", "5.199")), vkerr.Access, "")
 
 	set := groupCall(t, s, "groups.setCallbackSettings", "server_id", strconv.FormatInt(id, 10), "api_version", "5.80", "wall_post_new", "1")
 	get := groupCall(t, s, "groups.getCallbackSettings", "server_id", strconv.FormatInt(id, 10))
@@ -143,13 +143,13 @@ func TestCallbackSetupMethods(t *testing.T) {
 		t.Fatalf("settings: %s %s", set.body, get.body)
 	}
 	code := groupCall(t, s, "groups.getCallbackConfirmationCode")
-	if string(code.raw["response"]) != `{"code":"`+s.CallbackConfirmationCode(DefaultGroupID)+`"}` {
+	if string(code.raw["response"]) != `{"code":"`+s.Callback().ConfirmationCode(DefaultGroupID)+`"}` {
 		t.Fatalf("code: %s", code.body)
 	}
 	if d := groupCall(t, s, "groups.deleteCallbackServer", "server_id", strconv.FormatInt(id, 10)); string(d.raw["response"]) != "1" {
 		t.Fatalf("delete: %s", d.body)
 	}
-	if n := len(s.CallbackServers(DefaultGroupID)); n != MaxCallbackServers-1 {
+	if n := len(s.Callback().Servers(DefaultGroupID)); n != MaxCallbackServers-1 {
 		t.Fatalf("%d servers after delete", n)
 	}
 }
@@ -165,10 +165,10 @@ func TestCallbackDelivery(t *testing.T) {
 	addServer(t, s, legacy.srv.URL, "api_version", "5.80")
 	addServer(t, s, never.srv.URL)
 	inbox(t, s, "hello")
-	if err := s.CallbackIdle(t.Context()); err != nil {
+	if err := s.Callback().Idle(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	ev := s.Events()[0]
+	ev := s.LongPoll().Events()[0]
 	got := rc.bodies[1]
 	msg, _ := got["object"].(map[string]any)["message"].(map[string]any)
 	if got["type"] != "message_new" || got["event_id"] != ev.EventID || got["secret"] != "s3cret" || got["v"] != "5.199" || msg["text"] != "hello" {
@@ -189,7 +189,7 @@ func TestCallbackDelivery(t *testing.T) {
 func TestCallbackFailuresResend(t *testing.T) {
 	clock := newFakeClock()
 	s := testServer(t, WithClock(clock.Now))
-	s.SetCallbackConfig(CallbackConfig{Schedule: []time.Duration{10 * time.Second, time.Minute, time.Minute, time.Minute, time.Minute}, Timeout: 200 * time.Millisecond, PauseAfter: 100})
+	s.Callback().SetConfig(CallbackConfig{Schedule: []time.Duration{10 * time.Second, time.Minute, time.Minute, time.Minute, time.Minute}, Timeout: 200 * time.Millisecond, PauseAfter: 100})
 	// Handlers run on the server's goroutines and the one that waits out
 	// the timeout outlives its request, so the count is atomic.
 	var n atomic.Int32
@@ -213,18 +213,18 @@ func TestCallbackFailuresResend(t *testing.T) {
 	addServer(t, s, rc.srv.URL)
 	inbox(t, s, "x")
 	for range 5 {
-		if err := s.CallbackIdle(t.Context()); err != nil {
+		if err := s.Callback().Idle(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		s.Advance(time.Minute)
+		s.Clock().Advance(time.Minute)
 	}
-	if err := s.CallbackIdle(t.Context()); err != nil {
+	if err := s.Callback().Idle(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(outcomes(s), ","); got != "confirmed,failed,failed,failed,failed,failed,ok" {
 		t.Fatalf("outcomes %s", got)
 	}
-	log := s.CallbackLog()
+	log := s.Callback().Deliveries()
 	if log[1].Next.Sub(log[1].Time) != 10*time.Second || log[2].Next.Sub(log[2].Time) != time.Minute || log[1].Status != 500 || log[4].Status != 0 {
 		t.Fatalf("schedule: %+v", log[1:3])
 	}
@@ -245,7 +245,7 @@ func TestCallbackFailuresResend(t *testing.T) {
 func TestCallbackPauseAndResume(t *testing.T) {
 	clock := newFakeClock()
 	s := testServer(t, WithClock(clock.Now))
-	s.SetCallbackConfig(CallbackConfig{Schedule: []time.Duration{time.Second, time.Second, time.Second, time.Second, time.Second, time.Second}, PauseAfter: 3, Pause: time.Hour})
+	s.Callback().SetConfig(CallbackConfig{Schedule: []time.Duration{time.Second, time.Second, time.Second, time.Second, time.Second, time.Second}, PauseAfter: 3, Pause: time.Hour})
 	var mu sync.Mutex
 	right := false
 	rc := newCBReceiver(t, confirming(s, func(w http.ResponseWriter, r *http.Request, b map[string]any) {
@@ -268,31 +268,31 @@ func TestCallbackPauseAndResume(t *testing.T) {
 	}
 	inbox(t, s, "x")
 	for range 4 {
-		if err := s.CallbackIdle(t.Context()); err != nil {
+		if err := s.Callback().Idle(t.Context()); err != nil {
 			t.Fatal(s.debugCB(), outcomes(s))
 		}
-		s.Advance(time.Second)
+		s.Clock().Advance(time.Second)
 	}
-	_ = s.CallbackIdle(t.Context())
+	_ = s.Callback().Idle(t.Context())
 	if got := strings.Join(outcomes(s), ","); got != "confirmed,failed,failed,paused" || status() != "failed" {
 		t.Fatalf("outcomes %s, status %s", got, status())
 	}
 	// Paused at the third failure, two seconds ago, for an hour; the
 	// event waits for the pause's end.
-	sv := s.CallbackServers(DefaultGroupID)[0]
-	if log := s.CallbackLog(); !sv.PausedUntil.Equal(s.Now().Add(time.Hour-2*time.Second)) || !log[3].Next.Equal(sv.PausedUntil) {
+	sv := s.Callback().Servers(DefaultGroupID)[0]
+	if log := s.Callback().Deliveries(); !sv.PausedUntil.Equal(s.Clock().Now().Add(time.Hour-2*time.Second)) || !log[3].Next.Equal(sv.PausedUntil) {
 		t.Fatalf("paused until %v, next attempt %v", sv.PausedUntil, log[3].Next)
 	}
 	mu.Lock()
 	right = true
 	mu.Unlock()
-	s.Advance(59 * time.Minute)
-	_ = s.CallbackIdle(t.Context())
-	if len(s.CallbackLog()) != 4 {
+	s.Clock().Advance(59 * time.Minute)
+	_ = s.Callback().Idle(t.Context())
+	if len(s.Callback().Deliveries()) != 4 {
 		t.Fatalf("sent while paused: %v", outcomes(s))
 	}
-	s.Advance(time.Minute)
-	_ = s.CallbackIdle(t.Context())
+	s.Clock().Advance(time.Minute)
+	_ = s.Callback().Idle(t.Context())
 	if got := strings.Join(outcomes(s), ","); got != "confirmed,failed,failed,paused,ok" || status() != "ok" {
 		t.Fatalf("after the pause: %s, status %s", got, status())
 	}
@@ -313,20 +313,20 @@ func TestCallbackRetryAfterAndRemove(t *testing.T) {
 	}))
 	addServer(t, s, rc.srv.URL)
 	inbox(t, s, "x")
-	_ = s.CallbackIdle(t.Context())
-	log := s.CallbackLog()
+	_ = s.Callback().Idle(t.Context())
+	log := s.Callback().Deliveries()
 	if log[1].Outcome != "retry_after" || log[1].Next.Sub(log[1].Time) != 120*time.Second {
 		t.Fatalf("retry after: %+v", log[1])
 	}
-	s.Advance(119 * time.Second)
-	_ = s.CallbackIdle(t.Context())
-	if len(s.CallbackLog()) != 2 {
+	s.Clock().Advance(119 * time.Second)
+	_ = s.Callback().Idle(t.Context())
+	if len(s.Callback().Deliveries()) != 2 {
 		t.Fatal("resent before Retry-After")
 	}
-	s.Advance(time.Second)
-	_ = s.CallbackIdle(t.Context())
-	if got := strings.Join(outcomes(s), ","); got != "confirmed,retry_after,removed" || len(s.CallbackServers(DefaultGroupID)) != 0 || s.CallbackPending() != 0 {
-		t.Fatalf("remove: %s, %d servers", got, len(s.CallbackServers(DefaultGroupID)))
+	s.Clock().Advance(time.Second)
+	_ = s.Callback().Idle(t.Context())
+	if got := strings.Join(outcomes(s), ","); got != "confirmed,retry_after,removed" || len(s.Callback().Servers(DefaultGroupID)) != 0 || s.Callback().Pending() != 0 {
+		t.Fatalf("remove: %s, %d servers", got, len(s.Callback().Servers(DefaultGroupID)))
 	}
 }
 
@@ -357,8 +357,8 @@ func TestCallbackControlAPI(t *testing.T) {
 	if code, b := ctl("GET", "/callback/log", ""); code != 200 || !strings.Contains(b, `"outcome":"confirmed"`) || !strings.Contains(b, `"latency_ms"`) {
 		t.Fatalf("log: %d %s", code, b)
 	}
-	before := s.Now()
-	if code, _ := ctl("POST", "/callback/advance", `{"advance":"1h"}`); code != 200 || s.Now().Sub(before) < time.Hour {
+	before := s.Clock().Now()
+	if code, _ := ctl("POST", "/callback/advance", `{"advance":"1h"}`); code != 200 || s.Clock().Now().Sub(before) < time.Hour {
 		t.Fatalf("advance: %d", code)
 	}
 	if code, _ := ctl("POST", "/callback/confirm", `{"group_id":1,"server_id":1}`); code != 400 {
@@ -373,7 +373,7 @@ func TestCallbackCloseLeaksNothing(t *testing.T) {
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		if strings.Contains(string(b), "confirmation") {
-			_, _ = io.WriteString(w, New().CallbackConfirmationCode(DefaultGroupID))
+			_, _ = io.WriteString(w, New().Callback().ConfirmationCode(DefaultGroupID))
 			return
 		}
 		select {
@@ -395,7 +395,7 @@ func TestCallbackCloseLeaksNothing(t *testing.T) {
 	inbox(t, s, "x")
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	if err := s.CallbackIdle(ctx); err == nil { // the POST hangs
+	if err := s.Callback().Idle(ctx); err == nil { // the POST hangs
 		t.Fatal("idle while a POST hangs")
 	}
 	s.Close()
@@ -412,7 +412,7 @@ func TestCallbackRetryAfterForms(t *testing.T) {
 		minute = time.Minute
 		hour   = time.Hour
 	)
-	date := func(s *Server, d time.Duration) string { return s.Now().Add(d).Format(http.TimeFormat) }
+	date := func(s *Server, d time.Duration) string { return s.Clock().Now().Add(d).Format(http.TimeFormat) }
 	seconds := func(_ *Server, d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }
 	cases := []struct {
 		name   string
@@ -453,18 +453,18 @@ func TestCallbackRetryAfterForms(t *testing.T) {
 			}))
 			addServer(t, s, rc.srv.URL)
 			inbox(t, s, "x")
-			_ = s.CallbackIdle(t.Context())
-			log := s.CallbackLog() // with the resend already when next is 0
+			_ = s.Callback().Idle(t.Context())
+			log := s.Callback().Deliveries() // with the resend already when next is 0
 			if len(log) < 2 || log[1].Outcome != tc.want || log[1].Status != tc.status || !log[1].Next.Equal(log[1].Time.Add(tc.next)) {
 				t.Fatalf("first attempt %+v, want %s, next after %v", log[len(log)-1], tc.want, tc.next)
 			}
-			sv := s.CallbackServers(DefaultGroupID)
+			sv := s.Callback().Servers(DefaultGroupID)
 			if wantFailures := map[bool]int{true: 1}[tc.want == "failed"]; len(sv) != 1 || sv[0].Failures != wantFailures {
 				t.Fatalf("servers %+v, want %d failures", sv, wantFailures)
 			}
-			s.Advance(tc.next)
-			_ = s.CallbackIdle(t.Context())
-			if got := strings.Join(outcomes(s), ","); got != "confirmed,"+tc.want+",ok" || s.CallbackLog()[2].Attempt != 2 {
+			s.Clock().Advance(tc.next)
+			_ = s.Callback().Idle(t.Context())
+			if got := strings.Join(outcomes(s), ","); got != "confirmed,"+tc.want+",ok" || s.Callback().Deliveries()[2].Attempt != 2 {
 				t.Fatalf("after %v: %s", tc.next, got)
 			}
 		})
@@ -486,9 +486,9 @@ func TestCallbackRemoveExactly(t *testing.T) {
 		}))
 		addServer(t, s, rc.srv.URL)
 		inbox(t, s, "x")
-		_ = s.CallbackIdle(t.Context())
-		if got := strings.Join(outcomes(s), ","); got != "confirmed,failed" || len(s.CallbackServers(DefaultGroupID)) != 1 {
-			t.Fatalf("%d %q: %s, %d servers", tc.status, tc.body, got, len(s.CallbackServers(DefaultGroupID)))
+		_ = s.Callback().Idle(t.Context())
+		if got := strings.Join(outcomes(s), ","); got != "confirmed,failed" || len(s.Callback().Servers(DefaultGroupID)) != 1 {
+			t.Fatalf("%d %q: %s, %d servers", tc.status, tc.body, got, len(s.Callback().Servers(DefaultGroupID)))
 		}
 	}
 	s := testServer(t, WithClock(newFakeClock().Now))
@@ -497,8 +497,8 @@ func TestCallbackRemoveExactly(t *testing.T) {
 	if a.code() != 0 {
 		t.Fatal(a.body)
 	}
-	_ = s.CallbackIdle(t.Context())
-	if sv := s.CallbackServers(DefaultGroupID); strings.Join(outcomes(s), ",") != "not_confirmed" || len(sv) != 1 || sv[0].Status != CallbackFailed {
+	_ = s.Callback().Idle(t.Context())
+	if sv := s.Callback().Servers(DefaultGroupID); strings.Join(outcomes(s), ",") != "not_confirmed" || len(sv) != 1 || sv[0].Status != CallbackFailed {
 		t.Fatalf("confirmation answered remove: %v, %+v", outcomes(s), sv)
 	}
 }

@@ -140,8 +140,9 @@ func validateChallenges(c Challenges) error {
 	return nil
 }
 
-// SetChallenges replaces the challenge rules and forgets their counts.
-func (s *Server) SetChallenges(c Challenges) error {
+// Set replaces the challenge rules and forgets their counts.
+func (ctl ChallengeControl) Set(c Challenges) error {
+	s := ctl.s
 	if err := validateChallenges(c); err != nil {
 		return err
 	}
@@ -154,8 +155,9 @@ func (s *Server) SetChallenges(c Challenges) error {
 	return nil
 }
 
-// Challenges returns the challenge rules.
-func (s *Server) Challenges() Challenges {
+// Rules returns the challenge rules.
+func (ctl ChallengeControl) Rules() Challenges {
+	s := ctl.s
 	s.chal.mu.Lock()
 	defer s.chal.mu.Unlock()
 	return cloneChallenges(s.chal.rules)
@@ -334,20 +336,21 @@ const defaultConfirmation = "Please confirm this action."
 
 // Token challenges: errors raised on a token through the control API.
 
-// ChallengeCodes are the errors SetTokenChallenge can raise on a token.
+// ChallengeCodes are the errors Challenges().SetToken can raise on a token.
 var ChallengeCodes = []vkerr.Code{
 	vkerr.AuthValidation, vkerr.Recaptcha, vkerr.PhoneValidationNeed, vkerr.PasswordValidationNeed,
 	vkerr.OtpValidationNeed, vkerr.EmailConfirmationNeed, vkerr.TokenExtensionRequired,
 	vkerr.UserDeactivated, vkerr.UserServiceDeactivated,
 }
 
-// SetTokenChallenge makes every call with the token answer code (checked
+// SetToken makes every call with the token answer code (checked
 // right after the token's state, check 4): 17 (validation required: the
 // error carries redirect_uri, a page of the mock that issues a new token
 // and leaves this one needing validation), 3300 to 3304 (the error carries
 // redirect_uri, a page of the mock whose completion clears the
 // challenge), 3609, 3610 or 3611 (no extra fields). Code 0 clears it.
-func (s *Server) SetTokenChallenge(token string, code vkerr.Code) error {
+func (ctl ChallengeControl) SetToken(token string, code vkerr.Code) error {
+	s := ctl.s
 	if code != 0 {
 		ok := false
 		for _, c := range ChallengeCodes {
@@ -370,8 +373,9 @@ func (s *Server) SetTokenChallenge(token string, code vkerr.Code) error {
 	return nil
 }
 
-// TokenChallenge returns the challenge raised on a token, 0 for none.
-func (s *Server) TokenChallenge(token string) vkerr.Code {
+// Token returns the challenge raised on a token, 0 for none.
+func (ctl ChallengeControl) Token(token string) vkerr.Code {
+	s := ctl.s
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.tokenChal[token]

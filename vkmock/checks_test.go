@@ -18,7 +18,7 @@ import (
 
 func TestTransport(t *testing.T) {
 	s := testServer(t, WithMaxBodyBytes(1024), WithMaxParams(50))
-	user := s.Token(TokenUser).Token
+	user := s.Tokens().Of(TokenUser).Token
 
 	t.Run("verb", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPut, s.URL()+"/method/users.get?v=5.199", nil)
@@ -110,7 +110,7 @@ func TestCheck3UnknownMethod(t *testing.T) {
 			t.Fatalf("access_token echoed: %s", a.body)
 		}
 	}
-	a := call(t, s, "users.get", vals("v", "5.199", "access_token", s.Token(TokenUser).Token))
+	a := call(t, s, "users.get", vals("v", "5.199", "access_token", s.Tokens().Of(TokenUser).Token))
 	if a.code() != 0 {
 		t.Fatalf("users.get: %s", a.body)
 	}
@@ -119,7 +119,7 @@ func TestCheck3UnknownMethod(t *testing.T) {
 func TestCheck4Token(t *testing.T) {
 	s := testServer(t)
 	mk := func(state TokenState) string {
-		tok, err := s.CreateToken(Token{Kind: TokenUser, State: state})
+		tok, err := s.Tokens().Create(Token{Kind: TokenUser, State: state})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +157,7 @@ func TestCheck4Token(t *testing.T) {
 		})
 	}
 	t.Run("bearer header", func(t *testing.T) {
-		a := post(t, s, "users.get", vals("v", "5.199"), map[string]string{"Authorization": "Bearer " + s.Token(TokenUser).Token})
+		a := post(t, s, "users.get", vals("v", "5.199"), map[string]string{"Authorization": "Bearer " + s.Tokens().Of(TokenUser).Token})
 		if a.code() != 0 {
 			t.Fatalf("bearer: %s", a.body)
 		}
@@ -178,14 +178,14 @@ func TestCheck4Token(t *testing.T) {
 		if a := call(t, s, "users.get", vals("v", "5.199", "access_token", tok)); a.code() != 0 {
 			t.Fatalf("valid token: %s", a.body)
 		}
-		if err := s.SetTokenState(tok, StateExpired); err != nil {
+		if err := s.Tokens().SetState(tok, StateExpired); err != nil {
 			t.Fatal(err)
 		}
 		wantError(t, call(t, s, "users.get", vals("v", "5.199", "access_token", tok)), vkerr.Auth, "User authorization failed: access_token has expired.")
-		if err := s.SetTokenState("nope", StateValid); err == nil {
+		if err := s.Tokens().SetState("nope", StateValid); err == nil {
 			t.Fatal("SetTokenState of an unknown token succeeded")
 		}
-		if err := s.SetTokenState(tok, "weird"); err == nil {
+		if err := s.Tokens().SetState(tok, "weird"); err == nil {
 			t.Fatal("SetTokenState to an unknown state succeeded")
 		}
 	})
@@ -193,12 +193,12 @@ func TestCheck4Token(t *testing.T) {
 
 func TestCheck5AppAndTestMode(t *testing.T) {
 	s := testServer(t)
-	if err := s.SetApp(App{ID: 777, Disabled: true}); err != nil {
+	if err := s.Tokens().SetApp(App{ID: 777, Disabled: true}); err != nil {
 		t.Fatal(err)
 	}
-	user, _ := s.CreateToken(Token{Kind: TokenUser, AppID: 777})
-	group, _ := s.CreateToken(Token{Kind: TokenGroup, AppID: 777})
-	enabledGroup := s.Token(TokenGroup).Token
+	user, _ := s.Tokens().Create(Token{Kind: TokenUser, AppID: 777})
+	group, _ := s.Tokens().Create(Token{Kind: TokenGroup, AppID: 777})
+	enabledGroup := s.Tokens().Of(TokenGroup).Token
 
 	wantError(t, call(t, s, "users.get", vals("v", "5.199", "access_token", user.Token, "name_case", "bad")), vkerr.Disabled, base(vkerr.Disabled))
 	wantError(t, call(t, s, "users.get", vals("v", "5.199", "access_token", group.Token)), vkerr.Disabled, base(vkerr.Disabled))
@@ -211,17 +211,17 @@ func TestCheck5AppAndTestMode(t *testing.T) {
 	}
 	// test_mode=1 with an enabled app needs an authorized user.
 	wantError(t, call(t, s, "users.get", vals("v", "5.199", "access_token", enabledGroup, "test_mode", "1")), vkerr.EnabledInTest, base(vkerr.EnabledInTest))
-	if a := call(t, s, "users.get", vals("v", "5.199", "access_token", s.Token(TokenUser).Token, "test_mode", "1")); a.code() != 0 {
+	if a := call(t, s, "users.get", vals("v", "5.199", "access_token", s.Tokens().Of(TokenUser).Token, "test_mode", "1")); a.code() != 0 {
 		t.Fatalf("enabled app, user token, test mode: %s", a.body)
 	}
-	if err := s.SetApp(App{ID: 0}); err == nil {
+	if err := s.Tokens().SetApp(App{ID: 0}); err == nil {
 		t.Fatal("SetApp with id 0 succeeded")
 	}
 }
 
 func TestCheck6HTTPSOnly(t *testing.T) {
 	plain := testServer(t, WithHTTPSOnly(true))
-	user := plain.Token(TokenUser).Token
+	user := plain.Tokens().Of(TokenUser).Token
 	// 16 comes after the token checks and before the kind check.
 	wantError(t, call(t, plain, "users.get", vals("v", "5.199", "access_token", user)), vkerr.AuthHTTPS, "HTTP authorization failed")
 	wantError(t, call(t, plain, "users.get", vals("v", "5.199", "access_token", "bogus")), vkerr.Auth, "")
@@ -235,14 +235,14 @@ func TestCheck6HTTPSOnly(t *testing.T) {
 	if !strings.HasPrefix(tls.URL(), "https://") {
 		t.Fatalf("WithTLS URL %s", tls.URL())
 	}
-	if a := call(t, tls, "users.get", vals("v", "5.199", "access_token", tls.Token(TokenUser).Token)); a.code() != 0 {
+	if a := call(t, tls, "users.get", vals("v", "5.199", "access_token", tls.Tokens().Of(TokenUser).Token)); a.code() != 0 {
 		t.Fatalf("HTTPS request to HTTPS-only server: %s", a.body)
 	}
 }
 
 func TestCheck7TokenKind(t *testing.T) {
 	s := testServer(t)
-	user, group, service := s.Token(TokenUser).Token, s.Token(TokenGroup).Token, s.Token(TokenService).Token
+	user, group, service := s.Tokens().Of(TokenUser).Token, s.Tokens().Of(TokenGroup).Token, s.Tokens().Of(TokenService).Token
 	// account.getInfo: user only. messages.send: user and group.
 	// secure.getUserLevel: service only. groups.getTokenPermissions: group only.
 	wantError(t, call(t, s, "account.getInfo", vals("v", "5.199", "access_token", group, "fields", "???")), vkerr.GroupAuth, "Group authorization failed: method is unavailable with group auth.")
@@ -264,8 +264,8 @@ func TestCheck7TokenKind(t *testing.T) {
 
 func TestCheck8Params(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
-	service := s.Token(TokenService).Token
+	user := s.Tokens().Of(TokenUser).Token
+	service := s.Tokens().Of(TokenService).Token
 	prefix := "One of the parameters specified was missing or invalid: "
 	long := strings.TrimSuffix(strings.Repeat("1,", 1001), ",")
 	cases := []struct {
@@ -314,7 +314,7 @@ func TestCheck8Params(t *testing.T) {
 func TestCheck9RateLimit(t *testing.T) {
 	clock := newFakeClock()
 	s := testServer(t, WithClock(clock.Now))
-	user, group, service := s.Token(TokenUser).Token, s.Token(TokenGroup).Token, s.Token(TokenService).Token
+	user, group, service := s.Tokens().Of(TokenUser).Token, s.Tokens().Of(TokenGroup).Token, s.Tokens().Of(TokenService).Token
 	ok := func(tok, method string, extra ...string) bool {
 		t.Helper()
 		v := vals(append([]string{"v", "5.199", "access_token", tok}, extra...)...)
@@ -390,8 +390,8 @@ func TestCheck9RateLimit(t *testing.T) {
 		installs int64
 		want     int
 	}{{50_000, 8}, {500_000, 20}, {5_000_000, 35}} {
-		_ = s.SetApp(App{ID: 900 + c.installs, Installs: c.installs})
-		tok, _ := s.CreateToken(Token{Kind: TokenService, AppID: 900 + c.installs})
+		_ = s.Tokens().SetApp(App{ID: 900 + c.installs, Installs: c.installs})
+		tok, _ := s.Tokens().Create(Token{Kind: TokenService, AppID: 900 + c.installs})
 		n = 0
 		for range c.want + 5 {
 			if ok(tok.Token, "secure.getUserLevel", "user_ids", "1") {

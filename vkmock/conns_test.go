@@ -71,7 +71,7 @@ func waitClosed(t testing.TB, c net.Conn, limit time.Duration) {
 func TestStalledConnectionsDoNotBlockOthers(t *testing.T) {
 	s := testServer(t, WithTimeouts(Timeouts{Read: time.Minute}))
 	conns := stalledConns(t, strings.TrimPrefix(s.URL(), "http://"), 1000)
-	a := call(t, s, "users.get", vals("v", "5.199", "access_token", s.Token(TokenUser).Token, "user_ids", "1"))
+	a := call(t, s, "users.get", vals("v", "5.199", "access_token", s.Tokens().Of(TokenUser).Token, "user_ids", "1"))
 	if a.code() != 0 {
 		t.Fatalf("honest request: %s", a.body)
 	}
@@ -150,7 +150,7 @@ func BenchmarkStalledConnections(b *testing.B) {
 			var url, token string
 			if mode == "vkmock" {
 				s := testServer(b, WithRateLimits(false), WithTimeouts(Timeouts{Read: time.Minute}))
-				url, token = s.URL(), s.Token(TokenUser).Token
+				url, token = s.URL(), s.Tokens().Of(TokenUser).Token
 			} else {
 				ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if err := r.ParseForm(); err != nil {

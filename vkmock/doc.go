@@ -8,8 +8,8 @@
 //
 //	func TestBot(t *testing.T) {
 //		mock := vkmock.NewServer(t)
-//		client := myvk.New(mock.Token(vkmock.TokenGroup).Token, myvk.BaseURL(mock.URL()))
-//		mock.AddFault(vkmock.Fault{Method: "messages.send", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
+//		client := myvk.New(mock.Tokens().Of(vkmock.TokenGroup).Token, myvk.BaseURL(mock.URL()))
+//		mock.Faults().Add(vkmock.Fault{Method: "messages.send", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
 //		...
 //	}
 //
@@ -179,7 +179,7 @@
 // (act=ok) redirects to /blank.html#success=1&access_token=NEW&user_id=ID
 // with a new token of the same owner, app and scopes, or (act=cancel, an
 // unknown or used page) to /blank.html#fail=1. The old token still answers
-// 17. CompleteValidation does the same from Go. 3300-3304 work alike, but
+// 17. Challenges().CompleteValidation does the same from Go. 3300-3304 work alike, but
 // completing the page clears the token's challenge and issues no token.
 //
 // Confirmation (24): ConfirmRule; the same request with confirm=1 passes.
@@ -190,7 +190,7 @@
 // # Clock
 //
 // The mock's clock is WithClock's (time.Now by default) plus an offset
-// that SetNow and Advance (POST /__vkmock/clock) change; Reset sets the
+// that Clock().Set and Clock().Advance (POST /__vkmock/clock) change; Reset sets the
 // offset back to zero. Rate windows, flood cooldowns, daily quotas,
 // captcha_ts, message and post dates, utils.getServerTime and the request
 // log read it, so tests move time instead of sleeping.

@@ -143,7 +143,7 @@ func (r *faultRule) claim() bool {
 	}
 }
 
-// wake tells the waiters of WaitFault that the rule fired.
+// wake tells the waiters of Faults().Wait that the rule fired.
 func (r *faultRule) wake() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -273,8 +273,9 @@ func matchGlob(pattern, name string) bool {
 	return ok
 }
 
-// AddFault adds a rule after the others and returns its id.
-func (s *Server) AddFault(f Fault) (string, error) {
+// Add adds a rule after the others and returns its id.
+func (ctl FaultControl) Add(f Fault) (string, error) {
+	s := ctl.s
 	f, err := s.validateFault(f)
 	if err != nil {
 		return "", err
@@ -303,8 +304,9 @@ func (s *Server) addFaultLocked(f Fault) (string, error) {
 	return f.ID, nil
 }
 
-// Faults returns the rules in order, with the times each has fired.
-func (s *Server) Faults() []Fault {
+// List returns the rules in order, with the times each has fired.
+func (ctl FaultControl) List() []Fault {
+	s := ctl.s
 	rules := *s.faults.Load()
 	out := make([]Fault, 0, len(rules))
 	for _, r := range rules {
@@ -315,11 +317,12 @@ func (s *Server) Faults() []Fault {
 	return out
 }
 
-// WaitFault waits until the rule with the id has fired n times in all, so
+// Wait waits until the rule with the id has fired n times in all, so
 // that a test can act once a request is inside its fault (a delay, say),
 // without polling. It returns ctx's error if ctx ends first, and an error
 // at once if no rule has the id.
-func (s *Server) WaitFault(ctx context.Context, id string, n int64) error {
+func (ctl FaultControl) Wait(ctx context.Context, id string, n int64) error {
+	s := ctl.s
 	var rule *faultRule
 	for _, r := range *s.faults.Load() {
 		if r.f.ID == id {
@@ -342,8 +345,9 @@ func (s *Server) WaitFault(ctx context.Context, id string, n int64) error {
 	}
 }
 
-// RemoveFault removes the rule with the id; it reports whether it existed.
-func (s *Server) RemoveFault(id string) bool {
+// Remove removes the rule with the id; it reports whether it existed.
+func (ctl FaultControl) Remove(id string) bool {
+	s := ctl.s
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	old := *s.faults.Load()
@@ -360,8 +364,9 @@ func (s *Server) RemoveFault(id string) bool {
 	return found
 }
 
-// ClearFaults removes every rule.
-func (s *Server) ClearFaults() {
+// Clear removes every rule.
+func (ctl FaultControl) Clear() {
+	s := ctl.s
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	empty := []*faultRule{}

@@ -12,21 +12,21 @@ import (
 func TestSeededCommunityIsABot(t *testing.T) {
 	s := testServer(t)
 	for round := range 2 {
-		ls := s.LongPollSettingsOf(DefaultGroupID)
+		ls := s.LongPoll().Settings(DefaultGroupID)
 		if !ls.Enabled || ls.APIVersion != "5.199" || !ls.Events["message_new"] || !ls.Events["wall_post_new"] || ls.Events["confirmation"] {
 			t.Fatalf("round %d: seeded settings %+v", round, ls)
 		}
-		getServer(t, s, s.Token(TokenGroup).Token)
-		if err := s.SetLongPollSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: false}); err != nil {
+		getServer(t, s, s.Tokens().Of(TokenGroup).Token)
+		if err := s.LongPoll().SetSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: false}); err != nil {
 			t.Fatal(err)
 		}
 		s.Reset()
 	}
-	other, err := s.CreateToken(Token{Kind: TokenGroup, GroupID: WorldClosedGroupID})
+	other, err := s.Tokens().Create(Token{Kind: TokenGroup, GroupID: WorldClosedGroupID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.LongPollSettingsOf(WorldClosedGroupID).Enabled {
+	if s.LongPoll().Settings(WorldClosedGroupID).Enabled {
 		t.Fatal("a later community starts with Long Poll on")
 	}
 	a := call(t, s, "groups.getLongPollServer", vals("group_id", strconv.FormatInt(WorldClosedGroupID, 10), "access_token", other.Token, "v", "5.199"))
@@ -38,8 +38,8 @@ func TestSeededCommunityIsABot(t *testing.T) {
 // sender and to the recipient (seen from its side); others see nothing.
 func TestMessagesReadBack(t *testing.T) {
 	s := testServer(t)
-	group := s.Token(TokenGroup).Token
-	user := s.Token(TokenUser).Token
+	group := s.Tokens().Of(TokenGroup).Token
+	user := s.Tokens().Of(TokenUser).Token
 	a := worldCall(t, s, "messages.send", group, "peer_id", strconv.FormatInt(DefaultUserID, 10), "message", "see this",
 		"attachment", "photo100000001_5, doc-200000001_7_abc", "random_id", "1")
 	if a.code() != 0 {
@@ -73,9 +73,9 @@ func TestMessagesReadBack(t *testing.T) {
 		out       int
 		peer      int64
 		wantCount int
-	}{{group, 1, DefaultUserID, 1}, {user, 0, -DefaultGroupID, 1}, {s.Token(TokenService).Token, 0, 0, 0}} {
+	}{{group, 1, DefaultUserID, 1}, {user, 0, -DefaultGroupID, 1}, {s.Tokens().Of(TokenService).Token, 0, 0, 0}} {
 		a := worldCall(t, s, "messages.getById", c.token, "message_ids", id+",999")
-		if c.token == s.Token(TokenService).Token {
+		if c.token == s.Tokens().Of(TokenService).Token {
 			if a.code() == 0 {
 				t.Fatalf("service token read messages: %s", a.body)
 			}
@@ -90,7 +90,7 @@ func TestMessagesReadBack(t *testing.T) {
 			t.Fatalf("getById item: %s", a.body)
 		}
 	}
-	friend, err := s.CreateToken(Token{Kind: TokenUser, UserID: WorldFriendID})
+	friend, err := s.Tokens().Create(Token{Kind: TokenUser, UserID: WorldFriendID})
 	if err != nil {
 		t.Fatal(err)
 	}

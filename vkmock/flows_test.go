@@ -43,7 +43,7 @@ func TestCaptchaLegacyFlow(t *testing.T) {
 	// was made, and the wall clock could turn a second before it is read.
 	clock := newFakeClock()
 	s := testServer(t, WithRateLimits(false), WithClock(clock.Now))
-	user := s.Token(TokenUser).Token
+	user := s.Tokens().Of(TokenUser).Token
 	setChallenges(t, s, Challenges{Captcha: []CaptchaRule{{Method: "wall.post", Threshold: 2}}})
 	postIt := func(extra ...string) *answer {
 		return post(t, s, "wall.post", vals(append([]string{"v", "5.199", "access_token", user, "message", "hi"}, extra...)...), nil)
@@ -60,8 +60,8 @@ func TestCaptchaLegacyFlow(t *testing.T) {
 	if e.CaptchaSID == "" || e.CaptchaImg != s.URL()+"/captcha.php?sid="+e.CaptchaSID+"&s=1" || e.CaptchaAttempt != 1 || e.CaptchaTS == "" || e.RedirectURI != "" || e.RemixStlid != 0 {
 		t.Fatalf("captcha fields: %s", a.body)
 	}
-	if ts, err := strconv.ParseFloat(e.CaptchaTS, 64); err != nil || int64(ts) != s.Now().Unix() {
-		t.Fatalf("captcha_ts %q, clock %d", e.CaptchaTS, s.Now().Unix())
+	if ts, err := strconv.ParseFloat(e.CaptchaTS, 64); err != nil || int64(ts) != s.Clock().Now().Unix() {
+		t.Fatalf("captcha_ts %q, clock %d", e.CaptchaTS, s.Clock().Now().Unix())
 	}
 	// The picture is a real PNG.
 	resp, err := s.HTTPClient().Get(e.CaptchaImg)
@@ -88,11 +88,11 @@ func TestCaptchaLegacyFlow(t *testing.T) {
 	if e2.CaptchaSID == e.CaptchaSID || e2.CaptchaAttempt != 2 {
 		t.Fatalf("wrong key: %s", a.body)
 	}
-	if len(s.WorldSnapshot().Posts) != 18+2 {
-		t.Fatalf("%d posts after the refused ones", len(s.WorldSnapshot().Posts))
+	if len(s.World().Snapshot().Posts) != 18+2 {
+		t.Fatalf("%d posts after the refused ones", len(s.World().Snapshot().Posts))
 	}
 	// Another token cannot use this captcha.
-	other, _ := s.CreateToken(Token{Kind: TokenUser, UserID: DefaultUserID})
+	other, _ := s.Tokens().Create(Token{Kind: TokenUser, UserID: DefaultUserID})
 	key2 := captchaInfo(t, s, e2.CaptchaSID).Key
 	a = post(t, s, "wall.post", vals("v", "5.199", "access_token", other.Token, "message", "x", "captcha_sid", e2.CaptchaSID, "captcha_key", key2), nil)
 	wantError(t, a, vkerr.Captcha, "")
@@ -111,7 +111,7 @@ func TestCaptchaLegacyFlow(t *testing.T) {
 		t.Fatalf("used answer resent: %s", a.body)
 	}
 	// The secrets never reach the request log.
-	raw, _ := json.Marshal(s.Requests())
+	raw, _ := json.Marshal(s.Requests().All())
 	if strings.Contains(string(raw), key2) || strings.Contains(string(raw), user) {
 		t.Fatalf("request log leaks a secret: %s", raw)
 	}
@@ -119,7 +119,7 @@ func TestCaptchaLegacyFlow(t *testing.T) {
 
 func TestCaptchaVKIDFlow(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	user := s.Tokens().Of(TokenUser).Token
 	setChallenges(t, s, Challenges{Captcha: []CaptchaRule{{Method: "messages.send", Threshold: 0, Flow: "vkid"}}})
 	send := func(extra ...string) *answer {
 		return post(t, s, "messages.send", vals(append([]string{"v", "5.199", "access_token", user, "peer_id", "1", "random_id", "7", "message", "hi"}, extra...)...), nil)
@@ -157,16 +157,16 @@ func TestCaptchaVKIDFlow(t *testing.T) {
 	}
 	// A wrong success_token gets a fresh captcha.
 	wantError(t, send("success_token", "forged", "captcha_sid", e.CaptchaSID), vkerr.Captcha, "")
-	if len(s.Messages()) != 0 {
+	if len(s.World().Messages()) != 0 {
 		t.Fatal("a message was sent without a captcha")
 	}
 	// The right one, with what vkapi resends, succeeds.
 	a = send("captcha_sid", e.CaptchaSID, "success_token", solved.SuccessToken, "captcha_ts", e.CaptchaTS,
 		"captcha_attempt", "1", "remixstlid", strconv.FormatInt(e.RemixStlid, 10))
-	if a.code() != 0 || len(s.Messages()) != 1 {
-		t.Fatalf("solved: %s, %d messages", a.body, len(s.Messages()))
+	if a.code() != 0 || len(s.World().Messages()) != 1 {
+		t.Fatalf("solved: %s, %d messages", a.body, len(s.World().Messages()))
 	}
-	raw, _ := json.Marshal(s.Requests())
+	raw, _ := json.Marshal(s.Requests().All())
 	if strings.Contains(string(raw), solved.SuccessToken) {
 		t.Fatal("request log leaks the success_token")
 	}
@@ -174,7 +174,7 @@ func TestCaptchaVKIDFlow(t *testing.T) {
 
 func TestCaptchaFromFaultRule(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	user := s.Tokens().Of(TokenUser).Token
 	get := func(extra ...string) *answer {
 		return call(t, s, "wall.get", vals(append([]string{"v", "5.199", "access_token", user}, extra...)...))
 	}
@@ -191,7 +191,7 @@ func TestCaptchaFromFaultRule(t *testing.T) {
 		t.Fatalf("strict, right key: %s", a.body)
 	}
 	// Lenient: any key solves it (a one-shot injected error), on request.
-	s.ClearFaults()
+	s.Faults().Clear()
 	mustAdd(t, s, Fault{Method: "wall.get", Times: 1, Error: &vkerr.Error{Code: vkerr.Captcha}, Lenient: true})
 	sid = get().env.Error.CaptchaSID
 	if info := captchaInfo(t, s, sid); info.Strict {
@@ -204,7 +204,7 @@ func TestCaptchaFromFaultRule(t *testing.T) {
 
 func TestValidationFlow(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
-	old, _ := s.CreateToken(Token{Kind: TokenUser, UserID: DefaultUserID, Scopes: []string{"wall", "messages"}})
+	old, _ := s.Tokens().Create(Token{Kind: TokenUser, UserID: DefaultUserID, Scopes: []string{"wall", "messages"}})
 	if st := control(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": old.Token, "error_code": 17}, nil); st != http.StatusOK {
 		t.Fatalf("challenge: %d", st)
 	}
@@ -258,7 +258,7 @@ func TestValidationFlow(t *testing.T) {
 	}
 	// The Go API completes a check the same way.
 	uri = call(t, s, "users.get", vals("v", "5.199", "access_token", old.Token)).env.Error.RedirectURI
-	tok2, err := s.CompleteValidation(uri)
+	tok2, err := s.Challenges().CompleteValidation(uri)
 	if err != nil || tok2 == "" || tok2 == newTok {
 		t.Fatalf("CompleteValidation: %q, %v", tok2, err)
 	}
@@ -269,10 +269,10 @@ func TestValidationFlow(t *testing.T) {
 
 func TestTokenChallenges(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
-	tok, _ := s.CreateToken(Token{Kind: TokenUser})
+	tok, _ := s.Tokens().Create(Token{Kind: TokenUser})
 	get := func() *answer { return call(t, s, "users.get", vals("v", "5.199", "access_token", tok.Token)) }
 	for _, code := range []vkerr.Code{vkerr.Recaptcha, vkerr.PhoneValidationNeed, vkerr.PasswordValidationNeed, vkerr.OtpValidationNeed, vkerr.EmailConfirmationNeed} {
-		if err := s.SetTokenChallenge(tok.Token, code); err != nil {
+		if err := s.Challenges().SetToken(tok.Token, code); err != nil {
 			t.Fatal(err)
 		}
 		a := get()
@@ -281,7 +281,7 @@ func TestTokenChallenges(t *testing.T) {
 			t.Fatalf("%d without redirect_uri: %s", code, a.body)
 		}
 		// Completing the check clears the challenge; the token stays.
-		if nt, err := s.CompleteValidation(a.env.Error.RedirectURI); err != nil || nt != "" {
+		if nt, err := s.Challenges().CompleteValidation(a.env.Error.RedirectURI); err != nil || nt != "" {
 			t.Fatalf("%d: complete: %q %v", code, nt, err)
 		}
 		if a := get(); a.code() != 0 {
@@ -300,7 +300,7 @@ func TestTokenChallenges(t *testing.T) {
 			t.Fatalf("%d cleared: %s", code, a.body)
 		}
 	}
-	if err := s.SetTokenChallenge(tok.Token, vkerr.Server); err == nil {
+	if err := s.Challenges().SetToken(tok.Token, vkerr.Server); err == nil {
 		t.Fatal("challenge 10 accepted")
 	}
 	if st := control(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": "nope", "error_code": 17}, nil); st != http.StatusBadRequest {
@@ -310,7 +310,7 @@ func TestTokenChallenges(t *testing.T) {
 
 func TestConfirmationFlow(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	user := s.Tokens().Of(TokenUser).Token
 	setChallenges(t, s, Challenges{Confirm: []ConfirmRule{{Method: "wall.post", Text: "Publish this post?"}}})
 	a := post(t, s, "wall.post", vals("v", "5.199", "access_token", user, "message", "sure?"), nil)
 	wantError(t, a, vkerr.NeedConfirmation, "Confirmation required")
@@ -334,8 +334,8 @@ func TestConfirmationFlow(t *testing.T) {
 func TestFloodAndQuotaWithClock(t *testing.T) {
 	clock := newFakeClock()
 	s := testServer(t, WithClock(clock.Now), WithRateLimits(false))
-	group := s.Token(TokenGroup).Token
-	user := s.Token(TokenUser).Token
+	group := s.Tokens().Of(TokenGroup).Token
+	user := s.Tokens().Of(TokenUser).Token
 	setChallenges(t, s, Challenges{
 		Flood: []FloodRule{{Method: "messages.send", Threshold: 2, WindowMS: 60000, CooldownMS: 600000, Suffix: "too much messages sent to user"}},
 		Quota: []QuotaRule{{Method: "wall.get", PerDay: 3}},
@@ -392,12 +392,12 @@ func TestFloodAndQuotaWithClock(t *testing.T) {
 		t.Fatalf("empty clock change: %d", st)
 	}
 	// The Go API moves the same clock.
-	s.Advance(time.Hour)
-	if got := s.Now(); !got.Equal(time.Date(2025, 1, 2, 1, 0, 1, 0, time.UTC)) {
+	s.Clock().Advance(time.Hour)
+	if got := s.Clock().Now(); !got.Equal(time.Date(2025, 1, 2, 1, 0, 1, 0, time.UTC)) {
 		t.Fatalf("Now %v", got)
 	}
 	s.Reset()
-	if !s.Now().Equal(clock.Now()) {
+	if !s.Clock().Now().Equal(clock.Now()) {
 		t.Fatal("Reset kept the clock's offset")
 	}
 }
@@ -410,20 +410,20 @@ func TestChallengeRulesValidation(t *testing.T) {
 		{Flood: []FloodRule{{Method: "a", Threshold: 0}}},
 		{Quota: []QuotaRule{{Method: "[", PerDay: 1}}},
 	} {
-		if err := s.SetChallenges(c); err == nil {
+		if err := s.Challenges().Set(c); err == nil {
 			t.Errorf("%+v accepted", c)
 		}
 	}
 	c := Challenges{Confirm: []ConfirmRule{{Method: "wall.*"}}}
-	if err := s.SetChallenges(c); err != nil || len(s.Challenges().Confirm) != 1 {
+	if err := s.Challenges().Set(c); err != nil || len(s.Challenges().Rules().Confirm) != 1 {
 		t.Fatal(err)
 	}
 }
 
 func TestMessagesDedup(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
-	group := s.Token(TokenGroup).Token
-	user := s.Token(TokenUser).Token
+	group := s.Tokens().Of(TokenGroup).Token
+	user := s.Tokens().Of(TokenUser).Token
 	send := func(tok string, kv ...string) int64 {
 		a := post(t, s, "messages.send", vals(append([]string{"v", "5.199", "access_token", tok}, kv...)...), nil)
 		if a.code() != 0 {
@@ -466,7 +466,7 @@ func TestMessagesDedup(t *testing.T) {
 	if first["from_id"] != float64(-DefaultGroupID) || first["peer_id"] != float64(5) || first["random_id"] != float64(42) || first["message"] != "a" {
 		t.Fatalf("first message %v", first)
 	}
-	got := s.Messages()
+	got := s.World().Messages()
 	if got[6].PeerID != ChatPeerBase+3 || got[7].PeerID != WorldFriendID || got[2].FromID != DefaultUserID {
 		t.Fatalf("messages %+v", got)
 	}
@@ -476,14 +476,14 @@ func TestMessagesDedup(t *testing.T) {
 	wantError(t, post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "peer_id", "5"), nil), vkerr.Param, "One of the parameters specified was missing or invalid: message is empty or invalid")
 	wantError(t, post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "message", "x"), nil), vkerr.Param, "One of the parameters specified was missing or invalid: peer_id is undefined")
 	control(t, s, "DELETE", "/__vkmock/messages", nil, nil)
-	if len(s.Messages()) != 0 {
+	if len(s.World().Messages()) != 0 {
 		t.Fatal("messages not cleared")
 	}
 }
 
 func TestFaultAfterAction(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
-	group := s.Token(TokenGroup).Token
+	group := s.Tokens().Of(TokenGroup).Token
 	var id map[string]string
 	if st := control(t, s, "POST", "/__vkmock/faults", map[string]any{"method": "messages.send", "phase": "after", "times": 1, "error": map[string]any{"error_code": 10}}, &id); st != http.StatusCreated {
 		t.Fatalf("add after fault: %d", st)
@@ -495,11 +495,11 @@ func TestFaultAfterAction(t *testing.T) {
 	}
 	params := vals("v", "5.199", "access_token", group, "peer_id", "11", "random_id", "99", "message", "once")
 	wantError(t, post(t, s, "messages.send", params, nil), vkerr.Server, "Internal server error")
-	if n := len(s.Messages()); n != 1 {
+	if n := len(s.World().Messages()); n != 1 {
 		t.Fatalf("the method did not act before the fault: %d messages", n)
 	}
 	a := post(t, s, "messages.send", params, nil)
-	if a.code() != 0 || string(a.env.Response) != strconv.FormatInt(s.Messages()[0].ID, 10) {
+	if a.code() != 0 || string(a.env.Response) != strconv.FormatInt(s.World().Messages()[0].ID, 10) {
 		t.Fatalf("retry: %s", a.body)
 	}
 	// The transport effects after acting, then a retry: still one message.
@@ -522,10 +522,10 @@ func TestFaultAfterAction(t *testing.T) {
 			t.Fatalf("%+v: retry %s", f, a.body)
 		}
 	}
-	if n := len(s.Messages()); n != 5 {
+	if n := len(s.World().Messages()); n != 5 {
 		t.Fatalf("%d messages, want 5", n)
 	}
-	if _, err := s.AddFault(Fault{Method: "*", Phase: "later", HTTPStatus: 500}); err == nil {
+	if _, err := s.Faults().Add(Fault{Method: "*", Phase: "later", HTTPStatus: 500}); err == nil {
 		t.Fatal("phase later accepted")
 	}
 }
@@ -538,7 +538,7 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
 	var tokens []string
 	for range 4 {
-		tk, err := s.CreateToken(Token{Kind: TokenGroup, GroupID: DefaultGroupID})
+		tk, err := s.Tokens().Create(Token{Kind: TokenGroup, GroupID: DefaultGroupID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -590,7 +590,7 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 		}
 	}
 	seen := map[int64]int{}
-	for _, m := range s.Messages() {
+	for _, m := range s.World().Messages() {
 		seen[m.RandomID]++
 		if m.FromID != -DefaultGroupID {
 			t.Fatalf("from_id %d", m.FromID)
@@ -605,7 +605,7 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 		}
 	}
 	fired := 0
-	for _, f := range s.Faults() {
+	for _, f := range s.Faults().List() {
 		fired += int(f.Fired)
 	}
 	if fired < n/10 {
@@ -641,8 +641,8 @@ func TestControlPart2Errors(t *testing.T) {
 		}
 	}
 	// The Go API and the control API complete a validation alike.
-	tok := s.Token(TokenUser).Token
-	if err := s.SetTokenChallenge(tok, vkerr.AuthValidation); err != nil {
+	tok := s.Tokens().Of(TokenUser).Token
+	if err := s.Challenges().SetToken(tok, vkerr.AuthValidation); err != nil {
 		t.Fatal(err)
 	}
 	uri := call(t, s, "users.get", vals("v", "5.199", "access_token", tok)).env.Error.RedirectURI

@@ -22,7 +22,7 @@ func TestCloseEndsEverything(t *testing.T) {
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		if strings.Contains(string(b), "confirmation") {
-			_, _ = io.WriteString(w, New().CallbackConfirmationCode(DefaultGroupID))
+			_, _ = io.WriteString(w, New().Callback().ConfirmationCode(DefaultGroupID))
 			return
 		}
 		_, _ = io.WriteString(w, "ok")
@@ -41,7 +41,7 @@ func TestCloseEndsEverything(t *testing.T) {
 		t.Fatal("a second Start did not fail")
 	}
 	addServer(t, s, rcv.URL) // starts the sender
-	id, err := s.AddFault(Fault{Method: "users.get", LatencyMS: 60000})
+	id, err := s.Faults().Add(Fault{Method: "users.get", LatencyMS: 60000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestCloseEndsEverything(t *testing.T) {
 		}
 		done <- err
 	}()
-	if err := s.WaitFault(t.Context(), id, 1); err != nil {
+	if err := s.Faults().Wait(t.Context(), id, 1); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -87,7 +87,7 @@ func TestCloseEndsLongPollWaits(t *testing.T) {
 			s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/lp/wh"+strconv.FormatInt(DefaultGroupID, 10)+"?"+q.Encode(), nil))
 		}()
 		synctest.Wait()
-		if s.LongPollWaiting() != 1 {
+		if s.LongPoll().Waiting() != 1 {
 			t.Fatal("the request is not holding")
 		}
 		s.Close()
@@ -96,7 +96,7 @@ func TestCloseEndsLongPollWaits(t *testing.T) {
 		default:
 			t.Fatal("Close returned before the handler")
 		}
-		if s.LongPollWaiting() != 0 {
+		if s.LongPoll().Waiting() != 0 {
 			t.Fatal("still holding after Close")
 		}
 	})

@@ -29,7 +29,7 @@ import (
 // shape of the community's api_version. Failures, all HTTP 200:
 //
 //   - {"failed":2}: the key is unknown or older than the key lifetime
-//     (default one hour on the mock's clock; SetLongPollConfig);
+//     (default one hour on the mock's clock; LongPoll().SetConfig);
 //   - {"failed":1,"ts":N}: T is older than the kept history or ahead of the
 //     newest event; N is the newest ts (the events in between are gone for
 //     this client);
@@ -136,7 +136,7 @@ type LongPollSettings struct {
 	// APIVersion decides the shape of the objects (default 5.199; below
 	// 5.103 message_new is the legacy bare message).
 	APIVersion string `json:"api_version,omitempty"`
-	// Events are the event types delivered. In SetLongPollSettings a nil
+	// Events are the event types delivered. In LongPoll().SetSettings a nil
 	// map means every type; groups.setLongPollSettings changes the types
 	// it names and starts from none.
 	Events map[string]bool `json:"events,omitempty"`
@@ -290,9 +290,10 @@ func (l *lpState) groupLocked(id int64) *lpGroup {
 	return g
 }
 
-// SetLongPollConfig changes the Long Poll configuration (zero fields get
+// SetConfig changes the Long Poll configuration (zero fields get
 // their defaults).
-func (s *Server) SetLongPollConfig(c LongPollConfig) {
+func (ctl LongPollControl) SetConfig(c LongPollConfig) {
+	s := ctl.s
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
 	s.lp.initLocked()
@@ -300,17 +301,19 @@ func (s *Server) SetLongPollConfig(c LongPollConfig) {
 	s.ulp.setConfig(s.lp.cfg)
 }
 
-// LongPollConfigOf returns the Long Poll configuration.
-func (s *Server) LongPollConfigOf() LongPollConfig {
+// Config returns the Long Poll configuration.
+func (ctl LongPollControl) Config() LongPollConfig {
+	s := ctl.s
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
 	s.lp.initLocked()
 	return s.lp.cfg
 }
 
-// SetLongPollSettings sets a community's Long Poll settings, as
+// SetSettings sets a community's Long Poll settings, as
 // groups.setLongPollSettings does; nil Events enables every event type.
-func (s *Server) SetLongPollSettings(ls LongPollSettings) error {
+func (ctl LongPollControl) SetSettings(ls LongPollSettings) error {
+	s := ctl.s
 	if ls.GroupID <= 0 || ls.GroupID > MaxGroupID {
 		return errors.New("vkmock: long poll settings need a valid group_id")
 	}
@@ -342,8 +345,9 @@ func (s *Server) SetLongPollSettings(ls LongPollSettings) error {
 	return nil
 }
 
-// LongPollSettingsOf returns a community's Long Poll settings.
-func (s *Server) LongPollSettingsOf(groupID int64) LongPollSettings {
+// Settings returns a community's Long Poll settings.
+func (ctl LongPollControl) Settings(groupID int64) LongPollSettings {
+	s := ctl.s
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
 	s.lp.initLocked()
@@ -355,10 +359,11 @@ func (s *Server) LongPollSettingsOf(groupID int64) LongPollSettings {
 	return ls
 }
 
-// LoseLongPoll makes the next a_check of the community answer
+// Lose makes the next a_check of the community answer
 // {"failed":3} and drop the events it had not received (see the Long Poll
 // notes above).
-func (s *Server) LoseLongPoll(groupID int64) {
+func (ctl LongPollControl) Lose(groupID int64) {
+	s := ctl.s
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
 	g := s.lp.groupLocked(groupID)
@@ -370,9 +375,10 @@ func (s *Server) LoseLongPoll(groupID int64) {
 	g.notify = make(chan struct{})
 }
 
-// ExpireLongPollKeys ends every key of the community: the next a_check
+// Expire ends every key of the community: the next a_check
 // with one answers {"failed":2}.
-func (s *Server) ExpireLongPollKeys(groupID int64) {
+func (ctl LongPollControl) Expire(groupID int64) {
+	s := ctl.s
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
 	s.lp.initLocked()
@@ -388,13 +394,17 @@ func (s *Server) ExpireLongPollKeys(groupID int64) {
 	g.notify = make(chan struct{})
 }
 
-// LongPollWaiting returns the number of a_check requests holding now.
-func (s *Server) LongPollWaiting() int { return int(s.lp.waiting.Load()) }
+// Waiting returns the number of a_check requests holding now.
+func (ctl LongPollControl) Waiting() int {
+	s := ctl.s
+	return int(s.lp.waiting.Load())
+}
 
 // Events returns the emitted events still in the log (DefaultEventLogSize
 // of them), oldest first, with their ts, event_id and whether they were
 // lost.
-func (s *Server) Events() []EmittedEvent {
+func (ctl LongPollControl) Events() []EmittedEvent {
+	s := ctl.s
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
 	return append([]EmittedEvent(nil), s.lp.log...)

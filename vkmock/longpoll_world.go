@@ -64,7 +64,7 @@ func (s *Server) groupsGetLongPollServer(q *vkRequest, tok Token) ([]byte, *vker
 	if e != nil {
 		return nil, e
 	}
-	if !s.LongPollSettingsOf(id).Enabled {
+	if !s.LongPoll().Settings(id).Enabled {
 		// VK's words (see docs/vkmock-design.md).
 		return nil, s.withSuffix(vkerr.Param, "longpoll for this group is not enabled")
 	}
@@ -86,7 +86,7 @@ func (s *Server) groupsSetLongPollSettings(q *vkRequest, tok Token) ([]byte, *vk
 	if e != nil {
 		return nil, e
 	}
-	ls := s.LongPollSettingsOf(id)
+	ls := s.LongPoll().Settings(id)
 	if v, ok := q.get("enabled"); ok && v != "" {
 		ls.Enabled = q.flag("enabled")
 	}
@@ -101,7 +101,7 @@ func (s *Server) groupsSetLongPollSettings(q *vkRequest, tok Token) ([]byte, *vk
 			ls.Events[string(t)] = q.flag(string(t))
 		}
 	}
-	if err := s.SetLongPollSettings(ls); err != nil {
+	if err := s.LongPoll().SetSettings(ls); err != nil {
 		return nil, s.paramError(err.Error())
 	}
 	return []byte("1"), nil
@@ -112,7 +112,7 @@ func (s *Server) groupsGetLongPollSettings(q *vkRequest, tok Token) ([]byte, *vk
 	if e != nil {
 		return nil, e
 	}
-	ls := s.LongPollSettingsOf(id)
+	ls := s.LongPoll().Settings(id)
 	events := map[string]int{}
 	for _, t := range vkevent.Types {
 		if t != vkevent.TypeConfirmation {
@@ -174,7 +174,8 @@ type InboxResult struct {
 }
 
 // Inbox stores a message from a user to a community and emits message_new.
-func (s *Server) Inbox(m InboxMessage) (InboxResult, error) {
+func (ctl WorldControl) Inbox(m InboxMessage) (InboxResult, error) {
+	s := ctl.s
 	if m.FromID <= 0 || m.FromID > MaxUserID {
 		return InboxResult{}, errors.New("vkmock: inbox from_id must be a user id")
 	}
@@ -228,7 +229,7 @@ func (s *Server) messageByID(id int64) (Message, bool) {
 // messageLocked is the stored message with the id (ids ascend in the
 // store), or nil; the caller holds mu, and a write lock to change it.
 func (w *world) messageLocked(id int64) *Message {
-	ms := w.messages.all()
+	ms := w.messages.All()
 	i, ok := slices.BinarySearchFunc(ms, id, func(m Message, id int64) int { return int64Cmp(m.ID, id) })
 	if !ok {
 		return nil
@@ -395,7 +396,8 @@ type ButtonResult struct {
 }
 
 // PressButton emits a message_event, as a user pressing a callback button.
-func (s *Server) PressButton(p ButtonPress) (ButtonResult, error) {
+func (ctl WorldControl) PressButton(p ButtonPress) (ButtonResult, error) {
+	s := ctl.s
 	if p.UserID <= 0 || p.UserID > MaxUserID || p.GroupID <= 0 || p.GroupID > MaxGroupID {
 		return ButtonResult{}, errors.New("vkmock: button press needs user_id and group_id")
 	}
@@ -466,7 +468,8 @@ func (s *Server) messagesSendMessageEventAnswer(q *vkRequest, tok Token) ([]byte
 
 // ButtonAnswered reports whether messages.sendMessageEventAnswer answered
 // the press with this event_id.
-func (s *Server) ButtonAnswered(eventID string) bool {
+func (ctl WorldControl) ButtonAnswered(eventID string) bool {
+	s := ctl.s
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
 	s.lp.initLocked()
@@ -482,9 +485,10 @@ type InjectedEvent struct {
 	Object  json.RawMessage `json:"object,omitempty"`
 }
 
-// InjectEvent validates an event against the schema (a known type, an
+// Inject validates an event against the schema (a known type, an
 // object with the fields the schema requires) and emits it.
-func (s *Server) InjectEvent(e InjectedEvent) (EmittedEvent, error) {
+func (ctl LongPollControl) Inject(e InjectedEvent) (EmittedEvent, error) {
+	s := ctl.s
 	ev := vkevent.Event{Type: e.Type, GroupID: e.GroupID, Object: e.Object}
 	if err := ev.Validate(); err != nil {
 		return EmittedEvent{}, err

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/fifo"
 )
 
 // RequestParam is a parameter of a logged request.
@@ -61,33 +62,33 @@ func (r *RequestRecord) size() int64 {
 // copies that share no memory with the requests.
 type requestLog struct {
 	mu   sync.Mutex
-	recs fifo[RequestRecord]
+	recs fifo.FIFO[RequestRecord]
 }
 
-func (l *requestLog) init(count int, bytes int64) { l.recs = newFIFO[RequestRecord](count, bytes) }
+func (l *requestLog) init(count int, bytes int64) { l.recs = fifo.New[RequestRecord](count, bytes) }
 
 func (l *requestLog) add(r RequestRecord) {
 	n := r.size()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if n > l.recs.maxBytes {
+	if n > l.recs.MaxBytes() {
 		// A record larger than the whole log keeps its head only.
 		r.Params = nil
 		n = r.size()
 	}
-	l.recs.add(r, n, nil)
+	l.recs.Add(r, n, nil)
 }
 
 // stats returns the number of records and their estimated bytes.
 func (l *requestLog) stats() (int, int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.recs.len(), l.recs.bytes
+	return l.recs.Len(), l.recs.Bytes()
 }
 
 func (l *requestLog) snapshot() []RequestRecord {
 	l.mu.Lock()
-	out := append([]RequestRecord(nil), l.recs.all()...)
+	out := append([]RequestRecord(nil), l.recs.All()...)
 	l.mu.Unlock()
 	// The stored records are never changed; give out copies of the
 	// parameter lists all the same, so callers cannot change the log.
@@ -99,18 +100,22 @@ func (l *requestLog) snapshot() []RequestRecord {
 
 func (l *requestLog) reset() {
 	l.mu.Lock()
-	l.recs.reset()
+	l.recs.Reset()
 	l.mu.Unlock()
 }
 
-// Requests returns the request log, oldest first. Values were passed
+// All returns the request log, oldest first. Values were passed
 // through vkerr.RedactString when stored, so a token pasted into any
 // parameter is masked too, and cut to Limits.LogValueBytes.
-func (s *Server) Requests() []RequestRecord { return s.log.snapshot() }
+func (ctl RequestLogControl) All() []RequestRecord {
+	s := ctl.s
+	return s.log.snapshot()
+}
 
-// RequestsOf returns the logged requests to method, oldest first; an empty
+// Of returns the logged requests to method, oldest first; an empty
 // method means every request.
-func (s *Server) RequestsOf(method string) []RequestRecord {
+func (ctl RequestLogControl) Of(method string) []RequestRecord {
+	s := ctl.s
 	recs := s.log.snapshot()
 	if method == "" {
 		return recs

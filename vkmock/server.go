@@ -335,7 +335,7 @@ func (s *Server) applyInitial() error {
 	if s.initial.Challenges != nil {
 		ch = *s.initial.Challenges
 	}
-	if err := s.SetChallenges(ch); err != nil {
+	if err := s.Challenges().Set(ch); err != nil {
 		return fmt.Errorf("vkmock: config: %w", err)
 	}
 	s.faultMu.Lock()

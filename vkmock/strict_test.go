@@ -12,7 +12,7 @@ import (
 // request (Lenient, "; lenient").
 func TestInjectedCaptchaIsStrictByDefault(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	user := s.Tokens().Of(TokenUser).Token
 	get := func(hdr string, extra ...string) *answer {
 		h := map[string]string{}
 		if hdr != "" {
@@ -66,7 +66,7 @@ func TestInjectedCaptchaIsStrictByDefault(t *testing.T) {
 // request without it gets 24 again, even once the rule is spent.
 func TestInjectedConfirmationNeedsConfirm(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	user := s.Tokens().Of(TokenUser).Token
 	send := func(hdr string, extra ...string) *answer {
 		h := map[string]string{}
 		if hdr != "" {

@@ -58,7 +58,7 @@ import (
 // "lead_form" ({"errcode"}), "empty" (the success with "photo":"[]",
 // "photos_list":"[]" or "file":""), "expired" (the answer of an expired
 // URL). The code of video, story and lead_form is the Fault's
-// Error.error_code when set (a code AddFault accepts for any method: a
+// Error.error_code when set (a code Faults().Add accepts for any method: a
 // global one), else 1. Upload requests are not in the request log; the
 // Token of a rule matches only "none" there, since no token is expected.
 

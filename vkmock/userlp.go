@@ -15,6 +15,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock/internal/fifo"
 )
 
 // User Long Poll, as VK serves it to a user token:
@@ -78,7 +79,7 @@ func (up ulpUpdate) size() int64 { return int64(len(up.arr) + len(up.msg) + ulpU
 
 type ulpUser struct {
 	seq, pts int64
-	hist     fifo[ulpUpdate] // oldest first, ts consecutive, the newest's ts is seq
+	hist     fifo.FIFO[ulpUpdate] // oldest first, ts consecutive, the newest's ts is seq
 	notify   chan struct{}
 	keys     []string  // live keys, oldest first
 	last     time.Time // the last request (server, a_check) or update, for eviction
@@ -86,7 +87,7 @@ type ulpUser struct {
 }
 
 // oldest is the ts after which the updates are kept.
-func (us *ulpUser) oldest() int64 { return us.seq - int64(us.hist.len()) }
+func (us *ulpUser) oldest() int64 { return us.seq - int64(us.hist.Len()) }
 
 type ulpKey struct {
 	user   int64
@@ -151,7 +152,7 @@ func (u *ulpState) userLocked(id int64, now time.Time, create bool) *ulpUser {
 		u.forgetLocked(idle)
 	}
 	us := &ulpUser{notify: make(chan struct{}), last: now}
-	us.hist = newFIFO[ulpUpdate](cfg.HistoryEvents, int64(cfg.HistoryBytes))
+	us.hist = fifo.New[ulpUpdate](cfg.HistoryEvents, int64(cfg.HistoryBytes))
 	u.users[id] = us
 	return us
 }
@@ -165,7 +166,7 @@ func (u *ulpState) forgetLocked(id int64) {
 	for _, k := range us.keys {
 		delete(u.keys, k)
 	}
-	u.bytes -= us.hist.bytes
+	u.bytes -= us.hist.Bytes()
 	close(us.notify)
 	delete(u.users, id)
 }
@@ -211,24 +212,24 @@ func (s *Server) userUpdate(userID int64, arr []any, msg json.RawMessage, create
 	us.seq++
 	us.pts++
 	us.last = now
-	us.hist.maxCount, us.hist.maxBytes = cfg.HistoryEvents, int64(cfg.HistoryBytes)
-	before := us.hist.bytes
+	us.hist.SetBounds(cfg.HistoryEvents, int64(cfg.HistoryBytes))
+	before := us.hist.Bytes()
 	up := ulpUpdate{arr: b, msg: msg}
-	us.hist.add(up, up.size(), nil)
-	u.bytes += us.hist.bytes - before
+	us.hist.Add(up, up.size(), nil)
+	u.bytes += us.hist.Bytes() - before
 	for u.bytes > int64(cfg.TotalBytes) {
 		big := us
 		for _, o := range u.users {
-			if o.hist.bytes > big.hist.bytes {
+			if o.hist.Bytes() > big.hist.Bytes() {
 				big = o
 			}
 		}
-		if big.hist.len() == 0 {
+		if big.hist.Len() == 0 {
 			break
 		}
-		before := big.hist.bytes
-		big.hist.shift((big.hist.len() + 1) / 2)
-		u.bytes -= before - big.hist.bytes
+		before := big.hist.Bytes()
+		big.hist.Shift((big.hist.Len() + 1) / 2)
+		u.bytes -= before - big.hist.Bytes()
 	}
 	close(us.notify)
 	us.notify = make(chan struct{})
@@ -325,7 +326,7 @@ func (s *Server) messagesGetLongPollHistory(q *vkRequest, tok Token) ([]byte, *v
 	}
 	history := []json.RawMessage{}
 	items := []json.RawMessage{}
-	for _, up := range us.hist.all()[from-oldest:] {
+	for _, up := range us.hist.All()[from-oldest:] {
 		history = append(history, up.arr)
 		if up.msg != nil {
 			items = append(items, up.msg)
@@ -410,7 +411,7 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 			return failed1(ts)
 		}
 		if ts < us.seq || !now.Before(deadline) {
-			ups := us.hist.all()[ts-oldest:]
+			ups := us.hist.All()[ts-oldest:]
 			if len(ups) > cfg.MaxUpdates {
 				ups = ups[:cfg.MaxUpdates]
 			}
@@ -457,8 +458,9 @@ type UserUpdate struct {
 	Update []json.RawMessage `json:"update"`
 }
 
-// InjectUserUpdate appends an update to a user's User Long Poll stream.
-func (s *Server) InjectUserUpdate(up UserUpdate) error {
+// Inject appends an update to a user's User Long Poll stream.
+func (ctl UserLongPollControl) Inject(up UserUpdate) error {
+	s := ctl.s
 	if up.UserID <= 0 || up.UserID > MaxUserID {
 		return errors.New("user_id must be a user id")
 	}
@@ -479,7 +481,7 @@ func (s *Server) InjectUserUpdate(up UserUpdate) error {
 func (s *Server) userLPRoutes() map[string]route {
 	return map[string]route{
 		"/userlp/event": {http.MethodPost: postJSON(http.StatusCreated, func(up UserUpdate) (any, error) {
-			return up, s.InjectUserUpdate(up)
+			return up, s.UserLongPoll().Inject(up)
 		})},
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/vkerr/vkerr/vkmock/internal/fifo"
 )
 
 // The world is a small, seeded set of users, communities, albums, posts and
@@ -136,10 +138,10 @@ type world struct {
 	posts    map[int64][]Post // by owner, oldest first
 	postSeq  int64
 	byName   map[string]int64 // screen name → id (negative for groups)
-	messages fifo[Message]
+	messages fifo.FIFO[Message]
 	dedup    map[msgKey]int64
 	msgSeq   int64
-	order    fifo[postRef] // every post, oldest first, for eviction
+	order    fifo.FIFO[postRef] // every post, oldest first, for eviction
 	limits   Limits
 }
 
@@ -205,8 +207,8 @@ func (w *world) reset(seed int64, now int64, extra *World) error {
 	w.albums = map[int64]Album{}
 	w.posts = map[int64][]Post{}
 	w.byName = map[string]int64{}
-	w.messages = newFIFO[Message](min(w.limits.Messages, MaxMessages), w.limits.MessageBytes)
-	w.order = newFIFO[postRef](w.limits.Posts, w.limits.PostBytes)
+	w.messages = fifo.New[Message](min(w.limits.Messages, MaxMessages), w.limits.MessageBytes)
+	w.order = fifo.New[postRef](w.limits.Posts, w.limits.PostBytes)
 	w.dedup = map[msgKey]int64{}
 	w.msgSeq, w.postSeq = 0, 0
 	put := func(u User) { w.putUserLocked(u) }
@@ -301,7 +303,7 @@ func (w *world) addPostLocked(p Post) int64 {
 	}
 	p.Text = strings.Clone(p.Text) // not a slice of a request's body
 	w.posts[p.OwnerID] = append(w.posts[p.OwnerID], p)
-	w.order.add(postRef{p.OwnerID, p.ID}, int64(postOverhead+len(p.Text)), w.evictPostLocked)
+	w.order.Add(postRef{p.OwnerID, p.ID}, int64(postOverhead+len(p.Text)), w.evictPostLocked)
 	return p.ID
 }
 
@@ -452,8 +454,9 @@ func (s *Server) resolveName(name string) (int64, bool) {
 	return id, ok
 }
 
-// WorldSnapshot returns the world's explicit entities, by id.
-func (s *Server) WorldSnapshot() World {
+// Snapshot returns the world's explicit entities, by id.
+func (ctl WorldControl) Snapshot() World {
+	s := ctl.s
 	w := &s.world
 	w.mu.RLock()
 	defer w.mu.RUnlock()
@@ -510,7 +513,8 @@ func textsFit(texts ...string) error {
 }
 
 // PutUser adds a user to the world or replaces the one with its id.
-func (s *Server) PutUser(u User) error {
+func (ctl WorldControl) PutUser(u User) error {
+	s := ctl.s
 	if err := validUser(u); err != nil {
 		return err
 	}
@@ -524,7 +528,8 @@ func (s *Server) PutUser(u User) error {
 }
 
 // PutGroup adds a community or replaces the one with its id.
-func (s *Server) PutGroup(g Group) error {
+func (ctl WorldControl) PutGroup(g Group) error {
+	s := ctl.s
 	if err := validGroup(g); err != nil {
 		return err
 	}
@@ -538,7 +543,8 @@ func (s *Server) PutGroup(g Group) error {
 }
 
 // PutAlbum adds an album or replaces the one with its id.
-func (s *Server) PutAlbum(a Album) error {
+func (ctl WorldControl) PutAlbum(a Album) error {
+	s := ctl.s
 	if err := validAlbum(a); err != nil {
 		return err
 	}
@@ -554,7 +560,8 @@ func (s *Server) PutAlbum(a Album) error {
 
 // AddPost adds a post to a wall (OwnerID negative for a community) and
 // returns its id.
-func (s *Server) AddPost(p Post) (int64, error) {
+func (ctl WorldControl) AddPost(p Post) (int64, error) {
+	s := ctl.s
 	if p.OwnerID == 0 {
 		return 0, errors.New("vkmock: post needs an owner_id")
 	}
@@ -567,17 +574,19 @@ func (s *Server) AddPost(p Post) (int64, error) {
 }
 
 // Messages returns the messages delivered by messages.send, oldest first.
-func (s *Server) Messages() []Message {
+func (ctl WorldControl) Messages() []Message {
+	s := ctl.s
 	s.world.mu.RLock()
 	defer s.world.mu.RUnlock()
-	return slices.Clone(s.world.messages.all())
+	return slices.Clone(s.world.messages.All())
 }
 
 // ClearMessages forgets the delivered messages and their random_ids.
-func (s *Server) ClearMessages() {
+func (ctl WorldControl) ClearMessages() {
+	s := ctl.s
 	s.world.mu.Lock()
 	defer s.world.mu.Unlock()
-	s.world.messages.reset()
+	s.world.messages.Reset()
 	s.world.dedup = map[msgKey]int64{}
 }
 
@@ -597,7 +606,7 @@ func (s *Server) sendMessage(from, peer, randomID int64, text string, att []stri
 	w.msgSeq++
 	text = strings.Clone(text) // not a slice of a request's body
 	m := Message{ID: w.msgSeq, FromID: from, PeerID: peer, RandomID: randomID, Message: text, Date: s.now().Unix(), Attachments: att}
-	w.messages.add(m, int64(messageOverhead+len(text)+attachmentsBytes(att)), func(m Message) {
+	w.messages.Add(m, int64(messageOverhead+len(text)+attachmentsBytes(att)), func(m Message) {
 		if m.RandomID != 0 {
 			delete(w.dedup, msgKey{m.FromID, m.PeerID, m.RandomID})
 		}

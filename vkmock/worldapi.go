@@ -410,7 +410,7 @@ func (s *Server) wallPost(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 	if owner < 0 && q.flag("from_group") {
 		from = owner
 	}
-	id, _ := s.AddPost(Post{OwnerID: owner, FromID: from, Text: text})
+	id, _ := s.World().AddPost(Post{OwnerID: owner, FromID: from, Text: text})
 	return append(strconv.AppendInt([]byte(`{"post_id":`), id, 10), '}'), nil
 }
 

@@ -14,11 +14,11 @@ import (
 
 func TestListen(t *testing.T) {
 	mock := vkmocktest.NewServer(t)
-	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
+	if err := mock.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"one", "two"} {
-		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: s}); err != nil {
+		if _, err := mock.World().Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: s}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -27,7 +27,7 @@ func TestListen(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(filepath.Dir(store), "bot."+strconv.FormatInt(vkmock.DefaultGroupID, 10)+".ts"), []byte("0\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tok := mock.Token(vkmock.TokenGroup).Token
+	tok := mock.Tokens().Of(vkmock.TokenGroup).Token
 	code, out, errOut := vk(t, "", "listen", "--base-url", mock.URL(), "--token", tok, "--store", store, "--max-events", "2", "--json")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != 0 || len(lines) != 2 {
@@ -41,7 +41,7 @@ func TestListen(t *testing.T) {
 		t.Fatal("the token leaked")
 	}
 	// The ts was saved: a restart resumes after the two events.
-	if _, err := mock.Inbox(vkmock.InboxMessage{FromID: 8, GroupID: vkmock.DefaultGroupID, Text: "three"}); err != nil {
+	if _, err := mock.World().Inbox(vkmock.InboxMessage{FromID: 8, GroupID: vkmock.DefaultGroupID, Text: "three"}); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ = vk(t, "", "listen", "--base-url", mock.URL(), "--token", tok, "--store", store, "--max-events", "1", "--group", strconv.FormatInt(vkmock.DefaultGroupID, 10))
@@ -52,10 +52,10 @@ func TestListen(t *testing.T) {
 
 func TestListenErrors(t *testing.T) {
 	mock := vkmocktest.NewServer(t)
-	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID}); err != nil { // Long Poll off
+	if err := mock.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID}); err != nil { // Long Poll off
 		t.Fatal(err)
 	}
-	code, _, errOut := vk(t, "", "listen", "--base-url", mock.URL(), "--token", mock.Token(vkmock.TokenGroup).Token)
+	code, _, errOut := vk(t, "", "listen", "--base-url", mock.URL(), "--token", mock.Tokens().Of(vkmock.TokenGroup).Token)
 	if code != 1 || !strings.Contains(errOut, "longpoll for this group is not enabled") {
 		t.Fatalf("%d %s", code, errOut)
 	}

@@ -50,7 +50,7 @@ func (h servedSignal) WithGroup(string) slog.Handler      { return h }
 func TestListenUser(t *testing.T) {
 	served := make(chan struct{}, 1)
 	mock := vkmocktest.NewServer(t, vkmock.WithLogger(slog.New(servedSignal{method: "messages.getLongPollServer", ch: served})))
-	tok := mock.Token(vkmock.TokenUser).Token
+	tok := mock.Tokens().Of(vkmock.TokenUser).Token
 	done := make(chan struct{})
 	var code int
 	var out, errOut string
@@ -66,7 +66,7 @@ func TestListenUser(t *testing.T) {
 		t.Fatalf("vk listen --user ended before getting its server: %d %q %q", code, out, errOut)
 	}
 	up := []json.RawMessage{json.RawMessage("4"), json.RawMessage("1"), json.RawMessage("1"), json.RawMessage("7"), json.RawMessage("1"), json.RawMessage(`"hi"`)}
-	if err := mock.InjectUserUpdate(vkmock.UserUpdate{UserID: vkmock.DefaultUserID, Update: up}); err != nil {
+	if err := mock.UserLongPoll().Inject(vkmock.UserUpdate{UserID: vkmock.DefaultUserID, Update: up}); err != nil {
 		t.Fatal(err)
 	}
 	<-done
@@ -75,7 +75,7 @@ func TestListenUser(t *testing.T) {
 		line["peer_id"] != 7.0 || line["text"] != "hi" {
 		t.Fatalf("%d %q %q", code, out, errOut)
 	}
-	if n := len(mock.RequestsOf("messages.getLongPollServer")); n != 1 {
+	if n := len(mock.Requests().Of("messages.getLongPollServer")); n != 1 {
 		t.Fatalf("getLongPollServer called %d times, want 1", n)
 	}
 	if strings.Contains(out+errOut, tok) {

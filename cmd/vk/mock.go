@@ -102,10 +102,10 @@ scripts: the oldest go first) and every connection times out: see the
 				fmt.Fprintf(out, "self-signed certificate written to %s\n", certOut)
 			}
 			fmt.Fprintln(out, "tokens:")
-			for _, t := range s.Tokens() {
+			for _, t := range s.Tokens().All() {
 				fmt.Fprintf(out, "  %-8s %s  user_id=%d group_id=%d app_id=%d state=%s\n", t.Kind, t.Token, t.UserID, t.GroupID, t.AppID, t.State)
 			}
-			fmt.Fprintf(out, "try: curl -H 'Authorization: Bearer %s' '%s://%s/method/users.get?v=5.199&user_ids=1'\n", s.Token(vkmock.TokenUser).Token, scheme, ln.Addr())
+			fmt.Fprintf(out, "try: curl -H 'Authorization: Bearer %s' '%s://%s/method/users.get?v=5.199&user_ids=1'\n", s.Tokens().Of(vkmock.TokenUser).Token, scheme, ln.Addr())
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := s.Serve(ctx, ln, certp, 5*time.Second); err != nil {

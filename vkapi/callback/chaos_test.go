@@ -24,7 +24,7 @@ func chaosSender(t *testing.T) *vkmock.Server {
 	for i := range sched {
 		sched[i] = time.Millisecond
 	}
-	mock.SetCallbackConfig(vkmock.CallbackConfig{Schedule: sched, Timeout: 200 * time.Millisecond, Pause: 20 * time.Millisecond, Senders: 8, LogSize: 100_000})
+	mock.Callback().SetConfig(vkmock.CallbackConfig{Schedule: sched, Timeout: 200 * time.Millisecond, Pause: 20 * time.Millisecond, Senders: 8, LogSize: 100_000})
 	return mock
 }
 
@@ -35,20 +35,20 @@ func deliverAll(t *testing.T, mock *vkmock.Server, n int) []string {
 	t.Helper()
 	ids := make([]string, 0, n)
 	for i := range n {
-		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: int64(1 + i%50), GroupID: vkmock.DefaultGroupID, Text: "m" + strconv.Itoa(i)}); err != nil {
+		if _, err := mock.World().Inbox(vkmock.InboxMessage{FromID: int64(1 + i%50), GroupID: vkmock.DefaultGroupID, Text: "m" + strconv.Itoa(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, e := range mock.Events() {
+	for _, e := range mock.LongPoll().Events() {
 		ids = append(ids, e.EventID)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	for mock.CallbackPending() > 0 {
-		if err := mock.CallbackIdle(ctx); err != nil {
-			t.Fatalf("sender never idle: %v (%d pending)", err, mock.CallbackPending())
+	for mock.Callback().Pending() > 0 {
+		if err := mock.Callback().Idle(ctx); err != nil {
+			t.Fatalf("sender never idle: %v (%d pending)", err, mock.Callback().Pending())
 		}
-		mock.Advance(time.Second)
+		mock.Clock().Advance(time.Second)
 	}
 	return ids
 }
@@ -82,7 +82,7 @@ func checkExactlyOnce(t *testing.T, mock *vkmock.Server, h *countingHandler, ids
 		}
 	}
 	outcomes := map[string]int{}
-	for _, d := range mock.CallbackLog() {
+	for _, d := range mock.Callback().Deliveries() {
 		outcomes[d.Outcome]++
 	}
 	if outcomes["given_up"] != 0 || outcomes["dropped"] != 0 || outcomes["ok"] != len(ids) {
@@ -102,7 +102,7 @@ func TestChaos(t *testing.T) {
 	}
 	mock := chaosSender(t)
 	h := &countingHandler{}
-	rc, err := New(Config{Secret: "s3cret", Confirmation: mock.CallbackConfirmationCode(vkmock.DefaultGroupID), GroupID: vkmock.DefaultGroupID, Handler: h, QueueSize: 256})
+	rc, err := New(Config{Secret: "s3cret", Confirmation: mock.Callback().ConfirmationCode(vkmock.DefaultGroupID), GroupID: vkmock.DefaultGroupID, Handler: h, QueueSize: 256})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,7 +97,7 @@ func TestRedisLimiterTwoClients(t *testing.T) {
 		wg.Go(func() { res[i] = runLoad(c, 20, d, "users.get", vkapi.Params{"user_ids": 1}) })
 	}
 	wg.Wait()
-	recs := s.RequestsOf("users.get")
+	recs := s.Requests().Of("users.get")
 	ok := res[0].OK + res[1].OK
 	if n := countCode(recs, vkerr.TooMany); n != 0 {
 		t.Errorf("%d errors 6", n)
@@ -127,7 +127,7 @@ func TestRedisLimiterTwoClients(t *testing.T) {
 func TestRedisKeysNeverHoldToken(t *testing.T) {
 	addr := testRedisAddr(t)
 	s := vkmocktest.NewServer(t)
-	tok := s.Token(vkmock.TokenGroup).Token
+	tok := s.Tokens().Of(vkmock.TokenGroup).Token
 	prefix := testKeyPrefix(t)
 	rdb := testRedisClient(t, addr)
 	c := groupClient(s, testLimiter(t, rdb, KeyPrefix(prefix)))
@@ -185,7 +185,7 @@ func deadRedisAddr(t *testing.T) string {
 // no token in the log.
 func TestRedisLimiterUnreachable(t *testing.T) {
 	s := vkmocktest.NewServer(t)
-	tok := s.Token(vkmock.TokenGroup).Token
+	tok := s.Tokens().Of(vkmock.TokenGroup).Token
 	var logs syncbuf.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	l := testLimiter(t, testRedisClient(t, deadRedisAddr(t)), Replicas(4), ProbeInterval(200*time.Millisecond))
@@ -195,7 +195,7 @@ func TestRedisLimiterUnreachable(t *testing.T) {
 	if res.Other != 0 {
 		t.Errorf("%d failed calls; first: %v", res.Other, res.FirstErr)
 	}
-	if n := countCode(s.RequestsOf("users.get"), vkerr.TooMany); n != 0 {
+	if n := countCode(s.Requests().Of("users.get"), vkerr.TooMany); n != 0 {
 		t.Errorf("%d errors 6", n)
 	}
 	// 5 per second after a pause of about a second: 5 to 10 calls in 2 s.
@@ -300,7 +300,7 @@ func TestRedisLimiterContextCancel(t *testing.T) {
 	if st := l.Stats(); st.Grants != 1 {
 		t.Errorf("stats %+v", st)
 	}
-	if n := len(s.RequestsOf("users.get")); n != 1 {
+	if n := len(s.Requests().Of("users.get")); n != 1 {
 		t.Errorf("%d requests", n)
 	}
 }
@@ -374,7 +374,7 @@ func TestRedisLimiterRecovers(t *testing.T) {
 	if failed.Load() != 0 {
 		t.Errorf("%d failed calls; first: %v", failed.Load(), firstErr.Load())
 	}
-	if n := countCode(s.RequestsOf("users.get"), vkerr.TooMany); n != 0 {
+	if n := countCode(s.Requests().Of("users.get"), vkerr.TooMany); n != 0 {
 		t.Errorf("%d errors 6", n)
 	}
 	if logs.Count(logFallback) != 1 || logs.Count(logBack) != 1 {

@@ -48,7 +48,7 @@ func benchClient() *http.Client {
 // difference is the client's overhead.
 func BenchmarkUploadPhoto(b *testing.B) {
 	s := vkmocktest.NewServer(b, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(100))
-	tok := s.Token(vkmock.TokenGroup).Token
+	tok := s.Tokens().Of(vkmock.TokenGroup).Token
 	photo := benchPhoto(b)
 	ctx := context.Background()
 

@@ -63,7 +63,7 @@ func TestChaosUploads(t *testing.T) {
 	}
 	s := vkmocktest.NewServer(t, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(20*n))
 	for _, f := range chaosUploadFaults {
-		if _, err := s.AddFault(f); err != nil {
+		if _, err := s.Faults().Add(f); err != nil {
 			t.Fatalf("%s: %v", f.ID, err)
 		}
 	}
@@ -72,7 +72,7 @@ func TestChaosUploads(t *testing.T) {
 	defer apiTr.CloseIdleConnections()
 	defer rec.wrapped.(*http.Transport).CloseIdleConnections()
 	newUp := func(kind vkmock.TokenKind, k vkapi.TokenKind) *upload.Uploader {
-		c := vkapi.New(s.Token(kind).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(k),
+		c := vkapi.New(s.Tokens().Of(kind).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(k),
 			vkapi.WithHTTPClient(&http.Client{Transport: apiTr}),
 			vkapi.WithLimit(vkapi.Limit{Per: 10 * time.Millisecond, User: 10000, Group: 10000}),
 			vkapi.WithRetry(vkapi.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond}))
@@ -135,7 +135,7 @@ func TestChaosUploads(t *testing.T) {
 	wg.Wait()
 
 	stored := map[string][]vkmock.StoredUpload{}
-	st := s.Uploads()
+	st := s.Uploads().Stored()
 	for _, u := range st.Stored {
 		stored[u.Files[0].SHA256] = append(stored[u.Files[0].SHA256], u)
 	}
@@ -168,7 +168,7 @@ func TestChaosUploads(t *testing.T) {
 		t.Errorf("a token reached the upload servers: %d sightings, %v", st.TokensSeen, rec.leaks)
 	}
 	fired := map[string]int64{}
-	for _, f := range s.Faults() {
+	for _, f := range s.Faults().List() {
 		fired[f.ID] = f.Fired
 	}
 	t.Logf("%d uploads: %d saved, %d failed (%d with the save's outcome unknown); faults fired: %v",

@@ -75,8 +75,8 @@ func TestChaosReplicas(t *testing.T) {
 	for i := range sched {
 		sched[i] = time.Millisecond
 	}
-	mock.SetCallbackConfig(vkmock.CallbackConfig{Schedule: sched, Timeout: 300 * time.Millisecond, Pause: 20 * time.Millisecond, Senders: 8, LogSize: 100_000})
-	code := mock.CallbackConfirmationCode(vkmock.DefaultGroupID)
+	mock.Callback().SetConfig(vkmock.CallbackConfig{Schedule: sched, Timeout: 300 * time.Millisecond, Pause: 20 * time.Millisecond, Senders: 8, LogSize: 100_000})
+	code := mock.Callback().ConfirmationCode(vkmock.DefaultGroupID)
 	h := &countingHandler{n: map[string]int{}, by: map[string]int{}}
 	var receivers []*callback.Receiver
 	var backends []string
@@ -98,17 +98,17 @@ func TestChaosReplicas(t *testing.T) {
 	vkmocktest.Register(t, mock, proxy.URL, "replicas", "s3cret")
 
 	for i := range n {
-		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: int64(1 + i%50), GroupID: vkmock.DefaultGroupID, Text: "m"}); err != nil {
+		if _, err := mock.World().Inbox(vkmock.InboxMessage{FromID: int64(1 + i%50), GroupID: vkmock.DefaultGroupID, Text: "m"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	for mock.CallbackPending() > 0 {
-		if err := mock.CallbackIdle(ctx); err != nil {
+	for mock.Callback().Pending() > 0 {
+		if err := mock.Callback().Idle(ctx); err != nil {
 			t.Fatalf("sender never idle: %v", err)
 		}
-		mock.Advance(time.Second)
+		mock.Clock().Advance(time.Second)
 	}
 	for _, rc := range receivers {
 		if err := rc.Close(); err != nil {
@@ -116,7 +116,7 @@ func TestChaosReplicas(t *testing.T) {
 		}
 	}
 
-	events := mock.Events()
+	events := mock.LongPoll().Events()
 	if len(h.n) != len(events) {
 		t.Errorf("%d events handled, %d emitted", len(h.n), len(events))
 	}
@@ -138,7 +138,7 @@ func TestChaosReplicas(t *testing.T) {
 		}
 	}
 	outcomes := map[string]int{}
-	for _, d := range mock.CallbackLog() {
+	for _, d := range mock.Callback().Deliveries() {
 		outcomes[d.Outcome]++
 	}
 	if outcomes["given_up"] != 0 || outcomes["ok"] != len(events) || dups == 0 {
