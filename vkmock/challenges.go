@@ -16,7 +16,7 @@ import (
 // Challenges are the stateful rules of the checks 11 to 14 (see the
 // package documentation): captcha after a number of similar actions,
 // confirmation, flood control and daily quotas. They are set as a whole
-// (SetChallenges, POST /__vkmock/challenges).
+// (Challenges().Set, POST /__vkmock/challenges).
 type Challenges struct {
 	Captcha []CaptchaRule `json:"captcha,omitempty"`
 	Confirm []ConfirmRule `json:"confirm,omitempty"`

@@ -50,7 +50,7 @@
 //     5 "...: invalid access_token (4).". Expired: 5 "...: access_token has
 //     expired.". Revoked: 5 "...: invalid session.". Banned: 5 "...: user
 //     is blocked." with ban_info. Deactivated: 3610. Then the challenge
-//     raised on the token (SetTokenChallenge): 17 or 3300-3304 with
+//     raised on the token (Challenges().SetToken): 17 or 3300-3304 with
 //     redirect_uri, 3609, 3610 or 3611.
 //  5. The token's app. A disabled app without test_mode=1: 2. test_mode=1
 //     while the app is enabled and the token is not a user token: 11.
@@ -174,7 +174,7 @@
 // captcha_sid and the rest are accepted). A captcha belongs to the token
 // it was issued to.
 //
-// Validation (17): SetTokenChallenge(token, 17), or a fault rule's 17. The
+// Validation (17): Challenges().SetToken(token, 17), or a fault rule's 17. The
 // error carries redirect_uri, /validate on the mock: a page whose form
 // (act=ok) redirects to /blank.html#success=1&access_token=NEW&user_id=ID
 // with a new token of the same owner, app and scopes, or (act=cancel, an
@@ -198,7 +198,7 @@
 // # execute and VKScript
 //
 // execute runs the code parameter; execute.NAME runs the stored procedure
-// NAME (SetProcedure, POST /__vkmock/procedures). Both read the other
+// NAME (Procedures().Set, POST /__vkmock/procedures). Both read the other
 // parameters as Args.name (strings). Both take user and community tokens.
 //
 // The language: statements ending with ";" ("var a = 1, b;", assignment
@@ -240,7 +240,7 @@
 //
 // # Faults
 //
-// Fault rules (AddFault, POST /__vkmock/faults) are tried in order, in
+// Fault rules (Faults().Add, POST /__vkmock/faults) are tried in order, in
 // their phase: "before" (check 1, the method does not act) or "after"
 // (check 16, the method has acted and its answer is lost or replaced).
 // Latency composes; the first rule that fires with an answer wins. An

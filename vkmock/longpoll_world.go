@@ -1,13 +1,9 @@
 package vkmock
 
 import (
-	"crypto/sha1"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -16,11 +12,11 @@ import (
 )
 
 // Where the world's events come from: a user writing to a community
-// (Inbox), a callback button pressed (PressButton → message_event, answered
+// (World().Inbox), a callback button pressed (World().PressButton → message_event, answered
 // by messages.sendMessageEventAnswer), the community's own messages.send
 // and messages.edit (message_reply, message_edit), wall.post on the
 // community's wall on its behalf (wall_post_new), and any event injected
-// as is (InjectEvent, validated against the schema).
+// as is (LongPoll().Inject, validated against the schema).
 
 func init() {
 	worldMethods["groups.getLongPollServer"] = (*Server).groupsGetLongPollServer
@@ -216,27 +212,6 @@ func (s *Server) emitInbox(stored Message, payload string) (EmittedEvent, error)
 	return s.emit(-stored.PeerID, vkevent.TypeMessageNew, obj)
 }
 
-// messageByID finds a stored message.
-func (s *Server) messageByID(id int64) (Message, bool) {
-	s.world.mu.RLock()
-	defer s.world.mu.RUnlock()
-	if m := s.world.messageLocked(id); m != nil {
-		return *m, true
-	}
-	return Message{}, false
-}
-
-// messageLocked is the stored message with the id (ids ascend in the
-// store), or nil; the caller holds mu, and a write lock to change it.
-func (w *world) messageLocked(id int64) *Message {
-	ms := w.messages.All()
-	i, ok := slices.BinarySearchFunc(ms, id, func(m Message, id int64) int { return int64Cmp(m.ID, id) })
-	if !ok {
-		return nil
-	}
-	return &ms[i]
-}
-
 // emitReplies runs messages.send and, for each message it stored (not for
 // a repeated random_id), emits message_reply for a community's token, or
 // makes a user's updates (userSent).
@@ -276,64 +251,6 @@ func (s *Server) emitReplies(send worldFunc, q *vkRequest, tok Token) ([]byte, *
 		}
 	}
 	return b, nil
-}
-
-// messagesEdit edits a stored message of the caller; for a community's
-// token it emits message_edit.
-func (s *Server) messagesEdit(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	peer, err := strconv.ParseInt(firstParam(q, "peer_id"), 10, 64)
-	if err != nil {
-		return nil, s.paramError("peer_id is invalid")
-	}
-	idParam := "message_id"
-	v := firstParam(q, "message_id")
-	if v == "" {
-		idParam, v = "cmid", firstParam(q, "cmid")
-	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return nil, s.paramError(idParam + " is invalid")
-	}
-	text, _ := q.get("message")
-	if strings.TrimSpace(text) == "" {
-		if a, _ := q.get("attachment"); a == "" {
-			return nil, s.paramError("message is empty or invalid")
-		}
-	}
-	att, e := s.attachmentParam(q)
-	if e != nil {
-		return nil, e
-	}
-	me := caller(tok)
-	now := s.now().Unix()
-	w := &s.world
-	w.mu.Lock()
-	stored := w.messageLocked(id)
-	if stored == nil || stored.PeerID != peer || stored.DeletedForAll {
-		w.mu.Unlock()
-		return nil, s.paramError(idParam + " is invalid")
-	}
-	if stored.FromID != me {
-		w.mu.Unlock()
-		return nil, &vkerr.Error{Code: vkerr.MessagesEditKindDisallowed, Message: s.message(vkerr.MessagesEditKindDisallowed)}
-	}
-	stored.Message = strings.Clone(text) // not a slice of the request's body
-	if _, ok := q.get("attachment"); ok {
-		stored.Attachments = att
-	}
-	m := *stored
-	w.mu.Unlock()
-	if tok.Kind == TokenGroup {
-		if obj, err := json.Marshal(messageObject(m, 1, "", now)); err == nil {
-			_, _ = s.emit(tok.GroupID, vkevent.TypeMessageEdit, obj)
-		}
-	}
-	return []byte("1"), nil
-}
-
-func firstParam(q *vkRequest, k string) string {
-	v, _ := q.get(k)
-	return strings.TrimSpace(v)
 }
 
 // emitWallPost runs wall.post and emits wall_post_new when the post is on
@@ -376,105 +293,6 @@ func (s *Server) emitWallPost(post worldFunc, q *vkRequest, tok Token) ([]byte, 
 		_, _ = s.emit(-owner, vkevent.TypeWallPostNew, obj)
 	}
 	return b, nil
-}
-
-// ButtonPress is a press of a callback button (POST /__vkmock/button).
-type ButtonPress struct {
-	UserID  int64 `json:"user_id"`
-	GroupID int64 `json:"group_id"`
-	// PeerID defaults to UserID (a private conversation).
-	PeerID                int64           `json:"peer_id,omitempty"`
-	Payload               json.RawMessage `json:"payload,omitempty"`
-	ConversationMessageID int64           `json:"conversation_message_id,omitempty"`
-}
-
-// ButtonResult is the emitted message_event with the id that
-// messages.sendMessageEventAnswer needs.
-type ButtonResult struct {
-	EventID string       `json:"event_id"`
-	Event   EmittedEvent `json:"event"`
-}
-
-// PressButton emits a message_event, as a user pressing a callback button.
-func (ctl WorldControl) PressButton(p ButtonPress) (ButtonResult, error) {
-	s := ctl.s
-	if p.UserID <= 0 || p.UserID > MaxUserID || p.GroupID <= 0 || p.GroupID > MaxGroupID {
-		return ButtonResult{}, errors.New("vkmock: button press needs user_id and group_id")
-	}
-	if p.PeerID == 0 {
-		p.PeerID = p.UserID
-	}
-	if len(p.Payload) == 0 {
-		p.Payload = json.RawMessage("{}")
-	}
-	if len(p.Payload) > 1000 || !json.Valid(p.Payload) {
-		return ButtonResult{}, errors.New("vkmock: button payload must be JSON of at most 1000 bytes")
-	}
-	l := &s.lp
-	l.mu.Lock()
-	l.initLocked()
-	l.keySeq++
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(s.seed))
-	binary.LittleEndian.PutUint64(b[8:], l.keySeq)
-	sum := sha1.Sum(append(b[:], "button"...))
-	id := hex.EncodeToString(sum[:7])
-	l.buttons[id] = &buttonPress{group: p.GroupID, user: p.UserID, peer: p.PeerID}
-	l.btnOrder = append(l.btnOrder, id)
-	if len(l.btnOrder) > maxButtonPresses {
-		delete(l.buttons, l.btnOrder[0])
-		l.btnOrder = append(l.btnOrder[:0:0], l.btnOrder[1:]...)
-	}
-	l.mu.Unlock()
-	o := map[string]any{"user_id": p.UserID, "peer_id": p.PeerID, "event_id": id, "payload": p.Payload}
-	if p.ConversationMessageID > 0 {
-		o["conversation_message_id"] = p.ConversationMessageID
-	}
-	obj, err := json.Marshal(o)
-	if err != nil {
-		return ButtonResult{}, err
-	}
-	ev, err := s.emit(p.GroupID, vkevent.TypeMessageEvent, obj)
-	if err != nil {
-		return ButtonResult{}, err
-	}
-	return ButtonResult{EventID: id, Event: ev}, nil
-}
-
-func (s *Server) messagesSendMessageEventAnswer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	id := firstParam(q, "event_id")
-	user, _ := strconv.ParseInt(firstParam(q, "user_id"), 10, 64)
-	peer, _ := strconv.ParseInt(firstParam(q, "peer_id"), 10, 64)
-	if d, ok := q.get("event_data"); ok && d != "" {
-		var o map[string]any
-		if json.Unmarshal([]byte(d), &o) != nil || o == nil {
-			return nil, s.paramError("event_data is invalid")
-		}
-	}
-	l := &s.lp
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.initLocked()
-	p := l.buttons[id]
-	if p == nil || p.group != tok.GroupID {
-		return nil, s.paramError("event_id is invalid")
-	}
-	if p.user != user || p.peer != peer {
-		return nil, s.paramError("user_id or peer_id does not match the event")
-	}
-	p.answered = true
-	return []byte("1"), nil
-}
-
-// ButtonAnswered reports whether messages.sendMessageEventAnswer answered
-// the press with this event_id.
-func (ctl WorldControl) ButtonAnswered(eventID string) bool {
-	s := ctl.s
-	s.lp.mu.Lock()
-	defer s.lp.mu.Unlock()
-	s.lp.initLocked()
-	p := s.lp.buttons[eventID]
-	return p != nil && p.answered
 }
 
 // InjectedEvent is an event to emit as is (POST /__vkmock/events): its

@@ -1,6 +1,9 @@
 package vkmock
 
 import (
+	"context"
+	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -257,4 +260,44 @@ func recordParams(method string, params []kv, limit int) []RequestParam {
 		off += k + v
 	}
 	return out
+}
+
+// record logs a VK request and adds it to the request log.
+func (s *Server) record(start time.Time, r *http.Request, q *vkRequest, out outcome) {
+	rec := RequestRecord{
+		Time:       start,
+		HTTPMethod: r.Method,
+		TokenKind:  out.tokenKind,
+		HTTPStatus: out.status,
+		Fault:      out.fault,
+		Effect:     out.effect,
+	}
+	if out.code != 0 {
+		c := out.code
+		rec.ErrorCode = &c
+	}
+	rec.Method, _ = logString(q.name, s.limits.LogValueBytes)
+	rec.Params = recordParams(rec.Method, q.params, s.limits.LogValueBytes)
+	s.log.add(rec)
+	if s.logger != nil {
+		code := 0
+		if rec.ErrorCode != nil {
+			code = int(*rec.ErrorCode)
+		}
+		attrs := []slog.Attr{
+			slog.String("http", r.Method),
+			slog.String("method", rec.Method),
+			slog.String("token", out.tokenKind.String()),
+			slog.Int("status", out.status),
+			slog.Int("error_code", code),
+			slog.Duration("took", s.now().Sub(start)),
+		}
+		if out.fault != "" {
+			attrs = append(attrs, slog.String("fault", out.fault))
+		}
+		if out.effect != "" {
+			attrs = append(attrs, slog.String("effect", out.effect))
+		}
+		s.logger.LogAttrs(context.Background(), slog.LevelInfo, "vk request", attrs...)
+	}
 }

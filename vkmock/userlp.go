@@ -30,7 +30,7 @@ import (
 // update injected with POST /__vkmock/userlp/event.
 //
 // A user's updates come from the world: the user writing to a community
-// (Inbox: an outgoing message, flags 2), the community's messages.send to
+// (World().Inbox: an outgoing message, flags 2), the community's messages.send to
 // the user (incoming, flags 1) and messages.edit (5), and the actions
 // listed in userlp_world.go (messages between users, markAsRead,
 // markAsImportant, delete, setActivity, account.setOnline/setOffline).
@@ -100,7 +100,7 @@ type ulpKey struct {
 // Poll lock (s.lp.mu) before mu.
 type ulpState struct {
 	mu    sync.Mutex
-	cfg   LongPollConfig // with defaults; SetLongPollConfig sets it
+	cfg   LongPollConfig // with defaults; LongPoll().SetConfig sets it
 	users map[int64]*ulpUser
 	keys  map[string]ulpKey
 	seq   uint64
