@@ -139,7 +139,7 @@ func (s *Server) controlRoutes() map[string]route {
 		"/faults/": {http.MethodDelete: removeByID("fault", s.Faults().Remove)},
 		"/requests": {
 			http.MethodGet:    getJSON(func() any { return s.Requests().All() }),
-			http.MethodDelete: noContent(s.log.reset),
+			http.MethodDelete: noContent(s.log.Reset),
 		},
 		"/reset": {http.MethodPost: noContent(s.Reset)},
 		"/settings": {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
 )
 
 // The request pipeline: a VK request is read, checked in the documented
@@ -175,7 +176,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 	if q.hasToken && s.rateLimits.Load() && m.section != "ads" {
 		secure := m.section == "secure"
 		limit := rateBudget(tok.Kind, secure, app.Installs)
-		if _, ok := s.limiter.allow(rateKey{storedKey(q.token), secure}, s.nowFn, limit); !ok {
+		if _, ok := s.limiter.Allow(ratelimit.Key{Token: storedKey(q.token), Secure: secure}, s.nowFn, limit); !ok {
 			return &vkerr.Error{Code: vkerr.TooMany}
 		}
 	}

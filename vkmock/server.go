@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
+	"github.com/vkerr/vkerr/vkmock/internal/reqlog"
 )
 
 // Version is the vkmock version, sent in the Vkmock-Version header.
@@ -63,8 +65,8 @@ type Server struct {
 	faults   atomic.Pointer[[]*faultRule]
 	faultSeq uint64
 
-	limiter limiter
-	log     requestLog
+	limiter ratelimit.Limiter
+	log     reqlog.Log
 	lp      lpState     // Bots Long Poll and the world's events (longpoll*.go)
 	uploads uploadState // upload servers: key, pending and stored uploads
 	cb      cbState     // the Callback API sender (callback*.go)
@@ -145,7 +147,7 @@ func NewE(opts ...Option) (*Server, error) {
 	maps.Copy(s.control, s.userLPRoutes())
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
-	s.log.init(o.limits.RequestLogSize, o.limits.RequestLogBytes)
+	s.log.Init(o.limits.RequestLogSize, o.limits.RequestLogBytes)
 	s.world.limits = o.limits
 	s.procs.limits = o.limits
 	if o.config != nil {
@@ -256,8 +258,8 @@ func (s *Server) Methods() []string {
 func (s *Server) Reset() {
 	// The initial configuration was valid when New accepted it.
 	_ = s.applyInitial()
-	s.limiter.reset()
-	s.log.reset()
+	s.limiter.Reset()
+	s.log.Reset()
 	s.lp.reset()
 	s.uploads.reset()
 	s.cb.reset()
