@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
+	"github.com/vkerr/vkerr/vkmock/internal/faults"
 )
 
 // Challenges are the stateful rules of the checks 11 to 14 (see the
@@ -81,7 +83,7 @@ const maxWindowMS = 365 * 24 * 60 * 60 * 1000
 func validateChallenges(c Challenges) error {
 	window := func(field string, ms int64) error {
 		if ms < 0 || ms > maxWindowMS {
-			return fieldErr(field, "must be between 0 and %d", int64(maxWindowMS))
+			return core.FieldErr(field, "must be between 0 and %d", int64(maxWindowMS))
 		}
 		return nil
 	}
@@ -251,7 +253,7 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 	var counted []countKey
 	if !inner {
 		for i, r := range c.rules.Captcha {
-			if !matchGlob(r.Method, q.name) {
+			if !faults.MatchGlob(r.Method, q.name) {
 				continue
 			}
 			k := countKey{tok, q.name, i}
@@ -271,7 +273,7 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 		}
 	}
 	for _, r := range c.rules.Confirm {
-		if matchGlob(r.Method, q.name) && !q.flag("confirm") {
+		if faults.MatchGlob(r.Method, q.name) && !q.flag("confirm") {
 			text := r.Text
 			if text == "" {
 				text = defaultConfirmation
@@ -280,7 +282,7 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 		}
 	}
 	for i, r := range c.rules.Flood {
-		if !matchGlob(r.Method, q.name) {
+		if !faults.MatchGlob(r.Method, q.name) {
 			continue
 		}
 		target := ""
@@ -317,7 +319,7 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 	}
 	day := now.UTC().Unix() / 86400
 	for i, r := range c.rules.Quota {
-		if !matchGlob(r.Method, q.name) {
+		if !faults.MatchGlob(r.Method, q.name) {
 			continue
 		}
 		k := quotaKey{tok, q.name, i, day}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // maxControlBody bounds the bodies of control requests.
@@ -219,7 +220,7 @@ var (
 func (s *Server) changeClock(c clockChange) error {
 	inRange := func(field string, t time.Time) error {
 		if t.Before(minClock) || t.After(maxClock) {
-			return fieldErr(field, "must give a time between %s and %s", minClock.Format(time.RFC3339), maxClock.Format(time.RFC3339))
+			return core.FieldErr(field, "must give a time between %s and %s", minClock.Format(time.RFC3339), maxClock.Format(time.RFC3339))
 		}
 		return nil
 	}
@@ -229,9 +230,9 @@ func (s *Server) changeClock(c clockChange) error {
 		lo, hi := minClock.Sub(now), maxClock.Sub(now)
 		if d < lo || d > hi {
 			if unit == time.Millisecond {
-				return fieldErr(field, "must be between %d and %d", lo/unit, hi/unit)
+				return core.FieldErr(field, "must be between %d and %d", lo/unit, hi/unit)
 			}
-			return fieldErr(field, "must be between %v and %v", lo, hi)
+			return core.FieldErr(field, "must be between %v and %v", lo, hi)
 		}
 		return nil
 	}
@@ -243,13 +244,13 @@ func (s *Server) changeClock(c clockChange) error {
 		s.Clock().Set(*c.Now)
 	case c.Unix != nil:
 		if *c.Unix < minClock.Unix() || *c.Unix > maxClock.Unix() {
-			return fieldErr("unix", "must be between %d and %d", minClock.Unix(), maxClock.Unix())
+			return core.FieldErr("unix", "must be between %d and %d", minClock.Unix(), maxClock.Unix())
 		}
 		s.Clock().Set(time.Unix(*c.Unix, 0))
 	case c.Advance != "":
 		d, err := time.ParseDuration(c.Advance)
 		if err != nil {
-			return fieldErr("advance", "must be a duration such as \"90s\" or \"-24h\": %v", err)
+			return core.FieldErr("advance", "must be a duration such as \"90s\" or \"-24h\": %v", err)
 		}
 		if err := advance("advance", d, 1); err != nil {
 			return err

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
+	"github.com/vkerr/vkerr/vkmock/internal/faults"
 	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
 )
 
@@ -108,7 +110,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 			return e
 		}
 	}
-	if hit := s.matchFaults(q, out.tokenKind, m, phaseBefore); hit.fired() {
+	if hit := s.matchFaults(q, out.tokenKind, m, phaseBefore); hit.Fired() {
 		if done, e := s.applyFault(w, r, hit, q, out); done || e != nil {
 			return e
 		}
@@ -216,7 +218,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		body, e = s.answer(m, q, tok)
 	}
 	// 16. Faults after the action.
-	if hit := s.matchFaults(q, out.tokenKind, m, phaseAfter); hit.fired() {
+	if hit := s.matchFaults(q, out.tokenKind, m, phaseAfter); hit.Fired() {
 		if done, fe := s.applyFault(w, r, hit, q, out); done || fe != nil {
 			return fe
 		}
@@ -239,20 +241,20 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 // the answer of the one with an answer. It reports done when it has
 // answered (an HTML page, a reset, a canceled wait), or returns the error
 // to answer; neither for a delay or a truncation of the normal answer.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, hit faultHit, q *vkRequest, out *outcome) (bool, *vkerr.Error) {
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, hit faults.Hit, q *vkRequest, out *outcome) (bool, *vkerr.Error) {
 	if out.fault != "" {
 		out.fault += ","
 	}
-	out.fault += hit.ids()
+	out.fault += hit.IDs()
 	var d time.Duration
-	for _, f := range hit.delays {
+	for _, f := range hit.Delays {
 		d += s.delay(f)
 	}
-	if hit.answer != nil {
-		d += s.delay(hit.answer)
+	if hit.Answer != nil {
+		d += s.delay(hit.Answer)
 	}
 	if d = min(d, s.timeouts.maxFaultLatency()); d > 0 {
-		if !sleep(r.Context(), d) {
+		if !core.Sleep(r.Context(), d) {
 			// The client went away, or the server is shutting down: the
 			// connection is closed without an answer, as a server going
 			// down does (writing nothing would send an empty 200).
@@ -262,7 +264,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, hit faultHit
 			return true, nil
 		}
 	}
-	f := hit.answer
+	f := hit.Answer
 	if f == nil {
 		return false, nil
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/faults"
 	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
 	"github.com/vkerr/vkerr/vkmock/internal/reqlog"
 )
@@ -61,9 +61,7 @@ type Server struct {
 	confirms    confirmations
 	procs       procedures
 
-	faultMu  sync.Mutex // serialises writers of faults
-	faults   atomic.Pointer[[]*faultRule]
-	faultSeq uint64
+	faults faults.Set
 
 	limiter ratelimit.Limiter
 	log     reqlog.Log
@@ -72,9 +70,6 @@ type Server struct {
 	cb      cbState     // the Callback API sender (callback*.go)
 	ulp     ulpState    // User Long Poll (userlp.go)
 	cache   respCache
-
-	rngMu sync.Mutex
-	rng   *rand.Rand
 
 	run lifetime // the listener of Start or Serve, and Close (lifecycle.go)
 }
@@ -137,10 +132,10 @@ func NewE(opts ...Option) (*Server, error) {
 		limits:    o.limits,
 		timeouts:  o.timeouts,
 		useTLS:    o.tls,
-		rng:       rand.New(rand.NewPCG(uint64(o.seed), 0x5eed)),
 	}
 	s.nowFn = s.now
 	s.run.init()
+	s.faults.Init(o.seed, o.timeouts.maxFaultLatency())
 	s.control = s.controlRoutes()
 	maps.Copy(s.control, s.longPollRoutes())
 	maps.Copy(s.control, s.callbackRoutes())
@@ -210,15 +205,11 @@ func (s *Server) applyInitial() error {
 	if err := s.Challenges().Set(ch); err != nil {
 		return fmt.Errorf("vkmock: config: %w", err)
 	}
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	empty := []*faultRule{}
-	s.faults.Store(&empty)
-	s.faultSeq = 0
+	s.faults.Reset()
 	for _, f := range s.initial.Faults {
 		f, err := s.validateFault(f)
 		if err == nil {
-			_, err = s.addFaultLocked(f)
+			_, err = s.faults.Add(f)
 		}
 		if err != nil {
 			return fmt.Errorf("vkmock: config: %w", err)

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"image"
 	_ "image/gif"  // photos may be GIF
 	_ "image/jpeg" // photos may be JPEG
@@ -20,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // The upload endpoint: POST multipart/form-data to an upload_url. It
@@ -27,23 +27,6 @@ import (
 // image, in that order, and answers HTTP 200 with JSON as VK's upload
 // servers do; docs/vkmock-design.md ("The upload endpoint") has the table
 // of checks and of Fault.Upload's shapes.
-
-// uploadShapes are the values of Fault.Upload.
-var uploadShapes = map[string]bool{"docs": true, "video": true, "story": true, "lead_form": true, "empty": true, "expired": true}
-
-// validateUploadFault checks a rule's Upload shape.
-func validateUploadFault(f *Fault) error {
-	if f.Upload == "" {
-		return nil
-	}
-	if !uploadShapes[f.Upload] {
-		return fmt.Errorf("vkmock: fault upload %q: want docs, video, story, lead_form, empty or expired", f.Upload)
-	}
-	if !strings.HasPrefix(f.Method, "upload.") {
-		return fmt.Errorf("vkmock: fault upload %q needs the method upload.photo, upload.doc or upload.*", f.Upload)
-	}
-	return nil
-}
 
 // blockedDocExts are the document types VK refuses.
 var blockedDocExts = map[string]bool{"exe": true, "msi": true, "bat": true, "cmd": true, "com": true, "scr": true, "vbs": true, "apk": true, "mp3": true}
@@ -131,7 +114,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 // short) and a latency alone leave the answer to the caller.
 func (s *Server) applyUploadFault(w http.ResponseWriter, r *http.Request, f *Fault, c urlClaims) bool {
 	if d := s.delay(f); d > 0 {
-		if !sleep(r.Context(), d) {
+		if !core.Sleep(r.Context(), d) {
 			return true
 		}
 	}
