@@ -7,14 +7,19 @@
 // so that any client can be tested offline.
 //
 //	func TestBot(t *testing.T) {
-//		mock := vkmock.NewServer(t)
+//		mock := vkmocktest.NewServer(t)
 //		client := myvk.New(mock.Tokens().Of(vkmock.TokenGroup).Token, myvk.BaseURL(mock.URL()))
 //		mock.Faults().Add(vkmock.Fault{Method: "messages.send", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
 //		...
 //	}
 //
-// New returns the server as an http.Handler; NewServer starts it on
-// httptest and closes it when the test ends. The binary is `vk mock`.
+// New returns the server as an http.Handler; Start serves it on a
+// listener and Close ends everything it started. vkmocktest.NewServer
+// starts one for a test and closes it when the test ends. The Go control
+// API is grouped by surface: s.Tokens(), s.Faults(), s.Challenges(),
+// s.Clock(), s.World(), s.LongPoll(), s.UserLongPoll(), s.Callback(),
+// s.Uploads(), s.Procedures(), s.Requests(). The binary is `vk mock`;
+// docs/vkmock-design.md describes how the package is built.
 //
 // # Requests
 //

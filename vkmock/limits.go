@@ -56,7 +56,7 @@ const (
 )
 
 // Timeouts bound the connections of a server started by Serve or
-// NewServer. The zero value of a field means its default.
+// Start. The zero value of a field means its default.
 type Timeouts struct {
 	// Read is the time a client has to send a request, headers and body
 	// (default 30 s); past it the connection is closed.
