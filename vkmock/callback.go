@@ -70,16 +70,18 @@ const (
 	maxAnswerKept = 64
 )
 
-// DefaultCallbackSchedule is the delays before each resend of a failed
+// DefaultCallbackSchedule returns the delays before each resend of a failed
 // event: VK's is not documented; a second-hand summary says about 10 s, 3,
 // 10 and 30 minutes, then an hour.
-var DefaultCallbackSchedule = []time.Duration{10 * time.Second, 3 * time.Minute, 10 * time.Minute, 30 * time.Minute, time.Hour}
+func DefaultCallbackSchedule() []time.Duration {
+	return []time.Duration{10 * time.Second, 3 * time.Minute, 10 * time.Minute, 30 * time.Minute, time.Hour}
+}
 
 // CallbackConfig configures the Callback API sender. The zero value of a
 // field means its default.
 type CallbackConfig struct {
 	// Schedule is the delays before each resend of a failed event, on the
-	// mock's clock (default DefaultCallbackSchedule); after the last the
+	// mock's clock (default DefaultCallbackSchedule()); after the last the
 	// event is given up.
 	Schedule []time.Duration
 	// Timeout bounds one POST, on the real clock (default 5 s).
@@ -109,7 +111,7 @@ type CallbackConfig struct {
 
 func (c CallbackConfig) withDefaults() CallbackConfig {
 	if len(c.Schedule) == 0 {
-		c.Schedule = DefaultCallbackSchedule
+		c.Schedule = DefaultCallbackSchedule()
 	}
 	c.Schedule = slices.Clone(c.Schedule)
 	if c.Timeout <= 0 {

@@ -36,12 +36,12 @@ func TestCallbackRetryAfterForms(t *testing.T) {
 		{"503 date past", http.StatusServiceUnavailable, date, -minute, "", "retry_after", 0},
 		{"503 seconds", http.StatusServiceUnavailable, seconds, minute, "", "retry_after", minute},
 		{"429 seconds under 3h", http.StatusTooManyRequests, seconds, 3*hour - time.Second, "", "retry_after", 3*hour - time.Second},
-		{"429 seconds 3h", http.StatusTooManyRequests, seconds, 3 * hour, "", "failed", DefaultCallbackSchedule[0]},
-		{"410 date 3h", http.StatusGone, date, 3 * hour, "", "failed", DefaultCallbackSchedule[0]},
-		{"500", http.StatusInternalServerError, seconds, minute, "", "failed", DefaultCallbackSchedule[0]},
-		{"200 not ok", http.StatusOK, seconds, minute, "later", "failed", DefaultCallbackSchedule[0]},
-		{"503 unreadable", http.StatusServiceUnavailable, func(*Server, time.Duration) string { return "soon" }, 0, "", "failed", DefaultCallbackSchedule[0]},
-		{"503 without", http.StatusServiceUnavailable, nil, 0, "", "failed", DefaultCallbackSchedule[0]},
+		{"429 seconds 3h", http.StatusTooManyRequests, seconds, 3 * hour, "", "failed", DefaultCallbackSchedule()[0]},
+		{"410 date 3h", http.StatusGone, date, 3 * hour, "", "failed", DefaultCallbackSchedule()[0]},
+		{"500", http.StatusInternalServerError, seconds, minute, "", "failed", DefaultCallbackSchedule()[0]},
+		{"200 not ok", http.StatusOK, seconds, minute, "later", "failed", DefaultCallbackSchedule()[0]},
+		{"503 unreadable", http.StatusServiceUnavailable, func(*Server, time.Duration) string { return "soon" }, 0, "", "failed", DefaultCallbackSchedule()[0]},
+		{"503 without", http.StatusServiceUnavailable, nil, 0, "", "failed", DefaultCallbackSchedule()[0]},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

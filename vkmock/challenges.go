@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -338,8 +339,11 @@ const defaultConfirmation = "Please confirm this action."
 
 // Token challenges: errors raised on a token through the control API.
 
-// ChallengeCodes are the errors Challenges().SetToken can raise on a token.
-var ChallengeCodes = []vkerr.Code{
+// ChallengeCodes returns the errors Challenges().SetToken can raise on a
+// token (a new slice each call).
+func ChallengeCodes() []vkerr.Code { return slices.Clone(challengeCodes) }
+
+var challengeCodes = []vkerr.Code{
 	vkerr.AuthValidation, vkerr.Recaptcha, vkerr.PhoneValidationNeed, vkerr.PasswordValidationNeed,
 	vkerr.OtpValidationNeed, vkerr.EmailConfirmationNeed, vkerr.TokenExtensionRequired,
 	vkerr.UserDeactivated, vkerr.UserServiceDeactivated,
@@ -355,7 +359,7 @@ func (ctl ChallengeControl) SetToken(token string, code vkerr.Code) error {
 	s := ctl.s
 	if code != 0 {
 		ok := false
-		for _, c := range ChallengeCodes {
+		for _, c := range challengeCodes {
 			ok = ok || c == code
 		}
 		if !ok {

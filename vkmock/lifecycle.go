@@ -25,6 +25,7 @@ type lifetime struct {
 	closed   bool
 	inflight int
 	idle     chan struct{} // closed when inflight drops to zero after Close
+	done     chan struct{} // closed when Close has ended everything
 	srv      *http.Server  // of Start or Serve; nil before
 	served   chan struct{} // closed when srv.Serve has returned
 	url      string
@@ -34,6 +35,7 @@ type lifetime struct {
 func (l *lifetime) init() {
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.idle = make(chan struct{})
+	l.done = make(chan struct{})
 }
 
 // enter counts a request in; false after Close.
@@ -70,7 +72,7 @@ func (s *Server) Start(ln net.Listener, cert *tls.Certificate) error {
 		close(s.run.served)
 		if !errors.Is(err, http.ErrServerClosed) {
 			// The listener failed: what the server started ends too.
-			go s.Close()
+			s.Close()
 		}
 	}()
 	return nil
@@ -151,13 +153,13 @@ func (s *Server) HTTPClient() *http.Client {
 // flight (they end without an answer), and the Callback sender. It waits
 // for the requests in flight to return. Later requests get error 10 (or
 // HTTP 503 outside /method/); the Go control API still works. Close is
-// idempotent.
+// idempotent: a later call returns once the first has ended everything.
 func (s *Server) Close() {
 	l := &s.run
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
-		<-l.idle
+		<-l.done
 		return
 	}
 	l.closed = true
@@ -176,6 +178,7 @@ func (s *Server) Close() {
 	if client != nil {
 		client.CloseIdleConnections()
 	}
+	close(l.done)
 }
 
 // Serve serves s on ln until ctx is done, then shuts down gracefully,

@@ -125,3 +125,23 @@ func TestServeListenerErrorCloses(t *testing.T) {
 		t.Fatalf("after Serve failed: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// Start's listener failing closes the server too, as Serve's does.
+func TestStartListenerErrorCloses(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	s := New()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if err := s.Start(failingListener{ln}, nil); err != nil {
+		t.Fatal(err)
+	}
+	<-s.run.done // closed by the serving goroutine, not by the test
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/method/users.get?v=5.199", nil))
+	if !strings.Contains(rec.Body.String(), `"error_code":10`) {
+		t.Fatalf("after the listener failed: %s", rec.Body)
+	}
+}
