@@ -16,42 +16,11 @@ import (
 	"github.com/vkerr/vkerr/vkmock/internal/fifo"
 )
 
-// The Callback API, with the mock as VK's sender. A community registers up
-// to 10 servers (groups.addCallbackServer; error 2000 beyond), chooses per
-// server which events it gets and in which api_version shape
-// (groups.setCallbackSettings), and gets a confirmation code
-// (groups.getCallbackConfirmationCode).
-//
-// A new server, or one whose url changes, is confirmed first: the mock
-// POSTs {"type":"confirmation","group_id":N} and expects exactly the
-// confirmation code with HTTP 200; its status is "wait" until the answer,
-// then "ok", or "failed" (no events; editCallbackServer or POST
-// /__vkmock/callback/confirm asks again). Every event the world emits (the
-// ones Bots Long Poll carries, emit in longpoll.go) is then POSTed to each
-// confirmed server whose settings take its type, as
-// {"type","event_id","v","object","group_id","secret"}, object in the
-// server's api_version shape.
-//
-// Delivery as VK does it: only "ok" with HTTP 200 is a success; a 5xx, a
-// timeout (CallbackConfig.Timeout), a network error, any other body, "ok"
-// after a BOM, are failures. A failed event is sent again, with the same
-// event_id and an X-Retry-Counter header (1 for the first resend), after
-// each delay of CallbackConfig.Schedule on the mock's clock; after the
-// last, it is given up. After PauseAfter failures in a row the server is
-// paused for Pause (status "failed" in groups.getCallbackServers), then
-// resumes. Two answers go beyond VK's own documentation, which says nothing
-// of them; the mock follows the main Go SDK (SevereCloud/vksdk,
-// callback/context.go: RetryAfter and Remove) and parseRetryAfter says how:
-// 410, 429 or 503 with a Retry-After less than 3 hours ahead reschedules
-// the event to that time (not counted towards a pause), and the body
-// "remove" with HTTP 200 detaches the server.
-//
-// Every attempt goes to the delivery log (GET /__vkmock/callback/log):
-// event, server, attempt, HTTP status, answer, outcome and latency. The
-// schedule runs on the mock's clock: Clock().Advance (or POST
-// /__vkmock/callback/advance) makes resends and the end of a pause due at
-// once. At most CallbackConfig.Senders POSTs are in flight; the sender's
-// goroutines end with Close.
+// The Callback API, with the mock as VK's sender: communities register
+// servers, each new one is confirmed, then every emitted event is POSTed
+// to the confirmed servers that take its type, resent on a schedule of
+// the mock's clock, paused after failures in a row. docs/vkmock-design.md
+// ("The Callback sender") has the rules and their sources.
 
 // Defaults of CallbackConfig.
 const (

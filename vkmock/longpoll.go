@@ -13,27 +13,9 @@ import (
 )
 
 // Bots Long Poll, as VK serves it: groups.getLongPollServer hands out a
-// server URL on the mock (/lp/wh<group_id>), a key and a ts (a string);
-// GET {server}?act=a_check&key=K&ts=T&wait=W holds the request until an
-// event newer than T exists or W seconds (at most 90; 25 when absent) have
-// passed on the mock's clock, and answers {"ts":"N","updates":[...]} in the
-// shape of the community's api_version. Failures, all HTTP 200:
-//
-//   - {"failed":2}: the key is unknown or older than the key lifetime
-//     (default one hour on the mock's clock; LongPoll().SetConfig);
-//   - {"failed":1,"ts":N}: T is older than the kept history or ahead of the
-//     newest event; N is the newest ts (the events in between are gone for
-//     this client);
-//   - {"failed":3}: the mock was told to lose information (LongPoll().Lose, or
-//     a fault rule with "failed": 3). It then really drops the events after
-//     T up to the ts the next groups.getLongPollServer hands out, and marks
-//     them lost in Events.
-//
-// Fault rules match the endpoint by the method name "longpoll.bots" (with
-// the params act, key, ts and wait): latency, http_status, reset, truncate
-// and "failed": 1, 2 or 3 (failed 1 answers with the client's own ts, so
-// nothing is lost: a spurious failure; failed 2 expires the key; failed 3
-// loses the events as above). Error rules do not apply to Long Poll.
+// server on the mock (/lp/wh<group_id>), a key and a ts; a_check holds
+// until an event or the wait's end on the mock's clock. The failures and
+// fault rules are in docs/vkmock-design.md ("Bots Long Poll").
 
 // Defaults of the Long Poll configuration.
 const (

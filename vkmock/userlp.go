@@ -18,34 +18,10 @@ import (
 	"github.com/vkerr/vkerr/vkmock/internal/fifo"
 )
 
-// User Long Poll, as VK serves it to a user token:
-// messages.getLongPollServer(lp_version, need_pts) answers
-// {"key","server":"HOST/im/u<user_id>","ts":N,"pts":P} (server without a
-// scheme, as VK sends it); GET {scheme}://{server}?act=a_check&key&ts&wait
-// &mode&version holds until an update newer than ts exists or wait
-// seconds of the mock's clock pass, and answers {"ts":N,"updates":[[...]]}
-// with "pts" when mode has 32. Updates are arrays: [4, message_id, flags,
-// peer_id, timestamp, text, {}, {}, random_id] for a new message, [5, ...]
-// for an edit, flags 2/3, reads 6/7, online 8/9, activity 63-67, and any
-// update injected with POST /__vkmock/userlp/event.
-//
-// A user's updates come from the world: the user writing to a community
-// (World().Inbox: an outgoing message, flags 2), the community's messages.send to
-// the user (incoming, flags 1) and messages.edit (5), and the actions
-// listed in userlp_world.go (messages between users, markAsRead,
-// markAsImportant, delete, setActivity, account.setOnline/setOffline).
-//
-// Failures, HTTP 200: {"failed":1,"ts":N} (ts older than the kept
-// history or ahead), {"failed":2} (key unknown or older than the key
-// lifetime), {"failed":3} (a fault rule asked), {"failed":4,
-// "min_version":0,"max_version":MaxUserLongPollVersion} (a version out of
-// range). messages.getLongPollHistory(ts, pts) returns the updates after
-// ts (or pts) with the messages they name and the new pts; 907 when ts or
-// pts is older than the kept history, 908 when ahead of the newest.
-// Fault rules match the endpoint by the method name "longpoll.user", with
-// the same effects as "longpoll.bots" (failed 1 answers the client's own
-// ts, failed 2 expires its key, failed 3 asks the client to get a new key
-// and ts: getLongPollHistory still has what it missed).
+// User Long Poll, as VK serves it to a user token: messages.getLongPollServer
+// hands out /im/u<user_id>, a_check answers the user's updates (arrays, as
+// VK's), messages.getLongPollHistory what a client missed. The updates,
+// failures and fault rules are in docs/vkmock-design.md ("User Long Poll").
 
 // Bounds of User Long Poll. The stores follow LongPollConfig: each user's
 // history is bounded by HistoryEvents and HistoryBytes, all of them by
