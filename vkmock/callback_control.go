@@ -120,22 +120,3 @@ func (s *Server) callbackRoutes() map[string]route {
 		})},
 	}
 }
-
-// Confirm asks a server for the confirmation again.
-func (ctl CallbackControl) Confirm(groupID, serverID int64) error {
-	s := ctl.s
-	now := s.now()
-	c := &s.cb
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.initLocked()
-	sv := c.serverLocked(groupID, serverID)
-	if sv == nil {
-		return errors.New("no such Callback server")
-	}
-	if c.closed {
-		return ErrClosed
-	}
-	s.cbConfirmLocked(sv, now)
-	return nil
-}

@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // ErrClosed is returned by Start, Serve and the Callback controls after
 // Close.
-var ErrClosed = errors.New("vkmock: the server is closed")
+var ErrClosed = core.ErrClosed
 
 // lifetime is what Close ends: the context every request's wait is tied
 // to, the http.Server of Start or Serve, and the requests in flight.
@@ -174,7 +176,7 @@ func (s *Server) Close() {
 		<-served
 	}
 	<-l.idle
-	s.cbClose()
+	s.cb.Close()
 	if client != nil {
 		client.CloseIdleConnections()
 	}

@@ -72,6 +72,9 @@ func TestCloseEndsEverything(t *testing.T) {
 	if err := s.Start(ln, nil); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Start after Close: %v", err)
 	}
+	if err := s.Callback().Confirm(DefaultGroupID, 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Confirm after Close: %v", err)
+	}
 }
 
 // A Long Poll wait ends on Close, even when s is mounted on a server it

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/callback"
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
 	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
 	"github.com/vkerr/vkerr/vkmock/internal/reqlog"
@@ -65,10 +66,10 @@ type Server struct {
 
 	limiter ratelimit.Limiter
 	log     reqlog.Log
-	lp      lpState     // Bots Long Poll and the world's events (longpoll*.go)
-	uploads uploadState // upload servers: key, pending and stored uploads
-	cb      cbState     // the Callback API sender (callback*.go)
-	ulp     ulpState    // User Long Poll (userlp.go)
+	lp      lpState         // Bots Long Poll and the world's events (longpoll*.go)
+	uploads uploadState     // upload servers: key, pending and stored uploads
+	cb      callback.Sender // the Callback API sender (callback*.go)
+	ulp     ulpState        // User Long Poll (userlp.go)
 	cache   respCache
 
 	run lifetime // the listener of Start or Serve, and Close (lifecycle.go)
@@ -135,6 +136,7 @@ func NewE(opts ...Option) (*Server, error) {
 	}
 	s.nowFn = s.now
 	s.run.init()
+	s.cb.Init(s.now, s.lpClockMoved, o.seed, "vkmock-callback/"+Version)
 	s.faults.Init(o.seed, o.timeouts.maxFaultLatency())
 	s.control = s.controlRoutes()
 	maps.Copy(s.control, s.longPollRoutes())
@@ -253,7 +255,7 @@ func (s *Server) Reset() {
 	s.log.Reset()
 	s.lp.reset()
 	s.uploads.reset()
-	s.cb.reset()
+	s.cb.Reset()
 	s.ulp.reset()
 }
 

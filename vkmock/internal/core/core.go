@@ -4,9 +4,13 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
+
+// ErrClosed is the error of what is asked of a mock after Close.
+var ErrClosed = errors.New("vkmock: the server is closed")
 
 // FieldError is a value out of its range in a control request or a
 // configuration: the control API answers it as 400 with {"error": ...,
