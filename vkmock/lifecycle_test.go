@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -147,4 +148,28 @@ func TestStartListenerErrorCloses(t *testing.T) {
 	if !strings.Contains(rec.Body.String(), `"error_code":10`) {
 		t.Fatalf("after the listener failed: %s", rec.Body)
 	}
+}
+
+// A fault's delay ends on Close too, when s is mounted on a server it did
+// not start.
+func TestCloseEndsFaultDelays(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := New()
+		if _, err := s.Faults().Add(Fault{Method: "users.get", LatencyMS: 60000}); err != nil {
+			t.Fatal(err)
+		}
+		returned := make(chan struct{})
+		go func() {
+			defer close(returned)
+			defer func() { _ = recover() }() // the reset of a recorder: http.ErrAbortHandler
+			s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/method/users.get?v=5.199", nil))
+		}()
+		synctest.Wait()
+		start := time.Now()
+		s.Close()
+		<-returned
+		if d := time.Since(start); d != 0 {
+			t.Fatalf("the delay ran on for %v after Close", d)
+		}
+	})
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
-	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // The Long Poll server: a_check holds until an event, the wait's end or
@@ -320,7 +319,7 @@ func (s *Server) longPollFault(w http.ResponseWriter, r *http.Request, q *vkRequ
 	if f == nil {
 		return 0, false, false
 	}
-	if d := s.delay(f); d > 0 && !core.Sleep(r.Context(), d) {
+	if d := s.delay(f); d > 0 && !s.sleep(r.Context(), d) {
 		resetConn(w) // the client went away, or the server is going down: no empty 200
 		return 0, false, true
 	}

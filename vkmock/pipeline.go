@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
-	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
 	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
 )
@@ -254,7 +253,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, hit faults.H
 		d += s.delay(hit.Answer)
 	}
 	if d = min(d, s.timeouts.maxFaultLatency()); d > 0 {
-		if !core.Sleep(r.Context(), d) {
+		if !s.sleep(r.Context(), d) {
 			// The client went away, or the server is shutting down: the
 			// connection is closed without an answer, as a server going
 			// down does (writing nothing would send an empty 200).

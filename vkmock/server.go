@@ -268,12 +268,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.run.leave()
-	// Waits (Long Poll, fault delays) end on Close too, even when s is
-	// mounted on a server it did not start.
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	defer context.AfterFunc(s.run.ctx, cancel)()
-	r = r.WithContext(ctx)
+	if strings.HasPrefix(r.URL.Path, "/lp/") || strings.HasPrefix(r.URL.Path, "/im/") {
+		// Long Poll holds end on Close too, even when s is mounted on a
+		// server it did not start (fault delays use s.sleep).
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		defer context.AfterFunc(s.run.ctx, cancel)()
+		r = r.WithContext(ctx)
+	}
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/method/"):
 		s.serveMethod(w, r)

@@ -19,7 +19,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/vkerr/vkerr"
-	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // The upload endpoint: POST multipart/form-data to an upload_url. It
@@ -114,7 +113,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 // short) and a latency alone leave the answer to the caller.
 func (s *Server) applyUploadFault(w http.ResponseWriter, r *http.Request, f *Fault, c urlClaims) bool {
 	if d := s.delay(f); d > 0 {
-		if !core.Sleep(r.Context(), d) {
+		if !s.sleep(r.Context(), d) {
 			return true
 		}
 	}

@@ -1,12 +1,10 @@
-// Package core holds what vkmock's rooms share: the error of a value out
-// of its range, and a wait that ends with its context.
+// Package core holds what vkmock's rooms share: the error of a request
+// after Close, and the error of a value out of its range.
 package core
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // ErrClosed is the error of what is asked of a mock after Close.
@@ -25,20 +23,4 @@ func (e *FieldError) Error() string { return "vkmock: " + e.Field + " " + e.Msg 
 // FieldErr makes a FieldError.
 func FieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
-}
-
-// Sleep waits for d or until ctx is done; it reports whether it waited
-// the whole time.
-func Sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
