@@ -31,10 +31,10 @@ type rig struct {
 func newRig(b *testing.B, historyEvents int) *rig {
 	b.Helper()
 	m := vkmock.New(vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(16))
-	if err := m.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
+	if err := m.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		b.Fatal(err)
 	}
-	m.SetLongPollConfig(vkmock.LongPollConfig{HistoryEvents: historyEvents, HistoryBytes: 1 << 30, TotalBytes: 1 << 30})
+	m.LongPoll().SetConfig(vkmock.LongPollConfig{HistoryEvents: historyEvents, HistoryBytes: 1 << 30, TotalBytes: 1 << 30})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -60,10 +60,10 @@ func (r *rig) close() {
 func (r *rig) url() string { return r.root }
 
 // groupToken is the access token of the mock's community.
-func (r *rig) groupToken() string { return r.mock.Token(vkmock.TokenGroup).Token }
+func (r *rig) groupToken() string { return r.mock.Tokens().Of(vkmock.TokenGroup).Token }
 
 // userToken is the access token of one of the mock's users.
-func (r *rig) userToken() string { return r.mock.Token(vkmock.TokenUser).Token }
+func (r *rig) userToken() string { return r.mock.Tokens().Of(vkmock.TokenUser).Token }
 
 // groupID is the mock's community.
 func (r *rig) groupID() int64 { return vkmock.DefaultGroupID }
@@ -71,7 +71,7 @@ func (r *rig) groupID() int64 { return vkmock.DefaultGroupID }
 // inbox writes a message from a user to the community: a message_new in
 // its Long Poll history.
 func (r *rig) inbox(b *testing.B, text string) {
-	if _, err := r.mock.Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: text}); err != nil {
+	if _, err := r.mock.World().Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: text}); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -105,7 +105,7 @@ func (r *rig) messageNewObject(b *testing.B) json.RawMessage {
 }
 
 // userID is the user of the mock's user token.
-func (r *rig) userID() int64 { return r.mock.Token(vkmock.TokenUser).UserID }
+func (r *rig) userID() int64 { return r.mock.Tokens().Of(vkmock.TokenUser).UserID }
 
 // userMessage appends a new-message update (code 4) to the user's User
 // Long Poll stream.
@@ -113,7 +113,7 @@ func (r *rig) userMessage(b *testing.B, i int) {
 	up := []json.RawMessage{json.RawMessage("4"), json.RawMessage(strconv.Itoa(100000 + i)), json.RawMessage("1"),
 		json.RawMessage("7"), json.RawMessage("1700000000"), json.RawMessage(strconv.Quote("message " + strconv.Itoa(i))),
 		json.RawMessage(`{"title":""}`), json.RawMessage(`{}`)}
-	if err := r.mock.InjectUserUpdate(vkmock.UserUpdate{UserID: r.userID(), Update: up}); err != nil {
+	if err := r.mock.UserLongPoll().Inject(vkmock.UserUpdate{UserID: r.userID(), Update: up}); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // Tests of execute batching (Batch, WithBatching) against vkmock's execute,
@@ -26,7 +27,7 @@ import (
 func executes(t *testing.T, s *vkmock.Server) [][]innerCall {
 	t.Helper()
 	var out [][]innerCall
-	for _, r := range s.RequestsOf("execute") {
+	for _, r := range s.Requests().Of("execute") {
 		out = append(out, parseScript(t, r.Param("code")))
 	}
 	return out
@@ -94,7 +95,7 @@ func sameJSON(a, b json.RawMessage) bool {
 func TestVKMockBatchMixed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := memMock(t)
-		tok := s.Token(vkmock.TokenUser).Token
+		tok := s.Tokens().Of(vkmock.TokenUser).Token
 		c := New(tok, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser))
 		cases := mixedCases()
 		b := c.Batch()
@@ -118,7 +119,7 @@ func TestVKMockBatchMixed(t *testing.T) {
 			t.Fatalf("%d failing cases", failed)
 		}
 		// One request: an execute of the 25 calls, in order.
-		recs := s.Requests()
+		recs := s.Requests().All()
 		ex := executes(t, s)
 		if len(recs) != 1 || len(ex) != 1 || len(ex[0]) != 25 {
 			t.Fatalf("%d requests, %d executes", len(recs), len(ex))
@@ -129,7 +130,7 @@ func TestVKMockBatchMixed(t *testing.T) {
 			}
 		}
 		// The writes acted once; the odd text came through the script intact.
-		ms := s.Messages()
+		ms := s.World().Messages()
 		if len(ms) != 1 || ms[0].Message != cases[13].params["message"] || fmt.Sprint(ms[0].ID) != string(outs[13]) {
 			t.Errorf("messages %+v, answer %s", ms, outs[13])
 		}
@@ -154,7 +155,7 @@ func TestVKMockBatchMixed(t *testing.T) {
 func TestVKMockWithBatchingMixed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := memMock(t)
-		c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser),
+		c := New(s.Tokens().Of(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser),
 			WithBatching(BatchOptions{Window: 50 * time.Millisecond}))
 		cases := mixedCases()
 		outs := make([]json.RawMessage, len(cases))
@@ -168,16 +169,16 @@ func TestVKMockWithBatchingMixed(t *testing.T) {
 			checkMixed(t, i, bc, errs[i], outs[i])
 		}
 		// Coalesced: only execute requests, carrying the 25 calls between them.
-		recs := s.Requests()
+		recs := s.Requests().All()
 		n := 0
 		for _, calls := range executes(t, s) {
 			n += len(calls)
 		}
-		if len(recs) > 3 || n != 25 || len(s.RequestsOf("execute")) != len(recs) {
+		if len(recs) > 3 || n != 25 || len(s.Requests().Of("execute")) != len(recs) {
 			t.Errorf("%d requests carrying %d calls", len(recs), n)
 		}
-		if len(s.Messages()) != 1 || postsWith(s, "batched post") != 1 {
-			t.Errorf("%d messages", len(s.Messages()))
+		if len(s.World().Messages()) != 1 || postsWith(s, "batched post") != 1 {
+			t.Errorf("%d messages", len(s.World().Messages()))
 		}
 	})
 }
@@ -187,7 +188,7 @@ func TestVKMockBatchRetriesInnerErrors(t *testing.T) {
 		t.Run(fmt.Sprintf("auto=%v", auto), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				s := memMock(t)
-				tok := s.Token(vkmock.TokenUser).Token
+				tok := s.Tokens().Of(vkmock.TokenUser).Token
 				// Error faults apply to the calls inside execute.
 				addFault(t, s, vkmock.Fault{ID: "users-10", Method: "users.get", Params: map[string]string{"user_ids": fmt.Sprint(vkmock.WorldFriendID)},
 					Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
@@ -245,7 +246,7 @@ func TestVKMockBatchRetriesInnerErrors(t *testing.T) {
 					t.Errorf("groups.getById: %v", calls[4].err)
 				}
 				fired := map[string]int64{}
-				for _, f := range s.Faults() {
+				for _, f := range s.Faults().List() {
 					fired[f.ID] = f.Fired
 				}
 				if fired["users-10"] != 1 || fired["send-1"] != 1 || fired["edit-10"] != 1 || fired["groups-10"] != 4 {
@@ -254,8 +255,8 @@ func TestVKMockBatchRetriesInnerErrors(t *testing.T) {
 				// Four execute requests; the later ones carry only the calls to
 				// retry, messages.send with its first random_id.
 				ex := executes(t, s)
-				if len(ex) != 4 || len(s.Requests()) != 4 {
-					t.Fatalf("%d executes, %d requests", len(ex), len(s.Requests()))
+				if len(ex) != 4 || len(s.Requests().All()) != 4 {
+					t.Fatalf("%d executes, %d requests", len(ex), len(s.Requests().All()))
 				}
 				if len(ex[0]) != 6 {
 					t.Fatalf("first execute: %+v", ex[0])
@@ -281,7 +282,7 @@ func TestVKMockBatchRetriesInnerErrors(t *testing.T) {
 						t.Errorf("later execute: %+v", e)
 					}
 				}
-				if ms := s.Messages(); len(ms) != 1 || fmt.Sprint(ms[0].RandomID) != rid {
+				if ms := s.World().Messages(); len(ms) != 1 || fmt.Sprint(ms[0].RandomID) != rid {
 					t.Errorf("messages %+v", ms)
 				}
 			})
@@ -304,10 +305,10 @@ func sorted(s []string) []string {
 func TestVKMockBatchNeverBatched(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := memMock(t, vkmock.WithRateLimits(false))
-		if err := s.SetProcedure("hello", `return "hello, " + Args.name;`); err != nil {
+		if err := s.Procedures().Set("hello", `return "hello, " + Args.name;`); err != nil {
 			t.Fatal(err)
 		}
-		c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser),
+		c := New(s.Tokens().Of(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser),
 			WithLimit(Limit{Per: 10 * time.Millisecond}), WithBatching(BatchOptions{Window: 30 * time.Millisecond}))
 		const code = `return API.users.get({"user_ids": 1});`
 		var wg sync.WaitGroup
@@ -337,7 +338,7 @@ func TestVKMockBatchNeverBatched(t *testing.T) {
 		}
 		wg.Wait()
 		got := map[string]int{}
-		for _, r := range s.Requests() {
+		for _, r := range s.Requests().All() {
 			got[r.Method]++
 			if sc := r.Param("code"); r.Method == "execute" && sc != code && (strings.Contains(sc, "photos.save") || strings.Contains(sc, "API.execute")) {
 				t.Errorf("an upload save or an execute went into a batch: %s", sc)
@@ -349,7 +350,7 @@ func TestVKMockBatchNeverBatched(t *testing.T) {
 			t.Errorf("requests %v", got)
 		}
 		var mine, batch int
-		for _, r := range s.RequestsOf("execute") {
+		for _, r := range s.Requests().Of("execute") {
 			if r.Param("code") == code {
 				mine++
 			} else if n := len(parseScript(t, r.Param("code"))); n == 5 {
@@ -360,7 +361,7 @@ func TestVKMockBatchNeverBatched(t *testing.T) {
 			t.Errorf("the caller's execute %d times, the batch %d times", mine, batch)
 		}
 		// Batch.Do sends them alone too.
-		before := len(s.Requests())
+		before := len(s.Requests().All())
 		b := c.Batch()
 		save := b.Add("photos.saveWallPhoto", Params{"photo": "x", "server": 1, "hash": "h"}, nil)
 		ex := b.Add("execute", Params{"code": code}, nil)
@@ -369,7 +370,7 @@ func TestVKMockBatchNeverBatched(t *testing.T) {
 			t.Fatal(err) // only the save fails: vkmock refuses the made-up upload with 22
 		}
 		var methods []string
-		for _, r := range s.Requests()[before:] {
+		for _, r := range s.Requests().All()[before:] {
 			methods = append(methods, r.Method)
 		}
 		if fmt.Sprint(sorted(methods)) != "[execute execute photos.saveWallPhoto]" {
@@ -383,11 +384,11 @@ func TestVKMockBatchWholeRequestErrors(t *testing.T) {
 	t.Run("5 once", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			s := memMock(t)
-			tok, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
+			tok, err := s.Tokens().Create(vkmock.Token{Kind: vkmock.TokenUser})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.SetTokenState(tok.Token, vkmock.StateRevoked); err != nil {
+			if err := s.Tokens().SetState(tok.Token, vkmock.StateRevoked); err != nil {
 				t.Fatal(err)
 			}
 			var logs strings.Builder
@@ -407,7 +408,7 @@ func TestVKMockBatchWholeRequestErrors(t *testing.T) {
 					t.Errorf("call %d: %v", i, err)
 				}
 			}
-			if n := len(s.Requests()); n != 1 {
+			if n := len(s.Requests().All()); n != 1 {
 				t.Errorf("%d requests: a whole-batch error must be handled once", n)
 			}
 			logMu.Lock()
@@ -418,8 +419,8 @@ func TestVKMockBatchWholeRequestErrors(t *testing.T) {
 			b := c.Batch()
 			b.Add("users.get", Params{"user_ids": 1}, nil)
 			b.Add("groups.getById", Params{"group_ids": 1}, nil)
-			if err := b.Do(ctx); !errors.Is(err, ErrNoTokens) || len(s.Requests()) != 1 {
-				t.Errorf("after: %v, %d requests", err, len(s.Requests()))
+			if err := b.Do(ctx); !errors.Is(err, ErrNoTokens) || len(s.Requests().All()) != 1 {
+				t.Errorf("after: %v, %d requests", err, len(s.Requests().All()))
 			}
 		})
 	})
@@ -427,7 +428,7 @@ func TestVKMockBatchWholeRequestErrors(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			s := memMock(t)
 			addFault(t, s, vkmock.Fault{Method: "execute", Times: 1, Error: &vkerr.Error{Code: vkerr.TooMany}})
-			c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup))
+			c := New(s.Tokens().Of(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup))
 			b := c.Batch()
 			users := make([][]struct {
 				ID int `json:"id"`
@@ -443,16 +444,16 @@ func TestVKMockBatchWholeRequestErrors(t *testing.T) {
 					t.Fatalf("users.get %d: %+v", i+1, u)
 				}
 			}
-			ex := s.RequestsOf("execute")
+			ex := s.Requests().Of("execute")
 			if len(ex) != 3 || countCode(ex, vkerr.TooMany) != 1 {
 				t.Errorf("%d executes, %d errors 6", len(ex), countCode(ex, vkerr.TooMany))
 			}
 		})
 	})
 	t.Run("17 validated once", func(t *testing.T) {
-		s := vkmock.NewServer(t)
-		tok := s.Token(vkmock.TokenUser).Token
-		if err := s.SetTokenChallenge(tok, vkerr.AuthValidation); err != nil {
+		s := vkmocktest.NewServer(t)
+		tok := s.Tokens().Of(vkmock.TokenUser).Token
+		if err := s.Challenges().SetToken(tok, vkerr.AuthValidation); err != nil {
 			t.Fatal(err)
 		}
 		var validations atomic.Int32
@@ -469,7 +470,7 @@ func TestVKMockBatchWholeRequestErrors(t *testing.T) {
 				t.Errorf("call %d: %v", i, err)
 			}
 		}
-		ex := s.RequestsOf("execute")
+		ex := s.Requests().Of("execute")
 		if validations.Load() != 1 || len(ex) != 2 || countCode(ex, vkerr.AuthValidation) != 1 {
 			t.Errorf("%d validations, %d executes", validations.Load(), len(ex))
 		}
@@ -481,11 +482,11 @@ func TestVKMockBatchWholeRequestErrors(t *testing.T) {
 func TestVKMockBatchHooks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := memMock(t)
-		if err := s.SetChallenges(vkmock.Challenges{Confirm: []vkmock.ConfirmRule{{Method: "wall.post", Text: "Post?"}}}); err != nil {
+		if err := s.Challenges().Set(vkmock.Challenges{Confirm: []vkmock.ConfirmRule{{Method: "wall.post", Text: "Post?"}}}); err != nil {
 			t.Fatal(err)
 		}
 		var asked atomic.Int32
-		c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser),
+		c := New(s.Tokens().Of(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser),
 			WithBatching(BatchOptions{Window: 20 * time.Millisecond}),
 			WithConfirmer(ConfirmerFunc(func(ctx context.Context, cf *Confirmation) (bool, error) {
 				asked.Add(1)
@@ -509,22 +510,22 @@ func TestVKMockBatchHooks(t *testing.T) {
 		}
 		// One execute (the 24 inside), then wall.post alone: 24, then confirm=1.
 		var methods []string
-		for _, r := range s.Requests() {
+		for _, r := range s.Requests().All() {
 			methods = append(methods, r.Method+"/"+r.Param("confirm"))
 		}
 		if fmt.Sprint(methods) != "[execute/ wall.post/ wall.post/1]" {
 			t.Errorf("requests %v", methods)
 		}
 		// Without the hook the inner 24 comes back typed, after one request.
-		other, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
+		other, err := s.Tokens().Create(vkmock.Token{Kind: vkmock.TokenUser})
 		if err != nil {
 			t.Fatal(err)
 		}
 		bare := New(other.Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser), WithBatching(BatchOptions{}))
-		before := len(s.Requests())
+		before := len(s.Requests().All())
 		err = bare.Call(ctx, "wall.post", Params{"message": "unhooked"}, nil)
 		var ve *vkerr.Error
-		if !errors.As(err, &ve) || ve.Code != vkerr.NeedConfirmation || ve.Method != "wall.post" || len(s.Requests()) != before+1 {
+		if !errors.As(err, &ve) || ve.Code != vkerr.NeedConfirmation || ve.Method != "wall.post" || len(s.Requests().All()) != before+1 {
 			t.Errorf("without a confirmer: %v", err)
 		}
 	})
@@ -547,7 +548,7 @@ func TestVKMockBatchMessagesExactlyOnce(t *testing.T) {
 		addFault(t, s, vkmock.Fault{ID: "after-reset", Method: "execute", Phase: "after", Times: 1, Effect: "reset"})
 		addFault(t, s, vkmock.Fault{ID: "after-truncate", Method: "execute", Phase: "after", Times: 1, Effect: "truncate"})
 		addFault(t, s, vkmock.Fault{ID: "after-random", Method: "execute", Phase: "after", Probability: 0.1, HTTPStatus: 504})
-		c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup),
+		c := New(s.Tokens().Of(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup),
 			WithRetry(RetryPolicy{MaxAttempts: 8, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}),
 			WithBatching(BatchOptions{MaxRetries: 8}))
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -570,7 +571,7 @@ func TestVKMockBatchMessagesExactlyOnce(t *testing.T) {
 			}
 		}
 		byPeer := map[int64][]vkmock.Message{}
-		for _, m := range s.Messages() {
+		for _, m := range s.World().Messages() {
 			byPeer[m.PeerID] = append(byPeer[m.PeerID], m)
 		}
 		for i := range n {
@@ -579,12 +580,12 @@ func TestVKMockBatchMessagesExactlyOnce(t *testing.T) {
 				t.Fatalf("peer %d: %+v, the caller got %d", 5_000_000+i, got, ids[i])
 			}
 		}
-		if len(s.Messages()) != n {
-			t.Errorf("%d messages for %d calls", len(s.Messages()), n)
+		if len(s.World().Messages()) != n {
+			t.Errorf("%d messages for %d calls", len(s.World().Messages()), n)
 		}
-		recs := s.Requests()
+		recs := s.Requests().All()
 		fired := map[string]int64{}
-		for _, f := range s.Faults() {
+		for _, f := range s.Faults().List() {
 			fired[f.ID] = f.Fired
 		}
 		for _, id := range []string{"inner-10", "after-502", "after-reset", "after-truncate"} {
@@ -595,7 +596,7 @@ func TestVKMockBatchMessagesExactlyOnce(t *testing.T) {
 		if n6 := countCode(recs, vkerr.TooMany); n6 != 0 {
 			t.Errorf("%d errors 6", n6)
 		}
-		if len(s.RequestsOf("execute")) != len(recs) {
+		if len(s.Requests().Of("execute")) != len(recs) {
 			t.Errorf("a message went alone")
 		}
 		t.Logf("%d messages in %d execute requests; faults %v", n, len(recs), fired)
@@ -635,13 +636,13 @@ func TestVKMockBatchingThroughput(t *testing.T) {
 func TestVKMockBatchLostAnswerWithUnsafeCall(t *testing.T) {
 	for _, auto := range []bool{false, true} {
 		t.Run(fmt.Sprintf("auto=%v", auto), func(t *testing.T) {
-			s := vkmock.NewServer(t)
+			s := vkmocktest.NewServer(t)
 			addFault(t, s, vkmock.Fault{Method: "execute", Phase: "after", Times: 1, HTTPStatus: 502})
 			opts := []Option{WithBaseURL(s.URL()), WithTokenKind(KindUser), WithRetry(fastRetry)}
 			if auto {
 				opts = append(opts, WithBatching(BatchOptions{Window: 50 * time.Millisecond}))
 			}
-			c := New(s.Token(vkmock.TokenUser).Token, opts...)
+			c := New(s.Tokens().Of(vkmock.TokenUser).Token, opts...)
 			methods := []string{"users.get", "messages.send", "wall.edit", "users.get"}
 			params := []Params{{"user_ids": 1}, {"peer_id": 31337, "message": "kept"}, {"post_id": 1, "message": "x"}, {"user_ids": 2}}
 			errs := make([]error, len(methods))
@@ -681,7 +682,7 @@ func TestVKMockBatchLostAnswerWithUnsafeCall(t *testing.T) {
 					t.Error("the unsafe call was sent again")
 				}
 			}
-			if ms := s.Messages(); len(ms) != 1 || fmt.Sprint(ms[0].ID) != string(outs[1]) {
+			if ms := s.World().Messages(); len(ms) != 1 || fmt.Sprint(ms[0].ID) != string(outs[1]) {
 				t.Errorf("messages %+v, answer %s", ms, outs[1])
 			}
 		})
@@ -696,7 +697,7 @@ func TestVKMockBatchNotStarvedByDirectCalls(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := memMock(t, vkmock.WithRateLimits(false))
 		const per = 200 * time.Millisecond
-		c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser),
+		c := New(s.Tokens().Of(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser),
 			WithLimit(Limit{Per: per}), WithBatching(BatchOptions{}))
 		ctx, stop := context.WithTimeout(context.Background(), 3*time.Second)
 		defer stop()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // BenchmarkTooMany20InARow measures the time to success of one call that
@@ -16,11 +17,11 @@ import (
 // allows. Run it with -benchtime=1x.
 func BenchmarkTooMany20InARow(b *testing.B) {
 	for b.Loop() {
-		s := vkmock.NewServer(b)
-		if _, err := s.AddFault(vkmock.Fault{Method: "users.get", Times: 20, Error: &vkerr.Error{Code: vkerr.TooMany}}); err != nil {
+		s := vkmocktest.NewServer(b)
+		if _, err := s.Faults().Add(vkmock.Fault{Method: "users.get", Times: 20, Error: &vkerr.Error{Code: vkerr.TooMany}}); err != nil {
 			b.Fatal(err)
 		}
-		c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup))
+		c := New(s.Tokens().Of(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup))
 		start := time.Now()
 		err := c.Call(context.Background(), "users.get", Params{"user_ids": 1}, nil)
 		d := time.Since(start)
@@ -29,7 +30,7 @@ func BenchmarkTooMany20InARow(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(d.Seconds(), "s-to-success")
-		b.ReportMetric(float64(len(s.RequestsOf("users.get"))), "requests")
+		b.ReportMetric(float64(len(s.Requests().Of("users.get"))), "requests")
 	}
 }
 
@@ -40,11 +41,11 @@ func BenchmarkTooMany20InARow(b *testing.B) {
 func BenchmarkLimiterUtilisationDetected(b *testing.B) {
 	d := limiterBenchDuration()
 	for b.Loop() {
-		s := vkmock.NewServer(b)
-		c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()))
+		s := vkmocktest.NewServer(b)
+		c := New(s.Tokens().Of(vkmock.TokenGroup).Token, WithBaseURL(s.URL()))
 		res := runLoad(c, 50, d, "users.get", Params{"user_ids": 1})
 		c.Close()
-		err6 := countCode(s.Requests(), vkerr.TooMany)
+		err6 := countCode(s.Requests().All(), vkerr.TooMany)
 		b.ReportMetric(100*float64(res.OK)/(20*d.Seconds()), "%budget")
 		b.ReportMetric(float64(err6+res.TooMany), "err6")
 		b.ReportMetric(float64(res.OK), "calls")

@@ -19,6 +19,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // benchBody is a users.get answer of typical size.
@@ -141,11 +142,11 @@ func BenchmarkLimiterUtilisation(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			d := limiterBenchDuration()
 			for b.Loop() {
-				s := vkmock.NewServer(b)
-				c := New(s.Token(tc.kind).Token, WithBaseURL(s.URL()), WithTokenKind(tc.kind),
+				s := vkmocktest.NewServer(b)
+				c := New(s.Tokens().Of(tc.kind).Token, WithBaseURL(s.URL()), WithTokenKind(tc.kind),
 					WithRetry(RetryPolicy{MaxAttempts: 1}))
 				res := runLoad(c, 50, d, "users.get", Params{"user_ids": 1})
-				err6 := countCode(s.Requests(), vkerr.TooMany)
+				err6 := countCode(s.Requests().All(), vkerr.TooMany)
 				b.ReportMetric(100*float64(res.OK)/(tc.budget*d.Seconds()), "%budget")
 				b.ReportMetric(float64(err6+res.TooMany), "err6")
 				b.ReportMetric(float64(res.OK), "calls")
@@ -230,10 +231,10 @@ func runBatching(tb testing.TB, callers int, d time.Duration, opts BatchOptions,
 		s = memMock(tb, vkmock.WithRequestLogSize(1<<16))
 		base = append(base, WithBaseURL(memURL), WithHTTPClient(mockClient(s)))
 	} else {
-		s = vkmock.NewServer(tb, vkmock.WithRequestLogSize(1<<16))
+		s = vkmocktest.NewServer(tb, vkmock.WithRequestLogSize(1<<16))
 		base = append(base, WithBaseURL(s.URL()))
 	}
-	c := New(s.Token(vkmock.TokenGroup).Token, base...)
+	c := New(s.Tokens().Of(vkmock.TokenGroup).Token, base...)
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
@@ -266,7 +267,7 @@ func runBatching(tb testing.TB, callers int, d time.Duration, opts BatchOptions,
 	if e, ok := firstErr.Load().(error); ok {
 		r.firstErr = e
 	}
-	for _, rec := range s.Requests() {
+	for _, rec := range s.Requests().All() {
 		r.requests++
 		if rec.ErrorCode != nil && *rec.ErrorCode == vkerr.TooMany {
 			r.err6++

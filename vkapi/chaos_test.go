@@ -51,9 +51,9 @@ func TestChaosExactlyOnce(t *testing.T) {
 		// The mock's rate limits are off so that 10,000 calls take seconds; the
 		// client's limiter stays in the path with a budget it never reaches.
 		s := memMock(t, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(3*n))
-		tokens := []string{s.Token(vkmock.TokenGroup).Token}
+		tokens := []string{s.Tokens().Of(vkmock.TokenGroup).Token}
 		for range 3 {
-			tk, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenGroup, GroupID: vkmock.DefaultGroupID})
+			tk, err := s.Tokens().Create(vkmock.Token{Kind: vkmock.TokenGroup, GroupID: vkmock.DefaultGroupID})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +114,7 @@ func TestChaosExactlyOnce(t *testing.T) {
 		}
 
 		// The mock's store: one message per peer, the one its caller was told.
-		ms := s.Messages()
+		ms := s.World().Messages()
 		byPeer := map[int64][]vkmock.Message{}
 		for _, m := range ms {
 			byPeer[m.PeerID] = append(byPeer[m.PeerID], m)
@@ -143,11 +143,11 @@ func TestChaosExactlyOnce(t *testing.T) {
 		}
 
 		// The faults did fire, at about the rate intended, "after" ones too.
-		recs := s.Requests()
+		recs := s.Requests().All()
 		total := len(recs)
 		fired := map[string]int64{}
 		var faulted int64
-		for _, f := range s.Faults() {
+		for _, f := range s.Faults().List() {
 			fired[f.ID] = f.Fired
 			faulted += f.Fired
 		}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // Tests of the hooks and cooldowns against vkmock's real flows: captchas
@@ -30,7 +31,7 @@ import (
 // flowServer is a mock for the flow tests: its rate limits are off (the
 // limiter has tests of its own) so that the flows run at full speed.
 func flowServer(t *testing.T) *vkmock.Server {
-	return vkmock.NewServer(t, vkmock.WithRateLimits(false))
+	return vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
 }
 
 // flowClient is a client of s with a short limiter window and fast retries.
@@ -41,7 +42,7 @@ func flowClient(s *vkmock.Server, tok string, kind TokenKind, opts ...Option) *C
 
 func setChallenges(t *testing.T, s *vkmock.Server, c vkmock.Challenges) {
 	t.Helper()
-	if err := s.SetChallenges(c); err != nil {
+	if err := s.Challenges().Set(c); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -150,7 +151,7 @@ func (m *mockSolver) SolveCaptcha(ctx context.Context, cp *Captcha) (CaptchaAnsw
 // postsWith counts the posts of the world whose text is text.
 func postsWith(s *vkmock.Server, text string) int {
 	n := 0
-	for _, p := range s.WorldSnapshot().Posts {
+	for _, p := range s.World().Snapshot().Posts {
 		if p.Text == text {
 			n++
 		}
@@ -162,7 +163,7 @@ func TestVKMockCaptchaSolved(t *testing.T) {
 	s := flowServer(t)
 	setChallenges(t, s, vkmock.Challenges{Captcha: []vkmock.CaptchaRule{{Method: "wall.post", Threshold: 0}}})
 	solver := &mockSolver{s: s}
-	c := flowClient(s, s.Token(vkmock.TokenUser).Token, KindUser, WithCaptchaSolver(solver))
+	c := flowClient(s, s.Tokens().Of(vkmock.TokenUser).Token, KindUser, WithCaptchaSolver(solver))
 	var post struct {
 		PostID int64 `json:"post_id"`
 	}
@@ -173,11 +174,11 @@ func TestVKMockCaptchaSolved(t *testing.T) {
 	if len(seen) != 1 || seen[0].Attempt != 1 || seen[0].Method != "wall.post" || seen[0].SID == "" {
 		t.Fatalf("solver saw %+v", seen)
 	}
-	info, ok := s.Captcha(seen[0].SID)
+	info, ok := s.Challenges().Captcha(seen[0].SID)
 	if !ok || !info.Solved || info.Flow != "legacy" {
 		t.Errorf("the mock's captcha: %+v %v", info, ok)
 	}
-	recs := s.RequestsOf("wall.post")
+	recs := s.Requests().Of("wall.post")
 	if len(recs) != 2 || recs[0].ErrorCode == nil || *recs[0].ErrorCode != vkerr.Captcha || recs[1].ErrorCode != nil {
 		t.Fatalf("%d requests: %+v", len(recs), recs)
 	}
@@ -197,7 +198,7 @@ func TestVKMockCaptchaSolved(t *testing.T) {
 func TestVKMockCaptchaWrongKey(t *testing.T) {
 	s := flowServer(t)
 	setChallenges(t, s, vkmock.Challenges{Captcha: []vkmock.CaptchaRule{{Method: "wall.post", Threshold: 0}}})
-	tok := s.Token(vkmock.TokenUser).Token
+	tok := s.Tokens().Of(vkmock.TokenUser).Token
 
 	// One wrong answer: a fresh captcha, then the right key passes.
 	once := &mockSolver{s: s, Wrong: 1}
@@ -209,13 +210,13 @@ func TestVKMockCaptchaWrongKey(t *testing.T) {
 	if len(seen) != 2 || seen[0].SID == seen[1].SID || seen[1].Attempt != 2 || seen[1].Err.CaptchaAttempt != 2 {
 		t.Fatalf("solver saw %+v", seen)
 	}
-	if len(s.RequestsOf("wall.post")) != 3 || postsWith(s, "second try") != 1 {
-		t.Fatalf("%d requests, %d posts", len(s.RequestsOf("wall.post")), postsWith(s, "second try"))
+	if len(s.Requests().Of("wall.post")) != 3 || postsWith(s, "second try") != 1 {
+		t.Fatalf("%d requests, %d posts", len(s.Requests().Of("wall.post")), postsWith(s, "second try"))
 	}
 
 	// Always wrong: the attempts are bounded, and the call ends with the
 	// last captcha, typed, with everything needed to show it.
-	before := len(s.RequestsOf("wall.post"))
+	before := len(s.Requests().Of("wall.post"))
 	always := &mockSolver{s: s, Wrong: 100}
 	c = flowClient(s, tok, KindUser, WithCaptchaSolver(always), WithCaptchaAttempts(3))
 	err := c.Call(context.Background(), "wall.post", Params{"message": "never"}, nil)
@@ -230,10 +231,10 @@ func TestVKMockCaptchaWrongKey(t *testing.T) {
 	if n := len(always.calls()); n != 3 {
 		t.Errorf("solver asked %d times, want 3", n)
 	}
-	if n := len(s.RequestsOf("wall.post")) - before; n != 4 {
+	if n := len(s.Requests().Of("wall.post")) - before; n != 4 {
 		t.Errorf("%d requests, want 4", n)
 	}
-	if info, ok := s.Captcha(e.CaptchaSID); !ok || info.Solved || info.Attempt != 4 {
+	if info, ok := s.Challenges().Captcha(e.CaptchaSID); !ok || info.Solved || info.Attempt != 4 {
 		t.Errorf("the last captcha: %+v %v", info, ok)
 	}
 	if postsWith(s, "never") != 0 {
@@ -245,7 +246,7 @@ func TestVKMockCaptchaVKID(t *testing.T) {
 	s := flowServer(t)
 	setChallenges(t, s, vkmock.Challenges{Captcha: []vkmock.CaptchaRule{{Method: "messages.send", Threshold: 0, Flow: "vkid"}}})
 	solver := &mockSolver{s: s}
-	c := flowClient(s, s.Token(vkmock.TokenGroup).Token, KindGroup, WithCaptchaSolver(solver))
+	c := flowClient(s, s.Tokens().Of(vkmock.TokenGroup).Token, KindGroup, WithCaptchaSolver(solver))
 	var id int64
 	if err := c.Call(context.Background(), "messages.send", Params{"peer_id": 1234, "message": "vk id"}, &id); err != nil || id == 0 {
 		t.Fatalf("messages.send: %v %d", err, id)
@@ -254,14 +255,14 @@ func TestVKMockCaptchaVKID(t *testing.T) {
 	if len(seen) != 1 || !strings.HasPrefix(seen[0].RedirectURI, s.URL()+"/not_robot_captcha?") || seen[0].Err.RemixStlid <= 1<<53 {
 		t.Fatalf("solver saw %+v", seen)
 	}
-	recs := s.RequestsOf("messages.send")
+	recs := s.Requests().Of("messages.send")
 	if len(recs) != 2 || recs[1].ErrorCode != nil {
 		t.Fatalf("%d requests", len(recs))
 	}
 	if recs[1].Param("success_token") == "" || recs[1].Param("remixstlid") != strconv.FormatInt(seen[0].Err.RemixStlid, 10) {
 		t.Errorf("resend params %+v", recs[1].Params)
 	}
-	if ms := s.Messages(); len(ms) != 1 || ms[0].ID != id || ms[0].PeerID != 1234 {
+	if ms := s.World().Messages(); len(ms) != 1 || ms[0].ID != id || ms[0].PeerID != 1234 {
 		t.Errorf("messages %+v", ms)
 	}
 
@@ -272,7 +273,7 @@ func TestVKMockCaptchaWithoutSolver(t *testing.T) {
 	setChallenges(t, s, vkmock.Challenges{Captcha: []vkmock.CaptchaRule{
 		{Method: "wall.post", Threshold: 0}, {Method: "messages.send", Threshold: 0, Flow: "vkid"}}})
 	ctx := context.Background()
-	c := flowClient(s, s.Token(vkmock.TokenUser).Token, KindUser)
+	c := flowClient(s, s.Tokens().Of(vkmock.TokenUser).Token, KindUser)
 	err := c.Call(ctx, "wall.post", Params{"message": "x"}, nil)
 	var e *vkerr.Error
 	if !errors.As(err, &e) || e.Code != vkerr.Captcha || e.CaptchaSID == "" || e.CaptchaImg == "" {
@@ -282,10 +283,10 @@ func TestVKMockCaptchaWithoutSolver(t *testing.T) {
 	if _, err := getBody(ctx, s, e.CaptchaImg, "image/png"); err != nil {
 		t.Error(err)
 	}
-	if info, ok := s.Captcha(e.CaptchaSID); !ok || info.Key == "" {
+	if info, ok := s.Challenges().Captcha(e.CaptchaSID); !ok || info.Key == "" {
 		t.Errorf("captcha_sid %s unknown to the mock", e.CaptchaSID)
 	}
-	if n := len(s.RequestsOf("wall.post")); n != 1 {
+	if n := len(s.Requests().Of("wall.post")); n != 1 {
 		t.Errorf("%d requests", n)
 	}
 	err = c.Call(ctx, "messages.send", Params{"peer_id": 5, "message": "x"}, nil)
@@ -293,14 +294,14 @@ func TestVKMockCaptchaWithoutSolver(t *testing.T) {
 		t.Fatalf("VK ID flow: %v", err)
 	}
 	// A solver that gives up.
-	quit := flowClient(s, s.Token(vkmock.TokenUser).Token, KindUser, WithCaptchaSolver(CaptchaSolverFunc(
+	quit := flowClient(s, s.Tokens().Of(vkmock.TokenUser).Token, KindUser, WithCaptchaSolver(CaptchaSolverFunc(
 		func(ctx context.Context, cp *Captcha) (CaptchaAnswer, error) { return CaptchaAnswer{}, nil })))
 	err = quit.Call(ctx, "wall.post", Params{"message": "x"}, nil)
 	var he *HookError
 	if !errors.As(err, &he) || he.Hook != "captcha solver" || !errors.Is(err, ErrDeclined) || !errors.Is(err, vkerr.Captcha) {
 		t.Fatalf("declined: %v", err)
 	}
-	if len(s.Messages()) != 0 || postsWith(s, "x") != 0 {
+	if len(s.World().Messages()) != 0 || postsWith(s, "x") != 0 {
 		t.Error("an unsolved captcha let an action through")
 	}
 }
@@ -356,11 +357,11 @@ func pageValidator(s *vkmock.Server, act string, calls *atomic.Int32) ValidatorF
 
 func TestVKMockValidation(t *testing.T) {
 	s := flowServer(t)
-	old, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
+	old, err := s.Tokens().Create(vkmock.Token{Kind: vkmock.TokenUser})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetTokenChallenge(old.Token, vkerr.AuthValidation); err != nil {
+	if err := s.Challenges().SetToken(old.Token, vkerr.AuthValidation); err != nil {
 		t.Fatal(err)
 	}
 	var calls atomic.Int32
@@ -393,26 +394,26 @@ func TestVKMockValidation(t *testing.T) {
 	// The mock issued a new token of the same owner; the old one still
 	// answers 17, so later calls succeed only if the new token replaced it.
 	var fresh vkmock.Token
-	for _, tk := range s.Tokens() {
+	for _, tk := range s.Tokens().All() {
 		if tk.UserID == old.UserID && tk.Token != old.Token {
 			fresh = tk
 		}
 	}
-	if fresh.Token == "" || s.TokenChallenge(old.Token) != vkerr.AuthValidation {
-		t.Fatalf("the mock's tokens: %+v", s.Tokens())
+	if fresh.Token == "" || s.Challenges().Token(old.Token) != vkerr.AuthValidation {
+		t.Fatalf("the mock's tokens: %+v", s.Tokens().All())
 	}
-	n17 := countCode(s.RequestsOf("users.get"), vkerr.AuthValidation)
+	n17 := countCode(s.Requests().Of("users.get"), vkerr.AuthValidation)
 	for range 3 {
 		if err := c.Call(context.Background(), "users.get", nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if countCode(s.RequestsOf("users.get"), vkerr.AuthValidation) != n17 || calls.Load() != 1 {
+	if countCode(s.Requests().Of("users.get"), vkerr.AuthValidation) != n17 || calls.Load() != 1 {
 		t.Error("later calls went out with the old token")
 	}
 	// Revoking the new token makes the client fail with 5, not 17: the
 	// pool holds the new token. Neither token shows in the error.
-	if err := s.SetTokenState(fresh.Token, vkmock.StateRevoked); err != nil {
+	if err := s.Tokens().SetState(fresh.Token, vkmock.StateRevoked); err != nil {
 		t.Fatal(err)
 	}
 	err = c.Call(context.Background(), "users.get", nil, nil)
@@ -427,8 +428,8 @@ func TestVKMockValidation(t *testing.T) {
 
 func TestVKMockValidationWithoutValidator(t *testing.T) {
 	s := flowServer(t)
-	tok := s.Token(vkmock.TokenUser).Token
-	if err := s.SetTokenChallenge(tok, vkerr.AuthValidation); err != nil {
+	tok := s.Tokens().Of(vkmock.TokenUser).Token
+	if err := s.Challenges().SetToken(tok, vkerr.AuthValidation); err != nil {
 		t.Fatal(err)
 	}
 	c := flowClient(s, tok, KindUser)
@@ -437,11 +438,11 @@ func TestVKMockValidationWithoutValidator(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != vkerr.AuthValidation || !strings.HasPrefix(e.RedirectURI, s.URL()+"/validate?sid=") {
 		t.Fatalf("err %v", err)
 	}
-	if n := len(s.RequestsOf("users.get")); n != 1 {
+	if n := len(s.Requests().Of("users.get")); n != 1 {
 		t.Errorf("%d requests", n)
 	}
 	// redirect_uri is all the caller needs: completing it gives a token.
-	if nt, err := s.CompleteValidation(e.RedirectURI); err != nil || nt == "" {
+	if nt, err := s.Challenges().CompleteValidation(e.RedirectURI); err != nil || nt == "" {
 		t.Errorf("CompleteValidation: %q %v", nt, err)
 	}
 	// A validation the person cancels ends the call with the hook's error.
@@ -458,7 +459,7 @@ func TestVKMockConfirmation(t *testing.T) {
 	s := flowServer(t)
 	const text = "Publish this on your wall?"
 	setChallenges(t, s, vkmock.Challenges{Confirm: []vkmock.ConfirmRule{{Method: "wall.post", Text: text}}})
-	tok := s.Token(vkmock.TokenUser).Token
+	tok := s.Tokens().Of(vkmock.TokenUser).Token
 	ctx := context.Background()
 	var asked []string
 	yes := flowClient(s, tok, KindUser, WithConfirmer(ConfirmerFunc(func(ctx context.Context, cf *Confirmation) (bool, error) {
@@ -471,7 +472,7 @@ func TestVKMockConfirmation(t *testing.T) {
 	if err := yes.Call(ctx, "wall.post", Params{"message": "confirmed"}, &post); err != nil || post.PostID == 0 {
 		t.Fatalf("yes: %v", err)
 	}
-	recs := s.RequestsOf("wall.post")
+	recs := s.Requests().Of("wall.post")
 	if len(asked) != 1 || asked[0] != "wall.post: "+text || len(recs) != 2 {
 		t.Fatalf("asked %q; %d requests", asked, len(recs))
 	}
@@ -489,7 +490,7 @@ func TestVKMockConfirmation(t *testing.T) {
 	if !errors.As(err, &he) || he.Hook != "confirmer" || !errors.Is(err, ErrDeclined) || !errors.Is(err, vkerr.NeedConfirmation) {
 		t.Fatalf("no: %v", err)
 	}
-	if n := len(s.RequestsOf("wall.post")); n != 3 || postsWith(s, "declined") != 0 {
+	if n := len(s.Requests().Of("wall.post")); n != 3 || postsWith(s, "declined") != 0 {
 		t.Errorf("no: %d requests, %d posts", n, postsWith(s, "declined"))
 	}
 
@@ -499,7 +500,7 @@ func TestVKMockConfirmation(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != vkerr.NeedConfirmation || e.ConfirmationText != text {
 		t.Fatalf("without a confirmer: %v", err)
 	}
-	if n := len(s.RequestsOf("wall.post")); n != 4 || postsWith(s, "unasked") != 0 {
+	if n := len(s.Requests().Of("wall.post")); n != 4 || postsWith(s, "unasked") != 0 {
 		t.Errorf("without a confirmer: %d requests", n)
 	}
 }
@@ -507,7 +508,7 @@ func TestVKMockConfirmation(t *testing.T) {
 func TestVKMockFloodRule(t *testing.T) {
 	s := flowServer(t)
 	setChallenges(t, s, vkmock.Challenges{Flood: []vkmock.FloodRule{{Method: "messages.send", Threshold: 2, CooldownMS: 600_000, Suffix: "too much messages sent to user"}}})
-	c := flowClient(s, s.Token(vkmock.TokenGroup).Token, KindGroup, WithRetry(RetryPolicy{FloodCooldown: 5 * time.Minute}))
+	c := flowClient(s, s.Tokens().Of(vkmock.TokenGroup).Token, KindGroup, WithRetry(RetryPolicy{FloodCooldown: 5 * time.Minute}))
 	ctx := context.Background()
 	send := func(peer int) error {
 		return c.Call(ctx, "messages.send", Params{"peer_id": peer, "message": "hi"}, nil)
@@ -529,7 +530,7 @@ func TestVKMockFloodRule(t *testing.T) {
 	if !strings.Contains(err.Error(), "until "+ce.Until.Format(time.RFC3339)) || !strings.Contains(err.Error(), "too much messages") {
 		t.Errorf("the error does not say until when: %v", err)
 	}
-	if n := len(s.RequestsOf("messages.send")); n != 3 {
+	if n := len(s.Requests().Of("messages.send")); n != 3 {
 		t.Errorf("9 retried: %d requests", n)
 	}
 	// Flood control is per target: another peer goes out.
@@ -540,11 +541,11 @@ func TestVKMockFloodRule(t *testing.T) {
 	if err := send(1001); !errors.Is(err, vkerr.Flood) {
 		t.Fatalf("still cooling down: %v", err)
 	}
-	s.Advance(11 * time.Minute)
+	s.Clock().Advance(11 * time.Minute)
 	if err := send(1001); err != nil {
 		t.Fatalf("after the cooldown: %v", err)
 	}
-	if n := len(s.Messages()); n != 4 {
+	if n := len(s.World().Messages()); n != 4 {
 		t.Errorf("%d messages, want 4", n)
 	}
 }
@@ -553,7 +554,7 @@ func TestVKMockQuotaRule(t *testing.T) {
 	t.Parallel() // it waits for the client's cooldown
 	s := flowServer(t)
 	setChallenges(t, s, vkmock.Challenges{Quota: []vkmock.QuotaRule{{Method: "wall.get", PerDay: 2}}})
-	c := flowClient(s, s.Token(vkmock.TokenUser).Token, KindUser, WithRetry(RetryPolicy{QuotaCooldown: 300 * time.Millisecond}))
+	c := flowClient(s, s.Tokens().Of(vkmock.TokenUser).Token, KindUser, WithRetry(RetryPolicy{QuotaCooldown: 300 * time.Millisecond}))
 	ctx := context.Background()
 	for range 2 {
 		if err := c.Call(ctx, "wall.get", Params{"owner_id": vkmock.DefaultUserID}, nil); err != nil {
@@ -568,7 +569,7 @@ func TestVKMockQuotaRule(t *testing.T) {
 	if !strings.Contains(err.Error(), "until "+ce.Until.Format(time.RFC3339)) {
 		t.Errorf("the error does not say until when: %v", err)
 	}
-	before := len(s.Requests())
+	before := len(s.Requests().All())
 	err = c.Call(ctx, "wall.get", Params{"owner_id": vkmock.DefaultUserID}, nil)
 	var local *CooldownError
 	var callErr *CallError
@@ -576,19 +577,19 @@ func TestVKMockQuotaRule(t *testing.T) {
 		!errors.As(err, &callErr) || callErr.Attempts != 0 {
 		t.Fatalf("refused locally: %v", err)
 	}
-	if n := len(s.Requests()); n != before {
+	if n := len(s.Requests().All()); n != before {
 		t.Fatalf("the local refusal reached the mock: %d requests more", n-before)
 	}
 	// Other methods still work on the token.
 	if err := c.Call(ctx, "users.get", Params{"user_ids": 1}, nil); err != nil {
 		t.Fatalf("other methods: %v", err)
 	}
-	if recs := s.Requests(); len(recs) != before+1 || recs[len(recs)-1].Method != "users.get" {
+	if recs := s.Requests().All(); len(recs) != before+1 || recs[len(recs)-1].Method != "users.get" {
 		t.Fatalf("log %+v", recs[before:])
 	}
 	// Once the client's cooldown is over, and the mock's day has turned,
 	// the method goes out again.
-	s.Advance(24 * time.Hour)
+	s.Clock().Advance(24 * time.Hour)
 	time.Sleep(local.RetryAfter() + 10*time.Millisecond)
 	if err := c.Call(ctx, "wall.get", Params{"owner_id": vkmock.DefaultUserID}, nil); err != nil {
 		t.Fatalf("after the cooldown: %v", err)
@@ -598,8 +599,8 @@ func TestVKMockQuotaRule(t *testing.T) {
 func TestVKMockQuotaMovesToOtherToken(t *testing.T) {
 	s := flowServer(t)
 	setChallenges(t, s, vkmock.Challenges{Quota: []vkmock.QuotaRule{{Method: "wall.get", PerDay: 3}}})
-	a := s.Token(vkmock.TokenUser).Token
-	b, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
+	a := s.Tokens().Of(vkmock.TokenUser).Token
+	b, err := s.Tokens().Create(vkmock.Token{Kind: vkmock.TokenUser})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -634,12 +635,12 @@ func TestVKMockQuotaMovesToOtherToken(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Local {
 		t.Fatalf("b's 29: %v", err)
 	}
-	before := len(s.Requests())
+	before := len(s.Requests().All())
 	err = c.Call(ctx, "wall.get", Params{"owner_id": 1}, nil)
-	if !errors.As(err, &ce) || !ce.Local || len(s.Requests()) != before {
-		t.Fatalf("both cooling down: %v, %d requests more", err, len(s.Requests())-before)
+	if !errors.As(err, &ce) || !ce.Local || len(s.Requests().All()) != before {
+		t.Fatalf("both cooling down: %v, %d requests more", err, len(s.Requests().All())-before)
 	}
-	if n := countCode(s.RequestsOf("wall.get"), vkerr.RateLimit); n != 2 {
+	if n := countCode(s.Requests().Of("wall.get"), vkerr.RateLimit); n != 2 {
 		t.Errorf("%d errors 29 at the mock, want 2", n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // TestTokenKindDetected: without WithTokenKind, each token's kind is
@@ -16,8 +17,8 @@ func TestTokenKindDetected(t *testing.T) {
 		mock vkmock.TokenKind
 		want TokenKind
 	}{{vkmock.TokenGroup, KindGroup}, {vkmock.TokenUser, KindUser}, {vkmock.TokenService, KindService}} {
-		s := vkmock.NewServer(t)
-		c := New(s.Token(tc.mock).Token, WithBaseURL(s.URL()))
+		s := vkmocktest.NewServer(t)
+		c := New(s.Tokens().Of(tc.mock).Token, WithBaseURL(s.URL()))
 		for range 2 { // with the detection, within the user budget of 3/s
 			if err := c.Call(context.Background(), "utils.getServerTime", nil, nil); err != nil {
 				t.Fatalf("%s: %v", tc.mock, err)
@@ -27,14 +28,14 @@ func TestTokenKindDetected(t *testing.T) {
 		if k := c.pool.entries[0].kind; k != tc.want {
 			t.Errorf("%s: detected %v", tc.mock, k)
 		}
-		if n := len(s.RequestsOf(detectMethod)); n != 1 {
+		if n := len(s.Requests().Of(detectMethod)); n != 1 {
 			t.Errorf("%s: %d detection requests", tc.mock, n)
 		}
 	}
 	// A mixed pool: the kind given is kept, the other detected.
-	s := vkmock.NewServer(t)
-	c := New("", WithBaseURL(s.URL()), WithTokensOfKind(KindUser, s.Token(vkmock.TokenUser).Token),
-		WithTokens(s.Token(vkmock.TokenGroup).Token))
+	s := vkmocktest.NewServer(t)
+	c := New("", WithBaseURL(s.URL()), WithTokensOfKind(KindUser, s.Tokens().Of(vkmock.TokenUser).Token),
+		WithTokens(s.Tokens().Of(vkmock.TokenGroup).Token))
 	defer c.Close()
 	if err := c.Call(context.Background(), "utils.getServerTime", nil, nil); err != nil {
 		t.Fatal(err)
@@ -42,7 +43,7 @@ func TestTokenKindDetected(t *testing.T) {
 	if a, b := c.pool.entries[0].kind, c.pool.entries[1].kind; a != KindUser || b != KindGroup {
 		t.Errorf("mixed pool: %v, %v", a, b)
 	}
-	recs := s.RequestsOf(detectMethod)
+	recs := s.Requests().Of(detectMethod)
 	if len(recs) != 1 || recs[0].TokenKind != vkmock.TokenGroup {
 		t.Errorf("mixed pool: %d detection requests", len(recs))
 	}
@@ -50,13 +51,13 @@ func TestTokenKindDetected(t *testing.T) {
 
 // TestTokenKindGivenNotDetected: WithTokenKind skips the detection.
 func TestTokenKindGivenNotDetected(t *testing.T) {
-	s := vkmock.NewServer(t)
-	c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup))
+	s := vkmocktest.NewServer(t)
+	c := New(s.Tokens().Of(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup))
 	defer c.Close()
 	if err := c.Call(context.Background(), "utils.getServerTime", nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(s.RequestsOf(detectMethod)); n != 0 {
+	if n := len(s.Requests().Of(detectMethod)); n != 0 {
 		t.Fatalf("%d detection requests", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // BenchmarkLimiterLatency is the cost of the window's rule on a network
@@ -33,17 +34,17 @@ func BenchmarkLimiterLatency(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			d := limiterBenchDuration()
 			for b.Loop() {
-				s := vkmock.NewServer(b, vkmock.WithRequestLogSize(100000))
+				s := vkmocktest.NewServer(b, vkmock.WithRequestLogSize(100000))
 				if tc.latency != nil {
-					if _, err := s.AddFault(vkmock.Fault{Method: "users.get", Latency: tc.latency}); err != nil {
+					if _, err := s.Faults().Add(vkmock.Fault{Method: "users.get", Latency: tc.latency}); err != nil {
 						b.Fatal(err)
 					}
 				}
-				c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup))
+				c := New(s.Tokens().Of(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup))
 				res := runLoad(c, 50, d, "users.get", Params{"user_ids": 1})
 				var err6 int
 				var accepted []time.Time
-				for _, r := range s.RequestsOf("users.get") {
+				for _, r := range s.Requests().Of("users.get") {
 					switch {
 					case r.ErrorCode != nil && *r.ErrorCode == vkerr.TooMany:
 						err6++

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // TestKeyedWriteStaysOnItsToken: VK deduplicates random_id per sender, so a
@@ -17,13 +18,13 @@ import (
 func TestKeyedWriteStaysOnItsToken(t *testing.T) {
 	for _, batching := range []bool{false, true} {
 		t.Run(fmt.Sprint("batching=", batching), func(t *testing.T) {
-			srv := vkmock.NewServer(t)
+			srv := vkmocktest.NewServer(t)
 			srv.SetRateLimits(false)
-			a, err := srv.CreateToken(vkmock.Token{Kind: vkmock.TokenGroup, GroupID: 201})
+			a, err := srv.Tokens().Create(vkmock.Token{Kind: vkmock.TokenGroup, GroupID: 201})
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := srv.CreateToken(vkmock.Token{Kind: vkmock.TokenGroup, GroupID: 202})
+			b, err := srv.Tokens().Create(vkmock.Token{Kind: vkmock.TokenGroup, GroupID: 202})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -32,7 +33,7 @@ func TestKeyedWriteStaysOnItsToken(t *testing.T) {
 				method = "execute"
 			}
 			// Every other answer is lost after the message was stored.
-			if _, err := srv.AddFault(vkmock.Fault{Method: method, Probability: 0.5, HTTPStatus: 502, Phase: "after"}); err != nil {
+			if _, err := srv.Faults().Add(vkmock.Fault{Method: method, Probability: 0.5, HTTPStatus: 502, Phase: "after"}); err != nil {
 				t.Fatal(err)
 			}
 			opts := []Option{WithBaseURL(srv.URL()), WithTokenKind(KindGroup), WithTokens(b.Token), WithLimit(Limit{Off: true}), WithRetry(RetryPolicy{MaxAttempts: 8, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond})}
@@ -46,7 +47,7 @@ func TestKeyedWriteStaysOnItsToken(t *testing.T) {
 					t.Fatalf("call %d: %v", i, err)
 				}
 			}
-			msgs := srv.Messages()
+			msgs := srv.World().Messages()
 			if len(msgs) != n {
 				var peers []string
 				for _, m := range msgs {

@@ -25,7 +25,7 @@ func TestFiveErrors6DoNotUseUpAttempts(t *testing.T) {
 				if batched {
 					opts = append(opts, WithBatching(BatchOptions{Window: time.Millisecond}))
 				}
-				c := New(s.Token(vkmock.TokenUser).Token, opts...)
+				c := New(s.Tokens().Of(vkmock.TokenUser).Token, opts...)
 				defer c.Close()
 				var out json.RawMessage
 				if err := c.Call(context.Background(), "users.get", Params{"user_ids": vkmock.DefaultUserID}, &out); err != nil {
@@ -34,7 +34,7 @@ func TestFiveErrors6DoNotUseUpAttempts(t *testing.T) {
 				if len(out) == 0 {
 					t.Fatal("no response")
 				}
-				if n := countCode(s.RequestsOf(map[bool]string{false: "users.get", true: "execute"}[batched]), vkerr.TooMany); !batched && n != 5 {
+				if n := countCode(s.Requests().Of(map[bool]string{false: "users.get", true: "execute"}[batched]), vkerr.TooMany); !batched && n != 5 {
 					t.Errorf("%d errors 6 answered, want 5", n)
 				}
 			})

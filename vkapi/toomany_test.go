@@ -22,14 +22,14 @@ func TestTooManyResendsOutsideMaxAttempts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := memMock(t)
 		addFault(t, s, vkmock.Fault{Method: "users.get", Times: 20, Error: &vkerr.Error{Code: vkerr.TooMany}})
-		c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)))
+		c := New(s.Tokens().Of(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)))
 		defer c.Close()
 		var users []struct{ ID int64 }
 		start := time.Now()
 		if err := c.Call(context.Background(), "users.get", Params{"user_ids": 1}, &users); err != nil || len(users) != 1 {
 			t.Fatalf("%v %v", err, users)
 		}
-		if n := len(s.RequestsOf("users.get")); n != 21 {
+		if n := len(s.Requests().Of("users.get")); n != 21 {
 			t.Fatalf("%d requests, want 21", n)
 		}
 		t.Logf("success after %v of the fake clock", time.Since(start))

@@ -13,6 +13,7 @@ import (
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/internal/loadtest"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // Tests of the remedies against vkmock (part 1: strict rate limits, token
@@ -30,7 +31,7 @@ func countCode(recs []vkmock.RequestRecord, code vkerr.Code) int {
 
 func addFault(t *testing.T, s *vkmock.Server, f vkmock.Fault) {
 	t.Helper()
-	if _, err := s.AddFault(f); err != nil {
+	if _, err := s.Faults().Add(f); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -44,10 +45,10 @@ func TestVKMockLimiterHolds(t *testing.T) {
 		t.Run(kind.String(), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				s := memMock(t)
-				c := New(s.Token(kind).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(kind),
+				c := New(s.Tokens().Of(kind).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(kind),
 					WithRetry(RetryPolicy{MaxAttempts: 1}))
 				res := runLoad(c, 30, d, "users.get", Params{"user_ids": 1})
-				recs := s.RequestsOf("users.get")
+				recs := s.Requests().Of("users.get")
 				if n := countCode(recs, vkerr.TooMany); n != 0 || res.TooMany != 0 {
 					t.Errorf("%d errors 6 at the mock, %d seen by callers", n, res.TooMany)
 				}
@@ -77,7 +78,7 @@ func runLoad(c *Client, callers int, d time.Duration, method string, p Params) l
 func TestVKMockTransientBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := memMock(t)
-		tok := s.Token(vkmock.TokenGroup).Token
+		tok := s.Tokens().Of(vkmock.TokenGroup).Token
 		addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
 		addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, Error: &vkerr.Error{Code: vkerr.Unknown}})
 		addFault(t, s, vkmock.Fault{Method: "messages.send", Times: 2, Error: &vkerr.Error{Code: vkerr.Server}})
@@ -86,14 +87,14 @@ func TestVKMockTransientBackoff(t *testing.T) {
 		if err := c.Call(ctx, "users.get", Params{"user_ids": 1}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if recs := s.RequestsOf("users.get"); len(recs) != 3 {
+		if recs := s.Requests().Of("users.get"); len(recs) != 3 {
 			t.Errorf("users.get: %d requests, want 3", len(recs))
 		}
 		var id int
 		if err := c.Call(ctx, "messages.send", Params{"peer_id": 100, "message": "hi"}, &id); err != nil {
 			t.Fatal(err)
 		}
-		recs := s.RequestsOf("messages.send")
+		recs := s.Requests().Of("messages.send")
 		if len(recs) != 3 {
 			t.Fatalf("messages.send: %d requests, want 3", len(recs))
 		}
@@ -105,20 +106,20 @@ func TestVKMockTransientBackoff(t *testing.T) {
 		}
 		// A write without an idempotency key is not repeated.
 		addFault(t, s, vkmock.Fault{Method: "wall.edit", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
-		user := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser), WithRetry(fastRetry))
+		user := New(s.Tokens().Of(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser), WithRetry(fastRetry))
 		err := user.Call(ctx, "wall.edit", Params{"post_id": 1, "message": "x"}, nil)
-		if !errors.Is(err, vkerr.Server) || len(s.RequestsOf("wall.edit")) != 1 {
-			t.Errorf("wall.edit: %v after %d requests", err, len(s.RequestsOf("wall.edit")))
+		if !errors.Is(err, vkerr.Server) || len(s.Requests().Of("wall.edit")) != 1 {
+			t.Errorf("wall.edit: %v after %d requests", err, len(s.Requests().Of("wall.edit")))
 		}
 	})
 }
 
 func TestVKMockHTTPFaults(t *testing.T) {
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, HTTPStatus: 502})
 	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, Effect: "reset"})
 	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, Effect: "truncate"})
-	c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup), WithRetry(fastRetry))
+	c := New(s.Tokens().Of(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup), WithRetry(fastRetry))
 	var out []map[string]any
 	if err := c.Call(context.Background(), "users.get", Params{"user_ids": 1}, &out); err != nil {
 		t.Fatal(err)
@@ -126,10 +127,10 @@ func TestVKMockHTTPFaults(t *testing.T) {
 	if len(out) == 0 {
 		t.Error("empty response")
 	}
-	if n := len(s.RequestsOf("users.get")); n != 4 {
+	if n := len(s.Requests().Of("users.get")); n != 4 {
 		t.Errorf("%d requests, want 4", n)
 	}
-	s.ClearFaults()
+	s.Faults().Clear()
 	addFault(t, s, vkmock.Fault{Method: "users.get", HTTPStatus: 503})
 	err := c.Call(context.Background(), "users.get", Params{"user_ids": 1}, nil)
 	var he *vkerr.HTTPError
@@ -142,19 +143,19 @@ func TestVKMockHTTPFaults(t *testing.T) {
 // (faults of the phase "after"): a write with an idempotency key is resent
 // with the same key and acts once; one without is not resent.
 func TestVKMockHTTPFaultsOnWrites(t *testing.T) {
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	for _, f := range []vkmock.Fault{{HTTPStatus: 502}, {Effect: "reset"}, {Effect: "truncate"}, {Error: &vkerr.Error{Code: vkerr.Server}}} {
 		f.Method, f.Phase, f.Times = "messages.send", "after", 1
 		addFault(t, s, f)
 	}
-	c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup), WithRetry(RetryPolicy{
+	c := New(s.Tokens().Of(vkmock.TokenGroup).Token, WithBaseURL(s.URL()), WithTokenKind(KindGroup), WithRetry(RetryPolicy{
 		MaxAttempts: 6, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}))
 	ctx := context.Background()
 	var id int64
 	if err := c.Call(ctx, "messages.send", Params{"peer_id": 777, "message": "once"}, &id); err != nil {
 		t.Fatal(err)
 	}
-	recs := s.RequestsOf("messages.send")
+	recs := s.Requests().Of("messages.send")
 	if len(recs) != 5 {
 		t.Fatalf("%d requests, want 5", len(recs))
 	}
@@ -164,7 +165,7 @@ func TestVKMockHTTPFaultsOnWrites(t *testing.T) {
 			t.Errorf("random_id %q, want %q on every attempt", r.Param("random_id"), rid)
 		}
 	}
-	ms := s.Messages()
+	ms := s.World().Messages()
 	if len(ms) != 1 || ms[0].ID != id || ms[0].PeerID != 777 || strconv.FormatInt(ms[0].RandomID, 10) != rid {
 		t.Fatalf("messages %+v, the caller got id %d", ms, id)
 	}
@@ -177,26 +178,26 @@ func TestVKMockHTTPFaultsOnWrites(t *testing.T) {
 	if !errors.As(err, &he) || he.StatusCode != 502 {
 		t.Fatalf("err %v", err)
 	}
-	if n := len(s.RequestsOf("messages.send")); n != 6 || len(s.Messages()) != 2 {
-		t.Errorf("%d requests, %d messages: a write without a key was resent", n, len(s.Messages()))
+	if n := len(s.Requests().Of("messages.send")); n != 6 || len(s.World().Messages()) != 2 {
+		t.Errorf("%d requests, %d messages: a write without a key was resent", n, len(s.World().Messages()))
 	}
 	// The same for a write that takes no key at all.
-	user := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser), WithRetry(fastRetry))
+	user := New(s.Tokens().Of(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser), WithRetry(fastRetry))
 	addFault(t, s, vkmock.Fault{Method: "wall.edit", Phase: "after", Times: 1, Effect: "reset"})
 	err = user.Call(ctx, "wall.edit", Params{"post_id": 1, "message": "x"}, nil)
-	if err == nil || !isTransient(err) || len(s.RequestsOf("wall.edit")) != 1 {
-		t.Errorf("wall.edit: %v after %d requests", err, len(s.RequestsOf("wall.edit")))
+	if err == nil || !isTransient(err) || len(s.Requests().Of("wall.edit")) != 1 {
+		t.Errorf("wall.edit: %v after %d requests", err, len(s.Requests().Of("wall.edit")))
 	}
 }
 
 func TestVKMockTooManyRetried(t *testing.T) {
 	t.Parallel() // it waits for rate windows
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, Error: &vkerr.Error{Code: vkerr.TooMany}})
 	// 6 is resent even for a write without an idempotency key: VK refused
 	// it without acting.
 	addFault(t, s, vkmock.Fault{Method: "wall.edit", Times: 1, Error: &vkerr.Error{Code: vkerr.TooMany}})
-	c := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser))
+	c := New(s.Tokens().Of(vkmock.TokenUser).Token, WithBaseURL(s.URL()), WithTokenKind(KindUser))
 	var wg sync.WaitGroup
 	var errUsers, errEdit error
 	wg.Go(func() { errUsers = c.Call(context.Background(), "users.get", Params{"user_ids": 1}, nil) })
@@ -206,12 +207,12 @@ func TestVKMockTooManyRetried(t *testing.T) {
 		t.Fatal(errUsers, errEdit)
 	}
 	for _, m := range []string{"users.get", "wall.edit"} {
-		recs := s.RequestsOf(m)
+		recs := s.Requests().Of(m)
 		if len(recs) != 2 || countCode(recs, vkerr.TooMany) != 1 || recs[1].Time.Sub(recs[0].Time) < 900*time.Millisecond {
 			t.Errorf("%s: %d requests; resent too early", m, len(recs))
 		}
 	}
-	if n := countCode(s.Requests(), vkerr.TooMany); n != 2 {
+	if n := countCode(s.Requests().All(), vkerr.TooMany); n != 2 {
 		t.Errorf("%d errors 6 at the mock: only the injected two", n)
 	}
 }
@@ -224,7 +225,7 @@ func TestVKMockAttemptTimeout(t *testing.T) {
 		addFault(t, s, vkmock.Fault{Method: "users.get", Times: 1, LatencyMS: 5000})
 		p := fastRetry
 		p.AttemptTimeout = 100 * time.Millisecond
-		c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup), WithRetry(p))
+		c := New(s.Tokens().Of(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup), WithRetry(p))
 		start := time.Now()
 		var users []struct {
 			ID int64 `json:"id"`
@@ -238,19 +239,19 @@ func TestVKMockAttemptTimeout(t *testing.T) {
 		// The abandoned request is logged when its handler gives up: once
 		// every goroutine of the bubble is blocked, it has.
 		synctest.Wait()
-		if n := len(s.RequestsOf("users.get")); n != 2 {
+		if n := len(s.Requests().Of("users.get")); n != 2 {
 			t.Errorf("%d requests", n)
 		}
 	})
 }
 func TestVKMockPoolDropsDeadToken(t *testing.T) {
 	s := flowServer(t)
-	bad, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
+	bad, err := s.Tokens().Create(vkmock.Token{Kind: vkmock.TokenUser})
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := s.Token(vkmock.TokenUser)
-	if err := s.SetTokenState(bad.Token, vkmock.StateRevoked); err != nil {
+	good := s.Tokens().Of(vkmock.TokenUser)
+	if err := s.Tokens().SetState(bad.Token, vkmock.StateRevoked); err != nil {
 		t.Fatal(err)
 	}
 	var logs strings.Builder
@@ -280,7 +281,7 @@ func TestVKMockPoolDropsDeadToken(t *testing.T) {
 	if tokErrs != 1 {
 		t.Errorf("%d token errors, want 1", tokErrs)
 	}
-	if n := countCode(s.RequestsOf("users.get"), vkerr.Auth); n != 1 {
+	if n := countCode(s.Requests().Of("users.get"), vkerr.Auth); n != 1 {
 		t.Errorf("the dead token was used %d times", n)
 	}
 	logMu.Lock()
@@ -293,7 +294,7 @@ func TestVKMockPoolDropsDeadToken(t *testing.T) {
 		t.Error("a token in the log")
 	}
 	// The last token: deactivated (3610), then nothing is left.
-	if err := s.SetTokenState(good.Token, vkmock.StateDeactivated); err != nil {
+	if err := s.Tokens().SetState(good.Token, vkmock.StateDeactivated); err != nil {
 		t.Fatal(err)
 	}
 	err = c.Call(context.Background(), "users.get", nil, nil)
@@ -301,9 +302,9 @@ func TestVKMockPoolDropsDeadToken(t *testing.T) {
 	if !errors.Is(err, vkerr.UserDeactivated) || !errors.As(err, &te) || te.Token != 1 {
 		t.Fatalf("3610: %v", err)
 	}
-	before := len(s.Requests())
+	before := len(s.Requests().All())
 	err = c.Call(context.Background(), "users.get", nil, nil)
-	if !errors.Is(err, ErrNoTokens) || !errors.Is(err, vkerr.UserDeactivated) || len(s.Requests()) != before {
+	if !errors.Is(err, ErrNoTokens) || !errors.Is(err, vkerr.UserDeactivated) || len(s.Requests().All()) != before {
 		t.Fatalf("all dead: %v", err)
 	}
 	logMu.Lock()
@@ -321,11 +322,11 @@ func TestVKMockRefresherRevivesToken(t *testing.T) {
 		raise func(tok string) error
 		code  vkerr.Code
 	}{
-		{"5 expired", func(tok string) error { return s.SetTokenState(tok, vkmock.StateExpired) }, vkerr.Auth},
-		{"3609", func(tok string) error { return s.SetTokenChallenge(tok, vkerr.TokenExtensionRequired) }, vkerr.TokenExtensionRequired},
+		{"5 expired", func(tok string) error { return s.Tokens().SetState(tok, vkmock.StateExpired) }, vkerr.Auth},
+		{"3609", func(tok string) error { return s.Challenges().SetToken(tok, vkerr.TokenExtensionRequired) }, vkerr.TokenExtensionRequired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			old, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
+			old, err := s.Tokens().Create(vkmock.Token{Kind: vkmock.TokenUser})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -336,7 +337,7 @@ func TestVKMockRefresherRevivesToken(t *testing.T) {
 			c := flowClient(s, old.Token, KindUser, WithTokenRefresher(TokenRefresherFunc(
 				func(ctx context.Context, r *Refresh) (string, error) {
 					got = append(got, r)
-					nt, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser, UserID: old.UserID})
+					nt, err := s.Tokens().Create(vkmock.Token{Kind: vkmock.TokenUser, UserID: old.UserID})
 					return nt.Token, err
 				})))
 			for range 3 {
@@ -355,11 +356,11 @@ func TestVKMockRefresherRevivesToken(t *testing.T) {
 	// A refresher that fails: the call gets the hook's error and the
 	// server's, and the token stays in the pool (only the server's verdict
 	// removes one): the next call asks the refresher again.
-	dead, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
+	dead, err := s.Tokens().Create(vkmock.Token{Kind: vkmock.TokenUser})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetTokenState(dead.Token, vkmock.StateExpired); err != nil {
+	if err := s.Tokens().SetState(dead.Token, vkmock.StateExpired); err != nil {
 		t.Fatal(err)
 	}
 	c := flowClient(s, dead.Token, KindUser, WithTokenRefresher(TokenRefresherFunc(
@@ -379,7 +380,7 @@ func TestVKMockContextCancel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := memMock(t)
 		addFault(t, s, vkmock.Fault{Method: "users.get", LatencyMS: 5000})
-		c := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup))
+		c := New(s.Tokens().Of(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup))
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
 		start := time.Now()
@@ -388,8 +389,8 @@ func TestVKMockContextCancel(t *testing.T) {
 			t.Fatalf("during the request: %v after %v", err, time.Since(start))
 		}
 		// Cancelled while waiting for the limiter.
-		s.ClearFaults()
-		user := New(s.Token(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser))
+		s.Faults().Clear()
+		user := New(s.Tokens().Of(vkmock.TokenUser).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindUser))
 		for i := 0; i < 3; i++ {
 			if err := user.Call(context.Background(), "users.get", Params{"user_ids": 1}, nil); err != nil {
 				t.Fatal(err)
@@ -397,15 +398,15 @@ func TestVKMockContextCancel(t *testing.T) {
 		}
 		ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel2()
-		before := len(s.Requests())
+		before := len(s.Requests().All())
 		err = user.Call(ctx2, "users.get", Params{"user_ids": 1}, nil)
-		if !errors.Is(err, context.DeadlineExceeded) || len(s.Requests()) != before {
+		if !errors.Is(err, context.DeadlineExceeded) || len(s.Requests().All()) != before {
 			t.Fatalf("limiter wait: %v", err)
 		}
 
 		// Cancelled during the backoff between retries of a transient error.
 		addFault(t, s, vkmock.Fault{Method: "groups.getById", Error: &vkerr.Error{Code: vkerr.Server}})
-		slow := New(s.Token(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup),
+		slow := New(s.Tokens().Of(vkmock.TokenGroup).Token, WithBaseURL(memURL), WithHTTPClient(mockClient(s)), WithTokenKind(KindGroup),
 			WithRetry(RetryPolicy{BaseDelay: 10 * time.Second, MaxDelay: 10 * time.Second, MaxElapsed: time.Minute}))
 		ctx3, cancel3 := context.WithCancel(context.Background())
 		time.AfterFunc(100*time.Millisecond, cancel3)
@@ -419,15 +420,15 @@ func TestVKMockContextCancel(t *testing.T) {
 		if !errors.Is(err, context.Canceled) || time.Since(start) > 2*time.Second {
 			t.Fatalf("backoff: %v after %v", err, time.Since(start))
 		}
-		if n := countCode(s.RequestsOf("groups.getById"), vkerr.Server); n < 1 {
+		if n := countCode(s.Requests().Of("groups.getById"), vkerr.Server); n < 1 {
 			t.Errorf("%d requests", n)
 		}
 
 		// Cancelled while a hook waits for a person.
-		if err := s.SetChallenges(vkmock.Challenges{Confirm: []vkmock.ConfirmRule{{Method: "wall.post"}}}); err != nil {
+		if err := s.Challenges().Set(vkmock.Challenges{Confirm: []vkmock.ConfirmRule{{Method: "wall.post"}}}); err != nil {
 			t.Fatal(err)
 		}
-		own, err := s.CreateToken(vkmock.Token{Kind: vkmock.TokenUser})
+		own, err := s.Tokens().Create(vkmock.Token{Kind: vkmock.TokenUser})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -446,7 +447,7 @@ func TestVKMockContextCancel(t *testing.T) {
 		if !errors.Is(err, context.Canceled) || !errors.As(err, &hk) || !errors.Is(err, vkerr.NeedConfirmation) {
 			t.Fatalf("hook wait: %v", err)
 		}
-		if n := len(s.RequestsOf("wall.post")); n != 1 {
+		if n := len(s.Requests().Of("wall.post")); n != 1 {
 			t.Errorf("%d wall.post requests", n)
 		}
 	})

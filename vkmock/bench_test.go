@@ -72,8 +72,8 @@ func BenchmarkMockVsBare(b *testing.B) {
 	clock := func() time.Time {
 		return time.Unix(1_700_000_000, 0).Add(time.Duration(ticks.Add(1)) * 400 * time.Millisecond)
 	}
-	mock := NewServer(b, WithClock(clock))
-	token := mock.Token(TokenUser).Token
+	mock := testServer(b, WithClock(clock))
+	token := mock.Tokens().Of(TokenUser).Token
 
 	// The bare handler returns exactly the mock's answer.
 	resp, err := http.Get(mock.URL() + benchPath + "&access_token=" + token)
@@ -108,7 +108,7 @@ func BenchmarkMockVsBare(b *testing.B) {
 	b.ReportMetric(mockRPS, "mock-req/s")
 	b.ReportMetric(mockRPS/bareRPS, "ratio")
 	b.ReportMetric(0, "ns/op")
-	if errs := countErrors(mock.Requests()); errs > 0 {
+	if errs := countErrors(mock.Requests().All()); errs > 0 {
 		b.Fatalf("%d mock requests answered an error", errs)
 	}
 }
@@ -130,7 +130,7 @@ func BenchmarkHandler(b *testing.B) {
 		return time.Unix(1_700_000_000, 0).Add(time.Duration(ticks.Add(1)) * 400 * time.Millisecond)
 	}
 	s := New(WithClock(clock))
-	token := s.Token(TokenUser).Token
+	token := s.Tokens().Of(TokenUser).Token
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		req := httptest.NewRequest(http.MethodGet, benchPath, nil)
@@ -149,7 +149,7 @@ func BenchmarkHandler(b *testing.B) {
 // each time, so every answer is synthesised afresh.
 func BenchmarkHandlerUncached(b *testing.B) {
 	s := New(WithRateLimits(false))
-	token := s.Token(TokenUser).Token
+	token := s.Tokens().Of(TokenUser).Token
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {

@@ -2,6 +2,8 @@ package vkmock
 
 import (
 	"encoding/json"
+	"errors"
+	"maps"
 	"net/url"
 	"strconv"
 	"strings"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock/internal/callback"
 )
 
 // The groups.*Callback* methods, for the community's token or the admin's
@@ -64,32 +67,18 @@ func (s *Server) groupsAddCallbackServer(q *vkRequest, tok Token) ([]byte, *vker
 	if e != nil {
 		return nil, e
 	}
-	now := s.now()
-	c := &s.cb
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.initLocked()
-	g := c.groups[gid]
-	if g == nil {
-		if len(c.groups) >= c.cfg.Communities {
-			return nil, &vkerr.Error{Code: vkerr.Server, Message: s.message(vkerr.Server) + ": the mock keeps Callback servers of at most CallbackConfig.Communities communities"}
-		}
-		g = &cbGroup{}
-		c.groups[gid] = g
-	}
-	if len(g.servers) >= MaxCallbackServers {
-		return nil, &vkerr.Error{Code: vkerr.CallbackAPIServersLimit, Message: s.message(vkerr.CallbackAPIServersLimit)}
-	}
-	g.nextID++
 	var creator int64
 	if tok.Kind == TokenUser {
 		creator = tok.UserID
 	}
-	sv := &CallbackServer{ID: g.nextID, GroupID: gid, Title: strings.Clone(title), CreatorID: creator, URL: strings.Clone(u),
-		SecretKey: strings.Clone(secret), APIVersion: DefaultLongPollAPIVersion, Events: map[string]bool{}}
-	g.servers = append(g.servers, sv)
-	s.cbConfirmLocked(sv, now)
-	return []byte(`{"server_id":` + strconv.FormatInt(sv.ID, 10) + `}`), nil
+	id, err := s.cb.AddServer(CallbackServer{GroupID: gid, Title: title, CreatorID: creator, URL: u, SecretKey: secret, APIVersion: DefaultLongPollAPIVersion})
+	switch {
+	case errors.Is(err, callback.ErrServerLimit):
+		return nil, &vkerr.Error{Code: vkerr.CallbackAPIServersLimit, Message: s.message(vkerr.CallbackAPIServersLimit)}
+	case err != nil:
+		return nil, &vkerr.Error{Code: vkerr.Server, Message: s.message(vkerr.Server) + ": " + err.Error()}
+	}
+	return []byte(`{"server_id":` + strconv.FormatInt(id, 10) + `}`), nil
 }
 
 func (s *Server) groupsEditCallbackServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
@@ -105,21 +94,9 @@ func (s *Server) groupsEditCallbackServer(q *vkRequest, tok Token) ([]byte, *vke
 	if e != nil {
 		return nil, e
 	}
-	now := s.now()
-	c := &s.cb
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.initLocked()
-	sv := c.serverLocked(gid, id)
-	if sv == nil {
-		return nil, s.notFound("no such server")
+	if err := s.cb.EditServer(gid, id, u, title, secret); err != nil {
+		return nil, s.notFound(err.Error())
 	}
-	moved := sv.URL != u
-	sv.URL, sv.Title, sv.SecretKey = strings.Clone(u), strings.Clone(title), strings.Clone(secret)
-	if moved || !sv.Confirmed {
-		s.cbConfirmLocked(sv, now)
-	}
-	c.changedLocked()
 	return []byte("1"), nil
 }
 
@@ -132,16 +109,9 @@ func (s *Server) groupsDeleteCallbackServer(q *vkRequest, tok Token) ([]byte, *v
 	if e != nil {
 		return nil, e
 	}
-	c := &s.cb
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.initLocked()
-	sv := c.serverLocked(gid, id)
-	if sv == nil {
-		return nil, s.notFound("no such server")
+	if err := s.cb.DeleteServer(gid, id); err != nil {
+		return nil, s.notFound(err.Error())
 	}
-	c.detachLocked(sv)
-	c.changedLocked()
 	return []byte("1"), nil
 }
 
@@ -172,7 +142,7 @@ func (s *Server) groupsGetCallbackServers(q *vkRequest, tok Token) ([]byte, *vke
 		}
 	}
 	items := []callbackServerJSON{}
-	for _, sv := range s.CallbackServers(gid) {
+	for _, sv := range s.Callback().Servers(gid) {
 		if only != nil && !only[sv.ID] {
 			continue
 		}
@@ -183,24 +153,21 @@ func (s *Server) groupsGetCallbackServers(q *vkRequest, tok Token) ([]byte, *vke
 }
 
 // callbackServerOf finds the server of server_id (the community's first
-// when absent, as the schema lets it be).
-func (s *Server) callbackServerOf(q *vkRequest, gid int64) (*CallbackServer, *vkerr.Error) {
-	c := &s.cb
-	c.initLocked()
+// when absent, as the schema lets it be), runs change on it (when not
+// nil) and returns a copy.
+func (s *Server) callbackServerOf(q *vkRequest, gid int64, change func(sv *CallbackServer)) (CallbackServer, *vkerr.Error) {
+	var id int64
 	if v, ok := q.get("server_id"); ok && v != "" {
-		id, e := s.serverIDParam(q)
-		if e != nil {
-			return nil, e
+		var e *vkerr.Error
+		if id, e = s.serverIDParam(q); e != nil {
+			return CallbackServer{}, e
 		}
-		if sv := c.serverLocked(gid, id); sv != nil {
-			return sv, nil
-		}
-		return nil, s.notFound("no such server")
 	}
-	if g := c.groups[gid]; g != nil && len(g.servers) > 0 {
-		return g.servers[0], nil
+	sv, err := s.cb.UpdateServer(gid, id, change)
+	if err != nil {
+		return sv, s.notFound(err.Error())
 	}
-	return nil, s.notFound("the community has no Callback server")
+	return sv, nil
 }
 
 func (s *Server) groupsSetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
@@ -208,25 +175,27 @@ func (s *Server) groupsSetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vk
 	if e != nil {
 		return nil, e
 	}
-	c := &s.cb
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	sv, e := s.callbackServerOf(q, gid)
+	version, _ := q.get("api_version")
+	if version != "" {
+		if _, ok := parseVersion(version); !ok {
+			return nil, s.paramError("api_version is invalid")
+		}
+	}
+	events := map[string]bool{}
+	for _, t := range vkevent.Types {
+		if v, ok := q.get(string(t)); ok && v != "" && t != vkevent.TypeConfirmation {
+			events[string(t)] = q.flag(string(t))
+		}
+	}
+	_, e = s.callbackServerOf(q, gid, func(sv *CallbackServer) {
+		if version != "" {
+			sv.APIVersion = strings.Clone(version)
+		}
+		maps.Copy(sv.Events, events)
+	})
 	if e != nil {
 		return nil, e
 	}
-	if v, ok := q.get("api_version"); ok && v != "" {
-		if _, ok := parseVersion(v); !ok {
-			return nil, s.paramError("api_version is invalid")
-		}
-		sv.APIVersion = strings.Clone(v)
-	}
-	for _, t := range vkevent.Types {
-		if v, ok := q.get(string(t)); ok && v != "" && t != vkevent.TypeConfirmation {
-			sv.Events[string(t)] = q.flag(string(t))
-		}
-	}
-	c.changedLocked()
 	return []byte("1"), nil
 }
 
@@ -235,10 +204,7 @@ func (s *Server) groupsGetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vk
 	if e != nil {
 		return nil, e
 	}
-	c := &s.cb
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	sv, e := s.callbackServerOf(q, gid)
+	sv, e := s.callbackServerOf(q, gid, nil)
 	if e != nil {
 		return nil, e
 	}

@@ -84,14 +84,14 @@ type advanceBody struct {
 func (s *Server) callbackRoutes() map[string]route {
 	return map[string]route{
 		"/callback": {
-			http.MethodGet: getJSON(func() any { return callbackBody(s.CallbackConfigOf()) }),
+			http.MethodGet: getJSON(func() any { return callbackBody(s.Callback().Config()) }),
 			http.MethodPost: postJSON(http.StatusOK, func(b callbackConfigBody) (any, error) {
 				c, err := b.config()
 				if err != nil {
 					return nil, err
 				}
-				s.SetCallbackConfig(c)
-				return callbackBody(s.CallbackConfigOf()), nil
+				s.Callback().SetConfig(c)
+				return callbackBody(s.Callback().Config()), nil
 			}),
 		},
 		"/callback/servers/": {http.MethodGet: func(w http.ResponseWriter, r *http.Request) {
@@ -101,11 +101,11 @@ func (s *Server) callbackRoutes() map[string]route {
 				controlError(w, http.StatusBadRequest, errors.New("group_id must be a community id"))
 				return
 			}
-			writeJSON(w, http.StatusOK, s.CallbackServers(g.GroupID))
+			writeJSON(w, http.StatusOK, s.Callback().Servers(g.GroupID))
 		}},
-		"/callback/log": {http.MethodGet: getJSON(func() any { return s.CallbackLog() })},
+		"/callback/log": {http.MethodGet: getJSON(func() any { return s.Callback().Deliveries() })},
 		"/callback/confirm": {http.MethodPost: postJSON(http.StatusOK, func(r serverRef) (any, error) {
-			if err := s.ConfirmCallbackServer(r.GroupID, r.ServerID); err != nil {
+			if err := s.Callback().Confirm(r.GroupID, r.ServerID); err != nil {
 				return nil, err
 			}
 			return map[string]bool{"ok": true}, nil
@@ -115,26 +115,8 @@ func (s *Server) callbackRoutes() map[string]route {
 			if err != nil {
 				return nil, err
 			}
-			s.Advance(d)
+			s.Clock().Advance(d)
 			return s.clockState(), nil
 		})},
 	}
-}
-
-// ConfirmCallbackServer asks a server for the confirmation again.
-func (s *Server) ConfirmCallbackServer(groupID, serverID int64) error {
-	now := s.now()
-	c := &s.cb
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.initLocked()
-	sv := c.serverLocked(groupID, serverID)
-	if sv == nil {
-		return errors.New("no such Callback server")
-	}
-	if c.closed {
-		return errCallbackClosed
-	}
-	s.cbConfirmLocked(sv, now)
-	return nil
 }

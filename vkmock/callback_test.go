@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -48,7 +49,7 @@ func newCBReceiver(t *testing.T, answer func(w http.ResponseWriter, r *http.Requ
 func confirming(s *Server, rest func(w http.ResponseWriter, r *http.Request, body map[string]any)) func(http.ResponseWriter, *http.Request, map[string]any) {
 	return func(w http.ResponseWriter, r *http.Request, body map[string]any) {
 		if body["type"] == "confirmation" {
-			_, _ = io.WriteString(w, s.CallbackConfirmationCode(DefaultGroupID))
+			_, _ = io.WriteString(w, s.Callback().ConfirmationCode(DefaultGroupID))
 			return
 		}
 		rest(w, r, body)
@@ -61,7 +62,7 @@ func answerOK(w http.ResponseWriter, _ *http.Request, _ map[string]any) {
 
 func groupCall(t *testing.T, s *Server, method string, kv ...string) *answer {
 	t.Helper()
-	v := vals(append([]string{"group_id", strconv.FormatInt(DefaultGroupID, 10), "access_token", s.Token(TokenGroup).Token, "v", "5.199"}, kv...)...)
+	v := vals(append([]string{"group_id", strconv.FormatInt(DefaultGroupID, 10), "access_token", s.Tokens().Of(TokenGroup).Token, "v", "5.199"}, kv...)...)
 	return call(t, s, method, v)
 }
 
@@ -76,7 +77,7 @@ func addServer(t *testing.T, s *Server, url string, kv ...string) int64 {
 	if a.code() != 0 || json.Unmarshal(a.raw["response"], &r) != nil {
 		t.Fatalf("addCallbackServer: %s", a.body)
 	}
-	if err := s.CallbackIdle(t.Context()); err != nil {
+	if err := s.Callback().Idle(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	set := groupCall(t, s, "groups.setCallbackSettings", append([]string{"server_id", strconv.FormatInt(r.ServerID, 10), "message_new", "1"}, kv...)...)
@@ -88,21 +89,21 @@ func addServer(t *testing.T, s *Server, url string, kv ...string) int64 {
 
 func inbox(t *testing.T, s *Server, text string) {
 	t.Helper()
-	if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: text}); err != nil {
+	if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: text}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func outcomes(s *Server) []string {
 	var out []string
-	for _, d := range s.CallbackLog() {
+	for _, d := range s.Callback().Deliveries() {
 		out = append(out, d.Outcome)
 	}
 	return out
 }
 
 func TestCallbackSetupMethods(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	s.SetRateLimits(false)
 	rc := newCBReceiver(t, confirming(s, answerOK))
 	bad := newCBReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) { _, _ = io.WriteString(w, "ok") })
@@ -130,7 +131,7 @@ func TestCallbackSetupMethods(t *testing.T) {
 	wantError(t, groupCall(t, s, "groups.addCallbackServer", "url", rc.srv.URL, "title", "fifteen chars!!"), vkerr.Param, "")
 	wantError(t, groupCall(t, s, "groups.editCallbackServer", "server_id", "99", "url", rc.srv.URL, "title", "x"), vkerr.NotFound, "")
 	wantError(t, groupCall(t, s, "groups.getCallbackSettings", "server_id", "99"), vkerr.NotFound, "")
-	wantError(t, call(t, s, "groups.getCallbackServers", vals("group_id", "1", "access_token", s.Token(TokenGroup).Token, "v", "5.199")), vkerr.Access, "")
+	wantError(t, call(t, s, "groups.getCallbackServers", vals("group_id", "1", "access_token", s.Tokens().Of(TokenGroup).Token, "v", "5.199")), vkerr.Access, "")
 
 	set := groupCall(t, s, "groups.setCallbackSettings", "server_id", strconv.FormatInt(id, 10), "api_version", "5.80", "wall_post_new", "1")
 	get := groupCall(t, s, "groups.getCallbackSettings", "server_id", strconv.FormatInt(id, 10))
@@ -142,13 +143,13 @@ func TestCallbackSetupMethods(t *testing.T) {
 		t.Fatalf("settings: %s %s", set.body, get.body)
 	}
 	code := groupCall(t, s, "groups.getCallbackConfirmationCode")
-	if string(code.raw["response"]) != `{"code":"`+s.CallbackConfirmationCode(DefaultGroupID)+`"}` {
+	if string(code.raw["response"]) != `{"code":"`+s.Callback().ConfirmationCode(DefaultGroupID)+`"}` {
 		t.Fatalf("code: %s", code.body)
 	}
 	if d := groupCall(t, s, "groups.deleteCallbackServer", "server_id", strconv.FormatInt(id, 10)); string(d.raw["response"]) != "1" {
 		t.Fatalf("delete: %s", d.body)
 	}
-	if n := len(s.CallbackServers(DefaultGroupID)); n != MaxCallbackServers-1 {
+	if n := len(s.Callback().Servers(DefaultGroupID)); n != MaxCallbackServers-1 {
 		t.Fatalf("%d servers after delete", n)
 	}
 }
@@ -156,7 +157,7 @@ func TestCallbackSetupMethods(t *testing.T) {
 // Events reach confirmed servers with the secret, in the server's
 // api_version shape; unconfirmed servers get nothing.
 func TestCallbackDelivery(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	rc := newCBReceiver(t, confirming(s, answerOK))
 	legacy := newCBReceiver(t, confirming(s, answerOK))
 	never := newCBReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) { http.Error(w, "no", 500) })
@@ -164,10 +165,10 @@ func TestCallbackDelivery(t *testing.T) {
 	addServer(t, s, legacy.srv.URL, "api_version", "5.80")
 	addServer(t, s, never.srv.URL)
 	inbox(t, s, "hello")
-	if err := s.CallbackIdle(t.Context()); err != nil {
+	if err := s.Callback().Idle(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	ev := s.Events()[0]
+	ev := s.LongPoll().Events()[0]
 	got := rc.bodies[1]
 	msg, _ := got["object"].(map[string]any)["message"].(map[string]any)
 	if got["type"] != "message_new" || got["event_id"] != ev.EventID || got["secret"] != "s3cret" || got["v"] != "5.199" || msg["text"] != "hello" {
@@ -187,8 +188,8 @@ func TestCallbackDelivery(t *testing.T) {
 // clock.
 func TestCallbackFailuresResend(t *testing.T) {
 	clock := newFakeClock()
-	s := NewServer(t, WithClock(clock.Now))
-	s.SetCallbackConfig(CallbackConfig{Schedule: []time.Duration{10 * time.Second, time.Minute, time.Minute, time.Minute, time.Minute}, Timeout: 200 * time.Millisecond, PauseAfter: 100})
+	s := testServer(t, WithClock(clock.Now))
+	s.Callback().SetConfig(CallbackConfig{Schedule: []time.Duration{10 * time.Second, time.Minute, time.Minute, time.Minute, time.Minute}, Timeout: 200 * time.Millisecond, PauseAfter: 100})
 	// Handlers run on the server's goroutines and the one that waits out
 	// the timeout outlives its request, so the count is atomic.
 	var n atomic.Int32
@@ -212,18 +213,18 @@ func TestCallbackFailuresResend(t *testing.T) {
 	addServer(t, s, rc.srv.URL)
 	inbox(t, s, "x")
 	for range 5 {
-		if err := s.CallbackIdle(t.Context()); err != nil {
+		if err := s.Callback().Idle(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		s.Advance(time.Minute)
+		s.Clock().Advance(time.Minute)
 	}
-	if err := s.CallbackIdle(t.Context()); err != nil {
+	if err := s.Callback().Idle(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(outcomes(s), ","); got != "confirmed,failed,failed,failed,failed,failed,ok" {
 		t.Fatalf("outcomes %s", got)
 	}
-	log := s.CallbackLog()
+	log := s.Callback().Deliveries()
 	if log[1].Next.Sub(log[1].Time) != 10*time.Second || log[2].Next.Sub(log[2].Time) != time.Minute || log[1].Status != 500 || log[4].Status != 0 {
 		t.Fatalf("schedule: %+v", log[1:3])
 	}
@@ -243,8 +244,8 @@ func TestCallbackFailuresResend(t *testing.T) {
 // in a row (status failed), and resumes when the pause ends.
 func TestCallbackPauseAndResume(t *testing.T) {
 	clock := newFakeClock()
-	s := NewServer(t, WithClock(clock.Now))
-	s.SetCallbackConfig(CallbackConfig{Schedule: []time.Duration{time.Second, time.Second, time.Second, time.Second, time.Second, time.Second}, PauseAfter: 3, Pause: time.Hour})
+	s := testServer(t, WithClock(clock.Now))
+	s.Callback().SetConfig(CallbackConfig{Schedule: []time.Duration{time.Second, time.Second, time.Second, time.Second, time.Second, time.Second}, PauseAfter: 3, Pause: time.Hour})
 	var mu sync.Mutex
 	right := false
 	rc := newCBReceiver(t, confirming(s, func(w http.ResponseWriter, r *http.Request, b map[string]any) {
@@ -267,31 +268,31 @@ func TestCallbackPauseAndResume(t *testing.T) {
 	}
 	inbox(t, s, "x")
 	for range 4 {
-		if err := s.CallbackIdle(t.Context()); err != nil {
+		if err := s.Callback().Idle(t.Context()); err != nil {
 			t.Fatal(s.debugCB(), outcomes(s))
 		}
-		s.Advance(time.Second)
+		s.Clock().Advance(time.Second)
 	}
-	_ = s.CallbackIdle(t.Context())
+	_ = s.Callback().Idle(t.Context())
 	if got := strings.Join(outcomes(s), ","); got != "confirmed,failed,failed,paused" || status() != "failed" {
 		t.Fatalf("outcomes %s, status %s", got, status())
 	}
 	// Paused at the third failure, two seconds ago, for an hour; the
 	// event waits for the pause's end.
-	sv := s.CallbackServers(DefaultGroupID)[0]
-	if log := s.CallbackLog(); !sv.PausedUntil.Equal(s.Now().Add(time.Hour-2*time.Second)) || !log[3].Next.Equal(sv.PausedUntil) {
+	sv := s.Callback().Servers(DefaultGroupID)[0]
+	if log := s.Callback().Deliveries(); !sv.PausedUntil.Equal(s.Clock().Now().Add(time.Hour-2*time.Second)) || !log[3].Next.Equal(sv.PausedUntil) {
 		t.Fatalf("paused until %v, next attempt %v", sv.PausedUntil, log[3].Next)
 	}
 	mu.Lock()
 	right = true
 	mu.Unlock()
-	s.Advance(59 * time.Minute)
-	_ = s.CallbackIdle(t.Context())
-	if len(s.CallbackLog()) != 4 {
+	s.Clock().Advance(59 * time.Minute)
+	_ = s.Callback().Idle(t.Context())
+	if len(s.Callback().Deliveries()) != 4 {
 		t.Fatalf("sent while paused: %v", outcomes(s))
 	}
-	s.Advance(time.Minute)
-	_ = s.CallbackIdle(t.Context())
+	s.Clock().Advance(time.Minute)
+	_ = s.Callback().Idle(t.Context())
 	if got := strings.Join(outcomes(s), ","); got != "confirmed,failed,failed,paused,ok" || status() != "ok" {
 		t.Fatalf("after the pause: %s, status %s", got, status())
 	}
@@ -300,7 +301,7 @@ func TestCallbackPauseAndResume(t *testing.T) {
 // Retry-After reschedules; the body remove detaches the server.
 func TestCallbackRetryAfterAndRemove(t *testing.T) {
 	clock := newFakeClock()
-	s := NewServer(t, WithClock(clock.Now))
+	s := testServer(t, WithClock(clock.Now))
 	var n atomic.Int32
 	rc := newCBReceiver(t, confirming(s, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) {
 		if n.Add(1) == 1 {
@@ -312,26 +313,26 @@ func TestCallbackRetryAfterAndRemove(t *testing.T) {
 	}))
 	addServer(t, s, rc.srv.URL)
 	inbox(t, s, "x")
-	_ = s.CallbackIdle(t.Context())
-	log := s.CallbackLog()
+	_ = s.Callback().Idle(t.Context())
+	log := s.Callback().Deliveries()
 	if log[1].Outcome != "retry_after" || log[1].Next.Sub(log[1].Time) != 120*time.Second {
 		t.Fatalf("retry after: %+v", log[1])
 	}
-	s.Advance(119 * time.Second)
-	_ = s.CallbackIdle(t.Context())
-	if len(s.CallbackLog()) != 2 {
+	s.Clock().Advance(119 * time.Second)
+	_ = s.Callback().Idle(t.Context())
+	if len(s.Callback().Deliveries()) != 2 {
 		t.Fatal("resent before Retry-After")
 	}
-	s.Advance(time.Second)
-	_ = s.CallbackIdle(t.Context())
-	if got := strings.Join(outcomes(s), ","); got != "confirmed,retry_after,removed" || len(s.CallbackServers(DefaultGroupID)) != 0 || s.CallbackPending() != 0 {
-		t.Fatalf("remove: %s, %d servers", got, len(s.CallbackServers(DefaultGroupID)))
+	s.Clock().Advance(time.Second)
+	_ = s.Callback().Idle(t.Context())
+	if got := strings.Join(outcomes(s), ","); got != "confirmed,retry_after,removed" || len(s.Callback().Servers(DefaultGroupID)) != 0 || s.Callback().Pending() != 0 {
+		t.Fatalf("remove: %s, %d servers", got, len(s.Callback().Servers(DefaultGroupID)))
 	}
 }
 
 // The control API shows the log and the servers and moves the clock.
 func TestCallbackControlAPI(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	rc := newCBReceiver(t, confirming(s, answerOK))
 	addServer(t, s, rc.srv.URL)
 	ctl := func(method, path, body string) (int, string) {
@@ -356,8 +357,8 @@ func TestCallbackControlAPI(t *testing.T) {
 	if code, b := ctl("GET", "/callback/log", ""); code != 200 || !strings.Contains(b, `"outcome":"confirmed"`) || !strings.Contains(b, `"latency_ms"`) {
 		t.Fatalf("log: %d %s", code, b)
 	}
-	before := s.Now()
-	if code, _ := ctl("POST", "/callback/advance", `{"advance":"1h"}`); code != 200 || s.Now().Sub(before) < time.Hour {
+	before := s.Clock().Now()
+	if code, _ := ctl("POST", "/callback/advance", `{"advance":"1h"}`); code != 200 || s.Clock().Now().Sub(before) < time.Hour {
 		t.Fatalf("advance: %d", code)
 	}
 	if code, _ := ctl("POST", "/callback/confirm", `{"group_id":1,"server_id":1}`); code != 400 {
@@ -372,7 +373,7 @@ func TestCallbackCloseLeaksNothing(t *testing.T) {
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		if strings.Contains(string(b), "confirmation") {
-			_, _ = io.WriteString(w, New().CallbackConfirmationCode(DefaultGroupID))
+			_, _ = io.WriteString(w, New().Callback().ConfirmationCode(DefaultGroupID))
 			return
 		}
 		select {
@@ -383,133 +384,20 @@ func TestCallbackCloseLeaksNothing(t *testing.T) {
 	defer rcv.Close()
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	s := New()
-	ts := httptest.NewServer(s)
-	defer ts.Close()
-	s.ts = ts
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(ln, nil); err != nil {
+		t.Fatal(err)
+	}
 	addServer(t, s, rcv.URL)
 	inbox(t, s, "x")
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	if err := s.CallbackIdle(ctx); err == nil { // the POST hangs
+	if err := s.Callback().Idle(ctx); err == nil { // the POST hangs
 		t.Fatal("idle while a POST hangs")
 	}
 	s.Close()
-	ts.Close()
 	s.Close() // twice is fine
-}
-
-// The answers that follow vksdk's callback.RetryAfter and Remove
-// (callback/context.go): 410, 429 or 503 with a Retry-After less than 3
-// hours ahead, as an HTTP date (vksdk's form) or delay-seconds, reschedule
-// the event to that time without counting a failure; anything else with a
-// Retry-After is an ordinary failure, resent on the schedule.
-func TestCallbackRetryAfterForms(t *testing.T) {
-	const (
-		minute = time.Minute
-		hour   = time.Hour
-	)
-	date := func(s *Server, d time.Duration) string { return s.Now().Add(d).Format(http.TimeFormat) }
-	seconds := func(_ *Server, d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }
-	cases := []struct {
-		name   string
-		status int
-		header func(*Server, time.Duration) string
-		ahead  time.Duration
-		body   string
-		want   string        // the first attempt's outcome
-		next   time.Duration // when the second comes, after the first
-	}{
-		{"410 date, vksdk's form", http.StatusGone, date, 5 * minute, "Gone\n", "retry_after", 5 * minute},
-		{"429 date", http.StatusTooManyRequests, date, 2*hour + 59*minute, "", "retry_after", 2*hour + 59*minute},
-		{"503 date past", http.StatusServiceUnavailable, date, -minute, "", "retry_after", 0},
-		{"503 seconds", http.StatusServiceUnavailable, seconds, minute, "", "retry_after", minute},
-		{"429 seconds under 3h", http.StatusTooManyRequests, seconds, 3*hour - time.Second, "", "retry_after", 3*hour - time.Second},
-		{"429 seconds 3h", http.StatusTooManyRequests, seconds, 3 * hour, "", "failed", DefaultCallbackSchedule[0]},
-		{"410 date 3h", http.StatusGone, date, 3 * hour, "", "failed", DefaultCallbackSchedule[0]},
-		{"500", http.StatusInternalServerError, seconds, minute, "", "failed", DefaultCallbackSchedule[0]},
-		{"200 not ok", http.StatusOK, seconds, minute, "later", "failed", DefaultCallbackSchedule[0]},
-		{"503 unreadable", http.StatusServiceUnavailable, func(*Server, time.Duration) string { return "soon" }, 0, "", "failed", DefaultCallbackSchedule[0]},
-		{"503 without", http.StatusServiceUnavailable, nil, 0, "", "failed", DefaultCallbackSchedule[0]},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			clock := newFakeClock()
-			s := NewServer(t, WithClock(clock.Now))
-			var n atomic.Int32
-			rc := newCBReceiver(t, confirming(s, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) {
-				if n.Add(1) > 1 {
-					_, _ = io.WriteString(w, "ok")
-					return
-				}
-				if tc.header != nil {
-					w.Header().Set("Retry-After", tc.header(s, tc.ahead))
-				}
-				w.WriteHeader(tc.status)
-				_, _ = io.WriteString(w, tc.body)
-			}))
-			addServer(t, s, rc.srv.URL)
-			inbox(t, s, "x")
-			_ = s.CallbackIdle(t.Context())
-			log := s.CallbackLog() // with the resend already when next is 0
-			if len(log) < 2 || log[1].Outcome != tc.want || log[1].Status != tc.status || !log[1].Next.Equal(log[1].Time.Add(tc.next)) {
-				t.Fatalf("first attempt %+v, want %s, next after %v", log[len(log)-1], tc.want, tc.next)
-			}
-			sv := s.CallbackServers(DefaultGroupID)
-			if wantFailures := map[bool]int{true: 1}[tc.want == "failed"]; len(sv) != 1 || sv[0].Failures != wantFailures {
-				t.Fatalf("servers %+v, want %d failures", sv, wantFailures)
-			}
-			s.Advance(tc.next)
-			_ = s.CallbackIdle(t.Context())
-			if got := strings.Join(outcomes(s), ","); got != "confirmed,"+tc.want+",ok" || s.CallbackLog()[2].Attempt != 2 {
-				t.Fatalf("after %v: %s", tc.next, got)
-			}
-		})
-	}
-}
-
-// Only the body "remove" with HTTP 200, as vksdk's Remove answers,
-// detaches the server; "remove" with another status, or another body, is a
-// failure; a confirmation answered "remove" is not confirmed.
-func TestCallbackRemoveExactly(t *testing.T) {
-	for _, tc := range []struct {
-		status int
-		body   string
-	}{{http.StatusServiceUnavailable, "remove"}, {http.StatusOK, "remove\n"}, {http.StatusOK, "REMOVE"}} {
-		s := NewServer(t, WithClock(newFakeClock().Now))
-		rc := newCBReceiver(t, confirming(s, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) {
-			w.WriteHeader(tc.status)
-			_, _ = io.WriteString(w, tc.body)
-		}))
-		addServer(t, s, rc.srv.URL)
-		inbox(t, s, "x")
-		_ = s.CallbackIdle(t.Context())
-		if got := strings.Join(outcomes(s), ","); got != "confirmed,failed" || len(s.CallbackServers(DefaultGroupID)) != 1 {
-			t.Fatalf("%d %q: %s, %d servers", tc.status, tc.body, got, len(s.CallbackServers(DefaultGroupID)))
-		}
-	}
-	s := NewServer(t, WithClock(newFakeClock().Now))
-	rc := newCBReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) { _, _ = io.WriteString(w, "remove") })
-	a := groupCall(t, s, "groups.addCallbackServer", "url", rc.srv.URL, "title", "test")
-	if a.code() != 0 {
-		t.Fatal(a.body)
-	}
-	_ = s.CallbackIdle(t.Context())
-	if sv := s.CallbackServers(DefaultGroupID); strings.Join(outcomes(s), ",") != "not_confirmed" || len(sv) != 1 || sv[0].Status != CallbackFailed {
-		t.Fatalf("confirmation answered remove: %v, %+v", outcomes(s), sv)
-	}
-}
-
-// FuzzParseRetryAfter reads a receiver's Retry-After however it comes:
-// a delay from 0 to under maxRetryAfter, or refused; never a panic.
-func FuzzParseRetryAfter(f *testing.F) {
-	for _, s := range []string{"120", "0", "-1", "Wed, 21 Oct 2015 07:28:00 GMT", "99999999999999999999", "1e3", ""} {
-		f.Add(s)
-	}
-	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	f.Fuzz(func(t *testing.T, v string) {
-		d, ok := parseRetryAfter(v, now)
-		if ok && (d < 0 || d >= maxRetryAfter) {
-			t.Fatalf("%q gave %v", v, d)
-		}
-	})
 }

@@ -197,7 +197,8 @@ func (s *Server) captchaAnswer(q *vkRequest, consume bool) (int, *CaptchaInfo) {
 }
 
 // Captcha returns a captcha the mock issued, with its right key.
-func (s *Server) Captcha(sid string) (CaptchaInfo, bool) {
+func (ctl ChallengeControl) Captcha(sid string) (CaptchaInfo, bool) {
+	s := ctl.s
 	s.flows.mu.Lock()
 	defer s.flows.mu.Unlock()
 	c, ok := s.flows.captchas[sid]
@@ -209,7 +210,7 @@ func (s *Server) Captcha(sid string) (CaptchaInfo, bool) {
 
 // serveCaptchaImage serves /captcha.php.
 func (s *Server) serveCaptchaImage(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.Captcha(r.URL.Query().Get("sid"))
+	c, ok := s.Challenges().Captcha(r.URL.Query().Get("sid"))
 	if !ok {
 		http.Error(w, "no such captcha", http.StatusNotFound)
 		return
@@ -289,7 +290,7 @@ func captchaPNG(key string, h uint64) []byte {
 // serveVKIDCaptcha serves /not_robot_captcha: the page, and its solution.
 func (s *Server) serveVKIDCaptcha(w http.ResponseWriter, r *http.Request) {
 	sid := r.URL.Query().Get("sid")
-	c, ok := s.Captcha(sid)
+	c, ok := s.Challenges().Captcha(sid)
 	if !ok || c.Flow != "vkid" {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such captcha"})
 		return
@@ -374,7 +375,8 @@ func (s *Server) completeValidation(sid string, ok bool) (string, error) {
 // (or 3300-3304) as a person who passes it would, and returns the new
 // token (empty for 3300-3304, whose completion clears the token's
 // challenge instead).
-func (s *Server) CompleteValidation(redirectURI string) (string, error) {
+func (ctl ChallengeControl) CompleteValidation(redirectURI string) (string, error) {
+	s := ctl.s
 	u, err := url.Parse(redirectURI)
 	if err != nil {
 		return "", err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,12 +12,14 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
+	"github.com/vkerr/vkerr/vkmock/internal/faults"
 )
 
 // Challenges are the stateful rules of the checks 11 to 14 (see the
 // package documentation): captcha after a number of similar actions,
 // confirmation, flood control and daily quotas. They are set as a whole
-// (SetChallenges, POST /__vkmock/challenges).
+// (Challenges().Set, POST /__vkmock/challenges).
 type Challenges struct {
 	Captcha []CaptchaRule `json:"captcha,omitempty"`
 	Confirm []ConfirmRule `json:"confirm,omitempty"`
@@ -81,7 +84,7 @@ const maxWindowMS = 365 * 24 * 60 * 60 * 1000
 func validateChallenges(c Challenges) error {
 	window := func(field string, ms int64) error {
 		if ms < 0 || ms > maxWindowMS {
-			return fieldErr(field, "must be between 0 and %d", int64(maxWindowMS))
+			return core.FieldErr(field, "must be between 0 and %d", int64(maxWindowMS))
 		}
 		return nil
 	}
@@ -140,8 +143,9 @@ func validateChallenges(c Challenges) error {
 	return nil
 }
 
-// SetChallenges replaces the challenge rules and forgets their counts.
-func (s *Server) SetChallenges(c Challenges) error {
+// Set replaces the challenge rules and forgets their counts.
+func (ctl ChallengeControl) Set(c Challenges) error {
+	s := ctl.s
 	if err := validateChallenges(c); err != nil {
 		return err
 	}
@@ -154,8 +158,9 @@ func (s *Server) SetChallenges(c Challenges) error {
 	return nil
 }
 
-// Challenges returns the challenge rules.
-func (s *Server) Challenges() Challenges {
+// Rules returns the challenge rules.
+func (ctl ChallengeControl) Rules() Challenges {
+	s := ctl.s
 	s.chal.mu.Lock()
 	defer s.chal.mu.Unlock()
 	return cloneChallenges(s.chal.rules)
@@ -249,7 +254,7 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 	var counted []countKey
 	if !inner {
 		for i, r := range c.rules.Captcha {
-			if !matchGlob(r.Method, q.name) {
+			if !faults.MatchGlob(r.Method, q.name) {
 				continue
 			}
 			k := countKey{tok, q.name, i}
@@ -269,7 +274,7 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 		}
 	}
 	for _, r := range c.rules.Confirm {
-		if matchGlob(r.Method, q.name) && !q.flag("confirm") {
+		if faults.MatchGlob(r.Method, q.name) && !q.flag("confirm") {
 			text := r.Text
 			if text == "" {
 				text = defaultConfirmation
@@ -278,7 +283,7 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 		}
 	}
 	for i, r := range c.rules.Flood {
-		if !matchGlob(r.Method, q.name) {
+		if !faults.MatchGlob(r.Method, q.name) {
 			continue
 		}
 		target := ""
@@ -315,7 +320,7 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 	}
 	day := now.UTC().Unix() / 86400
 	for i, r := range c.rules.Quota {
-		if !matchGlob(r.Method, q.name) {
+		if !faults.MatchGlob(r.Method, q.name) {
 			continue
 		}
 		k := quotaKey{tok, q.name, i, day}
@@ -334,23 +339,27 @@ const defaultConfirmation = "Please confirm this action."
 
 // Token challenges: errors raised on a token through the control API.
 
-// ChallengeCodes are the errors SetTokenChallenge can raise on a token.
-var ChallengeCodes = []vkerr.Code{
+// ChallengeCodes returns the errors Challenges().SetToken can raise on a
+// token (a new slice each call).
+func ChallengeCodes() []vkerr.Code { return slices.Clone(challengeCodes) }
+
+var challengeCodes = []vkerr.Code{
 	vkerr.AuthValidation, vkerr.Recaptcha, vkerr.PhoneValidationNeed, vkerr.PasswordValidationNeed,
 	vkerr.OtpValidationNeed, vkerr.EmailConfirmationNeed, vkerr.TokenExtensionRequired,
 	vkerr.UserDeactivated, vkerr.UserServiceDeactivated,
 }
 
-// SetTokenChallenge makes every call with the token answer code (checked
+// SetToken makes every call with the token answer code (checked
 // right after the token's state, check 4): 17 (validation required: the
 // error carries redirect_uri, a page of the mock that issues a new token
 // and leaves this one needing validation), 3300 to 3304 (the error carries
 // redirect_uri, a page of the mock whose completion clears the
 // challenge), 3609, 3610 or 3611 (no extra fields). Code 0 clears it.
-func (s *Server) SetTokenChallenge(token string, code vkerr.Code) error {
+func (ctl ChallengeControl) SetToken(token string, code vkerr.Code) error {
+	s := ctl.s
 	if code != 0 {
 		ok := false
-		for _, c := range ChallengeCodes {
+		for _, c := range challengeCodes {
 			ok = ok || c == code
 		}
 		if !ok {
@@ -370,8 +379,9 @@ func (s *Server) SetTokenChallenge(token string, code vkerr.Code) error {
 	return nil
 }
 
-// TokenChallenge returns the challenge raised on a token, 0 for none.
-func (s *Server) TokenChallenge(token string) vkerr.Code {
+// Token returns the challenge raised on a token, 0 for none.
+func (ctl ChallengeControl) Token(token string) vkerr.Code {
+	s := ctl.s
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.tokenChal[token]

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,8 +16,8 @@ import (
 // The tests of this file follow the documented order of the checks.
 
 func TestTransport(t *testing.T) {
-	s := NewServer(t, WithMaxBodyBytes(1024), WithMaxParams(50))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithMaxBodyBytes(1024), WithMaxParams(50))
+	user := s.Tokens().Of(TokenUser).Token
 
 	t.Run("verb", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPut, s.URL()+"/method/users.get?v=5.199", nil)
@@ -83,7 +82,7 @@ func TestTransport(t *testing.T) {
 }
 
 func TestCheck2VersionRequired(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	// v comes first: even an unknown method without a token gets 8.
 	a := call(t, s, "no.suchMethod", nil)
 	wantError(t, a, vkerr.Request, "Invalid request: v is required")
@@ -98,7 +97,7 @@ func TestCheck2VersionRequired(t *testing.T) {
 }
 
 func TestCheck3UnknownMethod(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	for _, name := range []string{"Users.get", "users.Get", "users.get2", "nosuch", ""} {
 		// Unknown methods are reported before the token is looked at.
 		a := call(t, s, name, vals("v", "5.199", "access_token", "bogus"))
@@ -110,16 +109,16 @@ func TestCheck3UnknownMethod(t *testing.T) {
 			t.Fatalf("access_token echoed: %s", a.body)
 		}
 	}
-	a := call(t, s, "users.get", vals("v", "5.199", "access_token", s.Token(TokenUser).Token))
+	a := call(t, s, "users.get", vals("v", "5.199", "access_token", s.Tokens().Of(TokenUser).Token))
 	if a.code() != 0 {
 		t.Fatalf("users.get: %s", a.body)
 	}
 }
 
 func TestCheck4Token(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	mk := func(state TokenState) string {
-		tok, err := s.CreateToken(Token{Kind: TokenUser, State: state})
+		tok, err := s.Tokens().Create(Token{Kind: TokenUser, State: state})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +156,7 @@ func TestCheck4Token(t *testing.T) {
 		})
 	}
 	t.Run("bearer header", func(t *testing.T) {
-		a := post(t, s, "users.get", vals("v", "5.199"), map[string]string{"Authorization": "Bearer " + s.Token(TokenUser).Token})
+		a := post(t, s, "users.get", vals("v", "5.199"), map[string]string{"Authorization": "Bearer " + s.Tokens().Of(TokenUser).Token})
 		if a.code() != 0 {
 			t.Fatalf("bearer: %s", a.body)
 		}
@@ -178,27 +177,27 @@ func TestCheck4Token(t *testing.T) {
 		if a := call(t, s, "users.get", vals("v", "5.199", "access_token", tok)); a.code() != 0 {
 			t.Fatalf("valid token: %s", a.body)
 		}
-		if err := s.SetTokenState(tok, StateExpired); err != nil {
+		if err := s.Tokens().SetState(tok, StateExpired); err != nil {
 			t.Fatal(err)
 		}
 		wantError(t, call(t, s, "users.get", vals("v", "5.199", "access_token", tok)), vkerr.Auth, "User authorization failed: access_token has expired.")
-		if err := s.SetTokenState("nope", StateValid); err == nil {
+		if err := s.Tokens().SetState("nope", StateValid); err == nil {
 			t.Fatal("SetTokenState of an unknown token succeeded")
 		}
-		if err := s.SetTokenState(tok, "weird"); err == nil {
+		if err := s.Tokens().SetState(tok, "weird"); err == nil {
 			t.Fatal("SetTokenState to an unknown state succeeded")
 		}
 	})
 }
 
 func TestCheck5AppAndTestMode(t *testing.T) {
-	s := NewServer(t)
-	if err := s.SetApp(App{ID: 777, Disabled: true}); err != nil {
+	s := testServer(t)
+	if err := s.Tokens().SetApp(App{ID: 777, Disabled: true}); err != nil {
 		t.Fatal(err)
 	}
-	user, _ := s.CreateToken(Token{Kind: TokenUser, AppID: 777})
-	group, _ := s.CreateToken(Token{Kind: TokenGroup, AppID: 777})
-	enabledGroup := s.Token(TokenGroup).Token
+	user, _ := s.Tokens().Create(Token{Kind: TokenUser, AppID: 777})
+	group, _ := s.Tokens().Create(Token{Kind: TokenGroup, AppID: 777})
+	enabledGroup := s.Tokens().Of(TokenGroup).Token
 
 	wantError(t, call(t, s, "users.get", vals("v", "5.199", "access_token", user.Token, "name_case", "bad")), vkerr.Disabled, base(vkerr.Disabled))
 	wantError(t, call(t, s, "users.get", vals("v", "5.199", "access_token", group.Token)), vkerr.Disabled, base(vkerr.Disabled))
@@ -211,17 +210,17 @@ func TestCheck5AppAndTestMode(t *testing.T) {
 	}
 	// test_mode=1 with an enabled app needs an authorized user.
 	wantError(t, call(t, s, "users.get", vals("v", "5.199", "access_token", enabledGroup, "test_mode", "1")), vkerr.EnabledInTest, base(vkerr.EnabledInTest))
-	if a := call(t, s, "users.get", vals("v", "5.199", "access_token", s.Token(TokenUser).Token, "test_mode", "1")); a.code() != 0 {
+	if a := call(t, s, "users.get", vals("v", "5.199", "access_token", s.Tokens().Of(TokenUser).Token, "test_mode", "1")); a.code() != 0 {
 		t.Fatalf("enabled app, user token, test mode: %s", a.body)
 	}
-	if err := s.SetApp(App{ID: 0}); err == nil {
+	if err := s.Tokens().SetApp(App{ID: 0}); err == nil {
 		t.Fatal("SetApp with id 0 succeeded")
 	}
 }
 
 func TestCheck6HTTPSOnly(t *testing.T) {
-	plain := NewServer(t, WithHTTPSOnly(true))
-	user := plain.Token(TokenUser).Token
+	plain := testServer(t, WithHTTPSOnly(true))
+	user := plain.Tokens().Of(TokenUser).Token
 	// 16 comes after the token checks and before the kind check.
 	wantError(t, call(t, plain, "users.get", vals("v", "5.199", "access_token", user)), vkerr.AuthHTTPS, "HTTP authorization failed")
 	wantError(t, call(t, plain, "users.get", vals("v", "5.199", "access_token", "bogus")), vkerr.Auth, "")
@@ -231,18 +230,18 @@ func TestCheck6HTTPSOnly(t *testing.T) {
 		t.Fatalf("HTTPS-only off: %s", a.body)
 	}
 
-	tls := NewServer(t, WithHTTPSOnly(true), WithTLS())
+	tls := testServer(t, WithHTTPSOnly(true), WithTLS())
 	if !strings.HasPrefix(tls.URL(), "https://") {
 		t.Fatalf("WithTLS URL %s", tls.URL())
 	}
-	if a := call(t, tls, "users.get", vals("v", "5.199", "access_token", tls.Token(TokenUser).Token)); a.code() != 0 {
+	if a := call(t, tls, "users.get", vals("v", "5.199", "access_token", tls.Tokens().Of(TokenUser).Token)); a.code() != 0 {
 		t.Fatalf("HTTPS request to HTTPS-only server: %s", a.body)
 	}
 }
 
 func TestCheck7TokenKind(t *testing.T) {
-	s := NewServer(t)
-	user, group, service := s.Token(TokenUser).Token, s.Token(TokenGroup).Token, s.Token(TokenService).Token
+	s := testServer(t)
+	user, group, service := s.Tokens().Of(TokenUser).Token, s.Tokens().Of(TokenGroup).Token, s.Tokens().Of(TokenService).Token
 	// account.getInfo: user only. messages.send: user and group.
 	// secure.getUserLevel: service only. groups.getTokenPermissions: group only.
 	wantError(t, call(t, s, "account.getInfo", vals("v", "5.199", "access_token", group, "fields", "???")), vkerr.GroupAuth, "Group authorization failed: method is unavailable with group auth.")
@@ -263,9 +262,9 @@ func TestCheck7TokenKind(t *testing.T) {
 }
 
 func TestCheck8Params(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
-	service := s.Token(TokenService).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
+	service := s.Tokens().Of(TokenService).Token
 	prefix := "One of the parameters specified was missing or invalid: "
 	long := strings.TrimSuffix(strings.Repeat("1,", 1001), ",")
 	cases := []struct {
@@ -313,8 +312,8 @@ func TestCheck8Params(t *testing.T) {
 
 func TestCheck9RateLimit(t *testing.T) {
 	clock := newFakeClock()
-	s := NewServer(t, WithClock(clock.Now))
-	user, group, service := s.Token(TokenUser).Token, s.Token(TokenGroup).Token, s.Token(TokenService).Token
+	s := testServer(t, WithClock(clock.Now))
+	user, group, service := s.Tokens().Of(TokenUser).Token, s.Tokens().Of(TokenGroup).Token, s.Tokens().Of(TokenService).Token
 	ok := func(tok, method string, extra ...string) bool {
 		t.Helper()
 		v := vals(append([]string{"v", "5.199", "access_token", tok}, extra...)...)
@@ -390,8 +389,8 @@ func TestCheck9RateLimit(t *testing.T) {
 		installs int64
 		want     int
 	}{{50_000, 8}, {500_000, 20}, {5_000_000, 35}} {
-		_ = s.SetApp(App{ID: 900 + c.installs, Installs: c.installs})
-		tok, _ := s.CreateToken(Token{Kind: TokenService, AppID: 900 + c.installs})
+		_ = s.Tokens().SetApp(App{ID: 900 + c.installs, Installs: c.installs})
+		tok, _ := s.Tokens().Create(Token{Kind: TokenService, AppID: 900 + c.installs})
 		n = 0
 		for range c.want + 5 {
 			if ok(tok.Token, "secure.getUserLevel", "user_ids", "1") {
@@ -418,45 +417,6 @@ func TestCheck9RateLimit(t *testing.T) {
 	for range 10 {
 		if !ok(user, "users.get") {
 			t.Fatal("refused with rate limits off")
-		}
-	}
-}
-
-// TestRateLimitConcurrent checks the strict window under concurrency: no
-// one-second span holds more than 3 accepted requests.
-func TestRateLimitConcurrent(t *testing.T) {
-	var l limiter
-	var ticks atomic.Int64
-	clock := func() time.Time { return time.Unix(1000, 0).Add(time.Duration(ticks.Add(1)) * 7 * time.Millisecond) }
-	done := make(chan time.Time, 400)
-	for range 400 {
-		go func() {
-			if at, ok := l.allow(rateKey{token: "t"}, clock, 3); ok {
-				done <- at
-			} else {
-				done <- time.Time{}
-			}
-		}()
-	}
-	var accepted []time.Time
-	for range 400 {
-		if at := <-done; !at.IsZero() {
-			accepted = append(accepted, at)
-		}
-	}
-	// 400 ticks of 7 ms span 2.8 s: at most 3 a second, at least 3 in all.
-	if len(accepted) < 3 || len(accepted) > 9 {
-		t.Fatalf("%d accepted", len(accepted))
-	}
-	for _, a := range accepted {
-		n := 0
-		for _, b := range accepted {
-			if !b.Before(a) && b.Before(a.Add(time.Second)) {
-				n++
-			}
-		}
-		if n > 3 {
-			t.Fatalf("%d accepted requests in the second from %v", n, a)
 		}
 	}
 }

@@ -5,7 +5,7 @@ import (
 )
 
 // The mock's clock is the clock of WithClock (time.Now by default) moved by
-// an offset that SetNow and Advance change. Rate windows (6), flood
+// an offset that Clock().Set and Clock().Advance change. Rate windows (6), flood
 // cooldowns (9), daily quotas (29), captcha_ts, message dates,
 // utils.getServerTime and the request log all read it, so tests move time
 // instead of sleeping.
@@ -16,18 +16,23 @@ func (s *Server) now() time.Time {
 }
 
 // Now returns the mock's current time.
-func (s *Server) Now() time.Time { return s.now() }
+func (ctl ClockControl) Now() time.Time {
+	s := ctl.s
+	return s.now()
+}
 
-// SetNow sets the mock's clock to t; it keeps running from there at the
+// Set sets the mock's clock to t; it keeps running from there at the
 // pace of the underlying clock.
-func (s *Server) SetNow(t time.Time) {
+func (ctl ClockControl) Set(t time.Time) {
+	s := ctl.s
 	s.clockOffset.Store(int64(t.Sub(s.clock())))
 	s.lp.clockMoved()
 }
 
 // Advance moves the mock's clock forward by d (backward when d is
 // negative).
-func (s *Server) Advance(d time.Duration) {
+func (ctl ClockControl) Advance(d time.Duration) {
+	s := ctl.s
 	s.clockOffset.Add(int64(d))
 	s.lp.clockMoved()
 }

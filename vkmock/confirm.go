@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/fifo"
 )
 
 // Confirmations asked by a fault rule's or the X-Vkmock-Error header's
@@ -52,7 +53,7 @@ func requestKey(q *vkRequest) confirmKey {
 type confirmations struct {
 	mu      sync.Mutex
 	pending map[confirmKey]string // the confirmation_text
-	order   fifo[confirmKey]
+	order   fifo.FIFO[confirmKey]
 }
 
 // askConfirmation registers the request's pending confirmation.
@@ -63,14 +64,14 @@ func (s *Server) askConfirmation(q *vkRequest, text string) {
 	defer c.mu.Unlock()
 	if c.pending == nil {
 		c.pending = map[confirmKey]string{}
-		c.order = newFIFO[confirmKey](maxFlows, maxFlows*int64(sha256.Size+len(defaultConfirmation)))
+		c.order = fifo.New[confirmKey](maxFlows, maxFlows*int64(sha256.Size+len(defaultConfirmation)))
 	}
 	if _, ok := c.pending[k]; ok {
 		return
 	}
 	text = storedKey(text)
 	c.pending[k] = text
-	c.order.add(k, int64(sha256.Size+len(text)), func(old confirmKey) { delete(c.pending, old) })
+	c.order.Add(k, int64(sha256.Size+len(text)), func(old confirmKey) { delete(c.pending, old) })
 }
 
 // checkConfirmation answers 24 to a request whose confirmation is pending
@@ -97,6 +98,6 @@ func (s *Server) checkConfirmation(q *vkRequest) *vkerr.Error {
 func (c *confirmations) reset() {
 	c.mu.Lock()
 	c.pending = nil
-	c.order.reset()
+	c.order.Reset()
 	c.mu.Unlock()
 }

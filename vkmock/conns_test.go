@@ -69,9 +69,9 @@ func waitClosed(t testing.TB, c net.Conn, limit time.Duration) {
 // With 1 000 stalled connections open, an honest request is still
 // answered; the stalled ones are left alone until their read timeout.
 func TestStalledConnectionsDoNotBlockOthers(t *testing.T) {
-	s := NewServer(t, WithTimeouts(Timeouts{Read: time.Minute}))
+	s := testServer(t, WithTimeouts(Timeouts{Read: time.Minute}))
 	conns := stalledConns(t, strings.TrimPrefix(s.URL(), "http://"), 1000)
-	a := call(t, s, "users.get", vals("v", "5.199", "access_token", s.Token(TokenUser).Token, "user_ids", "1"))
+	a := call(t, s, "users.get", vals("v", "5.199", "access_token", s.Tokens().Of(TokenUser).Token, "user_ids", "1"))
 	if a.code() != 0 {
 		t.Fatalf("honest request: %s", a.body)
 	}
@@ -85,7 +85,7 @@ func TestStalledConnectionsDoNotBlockOthers(t *testing.T) {
 // Each stalled connection is closed once its read timeout passes, and an
 // idle keep-alive connection once its idle timeout does.
 func TestStalledConnectionsClosedAfterReadTimeout(t *testing.T) {
-	s := NewServer(t, WithTimeouts(Timeouts{Read: 200 * time.Millisecond, Idle: 200 * time.Millisecond}))
+	s := testServer(t, WithTimeouts(Timeouts{Read: 200 * time.Millisecond, Idle: 200 * time.Millisecond}))
 	addr := strings.TrimPrefix(s.URL(), "http://")
 	conns := stalledConns(t, addr, 1000)
 	// An idle keep-alive connection, after one whole request.
@@ -149,8 +149,8 @@ func BenchmarkStalledConnections(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			var url, token string
 			if mode == "vkmock" {
-				s := NewServer(b, WithRateLimits(false), WithTimeouts(Timeouts{Read: time.Minute}))
-				url, token = s.URL(), s.Token(TokenUser).Token
+				s := testServer(b, WithRateLimits(false), WithTimeouts(Timeouts{Read: time.Minute}))
+				url, token = s.URL(), s.Tokens().Of(TokenUser).Token
 			} else {
 				ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if err := r.ParseForm(); err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // maxControlBody bounds the bodies of control requests.
@@ -105,41 +106,41 @@ func (s *Server) controlRoutes() map[string]route {
 	})
 	settings := getJSON(func() any { return s.settings() })
 	clock := getJSON(func() any { return s.clockState() })
-	challenges := getJSON(func() any { return s.Challenges() })
+	challenges := getJSON(func() any { return s.Challenges().Rules() })
 	return map[string]route{
 		"":         {"*": version},
 		"/version": {"*": version},
 		"/tokens": {
-			http.MethodGet: getJSON(func() any { return s.Tokens() }),
+			http.MethodGet: getJSON(func() any { return s.Tokens().All() }),
 			http.MethodPost: postJSON(http.StatusCreated, func(t Token) (any, error) {
 				if err := s.tokensFit(t); err != nil {
 					return nil, err
 				}
-				return s.CreateToken(t)
+				return s.Tokens().Create(t)
 			}),
 		},
 		"/tokens/state": {http.MethodPost: postJSON(http.StatusOK, func(c tokenStateChange) (any, error) {
-			return map[string]string{"state": string(c.State)}, s.SetTokenState(c.Token, c.State)
+			return map[string]string{"state": string(c.State)}, s.Tokens().SetState(c.Token, c.State)
 		})},
 		"/tokens/challenge": {http.MethodPost: postJSON(http.StatusOK, func(c tokenChallengeChange) (any, error) {
-			return map[string]any{"error_code": c.ErrorCode}, s.SetTokenChallenge(c.Token, c.ErrorCode)
+			return map[string]any{"error_code": c.ErrorCode}, s.Challenges().SetToken(c.Token, c.ErrorCode)
 		})},
 		"/apps": {
-			http.MethodGet:  getJSON(func() any { return s.Apps() }),
-			http.MethodPost: postJSON(http.StatusOK, func(a App) (any, error) { return a, s.SetApp(a) }),
+			http.MethodGet:  getJSON(func() any { return s.Tokens().Apps() }),
+			http.MethodPost: postJSON(http.StatusOK, func(a App) (any, error) { return a, s.Tokens().SetApp(a) }),
 		},
 		"/faults": {
-			http.MethodGet: getJSON(func() any { return s.Faults() }),
+			http.MethodGet: getJSON(func() any { return s.Faults().List() }),
 			http.MethodPost: postJSON(http.StatusCreated, func(f Fault) (any, error) {
-				id, err := s.AddFault(f)
+				id, err := s.Faults().Add(f)
 				return map[string]string{"id": id}, err
 			}),
-			http.MethodDelete: noContent(s.ClearFaults),
+			http.MethodDelete: noContent(s.Faults().Clear),
 		},
-		"/faults/": {http.MethodDelete: removeByID("fault", s.RemoveFault)},
+		"/faults/": {http.MethodDelete: removeByID("fault", s.Faults().Remove)},
 		"/requests": {
-			http.MethodGet:    getJSON(func() any { return s.Requests() }),
-			http.MethodDelete: noContent(s.log.reset),
+			http.MethodGet:    getJSON(func() any { return s.Requests().All() }),
+			http.MethodDelete: noContent(s.log.Reset),
 		},
 		"/reset": {http.MethodPost: noContent(s.Reset)},
 		"/settings": {
@@ -164,11 +165,11 @@ func (s *Server) controlRoutes() map[string]route {
 			}),
 		},
 		"/messages": {
-			http.MethodGet:    getJSON(func() any { return s.Messages() }),
-			http.MethodDelete: noContent(s.ClearMessages),
+			http.MethodGet:    getJSON(func() any { return s.World().Messages() }),
+			http.MethodDelete: noContent(s.World().ClearMessages),
 		},
 		"/captcha/": {http.MethodGet: func(w http.ResponseWriter, r *http.Request) {
-			c, ok := s.Captcha(r.PathValue("id"))
+			c, ok := s.Challenges().Captcha(r.PathValue("id"))
 			if !ok {
 				controlError(w, http.StatusNotFound, errors.New("no such captcha"))
 				return
@@ -176,32 +177,32 @@ func (s *Server) controlRoutes() map[string]route {
 			writeJSON(w, http.StatusOK, c)
 		}},
 		"/validate": {http.MethodPost: postJSON(http.StatusOK, func(v validationDone) (any, error) {
-			tok, err := s.CompleteValidation(v.RedirectURI)
+			tok, err := s.Challenges().CompleteValidation(v.RedirectURI)
 			return map[string]string{"access_token": tok}, err
 		})},
 		"/challenges": {
 			http.MethodGet: challenges,
 			http.MethodPost: postJSON(http.StatusOK, func(c Challenges) (any, error) {
-				if err := s.SetChallenges(c); err != nil {
+				if err := s.Challenges().Set(c); err != nil {
 					return nil, err
 				}
-				return s.Challenges(), nil
+				return s.Challenges().Rules(), nil
 			}),
-			http.MethodDelete: noContent(func() { _ = s.SetChallenges(Challenges{}) }),
+			http.MethodDelete: noContent(func() { _ = s.Challenges().Set(Challenges{}) }),
 		},
 		"/procedures": {
-			http.MethodGet:  getJSON(func() any { return s.Procedures() }),
-			http.MethodPost: postJSON(http.StatusCreated, func(p Procedure) (any, error) { return p, s.SetProcedure(p.Name, p.Code) }),
+			http.MethodGet:  getJSON(func() any { return s.Procedures().List() }),
+			http.MethodPost: postJSON(http.StatusCreated, func(p Procedure) (any, error) { return p, s.Procedures().Set(p.Name, p.Code) }),
 		},
-		"/procedures/":  {http.MethodDelete: removeByID("procedure", s.RemoveProcedure)},
+		"/procedures/":  {http.MethodDelete: removeByID("procedure", s.Procedures().Remove)},
 		"/uploads":      s.uploadRoute(),
-		"/world":        {http.MethodGet: getJSON(func() any { return s.WorldSnapshot() })},
-		"/world/users":  {http.MethodPost: postJSON(http.StatusOK, func(u User) (any, error) { return u, s.PutUser(u) })},
-		"/world/groups": {http.MethodPost: postJSON(http.StatusOK, func(g Group) (any, error) { return g, s.PutGroup(g) })},
-		"/world/albums": {http.MethodPost: postJSON(http.StatusOK, func(a Album) (any, error) { return a, s.PutAlbum(a) })},
+		"/world":        {http.MethodGet: getJSON(func() any { return s.World().Snapshot() })},
+		"/world/users":  {http.MethodPost: postJSON(http.StatusOK, func(u User) (any, error) { return u, s.World().PutUser(u) })},
+		"/world/groups": {http.MethodPost: postJSON(http.StatusOK, func(g Group) (any, error) { return g, s.World().PutGroup(g) })},
+		"/world/albums": {http.MethodPost: postJSON(http.StatusOK, func(a Album) (any, error) { return a, s.World().PutAlbum(a) })},
 		"/world/posts": {http.MethodPost: postJSON(http.StatusOK, func(p Post) (any, error) {
 			var err error
-			p.ID, err = s.AddPost(p)
+			p.ID, err = s.World().AddPost(p)
 			return p, err
 		})},
 	}
@@ -219,7 +220,7 @@ var (
 func (s *Server) changeClock(c clockChange) error {
 	inRange := func(field string, t time.Time) error {
 		if t.Before(minClock) || t.After(maxClock) {
-			return fieldErr(field, "must give a time between %s and %s", minClock.Format(time.RFC3339), maxClock.Format(time.RFC3339))
+			return core.FieldErr(field, "must give a time between %s and %s", minClock.Format(time.RFC3339), maxClock.Format(time.RFC3339))
 		}
 		return nil
 	}
@@ -229,9 +230,9 @@ func (s *Server) changeClock(c clockChange) error {
 		lo, hi := minClock.Sub(now), maxClock.Sub(now)
 		if d < lo || d > hi {
 			if unit == time.Millisecond {
-				return fieldErr(field, "must be between %d and %d", lo/unit, hi/unit)
+				return core.FieldErr(field, "must be between %d and %d", lo/unit, hi/unit)
 			}
-			return fieldErr(field, "must be between %v and %v", lo, hi)
+			return core.FieldErr(field, "must be between %v and %v", lo, hi)
 		}
 		return nil
 	}
@@ -240,21 +241,21 @@ func (s *Server) changeClock(c clockChange) error {
 		if err := inRange("now", *c.Now); err != nil {
 			return err
 		}
-		s.SetNow(*c.Now)
+		s.Clock().Set(*c.Now)
 	case c.Unix != nil:
 		if *c.Unix < minClock.Unix() || *c.Unix > maxClock.Unix() {
-			return fieldErr("unix", "must be between %d and %d", minClock.Unix(), maxClock.Unix())
+			return core.FieldErr("unix", "must be between %d and %d", minClock.Unix(), maxClock.Unix())
 		}
-		s.SetNow(time.Unix(*c.Unix, 0))
+		s.Clock().Set(time.Unix(*c.Unix, 0))
 	case c.Advance != "":
 		d, err := time.ParseDuration(c.Advance)
 		if err != nil {
-			return fieldErr("advance", "must be a duration such as \"90s\" or \"-24h\": %v", err)
+			return core.FieldErr("advance", "must be a duration such as \"90s\" or \"-24h\": %v", err)
 		}
 		if err := advance("advance", d, 1); err != nil {
 			return err
 		}
-		s.Advance(d)
+		s.Clock().Advance(d)
 	case c.AdvanceMS != nil:
 		ms := *c.AdvanceMS
 		const most = math.MaxInt64 / int64(time.Millisecond)
@@ -264,7 +265,7 @@ func (s *Server) changeClock(c clockChange) error {
 		if err := advance("advance_ms", time.Duration(ms)*time.Millisecond, time.Millisecond); err != nil {
 			return err
 		}
-		s.Advance(time.Duration(ms) * time.Millisecond)
+		s.Clock().Advance(time.Duration(ms) * time.Millisecond)
 	default:
 		return errors.New("set one of now, unix, advance, advance_ms")
 	}

@@ -43,14 +43,14 @@ func control(t testing.TB, s *Server, method, path string, body any, out any) in
 }
 
 func TestControlTokens(t *testing.T) {
-	s := NewServer(t, WithSeed(5))
+	s := testServer(t, WithSeed(5))
 	var toks []map[string]any
 	if st := control(t, s, "GET", "/__vkmock/tokens", nil, &toks); st != 200 || len(toks) != 3 {
 		t.Fatalf("GET tokens: %d %v", st, toks)
 	}
 	for i, kind := range []TokenKind{TokenUser, TokenGroup, TokenService} {
 		tk := toks[i]
-		if tk["kind"] != kind.String() || tk["state"] != "valid" || tk["token"] != s.Token(kind).Token {
+		if tk["kind"] != kind.String() || tk["state"] != "valid" || tk["token"] != s.Tokens().Of(kind).Token {
 			t.Fatalf("token %d: %v", i, tk)
 		}
 		for _, k := range []string{"user_id", "group_id"} {
@@ -60,7 +60,7 @@ func TestControlTokens(t *testing.T) {
 		}
 	}
 	// Tokens derive from the seed.
-	if New(WithSeed(5)).Token(TokenUser).Token != s.Token(TokenUser).Token || New(WithSeed(6)).Token(TokenUser).Token == s.Token(TokenUser).Token {
+	if New(WithSeed(5)).Tokens().Of(TokenUser).Token != s.Tokens().Of(TokenUser).Token || New(WithSeed(6)).Tokens().Of(TokenUser).Token == s.Tokens().Of(TokenUser).Token {
 		t.Fatal("tokens do not follow the seed")
 	}
 	var created Token
@@ -87,14 +87,14 @@ func TestControlTokens(t *testing.T) {
 	if st := control(t, s, "POST", "/__vkmock/tokens", map[string]any{"kind": "user", "sneaky": 1}, nil); st != 400 {
 		t.Fatalf("unknown field accepted: %d", st)
 	}
-	if len(s.Tokens()) != 4 {
-		t.Fatalf("%d tokens", len(s.Tokens()))
+	if len(s.Tokens().All()) != 4 {
+		t.Fatalf("%d tokens", len(s.Tokens().All()))
 	}
 }
 
 func TestControlFaultsAndReset(t *testing.T) {
-	s := NewServer(t)
-	user := s.Token(TokenUser).Token
+	s := testServer(t)
+	user := s.Tokens().Of(TokenUser).Token
 	var added map[string]string
 	rules := []map[string]any{
 		{"method": "messages.*", "probability": 0.2, "times": 0, "error": map[string]any{"error_code": 10}},
@@ -119,8 +119,8 @@ func TestControlFaultsAndReset(t *testing.T) {
 	if st := control(t, s, "DELETE", "/__vkmock/faults/"+list[4]["id"].(string), nil, nil); st != 204 {
 		t.Fatalf("DELETE one: %d", st)
 	}
-	if st := control(t, s, "DELETE", "/__vkmock/faults", nil, nil); st != 204 || len(s.Faults()) != 0 {
-		t.Fatalf("DELETE faults: %d, %d left", st, len(s.Faults()))
+	if st := control(t, s, "DELETE", "/__vkmock/faults", nil, nil); st != 204 || len(s.Faults().List()) != 0 {
+		t.Fatalf("DELETE faults: %d, %d left", st, len(s.Faults().List()))
 	}
 	var e map[string]string
 	if st := control(t, s, "POST", "/__vkmock/faults", map[string]any{"method": "*", "effect": "melt"}, &e); st != 400 || e["error"] == "" {
@@ -129,14 +129,14 @@ func TestControlFaultsAndReset(t *testing.T) {
 
 	// Reset: faults, created tokens, states, log and rate windows go back.
 	mustAdd(t, s, Fault{HTTPStatus: 500})
-	tok, _ := s.CreateToken(Token{Kind: TokenUser})
-	_ = s.SetTokenState(user, StateExpired)
+	tok, _ := s.Tokens().Create(Token{Kind: TokenUser})
+	_ = s.Tokens().SetState(user, StateExpired)
 	call(t, s, "users.get", vals("v", "5.199"))
 	if st := control(t, s, "POST", "/__vkmock/reset", nil, nil); st != 204 {
 		t.Fatalf("reset: %d", st)
 	}
-	if len(s.Faults()) != 0 || len(s.Tokens()) != 3 || len(s.Requests()) != 0 || s.Token(TokenUser).State != StateValid {
-		t.Fatalf("after reset: %d faults, %d tokens, %d requests, state %s", len(s.Faults()), len(s.Tokens()), len(s.Requests()), s.Token(TokenUser).State)
+	if len(s.Faults().List()) != 0 || len(s.Tokens().All()) != 3 || len(s.Requests().All()) != 0 || s.Tokens().Of(TokenUser).State != StateValid {
+		t.Fatalf("after reset: %d faults, %d tokens, %d requests, state %s", len(s.Faults().List()), len(s.Tokens().All()), len(s.Requests().All()), s.Tokens().Of(TokenUser).State)
 	}
 	wantError(t, call(t, s, "users.get", vals("v", "5.199", "access_token", tok.Token)), vkerr.Auth, "")
 
@@ -165,8 +165,8 @@ func TestControlFaultsAndReset(t *testing.T) {
 func TestRequestLogAndNoSecrets(t *testing.T) {
 	var logs syncbuf.Buffer
 	clock := newFakeClock()
-	s := NewServer(t, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithClock(clock.Now), WithRequestLogSize(5))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithClock(clock.Now), WithRequestLogSize(5))
+	user := s.Tokens().Of(TokenUser).Token
 	secrets := []string{user, "my-captcha-answer", "my-success-token", "my-client-secret", "my-lp-key", "my-sig"}
 	call(t, s, "users.get", vals("v", "5.199", "access_token", user, "user_ids", "1", "captcha_sid", "77", "captcha_key", "my-captcha-answer",
 		"success_token", "my-success-token", "client_secret", "my-client-secret", "key", "my-lp-key", "sig", "my-sig", "text", "pasted "+user))
@@ -221,7 +221,7 @@ func TestRequestLogAndNoSecrets(t *testing.T) {
 	for i := range 7 {
 		call(t, s, "users.get", vals("v", "5.199", "n", jsonString(i)))
 	}
-	all := s.Requests()
+	all := s.Requests().All()
 	if len(all) != 5 {
 		t.Fatalf("%d records kept, want 5", len(all))
 	}
@@ -247,21 +247,21 @@ func TestConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewServer(t, WithConfig(cfg))
-	if s.Seed() != 9 || s.Token(TokenUser).Token != New(WithSeed(9)).Token(TokenUser).Token {
+	s := testServer(t, WithConfig(cfg))
+	if s.Seed() != 9 || s.Tokens().Of(TokenUser).Token != New(WithSeed(9)).Tokens().Of(TokenUser).Token {
 		t.Fatal("config seed not applied")
 	}
 	wantError(t, call(t, s, "messages.send", vals("v", "5.199", "access_token", "bot-token")), vkerr.Disabled, "")
 	wantError(t, call(t, s, "wall.get", vals("v", "5.199")), vkerr.Flood, "Flood control: too much posts")
 	for range 10 {
-		if a := call(t, s, "users.get", vals("v", "5.199", "access_token", s.Token(TokenUser).Token)); a.code() != 0 {
+		if a := call(t, s, "users.get", vals("v", "5.199", "access_token", s.Tokens().Of(TokenUser).Token)); a.code() != 0 {
 			t.Fatalf("rate_limits false: %s", a.body)
 		}
 	}
 	// Reset keeps the configured state.
 	s.Reset()
-	if len(s.Faults()) != 1 || len(s.Tokens()) != 4 {
-		t.Fatalf("after reset: %d faults, %d tokens", len(s.Faults()), len(s.Tokens()))
+	if len(s.Faults().List()) != 1 || len(s.Tokens().All()) != 4 {
+		t.Fatalf("after reset: %d faults, %d tokens", len(s.Faults().List()), len(s.Tokens().All()))
 	}
 	for _, bad := range []string{`{"sed": 1}`, `{"tokens": [{"kind": "x"}]}`, `{"faults": [{"effect": "boom"}]}`, `{} {}`, `[`} {
 		c, err := ParseConfig(strings.NewReader(bad))
@@ -275,8 +275,8 @@ func TestConfig(t *testing.T) {
 }
 
 func TestResponses(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
 	get := func(method string, kv ...string) json.RawMessage {
 		a := call(t, s, method, vals(append([]string{"v", "5.199", "access_token", user}, kv...)...))
 		if a.code() != 0 {
@@ -367,8 +367,8 @@ func TestConfigFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Seed() != 42 || len(s.Tokens()) != 5 || len(s.Faults()) != 2 || s.Apps()[0].Installs != 50000 {
-		t.Fatalf("seed %d, %d tokens, %d faults, apps %+v", s.Seed(), len(s.Tokens()), len(s.Faults()), s.Apps())
+	if s.Seed() != 42 || len(s.Tokens().All()) != 5 || len(s.Faults().List()) != 2 || s.Tokens().Apps()[0].Installs != 50000 {
+		t.Fatalf("seed %d, %d tokens, %d faults, apps %+v", s.Seed(), len(s.Tokens().All()), len(s.Faults().List()), s.Tokens().Apps())
 	}
 	if _, err := LoadConfig("testdata/missing.json"); err == nil {
 		t.Fatal("missing file loaded")

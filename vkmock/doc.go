@@ -7,14 +7,19 @@
 // so that any client can be tested offline.
 //
 //	func TestBot(t *testing.T) {
-//		mock := vkmock.NewServer(t)
-//		client := myvk.New(mock.Token(vkmock.TokenGroup).Token, myvk.BaseURL(mock.URL()))
-//		mock.AddFault(vkmock.Fault{Method: "messages.send", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
+//		mock := vkmocktest.NewServer(t)
+//		client := myvk.New(mock.Tokens().Of(vkmock.TokenGroup).Token, myvk.BaseURL(mock.URL()))
+//		mock.Faults().Add(vkmock.Fault{Method: "messages.send", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
 //		...
 //	}
 //
-// New returns the server as an http.Handler; NewServer starts it on
-// httptest and closes it when the test ends. The binary is `vk mock`.
+// New returns the server as an http.Handler; Start serves it on a
+// listener and Close ends everything it started. vkmocktest.NewServer
+// starts one for a test and closes it when the test ends. The Go control
+// API is grouped by surface: s.Tokens(), s.Faults(), s.Challenges(),
+// s.Clock(), s.World(), s.LongPoll(), s.UserLongPoll(), s.Callback(),
+// s.Uploads(), s.Procedures(), s.Requests(). The binary is `vk mock`;
+// docs/vkmock-design.md describes how the package is built.
 //
 // # Requests
 //
@@ -50,7 +55,7 @@
 //     5 "...: invalid access_token (4).". Expired: 5 "...: access_token has
 //     expired.". Revoked: 5 "...: invalid session.". Banned: 5 "...: user
 //     is blocked." with ban_info. Deactivated: 3610. Then the challenge
-//     raised on the token (SetTokenChallenge): 17 or 3300-3304 with
+//     raised on the token (Challenges().SetToken): 17 or 3300-3304 with
 //     redirect_uri, 3609, 3610 or 3611.
 //  5. The token's app. A disabled app without test_mode=1: 2. test_mode=1
 //     while the app is enabled and the token is not a user token: 11.
@@ -174,12 +179,12 @@
 // captcha_sid and the rest are accepted). A captcha belongs to the token
 // it was issued to.
 //
-// Validation (17): SetTokenChallenge(token, 17), or a fault rule's 17. The
+// Validation (17): Challenges().SetToken(token, 17), or a fault rule's 17. The
 // error carries redirect_uri, /validate on the mock: a page whose form
 // (act=ok) redirects to /blank.html#success=1&access_token=NEW&user_id=ID
 // with a new token of the same owner, app and scopes, or (act=cancel, an
 // unknown or used page) to /blank.html#fail=1. The old token still answers
-// 17. CompleteValidation does the same from Go. 3300-3304 work alike, but
+// 17. Challenges().CompleteValidation does the same from Go. 3300-3304 work alike, but
 // completing the page clears the token's challenge and issues no token.
 //
 // Confirmation (24): ConfirmRule; the same request with confirm=1 passes.
@@ -190,7 +195,7 @@
 // # Clock
 //
 // The mock's clock is WithClock's (time.Now by default) plus an offset
-// that SetNow and Advance (POST /__vkmock/clock) change; Reset sets the
+// that Clock().Set and Clock().Advance (POST /__vkmock/clock) change; Reset sets the
 // offset back to zero. Rate windows, flood cooldowns, daily quotas,
 // captcha_ts, message and post dates, utils.getServerTime and the request
 // log read it, so tests move time instead of sleeping.
@@ -198,7 +203,7 @@
 // # execute and VKScript
 //
 // execute runs the code parameter; execute.NAME runs the stored procedure
-// NAME (SetProcedure, POST /__vkmock/procedures). Both read the other
+// NAME (Procedures().Set, POST /__vkmock/procedures). Both read the other
 // parameters as Args.name (strings). Both take user and community tokens.
 //
 // The language: statements ending with ";" ("var a = 1, b;", assignment
@@ -240,7 +245,7 @@
 //
 // # Faults
 //
-// Fault rules (AddFault, POST /__vkmock/faults) are tried in order, in
+// Fault rules (Faults().Add, POST /__vkmock/faults) are tried in order, in
 // their phase: "before" (check 1, the method does not act) or "after"
 // (check 16, the method has acted and its answer is lost or replaced).
 // Latency composes; the first rule that fires with an answer wins. An

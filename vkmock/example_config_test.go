@@ -18,9 +18,9 @@ func TestConfigExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewServer(t, WithConfig(c))
-	if s.Seed() != 42 || len(s.Faults()) != 6 || s.Apps()[0].Installs != 50000 {
-		t.Fatalf("seed %d, %d faults, apps %+v", s.Seed(), len(s.Faults()), s.Apps())
+	s := testServer(t, WithConfig(c))
+	if s.Seed() != 42 || len(s.Faults().List()) != 6 || s.Tokens().Apps()[0].Installs != 50000 {
+		t.Fatalf("seed %d, %d faults, apps %+v", s.Seed(), len(s.Faults().List()), s.Tokens().Apps())
 	}
 	if l := s.Limits(); l != (Limits{}).withDefaults() {
 		t.Fatalf("the example's limits are the defaults, got %+v", l)
@@ -28,7 +28,7 @@ func TestConfigExample(t *testing.T) {
 	if to := s.Timeouts(); to != (Timeouts{}).withDefaults() || to.Write != 11*time.Minute {
 		t.Fatalf("the example's timeouts are the defaults, got %+v", to)
 	}
-	ch := s.Challenges()
+	ch := s.Challenges().Rules()
 	if len(ch.Captcha) != 1 || len(ch.Confirm) != 1 || len(ch.Flood) != 1 || len(ch.Quota) != 1 {
 		t.Fatalf("challenges %+v", ch)
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/fifo"
 	"github.com/vkerr/vkerr/vkmock/internal/vkscript"
 )
 
@@ -21,7 +22,7 @@ type procedures struct {
 	mu     sync.RWMutex
 	code   map[string]string
 	progs  map[string]*vkscript.Program // by source
-	order  fifo[string]                 // the sources in progs, oldest first
+	order  fifo.FIFO[string]            // the sources in progs, oldest first
 	limits Limits
 }
 
@@ -40,7 +41,7 @@ func (p *procedures) reset(initial map[string]string) error {
 	p.mu.Lock()
 	p.code = code
 	p.progs = map[string]*vkscript.Program{}
-	p.order = newFIFO[string](p.limits.ScriptCache, p.limits.ScriptCacheBytes)
+	p.order = fifo.New[string](p.limits.ScriptCache, p.limits.ScriptCacheBytes)
 	p.mu.Unlock()
 	return nil
 }
@@ -87,7 +88,7 @@ func (p *procedures) compile(src string) (*vkscript.Program, error) {
 	p.mu.Lock()
 	if _, ok := p.progs[src]; !ok {
 		p.progs[src] = prog
-		p.order.add(src, cost, func(old string) { delete(p.progs, old) })
+		p.order.Add(src, cost, func(old string) { delete(p.progs, old) })
 	}
 	p.mu.Unlock()
 	return prog, nil
@@ -100,9 +101,10 @@ func (p *procedures) get(name string) (string, bool) {
 	return src, ok
 }
 
-// SetProcedure stores a procedure, callable as execute.NAME; its code must
+// Set stores a procedure, callable as execute.NAME; its code must
 // compile.
-func (s *Server) SetProcedure(name, code string) error {
+func (ctl ProcedureControl) Set(name, code string) error {
+	s := ctl.s
 	if err := validProcedure(name, code); err != nil {
 		return err
 	}
@@ -115,8 +117,9 @@ func (s *Server) SetProcedure(name, code string) error {
 	return nil
 }
 
-// RemoveProcedure removes a procedure; it reports whether it existed.
-func (s *Server) RemoveProcedure(name string) bool {
+// Remove removes a procedure; it reports whether it existed.
+func (ctl ProcedureControl) Remove(name string) bool {
+	s := ctl.s
 	s.procs.mu.Lock()
 	defer s.procs.mu.Unlock()
 	_, ok := s.procs.code[name]
@@ -130,8 +133,9 @@ type Procedure struct {
 	Code string `json:"code"`
 }
 
-// Procedures returns the stored procedures, by name.
-func (s *Server) Procedures() []Procedure {
+// List returns the stored procedures, by name.
+func (ctl ProcedureControl) List() []Procedure {
+	s := ctl.s
 	s.procs.mu.RLock()
 	defer s.procs.mu.RUnlock()
 	out := make([]Procedure, 0, len(s.procs.code))

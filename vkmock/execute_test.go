@@ -18,8 +18,8 @@ func execCode(t *testing.T, s *Server, token, code string, extra ...string) *ans
 // TestExecuteBatchPairing runs a batch of 25 calls, some failing, and checks
 // that each false in the response pairs with the next execute_errors entry.
 func TestExecuteBatchPairing(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
 	mustAdd(t, s, Fault{Method: "friends.get", Times: 1, Error: &vkerr.Error{Code: vkerr.Server}})
 	mustAdd(t, s, Fault{Method: "users.get", HTTPStatus: 502}) // not an error effect: ignored inside execute
 	type callCase struct {
@@ -87,18 +87,18 @@ func TestExecuteBatchPairing(t *testing.T) {
 		t.Fatalf("inner kind error: %+v", ee[3])
 	}
 	// One request in the log: the execute; one message was sent by it.
-	if recs := s.Requests(); len(recs) != 1 || recs[0].Method != "execute" {
+	if recs := s.Requests().All(); len(recs) != 1 || recs[0].Method != "execute" {
 		t.Fatalf("%d records", len(recs))
 	}
-	if len(s.Messages()) != 1 {
+	if len(s.World().Messages()) != 1 {
 		t.Fatal("the inner messages.send did not act")
 	}
 }
 
 func TestExecuteErrors(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
-	group := s.Token(TokenGroup).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
+	group := s.Tokens().Of(TokenGroup).Token
 	wantError(t, execCode(t, s, user, "return 1"), vkerr.Compile, "Unable to compile code: ';' expected, '' found in line 1")
 	wantError(t, execCode(t, s, user, "var a = 1;\nreturn test;"), vkerr.Compile, "Unable to compile code: undefined identifier 'test' in line 2")
 	wantError(t, execCode(t, s, user, "var x = [1,\n2,\n3,\n(4];"), vkerr.Compile, "Unable to compile code: ')' expected, ']' found in line 4")
@@ -108,7 +108,7 @@ func TestExecuteErrors(t *testing.T) {
 	wantError(t, execCode(t, s, user, `var s = "0123456789012345678901234567890123456789"; var i = 0; while (i < 18) { s = s + s; i = i + 1; } return s;`),
 		vkerr.Runtime, "Runtime error occurred during code invocation: response size is too big")
 	wantError(t, post(t, s, "execute", vals("v", "5.199", "access_token", user), nil), vkerr.Param, "One of the parameters specified was missing or invalid: code is undefined")
-	wantError(t, execCode(t, s, s.Token(TokenService).Token, "return 1;"), vkerr.AppAuth, "")
+	wantError(t, execCode(t, s, s.Tokens().Of(TokenService).Token, "return 1;"), vkerr.AppAuth, "")
 	// Exactly 25 calls pass; the result of nothing is null.
 	if a := execCode(t, s, user, `var i = 0; while (i < 25) { API.users.get({}); i = i + 1; } return i;`); string(a.env.Response) != "25" {
 		t.Fatalf("25 calls: %s", a.body)
@@ -138,8 +138,8 @@ func TestExecuteErrors(t *testing.T) {
 
 func TestExecuteRateLimitCountsOnce(t *testing.T) {
 	clock := newFakeClock()
-	s := NewServer(t, WithClock(clock.Now))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithClock(clock.Now))
+	user := s.Tokens().Of(TokenUser).Token
 	code := `var r = []; var i = 0; while (i < 25) { r.push(API.users.get({user_ids: i + 1})[0].id); i = i + 1; } return r.length;`
 	for i := range 3 {
 		if a := execCode(t, s, user, code); string(a.env.Response) != "25" {
@@ -154,8 +154,8 @@ func TestExecuteRateLimitCountsOnce(t *testing.T) {
 }
 
 func TestStoredProcedures(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
 	code := `var a = API.wall.get({owner_id: Args.owner, count: 1});
 var b = API.users.get({user_ids: Args.owner});
 return {"wall": a.count, "user": b[0].id};`
@@ -193,7 +193,7 @@ func FuzzExecute(f *testing.F) {
 		f.Add(c)
 	}
 	s := New(WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	user := s.Tokens().Of(TokenUser).Token
 	f.Fuzz(func(t *testing.T, code string) {
 		start := time.Now()
 		q := &vkRequest{name: "execute", token: user, hasToken: true, host: "x", params: []kv{{"v", "5.199"}, {"code", code}, {"x", "hi"}}}

@@ -2,558 +2,109 @@ package vkmock
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"maps"
-	"math"
-	"path"
-	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/faults"
 )
 
-// Fault is a rule that makes matching requests fail or slow down. Rules are
-// tried in the order they were added; the first that matches and fires
-// wins.
-//
-// A rule matches when Method (a glob of path.Match: "messages.*", "*")
-// matches the method name, Token is empty or equals the request's token or
-// its kind ("user", "group", "service", or "none" for no token), and every
-// entry of Params matches (a glob) the request's value of that parameter.
-// It then fires with Probability (0 or absent: always) while Times allows
-// (0 or absent: no limit; claimed atomically, so concurrent requests never
-// overrun it).
-//
-// When it fires, the effects apply in this order: the latency (LatencyMS, or
-// the distribution Latency), then the first of HTTPStatus (that status with
-// an HTML page), Effect "reset" (the connection is reset), Error (that VK
-// error) or Effect "truncate" (the normal answer, cut short).
-//
-// Latency composes: a rule with only latency adds its delay and the rules
-// after it are still tried, so a latency rule never hides an error rule
-// added after it. The first rule that fires with an answer (HTTPStatus,
-// Effect or Error) wins; the delays of every rule that fired up to it add
-// up (at most 10 minutes, and less than the write timeout). The request
-// log's Fault lists the ids of the rules that fired, joined by commas.
-//
-// Phase says when the rule is tried. "before" (the default) is check 1:
-// the request is answered by the fault and the method does not act.
-// "after" is tried once the method has acted (a message stored, a post
-// made) and its answer is ready: the fault then replaces or spoils that
-// answer, as a proxy or a network failing on the way back would, so a
-// client that resends must rely on idempotency (random_id).
-//
-// The calls inside execute are matched too, against "before" rules whose
-// effect is an Error (other effects have no meaning there); the error
-// goes to execute_errors.
-//
-// A rule's error 14 registers a real captcha (picture, key readable
-// through Captcha) that only its right key solves, as VK's: a wrong
-// captcha_key gets a fresh captcha (captcha_attempt one more). A rule's 14
-// does not fire on a request that carries the right, unused answer to an
-// earlier captcha. A rule's error 24 asks for a confirmation that only the
-// same request (same token, method and parameters) with confirm=1 gives:
-// until then that request gets 24 again, even once the rule no longer
-// fires; a rule's 24 does not fire on a request with confirm=1. Lenient
-// makes both conveniences for simple tests: any captcha_key solves the
-// captcha, and any later request passes. A rule's 17 points redirect_uri
-// to the mock's validation page.
-type Fault struct {
-	ID          string            `json:"id,omitempty"`
-	Method      string            `json:"method,omitempty"`
-	Token       string            `json:"token,omitempty"`
-	Params      map[string]string `json:"params,omitempty"`
-	Probability float64           `json:"probability,omitempty"`
-	Times       int64             `json:"times,omitempty"`
-	// Error is the VK error to answer. Only error_code is needed: error_msg
-	// defaults to the schema's message, and Suffix, when set, is added
-	// after ": ". Errors 14, 17 and 24 get made-up captcha_sid and
-	// captcha_img, redirect_uri or confirmation_text when they lack them.
-	// A non-global error applies only to methods whose schema lists it.
-	Error      *vkerr.Error `json:"error,omitempty"`
-	Suffix     string       `json:"suffix,omitempty"`
-	HTTPStatus int          `json:"http_status,omitempty"`
-	LatencyMS  float64      `json:"latency_ms,omitempty"`
-	Latency    *Latency     `json:"latency,omitempty"`
-	Effect     string       `json:"effect,omitempty"`
-	// Phase is "before" (default) or "after".
-	Phase string `json:"phase,omitempty"`
-	// Failed, for the Long Poll endpoints (method "longpoll.bots"), answers
-	// {"failed":N} instead of the normal answer: 1 to 4 as VK's, any other
-	// value (up to 99) as a failure a client does not know (see longpoll.go).
-	Failed int `json:"failed,omitempty"`
-	// Upload is an upload server's error shape, for rules of upload.photo
-	// and upload.doc (see serveUpload).
-	Upload string `json:"upload,omitempty"`
-	// Streaming, for rules of streaming.rules and streaming.stream, answers
-	// that Streaming API error code (see streaming.go).
-	Streaming int `json:"streaming,omitempty"`
-	// Lenient makes the captcha of an error 14 take any key, and the
-	// confirmation of an error 24 need no confirm=1 (see above). By
-	// default both are as strict as VK's.
-	Lenient bool `json:"lenient,omitempty"`
-	// StrictCaptcha is the default now; it is kept so that older rules
-	// and configuration files still load, and it overrides Lenient.
-	StrictCaptcha bool `json:"strict_captcha,omitempty"`
-	// Fired counts the times the rule fired (read-only).
-	Fired int64 `json:"fired"`
-}
+// Fault is a rule that makes matching requests fail or slow down: it
+// matches by Method (a glob), Token and Params, fires with Probability
+// while Times allows, and then delays, answers an HTTP status, resets,
+// answers a VK error or truncates the answer. Rules are tried in the
+// order they were added; docs/vkmock-design.md ("Fault rules") has the
+// whole semantics.
+type Fault = faults.Fault
 
-// Latency is a distribution of delays, in milliseconds.
-type Latency struct {
-	// Dist is "fixed" (MeanMS), "uniform" (MinMS to MaxMS), "normal"
-	// (MeanMS, StddevMS, never below MinMS) or "exponential" (MeanMS,
-	// shifted by MinMS). Every draw is capped at MaxMS when it is set.
-	Dist     string  `json:"dist"`
-	MinMS    float64 `json:"min_ms,omitempty"`
-	MaxMS    float64 `json:"max_ms,omitempty"`
-	MeanMS   float64 `json:"mean_ms,omitempty"`
-	StddevMS float64 `json:"stddev_ms,omitempty"`
-}
-
-// maxLatency bounds any injected delay.
-const maxLatency = 10 * time.Minute
-
-// faultRule is a Fault ready to match.
-type faultRule struct {
-	f     Fault
-	fired atomic.Int64
-
-	mu     sync.Mutex
-	notify chan struct{} // closed and replaced at each firing; nil until waited on
-}
-
-// claim takes one firing of the rule if Times allows.
-func (r *faultRule) claim() bool {
-	if r.f.Times <= 0 {
-		r.fired.Add(1)
-		r.wake()
-		return true
-	}
-	for {
-		n := r.fired.Load()
-		if n >= r.f.Times {
-			return false
-		}
-		if r.fired.CompareAndSwap(n, n+1) {
-			r.wake()
-			return true
-		}
-	}
-}
-
-// wake tells the waiters of WaitFault that the rule fired.
-func (r *faultRule) wake() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.notify != nil {
-		close(r.notify)
-		r.notify = nil
-	}
-}
-
-// firedChan is closed at the rule's next firing.
-func (r *faultRule) firedChan() <-chan struct{} {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.notify == nil {
-		r.notify = make(chan struct{})
-	}
-	return r.notify
-}
-
-// clone returns a copy of f that shares no map or pointer with it.
-func (f Fault) clone() Fault {
-	if f.Error != nil {
-		e := *f.Error
-		e.Extra = maps.Clone(f.Error.Extra)
-		f.Error = &e
-	}
-	f.Params = maps.Clone(f.Params)
-	if f.Latency != nil {
-		l := *f.Latency
-		f.Latency = &l
-	}
-	return f
-}
-
-// validateFault checks a rule and fills its defaults.
-func (s *Server) validateFault(f Fault) (Fault, error) {
-	if f.Method == "" {
-		f.Method = "*"
-	}
-	f = f.clone()
-	if _, err := path.Match(f.Method, ""); err != nil {
-		return f, fmt.Errorf("vkmock: fault method %q: %w", f.Method, err)
-	}
-	for k, v := range f.Params {
-		if _, err := path.Match(v, ""); err != nil {
-			return f, fmt.Errorf("vkmock: fault param %s %q: %w", k, v, err)
-		}
-	}
-	if !(f.Probability >= 0 && f.Probability <= 1) {
-		return f, fieldErr("probability", "must be between 0 and 1")
-	}
-	if f.Times < 0 {
-		return f, fieldErr("times", "must be between 0 and %d", int64(math.MaxInt64))
-	}
-	if f.HTTPStatus != 0 && (f.HTTPStatus < 100 || f.HTTPStatus > 599) {
-		return f, fieldErr("http_status", "must be 0 or between 100 and 599")
-	}
-	mostMS := float64(s.timeouts.maxFaultLatency() / time.Millisecond)
-	if !(f.LatencyMS >= 0 && f.LatencyMS <= mostMS) { // NaN fails both
-		return f, fieldErr("latency_ms", "must be between 0 and %v", mostMS)
-	}
-	if l := f.Latency; l != nil {
-		switch l.Dist {
-		case "fixed", "uniform", "normal", "exponential":
-		default:
-			return f, fmt.Errorf("vkmock: fault latency dist %q: want fixed, uniform, normal or exponential", l.Dist)
-		}
-		for name, v := range map[string]float64{"min_ms": l.MinMS, "max_ms": l.MaxMS, "mean_ms": l.MeanMS, "stddev_ms": l.StddevMS} {
-			if !(v >= 0 && v <= mostMS) {
-				return f, fieldErr("latency."+name, "must be between 0 and %v", mostMS)
-			}
-		}
-		if l.Dist == "uniform" && l.MaxMS < l.MinMS {
-			return f, errors.New("vkmock: fault latency max_ms is below min_ms")
-		}
-	}
-	switch f.Phase {
-	case "":
-		f.Phase = phaseBefore
-	case phaseBefore, phaseAfter:
-	default:
-		return f, fmt.Errorf("vkmock: fault phase %q: want before or after", f.Phase)
-	}
-	if isStreamingFaultMethod(f.Method) {
-		return validateStreamingFault(f)
-	}
-	switch f.Effect {
-	case "", "reset", "truncate":
-	default:
-		return f, fmt.Errorf("vkmock: fault effect %q: want reset or truncate", f.Effect)
-	}
-	if f.Error != nil {
-		if f.Error.Code <= 0 {
-			return f, errors.New("vkmock: fault error needs a positive error_code")
-		}
-		e := *f.Error
-		e.Extra = maps.Clone(f.Error.Extra)
-		f.Error = &e
-		if !s.schema.global[e.Code] {
-			// A non-global error needs a method that lists it.
-			any := false
-			for _, m := range s.schema.ordered {
-				if m.errors[e.Code] && matchGlob(f.Method, m.name) {
-					any = true
-					break
-				}
-			}
-			if !any {
-				return f, fmt.Errorf("vkmock: error %d is not global and no method matching %q lists it", e.Code, f.Method)
-			}
-		}
-	}
-	if f.Failed < 0 || f.Failed > 99 {
-		return f, errors.New("vkmock: fault failed must be between 1 and 99")
-	}
-	if err := validateUploadFault(&f); err != nil {
-		return f, err
-	}
-	if f.Error == nil && f.HTTPStatus == 0 && f.Effect == "" && f.LatencyMS == 0 && f.Latency == nil && f.Failed == 0 && f.Upload == "" {
-		return f, errors.New("vkmock: fault has no effect: set error, http_status, effect, latency, failed or upload")
-	}
-	return f, nil
-}
-
-func matchGlob(pattern, name string) bool {
-	if pattern == "*" {
-		return true
-	}
-	ok, _ := path.Match(pattern, name)
-	return ok
-}
-
-// AddFault adds a rule after the others and returns its id.
-func (s *Server) AddFault(f Fault) (string, error) {
-	f, err := s.validateFault(f)
-	if err != nil {
-		return "", err
-	}
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	return s.addFaultLocked(f)
-}
-
-func (s *Server) addFaultLocked(f Fault) (string, error) {
-	old := *s.faults.Load()
-	if f.ID == "" {
-		s.faultSeq++
-		f.ID = "f" + strconv.FormatUint(s.faultSeq, 10)
-	}
-	for _, r := range old {
-		if r.f.ID == f.ID {
-			return "", fmt.Errorf("vkmock: fault id %q already exists", f.ID)
-		}
-	}
-	f.Fired = 0
-	rules := make([]*faultRule, len(old), len(old)+1)
-	copy(rules, old)
-	rules = append(rules, &faultRule{f: f})
-	s.faults.Store(&rules)
-	return f.ID, nil
-}
-
-// Faults returns the rules in order, with the times each has fired.
-func (s *Server) Faults() []Fault {
-	rules := *s.faults.Load()
-	out := make([]Fault, 0, len(rules))
-	for _, r := range rules {
-		f := r.f.clone() // so that callers cannot change a rule in place
-		f.Fired = r.fired.Load()
-		out = append(out, f)
-	}
-	return out
-}
-
-// WaitFault waits until the rule with the id has fired n times in all, so
-// that a test can act once a request is inside its fault (a delay, say),
-// without polling. It returns ctx's error if ctx ends first, and an error
-// at once if no rule has the id.
-func (s *Server) WaitFault(ctx context.Context, id string, n int64) error {
-	var rule *faultRule
-	for _, r := range *s.faults.Load() {
-		if r.f.ID == id {
-			rule = r
-		}
-	}
-	if rule == nil {
-		return fmt.Errorf("vkmock: no fault rule %q", id)
-	}
-	for {
-		ch := rule.firedChan() // before the count, so that no firing is missed
-		if rule.fired.Load() >= n {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// RemoveFault removes the rule with the id; it reports whether it existed.
-func (s *Server) RemoveFault(id string) bool {
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	old := *s.faults.Load()
-	rules := make([]*faultRule, 0, len(old))
-	found := false
-	for _, r := range old {
-		if r.f.ID == id {
-			found = true
-			continue
-		}
-		rules = append(rules, r)
-	}
-	s.faults.Store(&rules)
-	return found
-}
-
-// ClearFaults removes every rule.
-func (s *Server) ClearFaults() {
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	empty := []*faultRule{}
-	s.faults.Store(&empty)
-}
+// Latency is a distribution of delays, in milliseconds (see Fault).
+type Latency = faults.Latency
 
 // The phases of a fault rule.
 const (
-	phaseBefore = "before"
-	phaseAfter  = "after"
+	phaseBefore = faults.PhaseBefore
+	phaseAfter  = faults.PhaseAfter
 )
 
-// matchFault returns the first rule of the phase that matches and fires;
-// errorOnly keeps to rules whose effect is an error (inner calls of
-// execute).
-func (s *Server) matchFault(q *vkRequest, kind TokenKind, m *apiMethod, phase string, errorOnly bool) *Fault {
-	for _, r := range *s.faults.Load() {
-		if s.ruleMatches(&r.f, q, kind, m, phase, errorOnly) && s.fires(r) {
-			return &r.f
-		}
+// validateFault checks a rule against the server's bounds and schema.
+func (s *Server) validateFault(f Fault) (Fault, error) {
+	f, err := faults.Validate(f, s.timeouts.maxFaultLatency(), s.knownFaultCode)
+	if err == nil && faults.IsStreamingMethod(f.Method) {
+		return validateStreamingFault(f)
 	}
-	return nil
+	return f, err
 }
 
-// faultHit is what the rules of a phase do to a request: the delays of
-// the latency-only rules that fired, and the first rule with an answer
-// (status, reset, error, truncate), nil when none fired.
-type faultHit struct {
-	delays []*Fault
-	answer *Fault
-}
-
-func (h faultHit) fired() bool { return h.answer != nil || len(h.delays) > 0 }
-
-// ids lists the rules that fired, in order, joined with commas.
-func (h faultHit) ids() string {
-	ids := make([]string, 0, len(h.delays)+1)
-	for _, f := range h.delays {
-		ids = append(ids, f.ID)
-	}
-	if h.answer != nil {
-		ids = append(ids, h.answer.ID)
-	}
-	return strings.Join(ids, ",")
-}
-
-// latencyOnly reports whether a rule only delays the answer.
-func (f *Fault) latencyOnly() bool { return f.Error == nil && f.HTTPStatus == 0 && f.Effect == "" }
-
-// matchFaults applies the rules of a phase in order: latency composes (a
-// rule that only delays does not hide the rules after it), the first rule
-// with an answer wins.
-func (s *Server) matchFaults(q *vkRequest, kind TokenKind, m *apiMethod, phase string) faultHit {
-	var hit faultHit
-	for _, r := range *s.faults.Load() {
-		if !s.ruleMatches(&r.f, q, kind, m, phase, false) || !s.fires(r) {
-			continue
-		}
-		if r.f.latencyOnly() {
-			hit.delays = append(hit.delays, &r.f)
-			continue
-		}
-		hit.answer = &r.f
-		break
-	}
-	return hit
-}
-
-// fires draws the rule's probability and claims one of its Times.
-func (s *Server) fires(r *faultRule) bool {
-	f := &r.f
-	if f.Probability > 0 && f.Probability < 1 && s.randFloat() >= f.Probability {
-		return false
-	}
-	return r.claim()
-}
-
-// ruleMatches reports whether a rule of the phase applies to the request.
-func (s *Server) ruleMatches(f *Fault, q *vkRequest, kind TokenKind, m *apiMethod, phase string, errorOnly bool) bool {
-	if f.Phase != phase || !matchGlob(f.Method, q.name) {
-		return false
-	}
-	if errorOnly && (f.Error == nil || f.HTTPStatus != 0 || f.Effect == "reset") {
-		return false
-	}
-	if f.Error != nil && f.Error.Code == vkerr.Captcha && q.captcha == answerFresh {
-		// The request answers a captcha: the rule's captcha is solved.
-		return false
-	}
-	if f.Error != nil && f.Error.Code == vkerr.NeedConfirmation && q.flag("confirm") {
-		// The request gives the confirmation the rule asks for.
-		return false
-	}
-	if f.Token != "" {
-		switch {
-		case f.Token == "none":
-			if q.hasToken {
-				return false
-			}
-		case f.Token == kind.String() && kind != vkerr.KindUnknown:
-		case q.hasToken && f.Token == q.token:
-		default:
-			return false
-		}
-	}
-	if !matchParams(f.Params, q) {
-		return false
-	}
-	if f.Error != nil && !s.schema.global[f.Error.Code] && (m == nil || !m.errors[f.Error.Code]) {
-		// The method may not return this error.
-		return false
-	}
-	return true
-}
-
-func matchParams(want map[string]string, q *vkRequest) bool {
-	for k, pat := range want {
-		v, ok := q.get(k)
-		if !ok {
-			return false
-		}
-		if pat == "*" {
-			continue
-		}
-		if m, _ := path.Match(pat, v); !m {
-			return false
-		}
-	}
-	return true
-}
-
-// delay returns the latency of a fault.
-func (s *Server) delay(f *Fault) time.Duration {
-	ms := f.LatencyMS
-	if l := f.Latency; l != nil {
-		switch l.Dist {
-		case "fixed":
-			ms += l.MeanMS
-		case "uniform":
-			ms += l.MinMS + s.randFloat()*(l.MaxMS-l.MinMS)
-		case "normal":
-			ms += math.Max(l.MinMS, l.MeanMS+s.randNorm()*l.StddevMS)
-		case "exponential":
-			ms += l.MinMS + s.randExp()*l.MeanMS
-		}
-		if l.MaxMS > 0 && ms > l.MaxMS+f.LatencyMS {
-			ms = l.MaxMS + f.LatencyMS
-		}
-	}
-	most := s.timeouts.maxFaultLatency()
-	if ms >= float64(most/time.Millisecond) {
-		return most
-	}
-	return max(time.Duration(ms*float64(time.Millisecond)), 0)
-}
-
-// sleep waits for d or until ctx is done; it reports whether it waited
-// the whole time.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
+// knownFaultCode reports whether code is global or listed by a method the
+// glob matches.
+func (s *Server) knownFaultCode(code vkerr.Code, glob string) bool {
+	if s.schema.global[code] {
 		return true
-	case <-ctx.Done():
-		return false
 	}
+	for _, m := range s.schema.ordered {
+		if m.errors[code] && faults.MatchGlob(glob, m.name) {
+			return true
+		}
+	}
+	return false
 }
 
-func (s *Server) randFloat() float64 {
-	s.rngMu.Lock()
-	defer s.rngMu.Unlock()
-	return s.rng.Float64()
+// faultRequest is what the fault rules match of a request; m is nil for
+// an endpoint that is not a method (Long Poll, uploads).
+func (s *Server) faultRequest(q *vkRequest, kind TokenKind, m *apiMethod) *faults.Request {
+	fq := &faults.Request{
+		Method: q.name, Token: q.token, HasToken: q.hasToken, Kind: kind, Params: q,
+		CaptchaSolved: q.captcha == answerFresh, Confirmed: q.flag("confirm"),
+		Global: s.schema.global,
+	}
+	if m != nil {
+		fq.Listed = m.errors
+	}
+	return fq
 }
 
-func (s *Server) randNorm() float64 {
-	s.rngMu.Lock()
-	defer s.rngMu.Unlock()
-	return s.rng.NormFloat64()
+// matchFault returns the first rule of the phase that matches and fires;
+// errorOnly keeps to rules whose effect is an error (calls in execute).
+func (s *Server) matchFault(q *vkRequest, kind TokenKind, m *apiMethod, phase string, errorOnly bool) *Fault {
+	if s.faults.Empty() {
+		return nil
+	}
+	return s.faults.Match(s.faultRequest(q, kind, m), phase, errorOnly)
 }
 
-func (s *Server) randExp() float64 {
-	s.rngMu.Lock()
-	defer s.rngMu.Unlock()
-	return s.rng.ExpFloat64()
+// matchFaults applies the rules of a phase: delays add up, the first
+// rule with an answer wins.
+func (s *Server) matchFaults(q *vkRequest, kind TokenKind, m *apiMethod, phase string) faults.Hit {
+	if s.faults.Empty() {
+		return faults.Hit{}
+	}
+	return s.faults.MatchAll(s.faultRequest(q, kind, m), phase)
 }
+
+// delay returns the latency of a rule.
+func (s *Server) delay(f *Fault) time.Duration { return s.faults.Delay(f) }
+
+// Add adds a rule after the others and returns its id.
+func (ctl FaultControl) Add(f Fault) (string, error) {
+	f, err := ctl.s.validateFault(f)
+	if err != nil {
+		return "", err
+	}
+	return ctl.s.faults.Add(f)
+}
+
+// List returns the rules in order, with the times each has fired.
+func (ctl FaultControl) List() []Fault { return ctl.s.faults.List() }
+
+// Wait waits until the rule with the id has fired n times in all, so
+// that a test can act once a request is inside its fault (a delay, say),
+// without polling. It returns ctx's error if ctx ends first, and an error
+// at once if no rule has the id.
+func (ctl FaultControl) Wait(ctx context.Context, id string, n int64) error {
+	return ctl.s.faults.Wait(ctx, id, n)
+}
+
+// Remove removes the rule with the id; it reports whether it existed.
+func (ctl FaultControl) Remove(id string) bool { return ctl.s.faults.Remove(id) }
+
+// Clear removes every rule.
+func (ctl FaultControl) Clear() { ctl.s.faults.Clear() }

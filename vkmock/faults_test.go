@@ -18,8 +18,8 @@ import (
 )
 
 func TestForcedErrorHeader(t *testing.T) {
-	s := NewServer(t)
-	user := s.Token(TokenUser).Token
+	s := testServer(t)
+	user := s.Tokens().Of(TokenUser).Token
 	hdr := func(v string) map[string]string { return map[string]string{"X-Vkmock-Error": v} }
 	a := post(t, s, "users.get", vals("v", "5.199", "access_token", user), hdr("10"))
 	wantError(t, a, vkerr.Server, "Internal server error")
@@ -40,8 +40,8 @@ func TestForcedErrorHeader(t *testing.T) {
 // TestSeedErrorShapes forces each error of VK's errors page and checks
 // its shape.
 func TestSeedErrorShapes(t *testing.T) {
-	s := NewServer(t)
-	user := s.Token(TokenUser).Token
+	s := testServer(t)
+	user := s.Tokens().Of(TokenUser).Token
 	n := 0
 	for info := range vkerr.All() {
 		if !info.Seed {
@@ -82,14 +82,14 @@ func TestSeedErrorShapes(t *testing.T) {
 }
 
 func TestFaultRules(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user, group := s.Token(TokenUser).Token, s.Token(TokenGroup).Token
+	s := testServer(t, WithRateLimits(false))
+	user, group := s.Tokens().Of(TokenUser).Token, s.Tokens().Of(TokenGroup).Token
 	get := func(method, tok string, extra ...string) *answer {
 		return call(t, s, method, vals(append([]string{"v", "5.199", "access_token", tok}, extra...)...))
 	}
 
 	t.Run("first match wins", func(t *testing.T) {
-		defer s.ClearFaults()
+		defer s.Faults().Clear()
 		mustAdd(t, s, Fault{Method: "users.*", Error: &vkerr.Error{Code: vkerr.Server}})
 		mustAdd(t, s, Fault{Method: "*", Error: &vkerr.Error{Code: vkerr.Unknown}})
 		wantError(t, get("users.get", user), vkerr.Server, "Internal server error")
@@ -98,7 +98,7 @@ func TestFaultRules(t *testing.T) {
 		wantError(t, call(t, s, "users.get", nil), vkerr.Server, "")
 	})
 	t.Run("token and params", func(t *testing.T) {
-		defer s.ClearFaults()
+		defer s.Faults().Clear()
 		mustAdd(t, s, Fault{Method: "users.get", Token: "group", Error: &vkerr.Error{Code: vkerr.Permission}})
 		mustAdd(t, s, Fault{Method: "users.get", Token: user, Params: map[string]string{"user_ids": "66*"}, Error: &vkerr.Error{Code: vkerr.UserDeleted}, Suffix: "gone"})
 		wantError(t, get("users.get", group), vkerr.Permission, "")
@@ -108,7 +108,7 @@ func TestFaultRules(t *testing.T) {
 		wantError(t, get("users.get", user, "user_ids", "666"), vkerr.UserDeleted, "User was deleted or banned: gone")
 	})
 	t.Run("times under concurrency", func(t *testing.T) {
-		defer s.ClearFaults()
+		defer s.Faults().Clear()
 		id := mustAdd(t, s, Fault{Method: "users.get", Times: 5, Error: &vkerr.Error{Code: vkerr.Server}})
 		var mu sync.Mutex
 		failed := 0
@@ -129,13 +129,13 @@ func TestFaultRules(t *testing.T) {
 		if failed != 5 {
 			t.Fatalf("%d requests failed, want 5", failed)
 		}
-		fs := s.Faults()
+		fs := s.Faults().List()
 		if len(fs) != 1 || fs[0].ID != id || fs[0].Fired != 5 {
 			t.Fatalf("faults %+v", fs)
 		}
 	})
 	t.Run("probability", func(t *testing.T) {
-		defer s.ClearFaults()
+		defer s.Faults().Clear()
 		mustAdd(t, s, Fault{Method: "users.get", Probability: 0.3, Error: &vkerr.Error{Code: vkerr.Server}})
 		failed := 0
 		for range 200 {
@@ -148,18 +148,18 @@ func TestFaultRules(t *testing.T) {
 		}
 	})
 	t.Run("non-global errors only where listed", func(t *testing.T) {
-		defer s.ClearFaults()
+		defer s.Faults().Clear()
 		mustAdd(t, s, Fault{Method: "messages.*", Error: &vkerr.Error{Code: 914}})
 		wantError(t, get("messages.send", user, "peer_id", "1"), 914, "")
 		if a := get("messages.getHistory", user); a.code() != 0 {
 			t.Fatalf("messages.getHistory does not list 914, yet %s", a.body)
 		}
-		if _, err := s.AddFault(Fault{Method: "users.get", Error: &vkerr.Error{Code: 914}}); err == nil {
+		if _, err := s.Faults().Add(Fault{Method: "users.get", Error: &vkerr.Error{Code: 914}}); err == nil {
 			t.Fatal("914 for users.get accepted")
 		}
 	})
 	t.Run("captcha fields", func(t *testing.T) {
-		defer s.ClearFaults()
+		defer s.Faults().Clear()
 		mustAdd(t, s, Fault{Method: "wall.post", Error: &vkerr.Error{Code: vkerr.Captcha, CaptchaSID: "12345", Extra: map[string]json.RawMessage{"captcha_ts": json.RawMessage(`"1700000000.1"`)}}})
 		a := get("wall.post", user, "message", "hi")
 		wantError(t, a, vkerr.Captcha, "Captcha needed")
@@ -168,7 +168,7 @@ func TestFaultRules(t *testing.T) {
 		}
 	})
 	t.Run("http status", func(t *testing.T) {
-		defer s.ClearFaults()
+		defer s.Faults().Clear()
 		mustAdd(t, s, Fault{Method: "*", HTTPStatus: 502})
 		a := get("users.get", user)
 		if a.status != 502 || !strings.HasPrefix(a.header.Get("Content-Type"), "text/html") || !strings.Contains(string(a.body), "502 Bad Gateway") {
@@ -176,7 +176,7 @@ func TestFaultRules(t *testing.T) {
 		}
 	})
 	t.Run("latency", func(t *testing.T) {
-		defer s.ClearFaults()
+		defer s.Faults().Clear()
 		mustAdd(t, s, Fault{Method: "users.get", LatencyMS: 60})
 		start := time.Now()
 		if a := get("users.get", user); a.code() != 0 {
@@ -210,7 +210,7 @@ func TestFaultRules(t *testing.T) {
 		}
 	})
 	t.Run("latency honours the request context", func(t *testing.T) {
-		defer s.ClearFaults()
+		defer s.Faults().Clear()
 		mustAdd(t, s, Fault{Method: "users.get", LatencyMS: 60_000})
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
@@ -223,7 +223,7 @@ func TestFaultRules(t *testing.T) {
 		// The handler notices the client left and returns.
 		deadline := time.Now().Add(5 * time.Second)
 		for {
-			recs := s.Requests()
+			recs := s.Requests().All()
 			if len(recs) > 0 && recs[len(recs)-1].Effect == "canceled" {
 				break
 			}
@@ -234,7 +234,7 @@ func TestFaultRules(t *testing.T) {
 		}
 	})
 	t.Run("reset", func(t *testing.T) {
-		defer s.ClearFaults()
+		defer s.Faults().Clear()
 		mustAdd(t, s, Fault{Method: "users.get", Effect: "reset"})
 		req, _ := http.NewRequest(http.MethodGet, s.URL()+"/method/users.get?v=5.199&access_token="+user, nil)
 		resp, err := s.HTTPClient().Do(req)
@@ -244,7 +244,7 @@ func TestFaultRules(t *testing.T) {
 		}
 	})
 	t.Run("truncate", func(t *testing.T) {
-		defer s.ClearFaults()
+		defer s.Faults().Clear()
 		mustAdd(t, s, Fault{Method: "users.get", Effect: "truncate"})
 		req, _ := http.NewRequest(http.MethodGet, s.URL()+"/method/users.get?v=5.199&access_token="+user, nil)
 		resp, err := s.HTTPClient().Do(req)
@@ -273,15 +273,15 @@ func TestFaultRules(t *testing.T) {
 			{LatencyMS: -1},
 		}
 		for _, f := range bad {
-			if _, err := s.AddFault(f); err == nil {
+			if _, err := s.Faults().Add(f); err == nil {
 				t.Errorf("fault %+v accepted", f)
 			}
 		}
 		id := mustAdd(t, s, Fault{ID: "mine", HTTPStatus: 503})
-		if _, err := s.AddFault(Fault{ID: "mine", HTTPStatus: 503}); err == nil {
+		if _, err := s.Faults().Add(Fault{ID: "mine", HTTPStatus: 503}); err == nil {
 			t.Error("duplicate id accepted")
 		}
-		if !s.RemoveFault(id) || s.RemoveFault(id) {
+		if !s.Faults().Remove(id) || s.Faults().Remove(id) {
 			t.Error("RemoveFault")
 		}
 	})
@@ -289,52 +289,52 @@ func TestFaultRules(t *testing.T) {
 
 func mustAdd(t testing.TB, s *Server, f Fault) string {
 	t.Helper()
-	id, err := s.AddFault(f)
+	id, err := s.Faults().Add(f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return id
 }
 
-// WaitFault returns once the rule has fired the times asked, ends with its
+// Faults().Wait returns once the rule has fired the times asked, ends with its
 // context, and refuses an unknown id.
 func TestWaitFault(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	s.SetRateLimits(false)
 	id := mustAdd(t, s, Fault{Method: "users.get", Error: &vkerr.Error{Code: vkerr.Server}, Times: 2})
-	if err := s.WaitFault(t.Context(), "nope", 1); err == nil {
+	if err := s.Faults().Wait(t.Context(), "nope", 1); err == nil {
 		t.Fatal("an unknown id waited")
 	}
 	short, cancel := context.WithCancel(t.Context())
 	cancel()
-	if err := s.WaitFault(short, id, 1); !errors.Is(err, context.Canceled) {
+	if err := s.Faults().Wait(short, id, 1); !errors.Is(err, context.Canceled) {
 		t.Fatalf("a canceled wait: %v", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- s.WaitFault(t.Context(), id, 2) }()
-	user := s.Token(TokenUser).Token
+	go func() { done <- s.Faults().Wait(t.Context(), id, 2) }()
+	user := s.Tokens().Of(TokenUser).Token
 	for range 2 {
 		wantError(t, call(t, s, "users.get", vals("access_token", user, "v", "5.199")), vkerr.Server, "")
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if err := s.WaitFault(t.Context(), id, 2); err != nil { // fired already
+	if err := s.Faults().Wait(t.Context(), id, 2); err != nil { // fired already
 		t.Fatal(err)
 	}
-	if f := s.Faults()[0]; f.Fired != 2 {
+	if f := s.Faults().List()[0]; f.Fired != 2 {
 		t.Fatalf("fired %d", f.Fired)
 	}
 }
 
-// A waiter blocked on WaitFault is woken by the firing itself.
+// A waiter blocked on Faults().Wait is woken by the firing itself.
 func TestWaitFaultWakes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := New(WithRateLimits(false))
 		defer s.Close()
 		id := mustAdd(t, s, Fault{Method: "users.get", Error: &vkerr.Error{Code: vkerr.Server}})
 		done := make(chan error, 1)
-		go func() { done <- s.WaitFault(context.Background(), id, 1) }()
+		go func() { done <- s.Faults().Wait(context.Background(), id, 1) }()
 		synctest.Wait()
 		select {
 		case err := <-done:
@@ -342,7 +342,7 @@ func TestWaitFaultWakes(t *testing.T) {
 		default:
 		}
 		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/method/users.get?v=5.199&access_token="+s.Token(TokenUser).Token, nil))
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/method/users.get?v=5.199&access_token="+s.Tokens().Of(TokenUser).Token, nil))
 		if !strings.Contains(rec.Body.String(), `"error_code":10`) {
 			t.Fatalf("answer %s", rec.Body)
 		}

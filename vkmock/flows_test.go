@@ -42,8 +42,8 @@ func TestCaptchaLegacyFlow(t *testing.T) {
 	// The mock's clock stands still: captcha_ts is the clock when the error
 	// was made, and the wall clock could turn a second before it is read.
 	clock := newFakeClock()
-	s := NewServer(t, WithRateLimits(false), WithClock(clock.Now))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithRateLimits(false), WithClock(clock.Now))
+	user := s.Tokens().Of(TokenUser).Token
 	setChallenges(t, s, Challenges{Captcha: []CaptchaRule{{Method: "wall.post", Threshold: 2}}})
 	postIt := func(extra ...string) *answer {
 		return post(t, s, "wall.post", vals(append([]string{"v", "5.199", "access_token", user, "message", "hi"}, extra...)...), nil)
@@ -60,8 +60,8 @@ func TestCaptchaLegacyFlow(t *testing.T) {
 	if e.CaptchaSID == "" || e.CaptchaImg != s.URL()+"/captcha.php?sid="+e.CaptchaSID+"&s=1" || e.CaptchaAttempt != 1 || e.CaptchaTS == "" || e.RedirectURI != "" || e.RemixStlid != 0 {
 		t.Fatalf("captcha fields: %s", a.body)
 	}
-	if ts, err := strconv.ParseFloat(e.CaptchaTS, 64); err != nil || int64(ts) != s.Now().Unix() {
-		t.Fatalf("captcha_ts %q, clock %d", e.CaptchaTS, s.Now().Unix())
+	if ts, err := strconv.ParseFloat(e.CaptchaTS, 64); err != nil || int64(ts) != s.Clock().Now().Unix() {
+		t.Fatalf("captcha_ts %q, clock %d", e.CaptchaTS, s.Clock().Now().Unix())
 	}
 	// The picture is a real PNG.
 	resp, err := s.HTTPClient().Get(e.CaptchaImg)
@@ -88,11 +88,11 @@ func TestCaptchaLegacyFlow(t *testing.T) {
 	if e2.CaptchaSID == e.CaptchaSID || e2.CaptchaAttempt != 2 {
 		t.Fatalf("wrong key: %s", a.body)
 	}
-	if len(s.WorldSnapshot().Posts) != 18+2 {
-		t.Fatalf("%d posts after the refused ones", len(s.WorldSnapshot().Posts))
+	if len(s.World().Snapshot().Posts) != 18+2 {
+		t.Fatalf("%d posts after the refused ones", len(s.World().Snapshot().Posts))
 	}
 	// Another token cannot use this captcha.
-	other, _ := s.CreateToken(Token{Kind: TokenUser, UserID: DefaultUserID})
+	other, _ := s.Tokens().Create(Token{Kind: TokenUser, UserID: DefaultUserID})
 	key2 := captchaInfo(t, s, e2.CaptchaSID).Key
 	a = post(t, s, "wall.post", vals("v", "5.199", "access_token", other.Token, "message", "x", "captcha_sid", e2.CaptchaSID, "captcha_key", key2), nil)
 	wantError(t, a, vkerr.Captcha, "")
@@ -111,15 +111,15 @@ func TestCaptchaLegacyFlow(t *testing.T) {
 		t.Fatalf("used answer resent: %s", a.body)
 	}
 	// The secrets never reach the request log.
-	raw, _ := json.Marshal(s.Requests())
+	raw, _ := json.Marshal(s.Requests().All())
 	if strings.Contains(string(raw), key2) || strings.Contains(string(raw), user) {
 		t.Fatalf("request log leaks a secret: %s", raw)
 	}
 }
 
 func TestCaptchaVKIDFlow(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
 	setChallenges(t, s, Challenges{Captcha: []CaptchaRule{{Method: "messages.send", Threshold: 0, Flow: "vkid"}}})
 	send := func(extra ...string) *answer {
 		return post(t, s, "messages.send", vals(append([]string{"v", "5.199", "access_token", user, "peer_id", "1", "random_id", "7", "message", "hi"}, extra...)...), nil)
@@ -157,24 +157,24 @@ func TestCaptchaVKIDFlow(t *testing.T) {
 	}
 	// A wrong success_token gets a fresh captcha.
 	wantError(t, send("success_token", "forged", "captcha_sid", e.CaptchaSID), vkerr.Captcha, "")
-	if len(s.Messages()) != 0 {
+	if len(s.World().Messages()) != 0 {
 		t.Fatal("a message was sent without a captcha")
 	}
 	// The right one, with what vkapi resends, succeeds.
 	a = send("captcha_sid", e.CaptchaSID, "success_token", solved.SuccessToken, "captcha_ts", e.CaptchaTS,
 		"captcha_attempt", "1", "remixstlid", strconv.FormatInt(e.RemixStlid, 10))
-	if a.code() != 0 || len(s.Messages()) != 1 {
-		t.Fatalf("solved: %s, %d messages", a.body, len(s.Messages()))
+	if a.code() != 0 || len(s.World().Messages()) != 1 {
+		t.Fatalf("solved: %s, %d messages", a.body, len(s.World().Messages()))
 	}
-	raw, _ := json.Marshal(s.Requests())
+	raw, _ := json.Marshal(s.Requests().All())
 	if strings.Contains(string(raw), solved.SuccessToken) {
 		t.Fatal("request log leaks the success_token")
 	}
 }
 
 func TestCaptchaFromFaultRule(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
 	get := func(extra ...string) *answer {
 		return call(t, s, "wall.get", vals(append([]string{"v", "5.199", "access_token", user}, extra...)...))
 	}
@@ -191,7 +191,7 @@ func TestCaptchaFromFaultRule(t *testing.T) {
 		t.Fatalf("strict, right key: %s", a.body)
 	}
 	// Lenient: any key solves it (a one-shot injected error), on request.
-	s.ClearFaults()
+	s.Faults().Clear()
 	mustAdd(t, s, Fault{Method: "wall.get", Times: 1, Error: &vkerr.Error{Code: vkerr.Captcha}, Lenient: true})
 	sid = get().env.Error.CaptchaSID
 	if info := captchaInfo(t, s, sid); info.Strict {
@@ -203,8 +203,8 @@ func TestCaptchaFromFaultRule(t *testing.T) {
 }
 
 func TestValidationFlow(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	old, _ := s.CreateToken(Token{Kind: TokenUser, UserID: DefaultUserID, Scopes: []string{"wall", "messages"}})
+	s := testServer(t, WithRateLimits(false))
+	old, _ := s.Tokens().Create(Token{Kind: TokenUser, UserID: DefaultUserID, Scopes: []string{"wall", "messages"}})
 	if st := control(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": old.Token, "error_code": 17}, nil); st != http.StatusOK {
 		t.Fatalf("challenge: %d", st)
 	}
@@ -258,7 +258,7 @@ func TestValidationFlow(t *testing.T) {
 	}
 	// The Go API completes a check the same way.
 	uri = call(t, s, "users.get", vals("v", "5.199", "access_token", old.Token)).env.Error.RedirectURI
-	tok2, err := s.CompleteValidation(uri)
+	tok2, err := s.Challenges().CompleteValidation(uri)
 	if err != nil || tok2 == "" || tok2 == newTok {
 		t.Fatalf("CompleteValidation: %q, %v", tok2, err)
 	}
@@ -268,11 +268,11 @@ func TestValidationFlow(t *testing.T) {
 }
 
 func TestTokenChallenges(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	tok, _ := s.CreateToken(Token{Kind: TokenUser})
+	s := testServer(t, WithRateLimits(false))
+	tok, _ := s.Tokens().Create(Token{Kind: TokenUser})
 	get := func() *answer { return call(t, s, "users.get", vals("v", "5.199", "access_token", tok.Token)) }
 	for _, code := range []vkerr.Code{vkerr.Recaptcha, vkerr.PhoneValidationNeed, vkerr.PasswordValidationNeed, vkerr.OtpValidationNeed, vkerr.EmailConfirmationNeed} {
-		if err := s.SetTokenChallenge(tok.Token, code); err != nil {
+		if err := s.Challenges().SetToken(tok.Token, code); err != nil {
 			t.Fatal(err)
 		}
 		a := get()
@@ -281,7 +281,7 @@ func TestTokenChallenges(t *testing.T) {
 			t.Fatalf("%d without redirect_uri: %s", code, a.body)
 		}
 		// Completing the check clears the challenge; the token stays.
-		if nt, err := s.CompleteValidation(a.env.Error.RedirectURI); err != nil || nt != "" {
+		if nt, err := s.Challenges().CompleteValidation(a.env.Error.RedirectURI); err != nil || nt != "" {
 			t.Fatalf("%d: complete: %q %v", code, nt, err)
 		}
 		if a := get(); a.code() != 0 {
@@ -300,7 +300,7 @@ func TestTokenChallenges(t *testing.T) {
 			t.Fatalf("%d cleared: %s", code, a.body)
 		}
 	}
-	if err := s.SetTokenChallenge(tok.Token, vkerr.Server); err == nil {
+	if err := s.Challenges().SetToken(tok.Token, vkerr.Server); err == nil {
 		t.Fatal("challenge 10 accepted")
 	}
 	if st := control(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": "nope", "error_code": 17}, nil); st != http.StatusBadRequest {
@@ -309,8 +309,8 @@ func TestTokenChallenges(t *testing.T) {
 }
 
 func TestConfirmationFlow(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
 	setChallenges(t, s, Challenges{Confirm: []ConfirmRule{{Method: "wall.post", Text: "Publish this post?"}}})
 	a := post(t, s, "wall.post", vals("v", "5.199", "access_token", user, "message", "sure?"), nil)
 	wantError(t, a, vkerr.NeedConfirmation, "Confirmation required")
@@ -333,9 +333,9 @@ func TestConfirmationFlow(t *testing.T) {
 
 func TestFloodAndQuotaWithClock(t *testing.T) {
 	clock := newFakeClock()
-	s := NewServer(t, WithClock(clock.Now), WithRateLimits(false))
-	group := s.Token(TokenGroup).Token
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithClock(clock.Now), WithRateLimits(false))
+	group := s.Tokens().Of(TokenGroup).Token
+	user := s.Tokens().Of(TokenUser).Token
 	setChallenges(t, s, Challenges{
 		Flood: []FloodRule{{Method: "messages.send", Threshold: 2, WindowMS: 60000, CooldownMS: 600000, Suffix: "too much messages sent to user"}},
 		Quota: []QuotaRule{{Method: "wall.get", PerDay: 3}},
@@ -392,12 +392,12 @@ func TestFloodAndQuotaWithClock(t *testing.T) {
 		t.Fatalf("empty clock change: %d", st)
 	}
 	// The Go API moves the same clock.
-	s.Advance(time.Hour)
-	if got := s.Now(); !got.Equal(time.Date(2025, 1, 2, 1, 0, 1, 0, time.UTC)) {
+	s.Clock().Advance(time.Hour)
+	if got := s.Clock().Now(); !got.Equal(time.Date(2025, 1, 2, 1, 0, 1, 0, time.UTC)) {
 		t.Fatalf("Now %v", got)
 	}
 	s.Reset()
-	if !s.Now().Equal(clock.Now()) {
+	if !s.Clock().Now().Equal(clock.Now()) {
 		t.Fatal("Reset kept the clock's offset")
 	}
 }
@@ -410,267 +410,12 @@ func TestChallengeRulesValidation(t *testing.T) {
 		{Flood: []FloodRule{{Method: "a", Threshold: 0}}},
 		{Quota: []QuotaRule{{Method: "[", PerDay: 1}}},
 	} {
-		if err := s.SetChallenges(c); err == nil {
+		if err := s.Challenges().Set(c); err == nil {
 			t.Errorf("%+v accepted", c)
 		}
 	}
 	c := Challenges{Confirm: []ConfirmRule{{Method: "wall.*"}}}
-	if err := s.SetChallenges(c); err != nil || len(s.Challenges().Confirm) != 1 {
+	if err := s.Challenges().Set(c); err != nil || len(s.Challenges().Rules().Confirm) != 1 {
 		t.Fatal(err)
-	}
-}
-
-func TestMessagesDedup(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	group := s.Token(TokenGroup).Token
-	user := s.Token(TokenUser).Token
-	send := func(tok string, kv ...string) int64 {
-		a := post(t, s, "messages.send", vals(append([]string{"v", "5.199", "access_token", tok}, kv...)...), nil)
-		if a.code() != 0 {
-			t.Fatalf("send %v: %s", kv, a.body)
-		}
-		var id int64
-		_ = json.Unmarshal(a.env.Response, &id)
-		return id
-	}
-	id1 := send(group, "peer_id", "5", "random_id", "42", "message", "a")
-	if again := send(group, "peer_id", "5", "random_id", "42", "message", "a"); again != id1 {
-		t.Fatalf("duplicate random_id gave %d, want %d", again, id1)
-	}
-	id2 := send(group, "peer_id", "6", "random_id", "42", "message", "b") // another peer
-	id3 := send(user, "peer_id", "5", "random_id", "42", "message", "c")  // another sender
-	id4 := send(group, "peer_id", "5", "random_id", "0", "message", "d")
-	id5 := send(group, "peer_id", "5", "random_id", "0", "message", "d")
-	if id2 == id1 || id3 == id1 || id4 == id5 {
-		t.Fatalf("ids %d %d %d %d %d", id1, id2, id3, id4, id5)
-	}
-	send(group, "user_id", "7", "message", "by user_id")
-	send(group, "chat_id", "3", "message", "to a chat")
-	send(group, "domain", "mock_friend", "message", "by name")
-	var multi []map[string]int64
-	a := post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "peer_ids", "8,9", "random_id", "1", "message", "m"), nil)
-	if err := json.Unmarshal(a.env.Response, &multi); err != nil || len(multi) != 2 || multi[1]["peer_id"] != 9 {
-		t.Fatalf("peer_ids: %s", a.body)
-	}
-	var msgs []map[string]any
-	control(t, s, "GET", "/__vkmock/messages", nil, &msgs)
-	if len(msgs) != 10 {
-		t.Fatalf("%d messages: %v", len(msgs), msgs)
-	}
-	first := msgs[0]
-	for _, k := range []string{"from_id", "peer_id", "random_id", "message", "date"} {
-		if _, ok := first[k]; !ok {
-			t.Fatalf("message without %s: %v", k, first)
-		}
-	}
-	if first["from_id"] != float64(-DefaultGroupID) || first["peer_id"] != float64(5) || first["random_id"] != float64(42) || first["message"] != "a" {
-		t.Fatalf("first message %v", first)
-	}
-	got := s.Messages()
-	if got[6].PeerID != ChatPeerBase+3 || got[7].PeerID != WorldFriendID || got[2].FromID != DefaultUserID {
-		t.Fatalf("messages %+v", got)
-	}
-	// Errors: deleted target, private profile, nothing to send, no peer.
-	wantError(t, post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "peer_id", strconv.FormatInt(WorldDeletedUserID, 10), "message", "x"), nil), vkerr.UserDeleted, "User was deleted or banned")
-	wantError(t, post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "peer_id", strconv.FormatInt(WorldPrivateUserID, 10), "message", "x"), nil), vkerr.MessagesPrivacy, "")
-	wantError(t, post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "peer_id", "5"), nil), vkerr.Param, "One of the parameters specified was missing or invalid: message is empty or invalid")
-	wantError(t, post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "message", "x"), nil), vkerr.Param, "One of the parameters specified was missing or invalid: peer_id is undefined")
-	control(t, s, "DELETE", "/__vkmock/messages", nil, nil)
-	if len(s.Messages()) != 0 {
-		t.Fatal("messages not cleared")
-	}
-}
-
-func TestFaultAfterAction(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	group := s.Token(TokenGroup).Token
-	var id map[string]string
-	if st := control(t, s, "POST", "/__vkmock/faults", map[string]any{"method": "messages.send", "phase": "after", "times": 1, "error": map[string]any{"error_code": 10}}, &id); st != http.StatusCreated {
-		t.Fatalf("add after fault: %d", st)
-	}
-	var rules []Fault
-	control(t, s, "GET", "/__vkmock/faults", nil, &rules)
-	if len(rules) != 1 || rules[0].Phase != "after" {
-		t.Fatalf("rules %+v", rules)
-	}
-	params := vals("v", "5.199", "access_token", group, "peer_id", "11", "random_id", "99", "message", "once")
-	wantError(t, post(t, s, "messages.send", params, nil), vkerr.Server, "Internal server error")
-	if n := len(s.Messages()); n != 1 {
-		t.Fatalf("the method did not act before the fault: %d messages", n)
-	}
-	a := post(t, s, "messages.send", params, nil)
-	if a.code() != 0 || string(a.env.Response) != strconv.FormatInt(s.Messages()[0].ID, 10) {
-		t.Fatalf("retry: %s", a.body)
-	}
-	// The transport effects after acting, then a retry: still one message.
-	for i, f := range []Fault{{HTTPStatus: 502}, {Effect: "reset"}, {Effect: "truncate"}, {LatencyMS: 5}} {
-		f.Method, f.Phase, f.Times = "messages.send", "after", 1
-		mustAdd(t, s, f)
-		p := vals("v", "5.199", "access_token", group, "peer_id", "12", "random_id", strconv.Itoa(1000+i), "message", "x")
-		u := s.URL() + "/method/messages.send"
-		resp, err := s.HTTPClient().PostForm(u, p)
-		if err == nil {
-			body, rerr := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			ok := resp.StatusCode == 200 && rerr == nil && json.Valid(body)
-			if f.LatencyMS == 0 && ok {
-				t.Fatalf("%+v: answer intact: %s", f, body)
-			}
-		}
-		a := post(t, s, "messages.send", p, nil)
-		if a.code() != 0 {
-			t.Fatalf("%+v: retry %s", f, a.body)
-		}
-	}
-	if n := len(s.Messages()); n != 5 {
-		t.Fatalf("%d messages, want 5", n)
-	}
-	if _, err := s.AddFault(Fault{Method: "*", Phase: "later", HTTPStatus: 500}); err == nil {
-		t.Fatal("phase later accepted")
-	}
-}
-
-// TestExactlyOnceUnderFaults is a short chaos run: several community
-// tokens of one group, rate limits off, 20% faults before and after the
-// action, and a client that resends with the same random_id until it gets
-// an answer: every message is stored exactly once.
-func TestExactlyOnceUnderFaults(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	var tokens []string
-	for range 4 {
-		tk, err := s.CreateToken(Token{Kind: TokenGroup, GroupID: DefaultGroupID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tokens = append(tokens, tk.Token)
-	}
-	for _, f := range []Fault{
-		{Method: "messages.send", Probability: 0.05, Error: &vkerr.Error{Code: vkerr.Server}},
-		{Method: "messages.send", Probability: 0.05, Phase: "after", HTTPStatus: 503},
-		{Method: "messages.send", Probability: 0.04, Phase: "after", Effect: "reset"},
-		{Method: "messages.send", Probability: 0.04, Phase: "after", Effect: "truncate"},
-		{Method: "messages.send", Probability: 0.03, Phase: "after", Error: &vkerr.Error{Code: vkerr.Unknown}},
-	} {
-		mustAdd(t, s, f)
-	}
-	const n = 600
-	client := s.HTTPClient()
-	errs := make(chan string, n)
-	sem := make(chan struct{}, 16)
-	for i := range n {
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem }()
-			form := url.Values{"v": {"5.199"}, "access_token": {tokens[i%len(tokens)]}, "peer_id": {strconv.Itoa(1000 + i)},
-				"random_id": {strconv.Itoa(i + 1)}, "message": {"m" + strconv.Itoa(i)}}
-			for attempt := range 50 {
-				resp, err := client.PostForm(s.URL()+"/method/messages.send", form)
-				if err != nil {
-					continue
-				}
-				body, err := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if err != nil || resp.StatusCode != 200 {
-					continue
-				}
-				env, err := vkerr.DecodeEnvelope(body)
-				if err != nil || env.Error != nil {
-					continue
-				}
-				_ = attempt
-				errs <- ""
-				return
-			}
-			errs <- "message " + strconv.Itoa(i) + " never answered"
-		}()
-	}
-	for range n {
-		if e := <-errs; e != "" {
-			t.Fatal(e)
-		}
-	}
-	seen := map[int64]int{}
-	for _, m := range s.Messages() {
-		seen[m.RandomID]++
-		if m.FromID != -DefaultGroupID {
-			t.Fatalf("from_id %d", m.FromID)
-		}
-	}
-	if len(seen) != n {
-		t.Fatalf("%d distinct messages, want %d", len(seen), n)
-	}
-	for rid, k := range seen {
-		if k != 1 {
-			t.Fatalf("random_id %d stored %d times", rid, k)
-		}
-	}
-	fired := 0
-	for _, f := range s.Faults() {
-		fired += int(f.Fired)
-	}
-	if fired < n/10 {
-		t.Fatalf("only %d faults fired", fired)
-	}
-	t.Logf("%d messages, %d faults", n, fired)
-}
-
-func TestControlPart2Errors(t *testing.T) {
-	s := NewServer(t)
-	for _, c := range []struct {
-		method, path string
-		body         any
-		want         int
-	}{
-		{"POST", "/__vkmock/clock", map[string]any{"advance": "soon"}, http.StatusBadRequest},
-		{"PUT", "/__vkmock/clock", nil, http.StatusMethodNotAllowed},
-		{"GET", "/__vkmock/captcha/123", nil, http.StatusNotFound},
-		{"POST", "/__vkmock/challenges", map[string]any{"flood": []any{map[string]any{"method": "x", "threshold": 0}}}, http.StatusBadRequest},
-		{"POST", "/__vkmock/challenges", map[string]any{"nonsense": 1}, http.StatusBadRequest},
-		{"DELETE", "/__vkmock/challenges", nil, http.StatusNoContent},
-		{"POST", "/__vkmock/procedures", Procedure{Name: "a.b", Code: "return 1;"}, http.StatusBadRequest},
-		{"DELETE", "/__vkmock/procedures/none", nil, http.StatusNotFound},
-		{"POST", "/__vkmock/validate", map[string]any{"redirect_uri": "http://x/validate?sid=1"}, http.StatusBadRequest},
-		{"POST", "/__vkmock/world/groups", Group{ID: 5, IsClosed: 3}, http.StatusBadRequest},
-		{"POST", "/__vkmock/world/albums", Album{ID: 0}, http.StatusBadRequest},
-		{"POST", "/__vkmock/world/posts", Post{Text: "no owner"}, http.StatusBadRequest},
-		{"GET", "/__vkmock/world/users", nil, http.StatusMethodNotAllowed},
-		{"PUT", "/__vkmock/messages", nil, http.StatusMethodNotAllowed},
-	} {
-		if got := control(t, s, c.method, c.path, c.body, nil); got != c.want {
-			t.Errorf("%s %s: %d, want %d", c.method, c.path, got, c.want)
-		}
-	}
-	// The Go API and the control API complete a validation alike.
-	tok := s.Token(TokenUser).Token
-	if err := s.SetTokenChallenge(tok, vkerr.AuthValidation); err != nil {
-		t.Fatal(err)
-	}
-	uri := call(t, s, "users.get", vals("v", "5.199", "access_token", tok)).env.Error.RedirectURI
-	var out map[string]string
-	if st := control(t, s, "POST", "/__vkmock/validate", map[string]any{"redirect_uri": uri}, &out); st != http.StatusOK || out["access_token"] == "" {
-		t.Fatalf("validate: %d %v", st, out)
-	}
-	if a := call(t, s, "users.get", vals("v", "5.199", "access_token", out["access_token"])); a.code() != 0 {
-		t.Fatalf("new token: %s", a.body)
-	}
-	// Pages of unknown flows.
-	if resp, _ := s.HTTPClient().Get(s.URL() + "/not_robot_captcha?sid=1"); resp.StatusCode != http.StatusNotFound {
-		t.Fatalf("unknown VK ID captcha: %d", resp.StatusCode)
-	}
-	resp, _ := noRedirect(s).Get(s.URL() + "/validate?sid=1")
-	if resp.StatusCode != http.StatusFound || !strings.HasSuffix(resp.Header.Get("Location"), "#fail=1") {
-		t.Fatalf("unknown validation: %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
-}
-
-func TestFlowStoresBounded(t *testing.T) {
-	s := New()
-	q := &vkRequest{name: "users.get", token: "t", host: "x"}
-	for range maxFlows + 50 {
-		s.newCaptchaError(q, "vkid", 1, false)
-		s.newValidation(q, vkerr.AuthValidation)
-	}
-	if len(s.flows.captchas) > maxFlows || len(s.flows.bySuccess) > maxFlows || len(s.flows.validations) > maxFlows {
-		t.Fatalf("%d captchas, %d tokens, %d validations", len(s.flows.captchas), len(s.flows.bySuccess), len(s.flows.validations))
 	}
 }

@@ -19,7 +19,7 @@ var fuzzVerbs = []string{http.MethodGet, http.MethodPost, http.MethodHead, http.
 // envelope (a response or an error object with a code).
 func FuzzRequest(f *testing.F) {
 	s := New(WithRateLimits(false), WithMaxBodyBytes(64<<10), WithMaxParams(200))
-	user := s.Token(TokenUser).Token
+	user := s.Tokens().Of(TokenUser).Token
 	f.Add(uint8(0), "users.get", "v=5.199&access_token="+user+"&user_ids=1,2", "", []byte(nil), "")
 	f.Add(uint8(1), "messages.send", "v=5.199", "application/x-www-form-urlencoded", []byte("access_token="+user+"&peer_id=1&message=%D0%BF"), "")
 	f.Add(uint8(1), "wall.post", "", "multipart/form-data; boundary=xx", []byte("--xx\r\nContent-Disposition: form-data; name=\"v\"\r\n\r\n5.199\r\n--xx--\r\n"), "")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -277,3 +278,22 @@ func decodeNumber(b []byte) (any, error) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// testServer starts a server on 127.0.0.1 for the test and closes it when
+// the test ends; vkmocktest.NewServer for the tests inside the package.
+func testServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := NewE(opts...)
+	if err != nil {
+		t.Fatalf("vkmock: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(ln, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}

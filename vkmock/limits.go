@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/vkerr/vkerr/vkmock/internal/core"
+	"github.com/vkerr/vkerr/vkmock/internal/faults"
 )
 
 // Limits bounds every store of the mock by count and by bytes; when a
@@ -53,7 +56,7 @@ const (
 )
 
 // Timeouts bound the connections of a server started by Serve or
-// NewServer. The zero value of a field means its default.
+// Start. The zero value of a field means its default.
 type Timeouts struct {
 	// Read is the time a client has to send a request, headers and body
 	// (default 30 s); past it the connection is closed.
@@ -72,7 +75,7 @@ type Timeouts struct {
 // Defaults of Timeouts.
 const (
 	DefaultReadTimeout    = 30 * time.Second
-	DefaultWriteTimeout   = maxLatency + time.Minute
+	DefaultWriteTimeout   = faults.MaxLatency + time.Minute
 	DefaultIdleTimeout    = 2 * time.Minute
 	DefaultMaxHeaderBytes = 1 << 20
 )
@@ -175,7 +178,7 @@ func (t Timeouts) over(o Timeouts) Timeouts {
 // maxFaultLatency is the longest delay a fault may add: 10 minutes, and
 // less than the write timeout, so that the delayed answer still gets out.
 func (t Timeouts) maxFaultLatency() time.Duration {
-	return min(maxLatency, t.Write-time.Second)
+	return min(faults.MaxLatency, t.Write-time.Second)
 }
 
 // msDuration converts milliseconds of a configuration to a duration; it
@@ -200,22 +203,13 @@ func storedKey(s string) string {
 	return "\x00sha256:" + hex.EncodeToString(sum[:])
 }
 
-// maxStoredToken is the longest token a validation keeps.
-const maxStoredToken = 4096
-
 // FieldError is a value out of its range in a control request or a
 // configuration: the control API answers it as 400 with {"error": ...,
 // "field": ...}.
-type FieldError struct {
-	Field string // the JSON name, dotted for a nested field
-	Msg   string // what the value must be, with its range
-}
+type FieldError = core.FieldError
 
-func (e *FieldError) Error() string { return "vkmock: " + e.Field + " " + e.Msg }
-
-func fieldErr(field, format string, args ...any) error {
-	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
-}
+// maxStoredToken is the longest token a validation keeps.
+const maxStoredToken = 4096
 
 // MaxTokens bounds the tokens created through the control API and by
 // completed validations; a token string is at most maxStoredToken bytes.
@@ -224,7 +218,7 @@ const MaxTokens = 100_000
 // tokensFit refuses a token the store has no room for.
 func (s *Server) tokensFit(t Token) error {
 	if len(t.Token) > maxStoredToken {
-		return fieldErr("token", "must be at most %d bytes", maxStoredToken)
+		return core.FieldErr("token", "must be at most %d bytes", maxStoredToken)
 	}
 	s.mu.RLock()
 	n := len(s.tokens)

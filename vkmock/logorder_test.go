@@ -31,7 +31,7 @@ func (c *closeWatch) Close() error {
 func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	server, client := net.Pipe()
 	go func() { _, _ = io.Copy(io.Discard, client) }()
-	conn := &closeWatch{Conn: server, onClose: func() { h.loggedAt <- len(h.s.Requests()) }}
+	conn := &closeWatch{Conn: server, onClose: func() { h.loggedAt <- len(h.s.Requests().All()) }}
 	return conn, bufio.NewReadWriter(bufio.NewReader(conn), bufio.NewWriter(conn)), nil
 }
 
@@ -43,10 +43,10 @@ func TestFaultLogsBeforeClosingConnection(t *testing.T) {
 	for _, effect := range []string{"reset", "truncate"} {
 		for _, phase := range []string{phaseBefore, phaseAfter} {
 			s := New(WithRateLimits(false))
-			if _, err := s.AddFault(Fault{Method: "users.get", Effect: effect, Phase: phase}); err != nil {
+			if _, err := s.Faults().Add(Fault{Method: "users.get", Effect: effect, Phase: phase}); err != nil {
 				t.Fatal(err)
 			}
-			req := httptest.NewRequest(http.MethodPost, "/method/users.get", strings.NewReader("v=5.199&access_token="+s.Token(TokenUser).Token))
+			req := httptest.NewRequest(http.MethodPost, "/method/users.get", strings.NewReader("v=5.199&access_token="+s.Tokens().Of(TokenUser).Token))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			w := &hijackRecorder{ResponseRecorder: httptest.NewRecorder(), s: s, loggedAt: make(chan int, 1)}
 			s.ServeHTTP(w, req)
@@ -58,7 +58,7 @@ func TestFaultLogsBeforeClosingConnection(t *testing.T) {
 			default:
 				t.Fatalf("%s %s: the connection was not closed", effect, phase)
 			}
-			if recs := s.Requests(); len(recs) != 1 || recs[0].Effect != effect {
+			if recs := s.Requests().All(); len(recs) != 1 || recs[0].Effect != effect {
 				t.Fatalf("%s %s: log %+v", effect, phase, recs)
 			}
 		}

@@ -1,48 +1,21 @@
 package vkmock
 
 import (
-	"context"
-	"crypto/sha1"
-	"encoding/binary"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
 )
 
 // Bots Long Poll, as VK serves it: groups.getLongPollServer hands out a
-// server URL on the mock (/lp/wh<group_id>), a key and a ts (a string);
-// GET {server}?act=a_check&key=K&ts=T&wait=W holds the request until an
-// event newer than T exists or W seconds (at most 90; 25 when absent) have
-// passed on the mock's clock, and answers {"ts":"N","updates":[...]} in the
-// shape of the community's api_version. Failures, all HTTP 200:
-//
-//   - {"failed":2}: the key is unknown or older than the key lifetime
-//     (default one hour on the mock's clock; SetLongPollConfig);
-//   - {"failed":1,"ts":N}: T is older than the kept history or ahead of the
-//     newest event; N is the newest ts (the events in between are gone for
-//     this client);
-//   - {"failed":3}: the mock was told to lose information (LoseLongPoll, or
-//     a fault rule with "failed": 3). It then really drops the events after
-//     T up to the ts the next groups.getLongPollServer hands out, and marks
-//     them lost in Events.
-//
-// Fault rules match the endpoint by the method name "longpoll.bots" (with
-// the params act, key, ts and wait): latency, http_status, reset, truncate
-// and "failed": 1, 2 or 3 (failed 1 answers with the client's own ts, so
-// nothing is lost: a spurious failure; failed 2 expires the key; failed 3
-// loses the events as above). Error rules do not apply to Long Poll.
+// server on the mock (/lp/wh<group_id>), a key and a ts; a_check holds
+// until an event or the wait's end on the mock's clock. The failures and
+// fault rules are in docs/vkmock-design.md ("Bots Long Poll").
 
 // Defaults of the Long Poll configuration.
 const (
@@ -129,13 +102,14 @@ func (c LongPollConfig) withDefaults() LongPollConfig {
 // (groups.setLongPollSettings / getLongPollSettings).
 type LongPollSettings struct {
 	GroupID int64 `json:"group_id"`
-	// Enabled: a disabled community's getLongPollServer answers 15.
+	// Enabled: a disabled community's getLongPollServer answers 100 (on at
+	// start for DefaultGroupID, off for the others, as on VK).
 	// Communities start disabled, as on VK.
 	Enabled bool `json:"enabled"`
 	// APIVersion decides the shape of the objects (default 5.199; below
 	// 5.103 message_new is the legacy bare message).
 	APIVersion string `json:"api_version,omitempty"`
-	// Events are the event types delivered. In SetLongPollSettings a nil
+	// Events are the event types delivered. In LongPoll().SetSettings a nil
 	// map means every type; groups.setLongPollSettings changes the types
 	// it names and starts from none.
 	Events map[string]bool `json:"events,omitempty"`
@@ -210,6 +184,9 @@ func (l *lpState) initLocked() {
 	}
 	l.cfg = l.cfg.withDefaults()
 	l.groups = map[int64]*lpGroup{}
+	// The seeded community is a configured bot, so that a client can
+	// listen at once; communities added later start with Long Poll off.
+	l.groups[DefaultGroupID] = &lpGroup{id: DefaultGroupID, notify: make(chan struct{}), lossFrom: -1, settings: botSettings(DefaultGroupID)}
 	l.keys = map[string]lpKey{}
 	l.buttons = map[string]*buttonPress{}
 	l.clockCh = make(chan struct{})
@@ -258,6 +235,19 @@ func defaultSettings(id int64) LongPollSettings {
 	return LongPollSettings{GroupID: id, APIVersion: DefaultLongPollAPIVersion, Events: map[string]bool{}}
 }
 
+// botSettings are the settings of a community configured as a bot: Long
+// Poll on, api_version 5.199, every event type.
+func botSettings(id int64) LongPollSettings {
+	ls := defaultSettings(id)
+	ls.Enabled = true
+	for _, t := range vkevent.Types {
+		if t != vkevent.TypeConfirmation {
+			ls.Events[string(t)] = true
+		}
+	}
+	return ls
+}
+
 // groupLocked returns the community's state, made on first use; nil when
 // the bound on communities is reached.
 func (l *lpState) groupLocked(id int64) *lpGroup {
@@ -273,9 +263,10 @@ func (l *lpState) groupLocked(id int64) *lpGroup {
 	return g
 }
 
-// SetLongPollConfig changes the Long Poll configuration (zero fields get
+// SetConfig changes the Long Poll configuration (zero fields get
 // their defaults).
-func (s *Server) SetLongPollConfig(c LongPollConfig) {
+func (ctl LongPollControl) SetConfig(c LongPollConfig) {
+	s := ctl.s
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
 	s.lp.initLocked()
@@ -283,17 +274,19 @@ func (s *Server) SetLongPollConfig(c LongPollConfig) {
 	s.ulp.setConfig(s.lp.cfg)
 }
 
-// LongPollConfigOf returns the Long Poll configuration.
-func (s *Server) LongPollConfigOf() LongPollConfig {
+// Config returns the Long Poll configuration.
+func (ctl LongPollControl) Config() LongPollConfig {
+	s := ctl.s
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
 	s.lp.initLocked()
 	return s.lp.cfg
 }
 
-// SetLongPollSettings sets a community's Long Poll settings, as
+// SetSettings sets a community's Long Poll settings, as
 // groups.setLongPollSettings does; nil Events enables every event type.
-func (s *Server) SetLongPollSettings(ls LongPollSettings) error {
+func (ctl LongPollControl) SetSettings(ls LongPollSettings) error {
+	s := ctl.s
 	if ls.GroupID <= 0 || ls.GroupID > MaxGroupID {
 		return errors.New("vkmock: long poll settings need a valid group_id")
 	}
@@ -305,11 +298,7 @@ func (s *Server) SetLongPollSettings(ls LongPollSettings) error {
 	}
 	events := map[string]bool{}
 	if ls.Events == nil {
-		for _, t := range vkevent.Types {
-			if t != vkevent.TypeConfirmation {
-				events[string(t)] = true
-			}
-		}
+		events = botSettings(ls.GroupID).Events
 	} else {
 		for t, on := range ls.Events {
 			if !slices.Contains(vkevent.Types, vkevent.Type(t)) {
@@ -329,8 +318,9 @@ func (s *Server) SetLongPollSettings(ls LongPollSettings) error {
 	return nil
 }
 
-// LongPollSettingsOf returns a community's Long Poll settings.
-func (s *Server) LongPollSettingsOf(groupID int64) LongPollSettings {
+// Settings returns a community's Long Poll settings.
+func (ctl LongPollControl) Settings(groupID int64) LongPollSettings {
+	s := ctl.s
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
 	s.lp.initLocked()
@@ -342,10 +332,11 @@ func (s *Server) LongPollSettingsOf(groupID int64) LongPollSettings {
 	return ls
 }
 
-// LoseLongPoll makes the next a_check of the community answer
+// Lose makes the next a_check of the community answer
 // {"failed":3} and drop the events it had not received (see the Long Poll
 // notes above).
-func (s *Server) LoseLongPoll(groupID int64) {
+func (ctl LongPollControl) Lose(groupID int64) {
+	s := ctl.s
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
 	g := s.lp.groupLocked(groupID)
@@ -357,9 +348,10 @@ func (s *Server) LoseLongPoll(groupID int64) {
 	g.notify = make(chan struct{})
 }
 
-// ExpireLongPollKeys ends every key of the community: the next a_check
+// Expire ends every key of the community: the next a_check
 // with one answers {"failed":2}.
-func (s *Server) ExpireLongPollKeys(groupID int64) {
+func (ctl LongPollControl) Expire(groupID int64) {
+	s := ctl.s
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
 	s.lp.initLocked()
@@ -375,427 +367,18 @@ func (s *Server) ExpireLongPollKeys(groupID int64) {
 	g.notify = make(chan struct{})
 }
 
-// LongPollWaiting returns the number of a_check requests holding now.
-func (s *Server) LongPollWaiting() int { return int(s.lp.waiting.Load()) }
+// Waiting returns the number of a_check requests holding now.
+func (ctl LongPollControl) Waiting() int {
+	s := ctl.s
+	return int(s.lp.waiting.Load())
+}
 
 // Events returns the emitted events still in the log (DefaultEventLogSize
 // of them), oldest first, with their ts, event_id and whether they were
 // lost.
-func (s *Server) Events() []EmittedEvent {
+func (ctl LongPollControl) Events() []EmittedEvent {
+	s := ctl.s
 	s.lp.mu.Lock()
 	defer s.lp.mu.Unlock()
 	return append([]EmittedEvent(nil), s.lp.log...)
-}
-
-// eventID derives a 40-hex event_id from the seed, the community and the ts.
-func (s *Server) eventID(group, ts int64) string {
-	var b [24]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(s.seed))
-	binary.LittleEndian.PutUint64(b[8:16], uint64(group))
-	binary.LittleEndian.PutUint64(b[16:], uint64(ts))
-	sum := sha1.Sum(b[:])
-	return hex.EncodeToString(sum[:])
-}
-
-// Emit records an event of a community and wakes its Long Poll waiters.
-// object is the event's object in the 5.103+ shape; Emit does not
-// validate it (InjectEvent does).
-func (s *Server) emit(groupID int64, typ vkevent.Type, object []byte) (EmittedEvent, error) {
-	var legacy []byte
-	if typ == vkevent.TypeMessageNew {
-		legacy = legacyMessage(object)
-	}
-	now := s.now()
-	l := &s.lp
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	g := l.groupLocked(groupID)
-	if g == nil {
-		return EmittedEvent{}, errTooManyCommunities
-	}
-	g.seq++
-	ev := lpEvent{ts: g.seq, typ: typ, eventID: s.eventID(groupID, g.seq), object: object, legacy: legacy}
-	ev.logIdx = l.logBase + int64(len(l.log))
-	rec := EmittedEvent{GroupID: groupID, TS: ev.ts, EventID: ev.eventID, Type: typ, Time: now}
-	l.log = append(l.log, rec)
-	if len(l.log) > l.logSize {
-		drop := len(l.log) - l.logSize + l.logSize/10
-		l.log = append(l.log[:0:0], l.log[drop:]...)
-		l.logBase += int64(drop)
-	}
-	g.hist = append(g.hist, ev)
-	g.histBytes += ev.size()
-	l.bytes += ev.size()
-	for len(g.hist)-g.head > l.cfg.HistoryEvents || (g.histBytes > l.cfg.HistoryBytes && len(g.hist)-g.head > 1) {
-		l.dropOldestLocked(g)
-	}
-	for l.bytes > l.cfg.TotalBytes {
-		big := g
-		for _, o := range l.groups {
-			if o.histBytes > big.histBytes {
-				big = o
-			}
-		}
-		n := (len(big.hist) - big.head + 1) / 2
-		if big == g && len(g.hist)-g.head <= 1 {
-			break
-		}
-		for range n {
-			l.dropOldestLocked(big)
-		}
-	}
-	close(g.notify)
-	g.notify = make(chan struct{})
-	s.callbackEmit(groupID, typ, ev.eventID, object, legacy)
-	return rec, nil
-}
-
-// dropOldestLocked forgets the oldest kept event of a community.
-func (l *lpState) dropOldestLocked(g *lpGroup) {
-	if g.head == len(g.hist) {
-		return
-	}
-	sz := g.hist[g.head].size()
-	g.histBytes -= sz
-	l.bytes -= sz
-	g.hist[g.head] = lpEvent{}
-	g.head++
-	if g.head > 1024 && g.head > len(g.hist)/2 {
-		g.hist = append(g.hist[:0:0], g.hist[g.head:]...)
-		g.head = 0
-	}
-}
-
-// loseLocked marks the kept events with from < ts <= to lost.
-func (l *lpState) loseLocked(g *lpGroup, from, to int64) {
-	if len(g.hist) == g.head {
-		return
-	}
-	oldest := g.hist[g.head].ts
-	for ts := max(from+1, oldest); ts <= to; ts++ {
-		e := &g.hist[g.head+int(ts-oldest)]
-		if e.lost {
-			continue
-		}
-		e.lost = true
-		if i := e.logIdx - l.logBase; i >= 0 && i < int64(len(l.log)) {
-			l.log[i].Lost = true
-		}
-	}
-}
-
-// newKeyLocked issues a key for the community and returns it with the ts
-// to start from, ending a pending loss.
-func (s *Server) newLongPollKey(groupID int64) (key string, ts int64, err error) {
-	now := s.now()
-	l := &s.lp
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	g := l.groupLocked(groupID)
-	if g == nil {
-		return "", 0, errTooManyCommunities
-	}
-	if g.lossFrom >= 0 {
-		l.loseLocked(g, g.lossFrom, g.seq)
-		g.lossFrom = -1
-	}
-	l.keySeq++
-	var b [24]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(s.seed))
-	binary.LittleEndian.PutUint64(b[8:16], uint64(groupID))
-	binary.LittleEndian.PutUint64(b[16:], l.keySeq)
-	sum := sha1.Sum(append(b[:], "lpkey"...))
-	key = hex.EncodeToString(sum[:])
-	l.keys[key] = lpKey{group: groupID, issued: now}
-	g.keys = append(g.keys, key)
-	if len(g.keys) > maxKeysPerGroup {
-		delete(l.keys, g.keys[0])
-		g.keys = append(g.keys[:0:0], g.keys[1:]...)
-	}
-	return key, g.seq, nil
-}
-
-// longPollRequest is the fault-matching view of an a_check.
-func longPollRequest(r *http.Request) *vkRequest {
-	q := &vkRequest{name: "longpoll.bots", tls: r.TLS != nil, host: r.Host}
-	for _, k := range []string{"act", "key", "ts", "wait"} {
-		if v := r.URL.Query().Get(k); v != "" {
-			q.params = append(q.params, kv{k, v})
-		}
-	}
-	return q
-}
-
-// serveLongPoll serves GET /lp/wh<group>?act=a_check&key&ts&wait.
-func (s *Server) serveLongPoll(w http.ResponseWriter, r *http.Request) {
-	defer func() {
-		if p := recover(); p != nil {
-			if p == http.ErrAbortHandler {
-				panic(p)
-			}
-			writeJSON(w, http.StatusOK, map[string]int{"failed": 2})
-			if s.logger != nil {
-				s.logger.Error("vkmock: long poll internal error", "panic", fmt.Sprint(p))
-			}
-		}
-	}()
-	q := r.URL.Query()
-	if q.Get("act") != "a_check" {
-		writeJSON(w, http.StatusOK, map[string]any{"failed": 2, "error": "act must be a_check"})
-		return
-	}
-	forced, truncate, answered := s.longPollFault(w, r, longPollRequest(r))
-	if answered {
-		return
-	}
-	wait := defaultLongPollWait
-	if v := q.Get("wait"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			n = defaultLongPollWait
-		}
-		wait = min(n, maxLongPollWait)
-	}
-	body := s.aCheck(r.Context(), strings.TrimPrefix(r.URL.Path, "/lp/wh"), q.Get("key"), q.Get("ts"), wait, forced)
-	if body == nil {
-		return // the client went away
-	}
-	writeBody(w, body, truncate)
-}
-
-func failedBody(n int) []byte { return []byte(`{"failed":` + strconv.Itoa(n) + `}`) }
-
-func failed1(ts int64) []byte {
-	return []byte(`{"failed":1,"ts":` + strconv.FormatInt(ts, 10) + `}`)
-}
-
-// aCheck answers an a_check, waiting up to wait seconds of the mock's
-// clock; nil when ctx ends first.
-func (s *Server) aCheck(ctx context.Context, server, key, tsParam string, wait, forced int) []byte {
-	l := &s.lp
-	deadline := s.now().Add(time.Duration(wait) * time.Second)
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	T, tsErr := strconv.ParseInt(tsParam, 10, 64)
-	for {
-		now := s.now()
-		l.mu.Lock()
-		l.initLocked()
-		k, ok := l.keys[key]
-		if !ok || strconv.FormatInt(k.group, 10) != server || now.Sub(k.issued) >= l.cfg.KeyLifetime {
-			if ok {
-				l.dropKeyLocked(key)
-			}
-			l.mu.Unlock()
-			return failedBody(2)
-		}
-		g := l.groups[k.group]
-		switch forced {
-		case 2:
-			l.dropKeyLocked(key)
-			l.mu.Unlock()
-			return failedBody(2)
-		case 1:
-			l.mu.Unlock()
-			if tsErr != nil {
-				T = 0
-			}
-			return failed1(T)
-		case 3:
-			g.loseArmed = true
-		case 0:
-		default:
-			l.mu.Unlock()
-			return failedBody(forced)
-		}
-		if g.loseArmed && tsErr == nil {
-			g.loseArmed = false
-			if g.lossFrom < 0 || T < g.lossFrom {
-				g.lossFrom = T
-			}
-			l.loseLocked(g, T, g.seq)
-			l.dropKeyLocked(key)
-			l.mu.Unlock()
-			return failedBody(3)
-		}
-		oldest := g.seq + 1
-		if len(g.hist) > g.head {
-			oldest = g.hist[g.head].ts
-		}
-		if tsErr != nil || T < oldest-1 || T > g.seq {
-			seq := g.seq
-			l.mu.Unlock()
-			return failed1(seq)
-		}
-		if T < g.seq {
-			if body, newT := s.updatesLocked(g, T); body != nil {
-				l.mu.Unlock()
-				return body
-			} else {
-				T = newT // only events the settings filter out: wait on
-			}
-		}
-		notify, clockCh := g.notify, l.clockCh
-		l.mu.Unlock()
-		left := deadline.Sub(now)
-		if left <= 0 {
-			return []byte(`{"ts":"` + strconv.FormatInt(T, 10) + `","updates":[]}`)
-		}
-		if timer == nil {
-			timer = time.NewTimer(left)
-		} else {
-			timer.Reset(left)
-		}
-		l.waiting.Add(1)
-		select {
-		case <-ctx.Done():
-			l.waiting.Add(-1)
-			return nil
-		case <-notify:
-		case <-clockCh:
-		case <-timer.C:
-		}
-		l.waiting.Add(-1)
-	}
-}
-
-func (l *lpState) dropKeyLocked(key string) {
-	k, ok := l.keys[key]
-	if !ok {
-		return
-	}
-	delete(l.keys, key)
-	if g := l.groups[k.group]; g != nil {
-		for i, x := range g.keys {
-			if x == key {
-				g.keys = append(g.keys[:i:i], g.keys[i+1:]...)
-				break
-			}
-		}
-	}
-}
-
-// updatesLocked builds the answer for the events after T, up to
-// MaxUpdates of them; nil and the new T when every event after T is lost
-// or filtered out by the settings.
-func (s *Server) updatesLocked(g *lpGroup, T int64) ([]byte, int64) {
-	oldest := g.hist[g.head].ts
-	version := g.settings.APIVersion
-	legacy := versionLess(version, LegacyMessageVersion)
-	b := make([]byte, 0, 512)
-	b = append(b, `{"ts":"`...)
-	tsAt := len(b)
-	b = append(b, `","updates":[`...)
-	n := 0
-	last := T
-	for ts := T + 1; ts <= g.seq && n < s.lp.cfg.MaxUpdates; ts++ {
-		e := &g.hist[g.head+int(ts-oldest)]
-		last = ts
-		if e.lost || !g.settings.Events[string(e.typ)] {
-			continue
-		}
-		if n > 0 {
-			b = append(b, ',')
-		}
-		n++
-		obj := e.object
-		if legacy && e.legacy != nil {
-			obj = e.legacy
-		}
-		b = append(b, `{"group_id":`...)
-		b = strconv.AppendInt(b, g.id, 10)
-		b = append(b, `,"type":`...)
-		b = strconv.AppendQuote(b, string(e.typ))
-		b = append(b, `,"event_id":"`...)
-		b = append(b, e.eventID...)
-		b = append(b, `","v":`...)
-		b = strconv.AppendQuote(b, version)
-		b = append(b, `,"object":`...)
-		b = append(b, obj...)
-		b = append(b, '}')
-	}
-	if n == 0 {
-		return nil, last
-	}
-	b = append(b, "]}"...)
-	tsStr := strconv.FormatInt(last, 10)
-	out := make([]byte, 0, len(b)+len(tsStr))
-	out = append(append(append(out, b[:tsAt]...), tsStr...), b[tsAt:]...)
-	return out, last
-}
-
-// parseVersion reads "5.199" as (5, 199).
-func parseVersion(v string) ([2]int, bool) {
-	a, b, ok := strings.Cut(v, ".")
-	if !ok {
-		return [2]int{}, false
-	}
-	x, err1 := strconv.Atoi(a)
-	y, err2 := strconv.Atoi(b)
-	if err1 != nil || err2 != nil || x < 0 || y < 0 {
-		return [2]int{}, false
-	}
-	return [2]int{x, y}, true
-}
-
-func versionLess(a, b string) bool {
-	x, ok1 := parseVersion(a)
-	y, ok2 := parseVersion(b)
-	if !ok1 || !ok2 {
-		return false
-	}
-	return x[0] < y[0] || (x[0] == y[0] && x[1] < y[1])
-}
-
-// legacyMessage turns a 5.103+ message_new object into the legacy bare
-// message: the message's fields plus body (the text), user_id (the
-// author) and read_state.
-func legacyMessage(object []byte) []byte {
-	var o struct {
-		Message map[string]json.RawMessage `json:"message"`
-	}
-	if json.Unmarshal(object, &o) != nil || o.Message == nil {
-		return nil
-	}
-	m := o.Message
-	if t, ok := m["text"]; ok {
-		m["body"] = t
-	}
-	if f, ok := m["from_id"]; ok {
-		m["user_id"] = f
-	}
-	m["read_state"] = json.RawMessage("0")
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil
-	}
-	return b
-}
-
-// longPollFault applies the first fault rule matching q, a request to a
-// Long Poll server (longpoll.bots or longpoll.user): its latency, then an
-// HTML status page or a reset, which answer the request (answered), or a
-// truncated answer to come, or a forced {"failed": N}.
-func (s *Server) longPollFault(w http.ResponseWriter, r *http.Request, q *vkRequest) (forced int, truncate, answered bool) {
-	f := s.matchFault(q, vkerr.KindUnknown, nil, phaseBefore, false)
-	if f == nil {
-		return 0, false, false
-	}
-	if d := s.delay(f); d > 0 && !sleep(r.Context(), d) {
-		resetConn(w) // the client went away, or the server is going down: no empty 200
-		return 0, false, true
-	}
-	switch {
-	case f.HTTPStatus != 0:
-		writeHTML(w, f.HTTPStatus)
-		return 0, false, true
-	case f.Effect == "reset":
-		resetConn(w)
-		return 0, false, true
-	}
-	return f.Failed, f.Effect == "truncate", false
 }

@@ -20,8 +20,8 @@ import (
 func BenchmarkLongPollWaiters(b *testing.B) {
 	const n = 2000
 	b.Run("vkmock", func(b *testing.B) {
-		s := NewServer(b, WithRateLimits(false))
-		if err := s.SetLongPollSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: true}); err != nil {
+		s := testServer(b, WithRateLimits(false))
+		if err := s.LongPoll().SetSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: true}); err != nil {
 			b.Fatal(err)
 		}
 		key, _, _ := s.newLongPollKey(DefaultGroupID)
@@ -30,8 +30,8 @@ func BenchmarkLongPollWaiters(b *testing.B) {
 			s.lp.mu.Lock()
 			ts := strconv.FormatInt(s.lp.groups[DefaultGroupID].seq, 10)
 			s.lp.mu.Unlock()
-			holdAndRelease(b, n, u+ts, func() int { return s.LongPollWaiting() }, func() {
-				if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "go"}); err != nil {
+			holdAndRelease(b, n, u+ts, func() int { return s.LongPoll().Waiting() }, func() {
+				if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "go"}); err != nil {
 					b.Error(err)
 				}
 			})

@@ -49,14 +49,14 @@ func (g groupRef) check() error {
 
 func (s *Server) longPollRoutes() map[string]route {
 	return map[string]route{
-		"/inbox":  {http.MethodPost: postJSON(http.StatusOK, func(m InboxMessage) (any, error) { return s.Inbox(m) })},
-		"/button": {http.MethodPost: postJSON(http.StatusOK, func(p ButtonPress) (any, error) { return s.PressButton(p) })},
+		"/inbox":  {http.MethodPost: postJSON(http.StatusOK, func(m InboxMessage) (any, error) { return s.World().Inbox(m) })},
+		"/button": {http.MethodPost: postJSON(http.StatusOK, func(p ButtonPress) (any, error) { return s.World().PressButton(p) })},
 		"/events": {
-			http.MethodGet:  getJSON(func() any { return s.Events() }),
-			http.MethodPost: postJSON(http.StatusCreated, func(e InjectedEvent) (any, error) { return s.InjectEvent(e) }),
+			http.MethodGet:  getJSON(func() any { return s.LongPoll().Events() }),
+			http.MethodPost: postJSON(http.StatusCreated, func(e InjectedEvent) (any, error) { return s.LongPoll().Inject(e) }),
 		},
 		"/longpoll": {
-			http.MethodGet: getJSON(func() any { return configBody(s.LongPollConfigOf()) }),
+			http.MethodGet: getJSON(func() any { return configBody(s.LongPoll().Config()) }),
 			http.MethodPost: postJSON(http.StatusOK, func(b longPollConfigBody) (any, error) {
 				c := LongPollConfig{HistoryEvents: b.HistoryEvents, HistoryBytes: b.HistoryBytes, MaxUpdates: b.MaxUpdates, Communities: b.Communities, TotalBytes: b.TotalBytes, Users: b.Users}
 				if b.KeyLifetime != "" {
@@ -69,15 +69,15 @@ func (s *Server) longPollRoutes() map[string]route {
 				if c.HistoryEvents < 0 || c.HistoryBytes < 0 || c.MaxUpdates < 0 || c.Communities < 0 || c.TotalBytes < 0 || c.Users < 0 {
 					return nil, errors.New("history_events, history_bytes, max_updates, communities, total_bytes and users must not be negative")
 				}
-				s.SetLongPollConfig(c)
-				return configBody(s.LongPollConfigOf()), nil
+				s.LongPoll().SetConfig(c)
+				return configBody(s.LongPoll().Config()), nil
 			}),
 		},
 		"/longpoll/settings": {http.MethodPost: postJSON(http.StatusOK, func(ls LongPollSettings) (any, error) {
-			if err := s.SetLongPollSettings(ls); err != nil {
+			if err := s.LongPoll().SetSettings(ls); err != nil {
 				return nil, err
 			}
-			return s.LongPollSettingsOf(ls.GroupID), nil
+			return s.LongPoll().Settings(ls.GroupID), nil
 		})},
 		"/longpoll/settings/": {http.MethodGet: func(w http.ResponseWriter, r *http.Request) {
 			var g groupRef
@@ -86,20 +86,20 @@ func (s *Server) longPollRoutes() map[string]route {
 				controlError(w, http.StatusBadRequest, errors.New("group_id must be a community id"))
 				return
 			}
-			writeJSON(w, http.StatusOK, s.LongPollSettingsOf(g.GroupID))
+			writeJSON(w, http.StatusOK, s.LongPoll().Settings(g.GroupID))
 		}},
 		"/longpoll/lose": {http.MethodPost: postJSON(http.StatusOK, func(g groupRef) (any, error) {
 			if err := g.check(); err != nil {
 				return nil, err
 			}
-			s.LoseLongPoll(g.GroupID)
+			s.LongPoll().Lose(g.GroupID)
 			return g, nil
 		})},
 		"/longpoll/expire": {http.MethodPost: postJSON(http.StatusOK, func(g groupRef) (any, error) {
 			if err := g.check(); err != nil {
 				return nil, err
 			}
-			s.ExpireLongPollKeys(g.GroupID)
+			s.LongPoll().Expire(g.GroupID)
 			return g, nil
 		})},
 	}

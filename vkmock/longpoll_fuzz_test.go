@@ -17,11 +17,11 @@ import (
 // would hold, and its context is already done).
 func FuzzLongPollCheck(f *testing.F) {
 	s := New()
-	if err := s.SetLongPollSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: true}); err != nil {
+	if err := s.LongPoll().SetSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: true}); err != nil {
 		f.Fatal(err)
 	}
 	key, _, _ := s.newLongPollKey(DefaultGroupID)
-	if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "x"}); err != nil {
+	if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "x"}); err != nil {
 		f.Fatal(err)
 	}
 	gid := strconv.FormatInt(DefaultGroupID, 10)
@@ -68,7 +68,7 @@ func FuzzLongPollControl(f *testing.F) {
 		if w.Code >= 500 || !json.Valid(w.Body.Bytes()) {
 			t.Fatalf("%d %s", w.Code, w.Body)
 		}
-		if len(s.Events()) > DefaultEventLogSize {
+		if len(s.LongPoll().Events()) > DefaultEventLogSize {
 			t.Fatal("event log unbounded")
 		}
 	})

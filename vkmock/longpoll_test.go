@@ -1,16 +1,13 @@
 package vkmock
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/vkerr/vkerr"
@@ -27,7 +24,7 @@ type lpServer struct {
 func enableLongPoll(t *testing.T, s *Server, params ...string) {
 	t.Helper()
 	v := vals("group_id", strconv.FormatInt(DefaultGroupID, 10), "enabled", "1", "message_new", "1", "message_reply", "1",
-		"message_edit", "1", "message_event", "1", "wall_post_new", "1", "group_join", "1", "access_token", s.Token(TokenGroup).Token, "v", "5.199")
+		"message_edit", "1", "message_event", "1", "wall_post_new", "1", "group_join", "1", "access_token", s.Tokens().Of(TokenGroup).Token, "v", "5.199")
 	for i := 0; i+1 < len(params); i += 2 {
 		v.Set(params[i], params[i+1])
 	}
@@ -82,13 +79,13 @@ func wantFailed(t *testing.T, b []byte, n int, ts string) {
 }
 
 func TestLongPollDeliversInboxMessages(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s)
-	srv := getServer(t, s, s.Token(TokenGroup).Token)
+	srv := getServer(t, s, s.Tokens().Of(TokenGroup).Token)
 	if srv.TS != "0" || len(srv.Key) != 40 || srv.Server != s.URL()+"/lp/wh"+strconv.FormatInt(DefaultGroupID, 10) {
 		t.Fatalf("server: %+v", srv)
 	}
-	res, err := s.Inbox(InboxMessage{FromID: WorldFriendID, GroupID: DefaultGroupID, Text: "привет", Payload: `{"button":"1"}`})
+	res, err := s.World().Inbox(InboxMessage{FromID: WorldFriendID, GroupID: DefaultGroupID, Text: "привет", Payload: `{"button":"1"}`})
 	if err != nil || res.Event.TS != 1 || res.FromID != WorldFriendID || res.PeerID != -DefaultGroupID {
 		t.Fatalf("inbox: %+v %v", res, err)
 	}
@@ -111,27 +108,30 @@ func TestLongPollDeliversInboxMessages(t *testing.T) {
 		t.Fatalf("nothing new: %s", b)
 	}
 	// The admin's user token may fetch a server too.
-	if srv := getServer(t, s, s.Token(TokenUser).Token); srv.TS != "1" {
+	if srv := getServer(t, s, s.Tokens().Of(TokenUser).Token); srv.TS != "1" {
 		t.Fatalf("admin: %+v", srv)
 	}
 }
 
 func TestLongPollServerErrors(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	gid := strconv.FormatInt(DefaultGroupID, 10)
-	tok := s.Token(TokenGroup).Token
+	tok := s.Tokens().Of(TokenGroup).Token
+	if err := s.LongPoll().SetSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: false}); err != nil {
+		t.Fatal(err)
+	}
 	a := call(t, s, "groups.getLongPollServer", vals("group_id", gid, "access_token", tok, "v", "5.199"))
-	wantError(t, a, vkerr.Access, "Access denied: Long Poll is disabled for this community")
+	wantError(t, a, vkerr.Param, "One of the parameters specified was missing or invalid: longpoll for this group is not enabled")
 	enableLongPoll(t, s)
 	a = call(t, s, "groups.getLongPollServer", vals("group_id", "5", "access_token", tok, "v", "5.199"))
 	wantError(t, a, vkerr.Access, "Access denied: no access to this community")
-	other, err := s.CreateToken(Token{Kind: TokenUser, UserID: WorldFriendID, AppID: DefaultAppID})
+	other, err := s.Tokens().Create(Token{Kind: TokenUser, UserID: WorldFriendID, AppID: DefaultAppID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a = call(t, s, "groups.getLongPollServer", vals("group_id", gid, "access_token", other.Token, "v", "5.199"))
 	wantError(t, a, vkerr.Access, "Access denied: no access to this community")
-	if err := s.SetTokenState(tok, StateExpired); err != nil {
+	if err := s.Tokens().SetState(tok, StateExpired); err != nil {
 		t.Fatal(err)
 	}
 	a = call(t, s, "groups.getLongPollServer", vals("group_id", gid, "access_token", tok, "v", "5.199"))
@@ -139,32 +139,32 @@ func TestLongPollServerErrors(t *testing.T) {
 }
 
 func TestLongPollSettingsMethods(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s, "api_version", "5.80", "group_join", "0")
-	a := call(t, s, "groups.getLongPollSettings", vals("group_id", strconv.FormatInt(DefaultGroupID, 10), "access_token", s.Token(TokenGroup).Token, "v", "5.199"))
+	a := call(t, s, "groups.getLongPollSettings", vals("group_id", strconv.FormatInt(DefaultGroupID, 10), "access_token", s.Tokens().Of(TokenGroup).Token, "v", "5.199"))
 	var got struct {
 		IsEnabled  bool           `json:"is_enabled"`
 		APIVersion string         `json:"api_version"`
 		Events     map[string]int `json:"events"`
 	}
 	if a.code() != 0 || json.Unmarshal(a.raw["response"], &got) != nil || !got.IsEnabled || got.APIVersion != "5.80" ||
-		got.Events["message_new"] != 1 || got.Events["group_join"] != 0 || got.Events["like_add"] != 0 {
+		got.Events["message_new"] != 1 || got.Events["group_join"] != 0 || got.Events["like_add"] != 1 { // the seeded bot's other events stay on
 		t.Fatalf("%s", a.body)
 	}
-	a = call(t, s, "groups.setLongPollSettings", vals("group_id", strconv.FormatInt(DefaultGroupID, 10), "api_version", "five", "access_token", s.Token(TokenGroup).Token, "v", "5.199"))
+	a = call(t, s, "groups.setLongPollSettings", vals("group_id", strconv.FormatInt(DefaultGroupID, 10), "api_version", "five", "access_token", s.Tokens().Of(TokenGroup).Token, "v", "5.199"))
 	if a.code() != vkerr.Param {
 		t.Fatalf("bad api_version: %s", a.body)
 	}
 }
 
 func TestLongPollLegacyShapeAndFilter(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s, "api_version", "5.80", "group_join", "0")
-	srv := getServer(t, s, s.Token(TokenGroup).Token)
-	if _, err := s.InjectEvent(InjectedEvent{Type: vkevent.TypeGroupJoin, GroupID: DefaultGroupID, Object: json.RawMessage(`{"user_id":5,"join_type":"join"}`)}); err != nil {
+	srv := getServer(t, s, s.Tokens().Of(TokenGroup).Token)
+	if _, err := s.LongPoll().Inject(InjectedEvent{Type: vkevent.TypeGroupJoin, GroupID: DefaultGroupID, Object: json.RawMessage(`{"user_id":5,"join_type":"join"}`)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "old"}); err != nil {
+	if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "old"}); err != nil {
 		t.Fatal(err)
 	}
 	_, b := check(t, s, srv, "0", 0)
@@ -183,23 +183,23 @@ func TestLongPollLegacyShapeAndFilter(t *testing.T) {
 }
 
 func TestLongPollFailed2KeyLifetime(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s)
-	s.SetLongPollConfig(LongPollConfig{KeyLifetime: 10 * time.Minute})
-	srv := getServer(t, s, s.Token(TokenGroup).Token)
-	if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "a"}); err != nil {
+	s.LongPoll().SetConfig(LongPollConfig{KeyLifetime: 10 * time.Minute})
+	srv := getServer(t, s, s.Tokens().Of(TokenGroup).Token)
+	if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "a"}); err != nil {
 		t.Fatal(err)
 	}
-	s.Advance(10 * time.Minute)
+	s.Clock().Advance(10 * time.Minute)
 	_, b := check(t, s, srv, "0", 0)
 	wantFailed(t, b, 2, "")
 	// A new key, the old ts: nothing is lost.
-	srv2 := getServer(t, s, s.Token(TokenGroup).Token)
+	srv2 := getServer(t, s, s.Tokens().Of(TokenGroup).Token)
 	_, b = check(t, s, lpServer{Key: srv2.Key, Server: srv2.Server}, "0", 0)
 	if a := mustAnswer(t, b); len(a.Events) != 1 {
 		t.Fatalf("%s", b)
 	}
-	s.ExpireLongPollKeys(DefaultGroupID)
+	s.LongPoll().Expire(DefaultGroupID)
 	_, b = check(t, s, srv2, "1", 0)
 	wantFailed(t, b, 2, "")
 	_, b = check(t, s, lpServer{Key: "nope", Server: srv2.Server}, "1", 0)
@@ -207,12 +207,12 @@ func TestLongPollFailed2KeyLifetime(t *testing.T) {
 }
 
 func TestLongPollFailed1History(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s)
-	s.SetLongPollConfig(LongPollConfig{HistoryEvents: 3})
-	srv := getServer(t, s, s.Token(TokenGroup).Token)
+	s.LongPoll().SetConfig(LongPollConfig{HistoryEvents: 3})
+	srv := getServer(t, s, s.Tokens().Of(TokenGroup).Token)
 	for i := range 5 {
-		if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: strconv.Itoa(i)}); err != nil {
+		if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: strconv.Itoa(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -229,11 +229,11 @@ func TestLongPollFailed1History(t *testing.T) {
 }
 
 func TestLongPollFailed3LosesEvents(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s)
-	srv := getServer(t, s, s.Token(TokenGroup).Token)
+	srv := getServer(t, s, s.Tokens().Of(TokenGroup).Token)
 	inbox := func(text string) {
-		if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: text}); err != nil {
+		if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: text}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -244,11 +244,11 @@ func TestLongPollFailed3LosesEvents(t *testing.T) {
 	}
 	inbox("2")
 	inbox("3")
-	s.LoseLongPoll(DefaultGroupID)
+	s.LongPoll().Lose(DefaultGroupID)
 	_, b = check(t, s, srv, "1", 0)
 	wantFailed(t, b, 3, "")
 	inbox("4") // emitted before the client has its new ts: lost too
-	srv = getServer(t, s, s.Token(TokenGroup).Token)
+	srv = getServer(t, s, s.Tokens().Of(TokenGroup).Token)
 	if srv.TS != "4" {
 		t.Fatalf("new ts %s", srv.TS)
 	}
@@ -258,7 +258,7 @@ func TestLongPollFailed3LosesEvents(t *testing.T) {
 		t.Fatalf("%s", b)
 	}
 	var lost []int64
-	for _, e := range s.Events() {
+	for _, e := range s.LongPoll().Events() {
 		if e.Lost {
 			lost = append(lost, e.TS)
 		}
@@ -269,16 +269,16 @@ func TestLongPollFailed3LosesEvents(t *testing.T) {
 }
 
 func TestLongPollFaultRules(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s)
-	srv := getServer(t, s, s.Token(TokenGroup).Token)
-	if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "a"}); err != nil {
+	srv := getServer(t, s, s.Tokens().Of(TokenGroup).Token)
+	if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	add := func(f Fault) {
 		t.Helper()
 		f.Method, f.Times = "longpoll.bots", 1
-		if _, err := s.AddFault(f); err != nil {
+		if _, err := s.Faults().Add(f); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -304,30 +304,30 @@ func TestLongPollFaultRules(t *testing.T) {
 	wantFailed(t, b, 2, "")
 	_, b = check(t, s, srv, "0", 0)
 	wantFailed(t, b, 2, "") // the key really expired
-	srv = getServer(t, s, s.Token(TokenGroup).Token)
+	srv = getServer(t, s, s.Tokens().Of(TokenGroup).Token)
 	add(Fault{Failed: 3})
 	_, b = check(t, s, srv, "0", 0)
 	wantFailed(t, b, 3, "")
-	if ev := s.Events(); !ev[0].Lost {
+	if ev := s.LongPoll().Events(); !ev[0].Lost {
 		t.Fatalf("failed 3 did not lose: %+v", ev)
 	}
-	if _, err := s.AddFault(Fault{Method: "longpoll.bots", Failed: 100}); err == nil {
+	if _, err := s.Faults().Add(Fault{Method: "longpoll.bots", Failed: 100}); err == nil {
 		t.Fatal("failed 100 accepted")
 	}
 }
 
 func TestLongPollWorldEvents(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	enableLongPoll(t, s)
-	gtok := s.Token(TokenGroup).Token
+	gtok := s.Tokens().Of(TokenGroup).Token
 	srv := getServer(t, s, gtok)
 	// A button press, answered.
-	press, err := s.PressButton(ButtonPress{UserID: 7, GroupID: DefaultGroupID, Payload: json.RawMessage(`{"cmd":"go"}`), ConversationMessageID: 3})
+	press, err := s.World().PressButton(ButtonPress{UserID: 7, GroupID: DefaultGroupID, Payload: json.RawMessage(`{"cmd":"go"}`), ConversationMessageID: 3})
 	if err != nil || len(press.EventID) != 14 {
 		t.Fatalf("%+v %v", press, err)
 	}
 	ans := call(t, s, "messages.sendMessageEventAnswer", vals("event_id", press.EventID, "user_id", "7", "peer_id", "7", "event_data", `{"type":"show_snackbar","text":"ok"}`, "access_token", gtok, "v", "5.199"))
-	if ans.code() != 0 || !s.ButtonAnswered(press.EventID) {
+	if ans.code() != 0 || !s.World().ButtonAnswered(press.EventID) {
 		t.Fatalf("%s", ans.body)
 	}
 	ans = call(t, s, "messages.sendMessageEventAnswer", vals("event_id", "ffffffffffffff", "user_id", "7", "peer_id", "7", "access_token", gtok, "v", "5.199"))
@@ -338,7 +338,7 @@ func TestLongPollWorldEvents(t *testing.T) {
 			t.Fatalf("%s", a.body)
 		}
 	}
-	msgs := s.Messages()
+	msgs := s.World().Messages()
 	id := strconv.FormatInt(msgs[len(msgs)-1].ID, 10)
 	if a := call(t, s, "messages.edit", vals("peer_id", "7", "message_id", id, "message", "hi!", "access_token", gtok, "v", "5.199")); a.code() != 0 {
 		t.Fatalf("%s", a.body)
@@ -346,7 +346,7 @@ func TestLongPollWorldEvents(t *testing.T) {
 	if a := call(t, s, "messages.edit", vals("peer_id", "8", "message_id", id, "message", "x", "access_token", gtok, "v", "5.199")); a.code() != vkerr.Param {
 		t.Fatalf("edit of a message of another peer: %s", a.body)
 	}
-	if a := call(t, s, "wall.post", vals("owner_id", strconv.FormatInt(-DefaultGroupID, 10), "from_group", "1", "message", "news", "access_token", s.Token(TokenUser).Token, "v", "5.199")); a.code() != 0 {
+	if a := call(t, s, "wall.post", vals("owner_id", strconv.FormatInt(-DefaultGroupID, 10), "from_group", "1", "message", "news", "access_token", s.Tokens().Of(TokenUser).Token, "v", "5.199")); a.code() != 0 {
 		t.Fatalf("%s", a.body)
 	}
 	_, b := check(t, s, srv, "0", 0)
@@ -372,176 +372,5 @@ func TestLongPollWorldEvents(t *testing.T) {
 		if err := e.Validate(); err != nil {
 			t.Errorf("%s: %v", e.Type, err)
 		}
-	}
-}
-
-func TestLongPollControlAPI(t *testing.T) {
-	s := NewServer(t)
-	ctl := func(method, path, body string) (int, []byte) {
-		t.Helper()
-		req, err := http.NewRequest(method, s.URL()+"/__vkmock"+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := s.HTTPClient().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, b
-	}
-	if code, b := ctl("POST", "/longpoll/settings", `{"group_id":200000001,"enabled":true}`); code != 200 || !strings.Contains(string(b), `"message_new":true`) {
-		t.Fatalf("%d %s", code, b)
-	}
-	code, b := ctl("POST", "/inbox", `{"from_id":7,"group_id":200000001,"text":"hey"}`)
-	var res InboxResult
-	if code != 200 || json.Unmarshal(b, &res) != nil || res.Message.Message != "hey" || res.Event.TS != 1 || res.Event.Type != vkevent.TypeMessageNew {
-		t.Fatalf("%d %s", code, b)
-	}
-	for _, bad := range []string{`{"from_id":0,"group_id":1,"text":"x"}`, `{"from_id":7,"group_id":1}`, `{"from_id":7,"group_id":1,"text":"x","payload":"{"}`, `{"from_id":100000003,"group_id":1,"text":"x"}`, `{"nope":1}`} {
-		if code, _ := ctl("POST", "/inbox", bad); code != 400 {
-			t.Errorf("inbox %s: %d", bad, code)
-		}
-	}
-	if code, b := ctl("POST", "/events", `{"type":"group_join","group_id":200000001,"object":{"user_id":3,"join_type":"request"}}`); code != 201 || !strings.Contains(string(b), `"ts":2`) {
-		t.Fatalf("%d %s", code, b)
-	}
-	for _, bad := range []string{`{"type":"group_join","group_id":200000001,"object":{"join_type":"request"}}`, `{"type":"bogus","group_id":1,"object":{}}`, `{"type":"confirmation","group_id":1}`, `{"type":"group_join","group_id":0,"object":{"user_id":3,"join_type":"x"}}`} {
-		if code, _ := ctl("POST", "/events", bad); code != 400 {
-			t.Errorf("inject %s: %d", bad, code)
-		}
-	}
-	if code, b := ctl("POST", "/button", `{"user_id":7,"group_id":200000001}`); code != 200 || !strings.Contains(string(b), `"event_id"`) {
-		t.Fatalf("%d %s", code, b)
-	}
-	var evs []EmittedEvent
-	code, b = ctl("GET", "/events", "")
-	if code != 200 || json.Unmarshal(b, &evs) != nil || len(evs) != 3 || evs[2].Type != vkevent.TypeMessageEvent {
-		t.Fatalf("%d %s", code, b)
-	}
-	if code, b := ctl("POST", "/longpoll", `{"key_lifetime":"90s","history_events":50}`); code != 200 || !strings.Contains(string(b), `"key_lifetime":"1m30s"`) {
-		t.Fatalf("%d %s", code, b)
-	}
-	if code, _ := ctl("POST", "/longpoll", `{"key_lifetime":"-1s"}`); code != 400 {
-		t.Fatal("negative lifetime accepted")
-	}
-	if code, _ := ctl("POST", "/longpoll/lose", `{"group_id":200000001}`); code != 200 {
-		t.Fatal(code)
-	}
-	if code, _ := ctl("POST", "/longpoll/expire", `{"group_id":0}`); code != 400 {
-		t.Fatal(code)
-	}
-	if code, b := ctl("GET", "/longpoll/settings/200000001", ""); code != 200 || !strings.Contains(string(b), `"enabled":true`) {
-		t.Fatalf("%d %s", code, b)
-	}
-	s.Reset()
-	if len(s.Events()) != 0 || s.LongPollSettingsOf(DefaultGroupID).Enabled {
-		t.Fatal("Reset kept Long Poll state")
-	}
-}
-
-// The waiting semantics, on synctest's clock: a request holds until an
-// event, the wait on the mock's clock, or its context.
-func TestLongPollWaits(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		s := New()
-		if err := s.SetLongPollSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: true}); err != nil {
-			t.Fatal(err)
-		}
-		key, _, _ := s.newLongPollKey(DefaultGroupID)
-		server := strconv.FormatInt(DefaultGroupID, 10)
-		got := make(chan []byte, 1)
-		start := time.Now()
-		go func() { got <- s.aCheck(context.Background(), server, key, "0", 25, 0) }()
-		synctest.Wait()
-		if s.LongPollWaiting() != 1 {
-			t.Fatal("the request is not holding")
-		}
-		time.Sleep(10 * time.Second)
-		if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "x"}); err != nil {
-			t.Fatal(err)
-		}
-		b := <-got
-		if a := mustAnswer(t, b); len(a.Events) != 1 || time.Since(start) != 10*time.Second {
-			t.Fatalf("%s after %v", b, time.Since(start))
-		}
-		// No event: the answer comes after the wait, with the same ts.
-		start = time.Now()
-		go func() { got <- s.aCheck(context.Background(), server, key, "1", 25, 0) }()
-		b = <-got
-		if a := mustAnswer(t, b); a.TS != "1" || len(a.Events) != 0 || time.Since(start) != 25*time.Second {
-			t.Fatalf("%s after %v", b, time.Since(start))
-		}
-		// The mock's clock moving ends the wait early.
-		start = time.Now()
-		go func() { got <- s.aCheck(context.Background(), server, key, "1", 90, 0) }()
-		synctest.Wait()
-		s.Advance(90 * time.Second)
-		<-got
-		if time.Since(start) != 0 {
-			t.Fatalf("advance did not end the wait: %v", time.Since(start))
-		}
-		// A canceled request answers nothing and stops holding.
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() { got <- s.aCheck(ctx, server, key, "1", 90, 0) }()
-		synctest.Wait()
-		cancel()
-		if b := <-got; b != nil || s.LongPollWaiting() != 0 {
-			t.Fatalf("%s %d", b, s.LongPollWaiting())
-		}
-	})
-}
-
-func TestLongPollHistoryBytesBound(t *testing.T) {
-	s := New()
-	s.SetLongPollConfig(LongPollConfig{HistoryBytes: 4096})
-	for range 200 {
-		if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: strings.Repeat("x", 500)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.lp.mu.Lock()
-	g := s.lp.groups[DefaultGroupID]
-	kept, bytes := len(g.hist)-g.head, g.histBytes
-	s.lp.mu.Unlock()
-	if bytes > 4096 || kept < 1 || kept > 5 {
-		t.Fatalf("kept %d events, %d bytes", kept, bytes)
-	}
-}
-
-func TestLongPollCommunityAndTotalBounds(t *testing.T) {
-	s := New()
-	s.SetLongPollConfig(LongPollConfig{Communities: 2, TotalBytes: 8192})
-	for _, g := range []int64{1, 2} {
-		if err := s.SetLongPollSettings(LongPollSettings{GroupID: g, Enabled: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.SetLongPollSettings(LongPollSettings{GroupID: 3, Enabled: true}); err == nil {
-		t.Fatal("a third community accepted")
-	}
-	if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: 3, Text: "x"}); err == nil {
-		t.Fatal("an event of a third community accepted")
-	}
-	if ls := s.LongPollSettingsOf(3); ls.Enabled || ls.GroupID != 3 {
-		t.Fatalf("reading settings made state: %+v", ls)
-	}
-	for i := range 100 {
-		if _, err := s.Inbox(InboxMessage{FromID: 7, GroupID: int64(1 + i%2), Text: strings.Repeat("y", 300)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.lp.mu.Lock()
-	total, sum := s.lp.bytes, 0
-	for _, g := range s.lp.groups {
-		sum += g.histBytes
-	}
-	s.lp.mu.Unlock()
-	if total > 8192 || total != sum || total == 0 {
-		t.Fatalf("total %d, sum of communities %d", total, sum)
 	}
 }

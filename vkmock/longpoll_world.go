@@ -1,13 +1,9 @@
 package vkmock
 
 import (
-	"crypto/sha1"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -16,11 +12,11 @@ import (
 )
 
 // Where the world's events come from: a user writing to a community
-// (Inbox), a callback button pressed (PressButton → message_event, answered
+// (World().Inbox), a callback button pressed (World().PressButton → message_event, answered
 // by messages.sendMessageEventAnswer), the community's own messages.send
 // and messages.edit (message_reply, message_edit), wall.post on the
 // community's wall on its behalf (wall_post_new), and any event injected
-// as is (InjectEvent, validated against the schema).
+// as is (LongPoll().Inject, validated against the schema).
 
 func init() {
 	worldMethods["groups.getLongPollServer"] = (*Server).groupsGetLongPollServer
@@ -64,8 +60,9 @@ func (s *Server) groupsGetLongPollServer(q *vkRequest, tok Token) ([]byte, *vker
 	if e != nil {
 		return nil, e
 	}
-	if !s.LongPollSettingsOf(id).Enabled {
-		return nil, s.withSuffix(vkerr.Access, "Long Poll is disabled for this community")
+	if !s.LongPoll().Settings(id).Enabled {
+		// VK's words (see docs/vkmock-design.md).
+		return nil, s.withSuffix(vkerr.Param, "longpoll for this group is not enabled")
 	}
 	key, ts, err := s.newLongPollKey(id)
 	if err != nil {
@@ -85,7 +82,7 @@ func (s *Server) groupsSetLongPollSettings(q *vkRequest, tok Token) ([]byte, *vk
 	if e != nil {
 		return nil, e
 	}
-	ls := s.LongPollSettingsOf(id)
+	ls := s.LongPoll().Settings(id)
 	if v, ok := q.get("enabled"); ok && v != "" {
 		ls.Enabled = q.flag("enabled")
 	}
@@ -100,7 +97,7 @@ func (s *Server) groupsSetLongPollSettings(q *vkRequest, tok Token) ([]byte, *vk
 			ls.Events[string(t)] = q.flag(string(t))
 		}
 	}
-	if err := s.SetLongPollSettings(ls); err != nil {
+	if err := s.LongPoll().SetSettings(ls); err != nil {
 		return nil, s.paramError(err.Error())
 	}
 	return []byte("1"), nil
@@ -111,7 +108,7 @@ func (s *Server) groupsGetLongPollSettings(q *vkRequest, tok Token) ([]byte, *vk
 	if e != nil {
 		return nil, e
 	}
-	ls := s.LongPollSettingsOf(id)
+	ls := s.LongPoll().Settings(id)
 	events := map[string]int{}
 	for _, t := range vkevent.Types {
 		if t != vkevent.TypeConfirmation {
@@ -134,7 +131,7 @@ func messageObject(m Message, out int, payload string, updated int64) map[string
 	o := map[string]any{
 		"date": m.Date, "from_id": m.FromID, "id": m.ID, "out": out, "peer_id": m.PeerID, "text": m.Message,
 		"conversation_message_id": m.ID, "fwd_messages": []any{}, "important": false, "random_id": m.RandomID,
-		"attachments": []any{}, "is_hidden": false,
+		"attachments": attachmentObjects(m.Attachments, m.Date), "is_hidden": false,
 	}
 	if payload != "" {
 		o["payload"] = payload
@@ -173,7 +170,8 @@ type InboxResult struct {
 }
 
 // Inbox stores a message from a user to a community and emits message_new.
-func (s *Server) Inbox(m InboxMessage) (InboxResult, error) {
+func (ctl WorldControl) Inbox(m InboxMessage) (InboxResult, error) {
+	s := ctl.s
 	if m.FromID <= 0 || m.FromID > MaxUserID {
 		return InboxResult{}, errors.New("vkmock: inbox from_id must be a user id")
 	}
@@ -192,7 +190,7 @@ func (s *Server) Inbox(m InboxMessage) (InboxResult, error) {
 	if u, _ := s.user(m.FromID); u.Deactivated != "" {
 		return InboxResult{}, fmt.Errorf("vkmock: user %d is %s", m.FromID, u.Deactivated)
 	}
-	id := s.sendMessage(m.FromID, -m.GroupID, 0, m.Text)
+	id := s.sendMessage(m.FromID, -m.GroupID, 0, m.Text, nil)
 	stored, _ := s.messageByID(id)
 	ev, err := s.emitInbox(stored, m.Payload)
 	if err != nil {
@@ -212,27 +210,6 @@ func (s *Server) emitInbox(stored Message, payload string) (EmittedEvent, error)
 		return EmittedEvent{}, err
 	}
 	return s.emit(-stored.PeerID, vkevent.TypeMessageNew, obj)
-}
-
-// messageByID finds a stored message.
-func (s *Server) messageByID(id int64) (Message, bool) {
-	s.world.mu.RLock()
-	defer s.world.mu.RUnlock()
-	if m := s.world.messageLocked(id); m != nil {
-		return *m, true
-	}
-	return Message{}, false
-}
-
-// messageLocked is the stored message with the id (ids ascend in the
-// store), or nil; the caller holds mu, and a write lock to change it.
-func (w *world) messageLocked(id int64) *Message {
-	ms := w.messages.all()
-	i, ok := slices.BinarySearchFunc(ms, id, func(m Message, id int64) int { return int64Cmp(m.ID, id) })
-	if !ok {
-		return nil
-	}
-	return &ms[i]
 }
 
 // emitReplies runs messages.send and, for each message it stored (not for
@@ -274,57 +251,6 @@ func (s *Server) emitReplies(send worldFunc, q *vkRequest, tok Token) ([]byte, *
 		}
 	}
 	return b, nil
-}
-
-// messagesEdit edits a stored message of the caller; for a community's
-// token it emits message_edit.
-func (s *Server) messagesEdit(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	peer, err := strconv.ParseInt(firstParam(q, "peer_id"), 10, 64)
-	if err != nil {
-		return nil, s.paramError("peer_id is invalid")
-	}
-	idParam := "message_id"
-	v := firstParam(q, "message_id")
-	if v == "" {
-		idParam, v = "cmid", firstParam(q, "cmid")
-	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return nil, s.paramError(idParam + " is invalid")
-	}
-	text, _ := q.get("message")
-	if strings.TrimSpace(text) == "" {
-		if a, _ := q.get("attachment"); a == "" {
-			return nil, s.paramError("message is empty or invalid")
-		}
-	}
-	me := caller(tok)
-	now := s.now().Unix()
-	w := &s.world
-	w.mu.Lock()
-	stored := w.messageLocked(id)
-	if stored == nil || stored.PeerID != peer || stored.DeletedForAll {
-		w.mu.Unlock()
-		return nil, s.paramError(idParam + " is invalid")
-	}
-	if stored.FromID != me {
-		w.mu.Unlock()
-		return nil, &vkerr.Error{Code: vkerr.MessagesEditKindDisallowed, Message: s.message(vkerr.MessagesEditKindDisallowed)}
-	}
-	stored.Message = strings.Clone(text) // not a slice of the request's body
-	m := *stored
-	w.mu.Unlock()
-	if tok.Kind == TokenGroup {
-		if obj, err := json.Marshal(messageObject(m, 1, "", now)); err == nil {
-			_, _ = s.emit(tok.GroupID, vkevent.TypeMessageEdit, obj)
-		}
-	}
-	return []byte("1"), nil
-}
-
-func firstParam(q *vkRequest, k string) string {
-	v, _ := q.get(k)
-	return strings.TrimSpace(v)
 }
 
 // emitWallPost runs wall.post and emits wall_post_new when the post is on
@@ -369,103 +295,6 @@ func (s *Server) emitWallPost(post worldFunc, q *vkRequest, tok Token) ([]byte, 
 	return b, nil
 }
 
-// ButtonPress is a press of a callback button (POST /__vkmock/button).
-type ButtonPress struct {
-	UserID  int64 `json:"user_id"`
-	GroupID int64 `json:"group_id"`
-	// PeerID defaults to UserID (a private conversation).
-	PeerID                int64           `json:"peer_id,omitempty"`
-	Payload               json.RawMessage `json:"payload,omitempty"`
-	ConversationMessageID int64           `json:"conversation_message_id,omitempty"`
-}
-
-// ButtonResult is the emitted message_event with the id that
-// messages.sendMessageEventAnswer needs.
-type ButtonResult struct {
-	EventID string       `json:"event_id"`
-	Event   EmittedEvent `json:"event"`
-}
-
-// PressButton emits a message_event, as a user pressing a callback button.
-func (s *Server) PressButton(p ButtonPress) (ButtonResult, error) {
-	if p.UserID <= 0 || p.UserID > MaxUserID || p.GroupID <= 0 || p.GroupID > MaxGroupID {
-		return ButtonResult{}, errors.New("vkmock: button press needs user_id and group_id")
-	}
-	if p.PeerID == 0 {
-		p.PeerID = p.UserID
-	}
-	if len(p.Payload) == 0 {
-		p.Payload = json.RawMessage("{}")
-	}
-	if len(p.Payload) > 1000 || !json.Valid(p.Payload) {
-		return ButtonResult{}, errors.New("vkmock: button payload must be JSON of at most 1000 bytes")
-	}
-	l := &s.lp
-	l.mu.Lock()
-	l.initLocked()
-	l.keySeq++
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(s.seed))
-	binary.LittleEndian.PutUint64(b[8:], l.keySeq)
-	sum := sha1.Sum(append(b[:], "button"...))
-	id := hex.EncodeToString(sum[:7])
-	l.buttons[id] = &buttonPress{group: p.GroupID, user: p.UserID, peer: p.PeerID}
-	l.btnOrder = append(l.btnOrder, id)
-	if len(l.btnOrder) > maxButtonPresses {
-		delete(l.buttons, l.btnOrder[0])
-		l.btnOrder = append(l.btnOrder[:0:0], l.btnOrder[1:]...)
-	}
-	l.mu.Unlock()
-	o := map[string]any{"user_id": p.UserID, "peer_id": p.PeerID, "event_id": id, "payload": p.Payload}
-	if p.ConversationMessageID > 0 {
-		o["conversation_message_id"] = p.ConversationMessageID
-	}
-	obj, err := json.Marshal(o)
-	if err != nil {
-		return ButtonResult{}, err
-	}
-	ev, err := s.emit(p.GroupID, vkevent.TypeMessageEvent, obj)
-	if err != nil {
-		return ButtonResult{}, err
-	}
-	return ButtonResult{EventID: id, Event: ev}, nil
-}
-
-func (s *Server) messagesSendMessageEventAnswer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	id := firstParam(q, "event_id")
-	user, _ := strconv.ParseInt(firstParam(q, "user_id"), 10, 64)
-	peer, _ := strconv.ParseInt(firstParam(q, "peer_id"), 10, 64)
-	if d, ok := q.get("event_data"); ok && d != "" {
-		var o map[string]any
-		if json.Unmarshal([]byte(d), &o) != nil || o == nil {
-			return nil, s.paramError("event_data is invalid")
-		}
-	}
-	l := &s.lp
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.initLocked()
-	p := l.buttons[id]
-	if p == nil || p.group != tok.GroupID {
-		return nil, s.paramError("event_id is invalid")
-	}
-	if p.user != user || p.peer != peer {
-		return nil, s.paramError("user_id or peer_id does not match the event")
-	}
-	p.answered = true
-	return []byte("1"), nil
-}
-
-// ButtonAnswered reports whether messages.sendMessageEventAnswer answered
-// the press with this event_id.
-func (s *Server) ButtonAnswered(eventID string) bool {
-	s.lp.mu.Lock()
-	defer s.lp.mu.Unlock()
-	s.lp.initLocked()
-	p := s.lp.buttons[eventID]
-	return p != nil && p.answered
-}
-
 // InjectedEvent is an event to emit as is (POST /__vkmock/events): its
 // object in the 5.103+ shape.
 type InjectedEvent struct {
@@ -474,9 +303,10 @@ type InjectedEvent struct {
 	Object  json.RawMessage `json:"object,omitempty"`
 }
 
-// InjectEvent validates an event against the schema (a known type, an
+// Inject validates an event against the schema (a known type, an
 // object with the fields the schema requires) and emits it.
-func (s *Server) InjectEvent(e InjectedEvent) (EmittedEvent, error) {
+func (ctl LongPollControl) Inject(e InjectedEvent) (EmittedEvent, error) {
+	s := ctl.s
 	ev := vkevent.Event{Type: e.Type, GroupID: e.GroupID, Object: e.Object}
 	if err := ev.Validate(); err != nil {
 		return EmittedEvent{}, err

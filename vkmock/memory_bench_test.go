@@ -57,7 +57,7 @@ func TestMemoryChild(t *testing.T) {
 		return
 	}
 	s := New(WithRateLimits(false))
-	fmt.Printf("token %s addr %s\n", s.Token(TokenUser).Token, ln.Addr())
+	fmt.Printf("token %s addr %s\n", s.Tokens().Of(TokenUser).Token, ln.Addr())
 	if err := s.Serve(ctx, ln, nil, time.Second); err != nil {
 		t.Fatal(err)
 	}

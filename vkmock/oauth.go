@@ -172,7 +172,7 @@ func (s *Server) SetOAuthDeny(on bool) { s.oauthRoom().SetDeny(on) }
 func (s *Server) OAuthPending() OAuthPending { return s.oauthRoom().Pending() }
 
 // RevokeToken revokes a token: its calls then get 5 (invalid session).
-func (s *Server) RevokeToken(token string) error { return s.SetTokenState(token, StateRevoked) }
+func (s *Server) RevokeToken(token string) error { return s.Tokens().SetState(token, StateRevoked) }
 
 // oauthTokenError is the error of a call whose token the OAuth room
 // issued and which it does not cover: the token has expired (5), or the
@@ -237,23 +237,23 @@ func (s *Server) oauthFault(w http.ResponseWriter, r *http.Request, endpoint str
 	}
 	seen.q = q
 	hit := s.matchFaults(q, vkerr.KindUnknown, nil, phaseBefore)
-	if !hit.fired() {
+	if !hit.Fired() {
 		return false
 	}
-	seen.out.fault = hit.ids()
+	seen.out.fault = hit.IDs()
 	var d time.Duration
-	for _, f := range hit.delays {
+	for _, f := range hit.Delays {
 		d += s.delay(f)
 	}
-	if hit.answer != nil {
-		d += s.delay(hit.answer)
+	if hit.Answer != nil {
+		d += s.delay(hit.Answer)
 	}
-	if d = min(d, s.timeouts.maxFaultLatency()); d > 0 && !sleep(r.Context(), d) {
+	if d = min(d, s.timeouts.maxFaultLatency()); d > 0 && !s.sleep(r.Context(), d) {
 		seen.out.effect = "canceled"
 		resetConn(w)
 		return true
 	}
-	f := hit.answer
+	f := hit.Answer
 	switch {
 	case f == nil:
 		return false

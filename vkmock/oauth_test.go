@@ -11,6 +11,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // oauthGet sends a request to the mock without following redirects and
@@ -84,7 +85,7 @@ func apiCode(t *testing.T, s *vkmock.Server, method, token string, extra url.Val
 // with the rights granted (15 outside them), expires after expires_in on
 // the mock's clock unless offline, and is revoked by the control API.
 func TestOAuthTokensAreRealTokens(t *testing.T) {
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	ans := oauthToken(t, s, "friends")
 	tok := ans["access_token"].(string)
 	if ans["expires_in"] != 86400.0 || ans["user_id"] != float64(vkmock.DefaultUserID) {
@@ -100,7 +101,7 @@ func TestOAuthTokensAreRealTokens(t *testing.T) {
 	if c := apiCode(t, s, "messages.getConversations", withMessages, nil); c != 0 {
 		t.Fatalf("messages.getConversations with the right: %d", c)
 	}
-	s.Advance(24 * time.Hour)
+	s.Clock().Advance(24 * time.Hour)
 	if c := apiCode(t, s, "users.get", tok, nil); c != vkerr.Auth {
 		t.Fatalf("after expires_in: %d, want 5", c)
 	}
@@ -124,11 +125,11 @@ func TestOAuthTokensAreRealTokens(t *testing.T) {
 
 // TestOAuthFaults: fault rules reach the endpoints by oauth.* names.
 func TestOAuthFaults(t *testing.T) {
-	s := vkmock.NewServer(t)
-	if _, err := s.AddFault(vkmock.Fault{Method: "oauth.access_token", HTTPStatus: 502, Times: 1}); err != nil {
+	s := vkmocktest.NewServer(t)
+	if _, err := s.Faults().Add(vkmock.Fault{Method: "oauth.access_token", HTTPStatus: 502, Times: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AddFault(vkmock.Fault{Method: "oauth.token", Error: &vkerr.Error{Code: vkerr.Server}, Times: 1}); err != nil {
+	if _, err := s.Faults().Add(vkmock.Fault{Method: "oauth.token", Error: &vkerr.Error{Code: vkerr.Server}, Times: 1}); err != nil {
 		t.Fatal(err)
 	}
 	q := url.Values{"client_id": {"51000001"}, "client_secret": {s.OAuthApps()[0].Secret}, "grant_type": {"client_credentials"}}
@@ -152,7 +153,7 @@ func TestOAuthFaults(t *testing.T) {
 // TestOAuthControl: the control API lists the room and flips the deny
 // switch; Reset brings the room back.
 func TestOAuthControl(t *testing.T) {
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	_, _, body := oauthDo(t, s, http.MethodGet, "/__vkmock/oauth", nil)
 	var room struct {
 		Apps     []vkmock.OAuthApp     `json:"apps"`
@@ -182,21 +183,21 @@ func TestOAuthControl(t *testing.T) {
 // log, under their fault names, secrets masked, with the status sent and
 // the rules that fired.
 func TestOAuthRequestLog(t *testing.T) {
-	s := vkmock.NewServer(t)
-	id, err := s.AddFault(vkmock.Fault{Method: "oauth.access_token", LatencyMS: 1, Times: 1})
+	s := vkmocktest.NewServer(t)
+	id, err := s.Faults().Add(vkmock.Fault{Method: "oauth.access_token", LatencyMS: 1, Times: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	secret := s.OAuthApps()[0].Secret
 	oauthToken(t, s, "friends")
 	oauthDo(t, s, http.MethodPost, "/token", url.Values{"client_id": {"51000001"}, "client_secret": {secret}, "grant_type": {"password"}, "username": {vkmock.DefaultLogin}, "password": {"wrong-password-1"}})
-	auth := s.RequestsOf("oauth.authorize")
-	tok := s.RequestsOf("oauth.access_token")
-	direct := s.RequestsOf("oauth.token")
+	auth := s.Requests().Of("oauth.authorize")
+	tok := s.Requests().Of("oauth.access_token")
+	direct := s.Requests().Of("oauth.token")
 	if len(auth) != 1 || auth[0].HTTPStatus != http.StatusFound || len(tok) != 1 || tok[0].HTTPStatus != 200 || tok[0].Fault != id || len(direct) != 1 || direct[0].HTTPStatus != 401 {
 		t.Fatalf("log: %+v %+v %+v", auth, tok, direct)
 	}
-	b, _ := json.Marshal(s.Requests())
+	b, _ := json.Marshal(s.Requests().All())
 	for _, leak := range []string{secret, "wrong-password-1"} {
 		if strings.Contains(string(b), leak) {
 			t.Fatalf("the request log shows a secret: %s", b)

@@ -46,17 +46,17 @@ func TestControlRefusesOutOfRange(t *testing.T) {
 		{"/__vkmock/challenges", `{"flood":[{"method":"x","threshold":1,"cooldown_ms":9223372036854775807}]}`, "flood.cooldown_ms", "between 0 and 31536000000"},
 		{"/__vkmock/challenges", `{"captcha":[{"method":"x","window_ms":-5}]}`, "captcha.window_ms", "between 0 and 31536000000"},
 	}
-	before := s.Now()
+	before := s.Clock().Now()
 	for _, c := range cases {
 		status, out := controlRaw(s, http.MethodPost, c.path, c.body)
 		if status != http.StatusBadRequest || out["field"] != c.field || !strings.Contains(out["error"], c.msg) {
 			t.Errorf("POST %s %s: %d %v, want 400 naming %q with %q", c.path, c.body, status, out, c.field, c.msg)
 		}
 	}
-	if got := len(s.Faults()); got != 0 {
+	if got := len(s.Faults().List()); got != 0 {
 		t.Fatalf("%d faults added", got)
 	}
-	if d := s.Now().Sub(before); d < 0 || d > time.Minute {
+	if d := s.Clock().Now().Sub(before); d < 0 || d > time.Minute {
 		t.Fatalf("the clock moved by %v", d)
 	}
 	// In range still works, and utils.getServerTime stays positive.
@@ -66,7 +66,7 @@ func TestControlRefusesOutOfRange(t *testing.T) {
 	if status, out := controlRaw(s, http.MethodPost, "/__vkmock/clock", `{"advance_ms":-1000}`); status != http.StatusOK {
 		t.Fatalf("advance_ms: %d %v", status, out)
 	}
-	if u := s.Now().Unix(); u <= 0 || u > 7258118400 {
+	if u := s.Clock().Now().Unix(); u <= 0 || u > 7258118400 {
 		t.Fatalf("clock at %d", u)
 	}
 }
@@ -77,23 +77,23 @@ func TestLatencyRuleDoesNotShadowLaterRules(t *testing.T) {
 	s := New(WithRateLimits(false))
 	lat := mustAdd(t, s, Fault{Method: "users.get", LatencyMS: 1})
 	errID := mustAdd(t, s, Fault{Method: "users.get", Error: &vkerr.Error{Code: vkerr.Server}})
-	rec := serveDirect(t, s, "users.get", vals("v", "5.199", "access_token", s.Token(TokenUser).Token))
+	rec := serveDirect(t, s, "users.get", vals("v", "5.199", "access_token", s.Tokens().Of(TokenUser).Token))
 	if !strings.Contains(rec.Body.String(), `"error_code":10`) {
 		t.Fatalf("the error rule after a latency rule did not fire: %s", rec.Body)
 	}
-	recs := s.Requests()
+	recs := s.Requests().All()
 	if got := recs[len(recs)-1].Fault; got != lat+","+errID {
 		t.Fatalf("log's fault %q, want %q", got, lat+","+errID)
 	}
-	for _, f := range s.Faults() {
+	for _, f := range s.Faults().List() {
 		if f.Fired != 1 {
 			t.Fatalf("rule %s fired %d times", f.ID, f.Fired)
 		}
 	}
 	// Alone, a latency rule delays the normal answer.
-	s.ClearFaults()
+	s.Faults().Clear()
 	mustAdd(t, s, Fault{Method: "users.get", LatencyMS: 1})
-	rec = serveDirect(t, s, "users.get", vals("v", "5.199", "access_token", s.Token(TokenUser).Token))
+	rec = serveDirect(t, s, "users.get", vals("v", "5.199", "access_token", s.Tokens().Of(TokenUser).Token))
 	if !strings.HasPrefix(rec.Body.String(), `{"response":`) {
 		t.Fatalf("latency only: %s", rec.Body)
 	}
@@ -102,7 +102,7 @@ func TestLatencyRuleDoesNotShadowLaterRules(t *testing.T) {
 // The delays of the rules that fire add up, within the write timeout.
 func TestFaultDelaysAddUpWithinWriteTimeout(t *testing.T) {
 	s := New(WithTimeouts(Timeouts{Write: 5 * time.Second}))
-	if _, err := s.AddFault(Fault{LatencyMS: 4500}); err == nil || !strings.Contains(err.Error(), "between 0 and 4000") {
+	if _, err := s.Faults().Add(Fault{LatencyMS: 4500}); err == nil || !strings.Contains(err.Error(), "between 0 and 4000") {
 		t.Fatalf("latency over the write timeout: %v", err)
 	}
 	a, b := &Fault{LatencyMS: 3000}, &Fault{Latency: &Latency{Dist: "fixed", MeanMS: 3000}}

@@ -29,6 +29,9 @@ type vkRequest struct {
 }
 
 // get returns the first value of key.
+// Get is get, for the fault rules (faults.Params).
+func (q *vkRequest) Get(key string) (string, bool) { return q.get(key) }
+
 func (q *vkRequest) get(key string) (string, bool) {
 	for i := range q.params {
 		if q.params[i].key == key {

@@ -7,8 +7,8 @@ import (
 )
 
 func TestRequestsOfAndParam(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	tok := s.Token(TokenUser).Token
+	s := testServer(t, WithRateLimits(false))
+	tok := s.Tokens().Of(TokenUser).Token
 	for _, m := range []string{"users.get", "wall.get", "users.get"} {
 		form := url.Values{"access_token": {tok}, "v": {"5.199"}, "user_ids": {"1"}, "owner_id": {"1"}}
 		resp, err := http.PostForm(s.URL()+"/method/"+m, form)
@@ -17,10 +17,10 @@ func TestRequestsOfAndParam(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	if n := len(s.RequestsOf("")); n != 3 {
+	if n := len(s.Requests().Of("")); n != 3 {
 		t.Fatalf("every request: %d, want 3", n)
 	}
-	users := s.RequestsOf("users.get")
+	users := s.Requests().Of("users.get")
 	if len(users) != 2 || users[0].Method != "users.get" || users[1].Method != "users.get" {
 		t.Fatalf("users.get: %+v", users)
 	}
@@ -33,7 +33,7 @@ func TestRequestsOfAndParam(t *testing.T) {
 	if v := users[0].Param("missing"); v != "" {
 		t.Errorf("missing parameter %q", v)
 	}
-	if len(s.Requests()) != 3 {
+	if len(s.Requests().All()) != 3 {
 		t.Error("RequestsOf changed the log")
 	}
 }

@@ -1,7 +1,6 @@
 package vkmock
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,7 +8,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"math/big"
 	"net"
 	"net/http"
@@ -76,38 +74,3 @@ func (s *Server) Timeouts() Timeouts { return s.timeouts }
 
 // Limits returns the store limits in force (see WithLimits).
 func (s *Server) Limits() Limits { return s.limits }
-
-// Serve serves s on ln until ctx is done, then shuts down gracefully,
-// waiting at most grace for requests in flight. With cert it serves HTTPS
-// (HTTP/1.1 only, so that the reset and truncate faults work).
-func (s *Server) Serve(ctx context.Context, ln net.Listener, cert *tls.Certificate, grace time.Duration) error {
-	srv := &http.Server{
-		Handler: s,
-		// Disables HTTP/2, whose streams cannot be hijacked.
-		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
-		BaseContext:  func(net.Listener) context.Context { return ctx },
-	}
-	s.configure(srv)
-	if cert != nil {
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
-		ln = tls.NewListener(ln, srv.TLSConfig)
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	defer s.Close() // the Callback sender stops with the server
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	err := srv.Shutdown(sctx)
-	if errors.Is(err, context.DeadlineExceeded) {
-		err = srv.Close()
-	}
-	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
-		return serr
-	}
-	return err
-}

@@ -31,7 +31,7 @@ func TestServeTLSAndShutdown(t *testing.T) {
 		t.Fatal("bad PEM")
 	}
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	resp, err := client.Get("https://" + ln.Addr().String() + "/method/users.get?v=5.199&access_token=" + s.Token(TokenUser).Token)
+	resp, err := client.Get("https://" + ln.Addr().String() + "/method/users.get?v=5.199&access_token=" + s.Tokens().Of(TokenUser).Token)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestServeTLSAndShutdown(t *testing.T) {
 	// Shut down once the request is in its handler: its fault has fired.
 	wait, stop := context.WithTimeout(t.Context(), 10*time.Second)
 	defer stop()
-	if err := s.WaitFault(wait, slowID, 1); err != nil {
+	if err := s.Faults().Wait(wait, slowID, 1); err != nil {
 		t.Fatalf("the slow request never reached its handler: %v", err)
 	}
 	cancel()
@@ -69,7 +69,7 @@ func TestServeTLSAndShutdown(t *testing.T) {
 	if err := <-slow; err == nil {
 		t.Error("the request the shutdown cut short got an answer, not a closed connection")
 	}
-	if recs := s.RequestsOf("users.get"); len(recs) != 2 || recs[1].Effect != "canceled" {
+	if recs := s.Requests().Of("users.get"); len(recs) != 2 || recs[1].Effect != "canceled" {
 		t.Errorf("the slow request was not cut short: %+v", recs)
 	}
 	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
+	"github.com/vkerr/vkerr/vkmock/internal/faults"
 	"github.com/vkerr/vkerr/vkmock/internal/streaming"
 )
 
@@ -103,7 +105,7 @@ func (s *Server) streamingPost(p Post, id int64) {
 
 // isStreamingFaultMethod reports whether a fault rule is for the Streaming
 // endpoints.
-func isStreamingFaultMethod(m string) bool { return m == "streaming.stream" || m == "streaming.rules" }
+func isStreamingFaultMethod(m string) bool { return faults.IsStreamingMethod(m) }
 
 // isFrameEffect reports whether an effect acts on a stream's frames.
 func isFrameEffect(e string) bool {
@@ -129,7 +131,7 @@ func validateStreamingFault(f Fault) (Fault, error) {
 		return f, fmt.Errorf("vkmock: fault effect %q: want reset, close, stall or malformed", f.Effect)
 	}
 	if f.Streaming != 0 && !vkerr.StreamingCode(f.Streaming).Known() {
-		return f, fieldErr("streaming", "must be a Streaming API error code (1000-1006, 2000-2006, 2008)")
+		return f, core.FieldErr("streaming", "must be a Streaming API error code (1000-1006, 2000-2006, 2008)")
 	}
 	if f.Streaming != 0 && isFrameEffect(f.Effect) {
 		return f, errors.New("vkmock: fault streaming answers a request; it does not go with a stream effect")
@@ -150,20 +152,16 @@ func (s *Server) streamingFault(phase, key string) *streaming.Action {
 		name = "streaming.rules"
 	}
 	q := &vkRequest{name: name, params: []kv{{"key", key}}}
-	for _, r := range *s.faults.Load() {
-		f := &r.f
-		if f.Phase != phaseBefore || !matchGlob(f.Method, name) || f.Error != nil || f.Failed != 0 || f.Upload != "" {
-			continue
+	f := s.faults.MatchWhere(&faults.Request{Method: name, Params: q}, func(f *Fault) bool {
+		if f.Error != nil || f.Failed != 0 || f.Upload != "" || f.Effect == "truncate" {
+			return false
 		}
-		if (phase == streaming.PhaseFrame) != isFrameEffect(f.Effect) || f.Effect == "truncate" {
-			continue
-		}
-		if (f.Token != "" && f.Token != "none") || !matchParams(f.Params, q) || !s.fires(r) {
-			continue
-		}
-		return &streaming.Action{Effect: f.Effect, Code: vkerr.StreamingCode(f.Streaming), HTTPStatus: f.HTTPStatus, Delay: s.delay(f)}
+		return (phase == streaming.PhaseFrame) == isFrameEffect(f.Effect)
+	})
+	if f == nil {
+		return nil
 	}
-	return nil
+	return &streaming.Action{Effect: f.Effect, Code: vkerr.StreamingCode(f.Streaming), HTTPStatus: f.HTTPStatus, Delay: s.delay(f)}
 }
 
 // StreamingKey returns the stream key of an app, as streaming.getServerUrl
@@ -251,7 +249,7 @@ func (s *Server) streamingRoutes() map[string]route {
 				in.Count = 1
 			}
 			if in.Count < 0 || in.Count*len(in.Events) > maxInjectCount {
-				controlError(w, http.StatusBadRequest, fieldErr("count", "count times the events must be between 1 and %d", maxInjectCount))
+				controlError(w, http.StatusBadRequest, core.FieldErr("count", "count times the events must be between 1 and %d", maxInjectCount))
 				return
 			}
 			states := map[string]int{}

@@ -11,7 +11,7 @@ import (
 )
 
 func TestStreamingGetServerURL(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	call := func(tok string) *http.Response {
 		resp, err := http.Get(s.URL() + "/method/streaming.getServerUrl?v=5.199&access_token=" + tok)
 		if err != nil {
@@ -19,7 +19,7 @@ func TestStreamingGetServerURL(t *testing.T) {
 		}
 		return resp
 	}
-	resp := call(s.Token(TokenService).Token)
+	resp := call(s.Tokens().Of(TokenService).Token)
 	defer resp.Body.Close()
 	var out struct {
 		Response struct{ Endpoint, Key string }
@@ -30,7 +30,7 @@ func TestStreamingGetServerURL(t *testing.T) {
 	if out.Response.Endpoint != s.URL()+"/streaming" || out.Response.Key != s.StreamingKey(DefaultAppID) {
 		t.Errorf("getServerUrl: %+v", out.Response)
 	}
-	user := call(s.Token(TokenUser).Token)
+	user := call(s.Tokens().Of(TokenUser).Token)
 	defer user.Body.Close()
 	env, err := vkerr.DecodeEnvelope(mustRead(t, user))
 	if err != nil || env.Error == nil {
@@ -58,7 +58,7 @@ func TestStreamingFaultsValidated(t *testing.T) {
 		{Method: "streaming.stream"},
 		{Method: "streaming.stream", Effect: "truncate"},
 	} {
-		if _, err := s.AddFault(f); err == nil {
+		if _, err := s.Faults().Add(f); err == nil {
 			t.Errorf("%+v was accepted", f)
 		}
 	}
@@ -68,7 +68,7 @@ func TestStreamingFaultsValidated(t *testing.T) {
 		{Method: "streaming.rules", HTTPStatus: 502},
 		{Method: "streaming.rules", Effect: "reset", Params: map[string]string{"key": "*"}},
 	} {
-		if _, err := s.AddFault(f); err != nil {
+		if _, err := s.Faults().Add(f); err != nil {
 			t.Errorf("%+v: %v", f, err)
 		}
 	}
@@ -77,7 +77,7 @@ func TestStreamingFaultsValidated(t *testing.T) {
 // The control API injects events, sets a rate, drops a connection and
 // lists what became of each event.
 func TestStreamingControlAPI(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	key := s.StreamingKey(DefaultAppID)
 	post := func(path, body string) (int, string) {
 		resp, err := http.Post(s.URL()+"/__vkmock/streaming/"+path, "application/json", strings.NewReader(body))
@@ -120,7 +120,7 @@ func TestStreamingControlAPI(t *testing.T) {
 		t.Errorf("log: %+v", log)
 	}
 	// A post of the world matching the rule is an event too.
-	if _, err := s.AddPost(Post{OwnerID: 1, Text: "Кот"}); err != nil {
+	if _, err := s.World().AddPost(Post{OwnerID: 1, Text: "Кот"}); err != nil {
 		t.Fatal(err)
 	}
 	if log := s.StreamingLog(); len(log) != 4 || log[3].OwnerID != 1 {

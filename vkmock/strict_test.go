@@ -11,8 +11,8 @@ import (
 // rule or from the X-Vkmock-Error header; any key solves it only on
 // request (Lenient, "; lenient").
 func TestInjectedCaptchaIsStrictByDefault(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
 	get := func(hdr string, extra ...string) *answer {
 		h := map[string]string{}
 		if hdr != "" {
@@ -65,8 +65,8 @@ func TestInjectedCaptchaIsStrictByDefault(t *testing.T) {
 // An injected 24 passes only with confirm=1 on the same request: the same
 // request without it gets 24 again, even once the rule is spent.
 func TestInjectedConfirmationNeedsConfirm(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
 	send := func(hdr string, extra ...string) *answer {
 		h := map[string]string{}
 		if hdr != "" {

@@ -10,8 +10,8 @@ import (
 // TestGroupsGetTokenPermissions: the answer VK gives each token kind, which
 // clients use to tell a community token from the others.
 func TestGroupsGetTokenPermissions(t *testing.T) {
-	s := NewServer(t)
-	user, group, service := s.Token(TokenUser).Token, s.Token(TokenGroup).Token, s.Token(TokenService).Token
+	s := testServer(t)
+	user, group, service := s.Tokens().Of(TokenUser).Token, s.Tokens().Of(TokenGroup).Token, s.Tokens().Of(TokenService).Token
 	wantError(t, call(t, s, "groups.getTokenPermissions", vals("v", "5.199", "access_token", user)), vkerr.Access, "Access denied: no access to call this method")
 	wantError(t, call(t, s, "groups.getTokenPermissions", vals("v", "5.199", "access_token", service)), vkerr.AppAuth, "Application authorization failed: method is unavailable with service token.")
 	a := call(t, s, "groups.getTokenPermissions", vals("v", "5.199", "access_token", group))

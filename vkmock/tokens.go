@@ -161,9 +161,10 @@ func (s *Server) normalizeToken(t Token, n uint64) (Token, error) {
 	return t.clone(), nil
 }
 
-// Token returns the preloaded token of a kind. It returns the zero Token
+// Of returns the preloaded token of a kind. It returns the zero Token
 // for an unknown kind.
-func (s *Server) Token(kind TokenKind) Token {
+func (ctl TokenControl) Of(kind TokenKind) Token {
+	s := ctl.s
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, tk := range s.preloaded {
@@ -174,9 +175,10 @@ func (s *Server) Token(kind TokenKind) Token {
 	return Token{}
 }
 
-// Tokens returns every token, preloaded ones first, then in order of
+// All returns every token, preloaded ones first, then in order of
 // creation.
-func (s *Server) Tokens() []Token {
+func (ctl TokenControl) All() []Token {
+	s := ctl.s
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]Token, 0, len(s.tokenOrder))
@@ -186,10 +188,11 @@ func (s *Server) Tokens() []Token {
 	return out
 }
 
-// CreateToken adds a token. Kind is required; an empty Token string is
+// Create adds a token. Kind is required; an empty Token string is
 // generated, a zero AppID is the default app, a zero UserID or GroupID is
 // made up, an empty State is valid. It returns the token as stored.
-func (s *Server) CreateToken(t Token) (Token, error) {
+func (ctl TokenControl) Create(t Token) (Token, error) {
+	s := ctl.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.createTokenLocked(t)
@@ -209,8 +212,9 @@ func (s *Server) createTokenLocked(t Token) (Token, error) {
 	return t.clone(), nil
 }
 
-// SetTokenState changes the state of a token.
-func (s *Server) SetTokenState(token string, state TokenState) error {
+// SetState changes the state of a token.
+func (ctl TokenControl) SetState(token string, state TokenState) error {
+	s := ctl.s
 	if !state.valid() {
 		return fmt.Errorf("vkmock: token state %q: want valid, expired, revoked, banned or deactivated", state)
 	}
@@ -226,7 +230,8 @@ func (s *Server) SetTokenState(token string, state TokenState) error {
 }
 
 // SetApp adds an app or replaces the app with the same ID.
-func (s *Server) SetApp(a App) error {
+func (ctl TokenControl) SetApp(a App) error {
+	s := ctl.s
 	if a.ID <= 0 {
 		return errors.New("vkmock: app id must be positive")
 	}
@@ -240,7 +245,8 @@ func (s *Server) SetApp(a App) error {
 }
 
 // Apps returns the apps, by ID.
-func (s *Server) Apps() []App {
+func (ctl TokenControl) Apps() []App {
+	s := ctl.s
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]App, 0, len(s.apps))

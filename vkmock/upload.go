@@ -315,10 +315,11 @@ func (u *uploadState) sawToken(at time.Time, where string) {
 	}
 }
 
-// Uploads returns the uploads that save methods stored, oldest first, the
+// Stored returns the uploads that save methods stored, oldest first, the
 // number pending (answered, not saved) and the tokens seen at the upload
 // endpoint.
-func (s *Server) Uploads() UploadsState {
+func (ctl UploadControl) Stored() UploadsState {
+	s := ctl.s
 	u := &s.uploads
 	u.init()
 	u.mu.Lock()
@@ -339,14 +340,17 @@ func (s *Server) Uploads() UploadsState {
 	return out
 }
 
-// ClearUploads forgets every pending and stored upload and the tokens
+// Clear forgets every pending and stored upload and the tokens
 // seen.
-func (s *Server) ClearUploads() { s.uploads.reset() }
+func (ctl UploadControl) Clear() {
+	s := ctl.s
+	s.uploads.reset()
+}
 
 // uploadRoute is the control endpoint /__vkmock/uploads.
 func (s *Server) uploadRoute() route {
 	return route{
-		http.MethodGet:    getJSON(func() any { return s.Uploads() }),
-		http.MethodDelete: noContent(s.ClearUploads),
+		http.MethodGet:    getJSON(func() any { return s.Uploads().Stored() }),
+		http.MethodDelete: noContent(s.Uploads().Clear),
 	}
 }

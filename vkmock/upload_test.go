@@ -113,8 +113,8 @@ func saveParams(token string, kv ...string) url.Values {
 }
 
 func TestUploadMessagesPhotoSavedOnce(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	group := s.Token(TokenGroup).Token
+	s := testServer(t, WithRateLimits(false))
+	group := s.Tokens().Of(TokenGroup).Token
 	u := uploadURLOf(t, s, group, "photos.getMessagesUploadServer", vals("peer_id", "2000000001"))
 	pu, err := url.Parse(u)
 	if err != nil {
@@ -159,7 +159,7 @@ func TestUploadMessagesPhotoSavedOnce(t *testing.T) {
 	if !bytes.Equal(first.env.Response, again.env.Response) {
 		t.Fatalf("a second save of the same upload answered another object:\n%s\n%s", first.body, again.body)
 	}
-	st := s.Uploads()
+	st := s.Uploads().Stored()
 	if len(st.Stored) != 1 || st.Stored[0].Saves != 2 || st.Pending != 0 || st.TokensSeen != 0 {
 		t.Fatalf("uploads state %+v", st)
 	}
@@ -185,9 +185,9 @@ func itoa(n int64) string { return jsonNumber(n) }
 func jsonNumber(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestUploadSaveChecks(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
-	other, err := s.CreateToken(Token{Kind: TokenUser, UserID: 7})
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
+	other, err := s.Tokens().Create(Token{Kind: TokenUser, UserID: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestUploadSaveChecks(t *testing.T) {
 			t.Errorf("%s: got %d, want %d: %s", c.name, a.code(), c.code, a.body)
 		}
 	}
-	if n := len(s.Uploads().Stored); n != 0 {
+	if n := len(s.Uploads().Stored().Stored); n != 0 {
 		t.Fatalf("%d uploads stored by failed saves", n)
 	}
 	ok := call(t, s, "photos.saveWallPhoto", saveParams(user, "server", itoa(ans.Server), "photo", ans.Photo, "hash", ans.Hash))
@@ -224,9 +224,9 @@ func TestUploadSaveChecks(t *testing.T) {
 }
 
 func TestUploadDocAndAlbum(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
-	group := s.Token(TokenGroup).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
+	group := s.Tokens().Of(TokenGroup).Token
 
 	u := uploadURLOf(t, s, group, "docs.getMessagesUploadServer", vals("peer_id", "1", "type", "doc"))
 	body := postFiles(t, s, u, nil, [3]string{"file", "report.pdf", "%PDF-1.4 hello"})
@@ -281,14 +281,14 @@ func TestUploadDocAndAlbum(t *testing.T) {
 	if a.code() != 0 || !strings.Contains(string(a.body), `"saved":1`) {
 		t.Fatalf("saveOwnerPhoto: %s", a.body)
 	}
-	if n := len(s.Uploads().Stored); n != 3 {
+	if n := len(s.Uploads().Stored().Stored); n != 3 {
 		t.Fatalf("%d stored, want 3", n)
 	}
 }
 
 func TestUploadFileChecks(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	group := s.Token(TokenGroup).Token
+	s := testServer(t, WithRateLimits(false))
+	group := s.Tokens().Of(TokenGroup).Token
 	u := uploadURLOf(t, s, group, "photos.getMessagesUploadServer", nil)
 	// Not an image: VK's silent failure.
 	body := postFiles(t, s, u, nil, [3]string{"photo", "a.png", "not an image at all"})
@@ -316,8 +316,8 @@ func TestUploadFileChecks(t *testing.T) {
 
 func TestUploadURLExpiredOrTampered(t *testing.T) {
 	clk := newFakeClock()
-	s := NewServer(t, WithRateLimits(false), WithClock(clk.Now))
-	group := s.Token(TokenGroup).Token
+	s := testServer(t, WithRateLimits(false), WithClock(clk.Now))
+	group := s.Tokens().Of(TokenGroup).Token
 	u := uploadURLOf(t, s, group, "photos.getMessagesUploadServer", nil)
 	img := string(testPNG(t, 4, 4, 1))
 	for _, tamper := range []func(url.Values){
@@ -352,8 +352,8 @@ func TestUploadURLExpiredOrTampered(t *testing.T) {
 }
 
 func TestUploadFaultShapes(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	group := s.Token(TokenGroup).Token
+	s := testServer(t, WithRateLimits(false))
+	group := s.Tokens().Of(TokenGroup).Token
 	img := string(testPNG(t, 4, 4, 1))
 	cases := []struct {
 		fault Fault
@@ -369,10 +369,10 @@ func TestUploadFaultShapes(t *testing.T) {
 		{Fault{Error: &vkerr.Error{Code: vkerr.Server}}, "", vkerr.Server},
 	}
 	for _, c := range cases {
-		s.ClearFaults()
+		s.Faults().Clear()
 		f := c.fault
 		f.Method, f.Times = "upload.photo", 1
-		if _, err := s.AddFault(f); err != nil {
+		if _, err := s.Faults().Add(f); err != nil {
 			t.Fatal(err)
 		}
 		u := uploadURLOf(t, s, group, "photos.getMessagesUploadServer", nil)
@@ -394,17 +394,17 @@ func TestUploadFaultShapes(t *testing.T) {
 		}
 	}
 	// Upload shapes need an upload method.
-	if _, err := s.AddFault(Fault{Method: "*", Upload: "docs"}); err == nil {
+	if _, err := s.Faults().Add(Fault{Method: "*", Upload: "docs"}); err == nil {
 		t.Error("a rule of method * with an upload shape was accepted")
 	}
-	if _, err := s.AddFault(Fault{Method: "upload.doc", Upload: "nope"}); err == nil {
+	if _, err := s.Faults().Add(Fault{Method: "upload.doc", Upload: "nope"}); err == nil {
 		t.Error("an unknown upload shape was accepted")
 	}
 	// Every effect: a 5xx page, a reset, a truncation after the upload.
-	s.ClearFaults()
-	pending := s.Uploads().Pending
-	_, _ = s.AddFault(Fault{Method: "upload.doc", HTTPStatus: 502, Times: 1})
-	_, _ = s.AddFault(Fault{Method: "upload.doc", Phase: "after", Effect: "truncate", Times: 1})
+	s.Faults().Clear()
+	pending := s.Uploads().Stored().Pending
+	_, _ = s.Faults().Add(Fault{Method: "upload.doc", HTTPStatus: 502, Times: 1})
+	_, _ = s.Faults().Add(Fault{Method: "upload.doc", Phase: "after", Effect: "truncate", Times: 1})
 	u := uploadURLOf(t, s, group, "docs.getMessagesUploadServer", nil)
 	for i, want := range []string{"502", "truncated"} {
 		var body bytes.Buffer
@@ -429,12 +429,12 @@ func TestUploadFaultShapes(t *testing.T) {
 			}
 		}
 	}
-	if n := s.Uploads().Pending; n != pending+1 {
+	if n := s.Uploads().Stored().Pending; n != pending+1 {
 		t.Errorf("the truncated upload was not kept: pending %d", n)
 	}
 	// A truncation of phase before: the upload is done too, its answer cut.
-	s.ClearFaults()
-	_, _ = s.AddFault(Fault{Method: "upload.doc", Effect: "truncate", Times: 1})
+	s.Faults().Clear()
+	_, _ = s.Faults().Add(Fault{Method: "upload.doc", Effect: "truncate", Times: 1})
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, _ := mw.CreateFormFile("file", "b.txt")
@@ -446,19 +446,19 @@ func TestUploadFaultShapes(t *testing.T) {
 	}
 	b, rerr := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if rerr == nil || s.Uploads().Pending != pending+2 {
-		t.Errorf("before-truncate: read %q (%v), pending %d", b, rerr, s.Uploads().Pending)
+	if rerr == nil || s.Uploads().Stored().Pending != pending+2 {
+		t.Errorf("before-truncate: read %q (%v), pending %d", b, rerr, s.Uploads().Stored().Pending)
 	}
 }
 
 func TestUploadRecordsTokens(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	group := s.Token(TokenGroup).Token
+	s := testServer(t, WithRateLimits(false))
+	group := s.Tokens().Of(TokenGroup).Token
 	u := uploadURLOf(t, s, group, "docs.getMessagesUploadServer", nil)
 	postFiles(t, s, u, http.Header{"Authorization": {"Bearer " + group}}, [3]string{"file", "a.txt", "x"})
 	postFiles(t, s, u+"&access_token="+group, nil, [3]string{"file", "a.txt", "x"})
 	postFiles(t, s, u, nil, [3]string{"access_token", "t", group}, [3]string{"file", "a.txt", "x"})
-	st := s.Uploads()
+	st := s.Uploads().Stored()
 	if st.TokensSeen != 3 || len(st.TokenSightings) != 3 {
 		t.Fatalf("sightings %+v", st)
 	}
@@ -469,18 +469,18 @@ func TestUploadRecordsTokens(t *testing.T) {
 }
 
 func TestUploadStoreBounded(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
+	s := testServer(t, WithRateLimits(false))
 	s.uploads.init()
 	s.uploads.mu.Lock()
 	s.uploads.maxStored, s.uploads.maxPending = 2, 2
 	s.uploads.mu.Unlock()
-	group := s.Token(TokenGroup).Token
+	group := s.Tokens().Of(TokenGroup).Token
 	var answers []photoAnswer
 	for i := range 4 {
 		u := uploadURLOf(t, s, group, "photos.getMessagesUploadServer", nil)
 		answers = append(answers, decodePhotoAnswer(t, postFiles(t, s, u, nil, [3]string{"photo", "a.png", string(testPNG(t, 4, 4, byte(i)))})))
 	}
-	if st := s.Uploads(); st.Pending != 2 {
+	if st := s.Uploads().Stored(); st.Pending != 2 {
 		t.Fatalf("pending %d, want 2 (bounded)", st.Pending)
 	}
 	for _, ans := range answers[2:] {
@@ -492,11 +492,11 @@ func TestUploadStoreBounded(t *testing.T) {
 	u := uploadURLOf(t, s, group, "photos.getMessagesUploadServer", nil)
 	ans := decodePhotoAnswer(t, postFiles(t, s, u, nil, [3]string{"photo", "a.png", string(testPNG(t, 4, 4, 9))}))
 	call(t, s, "photos.saveMessagesPhoto", saveParams(group, "server", itoa(ans.Server), "photo", ans.Photo, "hash", ans.Hash))
-	if st := s.Uploads(); len(st.Stored) != 2 {
+	if st := s.Uploads().Stored(); len(st.Stored) != 2 {
 		t.Fatalf("stored %d, want 2 (bounded)", len(st.Stored))
 	}
 	s.Reset()
-	if st := s.Uploads(); len(st.Stored) != 0 || st.Pending != 0 {
+	if st := s.Uploads().Stored(); len(st.Stored) != 0 || st.Pending != 0 {
 		t.Fatalf("Reset kept uploads: %+v", st)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"image"
 	_ "image/gif"  // photos may be GIF
 	_ "image/jpeg" // photos may be JPEG
@@ -22,62 +21,11 @@ import (
 	"github.com/vkerr/vkerr"
 )
 
-// The upload endpoint: POST multipart/form-data to an upload_url.
-//
-// It checks, in this order; the first failure is the answer, HTTP 200 with
-// JSON as VK's upload servers send:
-//
-//  1. Any access_token (query or form) or Authorization header is recorded
-//     (Uploads().TokenSightings, never its value); it is not needed.
-//  2. The URL: a tampered one (a parameter changed, the signature wrong or
-//     missing) answers {"error":"ERR_UPLOAD_BAD_SIGNATURE: …"}, an expired
-//     one {"error":"ERR_UPLOAD_URL_EXPIRED: …"}. (VK's texts for these two
-//     are not documented; the shape is that of its documents server.)
-//  3. The fault rules of the phase "before", matched against the method
-//     name upload.photo or upload.doc and the URL's parameters: every
-//     effect of Fault, and Upload, an upload server's error shape.
-//  4. The body: not POST, not multipart, or no file in the field the
-//     target takes (photo; file for documents; file1..file5 for an album):
-//     {"error":"ERR_UPLOAD_FILE_NOT_UPLOADED: file not uploaded"}. A file
-//     over the limit (MaxUploadPhotoBytes, MaxUploadDocBytes):
-//     ERR_UPLOAD_FILE_TOO_LARGE. A document of a type VK refuses
-//     (executables, mp3): ERR_UPLOAD_FILE_TYPE_NOT_ALLOWED.
-//  5. A photo must decode as a JPEG, PNG or GIF: one that does not is
-//     answered as VK does, with the silent failure "photo":"[]" (the save
-//     then fails). One whose sides add up to more than
-//     MaxUploadPhotoSides or differ more than MaxUploadPhotoRatio times:
-//     ERR_UPLOAD_BAD_IMAGE_SIZE.
-//  6. The answer: photos {"server":N,"photo":"[…]","hash":"…"} (the JSON
-//     array in a string), album photos {"server","photos_list","aid",
-//     "hash"}, documents {"file":"…"}. Then the fault rules of the phase
-//     "after": the upload is kept, its answer spoiled.
-//
-// Upload shapes of a Fault's Upload: "docs" ({"error":"ERR_UPLOAD_…"}, the
-// Suffix as its text when set), "video" ({"error_code","error_descr",
-// "error_is_logged"}), "story" ({"error":{"error_code","type"}}),
-// "lead_form" ({"errcode"}), "empty" (the success with "photo":"[]",
-// "photos_list":"[]" or "file":""), "expired" (the answer of an expired
-// URL). The code of video, story and lead_form is the Fault's
-// Error.error_code when set (a code AddFault accepts for any method: a
-// global one), else 1. Upload requests are not in the request log; the
-// Token of a rule matches only "none" there, since no token is expected.
-
-// uploadShapes are the values of Fault.Upload.
-var uploadShapes = map[string]bool{"docs": true, "video": true, "story": true, "lead_form": true, "empty": true, "expired": true}
-
-// validateUploadFault checks a rule's Upload shape.
-func validateUploadFault(f *Fault) error {
-	if f.Upload == "" {
-		return nil
-	}
-	if !uploadShapes[f.Upload] {
-		return fmt.Errorf("vkmock: fault upload %q: want docs, video, story, lead_form, empty or expired", f.Upload)
-	}
-	if !strings.HasPrefix(f.Method, "upload.") {
-		return fmt.Errorf("vkmock: fault upload %q needs the method upload.photo, upload.doc or upload.*", f.Upload)
-	}
-	return nil
-}
+// The upload endpoint: POST multipart/form-data to an upload_url. It
+// checks the URL's signature and age, the fault rules, the body and the
+// image, in that order, and answers HTTP 200 with JSON as VK's upload
+// servers do; docs/vkmock-design.md ("The upload endpoint") has the table
+// of checks and of Fault.Upload's shapes.
 
 // blockedDocExts are the document types VK refuses.
 var blockedDocExts = map[string]bool{"exe": true, "msi": true, "bat": true, "cmd": true, "com": true, "scr": true, "vbs": true, "apk": true, "mp3": true}
@@ -165,7 +113,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 // short) and a latency alone leave the answer to the caller.
 func (s *Server) applyUploadFault(w http.ResponseWriter, r *http.Request, f *Fault, c urlClaims) bool {
 	if d := s.delay(f); d > 0 {
-		if !sleep(r.Context(), d) {
+		if !s.sleep(r.Context(), d) {
 			return true
 		}
 	}

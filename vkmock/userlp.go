@@ -15,36 +15,13 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock/internal/fifo"
 )
 
-// User Long Poll, as VK serves it to a user token:
-// messages.getLongPollServer(lp_version, need_pts) answers
-// {"key","server":"HOST/im/u<user_id>","ts":N,"pts":P} (server without a
-// scheme, as VK sends it); GET {scheme}://{server}?act=a_check&key&ts&wait
-// &mode&version holds until an update newer than ts exists or wait
-// seconds of the mock's clock pass, and answers {"ts":N,"updates":[[...]]}
-// with "pts" when mode has 32. Updates are arrays: [4, message_id, flags,
-// peer_id, timestamp, text, {}, {}, random_id] for a new message, [5, ...]
-// for an edit, flags 2/3, reads 6/7, online 8/9, activity 63-67, and any
-// update injected with POST /__vkmock/userlp/event.
-//
-// A user's updates come from the world: the user writing to a community
-// (Inbox: an outgoing message, flags 2), the community's messages.send to
-// the user (incoming, flags 1) and messages.edit (5), and the actions
-// listed in userlp_world.go (messages between users, markAsRead,
-// markAsImportant, delete, setActivity, account.setOnline/setOffline).
-//
-// Failures, HTTP 200: {"failed":1,"ts":N} (ts older than the kept
-// history or ahead), {"failed":2} (key unknown or older than the key
-// lifetime), {"failed":3} (a fault rule asked), {"failed":4,
-// "min_version":0,"max_version":MaxUserLongPollVersion} (a version out of
-// range). messages.getLongPollHistory(ts, pts) returns the updates after
-// ts (or pts) with the messages they name and the new pts; 907 when ts or
-// pts is older than the kept history, 908 when ahead of the newest.
-// Fault rules match the endpoint by the method name "longpoll.user", with
-// the same effects as "longpoll.bots" (failed 1 answers the client's own
-// ts, failed 2 expires its key, failed 3 asks the client to get a new key
-// and ts: getLongPollHistory still has what it missed).
+// User Long Poll, as VK serves it to a user token: messages.getLongPollServer
+// hands out /im/u<user_id>, a_check answers the user's updates (arrays, as
+// VK's), messages.getLongPollHistory what a client missed. The updates,
+// failures and fault rules are in docs/vkmock-design.md ("User Long Poll").
 
 // Bounds of User Long Poll. The stores follow LongPollConfig: each user's
 // history is bounded by HistoryEvents and HistoryBytes, all of them by
@@ -78,7 +55,7 @@ func (up ulpUpdate) size() int64 { return int64(len(up.arr) + len(up.msg) + ulpU
 
 type ulpUser struct {
 	seq, pts int64
-	hist     fifo[ulpUpdate] // oldest first, ts consecutive, the newest's ts is seq
+	hist     fifo.FIFO[ulpUpdate] // oldest first, ts consecutive, the newest's ts is seq
 	notify   chan struct{}
 	keys     []string  // live keys, oldest first
 	last     time.Time // the last request (server, a_check) or update, for eviction
@@ -86,7 +63,7 @@ type ulpUser struct {
 }
 
 // oldest is the ts after which the updates are kept.
-func (us *ulpUser) oldest() int64 { return us.seq - int64(us.hist.len()) }
+func (us *ulpUser) oldest() int64 { return us.seq - int64(us.hist.Len()) }
 
 type ulpKey struct {
 	user   int64
@@ -99,7 +76,7 @@ type ulpKey struct {
 // Poll lock (s.lp.mu) before mu.
 type ulpState struct {
 	mu    sync.Mutex
-	cfg   LongPollConfig // with defaults; SetLongPollConfig sets it
+	cfg   LongPollConfig // with defaults; LongPoll().SetConfig sets it
 	users map[int64]*ulpUser
 	keys  map[string]ulpKey
 	seq   uint64
@@ -151,7 +128,7 @@ func (u *ulpState) userLocked(id int64, now time.Time, create bool) *ulpUser {
 		u.forgetLocked(idle)
 	}
 	us := &ulpUser{notify: make(chan struct{}), last: now}
-	us.hist = newFIFO[ulpUpdate](cfg.HistoryEvents, int64(cfg.HistoryBytes))
+	us.hist = fifo.New[ulpUpdate](cfg.HistoryEvents, int64(cfg.HistoryBytes))
 	u.users[id] = us
 	return us
 }
@@ -165,7 +142,7 @@ func (u *ulpState) forgetLocked(id int64) {
 	for _, k := range us.keys {
 		delete(u.keys, k)
 	}
-	u.bytes -= us.hist.bytes
+	u.bytes -= us.hist.Bytes()
 	close(us.notify)
 	delete(u.users, id)
 }
@@ -211,24 +188,24 @@ func (s *Server) userUpdate(userID int64, arr []any, msg json.RawMessage, create
 	us.seq++
 	us.pts++
 	us.last = now
-	us.hist.maxCount, us.hist.maxBytes = cfg.HistoryEvents, int64(cfg.HistoryBytes)
-	before := us.hist.bytes
+	us.hist.SetBounds(cfg.HistoryEvents, int64(cfg.HistoryBytes))
+	before := us.hist.Bytes()
 	up := ulpUpdate{arr: b, msg: msg}
-	us.hist.add(up, up.size(), nil)
-	u.bytes += us.hist.bytes - before
+	us.hist.Add(up, up.size(), nil)
+	u.bytes += us.hist.Bytes() - before
 	for u.bytes > int64(cfg.TotalBytes) {
 		big := us
 		for _, o := range u.users {
-			if o.hist.bytes > big.hist.bytes {
+			if o.hist.Bytes() > big.hist.Bytes() {
 				big = o
 			}
 		}
-		if big.hist.len() == 0 {
+		if big.hist.Len() == 0 {
 			break
 		}
-		before := big.hist.bytes
-		big.hist.shift((big.hist.len() + 1) / 2)
-		u.bytes -= before - big.hist.bytes
+		before := big.hist.Bytes()
+		big.hist.Shift((big.hist.Len() + 1) / 2)
+		u.bytes -= before - big.hist.Bytes()
 	}
 	close(us.notify)
 	us.notify = make(chan struct{})
@@ -325,7 +302,7 @@ func (s *Server) messagesGetLongPollHistory(q *vkRequest, tok Token) ([]byte, *v
 	}
 	history := []json.RawMessage{}
 	items := []json.RawMessage{}
-	for _, up := range us.hist.all()[from-oldest:] {
+	for _, up := range us.hist.All()[from-oldest:] {
 		history = append(history, up.arr)
 		if up.msg != nil {
 			items = append(items, up.msg)
@@ -410,7 +387,7 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 			return failed1(ts)
 		}
 		if ts < us.seq || !now.Before(deadline) {
-			ups := us.hist.all()[ts-oldest:]
+			ups := us.hist.All()[ts-oldest:]
 			if len(ups) > cfg.MaxUpdates {
 				ups = ups[:cfg.MaxUpdates]
 			}
@@ -457,8 +434,9 @@ type UserUpdate struct {
 	Update []json.RawMessage `json:"update"`
 }
 
-// InjectUserUpdate appends an update to a user's User Long Poll stream.
-func (s *Server) InjectUserUpdate(up UserUpdate) error {
+// Inject appends an update to a user's User Long Poll stream.
+func (ctl UserLongPollControl) Inject(up UserUpdate) error {
+	s := ctl.s
 	if up.UserID <= 0 || up.UserID > MaxUserID {
 		return errors.New("user_id must be a user id")
 	}
@@ -479,7 +457,7 @@ func (s *Server) InjectUserUpdate(up UserUpdate) error {
 func (s *Server) userLPRoutes() map[string]route {
 	return map[string]route{
 		"/userlp/event": {http.MethodPost: postJSON(http.StatusCreated, func(up UserUpdate) (any, error) {
-			return up, s.InjectUserUpdate(up)
+			return up, s.UserLongPoll().Inject(up)
 		})},
 	}
 }

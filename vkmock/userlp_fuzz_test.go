@@ -15,12 +15,12 @@ import (
 func FuzzUserLongPollCheck(f *testing.F) {
 	s := New(WithRateLimits(false))
 	f.Cleanup(s.Close)
-	user := s.Token(TokenUser)
+	user := s.Tokens().Of(TokenUser)
 	s.ulp.mu.Lock()
 	us := s.ulp.userLocked(user.UserID, s.now(), true)
 	key := s.ulp.issueKeyLocked(user.UserID, us, s.seed, s.now())
 	s.ulp.mu.Unlock()
-	if err := s.InjectUserUpdate(UserUpdate{UserID: user.UserID, Update: []json.RawMessage{json.RawMessage("8"), json.RawMessage("-7"), json.RawMessage("4")}}); err != nil {
+	if err := s.UserLongPoll().Inject(UserUpdate{UserID: user.UserID, Update: []json.RawMessage{json.RawMessage("8"), json.RawMessage("-7"), json.RawMessage("4")}}); err != nil {
 		f.Fatal(err)
 	}
 	uid := strconv.FormatInt(user.UserID, 10)

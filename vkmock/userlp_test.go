@@ -24,7 +24,7 @@ type userLPServer struct {
 
 func userLP(t *testing.T, s *Server) userLPServer {
 	t.Helper()
-	a := call(t, s, "messages.getLongPollServer", vals("lp_version", "3", "need_pts", "1", "access_token", s.Token(TokenUser).Token, "v", "5.199"))
+	a := call(t, s, "messages.getLongPollServer", vals("lp_version", "3", "need_pts", "1", "access_token", s.Tokens().Of(TokenUser).Token, "v", "5.199"))
 	var r userLPServer
 	if a.code() != 0 || json.Unmarshal(a.raw["response"], &r) != nil {
 		t.Fatalf("getLongPollServer: %s", a.body)
@@ -44,19 +44,19 @@ func userCheck(t *testing.T, s *Server, srv userLPServer, ts int64, extra string
 }
 
 func TestUserLongPoll(t *testing.T) {
-	s := NewServer(t)
+	s := testServer(t)
 	s.SetRateLimits(false)
 	srv := userLP(t, s)
 	if strings.Contains(srv.Server, "://") || !strings.HasSuffix(srv.Server, "/im/u"+strconv.FormatInt(DefaultUserID, 10)) {
 		t.Fatalf("server %q", srv.Server)
 	}
-	wantError(t, call(t, s, "messages.getLongPollServer", vals("access_token", s.Token(TokenGroup).Token, "v", "5.199")), vkerr.Method, "")
+	wantError(t, call(t, s, "messages.getLongPollServer", vals("access_token", s.Tokens().Of(TokenGroup).Token, "v", "5.199")), vkerr.Method, "")
 
 	// The user writes to the community; the community answers.
-	if _, err := s.Inbox(InboxMessage{FromID: DefaultUserID, GroupID: DefaultGroupID, Text: "hello"}); err != nil {
+	if _, err := s.World().Inbox(InboxMessage{FromID: DefaultUserID, GroupID: DefaultGroupID, Text: "hello"}); err != nil {
 		t.Fatal(err)
 	}
-	if a := call(t, s, "messages.send", vals("peer_id", strconv.FormatInt(DefaultUserID, 10), "message", "hi there", "random_id", "5", "access_token", s.Token(TokenGroup).Token, "v", "5.199")); a.code() != 0 {
+	if a := call(t, s, "messages.send", vals("peer_id", strconv.FormatInt(DefaultUserID, 10), "message", "hi there", "random_id", "5", "access_token", s.Tokens().Of(TokenGroup).Token, "v", "5.199")); a.code() != 0 {
 		t.Fatalf("send: %s", a.body)
 	}
 	var ans struct {
@@ -91,7 +91,7 @@ func TestUserLongPoll(t *testing.T) {
 	if b := userCheck(t, s, bad, srv.TS, ""); b != `{"failed":2}` {
 		t.Fatalf("failed 2: %s", b)
 	}
-	if _, err := s.AddFault(Fault{Method: "longpoll.user", Failed: 3, Times: 1}); err != nil {
+	if _, err := s.Faults().Add(Fault{Method: "longpoll.user", Failed: 3, Times: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if b := userCheck(t, s, srv, srv.TS, ""); b != `{"failed":3}` {
@@ -99,7 +99,7 @@ func TestUserLongPoll(t *testing.T) {
 	}
 
 	// What was missed comes back from getLongPollHistory.
-	utok := s.Token(TokenUser).Token
+	utok := s.Tokens().Of(TokenUser).Token
 	h := call(t, s, "messages.getLongPollHistory", vals("ts", strconv.FormatInt(srv.TS, 10), "pts", strconv.FormatInt(srv.PTS, 10), "access_token", utok, "v", "5.199"))
 	var hist struct {
 		History  [][]any `json:"history"`
@@ -115,13 +115,13 @@ func TestUserLongPoll(t *testing.T) {
 	wantError(t, call(t, s, "messages.getLongPollHistory", vals("ts", "-1", "access_token", utok, "v", "5.199")), vkerr.Param, "")
 
 	// Injected updates (online, typing) reach the stream as they are.
-	if err := s.InjectUserUpdate(UserUpdate{UserID: DefaultUserID, Update: []json.RawMessage{json.RawMessage("8"), json.RawMessage("-7"), json.RawMessage("4")}}); err != nil {
+	if err := s.UserLongPoll().Inject(UserUpdate{UserID: DefaultUserID, Update: []json.RawMessage{json.RawMessage("8"), json.RawMessage("-7"), json.RawMessage("4")}}); err != nil {
 		t.Fatal(err)
 	}
 	if b := userCheck(t, s, srv, ans.TS, ""); !strings.Contains(b, `"updates":[[8,-7,4]]`) {
 		t.Fatalf("injected: %s", b)
 	}
-	if err := s.InjectUserUpdate(UserUpdate{UserID: DefaultUserID, Update: []json.RawMessage{json.RawMessage(`"x"`)}}); err == nil {
+	if err := s.UserLongPoll().Inject(UserUpdate{UserID: DefaultUserID, Update: []json.RawMessage{json.RawMessage(`"x"`)}}); err == nil {
 		t.Fatal("a non-numeric code accepted")
 	}
 }
@@ -131,7 +131,7 @@ func TestUserLongPoll(t *testing.T) {
 func userLPInProcess(t *testing.T, s *Server) userLPServer {
 	t.Helper()
 	w := httptest.NewRecorder()
-	s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/method/messages.getLongPollServer?lp_version=3&access_token="+s.Token(TokenUser).Token+"&v=5.199", nil))
+	s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/method/messages.getLongPollServer?lp_version=3&access_token="+s.Tokens().Of(TokenUser).Token+"&v=5.199", nil))
 	var env struct {
 		Response userLPServer `json:"response"`
 	}
@@ -183,7 +183,7 @@ func TestUserLongPollWaits(t *testing.T) {
 		holding(t, got, "at once")
 		time.Sleep(10 * time.Second)
 		holding(t, got, "after 10 s")
-		if err := s.InjectUserUpdate(UserUpdate{UserID: DefaultUserID, Update: []json.RawMessage{json.RawMessage("63"), json.RawMessage("[7]"), json.RawMessage("2000000001")}}); err != nil {
+		if err := s.UserLongPoll().Inject(UserUpdate{UserID: DefaultUserID, Update: []json.RawMessage{json.RawMessage("63"), json.RawMessage("[7]"), json.RawMessage("2000000001")}}); err != nil {
 			t.Fatal(err)
 		}
 		want := `{"ts":` + strconv.FormatInt(srv.TS+1, 10) + `,"updates":[[63,[7],2000000001]]}`
@@ -211,14 +211,14 @@ func TestUserLongPollWaits(t *testing.T) {
 			t.Fatalf("wait=1000: %s after %v, want 90s", b, time.Since(start))
 		}
 
-		// The mock's clock moving counts: Advance of the whole wait ends
+		// The mock's clock moving counts: Clock().Advance of the whole wait ends
 		// it at once, of less does not.
 		start = time.Now()
 		got = aCheckAsync(bg, s, srv, ts, 90)
 		holding(t, got, "before Advance")
-		s.Advance(89 * time.Second)
+		s.Clock().Advance(89 * time.Second)
 		holding(t, got, "after Advance(89s) of wait=90")
-		s.Advance(time.Second)
+		s.Clock().Advance(time.Second)
 		if b := <-got; b != empty || time.Since(start) != 0 {
 			t.Fatalf("after Advance: %s after %v", b, time.Since(start))
 		}
@@ -235,7 +235,7 @@ func TestUserLongPollWaits(t *testing.T) {
 }
 
 // The wait is measured on the mock's clock: with a stopped clock, an hour
-// of real time leaves the a_check held, and Advance by wait ends it.
+// of real time leaves the a_check held, and Clock().Advance by wait ends it.
 func TestUserLongPollWaitsOnMockClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		stopped := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -246,9 +246,9 @@ func TestUserLongPollWaitsOnMockClock(t *testing.T) {
 		got := aCheckAsync(context.Background(), s, srv, srv.TS, 25)
 		time.Sleep(time.Hour)
 		holding(t, got, "after an hour of real time")
-		s.Advance(24 * time.Second)
+		s.Clock().Advance(24 * time.Second)
 		holding(t, got, "after 24 s of the mock's clock")
-		s.Advance(time.Second)
+		s.Clock().Advance(time.Second)
 		want := `{"ts":` + strconv.FormatInt(srv.TS, 10) + `,"updates":[]}`
 		if b := <-got; b != want || time.Since(start) != time.Hour {
 			t.Fatalf("%s after %v, want %s after 1h", b, time.Since(start), want)

@@ -15,7 +15,7 @@ import (
 // ulpState); a message's peer is the conversation as its owner sees it.
 //
 //	messages.send by a user      [4,id,2,peer,...] to the sender, [4,id,1,sender,...] to a user peer;
-//	                             to a community it is the community's message_new, as Inbox
+//	                             to a community it is the community's message_new, as World().Inbox
 //	messages.markAsRead          [6,peer,id] to a reader who is a user, [7,reader,id] to a user peer;
 //	                             a user reading a community's messages is its message_read
 //	messages.markAsImportant     [2,id,8,peer] (important=1) or [3,id,8,peer]
@@ -191,7 +191,7 @@ func (s *Server) messagesMarkAsRead(q *vkRequest, tok Token) ([]byte, *vkerr.Err
 	}
 	var last Message
 	s.world.mu.RLock()
-	ms := s.world.messages.all()
+	ms := s.world.messages.All()
 	for i := len(ms) - 1; i >= 0; i-- {
 		if incoming(ms[i]) {
 			last = ms[i]

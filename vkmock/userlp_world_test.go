@@ -69,9 +69,9 @@ func (c *ulpClient) call(method string, kv ...string) *answer {
 
 func friendToken(t *testing.T, s *Server) string {
 	t.Helper()
-	tok := s.Token(TokenUser)
+	tok := s.Tokens().Of(TokenUser)
 	tok.Token, tok.UserID = "", WorldFriendID
-	tok, err := s.CreateToken(tok)
+	tok, err := s.Tokens().Create(tok)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,9 +81,9 @@ func friendToken(t *testing.T, s *Server) string {
 // Every world action between two users is the User Long Poll update VK
 // sends to each side.
 func TestUserLongPollWorldActionsBetweenUsers(t *testing.T) {
-	s := NewServer(t, WithClock(newFakeClock().Now))
+	s := testServer(t, WithClock(newFakeClock().Now))
 	s.SetRateLimits(false)
-	me := newULPClient(t, s, s.Token(TokenUser).Token)
+	me := newULPClient(t, s, s.Tokens().Of(TokenUser).Token)
 	friend := newULPClient(t, s, friendToken(t, s))
 	now := s.now().Unix()
 	u, f := DefaultUserID, WorldFriendID
@@ -167,15 +167,15 @@ func TestUserLongPollWorldActionsBetweenUsers(t *testing.T) {
 // A user's actions toward a community are the community's events, and the
 // community's are the user's updates.
 func TestUserLongPollWorldActionsWithCommunity(t *testing.T) {
-	s := NewServer(t, WithClock(newFakeClock().Now))
+	s := testServer(t, WithClock(newFakeClock().Now))
 	s.SetRateLimits(false)
-	me := newULPClient(t, s, s.Token(TokenUser).Token)
-	group := s.Token(TokenGroup).Token
+	me := newULPClient(t, s, s.Tokens().Of(TokenUser).Token)
+	group := s.Tokens().Of(TokenGroup).Token
 	u, g := DefaultUserID, -DefaultGroupID
 	now := s.now().Unix()
 	events := func() []vkevent.Type {
 		var out []vkevent.Type
-		for _, e := range s.Events() {
+		for _, e := range s.LongPoll().Events() {
 			out = append(out, e.Type)
 		}
 		return out
@@ -203,7 +203,7 @@ func TestUserLongPollWorldActionsWithCommunity(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("community events %v, want %v", got, want)
 	}
-	evs := s.Events()
+	evs := s.LongPoll().Events()
 	var read, typing map[string]any
 	_ = json.Unmarshal(eventObject(t, s, evs[3]), &read)
 	_ = json.Unmarshal(eventObject(t, s, evs[4]), &typing)
@@ -215,9 +215,9 @@ func TestUserLongPollWorldActionsWithCommunity(t *testing.T) {
 // Users nobody listens to get no state; the state of users, their keys and
 // their histories are bounded by LongPollConfig.
 func TestUserLongPollStoresAreBounded(t *testing.T) {
-	s := NewServer(t, WithClock(newFakeClock().Now))
+	s := testServer(t, WithClock(newFakeClock().Now))
 	s.SetRateLimits(false)
-	group := s.Token(TokenGroup).Token
+	group := s.Tokens().Of(TokenGroup).Token
 	for i := range 50 {
 		call(t, s, "messages.send", vals("peer_id", strconv.Itoa(1000+i), "message", "x", "random_id", strconv.Itoa(i+1), "access_token", group, "v", "5.199"))
 	}
@@ -236,20 +236,20 @@ func TestUserLongPollStoresAreBounded(t *testing.T) {
 		t.Fatalf("config: %d %+v", code, cfg)
 	}
 	user := func(id int64) *ulpClient {
-		tok := s.Token(TokenUser)
+		tok := s.Tokens().Of(TokenUser)
 		tok.Token, tok.UserID = "", id
-		tok, err := s.CreateToken(tok)
+		tok, err := s.Tokens().Create(tok)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return newULPClient(t, s, tok.Token)
 	}
 	first := user(501)
-	s.Advance(time.Second)
+	s.Clock().Advance(time.Second)
 	second := user(502)
-	s.Advance(time.Second)
+	s.Clock().Advance(time.Second)
 	first.want("501 polls: it is not idle")
-	s.Advance(time.Second)
+	s.Clock().Advance(time.Second)
 	third := user(503) // forgets the user idle the longest: 502, not 501
 	if b := userCheck(t, s, second.srv, second.ts, ""); b != `{"failed":2}` {
 		t.Fatalf("a forgotten user's key: %s", b)
@@ -257,7 +257,7 @@ func TestUserLongPollStoresAreBounded(t *testing.T) {
 	first.want("501 is kept")
 	second = third
 	for i := range 5 {
-		if err := s.InjectUserUpdate(UserUpdate{UserID: 503, Update: []json.RawMessage{json.RawMessage("80"), json.RawMessage(strconv.Itoa(i))}}); err != nil {
+		if err := s.UserLongPoll().Inject(UserUpdate{UserID: 503, Update: []json.RawMessage{json.RawMessage("80"), json.RawMessage(strconv.Itoa(i))}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -286,26 +286,26 @@ func TestUserLongPollStoresAreBounded(t *testing.T) {
 // TotalBytes bounds the histories of all users together: the biggest
 // loses its older half.
 func TestUserLongPollTotalBytes(t *testing.T) {
-	s := NewServer(t)
-	s.SetLongPollConfig(LongPollConfig{TotalBytes: 2000})
+	s := testServer(t)
+	s.LongPoll().SetConfig(LongPollConfig{TotalBytes: 2000})
 	big := json.RawMessage(`"` + strings.Repeat("x", 100) + `"`)
 	for range 20 {
-		if err := s.InjectUserUpdate(UserUpdate{UserID: 1, Update: []json.RawMessage{json.RawMessage("80"), big}}); err != nil {
+		if err := s.UserLongPoll().Inject(UserUpdate{UserID: 1, Update: []json.RawMessage{json.RawMessage("80"), big}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.InjectUserUpdate(UserUpdate{UserID: 2, Update: []json.RawMessage{json.RawMessage("80")}}); err != nil {
+	if err := s.UserLongPoll().Inject(UserUpdate{UserID: 2, Update: []json.RawMessage{json.RawMessage("80")}}); err != nil {
 		t.Fatal(err)
 	}
 	s.ulp.mu.Lock()
 	defer s.ulp.mu.Unlock()
 	var sum int64
 	for _, us := range s.ulp.users {
-		sum += us.hist.bytes
+		sum += us.hist.Bytes()
 	}
 	one, two := s.ulp.users[1], s.ulp.users[2]
-	if sum != s.ulp.bytes || sum > 2000 || one.hist.len() == 0 || one.hist.len() >= 20 || two.hist.len() != 1 || one.seq != 20 {
-		t.Fatalf("bytes %d (counted %d), user 1 keeps %d of %d, user 2 %d", sum, s.ulp.bytes, one.hist.len(), one.seq, two.hist.len())
+	if sum != s.ulp.bytes || sum > 2000 || one.hist.Len() == 0 || one.hist.Len() >= 20 || two.hist.Len() != 1 || one.seq != 20 {
+		t.Fatalf("bytes %d (counted %d), user 1 keeps %d of %d, user 2 %d", sum, s.ulp.bytes, one.hist.Len(), one.seq, two.hist.Len())
 	}
 }
 

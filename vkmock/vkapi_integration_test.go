@@ -8,15 +8,16 @@ import (
 
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // TestVKAPIClientFlows drives the challenge flows with the vkapi client:
 // its hooks solve the captcha (both flows), pass the validation and
 // confirm, and each call ends with a response.
 func TestVKAPIClientFlows(t *testing.T) {
-	s := vkmock.NewServer(t, vkmock.WithRateLimits(false))
-	user := s.Token(vkmock.TokenUser).Token
-	if err := s.SetChallenges(vkmock.Challenges{
+	s := vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
+	user := s.Tokens().Of(vkmock.TokenUser).Token
+	if err := s.Challenges().Set(vkmock.Challenges{
 		Captcha: []vkmock.CaptchaRule{{Method: "wall.post", Threshold: 1}, {Method: "messages.send", Threshold: 0, Flow: "vkid"}},
 		Confirm: []vkmock.ConfirmRule{{Method: "wall.post"}},
 	}); err != nil {
@@ -38,11 +39,11 @@ func TestVKAPIClientFlows(t *testing.T) {
 				err = json.NewDecoder(resp.Body).Decode(&out)
 				return vkapi.CaptchaAnswer{SuccessToken: out.SuccessToken}, err
 			}
-			info, _ := s.Captcha(cp.SID)
+			info, _ := s.Challenges().Captcha(cp.SID)
 			return vkapi.CaptchaAnswer{Key: info.Key}, nil
 		})),
 		vkapi.WithValidator(vkapi.ValidatorFunc(func(ctx context.Context, v *vkapi.Validation) (string, error) {
-			return s.CompleteValidation(v.RedirectURI)
+			return s.Challenges().CompleteValidation(v.RedirectURI)
 		})),
 		vkapi.WithConfirmer(vkapi.ConfirmerFunc(func(ctx context.Context, cf *vkapi.Confirmation) (bool, error) {
 			return cf.Text != "", nil
@@ -61,16 +62,16 @@ func TestVKAPIClientFlows(t *testing.T) {
 	if err := c.Call(ctx, "messages.send", vkapi.Params{"peer_id": 5, "message": "hi", "random_id": 77}, &id); err != nil || id == 0 {
 		t.Fatalf("messages.send: %v", err)
 	}
-	if solved != 2 || len(s.Messages()) != 1 {
-		t.Fatalf("%d captchas solved, %d messages", solved, len(s.Messages()))
+	if solved != 2 || len(s.World().Messages()) != 1 {
+		t.Fatalf("%d captchas solved, %d messages", solved, len(s.World().Messages()))
 	}
-	if err := s.SetTokenChallenge(user, 17); err != nil {
+	if err := s.Challenges().SetToken(user, 17); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Call(ctx, "users.get", nil, nil); err != nil {
 		t.Fatalf("users.get after validation: %v", err)
 	}
-	if s.TokenChallenge(user) != 17 {
+	if s.Challenges().Token(user) != 17 {
 		t.Fatal("the old token no longer needs validation")
 	}
 	if resp, err := s.HTTPClient().Get(s.URL() + "/__vkmock/tokens"); err != nil || resp.StatusCode != http.StatusOK {

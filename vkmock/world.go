@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/vkerr/vkerr/vkmock/internal/fifo"
 )
 
 // The world is a small, seeded set of users, communities, albums, posts and
@@ -106,6 +108,9 @@ type Message struct {
 	RandomID int64  `json:"random_id"`
 	Message  string `json:"message"`
 	Date     int64  `json:"date"`
+	// Attachments are the attachment parameter's items ("photo1_2",
+	// "doc-3_4_key"), as sent: the mock keeps no media.
+	Attachments []string `json:"attachments,omitempty"`
 	// DeletedForAll is a message messages.delete removed for both sides:
 	// it can no longer be edited, read, marked or deleted.
 	DeletedForAll bool `json:"deleted_for_all,omitempty"`
@@ -133,10 +138,10 @@ type world struct {
 	posts    map[int64][]Post // by owner, oldest first
 	postSeq  int64
 	byName   map[string]int64 // screen name → id (negative for groups)
-	messages fifo[Message]
+	messages fifo.FIFO[Message]
 	dedup    map[msgKey]int64
 	msgSeq   int64
-	order    fifo[postRef] // every post, oldest first, for eviction
+	order    fifo.FIFO[postRef] // every post, oldest first, for eviction
 	limits   Limits
 }
 
@@ -202,8 +207,8 @@ func (w *world) reset(seed int64, now int64, extra *World) error {
 	w.albums = map[int64]Album{}
 	w.posts = map[int64][]Post{}
 	w.byName = map[string]int64{}
-	w.messages = newFIFO[Message](min(w.limits.Messages, MaxMessages), w.limits.MessageBytes)
-	w.order = newFIFO[postRef](w.limits.Posts, w.limits.PostBytes)
+	w.messages = fifo.New[Message](min(w.limits.Messages, MaxMessages), w.limits.MessageBytes)
+	w.order = fifo.New[postRef](w.limits.Posts, w.limits.PostBytes)
 	w.dedup = map[msgKey]int64{}
 	w.msgSeq, w.postSeq = 0, 0
 	put := func(u User) { w.putUserLocked(u) }
@@ -298,7 +303,7 @@ func (w *world) addPostLocked(p Post) int64 {
 	}
 	p.Text = strings.Clone(p.Text) // not a slice of a request's body
 	w.posts[p.OwnerID] = append(w.posts[p.OwnerID], p)
-	w.order.add(postRef{p.OwnerID, p.ID}, int64(postOverhead+len(p.Text)), w.evictPostLocked)
+	w.order.Add(postRef{p.OwnerID, p.ID}, int64(postOverhead+len(p.Text)), w.evictPostLocked)
 	return p.ID
 }
 
@@ -449,37 +454,6 @@ func (s *Server) resolveName(name string) (int64, bool) {
 	return id, ok
 }
 
-// WorldSnapshot returns the world's explicit entities, by id.
-func (s *Server) WorldSnapshot() World {
-	w := &s.world
-	w.mu.RLock()
-	defer w.mu.RUnlock()
-	out := World{Users: []User{}, Groups: []Group{}, Albums: []Album{}, Posts: []Post{}}
-	for _, u := range w.users {
-		out.Users = append(out.Users, u)
-	}
-	for _, g := range w.groups {
-		g.Members = slices.Clone(g.Members)
-		out.Groups = append(out.Groups, g)
-	}
-	for _, a := range w.albums {
-		out.Albums = append(out.Albums, a)
-	}
-	for _, ps := range w.posts {
-		out.Posts = append(out.Posts, ps...)
-	}
-	slices.SortFunc(out.Users, func(a, b User) int { return int64Cmp(a.ID, b.ID) })
-	slices.SortFunc(out.Groups, func(a, b Group) int { return int64Cmp(a.ID, b.ID) })
-	slices.SortFunc(out.Albums, func(a, b Album) int { return int64Cmp(a.ID, b.ID) })
-	slices.SortFunc(out.Posts, func(a, b Post) int {
-		if c := int64Cmp(a.OwnerID, b.OwnerID); c != 0 {
-			return c
-		}
-		return int64Cmp(a.ID, b.ID)
-	})
-	return out
-}
-
 // MaxWorldEntities bounds the explicit users, communities and albums of the
 // world, each; their texts are bounded by maxWorldText bytes and a
 // community's members by MaxWorldEntities.
@@ -487,122 +461,3 @@ const (
 	MaxWorldEntities = 10_000
 	maxWorldText     = 1024
 )
-
-// worldFull refuses a new entity past MaxWorldEntities.
-func worldFull[V any](m map[int64]V, id int64) error {
-	if _, ok := m[id]; !ok && len(m) >= MaxWorldEntities {
-		return fmt.Errorf("vkmock: the world holds at most %d of each kind of entity", MaxWorldEntities)
-	}
-	return nil
-}
-
-// textsFit checks the texts of an entity against maxWorldText.
-func textsFit(texts ...string) error {
-	for _, t := range texts {
-		if len(t) > maxWorldText {
-			return fmt.Errorf("vkmock: names and titles are at most %d bytes", maxWorldText)
-		}
-	}
-	return nil
-}
-
-// PutUser adds a user to the world or replaces the one with its id.
-func (s *Server) PutUser(u User) error {
-	if err := validUser(u); err != nil {
-		return err
-	}
-	s.world.mu.Lock()
-	defer s.world.mu.Unlock()
-	if err := worldFull(s.world.users, u.ID); err != nil {
-		return err
-	}
-	s.world.putUserLocked(u)
-	return nil
-}
-
-// PutGroup adds a community or replaces the one with its id.
-func (s *Server) PutGroup(g Group) error {
-	if err := validGroup(g); err != nil {
-		return err
-	}
-	s.world.mu.Lock()
-	defer s.world.mu.Unlock()
-	if err := worldFull(s.world.groups, g.ID); err != nil {
-		return err
-	}
-	s.world.putGroupLocked(g)
-	return nil
-}
-
-// PutAlbum adds an album or replaces the one with its id.
-func (s *Server) PutAlbum(a Album) error {
-	if err := validAlbum(a); err != nil {
-		return err
-	}
-	s.world.mu.Lock()
-	defer s.world.mu.Unlock()
-	if err := worldFull(s.world.albums, a.ID); err != nil {
-		return err
-	}
-	s.world.version.Add(1)
-	s.world.albums[a.ID] = a
-	return nil
-}
-
-// AddPost adds a post to a wall (OwnerID negative for a community) and
-// returns its id.
-func (s *Server) AddPost(p Post) (int64, error) {
-	if p.OwnerID == 0 {
-		return 0, errors.New("vkmock: post needs an owner_id")
-	}
-	s.world.mu.Lock()
-	if p.Date == 0 {
-		p.Date = s.now().Unix()
-	}
-	id := s.world.addPostLocked(p)
-	s.world.mu.Unlock()
-	s.streamingPost(p, id)
-	return id, nil
-}
-
-// Messages returns the messages delivered by messages.send, oldest first.
-func (s *Server) Messages() []Message {
-	s.world.mu.RLock()
-	defer s.world.mu.RUnlock()
-	return slices.Clone(s.world.messages.all())
-}
-
-// ClearMessages forgets the delivered messages and their random_ids.
-func (s *Server) ClearMessages() {
-	s.world.mu.Lock()
-	defer s.world.mu.Unlock()
-	s.world.messages.reset()
-	s.world.dedup = map[msgKey]int64{}
-}
-
-// sendMessage stores a message unless its random_id was already used by
-// the sender for the peer; it returns the message id (the first one's for
-// a repeat).
-func (s *Server) sendMessage(from, peer, randomID int64, text string) int64 {
-	w := &s.world
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	k := msgKey{from, peer, randomID}
-	if randomID != 0 {
-		if id, ok := w.dedup[k]; ok {
-			return id
-		}
-	}
-	w.msgSeq++
-	text = strings.Clone(text) // not a slice of a request's body
-	m := Message{ID: w.msgSeq, FromID: from, PeerID: peer, RandomID: randomID, Message: text, Date: s.now().Unix()}
-	w.messages.add(m, int64(messageOverhead+len(text)), func(m Message) {
-		if m.RandomID != 0 {
-			delete(w.dedup, msgKey{m.FromID, m.PeerID, m.RandomID})
-		}
-	})
-	if randomID != 0 {
-		w.dedup[k] = w.msgSeq
-	}
-	return w.msgSeq
-}

@@ -39,9 +39,9 @@ func worldCall(t *testing.T, s *Server, method, token string, args ...string) *a
 func id(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestWorldUsersAndGroups(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
-	group := s.Token(TokenGroup).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
+	group := s.Tokens().Of(TokenGroup).Token
 	var users []map[string]any
 	a := worldCall(t, s, "users.get", user, "user_ids", id(DefaultUserID)+","+id(WorldDeletedUserID)+","+id(WorldBannedUserID)+","+id(WorldPrivateUserID)+",mock_friend,id77", "fields", "photo_100,screen_name,sex")
 	if err := json.Unmarshal(a.env.Response, &users); err != nil || len(users) != 6 {
@@ -82,9 +82,9 @@ func TestWorldUsersAndGroups(t *testing.T) {
 }
 
 func TestWorldWallsAndAlbums(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
-	service := s.Token(TokenService).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
+	service := s.Tokens().Of(TokenService).Token
 	var wall struct {
 		Count int    `json:"count"`
 		Items []Post `json:"items"`
@@ -137,8 +137,8 @@ func TestWorldWallsAndAlbums(t *testing.T) {
 }
 
 func TestWorldUtilsAndPermissions(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
 	for name, want := range map[string]string{
 		"mock_friend": `{"type":"user","object_id":` + id(WorldFriendID) + `}`, "mock_closed": `{"type":"group","object_id":` + id(WorldClosedGroupID) + `}`,
 		"id42": `{"type":"user","object_id":42}`, "club7": `{"type":"` + derivedGroup(s.Seed(), 7).Type + `","object_id":7}`, "nobody_here": `[]`,
@@ -152,7 +152,7 @@ func TestWorldUtilsAndPermissions(t *testing.T) {
 	if mask&4096 == 0 || mask&8192 == 0 || mask&65536 == 0 {
 		t.Fatalf("permissions %d", mask)
 	}
-	limited, _ := s.CreateToken(Token{Kind: TokenUser, Scopes: []string{"photos"}})
+	limited, _ := s.Tokens().Create(Token{Kind: TokenUser, Scopes: []string{"photos"}})
 	_ = json.Unmarshal(worldCall(t, s, "account.getAppPermissions", limited.Token).env.Response, &mask)
 	if mask != 4 {
 		t.Fatalf("photos only: %d", mask)
@@ -161,8 +161,8 @@ func TestWorldUtilsAndPermissions(t *testing.T) {
 }
 
 func TestWorldControlAndDeterminism(t *testing.T) {
-	s := NewServer(t, WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
 	if st := control(t, s, "POST", "/__vkmock/world/users", User{ID: 500, FirstName: "Ann", LastName: "Lee", ScreenName: "ann_lee", Deactivated: "deleted"}, nil); st != http.StatusOK {
 		t.Fatalf("put user: %d", st)
 	}
@@ -197,9 +197,9 @@ func TestWorldControlAndDeterminism(t *testing.T) {
 		t.Fatalf("edit survived Reset: %s", a.body)
 	}
 	a, b, c := New(WithSeed(5)), New(WithSeed(5)), New(WithSeed(6))
-	wa, _ := json.Marshal(a.WorldSnapshot())
-	wb, _ := json.Marshal(b.WorldSnapshot())
-	wc, _ := json.Marshal(c.WorldSnapshot())
+	wa, _ := json.Marshal(a.World().Snapshot())
+	wb, _ := json.Marshal(b.World().Snapshot())
+	wc, _ := json.Marshal(c.World().Snapshot())
 	if string(wa) != string(wb) || string(wa) == string(wc) {
 		t.Fatal("the world is not determined by the seed")
 	}
@@ -209,8 +209,8 @@ func TestWorldControlAndDeterminism(t *testing.T) {
 	// Captchas are determined by the seed too.
 	q := &vkRequest{name: "wall.post", token: "t", host: "x"}
 	ea, eb := a.newCaptchaError(q, "legacy", 1, false), b.newCaptchaError(q, "legacy", 1, false)
-	ka, _ := a.Captcha(ea.CaptchaSID)
-	kb, _ := b.Captcha(eb.CaptchaSID)
+	ka, _ := a.Challenges().Captcha(ea.CaptchaSID)
+	kb, _ := b.Challenges().Captcha(eb.CaptchaSID)
 	if ea.CaptchaSID != eb.CaptchaSID || ka.Key != kb.Key {
 		t.Fatal("captchas differ for one seed")
 	}
@@ -221,13 +221,13 @@ func TestConfigWorldChallengesProcedures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewServer(t, WithConfig(cfg), WithRateLimits(false))
-	user := s.Token(TokenUser).Token
+	s := testServer(t, WithConfig(cfg), WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
 	if u, _ := s.user(123); u.FirstName != "Config" {
 		t.Fatalf("configured user: %+v", u)
 	}
-	if len(s.Challenges().Confirm) != 1 || len(s.Procedures()) != 1 {
-		t.Fatalf("challenges %+v, procedures %+v", s.Challenges(), s.Procedures())
+	if len(s.Challenges().Rules().Confirm) != 1 || len(s.Procedures().List()) != 1 {
+		t.Fatalf("challenges %+v, procedures %+v", s.Challenges().Rules(), s.Procedures().List())
 	}
 	wantError(t, worldCall(t, s, "wall.post", user, "message", "x"), vkerr.NeedConfirmation, "")
 	a := call(t, s, "execute.hello", vals("v", "5.199", "access_token", user, "name", "Bob"))

@@ -72,7 +72,7 @@ func TestClientErrors(t *testing.T) {
 	t.Run("invalid_grant expired", func(t *testing.T) {
 		s, c := newMock(t)
 		cd := code(t, c)
-		s.Advance(time.Hour)
+		s.Clock().Advance(time.Hour)
 		_, err := c.Exchange(ctx, cd)
 		oauthErr(t, err, "invalid_grant", "Code is invalid or expired.")
 	})

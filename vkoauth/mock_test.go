@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 	"github.com/vkerr/vkerr/vkoauth"
 )
 
@@ -12,14 +13,14 @@ import (
 // default app as a vkoauth.Client, and its clock's Advance.
 func newMock(t *testing.T) (*vkmock.Server, *vkoauth.Client) {
 	t.Helper()
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	app := s.OAuthApps()[0]
 	return s, &vkoauth.Client{
 		ClientID:     app.ID,
 		ClientSecret: vkoauth.Secret(app.Secret),
 		OAuthURL:     s.URL(),
 		HTTPClient:   s.HTTPClient(),
-		Now:          s.Now,
+		Now:          s.Clock().Now,
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // testMock is the one place these tests reach vkmock: its constructor and
@@ -19,14 +20,14 @@ type testMock struct {
 }
 
 func newMock(t testing.TB, opts ...vkmock.Option) *testMock {
-	s := vkmock.NewServer(t, opts...)
+	s := vkmocktest.NewServer(t, opts...)
 	return &testMock{s: s, key: s.StreamingKey(vkmock.DefaultAppID)}
 }
 
 // connect makes a client of the mock's stream through streaming.getServerUrl.
 func (m *testMock) connect(t testing.TB, hc *http.Client, cfg Config) *Client {
 	t.Helper()
-	api := vkapi.New(m.s.Token(vkmock.TokenService).Token, vkapi.WithBaseURL(m.s.URL()), vkapi.WithHTTPClient(hc), vkapi.WithTokenKind(vkapi.KindService))
+	api := vkapi.New(m.s.Tokens().Of(vkmock.TokenService).Token, vkapi.WithBaseURL(m.s.URL()), vkapi.WithHTTPClient(hc), vkapi.WithTokenKind(vkapi.KindService))
 	defer api.Close()
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = hc
@@ -50,7 +51,7 @@ func (m *testMock) httpClient() *http.Client {
 
 func (m *testMock) post(t testing.TB, text string) {
 	t.Helper()
-	if _, err := m.s.AddPost(vkmock.Post{OwnerID: -vkmock.DefaultGroupID, Text: text}); err != nil {
+	if _, err := m.s.World().AddPost(vkmock.Post{OwnerID: -vkmock.DefaultGroupID, Text: text}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -82,14 +83,14 @@ func (m *testMock) drop(t testing.TB, effect string) {
 
 func (m *testMock) fault(t testing.TB, f vkmock.Fault) string {
 	t.Helper()
-	id, err := m.s.AddFault(f)
+	id, err := m.s.Faults().Add(f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return id
 }
 
-func (m *testMock) unfault(id string) { m.s.RemoveFault(id) }
+func (m *testMock) unfault(id string) { m.s.Faults().Remove(id) }
 
 func (m *testMock) log() []vkmock.StreamingRecord { return m.s.StreamingLog() }
 

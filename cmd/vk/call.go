@@ -48,7 +48,7 @@ func target(ctx context.Context, useMock bool, baseURL, token string, tk vkapi.T
 			return "", "", &exitError{code: 2, err: fmt.Errorf("starting vkmock: %w", err)}
 		}
 		if token == "" {
-			token = srv.Token(tk).Token
+			token = srv.Tokens().Of(tk).Token
 		}
 	}
 	if token == "" {

@@ -120,7 +120,7 @@ func (d *demo) client(token string, kind vkapi.TokenKind, opts ...vkapi.Option) 
 // token creates a fresh token of kind, so that each step has its own rate
 // budget on the mock (a budget belongs to a token, not to a client).
 func (d *demo) token(kind vkmock.TokenKind) string {
-	t, err := d.srv.CreateToken(vkmock.Token{Kind: kind})
+	t, err := d.srv.Tokens().Create(vkmock.Token{Kind: kind})
 	if err != nil {
 		panic(fmt.Sprintf("vkmock rejected a token of kind %s: %v", kind, err))
 	}
@@ -130,7 +130,7 @@ func (d *demo) token(kind vkmock.TokenKind) string {
 // served returns what the mock answered since the step began, such as
 // "users.get → 10, users.get → ok".
 func (d *demo) served() (string, int) {
-	recs := d.srv.Requests()
+	recs := d.srv.Requests().All()
 	var parts []string
 	n := 0
 	for _, r := range recs[min(d.mark, len(recs)):] {
@@ -155,7 +155,7 @@ func (d *demo) served() (string, int) {
 // step runs one scenario and prints it.
 func (d *demo) step(n, total int, code vkerr.Code, intro string, run func(ctx context.Context) (client string, ok bool, err error)) {
 	d.rec.reset()
-	d.mark = len(d.srv.Requests())
+	d.mark = len(d.srv.Requests().All())
 	info := code.Info()
 	if code == 0 {
 		fmt.Fprintf(d.w, d.tr("\n[%d/%d] execute — up to 25 calls in one request, the documented answer to 6 and 9\n"), n, total)
@@ -236,7 +236,7 @@ func runDemo(ctx context.Context, w io.Writer, lang string, seed int64) (int, er
 		}
 		fmt.Fprintf(w, "  %-4s %-17s %-13s %-4s %s\n", code, name, cat, mark, r.client)
 	}
-	fmt.Fprintf(w, d.tr("\n%d of %d steps went as documented. Requests the mock answered: %d.\n"), len(d.summary)-failed, len(d.summary), len(srv.Requests()))
+	fmt.Fprintf(w, d.tr("\n%d of %d steps went as documented. Requests the mock answered: %d.\n"), len(d.summary)-failed, len(d.summary), len(srv.Requests().All()))
 	return failed + d.longPollDemo(ctx), nil
 }
 
@@ -271,23 +271,23 @@ func demoSteps(d *demo) []demoStep {
 				n, time.Since(start).Round(10*time.Millisecond), d.rec.waits, d.rec.maxWait.Round(10*time.Millisecond)), d.errorCount(vkerr.TooMany) == 0, nil
 		}},
 		{vkerr.Server, d.tr("retried the read with backoff and jitter"), d.tr("a fault rule answers the next two users.get calls with error 10"), func(ctx context.Context) (string, bool, error) {
-			d.srv.AddFault(vkmock.Fault{Method: "users.get", Times: 2, Error: &vkerr.Error{Code: vkerr.Server}})
+			d.srv.Faults().Add(vkmock.Fault{Method: "users.get", Times: 2, Error: &vkerr.Error{Code: vkerr.Server}})
 			err := d.client(group(), vkapi.KindGroup).Call(ctx, "users.get", vkapi.Params{"user_ids": 1}, nil)
 			return d.tr("retried a safe read with exponential backoff and full jitter: ") + d.retried(), err == nil && d.rec.requests == 3, err
 		}},
 		{vkerr.Unknown, d.tr("resent the write with the same random_id"), d.tr("messages.send; the mock stores the message, then its answer is lost (HTTP 502 page), then error 1"), func(ctx context.Context) (string, bool, error) {
-			d.srv.ClearMessages()
-			d.srv.AddFault(vkmock.Fault{Method: "messages.send", Times: 1, HTTPStatus: 502, Phase: "after"})
-			d.srv.AddFault(vkmock.Fault{Method: "messages.send", Times: 1, Error: &vkerr.Error{Code: vkerr.Unknown}})
+			d.srv.World().ClearMessages()
+			d.srv.Faults().Add(vkmock.Fault{Method: "messages.send", Times: 1, HTTPStatus: 502, Phase: "after"})
+			d.srv.Faults().Add(vkmock.Fault{Method: "messages.send", Times: 1, Error: &vkerr.Error{Code: vkerr.Unknown}})
 			var id int64
 			err := d.client(group(), vkapi.KindGroup).Call(ctx, "messages.send", vkapi.Params{"peer_id": vkmock.DefaultUserID, "message": "hello"}, &id)
-			msgs := d.srv.Messages()
+			msgs := d.srv.World().Messages()
 			return fmt.Sprintf(d.tr("set random_id once and resent the write with the same key: %s; the mock holds %d message(s)"), d.retried(), len(msgs)),
 				err == nil && len(msgs) == 1, err
 		}},
 		{vkerr.Captcha, d.tr("asked the captcha hook, resent with the key"), d.tr("a captcha rule: every messages.send needs one"), func(ctx context.Context) (string, bool, error) {
-			d.srv.SetChallenges(vkmock.Challenges{Captcha: []vkmock.CaptchaRule{{Method: "messages.send", Threshold: 0}}})
-			defer d.srv.SetChallenges(vkmock.Challenges{})
+			d.srv.Challenges().Set(vkmock.Challenges{Captcha: []vkmock.CaptchaRule{{Method: "messages.send", Threshold: 0}}})
+			defer d.srv.Challenges().Set(vkmock.Challenges{})
 			var asked []string
 			solver := vkapi.CaptchaSolverFunc(func(ctx context.Context, c *vkapi.Captcha) (vkapi.CaptchaAnswer, error) {
 				size, err := fetchSize(ctx, c.Img)
@@ -296,7 +296,7 @@ func demoSteps(d *demo) []demoStep {
 				}
 				// A real solver shows the picture to a person; the demo
 				// reads the answer from the mock's control API.
-				info, _ := d.srv.Captcha(c.SID)
+				info, _ := d.srv.Challenges().Captcha(c.SID)
 				asked = append(asked, fmt.Sprintf(d.tr("sid %s, a %d-byte PNG"), c.SID, size))
 				return vkapi.CaptchaAnswer{Key: info.Key}, nil
 			})
@@ -305,17 +305,17 @@ func demoSteps(d *demo) []demoStep {
 		}},
 		{vkerr.AuthValidation, d.tr("asked the validator, replaced the token"), d.tr("the user token is marked as needing validation"), func(ctx context.Context) (string, bool, error) {
 			tok := user()
-			d.srv.SetTokenChallenge(tok, vkerr.AuthValidation)
+			d.srv.Challenges().SetToken(tok, vkerr.AuthValidation)
 			validator := vkapi.ValidatorFunc(func(ctx context.Context, v *vkapi.Validation) (string, error) {
 				// A real validator opens redirect_uri in a browser.
-				return d.srv.CompleteValidation(v.RedirectURI)
+				return d.srv.Challenges().CompleteValidation(v.RedirectURI)
 			})
 			err := d.client(tok, vkapi.KindUser, vkapi.WithValidator(validator)).Call(ctx, "users.get", nil, nil)
 			return d.tr("asked the validator hook to open redirect_uri, took the new token from blank.html#access_token=…, replaced the old one in its pool and resent"), err == nil, err
 		}},
 		{vkerr.NeedConfirmation, d.tr("asked the confirmer, resent with confirm=1"), d.tr("a confirmation rule on friends.delete"), func(ctx context.Context) (string, bool, error) {
-			d.srv.SetChallenges(vkmock.Challenges{Confirm: []vkmock.ConfirmRule{{Method: "friends.delete", Text: "Remove this friend?"}}})
-			defer d.srv.SetChallenges(vkmock.Challenges{})
+			d.srv.Challenges().Set(vkmock.Challenges{Confirm: []vkmock.ConfirmRule{{Method: "friends.delete", Text: "Remove this friend?"}}})
+			defer d.srv.Challenges().Set(vkmock.Challenges{})
 			var text string
 			confirmer := vkapi.ConfirmerFunc(func(ctx context.Context, c *vkapi.Confirmation) (bool, error) {
 				text = c.Text
@@ -325,8 +325,8 @@ func demoSteps(d *demo) []demoStep {
 			return fmt.Sprintf(d.tr("showed confirmation_text %q to the confirmer hook, which said yes, and resent with confirm=1"), text), err == nil && text != "", err
 		}},
 		{vkerr.Flood, d.tr("failed fast with a *CooldownError"), d.tr("a flood rule: two messages to one peer per minute"), func(ctx context.Context) (string, bool, error) {
-			d.srv.SetChallenges(vkmock.Challenges{Flood: []vkmock.FloodRule{{Method: "messages.send", Threshold: 2, CooldownMS: 600000}}})
-			defer d.srv.SetChallenges(vkmock.Challenges{})
+			d.srv.Challenges().Set(vkmock.Challenges{Flood: []vkmock.FloodRule{{Method: "messages.send", Threshold: 2, CooldownMS: 600000}}})
+			defer d.srv.Challenges().Set(vkmock.Challenges{})
 			c := d.client(group(), vkapi.KindGroup)
 			var err error
 			for i := range 3 {
@@ -339,8 +339,8 @@ func demoSteps(d *demo) []demoStep {
 			return fmt.Sprintf(d.tr("failed fast with a *CooldownError: do not repeat before %s; no retry loop"), ce.Until.Format(time.TimeOnly)), d.rec.requests == 3, nil
 		}},
 		{vkerr.RateLimit, d.tr("refused the method locally until the reset"), d.tr("a daily quota of 2 wall.get calls per token"), func(ctx context.Context) (string, bool, error) {
-			d.srv.SetChallenges(vkmock.Challenges{Quota: []vkmock.QuotaRule{{Method: "wall.get", PerDay: 2}}})
-			defer d.srv.SetChallenges(vkmock.Challenges{})
+			d.srv.Challenges().Set(vkmock.Challenges{Quota: []vkmock.QuotaRule{{Method: "wall.get", PerDay: 2}}})
+			defer d.srv.Challenges().Set(vkmock.Challenges{})
 			c := d.client(user(), vkapi.KindUser)
 			var errs []error
 			for range 4 {
@@ -354,7 +354,7 @@ func demoSteps(d *demo) []demoStep {
 		}},
 		{vkerr.Auth, d.tr("dropped the dead token, went on with the other"), d.tr("a pool of two user tokens; the first is revoked"), func(ctx context.Context) (string, bool, error) {
 			dead, live := user(), user()
-			d.srv.SetTokenState(dead, vkmock.StateRevoked)
+			d.srv.Tokens().SetState(dead, vkmock.StateRevoked)
 			c := d.client(dead, vkapi.KindUser, vkapi.WithTokens(live))
 			var tokenErrs, others int
 			for range 4 {
@@ -426,7 +426,7 @@ func demoSteps(d *demo) []demoStep {
 
 // errorCount counts the answers with code since the step began.
 func (d *demo) errorCount(code vkerr.Code) int {
-	recs := d.srv.Requests()
+	recs := d.srv.Requests().All()
 	n := 0
 	for _, r := range recs[min(d.mark, len(recs)):] {
 		if r.ErrorCode != nil && *r.ErrorCode == code {

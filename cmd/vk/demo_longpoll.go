@@ -20,7 +20,7 @@ func (d *demo) longPollDemo(ctx context.Context) int {
 	defer cancel()
 	fmt.Fprint(d.w, d.tr("\nBots Long Poll: vkapi/longpoll against the mock's Long Poll server\n"))
 	gid := vkmock.DefaultGroupID
-	if err := d.srv.SetLongPollSettings(vkmock.LongPollSettings{GroupID: gid, Enabled: true}); err != nil {
+	if err := d.srv.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: gid, Enabled: true}); err != nil {
 		fmt.Fprintf(d.w, d.tr("  setup failed: %v\n"), err)
 		return 1
 	}
@@ -42,7 +42,7 @@ func (d *demo) longPollDemo(ctx context.Context) int {
 	gaps := make(chan longpoll.Gap, 4)
 	store := &longpoll.MemoryStore{}
 	_ = store.Save(ctx, gid, longpoll.Position{TS: "0"}) // from the first event, however the start races with the writes
-	api := d.client(d.srv.Token(vkmock.TokenGroup).Token, vkapi.KindGroup)
+	api := d.client(d.srv.Tokens().Of(vkmock.TokenGroup).Token, vkapi.KindGroup)
 	p := longpoll.New(api, longpoll.Config{Handler: handler, Store: store, Wait: 2 * time.Second,
 		Backoff: longpoll.Backoff{Base: 50 * time.Millisecond, Max: 200 * time.Millisecond},
 		Observer: longpoll.ObserverFuncs{
@@ -61,7 +61,7 @@ func (d *demo) longPollDemo(ctx context.Context) int {
 		<-done
 	}()
 	write := func(text string) {
-		if _, err := d.srv.Inbox(vkmock.InboxMessage{FromID: vkmock.WorldFriendID, GroupID: gid, Text: text}); err != nil {
+		if _, err := d.srv.World().Inbox(vkmock.InboxMessage{FromID: vkmock.WorldFriendID, GroupID: gid, Text: text}); err != nil {
 			fmt.Fprintf(d.w, d.tr("  inbox: %v\n"), err)
 		}
 	}
@@ -103,7 +103,7 @@ func (d *demo) longPollDemo(ctx context.Context) int {
 
 	write("hello")
 	ok := receive("hello")
-	d.srv.ExpireLongPollKeys(gid)
+	d.srv.LongPoll().Expire(gid)
 	write("written while the key expired")
 	ok = ok && sawRecoveries("failed_2") && receive("written while the key expired")
 	result(1, d.tr(`{"failed":2} — the key expired`), d.tr("the mock expires every key of the community, then a user writes"),
@@ -116,7 +116,7 @@ func (d *demo) longPollDemo(ctx context.Context) int {
 	}
 	write("lost 1")
 	write("lost 2")
-	d.srv.LoseLongPoll(gid)
+	d.srv.LongPoll().Lose(gid)
 	close(gate)
 	var gap longpoll.Gap
 	select {
@@ -124,7 +124,7 @@ func (d *demo) longPollDemo(ctx context.Context) int {
 	case <-ctx.Done():
 	}
 	lost := 0
-	for _, e := range d.srv.Events() {
+	for _, e := range d.srv.LongPoll().Events() {
 		if e.Lost {
 			lost++
 		}
@@ -136,7 +136,7 @@ func (d *demo) longPollDemo(ctx context.Context) int {
 
 	for _, f := range []vkmock.Fault{{Effect: "truncate", Times: 1}, {HTTPStatus: 502, Times: 1}} {
 		f.Method = "longpoll.bots"
-		if _, err := d.srv.AddFault(f); err != nil {
+		if _, err := d.srv.Faults().Add(f); err != nil {
 			fmt.Fprintf(d.w, d.tr("  fault: %v\n"), err)
 		}
 	}

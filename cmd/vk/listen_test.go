@@ -9,15 +9,16 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 func TestListen(t *testing.T) {
-	mock := vkmock.NewServer(t)
-	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
+	mock := vkmocktest.NewServer(t)
+	if err := mock.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"one", "two"} {
-		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: s}); err != nil {
+		if _, err := mock.World().Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: s}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -26,7 +27,7 @@ func TestListen(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(filepath.Dir(store), "bot."+strconv.FormatInt(vkmock.DefaultGroupID, 10)+".ts"), []byte("0\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tok := mock.Token(vkmock.TokenGroup).Token
+	tok := mock.Tokens().Of(vkmock.TokenGroup).Token
 	code, out, errOut := vk(t, "", "listen", "--base-url", mock.URL(), "--token", tok, "--store", store, "--max-events", "2", "--json")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != 0 || len(lines) != 2 {
@@ -43,7 +44,7 @@ func TestListen(t *testing.T) {
 		t.Fatal("the token leaked")
 	}
 	// The ts was saved: a restart resumes after the two events.
-	if _, err := mock.Inbox(vkmock.InboxMessage{FromID: 8, GroupID: vkmock.DefaultGroupID, Text: "three"}); err != nil {
+	if _, err := mock.World().Inbox(vkmock.InboxMessage{FromID: 8, GroupID: vkmock.DefaultGroupID, Text: "three"}); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ = vk(t, "", "listen", "--base-url", mock.URL(), "--token", tok, "--store", store, "--max-events", "1", "--group", strconv.FormatInt(vkmock.DefaultGroupID, 10))
@@ -53,13 +54,13 @@ func TestListen(t *testing.T) {
 }
 
 func TestListenErrors(t *testing.T) {
-	mock := vkmock.NewServer(t) // Long Poll disabled, as on VK
-	code, _, errOut := vk(t, "", "listen", "--base-url", mock.URL(), "--token", mock.Token(vkmock.TokenGroup).Token)
+	mock := vkmocktest.NewServer(t) // Long Poll disabled, as on VK
+	code, _, errOut := vk(t, "", "listen", "--base-url", mock.URL(), "--token", mock.Tokens().Of(vkmock.TokenGroup).Token)
 	want := "vk: community 200000001 has Long Poll off: turn it on in the community's settings (Manage, API usage, Long Poll API) or with vk call groups.setLongPollSettings group_id=200000001 enabled=1 api_version=5.199 message_new=1 --kind group\n"
 	if code != 1 || errOut != want {
 		t.Fatalf("Long Poll off: %d %q", code, errOut)
 	}
-	code, _, errOut = vk(t, "", "listen", "--base-url", mock.URL(), "--token", mock.Token(vkmock.TokenUser).Token)
+	code, _, errOut = vk(t, "", "listen", "--base-url", mock.URL(), "--token", mock.Tokens().Of(vkmock.TokenUser).Token)
 	if code != 1 || errOut != "vk: this is a user token: use a community token, or --user\n" {
 		t.Fatalf("user token: %d %q", code, errOut)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // servedSignal is a slog.Handler for vkmock.WithLogger: it signals on ch
@@ -48,8 +49,8 @@ func (h servedSignal) WithGroup(string) slog.Handler      { return h }
 // it got its Long Poll server (it starts from the current ts).
 func TestListenUser(t *testing.T) {
 	served := make(chan struct{}, 1)
-	mock := vkmock.NewServer(t, vkmock.WithLogger(slog.New(servedSignal{method: "messages.getLongPollServer", ch: served})))
-	tok := mock.Token(vkmock.TokenUser).Token
+	mock := vkmocktest.NewServer(t, vkmock.WithLogger(slog.New(servedSignal{method: "messages.getLongPollServer", ch: served})))
+	tok := mock.Tokens().Of(vkmock.TokenUser).Token
 	done := make(chan struct{})
 	var code int
 	var out, errOut string
@@ -65,7 +66,7 @@ func TestListenUser(t *testing.T) {
 		t.Fatalf("vk listen --user ended before getting its server: %d %q %q", code, out, errOut)
 	}
 	up := []json.RawMessage{json.RawMessage("4"), json.RawMessage("1"), json.RawMessage("1"), json.RawMessage("7"), json.RawMessage("1"), json.RawMessage(`"hi"`)}
-	if err := mock.InjectUserUpdate(vkmock.UserUpdate{UserID: vkmock.DefaultUserID, Update: up}); err != nil {
+	if err := mock.UserLongPoll().Inject(vkmock.UserUpdate{UserID: vkmock.DefaultUserID, Update: up}); err != nil {
 		t.Fatal(err)
 	}
 	<-done
@@ -74,7 +75,7 @@ func TestListenUser(t *testing.T) {
 		line["peer_id"] != 7.0 || line["text"] != "hi" {
 		t.Fatalf("%d %q %q", code, out, errOut)
 	}
-	if n := len(mock.RequestsOf("messages.getLongPollServer")); n != 1 {
+	if n := len(mock.Requests().Of("messages.getLongPollServer")); n != 1 {
 		t.Fatalf("getLongPollServer called %d times, want 1", n)
 	}
 	if strings.Contains(out+errOut, tok) {

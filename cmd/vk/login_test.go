@@ -20,6 +20,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 	"github.com/vkerr/vkerr/vkoauth"
 )
 
@@ -149,7 +150,7 @@ func TestLoginMock(t *testing.T) {
 // URL, waits for the browser, saves the token with mode 0600, and vk call
 // then uses it for users.get.
 func TestLoginCodeFlow(t *testing.T) {
-	mock := vkmock.NewServer(t)
+	mock := vkmocktest.NewServer(t)
 	t.Setenv("VK_CLIENT_SECRET", mock.OAuthApps()[0].Secret)
 	t.Setenv("VK_TOKEN", "")
 	file := filepath.Join(t.TempDir(), "vk", "token.json")
@@ -186,7 +187,7 @@ func TestLoginCodeFlow(t *testing.T) {
 // TestLoginDenied: the user's refusal ends vk login with the error and
 // its remedy.
 func TestLoginDenied(t *testing.T) {
-	mock := vkmock.NewServer(t)
+	mock := vkmocktest.NewServer(t)
 	mock.SetOAuthDeny(true)
 	t.Setenv("VK_CLIENT_SECRET", mock.OAuthApps()[0].Secret)
 	term := startVK(t, "login", "--client-id", strconv.FormatInt(vkmock.DefaultAppID, 10), "--oauth-url", mock.URL(), "--print")
@@ -200,7 +201,7 @@ func TestLoginDenied(t *testing.T) {
 // TestLoginDirectPrompts: direct authorization through a captcha and then
 // a 2FA code, answered through the terminal prompts.
 func TestLoginDirectPrompts(t *testing.T) {
-	mock := vkmock.NewServer(t)
+	mock := vkmocktest.NewServer(t)
 	acct := mock.OAuthAccounts()[1]
 	acct.Captcha = true
 	if err := mock.SetOAuthAccount(acct); err != nil {

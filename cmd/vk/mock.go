@@ -101,10 +101,10 @@ scripts: the oldest go first) and every connection times out: see the
 				fmt.Fprintf(out, "self-signed certificate written to %s\n", certOut)
 			}
 			fmt.Fprintln(out, "tokens:")
-			for _, t := range s.Tokens() {
+			for _, t := range s.Tokens().All() {
 				fmt.Fprintf(out, "  %-8s %s  user_id=%d group_id=%d app_id=%d state=%s\n", t.Kind, t.Token, t.UserID, t.GroupID, t.AppID, t.State)
 			}
-			fmt.Fprintf(out, "try: curl -H 'Authorization: Bearer %s' '%s://%s/method/users.get?v=5.199&user_ids=1'\n", s.Token(vkmock.TokenUser).Token, scheme, ln.Addr())
+			fmt.Fprintf(out, "try: curl -H 'Authorization: Bearer %s' '%s://%s/method/users.get?v=5.199&user_ids=1'\n", s.Tokens().Of(vkmock.TokenUser).Token, scheme, ln.Addr())
 			if err := s.Serve(cmdContext(cmd), ln, certp, 5*time.Second); err != nil {
 				return &exitError{code: 1, err: err}
 			}

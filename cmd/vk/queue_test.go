@@ -14,6 +14,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkapi/longpoll/redisstore"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // TestListenQueue: vk listen --queue appends a community's events to the
@@ -33,13 +34,13 @@ func TestListenQueue(t *testing.T) {
 		}
 	})
 	url := "redis://" + addr + "/0"
-	mock := vkmock.NewServer(t)
-	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
+	mock := vkmocktest.NewServer(t)
+	if err := mock.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
 	const n = 6
 	for i := range n {
-		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: int64(7 + i%2), GroupID: vkmock.DefaultGroupID, Text: fmt.Sprint(i)}); err != nil {
+		if _, err := mock.World().Inbox(vkmock.InboxMessage{FromID: int64(7 + i%2), GroupID: vkmock.DefaultGroupID, Text: fmt.Sprint(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -49,7 +50,7 @@ func TestListenQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Del(context.Background(), lpStorePrefix+strconv.FormatInt(vkmock.DefaultGroupID, 10)) })
-	tok := mock.Token(vkmock.TokenGroup).Token
+	tok := mock.Tokens().Of(vkmock.TokenGroup).Token
 	code, out, errOut := vk(t, "", "listen", "--base-url", mock.URL(), "--token", tok, "--queue", url, "--queue-name", name, "--max-events", strconv.Itoa(n))
 	if code != 0 || out != "" || !strings.Contains(errOut, "elected") {
 		t.Fatalf("listen --queue: %d %q %q", code, out, errOut)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vkerr/vkerr/internal/syncbuf"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // watchedBuffer is a buffer that signals each write.
@@ -64,8 +65,8 @@ func (m streamMock) close(t *testing.T) {
 }
 
 func TestStream(t *testing.T) {
-	m := streamMock{vkmock.NewServer(t)}
-	tok := m.s.Token(vkmock.TokenService).Token
+	m := streamMock{vkmocktest.NewServer(t)}
+	tok := m.s.Tokens().Of(vkmock.TokenService).Token
 	out := &watchedBuffer{wrote: make(chan struct{}, 1)}
 	errOut := &watchedBuffer{wrote: make(chan struct{}, 1)}
 	var wg sync.WaitGroup

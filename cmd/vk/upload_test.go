@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 func writePNG(t *testing.T) string {
@@ -43,23 +44,23 @@ func TestUploadCommandMock(t *testing.T) {
 }
 
 func TestUploadCommandAgainstServer(t *testing.T) {
-	s := vkmock.NewServer(t, vkmock.WithRateLimits(false))
-	tok := s.Token(vkmock.TokenGroup).Token
+	s := vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
+	tok := s.Tokens().Of(vkmock.TokenGroup).Token
 	pic := writePNG(t)
 	code, out, errOut := vk(t, "", "upload", "photo", "--peer", "1", pic, "--base-url", s.URL(), "--token", tok)
-	st := s.Uploads().Stored
+	st := s.Uploads().Stored().Stored
 	if code != 0 || len(st) != 1 || strings.TrimSpace(out) != st[0].Attachments[0] {
 		t.Fatalf("%d %q %s; stored %+v", code, out, errOut, st)
 	}
 	// A file the upload server refuses: exit 1, a clear error, no token.
-	if _, err := s.AddFault(vkmock.Fault{Method: "upload.photo", Upload: "docs", Suffix: "ERR_UPLOAD_FILE_TOO_LARGE: file is too large"}); err != nil {
+	if _, err := s.Faults().Add(vkmock.Fault{Method: "upload.photo", Upload: "docs", Suffix: "ERR_UPLOAD_FILE_TOO_LARGE: file is too large"}); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut = vk(t, "", "upload", "photo", "--peer", "1", pic, "--base-url", s.URL(), "--token", tok)
 	if code != 1 || out != "" || !strings.Contains(errOut, "ERR_UPLOAD_FILE_TOO_LARGE") || strings.Contains(errOut, tok) {
 		t.Fatalf("refused upload: %d %q %s", code, out, errOut)
 	}
-	if n := s.Uploads().TokensSeen; n != 0 {
+	if n := s.Uploads().Stored().TokensSeen; n != 0 {
 		t.Fatalf("the upload server saw the token %d times", n)
 	}
 }

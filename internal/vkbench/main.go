@@ -109,7 +109,7 @@ func measure(mode string, n int, d time.Duration) (result, error) {
 	default:
 		return result{}, fmt.Errorf("unknown mode %q", mode)
 	}
-	client := vkapi.New(srv.Token(vkmock.TokenGroup).Token, opts...)
+	client := vkapi.New(srv.Tokens().Of(vkmock.TokenGroup).Token, opts...)
 
 	r := result{mode: mode, concurrency: n}
 	var calls, failed atomic.Int64
@@ -137,7 +137,7 @@ func measure(mode string, n int, d time.Duration) (result, error) {
 	wg.Wait()
 	r.elapsed = time.Since(start)
 	r.calls, r.failed = calls.Load(), failed.Load()
-	for _, rec := range srv.Requests() {
+	for _, rec := range srv.Requests().All() {
 		r.requests++
 		if rec.ErrorCode != nil && *rec.ErrorCode == vkerr.TooMany {
 			r.err6++

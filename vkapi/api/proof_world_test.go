@@ -62,7 +62,7 @@ var proofOverrides = map[string]func(ctx context.Context, w *proofWorld) (any, e
 		return w.user.Messages.Delete(ctx, MessagesDeleteParams{MessageIDs: []int64{w.message(ctx)}})
 	},
 	"messages.sendMessageEventAnswer/response": func(ctx context.Context, w *proofWorld) (any, error) {
-		b, err := w.s.PressButton(vkmock.ButtonPress{UserID: vkmock.WorldFriendID, GroupID: vkmock.DefaultGroupID})
+		b, err := w.s.World().PressButton(vkmock.ButtonPress{UserID: vkmock.WorldFriendID, GroupID: vkmock.DefaultGroupID})
 		if err != nil {
 			w.t.Fatal(err)
 		}

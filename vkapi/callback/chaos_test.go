@@ -12,19 +12,20 @@ import (
 	"github.com/vkerr/vkerr/vkapi/callback/callbacktest"
 	"github.com/vkerr/vkerr/vkevent"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // chaosSender is vkmock set up as a fast Callback sender: resends after
 // 1 ms, pauses of 20 ms, a 200 ms timeout, all on the mock's clock (real
 // time moved forward by Advance when the test has waited enough).
 func chaosSender(t *testing.T) *vkmock.Server {
-	mock := vkmock.NewServer(t)
+	mock := vkmocktest.NewServer(t)
 	mock.SetRateLimits(false)
 	sched := make([]time.Duration, 12)
 	for i := range sched {
 		sched[i] = time.Millisecond
 	}
-	mock.SetCallbackConfig(vkmock.CallbackConfig{Schedule: sched, Timeout: 200 * time.Millisecond, Pause: 20 * time.Millisecond, Senders: 8, LogSize: 100_000})
+	mock.Callback().SetConfig(vkmock.CallbackConfig{Schedule: sched, Timeout: 200 * time.Millisecond, Pause: 20 * time.Millisecond, Senders: 8, LogSize: 100_000})
 	return mock
 }
 
@@ -35,20 +36,20 @@ func deliverAll(t *testing.T, mock *vkmock.Server, n int) []string {
 	t.Helper()
 	ids := make([]string, 0, n)
 	for i := range n {
-		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: int64(1 + i%50), GroupID: vkmock.DefaultGroupID, Text: "m" + strconv.Itoa(i)}); err != nil {
+		if _, err := mock.World().Inbox(vkmock.InboxMessage{FromID: int64(1 + i%50), GroupID: vkmock.DefaultGroupID, Text: "m" + strconv.Itoa(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, e := range mock.Events() {
+	for _, e := range mock.LongPoll().Events() {
 		ids = append(ids, e.EventID)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	for mock.CallbackPending() > 0 {
-		if err := mock.CallbackIdle(ctx); err != nil {
-			t.Fatalf("sender never idle: %v (%d pending)", err, mock.CallbackPending())
+	for mock.Callback().Pending() > 0 {
+		if err := mock.Callback().Idle(ctx); err != nil {
+			t.Fatalf("sender never idle: %v (%d pending)", err, mock.Callback().Pending())
 		}
-		mock.Advance(time.Second)
+		mock.Clock().Advance(time.Second)
 	}
 	return ids
 }
@@ -82,7 +83,7 @@ func checkExactlyOnce(t *testing.T, mock *vkmock.Server, h *countingHandler, ids
 		}
 	}
 	outcomes := map[string]int{}
-	for _, d := range mock.CallbackLog() {
+	for _, d := range mock.Callback().Deliveries() {
 		outcomes[d.Outcome]++
 	}
 	if outcomes["given_up"] != 0 || outcomes["dropped"] != 0 || outcomes["ok"] != len(ids) {
@@ -99,14 +100,14 @@ func TestChaos(t *testing.T) {
 	n := soak.Pick(1000, 10_000)
 	mock := chaosSender(t)
 	h := &countingHandler{}
-	rc, err := New(Config{Secret: "s3cret", Confirmation: mock.CallbackConfirmationCode(vkmock.DefaultGroupID), GroupID: vkmock.DefaultGroupID, Handler: h, QueueSize: 256})
+	rc, err := New(Config{Secret: "s3cret", Confirmation: mock.Callback().ConfirmationCode(vkmock.DefaultGroupID), GroupID: vkmock.DefaultGroupID, Handler: h, QueueSize: 256})
 	if err != nil {
 		t.Fatal(err)
 	}
 	chaos := &callbacktest.Chaos{Next: rc, Rate: 0.2, Seed: 13}
 	srv := httptest.NewServer(chaos)
 	defer srv.Close()
-	callbacktest.Register(t, mock, srv.URL, "chaos", "s3cret")
+	vkmocktest.Register(t, mock, srv.URL, "chaos", "s3cret")
 	ids := deliverAll(t, mock, n)
 	if err := rc.Close(); err != nil {
 		t.Fatal(err)

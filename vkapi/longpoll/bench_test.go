@@ -15,6 +15,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkevent"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // BenchmarkLongPoll measures, on loopback, the events per second through
@@ -72,10 +73,10 @@ func drive(b *testing.B, latency bool, write func(i int), got <-chan time.Time) 
 }
 
 func benchPoller(b *testing.B, latency bool) {
-	mock := vkmock.NewServer(b, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(16))
-	_ = mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true})
-	mock.SetLongPollConfig(vkmock.LongPollConfig{HistoryEvents: 1 << 20, HistoryBytes: 1 << 30, MaxUpdates: 1000})
-	api := vkapi.New(mock.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindGroup))
+	mock := vkmocktest.NewServer(b, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(16))
+	_ = mock.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true})
+	mock.LongPoll().SetConfig(vkmock.LongPollConfig{HistoryEvents: 1 << 20, HistoryBytes: 1 << 30, MaxUpdates: 1000})
+	api := vkapi.New(mock.Tokens().Of(vkmock.TokenGroup).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindGroup))
 	pr := &probe{got: make(chan time.Time, 1024)}
 	store := &MemoryStore{}
 	_ = store.Save(context.Background(), vkmock.DefaultGroupID, Position{TS: "0"})
@@ -84,7 +85,7 @@ func benchPoller(b *testing.B, latency bool) {
 	go func() { done <- p.Run(context.Background()) }()
 	defer func() { _ = p.Close(); <-done }()
 	drive(b, latency, func(i int) {
-		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: strconv.Itoa(i)}); err != nil {
+		if _, err := mock.World().Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: strconv.Itoa(i)}); err != nil {
 			b.Error(err)
 		}
 	}, pr.got)

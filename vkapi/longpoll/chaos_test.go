@@ -29,7 +29,7 @@ func TestChaos(t *testing.T) {
 			{Failed: 1, Probability: 0.02},
 		} {
 			f.Method = "longpoll.bots"
-			if _, err := r.mock.AddFault(f); err != nil {
+			if _, err := r.mock.Faults().Add(f); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -51,7 +51,7 @@ func TestChaos(t *testing.T) {
 				for i := range each {
 					r.inbox(t, 1000+w, strconv.Itoa(i))
 					if n := sent.Add(1); n%300 == 0 {
-						r.mock.ExpireLongPollKeys(vkmock.DefaultGroupID)
+						r.mock.LongPoll().Expire(vkmock.DefaultGroupID)
 					}
 					if i%50 == 0 {
 						time.Sleep(time.Second)
@@ -85,7 +85,7 @@ func TestChaos(t *testing.T) {
 		gmu.Unlock()
 
 		// Three forced failed 3 while writers keep writing.
-		if _, err := r.mock.AddFault(vkmock.Fault{Method: "longpoll.bots", Failed: 3, Times: 3, Probability: 0.05}); err != nil {
+		if _, err := r.mock.Faults().Add(vkmock.Fault{Method: "longpoll.bots", Failed: 3, Times: 3, Probability: 0.05}); err != nil {
 			t.Fatal(err)
 		}
 		for w := range int64(writers) {
@@ -118,7 +118,7 @@ func TestChaos(t *testing.T) {
 			return false
 		}
 		lost := 0
-		for _, e := range r.mock.Events() {
+		for _, e := range r.mock.LongPoll().Events() {
 			switch {
 			case e.Lost != inGap(e.TS):
 				t.Fatalf("event ts %d: lost %v, in a reported gap %v", e.TS, e.Lost, inGap(e.TS))
@@ -134,6 +134,6 @@ func TestChaos(t *testing.T) {
 		if len(gaps) != 3 {
 			t.Fatalf("gaps %+v", gaps)
 		}
-		t.Logf("%d events, %d lost in %d gaps", len(r.mock.Events()), lost, len(gaps))
+		t.Logf("%d events, %d lost in %d gaps", len(r.mock.LongPoll().Events()), lost, len(gaps))
 	})
 }

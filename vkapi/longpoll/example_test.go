@@ -15,9 +15,9 @@ func Example() {
 	mock := vkmock.New()
 	srv := httptest.NewServer(mock)
 	defer srv.Close()
-	_ = mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true})
+	_ = mock.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true})
 
-	api := vkapi.New(mock.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(srv.URL), vkapi.WithTokenKind(vkapi.KindGroup))
+	api := vkapi.New(mock.Tokens().Of(vkmock.TokenGroup).Token, vkapi.WithBaseURL(srv.URL), vkapi.WithTokenKind(vkapi.KindGroup))
 	got := make(chan struct{})
 	var r vkevent.Router
 	r.OnMessageNew(func(_ context.Context, _ *vkevent.Event, m *vkevent.MessageNew) error {
@@ -31,7 +31,7 @@ func Example() {
 	done := make(chan error, 1)
 	go func() { done <- p.Run(context.Background()) }()
 
-	_, _ = mock.Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: "hello"})
+	_, _ = mock.World().Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: "hello"})
 	<-got
 	_ = p.Close()
 	fmt.Println(<-done)

@@ -71,17 +71,17 @@ type rig struct {
 func newRig(t *testing.T, opts ...vkmock.Option) *rig {
 	t.Helper()
 	mock := vkmock.New(opts...)
-	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
+	if err := mock.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
 	hc := &http.Client{Transport: memTransport{mock}}
-	api := vkapi.New(mock.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL("http://vkmock.test"), vkapi.WithHTTPClient(hc), vkapi.WithTokenKind(vkapi.KindGroup))
+	api := vkapi.New(mock.Tokens().Of(vkmock.TokenGroup).Token, vkapi.WithBaseURL("http://vkmock.test"), vkapi.WithHTTPClient(hc), vkapi.WithTokenKind(vkapi.KindGroup))
 	return &rig{mock: mock, hc: hc, api: api}
 }
 
 func (r *rig) inbox(t *testing.T, from int64, text string) vkmock.InboxResult {
 	t.Helper()
-	res, err := r.mock.Inbox(vkmock.InboxMessage{FromID: from, GroupID: vkmock.DefaultGroupID, Text: text})
+	res, err := r.mock.World().Inbox(vkmock.InboxMessage{FromID: from, GroupID: vkmock.DefaultGroupID, Text: text})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func TestDeliversInOrder(t *testing.T) {
 func TestFailed2KeepsTS(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		r.mock.SetLongPollConfig(vkmock.LongPollConfig{KeyLifetime: time.Minute})
+		r.mock.LongPoll().SetConfig(vkmock.LongPollConfig{KeyLifetime: time.Minute})
 		c := newCollector(30)
 		var recoveries []string
 		var mu sync.Mutex
@@ -72,7 +72,7 @@ func TestFailed2KeepsTS(t *testing.T) {
 		for i := range 30 {
 			r.inbox(t, 7, strconv.Itoa(i))
 			if i%10 == 9 {
-				r.mock.ExpireLongPollKeys(vkmock.DefaultGroupID)
+				r.mock.LongPoll().Expire(vkmock.DefaultGroupID)
 			}
 			time.Sleep(20 * time.Second) // past the key lifetime every third event
 		}
@@ -109,7 +109,7 @@ func TestFailed3ReportsTheLostEvents(t *testing.T) {
 			for i := range 3 {
 				r.inbox(t, 7, fmt.Sprint(round, "lost", i))
 			}
-			r.mock.LoseLongPoll(vkmock.DefaultGroupID)
+			r.mock.LongPoll().Lose(vkmock.DefaultGroupID)
 			gate <- struct{}{}
 			synctest.Wait()
 		}
@@ -128,7 +128,7 @@ func TestFailed3ReportsTheLostEvents(t *testing.T) {
 			return false
 		}
 		lost := 0
-		for _, e := range r.mock.Events() {
+		for _, e := range r.mock.LongPoll().Events() {
 			switch {
 			case e.Lost != inGap(e.TS):
 				t.Errorf("event ts %d: lost %v, in a reported gap %v (gaps %+v)", e.TS, e.Lost, inGap(e.TS), gaps)
@@ -187,7 +187,7 @@ func TestRidesOutCheckFaults(t *testing.T) {
 			{LatencyMS: 40000, Probability: 0.1}, // longer than the client's timeout (wait 5 s + margin 5 s)
 		} {
 			f.Method = "longpoll.bots"
-			if _, err := r.mock.AddFault(f); err != nil {
+			if _, err := r.mock.Faults().Add(f); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -227,22 +227,22 @@ func TestRidesOutCheckFaults(t *testing.T) {
 func TestServerErrorsEndOrCoolDown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		if err := r.mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: false}); err != nil {
+		if err := r.mock.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: false}); err != nil {
 			t.Fatal(err)
 		}
 		err := New(r.api, Config{HTTPClient: r.hc}).Run(context.Background())
 		var se *ServerError
-		if !errors.As(err, &se) || !errors.Is(err, vkerr.Access) || se.GroupID != vkmock.DefaultGroupID {
+		if !errors.As(err, &se) || !errors.Is(err, vkerr.Param) || se.GroupID != vkmock.DefaultGroupID {
 			t.Fatalf("disabled: %v", err)
 		}
 		// 29 cools down (at least CooldownMin), then goes on.
 		r = newRig(t)
-		if _, err := r.mock.AddFault(vkmock.Fault{Method: "groups.getLongPollServer", Times: 1, Error: &vkerr.Error{Code: vkerr.RateLimit}}); err != nil {
+		if _, err := r.mock.Faults().Add(vkmock.Fault{Method: "groups.getLongPollServer", Times: 1, Error: &vkerr.Error{Code: vkerr.RateLimit}}); err != nil {
 			t.Fatal(err)
 		}
 		var delays []time.Duration
 		c := newCollector(1)
-		api := vkapi.New(r.mock.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL("http://vkmock.test"), vkapi.WithHTTPClient(r.hc),
+		api := vkapi.New(r.mock.Tokens().Of(vkmock.TokenGroup).Token, vkapi.WithBaseURL("http://vkmock.test"), vkapi.WithHTTPClient(r.hc),
 			vkapi.WithTokenKind(vkapi.KindGroup), vkapi.WithRetry(vkapi.RetryPolicy{QuotaCooldown: 30 * time.Second}))
 		p := New(api, Config{Handler: c, HTTPClient: r.hc, CooldownMin: time.Minute, Observer: ObserverFuncs{Recovery: func(_ context.Context, e RecoveryEvent) {
 			if e.Failure == "cooldown" {

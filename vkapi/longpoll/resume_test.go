@@ -91,7 +91,7 @@ func testResumeMidAnswer(t *testing.T, store Store, workers int) {
 	for id, k := range second.ids() {
 		seen[id] += k
 	}
-	for _, e := range r.mock.Events() {
+	for _, e := range r.mock.LongPoll().Events() {
 		if seen[e.EventID] != 1 {
 			t.Errorf("event ts %d handled %d times (%d by the first poller, %d by the second)", e.TS, seen[e.EventID], first.ids()[e.EventID], second.ids()[e.EventID])
 		}

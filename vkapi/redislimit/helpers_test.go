@@ -42,7 +42,7 @@ func testLimiter(t testing.TB, rdb redis.UniversalClient, opts ...Option) *Limit
 // shared limiter.
 func groupClient(s *vkmock.Server, l *Limiter, opts ...vkapi.Option) *vkapi.Client {
 	opts = append([]vkapi.Option{vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup), vkapi.WithSharedLimiter(l)}, opts...)
-	return vkapi.New(s.Token(vkmock.TokenGroup).Token, opts...)
+	return vkapi.New(s.Tokens().Of(vkmock.TokenGroup).Token, opts...)
 }
 
 const (

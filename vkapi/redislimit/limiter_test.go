@@ -21,6 +21,7 @@ import (
 	"github.com/vkerr/vkerr/internal/syncbuf"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 func TestGateParameters(t *testing.T) {
@@ -81,7 +82,7 @@ func TestGateParameters(t *testing.T) {
 // here (a floor of 70% failed 1 run in 20 on the loaded 2-core machine).
 func TestRedisLimiterTwoClients(t *testing.T) {
 	addr := testRedisAddr(t)
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	prefix := testKeyPrefix(t)
 	var clients [2]*vkapi.Client
 	var lims [2]*Limiter
@@ -96,7 +97,7 @@ func TestRedisLimiterTwoClients(t *testing.T) {
 		wg.Go(func() { res[i] = runLoad(c, 20, d, "users.get", vkapi.Params{"user_ids": 1}) })
 	}
 	wg.Wait()
-	recs := s.RequestsOf("users.get")
+	recs := s.Requests().Of("users.get")
 	ok := res[0].OK + res[1].OK
 	if n := countCode(recs, vkerr.TooMany); n != 0 {
 		t.Errorf("%d errors 6", n)
@@ -125,8 +126,8 @@ func TestRedisLimiterTwoClients(t *testing.T) {
 // the key of its budget is the hash the docs promise.
 func TestRedisKeysNeverHoldToken(t *testing.T) {
 	addr := testRedisAddr(t)
-	s := vkmock.NewServer(t)
-	tok := s.Token(vkmock.TokenGroup).Token
+	s := vkmocktest.NewServer(t)
+	tok := s.Tokens().Of(vkmock.TokenGroup).Token
 	prefix := testKeyPrefix(t)
 	rdb := testRedisClient(t, addr)
 	c := groupClient(s, testLimiter(t, rdb, KeyPrefix(prefix)))
@@ -183,8 +184,8 @@ func deadRedisAddr(t *testing.T) string {
 // start, calls go on at the local share, with one warning, no error 6 and
 // no token in the log.
 func TestRedisLimiterUnreachable(t *testing.T) {
-	s := vkmock.NewServer(t)
-	tok := s.Token(vkmock.TokenGroup).Token
+	s := vkmocktest.NewServer(t)
+	tok := s.Tokens().Of(vkmock.TokenGroup).Token
 	var logs syncbuf.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	l := testLimiter(t, testRedisClient(t, deadRedisAddr(t)), Replicas(4), ProbeInterval(200*time.Millisecond))
@@ -194,7 +195,7 @@ func TestRedisLimiterUnreachable(t *testing.T) {
 	if res.Other != 0 {
 		t.Errorf("%d failed calls; first: %v", res.Other, res.FirstErr)
 	}
-	if n := countCode(s.RequestsOf("users.get"), vkerr.TooMany); n != 0 {
+	if n := countCode(s.Requests().Of("users.get"), vkerr.TooMany); n != 0 {
 		t.Errorf("%d errors 6", n)
 	}
 	// 5 per second after a pause of about a second: 5 to 10 calls in 2 s.
@@ -242,7 +243,7 @@ func TestRedisLimiterHung(t *testing.T) {
 		mu.Unlock()
 	}
 	t.Cleanup(hangUp)
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	var logs syncbuf.Buffer
 	rdb := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), ReadTimeout: 10 * time.Second, MaxRetries: -1})
 	t.Cleanup(func() { _ = rdb.Close() })
@@ -274,7 +275,7 @@ func TestRedisLimiterHung(t *testing.T) {
 // schedule ends when its context does, and gives its window slot back.
 func TestRedisLimiterContextCancel(t *testing.T) {
 	addr := testRedisAddr(t)
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	// 20 requests per 1 s + 599 s: one slot every 30 s, one ahead. The
 	// window (20/s) never makes the calls wait; the schedule does. A call
 	// that returns within 10 s ended with its context, not at its slot: a
@@ -305,7 +306,7 @@ func TestRedisLimiterContextCancel(t *testing.T) {
 	if st := l.Stats(); st.Grants != 1 {
 		t.Errorf("stats %+v", st)
 	}
-	if n := len(s.RequestsOf("users.get")); n != 1 {
+	if n := len(s.Requests().Of("users.get")); n != 1 {
 		t.Errorf("%d requests", n)
 	}
 }
@@ -315,7 +316,7 @@ func TestRedisLimiterContextCancel(t *testing.T) {
 // completes.
 func TestRedisLimiterRecovers(t *testing.T) {
 	rs := startRedis(t)
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	var logs syncbuf.Buffer
 	l := testLimiter(t, testRedisClient(t, rs.addr), KeyPrefix(testKeyPrefix(t)), ProbeInterval(200*time.Millisecond))
 	c := groupClient(s, l, vkapi.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
@@ -379,7 +380,7 @@ func TestRedisLimiterRecovers(t *testing.T) {
 	if failed.Load() != 0 {
 		t.Errorf("%d failed calls; first: %v", failed.Load(), firstErr.Load())
 	}
-	if n := countCode(s.RequestsOf("users.get"), vkerr.TooMany); n != 0 {
+	if n := countCode(s.Requests().Of("users.get"), vkerr.TooMany); n != 0 {
 		t.Errorf("%d errors 6", n)
 	}
 	if logs.Count(logFallback) != 1 || logs.Count(logBack) != 1 {
@@ -398,7 +399,7 @@ func TestRedisLimiterRecovers(t *testing.T) {
 // ErrClosed.
 func TestRedisLimiterCloseNoLeak(t *testing.T) {
 	addr := testRedisAddr(t)
-	s := vkmock.NewServer(t)
+	s := vkmocktest.NewServer(t)
 	rdb := redis.NewClient(redisTestOptions(addr))
 	tr := &http.Transport{}
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())

@@ -26,6 +26,7 @@ import (
 	"github.com/vkerr/vkerr/internal/syncbuf"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // sleepCtx waits for d or until ctx ends.
@@ -351,19 +352,19 @@ const ciMargin = 50 * time.Millisecond
 // cfg may set Margin or NaiveBurst.
 func runSharedLoad(t testing.TB, addr string, procs, callers int, d time.Duration, cfg helperConfig) sharedRun {
 	t.Helper()
-	s := vkmock.NewServer(t, vkmock.WithRequestLogSize(100000))
+	s := vkmocktest.NewServer(t, vkmock.WithRequestLogSize(100000))
 	start := time.Now().Add(1500 * time.Millisecond) // the helpers start up meanwhile
-	cfg.BaseURL, cfg.Token, cfg.Redis, cfg.Prefix = s.URL(), s.Token(vkmock.TokenGroup).Token, addr, testKeyPrefix(t)
+	cfg.BaseURL, cfg.Token, cfg.Redis, cfg.Prefix = s.URL(), s.Tokens().Of(vkmock.TokenGroup).Token, addr, testKeyPrefix(t)
 	cfg.Callers, cfg.Start, cfg.Duration, cfg.Mode = callers, start, d, "load"
 	if cfg.Latency != nil {
-		if _, err := s.AddFault(vkmock.Fault{Method: "users.get", Latency: cfg.Latency}); err != nil {
+		if _, err := s.Faults().Add(vkmock.Fault{Method: "users.get", Latency: cfg.Latency}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	reports := runHelpers(t, procs, cfg)
 	run := sharedRun{procs: reports, start: start}
 	var arrivals []time.Time
-	for _, rec := range s.RequestsOf("users.get") {
+	for _, rec := range s.Requests().Of("users.get") {
 		arrivals = append(arrivals, rec.Time)
 		switch {
 		case rec.ErrorCode != nil && *rec.ErrorCode == vkerr.TooMany:
@@ -425,8 +426,8 @@ func TestRedisSharedLimitProcesses(t *testing.T) {
 // process warns once and comes back to Redis.
 func TestRedisKilledMidRun(t *testing.T) {
 	rs := startRedis(t) // a private one: never kill the CI's
-	s := vkmock.NewServer(t, vkmock.WithRequestLogSize(100000))
-	tok := s.Token(vkmock.TokenGroup).Token
+	s := vkmocktest.NewServer(t, vkmock.WithRequestLogSize(100000))
+	tok := s.Tokens().Of(vkmock.TokenGroup).Token
 	start := time.Now().Add(1500 * time.Millisecond)
 	d := 5 * time.Second
 	// Down for 2 s: detection, a pause of 1.155 s, then the local share;
@@ -485,7 +486,7 @@ func TestRedisKilledMidRun(t *testing.T) {
 	// request that failed to get one.
 	sent := map[int64]int{}
 	var err6, other int
-	for _, rec := range s.RequestsOf("messages.send") {
+	for _, rec := range s.Requests().Of("messages.send") {
 		if rec.ErrorCode != nil || rec.HTTPStatus != 200 {
 			if rec.ErrorCode != nil && *rec.ErrorCode == vkerr.TooMany {
 				err6++

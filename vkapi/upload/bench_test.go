@@ -18,6 +18,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/upload"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // benchPhoto is a PNG of random pixels of about 100 KB.
@@ -46,8 +47,8 @@ func benchClient() *http.Client {
 // three-step net/http sequence doing the same requests and decodes; the
 // difference is the client's overhead.
 func BenchmarkUploadPhoto(b *testing.B) {
-	s := vkmock.NewServer(b, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(100))
-	tok := s.Token(vkmock.TokenGroup).Token
+	s := vkmocktest.NewServer(b, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(100))
+	tok := s.Tokens().Of(vkmock.TokenGroup).Token
 	photo := benchPhoto(b)
 	ctx := context.Background()
 

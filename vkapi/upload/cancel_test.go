@@ -16,6 +16,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/upload"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // TestCancelAtRandomPoints cancels uploads at random points of their
@@ -23,16 +24,16 @@ import (
 // object or an error, an upload is never saved twice, no goroutine is
 // left behind.
 func TestCancelAtRandomPoints(t *testing.T) {
-	s := vkmock.NewServer(t, vkmock.WithRateLimits(false))
+	s := vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	lat := &vkmock.Latency{Dist: "uniform", MinMS: 0, MaxMS: 4}
 	for _, m := range []string{"*.get*UploadServer", "upload.*", "*.save*"} {
-		if _, err := s.AddFault(vkmock.Fault{Method: m, Latency: lat}); err != nil {
+		if _, err := s.Faults().Add(vkmock.Fault{Method: m, Latency: lat}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	c := vkapi.New(s.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup),
+	c := vkapi.New(s.Tokens().Of(vkmock.TokenGroup).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup),
 		vkapi.WithHTTPClient(&http.Client{Transport: tr}),
 		vkapi.WithLimit(vkapi.Limit{Per: time.Millisecond, Group: 10000}))
 	up := upload.New(c, upload.Config{Policy: upload.Policy{Backoff: time.Millisecond}})
@@ -65,7 +66,7 @@ func TestCancelAtRandomPoints(t *testing.T) {
 	}
 	wg.Wait()
 	seen := map[string]int{}
-	for _, st := range s.Uploads().Stored {
+	for _, st := range s.Uploads().Stored().Stored {
 		seen[st.Files[0].SHA256]++
 		if seen[st.Files[0].SHA256] > 1 {
 			t.Errorf("saved twice: %s", st.Files[0].SHA256)

@@ -15,6 +15,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/upload"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // chaosUploadFaults make about 20% of the requests of each of the three
@@ -60,9 +61,9 @@ func TestChaosUploads(t *testing.T) {
 	if testing.Short() {
 		n = 100
 	}
-	s := vkmock.NewServer(t, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(20*n))
+	s := vkmocktest.NewServer(t, vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(20*n))
 	for _, f := range chaosUploadFaults {
-		if _, err := s.AddFault(f); err != nil {
+		if _, err := s.Faults().Add(f); err != nil {
 			t.Fatalf("%s: %v", f.ID, err)
 		}
 	}
@@ -71,7 +72,7 @@ func TestChaosUploads(t *testing.T) {
 	defer apiTr.CloseIdleConnections()
 	defer rec.wrapped.(*http.Transport).CloseIdleConnections()
 	newUp := func(kind vkmock.TokenKind, k vkapi.TokenKind) *upload.Uploader {
-		c := vkapi.New(s.Token(kind).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(k),
+		c := vkapi.New(s.Tokens().Of(kind).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(k),
 			vkapi.WithHTTPClient(&http.Client{Transport: apiTr}),
 			vkapi.WithLimit(vkapi.Limit{Per: 10 * time.Millisecond, User: 10000, Group: 10000}),
 			vkapi.WithRetry(vkapi.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond}))
@@ -133,7 +134,7 @@ func TestChaosUploads(t *testing.T) {
 	wg.Wait()
 
 	stored := map[string][]vkmock.StoredUpload{}
-	st := s.Uploads()
+	st := s.Uploads().Stored()
 	for _, u := range st.Stored {
 		stored[u.Files[0].SHA256] = append(stored[u.Files[0].SHA256], u)
 	}
@@ -166,7 +167,7 @@ func TestChaosUploads(t *testing.T) {
 		t.Errorf("a token reached the upload servers: %d sightings, %v", st.TokensSeen, rec.leaks)
 	}
 	fired := map[string]int64{}
-	for _, f := range s.Faults() {
+	for _, f := range s.Faults().List() {
 		fired[f.ID] = f.Fired
 	}
 	t.Logf("%d uploads: %d saved, %d failed (%d with the save's outcome unknown); faults fired: %v",

@@ -17,7 +17,7 @@ func Example() {
 	mock := vkmock.New()
 	ts := httptest.NewServer(mock)
 	defer ts.Close()
-	c := vkapi.New(mock.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(ts.URL), vkapi.WithTokenKind(vkapi.KindGroup))
+	c := vkapi.New(mock.Tokens().Of(vkmock.TokenGroup).Token, vkapi.WithBaseURL(ts.URL), vkapi.WithTokenKind(vkapi.KindGroup))
 	up := upload.New(c, upload.Config{})
 	defer up.Close()
 

@@ -20,6 +20,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/upload"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // pngBytes is a valid PNG; seed varies its content.
@@ -74,13 +75,13 @@ type env struct {
 // short backoffs.
 func setup(t *testing.T, kind vkmock.TokenKind, opts ...vkmock.Option) *env {
 	t.Helper()
-	s := vkmock.NewServer(t, append([]vkmock.Option{vkmock.WithRateLimits(false)}, opts...)...)
+	s := vkmocktest.NewServer(t, append([]vkmock.Option{vkmock.WithRateLimits(false)}, opts...)...)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	k := vkapi.KindUser
 	if kind == vkmock.TokenGroup {
 		k = vkapi.KindGroup
 	}
-	c := vkapi.New(s.Token(kind).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(k),
+	c := vkapi.New(s.Tokens().Of(kind).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(k),
 		vkapi.WithHTTPClient(&http.Client{Transport: tr}),
 		vkapi.WithLimit(vkapi.Limit{Per: 10 * time.Millisecond, User: 1000, Group: 1000}),
 		vkapi.WithRetry(vkapi.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}))
@@ -90,7 +91,7 @@ func setup(t *testing.T, kind vkmock.TokenKind, opts ...vkmock.Option) *env {
 		up.Close()
 		tr.CloseIdleConnections()
 		rec.wrapped.(*http.Transport).CloseIdleConnections()
-		if n := s.Uploads().TokensSeen; n != 0 {
+		if n := s.Uploads().Stored().TokensSeen; n != 0 {
 			t.Errorf("the upload endpoint saw a token %d times", n)
 		}
 		if len(rec.leaks) != 0 {
@@ -103,7 +104,7 @@ func setup(t *testing.T, kind vkmock.TokenKind, opts ...vkmock.Option) *env {
 // calls counts the requests of a method in the mock's log.
 func calls(s *vkmock.Server, method string) int {
 	n := 0
-	for _, r := range s.Requests() {
+	for _, r := range s.Requests().All() {
 		if r.Method == method {
 			n++
 		}
@@ -122,7 +123,7 @@ func TestMessagePhotoAndDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := e.mock.Uploads().Stored
+	st := e.mock.Uploads().Stored().Stored
 	if len(st) != 2 || st[0].Attachments[0] != p.Attachment() || st[1].Attachments[0] != d.Attachment() {
 		t.Fatalf("stored %+v; got %s and %s", st, p.Attachment(), d.Attachment())
 	}
@@ -159,7 +160,7 @@ func TestWallAlbumDocOwner(t *testing.T) {
 	if err != nil || o.Saved != 1 {
 		t.Fatalf("owner photo %+v: %v", o, err)
 	}
-	if n := len(e.mock.Uploads().Stored); n != 5 || w.AlbumID != -14 {
+	if n := len(e.mock.Uploads().Stored().Stored); n != 5 || w.AlbumID != -14 {
 		t.Fatalf("%d stored, wall album %d", n, w.AlbumID)
 	}
 }
@@ -171,7 +172,7 @@ func TestFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, err := e.up.MessagePhoto(context.Background(), 1, upload.File(path))
-	if err != nil || e.mock.Uploads().Stored[0].Files[0].Name != "pic.png" {
+	if err != nil || e.mock.Uploads().Stored().Stored[0].Files[0].Name != "pic.png" {
 		t.Fatalf("%+v %v", p, err)
 	}
 	_, err = e.up.MessagePhoto(context.Background(), 1, upload.File(path+".missing"))
@@ -213,14 +214,14 @@ func TestRemedies(t *testing.T) {
 			e := setup(t, vkmock.TokenGroup)
 			f := c.fault
 			f.Times = 1
-			if _, err := e.mock.AddFault(f); err != nil {
+			if _, err := e.mock.Faults().Add(f); err != nil {
 				t.Fatal(err)
 			}
 			p, err := e.up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			st := e.mock.Uploads().Stored
+			st := e.mock.Uploads().Stored().Stored
 			if len(st) != 1 || st[0].Attachments[0] != p.Attachment() {
 				t.Fatalf("stored %+v, got %s", st, p.Attachment())
 			}
@@ -244,20 +245,20 @@ func TestFailures(t *testing.T) {
 	})
 	t.Run("always 502: typed error after the policy's limits", func(t *testing.T) {
 		e := setup(t, vkmock.TokenGroup)
-		_, _ = e.mock.AddFault(vkmock.Fault{Method: "upload.photo", HTTPStatus: 502})
+		_, _ = e.mock.Faults().Add(vkmock.Fault{Method: "upload.photo", HTTPStatus: 502})
 		_, err := e.up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1)))
 		var se *upload.HTTPStatusError
 		var fe *upload.Error
 		if !errors.As(err, &se) || se.StatusCode != 502 || !errors.As(err, &fe) || fe.Chains != 3 || fe.Attempts != 3 {
 			t.Fatalf("%v", err)
 		}
-		if e.rec.posts != 9 || len(e.mock.Uploads().Stored) != 0 {
-			t.Fatalf("%d posts, %d stored", e.rec.posts, len(e.mock.Uploads().Stored))
+		if e.rec.posts != 9 || len(e.mock.Uploads().Stored().Stored) != 0 {
+			t.Fatalf("%d posts, %d stored", e.rec.posts, len(e.mock.Uploads().Stored().Stored))
 		}
 	})
 	t.Run("save always lost: outcome unknown, never a new chain", func(t *testing.T) {
 		e := setup(t, vkmock.TokenGroup)
-		_, _ = e.mock.AddFault(vkmock.Fault{Method: "photos.saveMessagesPhoto", Phase: "after", Effect: "reset"})
+		_, _ = e.mock.Faults().Add(vkmock.Fault{Method: "photos.saveMessagesPhoto", Phase: "after", Effect: "reset"})
 		_, err := e.up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1)))
 		var fe *upload.Error
 		if !errors.As(err, &fe) || !fe.Unknown || fe.Step != upload.StepSave || fe.Attempts != 4 {
@@ -266,16 +267,16 @@ func TestFailures(t *testing.T) {
 		if n := calls(e.mock, "photos.getMessagesUploadServer"); n != 1 {
 			t.Fatalf("%d chains after an unknown save", n)
 		}
-		if st := e.mock.Uploads().Stored; len(st) != 1 || st[0].Saves != 4 {
+		if st := e.mock.Uploads().Stored().Stored; len(st) != 1 || st[0].Saves != 4 {
 			t.Fatalf("stored %+v", st)
 		}
 	})
 	t.Run("too large", func(t *testing.T) {
-		s := vkmock.NewServer(t)
+		s := vkmocktest.NewServer(t)
 		up := upload.New(vkapi.New("x", vkapi.WithBaseURL(s.URL())), upload.Config{Policy: upload.Policy{MaxBytes: 10}})
 		defer up.Close()
 		_, err := up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", make([]byte, 11)))
-		if !errors.Is(err, upload.ErrTooLarge) || len(s.Requests()) != 0 {
+		if !errors.Is(err, upload.ErrTooLarge) || len(s.Requests().All()) != 0 {
 			t.Fatalf("%v", err)
 		}
 	})
@@ -315,8 +316,8 @@ func TestExpiredURL(t *testing.T) {
 // TestUploadTakesNoRateBudget: with a budget of two calls an hour, an
 // upload (two API calls and a POST) goes through at once.
 func TestUploadTakesNoRateBudget(t *testing.T) {
-	s := vkmock.NewServer(t)
-	c := vkapi.New(s.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup),
+	s := vkmocktest.NewServer(t)
+	c := vkapi.New(s.Tokens().Of(vkmock.TokenGroup).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup),
 		vkapi.WithLimit(vkapi.Limit{Per: time.Hour, Group: 2}))
 	up := upload.New(c, upload.Config{})
 	defer up.Close()
@@ -348,7 +349,7 @@ func TestRedaction(t *testing.T) {
 		q := r.URL.Query()
 		seen = append(seen, q.Get("hash"), q.Get("rhash"), q.Get("_sig"))
 	}
-	_, _ = e.mock.AddFault(vkmock.Fault{Method: "upload.photo", Effect: "reset"})
+	_, _ = e.mock.Faults().Add(vkmock.Fault{Method: "upload.photo", Effect: "reset"})
 	_, err := up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1)))
 	if err == nil {
 		t.Fatal("no error")
@@ -370,10 +371,10 @@ func TestRedaction(t *testing.T) {
 }
 
 func TestNoLeak(t *testing.T) {
-	s := vkmock.NewServer(t, vkmock.WithRateLimits(false))
+	s := vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	c := vkapi.New(s.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup),
+	c := vkapi.New(s.Tokens().Of(vkmock.TokenGroup).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup),
 		vkapi.WithHTTPClient(&http.Client{Transport: tr}))
 	up := upload.New(c, upload.Config{})
 	if _, err := up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1))); err != nil {
@@ -389,12 +390,12 @@ func TestAlbumPhotos(t *testing.T) {
 	for i := range 3 {
 		srcs = append(srcs, upload.Bytes("p"+strconv.Itoa(i)+".png", pngBytes(t, 5+i, 5, 40+i)))
 	}
-	_, _ = e.mock.AddFault(vkmock.Fault{Method: "upload.photo", Effect: "reset", Times: 1})
+	_, _ = e.mock.Faults().Add(vkmock.Fault{Method: "upload.photo", Effect: "reset", Times: 1})
 	ps, err := e.up.AlbumPhotos(context.Background(), 12, 0, srcs...)
 	if err != nil || len(ps) != 3 || ps[2].Sizes[0].Width != 7 || ps[0].AlbumID != 12 {
 		t.Fatalf("%+v %v", ps, err)
 	}
-	st := e.mock.Uploads().Stored
+	st := e.mock.Uploads().Stored().Stored
 	if len(st) != 1 || len(st[0].Files) != 3 || st[0].Attachments[1] != ps[1].Attachment() || e.rec.posts != 2 {
 		t.Fatalf("stored %+v, %d posts", st, e.rec.posts)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 type recorder struct {
@@ -94,11 +95,11 @@ func newWorld(t *testing.T, mock *vkmock.Server) *world {
 	t.Helper()
 	w := &world{}
 	hc := w.conns.client()
-	base := mock.Token(vkmock.TokenUser)
+	base := mock.Tokens().Of(vkmock.TokenUser)
 	for i := range 10 {
 		tok := base
 		tok.Token, tok.UserID = "", int64(1001+i)
-		tok, err := mock.CreateToken(tok)
+		tok, err := mock.Tokens().Create(tok)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,7 +137,7 @@ func (w *world) send(t *testing.T, i int) int64 {
 // bodies): none lost, none doubled, in order per peer.
 func TestChaos(t *testing.T) {
 	n := soak.Pick(500, 5000)
-	mock := vkmock.NewServer(t)
+	mock := vkmocktest.NewServer(t)
 	mock.SetRateLimits(false)
 	w := newWorld(t, mock)
 	for _, f := range []vkmock.Fault{
@@ -146,7 +147,7 @@ func TestChaos(t *testing.T) {
 		{Method: "longpoll.user", Effect: "reset", Probability: 0.03},
 		{Method: "longpoll.user", Effect: "truncate", Probability: 0.03},
 	} {
-		if _, err := mock.AddFault(f); err != nil {
+		if _, err := mock.Faults().Add(f); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -154,7 +155,7 @@ func TestChaos(t *testing.T) {
 	// are many, and so are the recoveries (two calls each): at a user
 	// token's 3 calls a second they would take minutes. The mock's limits
 	// are off, so the client's are too.
-	api := vkapi.New(mock.Token(vkmock.TokenUser).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindUser),
+	api := vkapi.New(mock.Tokens().Of(vkmock.TokenUser).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindUser),
 		vkapi.WithLimit(vkapi.Limit{Off: true}))
 	defer api.Close()
 	rec := &recorder{count: map[int64]int{}, last: map[int64]int64{}, want: n, done: make(chan struct{}), tick: make(chan struct{}, 1)}
@@ -203,7 +204,7 @@ func TestChaos(t *testing.T) {
 		t.Errorf("out of order %v; resyncs %d; total %d", rec.order, resyncs, rec.total)
 	}
 	fired := 0
-	for _, f := range mock.Faults() {
+	for _, f := range mock.Faults().List() {
 		fired += int(f.Fired)
 	}
 	if fired == 0 {
@@ -215,10 +216,10 @@ func TestChaos(t *testing.T) {
 // failed 4: the client switches to a version the server supports; Close
 // ends everything.
 func TestVersionAndClose(t *testing.T) {
-	mock := vkmock.NewServer(t)
+	mock := vkmocktest.NewServer(t)
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	hc := &httpClientCloser{}
-	api := vkapi.New(mock.Token(vkmock.TokenUser).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindUser), vkapi.WithHTTPClient(hc.client()))
+	api := vkapi.New(mock.Tokens().Of(vkmock.TokenUser).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindUser), vkapi.WithHTTPClient(hc.client()))
 	defer api.Close()
 	defer hc.close()
 	rec := &recorder{count: map[int64]int{}, last: map[int64]int64{}, want: 1, done: make(chan struct{})}

@@ -18,6 +18,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi/callback/callbacktest"
 	"github.com/vkerr/vkerr/vkevent"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // roundRobin is a reverse proxy that sends each request to the next
@@ -66,14 +67,14 @@ func TestChaosReplicas(t *testing.T) {
 	n := soak.Pick(1000, 10_000)
 	addr := testRedisAddr(t)
 	prefix := testPrefix(t)
-	mock := vkmock.NewServer(t)
+	mock := vkmocktest.NewServer(t)
 	mock.SetRateLimits(false)
 	sched := make([]time.Duration, 12)
 	for i := range sched {
 		sched[i] = time.Millisecond
 	}
-	mock.SetCallbackConfig(vkmock.CallbackConfig{Schedule: sched, Timeout: 300 * time.Millisecond, Pause: 20 * time.Millisecond, Senders: 8, LogSize: 100_000})
-	code := mock.CallbackConfirmationCode(vkmock.DefaultGroupID)
+	mock.Callback().SetConfig(vkmock.CallbackConfig{Schedule: sched, Timeout: 300 * time.Millisecond, Pause: 20 * time.Millisecond, Senders: 8, LogSize: 100_000})
+	code := mock.Callback().ConfirmationCode(vkmock.DefaultGroupID)
 	h := &countingHandler{n: map[string]int{}, by: map[string]int{}}
 	var receivers []*callback.Receiver
 	var backends []string
@@ -92,20 +93,20 @@ func TestChaosReplicas(t *testing.T) {
 	proxy := httptest.NewServer(newRoundRobin(backends...))
 	defer proxy.Close()
 
-	callbacktest.Register(t, mock, proxy.URL, "replicas", "s3cret")
+	vkmocktest.Register(t, mock, proxy.URL, "replicas", "s3cret")
 
 	for i := range n {
-		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: int64(1 + i%50), GroupID: vkmock.DefaultGroupID, Text: "m"}); err != nil {
+		if _, err := mock.World().Inbox(vkmock.InboxMessage{FromID: int64(1 + i%50), GroupID: vkmock.DefaultGroupID, Text: "m"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	for mock.CallbackPending() > 0 {
-		if err := mock.CallbackIdle(ctx); err != nil {
+	for mock.Callback().Pending() > 0 {
+		if err := mock.Callback().Idle(ctx); err != nil {
 			t.Fatalf("sender never idle: %v", err)
 		}
-		mock.Advance(time.Second)
+		mock.Clock().Advance(time.Second)
 	}
 	for _, rc := range receivers {
 		if err := rc.Close(); err != nil {
@@ -113,7 +114,7 @@ func TestChaosReplicas(t *testing.T) {
 		}
 	}
 
-	events := mock.Events()
+	events := mock.LongPoll().Events()
 	if len(h.n) != len(events) {
 		t.Errorf("%d events handled, %d emitted", len(h.n), len(events))
 	}
@@ -135,7 +136,7 @@ func TestChaosReplicas(t *testing.T) {
 		}
 	}
 	outcomes := map[string]int{}
-	for _, d := range mock.CallbackLog() {
+	for _, d := range mock.Callback().Deliveries() {
 		outcomes[d.Outcome]++
 	}
 	if outcomes["given_up"] != 0 || outcomes["ok"] != len(events) || dups == 0 {

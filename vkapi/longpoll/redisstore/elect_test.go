@@ -18,6 +18,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkevent"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // Three replicas, one poller at a time: the holder is killed (its context
@@ -118,20 +119,20 @@ func TestRunElectedFencing(t *testing.T) {
 func TestRunElectedResumesMidAnswer(t *testing.T) {
 	rdb := testRedis(t)
 	s := New(rdb, fmt.Sprintf("vkerr:test:%d:", time.Now().UnixNano()))
-	mock := vkmock.NewServer(t, vkmock.WithRateLimits(false))
-	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
+	mock := vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
+	if err := mock.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
 	const total, stopAfter = 12, 4
 	for i := range total {
-		if _, err := mock.Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: fmt.Sprint(i)}); err != nil {
+		if _, err := mock.World().Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: fmt.Sprint(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := s.Save(context.Background(), vkmock.DefaultGroupID, longpoll.Position{TS: "0"}); err != nil {
 		t.Fatal(err)
 	}
-	api := vkapi.New(mock.Token(vkmock.TokenGroup).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindGroup))
+	api := vkapi.New(mock.Tokens().Of(vkmock.TokenGroup).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindGroup))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var mu sync.Mutex

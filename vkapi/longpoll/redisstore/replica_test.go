@@ -20,6 +20,7 @@ import (
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkevent"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // The replica test: three processes and Redis, the poller killed
@@ -39,8 +40,8 @@ func TestReplicasSurviveSIGKILL(t *testing.T) {
 		t.Skip("starts three processes")
 	}
 	rdb := testRedis(t)
-	mock := vkmock.NewServer(t, vkmock.WithRateLimits(false))
-	if err := mock.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
+	mock := vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
+	if err := mock.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
 	prefix := fmt.Sprintf("vkerr:test:%d:", time.Now().UnixNano())
@@ -59,7 +60,7 @@ func TestReplicasSurviveSIGKILL(t *testing.T) {
 	for i := range 3 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestReplicaChild$")
 		cmd.Env = append(os.Environ(), "VKERR_REPLICA_CHILD="+strconv.Itoa(i), "VKERR_REPLICA_MOCK="+mock.URL(),
-			"VKERR_REPLICA_TOKEN="+mock.Token(vkmock.TokenGroup).Token, "VKERR_REPLICA_REDIS="+rdb.Options().Addr, "VKERR_REPLICA_PREFIX="+prefix)
+			"VKERR_REPLICA_TOKEN="+mock.Tokens().Of(vkmock.TokenGroup).Token, "VKERR_REPLICA_REDIS="+rdb.Options().Addr, "VKERR_REPLICA_PREFIX="+prefix)
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -98,7 +99,7 @@ func TestReplicasSurviveSIGKILL(t *testing.T) {
 	for written < total || len(seen) < total {
 		if written < total {
 			for range 100 {
-				if _, err := mock.Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: strconv.Itoa(written)}); err != nil {
+				if _, err := mock.World().Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: strconv.Itoa(written)}); err != nil {
 					t.Fatal(err)
 				}
 				written++
@@ -166,7 +167,7 @@ func TestReplicasSurviveSIGKILL(t *testing.T) {
 		}
 	}
 	var lost int
-	for _, e := range mock.Events() {
+	for _, e := range mock.LongPoll().Events() {
 		if seen[e.EventID] == 0 {
 			lost++
 		}

@@ -1,4 +1,4 @@
-package callbacktest
+package vkmocktest
 
 import (
 	"encoding/json"
@@ -18,7 +18,7 @@ func Register(t testing.TB, mock *vkmock.Server, u, title, secret string) {
 	t.Helper()
 	call := func(method string, kv ...string) json.RawMessage {
 		t.Helper()
-		v := url.Values{"group_id": {strconv.FormatInt(vkmock.DefaultGroupID, 10)}, "v": {"5.199"}, "access_token": {mock.Token(vkmock.TokenGroup).Token}}
+		v := url.Values{"group_id": {strconv.FormatInt(vkmock.DefaultGroupID, 10)}, "v": {"5.199"}, "access_token": {mock.Tokens().Of(vkmock.TokenGroup).Token}}
 		for i := 0; i+1 < len(kv); i += 2 {
 			v.Set(kv[i], kv[i+1])
 		}
@@ -50,10 +50,10 @@ func Register(t testing.TB, mock *vkmock.Server, u, title, secret string) {
 	if err := json.Unmarshal(call("groups.addCallbackServer", "url", u, "title", title, "secret_key", secret), &r); err != nil {
 		t.Fatal(err)
 	}
-	if err := mock.CallbackIdle(t.Context()); err != nil {
+	if err := mock.Callback().Idle(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if sv := mock.CallbackServers(vkmock.DefaultGroupID); len(sv) == 0 || sv[len(sv)-1].Status != vkmock.CallbackOK {
+	if sv := mock.Callback().Servers(vkmock.DefaultGroupID); len(sv) == 0 || sv[len(sv)-1].Status != vkmock.CallbackOK {
 		t.Fatalf("not confirmed: %+v", sv)
 	}
 	call("groups.setCallbackSettings", "server_id", strconv.FormatInt(r.ServerID, 10), "message_new", "1")

@@ -1,4 +1,4 @@
-package callbacktest
+package vkmocktest
 
 import (
 	"encoding/json"
@@ -76,14 +76,14 @@ func register(t *testing.T, mock *vkmock.Server, u string) string {
 // Register returns once the mock has confirmed the server, with its title
 // and secret, and message_new turned on: the next inbox message reaches it.
 func TestRegister(t *testing.T) {
-	mock := vkmock.NewServer(t)
-	cm := &community{code: mock.CallbackConfirmationCode(vkmock.DefaultGroupID)}
+	mock := NewServer(t)
+	cm := &community{code: mock.Callback().ConfirmationCode(vkmock.DefaultGroupID)}
 	srv := httptest.NewServer(cm)
 	defer srv.Close()
 	if msg := register(t, mock, srv.URL); msg != "" {
 		t.Fatalf("Register failed: %s", msg)
 	}
-	sv := mock.CallbackServers(vkmock.DefaultGroupID)
+	sv := mock.Callback().Servers(vkmock.DefaultGroupID)
 	if len(sv) != 1 || sv[0].Status != vkmock.CallbackOK || !sv[0].Confirmed || sv[0].Title != "chaos" || sv[0].URL != srv.URL ||
 		sv[0].SecretKey != "s3cret" || !sv[0].Events["message_new"] {
 		t.Fatalf("servers %+v", sv)
@@ -92,17 +92,17 @@ func TestRegister(t *testing.T) {
 	if len(got) != 1 || got[0]["type"] != "confirmation" || got[0]["group_id"] != float64(vkmock.DefaultGroupID) {
 		t.Fatalf("the server got %v", got)
 	}
-	if _, err := mock.Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: "hi"}); err != nil {
+	if _, err := mock.World().Inbox(vkmock.InboxMessage{FromID: 7, GroupID: vkmock.DefaultGroupID, Text: "hi"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := mock.CallbackIdle(t.Context()); err != nil {
+	if err := mock.Callback().Idle(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	got = cm.got()
 	if len(got) != 2 || got[1]["type"] != "message_new" || got[1]["secret"] != "s3cret" {
 		t.Fatalf("the server got %v", got)
 	}
-	log := mock.CallbackLog()
+	log := mock.Callback().Deliveries()
 	if len(log) != 2 || log[0].Outcome != "confirmed" || log[1].Outcome != "ok" {
 		t.Fatalf("delivery log %+v", log)
 	}
@@ -111,7 +111,7 @@ func TestRegister(t *testing.T) {
 // A server that does not answer the confirmation right fails the test, and
 // is left without events.
 func TestRegisterNotConfirmed(t *testing.T) {
-	mock := vkmock.NewServer(t)
+	mock := NewServer(t)
 	cm := &community{code: "wrong"}
 	srv := httptest.NewServer(cm)
 	defer srv.Close()
@@ -119,22 +119,22 @@ func TestRegisterNotConfirmed(t *testing.T) {
 	if !strings.Contains(msg, "not confirmed") {
 		t.Fatalf("Register: %q, want a failure", msg)
 	}
-	sv := mock.CallbackServers(vkmock.DefaultGroupID)
+	sv := mock.Callback().Servers(vkmock.DefaultGroupID)
 	if len(sv) != 1 || sv[0].Status != vkmock.CallbackFailed || sv[0].Confirmed || len(sv[0].Events) != 0 {
 		t.Fatalf("servers %+v", sv)
 	}
-	if log := mock.CallbackLog(); len(log) != 1 || log[0].Outcome != "not_confirmed" {
+	if log := mock.Callback().Deliveries(); len(log) != 1 || log[0].Outcome != "not_confirmed" {
 		t.Fatalf("delivery log %+v", log)
 	}
 }
 
 // A method error (here an address VK refuses) fails the test too.
 func TestRegisterMethodError(t *testing.T) {
-	mock := vkmock.NewServer(t)
+	mock := NewServer(t)
 	if msg := register(t, mock, "not a url"); !strings.HasPrefix(msg, "groups.addCallbackServer: error 100: ") {
 		t.Fatalf("Register: %q, want error 100 of groups.addCallbackServer", msg)
 	}
-	if sv := mock.CallbackServers(vkmock.DefaultGroupID); len(sv) != 0 {
+	if sv := mock.Callback().Servers(vkmock.DefaultGroupID); len(sv) != 0 {
 		t.Fatalf("servers %+v", sv)
 	}
 }

@@ -1,4 +1,4 @@
-package vkmock
+package callback
 
 import (
 	"bytes"
@@ -15,14 +15,8 @@ import (
 	"github.com/vkerr/vkerr/vkevent"
 )
 
-// The sender: one scheduler goroutine takes the deliveries that are due
-// on the mock's clock from the heap and hands them to Senders workers,
-// which POST them and record the outcome. Both start with the first
-// delivery and end with Close.
-
 // cbStartLocked starts the goroutines once; false after Close.
-func (s *Server) cbStartLocked() bool {
-	c := &s.cb
+func (c *Sender) startLocked() bool {
 	if c.closed {
 		return false
 	}
@@ -32,7 +26,7 @@ func (s *Server) cbStartLocked() bool {
 	c.started = true
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.wake = make(chan struct{}, 1)
-	c.work = make(chan *cbItem)
+	c.work = make(chan *item)
 	if c.client == nil {
 		c.client = &http.Client{Transport: &http.Transport{
 			Proxy: nil, MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second,
@@ -41,72 +35,32 @@ func (s *Server) cbStartLocked() bool {
 		c.ownClient = true
 	}
 	c.wg.Add(1 + c.cfg.Senders)
-	go s.cbSchedule()
+	go c.schedule()
 	for range c.cfg.Senders {
-		go s.cbWork()
+		go c.worker()
 	}
 	return true
 }
 
-// callbackEmit queues an emitted event for every confirmed server of the
-// community that takes its type, and gives the user in the conversation
-// its User Long Poll update. It runs under the Long Poll lock (emit).
-func (s *Server) callbackEmit(groupID int64, typ vkevent.Type, eventID string, object, legacy []byte) {
-	s.userLPEmitted(groupID, typ, object)
-	now := s.now()
-	c := &s.cb
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.initLocked()
-	g := c.groups[groupID]
-	if g == nil {
-		return
-	}
-	for _, sv := range g.servers {
-		if !sv.Confirmed || !sv.Events[string(typ)] {
-			continue
-		}
-		if !s.cbStartLocked() {
-			return
-		}
-		obj := object
-		if legacy != nil && versionLess(sv.APIVersion, LegacyMessageVersion) {
-			obj = legacy
-		}
-		b, _ := json.Marshal(struct {
-			Type    vkevent.Type    `json:"type"`
-			EventID string          `json:"event_id"`
-			V       string          `json:"v"`
-			Object  json.RawMessage `json:"object"`
-			GroupID int64           `json:"group_id"`
-		}{typ, eventID, sv.APIVersion, obj, groupID})
-		c.pushLocked(&cbItem{group: groupID, server: sv.ID, eventID: eventID, typ: typ, body: b, due: now}, now)
-	}
-}
-
 // cbConfirmLocked queues the confirmation of a server.
-func (s *Server) cbConfirmLocked(sv *CallbackServer, now time.Time) {
-	sv.Status, sv.Confirmed, sv.Failures, sv.PausedUntil = CallbackWait, false, 0, time.Time{}
-	if !s.cbStartLocked() {
+func (c *Sender) confirmLocked(sv *Server, now time.Time) {
+	sv.Status, sv.Confirmed, sv.Failures, sv.PausedUntil = StatusWait, false, 0, time.Time{}
+	if !c.startLocked() {
 		return
 	}
 	b, _ := json.Marshal(map[string]any{"type": vkevent.TypeConfirmation, "group_id": sv.GroupID})
-	s.cb.pushLocked(&cbItem{group: sv.GroupID, server: sv.ID, confirm: true, typ: vkevent.TypeConfirmation, body: b, due: now}, now)
+	c.pushLocked(&item{group: sv.GroupID, server: sv.ID, confirm: true, typ: vkevent.TypeConfirmation, body: b, due: now}, now)
 }
 
-func (s *Server) cbSchedule() {
-	c := &s.cb
+func (c *Sender) schedule() {
 	defer c.wg.Done()
 	for {
 		// The clock channel first: a move of the clock after it closes it,
 		// so the wait below cannot miss one that came after now was read.
-		s.lp.mu.Lock()
-		s.lp.initLocked()
-		clockCh := s.lp.clockCh
-		s.lp.mu.Unlock()
-		now := s.now()
+		clockCh := c.clockMoved()
+		now := c.now()
 		c.mu.Lock()
-		var next *cbItem
+		var next *item
 		var wait time.Duration = -1
 		for len(c.pending) > 0 && c.inflight < c.cfg.Senders {
 			top := c.pending[0]
@@ -119,7 +73,7 @@ func (s *Server) cbSchedule() {
 			sv := c.serverLocked(top.group, top.server)
 			switch {
 			case sv == nil:
-				c.recordLocked(CallbackDelivery{Time: now, GroupID: top.group, ServerID: top.server, EventID: top.eventID, Type: top.typ,
+				c.recordLocked(Delivery{Time: now, GroupID: top.group, ServerID: top.server, EventID: top.eventID, Type: top.typ,
 					Attempt: top.attempt, Outcome: "detached", Answer: "the server was deleted"})
 				c.changedLocked()
 				continue
@@ -168,13 +122,12 @@ func (s *Server) cbSchedule() {
 	}
 }
 
-func (s *Server) cbWork() {
-	c := &s.cb
+func (c *Sender) worker() {
 	defer c.wg.Done()
 	for {
 		select {
 		case it := <-c.work:
-			s.cbDeliver(it)
+			c.deliver(it)
 		case <-c.ctx.Done():
 			return
 		}
@@ -182,8 +135,7 @@ func (s *Server) cbWork() {
 }
 
 // cbDeliver POSTs one delivery and records what came of it.
-func (s *Server) cbDeliver(it *cbItem) {
-	c := &s.cb
+func (c *Sender) deliver(it *item) {
 	c.mu.Lock()
 	sv := c.serverLocked(it.group, it.server)
 	var target, secret string
@@ -193,8 +145,8 @@ func (s *Server) cbDeliver(it *cbItem) {
 	timeout, client := c.cfg.Timeout, c.client
 	c.mu.Unlock()
 	it.attempt++
-	sent := s.now()
-	rec := CallbackDelivery{Time: sent, GroupID: it.group, ServerID: it.server, EventID: it.eventID, Type: it.typ, Attempt: it.attempt}
+	sent := c.now()
+	rec := Delivery{Time: sent, GroupID: it.group, ServerID: it.server, EventID: it.eventID, Type: it.typ, Attempt: it.attempt}
 	var status int
 	var answer []byte
 	var retryAfter string
@@ -211,7 +163,7 @@ func (s *Server) cbDeliver(it *cbItem) {
 		req, rerr := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 		if rerr == nil {
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("User-Agent", "vkmock-callback/"+Version)
+			req.Header.Set("User-Agent", c.userAgent)
 			if it.attempt > 1 {
 				req.Header.Set("X-Retry-Counter", strconv.Itoa(it.attempt-1))
 			}
@@ -236,7 +188,7 @@ func (s *Server) cbDeliver(it *cbItem) {
 			return
 		}
 	}
-	now := s.now()
+	now := c.now()
 	rec.LatencyMS = float64(latency.Microseconds()) / 1000
 	rec.Status = status
 	switch {
@@ -260,12 +212,12 @@ func (s *Server) cbDeliver(it *cbItem) {
 		return
 	}
 	if it.confirm {
-		code := s.confirmationCode(it.group)
+		code := c.ConfirmationCode(it.group)
 		if err == nil && status == http.StatusOK && string(answer) == code {
-			sv.Status, sv.Confirmed = CallbackOK, true
+			sv.Status, sv.Confirmed = StatusOK, true
 			rec.Outcome = "confirmed"
 		} else {
-			sv.Status = CallbackFailed
+			sv.Status = StatusFailed
 			rec.Outcome = "not_confirmed"
 		}
 		c.recordLocked(rec)
@@ -315,7 +267,7 @@ func (s *Server) cbDeliver(it *cbItem) {
 }
 
 // detachLocked deletes a server and its pending deliveries.
-func (c *cbState) detachLocked(sv *CallbackServer) {
+func (c *Sender) detachLocked(sv *Server) {
 	g := c.groups[sv.GroupID]
 	if g == nil {
 		return

@@ -1,0 +1,26 @@
+// Package core holds what vkmock's rooms share: the error of a request
+// after Close, and the error of a value out of its range.
+package core
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrClosed is the error of what is asked of a mock after Close.
+var ErrClosed = errors.New("vkmock: the server is closed")
+
+// FieldError is a value out of its range in a control request or a
+// configuration: the control API answers it as 400 with {"error": ...,
+// "field": ...}.
+type FieldError struct {
+	Field string // the JSON name, dotted for a nested field
+	Msg   string // what the value must be, with its range
+}
+
+func (e *FieldError) Error() string { return "vkmock: " + e.Field + " " + e.Msg }
+
+// FieldErr makes a FieldError.
+func FieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
