@@ -54,7 +54,10 @@ func TestListen(t *testing.T) {
 }
 
 func TestListenErrors(t *testing.T) {
-	mock := vkmocktest.NewServer(t) // Long Poll disabled, as on VK
+	mock := vkmocktest.NewServer(t)
+	if err := mock.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID}); err != nil { // Long Poll off
+		t.Fatal(err)
+	}
 	code, _, errOut := vk(t, "", "listen", "--base-url", mock.URL(), "--token", mock.Tokens().Of(vkmock.TokenGroup).Token)
 	want := "vk: community 200000001 has Long Poll off: turn it on in the community's settings (Manage, API usage, Long Poll API) or with vk call groups.setLongPollSettings group_id=200000001 enabled=1 api_version=5.199 message_new=1 --kind group\n"
 	if code != 1 || errOut != want {

@@ -58,6 +58,13 @@ var proofOverrides = map[string]func(ctx context.Context, w *proofWorld) (any, e
 	"messages.edit/response": func(ctx context.Context, w *proofWorld) (any, error) {
 		return w.user.Messages.Edit(ctx, MessagesEditParams{PeerID: vkmock.WorldFriendID, MessageID: w.message(ctx), Message: "edited"})
 	},
+	"messages.getById/response": func(ctx context.Context, w *proofWorld) (any, error) {
+		// The mock reads stored messages back, and needs their ids, as VK does.
+		return w.user.Messages.GetByID(ctx, MessagesGetByIDParams{MessageIDs: []int64{w.message(ctx)}})
+	},
+	"messages.getById/extendedResponse": func(ctx context.Context, w *proofWorld) (any, error) {
+		return w.user.Messages.GetByIDExtended(ctx, MessagesGetByIDParams{MessageIDs: []int64{w.message(ctx)}})
+	},
 	"messages.delete/response": func(ctx context.Context, w *proofWorld) (any, error) {
 		return w.user.Messages.Delete(ctx, MessagesDeleteParams{MessageIDs: []int64{w.message(ctx)}})
 	},
