@@ -158,6 +158,6 @@ func TestChaosLongPollProcesses(t *testing.T) {
 		}
 	}
 	dups, _ := rdb.Get(ctx, base.Dups).Int()
-	t.Logf("%d events from 50 peers, %d lost by the mock's failed 3; kills: c0 holding %d partitions, the producer, c1 holding %d; %d repeats %v; the replacement producer appended %d events again, recognised as duplicates; dead %d",
-		total, len(lost), kills[0].held, kills[2].held, repeats, perKilled, dups, st.Dead)
+	t.Logf("%d events from 50 peers, %d lost by the mock's failed 3; kills: c0 holding %d partitions, the producer, c1 holding %d; %d repeats %v; the replacement producer appended %d events again, recognised as duplicates; dead %d; Long Poll faults fired %v",
+		total, len(lost), kills[0].held, kills[2].held, repeats, perKilled, dups, st.Dead, mock.faultsFired())
 }

@@ -2,6 +2,7 @@ package eventqueue
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -23,6 +24,8 @@ type mockVK struct {
 	// names: 5xx, connection resets, truncated answers, failed 1 and 2 at
 	// random, and one failed 3.
 	longPollFaults func()
+	// faultsFired counts the times each fault rule fired, by its kind.
+	faultsFired func() map[string]int64
 	// fastCallback makes the Callback sender resend after 1 ms of the
 	// mock's clock, and registers u as the community's server.
 	fastCallback func(u, secret string)
@@ -57,18 +60,32 @@ func newMock(t *testing.T) *mockVK {
 	}
 	m.longPollFaults = func() {
 		for _, f := range []vkmock.Fault{
-			{HTTPStatus: 503, Probability: 0.03},
-			{Effect: "reset", Probability: 0.03},
-			{Effect: "truncate", Probability: 0.02},
-			{Failed: 1, Probability: 0.02},
-			{Failed: 2, Probability: 0.02},
-			{Failed: 3, Probability: 0.05, Times: 1},
+			{HTTPStatus: 503, Probability: 0.08},
+			{Effect: "reset", Probability: 0.08},
+			{Effect: "truncate", Probability: 0.05},
+			{Failed: 1, Probability: 0.08},
+			{Failed: 2, Probability: 0.08},
+			{Failed: 3, Probability: 0.1, Times: 1},
 		} {
 			f.Method = "longpoll.bots"
 			if _, err := s.AddFault(f); err != nil {
 				t.Fatal(err)
 			}
 		}
+	}
+	m.faultsFired = func() map[string]int64 {
+		out := map[string]int64{}
+		for _, f := range s.Faults() {
+			kind := f.Effect
+			switch {
+			case f.HTTPStatus != 0:
+				kind = strconv.Itoa(f.HTTPStatus)
+			case f.Failed != 0:
+				kind = "failed " + strconv.Itoa(f.Failed)
+			}
+			out[kind] += f.Fired
+		}
+		return out
 	}
 	m.fastCallback = func(u, secret string) {
 		sched := make([]time.Duration, 20)

@@ -181,11 +181,7 @@ func (c *Consumer) handleEntry(hctx context.Context, w *worker, m redis.XMessage
 		}
 		herr := callHandler(hctx, c.cfg.Handler, &e)
 		if herr == nil {
-			// Recorded even when Run's context ended meanwhile: the
-			// handler did its work, so the entry must not come again.
-			actx, cancel := context.WithTimeout(context.WithoutCancel(hctx), 5*time.Second)
-			defer cancel()
-			return c.ack(actx, w.stream, m.ID, field)
+			return c.ackHandled(hctx, w, m.ID, field)
 		}
 		if hctx.Err() != nil {
 			return nil
@@ -219,6 +215,34 @@ func callHandler(ctx context.Context, h vkevent.Handler, e *vkevent.Event) (err 
 		}
 	}()
 	return h.HandleEvent(ctx, e)
+}
+
+// ackHandled acknowledges an entry whose handler returned nil. It is
+// recorded even when Run's context ended meanwhile: the handler did its
+// work, so the entry must not come again. When Redis does not answer (a
+// restart, a failover), the acknowledgement is tried again with backoff
+// for up to LeaseTTL, while the worker holds the partition: no one else
+// hands the entry to a handler meanwhile, and an acknowledgement that
+// gets through saves handling the entry twice.
+func (c *Consumer) ackHandled(hctx context.Context, w *worker, id, field string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(hctx), c.cfg.LeaseTTL)
+	defer cancel()
+	for attempt := 0; ; attempt++ {
+		err := c.ack(ctx, w.stream, id, field)
+		if err == nil || w.stopped() || ctx.Err() != nil {
+			return err
+		}
+		t := time.NewTimer(backoff(attempt, 20*time.Millisecond, c.cfg.LeaseTTL/4))
+		select {
+		case <-t.C:
+		case <-w.quit:
+			t.Stop()
+			return err
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		}
+	}
 }
 
 // ack acknowledges an entry and forgets its delivery count and error.
