@@ -69,6 +69,15 @@ func TestChaosLongPollProcesses(t *testing.T) {
 		held   int // partitions the consumer held when killed
 	}
 	kills := []*kill{{at: total * 3 / 10, victim: "c0"}, {at: total / 2, victim: "producer"}, {at: total * 7 / 10, victim: "c1"}}
+	// handledOrLost reports whether n events were handled or lost by a
+	// failed 3 (those never come).
+	handledOrLost := func(n int) bool {
+		if len(recs.seen) >= n {
+			return true
+		}
+		_, lost := mock.emitted()
+		return len(recs.seen)+len(lost) >= n
+	}
 	const step = 100
 	written := 0
 	for written < total {
@@ -97,7 +106,7 @@ func TestChaosLongPollProcesses(t *testing.T) {
 				continue
 			}
 			// Strike while the step's events are being handled.
-			recs.waitFor(t, 30*time.Second, "the step to be half handled", func() bool { return len(recs.seen) >= written-step/2 })
+			recs.waitFor(t, 30*time.Second, "the step to be half handled", func() bool { return handledOrLost(written - step/2) })
 			for _, c := range consumers {
 				if c.cfg.ID == k.victim {
 					k.held = heldBy(ctx, t, rdb, opts, DefaultGroup, c.cfg.ID)
@@ -105,13 +114,7 @@ func TestChaosLongPollProcesses(t *testing.T) {
 				}
 			}
 		}
-		recs.waitFor(t, 30*time.Second, "the step to be handled", func() bool {
-			if len(recs.seen) >= written-step {
-				return true
-			}
-			_, lost := mock.emitted() // events a failed 3 lost never come
-			return len(recs.seen)+len(lost) >= written-step
-		})
+		recs.waitFor(t, 30*time.Second, "the step to be handled", func() bool { return handledOrLost(written - step) })
 	}
 	// Everything the mock did not lose gets handled.
 	var ids []string

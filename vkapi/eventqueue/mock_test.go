@@ -65,7 +65,7 @@ func newMock(t *testing.T) *mockVK {
 			{Effect: "truncate", Probability: 0.05},
 			{Failed: 1, Probability: 0.08},
 			{Failed: 2, Probability: 0.08},
-			{Failed: 3, Probability: 0.1, Times: 1},
+			{Failed: 3, Probability: 0.05, Times: 1},
 		} {
 			f.Method = "longpoll.bots"
 			if _, err := s.AddFault(f); err != nil {

@@ -335,3 +335,43 @@ func TestBackoffBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestStalledWorkerStopsHandling: a worker whose lease may have run out
+// (its process stalled past the renewals) hands nothing more to the
+// handler until a renewal comes; the next holder would claim the entries.
+func TestStalledWorkerStopsHandling(t *testing.T) {
+	rdb, name := newRedis(t)
+	ctx := context.Background()
+	opts := Options{Name: name, Partitions: 1}
+	p, _ := NewProducer(rdb, opts, nil)
+	for seq := range 3 {
+		if _, err := p.Append(ctx, messageNew(4, seq)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := newRecord(3)
+	c, _ := NewConsumer(rdb, Config{Options: opts, Handler: r, LeaseTTL: time.Second})
+	c.ctx = ctx
+	stream := keysOf(name).partition(0)
+	if err := c.ensureGroup(ctx, stream); err != nil {
+		t.Fatal(err)
+	}
+	res, err := rdb.XReadGroup(ctx, redisReadArgs(c, stream, 3)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &worker{part: 0, stream: stream, quit: make(chan struct{})}
+	c.renewed(w, time.Since(c.epoch)-c.cfg.LeaseTTL) // renewed a lease time ago
+	if err := c.handleAll(ctx, w, res[0].Messages); err != nil {
+		t.Fatal(err)
+	}
+	if r.mu.Lock(); len(r.seen) != 0 {
+		t.Fatalf("a worker past its lease handled %d entries", len(r.seen))
+	}
+	r.mu.Unlock()
+	c.renewed(w, time.Since(c.epoch))
+	if err := c.handleAll(ctx, w, res[0].Messages); err != nil {
+		t.Fatal(err)
+	}
+	r.wait(t, 10*time.Second)
+}

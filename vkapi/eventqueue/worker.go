@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -25,6 +26,12 @@ type worker struct {
 	once   sync.Once
 
 	trimmed time.Time // when the stream was last trimmed
+
+	// leaseEnd is the earliest the partition's lease may run out, as
+	// time since the consumer's epoch: the time its last acquisition or
+	// renewal was sent, plus LeaseTTL. Set by Run's goroutine, read by
+	// the worker's.
+	leaseEnd atomic.Int64
 }
 
 func (w *worker) stop() { w.once.Do(func() { close(w.quit) }) }
@@ -38,9 +45,26 @@ func (w *worker) stopped() bool {
 	}
 }
 
-// start runs a worker for part, whose lease c has just taken.
-func (c *Consumer) start(part int) {
+// renewed records that the lease of w was taken or renewed by a request
+// sent at sent (time since c's epoch).
+func (c *Consumer) renewed(w *worker, sent time.Duration) {
+	w.leaseEnd.Store(int64(sent + c.cfg.LeaseTTL))
+}
+
+// holds reports whether w may start handling an entry: its lease is
+// certain to last a while longer (a quarter of LeaseTTL). A process that
+// stalled (a pause of the machine, a long GC) past its renewals stops
+// handling what it had read, which the next holder of the partition
+// claims, instead of handling it alongside.
+func (c *Consumer) holds(w *worker) bool {
+	return time.Since(c.epoch) < time.Duration(w.leaseEnd.Load())-c.cfg.LeaseTTL/4
+}
+
+// start runs a worker for part, whose lease c took with a request sent
+// at sent (time since c's epoch).
+func (c *Consumer) start(part int, sent time.Duration) {
 	w := &worker{part: part, stream: c.keys.partition(part), quit: make(chan struct{})}
+	c.renewed(w, sent)
 	c.held[part] = w
 	c.stopping[part] = true // until it exits, whether or not it is held
 	c.wg.Add(1)
@@ -70,6 +94,14 @@ func (c *Consumer) work(w *worker) {
 	}()
 	block := min(c.cfg.LeaseTTL/3, c.cfg.ReadBlock)
 	for failures := 0; !w.stopped() && hctx.Err() == nil; {
+		if !c.holds(w) {
+			// A renewal is late: wait for it (or for the stop that
+			// follows a lost lease) before touching the partition.
+			if sleep(rctx, c.cfg.LeaseTTL/10) != nil {
+				return
+			}
+			continue
+		}
 		err := c.ensureGroup(rctx, w.stream)
 		if err == nil {
 			err = c.drainPending(hctx, rctx, w)
@@ -149,7 +181,7 @@ func (c *Consumer) readNew(hctx, rctx context.Context, w *worker, block time.Dur
 // stopped or Run's context ends, leaving the rest pending.
 func (c *Consumer) handleAll(hctx context.Context, w *worker, msgs []redis.XMessage) error {
 	for _, m := range msgs {
-		if w.stopped() || hctx.Err() != nil {
+		if w.stopped() || hctx.Err() != nil || !c.holds(w) {
 			return nil
 		}
 		if err := c.handleEntry(hctx, w, m); err != nil {
@@ -203,6 +235,9 @@ func (c *Consumer) handleEntry(hctx context.Context, w *worker, m redis.XMessage
 		case <-hctx.Done():
 			t.Stop()
 			return nil
+		}
+		if !c.holds(w) {
+			return nil // the work loop waits for the renewal
 		}
 	}
 }
