@@ -88,15 +88,15 @@ func runChildConsumer(rdb *redis.Client, cfg childConfig) error {
 		if !ok {
 			return fmt.Errorf("not a message: %s", e.Type)
 		}
-		if cfg.Serial {
-			serial.Lock()
-			defer serial.Unlock()
-		}
 		// Recorded first, then the work: a kill during the work leaves
 		// a recorded event unacknowledged, to be handled again.
 		rec := fmt.Sprintf("%s %s %d %s %d", cfg.ID, e.EventID, f.PeerID, f.Text, time.Now().UnixNano())
 		if err := rdb.RPush(ctx, cfg.Record, rec).Err(); err != nil {
 			return err
+		}
+		if cfg.Serial {
+			serial.Lock()
+			defer serial.Unlock()
 		}
 		time.Sleep(cfg.Delay)
 		return nil
@@ -144,7 +144,7 @@ type child struct {
 }
 
 // startChild starts a child process with cfg.
-func startChild(t *testing.T, cfg childConfig) *child {
+func startChild(t testing.TB, cfg childConfig) *child {
 	t.Helper()
 	raw, err := json.Marshal(cfg)
 	if err != nil {
@@ -171,7 +171,7 @@ func startChild(t *testing.T, cfg childConfig) *child {
 }
 
 // kill ends the child with SIGKILL: no cleanup of any kind runs.
-func (c *child) kill(t *testing.T) {
+func (c *child) kill(t testing.TB) {
 	t.Helper()
 	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -240,7 +240,7 @@ func (r *records) waitFor(t *testing.T, d time.Duration, what string, cond func(
 // waitUntil calls cond every 10 ms until it holds, failing t after d with
 // state(). What it waits on is in other processes or in Redis: there is
 // no event to wait on, so it polls, within a deadline.
-func waitUntil(t *testing.T, d time.Duration, what string, cond func(context.Context) (bool, error), state func() string) {
+func waitUntil(t testing.TB, d time.Duration, what string, cond func(context.Context) (bool, error), state func() string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), d)
 	defer cancel()
@@ -289,7 +289,7 @@ func (r *records) checkFirstInOrder(t *testing.T) (repeats int) {
 
 // waitDrained waits until the group has nothing pending or not yet
 // delivered, or fails t after d.
-func waitDrained(t *testing.T, rdb redis.UniversalClient, opts Options, d time.Duration) Stats {
+func waitDrained(t testing.TB, rdb redis.UniversalClient, opts Options, d time.Duration) Stats {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), d)
 	defer cancel()
@@ -309,7 +309,7 @@ func waitDrained(t *testing.T, rdb redis.UniversalClient, opts Options, d time.D
 }
 
 // heldBy counts the partitions whose lease consumer holds in group.
-func heldBy(ctx context.Context, t *testing.T, rdb redis.UniversalClient, opts Options, group, consumer string) int {
+func heldBy(ctx context.Context, t testing.TB, rdb redis.UniversalClient, opts Options, group, consumer string) int {
 	t.Helper()
 	o, _ := opts.withDefaults()
 	k := keysOf(o.Name)

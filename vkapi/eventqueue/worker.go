@@ -26,6 +26,9 @@ type worker struct {
 	once   sync.Once
 
 	trimmed time.Time // when the stream was last trimmed
+	// unfinished: the last handleAll stopped before the end of its
+	// entries, which stay pending to this consumer.
+	unfinished bool
 
 	// leaseEnd is the earliest the partition's lease may run out, as
 	// time since the consumer's epoch: the time its last acquisition or
@@ -93,6 +96,12 @@ func (c *Consumer) work(w *worker) {
 		}
 	}()
 	block := min(c.cfg.LeaseTTL/3, c.cfg.ReadBlock)
+	// claim: the group must be made sure of and the partition's pending
+	// entries claimed before new ones are read; so at the start, and
+	// after anything that may have left entries pending (an error, a
+	// pause for a late renewal). In between, only this worker reads the
+	// partition, so nothing else can leave entries pending in it.
+	claim := true
 	for failures := 0; !w.stopped() && hctx.Err() == nil; {
 		if !c.holds(w) {
 			// A renewal is late: wait for it (or for the stop that
@@ -102,12 +111,20 @@ func (c *Consumer) work(w *worker) {
 			}
 			continue
 		}
-		err := c.ensureGroup(rctx, w.stream)
-		if err == nil {
-			err = c.drainPending(hctx, rctx, w)
+		w.unfinished = false
+		var err error
+		if claim {
+			err = c.ensureGroup(rctx, w.stream)
+			if err == nil {
+				err = c.drainPending(hctx, rctx, w)
+			}
+			claim = err != nil || w.unfinished
 		}
-		if err == nil && !w.stopped() {
+		if err == nil && !claim && !w.stopped() {
 			err = c.readNew(hctx, rctx, w, block)
+		}
+		if err != nil || w.unfinished {
+			claim = true
 		}
 		if err == nil || rctx.Err() != nil {
 			failures = 0
@@ -136,7 +153,11 @@ func (c *Consumer) ensureGroup(ctx context.Context, stream string) error {
 // and handles them in order, oldest first.
 func (c *Consumer) drainPending(hctx, rctx context.Context, w *worker) error {
 	start := "0-0"
-	for !w.stopped() {
+	for {
+		if w.stopped() {
+			w.unfinished = true
+			return nil
+		}
 		msgs, next, err := c.rdb.XAutoClaim(rctx, &redis.XAutoClaimArgs{
 			Stream: w.stream, Group: c.cfg.Group, Consumer: c.id, MinIdle: 0, Start: start, Count: int64(c.cfg.Batch),
 		}).Result()
@@ -151,7 +172,6 @@ func (c *Consumer) drainPending(hctx, rctx context.Context, w *worker) error {
 		}
 		start = next
 	}
-	return nil
 }
 
 // readNew reads entries no consumer of the group has seen, waiting up to
@@ -178,15 +198,26 @@ func (c *Consumer) readNew(hctx, rctx context.Context, w *worker, block time.Dur
 }
 
 // handleAll handles msgs in order; it stops early when the worker is
-// stopped or Run's context ends, leaving the rest pending.
+// stopped, its lease may have run out or Run's context ends, leaving the
+// rest pending (and w.unfinished set). The delivery of each entry after
+// the first is counted in the same round trip as the acknowledgement of
+// the one before it.
 func (c *Consumer) handleAll(hctx context.Context, w *worker, msgs []redis.XMessage) error {
-	for _, m := range msgs {
+	var counted int64 // the delivery number of msgs[i], when already counted
+	for i, m := range msgs {
 		if w.stopped() || hctx.Err() != nil || !c.holds(w) {
+			w.unfinished = true
 			return nil
 		}
-		if err := c.handleEntry(hctx, w, m); err != nil {
+		var next *redis.XMessage
+		if i+1 < len(msgs) {
+			next = &msgs[i+1]
+		}
+		n, err := c.handleEntry(hctx, w, m, counted, next)
+		if err != nil {
 			return err
 		}
+		counted = n
 	}
 	return nil
 }
@@ -194,50 +225,57 @@ func (c *Consumer) handleAll(hctx context.Context, w *worker, msgs []redis.XMess
 // handleEntry hands one entry to the handler until it returns nil (then
 // acknowledges it) or the entry has had MaxDeliveries deliveries (then
 // moves it to the dead-letter stream). A stop or the end of Run's context
-// leaves the entry pending for the next holder of the partition.
-func (c *Consumer) handleEntry(hctx context.Context, w *worker, m redis.XMessage) error {
+// leaves the entry pending for the next holder of the partition. counted,
+// when not 0, is the entry's delivery number, already counted; next, when
+// not nil, is the entry to come, whose delivery the acknowledgement
+// counts too: handleEntry then returns its delivery number.
+func (c *Consumer) handleEntry(hctx context.Context, w *worker, m redis.XMessage, counted int64, next *redis.XMessage) (int64, error) {
 	field := strconv.Itoa(w.part) + ":" + m.ID
 	var e vkevent.Event
 	raw, _ := m.Values[fieldEvent].(string)
 	if err := json.Unmarshal([]byte(raw), &e); err != nil {
-		return c.bury(hctx, w, m, field, 1, "the entry holds no event: "+err.Error())
+		return 0, c.bury(hctx, w, m, field, 1, "the entry holds no event: "+err.Error())
 	}
 	for attempt := 0; ; attempt++ {
-		n, err := c.rdb.HIncrBy(hctx, c.keys.tries(c.cfg.Group), field, 1).Result()
-		if err != nil {
-			return errorf("count a delivery", err)
+		n := counted
+		if attempt > 0 || n == 0 {
+			var err error
+			if n, err = c.rdb.HIncrBy(hctx, c.keys.tries(c.cfg.Group), field, 1).Result(); err != nil {
+				return 0, errorf("count a delivery", err)
+			}
 		}
 		if n > int64(c.cfg.MaxDeliveries) {
 			last, _ := c.rdb.HGet(hctx, c.keys.errs(c.cfg.Group), field).Result()
-			return c.bury(hctx, w, m, field, n-1, last)
+			return 0, c.bury(hctx, w, m, field, n-1, last)
 		}
 		herr := callHandler(hctx, c.cfg.Handler, &e)
 		if herr == nil {
-			return c.ackHandled(hctx, w, m.ID, field)
+			return c.ackHandled(hctx, w, m.ID, field, next)
 		}
 		if hctx.Err() != nil {
-			return nil
+			return 0, nil
 		}
 		msg := vkerr.Shorten(herr.Error(), 1000)
 		c.log.Warn("eventqueue: handler failed", "partition", w.part, "entry", m.ID, "event_id", e.EventID, "delivery", n, "err", msg)
 		if err := c.rdb.HSet(hctx, c.keys.errs(c.cfg.Group), field, msg).Err(); err != nil {
-			return errorf("record a handler's error", err)
+			return 0, errorf("record a handler's error", err)
 		}
 		if n >= int64(c.cfg.MaxDeliveries) {
-			return c.bury(hctx, w, m, field, n, msg)
+			return 0, c.bury(hctx, w, m, field, n, msg)
 		}
 		t := time.NewTimer(backoff(attempt, 100*time.Millisecond, 10*time.Second))
 		select {
 		case <-t.C:
 		case <-w.quit:
 			t.Stop()
-			return nil
+			return 0, nil
 		case <-hctx.Done():
 			t.Stop()
-			return nil
+			return 0, nil
 		}
 		if !c.holds(w) {
-			return nil // the work loop waits for the renewal
+			w.unfinished = true
+			return 0, nil // the work loop waits for the renewal
 		}
 	}
 }
@@ -252,46 +290,64 @@ func callHandler(ctx context.Context, h vkevent.Handler, e *vkevent.Event) (err 
 	return h.HandleEvent(ctx, e)
 }
 
-// ackHandled acknowledges an entry whose handler returned nil. It is
+// ackHandled acknowledges an entry whose handler returned nil, and counts
+// the delivery of next (when not nil, and the worker goes on) in the same
+// round trip, returning its delivery number (0 when not counted). It is
 // recorded even when Run's context ended meanwhile: the handler did its
 // work, so the entry must not come again. When Redis does not answer (a
 // restart, a failover), the acknowledgement is tried again with backoff
 // for up to LeaseTTL, while the worker holds the partition: no one else
 // hands the entry to a handler meanwhile, and an acknowledgement that
 // gets through saves handling the entry twice.
-func (c *Consumer) ackHandled(hctx context.Context, w *worker, id, field string) error {
+func (c *Consumer) ackHandled(hctx context.Context, w *worker, id, field string, next *redis.XMessage) (int64, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(hctx), c.cfg.LeaseTTL)
 	defer cancel()
+	nextField := ""
+	if next != nil && !w.stopped() && hctx.Err() == nil && c.holds(w) {
+		nextField = strconv.Itoa(w.part) + ":" + next.ID
+	}
 	for attempt := 0; ; attempt++ {
-		err := c.ack(ctx, w.stream, id, field)
+		n, err := c.ack(ctx, w.stream, id, field, nextField)
 		if err == nil || w.stopped() || ctx.Err() != nil {
-			return err
+			return n, err
 		}
+		// The failed round trip may have counted next's delivery; one
+		// more count is the price of not counting it twice per entry.
+		nextField = ""
 		t := time.NewTimer(backoff(attempt, 20*time.Millisecond, c.cfg.LeaseTTL/4))
 		select {
 		case <-t.C:
 		case <-w.quit:
 			t.Stop()
-			return err
+			return 0, err
 		case <-ctx.Done():
 			t.Stop()
-			return err
+			return 0, err
 		}
 	}
 }
 
-// ack acknowledges an entry and forgets its delivery count and error.
-func (c *Consumer) ack(ctx context.Context, stream, id, field string) error {
+// ack acknowledges an entry and forgets its delivery count and error, and
+// counts a delivery of the entry nextField names (when not ""), in one
+// transaction; it returns that entry's delivery number.
+func (c *Consumer) ack(ctx context.Context, stream, id, field, nextField string) (int64, error) {
+	var count *redis.IntCmd
 	_, err := c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.XAck(ctx, stream, c.cfg.Group, id)
 		p.HDel(ctx, c.keys.tries(c.cfg.Group), field)
 		p.HDel(ctx, c.keys.errs(c.cfg.Group), field)
+		if nextField != "" {
+			count = p.HIncrBy(ctx, c.keys.tries(c.cfg.Group), nextField, 1)
+		}
 		return nil
 	})
 	if err != nil {
-		return errorf("acknowledge", err)
+		return 0, errorf("acknowledge", err)
 	}
-	return nil
+	if count == nil {
+		return 0, nil
+	}
+	return count.Val(), nil
 }
 
 // bury moves an entry to the dead-letter stream with its last error and
