@@ -26,6 +26,7 @@ type worker struct {
 	once   sync.Once
 
 	trimmed time.Time // when the stream was last trimmed
+	settled bool      // entries were acknowledged or buried since then
 	// unfinished: the last handleAll stopped before the end of its
 	// entries, which stay pending to this consumer.
 	unfinished bool
@@ -66,7 +67,9 @@ func (c *Consumer) holds(w *worker) bool {
 // start runs a worker for part, whose lease c took with a request sent
 // at sent (time since c's epoch).
 func (c *Consumer) start(part int, sent time.Duration) {
-	w := &worker{part: part, stream: c.keys.partition(part), quit: make(chan struct{})}
+	// settled: trim once at the start, for what the previous holder
+	// acknowledged and did not trim.
+	w := &worker{part: part, stream: c.keys.partition(part), quit: make(chan struct{}), settled: true}
 	c.renewed(w, sent)
 	c.held[part] = w
 	c.stopping[part] = true // until it exits, whether or not it is held
@@ -183,15 +186,33 @@ func (c *Consumer) readNew(hctx, rctx context.Context, w *worker, block time.Dur
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return errorf("read new entries", err)
 	}
+	var msgs []redis.XMessage
 	for _, s := range res {
-		if err := c.handleAll(hctx, w, s.Messages); err != nil {
-			return err
-		}
+		msgs = append(msgs, s.Messages...)
+	}
+	// What is pending now must be exactly what this read got: a read
+	// whose answer was lost (go-redis sends a command again after a
+	// network error, and Redis may have run the first one) leaves older
+	// entries pending to this consumer, which must come first. Then
+	// everything pending is claimed and handled in order.
+	p, err := c.rdb.XPending(rctx, w.stream, c.cfg.Group).Result()
+	if err != nil {
+		return errorf("read the pending entries", err)
+	}
+	if p.Count != int64(len(msgs)) || (len(msgs) > 0 && p.Lower != msgs[0].ID) {
+		c.log.Warn("eventqueue: entries delivered by a read whose answer was lost; claiming them", "partition", w.part, "pending", p.Count, "read", len(msgs))
+		w.unfinished = true
+		return nil
+	}
+	if err := c.handleAll(hctx, w, msgs); err != nil {
+		return err
 	}
 	// Trim when idle, and at least once a second under load, so that
-	// acknowledged entries do not count against MaxBacklog.
-	if len(res) == 0 || time.Since(w.trimmed) > time.Second {
-		w.trimmed = time.Now()
+	// acknowledged entries do not count against MaxBacklog; not again
+	// while nothing was settled since (an idle partition costs nothing
+	// but its blocking reads).
+	if w.settled && (len(res) == 0 || time.Since(w.trimmed) > time.Second) {
+		w.trimmed, w.settled = time.Now(), false
 		return c.trim(rctx, w.stream)
 	}
 	return nil
@@ -217,6 +238,7 @@ func (c *Consumer) handleAll(hctx context.Context, w *worker, msgs []redis.XMess
 		if err != nil {
 			return err
 		}
+		w.settled = true
 		counted = n
 	}
 	return nil
