@@ -373,3 +373,49 @@ func TestStalledWorkerStopsHandling(t *testing.T) {
 	}
 	r.wait(t, 10*time.Second)
 }
+
+// TestLostReadAnswerClaimedInOrder: a read whose answer was lost (go-redis
+// sends a command again after a network error, and Redis may have run the
+// first) leaves entries pending to the consumer that it never saw; the
+// next read finds them and they are handled before the newer entries.
+func TestLostReadAnswerClaimedInOrder(t *testing.T) {
+	rdb, name := newRedis(t)
+	ctx := context.Background()
+	opts := Options{Name: name, Partitions: 1}
+	p, _ := NewProducer(rdb, opts, nil)
+	r := newRecord(6)
+	inHandler, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	gated := vkevent.HandlerFunc(func(ctx context.Context, e *vkevent.Event) error {
+		if e.EventID == "ev-6-0" {
+			once.Do(func() { close(inHandler) })
+			<-release
+		}
+		return r.HandleEvent(ctx, e)
+	})
+	c, _ := NewConsumer(rdb, Config{Options: opts, Consumer: "c", Handler: gated, ReadBlock: 100 * time.Millisecond})
+	runConsumer(t, c)
+	if _, err := p.Append(ctx, messageNew(6, 0)); err != nil {
+		t.Fatal(err)
+	}
+	<-inHandler // the worker is busy: nothing else reads the partition now
+	for seq := 1; seq <= 3; seq++ {
+		if _, err := p.Append(ctx, messageNew(6, seq)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The lost answer: entries 1 to 3 delivered to "c", which never sees them.
+	if n, err := rdb.XReadGroup(ctx, redisReadArgs(c, keysOf(name).partition(0), 10)).Result(); err != nil || len(n[0].Messages) != 3 {
+		t.Fatalf("the lost read: %v, %v", n, err)
+	}
+	for seq := 4; seq <= 5; seq++ {
+		if _, err := p.Append(ctx, messageNew(6, seq)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(release)
+	r.wait(t, 20*time.Second)
+	if repeats := r.checkOrder(t); repeats != 0 {
+		t.Fatalf("%d repeats", repeats)
+	}
+}
