@@ -37,10 +37,14 @@
 // handled twice is only what was in flight at the crash: an entry whose
 // handler ran but whose XACK did not reach Redis (an acknowledgement that
 // fails is tried again for up to LeaseTTL, so a Redis restart or failover
-// does not cause repeats). A consumer that stalls (not dies) past its
-// renewals hands nothing more to its handler until a renewal goes
-// through: each worker knows, on its own monotonic clock, the earliest its
-// lease may run out. One case can still break order for a moment: a
+// does not cause repeats). After each read, a consumer checks that what
+// the group has pending in the partition is exactly what the read got: a
+// read whose answer was lost (go-redis sends a command again after a
+// network error, and Redis may have run the first) leaves entries pending
+// unseen, and they are claimed and handled first. A consumer that stalls
+// (not dies) past its renewals hands nothing more to its handler until a
+// renewal goes through: each worker knows, on its own monotonic clock,
+// the earliest its lease may run out. One case can still break order for a moment: a
 // handler that itself runs longer than the lease, while the partition's
 // next holder handles the entries after it.
 //
