@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -64,6 +65,12 @@ func TestQueueChild(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
 		t.Fatal(err)
 	}
+	// The parent holds the other end of stdin: when it dies, however it
+	// dies, the child ends too.
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		os.Exit(3)
+	}()
 	rdb := redis.NewClient(&redis.Options{Addr: cfg.Redis, PoolSize: 40})
 	defer rdb.Close()
 	var err error
@@ -139,6 +146,7 @@ func runChildProducer(rdb *redis.Client, cfg childConfig) error {
 type child struct {
 	cfg    childConfig
 	cmd    *exec.Cmd
+	stdin  io.WriteCloser // closed only when the parent ends
 	stderr *syncbuf.Buffer
 	killed bool
 }
@@ -155,6 +163,9 @@ func startChild(t testing.TB, cfg childConfig) *child {
 	c := &child{cfg: cfg, cmd: cmd, stderr: &syncbuf.Buffer{}}
 	cmd.Stderr = c.stderr
 	cmd.Stdout = c.stderr
+	if c.stdin, err = cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -163,6 +174,7 @@ func startChild(t testing.TB, cfg childConfig) *child {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
 		}
+		_ = c.stdin.Close()
 		if t.Failed() {
 			t.Logf("child %s output:\n%s", cfg.ID, tail(c.stderr.String(), 3000))
 		}
