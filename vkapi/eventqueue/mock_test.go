@@ -59,14 +59,17 @@ func newMock(t *testing.T) *mockVK {
 		return ids, lost
 	}
 	m.longPollFaults = func() {
-		for _, f := range []vkmock.Fault{
-			{HTTPStatus: 503, Probability: 0.08},
-			{Effect: "reset", Probability: 0.08},
-			{Effect: "truncate", Probability: 0.05},
-			{Failed: 1, Probability: 0.08},
-			{Failed: 2, Probability: 0.08},
-			{Failed: 3, Probability: 0.05, Times: 1},
-		} {
+		// Each kind once early at a high rate, so that even a short run
+		// meets them all, then at a low rate; failed 3 once in all.
+		var faults []vkmock.Fault
+		for _, f := range []vkmock.Fault{{HTTPStatus: 503}, {Effect: "reset"}, {Effect: "truncate"}, {Failed: 1}, {Failed: 2}} {
+			early, later := f, f
+			early.Probability, early.Times = 0.25, 1
+			later.Probability = 0.04
+			faults = append(faults, early, later)
+		}
+		faults = append(faults, vkmock.Fault{Failed: 3, Probability: 0.1, Times: 1})
+		for _, f := range faults {
 			f.Method = "longpoll.bots"
 			if _, err := s.AddFault(f); err != nil {
 				t.Fatal(err)
