@@ -27,6 +27,7 @@ import (
 // here is Producer.HandleEvent, which waits until the event is appended;
 // Shutdown lets the queued events be appended before it returns.
 func TestCallbackReceiversAppend(t *testing.T) {
+	noLeaks(t)
 	total := 500
 	if soak() {
 		total = 10_000

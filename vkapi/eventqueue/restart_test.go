@@ -74,6 +74,7 @@ func (r *aofRedis) kill() {
 // file in the middle of the run: producers wait and append again, the
 // consumers retry with backoff, and no event is lost.
 func TestRedisRestarted(t *testing.T) {
+	noLeaks(t)
 	const peers = 50
 	per := 20
 	if soak() {
