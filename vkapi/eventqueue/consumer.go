@@ -64,6 +64,9 @@ type Consumer struct {
 	keys keys
 	id   string
 	log  *slog.Logger
+	// epoch is when the consumer was made: lease times are kept as time
+	// since it, on the monotonic clock.
+	epoch time.Time
 
 	mu      sync.Mutex
 	started bool
@@ -119,7 +122,7 @@ func NewConsumer(rdb redis.UniversalClient, cfg Config) (*Consumer, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Consumer{
-		rdb: rdb, cfg: cfg, opts: o, keys: keysOf(o.Name), id: id,
+		rdb: rdb, cfg: cfg, opts: o, keys: keysOf(o.Name), id: id, epoch: time.Now(),
 		log:  log.With("queue", o.Name, "group", cfg.Group, "consumer", id),
 		quit: make(chan struct{}), done: make(chan struct{}),
 		held: map[int]*worker{}, stopping: map[int]bool{}, exited: make(chan int, o.Partitions),

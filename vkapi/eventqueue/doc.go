@@ -35,10 +35,18 @@
 // pending in it (XAUTOCLAIM), in order, before it reads new ones, so
 // nothing waits for a dead process and nothing is skipped. What can be
 // handled twice is only what was in flight at the crash: an entry whose
-// handler ran but whose XACK did not reach Redis. One case can break order
-// for a moment: a consumer that stalls (not dies) for longer than the lease
-// and then handles the entry it had read, while its successor handles the
-// next ones.
+// handler ran but whose XACK did not reach Redis (an acknowledgement that
+// fails is tried again for up to LeaseTTL, so a Redis restart or failover
+// does not cause repeats). After each read, a consumer checks that what
+// the group has pending in the partition is exactly what the read got: a
+// read whose answer was lost (go-redis sends a command again after a
+// network error, and Redis may have run the first) leaves entries pending
+// unseen, and they are claimed and handled first. A consumer that stalls
+// (not dies) past its renewals hands nothing more to its handler until a
+// renewal goes through: each worker knows, on its own monotonic clock,
+// the earliest its lease may run out. One case can still break order for a moment: a
+// handler that itself runs longer than the lease, while the partition's
+// next holder handles the entries after it.
 //
 // # Failing handlers
 //

@@ -17,7 +17,7 @@ import (
 )
 
 // newRedis gives the test a Redis and a queue name no other test uses.
-func newRedis(t *testing.T) (*redis.Client, string) {
+func newRedis(t testing.TB) (*redis.Client, string) {
 	t.Helper()
 	rdb := redistest.Client(t, redistest.Addr(t))
 	var b [6]byte
@@ -82,7 +82,7 @@ func (r *record) HandleEvent(_ context.Context, e *vkevent.Event) error {
 }
 
 // wait waits until every event was handled, or fails the test.
-func (r *record) wait(t *testing.T, d time.Duration) {
+func (r *record) wait(t testing.TB, d time.Duration) {
 	t.Helper()
 	select {
 	case <-r.done:
@@ -119,7 +119,7 @@ func (r *record) checkOrder(t *testing.T) (repeats int) {
 
 // runConsumer starts c.Run and returns a function that closes c and
 // returns Run's error.
-func runConsumer(t *testing.T, c *Consumer) func() error {
+func runConsumer(t testing.TB, c *Consumer) func() error {
 	t.Helper()
 	errc := make(chan error, 1)
 	go func() { errc <- c.Run(context.Background()) }()

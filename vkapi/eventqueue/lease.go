@@ -3,6 +3,7 @@ package eventqueue
 import (
 	"context"
 	"hash/fnv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -49,6 +50,7 @@ func (c *Consumer) rebalance(ctx context.Context) error {
 		return errorf("heartbeat", err)
 	}
 	for part, w := range c.held {
+		sent := time.Since(c.epoch)
 		ok, err := renewScript.Run(ctx, c.rdb, []string{c.keys.lease(c.cfg.Group, part)}, c.id, ttl).Int()
 		if err != nil {
 			return errorf("renew a lease", err)
@@ -57,7 +59,9 @@ func (c *Consumer) rebalance(ctx context.Context) error {
 			c.log.Warn("eventqueue: lost the lease of a partition", "partition", part)
 			w.stop()
 			delete(c.held, part)
+			continue
 		}
+		c.renewed(w, sent)
 	}
 	c.reap()
 	want := share(c.opts.Partitions, members)
@@ -77,12 +81,13 @@ func (c *Consumer) rebalance(ctx context.Context) error {
 		if c.stopping[part] {
 			continue // its worker is still finishing an entry
 		}
+		sent := time.Since(c.epoch)
 		got, err := acquireScript.Run(ctx, c.rdb, []string{c.keys.lease(c.cfg.Group, part)}, c.id, ttl).Int()
 		if err != nil {
 			return errorf("take a lease", err)
 		}
 		if got == 1 {
-			c.start(part)
+			c.start(part, sent)
 		}
 	}
 	return nil

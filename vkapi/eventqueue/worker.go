@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -25,6 +26,16 @@ type worker struct {
 	once   sync.Once
 
 	trimmed time.Time // when the stream was last trimmed
+	settled bool      // entries were acknowledged or buried since then
+	// unfinished: the last handleAll stopped before the end of its
+	// entries, which stay pending to this consumer.
+	unfinished bool
+
+	// leaseEnd is the earliest the partition's lease may run out, as
+	// time since the consumer's epoch: the time its last acquisition or
+	// renewal was sent, plus LeaseTTL. Set by Run's goroutine, read by
+	// the worker's.
+	leaseEnd atomic.Int64
 }
 
 func (w *worker) stop() { w.once.Do(func() { close(w.quit) }) }
@@ -38,9 +49,28 @@ func (w *worker) stopped() bool {
 	}
 }
 
-// start runs a worker for part, whose lease c has just taken.
-func (c *Consumer) start(part int) {
-	w := &worker{part: part, stream: c.keys.partition(part), quit: make(chan struct{})}
+// renewed records that the lease of w was taken or renewed by a request
+// sent at sent (time since c's epoch).
+func (c *Consumer) renewed(w *worker, sent time.Duration) {
+	w.leaseEnd.Store(int64(sent + c.cfg.LeaseTTL))
+}
+
+// holds reports whether w may start handling an entry: its lease is
+// certain to last a while longer (a quarter of LeaseTTL). A process that
+// stalled (a pause of the machine, a long GC) past its renewals stops
+// handling what it had read, which the next holder of the partition
+// claims, instead of handling it alongside.
+func (c *Consumer) holds(w *worker) bool {
+	return time.Since(c.epoch) < time.Duration(w.leaseEnd.Load())-c.cfg.LeaseTTL/4
+}
+
+// start runs a worker for part, whose lease c took with a request sent
+// at sent (time since c's epoch).
+func (c *Consumer) start(part int, sent time.Duration) {
+	// settled: trim once at the start, for what the previous holder
+	// acknowledged and did not trim.
+	w := &worker{part: part, stream: c.keys.partition(part), quit: make(chan struct{}), settled: true}
+	c.renewed(w, sent)
 	c.held[part] = w
 	c.stopping[part] = true // until it exits, whether or not it is held
 	c.wg.Add(1)
@@ -69,13 +99,35 @@ func (c *Consumer) work(w *worker) {
 		}
 	}()
 	block := min(c.cfg.LeaseTTL/3, c.cfg.ReadBlock)
+	// claim: the group must be made sure of and the partition's pending
+	// entries claimed before new ones are read; so at the start, and
+	// after anything that may have left entries pending (an error, a
+	// pause for a late renewal). In between, only this worker reads the
+	// partition, so nothing else can leave entries pending in it.
+	claim := true
 	for failures := 0; !w.stopped() && hctx.Err() == nil; {
-		err := c.ensureGroup(rctx, w.stream)
-		if err == nil {
-			err = c.drainPending(hctx, rctx, w)
+		if !c.holds(w) {
+			// A renewal is late: wait for it (or for the stop that
+			// follows a lost lease) before touching the partition.
+			if sleep(rctx, c.cfg.LeaseTTL/10) != nil {
+				return
+			}
+			continue
 		}
-		if err == nil && !w.stopped() {
+		w.unfinished = false
+		var err error
+		if claim {
+			err = c.ensureGroup(rctx, w.stream)
+			if err == nil {
+				err = c.drainPending(hctx, rctx, w)
+			}
+			claim = err != nil || w.unfinished
+		}
+		if err == nil && !claim && !w.stopped() {
 			err = c.readNew(hctx, rctx, w, block)
+		}
+		if err != nil || w.unfinished {
+			claim = true
 		}
 		if err == nil || rctx.Err() != nil {
 			failures = 0
@@ -104,7 +156,11 @@ func (c *Consumer) ensureGroup(ctx context.Context, stream string) error {
 // and handles them in order, oldest first.
 func (c *Consumer) drainPending(hctx, rctx context.Context, w *worker) error {
 	start := "0-0"
-	for !w.stopped() {
+	for {
+		if w.stopped() {
+			w.unfinished = true
+			return nil
+		}
 		msgs, next, err := c.rdb.XAutoClaim(rctx, &redis.XAutoClaimArgs{
 			Stream: w.stream, Group: c.cfg.Group, Consumer: c.id, MinIdle: 0, Start: start, Count: int64(c.cfg.Batch),
 		}).Result()
@@ -119,7 +175,6 @@ func (c *Consumer) drainPending(hctx, rctx context.Context, w *worker) error {
 		}
 		start = next
 	}
-	return nil
 }
 
 // readNew reads entries no consumer of the group has seen, waiting up to
@@ -131,30 +186,60 @@ func (c *Consumer) readNew(hctx, rctx context.Context, w *worker, block time.Dur
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return errorf("read new entries", err)
 	}
+	var msgs []redis.XMessage
 	for _, s := range res {
-		if err := c.handleAll(hctx, w, s.Messages); err != nil {
-			return err
-		}
+		msgs = append(msgs, s.Messages...)
+	}
+	// What is pending now must be exactly what this read got: a read
+	// whose answer was lost (go-redis sends a command again after a
+	// network error, and Redis may have run the first one) leaves older
+	// entries pending to this consumer, which must come first. Then
+	// everything pending is claimed and handled in order.
+	p, err := c.rdb.XPending(rctx, w.stream, c.cfg.Group).Result()
+	if err != nil {
+		return errorf("read the pending entries", err)
+	}
+	if p.Count != int64(len(msgs)) || (len(msgs) > 0 && p.Lower != msgs[0].ID) {
+		c.log.Warn("eventqueue: entries delivered by a read whose answer was lost; claiming them", "partition", w.part, "pending", p.Count, "read", len(msgs))
+		w.unfinished = true
+		return nil
+	}
+	if err := c.handleAll(hctx, w, msgs); err != nil {
+		return err
 	}
 	// Trim when idle, and at least once a second under load, so that
-	// acknowledged entries do not count against MaxBacklog.
-	if len(res) == 0 || time.Since(w.trimmed) > time.Second {
-		w.trimmed = time.Now()
+	// acknowledged entries do not count against MaxBacklog; not again
+	// while nothing was settled since (an idle partition costs nothing
+	// but its blocking reads).
+	if w.settled && (len(res) == 0 || time.Since(w.trimmed) > time.Second) {
+		w.trimmed, w.settled = time.Now(), false
 		return c.trim(rctx, w.stream)
 	}
 	return nil
 }
 
 // handleAll handles msgs in order; it stops early when the worker is
-// stopped or Run's context ends, leaving the rest pending.
+// stopped, its lease may have run out or Run's context ends, leaving the
+// rest pending (and w.unfinished set). The delivery of each entry after
+// the first is counted in the same round trip as the acknowledgement of
+// the one before it.
 func (c *Consumer) handleAll(hctx context.Context, w *worker, msgs []redis.XMessage) error {
-	for _, m := range msgs {
-		if w.stopped() || hctx.Err() != nil {
+	var counted int64 // the delivery number of msgs[i], when already counted
+	for i, m := range msgs {
+		if w.stopped() || hctx.Err() != nil || !c.holds(w) {
+			w.unfinished = true
 			return nil
 		}
-		if err := c.handleEntry(hctx, w, m); err != nil {
+		var next *redis.XMessage
+		if i+1 < len(msgs) {
+			next = &msgs[i+1]
+		}
+		n, err := c.handleEntry(hctx, w, m, counted, next)
+		if err != nil {
 			return err
 		}
+		w.settled = true
+		counted = n
 	}
 	return nil
 }
@@ -162,51 +247,57 @@ func (c *Consumer) handleAll(hctx context.Context, w *worker, msgs []redis.XMess
 // handleEntry hands one entry to the handler until it returns nil (then
 // acknowledges it) or the entry has had MaxDeliveries deliveries (then
 // moves it to the dead-letter stream). A stop or the end of Run's context
-// leaves the entry pending for the next holder of the partition.
-func (c *Consumer) handleEntry(hctx context.Context, w *worker, m redis.XMessage) error {
+// leaves the entry pending for the next holder of the partition. counted,
+// when not 0, is the entry's delivery number, already counted; next, when
+// not nil, is the entry to come, whose delivery the acknowledgement
+// counts too: handleEntry then returns its delivery number.
+func (c *Consumer) handleEntry(hctx context.Context, w *worker, m redis.XMessage, counted int64, next *redis.XMessage) (int64, error) {
 	field := strconv.Itoa(w.part) + ":" + m.ID
 	var e vkevent.Event
 	raw, _ := m.Values[fieldEvent].(string)
 	if err := json.Unmarshal([]byte(raw), &e); err != nil {
-		return c.bury(hctx, w, m, field, 1, "the entry holds no event: "+err.Error())
+		return 0, c.bury(hctx, w, m, field, 1, "the entry holds no event: "+err.Error())
 	}
 	for attempt := 0; ; attempt++ {
-		n, err := c.rdb.HIncrBy(hctx, c.keys.tries(c.cfg.Group), field, 1).Result()
-		if err != nil {
-			return errorf("count a delivery", err)
+		n := counted
+		if attempt > 0 || n == 0 {
+			var err error
+			if n, err = c.rdb.HIncrBy(hctx, c.keys.tries(c.cfg.Group), field, 1).Result(); err != nil {
+				return 0, errorf("count a delivery", err)
+			}
 		}
 		if n > int64(c.cfg.MaxDeliveries) {
 			last, _ := c.rdb.HGet(hctx, c.keys.errs(c.cfg.Group), field).Result()
-			return c.bury(hctx, w, m, field, n-1, last)
+			return 0, c.bury(hctx, w, m, field, n-1, last)
 		}
 		herr := callHandler(hctx, c.cfg.Handler, &e)
 		if herr == nil {
-			// Recorded even when Run's context ended meanwhile: the
-			// handler did its work, so the entry must not come again.
-			actx, cancel := context.WithTimeout(context.WithoutCancel(hctx), 5*time.Second)
-			defer cancel()
-			return c.ack(actx, w.stream, m.ID, field)
+			return c.ackHandled(hctx, w, m.ID, field, next)
 		}
 		if hctx.Err() != nil {
-			return nil
+			return 0, nil
 		}
 		msg := vkerr.Shorten(herr.Error(), 1000)
 		c.log.Warn("eventqueue: handler failed", "partition", w.part, "entry", m.ID, "event_id", e.EventID, "delivery", n, "err", msg)
 		if err := c.rdb.HSet(hctx, c.keys.errs(c.cfg.Group), field, msg).Err(); err != nil {
-			return errorf("record a handler's error", err)
+			return 0, errorf("record a handler's error", err)
 		}
 		if n >= int64(c.cfg.MaxDeliveries) {
-			return c.bury(hctx, w, m, field, n, msg)
+			return 0, c.bury(hctx, w, m, field, n, msg)
 		}
 		t := time.NewTimer(backoff(attempt, 100*time.Millisecond, 10*time.Second))
 		select {
 		case <-t.C:
 		case <-w.quit:
 			t.Stop()
-			return nil
+			return 0, nil
 		case <-hctx.Done():
 			t.Stop()
-			return nil
+			return 0, nil
+		}
+		if !c.holds(w) {
+			w.unfinished = true
+			return 0, nil // the work loop waits for the renewal
 		}
 	}
 }
@@ -221,18 +312,64 @@ func callHandler(ctx context.Context, h vkevent.Handler, e *vkevent.Event) (err 
 	return h.HandleEvent(ctx, e)
 }
 
-// ack acknowledges an entry and forgets its delivery count and error.
-func (c *Consumer) ack(ctx context.Context, stream, id, field string) error {
+// ackHandled acknowledges an entry whose handler returned nil, and counts
+// the delivery of next (when not nil, and the worker goes on) in the same
+// round trip, returning its delivery number (0 when not counted). It is
+// recorded even when Run's context ended meanwhile: the handler did its
+// work, so the entry must not come again. When Redis does not answer (a
+// restart, a failover), the acknowledgement is tried again with backoff
+// for up to LeaseTTL, while the worker holds the partition: no one else
+// hands the entry to a handler meanwhile, and an acknowledgement that
+// gets through saves handling the entry twice.
+func (c *Consumer) ackHandled(hctx context.Context, w *worker, id, field string, next *redis.XMessage) (int64, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(hctx), c.cfg.LeaseTTL)
+	defer cancel()
+	nextField := ""
+	if next != nil && !w.stopped() && hctx.Err() == nil && c.holds(w) {
+		nextField = strconv.Itoa(w.part) + ":" + next.ID
+	}
+	for attempt := 0; ; attempt++ {
+		n, err := c.ack(ctx, w.stream, id, field, nextField)
+		if err == nil || w.stopped() || ctx.Err() != nil {
+			return n, err
+		}
+		// The failed round trip may have counted next's delivery; one
+		// more count is the price of not counting it twice per entry.
+		nextField = ""
+		t := time.NewTimer(backoff(attempt, 20*time.Millisecond, c.cfg.LeaseTTL/4))
+		select {
+		case <-t.C:
+		case <-w.quit:
+			t.Stop()
+			return 0, err
+		case <-ctx.Done():
+			t.Stop()
+			return 0, err
+		}
+	}
+}
+
+// ack acknowledges an entry and forgets its delivery count and error, and
+// counts a delivery of the entry nextField names (when not ""), in one
+// transaction; it returns that entry's delivery number.
+func (c *Consumer) ack(ctx context.Context, stream, id, field, nextField string) (int64, error) {
+	var count *redis.IntCmd
 	_, err := c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.XAck(ctx, stream, c.cfg.Group, id)
 		p.HDel(ctx, c.keys.tries(c.cfg.Group), field)
 		p.HDel(ctx, c.keys.errs(c.cfg.Group), field)
+		if nextField != "" {
+			count = p.HIncrBy(ctx, c.keys.tries(c.cfg.Group), nextField, 1)
+		}
 		return nil
 	})
 	if err != nil {
-		return errorf("acknowledge", err)
+		return 0, errorf("acknowledge", err)
 	}
-	return nil
+	if count == nil {
+		return 0, nil
+	}
+	return count.Val(), nil
 }
 
 // bury moves an entry to the dead-letter stream with its last error and
