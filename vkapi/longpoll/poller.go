@@ -11,6 +11,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/internal/bodybuf"
 	"github.com/vkerr/vkerr/vkapi/internal/httpclient"
 	"github.com/vkerr/vkerr/vkapi/internal/lifecycle"
 	"github.com/vkerr/vkerr/vkapi/internal/retry"
@@ -162,6 +163,7 @@ type Poller struct {
 	inAnswer map[string]struct{} // the same keys, for lookups
 	failures int                 // failures in a row: the backoff's n, and one Warn per streak
 	stalls   int                 // a_check requests in a row abandoned at wait + margin
+	body     bodybuf.Buffer      // the a_check answers' buffer
 }
 
 // maxStalls is how many a_check requests in a row may go unanswered at
