@@ -1,7 +1,6 @@
 package userlongpoll
 
 import (
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -52,11 +51,11 @@ func TestDecodeFastPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("%s", a.Updates[0].Fields[5])
+	want := string(a.Updates[0].Fields[5])
 	for i := range body {
 		body[i] = ' '
 	}
-	if got := fmt.Sprintf("%s", a.Updates[0].Fields[5]); got != want || a.Updates[1].Code != 80 {
+	if got := string(a.Updates[0].Fields[5]); got != want || a.Updates[1].Code != 80 {
 		t.Fatalf("the answer changed with its body: %s", got)
 	}
 }
