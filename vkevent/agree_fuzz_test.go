@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/vkerr/vkerr/internal/jsonread"
 )
 
 // agreeSeeds are inputs where a single-pass decoder could part from the
@@ -29,11 +31,11 @@ var agreeSeeds = []string{
 // TestDepthLimitAgrees: encoding/json refuses nesting deeper than 10,000
 // levels, and so do the single-pass decoders, at the same depth.
 func TestDepthLimitAgrees(t *testing.T) {
-	for _, depth := range []int{maxDepth, maxDepth + 1} {
+	for _, depth := range []int{jsonread.MaxDepth, jsonread.MaxDepth + 1} {
 		b := []byte(`{"message":` + strings.Repeat(`[`, depth-1) + strings.Repeat(`]`, depth-1) + `}`)
 		var fast, ref MessageObject
 		errFast, errRef := fast.UnmarshalJSON(b), refDecodeObject(b, &ref)
-		if (errFast == nil) != (errRef == nil) || (errFast == nil) != (depth <= maxDepth) {
+		if (errFast == nil) != (errRef == nil) || (errFast == nil) != (depth <= jsonread.MaxDepth) {
 			t.Errorf("depth %d: fast error %v, reference error %v", depth, errFast, errRef)
 		}
 		var e, refE Event

@@ -41,15 +41,15 @@ func DecodeLongPoll(body []byte) (*Answer, error) {
 // string, a syntax error), which decodeLongPollSlow decodes and words.
 func decodeLongPollFast(body []byte) *Answer {
 	keep := bytes.Clone(body)
-	r := reader{b: keep}
+	r := newReader(keep)
 	a := &Answer{}
 	var sawTS, sawUpdates bool
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "ts":
-			s, ok := []byte(nil), r.peek() == '"'
+			s, ok := []byte(nil), r.Peek() == '"'
 			if ok {
-				s, ok = r.plainString()
+				s, ok = r.PlainString()
 			}
 			if !ok || len(s) == 0 || sawTS {
 				return nil
@@ -60,29 +60,29 @@ func decodeLongPollFast(body []byte) *Answer {
 				return nil
 			}
 			sawUpdates = true
-			switch r.peek() {
+			switch r.Peek() {
 			case 'n':
-				r.literal("null")
+				r.Literal("null")
 				continue
 			case '[':
 			default:
 				return nil
 			}
-			for first := true; r.nextItem(&first); {
+			for first := true; r.NextItem(&first); {
 				a.Events = append(a.Events, Event{})
 				e := &a.Events[len(a.Events)-1]
-				if r.peek() == '{' {
+				if r.Peek() == '{' {
 					e.readFrom(&r, keep)
-				} else if v := r.value(); v != nil {
-					e.Object = keep[r.i-len(v) : r.i : r.i]
+				} else if v := r.Value(); v != nil {
+					e.Object = keep[r.Pos()-len(v) : r.Pos() : r.Pos()]
 				}
 			}
 		default:
 			return nil
 		}
 	}
-	r.end()
-	if r.err != nil || !sawTS {
+	r.End()
+	if r.Err() != nil || !sawTS {
 		return nil
 	}
 	if a.Events == nil {

@@ -45,14 +45,14 @@ var ErrNoObject = errors.New("vkevent: the event has no object")
 // group_id as a number or a string, unknown fields kept in Extra. It fails
 // only when b is not a JSON object.
 func (e *Event) UnmarshalJSON(b []byte) error {
-	r := reader{b: b}
+	r := newReader(b)
 	var ev Event
-	isObject := r.peek() == '{'
+	isObject := r.Peek() == '{'
 	if isObject {
 		ev.readFrom(&r, nil)
-		r.end()
+		r.End()
 	}
-	if !isObject || r.err != nil {
+	if !isObject || r.Err() != nil {
 		return envelopeError(b)
 	}
 	*e = ev
@@ -80,12 +80,12 @@ func (e *Event) readFrom(r *reader, keep []byte) {
 		if keep == nil {
 			return bytes.Clone(v)
 		}
-		return keep[r.i-len(v) : r.i : r.i]
+		return keep[r.Pos()-len(v) : r.Pos() : r.Pos()]
 	}
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "type":
-			if r.peek() == '"' {
+			if r.Peek() == '"' {
 				e.Type = internType(r.str())
 			} else {
 				r.skip()
@@ -96,8 +96,8 @@ func (e *Event) readFrom(r *reader, keep []byte) {
 		case "group_id":
 			e.GroupID = r.int64()
 		case "v":
-			if r.peek() == '"' {
-				if v, ok := r.plainString(); ok {
+			if r.Peek() == '"' {
+				if v, ok := r.PlainString(); ok {
 					e.V = internVersion(v)
 					continue
 				}
@@ -106,14 +106,14 @@ func (e *Event) readFrom(r *reader, keep []byte) {
 		case "secret":
 			e.Secret = r.str()
 		case "object":
-			if v := r.value(); v != nil && string(v) != "null" {
+			if v := r.Value(); v != nil && string(v) != "null" {
 				e.Object = own(v)
 			} else {
 				e.Object = nil
 			}
 		default:
-			k := string(r.key)
-			v := r.value()
+			k := string(r.Key())
+			v := r.Value()
 			if v == nil {
 				return
 			}

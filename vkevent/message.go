@@ -26,7 +26,7 @@ func (h *messageObjectHook) done(o *MessageObject, object []byte) {
 	if h.hasMessage {
 		return
 	}
-	r := reader{b: object}
+	r := newReader(object)
 	m := new(Message)
 	m.decodeFrom(&r)
 	o.Message = m
@@ -42,7 +42,7 @@ type messageHook struct {
 func (h *messageHook) seen([]byte) {}
 
 func (h *messageHook) field(r *reader) {
-	switch string(r.key) {
+	switch string(r.Key()) {
 	case "body":
 		h.body = r.str()
 	case "user_id":

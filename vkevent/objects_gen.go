@@ -1155,11 +1155,11 @@ type WallWallpostAttachment struct {
 // UnmarshalJSON decodes the object tolerantly (see the package doc).
 func (o *WallWallpostAttachment) UnmarshalJSON(b []byte) error { return decodeObject(b, o) }
 
-// The single-pass decoders of the structs (see reader.go).
+// The single-pass decoders of the structs (see reader.go and internal/jsonread).
 
 func (o *AppPayload) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "app_id":
 			o.AppID = r.int64()
 		case "payload":
@@ -1173,8 +1173,8 @@ func (o *AppPayload) decodeFrom(r *reader) {
 }
 
 func (o *Base) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "event_id":
 			o.EventID = r.str()
 		case "group_id":
@@ -1192,8 +1192,8 @@ func (o *Base) decodeFrom(r *reader) {
 }
 
 func (o *BoardPostDelete) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "deleter_id":
 			o.DeleterID = r.int64()
 		case "id":
@@ -1209,8 +1209,8 @@ func (o *BoardPostDelete) decodeFrom(r *reader) {
 }
 
 func (o *Confirmation) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "event_id":
 			o.EventID = r.str()
 		case "group_id":
@@ -1228,8 +1228,8 @@ func (o *Confirmation) decodeFrom(r *reader) {
 }
 
 func (o *DonutMoneyWithdraw) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "amount":
 			o.Amount = r.float64()
 		case "amount_without_fee":
@@ -1241,8 +1241,8 @@ func (o *DonutMoneyWithdraw) decodeFrom(r *reader) {
 }
 
 func (o *DonutMoneyWithdrawError) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "reason":
 			o.Reason = r.str()
 		default:
@@ -1252,8 +1252,8 @@ func (o *DonutMoneyWithdrawError) decodeFrom(r *reader) {
 }
 
 func (o *DonutSubscriptionCancelled) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "user_id":
 			o.UserID = r.int64()
 		default:
@@ -1263,8 +1263,8 @@ func (o *DonutSubscriptionCancelled) decodeFrom(r *reader) {
 }
 
 func (o *DonutSubscriptionCreate) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "amount":
 			o.Amount = r.int64()
 		case "amount_without_fee":
@@ -1278,8 +1278,8 @@ func (o *DonutSubscriptionCreate) decodeFrom(r *reader) {
 }
 
 func (o *DonutSubscriptionExpired) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "user_id":
 			o.UserID = r.int64()
 		default:
@@ -1289,8 +1289,8 @@ func (o *DonutSubscriptionExpired) decodeFrom(r *reader) {
 }
 
 func (o *DonutSubscriptionPriceChanged) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "amount_diff":
 			o.AmountDiff = r.float64()
 		case "amount_diff_without_fee":
@@ -1308,8 +1308,8 @@ func (o *DonutSubscriptionPriceChanged) decodeFrom(r *reader) {
 }
 
 func (o *DonutSubscriptionProlonged) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "amount":
 			o.Amount = r.int64()
 		case "amount_without_fee":
@@ -1323,8 +1323,8 @@ func (o *DonutSubscriptionProlonged) decodeFrom(r *reader) {
 }
 
 func (o *ForeignMessage) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "attachments":
 			o.Attachments = readSlice[[]MessagesMessageAttachment](r, func(r *reader) MessagesMessageAttachment { return readStruct[MessagesMessageAttachment](r) })
 		case "conversation_message_id":
@@ -1360,8 +1360,8 @@ func (o *ForeignMessage) decodeFrom(r *reader) {
 }
 
 func (o *GroupChangePhoto) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "photo":
 			o.Photo = readPtr[PhotosPhoto](r)
 		case "user_id":
@@ -1373,8 +1373,8 @@ func (o *GroupChangePhoto) decodeFrom(r *reader) {
 }
 
 func (o *GroupChangeSettings) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "changes":
 			o.Changes = readPtr[GroupSettingsChanges](r)
 		case "user_id":
@@ -1386,8 +1386,8 @@ func (o *GroupChangeSettings) decodeFrom(r *reader) {
 }
 
 func (o *GroupJoin) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "join_type":
 			o.JoinType = GroupJoinType(r.str())
 		case "user_id":
@@ -1399,8 +1399,8 @@ func (o *GroupJoin) decodeFrom(r *reader) {
 }
 
 func (o *GroupLeave) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "self":
 			o.Self = r.int64()
 		case "user_id":
@@ -1412,8 +1412,8 @@ func (o *GroupLeave) decodeFrom(r *reader) {
 }
 
 func (o *GroupOfficersEdit) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "admin_id":
 			o.AdminID = r.int64()
 		case "level_new":
@@ -1429,8 +1429,8 @@ func (o *GroupOfficersEdit) decodeFrom(r *reader) {
 }
 
 func (o *GroupSettingsChanges) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "access":
 			o.Access = readPtr[GroupSettingsChangesIntegerValues](r)
 		case "address":
@@ -1508,8 +1508,8 @@ func (o *GroupSettingsChanges) decodeFrom(r *reader) {
 }
 
 func (o *GroupSettingsChangesIntegerValues) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "new_value":
 			o.NewValue = r.int64()
 		case "old_value":
@@ -1521,8 +1521,8 @@ func (o *GroupSettingsChangesIntegerValues) decodeFrom(r *reader) {
 }
 
 func (o *GroupSettingsChangesStringValues) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "new_value":
 			o.NewValue = r.str()
 		case "old_value":
@@ -1534,8 +1534,8 @@ func (o *GroupSettingsChangesStringValues) decodeFrom(r *reader) {
 }
 
 func (o *InfoForBots) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "button_actions":
 			o.ButtonActions = readSlice[[]string](r, func(r *reader) string { return r.str() })
 		case "carousel":
@@ -1553,8 +1553,8 @@ func (o *InfoForBots) decodeFrom(r *reader) {
 }
 
 func (o *LikeAddRemove) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "liker_id":
 			o.LikerID = r.int64()
 		case "object_id":
@@ -1574,8 +1574,8 @@ func (o *LikeAddRemove) decodeFrom(r *reader) {
 }
 
 func (o *MarketComment) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "date":
 			o.Date = r.int64()
 		case "from_id":
@@ -1595,8 +1595,8 @@ func (o *MarketComment) decodeFrom(r *reader) {
 }
 
 func (o *MarketCommentDelete) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "id":
 			o.ID = r.int64()
 		case "item_id":
@@ -1613,10 +1613,10 @@ func (o *MarketCommentDelete) decodeFrom(r *reader) {
 
 func (o *Message) decodeFrom(r *reader) {
 	var h messageHook
-	start := r.i
-	for first := true; r.nextKey(&first); {
-		h.seen(r.key)
-		switch string(r.key) {
+	start := r.Pos()
+	for first := true; r.NextKey(&first); {
+		h.seen(r.Key())
+		switch string(r.Key()) {
 		case "action":
 			o.Action = readPtr[MessagesActionOneOf](r)
 		case "admin_author_id":
@@ -1691,12 +1691,12 @@ func (o *Message) decodeFrom(r *reader) {
 			h.field(r)
 		}
 	}
-	h.done(o, r.b[start:r.i])
+	h.done(o, r.Since(start))
 }
 
 func (o *MessageAllow) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "key":
 			o.Key = r.str()
 		case "user_id":
@@ -1708,8 +1708,8 @@ func (o *MessageAllow) decodeFrom(r *reader) {
 }
 
 func (o *MessageDeny) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "user_id":
 			o.UserID = r.int64()
 		default:
@@ -1719,8 +1719,8 @@ func (o *MessageDeny) decodeFrom(r *reader) {
 }
 
 func (o *MessageEvent) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "conversation_message_id":
 			o.ConversationMessageID = r.int64()
 		case "event_id":
@@ -1739,10 +1739,10 @@ func (o *MessageEvent) decodeFrom(r *reader) {
 
 func (o *MessageObject) decodeFrom(r *reader) {
 	var h messageObjectHook
-	start := r.i
-	for first := true; r.nextKey(&first); {
-		h.seen(r.key)
-		switch string(r.key) {
+	start := r.Pos()
+	for first := true; r.NextKey(&first); {
+		h.seen(r.Key())
+		switch string(r.Key()) {
 		case "client_info":
 			o.ClientInfo = readPtr[InfoForBots](r)
 		case "message":
@@ -1751,12 +1751,12 @@ func (o *MessageObject) decodeFrom(r *reader) {
 			h.field(r)
 		}
 	}
-	h.done(o, r.b[start:r.i])
+	h.done(o, r.Since(start))
 }
 
 func (o *MessageReactionEvent) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "cmid":
 			o.Cmid = r.int64()
 		case "peer_id":
@@ -1772,8 +1772,8 @@ func (o *MessageReactionEvent) decodeFrom(r *reader) {
 }
 
 func (o *MessageRead) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "conversation_message_id":
 			o.ConversationMessageID = r.int64()
 		case "from_id":
@@ -1789,8 +1789,8 @@ func (o *MessageRead) decodeFrom(r *reader) {
 }
 
 func (o *MessageTypingState) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "from_id":
 			o.FromID = r.int64()
 		case "state":
@@ -1804,8 +1804,8 @@ func (o *MessageTypingState) decodeFrom(r *reader) {
 }
 
 func (o *PhotoComment) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "attachments":
 			o.Attachments = readSlice[[]WallWallpostAttachment](r, func(r *reader) WallWallpostAttachment { return readStruct[WallWallpostAttachment](r) })
 		case "can_edit":
@@ -1855,8 +1855,8 @@ func (o *PhotoComment) decodeFrom(r *reader) {
 }
 
 func (o *PhotoCommentDelete) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "deleter_id":
 			o.DeleterID = r.int64()
 		case "id":
@@ -1874,8 +1874,8 @@ func (o *PhotoCommentDelete) decodeFrom(r *reader) {
 }
 
 func (o *PollVoteNew) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "option_id":
 			o.OptionID = r.int64()
 		case "owner_id":
@@ -1891,8 +1891,8 @@ func (o *PollVoteNew) decodeFrom(r *reader) {
 }
 
 func (o *UserBlock) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "admin_id":
 			o.AdminID = r.int64()
 		case "comment":
@@ -1910,8 +1910,8 @@ func (o *UserBlock) decodeFrom(r *reader) {
 }
 
 func (o *UserUnblock) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "admin_id":
 			o.AdminID = r.int64()
 		case "by_end_date":
@@ -1925,8 +1925,8 @@ func (o *UserUnblock) decodeFrom(r *reader) {
 }
 
 func (o *VideoComment) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "attachments":
 			o.Attachments = readSlice[[]WallWallpostAttachment](r, func(r *reader) WallWallpostAttachment { return readStruct[WallWallpostAttachment](r) })
 		case "can_edit":
@@ -1976,8 +1976,8 @@ func (o *VideoComment) decodeFrom(r *reader) {
 }
 
 func (o *VideoCommentDelete) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "deleter_id":
 			o.DeleterID = r.int64()
 		case "id":
@@ -1993,8 +1993,8 @@ func (o *VideoCommentDelete) decodeFrom(r *reader) {
 }
 
 func (o *VkpayTransaction) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "amount":
 			o.Amount = r.int64()
 		case "date":
@@ -2012,8 +2012,8 @@ func (o *VkpayTransaction) decodeFrom(r *reader) {
 }
 
 func (o *WallCommentDelete) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "id":
 			o.ID = r.int64()
 		case "owner_id":
@@ -2029,8 +2029,8 @@ func (o *WallCommentDelete) decodeFrom(r *reader) {
 }
 
 func (o *AudioAudio) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "access_key":
 			o.AccessKey = r.str()
 		case "album_id":
@@ -2062,8 +2062,8 @@ func (o *AudioAudio) decodeFrom(r *reader) {
 }
 
 func (o *BaseGeo) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "coordinates":
 			o.Coordinates = r.raw()
 		case "place":
@@ -2079,8 +2079,8 @@ func (o *BaseGeo) decodeFrom(r *reader) {
 }
 
 func (o *BaseLikesInfo) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "author_liked":
 			o.AuthorLiked = r.bool()
 		case "can_like":
@@ -2106,8 +2106,8 @@ func (o *BaseLikesInfo) decodeFrom(r *reader) {
 }
 
 func (o *BoardTopicComment) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "attachments":
 			o.Attachments = readSlice[[]json.RawMessage](r, func(r *reader) json.RawMessage { return r.raw() })
 		case "can_edit":
@@ -2131,8 +2131,8 @@ func (o *BoardTopicComment) decodeFrom(r *reader) {
 }
 
 func (o *CommentThread) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "author_replied":
 			o.AuthorReplied = r.bool()
 		case "can_post":
@@ -2152,8 +2152,8 @@ func (o *CommentThread) decodeFrom(r *reader) {
 }
 
 func (o *MessagesActionOneOf) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "conversation_message_id":
 			o.ConversationMessageID = r.int64()
 		case "email":
@@ -2175,8 +2175,8 @@ func (o *MessagesActionOneOf) decodeFrom(r *reader) {
 }
 
 func (o *MessagesKeyboard) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "author_id":
 			o.AuthorID = r.int64()
 		case "buttons":
@@ -2194,8 +2194,8 @@ func (o *MessagesKeyboard) decodeFrom(r *reader) {
 }
 
 func (o *MessagesMessageAttachment) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "audio":
 			o.Audio = r.raw()
 		case "audio_message":
@@ -2231,8 +2231,8 @@ func (o *MessagesMessageAttachment) decodeFrom(r *reader) {
 }
 
 func (o *MessagesReactionCounterResponseItem) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "count":
 			o.Count = r.int64()
 		case "reaction_id":
@@ -2246,8 +2246,8 @@ func (o *MessagesReactionCounterResponseItem) decodeFrom(r *reader) {
 }
 
 func (o *PhotosPhoto) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "access_key":
 			o.AccessKey = r.str()
 		case "album_id":
@@ -2309,8 +2309,8 @@ func (o *PhotosPhoto) decodeFrom(r *reader) {
 }
 
 func (o *WallWallComment) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "attachments":
 			o.Attachments = readSlice[[]json.RawMessage](r, func(r *reader) json.RawMessage { return r.raw() })
 		case "can_edit":
@@ -2358,8 +2358,8 @@ func (o *WallWallComment) decodeFrom(r *reader) {
 }
 
 func (o *WallWallCommentDonut) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "is_don":
 			o.IsDon = r.bool()
 		case "placeholder":
@@ -2371,8 +2371,8 @@ func (o *WallWallCommentDonut) decodeFrom(r *reader) {
 }
 
 func (o *WallWallpost) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "access_key":
 			o.AccessKey = r.str()
 		case "attachments":
@@ -2430,8 +2430,8 @@ func (o *WallWallpost) decodeFrom(r *reader) {
 }
 
 func (o *WallWallpostAttachment) decodeFrom(r *reader) {
-	for first := true; r.nextKey(&first); {
-		switch string(r.key) {
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
 		case "access_key":
 			o.AccessKey = r.str()
 		case "album":

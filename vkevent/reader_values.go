@@ -10,29 +10,29 @@ import (
 // str reads a string; a value of another kind keeps its JSON text, null
 // is "".
 func (r *reader) str() string {
-	switch r.peek() {
+	switch r.Peek() {
 	case '"':
-		if s, ok := r.plainString(); ok {
+		if s, ok := r.PlainString(); ok {
 			return string(s)
 		}
-		return r.slowString()
+		return r.UnescapedString()
 	case 'n':
-		r.literal("null")
+		r.Literal("null")
 		return ""
 	}
-	return string(r.value())
+	return string(r.Value())
 }
 
 // int64 reads an integer (also in a string, a whole float, or a boolean as
 // 0 or 1); what does not fit is 0.
 func (r *reader) int64() int64 {
-	n, _ := flexInt(r.value())
+	n, _ := flexInt(r.Value())
 	return n
 }
 
 // int is int64 for an int.
 func (r *reader) int() int {
-	n, ok := flexInt(r.value())
+	n, ok := flexInt(r.Value())
 	if !ok || int64(int(n)) != n {
 		return 0
 	}
@@ -41,14 +41,14 @@ func (r *reader) int() int {
 
 // float64 reads a number (also in a string); what does not fit is 0.
 func (r *reader) float64() float64 {
-	f, _ := flexFloat(r.value())
+	f, _ := flexFloat(r.Value())
 	return f
 }
 
 // bool reads true, false, 1, 0 (also in strings) or a number (non-zero
 // is true).
 func (r *reader) bool() bool {
-	raw := r.value()
+	raw := r.Value()
 	switch string(unquote(raw)) {
 	case "true", "1":
 		return true
@@ -61,7 +61,7 @@ func (r *reader) bool() bool {
 
 // raw reads any value as a copy of its JSON; null is nil.
 func (r *reader) raw() json.RawMessage {
-	v := r.value()
+	v := r.Value()
 	if v == nil || string(v) == "null" {
 		return nil
 	}
@@ -69,7 +69,7 @@ func (r *reader) raw() json.RawMessage {
 }
 
 // skip reads a value and drops it.
-func (r *reader) skip() { r.value() }
+func (r *reader) skip() { r.Value() }
 
 // decoder is a generated object type: decodeFrom reads a JSON object into
 // its zero value.
@@ -85,14 +85,14 @@ func decodeObject[T any, P decoder[T]](b []byte, o P) error {
 	if isNull(b) {
 		return nil
 	}
-	r := reader{b: b}
+	r := newReader(b)
 	var v T
-	if r.peek() != '{' {
+	if r.Peek() != '{' {
 		return errNotObject
 	}
 	P(&v).decodeFrom(&r)
-	r.end()
-	if r.err != nil {
+	r.End()
+	if r.Err() != nil {
 		return errNotObject
 	}
 	*o = v
@@ -101,7 +101,7 @@ func decodeObject[T any, P decoder[T]](b []byte, o P) error {
 
 // readPtr reads an object into a new T; another value is nil.
 func readPtr[T any, P decoder[T]](r *reader) *T {
-	if r.peek() != '{' {
+	if r.Peek() != '{' {
 		r.skip()
 		return nil
 	}
@@ -112,7 +112,7 @@ func readPtr[T any, P decoder[T]](r *reader) *T {
 
 // readStruct reads an object into a T; another value is the zero T.
 func readStruct[T any, P decoder[T]](r *reader) (v T) {
-	if r.peek() != '{' {
+	if r.Peek() != '{' {
 		r.skip()
 		return v
 	}
@@ -123,12 +123,12 @@ func readStruct[T any, P decoder[T]](r *reader) (v T) {
 // readSlice reads an array, each item with item; another value is nil,
 // and [] an empty slice.
 func readSlice[S ~[]E, E any](r *reader, item func(*reader) E) S {
-	if r.peek() != '[' {
+	if r.Peek() != '[' {
 		r.skip()
 		return nil
 	}
 	s := S{}
-	for first := true; r.nextItem(&first); {
+	for first := true; r.NextItem(&first); {
 		s = append(s, item(r))
 	}
 	return s

@@ -6,7 +6,7 @@ import (
 )
 
 // The single-pass decoders of the generated structs: a decodeFrom method
-// per struct, on vkevent's reader (vkevent/reader.go), with one case per
+// per struct, on vkevent's reader (vkevent/reader.go, on internal/jsonread), with one case per
 // member that reads its value straight into the field.
 
 // structDecl is a struct written and its fields, for its decoder.
@@ -81,13 +81,13 @@ func (g *gen) writeDecoder(s structDecl) error {
 	hook := hooks[s.name]
 	g.printf("\nfunc (o *%s) decodeFrom(r *reader) {\n", s.name)
 	if hook != "" {
-		g.printf("\tvar h %s\n\tstart := r.i\n", hook)
+		g.printf("\tvar h %s\n\tstart := r.Pos()\n", hook)
 	}
-	g.printf("\tfor first := true; r.nextKey(&first); {\n")
+	g.printf("\tfor first := true; r.NextKey(&first); {\n")
 	if hook != "" {
-		g.printf("\t\th.seen(r.key)\n")
+		g.printf("\t\th.seen(r.Key())\n")
 	}
-	g.printf("\t\tswitch string(r.key) {\n")
+	g.printf("\t\tswitch string(r.Key()) {\n")
 	for _, f := range s.fields {
 		e, err := g.readExpr(f.goType)
 		if err != nil {
@@ -96,7 +96,7 @@ func (g *gen) writeDecoder(s structDecl) error {
 		g.printf("\t\tcase %q:\n\t\t\to.%s = %s\n", f.key, f.goName, e)
 	}
 	if hook != "" {
-		g.printf("\t\tdefault:\n\t\t\th.field(r)\n\t\t}\n\t}\n\th.done(o, r.b[start:r.i])\n}\n")
+		g.printf("\t\tdefault:\n\t\t\th.field(r)\n\t\t}\n\t}\n\th.done(o, r.Since(start))\n}\n")
 	} else {
 		g.printf("\t\tdefault:\n\t\t\tr.skip()\n\t\t}\n\t}\n}\n")
 	}

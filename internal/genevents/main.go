@@ -452,7 +452,7 @@ func generate(fsys fs.FS) ([]byte, error) {
 		}
 	}
 
-	g.printf("\n// The single-pass decoders of the structs (see reader.go).\n")
+	g.printf("\n// The single-pass decoders of the structs (see reader.go and internal/jsonread).\n")
 	for _, s := range g.structs {
 		if err := g.writeDecoder(s); err != nil {
 			return nil, err

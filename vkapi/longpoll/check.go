@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -96,7 +95,10 @@ func (p *Poller) check(ctx context.Context) (*vkevent.Answer, error) {
 		return nil, &CheckError{Err: stripURL(err)}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes+1))
+	// DecodeLongPoll keeps no reference to body, so the next answer
+	// reuses its buffer.
+	body, err := p.body.Read(resp.Body, maxAnswerBytes+1)
+	defer p.body.Release()
 	if err != nil {
 		return nil, &CheckError{Err: stripURL(err)}
 	}

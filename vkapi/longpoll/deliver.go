@@ -11,27 +11,29 @@ import (
 
 // window remembers the last n event_ids.
 type window struct {
-	seen map[string]struct{}
+	ids  map[string]struct{}
 	ring []string
 	next int
 }
 
 func newWindow(n int) *window {
-	return &window{seen: make(map[string]struct{}, n), ring: make([]string, n)}
+	return &window{ids: make(map[string]struct{}, n), ring: make([]string, n)}
 }
 
-func (w *window) has(id string) bool {
-	_, ok := w.seen[id]
-	return ok
-}
-
-func (w *window) add(id string) {
+// seen reports whether id is among the last n event_ids, and adds it when
+// it is not (one map write: a new key grows the map, a known one does not).
+func (w *window) seen(id string) bool {
+	n := len(w.ids)
+	w.ids[id] = struct{}{}
+	if len(w.ids) == n {
+		return true
+	}
 	if old := w.ring[w.next]; old != "" {
-		delete(w.seen, old)
+		delete(w.ids, old)
 	}
 	w.ring[w.next] = id
-	w.seen[id] = struct{}{}
 	w.next = (w.next + 1) % len(w.ring)
+	return false
 }
 
 // dispatcher hands events to the handler, in order, on one goroutine or
@@ -142,6 +144,11 @@ func (d *dispatcher) deliver(ctx context.Context, events []vkevent.Event) bool {
 			p.save(saveCtx)
 		}
 	}
+	if p.handled == nil {
+		// One slice for the answer's keys: a new one each answer, as a
+		// Store may keep the last one it was given.
+		p.handled = make([]string, 0, len(events))
+	}
 	for i := range events {
 		e := &events[i]
 		key := eventKey(e, i)
@@ -154,12 +161,11 @@ func (d *dispatcher) deliver(ctx context.Context, events []vkevent.Event) bool {
 			break
 		}
 		if p.dedup != nil && e.EventID != "" {
-			if p.dedup.has(e.EventID) {
+			if p.dedup.seen(e.EventID) {
 				p.log.Debug("longpoll: skipping a repeated event", "event_id", e.EventID)
 				p.markHandled(key) // saved with the next event or the next ts
 				continue
 			}
-			p.dedup.add(e.EventID)
 		}
 		if d.workers == nil {
 			p.handle(d.handle, e)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/internal/bodybuf"
 	"github.com/vkerr/vkerr/vkapi/internal/httpclient"
 	"github.com/vkerr/vkerr/vkapi/internal/lifecycle"
 	"github.com/vkerr/vkerr/vkapi/internal/retry"
@@ -162,6 +163,7 @@ type Poller struct {
 	inAnswer map[string]struct{} // the same keys, for lookups
 	failures int                 // failures in a row: the backoff's n, and one Warn per streak
 	stalls   int                 // a_check requests in a row abandoned at wait + margin
+	body     bodybuf.Buffer      // the a_check answers' buffer
 }
 
 // maxStalls is how many a_check requests in a row may go unanswered at
@@ -370,7 +372,8 @@ func (p *Poller) moveTo(ts string) {
 	if ts == p.ts {
 		return
 	}
-	p.ts, p.handled, p.inAnswer = ts, nil, nil
+	p.ts, p.handled = ts, nil
+	clear(p.inAnswer) // kept: its room serves the next answer
 }
 
 // markHandled adds the events of keys to the position (it does not save).
@@ -378,11 +381,11 @@ func (p *Poller) moveTo(ts string) {
 // keep the slice it was given.
 func (p *Poller) markHandled(keys ...string) {
 	if p.inAnswer == nil && len(keys) > 0 {
-		p.inAnswer = map[string]struct{}{}
+		p.inAnswer = make(map[string]struct{}, len(keys))
 	}
 	for _, k := range keys {
-		if _, ok := p.inAnswer[k]; !ok {
-			p.inAnswer[k] = struct{}{}
+		n := len(p.inAnswer)
+		if p.inAnswer[k] = struct{}{}; len(p.inAnswer) > n { // a new key
 			p.handled = append(p.handled, k)
 		}
 	}

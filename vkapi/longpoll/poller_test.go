@@ -361,14 +361,20 @@ func TestRestartWithFileStore(t *testing.T) {
 
 func TestDedupWindow(t *testing.T) {
 	w := newWindow(2)
-	w.add("a")
-	w.add("b")
-	if !w.has("a") || !w.has("b") {
+	if w.seen("a") || w.seen("b") {
+		t.Fatal("new ids seen")
+	}
+	if !w.seen("a") || !w.seen("b") {
 		t.Fatal("forgot too early")
 	}
-	w.add("c")
-	if w.has("a") || !w.has("c") {
+	if w.seen("c") || !w.seen("c") || len(w.ids) != 2 {
+		t.Fatal("c not added")
+	}
+	if w.seen("a") { // a fell out when c came in (and is now back in, b out)
 		t.Fatal("window not bounded")
+	}
+	if w.seen("b") || len(w.ids) != 2 {
+		t.Fatalf("window %v", w.ids)
 	}
 	var n int
 	p := New(nil, Config{Handler: vkevent.HandlerFunc(func(context.Context, *vkevent.Event) error { n++; return nil })})

@@ -3,7 +3,6 @@ package userlongpoll
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -47,7 +46,10 @@ func (p *Poller) check(ctx context.Context) (*Answer, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes+1))
+	// Decode keeps no reference to body, so the next answer reuses its
+	// buffer.
+	body, err := p.body.Read(resp.Body, maxAnswerBytes+1)
+	defer p.body.Release()
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/internal/bodybuf"
 	"github.com/vkerr/vkerr/vkapi/internal/httpclient"
 	"github.com/vkerr/vkerr/vkapi/internal/lifecycle"
 	"github.com/vkerr/vkerr/vkapi/internal/retry"
@@ -131,6 +132,8 @@ type Poller struct {
 	overlap map[string]int
 	// serverTS and serverPTS are the last snapshot a recovery took.
 	serverTS, serverPTS int64
+	// body is the a_check answers' buffer.
+	body bodybuf.Buffer
 }
 
 // recoveringKey marks, among a position's Handled, a position saved in the

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/jsonread"
 )
 
 // Update is one User Long Poll update: an array whose first element is its
@@ -46,8 +47,92 @@ type Answer struct {
 // (ts a number or a string, a trailing "\r\n" accepted). A {"failed":N}
 // answer is a *vkerr.LongPollError; a body that is not one is a
 // *vkerr.FormatError. An update that is not an array with a numeric code
-// is kept with Code 0.
+// is kept with Code 0. The Answer keeps no reference to body: the caller
+// may reuse its buffer. The updates' Fields share one copy of it, so an
+// update kept long after its answer keeps that copy alive.
 func Decode(body []byte) (*Answer, error) {
+	if a := decodeFast(body); a != nil {
+		return a, nil
+	}
+	return decodeSlow(body)
+}
+
+// decodeFast decodes in one pass the answer VK sends when all is well,
+// {"ts":N,"updates":[...],"pts":P} (members in any order, pts optional),
+// each field a sub-slice of one copy of body. It returns nil for anything
+// else (a failure, another member, a repeated one, a ts that is not a
+// number, a syntax error), which decodeSlow decodes and words.
+func decodeFast(body []byte) *Answer {
+	keep := bytes.Clone(body)
+	r := jsonread.New(keep)
+	a := &Answer{}
+	var sawTS, sawPTS, sawUpdates bool
+	for first := true; r.NextKey(&first); {
+		switch string(r.Key()) {
+		case "ts":
+			ts, ok := number(r.Value())
+			if !ok || sawTS {
+				return nil
+			}
+			a.TS, sawTS = ts, true
+		case "pts":
+			if sawPTS {
+				return nil
+			}
+			a.PTS, _ = number(r.Value())
+			sawPTS = true
+		case "updates":
+			if sawUpdates || r.Peek() != '[' {
+				return nil
+			}
+			sawUpdates = true
+			a.Updates = readUpdates(&r)
+		default:
+			return nil
+		}
+	}
+	r.End()
+	if r.Err() != nil || !sawTS || !sawUpdates {
+		return nil
+	}
+	return a
+}
+
+// readUpdates reads the array of updates at r: the fields of every update
+// share one backing array, and each is a sub-slice of r's bytes.
+func readUpdates(r *jsonread.Reader) []Update {
+	ups := []Update{}
+	fields := make([]json.RawMessage, 0, 64)
+	for first := true; r.NextItem(&first); {
+		var u Update
+		if r.Peek() != '[' {
+			r.Value() // not an array (null included): no fields, code 0
+			ups = append(ups, u)
+			continue
+		}
+		start := len(fields)
+		for first := true; r.NextItem(&first); {
+			v := r.Value()
+			if v == nil {
+				return nil
+			}
+			fields = append(fields, v[:len(v):len(v)])
+		}
+		u.Fields = fields[start:len(fields):len(fields)]
+		if len(u.Fields) > 0 {
+			// what json.Unmarshal into an int accepts: an integer literal
+			// that fits, null as 0; anything else is 0 too.
+			if n, err := strconv.ParseInt(string(u.Fields[0]), 10, 0); err == nil {
+				u.Code = int(n)
+			}
+		}
+		ups = append(ups, u)
+	}
+	return ups
+}
+
+// decodeSlow decodes any answer with encoding/json and words its failure.
+func decodeSlow(body []byte) (*Answer, error) {
 	body = bytes.TrimSpace(body)
 	var raw struct {
 		TS      json.RawMessage   `json:"ts"`

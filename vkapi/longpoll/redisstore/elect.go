@@ -21,7 +21,7 @@ import (
 // from a counter (INCR, in the same script as the SET NX, so that each
 // term's token is above every earlier term's), and the store handed to the
 // holder saves the position only while the lease still holds that token (a
-// script checks it and sets the position in the same atomic step), so a
+// script checks it and writes the position in the same atomic step), so a
 // poller that lost its lease (paused, partitioned) can never overwrite its
 // successor's position. The holder saves after each event whose handler
 // returned; when it dies, its lease runs out and another replica takes
@@ -42,9 +42,8 @@ var (
 local fence = redis.call("INCR", KEYS[2])
 redis.call("SET", KEYS[1], ARGV[1] .. ":" .. string.format("%d", fence), "PX", ARGV[2])
 return fence`)
-	renewScript     = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`)
-	releaseScript   = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`)
-	fencedSetScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then redis.call("SET", KEYS[2], ARGV[2]) return 1 else return 0 end`)
+	renewScript   = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`)
+	releaseScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`)
 )
 
 // Lease identifies a held lease: its value in Redis is the replica's id and
@@ -66,17 +65,11 @@ type fencedStore struct {
 // at once (it would handle events its successor handles too) and fails
 // with ErrLeaseLost.
 func (f fencedStore) Save(ctx context.Context, groupID int64, pos longpoll.Position) error {
-	b, err := pos.MarshalBinary()
+	held, err := f.save(ctx, groupID, pos, f.lease)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := f.ctx(ctx)
-	defer cancel()
-	n, err := fencedSetScript.Run(ctx, f.rdb, []string{f.leaseKey(f.lease.GroupID), f.key(groupID)}, f.lease.value, b).Int()
-	if err != nil {
-		return err
-	}
-	if n != 1 {
+	if !held {
 		f.lost()
 		return ErrLeaseLost
 	}

@@ -98,18 +98,25 @@ func TestRunElectedFencing(t *testing.T) {
 		})
 	}()
 	store := <-holding
+	handled := []string{"e1"} // the next Save of ts 5 only appends "e2"
+	if err := store.Save(ctx, 1, longpoll.Position{TS: "5", Handled: handled}); err != nil {
+		t.Fatal(err)
+	}
 	if err := rdb.Set(ctx, s.leaseKey(1), "someone-else:999", time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Save(ctx, 1, longpoll.Position{TS: "5", Handled: []string{"e1"}}); !errors.Is(err, ErrLeaseLost) {
-		t.Fatalf("save under a lost lease: %v", err)
+	if err := store.Save(ctx, 1, longpoll.Position{TS: "5", Handled: append(handled, "e2")}); !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("an appending save under a lost lease: %v", err)
+	}
+	if err := store.Save(ctx, 1, longpoll.Position{TS: "6"}); !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("a replacing save under a lost lease: %v", err)
 	}
 	select {
 	case <-ended:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the deposed poller did not stop")
 	}
-	if pos, _ := s.Load(ctx, 1); pos.TS != "" {
+	if pos, _ := s.Load(ctx, 1); pos.TS != "5" || !slices.Equal(pos.Handled, []string{"e1"}) {
 		t.Fatalf("a deposed poller saved %+v", pos)
 	}
 }

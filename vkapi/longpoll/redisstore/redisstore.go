@@ -27,10 +27,13 @@ const DefaultPrefix = "vkerr:longpoll:ts:"
 // DefaultTimeout bounds each Redis command of a Store whose Timeout is zero.
 const DefaultTimeout = 2 * time.Second
 
-// Store is a longpoll.Store in Redis: one string key per community,
-// prefix{group_id}, holding the position as longpoll.Position.MarshalBinary
-// encodes it, so each Save replaces it in one atomic SET. The community's
-// lease and fence keys carry the same hash tag, so it works with a Redis
+// Store is a longpoll.Store in Redis: per community, the string key
+// prefix{group_id} holds the position as longpoll.Position.MarshalBinary
+// encoded it at its last new ts, and the list prefix handled:{group_id}
+// that ts and the events handled since (save.go). A Save that adds events
+// sends only their keys (one RPUSH); a new ts replaces both keys in one
+// script, so a crash leaves the old or the new position, never a mix. The
+// community's list, lease and fence keys carry the same hash tag, so it works with a Redis
 // Cluster or Ring as with one node. A position saved under the key of
 // earlier versions (prefix+group_id, no braces) is read when the tagged key
 // does not exist. The lease keys of RunElected moved too: replicas of an
@@ -42,6 +45,8 @@ type Store struct {
 	// Timeout bounds each command (DefaultTimeout when zero): a poller
 	// never waits on a Redis that does not answer for longer.
 	Timeout time.Duration
+
+	last lastSaves // what each community's last Save wrote
 }
 
 var _ longpoll.Store = (*Store)(nil)
@@ -63,6 +68,10 @@ func tag(groupID int64) string { return "{" + strconv.FormatInt(groupID, 10) + "
 // key is the community's position key: prefix{group_id}.
 func (s *Store) key(groupID int64) string { return s.prefix + tag(groupID) }
 
+// listKey is the community's list of the events handled at the
+// position's ts: prefix handled:{group_id}.
+func (s *Store) listKey(groupID int64) string { return s.prefix + "handled:" + tag(groupID) }
+
 // legacyKey is the position key before hash tags (prefix+group_id), read
 // when the tagged key does not exist yet.
 func (s *Store) legacyKey(groupID int64) string { return s.prefix + strconv.FormatInt(groupID, 10) }
@@ -76,12 +85,24 @@ func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 // Load returns the saved position, the zero Position when none is saved.
-// A key holding a bare ts (the format before positions) loads as that ts.
+// A key holding a bare ts (the format before positions) or a position
+// with its handled events inline (the format before the list) loads too.
 func (s *Store) Load(ctx context.Context, groupID int64) (longpoll.Position, error) {
+	s.last.forget(groupID)
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	key := s.key(groupID)
-	b, err := s.rdb.Get(ctx, key).Bytes()
+	var get *redis.StringCmd
+	var lrange *redis.StringSliceCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		get = p.Get(ctx, key)
+		lrange = p.LRange(ctx, s.listKey(groupID), 0, -1)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return longpoll.Position{}, err
+	}
+	b, err := get.Bytes()
 	if errors.Is(err, redis.Nil) {
 		key = s.legacyKey(groupID)
 		b, err = s.rdb.Get(ctx, key).Bytes()
@@ -96,16 +117,15 @@ func (s *Store) Load(ctx context.Context, groupID int64) (longpoll.Position, err
 	if err := pos.UnmarshalBinary(b); err != nil {
 		return longpoll.Position{}, fmt.Errorf("redisstore: %w (DEL %s to start from the server's ts)", err, key)
 	}
+	if l := lrange.Val(); len(l) > 0 && l[0] == pos.TS {
+		pos.Handled = append(pos.Handled, l[1:]...)
+	}
 	return pos, nil
 }
 
-// Save replaces the stored position with pos (one SET).
+// Save stores pos: the keys of the events added since the last Save of
+// the same ts, or the whole position.
 func (s *Store) Save(ctx context.Context, groupID int64, pos longpoll.Position) error {
-	b, err := pos.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.ctx(ctx)
-	defer cancel()
-	return s.rdb.Set(ctx, s.key(groupID), b, 0).Err()
+	_, err := s.save(ctx, groupID, pos, Lease{})
+	return err
 }

@@ -42,16 +42,18 @@ func TestKeySlotKnownValues(t *testing.T) {
 	}
 }
 
-// Every key of each script (acquire: lease and fence; fenced save: lease
-// and position; renew, release: lease) maps to one slot, for any
+// Every key of each script (acquire: lease and fence; replace: lease,
+// position and list; append: lease and list; renew, release: lease) and
+// of Load's MULTI (position and list) maps to one slot, for any
 // community and prefix, so the scripts run on a Redis Cluster.
 func TestScriptKeysShareASlot(t *testing.T) {
 	for _, prefix := range []string{"", "app:", "x:{y}:"} {
 		s := New(nil, prefix)
 		for _, g := range []int64{1, 42, 200000001, 1 << 40} {
 			scripts := map[string][]string{
-				"acquire":   {s.leaseKey(g), s.fenceKey(g)},
-				"fencedSet": {s.leaseKey(g), s.key(g)},
+				"acquire": {s.leaseKey(g), s.fenceKey(g)},
+				"replace": {s.leaseKey(g), s.key(g), s.listKey(g)},
+				"append":  {s.leaseKey(g), s.listKey(g)},
 			}
 			for name, keys := range scripts {
 				for _, k := range keys[1:] {

@@ -1,4 +1,4 @@
-package vkevent
+package jsonread
 
 import (
 	"bytes"
@@ -10,10 +10,10 @@ import (
 // The strings of the reader: a plain one is its bytes; one with escapes or
 // bad UTF-8 is decoded as encoding/json decodes it.
 
-// plainString reads the string at the reader when it has no escape and is
+// PlainString reads the string at the reader when it has no escape and is
 // valid UTF-8 (then its bytes are its value), else leaves the reader
 // where it was.
-func (r *reader) plainString() ([]byte, bool) {
+func (r *Reader) PlainString() ([]byte, bool) {
 	start := r.i + 1
 	ascii := true
 	for j := start; j < len(r.b); j++ {
@@ -34,11 +34,11 @@ func (r *reader) plainString() ([]byte, bool) {
 	return nil, false
 }
 
-// slowString reads the string at the reader with escapes or invalid UTF-8,
+// UnescapedString reads the string at the reader with escapes or invalid UTF-8,
 // decoded as encoding/json decodes it (a bad surrogate or bad UTF-8 is
 // U+FFFD).
-func (r *reader) slowString() string {
-	raw := r.value()
+func (r *Reader) UnescapedString() string {
+	raw := r.Value()
 	if r.err != nil {
 		return ""
 	}
