@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,33 +11,6 @@ import (
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/userlongpoll"
 )
-
-// userUpdateLine is one User Long Poll update as vk listen --user prints it.
-type userUpdateLine struct {
-	Code      int             `json:"code"`
-	MessageID int64           `json:"message_id,omitempty"`
-	Flags     int64           `json:"flags,omitempty"`
-	PeerID    int64           `json:"peer_id,omitempty"`
-	Text      string          `json:"text,omitempty"`
-	Raw       json.RawMessage `json:"raw,omitempty"` // the array, for other codes
-}
-
-func newUserUpdateLine(u *userlongpoll.Update) userUpdateLine {
-	l := userUpdateLine{Code: u.Code}
-	if m, err := u.Message(); err == nil {
-		l.MessageID, l.Flags, l.PeerID, l.Text = m.MessageID, m.Flags, m.PeerID, m.Text
-		return l
-	}
-	l.Raw, _ = json.Marshal(u.Fields)
-	return l
-}
-
-func (l userUpdateLine) String() string {
-	if l.Code == 4 || l.Code == 5 {
-		return fmt.Sprintf("%d message %d peer %d flags %d %q", l.Code, l.MessageID, l.PeerID, l.Flags, l.Text)
-	}
-	return fmt.Sprintf("%d %s", l.Code, l.Raw)
-}
 
 // userPrinter prints User Long Poll updates, a line each.
 type userPrinter struct{ linePrinter }
