@@ -129,7 +129,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 				return runCallbackListen(cmd, cb, group, asJSON, verbose, maxEvents)
 			}
 			if cb.user {
-				return runUserListen(cmd, token, baseURL, asJSON, maxEvents)
+				return runUserListen(cmd, token, baseURL, store, asJSON, maxEvents)
 			}
 			if token == "" {
 				token = envOrSavedToken(true)
@@ -183,7 +183,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 	f.BoolVar(&asJSON, "json", false, "print JSON lines")
 	f.BoolVar(&verbose, "verbose", false, "log every poll and API attempt to standard error")
 	f.DurationVar(&wait, "wait", longpoll.DefaultWait, "a_check wait (at most 90s)")
-	f.StringVar(&store, "store", "", "keep the ts in files beside this path, to resume after a restart")
+	f.StringVar(&store, "store", "", "keep the position (ts; with --user ts and pts) in files beside this path, to resume after a restart")
 	f.IntVar(&maxEvents, "max-events", 0, "stop after this many events (0: never)")
 	addCallbackFlags(f, &cb)
 	f.StringVar(&queue.url, "queue", "", "append events to the durable queue in this Redis (redis://HOST:PORT/DB) instead of printing them")

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkapi/userlongpoll"
 )
 
@@ -20,8 +21,10 @@ func (p *userPrinter) HandleUpdate(_ context.Context, u *userlongpoll.Update) er
 }
 
 // runUserListen is `vk listen --user`: the User Long Poll client of a user
-// token, one line per update.
-func runUserListen(cmd *cobra.Command, token, baseURL string, asJSON bool, maxEvents int) error {
+// token, one line per update. With a store path the position (ts and pts)
+// is saved in files beside it after each printed update, so a restart
+// resumes after the last one printed.
+func runUserListen(cmd *cobra.Command, token, baseURL, store string, asJSON bool, maxEvents int) error {
 	if token == "" {
 		token = envOrSavedToken(true)
 	}
@@ -35,8 +38,12 @@ func runUserListen(cmd *cobra.Command, token, baseURL string, asJSON bool, maxEv
 	api := vkapi.New(token, vkapi.WithBaseURL(baseURL), vkapi.WithTokenKind(vkapi.KindUser))
 	defer api.Close()
 	pr := &userPrinter{linePrinter{out: cmd.OutOrStdout(), asJSON: asJSON, max: maxEvents, stop: cancel}}
-	p := userlongpoll.New(api, userlongpoll.Config{Handler: pr, Logger: logger,
-		OnResync: func(e *userlongpoll.ResyncError) { fmt.Fprintln(errOut, "vk listen:", e) }})
+	cfg := userlongpoll.Config{Handler: pr, Logger: logger,
+		OnResync: func(e *userlongpoll.ResyncError) { fmt.Fprintln(errOut, "vk listen:", e) }}
+	if store != "" {
+		cfg.Store = longpoll.NewFileStore(store)
+	}
+	p := userlongpoll.New(api, cfg)
 	defer p.Close()
 	fmt.Fprintln(errOut, "vk listen: User Long Poll of the token's user; Ctrl-C stops")
 	err := p.Run(ctx)
