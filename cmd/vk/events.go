@@ -126,7 +126,7 @@ func newEventsCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "events [FILE|-]",
-		Short: "Decode a Bots Long Poll answer or a Callback body: one line per event",
+		Short: "Decode a Long Poll answer, a User Long Poll update or a Callback body: one line per event",
 		Long: `Events reads a Bots Long Poll answer ({"ts":"N","updates":[...]}) or a
 Callback API body ({"type":...,"object":...}) from FILE or standard input and
 prints one line per event: type, event_id, group and, for message events,
@@ -134,6 +134,14 @@ peer, author, conversation_message_id and text. With --json it prints a JSON
 array of objects with type, event_id, group_id, v, object and, for message
 events, peer_id, from_id, text and conversation_message_id. A Callback secret
 is never printed.
+
+A User Long Poll answer ({"ts":N,"updates":[[4,...],...]}), or one update
+array pasted from a log ([4,1234,1,2000000001,1700000000,"hi",{}]), prints
+one line per update with its code's fields named, for version 3 and for
+version 19 (the 10000 codes): messages with their id (and cmid), peer,
+flags and text; reads (6, 7; 10006, 10007) with the peer and the message
+read up to (local_id; version 19's cmid); the named elements of the other
+documented codes; the array as it came for an unknown code.
 
 Exit status: 0 for events, 1 for a {"failed":N} answer (what to do is printed
 on standard error), 2 when the input is not an event body.`,

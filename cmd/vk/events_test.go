@@ -82,7 +82,7 @@ func TestEventsFailed(t *testing.T) {
 }
 
 func TestEventsNotEvents(t *testing.T) {
-	for _, body := range []string{``, `<html>502 Bad Gateway</html>`, `{"response":{"key":"k","server":"s","ts":"1"}}`, `{"error":{"error_code":5,"error_msg":"User authorization failed: access_token=abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"}}`, `[1,2]`, `{"ts":"1","upd`, `{"type":7}`} {
+	for _, body := range []string{``, `<html>502 Bad Gateway</html>`, `{"response":{"key":"k","server":"s","ts":"1"}}`, `{"error":{"error_code":5,"error_msg":"User authorization failed: access_token=abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"}}`, `["a",2]`, `[]`, `[4,1,`, `{"ts":"1","upd`, `{"type":7}`} {
 		code, out, errOut := vk(t, body, "events")
 		if code != 2 || out != "" || errOut == "" || strings.Contains(errOut, "abcdef0123456789abcdef") {
 			t.Errorf("%q: %d %q %q", body, code, out, errOut)

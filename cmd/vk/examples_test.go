@@ -85,6 +85,11 @@ func runExample(t *testing.T, e example, mockURL string) {
 		stdin, line = strings.Join(words, " ")+"\n", cmd
 	}
 	words := shellWords(t, line)
+	for i := 1; i < len(words); i++ { // a --store path: the test's own directory
+		if words[i-1] == "--store" {
+			words[i] = filepath.Join(t.TempDir(), filepath.Base(words[i]))
+		}
+	}
 	for len(words) > 0 && strings.Contains(words[0], "=") {
 		k, v, _ := strings.Cut(words[0], "=")
 		t.Setenv(k, v)

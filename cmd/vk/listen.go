@@ -114,7 +114,12 @@ vk mock (--base-url http://127.0.0.1:8080).
 With --callback ADDR it serves the Callback API receiver on ADDR instead
 (--secret, or $VK_CALLBACK_SECRET, and --confirm CODE): it answers VK's
 confirmation, refuses a wrong secret, answers ok and prints each event
-once, however often VK resends it.
+once, however often VK resends it. With --queue it appends each event to
+the durable queue instead of printing it, and answers ok only once the
+event is in Redis; a full backlog is answered 503 with Retry-After.
+
+With --user it runs the User Long Poll client of a user token; --store
+keeps its position (ts and pts), so a restart loses nothing.
 
 Exit status: 0 when stopped, 1 when the server cannot be used (a dead token,
 Long Poll disabled, no access), 2 on bad usage.`,
@@ -126,10 +131,11 @@ Long Poll disabled, no access), 2 on bad usage.`,
 			}
 			if cb.addr != "" {
 				warnCallbackSetup(cmd.ErrOrStderr(), cb)
+				cb.queue = queue
 				return runCallbackListen(cmd, cb, group, asJSON, verbose, maxEvents)
 			}
 			if cb.user {
-				return runUserListen(cmd, token, baseURL, asJSON, maxEvents)
+				return runUserListen(cmd, token, baseURL, store, asJSON, maxEvents)
 			}
 			if token == "" {
 				token = envOrSavedToken(true)
@@ -183,7 +189,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 	f.BoolVar(&asJSON, "json", false, "print JSON lines")
 	f.BoolVar(&verbose, "verbose", false, "log every poll and API attempt to standard error")
 	f.DurationVar(&wait, "wait", longpoll.DefaultWait, "a_check wait (at most 90s)")
-	f.StringVar(&store, "store", "", "keep the ts in files beside this path, to resume after a restart")
+	f.StringVar(&store, "store", "", "keep the position (ts; with --user ts and pts) in files beside this path, to resume after a restart")
 	f.IntVar(&maxEvents, "max-events", 0, "stop after this many events (0: never)")
 	addCallbackFlags(f, &cb)
 	f.StringVar(&queue.url, "queue", "", "append events to the durable queue in this Redis (redis://HOST:PORT/DB) instead of printing them")

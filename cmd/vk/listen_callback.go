@@ -29,6 +29,7 @@ type callbackListen struct {
 	addr, secret, confirm string
 	group                 int64
 	user                  bool              // vk listen --user: User Long Poll instead
+	queue                 queueFlags        // --queue: append the events to the durable queue instead of printing
 	ready                 func(addr string) // tests: called with the address served
 	grace                 time.Duration     // tests: the shutdown bound (default defaultCallbackGrace)
 	// wrap, for tests, wraps the printer the receiver calls.
@@ -37,7 +38,8 @@ type callbackListen struct {
 
 // run serves until ctx ends (SIGINT, SIGTERM, --max-events), then stops
 // taking events (503, so VK resends them), finishes the ones in flight
-// (each is answered ok once printed) and returns nil; when they cannot be
+// (each is answered ok once printed, or with --queue once appended to the
+// durable queue) and returns nil; when they cannot be
 // finished within the grace period, it says how many it leaves and
 // returns an exit status of 1.
 func (c callbackListen) run(ctx context.Context, pr *listenPrinter, logger *slog.Logger) error {
@@ -48,6 +50,14 @@ func (c callbackListen) run(ctx context.Context, pr *listenPrinter, logger *slog
 		return &exitError{code: 2, err: errors.New("--confirm needs --group: the code is answered only to that community's confirmation")}
 	}
 	var h vkevent.Handler = pr
+	if c.queue.url != "" {
+		qh, closeQueue, err := callbackToQueue(c.queue, pr, logger)
+		if err != nil {
+			return err
+		}
+		defer closeQueue()
+		h = qh
+	}
 	if c.wrap != nil {
 		h = c.wrap(h)
 	}

@@ -28,6 +28,8 @@ type queueFlags struct {
 	url   string // redis://HOST:PORT/DB
 	name  string // the queue's name
 	group string // the consumer group
+	// maxBacklog bounds each partition (tests; 0 is the queue's default).
+	maxBacklog int
 }
 
 // open connects to the queue's Redis.
@@ -37,7 +39,46 @@ func (q queueFlags) open() (*redis.Client, eventqueue.Options, error) {
 		return nil, eventqueue.Options{}, &exitError{code: 2, err: fmt.Errorf("--queue: %v (want redis://HOST:PORT/DB)", vkerr.RedactString(err.Error()))}
 	}
 	o.DialTimeout = 2 * time.Second
-	return redis.NewClient(o), eventqueue.Options{Name: q.name}, nil
+	return redis.NewClient(o), eventqueue.Options{Name: q.name, MaxBacklog: q.maxBacklog}, nil
+}
+
+// retryAfterError is a full backlog as the Callback receiver reads it: its
+// 503 carries the queue's Retry-After (callback.RetryAfter).
+type retryAfterError struct{ full *eventqueue.BacklogFullError }
+
+func (e retryAfterError) Error() string             { return e.full.Error() }
+func (e retryAfterError) Unwrap() error             { return e.full }
+func (e retryAfterError) RetryAfter() time.Duration { return e.full.RetryAfter }
+
+// callbackToQueue is the handler of vk listen --callback --queue: each
+// event is appended to the durable queue, and the receiver answers ok only
+// once Append returned (a resend of an event already appended is a
+// duplicate there, not a second entry). A full backlog fails at once, so
+// the receiver answers 503 with the queue's Retry-After and VK keeps the
+// event. close ends the Redis connection.
+func callbackToQueue(q queueFlags, pr *listenPrinter, logger *slog.Logger) (h vkevent.Handler, close func(), err error) {
+	rdb, opts, err := q.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	prod, err := eventqueue.NewProducer(rdb, opts, logger)
+	if err != nil {
+		_ = rdb.Close()
+		return nil, nil, &exitError{code: 2, err: err}
+	}
+	h = vkevent.HandlerFunc(func(ctx context.Context, e *vkevent.Event) error {
+		_, err := prod.Append(ctx, e)
+		if full, ok := errors.AsType[*eventqueue.BacklogFullError](err); ok {
+			return retryAfterError{full}
+		}
+		if err != nil {
+			return err
+		}
+		pr.count()
+		return nil
+	})
+	pr.note("appending the events to queue %q (ok is answered once an event is in Redis)", opts.Name)
+	return h, func() { _ = rdb.Close() }, nil
 }
 
 // runQueueConsumer consumes the queue until ctx ends, handing each event to

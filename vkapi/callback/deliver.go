@@ -63,7 +63,7 @@ func (r *Receiver) handleNow(w http.ResponseWriter, req *http.Request, e *vkeven
 		}
 	}
 	if err != nil {
-		r.tooBusy(w, "the handler failed", e, nil)
+		r.tooBusy(w, "the handler failed", e, err)
 		return
 	}
 	answer(w, OK)

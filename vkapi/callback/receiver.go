@@ -199,15 +199,25 @@ func (r *Receiver) refuse(w http.ResponseWriter, status int, why string) {
 // the sender.
 const busyAnswer = "busy: send the event again later"
 
+// RetryAfter is implemented by a handler's error that knows when to send
+// the event again (a full durable queue): its 503 carries that Retry-After
+// instead of Config.BusyRetry.
+type RetryAfter interface{ RetryAfter() time.Duration }
+
 // tooBusy answers 503 with a Retry-After: VK sends the event again later.
+// An err implementing RetryAfter with a positive wait sets the header.
 func (r *Receiver) tooBusy(w http.ResponseWriter, why string, e *vkevent.Event, err error) {
 	r.nbusy.Add(1)
 	attrs := []any{"reason", why, "event", e}
+	retry := r.cfg.BusyRetry
 	if err != nil {
 		attrs = append(attrs, "err", err)
+		if ra := RetryAfter(nil); errors.As(err, &ra) && ra.RetryAfter() > 0 {
+			retry = ra.RetryAfter() + time.Second - 1 // whole seconds, rounded up
+		}
 	}
 	r.log.Warn("callback: event not taken, VK will resend it", attrs...)
-	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(r.cfg.BusyRetry/time.Second))))
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(retry/time.Second))))
 	http.Error(w, busyAnswer, http.StatusServiceUnavailable)
 }
 
