@@ -10,21 +10,22 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // userStoreMock is this file's one way to the mock: a server whose
 // messages.getLongPollServer answers are signalled on served, its user
 // token, and a function that writes a message to the token's user.
 func userStoreMock(t *testing.T, served chan struct{}) (url, token string, send func(id int, text string)) {
-	mock := vkmock.NewServer(t, vkmock.WithLogger(slog.New(servedSignal{method: "messages.getLongPollServer", ch: served})))
+	mock := vkmocktest.NewServer(t, vkmock.WithLogger(slog.New(servedSignal{method: "messages.getLongPollServer", ch: served})))
 	send = func(id int, text string) {
 		up := []json.RawMessage{json.RawMessage("4"), json.RawMessage(fmt.Sprint(id)), json.RawMessage("1"), json.RawMessage("7"),
 			json.RawMessage("1700000000"), json.RawMessage(fmt.Sprintf("%q", text))}
-		if err := mock.InjectUserUpdate(vkmock.UserUpdate{UserID: vkmock.DefaultUserID, Update: up}); err != nil {
+		if err := mock.UserLongPoll().Inject(vkmock.UserUpdate{UserID: vkmock.DefaultUserID, Update: up}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return mock.URL(), mock.Token(vkmock.TokenUser).Token, send
+	return mock.URL(), mock.Tokens().Of(vkmock.TokenUser).Token, send
 }
 
 // vk listen --user --store: stopped after two messages, started again with

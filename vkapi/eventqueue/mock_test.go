@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vkerr/vkerr/vkapi/callback/callbacktest"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // mockVK is what the tests of this package use of vkmock, gathered in
@@ -37,20 +37,20 @@ type mockVK struct {
 
 func newMock(t *testing.T) *mockVK {
 	t.Helper()
-	s := vkmock.NewServer(t, vkmock.WithRateLimits(false))
-	if err := s.SetLongPollSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
+	s := vkmocktest.NewServer(t, vkmock.WithRateLimits(false))
+	if err := s.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
-	m := &mockVK{url: s.URL(), token: s.Token(vkmock.TokenGroup).Token, groupID: vkmock.DefaultGroupID,
-		confirmation: s.CallbackConfirmationCode(vkmock.DefaultGroupID)}
+	m := &mockVK{url: s.URL(), token: s.Tokens().Of(vkmock.TokenGroup).Token, groupID: vkmock.DefaultGroupID,
+		confirmation: s.Callback().ConfirmationCode(vkmock.DefaultGroupID)}
 	m.inbox = func(from int64, text string) error {
-		_, err := s.Inbox(vkmock.InboxMessage{FromID: from, GroupID: vkmock.DefaultGroupID, Text: text})
+		_, err := s.World().Inbox(vkmock.InboxMessage{FromID: from, GroupID: vkmock.DefaultGroupID, Text: text})
 		return err
 	}
 	m.emitted = func() ([]string, map[string]bool) {
 		var ids []string
 		lost := map[string]bool{}
-		for _, e := range s.Events() {
+		for _, e := range s.LongPoll().Events() {
 			ids = append(ids, e.EventID)
 			if e.Lost {
 				lost[e.EventID] = true
@@ -71,14 +71,14 @@ func newMock(t *testing.T) *mockVK {
 		faults = append(faults, vkmock.Fault{Failed: 3, Probability: 0.1, Times: 1})
 		for _, f := range faults {
 			f.Method = "longpoll.bots"
-			if _, err := s.AddFault(f); err != nil {
+			if _, err := s.Faults().Add(f); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	m.faultsFired = func() map[string]int64 {
 		out := map[string]int64{}
-		for _, f := range s.Faults() {
+		for _, f := range s.Faults().List() {
 			kind := f.Effect
 			switch {
 			case f.HTTPStatus != 0:
@@ -95,20 +95,20 @@ func newMock(t *testing.T) *mockVK {
 		for i := range sched {
 			sched[i] = time.Millisecond
 		}
-		s.SetCallbackConfig(vkmock.CallbackConfig{Schedule: sched, Timeout: 2 * time.Second, Pause: 20 * time.Millisecond, Senders: 8, LogSize: 100_000})
-		callbacktest.Register(t, s, u, "queue", secret)
+		s.Callback().SetConfig(vkmock.CallbackConfig{Schedule: sched, Timeout: 2 * time.Second, Pause: 20 * time.Millisecond, Senders: 8, LogSize: 100_000})
+		vkmocktest.Register(t, s, u, "queue", secret)
 	}
 	m.callbackDrive = func(d time.Duration) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(t.Context(), d)
 		defer cancel()
-		for s.CallbackPending() > 0 {
-			if err := s.CallbackIdle(ctx); err != nil {
-				t.Fatalf("the Callback sender is never idle: %v (%d pending)", err, s.CallbackPending())
+		for s.Callback().Pending() > 0 {
+			if err := s.Callback().Idle(ctx); err != nil {
+				t.Fatalf("the Callback sender is never idle: %v (%d pending)", err, s.Callback().Pending())
 			}
-			s.Advance(time.Second)
+			s.Clock().Advance(time.Second)
 		}
-		for _, d := range s.CallbackLog() {
+		for _, d := range s.Callback().Deliveries() {
 			if d.Outcome == "given_up" || d.Outcome == "dropped" {
 				t.Fatalf("the sender gave up a delivery: %+v", d)
 			}

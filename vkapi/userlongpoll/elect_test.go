@@ -15,12 +15,13 @@ import (
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkapi/longpoll/redisstore"
 	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
 // electMock is this file's one way to the mock: a server with its limits
 // off (the replicas poll often).
 func electMock(t *testing.T) *vkmock.Server {
-	mock := vkmock.NewServer(t)
+	mock := vkmocktest.NewServer(t)
 	mock.SetRateLimits(false)
 	return mock
 }
@@ -97,7 +98,7 @@ func TestReplicasTakeOver(t *testing.T) {
 	store := redisstore.New(rdb, prefix)
 	mock := electMock(t)
 	w := newWorld(t, mock)
-	tok := mock.Token(vkmock.TokenUser)
+	tok := mock.Tokens().Of(vkmock.TokenUser)
 	t.Cleanup(func() {
 		keys, _ := rdb.Keys(context.Background(), prefix+"*").Result()
 		if len(keys) > 0 {
