@@ -38,6 +38,14 @@ type UploadControl struct{ s *Server }
 // messages, and what users do in it (see World).
 type WorldControl struct{ s *Server }
 
+// OAuthControl manages the OAuth room: apps, test accounts, the approval
+// switch and what a direct authorization waits for (see OAuth).
+type OAuthControl struct{ s *Server }
+
+// StreamingControl manages the Streaming API: keys, events, service
+// messages and connections (see Streaming).
+type StreamingControl struct{ s *Server }
+
 // RequestLogControl reads the request log (see Requests).
 type RequestLogControl struct{ s *Server }
 
@@ -71,6 +79,12 @@ func (s *Server) Uploads() UploadControl { return UploadControl{s} }
 
 // World controls the world.
 func (s *Server) World() WorldControl { return WorldControl{s} }
+
+// OAuth controls the OAuth room (oauth.go).
+func (s *Server) OAuth() OAuthControl { return OAuthControl{s} }
+
+// Streaming controls the Streaming API (streaming.go).
+func (s *Server) Streaming() StreamingControl { return StreamingControl{s} }
 
 // Requests reads the request log.
 func (s *Server) Requests() RequestLogControl { return RequestLogControl{s} }

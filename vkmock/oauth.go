@@ -151,28 +151,28 @@ func (t oauthTokens) Issue(g oauth.Grant) (string, error) {
 
 // SetOAuthApp adds an app to the OAuth room or replaces the one with the
 // same ID.
-func (s *Server) SetOAuthApp(a OAuthApp) error { return s.oauthRoom().SetApp(a) }
+func (ctl OAuthControl) SetApp(a OAuthApp) error { return ctl.s.oauthRoom().SetApp(a) }
 
 // OAuthApps lists the apps of the OAuth room with their client_secret.
-func (s *Server) OAuthApps() []OAuthApp { return s.oauthRoom().Apps() }
+func (ctl OAuthControl) Apps() []OAuthApp { return ctl.s.oauthRoom().Apps() }
 
 // SetOAuthAccount adds a test account or replaces the one with the same
 // login.
-func (s *Server) SetOAuthAccount(a OAuthAccount) error { return s.oauthRoom().SetAccount(a) }
+func (ctl OAuthControl) SetAccount(a OAuthAccount) error { return ctl.s.oauthRoom().SetAccount(a) }
 
 // OAuthAccounts lists the test accounts with their passwords.
-func (s *Server) OAuthAccounts() []OAuthAccount { return s.oauthRoom().Accounts() }
+func (ctl OAuthControl) Accounts() []OAuthAccount { return ctl.s.oauthRoom().Accounts() }
 
 // SetOAuthDeny makes the approving account refuse /authorize
 // (access_denied) while on.
-func (s *Server) SetOAuthDeny(on bool) { s.oauthRoom().SetDeny(on) }
+func (ctl OAuthControl) SetDeny(on bool) { ctl.s.oauthRoom().SetDeny(on) }
 
 // OAuthPending lists the captchas and 2FA checks of direct authorization
 // with their answers.
-func (s *Server) OAuthPending() OAuthPending { return s.oauthRoom().Pending() }
+func (ctl OAuthControl) Pending() OAuthPending { return ctl.s.oauthRoom().Pending() }
 
 // RevokeToken revokes a token: its calls then get 5 (invalid session).
-func (s *Server) RevokeToken(token string) error { return s.Tokens().SetState(token, StateRevoked) }
+func (ctl OAuthControl) Revoke(token string) error { return ctl.s.Tokens().SetState(token, StateRevoked) }
 
 // oauthTokenError is the error of a call whose token the OAuth room
 // issued and which it does not cover: the token has expired (5), or the

@@ -30,14 +30,14 @@ type (
 func (s *Server) oauthRoutes() map[string]route {
 	return map[string]route{
 		"/oauth": {http.MethodGet: getJSON(func() any {
-			return map[string]any{"apps": s.OAuthApps(), "accounts": s.OAuthAccounts(), "pending": s.OAuthPending()}
+			return map[string]any{"apps": s.OAuth().Apps(), "accounts": s.OAuth().Accounts(), "pending": s.OAuth().Pending()}
 		})},
-		"/oauth/apps": {http.MethodPost: postJSON(http.StatusOK, func(a OAuthApp) (any, error) { return a, s.SetOAuthApp(a) })},
+		"/oauth/apps": {http.MethodPost: postJSON(http.StatusOK, func(a OAuthApp) (any, error) { return a, s.OAuth().SetApp(a) })},
 		"/oauth/accounts": {http.MethodPost: postJSON(http.StatusOK, func(a OAuthAccount) (any, error) {
-			return a, s.SetOAuthAccount(a)
+			return a, s.OAuth().SetAccount(a)
 		})},
 		"/oauth/deny": {http.MethodPost: postJSON(http.StatusOK, func(d oauthDeny) (any, error) {
-			s.SetOAuthDeny(d.Deny)
+			s.OAuth().SetDeny(d.Deny)
 			return d, nil
 		})},
 		"/oauth/approver": {http.MethodPost: postJSON(http.StatusOK, func(a oauthApprover) (any, error) {
@@ -47,7 +47,7 @@ func (s *Server) oauthRoutes() map[string]route {
 			if rv.Token == "" {
 				return nil, errors.New("vkmock: token is required")
 			}
-			return map[string]string{"state": string(StateRevoked)}, s.RevokeToken(rv.Token)
+			return map[string]string{"state": string(StateRevoked)}, s.OAuth().Revoke(rv.Token)
 		})},
 	}
 }

@@ -47,7 +47,7 @@ func oauthDo(t *testing.T, s *vkmock.Server, method, path string, q url.Values) 
 // returns the answer's fields.
 func oauthToken(t *testing.T, s *vkmock.Server, scope string) map[string]any {
 	t.Helper()
-	app := s.OAuthApps()[0]
+	app := s.OAuth().Apps()[0]
 	redirect := s.URL() + "/blank.html"
 	st, loc, body := oauthDo(t, s, http.MethodGet, "/authorize", url.Values{"client_id": {"51000001"}, "redirect_uri": {redirect}, "scope": {scope}, "state": {"s1"}})
 	if st != http.StatusFound || loc.Query().Get("state") != "s1" {
@@ -132,7 +132,7 @@ func TestOAuthFaults(t *testing.T) {
 	if _, err := s.Faults().Add(vkmock.Fault{Method: "oauth.token", Error: &vkerr.Error{Code: vkerr.Server}, Times: 1}); err != nil {
 		t.Fatal(err)
 	}
-	q := url.Values{"client_id": {"51000001"}, "client_secret": {s.OAuthApps()[0].Secret}, "grant_type": {"client_credentials"}}
+	q := url.Values{"client_id": {"51000001"}, "client_secret": {s.OAuth().Apps()[0].Secret}, "grant_type": {"client_credentials"}}
 	st, _, body := oauthDo(t, s, http.MethodPost, "/access_token", q)
 	if st != 502 || !strings.Contains(string(body), "<html>") {
 		t.Fatalf("http_status rule: %d %s", st, body)
@@ -188,7 +188,7 @@ func TestOAuthRequestLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret := s.OAuthApps()[0].Secret
+	secret := s.OAuth().Apps()[0].Secret
 	oauthToken(t, s, "friends")
 	oauthDo(t, s, http.MethodPost, "/token", url.Values{"client_id": {"51000001"}, "client_secret": {secret}, "grant_type": {"password"}, "username": {vkmock.DefaultLogin}, "password": {"wrong-password-1"}})
 	auth := s.Requests().Of("oauth.authorize")

@@ -166,15 +166,15 @@ func (s *Server) streamingFault(phase, key string) *streaming.Action {
 
 // StreamingKey returns the stream key of an app, as streaming.getServerUrl
 // hands it out.
-func (s *Server) StreamingKey(appID int64) string { return s.streamHub().Key(appID) }
+func (ctl StreamingControl) Key(appID int64) string { return ctl.s.streamHub().Key(appID) }
 
 // StreamingInject makes the events on every stream whose rules match their
 // text, waiting while a connection's queue is full (until ctx ends), and
 // returns what became of each.
-func (s *Server) StreamingInject(ctx context.Context, events ...StreamingEvent) ([]StreamingRecord, error) {
+func (ctl StreamingControl) Inject(ctx context.Context, events ...StreamingEvent) ([]StreamingRecord, error) {
 	var out []StreamingRecord
 	for _, e := range events {
-		recs, err := s.streamHub().Emit(ctx, e)
+		recs, err := ctl.s.streamHub().Emit(ctx, e)
 		if err != nil {
 			return out, err
 		}
@@ -184,28 +184,28 @@ func (s *Server) StreamingInject(ctx context.Context, events ...StreamingEvent) 
 }
 
 // StreamingSetRate makes events like e at perSecond a second (0 stops).
-func (s *Server) StreamingSetRate(perSecond float64, e StreamingEvent) error {
-	return s.streamHub().SetRate(perSecond, e)
+func (ctl StreamingControl) SetRate(perSecond float64, e StreamingEvent) error {
+	return ctl.s.streamHub().SetRate(perSecond, e)
 }
 
 // StreamingDrop closes (StreamingClose) or stalls (StreamingStall) the
 // key's connection now; it reports whether there was one.
-func (s *Server) StreamingDrop(key, effect string) (bool, error) {
-	return s.streamHub().Drop(key, effect)
+func (ctl StreamingControl) Drop(key, effect string) (bool, error) {
+	return ctl.s.streamHub().Drop(key, effect)
 }
 
 // StreamingService sends a service message (code 300) on the key's
 // connection; it reports whether there was one.
-func (s *Server) StreamingService(key, message string, code int) (bool, error) {
-	return s.streamHub().Service(key, message, code)
+func (ctl StreamingControl) Service(key, message string, code int) (bool, error) {
+	return ctl.s.streamHub().Service(key, message, code)
 }
 
 // StreamingLog returns what became of each event on each stream, oldest
 // first (at most the last 100,000).
-func (s *Server) StreamingLog() []StreamingRecord { return s.streamHub().Log() }
+func (ctl StreamingControl) Log() []StreamingRecord { return ctl.s.streamHub().Log() }
 
 // StreamingConnected reports whether the key has a live connection.
-func (s *Server) StreamingConnected(key string) bool { return s.streamHub().Connected(key) }
+func (ctl StreamingControl) Connected(key string) bool { return ctl.s.streamHub().Connected(key) }
 
 // Bodies of the Streaming control requests.
 type (
@@ -229,10 +229,10 @@ type (
 )
 
 // streamingKeyOf is the key of a control request: its own, or the default
-// app's.
+// app'ctl.s.
 func (s *Server) streamingKeyOf(key string) string {
 	if key == "" {
-		return s.StreamingKey(DefaultAppID)
+		return s.Streaming().Key(DefaultAppID)
 	}
 	return key
 }
@@ -254,7 +254,7 @@ func (s *Server) streamingRoutes() map[string]route {
 			}
 			states := map[string]int{}
 			for range in.Count {
-				recs, err := s.StreamingInject(r.Context(), in.Events...)
+				recs, err := s.Streaming().Inject(r.Context(), in.Events...)
 				if err != nil {
 					controlError(w, http.StatusBadRequest, err)
 					return
@@ -266,16 +266,16 @@ func (s *Server) streamingRoutes() map[string]route {
 			writeJSON(w, http.StatusOK, states)
 		}},
 		"/streaming/rate": {http.MethodPost: postJSON(http.StatusOK, func(in streamingRate) (any, error) {
-			return in, s.StreamingSetRate(in.PerSecond, in.Event)
+			return in, s.Streaming().SetRate(in.PerSecond, in.Event)
 		})},
 		"/streaming/drop": {http.MethodPost: postJSON(http.StatusOK, func(in streamingDrop) (any, error) {
-			ok, err := s.StreamingDrop(s.streamingKeyOf(in.Key), in.Effect)
+			ok, err := s.Streaming().Drop(s.streamingKeyOf(in.Key), in.Effect)
 			return map[string]bool{"connected": ok}, err
 		})},
 		"/streaming/service": {http.MethodPost: postJSON(http.StatusOK, func(in streamingServiceMsg) (any, error) {
-			ok, err := s.StreamingService(s.streamingKeyOf(in.Key), in.Message, in.ServiceCode)
+			ok, err := s.Streaming().Service(s.streamingKeyOf(in.Key), in.Message, in.ServiceCode)
 			return map[string]bool{"connected": ok}, err
 		})},
-		"/streaming/log": {http.MethodGet: getJSON(func() any { return s.StreamingLog() })},
+		"/streaming/log": {http.MethodGet: getJSON(func() any { return s.Streaming().Log() })},
 	}
 }

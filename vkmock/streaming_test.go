@@ -27,7 +27,7 @@ func TestStreamingGetServerURL(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		t.Fatal(err)
 	}
-	if out.Response.Endpoint != s.URL()+"/streaming" || out.Response.Key != s.StreamingKey(DefaultAppID) {
+	if out.Response.Endpoint != s.URL()+"/streaming" || out.Response.Key != s.Streaming().Key(DefaultAppID) {
 		t.Errorf("getServerUrl: %+v", out.Response)
 	}
 	user := call(s.Tokens().Of(TokenUser).Token)
@@ -78,7 +78,7 @@ func TestStreamingFaultsValidated(t *testing.T) {
 // lists what became of each event.
 func TestStreamingControlAPI(t *testing.T) {
 	s := testServer(t)
-	key := s.StreamingKey(DefaultAppID)
+	key := s.Streaming().Key(DefaultAppID)
 	post := func(path, body string) (int, string) {
 		resp, err := http.Post(s.URL()+"/__vkmock/streaming/"+path, "application/json", strings.NewReader(body))
 		if err != nil {
@@ -115,7 +115,7 @@ func TestStreamingControlAPI(t *testing.T) {
 	if code, _ := post("rate", `{"per_second":0}`); code != 200 {
 		t.Errorf("rate 0: %d", code)
 	}
-	log := s.StreamingLog()
+	log := s.Streaming().Log()
 	if len(log) != 3 || log[0].State != "missed" || log[0].Tags[0] != "cats" {
 		t.Errorf("log: %+v", log)
 	}
@@ -123,11 +123,11 @@ func TestStreamingControlAPI(t *testing.T) {
 	if _, err := s.World().AddPost(Post{OwnerID: 1, Text: "Кот"}); err != nil {
 		t.Fatal(err)
 	}
-	if log := s.StreamingLog(); len(log) != 4 || log[3].OwnerID != 1 {
+	if log := s.Streaming().Log(); len(log) != 4 || log[3].OwnerID != 1 {
 		t.Errorf("after a post: %+v", log)
 	}
 	s.Reset()
-	if len(s.StreamingLog()) != 0 {
+	if len(s.Streaming().Log()) != 0 {
 		t.Error("Reset kept the log")
 	}
 }

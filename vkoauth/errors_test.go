@@ -85,7 +85,7 @@ func TestClientErrors(t *testing.T) {
 	})
 	t.Run("access_denied", func(t *testing.T) {
 		s, c := newMock(t)
-		s.SetOAuthDeny(true)
+		s.OAuth().SetDeny(true)
 		for _, rt := range []string{vkoauth.ResponseCode, vkoauth.ResponseToken} {
 			_, err := vkoauth.ParseRedirect(authorize(t, c, c.AuthorizeURL(vkoauth.AuthRequest{ResponseType: rt, State: "s"})), time.Time{})
 			oe := oauthErr(t, err, "access_denied", "User denied your request")
@@ -109,7 +109,7 @@ func TestClientErrors(t *testing.T) {
 	})
 	t.Run("unauthorized_client", func(t *testing.T) {
 		s, c := newMock(t)
-		if err := s.SetOAuthApp(vkmock.OAuthApp{ID: 42, Secret: "UntrustedAppSecret42"}); err != nil {
+		if err := s.OAuth().SetApp(vkmock.OAuthApp{ID: 42, Secret: "UntrustedAppSecret42"}); err != nil {
 			t.Fatal(err)
 		}
 		c.ClientID, c.ClientSecret = 42, "UntrustedAppSecret42"
@@ -118,9 +118,9 @@ func TestClientErrors(t *testing.T) {
 	})
 	t.Run("need_captcha without a hook", func(t *testing.T) {
 		s, c := newMock(t)
-		acct := s.OAuthAccounts()[0]
+		acct := s.OAuth().Accounts()[0]
 		acct.Captcha = true
-		_ = s.SetOAuthAccount(acct)
+		_ = s.OAuth().SetAccount(acct)
 		_, err := c.Direct(ctx, vkoauth.DirectRequest{Username: acct.Login, Password: vkoauth.Secret(acct.Password)})
 		oe := oauthErr(t, err, "need_captcha", "")
 		if oe.CaptchaSID == "" || oe.CaptchaImg == "" || oe.Category() != vkerr.CategoryUserAction {
@@ -129,9 +129,9 @@ func TestClientErrors(t *testing.T) {
 	})
 	t.Run("need_captcha declined", func(t *testing.T) {
 		s, c := newMock(t)
-		acct := s.OAuthAccounts()[0]
+		acct := s.OAuth().Accounts()[0]
 		acct.Captcha = true
-		_ = s.SetOAuthAccount(acct)
+		_ = s.OAuth().SetAccount(acct)
 		_, err := c.Direct(ctx, vkoauth.DirectRequest{Username: acct.Login, Password: vkoauth.Secret(acct.Password),
 			Captcha: vkapi.CaptchaSolverFunc(func(context.Context, *vkapi.Captcha) (vkapi.CaptchaAnswer, error) { return vkapi.CaptchaAnswer{}, nil })})
 		var he *vkoauth.HookError

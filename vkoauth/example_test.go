@@ -15,13 +15,13 @@ func ExampleClient_Direct() {
 	defer mock.Close()
 	srv := httptest.NewServer(mock)
 	defer srv.Close()
-	app := mock.OAuthApps()[0]
+	app := mock.OAuth().Apps()[0]
 	c := &vkoauth.Client{ClientID: app.ID, ClientSecret: vkoauth.Secret(app.Secret), OAuthURL: srv.URL}
 	tok, err := c.Direct(context.Background(), vkoauth.DirectRequest{
 		Username: vkmock.TwoFALogin, Password: vkmock.DefaultPassword, Scope: vkoauth.ScopeMessages,
 		TwoFactor: vkoauth.CodeSolverFunc(func(_ context.Context, t *vkoauth.TwoFactor) (string, error) {
 			fmt.Println("code asked:", t.Type)
-			return mock.OAuthPending().TwoFA[0].Code, nil // a person would type it
+			return mock.OAuth().Pending().TwoFA[0].Code, nil // a person would type it
 		}),
 	})
 	if err != nil {

@@ -85,9 +85,9 @@ func TestCommunityAndImplicitFlows(t *testing.T) {
 // then a 2FA code, answered by the hooks from what the mock shows.
 func TestDirectCaptchaThenTwoFA(t *testing.T) {
 	s, c := newMock(t)
-	acct := s.OAuthAccounts()[1]
+	acct := s.OAuth().Accounts()[1]
 	acct.Captcha = true
-	if err := s.SetOAuthAccount(acct); err != nil {
+	if err := s.OAuth().SetAccount(acct); err != nil {
 		t.Fatal(err)
 	}
 	var seen []string
@@ -101,14 +101,14 @@ func TestDirectCaptchaThenTwoFA(t *testing.T) {
 			if cp.Attempt == 1 {
 				return vkapi.CaptchaAnswer{Key: "wrong"}, nil
 			}
-			return vkapi.CaptchaAnswer{Key: s.OAuthPending().Captchas[0].Key}, nil
+			return vkapi.CaptchaAnswer{Key: s.OAuth().Pending().Captchas[0].Key}, nil
 		}),
 		TwoFactor: vkoauth.CodeSolverFunc(func(_ context.Context, tf *vkoauth.TwoFactor) (string, error) {
 			seen = append(seen, fmt.Sprintf("code %d %s %s", tf.Attempt, tf.Type, tf.PhoneMask))
 			if tf.Attempt == 1 {
 				return "999999x", nil // a bad format: asked again
 			}
-			return s.OAuthPending().TwoFA[0].Code, nil
+			return s.OAuth().Pending().TwoFA[0].Code, nil
 		}),
 	}
 	tok, err := c.Direct(context.Background(), req)

@@ -14,7 +14,7 @@ import (
 func newMock(t *testing.T) (*vkmock.Server, *vkoauth.Client) {
 	t.Helper()
 	s := vkmocktest.NewServer(t)
-	app := s.OAuthApps()[0]
+	app := s.OAuth().Apps()[0]
 	return s, &vkoauth.Client{
 		ClientID:     app.ID,
 		ClientSecret: vkoauth.Secret(app.Secret),

@@ -21,7 +21,7 @@ type testMock struct {
 
 func newMock(t testing.TB, opts ...vkmock.Option) *testMock {
 	s := vkmocktest.NewServer(t, opts...)
-	return &testMock{s: s, key: s.StreamingKey(vkmock.DefaultAppID)}
+	return &testMock{s: s, key: s.Streaming().Key(vkmock.DefaultAppID)}
 }
 
 // connect makes a client of the mock's stream through streaming.getServerUrl.
@@ -70,13 +70,13 @@ func (m *testMock) injectErr(n int, text string) error {
 	for i := range events {
 		events[i] = vkmock.StreamingEvent{Text: text}
 	}
-	_, err := m.s.StreamingInject(context.Background(), events...)
+	_, err := m.s.Streaming().Inject(context.Background(), events...)
 	return err
 }
 
 func (m *testMock) drop(t testing.TB, effect string) {
 	t.Helper()
-	if ok, err := m.s.StreamingDrop(m.key, effect); err != nil || !ok {
+	if ok, err := m.s.Streaming().Drop(m.key, effect); err != nil || !ok {
 		t.Fatalf("drop %s: %v, connected %v", effect, err, ok)
 	}
 }
@@ -92,11 +92,11 @@ func (m *testMock) fault(t testing.TB, f vkmock.Fault) string {
 
 func (m *testMock) unfault(id string) { m.s.Faults().Remove(id) }
 
-func (m *testMock) log() []vkmock.StreamingRecord { return m.s.StreamingLog() }
+func (m *testMock) log() []vkmock.StreamingRecord { return m.s.Streaming().Log() }
 
 func (m *testMock) service(t testing.TB, text string, code int) {
 	t.Helper()
-	if ok, err := m.s.StreamingService(m.key, text, code); err != nil || !ok {
+	if ok, err := m.s.Streaming().Service(m.key, text, code); err != nil || !ok {
 		t.Fatalf("service: %v, connected %v", err, ok)
 	}
 }
@@ -182,5 +182,5 @@ func faultStreaming(method string, code int) vkmock.Fault {
 }
 
 func (m *testMock) rate(perSecond float64, e vkmock.StreamingEvent) error {
-	return m.s.StreamingSetRate(perSecond, e)
+	return m.s.Streaming().SetRate(perSecond, e)
 }

@@ -115,7 +115,7 @@ func runLogin(cmd *cobra.Command, lf loginFlags) error {
 			return &exitError{code: 2, err: fmt.Errorf("starting vkmock: %w", err)}
 		}
 		mock, lf.oauthURL, lf.baseURL = srv, url, url
-		app := srv.OAuthApps()[0]
+		app := srv.OAuth().Apps()[0]
 		c.ClientID, c.ClientSecret, c.OAuthURL = app.ID, vkoauth.Secret(app.Secret), url
 	} else {
 		c.ClientSecret = vkoauth.Secret(os.Getenv("VK_CLIENT_SECRET"))

@@ -115,7 +115,7 @@ func loginDirect(ctx context.Context, cmd *cobra.Command, c *vkoauth.Client, lf 
 	}
 	if mock != nil {
 		p.hint = func(what string) string {
-			pend := mock.OAuthPending()
+			pend := mock.OAuth().Pending()
 			switch {
 			case what == "captcha" && len(pend.Captchas) > 0:
 				return " (vkmock: the text is " + pend.Captchas[len(pend.Captchas)-1].Key + ")"

@@ -151,7 +151,7 @@ func TestLoginMock(t *testing.T) {
 // then uses it for users.get.
 func TestLoginCodeFlow(t *testing.T) {
 	mock := vkmocktest.NewServer(t)
-	t.Setenv("VK_CLIENT_SECRET", mock.OAuthApps()[0].Secret)
+	t.Setenv("VK_CLIENT_SECRET", mock.OAuth().Apps()[0].Secret)
 	t.Setenv("VK_TOKEN", "")
 	file := filepath.Join(t.TempDir(), "vk", "token.json")
 	t.Setenv("VK_TOKEN_FILE", file)
@@ -188,8 +188,8 @@ func TestLoginCodeFlow(t *testing.T) {
 // its remedy.
 func TestLoginDenied(t *testing.T) {
 	mock := vkmocktest.NewServer(t)
-	mock.SetOAuthDeny(true)
-	t.Setenv("VK_CLIENT_SECRET", mock.OAuthApps()[0].Secret)
+	mock.OAuth().SetDeny(true)
+	t.Setenv("VK_CLIENT_SECRET", mock.OAuth().Apps()[0].Secret)
 	term := startVK(t, "login", "--client-id", strconv.FormatInt(vkmock.DefaultAppID, 10), "--oauth-url", mock.URL(), "--print")
 	m, _ := term.waitFor(t, urlLine, 0)
 	browse(t, m[1])
@@ -202,12 +202,12 @@ func TestLoginDenied(t *testing.T) {
 // a 2FA code, answered through the terminal prompts.
 func TestLoginDirectPrompts(t *testing.T) {
 	mock := vkmocktest.NewServer(t)
-	acct := mock.OAuthAccounts()[1]
+	acct := mock.OAuth().Accounts()[1]
 	acct.Captcha = true
-	if err := mock.SetOAuthAccount(acct); err != nil {
+	if err := mock.OAuth().SetAccount(acct); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("VK_CLIENT_SECRET", mock.OAuthApps()[0].Secret)
+	t.Setenv("VK_CLIENT_SECRET", mock.OAuth().Apps()[0].Secret)
 	t.Setenv("VK_PASSWORD", "")
 	file := filepath.Join(t.TempDir(), "token.json")
 	term := startVK(t, "login", "--direct", "--username", acct.Login, "--client-id", strconv.FormatInt(vkmock.DefaultAppID, 10),
@@ -216,7 +216,7 @@ func TestLoginDirectPrompts(t *testing.T) {
 	term.answer(t, acct.Password)
 	m, at := term.waitFor(t, regexp.MustCompile(`captcha \(attempt 1\): open (\S+captcha\.php\?sid=(\d+)\S*)\nType the text of the picture: $`), at)
 	key := ""
-	for _, c := range mock.OAuthPending().Captchas {
+	for _, c := range mock.OAuth().Pending().Captchas {
 		if c.SID == m[2] {
 			key = c.Key
 		}
@@ -225,7 +225,7 @@ func TestLoginDirectPrompts(t *testing.T) {
 	_, at = term.waitFor(t, regexp.MustCompile(`Two-factor authentication: enter the code from the authenticator app: $`), at)
 	term.answer(t, "000000x")
 	_, _ = term.waitFor(t, regexp.MustCompile(`Two-factor authentication \(the last one was not accepted\): enter the code from the authenticator app: $`), at)
-	term.answer(t, mock.OAuthPending().TwoFA[0].Code)
+	term.answer(t, mock.OAuth().Pending().TwoFA[0].Code)
 	if code := term.exit(t); code != 0 {
 		t.Fatalf("login: %d\n%s", code, term.err.String())
 	}

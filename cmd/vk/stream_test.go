@@ -52,14 +52,14 @@ func (m streamMock) inject(t *testing.T, texts ...string) {
 	for i, s := range texts {
 		events[i] = vkmock.StreamingEvent{Text: s}
 	}
-	if _, err := m.s.StreamingInject(context.Background(), events...); err != nil {
+	if _, err := m.s.Streaming().Inject(context.Background(), events...); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func (m streamMock) close(t *testing.T) {
 	t.Helper()
-	if ok, err := m.s.StreamingDrop(m.s.StreamingKey(vkmock.DefaultAppID), vkmock.StreamingClose); !ok || err != nil {
+	if ok, err := m.s.Streaming().Drop(m.s.Streaming().Key(vkmock.DefaultAppID), vkmock.StreamingClose); !ok || err != nil {
 		t.Fatalf("drop: %v %v", ok, err)
 	}
 }
@@ -102,7 +102,7 @@ func TestStream(t *testing.T) {
 			t.Errorf("stderr lacks %q: %q", want, notes)
 		}
 	}
-	key := m.s.StreamingKey(vkmock.DefaultAppID)
+	key := m.s.Streaming().Key(vkmock.DefaultAppID)
 	if strings.Contains(out.String()+notes, tok) || strings.Contains(out.String()+notes, key) {
 		t.Error("the token or the key leaked")
 	}
