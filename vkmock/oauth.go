@@ -172,7 +172,9 @@ func (ctl OAuthControl) SetDeny(on bool) { ctl.s.oauthRoom().SetDeny(on) }
 func (ctl OAuthControl) Pending() OAuthPending { return ctl.s.oauthRoom().Pending() }
 
 // RevokeToken revokes a token: its calls then get 5 (invalid session).
-func (ctl OAuthControl) Revoke(token string) error { return ctl.s.Tokens().SetState(token, StateRevoked) }
+func (ctl OAuthControl) Revoke(token string) error {
+	return ctl.s.Tokens().SetState(token, StateRevoked)
+}
 
 // oauthTokenError is the error of a call whose token the OAuth room
 // issued and which it does not cover: the token has expired (5), or the
