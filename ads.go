@@ -73,7 +73,7 @@ func DecodeAdsResults(response json.RawMessage, deleteCodes bool) ([]json.RawMes
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(t, &items); err != nil {
-		return nil, &FormatError{Reason: "ads results: " + err.Error(), Snippet: Snippet(t)}
+		return nil, &FormatError{Reason: "ads results: " + err.Error(), Snippet: RedactedSnippet(t)}
 	}
 	var errs AdsErrors
 	for i, it := range items {

@@ -104,8 +104,8 @@ func All() iter.Seq[Info] {
 	}
 }
 
-// Len returns the number of codes in the catalogue.
-func Len() int { return len(catalogue) }
+// NumCodes returns the number of codes in the catalogue.
+func NumCodes() int { return len(catalogue) }
 
 // UnknownInfo describes a code the catalogue does not know by the default of
 // its category, so that every code can be explained.

@@ -10,7 +10,7 @@ import (
 )
 
 func TestCatalogueIsComplete(t *testing.T) {
-	if n := vkerr.Len(); n != 251 {
+	if n := vkerr.NumCodes(); n != 251 {
 		t.Fatalf("catalogue has %d codes, the schema 251", n)
 	}
 	prev := vkerr.Code(0)

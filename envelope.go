@@ -142,15 +142,15 @@ const snippetLen = 200
 // long as it is shorter than this.
 const snippetWindow = 64 << 10
 
-// Snippet returns the start of body for an error message: at most 200 bytes,
+// RedactedSnippet returns the start of body for an error message: at most 200 bytes,
 // valid UTF-8, white space folded, secrets redacted. It redacts first and
 // cuts after, so a secret that crosses the cut leaves no piece in the
 // snippet.
-func Snippet(body []byte) string {
+func RedactedSnippet(body []byte) string {
 	if len(body) > snippetWindow {
 		body = body[:snippetWindow]
 	}
-	return Shorten(strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "")), " "), snippetLen)
+	return RedactShort(strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "")), " "), snippetLen)
 }
 
 // looksHTML reports whether body is an HTML page rather than JSON.
@@ -173,16 +173,16 @@ func classifyJunk(body []byte) error {
 	case len(t) == 0:
 		return &HTTPError{StatusCode: 200, Reason: "empty body"}
 	case looksHTML(t):
-		return &HTTPError{StatusCode: 200, ContentType: "text/html", Reason: "html page", Snippet: Snippet(t)}
+		return &HTTPError{StatusCode: 200, ContentType: "text/html", Reason: "html page", Snippet: RedactedSnippet(t)}
 	case t[0] == '{' || t[0] == '[':
 		var syn *json.SyntaxError
 		err := json.Unmarshal(t, new(any))
 		if errors.As(err, &syn) && syn.Offset >= int64(len(t)) || err != nil && strings.Contains(err.Error(), "unexpected end of JSON input") {
-			return &HTTPError{StatusCode: 200, Reason: "truncated body", Snippet: Snippet(t)}
+			return &HTTPError{StatusCode: 200, Reason: "truncated body", Snippet: RedactedSnippet(t)}
 		}
-		return &FormatError{Reason: "invalid JSON", Snippet: Snippet(t)}
+		return &FormatError{Reason: "invalid JSON", Snippet: RedactedSnippet(t)}
 	}
-	return &FormatError{Reason: "not JSON", Snippet: Snippet(t)}
+	return &FormatError{Reason: "not JSON", Snippet: RedactedSnippet(t)}
 }
 
 // DecodeEnvelope decodes a VK API response body. A body that is empty,
@@ -193,7 +193,7 @@ func DecodeEnvelope(body []byte) (*Envelope, error) {
 	if err := json.Unmarshal(body, &raw); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			return nil, &FormatError{Reason: "JSON is not an object", Snippet: Snippet(body)}
+			return nil, &FormatError{Reason: "JSON is not an object", Snippet: RedactedSnippet(body)}
 		}
 		return nil, classifyJunk(body)
 	}
@@ -201,16 +201,16 @@ func DecodeEnvelope(body []byte) (*Envelope, error) {
 	errRaw, hasErr := raw["error"]
 	resp, hasResp := raw["response"]
 	if !hasErr && !hasResp {
-		return nil, &FormatError{Reason: `no "response" or "error" key`, Snippet: Snippet(body)}
+		return nil, &FormatError{Reason: `no "response" or "error" key`, Snippet: RedactedSnippet(body)}
 	}
 	if hasErr {
 		t := bytes.TrimSpace(errRaw)
 		if len(t) == 0 || t[0] != '{' {
-			return nil, &FormatError{Reason: `"error" is not an API error object`, Snippet: Snippet(body)}
+			return nil, &FormatError{Reason: `"error" is not an API error object`, Snippet: RedactedSnippet(body)}
 		}
 		env.Error = new(Error)
 		if err := json.Unmarshal(errRaw, env.Error); err != nil {
-			return nil, &FormatError{Reason: err.Error(), Snippet: Snippet(body)}
+			return nil, &FormatError{Reason: err.Error(), Snippet: RedactedSnippet(body)}
 		}
 	}
 	if hasResp {
@@ -218,7 +218,7 @@ func DecodeEnvelope(body []byte) (*Envelope, error) {
 	}
 	if ee, ok := raw["execute_errors"]; ok && !isNull(ee) {
 		if err := json.Unmarshal(ee, &env.ExecuteErrors); err != nil {
-			return nil, &FormatError{Reason: "execute_errors: " + err.Error(), Snippet: Snippet(body)}
+			return nil, &FormatError{Reason: "execute_errors: " + err.Error(), Snippet: RedactedSnippet(body)}
 		}
 		env.ExecuteErrors = slices.DeleteFunc(env.ExecuteErrors, func(e *Error) bool { return e == nil })
 		if len(env.ExecuteErrors) == 0 {
@@ -266,17 +266,17 @@ func Classify(status int, header http.Header, body []byte, readErr error, maxBod
 	}
 	ct := header.Get("Content-Type")
 	if readErr != nil {
-		return nil, &HTTPError{StatusCode: status, ContentType: ct, Reason: "reading body: " + RedactString(readErr.Error()), Snippet: Snippet(body)}
+		return nil, &HTTPError{StatusCode: status, ContentType: ct, Reason: "reading body: " + RedactString(readErr.Error()), Snippet: RedactedSnippet(body)}
 	}
 	if int64(len(body)) > maxBody {
-		return nil, &HTTPError{StatusCode: status, ContentType: ct, Reason: fmt.Sprintf("body larger than %d bytes", maxBody), Snippet: Snippet(body)}
+		return nil, &HTTPError{StatusCode: status, ContentType: ct, Reason: fmt.Sprintf("body larger than %d bytes", maxBody), Snippet: RedactedSnippet(body)}
 	}
 	if status != http.StatusOK {
 		reason := "unexpected status"
 		if looksHTML(body) {
 			reason = "html page"
 		}
-		return nil, &HTTPError{StatusCode: status, ContentType: ct, Reason: reason, Snippet: Snippet(body)}
+		return nil, &HTTPError{StatusCode: status, ContentType: ct, Reason: reason, Snippet: RedactedSnippet(body)}
 	}
 	out, err := DecodeResponse(body)
 	var he *HTTPError

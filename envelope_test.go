@@ -125,9 +125,9 @@ func TestCheckResponse(t *testing.T) {
 }
 
 func TestSnippet(t *testing.T) {
-	s := vkerr.Snippet([]byte("a\n\n b\xff\t" + strings.Repeat("z", 500) + "?access_token=vk1.a.SECRETSECRETSECRET"))
+	s := vkerr.RedactedSnippet([]byte("a\n\n b\xff\t" + strings.Repeat("z", 500) + "?access_token=vk1.a.SECRETSECRETSECRET"))
 	if !strings.HasPrefix(s, "a b") || len(s) > 210 || strings.Contains(s, "\xff") {
 		t.Errorf("Snippet = %q", s)
 	}
-	assertNoSecret(t, "Snippet", vkerr.Snippet([]byte("<html>access_token=vk1.a.SECRETSECRETSECRET</html>")))
+	assertNoSecret(t, "Snippet", vkerr.RedactedSnippet([]byte("<html>access_token=vk1.a.SECRETSECRETSECRET</html>")))
 }

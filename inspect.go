@@ -42,14 +42,14 @@ func Inspect(body []byte) (*Report, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
 		if err == nil {
-			return nil, &FormatError{Reason: "JSON null", Snippet: Snippet(body)}
+			return nil, &FormatError{Reason: "JSON null", Snippet: RedactedSnippet(body)}
 		}
 		junk := classifyJunk(body)
 		if he, ok := junk.(*HTTPError); ok {
 			return &Report{Shape: ShapeHTTP, Errors: []error{he}}, nil
 		}
 		if t := bytes.TrimSpace(body); len(t) > 0 && t[0] == '[' && json.Valid(t) {
-			return nil, &FormatError{Reason: "JSON is not an object", Snippet: Snippet(body)}
+			return nil, &FormatError{Reason: "JSON is not an object", Snippet: RedactedSnippet(body)}
 		}
 		return nil, junk
 	}
@@ -106,7 +106,7 @@ func Inspect(body []byte) (*Report, error) {
 		out, err := DecodeUpload(body)
 		return report(ShapeUpload, out, err)
 	}
-	return nil, &FormatError{Reason: "no key of any VK answer (response, error, failed, ...)", Snippet: Snippet(body)}
+	return nil, &FormatError{Reason: "no key of any VK answer (response, error, failed, ...)", Snippet: RedactedSnippet(body)}
 }
 
 func report(shape Shape, resp json.RawMessage, err error) (*Report, error) {

@@ -31,7 +31,7 @@ func flexInt(v json.RawMessage) (int64, error) {
 		// Accept 14.0 but not 14.5.
 		f, ferr := strconv.ParseFloat(string(v), 64)
 		if ferr != nil || f != float64(int64(f)) {
-			return 0, fmt.Errorf("not an integer: %s", Shorten(string(v), 40))
+			return 0, fmt.Errorf("not an integer: %s", RedactShort(string(v), 40))
 		}
 		return int64(f), nil
 	}
@@ -55,7 +55,7 @@ func flexString(v json.RawMessage) (string, bool, error) {
 		err := json.Unmarshal(v, &b)
 		return strconv.FormatBool(b), false, err
 	case '{', '[':
-		return "", false, fmt.Errorf("not a string: %s", Shorten(string(v), 40))
+		return "", false, fmt.Errorf("not a string: %s", RedactShort(string(v), 40))
 	}
 	var n json.Number
 	if err := json.Unmarshal(v, &n); err != nil {

@@ -114,7 +114,7 @@ func DecodeLongPoll(body []byte) (*LongPollResponse, error) {
 	if f, ok := raw["failed"]; ok {
 		n, err := flexInt(f)
 		if err != nil {
-			return nil, &FormatError{Reason: "failed: " + err.Error(), Snippet: Snippet(body)}
+			return nil, &FormatError{Reason: "failed: " + err.Error(), Snippet: RedactedSnippet(body)}
 		}
 		e := &LongPollError{Failed: int(n)}
 		e.TS, _, _ = flexString(raw["ts"])
@@ -126,19 +126,19 @@ func DecodeLongPoll(body []byte) (*LongPollResponse, error) {
 	}
 	ts, ok := raw["ts"]
 	if !ok {
-		return nil, &FormatError{Reason: `long poll answer has neither "failed" nor "ts"`, Snippet: Snippet(body)}
+		return nil, &FormatError{Reason: `long poll answer has neither "failed" nor "ts"`, Snippet: RedactedSnippet(body)}
 	}
 	r := &LongPollResponse{}
 	var err error
 	if r.TS, _, err = flexString(ts); err != nil {
-		return nil, &FormatError{Reason: "ts: " + err.Error(), Snippet: Snippet(body)}
+		return nil, &FormatError{Reason: "ts: " + err.Error(), Snippet: RedactedSnippet(body)}
 	}
 	if r.PTS, err = flexInt(raw["pts"]); err != nil {
-		return nil, &FormatError{Reason: "pts: " + err.Error(), Snippet: Snippet(body)}
+		return nil, &FormatError{Reason: "pts: " + err.Error(), Snippet: RedactedSnippet(body)}
 	}
 	if u, ok := raw["updates"]; ok && !isNull(u) {
 		if err := json.Unmarshal(u, &r.Updates); err != nil {
-			return nil, &FormatError{Reason: "updates: " + err.Error(), Snippet: Snippet(body)}
+			return nil, &FormatError{Reason: "updates: " + err.Error(), Snippet: RedactedSnippet(body)}
 		}
 	}
 	return r, nil

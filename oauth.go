@@ -164,7 +164,7 @@ func DecodeOAuth(body []byte) (json.RawMessage, error) {
 	if _, ok := raw["error"]; ok {
 		e := new(OAuthError)
 		if err := json.Unmarshal(body, e); err != nil {
-			return nil, &FormatError{Reason: "OAuth error: " + err.Error(), Snippet: Snippet(body)}
+			return nil, &FormatError{Reason: "OAuth error: " + err.Error(), Snippet: RedactedSnippet(body)}
 		}
 		return nil, e
 	}

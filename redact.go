@@ -350,10 +350,10 @@ func isCaptchaSID(name, before, _ string) bool {
 	return strings.EqualFold(name, "sid") && (strings.HasSuffix(before, "captcha.php?") || strings.HasSuffix(before, "captcha.php%3f"))
 }
 
-// Shorten redacts s and then cuts it to at most n bytes on a rune boundary,
+// RedactShort redacts s and then cuts it to at most n bytes on a rune boundary,
 // adding "…" when it cut: redact first, then shorten, so that no piece of a
 // secret survives the cut. A redaction marker is never cut in two.
-func Shorten(s string, n int) string {
+func RedactShort(s string, n int) string {
 	s = RedactString(s)
 	if len(s) <= n {
 		return s

@@ -109,7 +109,7 @@ func TestSnippetRedactsBeforeCut(t *testing.T) {
 	for _, form := range []string{"access_token=", "password: ", `"secret":"`} {
 		for off := 150; off <= 210; off++ {
 			body := strings.Repeat("a", off-len(form)) + form + secret + `" ` + strings.Repeat("b", 300)
-			s := Snippet([]byte(body))
+			s := RedactedSnippet([]byte(body))
 			if len(s) > snippetLen+len("…") {
 				t.Fatalf("snippet of %d bytes", len(s))
 			}
@@ -128,18 +128,18 @@ func TestSnippetRedactsBeforeCut(t *testing.T) {
 func TestShorten(t *testing.T) {
 	secret := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" // 64 hex digits: a token
 	for n := 1; n < 80; n++ {
-		s := Shorten("x "+secret+" y", n)
+		s := RedactShort("x "+secret+" y", n)
 		if strings.Contains(s, secret[:8]) || strings.Contains(s, secret[20:28]) {
-			t.Fatalf("Shorten(…, %d) = %q shows a piece of the token", n, s)
+			t.Fatalf("RedactShort(…, %d) = %q shows a piece of the token", n, s)
 		}
 		if len(s) > n+len("…") {
-			t.Fatalf("Shorten(…, %d) = %q is longer", n, s)
+			t.Fatalf("RedactShort(…, %d) = %q is longer", n, s)
 		}
 	}
-	if got := Shorten("short", 10); got != "short" {
-		t.Errorf("Shorten(short) = %q", got)
+	if got := RedactShort("short", 10); got != "short" {
+		t.Errorf("RedactShort(short) = %q", got)
 	}
-	if got := Shorten("ёжик", 3); got != "ё…" {
-		t.Errorf("Shorten cuts inside a rune: %q", got)
+	if got := RedactShort("ёжик", 3); got != "ё…" {
+		t.Errorf("RedactShort cuts inside a rune: %q", got)
 	}
 }

@@ -273,7 +273,7 @@ func (e *StreamingError) Error() string {
 	if msg == "" {
 		msg = e.Code.Info().MessageEN
 	}
-	return "vk streaming: " + Shorten(RedactString(msg), 200) + " (" + strconv.Itoa(int(e.Code)) + ")"
+	return "vk streaming: " + RedactShort(RedactString(msg), 200) + " (" + strconv.Itoa(int(e.Code)) + ")"
 }
 
 // The codes of the Streaming API's messages.
@@ -314,36 +314,36 @@ func DecodeStreaming(body []byte) (*StreamingMessage, error) {
 		Error   json.RawMessage `json:"error"`
 	}
 	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' || json.Unmarshal(t, &raw) != nil {
-		return nil, &FormatError{Reason: "not a Streaming API message (a JSON object)", Snippet: Snippet(body)}
+		return nil, &FormatError{Reason: "not a Streaming API message (a JSON object)", Snippet: RedactedSnippet(body)}
 	}
 	code, err := flexInt(raw.Code)
 	if err != nil || raw.Code == nil || isNull(raw.Code) {
-		return nil, &FormatError{Reason: "Streaming API message without a numeric code", Snippet: Snippet(body)}
+		return nil, &FormatError{Reason: "Streaming API message without a numeric code", Snippet: RedactedSnippet(body)}
 	}
 	m := &StreamingMessage{Code: int(code)}
 	switch code {
 	case StreamingMessageEvent:
 		if !isObject(raw.Event) {
-			return nil, &FormatError{Reason: "code 100 without an event object", Snippet: Snippet(body)}
+			return nil, &FormatError{Reason: "code 100 without an event object", Snippet: RedactedSnippet(body)}
 		}
 		m.Event = raw.Event
 	case StreamingMessageOK:
 		if raw.Rules != nil && !isNull(raw.Rules) {
 			if t := bytes.TrimSpace(raw.Rules); t[0] != '[' {
-				return nil, &FormatError{Reason: "rules is not an array", Snippet: Snippet(body)}
+				return nil, &FormatError{Reason: "rules is not an array", Snippet: RedactedSnippet(body)}
 			}
 			m.Rules = raw.Rules
 		}
 	case StreamingMessageService:
 		var s StreamingService
 		if !isObject(raw.Service) || json.Unmarshal(raw.Service, &s) != nil {
-			return nil, &FormatError{Reason: "code 300 without a service_message object", Snippet: Snippet(body)}
+			return nil, &FormatError{Reason: "code 300 without a service_message object", Snippet: RedactedSnippet(body)}
 		}
 		m.Service = &s
 	case StreamingMessageError:
 		return nil, decodeStreamingError(raw.Error, body)
 	default:
-		return nil, &FormatError{Reason: "unknown Streaming API message code " + strconv.FormatInt(code, 10), Snippet: Snippet(body)}
+		return nil, &FormatError{Reason: "unknown Streaming API message code " + strconv.FormatInt(code, 10), Snippet: RedactedSnippet(body)}
 	}
 	return m, nil
 }
@@ -352,11 +352,11 @@ func DecodeStreaming(body []byte) (*StreamingMessage, error) {
 func decodeStreamingError(v json.RawMessage, body []byte) error {
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(v, &obj) != nil || obj == nil {
-		return &FormatError{Reason: "code 400 without an error object", Snippet: Snippet(body)}
+		return &FormatError{Reason: "code 400 without an error object", Snippet: RedactedSnippet(body)}
 	}
 	c, err := flexInt(obj["error_code"])
 	if err != nil || c <= 0 || c > 1<<31-1 {
-		return &FormatError{Reason: "Streaming API error without a valid error_code", Snippet: Snippet(body)}
+		return &FormatError{Reason: "Streaming API error without a valid error_code", Snippet: RedactedSnippet(body)}
 	}
 	msg, _, _ := flexString(obj["message"])
 	return &StreamingError{Code: StreamingCode(c), Message: msg}

@@ -30,7 +30,7 @@ type rig struct {
 // earlier with close.
 func newRig(b *testing.B, historyEvents int) *rig {
 	b.Helper()
-	m := vkmock.New(vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(16))
+	m := vkmock.MustNew(vkmock.WithRateLimits(false), vkmock.WithRequestLogSize(16))
 	if err := m.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		b.Fatal(err)
 	}

@@ -190,7 +190,7 @@ func memClient(f *fakeVK) *http.Client {
 // memMock is a vkmock server without a listener, for tests under
 // testing/synctest; give the client mockClient(s) and memURL.
 func memMock(t testing.TB, opts ...vkmock.Option) *vkmock.Server {
-	s, err := vkmock.NewE(opts...)
+	s, err := vkmock.New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

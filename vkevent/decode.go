@@ -100,7 +100,7 @@ func decodeLongPollSlow(body []byte) (*Answer, error) {
 	}
 	a := &Answer{TS: r.TS, Events: make([]Event, len(r.Updates))}
 	if a.TS == "" {
-		return nil, &vkerr.FormatError{Reason: "long poll answer has an empty ts", Snippet: vkerr.Snippet(body)}
+		return nil, &vkerr.FormatError{Reason: "long poll answer has an empty ts", Snippet: vkerr.RedactedSnippet(body)}
 	}
 	for i, u := range r.Updates {
 		if err := a.Events[i].UnmarshalJSON(u); err != nil {
@@ -116,10 +116,10 @@ func decodeLongPollSlow(body []byte) (*Answer, error) {
 func DecodeCallback(body []byte) (*Event, error) {
 	var e Event
 	if err := e.UnmarshalJSON(body); err != nil {
-		return nil, &vkerr.FormatError{Reason: "callback body is not a JSON object: " + err.Error(), Snippet: vkerr.Snippet(body)}
+		return nil, &vkerr.FormatError{Reason: "callback body is not a JSON object: " + err.Error(), Snippet: vkerr.RedactedSnippet(body)}
 	}
 	if e.Type == "" {
-		return nil, &vkerr.FormatError{Reason: `callback body has no "type"`, Snippet: vkerr.Snippet(body)}
+		return nil, &vkerr.FormatError{Reason: `callback body has no "type"`, Snippet: vkerr.RedactedSnippet(body)}
 	}
 	return &e, nil
 }

@@ -129,7 +129,7 @@ func BenchmarkHandler(b *testing.B) {
 	clock := func() time.Time {
 		return time.Unix(1_700_000_000, 0).Add(time.Duration(ticks.Add(1)) * 400 * time.Millisecond)
 	}
-	s := New(WithClock(clock))
+	s := MustNew(WithClock(clock))
 	token := s.Tokens().Of(TokenUser).Token
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -148,7 +148,7 @@ func BenchmarkHandler(b *testing.B) {
 // BenchmarkHandlerUncached is BenchmarkHandler with a different request
 // each time, so every answer is synthesised afresh.
 func BenchmarkHandlerUncached(b *testing.B) {
-	s := New(WithRateLimits(false))
+	s := MustNew(WithRateLimits(false))
 	token := s.Tokens().Of(TokenUser).Token
 	b.ReportAllocs()
 	i := 0

@@ -373,7 +373,7 @@ func TestCallbackCloseLeaksNothing(t *testing.T) {
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		if strings.Contains(string(b), "confirmation") {
-			_, _ = io.WriteString(w, New().Callback().ConfirmationCode(DefaultGroupID))
+			_, _ = io.WriteString(w, MustNew().Callback().ConfirmationCode(DefaultGroupID))
 			return
 		}
 		select {
@@ -383,7 +383,7 @@ func TestCallbackCloseLeaksNothing(t *testing.T) {
 	}))
 	defer rcv.Close()
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	s := New()
+	s := MustNew()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

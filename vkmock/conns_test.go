@@ -105,7 +105,7 @@ func TestStalledConnectionsClosedAfterReadTimeout(t *testing.T) {
 
 // Serve (the server of `vk mock`) applies the timeouts too.
 func TestServeAppliesTimeouts(t *testing.T) {
-	s := New(WithTimeouts(Timeouts{Read: time.Second, MaxHeaderBytes: 4096}))
+	s := MustNew(WithTimeouts(Timeouts{Read: time.Second, MaxHeaderBytes: 4096}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -60,7 +60,7 @@ func TestControlTokens(t *testing.T) {
 		}
 	}
 	// Tokens derive from the seed.
-	if New(WithSeed(5)).Tokens().Of(TokenUser).Token != s.Tokens().Of(TokenUser).Token || New(WithSeed(6)).Tokens().Of(TokenUser).Token == s.Tokens().Of(TokenUser).Token {
+	if MustNew(WithSeed(5)).Tokens().Of(TokenUser).Token != s.Tokens().Of(TokenUser).Token || MustNew(WithSeed(6)).Tokens().Of(TokenUser).Token == s.Tokens().Of(TokenUser).Token {
 		t.Fatal("tokens do not follow the seed")
 	}
 	var created Token
@@ -248,7 +248,7 @@ func TestConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := testServer(t, WithConfig(cfg))
-	if s.Seed() != 9 || s.Tokens().Of(TokenUser).Token != New(WithSeed(9)).Tokens().Of(TokenUser).Token {
+	if s.Seed() != 9 || s.Tokens().Of(TokenUser).Token != MustNew(WithSeed(9)).Tokens().Of(TokenUser).Token {
 		t.Fatal("config seed not applied")
 	}
 	wantError(t, call(t, s, "messages.send", vals("v", "5.199", "access_token", "bot-token")), vkerr.Disabled, "")
@@ -266,7 +266,7 @@ func TestConfig(t *testing.T) {
 	for _, bad := range []string{`{"sed": 1}`, `{"tokens": [{"kind": "x"}]}`, `{"faults": [{"effect": "boom"}]}`, `{} {}`, `[`} {
 		c, err := ParseConfig(strings.NewReader(bad))
 		if err == nil {
-			_, err = NewE(WithConfig(c))
+			_, err = New(WithConfig(c))
 		}
 		if err == nil {
 			t.Errorf("config %s accepted", bad)
@@ -363,7 +363,7 @@ func TestConfigFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewE(WithConfig(c))
+	s, err := New(WithConfig(c))
 	if err != nil {
 		t.Fatal(err)
 	}

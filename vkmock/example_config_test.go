@@ -80,7 +80,7 @@ func TestConfigInPackageDoc(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the package doc's example: %v\n%s", err, js.String())
 	}
-	if _, err := NewE(WithConfig(c)); err != nil {
+	if _, err := New(WithConfig(c)); err != nil {
 		t.Fatal(err)
 	}
 	if c.Limits == nil || c.Limits.Posts != 5000 || c.Timeouts == nil || c.Timeouts.ReadMS != 10000 {

@@ -192,7 +192,7 @@ func FuzzExecute(f *testing.F) {
 		`var i = 0; while (i < 30) { API.wall.get({owner_id: i}); i = i + 1; }`, `return API.messages.send({peer_id: 1, message: Args.x});`} {
 		f.Add(c)
 	}
-	s := New(WithRateLimits(false))
+	s := MustNew(WithRateLimits(false))
 	user := s.Tokens().Of(TokenUser).Token
 	f.Fuzz(func(t *testing.T, code string) {
 		start := time.Now()

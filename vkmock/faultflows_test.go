@@ -256,7 +256,7 @@ func TestControlPart2Errors(t *testing.T) {
 }
 
 func TestFlowStoresBounded(t *testing.T) {
-	s := New()
+	s := MustNew()
 	q := &vkRequest{name: "users.get", token: "t", host: "x"}
 	for range maxFlows + 50 {
 		s.newCaptchaError(q, "vkid", 1, false)

@@ -330,7 +330,7 @@ func TestWaitFault(t *testing.T) {
 // A waiter blocked on Faults().Wait is woken by the firing itself.
 func TestWaitFaultWakes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := New(WithRateLimits(false))
+		s := MustNew(WithRateLimits(false))
 		defer s.Close()
 		id := mustAdd(t, s, Fault{Method: "users.get", Error: &vkerr.Error{Code: vkerr.Server}})
 		done := make(chan error, 1)

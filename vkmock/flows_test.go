@@ -403,7 +403,7 @@ func TestFloodAndQuotaWithClock(t *testing.T) {
 }
 
 func TestChallengeRulesValidation(t *testing.T) {
-	s := New()
+	s := MustNew()
 	for _, c := range []Challenges{
 		{Captcha: []CaptchaRule{{Method: "", Threshold: 1}}},
 		{Captcha: []CaptchaRule{{Method: "a", Flow: "other"}}},

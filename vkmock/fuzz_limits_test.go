@@ -19,7 +19,7 @@ func FuzzControlBody(f *testing.F) {
 	f.Add(uint8(2), `{"flood":[{"method":"*","threshold":1,"window_ms":1e18}]}`)
 	f.Add(uint8(3), `{"kind":"user","token":"x"} trailing`)
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
-		s := New()
+		s := MustNew()
 		req := httptest.NewRequest(http.MethodPost, paths[int(which)%len(paths)], strings.NewReader(body))
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)

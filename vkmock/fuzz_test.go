@@ -18,7 +18,7 @@ var fuzzVerbs = []string{http.MethodGet, http.MethodPost, http.MethodHead, http.
 // requests: every answer to /method/ must be HTTP 200 and a well-formed VK
 // envelope (a response or an error object with a code).
 func FuzzRequest(f *testing.F) {
-	s := New(WithRateLimits(false), WithMaxBodyBytes(64<<10), WithMaxParams(200))
+	s := MustNew(WithRateLimits(false), WithMaxBodyBytes(64<<10), WithMaxParams(200))
 	user := s.Tokens().Of(TokenUser).Token
 	f.Add(uint8(0), "users.get", "v=5.199&access_token="+user+"&user_ids=1,2", "", []byte(nil), "")
 	f.Add(uint8(1), "messages.send", "v=5.199", "application/x-www-form-urlencoded", []byte("access_token="+user+"&peer_id=1&message=%D0%BF"), "")

@@ -283,7 +283,7 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 // the test ends; vkmocktest.NewServer for the tests inside the package.
 func testServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s, err := NewE(opts...)
+	s, err := New(opts...)
 	if err != nil {
 		t.Fatalf("vkmock: %v", err)
 	}

@@ -23,14 +23,14 @@ func TestCloseEndsEverything(t *testing.T) {
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		if strings.Contains(string(b), "confirmation") {
-			_, _ = io.WriteString(w, New().Callback().ConfirmationCode(DefaultGroupID))
+			_, _ = io.WriteString(w, MustNew().Callback().ConfirmationCode(DefaultGroupID))
 			return
 		}
 		_, _ = io.WriteString(w, "ok")
 	}))
 	defer rcv.Close()
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	s := New()
+	s := MustNew()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func TestCloseEndsEverything(t *testing.T) {
 // did not start, and Close returns only after the handler has.
 func TestCloseEndsLongPollWaits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := New()
+		s := MustNew()
 		key, _, _ := s.newLongPollKey(DefaultGroupID)
 		q := url.Values{"act": {"a_check"}, "key": {key}, "ts": {"0"}, "wait": {"25"}}
 		returned := make(chan struct{})
@@ -114,7 +114,7 @@ func (l failingListener) Accept() (net.Conn, error) { return nil, errors.New("ac
 // Serve returning on a listener error closes the server too.
 func TestServeListenerErrorCloses(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	s := New()
+	s := MustNew()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +133,7 @@ func TestServeListenerErrorCloses(t *testing.T) {
 // Start's listener failing closes the server too, as Serve's does.
 func TestStartListenerErrorCloses(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	s := New()
+	s := MustNew()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +154,7 @@ func TestStartListenerErrorCloses(t *testing.T) {
 // not start.
 func TestCloseEndsFaultDelays(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := New()
+		s := MustNew()
 		if _, err := s.Faults().Add(Fault{Method: "users.get", LatencyMS: 60000}); err != nil {
 			t.Fatal(err)
 		}

@@ -24,7 +24,7 @@ func serveDirect(t testing.TB, s *Server, name string, params url.Values) *httpt
 // The request log keeps the first LogValueBytes of a value and its length,
 // not the value: 300 requests with 8 MB took 4 GB when it kept them.
 func TestRequestLogKeepsBoundedCopies(t *testing.T) {
-	s := New(WithRateLimits(false))
+	s := MustNew(WithRateLimits(false))
 	big := strings.Repeat("x", 8_000_000)
 	rec := serveDirect(t, s, "users.get", vals("v", "5.199", "access_token", s.Tokens().Of(TokenUser).Token, "junk", big, "user_ids", "1"))
 	if rec.Code != http.StatusOK {
@@ -57,7 +57,7 @@ func TestRequestLogKeepsBoundedCopies(t *testing.T) {
 // Values are redacted once, when stored: the log itself holds no secret,
 // so reading it need not redact again.
 func TestRequestLogRedactsWhenStored(t *testing.T) {
-	s := New(WithRateLimits(false))
+	s := MustNew(WithRateLimits(false))
 	leak := "vk1.a." + strings.Repeat("Q", 80)
 	serveDirect(t, s, "users.get", vals("v", "5.199", "access_token", s.Tokens().Of(TokenUser).Token, "note", "token "+leak, "captcha_key", "12345"))
 	stored := fmt.Sprint(s.log.Snapshot())
@@ -70,7 +70,7 @@ func TestRequestLogRedactsWhenStored(t *testing.T) {
 }
 
 func TestRequestLogBoundedByBytes(t *testing.T) {
-	s := New(WithRateLimits(false), WithLimits(Limits{RequestLogBytes: 64 << 10}))
+	s := MustNew(WithRateLimits(false), WithLimits(Limits{RequestLogBytes: 64 << 10}))
 	tok := s.Tokens().Of(TokenUser).Token
 	for i := range 200 {
 		serveDirect(t, s, "users.get", vals("v", "5.199", "access_token", tok, "i", fmt.Sprint(i), "junk", strings.Repeat("j", 900)))
@@ -97,7 +97,7 @@ func paramOf(ps []RequestParam, key string) (string, bool) {
 
 // wall.post had no cap: 200 000 posts grew the process by 370 MB.
 func TestPostsBounded(t *testing.T) {
-	s := New(WithRateLimits(false), WithLimits(Limits{Posts: 50, PostBytes: 20 << 10}))
+	s := MustNew(WithRateLimits(false), WithLimits(Limits{Posts: 50, PostBytes: 20 << 10}))
 	tok := s.Tokens().Of(TokenUser).Token
 	for i := range 120 {
 		rec := serveDirect(t, s, "wall.post", vals("v", "5.199", "access_token", tok, "message", fmt.Sprintf("post %d %s", i, strings.Repeat("p", 200))))
@@ -122,7 +122,7 @@ func TestPostsBounded(t *testing.T) {
 }
 
 func TestMessagesBounded(t *testing.T) {
-	s := New(WithRateLimits(false), WithLimits(Limits{Messages: 3, MessageBytes: 1 << 20}))
+	s := MustNew(WithRateLimits(false), WithLimits(Limits{Messages: 3, MessageBytes: 1 << 20}))
 	tok := s.Tokens().Of(TokenUser).Token
 	send := func(rid int, text string) string {
 		return serveDirect(t, s, "messages.send", vals("v", "5.199", "access_token", tok, "peer_id", "1", "random_id", fmt.Sprint(rid), "message", text)).Body.String()
@@ -142,7 +142,7 @@ func TestMessagesBounded(t *testing.T) {
 	if got := send(5, "again"); got != `{"response":5}` {
 		t.Fatalf("resend of a kept random_id: %s", got)
 	}
-	s2 := New(WithRateLimits(false), WithLimits(Limits{MessageBytes: 4 << 10}))
+	s2 := MustNew(WithRateLimits(false), WithLimits(Limits{MessageBytes: 4 << 10}))
 	tok = s2.Tokens().Of(TokenUser).Token
 	for i := range 20 {
 		serveDirect(t, s2, "messages.send", vals("v", "5.199", "access_token", tok, "peer_id", "1", "message", strings.Repeat("m", 1000), "junk", strings.Repeat("j", 1<<20), "i", fmt.Sprint(i)))
@@ -155,7 +155,7 @@ func TestMessagesBounded(t *testing.T) {
 // The compiled-script cache was bounded by count only: 512 scripts of
 // 8 MB cost 8 GB.
 func TestScriptCacheBoundedByBytes(t *testing.T) {
-	s := New(WithRateLimits(false), WithLimits(Limits{ScriptCacheBytes: 1 << 20}))
+	s := MustNew(WithRateLimits(false), WithLimits(Limits{ScriptCacheBytes: 1 << 20}))
 	tok := s.Tokens().Of(TokenUser).Token
 	for i := range 40 {
 		code := fmt.Sprintf("return %d + \"%s\".length;", i, strings.Repeat("a", 100<<10))
@@ -177,7 +177,7 @@ func TestLimitsFromOptionsAndConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(WithConfig(c), WithLimits(Limits{Messages: 11}), WithTimeouts(Timeouts{Write: 20 * 60e9}))
+	s := MustNew(WithConfig(c), WithLimits(Limits{Messages: 11}), WithTimeouts(Timeouts{Write: 20 * 60e9}))
 	l, to := s.Limits(), s.Timeouts()
 	if l.RequestLogSize != 7 || l.Posts != 9 || l.LogValueBytes != 100 || l.Messages != 11 || l.PostBytes != DefaultPostBytes {
 		t.Fatalf("limits %+v", l)
@@ -190,14 +190,14 @@ func TestLimitsFromOptionsAndConfig(t *testing.T) {
 			t.Errorf("%s: accepted", bad)
 		}
 	}
-	if _, err := NewE(WithLimits(Limits{Messages: -1})); err == nil {
+	if _, err := New(WithLimits(Limits{Messages: -1})); err == nil {
 		t.Error("negative limit accepted")
 	}
 }
 
 // The stores that only the control API fills are bounded too.
 func TestControlStoresBounded(t *testing.T) {
-	s := New()
+	s := MustNew()
 	added := 0
 	for i := range MaxWorldEntities + 10 {
 		if err := s.World().PutAlbum(Album{ID: int64(i + 1000), OwnerID: 1}); err != nil {

@@ -42,7 +42,7 @@ func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func TestFaultLogsBeforeClosingConnection(t *testing.T) {
 	for _, effect := range []string{"reset", "truncate"} {
 		for _, phase := range []string{phaseBefore, phaseAfter} {
-			s := New(WithRateLimits(false))
+			s := MustNew(WithRateLimits(false))
 			if _, err := s.Faults().Add(Fault{Method: "users.get", Effect: effect, Phase: phase}); err != nil {
 				t.Fatal(err)
 			}

@@ -16,7 +16,7 @@ import (
 // answer is a Long Poll body (updates or failed) or nothing (the request
 // would hold, and its context is already done).
 func FuzzLongPollCheck(f *testing.F) {
-	s := New()
+	s := MustNew()
 	if err := s.LongPoll().SetSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: true}); err != nil {
 		f.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func FuzzLongPollCheck(f *testing.F) {
 // FuzzLongPollControl posts arbitrary bodies to the control endpoints of
 // the world's events: 2xx with JSON, or 400 with an error, never a panic.
 func FuzzLongPollControl(f *testing.F) {
-	s := New()
+	s := MustNew()
 	paths := []string{"/__vkmock/inbox", "/__vkmock/events", "/__vkmock/button", "/__vkmock/longpoll", "/__vkmock/longpoll/settings", "/__vkmock/longpoll/lose"}
 	f.Add(uint8(0), []byte(`{"from_id":7,"group_id":1,"text":"hi","payload":"{\"a\":1}"}`))
 	f.Add(uint8(1), []byte(`{"type":"group_join","group_id":1,"object":{"user_id":1,"join_type":"join"}}`))

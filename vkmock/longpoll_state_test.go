@@ -88,7 +88,7 @@ func TestLongPollControlAPI(t *testing.T) {
 // event, the wait on the mock's clock, or its context.
 func TestLongPollWaits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := New()
+		s := MustNew()
 		if err := s.LongPoll().SetSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +137,7 @@ func TestLongPollWaits(t *testing.T) {
 }
 
 func TestLongPollHistoryBytesBound(t *testing.T) {
-	s := New()
+	s := MustNew()
 	s.LongPoll().SetConfig(LongPollConfig{HistoryBytes: 4096})
 	for range 200 {
 		if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: strings.Repeat("x", 500)}); err != nil {
@@ -154,7 +154,7 @@ func TestLongPollHistoryBytesBound(t *testing.T) {
 }
 
 func TestLongPollCommunityAndTotalBounds(t *testing.T) {
-	s := New()
+	s := MustNew()
 	s.LongPoll().SetConfig(LongPollConfig{Communities: 3, TotalBytes: 8192}) // the seeded community holds one
 	for _, g := range []int64{1, 2} {
 		if err := s.LongPoll().SetSettings(LongPollSettings{GroupID: g, Enabled: true}); err != nil {

@@ -56,7 +56,7 @@ func TestMemoryChild(t *testing.T) {
 		_ = srv.Serve(ln)
 		return
 	}
-	s := New(WithRateLimits(false))
+	s := MustNew(WithRateLimits(false))
 	fmt.Printf("token %s addr %s\n", s.Tokens().Of(TokenUser).Token, ln.Addr())
 	if err := s.Serve(ctx, ln, nil, time.Second); err != nil {
 		t.Fatal(err)

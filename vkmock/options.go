@@ -30,8 +30,8 @@ type options struct {
 func WithSeed(seed int64) Option { return func(o *options) { o.seed = seed } }
 
 // WithSchemaDir loads the schema from a directory of VKCOM/vk-api-schema at
-// run time instead of the embedded table. New panics if it cannot be loaded;
-// use NewE to get the error.
+// run time instead of the embedded table; New fails (MustNew panics) if it
+// cannot be loaded.
 func WithSchemaDir(dir string) Option { return func(o *options) { o.schemaDir = dir } }
 
 // WithHTTPSOnly makes the server answer 16 to requests that come over plain

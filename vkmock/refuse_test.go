@@ -24,7 +24,7 @@ func controlRaw(s *Server, method, path, body string) (int, map[string]string) {
 // Out-of-range values get 400 with an error naming the field and its
 // range, instead of being accepted and silently misbehaving.
 func TestControlRefusesOutOfRange(t *testing.T) {
-	s := New()
+	s := MustNew()
 	cases := []struct {
 		path, body, field, msg string
 	}{
@@ -74,7 +74,7 @@ func TestControlRefusesOutOfRange(t *testing.T) {
 // A latency-only rule added before an error rule for the same method used
 // to keep the error rule from ever firing; latency now composes.
 func TestLatencyRuleDoesNotShadowLaterRules(t *testing.T) {
-	s := New(WithRateLimits(false))
+	s := MustNew(WithRateLimits(false))
 	lat := mustAdd(t, s, Fault{Method: "users.get", LatencyMS: 1})
 	errID := mustAdd(t, s, Fault{Method: "users.get", Error: &vkerr.Error{Code: vkerr.Server}})
 	rec := serveDirect(t, s, "users.get", vals("v", "5.199", "access_token", s.Tokens().Of(TokenUser).Token))
@@ -101,7 +101,7 @@ func TestLatencyRuleDoesNotShadowLaterRules(t *testing.T) {
 
 // The delays of the rules that fire add up, within the write timeout.
 func TestFaultDelaysAddUpWithinWriteTimeout(t *testing.T) {
-	s := New(WithTimeouts(Timeouts{Write: 5 * time.Second}))
+	s := MustNew(WithTimeouts(Timeouts{Write: 5 * time.Second}))
 	if _, err := s.Faults().Add(Fault{LatencyMS: 4500}); err == nil || !strings.Contains(err.Error(), "between 0 and 4000") {
 		t.Fatalf("latency over the write timeout: %v", err)
 	}

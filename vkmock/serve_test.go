@@ -21,7 +21,7 @@ func TestServeTLSAndShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New()
+	s := MustNew()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln, &cert, time.Second) }()

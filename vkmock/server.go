@@ -83,19 +83,19 @@ var (
 	embeddedErr   error
 )
 
-// New returns a server. It panics only if the schema cannot be loaded (a
-// bad WithSchemaDir or configuration); NewE returns that error instead.
-func New(opts ...Option) *Server {
-	s, err := NewE(opts...)
+// MustNew is New that panics when the schema or the configuration cannot
+// be used, for tests and programs whose options are fixed.
+func MustNew(opts ...Option) *Server {
+	s, err := New(opts...)
 	if err != nil {
 		panic(err)
 	}
 	return s
 }
 
-// NewE is New that returns an error for a schema directory or a
+// New returns a server, or the error of a schema directory or a
 // configuration that cannot be used.
-func NewE(opts ...Option) (*Server, error) {
+func New(opts ...Option) (*Server, error) {
 	o := options{seed: 1, rateLimits: true, maxBody: DefaultMaxBodyBytes, maxParams: DefaultMaxParams}
 	for _, opt := range opts {
 		opt(&o)

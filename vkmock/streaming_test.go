@@ -48,7 +48,7 @@ func mustRead(t *testing.T, resp *http.Response) []byte {
 }
 
 func TestStreamingFaultsValidated(t *testing.T) {
-	s := New()
+	s := MustNew()
 	for _, f := range []Fault{
 		{Method: "streaming.rules", Effect: StreamingStall},
 		{Method: "streaming.stream", Streaming: 1},

@@ -9,7 +9,7 @@ import (
 // TestSynthesisValid synthesises every variant of every method and checks
 // the answer against its schema.
 func TestSynthesisValid(t *testing.T) {
-	s := New()
+	s := MustNew()
 	if len(s.schema.ordered) != embeddedMethods {
 		t.Fatalf("%d methods, want %d", len(s.schema.ordered), embeddedMethods)
 	}
@@ -42,8 +42,8 @@ func TestSynthesisValid(t *testing.T) {
 }
 
 func TestSynthesisDeterministic(t *testing.T) {
-	a, b := New(WithSeed(7)), New(WithSeed(7))
-	c := New(WithSeed(8))
+	a, b := MustNew(WithSeed(7)), MustNew(WithSeed(7))
+	c := MustNew(WithSeed(8))
 	m := a.schema.methods["wall.get"]
 	q := &vkRequest{name: "wall.get", params: []kv{{"v", "5.199"}, {"owner_id", "-1"}, {"count", "5"}}}
 	// Other requests first, to show there is no shared stream.
@@ -62,14 +62,14 @@ func TestWithSchemaDir(t *testing.T) {
 	if _, err := os.Stat(dir + "/errors.json"); err != nil {
 		t.Skip("schema not found at", dir)
 	}
-	s, err := NewE(WithSchemaDir(dir))
+	s, err := New(WithSchemaDir(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(s.Methods()) != embeddedMethods || s.SchemaVersion() != SchemaVersion {
 		t.Fatalf("%d methods, schema %s", len(s.Methods()), s.SchemaVersion())
 	}
-	if _, err := NewE(WithSchemaDir(t.TempDir())); err == nil {
+	if _, err := New(WithSchemaDir(t.TempDir())); err == nil {
 		t.Fatal("empty schema directory accepted")
 	}
 }

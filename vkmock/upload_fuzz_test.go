@@ -15,7 +15,7 @@ import (
 // the upload endpoint, on a valid upload URL and on spoiled ones: every
 // answer is HTTP 200 with a JSON object, never a panic.
 func FuzzUpload(f *testing.F) {
-	s := New(WithRateLimits(false))
+	s := MustNew(WithRateLimits(false))
 	good := s.uploadURL("http://127.0.0.1", targetMessages, "", "tok", 1, 0, albumMessages, 0)
 	doc := s.uploadURL("http://127.0.0.1", targetDoc, "doc", "tok", 1, 0, 0, 0)
 	album := s.uploadURL("http://127.0.0.1", targetAlbum, "", "tok", 1, 0, 5, 0)

@@ -13,7 +13,7 @@ import (
 // gets a JSON answer with updates or failed, never a panic or another
 // status.
 func FuzzUserLongPollCheck(f *testing.F) {
-	s := New(WithRateLimits(false))
+	s := MustNew(WithRateLimits(false))
 	f.Cleanup(s.Close)
 	user := s.Tokens().Of(TokenUser)
 	s.ulp.mu.Lock()

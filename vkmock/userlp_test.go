@@ -172,7 +172,7 @@ func holding(t *testing.T, got <-chan string, when string) {
 // wall time alone does not end it), or until its request ends.
 func TestUserLongPollWaits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := New()
+		s := MustNew()
 		defer s.Close()
 		srv := userLPInProcess(t, s)
 		bg := context.Background()
@@ -239,7 +239,7 @@ func TestUserLongPollWaits(t *testing.T) {
 func TestUserLongPollWaitsOnMockClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		stopped := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-		s := New(WithClock(func() time.Time { return stopped }))
+		s := MustNew(WithClock(func() time.Time { return stopped }))
 		defer s.Close()
 		srv := userLPInProcess(t, s)
 		start := time.Now()

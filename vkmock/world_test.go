@@ -196,7 +196,7 @@ func TestWorldControlAndDeterminism(t *testing.T) {
 	if a := worldCall(t, s, "wall.get", user, "domain", "ann_lee"); a.code() != vkerr.Param {
 		t.Fatalf("edit survived Reset: %s", a.body)
 	}
-	a, b, c := New(WithSeed(5)), New(WithSeed(5)), New(WithSeed(6))
+	a, b, c := MustNew(WithSeed(5)), MustNew(WithSeed(5)), MustNew(WithSeed(6))
 	wa, _ := json.Marshal(a.World().Snapshot())
 	wb, _ := json.Marshal(b.World().Snapshot())
 	wc, _ := json.Marshal(c.World().Snapshot())
@@ -238,7 +238,7 @@ func TestConfigWorldChallengesProcedures(t *testing.T) {
 		t.Fatal(err) // parses; New refuses it
 	}
 	bad, _ := ParseConfig(strings.NewReader(`{"procedures": {"bad": "return 1"}}`))
-	if _, err := NewE(WithConfig(bad)); err == nil {
+	if _, err := New(WithConfig(bad)); err == nil {
 		t.Fatal("a procedure that does not compile was accepted")
 	}
 }

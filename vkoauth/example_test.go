@@ -11,7 +11,7 @@ import (
 
 // Direct authorization against vkmock's OAuth room, with a 2FA code.
 func ExampleClient_Direct() {
-	mock := vkmock.New()
+	mock := vkmock.MustNew()
 	defer mock.Close()
 	srv := httptest.NewServer(mock)
 	defer srv.Close()

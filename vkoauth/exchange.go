@@ -85,7 +85,7 @@ func (c *Client) post(ctx context.Context, path string, form url.Values) (map[st
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return nil, &vkerr.HTTPError{StatusCode: resp.StatusCode, Reason: "reading body: " + vkerr.RedactString(err.Error()), Snippet: vkerr.Snippet(body)}
+		return nil, &vkerr.HTTPError{StatusCode: resp.StatusCode, Reason: "reading body: " + vkerr.RedactString(err.Error()), Snippet: vkerr.RedactedSnippet(body)}
 	}
 	if len(body) > maxBody {
 		return nil, &vkerr.HTTPError{StatusCode: resp.StatusCode, Reason: "body larger than " + strconv.Itoa(maxBody) + " bytes"}
@@ -105,10 +105,10 @@ func decodeAnswer(status int, contentType string, body []byte) (map[string]json.
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
-		return nil, &vkerr.FormatError{Reason: "OAuth answer is not an object", Snippet: vkerr.Snippet(body)}
+		return nil, &vkerr.FormatError{Reason: "OAuth answer is not an object", Snippet: vkerr.RedactedSnippet(body)}
 	}
 	if status != http.StatusOK {
-		return nil, &vkerr.HTTPError{StatusCode: status, ContentType: contentType, Reason: "OAuth answer without error", Snippet: vkerr.Snippet(body)}
+		return nil, &vkerr.HTTPError{StatusCode: status, ContentType: contentType, Reason: "OAuth answer without error", Snippet: vkerr.RedactedSnippet(body)}
 	}
 	return fields, nil
 }

@@ -66,7 +66,7 @@ func (c *Client) do(ctx context.Context, method string, body any) (*vkerr.Stream
 // that is not the API's (a proxy's page, a truncated body).
 func decodeAnswer(resp *http.Response, b []byte) (*vkerr.StreamingMessage, error) {
 	if len(b) > maxAnswerBytes {
-		return nil, &vkerr.HTTPError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Reason: "answer too large", Snippet: vkerr.Snippet(b)}
+		return nil, &vkerr.HTTPError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Reason: "answer too large", Snippet: vkerr.RedactedSnippet(b)}
 	}
 	m, err := vkerr.DecodeStreaming(b)
 	var se *vkerr.StreamingError
@@ -75,9 +75,9 @@ func decodeAnswer(resp *http.Response, b []byte) (*vkerr.StreamingMessage, error
 		se.HTTPStatus = resp.StatusCode
 		return nil, se
 	case err != nil:
-		return nil, &vkerr.HTTPError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Reason: "not a Streaming API answer", Snippet: vkerr.Snippet(b)}
+		return nil, &vkerr.HTTPError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Reason: "not a Streaming API answer", Snippet: vkerr.RedactedSnippet(b)}
 	case m.Code != vkerr.StreamingMessageOK:
-		return nil, &vkerr.HTTPError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Reason: fmt.Sprintf("code %d on the rules endpoint", m.Code), Snippet: vkerr.Snippet(b)}
+		return nil, &vkerr.HTTPError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Reason: fmt.Sprintf("code %d on the rules endpoint", m.Code), Snippet: vkerr.RedactedSnippet(b)}
 	}
 	return m, nil
 }
@@ -91,7 +91,7 @@ func (c *Client) Rules(ctx context.Context) ([]Rule, error) {
 	var rules []Rule
 	if m.Rules != nil {
 		if err := json.Unmarshal(m.Rules, &rules); err != nil {
-			return nil, &vkerr.FormatError{Reason: "rules: " + err.Error(), Snippet: vkerr.Snippet(m.Rules)}
+			return nil, &vkerr.FormatError{Reason: "rules: " + err.Error(), Snippet: vkerr.RedactedSnippet(m.Rules)}
 		}
 	}
 	return rules, nil

@@ -220,11 +220,11 @@ func (c *Client) handle(data []byte) {
 	case errors.As(err, &se):
 		c.report(se)
 	case err != nil:
-		c.report(&DecodeError{Err: err, Snippet: vkerr.Snippet(data)})
+		c.report(&DecodeError{Err: err, Snippet: vkerr.RedactedSnippet(data)})
 	case m.Code == vkerr.StreamingMessageEvent:
 		var e Event
 		if err := json.Unmarshal(m.Event, &e); err != nil {
-			c.report(&DecodeError{Err: err, Snippet: vkerr.Snippet(data)})
+			c.report(&DecodeError{Err: err, Snippet: vkerr.RedactedSnippet(data)})
 			return
 		}
 		e.Raw = m.Event

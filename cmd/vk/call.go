@@ -40,7 +40,7 @@ func target(ctx context.Context, useMock bool, baseURL, token string, tk vkapi.T
 		token = envOrSavedToken(!useMock)
 	}
 	if useMock {
-		srv, err := vkmock.NewE()
+		srv, err := vkmock.New()
 		if err != nil {
 			return "", "", &exitError{code: 2, err: fmt.Errorf("starting vkmock: %w", err)}
 		}

@@ -194,7 +194,7 @@ func inspectInput(input []byte, status int) (*vkerr.Report, error) {
 		}
 		_, err := vkerr.CheckResponse(resp, maxDecodeInput)
 		if err == nil {
-			err = &vkerr.HTTPError{StatusCode: status, ContentType: ct, Reason: "unexpected status", Snippet: vkerr.Snippet(body)}
+			err = &vkerr.HTTPError{StatusCode: status, ContentType: ct, Reason: "unexpected status", Snippet: vkerr.RedactedSnippet(body)}
 		}
 		return &vkerr.Report{Shape: vkerr.ShapeHTTP, Errors: []error{err}}, nil
 	}

@@ -198,7 +198,7 @@ func (d *demo) retried() string {
 // runDemo runs every step and prints the summary; it returns how many steps
 // did not go as documented.
 func runDemo(ctx context.Context, w io.Writer, lang string, seed int64) (int, error) {
-	srv, err := vkmock.NewE(vkmock.WithSeed(seed), vkmock.WithRequestLogSize(100000))
+	srv, err := vkmock.New(vkmock.WithSeed(seed), vkmock.WithRequestLogSize(100000))
 	if err != nil {
 		return 0, err
 	}

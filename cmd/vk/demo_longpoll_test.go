@@ -9,7 +9,7 @@ import (
 )
 
 func TestDemoLongPoll(t *testing.T) {
-	srv := vkmock.New()
+	srv := vkmock.MustNew()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	url, err := serveMock(ctx, srv)

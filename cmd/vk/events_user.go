@@ -46,10 +46,10 @@ func decodeUserUpdates(body []byte) ([]userlongpoll.Update, error) {
 	// decodes it.
 	var fields []json.RawMessage
 	if json.Unmarshal(body, &fields) != nil || len(fields) == 0 {
-		return nil, &vkerr.FormatError{Reason: "not a User Long Poll update (a JSON array with a numeric code first)", Snippet: vkerr.Snippet(body)}
+		return nil, &vkerr.FormatError{Reason: "not a User Long Poll update (a JSON array with a numeric code first)", Snippet: vkerr.RedactedSnippet(body)}
 	}
 	if _, err := strconv.ParseInt(string(bytes.TrimSpace(fields[0])), 10, 64); err != nil {
-		return nil, &vkerr.FormatError{Reason: "the update's first element is not a numeric code", Snippet: vkerr.Snippet(body)}
+		return nil, &vkerr.FormatError{Reason: "the update's first element is not a numeric code", Snippet: vkerr.RedactedSnippet(body)}
 	}
 	wrapped := append(append([]byte(`{"ts":0,"updates":[`), body...), "]}"...)
 	a, err := userlongpoll.Decode(wrapped)

@@ -48,7 +48,7 @@ func TestExamples(t *testing.T) {
 		}
 	}
 
-	srv, err := vkmock.NewE() // the seed of vk mock: the tokens the examples name
+	srv, err := vkmock.New() // the seed of vk mock: the tokens the examples name
 	if err != nil {
 		t.Fatal(err)
 	}

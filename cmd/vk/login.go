@@ -106,7 +106,7 @@ func runLogin(cmd *cobra.Command, lf loginFlags) error {
 	c := &vkoauth.Client{ClientID: lf.clientID, OAuthURL: lf.oauthURL, HTTPClient: hc}
 	var mock *vkmock.Server
 	if lf.useMock {
-		srv, err := vkmock.NewE()
+		srv, err := vkmock.New()
 		if err != nil {
 			return &exitError{code: 2, err: fmt.Errorf("starting vkmock: %w", err)}
 		}

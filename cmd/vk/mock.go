@@ -69,7 +69,7 @@ scripts: the oldest go first) and every connection times out: see the
 			if !quiet {
 				opts = append(opts, vkmock.WithLogger(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))))
 			}
-			s, err := vkmock.NewE(opts...)
+			s, err := vkmock.New(opts...)
 			if err != nil {
 				return &exitError{code: 2, err: err}
 			}

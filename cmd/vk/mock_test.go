@@ -100,7 +100,7 @@ func TestMockLimitFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := vkmock.NewE(append([]vkmock.Option{vkmock.WithConfig(c)}, m.options(f)...)...)
+	s, err := vkmock.New(append([]vkmock.Option{vkmock.WithConfig(c)}, m.options(f)...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestMockLimitFlags(t *testing.T) {
 	if err := f.ParseFlags([]string{"--max-posts", "-1"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := vkmock.NewE(m.options(f)...); err == nil {
+	if _, err := vkmock.New(m.options(f)...); err == nil {
 		t.Fatal("--max-posts -1 accepted")
 	}
 }

@@ -77,11 +77,11 @@ func cutHeaderBlock(b []byte) (head, body []byte, ok bool) {
 func parseStatusLine(line string) (int, error) {
 	f := strings.Fields(line)
 	if len(f) < 2 || !strings.HasPrefix(f[0], "HTTP/") {
-		return 0, errors.New("bad HTTP status line " + strconv.Quote(vkerr.Shorten(line, 80)))
+		return 0, errors.New("bad HTTP status line " + strconv.Quote(vkerr.RedactShort(line, 80)))
 	}
 	code, err := strconv.Atoi(f[1])
 	if err != nil || code < 100 || code > 999 {
-		return 0, errors.New("bad HTTP status code in " + strconv.Quote(vkerr.Shorten(line, 80)))
+		return 0, errors.New("bad HTTP status code in " + strconv.Quote(vkerr.RedactShort(line, 80)))
 	}
 	return code, nil
 }

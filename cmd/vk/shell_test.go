@@ -136,8 +136,8 @@ func TestLangHelpDoesNotRepeatDefault(t *testing.T) {
 func TestExplainAllAligned(t *testing.T) {
 	_, out, _ := vk(t, "", "explain", "--all", "--lang", "en")
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	if len(lines) != vkerr.Len() {
-		t.Fatalf("%d lines, want %d", len(lines), vkerr.Len())
+	if len(lines) != vkerr.NumCodes() {
+		t.Fatalf("%d lines, want %d", len(lines), vkerr.NumCodes())
 	}
 	// The message column starts at the same place on every line.
 	col := -1

@@ -35,7 +35,7 @@ func (l streamLine) String() string {
 		id += "^" + strconv.FormatInt(l.e.ID.SharedPostID, 10)
 	}
 	text := strings.Join(strings.Fields(l.e.Text), " ")
-	return fmt.Sprintf("%s %s [%s] %s", l.e.Type, id, strings.Join(l.e.Tags, ","), vkerr.Shorten(text, 200))
+	return fmt.Sprintf("%s %s [%s] %s", l.e.Type, id, strings.Join(l.e.Tags, ","), vkerr.RedactShort(text, 200))
 }
 
 // MarshalJSON is the event as the stream sent it.

@@ -92,7 +92,7 @@ func main() {
 func measure(mode string, n int, d time.Duration) (result, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := vkmock.NewE(vkmock.WithRequestLogSize(1 << 20))
+	srv, err := vkmock.New(vkmock.WithRequestLogSize(1 << 20))
 	if err != nil {
 		return result{}, err
 	}

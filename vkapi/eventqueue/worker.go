@@ -277,7 +277,7 @@ func (c *Consumer) handleEntry(hctx context.Context, w *worker, m redis.XMessage
 		if hctx.Err() != nil {
 			return 0, nil
 		}
-		msg := vkerr.Shorten(herr.Error(), 1000)
+		msg := vkerr.RedactShort(herr.Error(), 1000)
 		c.log.Warn("eventqueue: handler failed", "partition", w.part, "entry", m.ID, "event_id", e.EventID, "delivery", n, "err", msg)
 		if err := c.rdb.HSet(hctx, c.keys.errs(c.cfg.Group), field, msg).Err(); err != nil {
 			return 0, errorf("record a handler's error", err)

@@ -12,7 +12,7 @@ import (
 )
 
 func Example() {
-	mock := vkmock.New()
+	mock := vkmock.MustNew()
 	srv := httptest.NewServer(mock)
 	defer srv.Close()
 	_ = mock.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true})

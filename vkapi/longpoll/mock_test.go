@@ -70,7 +70,7 @@ type rig struct {
 
 func newRig(t *testing.T, opts ...vkmock.Option) *rig {
 	t.Helper()
-	mock := vkmock.New(opts...)
+	mock := vkmock.MustNew(opts...)
 	if err := mock.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // An upload of a document to a conversation against vkmock: the saved
 // document and its attachment string for messages.send.
 func Example() {
-	mock := vkmock.New()
+	mock := vkmock.MustNew()
 	ts := httptest.NewServer(mock)
 	defer ts.Close()
 	c := vkapi.New(mock.Tokens().Of(vkmock.TokenGroup).Token, vkapi.WithBaseURL(ts.URL), vkapi.WithTokenKind(vkapi.KindGroup))

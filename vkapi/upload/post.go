@@ -33,7 +33,7 @@ func (u *Uploader) post(ctx context.Context, upURL string, body *multipartFile, 
 		return nil, hideURL(err, upURL)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, &HTTPStatusError{StatusCode: resp.StatusCode, Snippet: vkerr.Snippet(b)}
+		return nil, &HTTPStatusError{StatusCode: resp.StatusCode, Snippet: vkerr.RedactedSnippet(b)}
 	}
 	return parseUploaded(b, field)
 }

@@ -141,18 +141,18 @@ func decodeSlow(body []byte) (*Answer, error) {
 		Updates []json.RawMessage `json:"updates"`
 	}
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, &vkerr.FormatError{Reason: "user long poll answer is not a JSON object", Snippet: vkerr.Snippet(body)}
+		return nil, &vkerr.FormatError{Reason: "user long poll answer is not a JSON object", Snippet: vkerr.RedactedSnippet(body)}
 	}
 	if raw.Failed != nil {
 		_, err := vkerr.DecodeLongPoll(body)
 		if err == nil {
-			err = &vkerr.FormatError{Reason: "failed answer", Snippet: vkerr.Snippet(body)}
+			err = &vkerr.FormatError{Reason: "failed answer", Snippet: vkerr.RedactedSnippet(body)}
 		}
 		return nil, err
 	}
 	ts, ok := number(raw.TS)
 	if !ok || raw.Updates == nil {
-		return nil, &vkerr.FormatError{Reason: "user long poll answer without ts or updates", Snippet: vkerr.Snippet(body)}
+		return nil, &vkerr.FormatError{Reason: "user long poll answer without ts or updates", Snippet: vkerr.RedactedSnippet(body)}
 	}
 	a := &Answer{TS: ts, Updates: make([]Update, len(raw.Updates))}
 	a.PTS, _ = number(raw.PTS)

@@ -16,7 +16,7 @@ import (
 // when the test ends. It fails t on a bad option.
 func NewServer(t testing.TB, opts ...vkmock.Option) *vkmock.Server {
 	t.Helper()
-	s, err := vkmock.NewE(opts...)
+	s, err := vkmock.New(opts...)
 	if err != nil {
 		t.Fatalf("vkmock: %v", err)
 	}
