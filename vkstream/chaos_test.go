@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/vkmock"
 )
 
@@ -21,10 +21,7 @@ import (
 // refuses the upgrade until the events of the outage are made. The
 // default run sends 2,000 events; VKERR_SOAK=1 sends 20,000.
 func TestChaos(t *testing.T) {
-	total, batch := 2000, 40
-	if os.Getenv("VKERR_SOAK") == "1" {
-		total = 20000
-	}
+	total, batch := soak.Pick(2000, 20000), 40
 	m := newMock(t)
 	hc := &http.Client{Transport: &http.Transport{}}
 	defer hc.CloseIdleConnections()

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr/internal/redistest"
+	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/vkapi/callback"
 	"github.com/vkerr/vkerr/vkapi/callback/redisdedup"
 	"github.com/vkerr/vkerr/vkevent"
@@ -319,12 +320,7 @@ func (c *crashTest) run(s *sender, n, kills int) {
 
 // crashEvents is the number of events of a crash test: 500, or 10,000
 // with VKERR_SOAK=1.
-func crashEvents() int {
-	if os.Getenv("VKERR_SOAK") == "1" {
-		return 10_000
-	}
-	return 500
-}
+func crashEvents() int { return soak.Pick(500, 10_000) }
 
 // TestCrashAtLeastOnce: one receiver process with the memory
 // de-duplication, killed three times.

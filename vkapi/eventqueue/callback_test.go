@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/vkapi/callback"
 	"github.com/vkerr/vkerr/vkevent"
 )
@@ -29,7 +30,7 @@ import (
 func TestCallbackReceiversAppend(t *testing.T) {
 	noLeaks(t)
 	total := 500
-	if soak() {
+	if soak.Enabled() {
 		total = 10_000
 	}
 	rdb, name := newRedis(t)

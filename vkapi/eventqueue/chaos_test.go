@@ -4,19 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkapi/longpoll/redisstore"
 )
-
-// soak reports whether the long variants run ($VKERR_SOAK=1).
-func soak() bool { return os.Getenv("VKERR_SOAK") == "1" }
 
 // The chaos proof: one elected Bots Long Poll producer, three
 // consumer processes and Redis; message_new from 50 peers through the
@@ -30,7 +27,7 @@ func soak() bool { return os.Getenv("VKERR_SOAK") == "1" }
 // VKERR_SOAK=1.
 func TestChaosLongPollProcesses(t *testing.T) {
 	total := 1000
-	if soak() {
+	if soak.Enabled() {
 		total = 10_000
 	}
 	rdb, name := newRedis(t)

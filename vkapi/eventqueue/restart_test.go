@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/vkerr/vkerr/internal/redistest"
+	"github.com/vkerr/vkerr/internal/soak"
 )
 
 // aofRedis is a redis-server child of the test with its append-only file
@@ -77,7 +78,7 @@ func TestRedisRestarted(t *testing.T) {
 	noLeaks(t)
 	const peers = 50
 	per := 20
-	if soak() {
+	if soak.Enabled() {
 		per = 200
 	}
 	total := peers * per
