@@ -178,76 +178,69 @@ vk listen --from-queue consumes (package vkapi/eventqueue, on Redis Streams).
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&q.url, "queue", "", "the queue's Redis: redis://HOST:PORT/DB (required)")
 	pf.StringVar(&q.name, "name", eventqueue.DefaultName, "the queue's name")
-	connect := func(cmd *cobra.Command) (*redis.Client, eventqueue.Options, context.Context, context.CancelFunc, error) {
+	// withQueue runs f with the queue's Redis and a 30 s bound; an error
+	// of f is the command's failure (exit 1).
+	withQueue := func(cmd *cobra.Command, f func(ctx context.Context, rdb *redis.Client, opts eventqueue.Options) error) error {
 		if q.url == "" {
-			return nil, eventqueue.Options{}, nil, nil, &exitError{code: 2, err: errors.New("--queue is required")}
+			return &exitError{code: 2, err: errors.New("--queue is required")}
 		}
 		rdb, opts, err := q.open()
 		if err != nil {
-			return nil, opts, nil, nil, err
+			return err
 		}
+		defer rdb.Close()
 		ctx, cancel := context.WithTimeout(cmdContext(cmd), 30*time.Second)
-		return rdb, opts, ctx, cancel, nil
+		defer cancel()
+		if err := f(ctx, rdb, opts); err != nil {
+			return &exitError{code: 1, err: err}
+		}
+		return nil
 	}
 	stats := &cobra.Command{
 		Use: "stats", Short: "Backlog, pending and dead letters of the queue", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rdb, opts, ctx, cancel, err := connect(cmd)
-			if err != nil {
+			return withQueue(cmd, func(ctx context.Context, rdb *redis.Client, opts eventqueue.Options) error {
+				st, err := eventqueue.ReadStats(ctx, rdb, opts)
+				if err == nil {
+					printQueueStats(cmd, st)
+				}
 				return err
-			}
-			defer cancel()
-			defer rdb.Close()
-			st, err := eventqueue.ReadStats(ctx, rdb, opts)
-			if err != nil {
-				return &exitError{code: 1, err: err}
-			}
-			printQueueStats(cmd, st)
-			return nil
+			})
 		},
 	}
 	var limit int64
 	dead := &cobra.Command{
 		Use: "dead", Short: "List the dead letters: events whose handler kept failing", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rdb, opts, ctx, cancel, err := connect(cmd)
-			if err != nil {
-				return err
-			}
-			defer cancel()
-			defer rdb.Close()
-			ds, err := eventqueue.ListDead(ctx, rdb, opts, limit)
-			if err != nil {
-				return &exitError{code: 1, err: err}
-			}
-			out := cmd.OutOrStdout()
-			for _, d := range ds {
-				ev := "(undecodable)"
-				if d.Event != nil {
-					ev = newEventLine(d.Event).String()
+			return withQueue(cmd, func(ctx context.Context, rdb *redis.Client, opts eventqueue.Options) error {
+				ds, err := eventqueue.ListDead(ctx, rdb, opts, limit)
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(out, "%s  group %s, %d deliveries, last error: %s\n    %s\n", d.ID, d.Group, d.Deliveries, d.Error, ev)
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "vk queue: %d dead letters\n", len(ds))
-			return nil
+				out := cmd.OutOrStdout()
+				for _, d := range ds {
+					ev := "(undecodable)"
+					if d.Event != nil {
+						ev = newEventLine(d.Event).String()
+					}
+					fmt.Fprintf(out, "%s  group %s, %d deliveries, last error: %s\n    %s\n", d.ID, d.Group, d.Deliveries, d.Error, ev)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "vk queue: %d dead letters\n", len(ds))
+				return nil
+			})
 		},
 	}
 	dead.Flags().Int64Var(&limit, "limit", 100, "list at most this many (0: all)")
 	redrive := &cobra.Command{
 		Use: "redrive [ID...]", Short: "Append dead letters to the queue again (all when no id is given)",
 		RunE: func(cmd *cobra.Command, ids []string) error {
-			rdb, opts, ctx, cancel, err := connect(cmd)
-			if err != nil {
+			return withQueue(cmd, func(ctx context.Context, rdb *redis.Client, opts eventqueue.Options) error {
+				n, err := eventqueue.Redrive(ctx, rdb, opts, ids...)
+				if err == nil {
+					fmt.Fprintf(cmd.OutOrStdout(), "%d dead letters appended to the queue again\n", n)
+				}
 				return err
-			}
-			defer cancel()
-			defer rdb.Close()
-			n, err := eventqueue.Redrive(ctx, rdb, opts, ids...)
-			if err != nil {
-				return &exitError{code: 1, err: err}
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d dead letters appended to the queue again\n", n)
-			return nil
+			})
 		},
 	}
 	cmd.AddCommand(stats, dead, redrive)

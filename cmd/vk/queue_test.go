@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/vkerr/vkerr/internal/redistest"
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkapi/longpoll/redisstore"
@@ -79,5 +81,44 @@ func TestListenQueue(t *testing.T) {
 	}
 	if code, _, errOut := vk(t, "", "queue", "stats"); code != 2 || !strings.Contains(errOut, "--queue is required") {
 		t.Fatalf("queue stats without --queue: %d %q", code, errOut)
+	}
+}
+
+// TestQueueDeadAndRedrive: vk queue dead lists a dead letter with its last
+// error (redacted) and vk queue redrive appends it to its partition again.
+func TestQueueDeadAndRedrive(t *testing.T) {
+	addr := redistest.Addr(t)
+	rdb := redistest.Client(t, addr)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "clitest-" + hex.EncodeToString(b[:])
+	ctx := context.Background()
+	t.Cleanup(func() {
+		keys, _ := rdb.Keys(ctx, "{vkq:"+name+"}*").Result()
+		if len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+	})
+	ev := `{"type":"message_new","event_id":"e1","group_id":1,"v":"5.199","object":{"message":{"id":1,"peer_id":7,"from_id":7,"text":"hi"}}}`
+	if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "{vkq:" + name + "}:dead", Values: map[string]any{
+		"event": ev, "key": "peer:7", "partition": 3, "entry": "1-0", "group": "vk", "deliveries": 5,
+		"error": "payment service down",
+	}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	url := "redis://" + addr + "/0"
+	code, out, errOut := vk(t, "", "queue", "dead", "--queue", url, "--name", name)
+	if code != 0 || !strings.Contains(out, "5 deliveries, last error: payment service down") || !strings.Contains(out, "message_new") || !strings.Contains(errOut, "1 dead letters") {
+		t.Fatalf("queue dead: %d %q %q", code, out, errOut)
+	}
+	code, out, _ = vk(t, "", "queue", "redrive", "--queue", url, "--name", name)
+	if code != 0 || !strings.Contains(out, "1 dead letters appended to the queue again") {
+		t.Fatalf("queue redrive: %d %q", code, out)
+	}
+	if n := rdb.XLen(ctx, "{vkq:"+name+"}:p:3").Val(); n != 1 {
+		t.Fatalf("partition 3 holds %d entries after the redrive, want 1", n)
+	}
+	if n := rdb.XLen(ctx, "{vkq:"+name+"}:dead").Val(); n != 0 {
+		t.Fatalf("%d dead letters left after the redrive", n)
 	}
 }
