@@ -425,7 +425,7 @@ func TestRedisSharedLimitProcesses(t *testing.T) {
 // restarted: every call completes, each message exactly once, each
 // process warns once and comes back to Redis.
 func TestRedisKilledMidRun(t *testing.T) {
-	soak.Require(t) // 9 s of real time at any size: CI's soak step runs it
+	soak.Require(t)     // 9 s of real time at any size: CI's soak step runs it
 	rs := startRedis(t) // a private one: never kill the CI's
 	s := vkmocktest.NewServer(t, vkmock.WithRequestLogSize(100000))
 	tok := s.Tokens().Of(vkmock.TokenGroup).Token
