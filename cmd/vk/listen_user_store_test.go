@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +15,9 @@ import (
 // userStoreMock is this file's one way to the mock: a server whose
 // messages.getLongPollServer answers are signalled on served, its user
 // token, and a function that writes a message to the token's user.
-func userStoreMock(t *testing.T, served chan struct{}) (url, token string, send func(id int, text string)) {
-	mock := vkmocktest.NewServer(t, vkmock.WithLogger(slog.New(servedSignal{method: "messages.getLongPollServer", ch: served})))
+func userStoreMock(t *testing.T) (url, token string, served <-chan struct{}, send func(id int, text string)) {
+	opt, served := vkmocktest.Served("messages.getLongPollServer")
+	mock := vkmocktest.NewServer(t, opt)
 	send = func(id int, text string) {
 		up := []json.RawMessage{json.RawMessage("4"), json.RawMessage(fmt.Sprint(id)), json.RawMessage("1"), json.RawMessage("7"),
 			json.RawMessage("1700000000"), json.RawMessage(fmt.Sprintf("%q", text))}
@@ -25,15 +25,14 @@ func userStoreMock(t *testing.T, served chan struct{}) (url, token string, send 
 			t.Fatal(err)
 		}
 	}
-	return mock.URL(), mock.Tokens().Of(vkmock.TokenUser).Token, send
+	return mock.URL(), mock.Tokens().Of(vkmock.TokenUser).Token, served, send
 }
 
 // vk listen --user --store: stopped after two messages, started again with
 // the same store after two more were written, it prints exactly the two
 // new ones (nothing lost, nothing repeated).
 func TestListenUserStoreResumes(t *testing.T) {
-	served := make(chan struct{}, 1)
-	url, tok, send := userStoreMock(t, served)
+	url, tok, served, send := userStoreMock(t)
 	store := filepath.Join(t.TempDir(), "user.ts")
 	run := func(before func()) (int, string, string) {
 		done := make(chan struct{})

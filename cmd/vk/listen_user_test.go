@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
 	"strings"
 	"testing"
 
@@ -11,45 +9,11 @@ import (
 	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
-// servedSignal is a slog.Handler for vkmock.WithLogger: it signals on ch
-// each time the mock has answered method without an error. The mock logs a
-// request after answering it, so a signal means the answer is decided.
-type servedSignal struct {
-	method string
-	ch     chan<- struct{}
-}
-
-func (h servedSignal) Enabled(context.Context, slog.Level) bool { return true }
-
-func (h servedSignal) Handle(_ context.Context, r slog.Record) error {
-	var method bool
-	code := int64(-1)
-	r.Attrs(func(a slog.Attr) bool {
-		switch a.Key {
-		case "method":
-			method = a.Value.String() == h.method
-		case "error_code":
-			code = a.Value.Int64()
-		}
-		return true
-	})
-	if method && code == 0 {
-		select {
-		case h.ch <- struct{}{}:
-		default: // a signal is already pending
-		}
-	}
-	return nil
-}
-
-func (h servedSignal) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h servedSignal) WithGroup(string) slog.Handler      { return h }
-
 // vk listen --user prints the update that reaches the user's stream after
 // it got its Long Poll server (it starts from the current ts).
 func TestListenUser(t *testing.T) {
-	served := make(chan struct{}, 1)
-	mock := vkmocktest.NewServer(t, vkmock.WithLogger(slog.New(servedSignal{method: "messages.getLongPollServer", ch: served})))
+	opt, served := vkmocktest.Served("messages.getLongPollServer")
+	mock := vkmocktest.NewServer(t, opt)
 	tok := mock.Tokens().Of(vkmock.TokenUser).Token
 	done := make(chan struct{})
 	var code int

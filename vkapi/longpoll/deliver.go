@@ -71,7 +71,10 @@ func newDispatcher(accept, handle context.Context, p *Poller) *dispatcher {
 						j.done <- "" // not handled: a resumed poller delivers it
 						continue
 					}
-					p.handle(handle, j.e)
+					if !p.handle(handle, j.e) {
+						j.done <- "" // cut short by a shutdown: a resumed poller delivers it
+						continue
+					}
 					j.done <- j.key // buffered for every event of the answer: never blocks
 				}
 			}()
@@ -168,7 +171,10 @@ func (d *dispatcher) deliver(ctx context.Context, events []vkevent.Event) bool {
 			}
 		}
 		if d.workers == nil {
-			p.handle(d.handle, e)
+			if !p.handle(d.handle, e) {
+				complete = false // cut short by a shutdown: not recorded
+				break
+			}
 			p.markHandled(key)
 			p.save(saveCtx)
 			continue
@@ -199,9 +205,12 @@ func (d *dispatcher) deliver(ctx context.Context, events []vkevent.Event) bool {
 }
 
 // handle runs the handler on one event; an error or a panic is reported.
-func (p *Poller) handle(ctx context.Context, e *vkevent.Event) {
+// It reports whether the event may be recorded as handled: not when the
+// handler failed after the handlers' context ended (a shutdown cut it
+// short), so that a resumed poller hands it again.
+func (p *Poller) handle(ctx context.Context, e *vkevent.Event) bool {
 	if p.cfg.Handler == nil {
-		return
+		return true
 	}
 	err := func() (err error) {
 		defer func() {
@@ -212,7 +221,11 @@ func (p *Poller) handle(ctx context.Context, e *vkevent.Event) {
 		return p.cfg.Handler.HandleEvent(ctx, e)
 	}()
 	if err == nil {
-		return
+		return true
+	}
+	if ctx.Err() != nil {
+		p.log.Info("longpoll: a handler was cut short by the shutdown; the event is not recorded", "group_id", p.group, "event_id", e.EventID)
+		return false
 	}
 	he := HandlerEvent{EventID: e.EventID, Type: string(e.Type), Err: err}
 	p.log.Error("longpoll: handler failed", "group_id", p.group, "event_id", e.EventID, "type", string(e.Type), "err", err)
@@ -220,4 +233,5 @@ func (p *Poller) handle(ctx context.Context, e *vkevent.Event) {
 	if p.cfg.OnError != nil {
 		p.cfg.OnError(he)
 	}
+	return true
 }

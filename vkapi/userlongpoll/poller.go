@@ -440,6 +440,12 @@ func (p *Poller) deliver(ctx, handle context.Context, ups []Update, prefix strin
 		}
 		if p.cfg.Handler != nil {
 			if err := p.call(handle, &ups[i]); err != nil {
+				if handle.Err() != nil {
+					// Cut short by the end of the handlers' context (a
+					// shutdown): not recorded, so a resumed poller hands
+					// it again. Never record what could still be lost.
+					return false
+				}
 				p.log.Error("userlongpoll: handler failed", "code", ups[i].Code, "err", err)
 				if p.cfg.OnError != nil {
 					p.cfg.OnError(&ups[i], err)
