@@ -103,10 +103,6 @@ func (s *Server) streamingPost(p Post, id int64) {
 	_, _ = s.streamHub().Emit(context.Background(), streaming.Spec{Text: p.Text, OwnerID: p.OwnerID, AuthorID: p.FromID, PostID: id})
 }
 
-// isStreamingFaultMethod reports whether a fault rule is for the Streaming
-// endpoints.
-func isStreamingFaultMethod(m string) bool { return faults.IsStreamingMethod(m) }
-
 // isFrameEffect reports whether an effect acts on a stream's frames.
 func isFrameEffect(e string) bool {
 	return e == streaming.EffectClose || e == streaming.EffectStall || e == streaming.EffectMalformed
