@@ -49,6 +49,13 @@ func init() {
 type ulpUpdate struct {
 	arr json.RawMessage
 	msg json.RawMessage // the message of a 4/5 update, for getLongPollHistory
+	// pts is the user's pts after the update; kept whether VK keeps it in
+	// the history (only those move the pts).
+	pts  int64
+	kept bool
+	// msgID and parties are msg's id and its from_id and peer_id.
+	msgID   int64
+	parties [2]int64
 }
 
 func (up ulpUpdate) size() int64 { return int64(len(up.arr) + len(up.msg) + ulpUpdateOverhead) }
@@ -77,6 +84,7 @@ type ulpKey struct {
 type ulpState struct {
 	mu    sync.Mutex
 	cfg   LongPollConfig // with defaults; LongPoll().SetConfig sets it
+	ucfg  UserLongPollConfig
 	users map[int64]*ulpUser
 	keys  map[string]ulpKey
 	seq   uint64
@@ -89,7 +97,7 @@ func (u *ulpState) reset() {
 	for _, us := range u.users {
 		close(us.notify)
 	}
-	u.users, u.keys, u.seq, u.bytes, u.cfg = nil, nil, 0, 0, LongPollConfig{}
+	u.users, u.keys, u.seq, u.bytes, u.cfg, u.ucfg = nil, nil, 0, 0, LongPollConfig{}, UserLongPollConfig{}
 }
 
 func (u *ulpState) setConfig(c LongPollConfig) {
@@ -176,6 +184,23 @@ func (s *Server) userUpdate(userID int64, arr []any, msg json.RawMessage, create
 	if err != nil {
 		return err
 	}
+	up := ulpUpdate{arr: b, msg: msg, kept: true}
+	if code, ok := arr[0].(int); ok {
+		up.kept = !ulpTransient(code)
+	} else if raw, ok := arr[0].(json.RawMessage); ok {
+		var code int
+		_ = json.Unmarshal(raw, &code)
+		up.kept = !ulpTransient(code)
+	}
+	if msg != nil {
+		var m struct {
+			ID     int64 `json:"id"`
+			FromID int64 `json:"from_id"`
+			PeerID int64 `json:"peer_id"`
+		}
+		_ = json.Unmarshal(msg, &m)
+		up.msgID, up.parties = m.ID, [2]int64{m.FromID, m.PeerID}
+	}
 	now := s.now()
 	u := &s.ulp
 	u.mu.Lock()
@@ -186,11 +211,13 @@ func (s *Server) userUpdate(userID int64, arr []any, msg json.RawMessage, create
 	}
 	cfg := u.cfgLocked()
 	us.seq++
-	us.pts++
+	if up.kept {
+		us.pts++
+	}
+	up.pts = us.pts
 	us.last = now
 	us.hist.SetBounds(cfg.HistoryEvents, int64(cfg.HistoryBytes))
 	before := us.hist.Bytes()
-	up := ulpUpdate{arr: b, msg: msg}
 	us.hist.Add(up, up.size(), nil)
 	u.bytes += us.hist.Bytes() - before
 	for u.bytes > int64(cfg.TotalBytes) {
@@ -272,47 +299,6 @@ func (s *Server) messagesGetLongPollServer(q *vkRequest, tok Token) ([]byte, *vk
 	return body, nil
 }
 
-func (s *Server) messagesGetLongPollHistory(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	if tok.Kind != TokenUser {
-		return nil, s.withSuffix(vkerr.Method, "messages.getLongPollHistory needs a user token")
-	}
-	tsV, _ := q.get("ts")
-	ptsV, _ := q.get("pts")
-	ts, errTS := strconv.ParseInt(tsV, 10, 64)
-	pts, errPTS := strconv.ParseInt(ptsV, 10, 64)
-	if (tsV == "" || errTS != nil || ts < 0) && (ptsV == "" || errPTS != nil || pts < 0) {
-		return nil, s.paramError("ts or pts is required")
-	}
-	u := &s.ulp
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	us := u.userLocked(tok.UserID, s.now(), true)
-	// The history is ts-consecutive and pts moves with ts: both map to one
-	// index.
-	from := ts
-	if ptsV != "" && errPTS == nil {
-		from = us.seq - (us.pts - pts)
-	}
-	oldest := us.oldest()
-	switch {
-	case from < oldest:
-		return nil, &vkerr.Error{Code: vkerr.MessagesTooOldPts, Message: s.message(vkerr.MessagesTooOldPts)}
-	case from > us.seq:
-		return nil, &vkerr.Error{Code: vkerr.MessagesTooNewPts, Message: s.message(vkerr.MessagesTooNewPts)}
-	}
-	history := []json.RawMessage{}
-	items := []json.RawMessage{}
-	for _, up := range us.hist.All()[from-oldest:] {
-		history = append(history, up.arr)
-		if up.msg != nil {
-			items = append(items, up.msg)
-		}
-	}
-	body, _ := json.Marshal(map[string]any{"history": history, "messages": map[string]any{"count": len(items), "items": items},
-		"new_pts": us.pts, "from_pts": us.pts - int64(len(history))})
-	return body, nil
-}
-
 // serveUserLongPoll serves GET /im/u<user>?act=a_check&key&ts&wait&mode&version.
 func (s *Server) serveUserLongPoll(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -368,17 +354,17 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 				delete(u.keys, key)
 			}
 			u.mu.Unlock()
-			return failedBody(2)
+			return userFailed2(ok && forced != 2, now.Sub(k.issued)-cfg.KeyLifetime)
 		}
 		us := u.userLocked(k.user, now, false)
 		if us == nil { // not so: forgetting a user retires its keys
 			u.mu.Unlock()
-			return failedBody(2)
+			return userFailed2(false, 0)
 		}
 		us.last = now // a user who polls is not idle
 		ts, err := strconv.ParseInt(tsParam, 10, 64)
-		oldest := us.oldest()
-		if err != nil || ts < oldest || ts > us.seq {
+		oldest, window := us.oldest(), int64(u.ucfg.withDefaults().TSWindow)
+		if err != nil || ts < oldest || ts < us.seq-window || ts > us.seq+window {
 			u.mu.Unlock()
 			return failed1(us.seq)
 		}
@@ -387,7 +373,11 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 			return failed1(ts)
 		}
 		if ts < us.seq || !now.Before(deadline) {
-			ups := us.hist.All()[ts-oldest:]
+			// A ts ahead (within the window) waits for the updates past it.
+			var ups []ulpUpdate
+			if ts < us.seq {
+				ups = us.hist.All()[ts-oldest:]
+			}
 			if len(ups) > cfg.MaxUpdates {
 				ups = ups[:cfg.MaxUpdates]
 			}
@@ -395,8 +385,12 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 			b := []byte(`{"ts":`)
 			b = strconv.AppendInt(b, next, 10)
 			if mode&32 != 0 {
+				pts := us.pts
+				if len(ups) > 0 {
+					pts = ups[len(ups)-1].pts
+				}
 				b = append(b, `,"pts":`...)
-				b = strconv.AppendInt(b, us.pts-(us.seq-next), 10)
+				b = strconv.AppendInt(b, pts, 10)
 			}
 			b = append(b, `,"updates":[`...)
 			for i, up := range ups {
@@ -425,6 +419,16 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 		}
 		t.Stop()
 	}
+}
+
+// userFailed2 is VK's {"failed":2} with its error text: an expired key
+// says how long ago it expired (wire-examples/34); a key the mock does not
+// know (or a forced failed 2) gets the mock's own text.
+func userFailed2(expired bool, ago time.Duration) []byte {
+	if expired {
+		return []byte(`{"failed":2,"error":"Key validation failed: Key is expired ` + strconv.FormatInt(int64(ago/time.Second), 10) + ` seconds ago"}`)
+	}
+	return []byte(`{"failed":2,"error":"Key validation failed: Key is invalid"}`)
 }
 
 // UserUpdate is the body of POST /__vkmock/userlp/event: an update array

@@ -83,12 +83,12 @@ func TestUserLongPoll(t *testing.T) {
 	if b := userCheck(t, s, srv, srv.TS, "&version=99"); b != `{"failed":4,"min_version":0,"max_version":19}` {
 		t.Fatalf("failed 4: %s", b)
 	}
-	if b := userCheck(t, s, srv, ans.TS+5, ""); b != `{"failed":1,"ts":`+strconv.FormatInt(ans.TS, 10)+`}` {
+	if b := userCheck(t, s, srv, ans.TS+DefaultUserLongPollTSWindow+1, ""); b != `{"failed":1,"ts":`+strconv.FormatInt(ans.TS, 10)+`}` {
 		t.Fatalf("failed 1: %s", b)
 	}
 	bad := srv
 	bad.Key = "nope"
-	if b := userCheck(t, s, bad, srv.TS, ""); b != `{"failed":2}` {
+	if b := userCheck(t, s, bad, srv.TS, ""); b != `{"failed":2,"error":"Key validation failed: Key is invalid"}` {
 		t.Fatalf("failed 2: %s", b)
 	}
 	if _, err := s.Faults().Add(Fault{Method: "longpoll.user", Failed: 3, Times: 1}); err != nil {
