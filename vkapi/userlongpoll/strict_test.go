@@ -1,0 +1,263 @@
+package userlongpoll
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vkerr/vkerr/internal/soak"
+	"github.com/vkerr/vkerr/vkapi"
+	"github.com/vkerr/vkerr/vkapi/longpoll"
+	"github.com/vkerr/vkerr/vkmock"
+	"github.com/vkerr/vkerr/vkmock/vkmocktest"
+)
+
+// The proof of the delivery contract against the mock as strict as VK:
+// history pages short enough that every recovery pages with more, a_check
+// failures a tenth of the time, a poller killed and restarted from its
+// file store.
+
+// strictMock is the mock with its limits off and, with short, history
+// pages of pageSize events and messages.
+func strictMock(t *testing.T, pageSize int) *vkmock.Server {
+	t.Helper()
+	mock := vkmocktest.NewServer(t, vkmock.WithRequestLogSize(100_000)) // every history page counted
+	mock.SetRateLimits(false)
+	mock.UserLongPoll().SetConfig(vkmock.UserLongPollConfig{PageEvents: pageSize, PageMsgs: pageSize})
+	return mock
+}
+
+func userAPI(mock *vkmock.Server) *vkapi.Client {
+	return vkapi.New(mock.Tokens().Of(vkmock.TokenUser).Token, vkapi.WithBaseURL(mock.URL()), vkapi.WithTokenKind(vkapi.KindUser),
+		vkapi.WithLimit(vkapi.Limit{Off: true}))
+}
+
+// TestStrictMockChaos: 1,000 messages (5,000 with VKERR_SOAK=1) from the
+// world's users while a tenth of the a_check requests fail (forced failed
+// 1 and 3, 5xx, resets, truncated bodies) and every recovery pages
+// getLongPollHistory three events at a time: none lost, none doubled, in
+// order per peer.
+func TestStrictMockChaos(t *testing.T) {
+	n := soak.Pick(1000, 5000)
+	mock := strictMock(t, 3)
+	w := newWorld(t, mock)
+	for _, f := range []vkmock.Fault{
+		{Method: "longpoll.user", Failed: 1, Probability: 0.03},
+		{Method: "longpoll.user", Failed: 3, Probability: 0.03},
+		{Method: "longpoll.user", HTTPStatus: 502, Probability: 0.02},
+		{Method: "longpoll.user", Effect: "reset", Probability: 0.01},
+		{Method: "longpoll.user", Effect: "truncate", Probability: 0.01},
+	} {
+		if _, err := mock.Faults().Add(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	api := userAPI(mock)
+	defer api.Close()
+	rec := &recorder{count: map[int64]int{}, last: map[int64]int64{}, want: n, done: make(chan struct{}), tick: make(chan struct{}, 1)}
+	resyncs := 0
+	p := New(api, Config{Handler: rec, Wait: time.Second, Start: start(t, api), BackoffMin: time.Millisecond, BackoffMax: 5 * time.Millisecond,
+		OnResync: func(*ResyncError) { resyncs++ }})
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	ids := make([]int64, 0, n)
+	for i := 1; i <= n; i++ {
+		ids = append(ids, w.send(t, i))
+		if i%10 == 0 && !rec.waitFor(ctx, i) {
+			break
+		}
+	}
+	select {
+	case <-rec.done:
+	case <-ctx.Done():
+		t.Fatalf("only %d of %d updates handled", rec.total, n)
+	}
+	_ = p.Close()
+	if err := <-done; !errors.Is(err, ErrClosed) {
+		t.Fatalf("Run: %v", err)
+	}
+	for _, id := range ids {
+		if rec.count[id] != 1 {
+			t.Errorf("message %d handled %d times", id, rec.count[id])
+		}
+	}
+	if len(rec.order) > 0 || resyncs != 0 || rec.total != n {
+		t.Errorf("out of order %v; resyncs %d; total %d", rec.order, resyncs, rec.total)
+	}
+	var forced, fired int64
+	for _, f := range mock.Faults().List() {
+		fired += f.Fired
+		if f.Failed == 1 || f.Failed == 3 {
+			forced += f.Fired
+		}
+	}
+	histories := len(mock.Requests().Of("messages.getLongPollHistory"))
+	// Each recovery pages at least once more than it is forced to.
+	if forced == 0 || int64(histories) <= forced {
+		t.Errorf("%d recoveries forced, %d history pages: the pages never had more", forced, histories)
+	}
+	t.Logf("faults fired %d (failed 1 or 3: %d), history pages %d", fired, forced, histories)
+}
+
+// childEnv names the environment of TestStrictMockChild.
+const childEnv = "USERLONGPOLL_CHILD"
+
+// TestStrictMockChild is the poller of TestStrictMockKilled, run in a
+// process of its own: it prints "id N" for each message it handles, and
+// runs until it is killed (at most a minute).
+func TestStrictMockChild(t *testing.T) {
+	args := strings.Split(os.Getenv(childEnv), "|")
+	if len(args) != 5 {
+		t.Skip("run by TestStrictMockKilled")
+	}
+	startTS, _ := strconv.ParseInt(args[3], 10, 64)
+	startPTS, _ := strconv.ParseInt(args[4], 10, 64)
+	api := vkapi.New(args[1], vkapi.WithBaseURL(args[0]), vkapi.WithTokenKind(vkapi.KindUser), vkapi.WithLimit(vkapi.Limit{Off: true}))
+	defer api.Close()
+	out := bufio.NewWriter(os.Stdout)
+	p := New(api, Config{Wait: time.Second, Store: longpoll.NewFileStore(args[2]), Start: &Position{TS: startTS, PTS: startPTS},
+		Handler: HandlerFunc(func(_ context.Context, u *Update) error {
+			if m, err := u.Message(); err == nil {
+				_, _ = out.WriteString("id " + strconv.FormatInt(m.MessageID, 10) + "\n")
+				return out.Flush()
+			}
+			return nil
+		})})
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	_ = p.Run(ctx)
+}
+
+// TestStrictMockKilled: a poller in a child process is killed with
+// SIGKILL in the middle of a stream; 1,500 messages more come while
+// nobody polls (more than 256 events: failed 1, and a history of eight
+// pages at VK's msgs_limit of 200); a new poller from the same file store
+// handles every message, and repeats at most the one in flight.
+func TestStrictMockKilled(t *testing.T) {
+	if os.Getenv(childEnv) != "" {
+		t.Skip("in the child")
+	}
+	before, missed := soak.Pick(300, 3000), 1500
+	mock := strictMock(t, 0)
+	w := newWorld(t, mock)
+	api := userAPI(mock)
+	defer api.Close()
+	path := filepath.Join(t.TempDir(), "user.pos")
+	pos := start(t, api)
+
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	tick := make(chan struct{}, 1)
+	note := func(id int64) {
+		mu.Lock()
+		seen[id]++
+		mu.Unlock()
+		select {
+		case tick <- struct{}{}:
+		default:
+		}
+	}
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(seen)
+	}
+	waitFor := func(ctx context.Context, k int) bool {
+		for count() < k {
+			select {
+			case <-tick:
+			case <-ctx.Done():
+				return false
+			}
+		}
+		return true
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestStrictMockChild$")
+	cmd.Env = append(os.Environ(), childEnv+"="+strings.Join([]string{mock.URL(), mock.Tokens().Of(vkmock.TokenUser).Token, path,
+		strconv.FormatInt(pos.TS, 10), strconv.FormatInt(pos.PTS, 10)}, "|"))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if id, ok := strings.CutPrefix(sc.Text(), "id "); ok {
+				n, _ := strconv.ParseInt(id, 10, 64)
+				note(n)
+			}
+		}
+	}()
+	i := 0
+	for i < before {
+		i++
+		w.send(t, i)
+		if i%10 == 0 && !waitFor(ctx, i) {
+			t.Fatalf("the child handled %d of %d", count(), i)
+		}
+	}
+	// Ten more, and the kill while they arrive.
+	for range 10 {
+		i++
+		w.send(t, i)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-read
+	_ = cmd.Wait()
+	inChild := count()
+	for range missed {
+		i++
+		w.send(t, i)
+	}
+	p := New(api, Config{Wait: time.Second, Store: longpoll.NewFileStore(path), BackoffMin: time.Millisecond, BackoffMax: 5 * time.Millisecond,
+		Handler: HandlerFunc(func(_ context.Context, u *Update) error {
+			if m, err := u.Message(); err == nil {
+				note(m.MessageID)
+			}
+			return nil
+		})})
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	if !waitFor(ctx, i) {
+		t.Fatalf("after the restart %d of %d handled", count(), i)
+	}
+	_ = p.Close()
+	if err := <-done; !errors.Is(err, ErrClosed) {
+		t.Fatalf("Run: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	doubled := 0
+	for id, c := range seen {
+		if c > 2 {
+			t.Errorf("message %d handled %d times", id, c)
+		}
+		if c > 1 {
+			doubled++
+		}
+	}
+	if len(seen) != i || doubled > 1 {
+		t.Errorf("%d of %d messages handled, %d twice", len(seen), i, doubled)
+	}
+	t.Logf("the child handled %d before the kill; %d messages, %d repeated", inChild, i, doubled)
+}
