@@ -28,7 +28,6 @@ import (
 // TotalBytes (the biggest history loses its older half), the users with
 // state by Users, and each user's live keys by maxKeysPerUser.
 const (
-	MaxUserLongPollVersion = 19
 	// DefaultLongPollUsers bounds the users with User Long Poll state;
 	// past it the user idle the longest is forgotten (its keys answer
 	// {"failed":2}, its old ts and pts {"failed":1} and 907).
@@ -56,9 +55,15 @@ type ulpUpdate struct {
 	// msgID and parties are msg's id and its from_id and peer_id.
 	msgID   int64
 	parties [2]int64
+	// v19 is the update in version 19's shape; plain is it without the
+	// field mode bit plainBit adds (userlp_shapes.go). nil: as arr.
+	v19, plain json.RawMessage
+	plainBit   int
 }
 
-func (up ulpUpdate) size() int64 { return int64(len(up.arr) + len(up.msg) + ulpUpdateOverhead) }
+func (up ulpUpdate) size() int64 {
+	return int64(len(up.arr) + len(up.msg) + len(up.v19) + len(up.plain) + ulpUpdateOverhead)
+}
 
 type ulpUser struct {
 	seq, pts int64
@@ -177,14 +182,19 @@ func (u *ulpState) issueKeyLocked(id int64, us *ulpUser, seed int64, now time.Ti
 
 // userUpdate appends an update for a user: arr is the array without its
 // ts; msg the message object for getLongPollHistory (nil for others).
-// With create it makes the user's state; without it an update for a user
-// nobody listens to is skipped.
-func (s *Server) userUpdate(userID int64, arr []any, msg json.RawMessage, create bool) error {
+// An injected update makes the user's state and is served as given; a
+// world's (injected false) is skipped for a user nobody listens to, and
+// served in the shape of each version and mode.
+func (s *Server) userUpdate(userID int64, arr []any, msg json.RawMessage, injected bool) error {
+	create := injected
 	b, err := json.Marshal(arr)
 	if err != nil {
 		return err
 	}
 	up := ulpUpdate{arr: b, msg: msg, kept: true}
+	if !injected {
+		up.shapes(arr)
+	}
 	if code, ok := arr[0].(int); ok {
 		up.kept = !ulpTransient(code)
 	} else if raw, ok := arr[0].(json.RawMessage); ok {
@@ -316,9 +326,12 @@ func (s *Server) serveUserLongPoll(w http.ResponseWriter, r *http.Request) {
 	if answered {
 		return
 	}
+	version := defaultUserLongPollVersion
 	if v := q.Get("version"); v != "" {
-		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > MaxUserLongPollVersion {
+		if n, err := strconv.Atoi(v); err != nil || !servedVersion(n) {
 			forced = 4
+		} else {
+			version = n
 		}
 	}
 	wait := defaultLongPollWait
@@ -328,17 +341,17 @@ func (s *Server) serveUserLongPoll(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	mode, _ := strconv.Atoi(q.Get("mode"))
-	body := s.userACheck(r.Context(), strings.TrimPrefix(r.URL.Path, "/im/u"), q.Get("key"), q.Get("ts"), wait, mode, forced)
+	body := s.userACheck(r.Context(), strings.TrimPrefix(r.URL.Path, "/im/u"), q.Get("key"), q.Get("ts"), wait, version, mode, forced)
 	if body == nil {
 		return
 	}
 	writeBody(w, body, truncate)
 }
 
-func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wait, mode, forced int) []byte {
+func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wait, version, mode, forced int) []byte {
 	switch forced {
 	case 4:
-		return []byte(`{"failed":4,"min_version":0,"max_version":` + strconv.Itoa(MaxUserLongPollVersion) + `}`)
+		return failed4()
 	case 3:
 		return failedBody(3)
 	}
@@ -397,7 +410,7 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 				if i > 0 {
 					b = append(b, ',')
 				}
-				b = append(b, up.arr...)
+				b = append(b, up.shape(version, mode)...)
 			}
 			u.mu.Unlock()
 			return append(b, "]}"...)

@@ -125,6 +125,12 @@ func (s *Server) messagesGetLongPollHistory(q *vkRequest, tok Token) ([]byte, *v
 	if e != nil {
 		return nil, e
 	}
+	lpVersion := defaultUserLongPollVersion
+	if v, _ := q.get("lp_version"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 10 {
+			lpVersion = n
+		}
+	}
 	now := s.now()
 	u := &s.ulp
 	u.mu.Lock()
@@ -149,7 +155,7 @@ func (s *Server) messagesGetLongPollHistory(q *vkRequest, tok Token) ([]byte, *v
 	case byPTS:
 		start, _ = slices.BinarySearchFunc(all, pts+1, func(up ulpUpdate, want int64) int { return compareInt(up.pts, want) })
 		pg := historyPage{fromPTS: pts}
-		s.fillHistoryLocked(&pg, all[start:], eventsLimit, msgsLimit, us.pts)
+		s.fillHistoryLocked(&pg, all[start:], lpVersion, eventsLimit, msgsLimit, us.pts)
 		s.credentialsLocked(q, &pg, tok, us, now)
 		u.mu.Unlock()
 		return s.historyBody(q, pg, tok), nil
@@ -165,7 +171,7 @@ func (s *Server) messagesGetLongPollHistory(q *vkRequest, tok Token) ([]byte, *v
 	} else {
 		pg.fromPTS = us.pts
 	}
-	s.fillHistoryLocked(&pg, all[start:], eventsLimit, msgsLimit, us.pts)
+	s.fillHistoryLocked(&pg, all[start:], lpVersion, eventsLimit, msgsLimit, us.pts)
 	s.credentialsLocked(q, &pg, tok, us, now)
 	u.mu.Unlock()
 	return s.historyBody(q, pg, tok), nil
@@ -183,7 +189,7 @@ func compareInt(a, b int64) int {
 
 // fillHistoryLocked takes from ups the kept updates of one page: up to
 // eventsLimit events and msgsLimit distinct messages.
-func (s *Server) fillHistoryLocked(pg *historyPage, ups []ulpUpdate, eventsLimit, msgsLimit int, userPTS int64) {
+func (s *Server) fillHistoryLocked(pg *historyPage, ups []ulpUpdate, lpVersion, eventsLimit, msgsLimit int, userPTS int64) {
 	pg.newPTS = pg.fromPTS
 	seen := map[int64]bool{}
 	users, groups := map[int64]bool{}, map[int64]bool{}
@@ -195,7 +201,7 @@ func (s *Server) fillHistoryLocked(pg *historyPage, ups []ulpUpdate, eventsLimit
 			pg.more = true
 			break
 		}
-		pg.events = append(pg.events, up.arr)
+		pg.events = append(pg.events, up.shape(lpVersion, allModes))
 		pg.newPTS = up.pts
 		if up.msg != nil && !seen[up.msgID] {
 			seen[up.msgID] = true
@@ -225,6 +231,9 @@ func (s *Server) fillHistoryLocked(pg *historyPage, ups []ulpUpdate, eventsLimit
 	}
 	slices.Sort(pg.groups)
 }
+
+// allModes is every a_check mode bit: a history has each field.
+const allModes = 2 | 8 | 32 | 64 | 128
 
 // historyDefaultFields are the schema's default fields of
 // getLongPollHistory that the mock's users have.

@@ -34,7 +34,7 @@ func newULPClient(t *testing.T, s *Server, token string) *ulpClient {
 // next returns the updates since the last call, as compact JSON arrays.
 func (c *ulpClient) next() []string {
 	c.t.Helper()
-	body := userCheck(c.t, c.s, c.srv, c.ts, "&version=3")
+	body := userCheck(c.t, c.s, c.srv, c.ts, "&version=3&mode=234") // every mode field
 	var ans struct {
 		TS      int64             `json:"ts"`
 		Updates []json.RawMessage `json:"updates"`
