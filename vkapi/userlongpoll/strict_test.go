@@ -45,8 +45,14 @@ func userAPI(mock *vkmock.Server) *vkapi.Client {
 // world's users while a tenth of the a_check requests fail (forced failed
 // 1 and 3, 5xx, resets, truncated bodies) and every recovery pages
 // getLongPollHistory three events at a time: none lost, none doubled, in
-// order per peer.
+// order per peer; in versions 3 and 19.
 func TestStrictMockChaos(t *testing.T) {
+	for _, v := range []int{3, 19} {
+		t.Run("version "+strconv.Itoa(v), func(t *testing.T) { strictChaos(t, v) })
+	}
+}
+
+func strictChaos(t *testing.T, version int) {
 	n := soak.Pick(1000, 5000)
 	mock := strictMock(t, 3)
 	w := newWorld(t, mock)
@@ -65,8 +71,19 @@ func TestStrictMockChaos(t *testing.T) {
 	defer api.Close()
 	rec := &recorder{count: map[int64]int{}, last: map[int64]int64{}, want: n, done: make(chan struct{}), tick: make(chan struct{}, 1)}
 	resyncs := 0
-	p := New(api, Config{Handler: rec, Wait: time.Second, Start: start(t, api), BackoffMin: time.Millisecond, BackoffMax: 5 * time.Millisecond,
-		OnResync: func(*ResyncError) { resyncs++ }})
+	wantCode := CodeNewMessage
+	if version == 19 {
+		wantCode = CodeNewMessage19
+	}
+	var otherCodes int // updates not in the version's shape (Run's goroutine only)
+	handler := HandlerFunc(func(ctx context.Context, u *Update) error {
+		if u.Code != wantCode {
+			otherCodes++
+		}
+		return rec.HandleUpdate(ctx, u)
+	})
+	p := New(api, Config{Handler: handler, Wait: time.Second, Start: start(t, api), BackoffMin: time.Millisecond, BackoffMax: 5 * time.Millisecond,
+		Version: version, OnResync: func(*ResyncError) { resyncs++ }})
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	done := make(chan error, 1)
@@ -92,8 +109,8 @@ func TestStrictMockChaos(t *testing.T) {
 			t.Errorf("message %d handled %d times", id, rec.count[id])
 		}
 	}
-	if len(rec.order) > 0 || resyncs != 0 || rec.total != n {
-		t.Errorf("out of order %v; resyncs %d; total %d", rec.order, resyncs, rec.total)
+	if len(rec.order) > 0 || resyncs != 0 || rec.total != n || otherCodes != 0 {
+		t.Errorf("out of order %v; resyncs %d; total %d; updates of another code than %d: %d", rec.order, resyncs, rec.total, wantCode, otherCodes)
 	}
 	var forced, fired int64
 	for _, f := range mock.Faults().List() {
