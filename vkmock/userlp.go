@@ -476,5 +476,15 @@ func (s *Server) userLPRoutes() map[string]route {
 		"/userlp/event": {http.MethodPost: postJSON(http.StatusCreated, func(up UserUpdate) (any, error) {
 			return up, s.UserLongPoll().Inject(up)
 		})},
+		"/userlp/config": {
+			http.MethodGet: getJSON(func() any { return s.UserLongPoll().Config() }),
+			http.MethodPost: postJSON(http.StatusOK, func(c UserLongPollConfig) (any, error) {
+				if c.TSWindow < 0 || c.PageEvents < 0 || c.PageMsgs < 0 {
+					return nil, errors.New("ts_window, page_events and page_msgs must not be negative")
+				}
+				s.UserLongPoll().SetConfig(c)
+				return s.UserLongPoll().Config(), nil
+			}),
+		},
 	}
 }

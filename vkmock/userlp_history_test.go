@@ -1,7 +1,10 @@
 package vkmock
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"reflect"
 	"sort"
@@ -228,7 +231,15 @@ func TestUserLongPollTSWindow(t *testing.T) {
 	if b := userCheck(t, s, srv, now+256, ""); b != `{"ts":`+strconv.FormatInt(now+256, 10)+`,"updates":[]}` {
 		t.Fatalf("256 ahead: %s", b)
 	}
-	s.UserLongPoll().SetConfig(UserLongPollConfig{TSWindow: 10})
+	resp, err := http.Post(s.URL()+"/__vkmock/userlp/config", "application/json", strings.NewReader(`{"ts_window":10}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(bytes.TrimSpace(b)) != `{"ts_window":10}` {
+		t.Fatalf("POST /__vkmock/userlp/config: %d %s", resp.StatusCode, b)
+	}
 	if b := userCheck(t, s, srv, now-11, ""); b != failed1 {
 		t.Fatalf("11 behind, window 10: %s", b)
 	}
