@@ -381,9 +381,9 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 			u.mu.Unlock()
 			return failed1(us.seq)
 		}
-		if forced == 1 {
+		if forced == 1 { // as VK's: the current ts
 			u.mu.Unlock()
-			return failed1(ts)
+			return failed1(us.seq)
 		}
 		if ts < us.seq || !now.Before(deadline) {
 			// A ts ahead (within the window) waits for the updates past it.

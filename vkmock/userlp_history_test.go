@@ -231,6 +231,13 @@ func TestUserLongPollTSWindow(t *testing.T) {
 	if b := userCheck(t, s, srv, now+256, ""); b != `{"ts":`+strconv.FormatInt(now+256, 10)+`,"updates":[]}` {
 		t.Fatalf("256 ahead: %s", b)
 	}
+	// A forced failed 1 (a fault rule) carries the current ts, as VK's.
+	if _, err := s.Faults().Add(Fault{Method: "longpoll.user", Failed: 1, Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if b := userCheck(t, s, srv, now-100, ""); b != failed1 {
+		t.Fatalf("forced failed 1: %s", b)
+	}
 	resp, err := http.Post(s.URL()+"/__vkmock/userlp/config", "application/json", strings.NewReader(`{"ts_window":10}`))
 	if err != nil {
 		t.Fatal(err)
