@@ -377,13 +377,10 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 		us.last = now // a user who polls is not idle
 		ts, err := strconv.ParseInt(tsParam, 10, 64)
 		oldest, window := us.oldest(), int64(u.ucfg.withDefaults().TSWindow)
-		if err != nil || ts < oldest || ts < us.seq-window || ts > us.seq+window {
+		// forced 1, as VK's failed 1, carries the current ts.
+		if seq := us.seq; err != nil || ts < oldest || ts < seq-window || ts > seq+window || forced == 1 {
 			u.mu.Unlock()
-			return failed1(us.seq)
-		}
-		if forced == 1 { // as VK's: the current ts
-			u.mu.Unlock()
-			return failed1(us.seq)
+			return failed1(seq)
 		}
 		if ts < us.seq || !now.Before(deadline) {
 			// A ts ahead (within the window) waits for the updates past it.
