@@ -28,7 +28,6 @@ import (
 // TotalBytes (the biggest history loses its older half), the users with
 // state by Users, and each user's live keys by maxKeysPerUser.
 const (
-	MaxUserLongPollVersion = 19
 	// DefaultLongPollUsers bounds the users with User Long Poll state;
 	// past it the user idle the longest is forgotten (its keys answer
 	// {"failed":2}, its old ts and pts {"failed":1} and 907).
@@ -49,9 +48,22 @@ func init() {
 type ulpUpdate struct {
 	arr json.RawMessage
 	msg json.RawMessage // the message of a 4/5 update, for getLongPollHistory
+	// pts is the user's pts after the update; kept whether VK keeps it in
+	// the history (only those move the pts).
+	pts  int64
+	kept bool
+	// msgID and parties are msg's id and its from_id and peer_id.
+	msgID   int64
+	parties [2]int64
+	// v19 is the update in version 19's shape; plain is it without the
+	// field mode bit plainBit adds (userlp_shapes.go). nil: as arr.
+	v19, plain json.RawMessage
+	plainBit   int
 }
 
-func (up ulpUpdate) size() int64 { return int64(len(up.arr) + len(up.msg) + ulpUpdateOverhead) }
+func (up ulpUpdate) size() int64 {
+	return int64(len(up.arr) + len(up.msg) + len(up.v19) + len(up.plain) + ulpUpdateOverhead)
+}
 
 type ulpUser struct {
 	seq, pts int64
@@ -77,6 +89,7 @@ type ulpKey struct {
 type ulpState struct {
 	mu    sync.Mutex
 	cfg   LongPollConfig // with defaults; LongPoll().SetConfig sets it
+	ucfg  UserLongPollConfig
 	users map[int64]*ulpUser
 	keys  map[string]ulpKey
 	seq   uint64
@@ -89,7 +102,7 @@ func (u *ulpState) reset() {
 	for _, us := range u.users {
 		close(us.notify)
 	}
-	u.users, u.keys, u.seq, u.bytes, u.cfg = nil, nil, 0, 0, LongPollConfig{}
+	u.users, u.keys, u.seq, u.bytes, u.cfg, u.ucfg = nil, nil, 0, 0, LongPollConfig{}, UserLongPollConfig{}
 }
 
 func (u *ulpState) setConfig(c LongPollConfig) {
@@ -169,12 +182,34 @@ func (u *ulpState) issueKeyLocked(id int64, us *ulpUser, seed int64, now time.Ti
 
 // userUpdate appends an update for a user: arr is the array without its
 // ts; msg the message object for getLongPollHistory (nil for others).
-// With create it makes the user's state; without it an update for a user
-// nobody listens to is skipped.
-func (s *Server) userUpdate(userID int64, arr []any, msg json.RawMessage, create bool) error {
+// An injected update makes the user's state and is served as given; a
+// world's (injected false) is skipped for a user nobody listens to, and
+// served in the shape of each version and mode.
+func (s *Server) userUpdate(userID int64, arr []any, msg json.RawMessage, injected bool) error {
+	create := injected
 	b, err := json.Marshal(arr)
 	if err != nil {
 		return err
+	}
+	up := ulpUpdate{arr: b, msg: msg, kept: true}
+	if !injected {
+		up.shapes(arr)
+	}
+	if code, ok := arr[0].(int); ok {
+		up.kept = !ulpTransient(code)
+	} else if raw, ok := arr[0].(json.RawMessage); ok {
+		var code int
+		_ = json.Unmarshal(raw, &code)
+		up.kept = !ulpTransient(code)
+	}
+	if msg != nil {
+		var m struct {
+			ID     int64 `json:"id"`
+			FromID int64 `json:"from_id"`
+			PeerID int64 `json:"peer_id"`
+		}
+		_ = json.Unmarshal(msg, &m)
+		up.msgID, up.parties = m.ID, [2]int64{m.FromID, m.PeerID}
 	}
 	now := s.now()
 	u := &s.ulp
@@ -186,11 +221,13 @@ func (s *Server) userUpdate(userID int64, arr []any, msg json.RawMessage, create
 	}
 	cfg := u.cfgLocked()
 	us.seq++
-	us.pts++
+	if up.kept {
+		us.pts++
+	}
+	up.pts = us.pts
 	us.last = now
 	us.hist.SetBounds(cfg.HistoryEvents, int64(cfg.HistoryBytes))
 	before := us.hist.Bytes()
-	up := ulpUpdate{arr: b, msg: msg}
 	us.hist.Add(up, up.size(), nil)
 	u.bytes += us.hist.Bytes() - before
 	for u.bytes > int64(cfg.TotalBytes) {
@@ -272,47 +309,6 @@ func (s *Server) messagesGetLongPollServer(q *vkRequest, tok Token) ([]byte, *vk
 	return body, nil
 }
 
-func (s *Server) messagesGetLongPollHistory(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	if tok.Kind != TokenUser {
-		return nil, s.withSuffix(vkerr.Method, "messages.getLongPollHistory needs a user token")
-	}
-	tsV, _ := q.get("ts")
-	ptsV, _ := q.get("pts")
-	ts, errTS := strconv.ParseInt(tsV, 10, 64)
-	pts, errPTS := strconv.ParseInt(ptsV, 10, 64)
-	if (tsV == "" || errTS != nil || ts < 0) && (ptsV == "" || errPTS != nil || pts < 0) {
-		return nil, s.paramError("ts or pts is required")
-	}
-	u := &s.ulp
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	us := u.userLocked(tok.UserID, s.now(), true)
-	// The history is ts-consecutive and pts moves with ts: both map to one
-	// index.
-	from := ts
-	if ptsV != "" && errPTS == nil {
-		from = us.seq - (us.pts - pts)
-	}
-	oldest := us.oldest()
-	switch {
-	case from < oldest:
-		return nil, &vkerr.Error{Code: vkerr.MessagesTooOldPts, Message: s.message(vkerr.MessagesTooOldPts)}
-	case from > us.seq:
-		return nil, &vkerr.Error{Code: vkerr.MessagesTooNewPts, Message: s.message(vkerr.MessagesTooNewPts)}
-	}
-	history := []json.RawMessage{}
-	items := []json.RawMessage{}
-	for _, up := range us.hist.All()[from-oldest:] {
-		history = append(history, up.arr)
-		if up.msg != nil {
-			items = append(items, up.msg)
-		}
-	}
-	body, _ := json.Marshal(map[string]any{"history": history, "messages": map[string]any{"count": len(items), "items": items},
-		"new_pts": us.pts, "from_pts": us.pts - int64(len(history))})
-	return body, nil
-}
-
 // serveUserLongPoll serves GET /im/u<user>?act=a_check&key&ts&wait&mode&version.
 func (s *Server) serveUserLongPoll(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -330,9 +326,12 @@ func (s *Server) serveUserLongPoll(w http.ResponseWriter, r *http.Request) {
 	if answered {
 		return
 	}
+	version := defaultUserLongPollVersion
 	if v := q.Get("version"); v != "" {
-		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > MaxUserLongPollVersion {
+		if n, err := strconv.Atoi(v); err != nil || !servedVersion(n) {
 			forced = 4
+		} else {
+			version = n
 		}
 	}
 	wait := defaultLongPollWait
@@ -342,17 +341,17 @@ func (s *Server) serveUserLongPoll(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	mode, _ := strconv.Atoi(q.Get("mode"))
-	body := s.userACheck(r.Context(), strings.TrimPrefix(r.URL.Path, "/im/u"), q.Get("key"), q.Get("ts"), wait, mode, forced)
+	body := s.userACheck(r.Context(), strings.TrimPrefix(r.URL.Path, "/im/u"), q.Get("key"), q.Get("ts"), wait, version, mode, forced)
 	if body == nil {
 		return
 	}
 	writeBody(w, body, truncate)
 }
 
-func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wait, mode, forced int) []byte {
+func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wait, version, mode, forced int) []byte {
 	switch forced {
 	case 4:
-		return []byte(`{"failed":4,"min_version":0,"max_version":` + strconv.Itoa(MaxUserLongPollVersion) + `}`)
+		return failed4()
 	case 3:
 		return failedBody(3)
 	}
@@ -368,26 +367,27 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 				delete(u.keys, key)
 			}
 			u.mu.Unlock()
-			return failedBody(2)
+			return userFailed2(ok && forced != 2, now.Sub(k.issued)-cfg.KeyLifetime)
 		}
 		us := u.userLocked(k.user, now, false)
 		if us == nil { // not so: forgetting a user retires its keys
 			u.mu.Unlock()
-			return failedBody(2)
+			return userFailed2(false, 0)
 		}
 		us.last = now // a user who polls is not idle
 		ts, err := strconv.ParseInt(tsParam, 10, 64)
-		oldest := us.oldest()
-		if err != nil || ts < oldest || ts > us.seq {
+		oldest, window := us.oldest(), int64(u.ucfg.withDefaults().TSWindow)
+		// forced 1, as VK's failed 1, carries the current ts.
+		if seq := us.seq; err != nil || ts < oldest || ts < seq-window || ts > seq+window || forced == 1 {
 			u.mu.Unlock()
-			return failed1(us.seq)
-		}
-		if forced == 1 {
-			u.mu.Unlock()
-			return failed1(ts)
+			return failed1(seq)
 		}
 		if ts < us.seq || !now.Before(deadline) {
-			ups := us.hist.All()[ts-oldest:]
+			// A ts ahead (within the window) waits for the updates past it.
+			var ups []ulpUpdate
+			if ts < us.seq {
+				ups = us.hist.All()[ts-oldest:]
+			}
 			if len(ups) > cfg.MaxUpdates {
 				ups = ups[:cfg.MaxUpdates]
 			}
@@ -395,15 +395,19 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 			b := []byte(`{"ts":`)
 			b = strconv.AppendInt(b, next, 10)
 			if mode&32 != 0 {
+				pts := us.pts
+				if len(ups) > 0 {
+					pts = ups[len(ups)-1].pts
+				}
 				b = append(b, `,"pts":`...)
-				b = strconv.AppendInt(b, us.pts-(us.seq-next), 10)
+				b = strconv.AppendInt(b, pts, 10)
 			}
 			b = append(b, `,"updates":[`...)
 			for i, up := range ups {
 				if i > 0 {
 					b = append(b, ',')
 				}
-				b = append(b, up.arr...)
+				b = append(b, up.shape(version, mode)...)
 			}
 			u.mu.Unlock()
 			return append(b, "]}"...)
@@ -425,6 +429,16 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 		}
 		t.Stop()
 	}
+}
+
+// userFailed2 is VK's {"failed":2} with its error text: an expired key
+// says how long ago it expired (wire-examples/34); a key the mock does not
+// know (or a forced failed 2) gets the mock's own text.
+func userFailed2(expired bool, ago time.Duration) []byte {
+	if expired {
+		return []byte(`{"failed":2,"error":"Key validation failed: Key is expired ` + strconv.FormatInt(int64(ago/time.Second), 10) + ` seconds ago"}`)
+	}
+	return []byte(`{"failed":2,"error":"Key validation failed: Key is invalid"}`)
 }
 
 // UserUpdate is the body of POST /__vkmock/userlp/event: an update array
@@ -459,5 +473,15 @@ func (s *Server) userLPRoutes() map[string]route {
 		"/userlp/event": {http.MethodPost: postJSON(http.StatusCreated, func(up UserUpdate) (any, error) {
 			return up, s.UserLongPoll().Inject(up)
 		})},
+		"/userlp/config": {
+			http.MethodGet: getJSON(func() any { return s.UserLongPoll().Config() }),
+			http.MethodPost: postJSON(http.StatusOK, func(c UserLongPollConfig) (any, error) {
+				if c.TSWindow < 0 || c.PageEvents < 0 || c.PageMsgs < 0 {
+					return nil, errors.New("ts_window, page_events and page_msgs must not be negative")
+				}
+				s.UserLongPoll().SetConfig(c)
+				return s.UserLongPoll().Config(), nil
+			}),
+		},
 	}
 }

@@ -52,3 +52,35 @@ func FuzzUserLongPollCheck(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUserLongPollHistory: any query of messages.getLongPollHistory gets
+// a VK envelope (a history or an error), never a panic.
+func FuzzUserLongPollHistory(f *testing.F) {
+	s := New(WithRateLimits(false))
+	f.Cleanup(s.Close)
+	user := s.Tokens().Of(TokenUser)
+	s.ulp.mu.Lock()
+	s.ulp.userLocked(user.UserID, s.now(), true)
+	s.ulp.mu.Unlock()
+	for i := range 5 {
+		s.userMessageUpdate(user.UserID, Message{ID: int64(i + 1), FromID: WorldFriendID, PeerID: user.UserID, Date: 1, Message: "m"}, 4)
+		_ = s.userUpdate(user.UserID, []any{63, WorldFriendID, []int64{WorldFriendID}, 1, 1}, nil, false)
+	}
+	f.Add("pts=0&lp_version=19&credentials=1&fields=sex")
+	f.Add("ts=3&events_limit=1000&msgs_limit=200")
+	f.Add("pts=99999999999999999999&events_limit=-1")
+	f.Add("ts=-1&pts=x&msgs_limit=999999999")
+	f.Fuzz(func(t *testing.T, query string) {
+		r := httptest.NewRequest(http.MethodGet, "/method/messages.getLongPollHistory", nil)
+		r.URL.RawQuery = query + "&v=5.199&access_token=" + user.Token
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		var env struct {
+			Response json.RawMessage `json:"response"`
+			Error    json.RawMessage `json:"error"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil || (env.Response == nil && env.Error == nil) {
+			t.Fatalf("%d %s: %v", w.Code, w.Body, err)
+		}
+	})
+}

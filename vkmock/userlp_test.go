@@ -64,7 +64,7 @@ func TestUserLongPoll(t *testing.T) {
 		PTS     *int64            `json:"pts"`
 		Updates []json.RawMessage `json:"updates"`
 	}
-	body := userCheck(t, s, srv, srv.TS, "&mode=34&version=3")
+	body := userCheck(t, s, srv, srv.TS, "&mode=162&version=3")
 	if err := json.Unmarshal([]byte(body), &ans); err != nil || len(ans.Updates) != 2 || ans.TS != srv.TS+2 || ans.PTS == nil || *ans.PTS != srv.PTS+2 {
 		t.Fatalf("a_check: %s", body)
 	}
@@ -80,15 +80,15 @@ func TestUserLongPoll(t *testing.T) {
 	}
 
 	// Failures.
-	if b := userCheck(t, s, srv, srv.TS, "&version=99"); b != `{"failed":4,"min_version":0,"max_version":19}` {
+	if b := userCheck(t, s, srv, srv.TS, "&version=99"); b != `{"failed":4,"min_version":3,"max_version":19}` {
 		t.Fatalf("failed 4: %s", b)
 	}
-	if b := userCheck(t, s, srv, ans.TS+5, ""); b != `{"failed":1,"ts":`+strconv.FormatInt(ans.TS, 10)+`}` {
+	if b := userCheck(t, s, srv, ans.TS+DefaultUserLongPollTSWindow+1, ""); b != `{"failed":1,"ts":`+strconv.FormatInt(ans.TS, 10)+`}` {
 		t.Fatalf("failed 1: %s", b)
 	}
 	bad := srv
 	bad.Key = "nope"
-	if b := userCheck(t, s, bad, srv.TS, ""); b != `{"failed":2}` {
+	if b := userCheck(t, s, bad, srv.TS, ""); b != `{"failed":2,"error":"Key validation failed: Key is invalid"}` {
 		t.Fatalf("failed 2: %s", b)
 	}
 	if _, err := s.Faults().Add(Fault{Method: "longpoll.user", Failed: 3, Times: 1}); err != nil {

@@ -34,7 +34,7 @@ func newULPClient(t *testing.T, s *Server, token string) *ulpClient {
 // next returns the updates since the last call, as compact JSON arrays.
 func (c *ulpClient) next() []string {
 	c.t.Helper()
-	body := userCheck(c.t, c.s, c.srv, c.ts, "&version=3")
+	body := userCheck(c.t, c.s, c.srv, c.ts, "&version=3&mode=234") // every mode field
 	var ans struct {
 		TS      int64             `json:"ts"`
 		Updates []json.RawMessage `json:"updates"`
@@ -251,7 +251,7 @@ func TestUserLongPollStoresAreBounded(t *testing.T) {
 	first.want("501 polls: it is not idle")
 	s.Clock().Advance(time.Second)
 	third := user(503) // forgets the user idle the longest: 502, not 501
-	if b := userCheck(t, s, second.srv, second.ts, ""); b != `{"failed":2}` {
+	if b := userCheck(t, s, second.srv, second.ts, ""); b != `{"failed":2,"error":"Key validation failed: Key is invalid"}` {
 		t.Fatalf("a forgotten user's key: %s", b)
 	}
 	first.want("501 is kept")
@@ -275,7 +275,7 @@ func TestUserLongPollStoresAreBounded(t *testing.T) {
 	for range maxKeysPerUser {
 		keys = append(keys, newULPClient(t, s, second.token))
 	}
-	if b := userCheck(t, s, keys[0].srv, keys[0].ts, ""); b != `{"failed":2}` {
+	if b := userCheck(t, s, keys[0].srv, keys[0].ts, ""); b != `{"failed":2,"error":"Key validation failed: Key is invalid"}` {
 		t.Fatalf("the retired key: %s", b)
 	}
 	if b := userCheck(t, s, keys[1].srv, keys[1].ts, ""); !strings.Contains(b, `"updates":[]`) {

@@ -37,7 +37,10 @@
 // or history page already handled) goes to the Store, the same interface,
 // memory, file and Redis stores as Bots Long Poll's (vkapi/longpoll), under
 // the user's id: a restart resumes from it, so what repeats is only the
-// update whose handler was running. Give user and community pollers
+// update whose handler was running. The updates handled are named by what
+// they are (a new message by its id), not by their index, so they stay
+// handled when, after a restart, the answer they were in comes back as a
+// history page (which leaves out typing and presence). Give user and community pollers
 // different stores (another file, another Redis prefix). Replicas elect one
 // poller with redisstore's RunElected, keyed by the user's id, as Bots Long
 // Poll's do:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -243,7 +244,7 @@ func (p *Poller) loop(ctx, handle context.Context) error {
 		case err == nil:
 			p.failures = 0
 			ups := p.skipOverlap(ans.Updates)
-			if !p.deliver(ctx, handle, ups, "#") {
+			if !p.deliver(ctx, handle, ups) {
 				return ctx.Err()
 			}
 			pts := p.pts
@@ -427,11 +428,12 @@ func (p *Poller) save(ctx context.Context) {
 }
 
 // deliver hands ups to the handler in order, skipping those the position
-// names as handled (prefix+index), and saves the position after each. It
+// names as handled (handledKey), and saves the position after each. It
 // reports false when ctx ended before every update was handled.
-func (p *Poller) deliver(ctx, handle context.Context, ups []Update, prefix string) bool {
+func (p *Poller) deliver(ctx, handle context.Context, ups []Update) bool {
+	seen := map[string]int{}
 	for i := range ups {
-		key := prefix + strconv.Itoa(i)
+		key := handledKey(&ups[i], seen)
 		if p.inAnswer[key] {
 			continue
 		}
@@ -456,6 +458,20 @@ func (p *Poller) deliver(ctx, handle context.Context, ups []Update, prefix strin
 		p.save(ctx)
 	}
 	return true
+}
+
+// handledKey names an update among those of its answer or history page
+// by what it is (Update.key, hashed, and its occurrence among equal
+// ones), not by its index: a position saved in the middle of an a_check
+// answer stays right when, after a restart, the same updates come back as
+// a history page, which leaves out typing and presence and so shifts the
+// indexes.
+func handledKey(u *Update, seen map[string]int) string {
+	k := u.key()
+	seen[k]++
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(k))
+	return "u" + strconv.FormatUint(h.Sum64(), 36) + "." + strconv.Itoa(seen[k])
 }
 
 func (p *Poller) call(ctx context.Context, u *Update) (err error) {

@@ -118,7 +118,7 @@ func (p *Poller) pageHistory(ctx, handle context.Context, toTS, toPTS int64) (cr
 			p.overlap[ups[i].key()]++
 		}
 		p.log.Debug("userlongpoll: history page", "pts", p.pts, "new_pts", newPTS, "updates", len(ups), "more", more)
-		if !p.deliver(ctx, handle, ups, "h") {
+		if !p.deliver(ctx, handle, ups) {
 			return 0, ctx.Err()
 		}
 		p.moveTo(ts, newPTS)
