@@ -56,7 +56,7 @@ func FuzzUserLongPollCheck(f *testing.F) {
 // FuzzUserLongPollHistory: any query of messages.getLongPollHistory gets
 // a VK envelope (a history or an error), never a panic.
 func FuzzUserLongPollHistory(f *testing.F) {
-	s := New(WithRateLimits(false))
+	s := MustNew(WithRateLimits(false))
 	f.Cleanup(s.Close)
 	user := s.Tokens().Of(TokenUser)
 	s.ulp.mu.Lock()
