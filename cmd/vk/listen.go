@@ -135,7 +135,7 @@ Long Poll disabled, no access), 2 on bad usage.`,
 				return runCallbackListen(cmd, cb, group, asJSON, verbose, maxEvents)
 			}
 			if cb.user {
-				return runUserListen(cmd, token, baseURL, store, asJSON, maxEvents)
+				return runUserListen(cmd, token, baseURL, store, queue, asJSON, maxEvents)
 			}
 			if token == "" {
 				token = envOrSavedToken(true)

@@ -24,7 +24,7 @@ func (p *userPrinter) HandleUpdate(_ context.Context, u *userlongpoll.Update) er
 // token, one line per update. With a store path the position (ts and pts)
 // is saved in files beside it after each printed update, so a restart
 // resumes after the last one printed.
-func runUserListen(cmd *cobra.Command, token, baseURL, store string, asJSON bool, maxEvents int) error {
+func runUserListen(cmd *cobra.Command, token, baseURL, store string, queue queueFlags, asJSON bool, maxEvents int) error {
 	if token == "" {
 		token = envOrSavedToken(true)
 	}
@@ -40,6 +40,9 @@ func runUserListen(cmd *cobra.Command, token, baseURL, store string, asJSON bool
 	pr := &userPrinter{linePrinter{out: cmd.OutOrStdout(), asJSON: asJSON, max: maxEvents, stop: cancel}}
 	cfg := userlongpoll.Config{Handler: pr, Logger: logger,
 		OnResync: func(e *userlongpoll.ResyncError) { fmt.Fprintln(errOut, "vk listen:", e) }}
+	if queue.url != "" {
+		return runUserToQueue(ctx, api, cfg, queue, pr, errOut)
+	}
 	if store != "" {
 		cfg.Store = longpoll.NewFileStore(store)
 	}

@@ -275,5 +275,5 @@ func runFromQueue(cmd *cobra.Command, q queueFlags, asJSON bool, maxEvents int) 
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	pr := &listenPrinter{linePrinter: linePrinter{out: cmd.OutOrStdout(), asJSON: asJSON, max: maxEvents, stop: cancel}, errOut: cmd.ErrOrStderr()}
 	pr.note("consuming queue %q as group %q", q.name, q.group)
-	return runQueueConsumer(ctx, q, pr, logger)
+	return runQueueConsumer(ctx, q, queuePrinter{pr}, logger)
 }

@@ -100,8 +100,16 @@ func orderKey(e *vkevent.Event) string {
 	if f, ok := e.MessageFields(); ok {
 		return "peer:" + strconv.FormatInt(f.PeerID, 10)
 	}
+	if peer, ok := e.Extra[PeerField]; ok {
+		return "peer:" + string(peer)
+	}
 	return "type:" + string(e.Type)
 }
+
+// PeerField is the envelope field that names the peer of an event the
+// community event model does not know (such as a User Long Poll update put
+// in the queue), so that its order is kept with its peer's other events.
+const PeerField = "peer_id"
 
 // entryField names the fields of a stream entry.
 const (
