@@ -17,8 +17,10 @@
 // # Order per peer
 //
 // The queue is Partitions streams (16 by default). An event goes to the
-// partition of its order key (vkevent's OrderKey: the peer of a message
-// event, else its type), so all events of one peer are in one stream, in the
+// partition of its order key (the peer of a message event, or the
+// envelope's peer_id (PeerField) for an event the community model does not
+// know, such as a User Long Poll update; else its type), so all events of
+// one peer are in one stream, in the
 // order they were appended. In each consumer group, each partition is held
 // by one consumer at a time under a lease (SET NX with a time to live,
 // renewed at a third of it), and its holder handles its entries one at a
