@@ -240,6 +240,12 @@ func jsonValue(s string) (int, string, string) {
 				return i + 1, q, q
 			}
 		}
+		// Never closed: text cut short, whose rest is the value, unless
+		// nothing or JSON's punctuation follows: then the quote closed
+		// the string the key was escaped into, and there is no value.
+		if rest := strings.TrimSpace(s[1:]); rest == "" || strings.ContainsRune("}],:", rune(rest[0])) {
+			return 0, "", ""
+		}
 		return len(s), q, ""
 	}
 	// A number or literal becomes the string "[REDACTED]", so JSON stays JSON.

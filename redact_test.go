@@ -25,6 +25,11 @@ func TestRedactStringForms(t *testing.T) {
 		// A key's shape: 64 or more hex digits, but not a long number,
 		// which JSON may hold bare.
 		{"key 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef!", "key " + Redacted + "!"},
+		// An escaped key whose string ends at once holds no value: the
+		// quote after it closes the enclosing string (found by the fuzzer).
+		{`{"a":"x\"client_secret\":"}`, `{"a":"x\"client_secret\":"}`},
+		// A value cut short is still masked to the end.
+		{`{"password":"my pass wo`, `{"password":"` + Redacted},
 		{`{"n":` + strings.Repeat("7", 70) + `,"f":1` + strings.Repeat("0", 64) + `e5}`, `{"n":` + strings.Repeat("7", 70) + `,"f":1` + strings.Repeat("0", 64) + `e5}`},
 	}
 	for _, tc := range tests {
