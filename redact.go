@@ -230,6 +230,9 @@ func jsonValue(s string) (int, string, string) {
 			if i := strings.Index(s[len(q):], q); i >= 0 {
 				return i + 2*len(q), q, q
 			}
+			if closesEnclosing(s[len(q):]) {
+				return 0, "", ""
+			}
 			return len(s), q, ""
 		}
 		for i := 1; i < len(s); i++ {
@@ -240,16 +243,22 @@ func jsonValue(s string) (int, string, string) {
 				return i + 1, q, q
 			}
 		}
-		// Never closed: text cut short, whose rest is the value, unless
-		// nothing or JSON's punctuation follows: then the quote closed
-		// the string the key was escaped into, and there is no value.
-		if rest := strings.TrimSpace(s[1:]); rest == "" || strings.ContainsRune("}],:", rune(rest[0])) {
+		if closesEnclosing(s[1:]) {
 			return 0, "", ""
 		}
 		return len(s), q, ""
 	}
 	// A number or literal becomes the string "[REDACTED]", so JSON stays JSON.
 	return tokenLen(s, "-+.0123456789eEtruefalsn"), `"`, `"`
+}
+
+// closesEnclosing reports whether what follows a quote that is never
+// closed shows it closed the string a key was escaped into (nothing, or
+// JSON's punctuation or a quote follows), so there is no value; otherwise
+// the text was cut short and its rest is the value.
+func closesEnclosing(rest string) bool {
+	rest = strings.TrimSpace(rest)
+	return rest == "" || strings.ContainsRune("}],:\"", rune(rest[0]))
 }
 
 // textValue reads a value in free text: quoted with ", \" or ', or a run
