@@ -47,9 +47,10 @@ func LogView(v string, limit int) (string, int) {
 }
 
 // redact is vkerr.RedactString, skipped for the many values that hold
-// nothing its patterns match: no "=" (key=value), no quote (JSON), no
-// "bearer", no "vk1.a." and no run of 64 hex digits. FuzzLogString checks
-// that the two agree.
+// nothing its patterns match: no "=" (key=value), no quote (JSON), no ":"
+// (name: value), no white space or ">" (an unlabelled "name value"), no
+// "bearer", no "vk1.a." and no run of 64 hex digits of either case.
+// FuzzLogString checks that the two agree.
 func redact(s string) string {
 	if mayHoldSecret(s) {
 		return vkerr.RedactString(s)
@@ -62,7 +63,9 @@ func mayHoldSecret(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case c == '=' || c == '"' || c == '%':
+		case c == '=' || c == '"' || c == '%' || c == ':' || c == '>' || c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			// name=, JSON, escapes, name: and an unlabelled "name value"
+			// (after white space or an HTML tag): RedactString decides.
 			return true
 		case c == 'b' || c == 'B':
 			if i+6 <= len(s) && strings.EqualFold(s[i:i+6], "bearer") {
@@ -73,7 +76,7 @@ func mayHoldSecret(s string) bool {
 				return true
 			}
 		}
-		if c >= '0' && c <= '9' || c >= 'a' && c <= 'f' {
+		if c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' {
 			if hexRun++; hexRun >= 64 {
 				return true
 			}
