@@ -94,7 +94,7 @@ func (s *Server) serveLongPoll(w http.ResponseWriter, r *http.Request) {
 	if body == nil {
 		return // the client went away
 	}
-	writeBody(w, body, truncate)
+	writeBody(w, append(body, "\r\n"...), truncate) // VK's bodies end with CRLF (wire example 04)
 }
 
 func failedBody(n int) []byte { return []byte(`{"failed":` + strconv.Itoa(n) + `}`) }
@@ -134,11 +134,16 @@ func (s *Server) aCheck(ctx context.Context, server, key, tsParam string, wait, 
 			l.mu.Unlock()
 			return failedBody(2)
 		case 1:
-			l.mu.Unlock()
+			// VK's failed 1 carries a ts newer than the client's
+			// (wire example 15): the history was partly lost. The mock
+			// skips one ts and loses the events the client had not read.
 			if tsErr != nil {
 				T = 0
 			}
-			return failed1(T)
+			next := l.skipLocked(g)
+			l.loseLocked(g, T, next)
+			l.mu.Unlock()
+			return failed1(next)
 		case 3:
 			g.loseArmed = true
 		case 0:

@@ -288,7 +288,7 @@ func TestLongPollFaultRules(t *testing.T) {
 	}
 	add(Fault{Failed: 1})
 	_, b := check(t, s, srv, "0", 0)
-	wantFailed(t, b, 1, "0") // a spurious failed 1: the client's own ts, nothing lost
+	wantFailed(t, b, 1, "2") // a newer ts, as VK's (wire example 15): the event after 0 is lost
 	add(Fault{Effect: "truncate"})
 	u := srv.Server + "?act=a_check&key=" + srv.Key + "&ts=0&wait=0"
 	resp, err := s.HTTPClient().Get(u)
@@ -372,5 +372,61 @@ func TestLongPollWorldEvents(t *testing.T) {
 		if err := e.Validate(); err != nil {
 			t.Errorf("%s: %v", e.Type, err)
 		}
+	}
+}
+
+// TestLongPollForcedFailed1NewerTS: a failed 1 of a fault rule carries a
+// ts newer than the client's, as a number (wire example 15), so a client
+// that continues with it does not spin; the events it skipped are lost.
+func TestLongPollForcedFailed1NewerTS(t *testing.T) {
+	s := testServer(t)
+	enableLongPoll(t, s)
+	srv := getServer(t, s, s.Tokens().Of(TokenGroup).Token)
+	if _, err := s.Faults().Add(Fault{Method: "longpoll.bots", Failed: 1, Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+	_, b := check(t, s, srv, srv.TS, 0)
+	sameShape(t, wireBody(t, "15-bots-lp-failed1-ts-number.json"), b)
+	wantFailed(t, b, 1, "1")
+	if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	_, b = check(t, s, srv, "1", 0)
+	if a := mustAnswer(t, b); a.TS != "2" || len(a.Events) != 1 {
+		t.Fatalf("after the new ts: %s", b)
+	}
+	if ev := s.LongPoll().Events(); len(ev) != 1 || ev[0].Lost || ev[0].TS != 2 {
+		t.Fatalf("events %+v", ev)
+	}
+}
+
+// TestLongPollBodiesEndCRLF: a_check bodies end with \r\n as VK's do
+// (wire example 04), and the updates answer has the real body's fields.
+func TestLongPollBodiesEndCRLF(t *testing.T) {
+	s := testServer(t)
+	enableLongPoll(t, s)
+	srv := getServer(t, s, s.Tokens().Of(TokenGroup).Token)
+	_, b := check(t, s, srv, srv.TS, 0)
+	if !strings.HasSuffix(string(b), "}\r\n") {
+		t.Fatalf("empty answer %q", b)
+	}
+	if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	_, b = check(t, s, srv, srv.TS, 0)
+	if !strings.HasSuffix(string(b), "]}\r\n") {
+		t.Fatalf("updates answer %q", b)
+	}
+	real := wireBody(t, "04-bots-lp-updates-message-new-clientinfo-crlf.json")
+	if !strings.HasSuffix(string(real), "]}\r\n") {
+		t.Fatal("wire example 04 lost its CRLF")
+	}
+	// The message's own fields are the world's; the envelope and
+	// client_info are VK's.
+	sameShape(t, real, b, "message")
+	sameShape(t, wireBody(t, "10-bots-lp-updates-v5.131-from-repr.json"), b, "message")
+	_, b = check(t, s, lpServer{Key: "nope", Server: srv.Server}, "1", 0)
+	if !strings.HasSuffix(string(b), "}\r\n") {
+		t.Fatalf("failed answer %q", b)
 	}
 }
