@@ -13,7 +13,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"path"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -220,6 +219,9 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request, c urlClai
 	if len(files) == 0 {
 		return nil, upNotUploaded
 	}
+	s.uploads.mu.Lock()
+	limits := s.uploads.limits
+	s.uploads.mu.Unlock()
 	for i := range files {
 		f := &files[i]
 		if !photo {
@@ -235,6 +237,9 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request, c urlClai
 		if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width+cfg.Height > MaxUploadPhotoSides ||
 			cfg.Width > MaxUploadPhotoRatio*cfg.Height || cfg.Height > MaxUploadPhotoRatio*cfg.Width {
 			return nil, upBadSize
+		}
+		if limits.photoTooBig(cfg) {
+			return nil, upBadSize // refused before decoding
 		}
 		if _, _, err := image.Decode(bytes.NewReader(f.data)); err != nil {
 			return emptyUploadAnswer(c), ""
@@ -262,7 +267,7 @@ func readUploadFile(p *multipart.Part, limit int64, keep bool) (receivedFile, st
 			name = strings.ToValidUTF8(name, "")
 		}
 	}
-	ext := strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
+	ext := docExt(name)
 	h := sha256.New()
 	var buf bytes.Buffer
 	var dst io.Writer = h
