@@ -88,3 +88,18 @@ func TestUploadDocExtTrailingDotsAndCase(t *testing.T) {
 		}
 	}
 }
+
+// TestUploadErrorSiblingFields: an upload server's error carries VK's
+// sibling fields bwact, server and _sig, checked field by field against a
+// real body (pasted in a comment of Papyrus's VkInterface::ReadError,
+// public code found with the search tool; testdata/wire).
+func TestUploadErrorSiblingFields(t *testing.T) {
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
+	u := uploadURLOf(t, s, user, "docs.getUploadServer", nil)
+	b := postFiles(t, s, u, nil, [3]string{"file", "evil.exe.", "MZ"})
+	sameShape(t, wireBody(t, "upload-error-bad-image-size-papyrus.json"), b)
+	if !strings.Contains(string(b), `"bwact":"do_add"`) || !strings.Contains(string(b), upBadType) {
+		t.Fatalf("%s", b)
+	}
+}

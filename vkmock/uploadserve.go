@@ -41,8 +41,21 @@ const (
 // maxUploadParts bounds the parts of an upload body.
 const maxUploadParts = 32
 
-func uploadErrorBody(msg string) []byte {
-	b, _ := json.Marshal(map[string]string{"error": msg})
+// uploadErrorBody is an upload server's error with VK's sibling fields:
+// {"error":"ERR_UPLOAD_…: …","bwact":"do_add","server":N,"_sig":"…"}, as
+// a real one pasted in public code shows (upload server's action, number
+// and a signature of the answer; the mock signs the text and server).
+func (s *Server) uploadErrorBody(c urlClaims, msg string) []byte {
+	sig := s.uploads.mac("error", msg, strconv.FormatInt(c.server, 10))
+	if len(sig) > 32 {
+		sig = sig[:32]
+	}
+	b, _ := json.Marshal(struct {
+		Error  string `json:"error"`
+		Bwact  string `json:"bwact"`
+		Server int64  `json:"server"`
+		Sig    string `json:"_sig"`
+	}{msg, "do_add", c.server, sig})
 	return b
 }
 
@@ -62,16 +75,16 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
-			writeBody(w, uploadErrorBody("ERR_UPLOAD_INTERNAL: vkmock internal error"), false)
+			writeBody(w, s.uploadErrorBody(urlClaims{}, "ERR_UPLOAD_INTERNAL: vkmock internal error"), false)
 		}
 	}()
 	c, expired, tampered := s.checkUploadURL(q)
 	switch {
 	case tampered:
-		writeBody(w, uploadErrorBody(upBadSig), false)
+		writeBody(w, s.uploadErrorBody(c, upBadSig), false)
 		return
 	case expired:
-		writeBody(w, uploadErrorBody(upExpired), false)
+		writeBody(w, s.uploadErrorBody(c, upExpired), false)
 		return
 	}
 	name := "upload.photo"
@@ -96,7 +109,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	body, msg := s.receiveUpload(w, r, c)
 	if msg != "" {
-		body = uploadErrorBody(msg)
+		body = s.uploadErrorBody(c, msg)
 	}
 	if f := s.matchFault(vq, vkerr.KindUnknown, nil, phaseAfter, false); f != nil {
 		if s.applyUploadFault(w, r, f, c) {
@@ -133,7 +146,7 @@ func (s *Server) applyUploadFault(w http.ResponseWriter, r *http.Request, f *Fau
 		if f.Suffix != "" {
 			msg = f.Suffix
 		}
-		b = uploadErrorBody(msg)
+		b = s.uploadErrorBody(c, msg)
 	case f.Upload == "video":
 		b, _ = json.Marshal(map[string]any{"error_code": code, "error_descr": "upload failed", "error_is_logged": true})
 	case f.Upload == "story":
@@ -141,7 +154,7 @@ func (s *Server) applyUploadFault(w http.ResponseWriter, r *http.Request, f *Fau
 	case f.Upload == "lead_form":
 		b, _ = json.Marshal(map[string]any{"errcode": code})
 	case f.Upload == "expired":
-		b = uploadErrorBody(upExpired)
+		b = s.uploadErrorBody(c, upExpired)
 	case f.Upload == "empty":
 		b = emptyUploadAnswer(c)
 	case f.Error != nil:
