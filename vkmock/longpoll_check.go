@@ -335,6 +335,20 @@ func (s *Server) longPollFault(w http.ResponseWriter, r *http.Request, q *vkRequ
 	case f.Effect == "reset":
 		resetConn(w)
 		return 0, false, true
+	case f.Effect == "stall":
+		s.stall(r.Context())
+		resetConn(w)
+		return 0, false, true
 	}
 	return f.Failed, f.Effect == "truncate", false
+}
+
+// stall holds a request with no answer until the client goes away or the
+// server closes (fault effect "stall": the a_check that hangs silently,
+// the complaint users of every SDK share).
+func (s *Server) stall(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-s.run.ctx.Done():
+	}
 }

@@ -1,9 +1,11 @@
 package vkmock
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -428,5 +430,52 @@ func TestLongPollBodiesEndCRLF(t *testing.T) {
 	_, b = check(t, s, lpServer{Key: "nope", Server: srv.Server}, "1", 0)
 	if !strings.HasSuffix(string(b), "}\r\n") {
 		t.Fatalf("failed answer %q", b)
+	}
+}
+
+// TestLongPollStall: a fault effect "stall" holds an a_check (and an
+// upload POST) with no answer until the client gives up, and the server's
+// Close ends it.
+func TestLongPollStall(t *testing.T) {
+	s := testServer(t, WithRateLimits(false))
+	enableLongPoll(t, s)
+	srv := getServer(t, s, s.Tokens().Of(TokenGroup).Token)
+	if _, err := s.Faults().Add(Fault{Method: "users.get", Effect: "stall"}); err == nil {
+		t.Fatal("stall accepted for an API method")
+	}
+	for _, m := range []string{"longpoll.bots", "upload.*"} {
+		if _, err := s.Faults().Add(Fault{Method: m, Effect: "stall", Times: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.Server+"?act=a_check&key="+srv.Key+"&ts=0&wait=0", nil)
+	if resp, err := s.HTTPClient().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("a stalled a_check answered %d", resp.StatusCode)
+	} else if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("stalled a_check: %v", err)
+	}
+	// The next a_check is answered (wait=0: at once).
+	if _, b := check(t, s, srv, "0", 0); !strings.HasSuffix(string(b), "\r\n") {
+		t.Fatalf("after the stall: %q", b)
+	}
+	// An upload POST stalls until the server closes.
+	u := uploadURLOf(t, s, s.Tokens().Of(TokenUser).Token, "docs.getUploadServer", nil)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := s.HTTPClient().Post(u, "multipart/form-data; boundary=x", strings.NewReader("--x--\r\n"))
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	if err := s.Faults().Wait(t.Context(), "f2", 1); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := <-done; err == nil {
+		t.Fatal("a stalled upload answered")
 	}
 }

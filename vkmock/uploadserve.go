@@ -141,6 +141,10 @@ func (s *Server) applyUploadFault(w http.ResponseWriter, r *http.Request, f *Fau
 	case f.Effect == "reset":
 		resetConn(w)
 		return true
+	case f.Effect == "stall":
+		s.stall(r.Context())
+		resetConn(w)
+		return true
 	case f.Upload == "docs":
 		msg := upNotUploaded
 		if f.Suffix != "" {
