@@ -310,16 +310,31 @@ func (s *Server) settings() Settings {
 }
 
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxControlBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxControlBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if tooLarge(w, err) {
+			return false
+		}
 		controlError(w, http.StatusBadRequest, jsonError(err))
 		return false
 	}
-	if !atEOF(dec) {
-		controlError(w, http.StatusBadRequest, errors.New("bad JSON: text after the JSON value"))
+	if _, err := dec.Token(); err != io.EOF {
+		if !tooLarge(w, err) {
+			controlError(w, http.StatusBadRequest, errors.New("bad JSON: text after the JSON value"))
+		}
 		return false
 	}
+	return true
+}
+
+// tooLarge answers 413 when err is a body over maxControlBody.
+func tooLarge(w http.ResponseWriter, err error) bool {
+	var mbe *http.MaxBytesError
+	if !errors.As(err, &mbe) {
+		return false
+	}
+	controlError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("body too large: over %d bytes", mbe.Limit))
 	return true
 }
 

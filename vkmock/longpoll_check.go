@@ -94,7 +94,7 @@ func (s *Server) serveLongPoll(w http.ResponseWriter, r *http.Request) {
 	if body == nil {
 		return // the client went away
 	}
-	writeBody(w, body, truncate)
+	writeBody(w, append(body, "\r\n"...), truncate) // VK's bodies end with CRLF (wire example 04)
 }
 
 func failedBody(n int) []byte { return []byte(`{"failed":` + strconv.Itoa(n) + `}`) }
@@ -134,11 +134,16 @@ func (s *Server) aCheck(ctx context.Context, server, key, tsParam string, wait, 
 			l.mu.Unlock()
 			return failedBody(2)
 		case 1:
-			l.mu.Unlock()
+			// VK's failed 1 carries a ts newer than the client's
+			// (wire example 15): the history was partly lost. The mock
+			// skips one ts and loses the events the client had not read.
 			if tsErr != nil {
 				T = 0
 			}
-			return failed1(T)
+			next := l.skipLocked(g)
+			l.loseLocked(g, T, next)
+			l.mu.Unlock()
+			return failed1(next)
 		case 3:
 			g.loseArmed = true
 		case 0:
@@ -330,6 +335,20 @@ func (s *Server) longPollFault(w http.ResponseWriter, r *http.Request, q *vkRequ
 	case f.Effect == "reset":
 		resetConn(w)
 		return 0, false, true
+	case f.Effect == "stall":
+		s.stall(r.Context())
+		resetConn(w)
+		return 0, false, true
 	}
 	return f.Failed, f.Effect == "truncate", false
+}
+
+// stall holds a request with no answer until the client goes away or the
+// server closes (fault effect "stall": the a_check that hangs silently,
+// the complaint users of every SDK share).
+func (s *Server) stall(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-s.run.ctx.Done():
+	}
 }

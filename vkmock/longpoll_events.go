@@ -47,6 +47,24 @@ func (s *Server) emit(groupID int64, typ vkevent.Type, object []byte) (EmittedEv
 		l.log = append(l.log[:0:0], l.log[drop:]...)
 		l.logBase += int64(drop)
 	}
+	l.appendLocked(g, ev)
+	close(g.notify)
+	g.notify = make(chan struct{})
+	s.callbackEmit(groupID, typ, ev.eventID, object, legacy)
+	return rec, nil
+}
+
+// skipLocked advances a community's ts past a lost slot that carries no
+// event (a forced failed 1) and returns the new ts.
+func (l *lpState) skipLocked(g *lpGroup) int64 {
+	g.seq++
+	l.appendLocked(g, lpEvent{ts: g.seq, lost: true, logIdx: -1})
+	return g.seq
+}
+
+// appendLocked keeps ev, the community's newest event, within the
+// history's bounds per community and in total.
+func (l *lpState) appendLocked(g *lpGroup, ev lpEvent) {
 	g.hist = append(g.hist, ev)
 	g.histBytes += ev.size()
 	l.bytes += ev.size()
@@ -68,10 +86,6 @@ func (s *Server) emit(groupID int64, typ vkevent.Type, object []byte) (EmittedEv
 			l.dropOldestLocked(big)
 		}
 	}
-	close(g.notify)
-	g.notify = make(chan struct{})
-	s.callbackEmit(groupID, typ, ev.eventID, object, legacy)
-	return rec, nil
 }
 
 // dropOldestLocked forgets the oldest kept event of a community.

@@ -1,9 +1,11 @@
 package vkmock
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -288,7 +290,7 @@ func TestLongPollFaultRules(t *testing.T) {
 	}
 	add(Fault{Failed: 1})
 	_, b := check(t, s, srv, "0", 0)
-	wantFailed(t, b, 1, "0") // a spurious failed 1: the client's own ts, nothing lost
+	wantFailed(t, b, 1, "2") // a newer ts, as VK's (wire example 15): the event after 0 is lost
 	add(Fault{Effect: "truncate"})
 	u := srv.Server + "?act=a_check&key=" + srv.Key + "&ts=0&wait=0"
 	resp, err := s.HTTPClient().Get(u)
@@ -372,5 +374,108 @@ func TestLongPollWorldEvents(t *testing.T) {
 		if err := e.Validate(); err != nil {
 			t.Errorf("%s: %v", e.Type, err)
 		}
+	}
+}
+
+// TestLongPollForcedFailed1NewerTS: a failed 1 of a fault rule carries a
+// ts newer than the client's, as a number (wire example 15), so a client
+// that continues with it does not spin; the events it skipped are lost.
+func TestLongPollForcedFailed1NewerTS(t *testing.T) {
+	s := testServer(t)
+	enableLongPoll(t, s)
+	srv := getServer(t, s, s.Tokens().Of(TokenGroup).Token)
+	if _, err := s.Faults().Add(Fault{Method: "longpoll.bots", Failed: 1, Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+	_, b := check(t, s, srv, srv.TS, 0)
+	sameShape(t, wireBody(t, "15-bots-lp-failed1-ts-number.json"), b)
+	wantFailed(t, b, 1, "1")
+	if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	_, b = check(t, s, srv, "1", 0)
+	if a := mustAnswer(t, b); a.TS != "2" || len(a.Events) != 1 {
+		t.Fatalf("after the new ts: %s", b)
+	}
+	if ev := s.LongPoll().Events(); len(ev) != 1 || ev[0].Lost || ev[0].TS != 2 {
+		t.Fatalf("events %+v", ev)
+	}
+}
+
+// TestLongPollBodiesEndCRLF: a_check bodies end with \r\n as VK's do
+// (wire example 04), and the updates answer has the real body's fields.
+func TestLongPollBodiesEndCRLF(t *testing.T) {
+	s := testServer(t)
+	enableLongPoll(t, s)
+	srv := getServer(t, s, s.Tokens().Of(TokenGroup).Token)
+	_, b := check(t, s, srv, srv.TS, 0)
+	if !strings.HasSuffix(string(b), "}\r\n") {
+		t.Fatalf("empty answer %q", b)
+	}
+	if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	_, b = check(t, s, srv, srv.TS, 0)
+	if !strings.HasSuffix(string(b), "]}\r\n") {
+		t.Fatalf("updates answer %q", b)
+	}
+	real := wireBody(t, "04-bots-lp-updates-message-new-clientinfo-crlf.json")
+	if !strings.HasSuffix(string(real), "]}\r\n") {
+		t.Fatal("wire example 04 lost its CRLF")
+	}
+	// The message's own fields are the world's; the envelope and
+	// client_info are VK's.
+	sameShape(t, real, b, "message")
+	sameShape(t, wireBody(t, "10-bots-lp-updates-v5.131-from-repr.json"), b, "message")
+	_, b = check(t, s, lpServer{Key: "nope", Server: srv.Server}, "1", 0)
+	if !strings.HasSuffix(string(b), "}\r\n") {
+		t.Fatalf("failed answer %q", b)
+	}
+}
+
+// TestLongPollStall: a fault effect "stall" holds an a_check (and an
+// upload POST) with no answer until the client gives up, and the server's
+// Close ends it.
+func TestLongPollStall(t *testing.T) {
+	s := testServer(t, WithRateLimits(false))
+	enableLongPoll(t, s)
+	srv := getServer(t, s, s.Tokens().Of(TokenGroup).Token)
+	if _, err := s.Faults().Add(Fault{Method: "users.get", Effect: "stall"}); err == nil {
+		t.Fatal("stall accepted for an API method")
+	}
+	for _, m := range []string{"longpoll.bots", "upload.*"} {
+		if _, err := s.Faults().Add(Fault{Method: m, Effect: "stall", Times: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.Server+"?act=a_check&key="+srv.Key+"&ts=0&wait=0", nil)
+	if resp, err := s.HTTPClient().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("a stalled a_check answered %d", resp.StatusCode)
+	} else if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("stalled a_check: %v", err)
+	}
+	// The next a_check is answered (wait=0: at once).
+	if _, b := check(t, s, srv, "0", 0); !strings.HasSuffix(string(b), "\r\n") {
+		t.Fatalf("after the stall: %q", b)
+	}
+	// An upload POST stalls until the server closes.
+	u := uploadURLOf(t, s, s.Tokens().Of(TokenUser).Token, "docs.getUploadServer", nil)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := s.HTTPClient().Post(u, "multipart/form-data; boundary=x", strings.NewReader("--x--\r\n"))
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	if err := s.Faults().Wait(t.Context(), "f2", 1); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := <-done; err == nil {
+		t.Fatal("a stalled upload answered")
 	}
 }

@@ -145,6 +145,7 @@ type uploadState struct {
 	maxBytes    int
 	sightings   []TokenSighting
 	seen        int
+	limits      UploadLimits // zero fields: the defaults
 }
 
 func (u *uploadState) init() {

@@ -199,7 +199,7 @@ func TestUploadSaveChecks(t *testing.T) {
 		params url.Values
 		code   vkerr.Code
 	}{
-		{"empty photo", "photos.saveWallPhoto", saveParams(user, "server", itoa(ans.Server), "photo", "[]", "hash", ans.Hash), vkerr.Upload},
+		{"empty photo", "photos.saveWallPhoto", saveParams(user, "server", itoa(ans.Server), "photo", "[]", "hash", ans.Hash), vkerr.Param},
 		{"other server", "photos.saveWallPhoto", saveParams(user, "server", "1", "photo", ans.Photo, "hash", ans.Hash), vkerr.ParamServer},
 		{"no server", "photos.saveWallPhoto", saveParams(user, "photo", ans.Photo, "hash", ans.Hash), vkerr.ParamServer},
 		{"bad hash", "photos.saveWallPhoto", saveParams(user, "server", itoa(ans.Server), "photo", ans.Photo, "hash", strings.Repeat("0", 32)), vkerr.ParamHash},

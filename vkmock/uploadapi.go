@@ -165,6 +165,11 @@ func (s *Server) savePhotos(q *vkRequest, tok Token, sp saveSpec) ([]byte, *vker
 		Photo string `json:"photo"`
 	}
 	if err := json.Unmarshal([]byte(list), &items); err != nil || len(items) == 0 || len(items) > 5 {
+		if err == nil && len(items) == 0 && sp.target != targetOwner {
+			// The silent "photo":"[]" of an upload server: VK answers 100
+			// (vk-java-sdk issue 42).
+			return nil, s.paramError("photos_list is invalid")
+		}
 		return nil, s.badUpload(sp)
 	}
 	id, _, _ := strings.Cut(items[0].Photo, ":")
@@ -181,6 +186,11 @@ func (s *Server) savePhotos(q *vkRequest, tok Token, sp saveSpec) ([]byte, *vker
 		}
 		if server != strconv.FormatInt(p.server, 10) {
 			return &vkerr.Error{Code: vkerr.ParamServer, Message: s.message(vkerr.ParamServer)}
+		}
+		if (sp.target == targetWall || sp.target == targetAlbum) && int64Param(q, "group_id") != p.gid {
+			// Another community than the upload server's: the hash does
+			// not hold, 121 as VK's.
+			return &vkerr.Error{Code: vkerr.ParamHash, Message: s.message(vkerr.ParamHash)}
 		}
 		if hash != s.uploads.mac("photo", p.id, server, list, s.uploads.tokenHash(tok.Token)) {
 			return &vkerr.Error{Code: vkerr.ParamHash, Message: s.message(vkerr.ParamHash)}

@@ -13,7 +13,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"path"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -42,8 +41,21 @@ const (
 // maxUploadParts bounds the parts of an upload body.
 const maxUploadParts = 32
 
-func uploadErrorBody(msg string) []byte {
-	b, _ := json.Marshal(map[string]string{"error": msg})
+// uploadErrorBody is an upload server's error with VK's sibling fields:
+// {"error":"ERR_UPLOAD_…: …","bwact":"do_add","server":N,"_sig":"…"}, as
+// a real one pasted in public code shows (upload server's action, number
+// and a signature of the answer; the mock signs the text and server).
+func (s *Server) uploadErrorBody(c urlClaims, msg string) []byte {
+	sig := s.uploads.mac("error", msg, strconv.FormatInt(c.server, 10))
+	if len(sig) > 32 {
+		sig = sig[:32]
+	}
+	b, _ := json.Marshal(struct {
+		Error  string `json:"error"`
+		Bwact  string `json:"bwact"`
+		Server int64  `json:"server"`
+		Sig    string `json:"_sig"`
+	}{msg, "do_add", c.server, sig})
 	return b
 }
 
@@ -63,16 +75,16 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
-			writeBody(w, uploadErrorBody("ERR_UPLOAD_INTERNAL: vkmock internal error"), false)
+			writeBody(w, s.uploadErrorBody(urlClaims{}, "ERR_UPLOAD_INTERNAL: vkmock internal error"), false)
 		}
 	}()
 	c, expired, tampered := s.checkUploadURL(q)
 	switch {
 	case tampered:
-		writeBody(w, uploadErrorBody(upBadSig), false)
+		writeBody(w, s.uploadErrorBody(c, upBadSig), false)
 		return
 	case expired:
-		writeBody(w, uploadErrorBody(upExpired), false)
+		writeBody(w, s.uploadErrorBody(c, upExpired), false)
 		return
 	}
 	name := "upload.photo"
@@ -97,7 +109,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	body, msg := s.receiveUpload(w, r, c)
 	if msg != "" {
-		body = uploadErrorBody(msg)
+		body = s.uploadErrorBody(c, msg)
 	}
 	if f := s.matchFault(vq, vkerr.KindUnknown, nil, phaseAfter, false); f != nil {
 		if s.applyUploadFault(w, r, f, c) {
@@ -129,12 +141,16 @@ func (s *Server) applyUploadFault(w http.ResponseWriter, r *http.Request, f *Fau
 	case f.Effect == "reset":
 		resetConn(w)
 		return true
+	case f.Effect == "stall":
+		s.stall(r.Context())
+		resetConn(w)
+		return true
 	case f.Upload == "docs":
 		msg := upNotUploaded
 		if f.Suffix != "" {
 			msg = f.Suffix
 		}
-		b = uploadErrorBody(msg)
+		b = s.uploadErrorBody(c, msg)
 	case f.Upload == "video":
 		b, _ = json.Marshal(map[string]any{"error_code": code, "error_descr": "upload failed", "error_is_logged": true})
 	case f.Upload == "story":
@@ -142,7 +158,7 @@ func (s *Server) applyUploadFault(w http.ResponseWriter, r *http.Request, f *Fau
 	case f.Upload == "lead_form":
 		b, _ = json.Marshal(map[string]any{"errcode": code})
 	case f.Upload == "expired":
-		b = uploadErrorBody(upExpired)
+		b = s.uploadErrorBody(c, upExpired)
 	case f.Upload == "empty":
 		b = emptyUploadAnswer(c)
 	case f.Error != nil:
@@ -220,6 +236,9 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request, c urlClai
 	if len(files) == 0 {
 		return nil, upNotUploaded
 	}
+	s.uploads.mu.Lock()
+	limits := s.uploads.limits
+	s.uploads.mu.Unlock()
 	for i := range files {
 		f := &files[i]
 		if !photo {
@@ -235,6 +254,9 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request, c urlClai
 		if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width+cfg.Height > MaxUploadPhotoSides ||
 			cfg.Width > MaxUploadPhotoRatio*cfg.Height || cfg.Height > MaxUploadPhotoRatio*cfg.Width {
 			return nil, upBadSize
+		}
+		if limits.photoTooBig(cfg) {
+			return nil, upBadSize // refused before decoding
 		}
 		if _, _, err := image.Decode(bytes.NewReader(f.data)); err != nil {
 			return emptyUploadAnswer(c), ""
@@ -262,7 +284,7 @@ func readUploadFile(p *multipart.Part, limit int64, keep bool) (receivedFile, st
 			name = strings.ToValidUTF8(name, "")
 		}
 	}
-	ext := strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
+	ext := docExt(name)
 	h := sha256.New()
 	var buf bytes.Buffer
 	var dst io.Writer = h

@@ -13,11 +13,12 @@ import (
 )
 
 // The chaos test: 1,000 message_new (10,000 with VKERR_SOAK=1) from concurrent inbox writers
-// while the mock expires keys every few hundred events, forces failed 1
-// and fails 10% of a_check requests (5xx, resets, truncation, latency past
+// while the mock expires keys every few hundred events and fails 10% of
+// a_check requests (5xx, resets, truncation, latency past
 // the timeout): every event handled exactly once, in order per peer. Then
 // three forced failed 3: the reported gaps hold exactly the events the mock
-// lost, and nothing else is missing.
+// lost, and nothing else is missing. (A forced failed 1 loses events as
+// VK's does, so it is not in the mix: TestForcedFailed1MovesOn.)
 func TestChaos(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
@@ -26,7 +27,6 @@ func TestChaos(t *testing.T) {
 			{Effect: "reset", Probability: 0.03},
 			{Effect: "truncate", Probability: 0.02},
 			{LatencyMS: 60000, Probability: 0.02},
-			{Failed: 1, Probability: 0.02},
 		} {
 			f.Method = "longpoll.bots"
 			if _, err := r.mock.Faults().Add(f); err != nil {
@@ -80,7 +80,7 @@ func TestChaos(t *testing.T) {
 		}
 		gmu.Lock()
 		if len(gaps) != 0 {
-			t.Fatalf("spurious failed 1 made gaps: %+v", gaps)
+			t.Fatalf("gaps without a failed 1 or 3: %+v", gaps)
 		}
 		gmu.Unlock()
 

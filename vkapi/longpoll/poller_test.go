@@ -173,8 +173,9 @@ func TestFailed1FromAStaleStore(t *testing.T) {
 	})
 }
 
-// Network faults, 5xx, truncation, latency and spurious failed 1 on
-// a_check: every event handled once, in order.
+// Network faults, 5xx, truncation, latency and unknown failures on
+// a_check: every event handled once, in order. (A failed 1 loses events,
+// as VK's does: TestForcedFailed1MovesOn.)
 func TestRidesOutCheckFaults(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
@@ -182,7 +183,6 @@ func TestRidesOutCheckFaults(t *testing.T) {
 			{HTTPStatus: 502, Probability: 0.1},
 			{Effect: "reset", Probability: 0.1},
 			{Effect: "truncate", Probability: 0.1},
-			{Failed: 1, Probability: 0.1},
 			{Failed: 7, Probability: 0.05},
 			{LatencyMS: 40000, Probability: 0.1}, // longer than the client's timeout (wait 5 s + margin 5 s)
 		} {
@@ -216,7 +216,7 @@ func TestRidesOutCheckFaults(t *testing.T) {
 				t.Fatalf("%s handled %d times", id, k)
 			}
 		}
-		for _, f := range []string{"http_status", "network", "failed_1", "failed_7"} {
+		for _, f := range []string{"http_status", "network", "failed_7"} {
 			if _, ok := failures.Load(f); !ok {
 				t.Errorf("no %s recovery", f)
 			}
@@ -393,4 +393,36 @@ func TestBackoffAndStore(t *testing.T) {
 			t.Fatalf("delay(%d) = %v", n, d)
 		}
 	}
+}
+
+// TestForcedFailed1MovesOn: the mock's forced failed 1 carries a newer ts
+// as VK's does; the poller continues from it (no spin on the same ts) and
+// handles the events that come after.
+func TestForcedFailed1MovesOn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		if _, err := r.mock.Faults().Add(vkmock.Fault{Method: "longpoll.bots", Failed: 1, Times: 1}); err != nil {
+			t.Fatal(err)
+		}
+		const n = 5
+		c := newCollector(n)
+		var failures sync.Map
+		p := New(r.api, Config{Handler: c, HTTPClient: r.hc, Wait: 5 * time.Second, TimeoutMargin: 5 * time.Second,
+			Observer: ObserverFuncs{Recovery: func(_ context.Context, e RecoveryEvent) { failures.Store(e.Failure, true) }}})
+		stop := start(t, p)
+		synctest.Wait() // failed 1 answered, the poller holds its next a_check
+		for i := range n {
+			r.inbox(t, 7, strconv.Itoa(i))
+		}
+		<-c.signal
+		stop()
+		for i, s := range c.texts[7] {
+			if s != strconv.Itoa(i) {
+				t.Fatalf("event %d is %q", i, s)
+			}
+		}
+		if _, ok := failures.Load("failed_1"); !ok {
+			t.Fatal("no failed_1 recovery")
+		}
+	})
 }

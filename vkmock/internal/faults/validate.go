@@ -72,8 +72,14 @@ func Validate(f Fault, most time.Duration, known func(code vkerr.Code, methodGlo
 	}
 	switch f.Effect {
 	case "", "reset", "truncate":
+	case "stall":
+		// A request held with no answer until the client gives up: the
+		// a_check of Bots Long Poll and the upload POST only.
+		if f.Method != "longpoll.bots" && f.Method != "upload.photo" && f.Method != "upload.doc" && f.Method != "upload.*" {
+			return f, fmt.Errorf("vkmock: fault effect stall goes with method longpoll.bots, upload.photo, upload.doc or upload.*, not %q", f.Method)
+		}
 	default:
-		return f, fmt.Errorf("vkmock: fault effect %q: want reset or truncate", f.Effect)
+		return f, fmt.Errorf("vkmock: fault effect %q: want reset, truncate or stall", f.Effect)
 	}
 	if f.Error != nil {
 		if f.Error.Code <= 0 {
