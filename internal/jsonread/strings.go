@@ -37,9 +37,17 @@ func (r *Reader) PlainString() ([]byte, bool) {
 // UnescapedString reads the string at the reader with escapes or invalid UTF-8,
 // decoded as encoding/json decodes it (a bad surrogate or bad UTF-8 is
 // U+FFFD).
+// A null is the empty string, as encoding/json leaves a string it decodes
+// null into; any other value that is not a string is ErrSyntax.
 func (r *Reader) UnescapedString() string {
 	raw := r.Value()
 	if r.err != nil {
+		return ""
+	}
+	if len(raw) < 2 || raw[0] != '"' {
+		if string(raw) != "null" {
+			r.err = ErrSyntax
+		}
 		return ""
 	}
 	s := raw[1 : len(raw)-1]
