@@ -212,6 +212,17 @@ func redactValues(s string, re *regexp.Regexp, value func(string) (n int, open, 
 		if n == 0 || strings.HasPrefix(strings.TrimLeft(after, `\"'`), Redacted) {
 			continue
 		}
+		if esc := len(s[l[3]:]) - len(strings.TrimLeft(s[l[3]:], `\`)); esc > 0 && s[l[3]+esc] == '"' {
+			// A key escaped into a string: quotes the redaction adds
+			// around a bare value are escaped alike, so the JSON stays.
+			q := strings.Repeat(`\`, esc) + `"`
+			if open == `"` {
+				open = q
+			}
+			if close == `"` {
+				close = q
+			}
+		}
 		b.WriteString(s[last:l[1]])
 		b.WriteString(open + Redacted + close)
 		last = l[1] + n

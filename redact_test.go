@@ -28,6 +28,9 @@ func TestRedactStringForms(t *testing.T) {
 		// An escaped key whose string ends at once holds no value: the
 		// quote after it closes the enclosing string (found by the fuzzer).
 		{`{"a":"x\"client_secret\":"}`, `{"a":"x\"client_secret\":"}`},
+		// A bare number after a key escaped into a string becomes an
+		// escaped string, so the enclosing string stays whole.
+		{`{"":"x\"password\":0"}`, `{"":"x\"password\":\"` + Redacted + `\""}`},
 		// A value cut short is still masked to the end.
 		{`{"password":"my pass wo`, `{"password":"` + Redacted},
 		{`{"n":` + strings.Repeat("7", 70) + `,"f":1` + strings.Repeat("0", 64) + `e5}`, `{"n":` + strings.Repeat("7", 70) + `,"f":1` + strings.Repeat("0", 64) + `e5}`},
