@@ -173,16 +173,7 @@ func printInfo(w io.Writer, info vkerr.Info, lang string) {
 		fmt.Fprintf(w, "%d %s (%s)\n\n", info.Code, info.GoName, info.Name)
 	}
 	row := func(label, value string) { fmt.Fprintf(w, "%-13s %s\n", pad(label), value) }
-	row(l[0], info.Message(lang))
-	if lang == "ru" {
-		row("", "("+info.MessageEN+")")
-	}
-	catText, retryText := strings.TrimPrefix(info.Category.Error(), "vk: "), info.Retry.Describe()
-	if lang == "ru" {
-		catText, retryText = categoryRU[info.Category], retryRU[info.Retry]
-	}
-	row(l[1], info.Category.String()+" — "+catText)
-	row(l[2], info.Retry.String()+" — "+retryText)
+	messageRows(row, l, lang, info.Message(lang), info.MessageEN, info.Category, info.Retry)
 	row(l[3], globalText[lang][globalKey(info)])
 	row(l[4], info.Remedy(lang))
 	if info.VKWordsRU != "" {
@@ -263,4 +254,20 @@ func pad(label string) string {
 		return ""
 	}
 	return label + ":"
+}
+
+// messageRows prints the rows an API code and a Streaming code share: the
+// message (VK's English under the Russian), the category and the retry
+// advice, each with its words in lang.
+func messageRows(row func(label, value string), l []string, lang, message, messageEN string, cat vkerr.Category, retry vkerr.Retry) {
+	row(l[0], message)
+	if lang == "ru" {
+		row("", "("+messageEN+")")
+	}
+	catText, retryText := strings.TrimPrefix(cat.Error(), "vk: "), retry.Describe()
+	if lang == "ru" {
+		catText, retryText = categoryRU[cat], retryRU[retry]
+	}
+	row(l[1], cat.String()+" — "+catText)
+	row(l[2], retry.String()+" — "+retryText)
 }

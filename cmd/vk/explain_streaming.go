@@ -49,16 +49,7 @@ func printStreamingInfo(w io.Writer, info vkerr.StreamingInfo, lang string) {
 	family := map[string]string{"en": "a Streaming API error, not an API error", "ru": "ошибка Streaming API, не ошибка API"}[lang]
 	fmt.Fprintf(w, "%d %s (%s): %s\n\n", info.Code, info.GoName, info.Name, family)
 	row := func(label, value string) { fmt.Fprintf(w, "%-13s %s\n", pad(label), value) }
-	row(l[0], info.Message(lang))
-	if lang == "ru" {
-		row("", "("+info.MessageEN+")")
-	}
-	catText, retryText := strings.TrimPrefix(info.Category.Error(), "vk: "), info.Retry.Describe()
-	if lang == "ru" {
-		catText, retryText = categoryRU[info.Category], retryRU[info.Retry]
-	}
-	row(l[1], info.Category.String()+" — "+catText)
-	row(l[2], info.Retry.String()+" — "+retryText)
+	messageRows(row, l, lang, info.Message(lang), info.MessageEN, info.Category, info.Retry)
 	row(l[4], info.Remedy(lang))
 	row(l[6], info.Doc)
 }
