@@ -48,15 +48,6 @@ type CallbackServer = callback.Server
 // CallbackDelivery is one attempt of the sender (GET /__vkmock/callback/log).
 type CallbackDelivery = callback.Delivery
 
-// lpClockMoved is closed when the mock's clock moves next: the sender's
-// scheduler and the Long Poll waits measure again.
-func (s *Server) lpClockMoved() <-chan struct{} {
-	s.lp.mu.Lock()
-	defer s.lp.mu.Unlock()
-	s.lp.initLocked()
-	return s.lp.clockCh
-}
-
 // callbackEmit gives an emitted event to the sender and the user in the
 // conversation its User Long Poll update. It runs under the Long Poll
 // lock (emit).

@@ -30,9 +30,9 @@ func init() {
 // callbackServerParams reads url, title and secret_key as the schema
 // bounds them.
 func (s *Server) callbackServerParams(q *vkRequest) (u, title, secret string, e *vkerr.Error) {
-	u, _ = q.get("url")
-	title, _ = q.get("title")
-	secret, _ = q.get("secret_key")
+	u, _ = q.Get("url")
+	title, _ = q.Get("title")
+	secret, _ = q.Get("secret_key")
 	pu, err := url.Parse(u)
 	switch {
 	case u == "" || err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "":
@@ -48,7 +48,7 @@ func (s *Server) callbackServerParams(q *vkRequest) (u, title, secret string, e 
 }
 
 func (s *Server) serverIDParam(q *vkRequest) (int64, *vkerr.Error) {
-	v, _ := q.get("server_id")
+	v, _ := q.Get("server_id")
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id < 0 {
 		return 0, s.paramError("server_id is invalid")
@@ -131,7 +131,7 @@ func (s *Server) groupsGetCallbackServers(q *vkRequest, tok Token) ([]byte, *vke
 		return nil, e
 	}
 	var only map[int64]bool
-	if v, _ := q.get("server_ids"); v != "" {
+	if v, _ := q.Get("server_ids"); v != "" {
 		only = map[int64]bool{}
 		for _, f := range strings.Split(v, ",") {
 			id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
@@ -157,7 +157,7 @@ func (s *Server) groupsGetCallbackServers(q *vkRequest, tok Token) ([]byte, *vke
 // nil) and returns a copy.
 func (s *Server) callbackServerOf(q *vkRequest, gid int64, change func(sv *CallbackServer)) (CallbackServer, *vkerr.Error) {
 	var id int64
-	if v, ok := q.get("server_id"); ok && v != "" {
+	if v, ok := q.Get("server_id"); ok && v != "" {
 		var e *vkerr.Error
 		if id, e = s.serverIDParam(q); e != nil {
 			return CallbackServer{}, e
@@ -175,7 +175,7 @@ func (s *Server) groupsSetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vk
 	if e != nil {
 		return nil, e
 	}
-	version, _ := q.get("api_version")
+	version, _ := q.Get("api_version")
 	if version != "" {
 		if _, ok := parseVersion(version); !ok {
 			return nil, s.paramError("api_version is invalid")
@@ -183,8 +183,8 @@ func (s *Server) groupsSetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vk
 	}
 	events := map[string]bool{}
 	for _, t := range vkevent.Types {
-		if v, ok := q.get(string(t)); ok && v != "" && t != vkevent.TypeConfirmation {
-			events[string(t)] = q.flag(string(t))
+		if v, ok := q.Get(string(t)); ok && v != "" && t != vkevent.TypeConfirmation {
+			events[string(t)] = q.Flag(string(t))
 		}
 	}
 	_, e = s.callbackServerOf(q, gid, func(sv *CallbackServer) {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/vkerr/vkerr/vkmock/internal/core"
+
 	"github.com/vkerr/vkerr"
 )
 
@@ -30,20 +32,8 @@ import (
 //	         unknown or used sid: 302 to /blank.html#fail=1
 //	GET  /blank.html                   an empty page, as oauth.vk.com's
 
-// CaptchaInfo is a captcha the mock issued (GET /__vkmock/captcha/{sid}).
-type CaptchaInfo struct {
-	SID string `json:"sid"`
-	// Key is the right captcha_key (the digits in the picture).
-	Key string `json:"key"`
-	// SuccessToken is the success_token of the VK ID flow.
-	SuccessToken string `json:"success_token,omitempty"`
-	Attempt      int    `json:"attempt"`
-	Flow         string `json:"flow"`
-	// Strict is false for a captcha raised by a lenient fault rule or by
-	// X-Vkmock-Error "14; lenient": any captcha_key solves it.
-	Strict bool `json:"strict"`
-	Solved bool `json:"solved"`
-}
+// CaptchaInfo is a captcha the mock issued (internal/core).
+type CaptchaInfo = core.CaptchaInfo
 
 type captchaEntry struct {
 	CaptchaInfo
@@ -107,7 +97,7 @@ func (s *Server) newCaptchaError(q *vkRequest, flow string, attempt int, lenient
 	}
 	h := seedHash(s.seed, "captcha-key", sid)
 	key := strconv.FormatUint(h%90000+10000, 10)
-	c := &captchaEntry{CaptchaInfo: CaptchaInfo{SID: sid, Key: key, Attempt: attempt, Flow: flow, Strict: !lenient}, token: storedKey(q.token)}
+	c := &captchaEntry{CaptchaInfo: CaptchaInfo{SID: sid, Key: key, Attempt: attempt, Flow: flow, Strict: !lenient}, token: storedKey(q.Token)}
 	var remix int64
 	if flow == "vkid" {
 		sum := seedHash(s.seed, "success-token", sid)
@@ -130,34 +120,34 @@ func (s *Server) newCaptchaError(q *vkRequest, flow string, attempt int, lenient
 		Code:           vkerr.Captcha,
 		Message:        s.message(vkerr.Captcha),
 		CaptchaSID:     sid,
-		CaptchaImg:     q.base() + "/captcha.php?sid=" + sid + "&s=1",
+		CaptchaImg:     q.Base() + "/captcha.php?sid=" + sid + "&s=1",
 		CaptchaTS:      strconv.FormatInt(now.Unix(), 10) + "." + strconv.Itoa(now.Nanosecond()/1e6 + 1000)[1:],
 		CaptchaAttempt: attempt,
 	}
 	if flow == "vkid" {
-		e.RedirectURI = q.base() + "/not_robot_captcha?sid=" + sid
+		e.RedirectURI = q.Base() + "/not_robot_captcha?sid=" + sid
 		e.RemixStlid = remix
 	}
 	return e
 }
 
-// The states of a captcha answer in a request.
+// The states of a captcha answer in a request (internal/core).
 const (
-	answerNone  = iota // no captcha_sid, captcha_key or success_token
-	answerFresh        // right, and not used yet: it satisfies a captcha
-	answerUsed         // right, already used: as if absent
-	answerWrong        // wrong: a fresh captcha
+	answerNone  = core.AnswerNone
+	answerFresh = core.AnswerFresh
+	answerUsed  = core.AnswerUsed
+	answerWrong = core.AnswerWrong
 )
 
 // captchaAnswer reads the request's answer: success_token (the VK ID
 // flow), else captcha_sid with captcha_key. With consume, a fresh answer is
 // marked used. It returns the captcha answered, if known.
 func (s *Server) captchaAnswer(q *vkRequest, consume bool) (int, *CaptchaInfo) {
-	st, hasST := q.get("success_token")
-	sid, hasSID := q.get("captcha_sid")
-	key, _ := q.get("captcha_key")
+	st, hasST := q.Get("success_token")
+	sid, hasSID := q.Get("captcha_sid")
+	key, _ := q.Get("captcha_key")
 	if !hasST && !hasSID {
-		if _, ok := q.get("captcha_key"); !ok {
+		if _, ok := q.Get("captcha_key"); !ok {
 			return answerNone, nil
 		}
 	}
@@ -176,7 +166,7 @@ func (s *Server) captchaAnswer(q *vkRequest, consume bool) (int, *CaptchaInfo) {
 		c = f.captchas[sid]
 		right = c != nil && key != "" && (!c.Strict || strings.EqualFold(strings.TrimSpace(key), c.Key))
 	}
-	if c != nil && c.token != storedKey(q.token) {
+	if c != nil && c.token != storedKey(q.Token) {
 		right = false
 	}
 	var info *CaptchaInfo

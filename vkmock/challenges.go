@@ -249,15 +249,15 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 	if len(c.counts)+len(c.flood)+len(c.quota) > maxChallengeKeys {
 		c.clearCountsLocked()
 	}
-	tok := storedKey(q.token)
+	tok := storedKey(q.Token)
 	// The captcha rules count a call only once it has passed every rule.
 	var counted []countKey
 	if !inner {
 		for i, r := range c.rules.Captcha {
-			if !faults.MatchGlob(r.Method, q.name) {
+			if !faults.MatchGlob(r.Method, q.Name) {
 				continue
 			}
-			k := countKey{tok, q.name, i}
+			k := countKey{tok, q.Name, i}
 			if solved {
 				// The count starts afresh after the solved call.
 				delete(c.counts, k)
@@ -274,7 +274,7 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 		}
 	}
 	for _, r := range c.rules.Confirm {
-		if faults.MatchGlob(r.Method, q.name) && !q.flag("confirm") {
+		if faults.MatchGlob(r.Method, q.Name) && !q.Flag("confirm") {
 			text := r.Text
 			if text == "" {
 				text = defaultConfirmation
@@ -283,21 +283,21 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 		}
 	}
 	for i, r := range c.rules.Flood {
-		if !faults.MatchGlob(r.Method, q.name) {
+		if !faults.MatchGlob(r.Method, q.Name) {
 			continue
 		}
 		target := ""
 		if r.Target != "" {
-			target, _ = q.get(r.Target)
+			target, _ = q.Get(r.Target)
 		} else {
 			for _, p := range floodTargets {
-				if v, ok := q.get(p); ok && v != "" {
+				if v, ok := q.Get(p); ok && v != "" {
 					target = p + "=" + v
 					break
 				}
 			}
 		}
-		k := floodKey{tok, q.name, storedKey(target), i}
+		k := floodKey{tok, q.Name, storedKey(target), i}
 		f := c.flood[k]
 		if f == nil {
 			f = &floodEntry{}
@@ -320,10 +320,10 @@ func (s *Server) checkChallenges(q *vkRequest, solved, inner bool) *vkerr.Error 
 	}
 	day := now.UTC().Unix() / 86400
 	for i, r := range c.rules.Quota {
-		if !faults.MatchGlob(r.Method, q.name) {
+		if !faults.MatchGlob(r.Method, q.Name) {
 			continue
 		}
-		k := quotaKey{tok, q.name, i, day}
+		k := quotaKey{tok, q.Name, i, day}
 		if c.quota[k] >= r.PerDay {
 			return &vkerr.Error{Code: vkerr.RateLimit, Message: s.message(vkerr.RateLimit)}
 		}
@@ -416,11 +416,11 @@ func (s *Server) newValidation(q *vkRequest, code vkerr.Code) string {
 	sid := strconv.FormatUint(seedHash(s.seed, "validation", strconv.FormatUint(s.flows.seq, 10))%900_000_000_000+100_000_000_000, 10)
 	// A token this long is unknown: the validation cannot complete.
 	tok := ""
-	if len(q.token) <= maxStoredToken {
-		tok = strings.Clone(q.token)
+	if len(q.Token) <= maxStoredToken {
+		tok = strings.Clone(q.Token)
 	}
 	s.flows.validations[sid] = &validation{token: tok, code: code}
 	s.flows.vorder = append(s.flows.vorder, sid)
 	s.flows.trimLocked()
-	return q.base() + "/validate?sid=" + sid
+	return q.Base() + "/validate?sid=" + sid
 }

@@ -11,30 +11,23 @@ import (
 // instead of sleeping.
 
 // now is the mock's current time.
-func (s *Server) now() time.Time {
-	return s.clock().Add(time.Duration(s.clockOffset.Load()))
-}
+func (s *Server) now() time.Time { return s.clk.Now() }
 
 // Now returns the mock's current time.
 func (ctl ClockControl) Now() time.Time {
-	s := ctl.s
-	return s.now()
+	return ctl.s.now()
 }
 
 // Set sets the mock's clock to t; it keeps running from there at the
 // pace of the underlying clock.
 func (ctl ClockControl) Set(t time.Time) {
-	s := ctl.s
-	s.clockOffset.Store(int64(t.Sub(s.clock())))
-	s.lp.clockMoved()
+	ctl.s.clk.Set(t)
 }
 
 // Advance moves the mock's clock forward by d (backward when d is
 // negative).
 func (ctl ClockControl) Advance(d time.Duration) {
-	s := ctl.s
-	s.clockOffset.Add(int64(d))
-	s.lp.clockMoved()
+	ctl.s.clk.Advance(d)
 }
 
 // ClockState is the answer of GET /__vkmock/clock.
@@ -46,7 +39,7 @@ type ClockState struct {
 
 func (s *Server) clockState() ClockState {
 	n := s.now()
-	return ClockState{Now: n, Unix: n.Unix(), OffsetMS: time.Duration(s.clockOffset.Load()).Milliseconds()}
+	return ClockState{Now: n, Unix: n.Unix(), OffsetMS: s.clk.Offset().Milliseconds()}
 }
 
 // clockChange is the body of POST /__vkmock/clock: one of now (RFC 3339),

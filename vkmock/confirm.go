@@ -25,22 +25,22 @@ var confirmIgnored = map[string]bool{
 }
 
 func requestKey(q *vkRequest) confirmKey {
-	ps := make([]kv, 0, len(q.params))
-	for _, p := range q.params {
-		if !confirmIgnored[p.key] {
+	ps := make([]kv, 0, len(q.Params))
+	for _, p := range q.Params {
+		if !confirmIgnored[p.Key] {
 			ps = append(ps, p)
 		}
 	}
-	slices.SortStableFunc(ps, func(a, b kv) int { return strings.Compare(a.key, b.key) })
+	slices.SortStableFunc(ps, func(a, b kv) int { return strings.Compare(a.Key, b.Key) })
 	h := sha256.New()
-	for _, s := range []string{q.token, q.name} {
+	for _, s := range []string{q.Token, q.Name} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
 	for _, p := range ps {
-		h.Write([]byte(p.key))
+		h.Write([]byte(p.Key))
 		h.Write([]byte{0})
-		h.Write([]byte(p.value))
+		h.Write([]byte(p.Value))
 		h.Write([]byte{0})
 	}
 	var k confirmKey
@@ -88,7 +88,7 @@ func (s *Server) checkConfirmation(q *vkRequest) *vkerr.Error {
 	if !ok {
 		return nil
 	}
-	if q.flag("confirm") {
+	if q.Flag("confirm") {
 		delete(c.pending, k) // its entry in order goes when evicted
 		return nil
 	}

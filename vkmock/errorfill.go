@@ -6,21 +6,21 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vkerr/vkerr/vkmock/internal/core"
+
 	"github.com/vkerr/vkerr"
 )
 
 // The errors the mock answers: forced by the X-Vkmock-Error header or a
 // fault rule, and completed with the fields VK sends with 14, 17 and 24.
 
-func (s *Server) message(c vkerr.Code) string {
-	if m, ok := s.schema.known[c]; ok && m != "" {
-		return m
-	}
-	return c.Info().MessageEN
-}
+// msgs gives the schema's message of each code.
+func (s *Server) msgs() core.Messages { return core.Messages{Schema: s.schema.known} }
+
+func (s *Server) message(c vkerr.Code) string { return s.msgs().Of(c) }
 
 func (s *Server) withSuffix(c vkerr.Code, suffix string) *vkerr.Error {
-	return &vkerr.Error{Code: c, Message: s.message(c) + ": " + suffix}
+	return s.msgs().With(c, suffix)
 }
 
 // forcedError answers the X-Vkmock-Error header: "CODE" or
@@ -53,11 +53,11 @@ func (s *Server) forcedError(h string, q *vkRequest, m *apiMethod) *vkerr.Error 
 		e.Subcode = vkerr.Subcode(sub)
 	}
 	if !s.schema.global[e.Code] && (m == nil || !m.errors[e.Code]) {
-		return s.requestError("X-Vkmock-Error: error " + strconv.Itoa(code) + " is not global and " + strconv.Quote(q.name) + " does not list it")
+		return s.requestError("X-Vkmock-Error: error " + strconv.Itoa(code) + " is not global and " + strconv.Quote(q.Name) + " does not list it")
 	}
 	switch {
-	case e.Code == vkerr.Captcha && q.captcha == answerFresh,
-		e.Code == vkerr.NeedConfirmation && q.flag("confirm"):
+	case e.Code == vkerr.Captcha && q.Captcha == answerFresh,
+		e.Code == vkerr.NeedConfirmation && q.Flag("confirm"):
 		return nil
 	}
 	s.fillError(e, q, lenient)
@@ -93,8 +93,8 @@ func (s *Server) fillError(e *vkerr.Error, q *vkRequest, lenient bool) {
 	case vkerr.Captcha:
 		if e.CaptchaSID == "" {
 			flow, attempt := "legacy", 1
-			if q.captcha == answerWrong && q.answered != nil {
-				flow, attempt = q.answered.Flow, q.answered.Attempt+1
+			if q.Captcha == answerWrong && q.Answered != nil {
+				flow, attempt = q.Answered.Flow, q.Answered.Attempt+1
 			}
 			c := s.newCaptchaError(q, flow, attempt, lenient)
 			e.CaptchaSID, e.CaptchaTS, e.CaptchaAttempt = c.CaptchaSID, c.CaptchaTS, c.CaptchaAttempt
@@ -103,7 +103,7 @@ func (s *Server) fillError(e *vkerr.Error, q *vkRequest, lenient bool) {
 				e.CaptchaImg = c.CaptchaImg
 			}
 		} else if e.CaptchaImg == "" {
-			e.CaptchaImg = q.base() + "/captcha.php?sid=" + url.QueryEscape(e.CaptchaSID) + "&s=1"
+			e.CaptchaImg = q.Base() + "/captcha.php?sid=" + url.QueryEscape(e.CaptchaSID) + "&s=1"
 		}
 	case vkerr.AuthValidation:
 		if e.RedirectURI == "" {

@@ -163,7 +163,7 @@ func (s *Server) execute(q *vkRequest, tok Token, proc string) ([]byte, vkerr.Ex
 		}
 	} else {
 		var ok bool
-		if src, ok = q.get("code"); !ok || strings.TrimSpace(src) == "" {
+		if src, ok = q.Get("code"); !ok || strings.TrimSpace(src) == "" {
 			return nil, nil, s.paramError("code is undefined")
 		}
 	}
@@ -172,9 +172,9 @@ func (s *Server) execute(q *vkRequest, tok Token, proc string) ([]byte, vkerr.Ex
 		return nil, nil, &vkerr.Error{Code: vkerr.Compile, Message: s.message(vkerr.Compile) + ": " + err.Error()}
 	}
 	var args []vkscript.Param
-	for _, p := range q.params {
-		if !noArgs[p.key] {
-			args = append(args, vkscript.Param{Key: p.key, Value: p.value})
+	for _, p := range q.Params {
+		if !noArgs[p.Key] {
+			args = append(args, vkscript.Param{Key: p.Key, Value: p.Value})
 		}
 	}
 	var errs vkerr.ExecuteErrors
@@ -209,15 +209,15 @@ func (s *Server) execute(q *vkRequest, tok Token, proc string) ([]byte, vkerr.Ex
 // quotas, then the world or the synthesised answer. Inner calls are not
 // counted against the rate limit: the execute was.
 func (s *Server) innerCall(outer *vkRequest, tok Token, method string, params []vkscript.Param) ([]byte, *vkerr.Error) {
-	q := &vkRequest{name: method, token: outer.token, hasToken: outer.hasToken, tls: outer.tls, host: outer.host,
-		params: make([]kv, 0, len(params)+len(inheritedParams))}
+	q := &vkRequest{Name: method, Token: outer.Token, HasToken: outer.HasToken, TLS: outer.TLS, Host: outer.Host,
+		Params: make([]kv, 0, len(params)+len(inheritedParams))}
 	for _, p := range params {
-		q.params = append(q.params, kv{p.Key, p.Value})
+		q.Params = append(q.Params, kv{Key: p.Key, Value: p.Value})
 	}
 	for _, name := range inheritedParams {
-		if _, ok := q.get(name); !ok {
-			if v, ok := outer.get(name); ok {
-				q.params = append(q.params, kv{name, v})
+		if _, ok := q.Get(name); !ok {
+			if v, ok := outer.Get(name); ok {
+				q.Params = append(q.Params, kv{Key: name, Value: v})
 			}
 		}
 	}
@@ -225,7 +225,7 @@ func (s *Server) innerCall(outer *vkRequest, tok Token, method string, params []
 	if m == nil || method == "execute" {
 		return nil, &vkerr.Error{Code: vkerr.Method, Message: s.message(vkerr.Method)}
 	}
-	if outer.hasToken && m.tokens&kindMask(tok.Kind) == 0 {
+	if outer.HasToken && m.tokens&kindMask(tok.Kind) == 0 {
 		return nil, s.kindError(tok.Kind)
 	}
 	if e := s.validate(m, q); e != nil {

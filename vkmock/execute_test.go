@@ -196,7 +196,7 @@ func FuzzExecute(f *testing.F) {
 	user := s.Tokens().Of(TokenUser).Token
 	f.Fuzz(func(t *testing.T, code string) {
 		start := time.Now()
-		q := &vkRequest{name: "execute", token: user, hasToken: true, host: "x", params: []kv{{"v", "5.199"}, {"code", code}, {"x", "hi"}}}
+		q := &vkRequest{Name: "execute", Token: user, HasToken: true, Host: "x", Params: []kv{{Key: "v", Value: "5.199"}, {Key: "code", Value: code}, {Key: "x", Value: "hi"}}}
 		tok, _, _ := s.lookupToken(user)
 		body, _, e := s.execute(q, tok, "")
 		if e == nil && !json.Valid(body) {

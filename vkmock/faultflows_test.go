@@ -257,7 +257,7 @@ func TestControlPart2Errors(t *testing.T) {
 
 func TestFlowStoresBounded(t *testing.T) {
 	s := MustNew()
-	q := &vkRequest{name: "users.get", token: "t", host: "x"}
+	q := &vkRequest{Name: "users.get", Token: "t", Host: "x"}
 	for range maxFlows + 50 {
 		s.newCaptchaError(q, "vkid", 1, false)
 		s.newValidation(q, vkerr.AuthValidation)

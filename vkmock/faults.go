@@ -52,8 +52,8 @@ func (s *Server) knownFaultCode(code vkerr.Code, glob string) bool {
 // an endpoint that is not a method (Long Poll, uploads).
 func (s *Server) faultRequest(q *vkRequest, kind TokenKind, m *apiMethod) *faults.Request {
 	fq := &faults.Request{
-		Method: q.name, Token: q.token, HasToken: q.hasToken, Kind: kind, Params: q,
-		CaptchaSolved: q.captcha == answerFresh, Confirmed: q.flag("confirm"),
+		Method: q.Name, Token: q.Token, HasToken: q.HasToken, Kind: kind, Params: q,
+		CaptchaSolved: q.Captcha == answerFresh, Confirmed: q.Flag("confirm"),
 		Global: s.schema.global,
 	}
 	if m != nil {

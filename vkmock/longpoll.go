@@ -171,7 +171,6 @@ type lpState struct {
 	log      []EmittedEvent
 	logBase  int64 // global index of log[0]
 	logSize  int
-	clockCh  chan struct{} // closed and replaced when the mock's clock moves
 	waiting  atomic.Int64  // a_check requests holding
 	bytes    int           // the history bytes of all communities
 	buttons  map[string]*buttonPress
@@ -189,7 +188,6 @@ func (l *lpState) initLocked() {
 	l.groups[DefaultGroupID] = &lpGroup{id: DefaultGroupID, notify: make(chan struct{}), lossFrom: -1, settings: botSettings(DefaultGroupID)}
 	l.keys = map[string]lpKey{}
 	l.buttons = map[string]*buttonPress{}
-	l.clockCh = make(chan struct{})
 	if l.logSize <= 0 {
 		l.logSize = DefaultEventLogSize
 	}
@@ -209,21 +207,7 @@ func (l *lpState) reset() {
 	for _, g := range old {
 		close(g.notify)
 	}
-	if l.clockCh != nil {
-		close(l.clockCh)
-	}
-	l.clockCh = nil
 	l.initLocked()
-}
-
-// clockMoved wakes the waiting requests so they measure their wait again.
-func (l *lpState) clockMoved() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.clockCh != nil {
-		close(l.clockCh)
-		l.clockCh = make(chan struct{})
-	}
 }
 
 // errTooManyCommunities refuses state for one community more than the

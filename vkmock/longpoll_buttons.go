@@ -82,7 +82,7 @@ func (s *Server) messagesSendMessageEventAnswer(q *vkRequest, tok Token) ([]byte
 	id := firstParam(q, "event_id")
 	user, _ := strconv.ParseInt(firstParam(q, "user_id"), 10, 64)
 	peer, _ := strconv.ParseInt(firstParam(q, "peer_id"), 10, 64)
-	if d, ok := q.get("event_data"); ok && d != "" {
+	if d, ok := q.Get("event_data"); ok && d != "" {
 		var o map[string]any
 		if json.Unmarshal([]byte(d), &o) != nil || o == nil {
 			return nil, s.paramError("event_data is invalid")

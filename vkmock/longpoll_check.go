@@ -51,10 +51,10 @@ func (s *Server) newLongPollKey(groupID int64) (key string, ts int64, err error)
 
 // longPollRequest is the fault-matching view of an a_check.
 func longPollRequest(r *http.Request) *vkRequest {
-	q := &vkRequest{name: "longpoll.bots", tls: r.TLS != nil, host: r.Host}
+	q := &vkRequest{Name: "longpoll.bots", TLS: r.TLS != nil, Host: r.Host}
 	for _, k := range []string{"act", "key", "ts", "wait"} {
 		if v := r.URL.Query().Get(k); v != "" {
-			q.params = append(q.params, kv{k, v})
+			q.Params = append(q.Params, kv{Key: k, Value: v})
 		}
 	}
 	return q
@@ -178,7 +178,7 @@ func (s *Server) aCheck(ctx context.Context, server, key, tsParam string, wait, 
 				T = newT // only events the settings filter out: wait on
 			}
 		}
-		notify, clockCh := g.notify, l.clockCh
+		notify, clockCh := g.notify, s.clk.Moved()
 		l.mu.Unlock()
 		left := deadline.Sub(now)
 		if left <= 0 {

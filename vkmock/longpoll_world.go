@@ -41,7 +41,7 @@ const longPollAdmin = DefaultUserID
 // lpGroupParam reads group_id and checks that the token may manage it: the
 // community's own token, or the admin's user token.
 func (s *Server) lpGroupParam(q *vkRequest, tok Token) (int64, *vkerr.Error) {
-	v, _ := q.get("group_id")
+	v, _ := q.Get("group_id")
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 || id > MaxGroupID {
 		return 0, s.paramError("group_id is invalid")
@@ -71,7 +71,7 @@ func (s *Server) groupsGetLongPollServer(q *vkRequest, tok Token) ([]byte, *vker
 	b := []byte(`{"key":`)
 	b = strconv.AppendQuote(b, key)
 	b = append(b, `,"server":`...)
-	b = strconv.AppendQuote(b, q.base()+"/lp/wh"+strconv.FormatInt(id, 10))
+	b = strconv.AppendQuote(b, q.Base()+"/lp/wh"+strconv.FormatInt(id, 10))
 	b = append(b, `,"ts":"`...)
 	b = strconv.AppendInt(b, ts, 10)
 	return append(b, `"}`...), nil
@@ -83,18 +83,18 @@ func (s *Server) groupsSetLongPollSettings(q *vkRequest, tok Token) ([]byte, *vk
 		return nil, e
 	}
 	ls := s.LongPoll().Settings(id)
-	if v, ok := q.get("enabled"); ok && v != "" {
-		ls.Enabled = q.flag("enabled")
+	if v, ok := q.Get("enabled"); ok && v != "" {
+		ls.Enabled = q.Flag("enabled")
 	}
-	if v, ok := q.get("api_version"); ok && v != "" {
+	if v, ok := q.Get("api_version"); ok && v != "" {
 		if _, ok := parseVersion(v); !ok {
 			return nil, s.paramError("api_version is invalid")
 		}
 		ls.APIVersion = v
 	}
 	for _, t := range vkevent.Types {
-		if v, ok := q.get(string(t)); ok && v != "" && t != vkevent.TypeConfirmation {
-			ls.Events[string(t)] = q.flag(string(t))
+		if v, ok := q.Get(string(t)); ok && v != "" && t != vkevent.TypeConfirmation {
+			ls.Events[string(t)] = q.Flag(string(t))
 		}
 	}
 	if err := s.LongPoll().SetSettings(ls); err != nil {

@@ -28,7 +28,7 @@ var attachmentRe = regexp.MustCompile(`^(photo|video|audio|doc|wall)(-?[0-9]{1,1
 // attachmentParam parses the attachment parameter: nil when absent, error
 // 100 for an item that is not TYPEOWNER_ID or more than 10 items.
 func (s *Server) attachmentParam(q *vkRequest) ([]string, *vkerr.Error) {
-	v, _ := q.get("attachment")
+	v, _ := q.Get("attachment")
 	if strings.TrimSpace(v) == "" {
 		return nil, nil
 	}
@@ -88,7 +88,7 @@ func attachmentObjects(att []string, date int64) []any {
 // conversations among message_ids (at most 100), in the order asked;
 // others, deleted ones and unknown ids are left out, as VK does.
 func (s *Server) messagesGetByID(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	raw, _ := q.get("message_ids")
+	raw, _ := q.Get("message_ids")
 	var ids []int64
 	for f := range strings.SplitSeq(raw, ",") {
 		if f = strings.TrimSpace(f); f == "" {

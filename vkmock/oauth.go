@@ -227,10 +227,10 @@ func rightOf(m *apiMethod, k TokenKind) string {
 // their latency, then an http_status (an HTML page), a reset, or an error
 // (answered as OAuth's server_error, HTTP 500, with the error's message).
 func (s *Server) oauthFault(w http.ResponseWriter, r *http.Request, endpoint string, params url.Values) bool {
-	q := &vkRequest{name: endpoint, tls: r.TLS != nil, host: r.Host}
+	q := &vkRequest{Name: endpoint, TLS: r.TLS != nil, Host: r.Host}
 	for _, k := range slices.Sorted(maps.Keys(params)) {
 		for _, v := range params[k] {
-			q.params = append(q.params, kv{k, v})
+			q.Params = append(q.Params, kv{Key: k, Value: v})
 		}
 	}
 	seen, _ := r.Context().Value(oauthSeenKey{}).(*oauthSeen)

@@ -60,8 +60,8 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if e.RequestParams == nil && len(q.params) < s.maxParams {
-		e.RequestParams = q.echo()
+	if e.RequestParams == nil && len(q.Params) < s.maxParams {
+		e.RequestParams = q.Echo()
 	}
 	out.code = e.Code
 	if out.effect == "truncate" {
@@ -73,10 +73,10 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request) {
 // handle runs the checks in their documented order and answers. It
 // returns the error to answer, or nil when it has answered.
 func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, out *outcome) *vkerr.Error {
-	m := s.schema.methods[q.name]
+	m := s.schema.methods[q.Name]
 	proc := ""
 	if m == nil {
-		if name, ok := strings.CutPrefix(q.name, "execute."); ok {
+		if name, ok := strings.CutPrefix(q.Name, "execute."); ok {
 			if _, ok := s.procs.get(name); ok {
 				m, proc = s.schema.methods["execute"], name
 			}
@@ -86,21 +86,21 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 	var app App
 	var chal vkerr.Code
 	known := false
-	if q.hasToken {
-		tok, app, chal, known = s.lookupTokenChallenge(q.token)
+	if q.HasToken {
+		tok, app, chal, known = s.lookupTokenChallenge(q.Token)
 		if known {
 			out.tokenKind = tok.Kind
 		}
 	}
 	hasAnswer := false
-	for _, p := range q.params {
-		if p.key == "captcha_sid" || p.key == "captcha_key" || p.key == "success_token" {
+	for _, p := range q.Params {
+		if p.Key == "captcha_sid" || p.Key == "captcha_key" || p.Key == "success_token" {
 			hasAnswer = true
 			break
 		}
 	}
 	if hasAnswer {
-		q.captcha, q.answered = s.captchaAnswer(q, false)
+		q.Captcha, q.Answered = s.captchaAnswer(q, false)
 	}
 
 	// 1. Forced errors and fault rules.
@@ -116,7 +116,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 	}
 
 	// 2. v is required.
-	if v, ok := q.get("v"); !ok || v == "" {
+	if v, ok := q.Get("v"); !ok || v == "" {
 		return s.withSuffix(vkerr.Request, "v is required")
 	}
 	// 3. The method must exist (names are case-sensitive).
@@ -124,7 +124,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		return &vkerr.Error{Code: vkerr.Method}
 	}
 	// 4. The token: present (unless the method is open), known, usable.
-	if !q.hasToken {
+	if !q.HasToken {
 		if m.tokens&tmOpen == 0 {
 			return s.withSuffix(vkerr.Auth, "no access_token passed.")
 		}
@@ -153,7 +153,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		}
 		// 5. The app: disabled apps need test_mode=1; test_mode=1 needs a
 		// disabled app or a user token.
-		testMode := q.flag("test_mode")
+		testMode := q.Flag("test_mode")
 		if app.Disabled && !testMode {
 			return &vkerr.Error{Code: vkerr.Disabled}
 		}
@@ -161,7 +161,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 			return &vkerr.Error{Code: vkerr.EnabledInTest}
 		}
 		// 6. HTTPS only.
-		if s.httpsOnly.Load() && !q.tls {
+		if s.httpsOnly.Load() && !q.TLS {
 			return &vkerr.Error{Code: vkerr.AuthHTTPS}
 		}
 		// 7. The token kind must be one the method accepts.
@@ -177,10 +177,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		return e
 	}
 	// 9. Rate limit.
-	if q.hasToken && s.rateLimits.Load() && m.section != "ads" {
+	if q.HasToken && s.rateLimits.Load() && m.section != "ads" {
 		secure := m.section == "secure"
 		limit := rateBudget(tok.Kind, secure, app.Installs)
-		if _, ok := s.limiter.Allow(ratelimit.Key{Token: storedKey(q.token), Secure: secure}, s.nowFn, limit); !ok {
+		if _, ok := s.limiter.Allow(ratelimit.Key{Token: storedKey(q.Token), Secure: secure}, s.nowFn, limit); !ok {
 			return &vkerr.Error{Code: vkerr.TooMany}
 		}
 	}
@@ -302,11 +302,11 @@ func (s *Server) kindError(k TokenKind) *vkerr.Error {
 // validate checks the parameters against the schema; the first problem is
 // answered with 100 naming the parameter.
 func (s *Server) validate(m *apiMethod, q *vkRequest) *vkerr.Error {
-	if name, bad := q.badUTF8(); bad {
+	if name, bad := q.BadUTF8(); bad {
 		return s.withSuffix(vkerr.Param, name+" is invalid")
 	}
 	for _, ps := range m.params {
-		v, _ := q.get(ps.name)
+		v, _ := q.Get(ps.name)
 		if v == "" {
 			if ps.required {
 				return s.withSuffix(vkerr.Param, ps.name+" is undefined")

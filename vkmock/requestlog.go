@@ -50,15 +50,15 @@ func recordParams(method string, params []kv, limit int) []RequestParam {
 	out := make([]RequestParam, 0, n)
 	total := 0
 	for _, p := range params[:n] {
-		if p.key == "access_token" {
+		if p.Key == "access_token" {
 			continue
 		}
 		rp := RequestParam{}
-		rp.Key, _ = reqlog.LogView(p.key, limit)
-		if vkerr.IsSecretParamOf(method, p.key) {
+		rp.Key, _ = reqlog.LogView(p.Key, limit)
+		if vkerr.IsSecretParamOf(method, p.Key) {
 			rp.Value = vkerr.Redacted
 		} else {
-			rp.Value, rp.Len = reqlog.LogView(p.value, limit)
+			rp.Value, rp.Len = reqlog.LogView(p.Value, limit)
 		}
 		total += len(rp.Key) + len(rp.Value)
 		out = append(out, rp)
@@ -92,8 +92,8 @@ func (s *Server) record(start time.Time, r *http.Request, q *vkRequest, out outc
 		c := out.code
 		rec.ErrorCode = &c
 	}
-	rec.Method, _ = reqlog.LogString(q.name, s.limits.LogValueBytes)
-	rec.Params = recordParams(rec.Method, q.params, s.limits.LogValueBytes)
+	rec.Method, _ = reqlog.LogString(q.Name, s.limits.LogValueBytes)
+	rec.Params = recordParams(rec.Method, q.Params, s.limits.LogValueBytes)
 	s.log.Add(rec)
 	if s.logger != nil {
 		code := 0

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock/internal/callback"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
 	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
 	"github.com/vkerr/vkerr/vkmock/internal/reqlog"
@@ -36,7 +37,7 @@ type Server struct {
 	schema     *schemaTable
 	seed       int64
 	logger     *slog.Logger
-	clock      func() time.Time
+	clk        *core.Clock      // the mock's clock: WithClock's, moved by Clock().Set and Advance
 	nowFn      func() time.Time // s.now, made once
 	maxBody    int64
 	maxParams  int
@@ -55,12 +56,11 @@ type Server struct {
 	apps       map[int64]App
 	tokenChal  map[string]vkerr.Code // challenges raised on tokens
 
-	clockOffset atomic.Int64 // ns added to clock: Clock().Set, Clock().Advance
-	world       world
-	chal        challengeState
-	flows       flowState
-	confirms    confirmations
-	procs       procedures
+	world    world
+	chal     challengeState
+	flows    flowState
+	confirms confirmations
+	procs    procedures
 
 	faults faults.Set
 
@@ -129,7 +129,7 @@ func New(opts ...Option) (*Server, error) {
 		schema:    table,
 		seed:      o.seed,
 		logger:    o.logger,
-		clock:     o.clock,
+		clk:       core.NewClock(o.clock),
 		maxBody:   o.maxBody,
 		maxParams: o.maxParams,
 		limits:    o.limits,
@@ -138,7 +138,7 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.nowFn = s.now
 	s.run.init()
-	s.cb.Init(s.now, s.lpClockMoved, o.seed, "vkmock-callback/"+Version)
+	s.cb.Init(s.now, s.clk.Moved, o.seed, "vkmock-callback/"+Version)
 	s.faults.Init(o.seed, o.timeouts.maxFaultLatency())
 	s.control = s.controlRoutes()
 	maps.Copy(s.control, s.longPollRoutes())
@@ -195,7 +195,7 @@ func (s *Server) applyInitial() error {
 	if err != nil {
 		return err
 	}
-	s.clockOffset.Store(0)
+	s.clk.Reset()
 	if err := s.world.reset(s.seed, s.now().Unix(), s.initial.World); err != nil {
 		return fmt.Errorf("vkmock: config: %w", err)
 	}

@@ -78,8 +78,8 @@ func (s *Server) streamingGetServerURL(q *vkRequest, tok Token) ([]byte, *vkerr.
 	if app == 0 {
 		app = DefaultAppID
 	}
-	endpoint := q.host + "/streaming"
-	if !q.tls {
+	endpoint := q.Host + "/streaming"
+	if !q.TLS {
 		endpoint = "http://" + endpoint
 	}
 	key := s.streamHub().Key(app)
@@ -147,7 +147,7 @@ func (s *Server) streamingFault(phase, key string) *streaming.Action {
 	if phase == streaming.PhaseRules {
 		name = "streaming.rules"
 	}
-	q := &vkRequest{name: name, params: []kv{{"key", key}}}
+	q := &vkRequest{Name: name, Params: []kv{{Key: "key", Value: key}}}
 	f := s.faults.MatchWhere(&faults.Request{Method: name, Params: q}, func(f *Fault) bool {
 		if f.Error != nil || f.Failed != 0 || f.Upload != "" || f.Effect == "truncate" {
 			return false

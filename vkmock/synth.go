@@ -47,7 +47,7 @@ func selectVariant(m *apiMethod, q *vkRequest) *variant {
 		}
 		all := true
 		for _, p := range v.when {
-			val, ok := q.get(p)
+			val, ok := q.Get(p)
 			if !ok || val == "" || val == "0" || val == "false" {
 				all = false
 				break
@@ -85,23 +85,23 @@ func (s *Server) requestHash(m *apiMethod, v *variant, q *vkRequest) uint64 {
 	h = fnvString(h, strconv.FormatInt(s.seed, 10))
 	h = fnvString(h, m.name)
 	h = fnvString(h, v.name)
-	idx := make([]int, 0, len(q.params))
-	for i, p := range q.params {
-		if p.key == "access_token" || vkerr.IsSecretParam(p.key) {
+	idx := make([]int, 0, len(q.Params))
+	for i, p := range q.Params {
+		if p.Key == "access_token" || vkerr.IsSecretParam(p.Key) {
 			continue
 		}
 		idx = append(idx, i)
 	}
 	slices.SortStableFunc(idx, func(a, b int) int {
-		pa, pb := q.params[a], q.params[b]
-		if c := strings.Compare(pa.key, pb.key); c != 0 {
+		pa, pb := q.Params[a], q.Params[b]
+		if c := strings.Compare(pa.Key, pb.Key); c != 0 {
 			return c
 		}
-		return strings.Compare(pa.value, pb.value)
+		return strings.Compare(pa.Value, pb.Value)
 	})
 	for _, i := range idx {
-		h = fnvString(h, q.params[i].key)
-		h = fnvString(h, q.params[i].value)
+		h = fnvString(h, q.Params[i].Key)
+		h = fnvString(h, q.Params[i].Value)
 	}
 	return h
 }
@@ -164,17 +164,17 @@ func (s *Server) synthesize(m *apiMethod, q *vkRequest) []byte {
 		budget: synthBudget,
 		buf:    make([]byte, 0, 512),
 	}
-	if c, ok := q.get("count"); ok {
+	if c, ok := q.Get("count"); ok {
 		if n, err := strconv.Atoi(c); err == nil && n >= 0 {
 			g.count = min(n, maxCountItems)
 		}
 	}
-	if o, ok := q.get("offset"); ok {
+	if o, ok := q.Get("offset"); ok {
 		if n, err := strconv.Atoi(o); err == nil && n > 0 {
 			g.offset = min(n, 1<<30)
 		}
 	}
-	if f, ok := q.get("fields"); ok && f != "" {
+	if f, ok := q.Get("fields"); ok && f != "" {
 		g.fields = map[string]bool{}
 		for name := range strings.SplitSeq(f, ",") {
 			g.fields[strings.TrimSpace(name)] = true
@@ -192,12 +192,12 @@ func (s *Server) synthesize(m *apiMethod, q *vkRequest) []byte {
 // idsParam returns the numeric ids of a *_ids parameter, for answers that
 // are lists of objects, one per id.
 func idsParam(q *vkRequest) []int64 {
-	for _, p := range q.params {
-		if !strings.HasSuffix(p.key, "_ids") || p.value == "" {
+	for _, p := range q.Params {
+		if !strings.HasSuffix(p.Key, "_ids") || p.Value == "" {
 			continue
 		}
 		var ids []int64
-		for part := range strings.SplitSeq(p.value, ",") {
+		for part := range strings.SplitSeq(p.Value, ",") {
 			n, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
 			if err != nil || n == 0 {
 				return nil
@@ -227,7 +227,7 @@ func (g *synth) echo(name string) (string, bool) {
 	if name == "" || noEcho[name] || vkerr.IsSecretParam(name) {
 		return "", false
 	}
-	v, ok := g.q.get(name)
+	v, ok := g.q.Get(name)
 	if !ok || v == "" || !utf8.ValidString(v) {
 		return "", false
 	}

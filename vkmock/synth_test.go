@@ -17,9 +17,9 @@ func TestSynthesisValid(t *testing.T) {
 	for _, m := range s.schema.ordered {
 		for i := range m.variants {
 			v := &m.variants[i]
-			q := &vkRequest{name: m.name, params: []kv{{"v", "5.199"}}}
+			q := &vkRequest{Name: m.name, Params: []kv{{Key: "v", Value: "5.199"}}}
 			for _, p := range v.when {
-				q.params = append(q.params, kv{p, "1"})
+				q.Params = append(q.Params, kv{Key: p, Value: "1"})
 			}
 			if got := selectVariant(m, q); got.name != v.name && len(v.when) > 0 {
 				t.Errorf("%s: params %v select %s, want %s", m.name, v.when, got.name, v.name)
@@ -45,9 +45,9 @@ func TestSynthesisDeterministic(t *testing.T) {
 	a, b := MustNew(WithSeed(7)), MustNew(WithSeed(7))
 	c := MustNew(WithSeed(8))
 	m := a.schema.methods["wall.get"]
-	q := &vkRequest{name: "wall.get", params: []kv{{"v", "5.199"}, {"owner_id", "-1"}, {"count", "5"}}}
+	q := &vkRequest{Name: "wall.get", Params: []kv{{Key: "v", Value: "5.199"}, {Key: "owner_id", Value: "-1"}, {Key: "count", Value: "5"}}}
 	// Other requests first, to show there is no shared stream.
-	b.synthesize(b.schema.methods["users.get"], &vkRequest{name: "users.get", params: []kv{{"v", "5.199"}}})
+	b.synthesize(b.schema.methods["users.get"], &vkRequest{Name: "users.get", Params: []kv{{Key: "v", Value: "5.199"}}})
 	x, y, z := a.synthesize(m, q), b.synthesize(b.schema.methods["wall.get"], q), c.synthesize(c.schema.methods["wall.get"], q)
 	if !bytes.Equal(x, y) {
 		t.Fatalf("same seed, different answers:\n%s\n%s", x, y)

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vkerr/vkerr/vkmock/internal/core"
+
 	"github.com/vkerr/vkerr"
 )
 
@@ -37,59 +39,23 @@ func kindMask(k TokenKind) tokenMask {
 }
 
 // TokenState is the state of a token.
-type TokenState string
+type TokenState = core.TokenState
 
 // The states a token can be in.
 const (
-	StateValid       TokenState = "valid"       // works
-	StateExpired     TokenState = "expired"     // 5: access_token has expired.
-	StateRevoked     TokenState = "revoked"     // 5: invalid session.
-	StateBanned      TokenState = "banned"      // 5: user is blocked., with ban_info
-	StateDeactivated TokenState = "deactivated" // 3610: User is deactivated
+	StateValid       = core.StateValid       // works
+	StateExpired     = core.StateExpired     // 5: access_token has expired.
+	StateRevoked     = core.StateRevoked     // 5: invalid session.
+	StateBanned      = core.StateBanned      // 5: user is blocked., with ban_info
+	StateDeactivated = core.StateDeactivated // 3610: User is deactivated
 )
 
-func (s TokenState) valid() bool {
-	switch s {
-	case StateValid, StateExpired, StateRevoked, StateBanned, StateDeactivated:
-		return true
-	}
-	return false
-}
-
 // Token is an access token the mock knows.
-type Token struct {
-	Token   string     `json:"token"`
-	Kind    TokenKind  `json:"kind"`
-	UserID  int64      `json:"user_id"`
-	GroupID int64      `json:"group_id"`
-	AppID   int64      `json:"app_id"`
-	Scopes  []string   `json:"scopes,omitempty"`
-	State   TokenState `json:"state"`
-	// BanInfo is sent with error 5 when State is banned; a default one is
-	// made up when it is nil.
-	BanInfo *vkerr.BanInfo `json:"ban_info,omitempty"`
-}
-
-func (t Token) clone() Token {
-	t.Scopes = slices.Clone(t.Scopes)
-	if t.BanInfo != nil {
-		b := *t.BanInfo
-		t.BanInfo = &b
-	}
-	return t
-}
+type Token = core.Token
 
 // App is an application the mock knows. Tokens belong to an app through
 // their AppID.
-type App struct {
-	ID int64 `json:"id"`
-	// Disabled apps answer 2 unless the request has test_mode=1.
-	Disabled bool `json:"disabled"`
-	// Installs sets the secure.* rate tier (vkerr.SecureRateBudget): under
-	// 10 000 → 5 requests a second, up to 100 000 → 8, up to 1 000 000 →
-	// 20, more → 35.
-	Installs int64 `json:"installs"`
-}
+type App = core.App
 
 // The ids of the preloaded app, user and community.
 const (
@@ -136,7 +102,7 @@ func (s *Server) normalizeToken(t Token, n uint64) (Token, error) {
 	if t.State == "" {
 		t.State = StateValid
 	}
-	if !t.State.valid() {
+	if !t.State.Valid() {
 		return t, fmt.Errorf("vkmock: token state %q: want valid, expired, revoked, banned or deactivated", t.State)
 	}
 	if t.Token == "" {
@@ -158,7 +124,7 @@ func (s *Server) normalizeToken(t Token, n uint64) (Token, error) {
 			t.GroupID = DefaultGroupID + int64(n)
 		}
 	}
-	return t.clone(), nil
+	return t.Clone(), nil
 }
 
 // Of returns the preloaded token of a kind. It returns the zero Token
@@ -169,7 +135,7 @@ func (ctl TokenControl) Of(kind TokenKind) Token {
 	defer s.mu.RUnlock()
 	for _, tk := range s.preloaded {
 		if t, ok := s.tokens[tk]; ok && t.Kind == kind {
-			return t.clone()
+			return t.Clone()
 		}
 	}
 	return Token{}
@@ -183,7 +149,7 @@ func (ctl TokenControl) All() []Token {
 	defer s.mu.RUnlock()
 	out := make([]Token, 0, len(s.tokenOrder))
 	for _, tk := range s.tokenOrder {
-		out = append(out, s.tokens[tk].clone())
+		out = append(out, s.tokens[tk].Clone())
 	}
 	return out
 }
@@ -209,13 +175,13 @@ func (s *Server) createTokenLocked(t Token) (Token, error) {
 	}
 	s.tokens[t.Token] = t
 	s.tokenOrder = append(s.tokenOrder, t.Token)
-	return t.clone(), nil
+	return t.Clone(), nil
 }
 
 // SetState changes the state of a token.
 func (ctl TokenControl) SetState(token string, state TokenState) error {
 	s := ctl.s
-	if !state.valid() {
+	if !state.Valid() {
 		return fmt.Errorf("vkmock: token state %q: want valid, expired, revoked, banned or deactivated", state)
 	}
 	s.mu.Lock()

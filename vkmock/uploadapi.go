@@ -49,7 +49,7 @@ const (
 )
 
 func int64Param(q *vkRequest, name string) int64 {
-	v, _ := q.get(name)
+	v, _ := q.Get(name)
 	n, _ := strconv.ParseInt(v, 10, 64)
 	return n
 }
@@ -59,14 +59,14 @@ func (s *Server) photosGetMessagesUploadServer(q *vkRequest, tok Token) ([]byte,
 	if tok.Kind == TokenGroup {
 		gid = tok.GroupID
 	}
-	u := s.uploadURL(q.base(), targetMessages, "", tok.Token, caller(tok), gid, albumMessages, int64Param(q, "peer_id"))
+	u := s.uploadURL(q.Base(), targetMessages, "", tok.Token, caller(tok), gid, albumMessages, int64Param(q, "peer_id"))
 	b, _ := json.Marshal(map[string]any{"album_id": albumMessages, "upload_url": u, "user_id": max(caller(tok), 0), "group_id": gid})
 	return b, nil
 }
 
 func (s *Server) photosGetWallUploadServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 	gid := int64Param(q, "group_id")
-	u := s.uploadURL(q.base(), targetWall, "", tok.Token, caller(tok), gid, albumWall, 0)
+	u := s.uploadURL(q.Base(), targetWall, "", tok.Token, caller(tok), gid, albumWall, 0)
 	b, _ := json.Marshal(map[string]any{"album_id": albumWall, "upload_url": u, "user_id": max(caller(tok), 0)})
 	return b, nil
 }
@@ -75,7 +75,7 @@ func (s *Server) photosGetWallUploadServer(q *vkRequest, tok Token) ([]byte, *vk
 // passed (photosGetUploadServer).
 func (s *Server) albumUploadServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 	aid, gid := int64Param(q, "album_id"), int64Param(q, "group_id")
-	u := s.uploadURL(q.base(), targetAlbum, "", tok.Token, caller(tok), gid, aid, 0)
+	u := s.uploadURL(q.Base(), targetAlbum, "", tok.Token, caller(tok), gid, aid, 0)
 	b, _ := json.Marshal(map[string]any{"album_id": aid, "upload_url": u, "user_id": max(caller(tok), 0)})
 	return b, nil
 }
@@ -89,13 +89,13 @@ func (s *Server) photosGetOwnerPhotoUploadServer(q *vkRequest, tok Token) ([]byt
 	if owner < 0 {
 		gid = -owner
 	}
-	u := s.uploadURL(q.base(), targetOwner, "", tok.Token, caller(tok), gid, albumProfile, 0)
+	u := s.uploadURL(q.Base(), targetOwner, "", tok.Token, caller(tok), gid, albumProfile, 0)
 	b, _ := json.Marshal(map[string]any{"upload_url": u})
 	return b, nil
 }
 
 func (s *Server) docsGetMessagesUploadServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	typ, _ := q.get("type")
+	typ, _ := q.Get("type")
 	switch typ {
 	case "":
 		typ = "doc"
@@ -107,13 +107,13 @@ func (s *Server) docsGetMessagesUploadServer(q *vkRequest, tok Token) ([]byte, *
 	if tok.Kind == TokenGroup {
 		gid = tok.GroupID
 	}
-	u := s.uploadURL(q.base(), targetDoc, typ, tok.Token, caller(tok), gid, 0, int64Param(q, "peer_id"))
+	u := s.uploadURL(q.Base(), targetDoc, typ, tok.Token, caller(tok), gid, 0, int64Param(q, "peer_id"))
 	b, _ := json.Marshal(map[string]any{"upload_url": u})
 	return b, nil
 }
 
 func (s *Server) docsGetWallUploadServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	u := s.uploadURL(q.base(), targetDoc, "doc", tok.Token, caller(tok), int64Param(q, "group_id"), 0, 0)
+	u := s.uploadURL(q.Base(), targetDoc, "doc", tok.Token, caller(tok), int64Param(q, "group_id"), 0, 0)
 	b, _ := json.Marshal(map[string]any{"upload_url": u})
 	return b, nil
 }
@@ -160,7 +160,7 @@ func (s *Server) badUpload(sp saveSpec) *vkerr.Error {
 
 // savePhotos checks a photo save and stores it once.
 func (s *Server) savePhotos(q *vkRequest, tok Token, sp saveSpec) ([]byte, *vkerr.Error) {
-	list, _ := q.get(sp.field)
+	list, _ := q.Get(sp.field)
 	var items []struct {
 		Photo string `json:"photo"`
 	}
@@ -178,8 +178,8 @@ func (s *Server) savePhotos(q *vkRequest, tok Token, sp saveSpec) ([]byte, *vker
 			return nil, s.badUpload(sp)
 		}
 	}
-	server, _ := q.get("server")
-	hash, _ := q.get("hash")
+	server, _ := q.Get("server")
+	hash, _ := q.Get("hash")
 	check := func(p *pendingUpload) *vkerr.Error {
 		if p.target != sp.target || len(p.files) != len(items) {
 			return s.badUpload(sp)
@@ -204,7 +204,7 @@ func (s *Server) savePhotos(q *vkRequest, tok Token, sp saveSpec) ([]byte, *vker
 
 // docsSave checks a document save and stores it once.
 func (s *Server) docsSave(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	file, _ := q.get("file")
+	file, _ := q.Get("file")
 	parts := strings.Split(file, "|")
 	if len(parts) != 9 {
 		return nil, s.badUpload(saveDoc)
@@ -282,7 +282,7 @@ func (s *Server) photoObjects(q *vkRequest, p *pendingUpload, sp saveSpec, objID
 	owner := uploadOwner(p)
 	date := s.now().Unix()
 	if sp.target == targetOwner {
-		src := q.base() + "/photos/" + p.files[0].SHA256[:16] + ".jpg"
+		src := q.Base() + "/photos/" + p.files[0].SHA256[:16] + ".jpg"
 		b, _ := json.Marshal(map[string]any{"photo_hash": p.files[0].SHA256[:32], "photo_src": src,
 			"photo_src_big": src, "photo_src_small": src, "saved": 1, "post_id": 0})
 		return b, nil
@@ -303,14 +303,14 @@ func (s *Server) photoObjects(q *vkRequest, p *pendingUpload, sp saveSpec, objID
 		AccessKey string `json:"access_key"`
 		HasTags   bool   `json:"has_tags"`
 	}
-	text, _ := q.get("caption")
+	text, _ := q.Get("caption")
 	out := make([]photo, len(p.files))
 	atts := make([]string, len(p.files))
 	for i, f := range p.files {
 		id := objID()
 		key := s.uploads.mac("key", p.id, strconv.Itoa(i))[:18]
 		out[i] = photo{ID: id, AlbumID: p.aid, OwnerID: owner, Date: date, Text: text, AccessKey: key,
-			Sizes: []size{{Type: "x", URL: q.base() + "/photos/" + f.SHA256[:16] + ".jpg", Width: f.Width, Height: f.Height}}}
+			Sizes: []size{{Type: "x", URL: q.Base() + "/photos/" + f.SHA256[:16] + ".jpg", Width: f.Width, Height: f.Height}}}
 		atts[i] = "photo" + strconv.FormatInt(owner, 10) + "_" + strconv.FormatInt(id, 10) + "_" + key
 	}
 	b, _ := json.Marshal(out)
@@ -331,7 +331,7 @@ func (s *Server) docObject(q *vkRequest, p *pendingUpload, objID func() int64) (
 	owner := uploadOwner(p)
 	f := p.files[0]
 	ext := strings.ToLower(strings.TrimPrefix(fileExt(f.Name), "."))
-	title, _ := q.get("title")
+	title, _ := q.Get("title")
 	if title == "" {
 		title = f.Name
 	}
@@ -344,7 +344,7 @@ func (s *Server) docObject(q *vkRequest, p *pendingUpload, objID func() int64) (
 	}
 	id := objID()
 	key := s.uploads.mac("key", p.id)[:18]
-	u := q.base() + "/doc" + strconv.FormatInt(owner, 10) + "_" + strconv.FormatInt(id, 10)
+	u := q.Base() + "/doc" + strconv.FormatInt(owner, 10) + "_" + strconv.FormatInt(id, 10)
 	doc := map[string]any{"id": id, "owner_id": owner, "title": title, "size": f.Size, "ext": ext,
 		"date": s.now().Unix(), "type": typ, "url": u, "access_key": key}
 	kind := p.dtype

@@ -91,13 +91,13 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	if c.target == targetDoc {
 		name = "upload.doc"
 	}
-	vq := &vkRequest{name: name, tls: r.TLS != nil, host: r.Host}
+	vq := &vkRequest{Name: name, TLS: r.TLS != nil, Host: r.Host}
 	for k, vs := range q {
 		if k == "_sig" || k == "hash" || k == "rhash" {
 			continue
 		}
 		for _, v := range vs {
-			vq.params = append(vq.params, kv{k, v})
+			vq.Params = append(vq.Params, kv{Key: k, Value: v})
 		}
 	}
 	truncate := false
@@ -162,7 +162,7 @@ func (s *Server) applyUploadFault(w http.ResponseWriter, r *http.Request, f *Fau
 	case f.Upload == "empty":
 		b = emptyUploadAnswer(c)
 	case f.Error != nil:
-		e := s.faultError(f, &vkRequest{name: "upload"})
+		e := s.faultError(f, &vkRequest{Name: "upload"})
 		b, _ = json.Marshal(vkerr.Envelope{Error: e})
 	default:
 		return false // latency, truncation

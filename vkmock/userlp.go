@@ -287,7 +287,7 @@ func (s *Server) messagesGetLongPollServer(q *vkRequest, tok Token) ([]byte, *vk
 	if tok.Kind != TokenUser {
 		return nil, s.withSuffix(vkerr.Method, "messages.getLongPollServer needs a user token; communities use groups.getLongPollServer")
 	}
-	if v, _ := q.get("lp_version"); v != "" {
+	if v, _ := q.Get("lp_version"); v != "" {
 		// Any number: the a_check's version is what answers failed 4.
 		if n, err := strconv.Atoi(v); err != nil || n < 0 {
 			return nil, s.paramError("lp_version is invalid")
@@ -300,9 +300,9 @@ func (s *Server) messagesGetLongPollServer(q *vkRequest, tok Token) ([]byte, *vk
 	key := u.issueKeyLocked(tok.UserID, us, s.seed, now)
 	ts, pts := us.seq, us.pts
 	u.mu.Unlock()
-	host := strings.TrimPrefix(strings.TrimPrefix(q.base(), "https://"), "http://")
+	host := strings.TrimPrefix(strings.TrimPrefix(q.Base(), "https://"), "http://")
 	out := map[string]any{"key": key, "server": host + "/im/u" + strconv.FormatInt(tok.UserID, 10), "ts": ts}
-	if q.flag("need_pts") {
+	if q.Flag("need_pts") {
 		out["pts"] = pts
 	}
 	body, _ := json.Marshal(out)
@@ -316,10 +316,10 @@ func (s *Server) serveUserLongPoll(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"failed": 2, "error": "act must be a_check"})
 		return
 	}
-	fq := &vkRequest{name: "longpoll.user", tls: r.TLS != nil, host: r.Host}
+	fq := &vkRequest{Name: "longpoll.user", TLS: r.TLS != nil, Host: r.Host}
 	for _, k := range []string{"act", "key", "ts", "wait", "mode", "version"} {
 		if v := q.Get(k); v != "" {
-			fq.params = append(fq.params, kv{k, v})
+			fq.Params = append(fq.Params, kv{Key: k, Value: v})
 		}
 	}
 	forced, truncate, answered := s.longPollFault(w, r, fq)
@@ -414,10 +414,7 @@ func (s *Server) userACheck(ctx context.Context, server, key, tsParam string, wa
 		}
 		notify := us.notify
 		u.mu.Unlock()
-		s.lp.mu.Lock()
-		s.lp.initLocked()
-		clockCh := s.lp.clockCh
-		s.lp.mu.Unlock()
+		clockCh := s.clk.Moved()
 		t := time.NewTimer(deadline.Sub(now))
 		select {
 		case <-notify:

@@ -79,7 +79,7 @@ func ulpTransient(code int) bool {
 // maxHistoryLimit is lowered to that, and page (when set) bounds it.
 func (s *Server) historyLimit(q *vkRequest, name string, def, page int) (int, *vkerr.Error) {
 	n := def
-	if v, _ := q.get(name); v != "" {
+	if v, _ := q.Get(name); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < def {
 			return 0, s.paramError(name + " should be greater or equal to " + strconv.Itoa(def))
@@ -108,8 +108,8 @@ func (s *Server) messagesGetLongPollHistory(q *vkRequest, tok Token) ([]byte, *v
 	if tok.Kind != TokenUser {
 		return nil, s.withSuffix(vkerr.Method, "messages.getLongPollHistory needs a user token")
 	}
-	tsV, _ := q.get("ts")
-	ptsV, _ := q.get("pts")
+	tsV, _ := q.Get("ts")
+	ptsV, _ := q.Get("pts")
 	ts, errTS := strconv.ParseInt(tsV, 10, 64)
 	pts, errPTS := strconv.ParseInt(ptsV, 10, 64)
 	byPTS := ptsV != "" && errPTS == nil && pts >= 0
@@ -126,7 +126,7 @@ func (s *Server) messagesGetLongPollHistory(q *vkRequest, tok Token) ([]byte, *v
 		return nil, e
 	}
 	lpVersion := defaultUserLongPollVersion
-	if v, _ := q.get("lp_version"); v != "" {
+	if v, _ := q.Get("lp_version"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n >= 10 {
 			lpVersion = n
 		}
@@ -260,8 +260,8 @@ func (s *Server) historyBody(q *vkRequest, pg historyPage, tok Token) []byte {
 	}
 	b = append(b, `]},"profiles":[`...)
 	fq := q
-	if f, _ := q.get("fields"); f == "" {
-		fq = &vkRequest{params: []kv{{"fields", historyDefaultFields}}}
+	if f, _ := q.Get("fields"); f == "" {
+		fq = &vkRequest{Params: []kv{{Key: "fields", Value: historyDefaultFields}}}
 	}
 	mask := userFieldMask(fq)
 	for i, id := range pg.users {
@@ -299,11 +299,11 @@ func (s *Server) historyBody(q *vkRequest, pg historyPage, tok Token) []byte {
 // and ts as messages.getLongPollServer answers them: taken with the page,
 // so no update falls between the two.
 func (s *Server) credentialsLocked(q *vkRequest, pg *historyPage, tok Token, us *ulpUser, now time.Time) {
-	if pg.more || !q.flag("credentials") {
+	if pg.more || !q.Flag("credentials") {
 		return
 	}
 	pg.credKey = s.ulp.issueKeyLocked(tok.UserID, us, s.seed, now)
-	host := strings.TrimPrefix(strings.TrimPrefix(q.base(), "https://"), "http://")
+	host := strings.TrimPrefix(strings.TrimPrefix(q.Base(), "https://"), "http://")
 	pg.credSrv = host + "/im/u" + strconv.FormatInt(tok.UserID, 10)
 	pg.credTS, pg.credPTS = us.seq, us.pts
 }

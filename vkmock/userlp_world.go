@@ -116,7 +116,7 @@ func (s *Server) userSent(m Message) {
 
 // idList parses a comma-separated list of positive ids.
 func (s *Server) idList(q *vkRequest, name string) ([]int64, *vkerr.Error) {
-	raw, _ := q.get(name)
+	raw, _ := q.Get(name)
 	var ids []int64
 	for part := range strings.SplitSeq(raw, ",") {
 		if part = strings.TrimSpace(part); part == "" {
@@ -224,7 +224,7 @@ func (s *Server) messagesMarkAsImportant(q *vkRequest, tok Token) ([]byte, *vker
 		return nil, e
 	}
 	code := 3
-	if q.flag("important") {
+	if q.Flag("important") {
 		code = 2
 	}
 	out := []byte{'['}
@@ -264,7 +264,7 @@ func (s *Server) messagesDelete(q *vkRequest, tok Token) ([]byte, *vkerr.Error) 
 	if len(ids) == 0 {
 		return nil, s.paramError("message_ids is undefined")
 	}
-	forAll := q.flag("delete_for_all")
+	forAll := q.Flag("delete_for_all")
 	type problem struct {
 		Code        vkerr.Code `json:"code"`
 		Description string     `json:"description"`
@@ -327,7 +327,7 @@ func (s *Server) messagesSetActivity(q *vkRequest, tok Token) ([]byte, *vkerr.Er
 	if !ok {
 		return nil, s.paramError("peer_id is undefined")
 	}
-	typ, _ := q.get("type")
+	typ, _ := q.Get("type")
 	code, known := activityCodes[typ]
 	if !known {
 		return nil, s.paramError("type is invalid")

@@ -20,9 +20,9 @@ func worldCall(t *testing.T, s *Server, method, token string, args ...string) *a
 	// the schema (an object) does not describe; the mock does as VK does.
 	if a.code() == 0 && !(method == "utils.resolveScreenName" && string(a.env.Response) == "[]") {
 		m := s.schema.methods[method]
-		q := &vkRequest{name: method}
+		q := &vkRequest{Name: method}
 		for k, vs := range params {
-			q.params = append(q.params, kv{k, vs[0]})
+			q.Params = append(q.Params, kv{Key: k, Value: vs[0]})
 		}
 		v := selectVariant(m, q)
 		val, err := decodeNumber(a.env.Response)
@@ -207,7 +207,7 @@ func TestWorldControlAndDeterminism(t *testing.T) {
 		t.Fatal("derived users differ")
 	}
 	// Captchas are determined by the seed too.
-	q := &vkRequest{name: "wall.post", token: "t", host: "x"}
+	q := &vkRequest{Name: "wall.post", Token: "t", Host: "x"}
 	ea, eb := a.newCaptchaError(q, "legacy", 1, false), b.newCaptchaError(q, "legacy", 1, false)
 	ka, _ := a.Challenges().Captcha(ea.CaptchaSID)
 	kb, _ := b.Challenges().Captcha(eb.CaptchaSID)

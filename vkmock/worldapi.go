@@ -28,7 +28,7 @@ var worldMethods = map[string]worldFunc{
 }
 
 func (s *Server) paramError(detail string) *vkerr.Error {
-	return s.withSuffix(vkerr.Param, detail)
+	return s.msgs().Param(detail)
 }
 
 // caller is the owner id of the token: the user, or minus the community.
@@ -43,7 +43,7 @@ func caller(tok Token) int64 {
 }
 
 func (s *Server) usersGet(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	raw, _ := q.get("user_ids")
+	raw, _ := q.Get("user_ids")
 	var ids []int64
 	if raw == "" {
 		if tok.Kind == TokenUser {
@@ -87,7 +87,7 @@ func (s *Server) usersGet(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 }
 
 func fieldSet(q *vkRequest) map[string]bool {
-	f, _ := q.get("fields")
+	f, _ := q.Get("fields")
 	if f == "" {
 		return nil
 	}
@@ -101,7 +101,7 @@ func fieldSet(q *vkRequest) map[string]bool {
 // userFieldMask returns the bits of the requested fields users.get fills,
 // one per entry of userFields.
 func userFieldMask(q *vkRequest) uint32 {
-	f, _ := q.get("fields")
+	f, _ := q.Get("fields")
 	var mask uint32
 	for f != "" {
 		var name string
@@ -192,10 +192,10 @@ var userFields = []string{"photo_50", "photo_100", "photo_200", "photo_max", "ph
 	"screen_name", "domain", "sex", "online", "verified", "has_photo", "status", "can_write_private_message"}
 
 func (s *Server) groupsGetByID(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	raw, _ := q.get("group_ids")
+	raw, _ := q.Get("group_ids")
 	param := "group_ids"
 	if raw == "" {
-		raw, _ = q.get("group_id")
+		raw, _ = q.Get("group_id")
 		param = "group_id"
 	}
 	var ids []int64
@@ -276,14 +276,14 @@ func appendGroup(b []byte, g Group, fields map[string]bool, me int64) []byte {
 
 // ownerParam reads owner_id (or domain), defaulting to the caller.
 func (s *Server) ownerParam(q *vkRequest, tok Token) (int64, *vkerr.Error) {
-	if v, ok := q.get("owner_id"); ok && v != "" {
+	if v, ok := q.Get("owner_id"); ok && v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id == 0 || id > MaxUserID || -id > MaxGroupID {
 			return 0, s.paramError("owner_id is invalid")
 		}
 		return id, nil
 	}
-	if v, ok := q.get("domain"); ok && v != "" {
+	if v, ok := q.Get("domain"); ok && v != "" {
 		id, ok := s.resolveName(v)
 		if !ok {
 			return 0, s.paramError("domain is invalid")
@@ -325,7 +325,7 @@ func (s *Server) ownerAccess(owner int64, tok Token) *vkerr.Error {
 }
 
 func intParam(q *vkRequest, name string, def, maxV int) int {
-	v, ok := q.get(name)
+	v, ok := q.Get(name)
 	if !ok || v == "" {
 		return def
 	}
@@ -375,7 +375,7 @@ func (s *Server) wallGet(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 		b = append(b, `,"post_type":"post","comments":{"count":0},"likes":{"count":0},"reposts":{"count":0}}`...)
 	}
 	b = append(b, ']')
-	if q.flag("extended") {
+	if q.Flag("extended") {
 		b = append(b, `,"profiles":[],"groups":[]`...)
 	}
 	return append(b, '}'), nil
@@ -401,13 +401,13 @@ func (s *Server) wallPost(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 			return nil, &vkerr.Error{Code: vkerr.WallAddPost, Message: s.message(vkerr.WallAddPost)}
 		}
 	}
-	text, _ := q.get("message")
-	att, _ := q.get("attachments")
+	text, _ := q.Get("message")
+	att, _ := q.Get("attachments")
 	if strings.TrimSpace(text) == "" && att == "" {
 		return nil, s.paramError("message is empty or invalid")
 	}
 	from := me
-	if owner < 0 && q.flag("from_group") {
+	if owner < 0 && q.Flag("from_group") {
 		from = owner
 	}
 	id, _ := s.World().AddPost(Post{OwnerID: owner, FromID: from, Text: text})
@@ -423,7 +423,7 @@ func (s *Server) photosGetAlbums(q *vkRequest, tok Token) ([]byte, *vkerr.Error)
 		return nil, e
 	}
 	var want map[int64]bool
-	if v, ok := q.get("album_ids"); ok && v != "" {
+	if v, ok := q.Get("album_ids"); ok && v != "" {
 		want = map[int64]bool{}
 		for part := range strings.SplitSeq(v, ",") {
 			if n, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64); err == nil {
@@ -470,7 +470,7 @@ func (s *Server) photosGetAlbums(q *vkRequest, tok Token) ([]byte, *vkerr.Error)
 }
 
 func (s *Server) photosGetUploadServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	v, _ := q.get("album_id")
+	v, _ := q.Get("album_id")
 	if v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -481,7 +481,7 @@ func (s *Server) photosGetUploadServer(q *vkRequest, tok Token) ([]byte, *vkerr.
 		s.world.mu.RUnlock()
 		if ok {
 			if a.OwnerID != caller(tok) {
-				if g, _ := q.get("group_id"); g == "" || "-"+g != strconv.FormatInt(a.OwnerID, 10) {
+				if g, _ := q.Get("group_id"); g == "" || "-"+g != strconv.FormatInt(a.OwnerID, 10) {
 					return nil, &vkerr.Error{Code: vkerr.AccessAlbum, Message: s.message(vkerr.AccessAlbum)}
 				}
 			}

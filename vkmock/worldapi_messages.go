@@ -25,7 +25,7 @@ func (s *Server) messagesSend(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 		peers = append(peers, id)
 		return nil
 	}
-	if v, ok := q.get("peer_ids"); ok && v != "" {
+	if v, ok := q.Get("peer_ids"); ok && v != "" {
 		multi = true
 		for part := range strings.SplitSeq(v, ",") {
 			if e := parsePeer("peer_ids", part); e != nil {
@@ -35,21 +35,21 @@ func (s *Server) messagesSend(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 				return nil, s.paramError("peer_ids has too many items, max 100")
 			}
 		}
-	} else if v, ok := q.get("peer_id"); ok && v != "" {
+	} else if v, ok := q.Get("peer_id"); ok && v != "" {
 		if e := parsePeer("peer_id", v); e != nil {
 			return nil, e
 		}
-	} else if v, ok := q.get("user_id"); ok && v != "" {
+	} else if v, ok := q.Get("user_id"); ok && v != "" {
 		if e := parsePeer("user_id", v); e != nil {
 			return nil, e
 		}
-	} else if v, ok := q.get("chat_id"); ok && v != "" {
+	} else if v, ok := q.Get("chat_id"); ok && v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 || n > MaxUserID {
 			return nil, s.paramError("chat_id is invalid")
 		}
 		peers = append(peers, ChatPeerBase+n)
-	} else if v, ok := q.get("domain"); ok && v != "" {
+	} else if v, ok := q.Get("domain"); ok && v != "" {
 		id, ok := s.resolveName(v)
 		if !ok {
 			return nil, s.paramError("domain is invalid")
@@ -58,11 +58,11 @@ func (s *Server) messagesSend(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 	} else {
 		return nil, s.paramError("peer_id is undefined")
 	}
-	text, _ := q.get("message")
+	text, _ := q.Get("message")
 	if strings.TrimSpace(text) == "" {
 		empty := true
 		for _, p := range []string{"attachment", "sticker_id", "forward_messages", "forward", "payload", "template"} {
-			if v, ok := q.get(p); ok && v != "" {
+			if v, ok := q.Get(p); ok && v != "" {
 				empty = false
 			}
 		}
@@ -75,7 +75,7 @@ func (s *Server) messagesSend(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 		return nil, e
 	}
 	var randomID int64
-	if v, ok := q.get("random_id"); ok && v != "" {
+	if v, ok := q.Get("random_id"); ok && v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return nil, s.paramError("random_id not integer")
@@ -151,9 +151,9 @@ func (s *Server) messagesEdit(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 	if err != nil || id <= 0 {
 		return nil, s.paramError(idParam + " is invalid")
 	}
-	text, _ := q.get("message")
+	text, _ := q.Get("message")
 	if strings.TrimSpace(text) == "" {
-		if a, _ := q.get("attachment"); a == "" {
+		if a, _ := q.Get("attachment"); a == "" {
 			return nil, s.paramError("message is empty or invalid")
 		}
 	}
@@ -175,7 +175,7 @@ func (s *Server) messagesEdit(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 		return nil, &vkerr.Error{Code: vkerr.MessagesEditKindDisallowed, Message: s.message(vkerr.MessagesEditKindDisallowed)}
 	}
 	stored.Message = strings.Clone(text) // not a slice of the request's body
-	if _, ok := q.get("attachment"); ok {
+	if _, ok := q.Get("attachment"); ok {
 		stored.Attachments = att
 	}
 	m := *stored
@@ -189,6 +189,6 @@ func (s *Server) messagesEdit(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 }
 
 func firstParam(q *vkRequest, k string) string {
-	v, _ := q.get(k)
+	v, _ := q.Get(k)
 	return strings.TrimSpace(v)
 }

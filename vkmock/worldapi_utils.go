@@ -10,7 +10,7 @@ import (
 // The utils and account methods the world answers.
 
 func (s *Server) utilsResolveScreenName(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	name, _ := q.get("screen_name")
+	name, _ := q.Get("screen_name")
 	name = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(name, "https://"), "vk.com/"), "@")
 	id, ok := s.resolveName(name)
 	if !ok {
@@ -41,7 +41,7 @@ var scopeBits = map[string]int64{
 }
 
 func (s *Server) accountGetAppPermissions(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	if v, ok := q.get("user_id"); ok && v != "" {
+	if v, ok := q.Get("user_id"); ok && v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 || id > MaxUserID {
 			return nil, &vkerr.Error{Code: vkerr.ParamUserID, Message: s.message(vkerr.ParamUserID)}

@@ -1,5 +1,9 @@
-// Package core holds what vkmock's rooms share: the error of a request
-// after Close, and the error of a value out of its range.
+// Package core holds what vkmock's rooms share: a parsed API call
+// (Request) and its parameters, the token it was made with (Token, App),
+// the mock's clock (Clock), the messages of VK's errors (Messages), the
+// signature of a method's handler (Handler), the captcha a request
+// answers (CaptchaInfo), the error of a request after Close, and the error
+// of a value out of its range (FieldError).
 package core
 
 import (
