@@ -171,8 +171,8 @@ type lpState struct {
 	log      []EmittedEvent
 	logBase  int64 // global index of log[0]
 	logSize  int
-	waiting  atomic.Int64  // a_check requests holding
-	bytes    int           // the history bytes of all communities
+	waiting  atomic.Int64 // a_check requests holding
+	bytes    int          // the history bytes of all communities
 	buttons  map[string]*buttonPress
 	btnOrder []string
 }
