@@ -109,7 +109,9 @@ func TestCallbackServerStatuses(t *testing.T) {
 	s.Callback().SetConfig(CallbackConfig{})
 
 	// failed: a wrong code.
-	wrong := newCBReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) { _, _ = io.WriteString(w, "not the code") })
+	wrong := newCBReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) {
+		_, _ = io.WriteString(w, "not the code")
+	})
 	if a := groupCall(t, s, "groups.addCallbackServer", "url", wrong.srv.URL, "title", "wrong"); a.code() != 0 {
 		t.Fatalf("addCallbackServer: %s", a.body)
 	}
