@@ -33,18 +33,31 @@ func (s *Server) callbackServerParams(q *vkRequest) (u, title, secret string, e 
 	u, _ = q.Get("url")
 	title, _ = q.Get("title")
 	secret, _ = q.Get("secret_key")
-	pu, err := url.Parse(u)
-	switch {
-	case u == "" || err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "":
-		return "", "", "", s.paramError("url is invalid")
-	case len(u) > 2048:
-		return "", "", "", s.paramError("url is too long")
-	case title == "" || utf8.RuneCountInString(title) > 14:
-		return "", "", "", s.paramError("title must be 1 to 14 characters")
-	case utf8.RuneCountInString(secret) > 50:
-		return "", "", "", s.paramError("secret_key must be at most 50 characters")
+	if err := checkCallbackServer(u, title, secret, false); err != nil {
+		return "", "", "", s.paramError(err.Error())
 	}
 	return u, title, secret, nil
+}
+
+// checkCallbackServer bounds a server's fields as VK's methods do: an
+// http(s) url of at most 2048 bytes (or none, when optional), a title of 1
+// to 14 characters, a secret_key of at most 50.
+func checkCallbackServer(u, title, secret string, urlOptional bool) error {
+	pu, err := url.Parse(u)
+	switch {
+	case u == "" && urlOptional:
+	case u == "" || err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "":
+		return errors.New("url is invalid")
+	case len(u) > 2048:
+		return errors.New("url is too long")
+	}
+	switch {
+	case title == "" || utf8.RuneCountInString(title) > 14:
+		return errors.New("title must be 1 to 14 characters")
+	case utf8.RuneCountInString(secret) > 50:
+		return errors.New("secret_key must be at most 50 characters")
+	}
+	return nil
 }
 
 func (s *Server) serverIDParam(q *vkRequest) (int64, *vkerr.Error) {
