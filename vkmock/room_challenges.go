@@ -15,22 +15,40 @@ import (
 // store, and keeps its types and control reachable from vkmock.
 
 // Challenges are the stateful rules of the checks 11 to 14 (see the
-// package documentation): captcha after a number of similar actions,
-// confirmation, flood control and daily quotas. They are set as a whole
-// (Challenges().Set, POST /__vkmock/challenges).
+// package documentation): captcha after a number of similar actions
+// (Captcha), confirmation (Confirm), flood control (Flood) and daily
+// quotas (Quota). They are set as a whole (Challenges().Set, POST
+// /__vkmock/challenges; JSON keys captcha, confirm, flood, quota).
 type Challenges = challenges.Rules
 
-// CaptchaRule asks for a captcha (14) after a number of similar calls
-// (see challenges.CaptchaRule).
+// CaptchaRule asks for a captcha (14) when a token has made Threshold calls
+// of a method matching Method (a glob) in the last WindowMS milliseconds
+// (default 60 000); calls refused by a confirmation, flood or quota rule
+// are not counted. Solving it lets the call through and starts the count
+// afresh, the solved call not counted (so a resend of it, say with
+// confirm=1, passes unless Threshold is 0: then every call needs a
+// captcha). Flow is "legacy" (captcha_sid and captcha_key; the default)
+// or "vkid" (the error also carries redirect_uri and remixstlid; the
+// answer is a success_token).
 type CaptchaRule = challenges.CaptchaRule
 
-// ConfirmRule makes methods answer 24 unless the request has confirm=1.
+// ConfirmRule makes the methods matching Method (a glob) answer 24 with
+// Text as confirmation_text (default "Please confirm this action.") unless
+// the request has confirm=1.
 type ConfirmRule = challenges.ConfirmRule
 
-// FloodRule answers 9 after a number of calls on the same target.
+// FloodRule answers 9 "Flood control[: Suffix]" when a token has made
+// Threshold calls of a method matching Method on the same target in the
+// last WindowMS milliseconds (default 60 000), and then to every call on
+// that target until CooldownMS (default 60 000) has passed. The target is
+// the value of the parameter Target, or of the first of peer_id, user_id,
+// user_ids, peer_ids, owner_id, group_id, chat_id, domain the request has
+// (none: the method as a whole).
 type FloodRule = challenges.FloodRule
 
-// QuotaRule answers 29 after a number of calls in the mock's day.
+// QuotaRule answers 29 once a token has made PerDay calls of a method
+// matching Method on the mock's current day (UTC); the count starts afresh
+// at midnight of the mock's clock.
 type QuotaRule = challenges.QuotaRule
 
 // CaptchaInfo is a captcha the mock issued (internal/core).
