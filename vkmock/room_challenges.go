@@ -2,7 +2,6 @@ package vkmock
 
 import (
 	"errors"
-	"net/http"
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock/internal/challenges"
@@ -99,12 +98,6 @@ func (t challengeTokens) Reissue(token string) (Token, error) {
 		return Token{}, errors.New("vkmock: too many tokens")
 	}
 	return s.createTokenLocked(Token{Kind: old.Kind, UserID: old.UserID, GroupID: old.GroupID, AppID: old.AppID, Scopes: old.Scopes})
-}
-
-// serveChallengePage serves /captcha.php, /not_robot_captcha and
-// /validate.
-func (s *Server) serveChallengePage(w http.ResponseWriter, r *http.Request) {
-	s.chal.ServeHTTP(w, r)
 }
 
 // Set replaces the challenge rules and forgets their counts.

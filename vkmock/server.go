@@ -289,7 +289,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, "/im/u"):
 		s.serveUserLongPoll(w, r)
 	case challenges.IsPath(r.URL.Path):
-		s.serveChallengePage(w, r)
+		s.chal.ServeHTTP(w, r) // /captcha.php, /not_robot_captcha, /validate
 	case strings.HasPrefix(r.URL.Path, "/upload/"):
 		s.serveUpload(w, r)
 	case isOAuthPath(r.URL.Path):

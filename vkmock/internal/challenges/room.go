@@ -22,7 +22,8 @@ type Tokens interface {
 	Reissue(token string) (core.Token, error)
 }
 
-// Deps is what the room needs from the rest of the mock.
+// Deps is what the room needs from the rest of the mock; every field
+// is needed.
 type Deps struct {
 	Clock    *core.Clock   // the mock's clock: rule windows, quota days, captcha_ts
 	Messages core.Messages // VK's error texts
