@@ -234,7 +234,7 @@ func (s *Server) innerCall(outer *vkRequest, tok Token, method string, params []
 	if f := s.matchFault(q, tok.Kind, m, phaseBefore, true); f != nil {
 		return nil, s.faultError(f, q)
 	}
-	if e := s.checkChallenges(q, false, true); e != nil {
+	if e := s.chal.Check(q, false, true); e != nil {
 		return nil, e
 	}
 	return s.answer(m, q, tok)

@@ -1,10 +1,7 @@
 package vkmock
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/vkerr/vkerr/vkmock/internal/core"
@@ -195,13 +192,7 @@ func msDuration(field string, ms int64) (time.Duration, error) {
 // target) to compare it later: a copy, so that it does not keep the
 // request's body alive, and a digest for a long one, so that it stays
 // small.
-func storedKey(s string) string {
-	if len(s) <= 256 {
-		return strings.Clone(s)
-	}
-	sum := sha256.Sum256([]byte(s))
-	return "\x00sha256:" + hex.EncodeToString(sum[:])
-}
+func storedKey(s string) string { return core.StoredKey(s) }
 
 // FieldError is a value out of its range in a control request or a
 // configuration: the control API answers it as 400 with {"error": ...,

@@ -100,7 +100,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		}
 	}
 	if hasAnswer {
-		q.Captcha, q.Answered = s.captchaAnswer(q, false)
+		q.Captcha, q.Answered = s.chal.Answer(q, false)
 	}
 
 	// 1. Forced errors and fault rules.
@@ -149,7 +149,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		}
 		// The token's challenge (17, 3300-3304, 3609-3611).
 		if chal != 0 {
-			return s.tokenChallengeError(chal, q)
+			return s.chal.TokenError(chal, q)
 		}
 		// 5. The app: disabled apps need test_mode=1; test_mode=1 needs a
 		// disabled app or a user token.
@@ -187,24 +187,24 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 	// 10. A captcha answer: a wrong one gets a fresh captcha.
 	solved := false
 	if hasAnswer {
-		state, prev := s.captchaAnswer(q, true)
+		state, prev := s.chal.Answer(q, true)
 		switch state {
 		case answerWrong:
 			flow, attempt, lenient := "legacy", 1, false
 			if prev != nil {
 				flow, attempt, lenient = prev.Flow, prev.Attempt+1, !prev.Strict
 			}
-			return s.newCaptchaError(q, flow, attempt, lenient)
+			return s.chal.NewCaptchaError(q, flow, attempt, lenient)
 		case answerFresh:
 			solved = true
 		}
 	}
 	// 11-14. Captcha, confirmation, flood control and quota rules, and
 	// the confirmations asked by faults.
-	if e := s.checkChallenges(q, solved, false); e != nil {
+	if e := s.chal.Check(q, solved, false); e != nil {
 		return e
 	}
-	if e := s.checkConfirmation(q); e != nil {
+	if e := s.chal.CheckConfirmation(q); e != nil {
 		return e
 	}
 	// 15. The answer: the world, execute, or the response schema.

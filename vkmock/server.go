@@ -13,6 +13,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock/internal/callback"
+	"github.com/vkerr/vkerr/vkmock/internal/challenges"
 	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
 	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
@@ -54,13 +55,10 @@ type Server struct {
 	preloaded  []string
 	tokenSeq   uint64
 	apps       map[int64]App
-	tokenChal  map[string]vkerr.Code // challenges raised on tokens
 
-	world    world
-	chal     challengeState
-	flows    flowState
-	confirms confirmations
-	procs    procedures
+	world world
+	chal  *challenges.Room // captcha, validation, confirmation, flood, quota (room_challenges.go)
+	procs procedures
 
 	faults faults.Set
 
@@ -137,6 +135,7 @@ func New(opts ...Option) (*Server, error) {
 		useTLS:    o.tls,
 	}
 	s.nowFn = s.now
+	s.initChallenges()
 	s.run.init()
 	s.cb.Init(s.now, s.clk.Moved, o.seed, "vkmock-callback/"+Version)
 	s.faults.Init(o.seed, o.timeouts.maxFaultLatency())
@@ -169,7 +168,6 @@ func (s *Server) applyInitial() error {
 	s.preloaded = nil
 	s.tokenSeq = 0
 	s.apps = map[int64]App{DefaultAppID: {ID: DefaultAppID}}
-	s.tokenChal = map[string]vkerr.Code{}
 	for _, t := range defaultTokens(s.seed) {
 		s.tokens[t.Token] = t
 		s.tokenOrder = append(s.tokenOrder, t.Token)
@@ -199,8 +197,7 @@ func (s *Server) applyInitial() error {
 	if err := s.world.reset(s.seed, s.now().Unix(), s.initial.World); err != nil {
 		return fmt.Errorf("vkmock: config: %w", err)
 	}
-	s.flows.reset()
-	s.confirms.reset()
+	s.chal.Reset()
 	if err := s.procs.reset(s.initial.Procedures); err != nil {
 		return fmt.Errorf("vkmock: config: %w", err)
 	}
@@ -291,12 +288,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveLongPoll(w, r)
 	case strings.HasPrefix(r.URL.Path, "/im/u"):
 		s.serveUserLongPoll(w, r)
-	case r.URL.Path == "/captcha.php":
-		s.serveCaptchaImage(w, r)
-	case r.URL.Path == "/not_robot_captcha":
-		s.serveVKIDCaptcha(w, r)
-	case r.URL.Path == "/validate":
-		s.serveValidate(w, r)
+	case challenges.IsPath(r.URL.Path):
+		s.chal.ServeHTTP(w, r) // /captcha.php, /not_robot_captcha, /validate
 	case strings.HasPrefix(r.URL.Path, "/upload/"):
 		s.serveUpload(w, r)
 	case isOAuthPath(r.URL.Path):

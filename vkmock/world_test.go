@@ -208,7 +208,7 @@ func TestWorldControlAndDeterminism(t *testing.T) {
 	}
 	// Captchas are determined by the seed too.
 	q := &vkRequest{Name: "wall.post", Token: "t", Host: "x"}
-	ea, eb := a.newCaptchaError(q, "legacy", 1, false), b.newCaptchaError(q, "legacy", 1, false)
+	ea, eb := a.chal.NewCaptchaError(q, "legacy", 1, false), b.chal.NewCaptchaError(q, "legacy", 1, false)
 	ka, _ := a.Challenges().Captcha(ea.CaptchaSID)
 	kb, _ := b.Challenges().Captcha(eb.CaptchaSID)
 	if ea.CaptchaSID != eb.CaptchaSID || ka.Key != kb.Key {
