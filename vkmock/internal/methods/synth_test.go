@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/vkerr/vkerr/vkmock/internal/core"
@@ -184,5 +185,32 @@ func TestKeyWith(t *testing.T) {
 	}
 	if _, ok := r.Cached(k.With("2")); ok {
 		t.Fatal("an answer under another key")
+	}
+}
+
+// TestSynthesizeConcurrent: a room answers many goroutines at once (the
+// race detector watches the cache), each the same bytes as alone.
+func TestSynthesizeConcurrent(t *testing.T) {
+	tab := embedded(t)
+	m := tab.Method("wall.get")
+	want := New(Deps{Table: tab, Seed: 3})
+	r := New(Deps{Table: tab, Seed: 3})
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				q := request("wall.get", "v", "5.199", "offset", strconv.Itoa((g*50+i)%20))
+				if got := r.Synthesize(m, q); !bytes.Equal(got, want.Synthesize(m, q)) {
+					errs <- string(got)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("a concurrent answer differs: %.200s", e)
 	}
 }
