@@ -14,7 +14,7 @@ import (
 // fault rule, and completed with the fields VK sends with 14, 17 and 24.
 
 // msgs gives the schema's message of each code.
-func (s *Server) msgs() core.Messages { return core.Messages{Schema: s.schema.known} }
+func (s *Server) msgs() core.Messages { return s.schema.Messages() }
 
 func (s *Server) message(c vkerr.Code) string { return s.msgs().Of(c) }
 
@@ -51,7 +51,7 @@ func (s *Server) forcedError(h string, q *vkRequest, m *apiMethod) *vkerr.Error 
 		}
 		e.Subcode = vkerr.Subcode(sub)
 	}
-	if !s.schema.global[e.Code] && (m == nil || !m.errors[e.Code]) {
+	if !s.schema.Global(e.Code) && (m == nil || !m.Lists(e.Code)) {
 		return s.requestError("X-Vkmock-Error: error " + strconv.Itoa(code) + " is not global and " + strconv.Quote(q.Name) + " does not list it")
 	}
 	switch {

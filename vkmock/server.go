@@ -16,6 +16,7 @@ import (
 	"github.com/vkerr/vkerr/vkmock/internal/challenges"
 	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
+	"github.com/vkerr/vkerr/vkmock/internal/methods"
 	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
 	"github.com/vkerr/vkerr/vkmock/internal/reqlog"
 )
@@ -35,7 +36,7 @@ const (
 // concurrent use.
 type Server struct {
 	control    map[string]route // the control API, by path
-	schema     *schemaTable
+	schema     *methods.Table   // the methods room's table
 	seed       int64
 	logger     *slog.Logger
 	clk        *core.Clock      // the mock's clock: WithClock's, moved by Clock().Set and Advance
@@ -70,16 +71,10 @@ type Server struct {
 	ulp     ulpState        // User Long Poll (userlp.go)
 	oauth   oauthState      // the OAuth room (oauth.go)
 	stream  streamState     // the Streaming API (streaming.go)
-	cache   respCache
+	methods *methods.Room   // the schema's methods: validation, synthesised answers (room_methods.go)
 
 	run lifetime // the listener of Start or Serve, and Close (lifecycle.go)
 }
-
-var (
-	embeddedOnce  sync.Once
-	embeddedTable *schemaTable
-	embeddedErr   error
-)
 
 // MustNew is New that panics when the schema or the configuration cannot
 // be used, for tests and programs whose options are fixed.
@@ -103,14 +98,7 @@ func New(opts ...Option) (*Server, error) {
 	}
 	o.limits = o.limits.withDefaults()
 	o.timeouts = o.timeouts.withDefaults()
-	var table *schemaTable
-	var err error
-	if o.schemaDir != "" {
-		table, err = loadSchemaDir(o.schemaDir)
-	} else {
-		embeddedOnce.Do(func() { embeddedTable, embeddedErr = loadEmbedded() })
-		table, err = embeddedTable, embeddedErr
-	}
+	room, err := loadMethods(o.schemaDir, o.seed)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +112,8 @@ func New(opts ...Option) (*Server, error) {
 		o.maxParams = DefaultMaxParams
 	}
 	s := &Server{
-		schema:    table,
+		schema:    room.Table(),
+		methods:   room,
 		seed:      o.seed,
 		logger:    o.logger,
 		clk:       core.NewClock(o.clock),
@@ -229,19 +218,6 @@ func (s *Server) SetRateLimits(on bool) { s.rateLimits.Store(on) }
 
 // Seed returns the server's seed.
 func (s *Server) Seed() int64 { return s.seed }
-
-// SchemaVersion returns the version of the schema the server uses.
-func (s *Server) SchemaVersion() string { return s.schema.version }
-
-// Methods returns the names of the methods the server knows, in schema
-// order.
-func (s *Server) Methods() []string {
-	out := make([]string, len(s.schema.ordered))
-	for i, m := range s.schema.ordered {
-		out[i] = m.name
-	}
-	return out
-}
 
 // Reset brings the server back to its state right after New: the
 // preloaded and configured tokens (created ones are dropped, states and

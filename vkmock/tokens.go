@@ -25,19 +25,6 @@ const (
 	TokenService = vkerr.KindService // an application's service token
 )
 
-// kindMask is the bit of kind k in a method's set of accepted kinds.
-func kindMask(k TokenKind) tokenMask {
-	switch k {
-	case TokenUser:
-		return tmUser
-	case TokenGroup:
-		return tmGroup
-	case TokenService:
-		return tmService
-	}
-	return 0
-}
-
 // TokenState is the state of a token.
 type TokenState = core.TokenState
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/fifo"
 )
 
@@ -172,9 +173,9 @@ var femaleLastNames = func() map[string]string {
 
 // seedHash hashes the seed with labels.
 func seedHash(seed int64, parts ...string) uint64 {
-	h := fnvString(fnvOffset, strconv.FormatInt(seed, 10))
+	h := core.HashString(core.HashStart, strconv.FormatInt(seed, 10))
 	for _, p := range parts {
-		h = fnvString(h, p)
+		h = core.HashString(h, p)
 	}
 	return h
 }
@@ -182,7 +183,7 @@ func seedHash(seed int64, parts ...string) uint64 {
 // derivedUser is the user with an id the world does not list.
 func derivedUser(seed, id int64) User {
 	var buf [20]byte
-	h := fnvString(seedHash(seed, "user"), string(strconv.AppendInt(buf[:0], id, 10)))
+	h := core.HashString(seedHash(seed, "user"), string(strconv.AppendInt(buf[:0], id, 10)))
 	first := worldFirstNames[h%uint64(len(worldFirstNames))]
 	last := worldLastNames[(h/16)%uint64(len(worldLastNames))]
 	if strings.HasSuffix(first, "a") {

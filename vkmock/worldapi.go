@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // worldFunc answers a method from the world: the JSON of "response", or
@@ -121,12 +122,12 @@ func appendUser(b []byte, u User, fields uint32, self bool) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, u.ID, 10)
 	b = append(b, `,"first_name":`...)
-	b = appendString(b, u.FirstName)
+	b = core.AppendString(b, u.FirstName)
 	b = append(b, `,"last_name":`...)
-	b = appendString(b, u.LastName)
+	b = core.AppendString(b, u.LastName)
 	if u.Deactivated != "" {
 		b = append(b, `,"deactivated":`...)
-		b = appendString(b, u.Deactivated)
+		b = core.AppendString(b, u.Deactivated)
 	}
 	b = append(b, `,"can_access_closed":`...)
 	b = strconv.AppendBool(b, !u.IsClosed || self)
@@ -145,7 +146,7 @@ func appendUser(b []byte, u User, fields uint32, self bool) []byte {
 		switch f {
 		case "screen_name", "domain":
 			if u.ScreenName != "" {
-				b = appendString(b, u.ScreenName)
+				b = core.AppendString(b, u.ScreenName)
 			} else {
 				b = append(b, `"id`...)
 				b = strconv.AppendInt(b, u.ID, 10)
@@ -248,13 +249,13 @@ func appendGroup(b []byte, g Group, fields map[string]bool, me int64) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, g.ID, 10)
 	b = append(b, `,"name":`...)
-	b = appendString(b, g.Name)
+	b = core.AppendString(b, g.Name)
 	b = append(b, `,"screen_name":`...)
-	b = appendString(b, name)
+	b = core.AppendString(b, name)
 	b = append(b, `,"is_closed":`...)
 	b = strconv.AppendInt(b, int64(g.IsClosed), 10)
 	b = append(b, `,"type":`...)
-	b = appendString(b, g.Type)
+	b = core.AppendString(b, g.Type)
 	if me > 0 {
 		b = append(b, `,"is_member":`...)
 		if slices.Contains(g.Members, me) {
@@ -265,7 +266,7 @@ func appendGroup(b []byte, g Group, fields map[string]bool, me int64) []byte {
 	}
 	for _, size := range []string{"50", "100", "200"} {
 		b = append(b, `,"photo_`+size+`":`...)
-		b = appendString(b, "https://sun9-1.userapi.com/vkmock/g"+strconv.FormatInt(g.ID, 10)+"_"+size+".jpg")
+		b = core.AppendString(b, "https://sun9-1.userapi.com/vkmock/g"+strconv.FormatInt(g.ID, 10)+"_"+size+".jpg")
 	}
 	if fields["members_count"] {
 		b = append(b, `,"members_count":`...)
@@ -371,7 +372,7 @@ func (s *Server) wallGet(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 		b = append(b, `,"date":`...)
 		b = strconv.AppendInt(b, p.Date, 10)
 		b = append(b, `,"text":`...)
-		b = appendString(b, p.Text)
+		b = core.AppendString(b, p.Text)
 		b = append(b, `,"post_type":"post","comments":{"count":0},"likes":{"count":0},"reposts":{"count":0}}`...)
 	}
 	b = append(b, ']')
@@ -457,7 +458,7 @@ func (s *Server) photosGetAlbums(q *vkRequest, tok Token) ([]byte, *vkerr.Error)
 		b = append(b, `,"owner_id":`...)
 		b = strconv.AppendInt(b, a.OwnerID, 10)
 		b = append(b, `,"title":`...)
-		b = appendString(b, a.Title)
+		b = core.AppendString(b, a.Title)
 		b = append(b, `,"size":`...)
 		b = strconv.AppendInt(b, int64(a.Size), 10)
 		b = append(b, `,"created":`...)

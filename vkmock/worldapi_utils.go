@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // The utils and account methods the world answers.
@@ -23,7 +24,7 @@ func (s *Server) utilsResolveScreenName(q *vkRequest, tok Token) ([]byte, *vkerr
 	} else if u, _ := s.user(id); u.Deactivated != "" {
 		return []byte("[]"), nil
 	}
-	b := append([]byte(`{"type":`), appendString(nil, typ)...)
+	b := append([]byte(`{"type":`), core.AppendString(nil, typ)...)
 	b = append(b, `,"object_id":`...)
 	b = strconv.AppendInt(b, id, 10)
 	return append(b, '}'), nil

@@ -1,14 +1,15 @@
-package vkmock
+package methods
 
 import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // The scalars of a synthesised answer: integers, numbers and strings
-// that look like VK's for the field's name, and JSON string encoding.
+// that look like VK's for the field's name.
 
 func isTimeField(name string) bool {
 	return name == "date" || name == "time" || name == "created" || name == "updated" || name == "start_time" ||
@@ -87,7 +88,7 @@ func (g *synth) number(t *rtype, name string) {
 
 func (g *synth) str(t *rtype, name string) {
 	if v, ok := g.echo(name); ok {
-		g.buf = appendString(g.buf, v)
+		g.buf = core.AppendString(g.buf, v)
 		return
 	}
 	switch {
@@ -96,9 +97,9 @@ func (g *synth) str(t *rtype, name string) {
 		g.buf = strconv.AppendUint(g.buf, g.rng.Uint64()%1_000_000_000, 36)
 		g.buf = append(g.buf, '"')
 	case name == "first_name" || strings.HasPrefix(name, "first_name_"):
-		g.buf = appendString(g.buf, firstNames[g.rng.IntN(len(firstNames))])
+		g.buf = core.AppendString(g.buf, firstNames[g.rng.IntN(len(firstNames))])
 	case name == "last_name" || strings.HasPrefix(name, "last_name_"):
-		g.buf = appendString(g.buf, lastNames[g.rng.IntN(len(lastNames))])
+		g.buf = core.AppendString(g.buf, lastNames[g.rng.IntN(len(lastNames))])
 	case name == "screen_name" || name == "domain":
 		g.buf = append(g.buf, `"id`...)
 		g.buf = strconv.AppendInt(g.buf, 1+g.rng.Int64N(1_000_000), 10)
@@ -114,55 +115,4 @@ func (g *synth) str(t *rtype, name string) {
 		}
 		g.buf = append(g.buf, '"')
 	}
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

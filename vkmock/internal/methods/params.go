@@ -1,104 +1,37 @@
-package vkmock
+package methods
 
 import (
-	"encoding/json"
-	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/internal/genschema/schemac"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
-// kinds is a set of JSON types.
-type kinds uint8
-
-const (
-	kObject kinds = 1 << iota
-	kArray
-	kString
-	kInteger
-	kNumber
-	kBoolean
-	kAny = kObject | kArray | kString | kInteger | kNumber | kBoolean
-)
-
-func parseKinds(s string) kinds {
-	var k kinds
-	for part := range strings.SplitSeq(s, "|") {
-		switch part {
-		case "object":
-			k |= kObject
-		case "array":
-			k |= kArray
-		case "string":
-			k |= kString
-		case "integer":
-			k |= kInteger
-		case "number":
-			k |= kNumber
-		case "boolean":
-			k |= kBoolean
+// Validate checks the parameters of q against the method's: the first
+// problem is answered with error 100 naming the parameter in VK's words
+// ("One of the parameters specified was missing or invalid: owner_id not
+// integer"), msgs giving the message. It returns nil for valid
+// parameters.
+func (m *Method) Validate(q *core.Request, msgs core.Messages) *vkerr.Error {
+	if name, bad := q.BadUTF8(); bad {
+		return msgs.Param(name + " is invalid")
+	}
+	for _, ps := range m.params {
+		v, _ := q.Get(ps.name)
+		if v == "" {
+			if ps.required {
+				return msgs.Param(ps.name + " is undefined")
+			}
+			continue
+		}
+		if d := ps.check(v); d != "" {
+			return msgs.Param(string(d))
 		}
 	}
-	if k == 0 {
-		k = kAny
-	}
-	return k
-}
-
-// rtype is a node of the response type graph, ready for synthesis.
-type rtype struct {
-	kinds    kinds
-	name     string
-	props    []rprop // own properties and those of allOf members, by name
-	hasProps bool
-	items    *rtype
-	oneOf    []*rtype
-	enum     []json.RawMessage
-	min, max float64
-	hasMin   bool
-	hasMax   bool
-	minItems int
-	maxItems int // -1: no limit
-	maxProps int // -1: no limit
-	uri      bool
-	raw      schemac.Type
-}
-
-type rprop struct {
-	name     string
-	typ      *rtype
-	required bool
-}
-
-// tokenMask is a set of token kinds a method accepts.
-type tokenMask uint8
-
-const (
-	tmUser tokenMask = 1 << iota
-	tmGroup
-	tmService
-	tmOpen
-)
-
-// apiMethod is a method of the schema, with its validators.
-type apiMethod struct {
-	name     string
-	tokens   tokenMask
-	params   []*paramSpec
-	errors   map[vkerr.Code]bool // non-global codes the schema lists
-	variants []variant
-	section  string
-	timeout  int
-}
-
-type variant struct {
-	name string
-	when []string
-	typ  *rtype
+	return nil
 }
 
 // paramSpec validates one parameter.
@@ -116,154 +49,6 @@ type paramSpec struct {
 	enum     map[string]bool // lower case
 	item     *paramSpec
 	parts    []*paramSpec
-}
-
-// schemaTable is the loaded schema: immutable once built.
-type schemaTable struct {
-	version string
-	methods map[string]*apiMethod
-	ordered []*apiMethod
-	global  map[vkerr.Code]bool
-	known   map[vkerr.Code]string // code -> schema message
-}
-
-func loadEmbedded() (*schemaTable, error) {
-	s, err := schemac.Decode(embeddedSchema)
-	if err != nil {
-		return nil, fmt.Errorf("vkmock: embedded schema: %w", err)
-	}
-	return buildTable(s)
-}
-
-func loadSchemaDir(dir string) (*schemaTable, error) {
-	s, err := schemac.Compile(dir)
-	if err != nil {
-		return nil, fmt.Errorf("vkmock: schema %s: %w", dir, err)
-	}
-	return buildTable(s)
-}
-
-func buildTable(s *schemac.Schema) (*schemaTable, error) {
-	if err := s.Check(); err != nil {
-		return nil, err
-	}
-	t := &schemaTable{
-		version: s.Version,
-		methods: make(map[string]*apiMethod, len(s.Methods)),
-		global:  map[vkerr.Code]bool{},
-		known:   map[vkerr.Code]string{},
-	}
-	for _, c := range s.Global {
-		t.global[vkerr.Code(c)] = true
-	}
-	for _, e := range s.Errors {
-		t.known[vkerr.Code(e.Code)] = e.Message
-	}
-	types := make([]rtype, len(s.Types))
-	for i, st := range s.Types {
-		rt := &types[i]
-		rt.raw = st
-		rt.kinds = parseKinds(st.Kind)
-		rt.name = st.Name
-		if st.Items != nil {
-			rt.items = &types[*st.Items]
-		}
-		for _, j := range st.OneOf {
-			rt.oneOf = append(rt.oneOf, &types[j])
-		}
-		rt.enum = st.Enum
-		if st.Min != nil {
-			rt.hasMin, rt.min = true, *st.Min
-		}
-		if st.Max != nil {
-			rt.hasMax, rt.max = true, *st.Max
-		}
-		if st.MinItems != nil {
-			rt.minItems = *st.MinItems
-		}
-		rt.maxItems = -1
-		if st.MaxItems != nil {
-			rt.maxItems = *st.MaxItems
-		}
-		rt.maxProps = -1
-		if st.MaxProps != nil {
-			rt.maxProps = *st.MaxProps
-		}
-		rt.uri = st.Format == "uri"
-	}
-	// Flatten allOf into the property lists.
-	for i := range types {
-		props := map[string]rprop{}
-		collectProps(types, i, props, 0)
-		if len(props) > 0 || types[i].kinds == kObject {
-			types[i].hasProps = len(props) > 0
-			names := make([]string, 0, len(props))
-			for n := range props {
-				names = append(names, n)
-			}
-			slices.Sort(names)
-			for _, n := range names {
-				types[i].props = append(types[i].props, props[n])
-			}
-		}
-	}
-	for _, sm := range s.Methods {
-		m := &apiMethod{name: sm.Name, errors: map[vkerr.Code]bool{}, timeout: sm.Timeout}
-		m.section, _, _ = strings.Cut(sm.Name, ".")
-		for _, tk := range sm.Tokens {
-			switch tk {
-			case "user":
-				m.tokens |= tmUser
-			case "group":
-				m.tokens |= tmGroup
-			case "service":
-				m.tokens |= tmService
-			case "open":
-				m.tokens |= tmOpen
-			}
-		}
-		if m.tokens == 0 {
-			// The schema leaves access_token_type empty for bugtracker.*;
-			// those methods are called with user tokens.
-			m.tokens = tmUser
-		}
-		for i := range sm.Params {
-			m.params = append(m.params, buildParam(&sm.Params[i]))
-		}
-		for _, c := range sm.Errors {
-			m.errors[vkerr.Code(c)] = true
-		}
-		for _, v := range sm.Responses {
-			m.variants = append(m.variants, variant{name: v.Name, when: v.When, typ: &types[v.Type]})
-		}
-		if len(m.variants) == 0 {
-			return nil, fmt.Errorf("vkmock: method %s has no response", sm.Name)
-		}
-		if _, dup := t.methods[m.name]; dup {
-			return nil, fmt.Errorf("vkmock: method %s listed twice", m.name)
-		}
-		t.methods[m.name] = m
-		t.ordered = append(t.ordered, m)
-	}
-	return t, nil
-}
-
-func collectProps(types []rtype, i int, out map[string]rprop, depth int) {
-	if depth > 16 {
-		return
-	}
-	st := types[i].raw
-	for _, p := range st.Props {
-		if old, ok := out[p.Name]; ok {
-			old.required = old.required || p.Required
-			out[p.Name] = old
-			continue
-		}
-		out[p.Name] = rprop{name: p.Name, typ: &types[p.Type], required: p.Required}
-	}
-	for _, j := range st.AllOf {
-		collectProps(types, j, out, depth+1)
-	}
 }
 
 func buildParam(p *schemac.Param) *paramSpec {

@@ -1,21 +1,15 @@
-package vkmock
+package methods
 
 import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
-
-// Response synthesis. Every answer is drawn from its own random stream,
-// seeded by a hash of the server's seed, the method, the response variant
-// and the request parameters (sorted, the token and other secrets left
-// out), so the same request always gets the same answer, whatever was asked
-// before.
 
 // noEcho are parameters never copied into same-named response fields.
 var noEcho = map[string]bool{
@@ -30,61 +24,12 @@ const (
 	maxCountItems = 100
 )
 
-// selectVariant picks the response schema the request asks for: the first
-// variant whose selecting parameters are all set (extended=1 and the like),
-// else "response", else the first.
-func selectVariant(m *apiMethod, q *vkRequest) *variant {
-	var plain *variant
-	for i := range m.variants {
-		v := &m.variants[i]
-		if len(v.when) == 0 {
-			if v.name == "response" || plain == nil {
-				if plain == nil || v.name == "response" {
-					plain = v
-				}
-			}
-			continue
-		}
-		all := true
-		for _, p := range v.when {
-			val, ok := q.Get(p)
-			if !ok || val == "" || val == "0" || val == "false" {
-				all = false
-				break
-			}
-		}
-		if all {
-			return v
-		}
-	}
-	if plain == nil {
-		plain = &m.variants[0]
-	}
-	return plain
-}
-
-// fnv-1a, inline: no allocation.
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
-
-func fnvString(h uint64, s string) uint64 {
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime
-	}
-	h ^= 0xff // separator
-	h *= fnvPrime
-	return h
-}
-
 // requestHash hashes what determines an answer.
-func (s *Server) requestHash(m *apiMethod, v *variant, q *vkRequest) uint64 {
-	h := uint64(fnvOffset)
-	h = fnvString(h, strconv.FormatInt(s.seed, 10))
-	h = fnvString(h, m.name)
-	h = fnvString(h, v.name)
+func requestHash(seed int64, method, variant string, q *core.Request) uint64 {
+	h := core.HashStart
+	h = core.HashString(h, strconv.FormatInt(seed, 10))
+	h = core.HashString(h, method)
+	h = core.HashString(h, variant)
 	idx := make([]int, 0, len(q.Params))
 	for i, p := range q.Params {
 		if p.Key == "access_token" || vkerr.IsSecretParam(p.Key) {
@@ -100,65 +45,25 @@ func (s *Server) requestHash(m *apiMethod, v *variant, q *vkRequest) uint64 {
 		return strings.Compare(pa.Value, pb.Value)
 	})
 	for _, i := range idx {
-		h = fnvString(h, q.Params[i].Key)
-		h = fnvString(h, q.Params[i].Value)
+		h = core.HashString(h, q.Params[i].Key)
+		h = core.HashString(h, q.Params[i].Value)
 	}
 	return h
 }
 
-type cacheKey struct {
-	h      uint64
-	method string
-}
-
-// respCache keeps synthesised answers: they depend only on the request, so
-// a hit gives the same bytes as a fresh synthesis.
-type respCache struct {
-	mu    sync.RWMutex
-	m     map[cacheKey][]byte
-	bytes int
-}
-
-// The cache holds at most respCacheSize answers and respCacheBytes bytes;
-// when full it starts afresh.
-const (
-	respCacheSize  = 4096
-	respCacheBytes = 16 << 20
-)
-
-func (c *respCache) get(k cacheKey) ([]byte, bool) {
-	c.mu.RLock()
-	b, ok := c.m[k]
-	c.mu.RUnlock()
-	return b, ok
-}
-
-func (c *respCache) put(k cacheKey, b []byte) {
-	if len(b) > respCacheBytes/16 {
-		return
-	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= respCacheSize || c.bytes+len(b) > respCacheBytes {
-		c.m = make(map[cacheKey][]byte, 64)
-		c.bytes = 0
-	}
-	if _, ok := c.m[k]; !ok {
-		c.bytes += len(b)
-	}
-	c.m[k] = b
-	c.mu.Unlock()
-}
-
-// synthesize returns the JSON of the "response" value for a request.
-func (s *Server) synthesize(m *apiMethod, q *vkRequest) []byte {
-	v := selectVariant(m, q)
-	h := s.requestHash(m, v, q)
-	key := cacheKey{h, m.name}
-	if b, ok := s.cache.get(key); ok {
+// Synthesize returns the JSON of the "response" value of m for q: a value
+// of the variant q selects, valid against its schema, at most synthBudget
+// values. q's parameters are echoed in same-named fields, count and
+// offset shape the lists, fields asks for optional fields, *_ids for one
+// object per id. The bytes are the cache's: do not modify them.
+func (r *Room) Synthesize(m *Method, q *core.Request) []byte {
+	v := m.Select(q)
+	key := r.Key(m, v.name, q)
+	if b, ok := r.cache.get(key); ok {
 		return b
 	}
 	g := &synth{
-		rng:    rand.New(rand.NewPCG(h, uint64(s.seed)^0x9e3779b97f4a7c15)),
+		rng:    rand.New(rand.NewPCG(key.h, uint64(r.seed)^0x9e3779b97f4a7c15)),
 		q:      q,
 		count:  -1,
 		budget: synthBudget,
@@ -185,13 +90,13 @@ func (s *Server) synthesize(m *apiMethod, q *vkRequest) []byte {
 	}
 	g.value(v.typ, "", 0)
 	out := g.buf
-	s.cache.put(key, out)
+	r.cache.put(key, out)
 	return out
 }
 
 // idsParam returns the numeric ids of a *_ids parameter, for answers that
 // are lists of objects, one per id.
-func idsParam(q *vkRequest) []int64 {
+func idsParam(q *core.Request) []int64 {
 	for _, p := range q.Params {
 		if !strings.HasSuffix(p.Key, "_ids") || p.Value == "" {
 			continue
@@ -214,7 +119,7 @@ func idsParam(q *vkRequest) []int64 {
 
 type synth struct {
 	rng    *rand.Rand
-	q      *vkRequest
+	q      *core.Request
 	buf    []byte
 	count  int // the count parameter, or -1
 	offset int
@@ -331,7 +236,7 @@ func (g *synth) object(t *rtype, depth int) {
 			g.buf = append(g.buf, ',')
 		}
 		written++
-		g.buf = appendString(g.buf, p.name)
+		g.buf = core.AppendString(g.buf, p.name)
 		g.buf = append(g.buf, ':')
 		switch {
 		case p.name == "items" && itemsN >= 0:
@@ -403,5 +308,3 @@ var (
 	lastNames  = []string{"Ivanova", "Petrov", "Smirnova", "Volkov", "Kuznetsova", "Sokolov"}
 	words      = []string{"lorem", "ipsum", "dolor", "sit", "amet", "mock", "vk", "test", "hello", "world"}
 )
-
-func newRand(a, b uint64) *rand.Rand { return rand.New(rand.NewPCG(a, b)) }
