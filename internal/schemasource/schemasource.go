@@ -1,6 +1,8 @@
 // Package schemasource tells which copy of the official VK API schema the
 // generators read: the commit of VKCOM/vk-api-schema that SOURCE.md, beside
 // the schema, names. Every generator writes it into its output's header.
+// It also lists the schema's methods.json files and reads the part of
+// them the table generators share (MethodFiles, Methods).
 package schemasource
 
 import (

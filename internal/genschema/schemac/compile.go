@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/vkerr/vkerr/internal/schemasource"
 )
 
 // doc is a JSON object of the schema as encoding/json decodes it.
@@ -57,24 +59,11 @@ func Compile(dir string) (*Schema, error) {
 	}
 	slices.Sort(s.Global)
 
-	entries, err := os.ReadDir(dir)
+	files, err := schemasource.MethodFiles(dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("schemac: %w", err)
 	}
-	var sections []string
-	for _, e := range entries {
-		if e.IsDir() {
-			if _, err := os.Stat(filepath.Join(dir, e.Name(), "methods.json")); err == nil {
-				sections = append(sections, e.Name())
-			}
-		}
-	}
-	sort.Strings(sections)
-	if len(sections) == 0 {
-		return nil, fmt.Errorf("schemac: no */methods.json under %s", dir)
-	}
-	for _, sec := range sections {
-		file := sec + "/methods.json"
+	for _, file := range files {
 		d, err := c.load(file)
 		if err != nil {
 			return nil, err
