@@ -22,6 +22,7 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/backoff"
 	"github.com/vkerr/vkerr/internal/redistest"
 	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/internal/syncbuf"
@@ -29,18 +30,6 @@ import (
 	"github.com/vkerr/vkerr/vkmock"
 	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
-
-// sleepCtx waits for d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
 
 // The proof of the shared limit: client processes (the test binary run
 // again as TestRedisHelperProcess), each with its own vkapi client and
@@ -196,7 +185,7 @@ func runHelper(t *testing.T, cfg helperConfig) helperResult {
 				if res.Allowed > 0 {
 					return nil
 				}
-				if err := sleepCtx(ctx, res.RetryAfter); err != nil {
+				if err := backoff.Sleep(ctx, res.RetryAfter); err != nil {
 					return err
 				}
 			}
