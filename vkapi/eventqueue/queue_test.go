@@ -325,15 +325,6 @@ func TestKeysShareOneHashTag(t *testing.T) {
 	}
 }
 
-func TestBackoffBounded(t *testing.T) {
-	for attempt := range 200 {
-		d := backoff(attempt, time.Minute, 2*time.Hour)
-		if d <= 0 || d > 2*time.Hour {
-			t.Fatalf("backoff(%d) = %s", attempt, d)
-		}
-	}
-}
-
 // TestStalledWorkerStopsHandling: a worker whose lease may have run out
 // (its process stalled past the renewals) hands nothing more to the
 // handler until a renewal comes; the next holder would claim the entries.

@@ -22,24 +22,14 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/backoff"
+	"github.com/vkerr/vkerr/internal/redistest"
 	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/internal/syncbuf"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
 	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
-
-// sleepCtx waits for d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
 
 // The proof of the shared limit: client processes (the test binary run
 // again as TestRedisHelperProcess), each with its own vkapi client and
@@ -195,7 +185,7 @@ func runHelper(t *testing.T, cfg helperConfig) helperResult {
 				if res.Allowed > 0 {
 					return nil
 				}
-				if err := sleepCtx(ctx, res.RetryAfter); err != nil {
+				if err := backoff.Sleep(ctx, res.RetryAfter); err != nil {
 					return err
 				}
 			}
@@ -402,7 +392,7 @@ func runSharedLoad(t testing.TB, addr string, procs, callers int, d time.Duratio
 // test takes 50 ms, what a user sets for a jittery network. The default's
 // figures are BenchmarkRedisSharedLimit's.
 func TestRedisSharedLimitProcesses(t *testing.T) {
-	addr := testRedisAddr(t)
+	addr := redistest.Addr(t)
 	d := redisRunDuration(soak.Pick(2*time.Second, 3*time.Second))
 	run := runSharedLoad(t, addr, 3, 20, d, helperConfig{Margin: ciMargin})
 	t.Log(run)
@@ -425,8 +415,8 @@ func TestRedisSharedLimitProcesses(t *testing.T) {
 // restarted: every call completes, each message exactly once, each
 // process warns once and comes back to Redis.
 func TestRedisKilledMidRun(t *testing.T) {
-	soak.Require(t)     // 9 s of real time at any size: CI's soak step runs it
-	rs := startRedis(t) // a private one: never kill the CI's
+	soak.Require(t)                // 9 s of real time at any size: CI's soak step runs it
+	rs := redistest.StartServer(t) // a private one: never kill the CI's
 	s := vkmocktest.NewServer(t, vkmock.WithRequestLogSize(100000))
 	tok := s.Tokens().Of(vkmock.TokenGroup).Token
 	start := time.Now().Add(1500 * time.Millisecond)
@@ -437,12 +427,12 @@ func TestRedisKilledMidRun(t *testing.T) {
 	restarted := make(chan error, 1)
 	go func() {
 		time.Sleep(time.Until(killAt))
-		rs.kill()
+		rs.Kill()
 		time.Sleep(time.Until(restartAt))
-		restarted <- rs.start()
+		restarted <- rs.Start()
 	}()
 	reports := runHelpers(t, 3, helperConfig{
-		BaseURL: s.URL(), Token: tok, Redis: rs.addr, Prefix: testKeyPrefix(t),
+		BaseURL: s.URL(), Token: tok, Redis: rs.Addr, Prefix: testKeyPrefix(t),
 		Callers: 8, Start: start, Duration: d, Mode: "once", Probe: 250 * time.Millisecond, Margin: ciMargin,
 	})
 	if err := <-restarted; err != nil {
@@ -542,7 +532,7 @@ func TestRedisKilledMidRun(t *testing.T) {
 // in front of clients without the shared limiter.
 func BenchmarkRedisSharedLimit(b *testing.B) {
 	netLatency := &vkmock.Latency{Dist: "uniform", MinMS: 30, MaxMS: 70}
-	addr := testRedisAddr(b)
+	addr := redistest.Addr(b)
 	d := redisRunDuration(10 * time.Second)
 	for _, bc := range []struct {
 		name string
