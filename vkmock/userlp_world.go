@@ -357,13 +357,7 @@ func (s *Server) setOnline(tok Token, online bool) ([]byte, *vkerr.Error) {
 		return nil, s.withSuffix(vkerr.Method, "account.setOnline and account.setOffline need a user token")
 	}
 	now := s.now()
-	u := &s.ulp
-	u.mu.Lock()
-	us := u.userLocked(tok.UserID, now, true)
-	changed := us.online != online
-	us.online = online
-	u.mu.Unlock()
-	if !changed {
+	if !s.ulp.SetOnline(tok.UserID, online) {
 		return []byte("1"), nil
 	}
 	update := []any{9, -tok.UserID, 0, now.Unix()}
