@@ -8,6 +8,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/longpoll"
 )
 
@@ -72,7 +73,7 @@ func (s *Server) serveLongPoll(w http.ResponseWriter, r *http.Request) {
 	if answered {
 		return
 	}
-	body := s.lp.Check(r.Context(), strings.TrimPrefix(r.URL.Path, "/lp/wh"), q.Get("key"), q.Get("ts"), longpoll.Wait(q.Get("wait")), forced)
+	body := s.lp.Check(r.Context(), strings.TrimPrefix(r.URL.Path, "/lp/wh"), q.Get("key"), q.Get("ts"), core.Wait(q.Get("wait")), forced)
 	if body == nil {
 		return // the client went away
 	}

@@ -42,19 +42,6 @@ func (r *Room) NewKey(groupID int64) (k string, ts int64, err error) {
 	return k, g.seq, nil
 }
 
-// Wait reads an a_check's wait parameter: DefaultWait when absent or
-// not a number of seconds, at most MaxWait.
-func Wait(v string) int {
-	if v == "" {
-		return DefaultWait
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		n = DefaultWait
-	}
-	return min(n, MaxWait)
-}
-
 // FailedBody is {"failed":n}.
 func FailedBody(n int) []byte { return []byte(`{"failed":` + strconv.Itoa(n) + `}`) }
 

@@ -21,10 +21,6 @@ const (
 	DefaultUsers = 10000
 	// DefaultEventLogSize bounds the log of emitted events (Events).
 	DefaultEventLogSize = 100000
-	// MaxWait is the longest wait VK allows (seconds).
-	MaxWait = 90
-	// DefaultWait is the wait of a request without one.
-	DefaultWait = 25
 	// maxKeysPerGroup bounds the live keys of a community; a new key
 	// beyond it retires the oldest.
 	maxKeysPerGroup = 16

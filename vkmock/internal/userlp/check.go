@@ -6,18 +6,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // The a_check of User Long Poll: it holds until an update, the wait's
 // end or the mock's clock moving, and answers the updates in the shapes
 // of its version and mode, or {"failed":1|2|3|4}.
-
-// maxWait is the longest wait VK allows (seconds); defaultWait the wait
-// of a request without one.
-const (
-	maxWait     = 90
-	defaultWait = 25
-)
 
 // Check answers GET /im/u<user>?act=a_check&key&ts&wait&mode&version at
 // path; forced is the failure a fault rule asks for (0: none). It
@@ -31,12 +26,7 @@ func (r *Room) Check(ctx context.Context, path string, q url.Values, forced int)
 			version = n
 		}
 	}
-	wait := defaultWait
-	if v := q.Get("wait"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			wait = min(n, maxWait)
-		}
-	}
+	wait := core.Wait(q.Get("wait"))
 	mode, _ := strconv.Atoi(q.Get("mode"))
 	return r.check(ctx, strings.TrimPrefix(path, "/im/u"), q.Get("key"), q.Get("ts"), wait, version, mode, forced)
 }

@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"go.uber.org/goleak"
 )
 
@@ -43,7 +44,7 @@ func TestCheckWaits(t *testing.T) {
 		go func() {
 			got <- r.Check(context.Background(), "/im/u5", checkQuery(key, 1, url.Values{"wait": {"1000"}}), 0)
 		}()
-		if b := string(<-got); b != `{"ts":1,"updates":[]}` || time.Since(start) != maxWait*time.Second {
+		if b := string(<-got); b != `{"ts":1,"updates":[]}` || time.Since(start) != core.MaxWait*time.Second {
 			t.Fatalf("%s after %v", b, time.Since(start))
 		}
 		start = time.Now()

@@ -112,7 +112,9 @@ type key struct {
 // Room is the User Long Poll state of the users who asked for a server
 // (or got an injected update): a user without state has nobody
 // listening, and the world's updates skip it. The zero value is not
-// usable; New makes one. A Room is safe for concurrent use.
+// usable; New makes one. A Room is safe for concurrent use. Its lock is
+// taken under the Bots Long Poll room's (an event a community emits
+// becomes a user's update there); it calls no other room under its own.
 type Room struct {
 	d       Deps
 	methods map[string]core.Handler
