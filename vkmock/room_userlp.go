@@ -3,6 +3,7 @@ package vkmock
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
@@ -93,7 +94,8 @@ func (s *Server) userLPEmitted(groupID int64, typ vkevent.Type, object []byte) {
 	}
 	// The object is seen from the community (its peer is the user); the
 	// message as stored has the community on one side.
-	m := Message{ID: o.ID, FromID: o.FromID, PeerID: -groupID, Date: o.Date, Message: o.Text, RandomID: o.RandomID}
+	m := Message{ID: o.ID, FromID: o.FromID, PeerID: -groupID, Date: o.Date, Message: o.Text, RandomID: o.RandomID,
+		Attachments: attachmentItems(typ, object)}
 	user := o.FromID
 	if o.FromID == -groupID {
 		user, m.PeerID = o.PeerID, o.PeerID
@@ -126,4 +128,33 @@ func (s *Server) serveUserLongPoll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeBody(w, body, truncate)
+}
+
+// attachmentItems are the attachment items ("photo1_2") of the message
+// of a message event, from its attachments [{"type","<type>":{"id","owner_id"}}].
+func attachmentItems(typ vkevent.Type, object []byte) []string {
+	var o struct {
+		Message     *struct{ Attachments []map[string]json.RawMessage } `json:"message"`
+		Attachments []map[string]json.RawMessage                        `json:"attachments"`
+	}
+	if json.Unmarshal(object, &o) != nil {
+		return nil
+	}
+	atts := o.Attachments
+	if typ == vkevent.TypeMessageNew && o.Message != nil {
+		atts = o.Message.Attachments
+	}
+	var items []string
+	for _, a := range atts {
+		var t string
+		var media struct {
+			ID      int64 `json:"id"`
+			OwnerID int64 `json:"owner_id"`
+		}
+		if json.Unmarshal(a["type"], &t) != nil || t == "" || json.Unmarshal(a[t], &media) != nil {
+			continue
+		}
+		items = append(items, t+strconv.FormatInt(media.OwnerID, 10)+"_"+strconv.FormatInt(media.ID, 10))
+	}
+	return items
 }
