@@ -1,9 +1,6 @@
 package vkmock
 
 import (
-	"crypto/sha1"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -47,22 +44,7 @@ func (ctl WorldControl) PressButton(p ButtonPress) (ButtonResult, error) {
 	if len(p.Payload) > 1000 || !json.Valid(p.Payload) {
 		return ButtonResult{}, errors.New("vkmock: button payload must be JSON of at most 1000 bytes")
 	}
-	l := &s.lp
-	l.mu.Lock()
-	l.initLocked()
-	l.keySeq++
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(s.seed))
-	binary.LittleEndian.PutUint64(b[8:], l.keySeq)
-	sum := sha1.Sum(append(b[:], "button"...))
-	id := hex.EncodeToString(sum[:7])
-	l.buttons[id] = &buttonPress{group: p.GroupID, user: p.UserID, peer: p.PeerID}
-	l.btnOrder = append(l.btnOrder, id)
-	if len(l.btnOrder) > maxButtonPresses {
-		delete(l.buttons, l.btnOrder[0])
-		l.btnOrder = append(l.btnOrder[:0:0], l.btnOrder[1:]...)
-	}
-	l.mu.Unlock()
+	id := s.lp.PressButton(p.GroupID, p.UserID, p.PeerID)
 	o := map[string]any{"user_id": p.UserID, "peer_id": p.PeerID, "event_id": id, "payload": p.Payload}
 	if p.ConversationMessageID > 0 {
 		o["conversation_message_id"] = p.ConversationMessageID
@@ -88,28 +70,14 @@ func (s *Server) messagesSendMessageEventAnswer(q *vkRequest, tok Token) ([]byte
 			return nil, s.paramError("event_data is invalid")
 		}
 	}
-	l := &s.lp
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.initLocked()
-	p := l.buttons[id]
-	if p == nil || p.group != tok.GroupID {
-		return nil, s.paramError("event_id is invalid")
+	if err := s.lp.AnswerButton(id, tok.GroupID, user, peer); err != nil {
+		return nil, s.paramError(err.Error())
 	}
-	if p.user != user || p.peer != peer {
-		return nil, s.paramError("user_id or peer_id does not match the event")
-	}
-	p.answered = true
 	return []byte("1"), nil
 }
 
 // ButtonAnswered reports whether messages.sendMessageEventAnswer answered
 // the press with this event_id.
 func (ctl WorldControl) ButtonAnswered(eventID string) bool {
-	s := ctl.s
-	s.lp.mu.Lock()
-	defer s.lp.mu.Unlock()
-	s.lp.initLocked()
-	p := s.lp.buttons[eventID]
-	return p != nil && p.answered
+	return ctl.s.lp.ButtonAnswered(eventID)
 }

@@ -306,36 +306,5 @@ type InjectedEvent struct {
 // Inject validates an event against the schema (a known type, an
 // object with the fields the schema requires) and emits it.
 func (ctl LongPollControl) Inject(e InjectedEvent) (EmittedEvent, error) {
-	s := ctl.s
-	ev := vkevent.Event{Type: e.Type, GroupID: e.GroupID, Object: e.Object}
-	if err := ev.Validate(); err != nil {
-		return EmittedEvent{}, err
-	}
-	if e.GroupID > MaxGroupID {
-		return EmittedEvent{}, errors.New("vkmock: group_id is out of range")
-	}
-	if e.Type == vkevent.TypeConfirmation {
-		return EmittedEvent{}, errors.New("vkmock: confirmation is not an event of the world")
-	}
-	if len(e.Object) > 64<<10 {
-		return EmittedEvent{}, errors.New("vkmock: an injected object is at most 64 KiB")
-	}
-	obj := e.Object
-	if len(obj) == 0 {
-		obj = json.RawMessage("{}")
-	}
-	var compact []byte
-	compact, err := compactJSON(obj)
-	if err != nil {
-		return EmittedEvent{}, err
-	}
-	return s.emit(e.GroupID, e.Type, compact)
-}
-
-func compactJSON(b []byte) ([]byte, error) {
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return nil, err
-	}
-	return json.Marshal(v)
+	return ctl.s.lp.Inject(e.GroupID, e.Type, e.Object)
 }

@@ -16,9 +16,11 @@ import (
 	"github.com/vkerr/vkerr/vkmock/internal/challenges"
 	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
+	"github.com/vkerr/vkerr/vkmock/internal/longpoll"
 	"github.com/vkerr/vkerr/vkmock/internal/methods"
 	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
 	"github.com/vkerr/vkerr/vkmock/internal/reqlog"
+	"github.com/vkerr/vkerr/vkmock/internal/userlp"
 )
 
 // Version is the vkmock version, sent in the Vkmock-Version header.
@@ -65,10 +67,10 @@ type Server struct {
 
 	limiter ratelimit.Limiter
 	log     reqlog.Log
-	lp      lpState         // Bots Long Poll and the world's events (longpoll*.go)
+	lp      *longpoll.Room  // Bots Long Poll and the world's events (room_longpoll.go)
 	uploads uploadState     // upload servers: key, pending and stored uploads
 	cb      callback.Sender // the Callback API sender (callback*.go)
-	ulp     ulpState        // User Long Poll (userlp.go)
+	ulp     *userlp.Room    // User Long Poll (room_userlp.go)
 	oauth   oauthState      // the OAuth room (oauth.go)
 	stream  streamState     // the Streaming API (streaming.go)
 	methods *methods.Room   // the schema's methods: validation, synthesised answers (room_methods.go)
@@ -127,6 +129,8 @@ func New(opts ...Option) (*Server, error) {
 	s.initChallenges()
 	s.run.init()
 	s.cb.Init(s.now, s.clk.Moved, o.seed, "vkmock-callback/"+Version)
+	s.lp = s.newLongPoll()
+	s.ulp = s.newUserLP()
 	s.faults.Init(o.seed, o.timeouts.maxFaultLatency())
 	s.control = s.controlRoutes()
 	maps.Copy(s.control, s.longPollRoutes())
@@ -230,10 +234,10 @@ func (s *Server) Reset() {
 	_ = s.applyInitial()
 	s.limiter.Reset()
 	s.log.Reset()
-	s.lp.reset()
+	s.lp.Reset()
 	s.uploads.reset()
 	s.cb.Reset()
-	s.ulp.reset()
+	s.ulp.Reset()
 	s.resetOAuth()
 	s.stream.reset(s)
 }

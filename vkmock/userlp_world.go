@@ -8,6 +8,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock/internal/userlp"
 )
 
 // The world's actions as User Long Poll updates, with VK's codes and
@@ -98,7 +99,7 @@ func (s *Server) userMessageUpdate(user int64, m Message, code int) {
 	peer := seenBy(m, user)
 	msg, _ := json.Marshal(map[string]any{"id": m.ID, "from_id": m.FromID, "peer_id": peer, "date": m.Date,
 		"text": m.Message, "out": boolInt(m.FromID == user), "random_id": m.RandomID})
-	_ = s.userUpdate(user, []any{code, m.ID, flags, peer, m.Date, m.Message, map[string]any{}, map[string]any{}, m.RandomID}, msg, false)
+	_ = s.userUpdate(user, []any{code, m.ID, flags, peer, m.Date, m.Message, map[string]any{}, userlp.Attachments(m.Attachments), m.RandomID}, msg, false)
 }
 
 // userSent makes the updates of a message a user sent with messages.send.
@@ -357,13 +358,7 @@ func (s *Server) setOnline(tok Token, online bool) ([]byte, *vkerr.Error) {
 		return nil, s.withSuffix(vkerr.Method, "account.setOnline and account.setOffline need a user token")
 	}
 	now := s.now()
-	u := &s.ulp
-	u.mu.Lock()
-	us := u.userLocked(tok.UserID, now, true)
-	changed := us.online != online
-	us.online = online
-	u.mu.Unlock()
-	if !changed {
+	if !s.ulp.SetOnline(tok.UserID, online) {
 		return []byte("1"), nil
 	}
 	update := []any{9, -tok.UserID, 0, now.Unix()}
