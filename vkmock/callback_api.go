@@ -59,7 +59,7 @@ func (s *Server) serverIDParam(q *vkRequest) (int64, *vkerr.Error) {
 func (s *Server) notFound(what string) *vkerr.Error { return s.withSuffix(vkerr.NotFound, what) }
 
 func (s *Server) groupsAddCallbackServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -82,7 +82,7 @@ func (s *Server) groupsAddCallbackServer(q *vkRequest, tok Token) ([]byte, *vker
 }
 
 func (s *Server) groupsEditCallbackServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -101,7 +101,7 @@ func (s *Server) groupsEditCallbackServer(q *vkRequest, tok Token) ([]byte, *vke
 }
 
 func (s *Server) groupsDeleteCallbackServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -126,7 +126,7 @@ type callbackServerJSON struct {
 }
 
 func (s *Server) groupsGetCallbackServers(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -171,7 +171,7 @@ func (s *Server) callbackServerOf(q *vkRequest, gid int64, change func(sv *Callb
 }
 
 func (s *Server) groupsSetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -200,7 +200,7 @@ func (s *Server) groupsSetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vk
 }
 
 func (s *Server) groupsGetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -219,7 +219,7 @@ func (s *Server) groupsGetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vk
 }
 
 func (s *Server) groupsGetCallbackConfirmationCode(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}

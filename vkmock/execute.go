@@ -251,7 +251,7 @@ func (s *Server) answer(m *apiMethod, q *vkRequest, tok Token) ([]byte, *vkerr.E
 		// the world's version: cache it like a synthesised one.
 		h := s.requestHash(m, &worldVariant, q)
 		h = fnvString(h, strconv.FormatInt(caller(tok), 10))
-		h = fnvString(h, strconv.FormatUint(s.world.version.Load(), 10))
+		h = fnvString(h, strconv.FormatUint(s.world.Version(), 10))
 		key := cacheKey{h, m.name}
 		if b, ok := s.cache.get(key); ok {
 			return b, nil

@@ -36,9 +36,6 @@ const (
 	// maxKeysPerGroup bounds the live keys of a community; a new key
 	// beyond it retires the oldest.
 	maxKeysPerGroup = 16
-	// maxButtonPresses bounds the message_event ids kept for
-	// messages.sendMessageEventAnswer.
-	maxButtonPresses = 10000
 	// LegacyMessageVersion is the first api_version whose message_new
 	// object is {"message","client_info"}; older ones get the bare message.
 	LegacyMessageVersion = "5.103"
@@ -157,24 +154,17 @@ type lpGroup struct {
 	lossFrom  int64         // >= 0: events after it are lost until the next getLongPollServer
 }
 
-type buttonPress struct {
-	group, user, peer int64
-	answered          bool
-}
-
 type lpState struct {
-	mu       sync.Mutex
-	cfg      LongPollConfig
-	groups   map[int64]*lpGroup
-	keys     map[string]lpKey
-	keySeq   uint64
-	log      []EmittedEvent
-	logBase  int64 // global index of log[0]
-	logSize  int
-	waiting  atomic.Int64 // a_check requests holding
-	bytes    int          // the history bytes of all communities
-	buttons  map[string]*buttonPress
-	btnOrder []string
+	mu      sync.Mutex
+	cfg     LongPollConfig
+	groups  map[int64]*lpGroup
+	keys    map[string]lpKey
+	keySeq  uint64
+	log     []EmittedEvent
+	logBase int64 // global index of log[0]
+	logSize int
+	waiting atomic.Int64 // a_check requests holding
+	bytes   int          // the history bytes of all communities
 }
 
 func (l *lpState) initLocked() {
@@ -187,7 +177,6 @@ func (l *lpState) initLocked() {
 	// listen at once; communities added later start with Long Poll off.
 	l.groups[DefaultGroupID] = &lpGroup{id: DefaultGroupID, notify: make(chan struct{}), lossFrom: -1, settings: botSettings(DefaultGroupID)}
 	l.keys = map[string]lpKey{}
-	l.buttons = map[string]*buttonPress{}
 	if l.logSize <= 0 {
 		l.logSize = DefaultEventLogSize
 	}
@@ -202,7 +191,6 @@ func (l *lpState) reset() {
 	l.groups = nil
 	l.log, l.logBase = nil, 0
 	l.bytes = 0
-	l.btnOrder = nil
 	l.cfg = LongPollConfig{}
 	for _, g := range old {
 		close(g.notify)

@@ -17,6 +17,7 @@ import (
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
 	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
 	"github.com/vkerr/vkerr/vkmock/internal/reqlog"
+	"github.com/vkerr/vkerr/vkmock/internal/world"
 )
 
 // Version is the vkmock version, sent in the Vkmock-Version header.
@@ -56,7 +57,7 @@ type Server struct {
 	apps       map[int64]App
 	tokenChal  map[string]vkerr.Code // challenges raised on tokens
 
-	world    world
+	world    *world.Room // users, communities, posts, messages (room_world.go)
 	chal     challengeState
 	flows    flowState
 	confirms confirmations
@@ -149,7 +150,7 @@ func New(opts ...Option) (*Server, error) {
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
 	s.log.Init(o.limits.RequestLogSize, o.limits.RequestLogBytes)
-	s.world.limits = o.limits
+	s.world = s.newWorld(o.limits)
 	s.procs.limits = o.limits
 	if o.config != nil {
 		s.initial = *o.config
@@ -196,7 +197,7 @@ func (s *Server) applyInitial() error {
 		return err
 	}
 	s.clk.Reset()
-	if err := s.world.reset(s.seed, s.now().Unix(), s.initial.World); err != nil {
+	if err := s.world.Reset(s.initial.World); err != nil {
 		return fmt.Errorf("vkmock: config: %w", err)
 	}
 	s.flows.reset()

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/world"
 )
 
 // worldCall calls a method and, for a response, checks it against the
@@ -141,7 +142,7 @@ func TestWorldUtilsAndPermissions(t *testing.T) {
 	user := s.Tokens().Of(TokenUser).Token
 	for name, want := range map[string]string{
 		"mock_friend": `{"type":"user","object_id":` + id(WorldFriendID) + `}`, "mock_closed": `{"type":"group","object_id":` + id(WorldClosedGroupID) + `}`,
-		"id42": `{"type":"user","object_id":42}`, "club7": `{"type":"` + derivedGroup(s.Seed(), 7).Type + `","object_id":7}`, "nobody_here": `[]`,
+		"id42": `{"type":"user","object_id":42}`, "club7": `{"type":"` + world.DerivedGroup(s.Seed(), 7).Type + `","object_id":7}`, "nobody_here": `[]`,
 	} {
 		if a := worldCall(t, s, "utils.resolveScreenName", user, "screen_name", name); string(a.env.Response) != want {
 			t.Errorf("resolve %s: %s, want %s", name, a.env.Response, want)
@@ -203,7 +204,7 @@ func TestWorldControlAndDeterminism(t *testing.T) {
 	if string(wa) != string(wb) || string(wa) == string(wc) {
 		t.Fatal("the world is not determined by the seed")
 	}
-	if ua, _ := b.user(123); ua != derivedUser(5, 123) || ua.ID != 123 {
+	if ua, _ := b.user(123); ua != world.DerivedUser(5, 123) || ua.ID != 123 {
 		t.Fatal("derived users differ")
 	}
 	// Captchas are determined by the seed too.

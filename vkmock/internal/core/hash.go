@@ -1,5 +1,7 @@
 package core
 
+import "strconv"
+
 // FNV-1a, inline (no allocation), for what the mock derives from its seed:
 // names of the world's entities, request hashes of the answer cache.
 const (
@@ -16,5 +18,15 @@ func FNVString(h uint64, s string) uint64 {
 	}
 	h ^= 0xff // separator
 	h *= fnvPrime
+	return h
+}
+
+// SeedHash hashes a seed with labels: what the mock derives from its seed
+// (names, captchas) starts here.
+func SeedHash(seed int64, parts ...string) uint64 {
+	h := FNVString(FNVOffset, strconv.FormatInt(seed, 10))
+	for _, p := range parts {
+		h = FNVString(h, p)
+	}
 	return h
 }

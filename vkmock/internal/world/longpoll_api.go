@@ -14,11 +14,11 @@ import (
 // groups.getLongPollSettings. The settings and keys are Long Poll's
 // (Deps.LongPoll); who may manage a community is the world's.
 
-// lpGroupParam reads group_id and checks that the token may manage it: the
+// ManagedGroup reads group_id and checks that the token may manage it: the
 // community's own token, or the user token of the owner (Deps.Owner), who
 // may manage every community's Long Poll (the mock models no community
 // admins otherwise).
-func (r *Room) lpGroupParam(q *core.Request, tok core.Token) (int64, *vkerr.Error) {
+func (r *Room) ManagedGroup(q *core.Request, tok core.Token) (int64, *vkerr.Error) {
 	v, _ := q.Get("group_id")
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 || id > MaxGroupID {
@@ -33,7 +33,7 @@ func (r *Room) lpGroupParam(q *core.Request, tok core.Token) (int64, *vkerr.Erro
 	return id, nil
 }
 func (r *Room) groupsGetLongPollServer(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
-	id, e := r.lpGroupParam(q, tok)
+	id, e := r.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -55,7 +55,7 @@ func (r *Room) groupsGetLongPollServer(q *core.Request, tok core.Token) ([]byte,
 }
 
 func (r *Room) groupsSetLongPollSettings(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
-	id, e := r.lpGroupParam(q, tok)
+	id, e := r.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -81,7 +81,7 @@ func (r *Room) groupsSetLongPollSettings(q *core.Request, tok core.Token) ([]byt
 }
 
 func (r *Room) groupsGetLongPollSettings(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
-	id, e := r.lpGroupParam(q, tok)
+	id, e := r.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}

@@ -30,19 +30,10 @@ var femaleLastNames = func() map[string]string {
 	return m
 }()
 
-// seedHash hashes the seed with labels.
-func seedHash(seed int64, parts ...string) uint64 {
-	h := core.FNVString(core.FNVOffset, strconv.FormatInt(seed, 10))
-	for _, p := range parts {
-		h = core.FNVString(h, p)
-	}
-	return h
-}
-
 // DerivedUser is the user with an id the world does not list.
 func DerivedUser(seed, id int64) User {
 	var buf [20]byte
-	h := core.FNVString(seedHash(seed, "user"), string(strconv.AppendInt(buf[:0], id, 10)))
+	h := core.FNVString(core.SeedHash(seed, "user"), string(strconv.AppendInt(buf[:0], id, 10)))
 	first := firstNames[h%uint64(len(firstNames))]
 	last := lastNames[(h/16)%uint64(len(lastNames))]
 	if strings.HasSuffix(first, "a") {
@@ -53,7 +44,7 @@ func DerivedUser(seed, id int64) User {
 
 // DerivedGroup is the community with an id the world does not list.
 func DerivedGroup(seed, id int64) Group {
-	h := seedHash(seed, "group", strconv.FormatInt(id, 10))
+	h := core.SeedHash(seed, "group", strconv.FormatInt(id, 10))
 	kinds := []string{"group", "page", "event"}
 	return Group{ID: id, Name: "Community " + strconv.FormatInt(id, 10), Type: kinds[h%3]}
 }

@@ -242,3 +242,18 @@ func (r *Room) markDeletedForAll(id int64) {
 		m.DeletedForAll = true
 	}
 }
+
+// Usage is what the bounded stores hold.
+type Usage struct {
+	Messages     int   // messages kept
+	MessageBytes int64 // their estimated bytes
+	Posts        int   // posts kept, on every wall
+	PostBytes    int64 // their estimated bytes
+}
+
+// Usage returns what the bounded stores hold now.
+func (r *Room) Usage() Usage {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return Usage{Messages: r.messages.Len(), MessageBytes: r.messages.Bytes(), Posts: r.order.Len(), PostBytes: r.order.Bytes()}
+}

@@ -43,8 +43,8 @@ const (
 // types.
 var activityCodes = map[string]int{"typing": 63, "audiomessage": 64, "photo": 65, "video": 66, "file": 67}
 
-// onlinePlatformWeb is the platform of update 8: the full web version.
-const onlinePlatformWeb = 7
+// OnlinePlatformWeb is the platform of update 8: the full web version.
+const OnlinePlatformWeb = 7
 
 // friendsOf is the world's friendship: the owner and FriendID.
 func (r *Room) friendsOf(id int64) []int64 {
@@ -343,7 +343,7 @@ func (r *Room) setOnline(tok core.Token, online bool) ([]byte, *vkerr.Error) {
 	}
 	update := []any{9, -tok.UserID, 0, now}
 	if online {
-		update = []any{8, -tok.UserID, onlinePlatformWeb, now}
+		update = []any{8, -tok.UserID, OnlinePlatformWeb, now}
 	}
 	for _, f := range r.friendsOf(tok.UserID) {
 		r.deps.Events.User(f, update, nil)
