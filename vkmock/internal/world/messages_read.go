@@ -124,7 +124,7 @@ func (r *Room) messagesGetByID(q *core.Request, tok core.Token) ([]byte, *vkerr.
 	r.mu.RUnlock()
 	b, err := json.Marshal(map[string]any{"count": len(items), "items": items})
 	if err != nil {
-		return nil, &vkerr.Error{Code: vkerr.Server}
+		return nil, r.coded(vkerr.Server)
 	}
 	return b, nil
 }

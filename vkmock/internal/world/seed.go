@@ -72,7 +72,7 @@ func (r *Room) Reset(extra *World) error {
 	r.albums = map[int64]Album{}
 	r.posts = map[int64][]Post{}
 	r.byName = map[string]int64{}
-	r.messages = fifo.New[Message](min(lim.Messages, MaxMessages), lim.MessageBytes)
+	r.messages = fifo.New[Message](lim.Messages, lim.MessageBytes)
 	r.order = fifo.New[postRef](lim.Posts, lim.PostBytes)
 	r.dedup = map[msgKey]int64{}
 	r.msgSeq, r.postSeq = 0, 0

@@ -143,13 +143,39 @@ type World struct {
 	Posts  []Post  `json:"posts"`
 }
 
-// Limits bound the stores of the world; a zero or negative field means no
-// bound but the package's maxima (MaxMessages).
+// Limits bound the stores of the world: the messages (at most
+// MaxMessages) and the posts of all walls together. A zero or negative
+// field means its default.
 type Limits struct {
 	Messages     int
 	MessageBytes int64
 	Posts        int
 	PostBytes    int64
+}
+
+// Defaults of Limits.
+const (
+	DefaultMessages     = 100_000
+	DefaultMessageBytes = 64 << 20
+	DefaultPosts        = 100_000
+	DefaultPostBytes    = 64 << 20
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.Messages <= 0 {
+		l.Messages = DefaultMessages
+	}
+	l.Messages = min(l.Messages, MaxMessages)
+	if l.MessageBytes <= 0 {
+		l.MessageBytes = DefaultMessageBytes
+	}
+	if l.Posts <= 0 {
+		l.Posts = DefaultPosts
+	}
+	if l.PostBytes <= 0 {
+		l.PostBytes = DefaultPostBytes
+	}
+	return l
 }
 
 // Deps is what the world needs from the rest of the mock.
@@ -217,6 +243,7 @@ type Room struct {
 // New returns the world seeded from deps.Seed (call Reset to add the
 // entities of a configuration).
 func New(deps Deps) *Room {
+	deps.Limits = deps.Limits.withDefaults()
 	r := &Room{deps: deps}
 	r.methods = make(map[string]core.Handler, len(methodTable))
 	for name, f := range methodTable {
