@@ -17,7 +17,7 @@ import (
 // Events.User); a message's peer is the conversation as its owner sees it.
 //
 //	messages.send by a user      [4,id,2,peer,...] to the sender, [4,id,1,sender,...] to a user peer;
-//	                             to a community it is the community's message_new, as World().Inbox
+//	                             to a community it is the community's message_new, as Inbox
 //	messages.markAsRead          [6,peer,id] to a reader who is a user, [7,reader,id] to a user peer;
 //	                             a user reading a community's messages is its message_read
 //	messages.markAsImportant     [2,id,8,peer] (important=1) or [3,id,8,peer]
