@@ -138,6 +138,17 @@ func (e worldEvents) User(userID int64, update []any, msg json.RawMessage) {
 	_ = e.s.userUpdate(userID, update, msg, false)
 }
 
+func (e worldEvents) SetOnline(userID int64, online bool) bool {
+	s := e.s
+	u := &s.ulp
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	us := u.userLocked(userID, s.now(), true)
+	changed := us.online != online
+	us.online = online
+	return changed
+}
+
 // worldLongPoll gives the world the communities' Bots Long Poll settings
 // and keys.
 type worldLongPoll struct{ s *Server }

@@ -71,6 +71,7 @@ type ulpUser struct {
 	notify   chan struct{}
 	keys     []string  // live keys, oldest first
 	last     time.Time // the last request (server, a_check) or update, for eviction
+	online   bool      // account.setOnline, for updates 8 and 9
 }
 
 // oldest is the ts after which the updates are kept.

@@ -243,3 +243,25 @@ func TestConfigWorldChallengesProcedures(t *testing.T) {
 		t.Fatal("a procedure that does not compile was accepted")
 	}
 }
+
+// account.setOnline keeps the user's presence in its User Long Poll state,
+// which it makes: the user's later messages are in its history.
+func TestSetOnlineMakesUserLongPollState(t *testing.T) {
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
+	if a := worldCall(t, s, "messages.getLongPollHistory", user, "ts", "1"); a.code() != vkerr.Code(908) {
+		t.Fatalf("history without state: %s", a.body)
+	}
+	if a := worldCall(t, s, "account.setOnline", user); a.code() != 0 {
+		t.Fatalf("setOnline: %s", a.body)
+	}
+	if a := worldCall(t, s, "messages.send", user, "peer_id", id(WorldFriendID), "message", "hi", "random_id", "1"); a.code() != 0 {
+		t.Fatalf("send: %s", a.body)
+	}
+	// (The history's update arrays are VK's, not the schema's: no
+	// validation against it.)
+	a := call(t, s, "messages.getLongPollHistory", vals("v", "5.199", "access_token", user, "ts", "0"))
+	if a.code() != 0 || !strings.Contains(string(a.env.Response), `"text":"hi"`) {
+		t.Fatalf("history after setOnline: %s", a.body)
+	}
+}

@@ -28,6 +28,10 @@ type Events interface {
 	// returns with it (nil for updates without one). A user nobody
 	// listens to gets none.
 	User(userID int64, update []any, msg json.RawMessage)
+	// SetOnline records whether a user is online (account.setOnline,
+	// setOffline) and reports whether that changed. Presence is part of a
+	// user's User Long Poll state, which it makes.
+	SetOnline(userID int64, online bool) (changed bool)
 }
 
 // LongPoll holds the communities' Bots Long Poll settings and keys, for

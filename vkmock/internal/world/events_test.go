@@ -8,6 +8,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
@@ -121,16 +122,10 @@ func TestPresence(t *testing.T) {
 	if len(users) != 2 || users[0] != (userUpdate{FriendID, `[8,-100000001,7,` + ts + `]`, false}) || users[1] != (userUpdate{FriendID, `[9,-100000001,0,` + ts + `]`, false}) {
 		t.Fatalf("updates %+v", users)
 	}
-	// At most maxPresence users are online; past it the first is
-	// forgotten, and going online again is a change.
-	for u := range int64(maxPresence) {
-		r.setPresence(1+u, true)
-	}
-	if !r.setPresence(maxPresence+1, true) || !r.setPresence(1, true) || r.setPresence(maxPresence+1, true) {
-		t.Fatal("presence is not bounded to the latest users")
-	}
-	if len(r.online) != maxPresence {
-		t.Fatalf("%d users online", len(r.online))
+	// Someone without friends goes online without an update.
+	mustCall(t, r, core.Token{Kind: vkerr.KindUser, UserID: 42}, "account.setOnline")
+	if _, users := rec.take(); len(users) != 0 || !rec.online[42] {
+		t.Fatalf("updates %+v, online %v", users, rec.online)
 	}
 }
 

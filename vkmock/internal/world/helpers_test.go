@@ -41,6 +41,7 @@ type recorder struct {
 	refuse   bool // Bot fails, as past the bound on communities
 	settings map[int64]LongPollSettings
 	keys     int
+	online   map[int64]bool
 }
 
 func (e *recorder) Bot(groupID int64, typ vkevent.Type, object []byte) (Emitted, error) {
@@ -90,6 +91,14 @@ func (e *recorder) NewKey(groupID int64) (string, int64, error) {
 	return "key", int64(e.keys), nil
 }
 
+func (e *recorder) SetOnline(userID int64, online bool) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	changed := e.online[userID] != online
+	e.online[userID] = online
+	return changed
+}
+
 // take returns and forgets what was recorded.
 func (e *recorder) take() ([]botEvent, []userUpdate) {
 	e.mu.Lock()
@@ -101,7 +110,7 @@ func (e *recorder) take() ([]botEvent, []userUpdate) {
 
 func newTestRoom(t testing.TB, lim Limits) (*Room, *recorder) {
 	t.Helper()
-	rec := &recorder{settings: map[int64]LongPollSettings{}}
+	rec := &recorder{settings: map[int64]LongPollSettings{}, online: map[int64]bool{}}
 	r := New(Deps{
 		Clock:     core.NewClock(func() time.Time { return testTime }),
 		Seed:      1,

@@ -50,7 +50,7 @@ func DerivedGroup(seed, id int64) Group {
 }
 
 // Reset builds the seeded world, adds the entities of extra (nil: none)
-// and forgets the messages, the buttons pressed and who is online. On an
+// and forgets the messages and the buttons pressed. On an
 // invalid entity of extra it returns its error; the world then holds the
 // seeded entities and those of extra before it.
 func (r *Room) Reset(extra *World) error {
@@ -58,8 +58,6 @@ func (r *Room) Reset(extra *World) error {
 	r.btnSeq = 0
 	r.buttons = map[string]*buttonPress{}
 	r.btnOrder = nil
-	r.online = map[int64]uint64{}
-	r.onSeq = 0
 	r.bmu.Unlock()
 	now := r.now()
 	seed := r.deps.Seed

@@ -2,7 +2,6 @@ package world
 
 import (
 	"encoding/json"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -338,7 +337,7 @@ func (r *Room) setOnline(tok core.Token, online bool) ([]byte, *vkerr.Error) {
 		return nil, r.deps.Messages.With(vkerr.Method, "account.setOnline and account.setOffline need a user token")
 	}
 	now := r.now()
-	if !r.setPresence(tok.UserID, online) {
+	if !r.deps.Events.SetOnline(tok.UserID, online) {
 		return []byte("1"), nil
 	}
 	update := []any{9, -tok.UserID, 0, now}
@@ -349,32 +348,4 @@ func (r *Room) setOnline(tok core.Token, online bool) ([]byte, *vkerr.Error) {
 		r.deps.Events.User(f, update, nil)
 	}
 	return []byte("1"), nil
-}
-
-// setPresence records whether a user is online and reports whether it
-// changed. At most maxPresence users are kept online; past it the one
-// online the longest is forgotten (offline again).
-func (r *Room) setPresence(user int64, online bool) bool {
-	r.bmu.Lock()
-	defer r.bmu.Unlock()
-	_, was := r.online[user]
-	if was == online {
-		return false
-	}
-	if !online {
-		delete(r.online, user)
-		return true
-	}
-	if len(r.online) >= maxPresence {
-		oldest, at := int64(0), uint64(math.MaxUint64)
-		for u, seq := range r.online {
-			if seq < at {
-				oldest, at = u, seq
-			}
-		}
-		delete(r.online, oldest)
-	}
-	r.onSeq++
-	r.online[user] = r.onSeq
-	return true
 }

@@ -62,9 +62,6 @@ const (
 	// maxButtonPresses bounds the message_event ids kept for
 	// messages.sendMessageEventAnswer.
 	maxButtonPresses = 10000
-	// maxPresence bounds the users whose presence (account.setOnline) is
-	// kept; past it the oldest is forgotten (offline).
-	maxPresence = 10000
 )
 
 // Estimated bytes of a stored message or post besides its text.
@@ -231,13 +228,11 @@ type Room struct {
 	msgSeq   int64
 	order    fifo.FIFO[postRef] // every post, oldest first, for eviction
 
-	// bmu guards the callback buttons pressed and the users online.
+	// bmu guards the callback buttons pressed.
 	bmu      sync.Mutex
 	btnSeq   uint64
 	buttons  map[string]*buttonPress
 	btnOrder []string
-	online   map[int64]uint64 // user → when it went online (onSeq)
-	onSeq    uint64
 }
 
 // New returns the world seeded from deps.Seed (call Reset to add the
