@@ -72,7 +72,7 @@ func (s *Server) serverIDParam(q *vkRequest) (int64, *vkerr.Error) {
 func (s *Server) notFound(what string) *vkerr.Error { return s.withSuffix(vkerr.NotFound, what) }
 
 func (s *Server) groupsAddCallbackServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -95,7 +95,7 @@ func (s *Server) groupsAddCallbackServer(q *vkRequest, tok Token) ([]byte, *vker
 }
 
 func (s *Server) groupsEditCallbackServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -114,7 +114,7 @@ func (s *Server) groupsEditCallbackServer(q *vkRequest, tok Token) ([]byte, *vke
 }
 
 func (s *Server) groupsDeleteCallbackServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -139,7 +139,7 @@ type callbackServerJSON struct {
 }
 
 func (s *Server) groupsGetCallbackServers(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -184,7 +184,7 @@ func (s *Server) callbackServerOf(q *vkRequest, gid int64, change func(sv *Callb
 }
 
 func (s *Server) groupsSetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -213,7 +213,7 @@ func (s *Server) groupsSetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vk
 }
 
 func (s *Server) groupsGetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -232,7 +232,7 @@ func (s *Server) groupsGetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vk
 }
 
 func (s *Server) groupsGetCallbackConfirmationCode(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}

@@ -251,7 +251,7 @@ func (s *Server) answer(m *apiMethod, q *vkRequest, tok Token) ([]byte, *vkerr.E
 		// the world's version: cache it like a synthesised one.
 		key := s.methods.Key(m, "world", q).
 			With(strconv.FormatInt(caller(tok), 10)).
-			With(strconv.FormatUint(s.world.version.Load(), 10))
+			With(strconv.FormatUint(s.world.Version(), 10))
 		if b, ok := s.methods.Cached(key); ok {
 			return b, nil
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
+	"github.com/vkerr/vkerr/vkmock/internal/world"
 )
 
 // Limits bounds every store of the mock by count and by bytes; when a
@@ -44,10 +45,10 @@ type Limits struct {
 const (
 	DefaultRequestLogBytes  = 32 << 20
 	DefaultLogValueBytes    = 4 << 10
-	DefaultMessages         = 100_000
-	DefaultMessageBytes     = 64 << 20
-	DefaultPosts            = 100_000
-	DefaultPostBytes        = 64 << 20
+	DefaultMessages         = world.DefaultMessages
+	DefaultMessageBytes     = world.DefaultMessageBytes
+	DefaultPosts            = world.DefaultPosts
+	DefaultPostBytes        = world.DefaultPostBytes
 	DefaultScriptCache      = 512
 	DefaultScriptCacheBytes = 64 << 20
 )

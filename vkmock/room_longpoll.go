@@ -35,10 +35,10 @@ func (s *Server) newLongPollKey(groupID int64) (key string, ts int64, err error)
 }
 
 // parseVersion reads "5.199" as (5, 199).
-func parseVersion(v string) ([2]int, bool) { return longpoll.ParseVersion(v) }
+func parseVersion(v string) ([2]int, bool) { return core.ParseVersion(v) }
 
 // versionLess reports whether api_version a is older than b.
-func versionLess(a, b string) bool { return longpoll.VersionLess(a, b) }
+func versionLess(a, b string) bool { return core.VersionLess(a, b) }
 
 // longPollRequest is the fault-matching view of an a_check.
 func longPollRequest(r *http.Request) *vkRequest {

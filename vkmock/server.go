@@ -21,6 +21,7 @@ import (
 	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
 	"github.com/vkerr/vkerr/vkmock/internal/reqlog"
 	"github.com/vkerr/vkerr/vkmock/internal/userlp"
+	"github.com/vkerr/vkerr/vkmock/internal/world"
 )
 
 // Version is the vkmock version, sent in the Vkmock-Version header.
@@ -59,7 +60,7 @@ type Server struct {
 	tokenSeq   uint64
 	apps       map[int64]App
 
-	world world
+	world *world.Room      // users, communities, posts, messages (room_world.go)
 	chal  *challenges.Room // captcha, validation, confirmation, flood, quota (room_challenges.go)
 	procs procedures
 
@@ -141,7 +142,7 @@ func New(opts ...Option) (*Server, error) {
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
 	s.log.Init(o.limits.RequestLogSize, o.limits.RequestLogBytes)
-	s.world.limits = o.limits
+	s.world = s.newWorld(o.limits)
 	s.procs.limits = o.limits
 	if o.config != nil {
 		s.initial = *o.config
@@ -187,7 +188,7 @@ func (s *Server) applyInitial() error {
 		return err
 	}
 	s.clk.Reset()
-	if err := s.world.reset(s.seed, s.now().Unix(), s.initial.World); err != nil {
+	if err := s.world.Reset(s.initial.World); err != nil {
 		return fmt.Errorf("vkmock: config: %w", err)
 	}
 	s.chal.Reset()

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"testing"
+
+	"github.com/vkerr/vkerr/vkmock/internal/world"
 )
 
 // userUpdates is the updates of an a_check answer.
@@ -26,7 +28,7 @@ func TestUserLongPollModeBits(t *testing.T) {
 	s := testServer(t)
 	srv := userLP(t, s)
 	s.userMessageUpdate(DefaultUserID, Message{ID: 41, FromID: WorldFriendID, PeerID: DefaultUserID, Date: 100, Message: "x", RandomID: 9}, 4)
-	_ = s.userUpdate(DefaultUserID, []any{8, -WorldFriendID, onlinePlatformWeb, 100}, nil, false)
+	_ = s.userUpdate(DefaultUserID, []any{8, -WorldFriendID, world.OnlinePlatformWeb, 100}, nil, false)
 	friend := strconv.FormatInt(WorldFriendID, 10)
 	for _, c := range []struct {
 		mode     int
@@ -98,7 +100,7 @@ func TestUserLongPollVersion19(t *testing.T) {
 	srv := userLP(t, s)
 	m := Message{ID: 41, FromID: WorldFriendID, PeerID: DefaultUserID, Date: 100, Message: "hi", RandomID: 9}
 	s.userMessageUpdate(DefaultUserID, m, 4)
-	_ = s.userUpdate(DefaultUserID, []any{2, 41, msgFlagImportant, WorldFriendID}, nil, false)
+	_ = s.userUpdate(DefaultUserID, []any{2, 41, world.FlagImportant, WorldFriendID}, nil, false)
 	_ = s.userUpdate(DefaultUserID, []any{6, WorldFriendID, 41}, nil, false)
 	want := vkioMessage{ID: 41, ConversationMessageID: 41, PeerID: WorldFriendID, Date: 100, RandomID: 9, Text: "hi"}
 

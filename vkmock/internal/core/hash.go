@@ -1,9 +1,11 @@
 package core
 
+import "strconv"
+
 // HashStart is the hash of nothing, where HashString starts (FNV-1a's
 // offset basis). Rooms derive seeded, stable values from it: synthesised
 // answers and their cache keys, the world's derived users and
-// communities.
+// communities, captchas.
 const HashStart uint64 = 14695981039346656037
 
 const hashPrime = 1099511628211
@@ -17,5 +19,15 @@ func HashString(h uint64, s string) uint64 {
 	}
 	h ^= 0xff
 	h *= hashPrime
+	return h
+}
+
+// SeedHash hashes a seed with labels: what the mock derives from its seed
+// (names, captchas) starts here.
+func SeedHash(seed int64, parts ...string) uint64 {
+	h := HashString(HashStart, strconv.FormatInt(seed, 10))
+	for _, p := range parts {
+		h = HashString(h, p)
+	}
 	return h
 }

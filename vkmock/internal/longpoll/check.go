@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"strconv"
 	"time"
+
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // The Long Poll server: a_check holds until an event, the wait's end or
@@ -171,7 +173,7 @@ func (r *Room) dropKeyLocked(k string) {
 func (r *Room) updatesLocked(g *group, T int64) ([]byte, int64) {
 	oldest := g.hist[g.head].ts
 	version := g.settings.APIVersion
-	legacy := VersionLess(version, LegacyMessageVersion)
+	legacy := core.VersionLess(version, LegacyMessageVersion)
 	b := make([]byte, 0, 512)
 	b = append(b, `{"ts":"`...)
 	tsAt := len(b)

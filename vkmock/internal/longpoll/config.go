@@ -24,9 +24,6 @@ const (
 	// maxKeysPerGroup bounds the live keys of a community; a new key
 	// beyond it retires the oldest.
 	maxKeysPerGroup = 16
-	// maxButtonPresses bounds the message_event ids kept for
-	// messages.sendMessageEventAnswer.
-	maxButtonPresses = 10000
 	// LegacyMessageVersion is the first api_version whose message_new
 	// object is {"message","client_info"}; older ones get the bare message.
 	LegacyMessageVersion = "5.103"

@@ -1,9 +1,8 @@
 // Package longpoll is vkmock's Bots Long Poll room: each community's Long
 // Poll settings, keys and event history, the a_check answer (updates, or
-// {"failed":1|2|3} and the forced failures of fault rules), the log of
-// emitted events and the callback buttons a bot may answer. The world
-// emits into it (Emit); the façade serves it over HTTP and applies the
-// fault rules. Its rules and their sources are in docs/vkmock.md.
+// {"failed":1|2|3} and the forced failures of fault rules), and the log of
+// emitted events. The world emits into it (Emit); the façade serves it
+// over HTTP and applies the fault rules. Its rules and their sources are in docs/vkmock.md.
 package longpoll
 
 import (
@@ -74,19 +73,17 @@ func (g *group) wake() {
 // Room is the Bots Long Poll state of every community. The zero value is
 // not usable; New makes one. A Room is safe for concurrent use.
 type Room struct {
-	d        Deps
-	mu       sync.Mutex
-	cfg      Config
-	groups   map[int64]*group
-	keys     map[string]key
-	keySeq   uint64
-	log      []Emitted
-	logBase  int64 // global index of log[0]
-	logSize  int
-	waiting  atomic.Int64 // a_check requests holding
-	bytes    int          // the history bytes of all communities
-	buttons  map[string]*buttonPress
-	btnOrder []string
+	d       Deps
+	mu      sync.Mutex
+	cfg     Config
+	groups  map[int64]*group
+	keys    map[string]key
+	keySeq  uint64
+	log     []Emitted
+	logBase int64 // global index of log[0]
+	logSize int
+	waiting atomic.Int64 // a_check requests holding
+	bytes   int          // the history bytes of all communities
 }
 
 // New returns a room with the default configuration, the seeded
@@ -106,8 +103,6 @@ func (r *Room) resetLocked() {
 	// listen at once; communities added later start with Long Poll off.
 	r.groups[r.d.Seeded] = &group{id: r.d.Seeded, notify: make(chan struct{}), lossFrom: -1, settings: BotSettings(r.d.Seeded)}
 	r.keys = map[string]key{}
-	r.buttons = map[string]*buttonPress{}
-	r.btnOrder = nil
 	r.log, r.logBase = nil, 0
 	r.bytes = 0
 }
@@ -168,7 +163,7 @@ func (r *Room) SetSettings(ls Settings) error {
 	if ls.APIVersion == "" {
 		ls.APIVersion = DefaultAPIVersion
 	}
-	if _, ok := ParseVersion(ls.APIVersion); !ok {
+	if _, ok := core.ParseVersion(ls.APIVersion); !ok {
 		return fmt.Errorf("vkmock: api_version %q is not a version like 5.199", ls.APIVersion)
 	}
 	events := map[string]bool{}

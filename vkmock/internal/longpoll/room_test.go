@@ -133,28 +133,3 @@ func TestCommunityAndTotalBounds(t *testing.T) {
 		t.Fatalf("total %d, sum of communities %d", total, sum)
 	}
 }
-
-// Buttons: a press is answered once by its community with its user and
-// peer; the oldest press past the bound is forgotten.
-func TestButtons(t *testing.T) {
-	r := newRoom()
-	id := r.PressButton(seeded, 7, 7)
-	if len(id) != 14 || r.ButtonAnswered(id) {
-		t.Fatalf("id %q", id)
-	}
-	if err := r.AnswerButton(id, 5, 7, 7); err != ErrButtonUnknown {
-		t.Fatalf("another community: %v", err)
-	}
-	if err := r.AnswerButton(id, seeded, 8, 7); err != ErrButtonMismatch {
-		t.Fatalf("another user: %v", err)
-	}
-	if err := r.AnswerButton(id, seeded, 7, 7); err != nil || !r.ButtonAnswered(id) {
-		t.Fatalf("answer: %v", err)
-	}
-	for range maxButtonPresses {
-		r.PressButton(seeded, 7, 7)
-	}
-	if r.ButtonAnswered(id) || r.AnswerButton(id, seeded, 7, 7) != ErrButtonUnknown {
-		t.Fatal("the oldest press is kept past the bound")
-	}
-}

@@ -3,7 +3,6 @@ package userlp
 import (
 	"encoding/json"
 	"strconv"
-	"strings"
 )
 
 // The shapes of an update by the a_check's version and mode. The world's
@@ -113,27 +112,4 @@ func (up *update) shape(version, mode int) json.RawMessage {
 		b = append(b, v...)
 	}
 	return append(b, ']')
-}
-
-// Attachments is the attachments object of a version-3 update 4 or 5
-// for a message's attachment items ("photo1_2", "doc-5_7_key"): for the
-// N-th (from 1) attachN_type, its type, and attachN, "OWNER_ID" (the
-// access key is not sent). An item that is not TYPEOWNER_ID is skipped.
-func Attachments(items []string) map[string]string {
-	out := map[string]string{}
-	n := 0
-	for _, it := range items {
-		i := strings.IndexFunc(it, func(r rune) bool { return r == '-' || (r >= '0' && r <= '9') })
-		if i <= 0 {
-			continue
-		}
-		parts := strings.SplitN(it[i:], "_", 3)
-		if len(parts) < 2 || parts[1] == "" {
-			continue
-		}
-		n++
-		out["attach"+strconv.Itoa(n)+"_type"] = it[:i]
-		out["attach"+strconv.Itoa(n)] = parts[0] + "_" + parts[1]
-	}
-	return out
 }

@@ -1,4 +1,4 @@
-package vkmock
+package world
 
 import (
 	"encoding/json"
@@ -7,14 +7,11 @@ import (
 	"strings"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // Reading the stored messages back: messages.getById, and the attachment
 // parameter of messages.send and messages.edit, kept as sent.
-
-func init() {
-	worldMethods["messages.getById"] = (*Server).messagesGetByID
-}
 
 // maxAttachments is VK's bound on the attachment parameter of
 // messages.send.
@@ -27,7 +24,7 @@ var attachmentRe = regexp.MustCompile(`^(photo|video|audio|doc|wall)(-?[0-9]{1,1
 
 // attachmentParam parses the attachment parameter: nil when absent, error
 // 100 for an item that is not TYPEOWNER_ID or more than 10 items.
-func (s *Server) attachmentParam(q *vkRequest) ([]string, *vkerr.Error) {
+func (r *Room) attachmentParam(q *core.Request) ([]string, *vkerr.Error) {
 	v, _ := q.Get("attachment")
 	if strings.TrimSpace(v) == "" {
 		return nil, nil
@@ -39,7 +36,7 @@ func (s *Server) attachmentParam(q *vkRequest) ([]string, *vkerr.Error) {
 			continue
 		}
 		if len(out) == maxAttachments || !attachmentRe.MatchString(item) {
-			return nil, s.paramError("attachment is invalid")
+			return nil, r.param("attachment is invalid")
 		}
 		out = append(out, strings.Clone(item)) // not a slice of the request's body
 	}
@@ -87,7 +84,7 @@ func attachmentObjects(att []string, date int64) []any {
 // messagesGetByID answers the stored messages of the caller's
 // conversations among message_ids (at most 100), in the order asked;
 // others, deleted ones and unknown ids are left out, as VK does.
-func (s *Server) messagesGetByID(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+func (r *Room) messagesGetByID(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
 	raw, _ := q.Get("message_ids")
 	var ids []int64
 	for f := range strings.SplitSeq(raw, ",") {
@@ -96,19 +93,18 @@ func (s *Server) messagesGetByID(q *vkRequest, tok Token) ([]byte, *vkerr.Error)
 		}
 		id, err := strconv.ParseInt(f, 10, 64)
 		if err != nil || id <= 0 || len(ids) == 100 {
-			return nil, s.paramError("message_ids is invalid")
+			return nil, r.param("message_ids is invalid")
 		}
 		ids = append(ids, id)
 	}
 	if len(ids) == 0 {
-		return nil, s.paramError("message_ids is undefined")
+		return nil, r.param("message_ids is undefined")
 	}
-	me := caller(tok)
+	me := Caller(tok)
 	items := []any{}
-	w := &s.world
-	w.mu.RLock()
+	r.mu.RLock()
 	for _, id := range ids {
-		m := w.messageLocked(id)
+		m := r.messageLocked(id)
 		if m == nil || m.DeletedForAll || (m.FromID != me && m.PeerID != me) {
 			continue
 		}
@@ -125,10 +121,10 @@ func (s *Server) messagesGetByID(q *vkRequest, tok Token) ([]byte, *vkerr.Error)
 		o["version"] = m.ID // the schema requires it; the mock's choice of value
 		items = append(items, o)
 	}
-	w.mu.RUnlock()
+	r.mu.RUnlock()
 	b, err := json.Marshal(map[string]any{"count": len(items), "items": items})
 	if err != nil {
-		return nil, &vkerr.Error{Code: vkerr.Server}
+		return nil, r.coded(vkerr.Server)
 	}
 	return b, nil
 }

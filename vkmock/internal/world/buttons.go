@@ -1,12 +1,16 @@
-package vkmock
+package world
 
 import (
+	"crypto/sha1"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strconv"
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // Callback buttons: a user pressing one makes message_event, which the bot
@@ -25,13 +29,13 @@ type ButtonPress struct {
 // ButtonResult is the emitted message_event with the id that
 // messages.sendMessageEventAnswer needs.
 type ButtonResult struct {
-	EventID string       `json:"event_id"`
-	Event   EmittedEvent `json:"event"`
+	EventID string  `json:"event_id"`
+	Event   Emitted `json:"event"`
 }
 
 // PressButton emits a message_event, as a user pressing a callback button.
-func (ctl WorldControl) PressButton(p ButtonPress) (ButtonResult, error) {
-	s := ctl.s
+// The last maxButtonPresses presses are kept for their answer.
+func (r *Room) PressButton(p ButtonPress) (ButtonResult, error) {
 	if p.UserID <= 0 || p.UserID > MaxUserID || p.GroupID <= 0 || p.GroupID > MaxGroupID {
 		return ButtonResult{}, errors.New("vkmock: button press needs user_id and group_id")
 	}
@@ -44,7 +48,20 @@ func (ctl WorldControl) PressButton(p ButtonPress) (ButtonResult, error) {
 	if len(p.Payload) > 1000 || !json.Valid(p.Payload) {
 		return ButtonResult{}, errors.New("vkmock: button payload must be JSON of at most 1000 bytes")
 	}
-	id := s.lp.PressButton(p.GroupID, p.UserID, p.PeerID)
+	r.bmu.Lock()
+	r.btnSeq++
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(r.deps.Seed))
+	binary.LittleEndian.PutUint64(b[8:], r.btnSeq)
+	sum := sha1.Sum(append(b[:], "button"...))
+	id := hex.EncodeToString(sum[:7])
+	r.buttons[id] = &buttonPress{group: p.GroupID, user: p.UserID, peer: p.PeerID}
+	r.btnOrder = append(r.btnOrder, id)
+	if len(r.btnOrder) > maxButtonPresses {
+		delete(r.buttons, r.btnOrder[0])
+		r.btnOrder = append(r.btnOrder[:0:0], r.btnOrder[1:]...)
+	}
+	r.bmu.Unlock()
 	o := map[string]any{"user_id": p.UserID, "peer_id": p.PeerID, "event_id": id, "payload": p.Payload}
 	if p.ConversationMessageID > 0 {
 		o["conversation_message_id"] = p.ConversationMessageID
@@ -53,31 +70,41 @@ func (ctl WorldControl) PressButton(p ButtonPress) (ButtonResult, error) {
 	if err != nil {
 		return ButtonResult{}, err
 	}
-	ev, err := s.emit(p.GroupID, vkevent.TypeMessageEvent, obj)
+	ev, err := r.deps.Events.Bot(p.GroupID, vkevent.TypeMessageEvent, obj)
 	if err != nil {
 		return ButtonResult{}, err
 	}
 	return ButtonResult{EventID: id, Event: ev}, nil
 }
 
-func (s *Server) messagesSendMessageEventAnswer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+func (r *Room) messagesSendMessageEventAnswer(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
 	id := firstParam(q, "event_id")
 	user, _ := strconv.ParseInt(firstParam(q, "user_id"), 10, 64)
 	peer, _ := strconv.ParseInt(firstParam(q, "peer_id"), 10, 64)
 	if d, ok := q.Get("event_data"); ok && d != "" {
 		var o map[string]any
 		if json.Unmarshal([]byte(d), &o) != nil || o == nil {
-			return nil, s.paramError("event_data is invalid")
+			return nil, r.param("event_data is invalid")
 		}
 	}
-	if err := s.lp.AnswerButton(id, tok.GroupID, user, peer); err != nil {
-		return nil, s.paramError(err.Error())
+	r.bmu.Lock()
+	defer r.bmu.Unlock()
+	p := r.buttons[id]
+	if p == nil || p.group != tok.GroupID {
+		return nil, r.param("event_id is invalid")
 	}
+	if p.user != user || p.peer != peer {
+		return nil, r.param("user_id or peer_id does not match the event")
+	}
+	p.answered = true
 	return []byte("1"), nil
 }
 
 // ButtonAnswered reports whether messages.sendMessageEventAnswer answered
 // the press with this event_id.
-func (ctl WorldControl) ButtonAnswered(eventID string) bool {
-	return ctl.s.lp.ButtonAnswered(eventID)
+func (r *Room) ButtonAnswered(eventID string) bool {
+	r.bmu.Lock()
+	defer r.bmu.Unlock()
+	p := r.buttons[eventID]
+	return p != nil && p.answered
 }

@@ -1,4 +1,4 @@
-package vkmock
+package world
 
 import (
 	"encoding/json"
@@ -8,15 +8,15 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
-	"github.com/vkerr/vkerr/vkmock/internal/userlp"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // The world's actions as User Long Poll updates, with VK's codes and
 // message flags. Only users with User Long Poll state get them (see
-// ulpState); a message's peer is the conversation as its owner sees it.
+// Events.User); a message's peer is the conversation as its owner sees it.
 //
 //	messages.send by a user      [4,id,2,peer,...] to the sender, [4,id,1,sender,...] to a user peer;
-//	                             to a community it is the community's message_new, as World().Inbox
+//	                             to a community it is the community's message_new, as Inbox
 //	messages.markAsRead          [6,peer,id] to a reader who is a user, [7,reader,id] to a user peer;
 //	                             a user reading a community's messages is its message_read
 //	messages.markAsImportant     [2,id,8,peer] (important=1) or [3,id,8,peer]
@@ -31,42 +31,33 @@ import (
 
 // VK's message flags in User Long Poll updates.
 const (
-	msgFlagUnread        = 1
-	msgFlagOutbox        = 2
-	msgFlagImportant     = 8
-	msgFlagDeleted       = 128
-	msgFlagDeletedForAll = 131072
+	FlagUnread        = 1
+	FlagOutbox        = 2
+	FlagImportant     = 8
+	FlagDeleted       = 128
+	FlagDeletedForAll = 131072
 )
 
 // activityCodes are the User Long Poll codes of messages.setActivity's
 // types.
 var activityCodes = map[string]int{"typing": 63, "audiomessage": 64, "photo": 65, "video": 66, "file": 67}
 
-// onlinePlatformWeb is the platform of update 8: the full web version.
-const onlinePlatformWeb = 7
+// OnlinePlatformWeb is the platform of update 8: the full web version.
+const OnlinePlatformWeb = 7
 
-func init() {
-	worldMethods["messages.markAsRead"] = (*Server).messagesMarkAsRead
-	worldMethods["messages.markAsImportant"] = (*Server).messagesMarkAsImportant
-	worldMethods["messages.delete"] = (*Server).messagesDelete
-	worldMethods["messages.setActivity"] = (*Server).messagesSetActivity
-	worldMethods["account.setOnline"] = (*Server).accountSetOnline
-	worldMethods["account.setOffline"] = (*Server).accountSetOffline
-}
-
-// friendsOf is the world's friendship: DefaultUserID and WorldFriendID.
-func friendsOf(id int64) []int64 {
+// friendsOf is the world's friendship: the owner and FriendID.
+func (r *Room) friendsOf(id int64) []int64 {
 	switch id {
-	case DefaultUserID:
-		return []int64{WorldFriendID}
-	case WorldFriendID:
-		return []int64{DefaultUserID}
+	case r.deps.Owner:
+		return []int64{FriendID}
+	case FriendID:
+		return []int64{r.deps.Owner}
 	}
 	return nil
 }
 
-// isUserPeer reports whether a peer is a user (not a community or chat).
-func isUserPeer(peer int64) bool { return peer > 0 && peer <= MaxUserID }
+// IsUserPeer reports whether a peer is a user (not a community or chat).
+func IsUserPeer(peer int64) bool { return peer > 0 && peer <= MaxUserID }
 
 // seenBy is the conversation of m as party sees it.
 func seenBy(m Message, party int64) int64 {
@@ -86,37 +77,37 @@ func partyOf(m Message, party int64) bool {
 	return m.FromID == party || m.PeerID == party
 }
 
-// userMessageUpdate is update code (4, a new message, or 5, an edit) of m
+// UserMessageUpdate is update code (4, a new message, or 5, an edit) of m
 // for a user, with the message object that getLongPollHistory returns.
-func (s *Server) userMessageUpdate(user int64, m Message, code int) {
+func (r *Room) UserMessageUpdate(user int64, m Message, code int) {
 	flags := 0 // an edit's
 	if code == 4 {
-		flags = msgFlagUnread
+		flags = FlagUnread
 		if m.FromID == user {
-			flags = msgFlagOutbox
+			flags = FlagOutbox
 		}
 	}
 	peer := seenBy(m, user)
 	msg, _ := json.Marshal(map[string]any{"id": m.ID, "from_id": m.FromID, "peer_id": peer, "date": m.Date,
 		"text": m.Message, "out": boolInt(m.FromID == user), "random_id": m.RandomID})
-	_ = s.userUpdate(user, []any{code, m.ID, flags, peer, m.Date, m.Message, map[string]any{}, userlp.Attachments(m.Attachments), m.RandomID}, msg, false)
+	r.deps.Events.User(user, []any{code, m.ID, flags, peer, m.Date, m.Message, map[string]any{}, attachmentsObject(m.Attachments), m.RandomID}, msg)
 }
 
 // userSent makes the updates of a message a user sent with messages.send.
-func (s *Server) userSent(m Message) {
+func (r *Room) userSent(m Message) {
 	switch {
 	case m.PeerID < 0: // to a community: its message_new carries the sender's update
-		_, _ = s.emitInbox(m, "")
-	case isUserPeer(m.PeerID) && m.PeerID != m.FromID:
-		s.userMessageUpdate(m.FromID, m, 4)
-		s.userMessageUpdate(m.PeerID, m, 4)
+		_, _ = r.emitInbox(m, "") // past the bound on communities: no event
+	case IsUserPeer(m.PeerID) && m.PeerID != m.FromID:
+		r.UserMessageUpdate(m.FromID, m, 4)
+		r.UserMessageUpdate(m.PeerID, m, 4)
 	default: // a chat, or the user's own saved messages
-		s.userMessageUpdate(m.FromID, m, 4)
+		r.UserMessageUpdate(m.FromID, m, 4)
 	}
 }
 
 // idList parses a comma-separated list of positive ids.
-func (s *Server) idList(q *vkRequest, name string) ([]int64, *vkerr.Error) {
+func (r *Room) idList(q *core.Request, name string) ([]int64, *vkerr.Error) {
 	raw, _ := q.Get(name)
 	var ids []int64
 	for part := range strings.SplitSeq(raw, ",") {
@@ -125,10 +116,10 @@ func (s *Server) idList(q *vkRequest, name string) ([]int64, *vkerr.Error) {
 		}
 		id, err := strconv.ParseInt(part, 10, 64)
 		if err != nil || id <= 0 {
-			return nil, s.paramError(name + " is invalid")
+			return nil, r.param(name + " is invalid")
 		}
 		if len(ids) == 100 {
-			return nil, s.paramError(name + " has too many items, max 100")
+			return nil, r.param(name + " has too many items, max 100")
 		}
 		ids = append(ids, id)
 	}
@@ -136,7 +127,7 @@ func (s *Server) idList(q *vkRequest, name string) ([]int64, *vkerr.Error) {
 }
 
 // peerParam parses peer_id (or user_id) as a conversation.
-func (s *Server) peerParam(q *vkRequest) (int64, bool, *vkerr.Error) {
+func (r *Room) peerParam(q *core.Request) (int64, bool, *vkerr.Error) {
 	name, v := "peer_id", firstParam(q, "peer_id")
 	if v == "" {
 		name, v = "user_id", firstParam(q, "user_id")
@@ -146,16 +137,16 @@ func (s *Server) peerParam(q *vkRequest) (int64, bool, *vkerr.Error) {
 	}
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id == 0 || id < -MaxGroupID || id > ChatPeerBase+MaxUserID {
-		return 0, false, s.paramError(name + " is invalid")
+		return 0, false, r.param(name + " is invalid")
 	}
 	return id, true, nil
 }
 
 // messagesMarkAsRead marks the messages of peer up to start_message_id
 // (all of them without it) read by the caller.
-func (s *Server) messagesMarkAsRead(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	reader := caller(tok)
-	peer, ok, e := s.peerParam(q)
+func (r *Room) messagesMarkAsRead(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
+	reader := Caller(tok)
+	peer, ok, e := r.peerParam(q)
 	if e != nil {
 		return nil, e
 	}
@@ -163,19 +154,19 @@ func (s *Server) messagesMarkAsRead(q *vkRequest, tok Token) ([]byte, *vkerr.Err
 	if v := firstParam(q, "start_message_id"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			return nil, s.paramError("start_message_id is invalid")
+			return nil, r.param("start_message_id is invalid")
 		}
 		upTo = n
 	}
 	if !ok { // the deprecated message_ids name the conversation
-		ids, e := s.idList(q, "message_ids")
+		ids, e := r.idList(q, "message_ids")
 		if e != nil {
 			return nil, e
 		}
 		if len(ids) == 0 {
-			return nil, s.paramError("peer_id is undefined")
+			return nil, r.param("peer_id is undefined")
 		}
-		m, found := s.messageByID(slices.Max(ids))
+		m, found := r.message(slices.Max(ids))
 		if !found || !partyOf(m, reader) {
 			return []byte("1"), nil
 		}
@@ -191,36 +182,35 @@ func (s *Server) messagesMarkAsRead(q *vkRequest, tok Token) ([]byte, *vkerr.Err
 		return m.FromID == peer && m.PeerID == reader
 	}
 	var last Message
-	s.world.mu.RLock()
-	ms := s.world.messages.All()
+	r.mu.RLock()
+	ms := r.messages.All()
 	for i := len(ms) - 1; i >= 0; i-- {
 		if incoming(ms[i]) {
 			last = ms[i]
 			break
 		}
 	}
-	s.world.mu.RUnlock()
+	r.mu.RUnlock()
 	if last.ID == 0 {
 		return []byte("1"), nil // nothing to read
 	}
-	if isUserPeer(reader) {
-		_ = s.userUpdate(reader, []any{6, peer, last.ID}, nil, false)
+	if IsUserPeer(reader) {
+		r.deps.Events.User(reader, []any{6, peer, last.ID}, nil)
 	}
 	switch {
-	case isUserPeer(peer):
-		_ = s.userUpdate(peer, []any{7, reader, last.ID}, nil, false)
-	case peer < 0 && isUserPeer(reader):
-		obj, _ := json.Marshal(map[string]any{"from_id": reader, "peer_id": reader, "read_message_id": last.ID, "conversation_message_id": last.ID})
-		_, _ = s.emit(-peer, vkevent.TypeMessageRead, obj) // past the bound on communities: no event
+	case IsUserPeer(peer):
+		r.deps.Events.User(peer, []any{7, reader, last.ID}, nil)
+	case peer < 0 && IsUserPeer(reader):
+		r.emitBot(-peer, vkevent.TypeMessageRead, map[string]any{"from_id": reader, "peer_id": reader, "read_message_id": last.ID, "conversation_message_id": last.ID})
 	}
 	return []byte("1"), nil
 }
 
 // messagesMarkAsImportant sets (important=1) or resets the important flag
 // of the caller's messages and answers the ids it changed.
-func (s *Server) messagesMarkAsImportant(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	me := caller(tok)
-	ids, e := s.idList(q, "message_ids")
+func (r *Room) messagesMarkAsImportant(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
+	me := Caller(tok)
+	ids, e := r.idList(q, "message_ids")
 	if e != nil {
 		return nil, e
 	}
@@ -230,7 +220,7 @@ func (s *Server) messagesMarkAsImportant(q *vkRequest, tok Token) ([]byte, *vker
 	}
 	out := []byte{'['}
 	for _, id := range ids {
-		m, ok := s.messageByID(id)
+		m, ok := r.message(id)
 		if !ok || m.DeletedForAll || !partyOf(m, me) {
 			continue
 		}
@@ -238,8 +228,8 @@ func (s *Server) messagesMarkAsImportant(q *vkRequest, tok Token) ([]byte, *vker
 			out = append(out, ',')
 		}
 		out = strconv.AppendInt(out, id, 10)
-		if isUserPeer(me) {
-			_ = s.userUpdate(me, []any{code, id, msgFlagImportant, seenBy(m, me)}, nil, false)
+		if IsUserPeer(me) {
+			r.deps.Events.User(me, []any{code, id, FlagImportant, seenBy(m, me)}, nil)
 		}
 	}
 	return append(out, ']'), nil
@@ -248,22 +238,22 @@ func (s *Server) messagesMarkAsImportant(q *vkRequest, tok Token) ([]byte, *vker
 // messagesDelete deletes the caller's messages, for the caller or (with
 // delete_for_all, the sender only) for both sides; it answers one item per
 // message, as API 5.199 does.
-func (s *Server) messagesDelete(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	me := caller(tok)
+func (r *Room) messagesDelete(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
+	me := Caller(tok)
 	idsName := "message_ids"
-	ids, e := s.idList(q, idsName)
+	ids, e := r.idList(q, idsName)
 	if e != nil {
 		return nil, e
 	}
 	if len(ids) == 0 {
 		// The mock's conversation_message_id is the message id.
 		idsName = "cmids"
-		if ids, e = s.idList(q, idsName); e != nil {
+		if ids, e = r.idList(q, idsName); e != nil {
 			return nil, e
 		}
 	}
 	if len(ids) == 0 {
-		return nil, s.paramError("message_ids is undefined")
+		return nil, r.param("message_ids is undefined")
 	}
 	forAll := q.Flag("delete_for_all")
 	type problem struct {
@@ -279,26 +269,26 @@ func (s *Server) messagesDelete(q *vkRequest, tok Token) ([]byte, *vkerr.Error) 
 	}
 	items := make([]item, 0, len(ids))
 	for _, id := range ids {
-		m, ok := s.messageByID(id)
+		m, ok := r.message(id)
 		it := item{ID: id, CMID: id}
 		switch {
 		case !ok || m.DeletedForAll || !partyOf(m, me):
 			it.Problem = &problem{Code: vkerr.Param, Description: idsName + ": message not found"}
 		case forAll && m.FromID != me:
 			it.PeerID = seenBy(m, me)
-			it.Problem = &problem{Code: vkerr.MessagesCantDeleteForAll, Description: s.message(vkerr.MessagesCantDeleteForAll)}
+			it.Problem = &problem{Code: vkerr.MessagesCantDeleteForAll, Description: r.deps.Messages.Of(vkerr.MessagesCantDeleteForAll)}
 		default:
 			it.PeerID, it.OK = seenBy(m, me), 1
-			flags := msgFlagDeleted
+			flags := FlagDeleted
 			if forAll {
-				flags |= msgFlagDeletedForAll
-				s.markDeletedForAll(id)
-				if other := seenBy(m, me); isUserPeer(other) {
-					_ = s.userUpdate(other, []any{2, id, flags, seenBy(m, other)}, nil, false)
+				flags |= FlagDeletedForAll
+				r.markDeletedForAll(id)
+				if other := seenBy(m, me); IsUserPeer(other) {
+					r.deps.Events.User(other, []any{2, id, flags, seenBy(m, other)}, nil)
 				}
 			}
-			if isUserPeer(me) {
-				_ = s.userUpdate(me, []any{2, id, flags, it.PeerID}, nil, false)
+			if IsUserPeer(me) {
+				r.deps.Events.User(me, []any{2, id, flags, it.PeerID}, nil)
 			}
 		}
 		items = append(items, it)
@@ -307,66 +297,78 @@ func (s *Server) messagesDelete(q *vkRequest, tok Token) ([]byte, *vkerr.Error) 
 	return b, nil
 }
 
-// markDeletedForAll marks a stored message deleted for both sides.
-func (s *Server) markDeletedForAll(id int64) {
-	w := &s.world
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if m := w.messageLocked(id); m != nil {
-		m.DeletedForAll = true
-	}
-}
-
 // messagesSetActivity tells peer that the caller is typing (or recording,
 // or uploading).
-func (s *Server) messagesSetActivity(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	actor := caller(tok)
-	peer, ok, e := s.peerParam(q)
+func (r *Room) messagesSetActivity(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
+	actor := Caller(tok)
+	peer, ok, e := r.peerParam(q)
 	if e != nil {
 		return nil, e
 	}
 	if !ok {
-		return nil, s.paramError("peer_id is undefined")
+		return nil, r.param("peer_id is undefined")
 	}
 	typ, _ := q.Get("type")
 	code, known := activityCodes[typ]
 	if !known {
-		return nil, s.paramError("type is invalid")
+		return nil, r.param("type is invalid")
 	}
 	switch {
-	case isUserPeer(peer) && peer != actor:
-		_ = s.userUpdate(peer, []any{code, actor, []int64{actor}, 1, s.now().Unix()}, nil, false)
-	case peer < 0 && isUserPeer(actor) && typ == "typing":
-		obj, _ := json.Marshal(map[string]any{"state": "typing", "from_id": actor, "to_id": peer})
-		_, _ = s.emit(-peer, vkevent.TypeMessageTypingState, obj) // past the bound on communities: no event
+	case IsUserPeer(peer) && peer != actor:
+		r.deps.Events.User(peer, []any{code, actor, []int64{actor}, 1, r.now()}, nil)
+	case peer < 0 && IsUserPeer(actor) && typ == "typing":
+		r.emitBot(-peer, vkevent.TypeMessageTypingState, map[string]any{"state": "typing", "from_id": actor, "to_id": peer})
 	}
 	return []byte("1"), nil
 }
 
-func (s *Server) accountSetOnline(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	return s.setOnline(tok, true)
+func (r *Room) accountSetOnline(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
+	return r.setOnline(tok, true)
 }
 
-func (s *Server) accountSetOffline(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	return s.setOnline(tok, false)
+func (r *Room) accountSetOffline(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
+	return r.setOnline(tok, false)
 }
 
 // setOnline changes a user's presence and, when it changed, tells the
 // user's friends: 8 (online, on the web) or 9 (offline, left the site).
-func (s *Server) setOnline(tok Token, online bool) ([]byte, *vkerr.Error) {
-	if tok.Kind != TokenUser {
-		return nil, s.withSuffix(vkerr.Method, "account.setOnline and account.setOffline need a user token")
+func (r *Room) setOnline(tok core.Token, online bool) ([]byte, *vkerr.Error) {
+	if tok.Kind != vkerr.KindUser {
+		return nil, r.deps.Messages.With(vkerr.Method, "account.setOnline and account.setOffline need a user token")
 	}
-	now := s.now()
-	if !s.ulp.SetOnline(tok.UserID, online) {
+	now := r.now()
+	if !r.deps.Events.SetOnline(tok.UserID, online) {
 		return []byte("1"), nil
 	}
-	update := []any{9, -tok.UserID, 0, now.Unix()}
+	update := []any{9, -tok.UserID, 0, now}
 	if online {
-		update = []any{8, -tok.UserID, onlinePlatformWeb, now.Unix()}
+		update = []any{8, -tok.UserID, OnlinePlatformWeb, now}
 	}
-	for _, f := range friendsOf(tok.UserID) {
-		_ = s.userUpdate(f, update, nil, false)
+	for _, f := range r.friendsOf(tok.UserID) {
+		r.deps.Events.User(f, update, nil)
 	}
 	return []byte("1"), nil
+}
+
+// attachmentsObject is the attachments object of a version-3 update 4 or 5
+// for a message's attachment items ("photo1_2", "doc-5_7_key"): for the
+// N-th (from 1) attachN_type, its type, and attachN, "OWNER_ID" (the
+// access key is not sent). An item that is not TYPEOWNER_ID is skipped.
+func attachmentsObject(items []string) map[string]string {
+	out := map[string]string{}
+	n := 0
+	for _, it := range items {
+		i := strings.IndexFunc(it, func(r rune) bool { return r == '-' || (r >= '0' && r <= '9') })
+		if i <= 0 {
+			continue
+		}
+		parts := strings.SplitN(it[i:], "_", 3)
+		if len(parts) < 2 || parts[1] == "" {
+			continue
+		}
+		n++
+		out["attach"+strconv.Itoa(n)+"_type"] = it[:i]
+		out["attach"+strconv.Itoa(n)] = parts[0] + "_" + parts[1]
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package vkmock
+package world
 
 import (
 	"strconv"
@@ -10,18 +10,18 @@ import (
 
 // The utils and account methods the world answers.
 
-func (s *Server) utilsResolveScreenName(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+func (r *Room) utilsResolveScreenName(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
 	name, _ := q.Get("screen_name")
 	name = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(name, "https://"), "vk.com/"), "@")
-	id, ok := s.resolveName(name)
+	id, ok := r.ResolveName(name)
 	if !ok {
 		return []byte("[]"), nil
 	}
 	typ := "user"
 	if id < 0 {
-		g, _ := s.group(-id)
+		g, _ := r.Group(-id)
 		typ, id = g.Type, -id
-	} else if u, _ := s.user(id); u.Deactivated != "" {
+	} else if u, _ := r.User(id); u.Deactivated != "" {
 		return []byte("[]"), nil
 	}
 	b := append([]byte(`{"type":`), core.AppendString(nil, typ)...)
@@ -30,8 +30,8 @@ func (s *Server) utilsResolveScreenName(q *vkRequest, tok Token) ([]byte, *vkerr
 	return append(b, '}'), nil
 }
 
-func (s *Server) utilsGetServerTime(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	return strconv.AppendInt(nil, s.now().Unix(), 10), nil
+func (r *Room) utilsGetServerTime(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
+	return strconv.AppendInt(nil, r.now(), 10), nil
 }
 
 // scopeBits are VK's permission bits.
@@ -41,11 +41,11 @@ var scopeBits = map[string]int64{
 	"groups": 262144, "notifications": 524288, "stats": 1048576, "email": 4194304, "market": 134217728, "phone": 268435456,
 }
 
-func (s *Server) accountGetAppPermissions(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+func (r *Room) accountGetAppPermissions(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
 	if v, ok := q.Get("user_id"); ok && v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 || id > MaxUserID {
-			return nil, &vkerr.Error{Code: vkerr.ParamUserID, Message: s.message(vkerr.ParamUserID)}
+			return nil, r.coded(vkerr.ParamUserID)
 		}
 		if id != tok.UserID {
 			return []byte("0"), nil
