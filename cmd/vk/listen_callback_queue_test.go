@@ -19,6 +19,7 @@ import (
 // a full backlog is answered 503 with the queue's Retry-After, nothing is
 // printed, and vk listen --from-queue prints what was appended.
 func TestListenCallbackQueue(t *testing.T) {
+	t.Parallel()
 	addr := redistest.Addr(t)
 	rdb := redistest.Client(t, addr)
 	var b [6]byte

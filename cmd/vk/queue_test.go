@@ -24,6 +24,7 @@ import (
 // --from-queue prints them in order per peer, and vk queue stats shows
 // nothing left.
 func TestListenQueue(t *testing.T) {
+	t.Parallel()
 	addr := redistest.Addr(t)
 	rdb := redistest.Client(t, addr)
 	var b [6]byte
@@ -87,6 +88,7 @@ func TestListenQueue(t *testing.T) {
 // TestQueueDeadAndRedrive: vk queue dead lists a dead letter with its last
 // error (redacted) and vk queue redrive appends it to its partition again.
 func TestQueueDeadAndRedrive(t *testing.T) {
+	t.Parallel()
 	addr := redistest.Addr(t)
 	rdb := redistest.Client(t, addr)
 	var b [6]byte

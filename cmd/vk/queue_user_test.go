@@ -18,6 +18,7 @@ import (
 // to the queue (its position in the same Redis), and vk listen
 // --from-queue prints them as vk listen --user does.
 func TestListenUserQueue(t *testing.T) {
+	t.Parallel()
 	addr := redistest.Addr(t)
 	rdb := redistest.Client(t, addr)
 	var b [6]byte

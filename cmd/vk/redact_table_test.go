@@ -10,6 +10,7 @@ import (
 // table of secrets × places × forms (internal/redacttest) and looks for each
 // secret and each 8-byte piece of it in standard output and standard error.
 func TestDecodeRedactionTable(t *testing.T) {
+	t.Parallel()
 	cases := append(redacttest.Cases(), redacttest.SnippetCases()...)
 	if raceEnabled {
 		// A fixed sample, every 16th case, across names, forms and places.
