@@ -326,6 +326,7 @@ func crashEvents() int { return soak.Pick(500, 10_000) }
 // TestCrashAtLeastOnce: one receiver process with the memory
 // de-duplication, killed three times.
 func TestCrashAtLeastOnce(t *testing.T) {
+	t.Parallel()
 	s := newSender(t)
 	c := newCrashTest(t, receiverConfig{Secret: "s3cret", Code: s.code(), GroupID: s.group(), Workers: 4, Delay: time.Millisecond}, 1)
 	s.register(t, c.board)
@@ -337,6 +338,7 @@ func TestCrashAtLeastOnce(t *testing.T) {
 // the in-flight claims of a killed receiver expire (ClaimTTL) and their
 // events are handled by another.
 func TestCrashAtLeastOnceReplicas(t *testing.T) {
+	t.Parallel()
 	addr := redistest.Addr(t)
 	s := newSender(t)
 	prefix := fmt.Sprintf("vkerr-test:%s:%d:", t.Name(), time.Now().UnixNano())
