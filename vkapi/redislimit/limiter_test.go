@@ -81,7 +81,8 @@ func TestGateParameters(t *testing.T) {
 // loopback BenchmarkRedisSharedLimit's (see BENCHMARKS.md), not a bound
 // here (a floor of 70% failed 1 run in 20 on the loaded 2-core machine).
 func TestRedisLimiterTwoClients(t *testing.T) {
-	t.Parallel() // real time, mostly waiting: beside the others
+	// Not parallel: it counts errors 6 near the full budget on a real
+	// clock, and runs apart from TestRedisSharedLimitProcesses, which does too.
 	addr := testRedisAddr(t)
 	s := vkmocktest.NewServer(t)
 	prefix := testKeyPrefix(t)
