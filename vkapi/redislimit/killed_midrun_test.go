@@ -17,7 +17,6 @@ import (
 // restarted: every call completes, each message exactly once, each
 // process warns once and comes back to Redis.
 func TestRedisKilledMidRun(t *testing.T) {
-	t.Parallel()        // real time, mostly waiting: beside the others
 	soak.Require(t)     // 9 s of real time at any size: CI's soak step runs it
 	rs := startRedis(t) // a private one: never kill the CI's
 	s := vkmocktest.NewServer(t, vkmock.WithRequestLogSize(100000))
