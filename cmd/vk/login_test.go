@@ -19,7 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/vkerr/vkerr"
-	"github.com/vkerr/vkerr/internal/testpar"
+	"github.com/vkerr/vkerr/internal/testrun"
 	"github.com/vkerr/vkerr/vkmock"
 	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 	"github.com/vkerr/vkerr/vkoauth"
@@ -30,7 +30,7 @@ import (
 // tests (which wait on vkmock's windows, Redis and listeners more than on
 // the CPU) run all at once.
 func TestMain(m *testing.M) {
-	testpar.AtLeast(8)
+	testrun.ParallelAtLeast(8)
 	dir, err := os.MkdirTemp("", "vk-test-")
 	if err == nil {
 		os.Setenv("VK_TOKEN_FILE", filepath.Join(dir, "none.json"))

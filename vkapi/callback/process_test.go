@@ -20,7 +20,7 @@ import (
 
 	"github.com/vkerr/vkerr/internal/redistest"
 	"github.com/vkerr/vkerr/internal/soak"
-	"github.com/vkerr/vkerr/internal/testchild"
+	"github.com/vkerr/vkerr/internal/testrun"
 	"github.com/vkerr/vkerr/vkapi/callback"
 	"github.com/vkerr/vkerr/vkapi/callback/redisdedup"
 	"github.com/vkerr/vkerr/vkevent"
@@ -197,7 +197,7 @@ func (c *crashTest) start(i int) {
 	t := c.t
 	raw, _ := json.Marshal(c.cfg)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestReceiverProcess$", "-test.count=1")
-	cmd.Env = testchild.Env(receiverEnv + "=" + string(raw))
+	cmd.Env = testrun.ChildEnv(receiverEnv + "=" + string(raw))
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/vkerr/vkerr/internal/testpar"
+	"github.com/vkerr/vkerr/internal/testrun"
 )
 
 // TestMain lets the parallel tests, which wait on leases, read blocks and
@@ -12,6 +12,6 @@ import (
 // check for leaked goroutines (noLeaks) are not parallel: they run
 // before the others start.
 func TestMain(m *testing.M) {
-	testpar.AtLeast(8)
+	testrun.ParallelAtLeast(8)
 	os.Exit(m.Run())
 }

@@ -20,7 +20,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/internal/syncbuf"
-	"github.com/vkerr/vkerr/internal/testchild"
+	"github.com/vkerr/vkerr/internal/testrun"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
 )
@@ -272,7 +272,7 @@ func runHelpers(t testing.TB, n int, cfg helperConfig) []helperResult {
 			t.Fatal(err)
 		}
 		p := &proc{cmd: exec.CommandContext(ctx, os.Args[0], "-test.run=^TestRedisHelperProcess$", "-test.count=1")}
-		p.cmd.Env = testchild.Env(helperEnv + "=" + string(b))
+		p.cmd.Env = testrun.ChildEnv(helperEnv + "=" + string(b))
 		p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
 		if err := p.cmd.Start(); err != nil {
 			t.Fatal(err)

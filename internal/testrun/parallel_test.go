@@ -1,4 +1,4 @@
-package testpar
+package testrun
 
 import (
 	"flag"
@@ -15,20 +15,20 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	raised = true
 	flag.Visit(func(f *flag.Flag) { raised = raised && f.Name != "test.parallel" })
-	AtLeast(4)
+	ParallelAtLeast(4)
 	os.Exit(m.Run())
 }
 
 // TestAtLeast: without -parallel on the command line, four parallel tests
 // run at once however many CPUs there are; with it, the command line's
 // value stays.
-func TestAtLeast(t *testing.T) {
+func TestParallelAtLeast(t *testing.T) {
 	got, _ := strconv.Atoi(flag.Lookup("test.parallel").Value.String())
 	if raised && got < 4 {
-		t.Fatalf("-test.parallel is %d after AtLeast(4)", got)
+		t.Fatalf("-test.parallel is %d after ParallelAtLeast(4)", got)
 	}
 	if !raised {
-		t.Skip("-parallel was given: AtLeast leaves it")
+		t.Skip("-parallel was given: ParallelAtLeast leaves it")
 	}
 	var running, most atomic.Int32
 	release := make(chan struct{})
