@@ -53,6 +53,7 @@ func errorsOf(body []byte) []error {
 // table of secrets × places × forms (internal/redacttest) and looks for each
 // secret and each 8-byte piece of it.
 func TestRedactionTable(t *testing.T) {
+	t.Parallel() // CPU under -race: beside the other one
 	cases := append(redacttest.Cases(), redacttest.SnippetCases()...)
 	if raceEnabled {
 		// A fixed sample, every 16th case, across names, forms and places.
