@@ -53,6 +53,7 @@ func errorsOf(body []byte) []error {
 // table of secrets × places × forms (internal/redacttest) and looks for each
 // secret and each 8-byte piece of it.
 func TestRedactionTable(t *testing.T) {
+	t.Parallel() // CPU under -race: beside the other one
 	cases := redacttest.Table(raceEnabled)
 	checks, leaks := 0, 0
 	for _, c := range cases {

@@ -16,6 +16,7 @@ import (
 // a full backlog is answered 503 with the queue's Retry-After, nothing is
 // printed, and vk listen --from-queue prints what was appended.
 func TestListenCallbackQueue(t *testing.T) {
+	t.Parallel()
 	addr, rdb, name := testQueue(t)
 	url := "redis://" + addr + "/0"
 	ctx, cancel := context.WithCancel(context.Background())

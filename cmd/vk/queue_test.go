@@ -47,6 +47,7 @@ func testQueue(t *testing.T, more ...string) (addr string, rdb *redis.Client, na
 // --from-queue prints them in order per peer, and vk queue stats shows
 // nothing left.
 func TestListenQueue(t *testing.T) {
+	t.Parallel()
 	addr, rdb, name := testQueue(t)
 	url := "redis://" + addr + "/0"
 	mock := vkmocktest.NewServer(t)
@@ -100,6 +101,7 @@ func TestListenQueue(t *testing.T) {
 // TestQueueDeadAndRedrive: vk queue dead lists a dead letter with its last
 // error (redacted) and vk queue redrive appends it to its partition again.
 func TestQueueDeadAndRedrive(t *testing.T) {
+	t.Parallel()
 	addr, rdb, name := testQueue(t)
 	ctx := context.Background()
 	ev := `{"type":"message_new","event_id":"e1","group_id":1,"v":"5.199","object":{"message":{"id":1,"peer_id":7,"from_id":7,"text":"hi"}}}`

@@ -14,6 +14,7 @@ import (
 // to the queue (its position in the same Redis), and vk listen
 // --from-queue prints them as vk listen --user does.
 func TestListenUserQueue(t *testing.T) {
+	t.Parallel()
 	addr, _, name := testQueue(t, userStorePrefix+"*")
 	opt, served := vkmocktest.Served("messages.getLongPollServer")
 	mock := vkmocktest.NewServer(t, opt)

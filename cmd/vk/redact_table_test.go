@@ -10,6 +10,7 @@ import (
 // table of secrets × places × forms (internal/redacttest) and looks for each
 // secret and each 8-byte piece of it in standard output and standard error.
 func TestDecodeRedactionTable(t *testing.T) {
+	t.Parallel()
 	cases := redacttest.Table(raceEnabled)
 	checks, leaks := 0, 0
 	for _, c := range cases {

@@ -82,6 +82,8 @@ func TestGateParameters(t *testing.T) {
 // loopback BenchmarkRedisSharedLimit's (see BENCHMARKS.md), not a bound
 // here (a floor of 70% failed 1 run in 20 on the loaded 2-core machine).
 func TestRedisLimiterTwoClients(t *testing.T) {
+	// Not parallel: it counts errors 6 near the full budget on a real
+	// clock, and runs apart from TestRedisSharedLimitProcesses, which does too.
 	addr := redistest.Addr(t)
 	s := vkmocktest.NewServer(t)
 	prefix := testKeyPrefix(t)
@@ -126,6 +128,7 @@ func TestRedisLimiterTwoClients(t *testing.T) {
 // TestRedisKeysNeverHoldToken: the token is in no Redis key or value, and
 // the key of its budget is the hash the docs promise.
 func TestRedisKeysNeverHoldToken(t *testing.T) {
+	t.Parallel() // real time, mostly waiting: beside the others
 	addr := redistest.Addr(t)
 	s := vkmocktest.NewServer(t)
 	tok := s.Tokens().Of(vkmock.TokenGroup).Token
@@ -185,6 +188,7 @@ func deadRedisAddr(t *testing.T) string {
 // start, calls go on at the local share, with one warning, no error 6 and
 // no token in the log.
 func TestRedisLimiterUnreachable(t *testing.T) {
+	t.Parallel() // real time, mostly waiting: beside the others
 	s := vkmocktest.NewServer(t)
 	tok := s.Tokens().Of(vkmock.TokenGroup).Token
 	var logs syncbuf.Buffer
@@ -218,6 +222,7 @@ func TestRedisLimiterUnreachable(t *testing.T) {
 // TestRedisLimiterHung: a Redis that accepts connections and never answers
 // costs a caller no more than the limiter's timeout, not rdb's.
 func TestRedisLimiterHung(t *testing.T) {
+	t.Parallel() // real time, mostly waiting: beside the others
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -275,6 +280,7 @@ func TestRedisLimiterHung(t *testing.T) {
 // TestRedisLimiterContextCancel: a call waiting for its slot in the shared
 // schedule ends when its context does, and gives its window slot back.
 func TestRedisLimiterContextCancel(t *testing.T) {
+	t.Parallel() // real time, mostly waiting: beside the others
 	addr := redistest.Addr(t)
 	s := vkmocktest.NewServer(t)
 	// 20 requests per 1 s + 599 s: one slot every 30 s, one ahead. The
@@ -316,6 +322,7 @@ func TestRedisLimiterContextCancel(t *testing.T) {
 // under load: the client falls back once, comes back, and every call
 // completes.
 func TestRedisLimiterRecovers(t *testing.T) {
+	t.Parallel() // real time, mostly waiting: beside the others
 	rs := redistest.StartServer(t)
 	s := vkmocktest.NewServer(t)
 	var logs syncbuf.Buffer
