@@ -121,9 +121,12 @@ func strictChaos(t *testing.T, version int) {
 		}
 	}
 	histories := len(mock.Requests().Of("messages.getLongPollHistory"))
-	// Each recovery pages at least once more than it is forced to.
-	if forced == 0 || int64(histories) <= forced {
-		t.Errorf("%d recoveries forced, %d history pages: the pages never had more", forced, histories)
+	// Each forced recovery reads the history at least once. Whether a
+	// recovery also needs more than one page depends on how far the
+	// client was behind when the fault fired, which the scheduler decides;
+	// paging by more and new_pts is TestRecoverPagesTheHistory's, exactly.
+	if forced == 0 || int64(histories) < forced {
+		t.Errorf("%d recoveries forced, %d history pages", forced, histories)
 	}
 	t.Logf("faults fired %d (failed 1 or 3: %d), history pages %d", fired, forced, histories)
 }
