@@ -17,6 +17,7 @@ import (
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
 	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
 	"github.com/vkerr/vkerr/vkmock/internal/reqlog"
+	"github.com/vkerr/vkerr/vkmock/internal/uploads"
 )
 
 // Version is the vkmock version, sent in the Vkmock-Version header.
@@ -67,7 +68,7 @@ type Server struct {
 	limiter ratelimit.Limiter
 	log     reqlog.Log
 	lp      lpState         // Bots Long Poll and the world's events (longpoll*.go)
-	uploads uploadState     // upload servers: key, pending and stored uploads
+	uploads *uploads.Room   // upload servers: key, pending and stored uploads
 	cb      callback.Sender // the Callback API sender (callback*.go)
 	ulp     ulpState        // User Long Poll (userlp.go)
 	oauth   oauthState      // the OAuth room (oauth.go)
@@ -138,6 +139,7 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.nowFn = s.now
 	s.run.init()
+	s.uploads = newUploadRoom(s)
 	s.cb.Init(s.now, s.clk.Moved, o.seed, "vkmock-callback/"+Version)
 	s.faults.Init(o.seed, o.timeouts.maxFaultLatency())
 	s.control = s.controlRoutes()
@@ -258,7 +260,7 @@ func (s *Server) Reset() {
 	s.limiter.Reset()
 	s.log.Reset()
 	s.lp.reset()
-	s.uploads.reset()
+	s.uploads.Reset()
 	s.cb.Reset()
 	s.ulp.reset()
 	s.resetOAuth()
@@ -298,7 +300,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/validate":
 		s.serveValidate(w, r)
 	case strings.HasPrefix(r.URL.Path, "/upload/"):
-		s.serveUpload(w, r)
+		s.uploads.ServeHTTP(w, r)
 	case isOAuthPath(r.URL.Path):
 		s.serveOAuth(w, r)
 	case strings.HasPrefix(r.URL.Path, "/streaming/"):
