@@ -2,7 +2,7 @@
 // get-upload-server methods answer a signed upload_url (url.go,
 // methods.go); a multipart POST to it is checked (signature, age, fault
 // rules, body, image bounds before decoding, document types) and
-// answered as VK's upload servers do (serve.go, answer.go, limits.go);
+// answered as VK's upload servers do (serve.go, receive.go, limits.go);
 // the save methods check that answer and store it once (save.go). The
 // table of checks and fault shapes is in docs/vkmock-design.md ("The
 // upload endpoint").
