@@ -69,11 +69,11 @@ func TestRoomLimits(t *testing.T) {
 	}
 }
 
-// TestHugeImageRefusedUndecoded: a 381 KB 16-bit PNG of 7000×6999 (392
+// TestUploadRefusesHugeImageUndecoded: a 381 KB 16-bit PNG of 7000×6999 (392
 // MB decoded) is refused from its header, as are a 16-bit one within the
 // pixel bound and an 8-bit one over it; a small one with a bad body is
 // decoded and answers the silent "photo":"[]".
-func TestHugeImageRefusedUndecoded(t *testing.T) {
+func TestUploadRefusesHugeImageUndecoded(t *testing.T) {
 	r, _ := newTestRoom(t, Deps{})
 	u := uploadURL(t, r, groupToken, "photos.getMessagesUploadServer")
 	if b := post(t, r, u, "photo", "big.png", pngHeader(7000, 6999, 16, 381<<10)); !strings.Contains(string(b), upBadSize) {

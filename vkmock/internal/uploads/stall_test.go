@@ -12,10 +12,10 @@ import (
 	"go.uber.org/goleak"
 )
 
-// TestStallEndsOnClose: a "stall" rule holds an upload POST with no
+// TestUploadStallEndsOnClose: a "stall" rule holds an upload POST with no
 // answer until the server closes (Deps.Done), then drops the connection;
 // nothing is left running.
-func TestStallEndsOnClose(t *testing.T) {
+func TestUploadStallEndsOnClose(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	done := make(chan struct{})
 	r, set := newTestRoom(t, Deps{Done: done})
