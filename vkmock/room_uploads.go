@@ -95,15 +95,8 @@ func newUploadRoom(s *Server) *uploads.Room {
 	})
 }
 
-// uploadWorld gives the room the world's albums and owners.
+// uploadWorld gives the room the world's owners.
 type uploadWorld struct{ s *Server }
-
-func (w uploadWorld) Album(id int64) (uploads.Album, bool) {
-	w.s.world.mu.RLock()
-	a, ok := w.s.world.albums[id]
-	w.s.world.mu.RUnlock()
-	return uploads.Album{OwnerID: a.OwnerID, Size: a.Size, Capacity: a.Capacity}, ok
-}
 
 func (w uploadWorld) Owner(q *core.Request, tok core.Token) (int64, *vkerr.Error) {
 	return w.s.ownerParam(q, tok)
@@ -121,6 +114,12 @@ func (f uploadFaults) Delay(rule *Fault) time.Duration { return f.s.delay(rule) 
 
 func (f uploadFaults) Error(rule *Fault, q *core.Request) *vkerr.Error {
 	return f.s.faultError(rule, q)
+}
+
+// albumUploadServer answers photos.getUploadServer once the world has
+// checked the album.
+func (s *Server) albumUploadServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	return s.uploads.AlbumUploadServer(q, tok)
 }
 
 // Stored returns the uploads that save methods stored, oldest first, the

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/vkerr/vkerr"
-	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // worldFunc answers a method from the world: the JSON of "response", or
@@ -21,6 +20,7 @@ var worldMethods = map[string]worldFunc{
 	"wall.get":                  (*Server).wallGet,
 	"wall.post":                 (*Server).wallPost,
 	"photos.getAlbums":          (*Server).photosGetAlbums,
+	"photos.getUploadServer":    (*Server).photosGetUploadServer,
 	"messages.send":             (*Server).messagesSend,
 	"utils.resolveScreenName":   (*Server).utilsResolveScreenName,
 	"utils.getServerTime":       (*Server).utilsGetServerTime,
@@ -32,7 +32,15 @@ func (s *Server) paramError(detail string) *vkerr.Error {
 }
 
 // caller is the owner id of the token: the user, or minus the community.
-func caller(tok Token) int64 { return core.Caller(tok) }
+func caller(tok Token) int64 {
+	switch tok.Kind {
+	case TokenUser:
+		return tok.UserID
+	case TokenGroup:
+		return -tok.GroupID
+	}
+	return 0
+}
 
 func (s *Server) usersGet(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
 	raw, _ := q.Get("user_ids")
@@ -459,4 +467,28 @@ func (s *Server) photosGetAlbums(q *vkRequest, tok Token) ([]byte, *vkerr.Error)
 		b = append(b, `,"thumb_id":0,"description":""}`...)
 	}
 	return append(b, "]}"...), nil
+}
+
+func (s *Server) photosGetUploadServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
+	v, _ := q.Get("album_id")
+	if v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, s.paramError("album_id is invalid")
+		}
+		s.world.mu.RLock()
+		a, ok := s.world.albums[id]
+		s.world.mu.RUnlock()
+		if ok {
+			if a.OwnerID != caller(tok) {
+				if g, _ := q.Get("group_id"); g == "" || "-"+g != strconv.FormatInt(a.OwnerID, 10) {
+					return nil, &vkerr.Error{Code: vkerr.AccessAlbum, Message: s.message(vkerr.AccessAlbum)}
+				}
+			}
+			if a.Capacity > 0 && a.Size >= a.Capacity {
+				return nil, &vkerr.Error{Code: vkerr.AlbumFull, Message: s.message(vkerr.AlbumFull)}
+			}
+		}
+	}
+	return s.albumUploadServer(q, tok)
 }

@@ -16,12 +16,10 @@ import (
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
 )
 
-// testWorld is a world of a few albums; Owner is the caller.
-type testWorld map[int64]Album
+// testWorld is a world whose owner of a call is the caller.
+type testWorld struct{}
 
-func (w testWorld) Album(id int64) (Album, bool) { a, ok := w[id]; return a, ok }
-
-func (w testWorld) Owner(_ *core.Request, tok core.Token) (int64, *vkerr.Error) {
+func (testWorld) Owner(_ *core.Request, tok core.Token) (int64, *vkerr.Error) {
 	return core.Caller(tok), nil
 }
 

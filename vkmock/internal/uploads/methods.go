@@ -9,7 +9,8 @@ import (
 )
 
 // The get-upload-server methods: each answers an upload_url for its
-// target (url.go), with the fields VK sends beside it.
+// target (url.go), with the fields VK sends beside it. photos.getUploadServer
+// is the world's (it checks the album), which calls AlbumUploadServer.
 
 // Album ids VK uses for the photos of messages, walls and profiles.
 const (
@@ -42,26 +43,10 @@ func (r *Room) photosGetWallUploadServer(q *core.Request, tok core.Token) ([]byt
 	return b, nil
 }
 
-// photosGetUploadServer checks the album, when the world has it: 200 for
-// another owner's album (unless group_id names the owning community), 300
-// for a full one.
-func (r *Room) photosGetUploadServer(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
-	if v, _ := q.Get("album_id"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return nil, r.d.Messages.Param("album_id is invalid")
-		}
-		if a, ok := r.d.World.Album(id); ok {
-			if a.OwnerID != core.Caller(tok) {
-				if g, _ := q.Get("group_id"); g == "" || "-"+g != strconv.FormatInt(a.OwnerID, 10) {
-					return nil, r.errorOf(vkerr.AccessAlbum)
-				}
-			}
-			if a.Capacity > 0 && a.Size >= a.Capacity {
-				return nil, r.errorOf(vkerr.AlbumFull)
-			}
-		}
-	}
+// AlbumUploadServer answers photos.getUploadServer once the world has
+// checked the album (its owner, whether it is full): an upload_url for
+// album_id, on behalf of group_id when given.
+func (r *Room) AlbumUploadServer(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
 	aid, gid := int64Param(q, "album_id"), int64Param(q, "group_id")
 	u := r.issueURL(q.Base(), targetAlbum, "", tok.Token, core.Caller(tok), gid, aid, 0)
 	b, _ := json.Marshal(map[string]any{"album_id": aid, "upload_url": u, "user_id": max(core.Caller(tok), 0)})

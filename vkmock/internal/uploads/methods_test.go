@@ -1,6 +1,8 @@
 package uploads
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -8,37 +10,41 @@ import (
 	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
-// TestAlbumUploadServer: photos.getUploadServer checks the world's album:
-// 200 for another owner's (unless group_id names the owning community),
-// 300 for a full one, 100 for a bad id; an album the world does not have
-// gets a URL.
+// TestAlbumUploadServer: the URL of photos.getUploadServer (the world
+// checked the album) is for the album and the community given, and its
+// answer saves with photos.save only, for that group_id.
 func TestAlbumUploadServer(t *testing.T) {
 	user := core.Token{Token: "user-token", Kind: vkerr.KindUser, UserID: 5}
-	r, _ := newTestRoom(t, Deps{World: testWorld{
-		1: {OwnerID: 5, Size: 3, Capacity: 10},
-		2: {OwnerID: 5, Size: 10, Capacity: 10},
-		3: {OwnerID: 6},
-		4: {OwnerID: -7},
-	}})
-	for _, c := range []struct {
-		params []string
-		want   vkerr.Code
-	}{
-		{[]string{"album_id", "1"}, 0},
-		{[]string{"album_id", "2"}, vkerr.AlbumFull},
-		{[]string{"album_id", "3"}, vkerr.AccessAlbum},
-		{[]string{"album_id", "4"}, vkerr.AccessAlbum},
-		{[]string{"album_id", "4", "group_id", "7"}, 0},
-		{[]string{"album_id", "99"}, 0},
-		{[]string{"album_id", "x"}, vkerr.Param},
-	} {
-		b, e := call(t, r, user, "photos.getUploadServer", c.params...)
-		switch {
-		case c.want == 0 && (e != nil || !strings.Contains(string(b), `"upload_url"`)):
-			t.Errorf("%v: %s %v", c.params, b, e)
-		case c.want != 0 && (e == nil || e.Code != c.want):
-			t.Errorf("%v: %s %v, want error %d", c.params, b, e, c.want)
-		}
+	r, _ := newTestRoom(t, Deps{})
+	q := &core.Request{Name: "photos.getUploadServer", Host: "127.0.0.1",
+		Params: []core.KV{{Key: "album_id", Value: "300000001"}, {Key: "group_id", Value: "7"}}}
+	b, e := r.AlbumUploadServer(q, user)
+	var a struct {
+		AlbumID   int64  `json:"album_id"`
+		UploadURL string `json:"upload_url"`
+		UserID    int64  `json:"user_id"`
+	}
+	if e != nil || json.Unmarshal(b, &a) != nil || a.AlbumID != 300000001 || a.UserID != 5 ||
+		!strings.Contains(a.UploadURL, "aid=300000001") || !strings.Contains(a.UploadURL, "gid=7") || !strings.Contains(a.UploadURL, "target=album") {
+		t.Fatalf("%s %v", b, e)
+	}
+	var ans struct {
+		Server     int64  `json:"server"`
+		PhotosList string `json:"photos_list"`
+		Hash       string `json:"hash"`
+	}
+	if err := json.Unmarshal(post(t, r, a.UploadURL, "file1", "a.png", testPNG(t, 4, 4, 1)), &ans); err != nil || ans.PhotosList == "" {
+		t.Fatalf("album upload: %+v %v", ans, err)
+	}
+	server := strconv.FormatInt(ans.Server, 10)
+	if _, e := call(t, r, user, "photos.saveWallPhoto", "server", server, "photo", ans.PhotosList, "hash", ans.Hash, "group_id", "7"); e == nil {
+		t.Error("an album's upload was saved by photos.saveWallPhoto")
+	}
+	if _, e := call(t, r, user, "photos.save", "server", server, "photos_list", ans.PhotosList, "hash", ans.Hash, "album_id", "300000001"); e == nil || e.Code != vkerr.ParamHash {
+		t.Errorf("photos.save without the group_id: %v, want 121", e)
+	}
+	if _, e := call(t, r, user, "photos.save", "server", server, "photos_list", ans.PhotosList, "hash", ans.Hash, "album_id", "300000001", "group_id", "7"); e != nil {
+		t.Errorf("photos.save: %v", e)
 	}
 }
 

@@ -49,22 +49,11 @@ const (
 	maxTokenSightings = 100
 )
 
-// World is what the room reads of the world: the albums photos.getUploadServer
-// checks, and the owner of photos.getOwnerPhotoUploadServer.
+// World is what the room reads of the world.
 type World interface {
-	// Album returns the album with the id; ok is false when there is none.
-	Album(id int64) (a Album, ok bool)
 	// Owner reads owner_id (or domain) of a call, defaulting to the
 	// caller; its error is the answer to a bad one.
 	Owner(q *core.Request, tok core.Token) (int64, *vkerr.Error)
-}
-
-// Album is what photos.getUploadServer checks of an album: whose it is,
-// and whether it is full (Size >= Capacity, when Capacity > 0).
-type Album struct {
-	OwnerID  int64
-	Size     int
-	Capacity int
 }
 
 // Faults is what the room asks of the fault rules at the upload endpoint.
@@ -239,7 +228,6 @@ func (r *Room) State() State {
 var methodTable = map[string]func(*Room, *core.Request, core.Token) ([]byte, *vkerr.Error){
 	"photos.getMessagesUploadServer":   (*Room).photosGetMessagesUploadServer,
 	"photos.getWallUploadServer":       (*Room).photosGetWallUploadServer,
-	"photos.getUploadServer":           (*Room).photosGetUploadServer,
 	"photos.getOwnerPhotoUploadServer": (*Room).photosGetOwnerPhotoUploadServer,
 	"docs.getMessagesUploadServer":     (*Room).docsGetMessagesUploadServer,
 	"docs.getWallUploadServer":         (*Room).docsGetWallUploadServer,
