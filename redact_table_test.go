@@ -53,15 +53,8 @@ func errorsOf(body []byte) []error {
 // table of secrets × places × forms (internal/redacttest) and looks for each
 // secret and each 8-byte piece of it.
 func TestRedactionTable(t *testing.T) {
-	cases := append(redacttest.Cases(), redacttest.SnippetCases()...)
-	if raceEnabled {
-		// A fixed sample, every 16th case, across names, forms and places.
-		sample := cases[:0:0]
-		for i := 0; i < len(cases); i += 16 {
-			sample = append(sample, cases[i])
-		}
-		cases = sample
-	}
+	t.Parallel() // CPU under -race: beside the other one
+	cases := redacttest.Table(raceEnabled)
 	checks, leaks := 0, 0
 	for _, c := range cases {
 		errs := errorsOf(c.Body)

@@ -113,6 +113,7 @@ func TestPublicParamsAreInTheSchema(t *testing.T) {
 // TestSnippetRedactsBeforeCut puts a secret across the 200-byte cut at
 // every offset: no 8-byte piece of it may remain.
 func TestSnippetRedactsBeforeCut(t *testing.T) {
+	t.Parallel() // CPU under -race: beside the other one
 	secret := "Zq8pL2mN4xR7tV9wK3yB"
 	for _, form := range []string{"access_token=", "password: ", `"secret":"`} {
 		for off := 150; off <= 210; off++ {

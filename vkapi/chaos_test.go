@@ -38,6 +38,7 @@ var chaosFaults = []vkmock.Fault{
 // message is delivered exactly once, as vkmock's message store shows, each
 // caller gets the id of its stored message, with no panic, in bounded time.
 func TestChaosExactlyOnce(t *testing.T) {
+	t.Parallel() // CPU under -race: beside the tests that wait
 	synctest.Test(t, func(t *testing.T) {
 		n := 10000
 		switch {

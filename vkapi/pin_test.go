@@ -16,6 +16,7 @@ import (
 // resend of messages.send whose answer was lost must go out on the token
 // that sent it, not on another community's token of the pool.
 func TestKeyedWriteStaysOnItsToken(t *testing.T) {
+	t.Parallel() // mocks of its own
 	for _, batching := range []bool{false, true} {
 		t.Run(fmt.Sprint("batching=", batching), func(t *testing.T) {
 			srv := vkmocktest.NewServer(t)

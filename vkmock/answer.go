@@ -1,7 +1,6 @@
 package vkmock
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -52,15 +51,4 @@ var (
 	writeHTML = core.WriteHTML
 )
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status = http.StatusInternalServerError
-		b = []byte(`{"error":"encoding the answer failed"}`)
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(b)+1))
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { core.WriteJSON(w, status, v) }

@@ -2,6 +2,7 @@ package vkmock
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/vkerr/vkerr/vkevent"
@@ -29,9 +30,10 @@ const (
 
 // Statuses of a Callback server, as groups.getCallbackServers shows them.
 const (
-	CallbackWait   = callback.StatusWait   // the confirmation is being asked
-	CallbackOK     = callback.StatusOK     // confirmed; events are sent
-	CallbackFailed = callback.StatusFailed // the confirmation failed, or paused after failures
+	CallbackUnconfigured = callback.StatusUnconfigured // no address is set: nothing is asked or sent
+	CallbackWait         = callback.StatusWait         // the confirmation is being asked
+	CallbackOK           = callback.StatusOK           // confirmed; events are sent
+	CallbackFailed       = callback.StatusFailed       // the confirmation failed, or paused after failures
 )
 
 // DefaultCallbackSchedule returns the delays before each resend of a
@@ -93,4 +95,30 @@ func (ctl CallbackControl) Idle(ctx context.Context) error { return ctl.s.cb.Idl
 // Confirm asks a server for the confirmation again.
 func (ctl CallbackControl) Confirm(groupID, serverID int64) error {
 	return ctl.s.cb.Confirm(groupID, serverID)
+}
+
+// AddServer adds a Callback server to sv.GroupID's community as the
+// community's settings page does, and returns it with its status. With a
+// URL it is asked for the confirmation, as after groups.addCallbackServer;
+// without one it is CallbackUnconfigured (VK: "address not set"), which
+// VK's methods cannot make (they require a url), until
+// groups.editCallbackServer gives it an address. Title, URL and secret are
+// bounded as the methods bound them.
+func (ctl CallbackControl) AddServer(sv CallbackServer) (CallbackServer, error) {
+	if err := (groupRef{GroupID: sv.GroupID}).check(); err != nil {
+		return CallbackServer{}, err
+	}
+	if err := checkCallbackServer(sv.URL, sv.Title, sv.SecretKey, true); err != nil {
+		return CallbackServer{}, err
+	}
+	if sv.APIVersion == "" {
+		sv.APIVersion = DefaultLongPollAPIVersion
+	} else if _, ok := parseVersion(sv.APIVersion); !ok {
+		return CallbackServer{}, errors.New("api_version is invalid")
+	}
+	id, err := ctl.s.cb.AddServer(CallbackServer{GroupID: sv.GroupID, Title: sv.Title, URL: sv.URL, SecretKey: sv.SecretKey, APIVersion: sv.APIVersion})
+	if err != nil {
+		return CallbackServer{}, err
+	}
+	return ctl.s.cb.UpdateServer(sv.GroupID, id, nil)
 }

@@ -33,18 +33,31 @@ func (s *Server) callbackServerParams(q *vkRequest) (u, title, secret string, e 
 	u, _ = q.Get("url")
 	title, _ = q.Get("title")
 	secret, _ = q.Get("secret_key")
-	pu, err := url.Parse(u)
-	switch {
-	case u == "" || err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "":
-		return "", "", "", s.paramError("url is invalid")
-	case len(u) > 2048:
-		return "", "", "", s.paramError("url is too long")
-	case title == "" || utf8.RuneCountInString(title) > 14:
-		return "", "", "", s.paramError("title must be 1 to 14 characters")
-	case utf8.RuneCountInString(secret) > 50:
-		return "", "", "", s.paramError("secret_key must be at most 50 characters")
+	if err := checkCallbackServer(u, title, secret, false); err != nil {
+		return "", "", "", s.paramError(err.Error())
 	}
 	return u, title, secret, nil
+}
+
+// checkCallbackServer bounds a server's fields as VK's methods do: an
+// http(s) url of at most 2048 bytes (or none, when optional), a title of 1
+// to 14 characters, a secret_key of at most 50.
+func checkCallbackServer(u, title, secret string, urlOptional bool) error {
+	pu, err := url.Parse(u)
+	switch {
+	case u == "" && urlOptional:
+	case u == "" || err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "":
+		return errors.New("url is invalid")
+	case len(u) > 2048:
+		return errors.New("url is too long")
+	}
+	switch {
+	case title == "" || utf8.RuneCountInString(title) > 14:
+		return errors.New("title must be 1 to 14 characters")
+	case utf8.RuneCountInString(secret) > 50:
+		return errors.New("secret_key must be at most 50 characters")
+	}
+	return nil
 }
 
 func (s *Server) serverIDParam(q *vkRequest) (int64, *vkerr.Error) {
@@ -59,7 +72,7 @@ func (s *Server) serverIDParam(q *vkRequest) (int64, *vkerr.Error) {
 func (s *Server) notFound(what string) *vkerr.Error { return s.withSuffix(vkerr.NotFound, what) }
 
 func (s *Server) groupsAddCallbackServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -82,7 +95,7 @@ func (s *Server) groupsAddCallbackServer(q *vkRequest, tok Token) ([]byte, *vker
 }
 
 func (s *Server) groupsEditCallbackServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -101,7 +114,7 @@ func (s *Server) groupsEditCallbackServer(q *vkRequest, tok Token) ([]byte, *vke
 }
 
 func (s *Server) groupsDeleteCallbackServer(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -126,7 +139,7 @@ type callbackServerJSON struct {
 }
 
 func (s *Server) groupsGetCallbackServers(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -171,7 +184,7 @@ func (s *Server) callbackServerOf(q *vkRequest, gid int64, change func(sv *Callb
 }
 
 func (s *Server) groupsSetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -200,7 +213,7 @@ func (s *Server) groupsSetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vk
 }
 
 func (s *Server) groupsGetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}
@@ -219,7 +232,7 @@ func (s *Server) groupsGetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vk
 }
 
 func (s *Server) groupsGetCallbackConfirmationCode(q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	gid, e := s.lpGroupParam(q, tok)
+	gid, e := s.world.ManagedGroup(q, tok)
 	if e != nil {
 		return nil, e
 	}

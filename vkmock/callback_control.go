@@ -12,6 +12,7 @@ import (
 //	GET  /__vkmock/callback                 the sender's configuration
 //	POST /__vkmock/callback                 {schedule: ["10s","3m"], timeout, pause_after, pause, senders, pending, log_size}
 //	GET  /__vkmock/callback/servers/{group_id}  the community's servers with status, failures, paused_until, settings
+//	POST /__vkmock/callback/servers/{group_id}  {title, url, secret_key, api_version}: add a server as the settings page does (no url: status unconfigured)
 //	GET  /__vkmock/callback/log             the delivery log: event, server, attempt, status, answer, outcome, latency
 //	POST /__vkmock/callback/confirm         {group_id, server_id}: ask for the confirmation again
 //	POST /__vkmock/callback/advance         {advance: "10m"}: move the mock's clock (the sender's) forward; resends and pauses due by then go out
@@ -77,6 +78,25 @@ type serverRef struct {
 	ServerID int64 `json:"server_id"`
 }
 
+// newServerBody is a server for POST /__vkmock/callback/servers/{group_id}.
+type newServerBody struct {
+	Title      string `json:"title"`
+	URL        string `json:"url"`
+	SecretKey  string `json:"secret_key"`
+	APIVersion string `json:"api_version"`
+}
+
+// pathGroup reads the community of .../{group_id}, or answers 400.
+func pathGroup(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	g := groupRef{}
+	var err error
+	if g.GroupID, err = strconv.ParseInt(r.PathValue("id"), 10, 64); err != nil || g.check() != nil {
+		controlError(w, http.StatusBadRequest, errors.New("group_id must be a community id"))
+		return 0, false
+	}
+	return g.GroupID, true
+}
+
 type advanceBody struct {
 	Advance string `json:"advance"`
 }
@@ -94,15 +114,22 @@ func (s *Server) callbackRoutes() map[string]route {
 				return callbackBody(s.Callback().Config()), nil
 			}),
 		},
-		"/callback/servers/": {http.MethodGet: func(w http.ResponseWriter, r *http.Request) {
-			var g groupRef
-			var err error
-			if g.GroupID, err = strconv.ParseInt(r.PathValue("id"), 10, 64); err != nil || g.check() != nil {
-				controlError(w, http.StatusBadRequest, errors.New("group_id must be a community id"))
-				return
-			}
-			writeJSON(w, http.StatusOK, s.Callback().Servers(g.GroupID))
-		}},
+		"/callback/servers/": {
+			http.MethodGet: func(w http.ResponseWriter, r *http.Request) {
+				if gid, ok := pathGroup(w, r); ok {
+					writeJSON(w, http.StatusOK, s.Callback().Servers(gid))
+				}
+			},
+			http.MethodPost: func(w http.ResponseWriter, r *http.Request) {
+				var b newServerBody
+				gid, ok := pathGroup(w, r)
+				if !ok || !decodeBody(w, r, &b) {
+					return
+				}
+				sv, err := s.Callback().AddServer(CallbackServer{GroupID: gid, Title: b.Title, URL: b.URL, SecretKey: b.SecretKey, APIVersion: b.APIVersion})
+				answerJSON(w, http.StatusCreated, sv, err)
+			},
+		},
 		"/callback/log": {http.MethodGet: getJSON(func() any { return s.Callback().Deliveries() })},
 		"/callback/confirm": {http.MethodPost: postJSON(http.StatusOK, func(r serverRef) (any, error) {
 			if err := s.Callback().Confirm(r.GroupID, r.ServerID); err != nil {

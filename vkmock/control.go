@@ -102,7 +102,7 @@ type (
 // trailing slash; a path ending in "/" takes the rest as {id}.
 func (s *Server) controlRoutes() map[string]route {
 	version := getJSON(func() any {
-		return map[string]any{"version": Version, "schema": s.schema.version, "methods": len(s.schema.ordered)}
+		return map[string]any{"version": Version, "schema": s.schema.Version(), "methods": len(s.schema.Methods())}
 	})
 	settings := getJSON(func() any { return s.settings() })
 	clock := getJSON(func() any { return s.clockState() })

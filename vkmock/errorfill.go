@@ -2,7 +2,6 @@ package vkmock
 
 import (
 	"maps"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -15,7 +14,7 @@ import (
 // fault rule, and completed with the fields VK sends with 14, 17 and 24.
 
 // msgs gives the schema's message of each code.
-func (s *Server) msgs() core.Messages { return core.Messages{Schema: s.schema.known} }
+func (s *Server) msgs() core.Messages { return s.schema.Messages() }
 
 func (s *Server) message(c vkerr.Code) string { return s.msgs().Of(c) }
 
@@ -52,7 +51,7 @@ func (s *Server) forcedError(h string, q *vkRequest, m *apiMethod) *vkerr.Error 
 		}
 		e.Subcode = vkerr.Subcode(sub)
 	}
-	if !s.schema.global[e.Code] && (m == nil || !m.errors[e.Code]) {
+	if !s.schema.Global(e.Code) && (m == nil || !m.Lists(e.Code)) {
 		return s.requestError("X-Vkmock-Error: error " + strconv.Itoa(code) + " is not global and " + strconv.Quote(q.Name) + " does not list it")
 	}
 	switch {
@@ -80,44 +79,12 @@ func (s *Server) faultError(f *Fault, q *vkRequest) *vkerr.Error {
 	return &e
 }
 
-// fillError adds the fields VK sends with 14, 17 and 24 when they are
-// missing: a captcha registered for the request's token (its attempt one
-// more than the captcha the request answered wrongly; any key solves it
-// when lenient), a validation page of the mock, a confirmation text (and,
-// unless lenient, a pending confirmation of the request).
+// fillError gives the error its message when it has none, and the
+// fields VK sends with 14, 17 and 24 when they are missing (see
+// challenges.Room.Fill: a captcha, a validation page, a confirmation).
 func (s *Server) fillError(e *vkerr.Error, q *vkRequest, lenient bool) {
 	if e.Message == "" {
 		e.Message = s.message(e.Code)
 	}
-	switch e.Code {
-	case vkerr.Captcha:
-		if e.CaptchaSID == "" {
-			flow, attempt := "legacy", 1
-			if q.Captcha == answerWrong && q.Answered != nil {
-				flow, attempt = q.Answered.Flow, q.Answered.Attempt+1
-			}
-			c := s.newCaptchaError(q, flow, attempt, lenient)
-			e.CaptchaSID, e.CaptchaTS, e.CaptchaAttempt = c.CaptchaSID, c.CaptchaTS, c.CaptchaAttempt
-			e.RedirectURI, e.RemixStlid = c.RedirectURI, c.RemixStlid
-			if e.CaptchaImg == "" {
-				e.CaptchaImg = c.CaptchaImg
-			}
-		} else if e.CaptchaImg == "" {
-			e.CaptchaImg = q.Base() + "/captcha.php?sid=" + url.QueryEscape(e.CaptchaSID) + "&s=1"
-		}
-	case vkerr.AuthValidation:
-		if e.RedirectURI == "" {
-			e.RedirectURI = s.newValidation(q, vkerr.AuthValidation)
-		}
-		if e.Message == s.message(vkerr.AuthValidation) {
-			e.Message += ": please open redirect_uri in browser"
-		}
-	case vkerr.NeedConfirmation:
-		if e.ConfirmationText == "" {
-			e.ConfirmationText = defaultConfirmation
-		}
-		if !lenient {
-			s.askConfirmation(q, e.ConfirmationText)
-		}
-	}
+	s.chal.Fill(e, q, lenient)
 }

@@ -221,11 +221,11 @@ func (s *Server) innerCall(outer *vkRequest, tok Token, method string, params []
 			}
 		}
 	}
-	m := s.schema.methods[method]
+	m := s.schema.Method(method)
 	if m == nil || method == "execute" {
 		return nil, &vkerr.Error{Code: vkerr.Method, Message: s.message(vkerr.Method)}
 	}
-	if outer.HasToken && m.tokens&kindMask(tok.Kind) == 0 {
+	if outer.HasToken && !m.Accepts(tok.Kind) {
 		return nil, s.kindError(tok.Kind)
 	}
 	if e := s.validate(m, q); e != nil {
@@ -234,7 +234,7 @@ func (s *Server) innerCall(outer *vkRequest, tok Token, method string, params []
 	if f := s.matchFault(q, tok.Kind, m, phaseBefore, true); f != nil {
 		return nil, s.faultError(f, q)
 	}
-	if e := s.checkChallenges(q, false, true); e != nil {
+	if e := s.chal.Check(q, false, true); e != nil {
 		return nil, e
 	}
 	return s.answer(m, q, tok)
@@ -243,26 +243,25 @@ func (s *Server) innerCall(outer *vkRequest, tok Token, method string, params []
 // answer is the response of a method that passed the checks: from the
 // world for the world methods, else synthesised.
 func (s *Server) answer(m *apiMethod, q *vkRequest, tok Token) ([]byte, *vkerr.Error) {
-	if f := worldMethods[m.name]; f != nil {
-		if !cachedWorldMethods[m.name] {
+	if f := worldMethods[m.Name()]; f != nil {
+		if !cachedWorldMethods[m.Name()] {
 			return f(s, q, tok)
 		}
 		// A reading method's answer depends on the request, the caller and
 		// the world's version: cache it like a synthesised one.
-		h := s.requestHash(m, &worldVariant, q)
-		h = fnvString(h, strconv.FormatInt(caller(tok), 10))
-		h = fnvString(h, strconv.FormatUint(s.world.version.Load(), 10))
-		key := cacheKey{h, m.name}
-		if b, ok := s.cache.get(key); ok {
+		key := s.methods.Key(m, "world", q).
+			With(strconv.FormatInt(caller(tok), 10)).
+			With(strconv.FormatUint(s.world.Version(), 10))
+		if b, ok := s.methods.Cached(key); ok {
 			return b, nil
 		}
 		b, e := f(s, q, tok)
 		if e == nil {
-			s.cache.put(key, b)
+			s.methods.Keep(key, b)
 		}
 		return b, e
 	}
-	return s.synthesize(m, q), nil
+	return s.methods.Synthesize(m, q), nil
 }
 
 // cachedWorldMethods are the world methods whose answer depends only on
@@ -271,8 +270,6 @@ func (s *Server) answer(m *apiMethod, q *vkRequest, tok Token) ([]byte, *vkerr.E
 var cachedWorldMethods = map[string]bool{
 	"users.get": true, "groups.getById": true, "wall.get": true, "photos.getAlbums": true, "utils.resolveScreenName": true,
 }
-
-var worldVariant = variant{name: "world"}
 
 // executeEnvelope is the body of an execute answer.
 func executeEnvelope(resp []byte, errs vkerr.ExecuteErrors) []byte {

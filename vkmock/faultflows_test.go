@@ -254,15 +254,3 @@ func TestControlPart2Errors(t *testing.T) {
 		t.Fatalf("unknown validation: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
-
-func TestFlowStoresBounded(t *testing.T) {
-	s := MustNew()
-	q := &vkRequest{Name: "users.get", Token: "t", Host: "x"}
-	for range maxFlows + 50 {
-		s.newCaptchaError(q, "vkid", 1, false)
-		s.newValidation(q, vkerr.AuthValidation)
-	}
-	if len(s.flows.captchas) > maxFlows || len(s.flows.bySuccess) > maxFlows || len(s.flows.validations) > maxFlows {
-		t.Fatalf("%d captchas, %d tokens, %d validations", len(s.flows.captchas), len(s.flows.bySuccess), len(s.flows.validations))
-	}
-}

@@ -37,11 +37,11 @@ func (s *Server) validateFault(f Fault) (Fault, error) {
 // knownFaultCode reports whether code is global or listed by a method the
 // glob matches.
 func (s *Server) knownFaultCode(code vkerr.Code, glob string) bool {
-	if s.schema.global[code] {
+	if s.schema.Global(code) {
 		return true
 	}
-	for _, m := range s.schema.ordered {
-		if m.errors[code] && faults.MatchGlob(glob, m.name) {
+	for _, m := range s.schema.Methods() {
+		if m.Lists(code) && faults.MatchGlob(glob, m.Name()) {
 			return true
 		}
 	}
@@ -54,10 +54,10 @@ func (s *Server) faultRequest(q *vkRequest, kind TokenKind, m *apiMethod) *fault
 	fq := &faults.Request{
 		Method: q.Name, Token: q.Token, HasToken: q.HasToken, Kind: kind, Params: q,
 		CaptchaSolved: q.Captcha == answerFresh, Confirmed: q.Flag("confirm"),
-		Global: s.schema.global,
+		Global: s.schema.GlobalCodes(),
 	}
 	if m != nil {
-		fq.Listed = m.errors
+		fq.Listed = m.ListedCodes()
 	}
 	return fq
 }

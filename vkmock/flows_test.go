@@ -401,21 +401,3 @@ func TestFloodAndQuotaWithClock(t *testing.T) {
 		t.Fatal("Reset kept the clock's offset")
 	}
 }
-
-func TestChallengeRulesValidation(t *testing.T) {
-	s := MustNew()
-	for _, c := range []Challenges{
-		{Captcha: []CaptchaRule{{Method: "", Threshold: 1}}},
-		{Captcha: []CaptchaRule{{Method: "a", Flow: "other"}}},
-		{Flood: []FloodRule{{Method: "a", Threshold: 0}}},
-		{Quota: []QuotaRule{{Method: "[", PerDay: 1}}},
-	} {
-		if err := s.Challenges().Set(c); err == nil {
-			t.Errorf("%+v accepted", c)
-		}
-	}
-	c := Challenges{Confirm: []ConfirmRule{{Method: "wall.*"}}}
-	if err := s.Challenges().Set(c); err != nil || len(s.Challenges().Rules().Confirm) != 1 {
-		t.Fatal(err)
-	}
-}

@@ -3,7 +3,6 @@ package vkmock
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -154,127 +153,6 @@ func vals(kv ...string) url.Values {
 		v.Add(kv[i], kv[i+1])
 	}
 	return v
-}
-
-// validateValue checks a JSON value against a response type.
-func validateValue(t *rtype, v any, path string, depth int) error {
-	if depth > 64 {
-		return nil
-	}
-	if len(t.oneOf) > 0 {
-		var errs []string
-		for _, o := range t.oneOf {
-			err := validateValue(o, v, path, depth+1)
-			if err == nil {
-				return nil
-			}
-			errs = append(errs, err.Error())
-		}
-		return fmt.Errorf("%s: matches no oneOf member: %s", path, strings.Join(errs, "; "))
-	}
-	if len(t.enum) > 0 {
-		b, _ := json.Marshal(v)
-		for _, e := range t.enum {
-			var ev any
-			_ = json.Unmarshal(e, &ev)
-			eb, _ := json.Marshal(ev)
-			if bytes.Equal(b, eb) {
-				return nil
-			}
-		}
-		return fmt.Errorf("%s: %s not in enum", path, b)
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		if t.kinds&kObject == 0 {
-			return fmt.Errorf("%s: object, want %s", path, t.raw.Kind)
-		}
-		for _, p := range t.props {
-			pv, ok := x[p.name]
-			if !ok {
-				if p.required {
-					return fmt.Errorf("%s: required %s missing", path, p.name)
-				}
-				continue
-			}
-			if err := validateValue(p.typ, pv, path+"."+p.name, depth+1); err != nil {
-				return err
-			}
-		}
-		if t.hasProps {
-			for k := range x {
-				found := false
-				for _, p := range t.props {
-					if p.name == k {
-						found = true
-					}
-				}
-				if !found {
-					return fmt.Errorf("%s: unknown property %s", path, k)
-				}
-			}
-		}
-		if t.maxProps >= 0 && len(x) > t.maxProps {
-			return fmt.Errorf("%s: %d properties, max %d", path, len(x), t.maxProps)
-		}
-	case []any:
-		if t.kinds&kArray == 0 {
-			return fmt.Errorf("%s: array, want %s", path, t.raw.Kind)
-		}
-		if len(x) < t.minItems || t.maxItems >= 0 && len(x) > t.maxItems {
-			return fmt.Errorf("%s: %d items", path, len(x))
-		}
-		if t.items != nil {
-			for i, e := range x {
-				if err := validateValue(t.items, e, fmt.Sprintf("%s[%d]", path, i), depth+1); err != nil {
-					return err
-				}
-			}
-		}
-	case string:
-		if t.kinds&kString == 0 {
-			return fmt.Errorf("%s: string, want %s", path, t.raw.Kind)
-		}
-		if t.uri {
-			// The mock's own URLs (upload_url) are on the test server.
-			if _, err := url.Parse(x); err != nil || !strings.HasPrefix(x, "https://") && !strings.HasPrefix(x, "http://127.0.0.1:") {
-				return fmt.Errorf("%s: %q is not a URL", path, x)
-			}
-		}
-	case json.Number:
-		if t.kinds&(kInteger|kNumber) == 0 {
-			return fmt.Errorf("%s: number, want %s", path, t.raw.Kind)
-		}
-		f, err := x.Float64()
-		if err != nil {
-			return err
-		}
-		if t.kinds&kNumber == 0 {
-			if _, err := x.Int64(); err != nil {
-				return fmt.Errorf("%s: %s is not an integer", path, x)
-			}
-		}
-		if t.hasMin && f < t.min || t.hasMax && f > t.max {
-			return fmt.Errorf("%s: %s out of range", path, x)
-		}
-	case bool:
-		if t.kinds&kBoolean == 0 {
-			return fmt.Errorf("%s: boolean, want %s", path, t.raw.Kind)
-		}
-	case nil:
-		if t.kinds != kAny {
-			return fmt.Errorf("%s: null, want %s", path, t.raw.Kind)
-		}
-	}
-	return nil
-}
-
-func decodeNumber(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	err := dec.Decode(&v)
-	return v, err
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

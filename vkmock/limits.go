@@ -1,14 +1,12 @@
 package vkmock
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
+	"github.com/vkerr/vkerr/vkmock/internal/world"
 )
 
 // Limits bounds every store of the mock by count and by bytes; when a
@@ -47,10 +45,10 @@ type Limits struct {
 const (
 	DefaultRequestLogBytes  = 32 << 20
 	DefaultLogValueBytes    = 4 << 10
-	DefaultMessages         = 100_000
-	DefaultMessageBytes     = 64 << 20
-	DefaultPosts            = 100_000
-	DefaultPostBytes        = 64 << 20
+	DefaultMessages         = world.DefaultMessages
+	DefaultMessageBytes     = world.DefaultMessageBytes
+	DefaultPosts            = world.DefaultPosts
+	DefaultPostBytes        = world.DefaultPostBytes
 	DefaultScriptCache      = 512
 	DefaultScriptCacheBytes = 64 << 20
 )
@@ -195,13 +193,7 @@ func msDuration(field string, ms int64) (time.Duration, error) {
 // target) to compare it later: a copy, so that it does not keep the
 // request's body alive, and a digest for a long one, so that it stays
 // small.
-func storedKey(s string) string {
-	if len(s) <= 256 {
-		return strings.Clone(s)
-	}
-	sum := sha256.Sum256([]byte(s))
-	return "\x00sha256:" + hex.EncodeToString(sum[:])
-}
+func storedKey(s string) string { return core.StoredKey(s) }
 
 // FieldError is a value out of its range in a control request or a
 // configuration: the control API answers it as 400 with {"error": ...,

@@ -105,13 +105,9 @@ func TestPostsBounded(t *testing.T) {
 			t.Fatalf("wall.post: %s", rec.Body)
 		}
 	}
-	s.world.mu.RLock()
-	total := 0
-	for _, ps := range s.world.posts {
-		total += len(ps)
-	}
-	n, b := s.world.order.Len(), s.world.order.Bytes()
-	s.world.mu.RUnlock()
+	total := len(s.World().Snapshot().Posts)
+	use := s.world.Usage()
+	n, b := use.Posts, use.PostBytes
 	if total > 50 || n != total || b > 20<<10 {
 		t.Fatalf("%d posts (%d in order, %d bytes), want at most 50 and 20 KiB", total, n, b)
 	}
@@ -147,8 +143,8 @@ func TestMessagesBounded(t *testing.T) {
 	for i := range 20 {
 		serveDirect(t, s2, "messages.send", vals("v", "5.199", "access_token", tok, "peer_id", "1", "message", strings.Repeat("m", 1000), "junk", strings.Repeat("j", 1<<20), "i", fmt.Sprint(i)))
 	}
-	if n, b := s2.world.messages.Len(), s2.world.messages.Bytes(); n > 4 || b > 4<<10 {
-		t.Fatalf("%d messages, %d bytes, want at most 4 KiB", n, b)
+	if use := s2.world.Usage(); use.Messages > 4 || use.MessageBytes > 4<<10 {
+		t.Fatalf("%d messages, %d bytes, want at most 4 KiB", use.Messages, use.MessageBytes)
 	}
 }
 

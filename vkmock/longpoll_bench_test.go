@@ -24,13 +24,10 @@ func BenchmarkLongPollWaiters(b *testing.B) {
 		if err := s.LongPoll().SetSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: true}); err != nil {
 			b.Fatal(err)
 		}
-		key, _, _ := s.newLongPollKey(DefaultGroupID)
-		u := s.URL() + "/lp/wh" + strconv.FormatInt(DefaultGroupID, 10) + "?act=a_check&key=" + key + "&wait=90&ts="
 		for range b.N {
-			s.lp.mu.Lock()
-			ts := strconv.FormatInt(s.lp.groups[DefaultGroupID].seq, 10)
-			s.lp.mu.Unlock()
-			holdAndRelease(b, n, u+ts, func() int { return s.LongPoll().Waiting() }, func() {
+			key, ts, _ := s.newLongPollKey(DefaultGroupID)
+			u := s.URL() + "/lp/wh" + strconv.FormatInt(DefaultGroupID, 10) + "?act=a_check&key=" + key + "&wait=90&ts=" + strconv.FormatInt(ts, 10)
+			holdAndRelease(b, n, u, func() int { return s.LongPoll().Waiting() }, func() {
 				if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "go"}); err != nil {
 					b.Error(err)
 				}

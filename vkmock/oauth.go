@@ -204,20 +204,20 @@ func (s *Server) oauthTokenError(m *apiMethod, tok Token) *vkerr.Error {
 func rightOf(m *apiMethod, k TokenKind) string {
 	switch k {
 	case TokenUser:
-		switch m.section {
+		switch m.Section() {
 		case "messages", "ads", "stats", "notifications", "notes", "docs", "market":
-			return m.section
+			return m.Section()
 		}
-		if m.name == "wall.post" {
+		if m.Name() == "wall.post" {
 			return "wall"
 		}
-		if m.name == "status.set" {
+		if m.Name() == "status.set" {
 			return "status"
 		}
 	case TokenGroup:
-		switch m.section {
+		switch m.Section() {
 		case "messages", "docs", "stories":
-			return m.section
+			return m.Section()
 		}
 	}
 	return ""

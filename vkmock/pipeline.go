@@ -73,12 +73,12 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request) {
 // handle runs the checks in their documented order and answers. It
 // returns the error to answer, or nil when it has answered.
 func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, out *outcome) *vkerr.Error {
-	m := s.schema.methods[q.Name]
+	m := s.schema.Method(q.Name)
 	proc := ""
 	if m == nil {
 		if name, ok := strings.CutPrefix(q.Name, "execute."); ok {
 			if _, ok := s.procs.get(name); ok {
-				m, proc = s.schema.methods["execute"], name
+				m, proc = s.schema.Method("execute"), name
 			}
 		}
 	}
@@ -100,7 +100,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		}
 	}
 	if hasAnswer {
-		q.Captcha, q.Answered = s.captchaAnswer(q, false)
+		q.Captcha, q.Answered = s.chal.Answer(q, false)
 	}
 
 	// 1. Forced errors and fault rules.
@@ -125,7 +125,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 	}
 	// 4. The token: present (unless the method is open), known, usable.
 	if !q.HasToken {
-		if m.tokens&tmOpen == 0 {
+		if !m.Open() {
 			return s.withSuffix(vkerr.Auth, "no access_token passed.")
 		}
 	} else {
@@ -149,7 +149,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		}
 		// The token's challenge (17, 3300-3304, 3609-3611).
 		if chal != 0 {
-			return s.tokenChallengeError(chal, q)
+			return s.chal.TokenError(chal, q)
 		}
 		// 5. The app: disabled apps need test_mode=1; test_mode=1 needs a
 		// disabled app or a user token.
@@ -165,7 +165,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 			return &vkerr.Error{Code: vkerr.AuthHTTPS}
 		}
 		// 7. The token kind must be one the method accepts.
-		if m.tokens&kindMask(tok.Kind) == 0 {
+		if !m.Accepts(tok.Kind) {
 			return s.kindError(tok.Kind)
 		}
 		if e := s.oauthTokenError(m, tok); e != nil {
@@ -177,8 +177,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		return e
 	}
 	// 9. Rate limit.
-	if q.HasToken && s.rateLimits.Load() && m.section != "ads" {
-		secure := m.section == "secure"
+	if q.HasToken && s.rateLimits.Load() && m.Section() != "ads" {
+		secure := m.Section() == "secure"
 		limit := rateBudget(tok.Kind, secure, app.Installs)
 		if _, ok := s.limiter.Allow(ratelimit.Key{Token: storedKey(q.Token), Secure: secure}, s.nowFn, limit); !ok {
 			return &vkerr.Error{Code: vkerr.TooMany}
@@ -187,31 +187,31 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 	// 10. A captcha answer: a wrong one gets a fresh captcha.
 	solved := false
 	if hasAnswer {
-		state, prev := s.captchaAnswer(q, true)
+		state, prev := s.chal.Answer(q, true)
 		switch state {
 		case answerWrong:
 			flow, attempt, lenient := "legacy", 1, false
 			if prev != nil {
 				flow, attempt, lenient = prev.Flow, prev.Attempt+1, !prev.Strict
 			}
-			return s.newCaptchaError(q, flow, attempt, lenient)
+			return s.chal.NewCaptchaError(q, flow, attempt, lenient)
 		case answerFresh:
 			solved = true
 		}
 	}
 	// 11-14. Captcha, confirmation, flood control and quota rules, and
 	// the confirmations asked by faults.
-	if e := s.checkChallenges(q, solved, false); e != nil {
+	if e := s.chal.Check(q, solved, false); e != nil {
 		return e
 	}
-	if e := s.checkConfirmation(q); e != nil {
+	if e := s.chal.CheckConfirmation(q); e != nil {
 		return e
 	}
 	// 15. The answer: the world, execute, or the response schema.
 	var body []byte
 	var execErrs vkerr.ExecuteErrors
 	var e *vkerr.Error
-	if m.name == "execute" {
+	if m.Name() == "execute" {
 		body, execErrs, e = s.execute(q, tok, proc)
 		if body != nil {
 			body = executeEnvelope(body, execErrs)
@@ -231,7 +231,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 	if out.effect == "truncate" {
 		out.logNow()
 	}
-	if execErrs != nil || m.name == "execute" {
+	if execErrs != nil || m.Name() == "execute" {
 		writeBody(w, body, out.effect == "truncate")
 		return nil
 	}
@@ -297,25 +297,4 @@ func (s *Server) kindError(k TokenKind) *vkerr.Error {
 		return s.withSuffix(vkerr.AppAuth, "method is unavailable with service token.")
 	}
 	return s.withSuffix(vkerr.Access, "no access to call this method")
-}
-
-// validate checks the parameters against the schema; the first problem is
-// answered with 100 naming the parameter.
-func (s *Server) validate(m *apiMethod, q *vkRequest) *vkerr.Error {
-	if name, bad := q.BadUTF8(); bad {
-		return s.withSuffix(vkerr.Param, name+" is invalid")
-	}
-	for _, ps := range m.params {
-		v, _ := q.Get(ps.name)
-		if v == "" {
-			if ps.required {
-				return s.withSuffix(vkerr.Param, ps.name+" is undefined")
-			}
-			continue
-		}
-		if d := ps.check(v); d != "" {
-			return s.withSuffix(vkerr.Param, string(d))
-		}
-	}
-	return nil
 }

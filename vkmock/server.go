@@ -13,11 +13,16 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock/internal/callback"
+	"github.com/vkerr/vkerr/vkmock/internal/challenges"
 	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
+	"github.com/vkerr/vkerr/vkmock/internal/longpoll"
+	"github.com/vkerr/vkerr/vkmock/internal/methods"
 	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
 	"github.com/vkerr/vkerr/vkmock/internal/reqlog"
 	"github.com/vkerr/vkerr/vkmock/internal/uploads"
+	"github.com/vkerr/vkerr/vkmock/internal/userlp"
+	"github.com/vkerr/vkerr/vkmock/internal/world"
 )
 
 // Version is the vkmock version, sent in the Vkmock-Version header.
@@ -35,7 +40,7 @@ const (
 // concurrent use.
 type Server struct {
 	control    map[string]route // the control API, by path
-	schema     *schemaTable
+	schema     *methods.Table   // the methods room's table
 	seed       int64
 	logger     *slog.Logger
 	clk        *core.Clock      // the mock's clock: WithClock's, moved by Clock().Set and Advance
@@ -55,34 +60,25 @@ type Server struct {
 	preloaded  []string
 	tokenSeq   uint64
 	apps       map[int64]App
-	tokenChal  map[string]vkerr.Code // challenges raised on tokens
 
-	world    world
-	chal     challengeState
-	flows    flowState
-	confirms confirmations
-	procs    procedures
+	world *world.Room      // users, communities, posts, messages (room_world.go)
+	chal  *challenges.Room // captcha, validation, confirmation, flood, quota (room_challenges.go)
+	procs procedures
 
 	faults faults.Set
 
 	limiter ratelimit.Limiter
 	log     reqlog.Log
-	lp      lpState         // Bots Long Poll and the world's events (longpoll*.go)
-	uploads *uploads.Room   // upload servers: key, pending and stored uploads
+	lp      *longpoll.Room  // Bots Long Poll and the world's events (room_longpoll.go)
+	uploads *uploads.Room   // upload servers: key, pending and stored uploads (room_uploads.go)
 	cb      callback.Sender // the Callback API sender (callback*.go)
-	ulp     ulpState        // User Long Poll (userlp.go)
+	ulp     *userlp.Room    // User Long Poll (room_userlp.go)
 	oauth   oauthState      // the OAuth room (oauth.go)
 	stream  streamState     // the Streaming API (streaming.go)
-	cache   respCache
+	methods *methods.Room   // the schema's methods: validation, synthesised answers (room_methods.go)
 
 	run lifetime // the listener of Start or Serve, and Close (lifecycle.go)
 }
-
-var (
-	embeddedOnce  sync.Once
-	embeddedTable *schemaTable
-	embeddedErr   error
-)
 
 // MustNew is New that panics when the schema or the configuration cannot
 // be used, for tests and programs whose options are fixed.
@@ -106,14 +102,7 @@ func New(opts ...Option) (*Server, error) {
 	}
 	o.limits = o.limits.withDefaults()
 	o.timeouts = o.timeouts.withDefaults()
-	var table *schemaTable
-	var err error
-	if o.schemaDir != "" {
-		table, err = loadSchemaDir(o.schemaDir)
-	} else {
-		embeddedOnce.Do(func() { embeddedTable, embeddedErr = loadEmbedded() })
-		table, err = embeddedTable, embeddedErr
-	}
+	room, err := loadMethods(o.schemaDir, o.seed)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +116,8 @@ func New(opts ...Option) (*Server, error) {
 		o.maxParams = DefaultMaxParams
 	}
 	s := &Server{
-		schema:    table,
+		schema:    room.Table(),
+		methods:   room,
 		seed:      o.seed,
 		logger:    o.logger,
 		clk:       core.NewClock(o.clock),
@@ -138,9 +128,12 @@ func New(opts ...Option) (*Server, error) {
 		useTLS:    o.tls,
 	}
 	s.nowFn = s.now
+	s.initChallenges()
 	s.run.init()
 	s.uploads = newUploadRoom(s)
 	s.cb.Init(s.now, s.clk.Moved, o.seed, "vkmock-callback/"+Version)
+	s.lp = s.newLongPoll()
+	s.ulp = s.newUserLP()
 	s.faults.Init(o.seed, o.timeouts.maxFaultLatency())
 	s.control = s.controlRoutes()
 	maps.Copy(s.control, s.longPollRoutes())
@@ -151,7 +144,7 @@ func New(opts ...Option) (*Server, error) {
 	s.httpsOnly.Store(o.httpsOnly)
 	s.rateLimits.Store(o.rateLimits)
 	s.log.Init(o.limits.RequestLogSize, o.limits.RequestLogBytes)
-	s.world.limits = o.limits
+	s.world = s.newWorld(o.limits)
 	s.procs.limits = o.limits
 	if o.config != nil {
 		s.initial = *o.config
@@ -171,7 +164,6 @@ func (s *Server) applyInitial() error {
 	s.preloaded = nil
 	s.tokenSeq = 0
 	s.apps = map[int64]App{DefaultAppID: {ID: DefaultAppID}}
-	s.tokenChal = map[string]vkerr.Code{}
 	for _, t := range defaultTokens(s.seed) {
 		s.tokens[t.Token] = t
 		s.tokenOrder = append(s.tokenOrder, t.Token)
@@ -198,11 +190,10 @@ func (s *Server) applyInitial() error {
 		return err
 	}
 	s.clk.Reset()
-	if err := s.world.reset(s.seed, s.now().Unix(), s.initial.World); err != nil {
+	if err := s.world.Reset(s.initial.World); err != nil {
 		return fmt.Errorf("vkmock: config: %w", err)
 	}
-	s.flows.reset()
-	s.confirms.reset()
+	s.chal.Reset()
 	if err := s.procs.reset(s.initial.Procedures); err != nil {
 		return fmt.Errorf("vkmock: config: %w", err)
 	}
@@ -235,19 +226,6 @@ func (s *Server) SetRateLimits(on bool) { s.rateLimits.Store(on) }
 // Seed returns the server's seed.
 func (s *Server) Seed() int64 { return s.seed }
 
-// SchemaVersion returns the version of the schema the server uses.
-func (s *Server) SchemaVersion() string { return s.schema.version }
-
-// Methods returns the names of the methods the server knows, in schema
-// order.
-func (s *Server) Methods() []string {
-	out := make([]string, len(s.schema.ordered))
-	for i, m := range s.schema.ordered {
-		out[i] = m.name
-	}
-	return out
-}
-
 // Reset brings the server back to its state right after New: the
 // preloaded and configured tokens (created ones are dropped, states and
 // challenges restored), apps, faults, challenge rules, procedures and the
@@ -259,10 +237,10 @@ func (s *Server) Reset() {
 	_ = s.applyInitial()
 	s.limiter.Reset()
 	s.log.Reset()
-	s.lp.reset()
+	s.lp.Reset()
 	s.uploads.Reset()
 	s.cb.Reset()
-	s.ulp.reset()
+	s.ulp.Reset()
 	s.resetOAuth()
 	s.stream.reset(s)
 }
@@ -293,12 +271,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveLongPoll(w, r)
 	case strings.HasPrefix(r.URL.Path, "/im/u"):
 		s.serveUserLongPoll(w, r)
-	case r.URL.Path == "/captcha.php":
-		s.serveCaptchaImage(w, r)
-	case r.URL.Path == "/not_robot_captcha":
-		s.serveVKIDCaptcha(w, r)
-	case r.URL.Path == "/validate":
-		s.serveValidate(w, r)
+	case challenges.IsPath(r.URL.Path):
+		s.chal.ServeHTTP(w, r) // /captcha.php, /not_robot_captcha, /validate
 	case strings.HasPrefix(r.URL.Path, "/upload/"):
 		s.uploads.ServeHTTP(w, r)
 	case isOAuthPath(r.URL.Path):

@@ -25,19 +25,6 @@ const (
 	TokenService = vkerr.KindService // an application's service token
 )
 
-// kindMask is the bit of kind k in a method's set of accepted kinds.
-func kindMask(k TokenKind) tokenMask {
-	switch k {
-	case TokenUser:
-		return tmUser
-	case TokenGroup:
-		return tmGroup
-	case TokenService:
-		return tmService
-	}
-	return 0
-}
-
 // TokenState is the state of a token.
 type TokenState = core.TokenState
 
@@ -235,27 +222,26 @@ func int64Cmp(a, b int64) int {
 
 // lookupToken returns a token and its app.
 func (s *Server) lookupToken(tok string) (Token, App, bool) {
-	t, a, _, ok := s.lookupTokenChallenge(tok)
-	return t, a, ok
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, ok := s.tokens[tok]
+	if !ok {
+		return Token{}, App{}, false
+	}
+	a, ok := s.apps[t.AppID]
+	if !ok {
+		a = App{ID: t.AppID}
+	}
+	return t, a, true
 }
 
-// lookupTokenChallenge returns a token, its app and its challenge, under
-// one lock.
+// lookupTokenChallenge returns a token, its app and the challenge raised
+// on it (the challenges room's).
 func (s *Server) lookupTokenChallenge(tok string) (Token, App, vkerr.Code, bool) {
-	s.mu.RLock()
-	t, ok := s.tokens[tok]
+	t, a, ok := s.lookupToken(tok)
 	var chal vkerr.Code
-	if ok && len(s.tokenChal) > 0 {
-		chal = s.tokenChal[tok]
-	}
-	var a App
 	if ok {
-		a, ok = s.apps[t.AppID]
-		if !ok {
-			a = App{ID: t.AppID}
-		}
-		ok = true
+		chal = s.chal.Token(tok)
 	}
-	s.mu.RUnlock()
 	return t, a, chal, ok
 }

@@ -16,10 +16,7 @@ func FuzzUserLongPollCheck(f *testing.F) {
 	s := MustNew(WithRateLimits(false))
 	f.Cleanup(s.Close)
 	user := s.Tokens().Of(TokenUser)
-	s.ulp.mu.Lock()
-	us := s.ulp.userLocked(user.UserID, s.now(), true)
-	key := s.ulp.issueKeyLocked(user.UserID, us, s.seed, s.now())
-	s.ulp.mu.Unlock()
+	key, _, _ := s.ulp.Key(user.UserID)
 	if err := s.UserLongPoll().Inject(UserUpdate{UserID: user.UserID, Update: []json.RawMessage{json.RawMessage("8"), json.RawMessage("-7"), json.RawMessage("4")}}); err != nil {
 		f.Fatal(err)
 	}
@@ -59,9 +56,7 @@ func FuzzUserLongPollHistory(f *testing.F) {
 	s := MustNew(WithRateLimits(false))
 	f.Cleanup(s.Close)
 	user := s.Tokens().Of(TokenUser)
-	s.ulp.mu.Lock()
-	s.ulp.userLocked(user.UserID, s.now(), true)
-	s.ulp.mu.Unlock()
+	s.ulp.Listen(user.UserID)
 	for i := range 5 {
 		s.userMessageUpdate(user.UserID, Message{ID: int64(i + 1), FromID: WorldFriendID, PeerID: user.UserID, Date: 1, Message: "m"}, 4)
 		_ = s.userUpdate(user.UserID, []any{63, WorldFriendID, []int64{WorldFriendID}, 1, 1}, nil, false)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/userlp"
 )
 
 // ulpHistory is one getLongPollHistory answer.
@@ -94,7 +95,7 @@ func TestUserLongPollHistoryLimits(t *testing.T) {
 		h := history(t, s, "pts", strconv.FormatInt(cur, 10), "events_limit", "1000", "msgs_limit", "200", "credentials", "1")
 		pages++
 		for _, ev := range h.History {
-			if c := code(ev); ulpTransient(c) {
+			if c := code(ev); userlp.Transient(c) {
 				t.Fatalf("update %d in the history", c)
 			}
 		}

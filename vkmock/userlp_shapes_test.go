@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"testing"
+
+	"github.com/vkerr/vkerr/vkmock/internal/world"
 )
 
 // userUpdates is the updates of an a_check answer.
@@ -18,25 +20,30 @@ func userUpdates(t *testing.T, body string) [][]json.RawMessage {
 	return ans.Updates
 }
 
-// TestUserLongPollModeBits: 128 adds random_id to 4 and 5, 64 the
-// platform to 8, 32 the pts; 2 and 8 change nothing in the mock's world
-// (its messages have no attachments; every event is sent).
+// TestUserLongPollModeBits: 2 adds the attachments object to 4 and 5,
+// 128 random_id (after the attachments when both are asked, in their
+// place when 2 is not), 64 the platform to 8, 32 the pts; 8 changes
+// nothing (every event is sent).
 func TestUserLongPollModeBits(t *testing.T) {
 	s := testServer(t)
 	srv := userLP(t, s)
 	s.userMessageUpdate(DefaultUserID, Message{ID: 41, FromID: WorldFriendID, PeerID: DefaultUserID, Date: 100, Message: "x", RandomID: 9}, 4)
-	_ = s.userUpdate(DefaultUserID, []any{8, -WorldFriendID, onlinePlatformWeb, 100}, nil, false)
+	_ = s.userUpdate(DefaultUserID, []any{8, -WorldFriendID, world.OnlinePlatformWeb, 100}, nil, false)
 	friend := strconv.FormatInt(WorldFriendID, 10)
 	for _, c := range []struct {
 		mode     int
 		msg, onl string
 		pts      bool
 	}{
-		{0, `[4,41,1,` + friend + `,100,"x",{},{}]`, `[8,-` + friend + `,0,100]`, false},
+		{0, `[4,41,1,` + friend + `,100,"x",{}]`, `[8,-` + friend + `,0,100]`, false},
+		{2, `[4,41,1,` + friend + `,100,"x",{},{}]`, `[8,-` + friend + `,0,100]`, false},
+		{8, `[4,41,1,` + friend + `,100,"x",{}]`, `[8,-` + friend + `,0,100]`, false},
 		{2 | 8, `[4,41,1,` + friend + `,100,"x",{},{}]`, `[8,-` + friend + `,0,100]`, false},
-		{128, `[4,41,1,` + friend + `,100,"x",{},{},9]`, `[8,-` + friend + `,0,100]`, false},
-		{64, `[4,41,1,` + friend + `,100,"x",{},{}]`, `[8,-` + friend + `,7,100]`, false},
-		{32, `[4,41,1,` + friend + `,100,"x",{},{}]`, `[8,-` + friend + `,0,100]`, true},
+		{128, `[4,41,1,` + friend + `,100,"x",{},9]`, `[8,-` + friend + `,0,100]`, false},
+		{2 | 128, `[4,41,1,` + friend + `,100,"x",{},{},9]`, `[8,-` + friend + `,0,100]`, false},
+		{64, `[4,41,1,` + friend + `,100,"x",{}]`, `[8,-` + friend + `,7,100]`, false},
+		{32, `[4,41,1,` + friend + `,100,"x",{}]`, `[8,-` + friend + `,0,100]`, true},
+		{2 | 8 | 32 | 64 | 128, `[4,41,1,` + friend + `,100,"x",{},{},9]`, `[8,-` + friend + `,7,100]`, true},
 	} {
 		body := userCheck(t, s, srv, srv.TS, "&version=3&mode="+strconv.Itoa(c.mode))
 		ups := userUpdates(t, body)
@@ -93,7 +100,7 @@ func TestUserLongPollVersion19(t *testing.T) {
 	srv := userLP(t, s)
 	m := Message{ID: 41, FromID: WorldFriendID, PeerID: DefaultUserID, Date: 100, Message: "hi", RandomID: 9}
 	s.userMessageUpdate(DefaultUserID, m, 4)
-	_ = s.userUpdate(DefaultUserID, []any{2, 41, msgFlagImportant, WorldFriendID}, nil, false)
+	_ = s.userUpdate(DefaultUserID, []any{2, 41, world.FlagImportant, WorldFriendID}, nil, false)
 	_ = s.userUpdate(DefaultUserID, []any{6, WorldFriendID, 41}, nil, false)
 	want := vkioMessage{ID: 41, ConversationMessageID: 41, PeerID: WorldFriendID, Date: 100, RandomID: 9, Text: "hi"}
 

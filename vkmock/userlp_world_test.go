@@ -10,6 +10,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock/internal/userlp"
 )
 
 // ulpClient is one user's User Long Poll session in a test.
@@ -221,10 +222,7 @@ func TestUserLongPollStoresAreBounded(t *testing.T) {
 	for i := range 50 {
 		call(t, s, "messages.send", vals("peer_id", strconv.Itoa(1000+i), "message", "x", "random_id", strconv.Itoa(i+1), "access_token", group, "v", "5.199"))
 	}
-	s.ulp.mu.Lock()
-	n := len(s.ulp.users)
-	s.ulp.mu.Unlock()
-	if n != 0 {
+	if n := s.ulp.Users(); n != 0 {
 		t.Fatalf("%d users with state, none listening", n)
 	}
 
@@ -272,7 +270,7 @@ func TestUserLongPollStoresAreBounded(t *testing.T) {
 
 	// A user's keys beyond maxKeysPerUser retire the oldest.
 	keys := []*ulpClient{second}
-	for range maxKeysPerUser {
+	for range userlp.MaxKeysPerUser {
 		keys = append(keys, newULPClient(t, s, second.token))
 	}
 	if b := userCheck(t, s, keys[0].srv, keys[0].ts, ""); b != `{"failed":2,"error":"Key validation failed: Key is invalid"}` {
@@ -283,44 +281,12 @@ func TestUserLongPollStoresAreBounded(t *testing.T) {
 	}
 }
 
-// TotalBytes bounds the histories of all users together: the biggest
-// loses its older half.
-func TestUserLongPollTotalBytes(t *testing.T) {
-	s := testServer(t)
-	s.LongPoll().SetConfig(LongPollConfig{TotalBytes: 2000})
-	big := json.RawMessage(`"` + strings.Repeat("x", 100) + `"`)
-	for range 20 {
-		if err := s.UserLongPoll().Inject(UserUpdate{UserID: 1, Update: []json.RawMessage{json.RawMessage("80"), big}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.UserLongPoll().Inject(UserUpdate{UserID: 2, Update: []json.RawMessage{json.RawMessage("80")}}); err != nil {
-		t.Fatal(err)
-	}
-	s.ulp.mu.Lock()
-	defer s.ulp.mu.Unlock()
-	var sum int64
-	for _, us := range s.ulp.users {
-		sum += us.hist.Bytes()
-	}
-	one, two := s.ulp.users[1], s.ulp.users[2]
-	if sum != s.ulp.bytes || sum > 2000 || one.hist.Len() == 0 || one.hist.Len() >= 20 || two.hist.Len() != 1 || one.seq != 20 {
-		t.Fatalf("bytes %d (counted %d), user 1 keeps %d of %d, user 2 %d", sum, s.ulp.bytes, one.hist.Len(), one.seq, two.hist.Len())
-	}
-}
-
 // eventObject is the object of an emitted event, from the community's
 // Long Poll history.
 func eventObject(t *testing.T, s *Server, ev EmittedEvent) []byte {
 	t.Helper()
-	s.lp.mu.Lock()
-	defer s.lp.mu.Unlock()
-	if g := s.lp.groups[ev.GroupID]; g != nil {
-		for _, e := range g.hist[g.head:] {
-			if e.ts == ev.TS {
-				return e.object
-			}
-		}
+	if obj, ok := s.lp.Object(ev.GroupID, ev.TS); ok {
+		return obj
 	}
 	t.Fatalf("event %+v is not kept", ev)
 	return nil

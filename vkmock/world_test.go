@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/world"
 )
 
 // worldCall calls a method and, for a response, checks it against the
@@ -19,17 +20,12 @@ func worldCall(t *testing.T, s *Server, method, token string, args ...string) *a
 	// VK answers utils.resolveScreenName for an unknown name with [], which
 	// the schema (an object) does not describe; the mock does as VK does.
 	if a.code() == 0 && !(method == "utils.resolveScreenName" && string(a.env.Response) == "[]") {
-		m := s.schema.methods[method]
 		q := &vkRequest{Name: method}
 		for k, vs := range params {
 			q.Params = append(q.Params, kv{Key: k, Value: vs[0]})
 		}
-		v := selectVariant(m, q)
-		val, err := decodeNumber(a.env.Response)
-		if err != nil {
-			t.Fatalf("%s: %v", method, err)
-		}
-		if err := validateValue(v.typ, val, method+"/"+v.name, 0); err != nil {
+		v := s.schema.Method(method).Select(q)
+		if err := v.Check(a.env.Response, method+"/"+v.Name()); err != nil {
 			t.Fatalf("%s %v: answer not valid against the schema: %v\n%s", method, args, err, a.env.Response)
 		}
 	}
@@ -141,7 +137,7 @@ func TestWorldUtilsAndPermissions(t *testing.T) {
 	user := s.Tokens().Of(TokenUser).Token
 	for name, want := range map[string]string{
 		"mock_friend": `{"type":"user","object_id":` + id(WorldFriendID) + `}`, "mock_closed": `{"type":"group","object_id":` + id(WorldClosedGroupID) + `}`,
-		"id42": `{"type":"user","object_id":42}`, "club7": `{"type":"` + derivedGroup(s.Seed(), 7).Type + `","object_id":7}`, "nobody_here": `[]`,
+		"id42": `{"type":"user","object_id":42}`, "club7": `{"type":"` + world.DerivedGroup(s.Seed(), 7).Type + `","object_id":7}`, "nobody_here": `[]`,
 	} {
 		if a := worldCall(t, s, "utils.resolveScreenName", user, "screen_name", name); string(a.env.Response) != want {
 			t.Errorf("resolve %s: %s, want %s", name, a.env.Response, want)
@@ -203,12 +199,12 @@ func TestWorldControlAndDeterminism(t *testing.T) {
 	if string(wa) != string(wb) || string(wa) == string(wc) {
 		t.Fatal("the world is not determined by the seed")
 	}
-	if ua, _ := b.user(123); ua != derivedUser(5, 123) || ua.ID != 123 {
+	if ua, _ := b.user(123); ua != world.DerivedUser(5, 123) || ua.ID != 123 {
 		t.Fatal("derived users differ")
 	}
 	// Captchas are determined by the seed too.
 	q := &vkRequest{Name: "wall.post", Token: "t", Host: "x"}
-	ea, eb := a.newCaptchaError(q, "legacy", 1, false), b.newCaptchaError(q, "legacy", 1, false)
+	ea, eb := a.chal.NewCaptchaError(q, "legacy", 1, false), b.chal.NewCaptchaError(q, "legacy", 1, false)
 	ka, _ := a.Challenges().Captcha(ea.CaptchaSID)
 	kb, _ := b.Challenges().Captcha(eb.CaptchaSID)
 	if ea.CaptchaSID != eb.CaptchaSID || ka.Key != kb.Key {
@@ -240,5 +236,27 @@ func TestConfigWorldChallengesProcedures(t *testing.T) {
 	bad, _ := ParseConfig(strings.NewReader(`{"procedures": {"bad": "return 1"}}`))
 	if _, err := New(WithConfig(bad)); err == nil {
 		t.Fatal("a procedure that does not compile was accepted")
+	}
+}
+
+// account.setOnline keeps the user's presence in its User Long Poll state,
+// which it makes: the user's later messages are in its history.
+func TestSetOnlineMakesUserLongPollState(t *testing.T) {
+	s := testServer(t, WithRateLimits(false))
+	user := s.Tokens().Of(TokenUser).Token
+	if a := worldCall(t, s, "messages.getLongPollHistory", user, "ts", "1"); a.code() != vkerr.Code(908) {
+		t.Fatalf("history without state: %s", a.body)
+	}
+	if a := worldCall(t, s, "account.setOnline", user); a.code() != 0 {
+		t.Fatalf("setOnline: %s", a.body)
+	}
+	if a := worldCall(t, s, "messages.send", user, "peer_id", id(WorldFriendID), "message", "hi", "random_id", "1"); a.code() != 0 {
+		t.Fatalf("send: %s", a.body)
+	}
+	// (The history's update arrays are VK's, not the schema's: no
+	// validation against it.)
+	a := call(t, s, "messages.getLongPollHistory", vals("v", "5.199", "access_token", user, "ts", "0"))
+	if a.code() != 0 || !strings.Contains(string(a.env.Response), `"text":"hi"`) {
+		t.Fatalf("history after setOnline: %s", a.body)
 	}
 }

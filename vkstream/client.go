@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/backoff"
 	"github.com/vkerr/vkerr/vkapi"
 )
 
@@ -49,11 +50,7 @@ func (b Backoff) withDefaults() Backoff {
 
 // delay is the wait after the n-th failure in a row (n from 1).
 func (b Backoff) delay(n int) time.Duration {
-	d := b.Max
-	if n < 30 && b.Base<<(n-1) < b.Max {
-		d = b.Base << (n - 1)
-	}
-	return randN(d) + 1
+	return backoff.Backoff{Base: b.Base, Max: b.Max}.Delay(n)
 }
 
 // Config configures a Client. The zero value works: it ignores events and

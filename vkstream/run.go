@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -14,13 +13,12 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/backoff"
 )
 
 // ErrStalled is the cause of a disconnection the client made itself: a
 // ping got no pong within PingTimeout.
 var ErrStalled = errors.New("vkstream: the stream stalled: no pong within the ping timeout")
-
-func randN(d time.Duration) time.Duration { return rand.N(d) }
 
 // Run reads the stream until ctx ends (its error), Close is called
 // (ErrClosed) or the server refuses the stream for good (a
@@ -103,7 +101,7 @@ func (c *Client) loop(ctx context.Context) error {
 			failures++
 			d := c.cfg.Backoff.delay(failures)
 			c.log.Warn("vkstream: connecting failed", "err", err, "retry_in", d)
-			sleep(ctx, d)
+			_ = backoff.Sleep(ctx, d)
 			continue
 		}
 		connected := time.Now()
@@ -132,7 +130,7 @@ func (c *Client) loop(ctx context.Context) error {
 			c.cfg.OnDisconnect(*lost)
 		}
 		failures++
-		sleep(ctx, c.cfg.Backoff.delay(failures))
+		_ = backoff.Sleep(ctx, c.cfg.Backoff.delay(failures))
 	}
 }
 
@@ -242,15 +240,5 @@ func (c *Client) report(err error) {
 	c.log.Warn("vkstream: message not handled", "err", err)
 	if c.cfg.OnError != nil {
 		c.cfg.OnError(err)
-	}
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
 	}
 }

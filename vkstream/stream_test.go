@@ -46,7 +46,7 @@ func TestSyncRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byTag := func(a, b Rule) int { return compareString(a.Tag, b.Tag) }
+	byTag := func(a, b Rule) int { return strings.Compare(a.Tag, b.Tag) }
 	slices.SortFunc(got, byTag)
 	slices.SortFunc(want, byTag)
 	if !slices.Equal(got, want) {
@@ -58,16 +58,6 @@ func TestSyncRules(t *testing.T) {
 	if _, err := c.SyncRules(ctx, []Rule{{Tag: "a", Value: "1"}, {Tag: "a", Value: "2"}}); err == nil {
 		t.Error("a tag wanted twice was accepted")
 	}
-}
-
-func compareString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Posts of the world whose text matches a rule become events, with the

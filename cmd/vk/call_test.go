@@ -9,6 +9,7 @@ import (
 )
 
 func TestCallMock(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := vk(t, "", "call", "utils.getServerTime", "--mock")
 	var n int64
 	if code != 0 || json.Unmarshal([]byte(out), &n) != nil {

@@ -16,8 +16,36 @@ import (
 
 func init() { register(newDecodeCmd) }
 
-// maxDecodeInput bounds what vk decode reads.
+// maxDecodeInput bounds what vk decode and vk events read.
 const maxDecodeInput = 64 << 20
+
+// readInput reads the input of vk decode and vk events: the file args[0]
+// names, or standard input (no argument, or "-"), at most maxDecodeInput
+// bytes. A non-empty hint goes to standard error when standard input is a
+// terminal. It returns the bytes and the input's name for messages; its
+// errors exit with status 2.
+func readInput(cmd *cobra.Command, args []string, hint string) ([]byte, string, error) {
+	in := cmd.InOrStdin()
+	name := "standard input"
+	if len(args) == 1 && args[0] != "-" {
+		f, err := os.Open(args[0])
+		if err != nil {
+			return nil, "", &exitError{code: 2, err: err}
+		}
+		defer f.Close()
+		in, name = f, args[0]
+	} else if hint != "" && stdinIsTerminal(in) {
+		fmt.Fprintln(cmd.ErrOrStderr(), hint)
+	}
+	b, err := io.ReadAll(io.LimitReader(in, maxDecodeInput+1))
+	if err != nil {
+		return nil, "", &exitError{code: 2, err: fmt.Errorf("reading %s: %w", name, err)}
+	}
+	if len(b) > maxDecodeInput {
+		return nil, "", &exitError{code: 2, err: fmt.Errorf("%s is larger than %d bytes", name, maxDecodeInput)}
+	}
+	return b, name, nil
+}
 
 // decoded is one error of a body, as vk decode --json and vk call --json
 // print it; empty fields are left out. Every text is redacted.
@@ -125,24 +153,9 @@ Exit status: 0 when the answer holds no error, 1 when it holds one or more,
 			if cmd.Flags().Changed("status") && (status < 100 || status > 999) {
 				return &exitError{code: 2, err: fmt.Errorf("--status must be an HTTP status (100-999), not %d", status)}
 			}
-			in := cmd.InOrStdin()
-			name := "standard input"
-			if len(args) == 1 && args[0] != "-" {
-				f, err := os.Open(args[0])
-				if err != nil {
-					return &exitError{code: 2, err: err}
-				}
-				defer f.Close()
-				in, name = f, args[0]
-			} else if stdinIsTerminal(in) {
-				fmt.Fprintln(cmd.ErrOrStderr(), msg(lang, "readingStdin"))
-			}
-			input, err := io.ReadAll(io.LimitReader(in, maxDecodeInput+1))
+			input, name, err := readInput(cmd, args, msg(lang, "readingStdin"))
 			if err != nil {
-				return &exitError{code: 2, err: fmt.Errorf("reading %s: %w", name, err)}
-			}
-			if len(input) > maxDecodeInput {
-				return &exitError{code: 2, err: fmt.Errorf("%s is larger than %d bytes", name, maxDecodeInput)}
+				return err
 			}
 			rep, err := inspectInput(input, status)
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestDemoLongPoll(t *testing.T) {
+	t.Parallel()
 	srv := vkmock.MustNew()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

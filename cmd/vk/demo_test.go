@@ -10,6 +10,7 @@ import (
 )
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	var out strings.Builder
 	failed, err := runDemo(context.Background(), &out, "en", 1)
 	if err != nil {

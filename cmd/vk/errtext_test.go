@@ -51,6 +51,7 @@ func TestInWords(t *testing.T) {
 // TestCommandErrors runs the commands a new user gets wrong first and
 // checks each says what is wrong in one line, without doubled prefixes.
 func TestCommandErrors(t *testing.T) {
+	t.Parallel()
 	code, _, errOut := vk(t, "", "call", "users.get", "--token", "x", "--base-url", "http://127.0.0.1:1", "--timeout", "5s")
 	if code != 1 || !strings.HasPrefix(errOut, "vk call users.get: cannot reach http://127.0.0.1:1: ") || strings.Contains(errOut, "vkapi:") {
 		t.Errorf("server down: %d %q", code, errOut)

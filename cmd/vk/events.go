@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -148,22 +146,9 @@ on standard error), 2 when the input is not an event body.`,
 		Example: "  vk events testdata/examples/lp-answer.json\n  vk events testdata/examples/user-lp-answer.json --json",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in := cmd.InOrStdin()
-			name := "standard input"
-			if len(args) == 1 && args[0] != "-" {
-				f, err := os.Open(args[0])
-				if err != nil {
-					return &exitError{code: 2, err: err}
-				}
-				defer f.Close()
-				in, name = f, args[0]
-			}
-			body, err := io.ReadAll(io.LimitReader(in, maxDecodeInput+1))
+			body, name, err := readInput(cmd, args, "")
 			if err != nil {
-				return &exitError{code: 2, err: fmt.Errorf("reading %s: %w", name, err)}
-			}
-			if len(body) > maxDecodeInput {
-				return &exitError{code: 2, err: fmt.Errorf("%s is larger than %d bytes", name, maxDecodeInput)}
+				return err
 			}
 			if isUserLongPoll(body) {
 				return printUserUpdates(cmd, body, asJSON)

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/vkerr/vkerr/internal/redistest"
 	"github.com/vkerr/vkerr/internal/syncbuf"
 	"github.com/vkerr/vkerr/vkapi/eventqueue"
 )
@@ -19,17 +16,8 @@ import (
 // a full backlog is answered 503 with the queue's Retry-After, nothing is
 // printed, and vk listen --from-queue prints what was appended.
 func TestListenCallbackQueue(t *testing.T) {
-	addr := redistest.Addr(t)
-	rdb := redistest.Client(t, addr)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "cbtest-" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		keys, _ := rdb.Keys(context.Background(), "{vkq:"+name+"}*").Result()
-		if len(keys) > 0 {
-			rdb.Del(context.Background(), keys...)
-		}
-	})
+	t.Parallel()
+	addr, rdb, name := testQueue(t)
 	url := "redis://" + addr + "/0"
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -32,6 +32,7 @@ func userStoreMock(t *testing.T) (url, token string, served <-chan struct{}, sen
 // the same store after two more were written, it prints exactly the two
 // new ones (nothing lost, nothing repeated).
 func TestListenUserStoreResumes(t *testing.T) {
+	t.Parallel()
 	url, tok, served, send := userStoreMock(t)
 	store := filepath.Join(t.TempDir(), "user.ts")
 	run := func(before func()) (int, string, string) {

@@ -19,14 +19,18 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/testrun"
 	"github.com/vkerr/vkerr/vkmock"
 	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 	"github.com/vkerr/vkerr/vkoauth"
 )
 
 // TestMain points the token file at a path that does not exist, so that a
-// developer's own token never reaches the tests.
+// developer's own token never reaches the tests, and lets the parallel
+// tests (which wait on vkmock's windows, Redis and listeners more than on
+// the CPU) run all at once.
 func TestMain(m *testing.M) {
+	testrun.ParallelAtLeast(8)
 	dir, err := os.MkdirTemp("", "vk-test-")
 	if err == nil {
 		os.Setenv("VK_TOKEN_FILE", filepath.Join(dir, "none.json"))

@@ -42,6 +42,22 @@ func (q queueFlags) open() (*redis.Client, eventqueue.Options, error) {
 	return redis.NewClient(o), eventqueue.Options{Name: q.name, MaxBacklog: q.maxBacklog}, nil
 }
 
+// producer connects to the queue's Redis and makes the queue's producer,
+// for the three ways vk listen appends to it. The caller closes the
+// client; after an error there is none to close.
+func (q queueFlags) producer(logger *slog.Logger) (*redis.Client, *eventqueue.Producer, error) {
+	rdb, opts, err := q.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	prod, err := eventqueue.NewProducer(rdb, opts, logger)
+	if err != nil {
+		_ = rdb.Close()
+		return nil, nil, &exitError{code: 2, err: err}
+	}
+	return rdb, prod, nil
+}
+
 // retryAfterError is a full backlog as the Callback receiver reads it: its
 // 503 carries the queue's Retry-After (callback.RetryAfter).
 type retryAfterError struct{ full *eventqueue.BacklogFullError }
@@ -57,14 +73,9 @@ func (e retryAfterError) RetryAfter() time.Duration { return e.full.RetryAfter }
 // the receiver answers 503 with the queue's Retry-After and VK keeps the
 // event. close ends the Redis connection.
 func callbackToQueue(q queueFlags, pr *listenPrinter, logger *slog.Logger) (h vkevent.Handler, close func(), err error) {
-	rdb, opts, err := q.open()
+	rdb, prod, err := q.producer(logger)
 	if err != nil {
 		return nil, nil, err
-	}
-	prod, err := eventqueue.NewProducer(rdb, opts, logger)
-	if err != nil {
-		_ = rdb.Close()
-		return nil, nil, &exitError{code: 2, err: err}
 	}
 	h = vkevent.HandlerFunc(func(ctx context.Context, e *vkevent.Event) error {
 		_, err := prod.Append(ctx, e)
@@ -77,7 +88,7 @@ func callbackToQueue(q queueFlags, pr *listenPrinter, logger *slog.Logger) (h vk
 		pr.count()
 		return nil
 	})
-	pr.note("appending the events to queue %q (ok is answered once an event is in Redis)", opts.Name)
+	pr.note("appending the events to queue %q (ok is answered once an event is in Redis)", q.name)
 	return h, func() { _ = rdb.Close() }, nil
 }
 
@@ -106,15 +117,11 @@ func runQueueConsumer(ctx context.Context, q queueFlags, h vkevent.Handler, logg
 // Redis, so one killed and started again (or a second one waiting) loses
 // nothing.
 func runLongPollToQueue(ctx context.Context, api *vkapi.Client, cfg longpoll.Config, q queueFlags, pr *listenPrinter) error {
-	rdb, opts, err := q.open()
+	rdb, prod, err := q.producer(cfg.Logger)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
-	prod, err := eventqueue.NewProducer(rdb, opts, cfg.Logger)
-	if err != nil {
-		return &exitError{code: 2, err: err}
-	}
 	if cfg.GroupID == 0 {
 		var r struct {
 			Groups []struct {
@@ -138,7 +145,7 @@ func runLongPollToQueue(ctx context.Context, api *vkapi.Client, cfg longpoll.Con
 	})
 	store := redisstore.New(rdb, lpStorePrefix)
 	note := pr.note
-	note("appending community %d's events to queue %q; waiting to be the elected poller", cfg.GroupID, opts.Name)
+	note("appending community %d's events to queue %q; waiting to be the elected poller", cfg.GroupID, q.name)
 	return store.RunElected(ctx, cfg.GroupID, 0, func(ctx context.Context, st longpoll.Store, lease redisstore.Lease) error {
 		note("elected (fence %d): polling", lease.Fence)
 		cfg.Store = st

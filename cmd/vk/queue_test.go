@@ -19,22 +19,36 @@ import (
 	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
 
+// testQueue gives a test a Redis (its address and a client) and a queue
+// name of its own, whose keys, and those matching the patterns more, are
+// deleted when the test ends.
+func testQueue(t *testing.T, more ...string) (addr string, rdb *redis.Client, name string) {
+	t.Helper()
+	addr = redistest.Addr(t)
+	rdb = redistest.Client(t, addr)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name = "clitest-" + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		ctx := context.Background()
+		var keys []string
+		for _, pattern := range append([]string{"{vkq:" + name + "}*"}, more...) {
+			keys = append(keys, rdb.Keys(ctx, pattern).Val()...)
+		}
+		if len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+	})
+	return addr, rdb, name
+}
+
 // TestListenQueue: vk listen --queue appends a community's events to the
 // queue (the Long Poll position kept in the same Redis), vk listen
 // --from-queue prints them in order per peer, and vk queue stats shows
 // nothing left.
 func TestListenQueue(t *testing.T) {
-	addr := redistest.Addr(t)
-	rdb := redistest.Client(t, addr)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "clitest-" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		keys, _ := rdb.Keys(context.Background(), "{vkq:"+name+"}*").Result()
-		if len(keys) > 0 {
-			rdb.Del(context.Background(), keys...)
-		}
-	})
+	t.Parallel()
+	addr, rdb, name := testQueue(t)
 	url := "redis://" + addr + "/0"
 	mock := vkmocktest.NewServer(t)
 	if err := mock.LongPoll().SetSettings(vkmock.LongPollSettings{GroupID: vkmock.DefaultGroupID, Enabled: true}); err != nil {
@@ -87,18 +101,9 @@ func TestListenQueue(t *testing.T) {
 // TestQueueDeadAndRedrive: vk queue dead lists a dead letter with its last
 // error (redacted) and vk queue redrive appends it to its partition again.
 func TestQueueDeadAndRedrive(t *testing.T) {
-	addr := redistest.Addr(t)
-	rdb := redistest.Client(t, addr)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "clitest-" + hex.EncodeToString(b[:])
+	t.Parallel()
+	addr, rdb, name := testQueue(t)
 	ctx := context.Background()
-	t.Cleanup(func() {
-		keys, _ := rdb.Keys(ctx, "{vkq:"+name+"}*").Result()
-		if len(keys) > 0 {
-			rdb.Del(ctx, keys...)
-		}
-	})
 	ev := `{"type":"message_new","event_id":"e1","group_id":1,"v":"5.199","object":{"message":{"id":1,"peer_id":7,"from_id":7,"text":"hi"}}}`
 	if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "{vkq:" + name + "}:dead", Values: map[string]any{
 		"event": ev, "key": "peer:7", "partition": 3, "entry": "1-0", "group": "vk", "deliveries": 5,

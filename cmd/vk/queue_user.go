@@ -107,15 +107,11 @@ const userStorePrefix = "vk:ulp:"
 // processes started this way elect one poller, so one killed and started
 // again (or a second one waiting) loses nothing.
 func runUserToQueue(ctx context.Context, api *vkapi.Client, cfg userlongpoll.Config, q queueFlags, pr *userPrinter, errOut io.Writer) error {
-	rdb, opts, err := q.open()
+	rdb, prod, err := q.producer(cfg.Logger)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
-	prod, err := eventqueue.NewProducer(rdb, opts, cfg.Logger)
-	if err != nil {
-		return &exitError{code: 2, err: err}
-	}
 	var us []struct {
 		ID int64 `json:"id"`
 	}
@@ -128,7 +124,7 @@ func runUserToQueue(ctx context.Context, api *vkapi.Client, cfg userlongpoll.Con
 	uid := us[0].ID
 	cfg.UserID = uid
 	cfg.Handler = userQueueHandler{prod: prod, userID: uid, count: pr.count}
-	fmt.Fprintf(errOut, "vk listen: appending user %d's updates to queue %q; waiting to be the elected poller\n", uid, opts.Name)
+	fmt.Fprintf(errOut, "vk listen: appending user %d's updates to queue %q; waiting to be the elected poller\n", uid, q.name)
 	err = redisstore.New(rdb, userStorePrefix).RunElected(ctx, uid, 0, func(ctx context.Context, st longpoll.Store, lease redisstore.Lease) error {
 		fmt.Fprintf(errOut, "vk listen: elected (fence %d): polling\n", lease.Fence)
 		cfg.Store = st

@@ -1,15 +1,11 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/vkerr/vkerr/internal/redistest"
 	"github.com/vkerr/vkerr/vkmock"
 	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
@@ -18,19 +14,8 @@ import (
 // to the queue (its position in the same Redis), and vk listen
 // --from-queue prints them as vk listen --user does.
 func TestListenUserQueue(t *testing.T) {
-	addr := redistest.Addr(t)
-	rdb := redistest.Client(t, addr)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "clitest-" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		ctx := context.Background()
-		keys, _ := rdb.Keys(ctx, "{vkq:"+name+"}*").Result()
-		keys = append(keys, rdb.Keys(ctx, userStorePrefix+"*").Val()...)
-		if len(keys) > 0 {
-			rdb.Del(ctx, keys...)
-		}
-	})
+	t.Parallel()
+	addr, _, name := testQueue(t, userStorePrefix+"*")
 	opt, served := vkmocktest.Served("messages.getLongPollServer")
 	mock := vkmocktest.NewServer(t, opt)
 	url := "redis://" + addr + "/0"

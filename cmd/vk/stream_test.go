@@ -65,6 +65,7 @@ func (m streamMock) close(t *testing.T) {
 }
 
 func TestStream(t *testing.T) {
+	t.Parallel()
 	m := streamMock{vkmocktest.NewServer(t)}
 	tok := m.s.Tokens().Of(vkmock.TokenService).Token
 	out := &watchedBuffer{wrote: make(chan struct{}, 1)}

@@ -287,11 +287,7 @@ func (e *emitter) writeMethods(folder string, methods []*schemaMethod, tests *[]
 		var fields []param
 		taken := map[string]bool{"Extra": true}
 		for _, p := range m.Parameters {
-			fname := camel(p.Name)
-			for taken[fname] {
-				fname += "Param"
-			}
-			taken[fname] = true
+			fname := claimName(taken, camel(p.Name), "Param")
 			f, err := e.paramField(folder, p, base+fname, key)
 			if err != nil {
 				return "", fmt.Errorf("%s %s: %w", m.Name, p.Name, err)

@@ -13,6 +13,13 @@ import (
 // scalars (vkobject.Int, Float, Bool), lists (vkobject.List) and pointers
 // to other structs; inline objects become types of their own, named after
 // their parent and field.
+//
+// A definition built with allOf gets the fields of its bases written into
+// it (one merge, schema.props), not the bases embedded: bases that share a
+// property (newsfeed_item_wallpost's date and type, account_user_settings'
+// first_name) would be ambiguous at one depth, which encoding/json
+// resolves by dropping the field; a flat struct also keeps composite
+// literals one level deep and every field on the type's own doc page.
 
 const objPkg = "vkobject"
 
@@ -159,6 +166,16 @@ var objectGaps = map[string]map[string]*node{
 
 var gapFlag = &node{Ref: "../base/objects.json#/definitions/base_bool_int", Description: "Not in the schema; VK sends it (see internal/genapi objectGaps)."}
 
+// claimName takes name in taken, adding suffix until it is free there:
+// two schema names may give one Go name (user_id and userId).
+func claimName(taken map[string]bool, name, suffix string) string {
+	for taken[name] {
+		name += suffix
+	}
+	taken[name] = true
+	return name
+}
+
 // writeStruct writes a struct of the merged properties of n. raw adds a
 // Raw field and the tolerant UnmarshalJSON of a response.
 func (e *emitter) writeStruct(from, name, doc string, n *node, key string, extra ...string) error {
@@ -180,11 +197,7 @@ func (e *emitter) writeStruct(from, name, doc string, n *node, key string, extra
 	taken := map[string]bool{}
 	for _, k := range slices.Sorted(maps.Keys(props)) {
 		p := props[k]
-		fname := camel(k)
-		for taken[fname] {
-			fname += "Alt"
-		}
-		taken[fname] = true
+		fname := claimName(taken, camel(k), "Alt")
 		t, err := e.fieldType(from, p, name+fname, key)
 		if err != nil {
 			return fmt.Errorf("%s.%s: %w", name, k, err)
@@ -220,11 +233,7 @@ func (e *emitter) enumConsts(key, name string, n *node) {
 		if strings.HasPrefix(label, "-") {
 			label = "minus " + label[1:]
 		}
-		c := name + camel(label)
-		for taken[c] {
-			c += "V" + camel(fmt.Sprint(v))
-		}
-		taken[c] = true
+		c := claimName(taken, name+camel(label), "V"+camel(fmt.Sprint(v)))
 		lit := fmt.Sprint(v)
 		if n.typeName() == "string" {
 			lit = fmt.Sprintf("%q", fmt.Sprint(v))

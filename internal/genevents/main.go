@@ -25,9 +25,10 @@ import (
 	"maps"
 	"os"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/vkerr/vkerr/internal/schemasource"
 )
 
 func main() {
@@ -124,17 +125,6 @@ type gen struct {
 	out     bytes.Buffer
 	kinds   map[string]string // Go type name -> "struct", "enum:BASE", "array:ELEM" or "alias:TARGET"
 	structs []structDecl      // every struct written, for its decoder
-}
-
-var commitRE = regexp.MustCompile("at commit `([0-9a-f]{7,40})`")
-
-// schemaCommit reads the commit of the schema copy from SOURCE.md.
-func schemaCommit(source []byte) (string, error) {
-	m := commitRE.FindSubmatch(source)
-	if m == nil {
-		return "", errors.New("SOURCE.md names no commit (want \"at commit `abc1234`\")")
-	}
-	return string(m[1]), nil
 }
 
 func (g *gen) file(folder string) (*schemaFile, error) {
@@ -409,7 +399,7 @@ func generate(fsys fs.FS) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	commit, err := schemaCommit(source)
+	commit, err := schemasource.ParseCommit(source)
 	if err != nil {
 		return nil, err
 	}

@@ -19,14 +19,12 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"go/format"
 	"log"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"unicode"
@@ -45,16 +43,6 @@ var readOverrides = map[string]bool{
 	"video.liveGetCategories": true,  // "live" prefix, then a get
 	"apps.promoHasActiveGift": true,  // "promo" prefix, then a query
 	"apps.promoUseGift":       false, // consumes the gift
-}
-
-type schemaMethods struct {
-	Methods []struct {
-		Name            string   `json:"name"`
-		AccessTokenType []string `json:"access_token_type"`
-		Parameters      []struct {
-			Name string `json:"name"`
-		} `json:"parameters"`
-	} `json:"methods"`
 }
 
 // method is one row of the generated table.
@@ -99,54 +87,26 @@ func main() {
 
 // load reads every */methods.json under dir.
 func load(dir string) ([]method, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*", "methods.json"))
+	ms, err := schemasource.Methods(dir)
 	if err != nil {
 		return nil, err
 	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no */methods.json under %s", dir)
-	}
-	slices.Sort(files)
-	seen := map[string]bool{}
 	var methods []method
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
+	for _, m := range ms {
+		row := method{Name: m.Name, Read: isRead(m.Name)}
+		for _, k := range kindOrder {
+			if slices.Contains(m.AccessTokenType, k) {
+				row.Kinds = append(row.Kinds, kindConst[k])
+			}
 		}
-		var sm schemaMethods
-		if err := json.Unmarshal(data, &sm); err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+		for _, k := range m.AccessTokenType {
+			if _, ok := kindConst[k]; !ok {
+				return nil, fmt.Errorf("%s: method %s: unknown access_token_type %q", m.File, m.Name, k)
+			}
 		}
-		for _, m := range sm.Methods {
-			if m.Name == "" {
-				return nil, fmt.Errorf("%s: a method without a name", f)
-			}
-			if seen[m.Name] {
-				return nil, fmt.Errorf("%s: method %s defined twice", f, m.Name)
-			}
-			seen[m.Name] = true
-			row := method{Name: m.Name, Read: isRead(m.Name)}
-			for _, k := range kindOrder {
-				if slices.Contains(m.AccessTokenType, k) {
-					row.Kinds = append(row.Kinds, kindConst[k])
-				}
-			}
-			for _, k := range m.AccessTokenType {
-				if _, ok := kindConst[k]; !ok {
-					return nil, fmt.Errorf("%s: method %s: unknown access_token_type %q", f, m.Name, k)
-				}
-			}
-			for _, p := range m.Parameters {
-				switch p.Name {
-				case "random_id":
-					row.RandomID = true
-				case "guid":
-					row.GUID = true
-				}
-			}
-			methods = append(methods, row)
-		}
+		row.RandomID = slices.Contains(m.Params, "random_id")
+		row.GUID = slices.Contains(m.Params, "guid")
+		methods = append(methods, row)
 	}
 	if len(methods) == 0 {
 		return nil, errors.New("the schema lists no methods")

@@ -11,27 +11,16 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"go/format"
 	"log"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/vkerr/vkerr/internal/schemasource"
 )
-
-type methodsFile struct {
-	Methods []struct {
-		Name       string `json:"name"`
-		Parameters []struct {
-			Name string `json:"name"`
-		} `json:"parameters"`
-	} `json:"methods"`
-}
 
 func main() {
 	log.SetFlags(0)
@@ -53,32 +42,15 @@ func build(dir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*", "methods.json"))
+	ms, err := schemasource.Methods(dir)
 	if err != nil {
 		return nil, err
 	}
-	slices.Sort(files)
 	params := map[string][]string{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		var mf methodsFile
-		if err := json.Unmarshal(b, &mf); err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
-		for _, m := range mf.Methods {
-			if _, dup := params[m.Name]; dup {
-				return nil, fmt.Errorf("%s: method %s listed twice", f, m.Name)
-			}
-			names := []string{}
-			for _, p := range m.Parameters {
-				names = append(names, p.Name)
-			}
-			slices.Sort(names)
-			params[m.Name] = slices.Compact(names)
-		}
+	for _, m := range ms {
+		names := append([]string{}, m.Params...)
+		slices.Sort(names)
+		params[m.Name] = slices.Compact(names)
 	}
 	if len(params) == 0 {
 		return nil, fmt.Errorf("%s: no methods found", dir)

@@ -1,7 +1,9 @@
 // Command genschema compiles the official VK API schema into the table
-// vkmock embeds: a gzip-compressed JSON file and a Go file that embeds it.
+// vkmock embeds (in vkmock/internal/methods): a gzip-compressed JSON file
+// and a Go file that embeds it. The go:generate line of
+// vkmock/internal/methods runs it:
 //
-//	go run ../internal/genschema -schema ../../shared/vk-api-schema -out schema_gen.go
+//	go run ../../../internal/genschema -schema ../../../../shared/vk-api-schema -pkg methods -out schema_gen.go
 //
 // Running it twice on the same schema writes the same bytes.
 package main

@@ -94,31 +94,8 @@ func (r *Reader) enter() bool {
 // read its value. It returns false at the closing '}' (consumed) or on an
 // error.
 func (r *Reader) NextKey(first *bool) bool {
-	if r.err != nil {
+	if !r.next(first, '{', '}') {
 		return false
-	}
-	if *first {
-		*first = false
-		if !r.Expect('{') || !r.enter() {
-			return false
-		}
-		if r.Peek() == '}' {
-			r.i++
-			r.depth--
-			return false
-		}
-	} else {
-		switch r.Peek() {
-		case '}':
-			r.i++
-			r.depth--
-			return false
-		case ',':
-			r.i++
-		default:
-			r.Fail()
-			return false
-		}
 	}
 	if r.Peek() != '"' {
 		r.Fail()
@@ -134,31 +111,34 @@ func (r *Reader) NextKey(first *bool) bool {
 
 // NextItem is NextKey for the items of an array.
 func (r *Reader) NextItem(first *bool) bool {
+	return r.next(first, '[', ']')
+}
+
+// next moves to the next member or item of the object or array at the
+// reader: past its open byte when first is set (and clears first), past a
+// comma otherwise. It returns false at the close byte (consumed) or on an
+// error.
+func (r *Reader) next(first *bool, open, close byte) bool {
 	if r.err != nil {
 		return false
 	}
 	if *first {
 		*first = false
-		if !r.Expect('[') || !r.enter() {
+		if !r.Expect(open) || !r.enter() {
 			return false
 		}
-		if r.Peek() == ']' {
-			r.i++
-			r.depth--
-			return false
+		if r.Peek() != close {
+			return true
 		}
-		return true
-	}
-	switch r.Peek() {
-	case ']':
+	} else if c := r.Peek(); c == ',' {
 		r.i++
-		r.depth--
+		return true
+	} else if c != close {
+		r.Fail()
 		return false
-	case ',':
-		r.i++
-		return true
 	}
-	r.Fail()
+	r.i++
+	r.depth--
 	return false
 }
 

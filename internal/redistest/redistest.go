@@ -5,12 +5,8 @@
 package redistest
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -38,37 +34,15 @@ func Unavailable(t testing.TB, format string, args ...any) {
 
 // Addr returns the address of a Redis that answers: $VKERR_REDIS_ADDR, or
 // a redis-server started for the test on a free loopback port and killed
-// when the test ends.
+// when the test ends (StartServer).
 func Addr(t testing.TB) string {
 	t.Helper()
 	addr := os.Getenv("VKERR_REDIS_ADDR")
 	if addr == "" {
-		bin, err := exec.LookPath("redis-server")
-		if err != nil {
-			Unavailable(t, "%v", err)
-		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			Unavailable(t, "%v", err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		addr = "127.0.0.1:" + strconv.Itoa(port)
-		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning")
-		if err := cmd.Start(); err != nil {
-			Unavailable(t, "%v", err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		return StartServer(t).Addr
 	}
-	rdb := Client(t, addr)
-	// redis-server takes a moment to listen: poll it (an external process
-	// has no event to wait on), for at most five seconds.
-	deadline := time.Now().Add(5 * time.Second)
-	for rdb.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			Unavailable(t, "%s does not answer", addr)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := ping(addr, 5*time.Second); err != nil {
+		Unavailable(t, "VKERR_REDIS_ADDR=%s does not answer: %v", addr, err)
 	}
 	return addr
 }

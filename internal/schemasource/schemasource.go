@@ -1,9 +1,12 @@
 // Package schemasource tells which copy of the official VK API schema the
 // generators read: the commit of VKCOM/vk-api-schema that SOURCE.md, beside
 // the schema, names. Every generator writes it into its output's header.
+// It also lists the schema's methods.json files and reads the part of
+// them the table generators share (MethodFiles, Methods).
 package schemasource
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,9 +22,19 @@ func Commit(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	m := commitRE.FindSubmatch(b)
+	c, err := ParseCommit(b)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", filepath.Join(dir, "SOURCE.md"), err)
+	}
+	return c, nil
+}
+
+// ParseCommit returns the commit that the text of a SOURCE.md names, for
+// a generator that reads the schema through an fs.FS.
+func ParseCommit(source []byte) (string, error) {
+	m := commitRE.FindSubmatch(source)
 	if m == nil {
-		return "", fmt.Errorf("%s names no commit", filepath.Join(dir, "SOURCE.md"))
+		return "", errors.New("SOURCE.md names no commit (want \"commit `abc1234`\")")
 	}
 	return string(m[1]), nil
 }

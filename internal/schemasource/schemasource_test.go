@@ -24,3 +24,14 @@ func TestCommit(t *testing.T) {
 		t.Error("no error for a missing SOURCE.md")
 	}
 }
+
+func TestParseCommit(t *testing.T) {
+	if c, err := ParseCommit([]byte("VKCOM/vk-api-schema at commit `0efe478abc` (VK API 5.199)")); err != nil || c != "0efe478abc" {
+		t.Errorf("ParseCommit = %q, %v", c, err)
+	}
+	for _, bad := range []string{"", "commit 0efe478", "commit `xyz1234`", "commit `abc`"} {
+		if c, err := ParseCommit([]byte(bad)); err == nil {
+			t.Errorf("ParseCommit(%q) = %q, want an error", bad, c)
+		}
+	}
+}

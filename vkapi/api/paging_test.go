@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/soak"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
 )
@@ -42,18 +43,20 @@ func pagingSetup(t *testing.T, posts int) (*vkmock.Server, *API, *countingTransp
 	return s, a, ct, ids
 }
 
-// TestPagingWallGet iterates over 10,000 posts of wall.get on the mock:
-// each post comes once, in 100 requests of one page, or in 4 execute
-// requests of 25 pages (and 1,000 posts in 2 executes of 7 pages, the
-// last one short).
+// TestPagingWallGet iterates over 5,000 posts of wall.get on the mock
+// (10,000 with VKERR_SOAK=1): each post comes once, in 50 requests of one
+// page (100), or in 2 execute requests of 25 pages (4); and 1,000 posts in
+// 2 executes of 7 pages, the last one short.
 func TestPagingWallGet(t *testing.T) {
+	many := soak.Pick(5_000, 10_000)
 	for _, tc := range []struct {
 		name     string
 		posts    int
 		per      int
 		requests int64
-	}{{"one page a request", 10_000, 0, 100}, {"25 pages an execute", 10_000, 25, 4}, {"7 pages an execute", 1_000, 7, 2}} {
+	}{{"one page a request", many, 0, int64(many / 100)}, {"25 pages an execute", many, 25, int64(many / 2500)}, {"7 pages an execute", 1_000, 7, 2}} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // a mock of its own
 			_, a, ct, ids := pagingSetup(t, tc.posts)
 			base := ct.requests.Load()
 			seen := map[int64]int{}

@@ -97,6 +97,7 @@ func checkExactlyOnce(t *testing.T, mock *vkmock.Server, h *countingHandler, ids
 // after handling, wrong body, BOM, timeout after handling, slow): every
 // event is handled exactly once.
 func TestChaos(t *testing.T) {
+	t.Parallel()
 	n := soak.Pick(1000, 10_000)
 	mock := chaosSender(t)
 	h := &countingHandler{}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/vkerr/vkerr/internal/redistest"
 	"github.com/vkerr/vkerr/internal/soak"
+	"github.com/vkerr/vkerr/internal/testrun"
 	"github.com/vkerr/vkerr/vkapi/callback"
 	"github.com/vkerr/vkerr/vkapi/callback/redisdedup"
 	"github.com/vkerr/vkerr/vkevent"
@@ -196,7 +197,7 @@ func (c *crashTest) start(i int) {
 	t := c.t
 	raw, _ := json.Marshal(c.cfg)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestReceiverProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), receiverEnv+"="+string(raw))
+	cmd.Env = testrun.ChildEnv(receiverEnv + "=" + string(raw))
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -325,6 +326,7 @@ func crashEvents() int { return soak.Pick(500, 10_000) }
 // TestCrashAtLeastOnce: one receiver process with the memory
 // de-duplication, killed three times.
 func TestCrashAtLeastOnce(t *testing.T) {
+	t.Parallel()
 	s := newSender(t)
 	c := newCrashTest(t, receiverConfig{Secret: "s3cret", Code: s.code(), GroupID: s.group(), Workers: 4, Delay: time.Millisecond}, 1)
 	s.register(t, c.board)
@@ -336,6 +338,7 @@ func TestCrashAtLeastOnce(t *testing.T) {
 // the in-flight claims of a killed receiver expire (ClaimTTL) and their
 // events are handled by another.
 func TestCrashAtLeastOnceReplicas(t *testing.T) {
+	t.Parallel()
 	addr := redistest.Addr(t)
 	s := newSender(t)
 	prefix := fmt.Sprintf("vkerr-test:%s:%d:", t.Name(), time.Now().UnixNano())

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/vkerr/vkerr/internal/backoff"
 	"github.com/vkerr/vkerr/vkevent"
 )
 
@@ -80,7 +81,7 @@ func benchProcesses(b *testing.B, procs int, serial bool, pace time.Duration) {
 		wg.Go(func() {
 			for i := g; i < b.N; i += appenders {
 				if pace > 0 {
-					if sleep(ctx, time.Until(start.Add(time.Duration(i)*pace))) != nil {
+					if backoff.Sleep(ctx, time.Until(start.Add(time.Duration(i)*pace))) != nil {
 						return
 					}
 				}

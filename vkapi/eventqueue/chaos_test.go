@@ -26,6 +26,7 @@ import (
 // held), and nothing is left pending. 1,000 events by default, 10,000 with
 // VKERR_SOAK=1.
 func TestChaosLongPollProcesses(t *testing.T) {
+	t.Parallel()
 	total := 1000
 	if soak.Enabled() {
 		total = 10_000

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/vkerr/vkerr/internal/backoff"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkevent"
 )
@@ -171,7 +172,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		wait := tick.C
 		var retry <-chan time.Time
 		if failures > 0 {
-			retry = time.After(backoff(failures-1, 100*time.Millisecond, every))
+			retry = time.After(backoff.Backoff{Base: 100 * time.Millisecond, Max: every}.Delay(failures))
 			wait = nil
 		}
 		select {

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/vkerr/vkerr/internal/syncbuf"
+	"github.com/vkerr/vkerr/internal/testrun"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkapi/longpoll/redisstore"
@@ -159,7 +160,7 @@ func startChild(t testing.TB, cfg childConfig) *child {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestQueueChild$", "-test.v=false")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(raw))
+	cmd.Env = testrun.ChildEnv(childEnv + "=" + string(raw))
 	c := &child{cfg: cfg, cmd: cmd, stderr: &syncbuf.Buffer{}}
 	cmd.Stderr = c.stderr
 	cmd.Stdout = c.stderr

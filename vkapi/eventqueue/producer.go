@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/vkerr/vkerr/internal/backoff"
 	"github.com/vkerr/vkerr/vkevent"
 )
 
@@ -145,7 +145,7 @@ func (p *Producer) HandleEvent(ctx context.Context, e *vkevent.Event) error {
 		if attempt == 0 {
 			p.log.Warn("eventqueue: cannot append, waiting", "queue", p.opts.Name, "err", err)
 		}
-		if err := sleep(ctx, backoff(attempt, 50*time.Millisecond, backlogRetry)); err != nil {
+		if err := backoff.Sleep(ctx, backoff.Backoff{Base: 50 * time.Millisecond, Max: backlogRetry}.Delay(attempt+1)); err != nil {
 			return err
 		}
 	}
@@ -165,26 +165,4 @@ func checkPartitions(ctx context.Context, rdb redis.UniversalClient, k keys, n i
 		return fmt.Errorf("eventqueue: the queue has %s partitions, this process was configured with %d", got, n)
 	}
 	return nil
-}
-
-// backoff is the full-jitter delay before try attempt+1: a random duration
-// up to base·2^attempt, capped at max, with no overflow for any attempt.
-func backoff(attempt int, base, max time.Duration) time.Duration {
-	d := max
-	if attempt < 30 && base<<attempt > 0 && base<<attempt < max {
-		d = base << attempt
-	}
-	return time.Duration(rand.Int64N(int64(d)) + 1)
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -14,6 +14,7 @@ import (
 )
 
 func TestAppendOnce(t *testing.T) {
+	t.Parallel()
 	rdb, name := newRedis(t)
 	ctx := context.Background()
 	p, err := NewProducer(rdb, Options{Name: name}, nil)
@@ -42,6 +43,7 @@ func TestAppendOnce(t *testing.T) {
 }
 
 func TestPartitionsAreFixed(t *testing.T) {
+	t.Parallel()
 	rdb, name := newRedis(t)
 	ctx := context.Background()
 	p, _ := NewProducer(rdb, Options{Name: name, Partitions: 4}, nil)
@@ -56,6 +58,7 @@ func TestPartitionsAreFixed(t *testing.T) {
 }
 
 func TestBacklogFull(t *testing.T) {
+	t.Parallel()
 	rdb, name := newRedis(t)
 	ctx := context.Background()
 	p, _ := NewProducer(rdb, Options{Name: name, Partitions: 1, MaxBacklog: 3}, nil)
@@ -131,6 +134,7 @@ func TestOrderPerPeerAcrossConsumers(t *testing.T) {
 // leases run out; another consumer then claims the entry it left pending
 // and goes on in order.
 func TestCrashedConsumerEntriesClaimed(t *testing.T) {
+	t.Parallel()
 	rdb, name := newRedis(t)
 	ctx := context.Background()
 	opts := Options{Name: name, Partitions: 1}
@@ -181,6 +185,7 @@ func TestCrashedConsumerEntriesClaimed(t *testing.T) {
 }
 
 func TestDeadLetterAndRedrive(t *testing.T) {
+	t.Parallel()
 	rdb, name := newRedis(t)
 	ctx := context.Background()
 	opts := Options{Name: name, Partitions: 2}
@@ -238,6 +243,7 @@ func TestDeadLetterAndRedrive(t *testing.T) {
 }
 
 func TestTrimKeepsWhatIsPending(t *testing.T) {
+	t.Parallel()
 	rdb, name := newRedis(t)
 	ctx := context.Background()
 	opts := Options{Name: name, Partitions: 1}
@@ -325,19 +331,11 @@ func TestKeysShareOneHashTag(t *testing.T) {
 	}
 }
 
-func TestBackoffBounded(t *testing.T) {
-	for attempt := range 200 {
-		d := backoff(attempt, time.Minute, 2*time.Hour)
-		if d <= 0 || d > 2*time.Hour {
-			t.Fatalf("backoff(%d) = %s", attempt, d)
-		}
-	}
-}
-
 // TestStalledWorkerStopsHandling: a worker whose lease may have run out
 // (its process stalled past the renewals) hands nothing more to the
 // handler until a renewal comes; the next holder would claim the entries.
 func TestStalledWorkerStopsHandling(t *testing.T) {
+	t.Parallel()
 	rdb, name := newRedis(t)
 	ctx := context.Background()
 	opts := Options{Name: name, Partitions: 1}
@@ -379,6 +377,7 @@ func TestStalledWorkerStopsHandling(t *testing.T) {
 // first) leaves entries pending to the consumer that it never saw; the
 // next read finds them and they are handled before the newer entries.
 func TestLostReadAnswerClaimedInOrder(t *testing.T) {
+	t.Parallel()
 	rdb, name := newRedis(t)
 	ctx := context.Background()
 	opts := Options{Name: name, Partitions: 1}

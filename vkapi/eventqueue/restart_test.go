@@ -3,9 +3,6 @@ package eventqueue
 import (
 	"context"
 	"fmt"
-	"net"
-	"os/exec"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,60 +13,6 @@ import (
 	"github.com/vkerr/vkerr/internal/redistest"
 	"github.com/vkerr/vkerr/internal/soak"
 )
-
-// aofRedis is a redis-server child of the test with its append-only file
-// on and fsynced at every write, in a directory of its own, which the
-// test may kill and start again on the same port.
-type aofRedis struct {
-	bin, dir string
-	port     int
-	cmd      *exec.Cmd
-}
-
-func newAOFRedis(t *testing.T) *aofRedis {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		redistest.Unavailable(t, "the restart test starts its own redis-server: %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	r := &aofRedis{bin: bin, dir: t.TempDir(), port: port}
-	r.start(t)
-	t.Cleanup(func() { r.kill() })
-	return r
-}
-
-func (r *aofRedis) addr() string { return "127.0.0.1:" + strconv.Itoa(r.port) }
-
-// start runs redis-server and waits until it answers.
-func (r *aofRedis) start(t *testing.T) {
-	t.Helper()
-	r.cmd = exec.Command(r.bin, "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--dir", r.dir,
-		"--appendonly", "yes", "--appendfsync", "always", "--save", "", "--loglevel", "warning")
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(&redis.Options{Addr: r.addr(), DialTimeout: 100 * time.Millisecond, MaxRetries: -1})
-	defer c.Close()
-	waitUntil(t, 10*time.Second, "redis-server to answer", func(ctx context.Context) (bool, error) {
-		return c.Ping(ctx).Err() == nil, nil
-	}, func() string { return r.addr() })
-}
-
-// kill ends redis-server with SIGKILL: what it acknowledged is in its
-// append-only file (fsynced before each answer), nothing else is saved.
-func (r *aofRedis) kill() {
-	if r.cmd != nil {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
-		r.cmd = nil
-	}
-}
 
 // TestRedisRestarted: Redis killed and started again from its append-only
 // file in the middle of the run: producers wait and append again, the
@@ -82,9 +25,11 @@ func TestRedisRestarted(t *testing.T) {
 		per = 200
 	}
 	total := peers * per
-	srv := newAOFRedis(t)
+	// A redis-server of the test's own with its append-only file fsynced
+	// at every write: what it acknowledged survives SIGKILL.
+	srv := redistest.StartServer(t, "--dir", t.TempDir(), "--appendonly", "yes", "--appendfsync", "always")
 	client := func() *redis.Client {
-		c := redis.NewClient(&redis.Options{Addr: srv.addr(), DialTimeout: 200 * time.Millisecond, ReadTimeout: time.Second, WriteTimeout: time.Second})
+		c := redis.NewClient(&redis.Options{Addr: srv.Addr, DialTimeout: 200 * time.Millisecond, ReadTimeout: time.Second, WriteTimeout: time.Second})
 		t.Cleanup(func() { _ = c.Close() })
 		return c
 	}
@@ -133,9 +78,11 @@ func TestRedisRestarted(t *testing.T) {
 		return appended.Load() >= int64(total*2/5), nil
 	}, func() string { return fmt.Sprint(appended.Load(), " appended") })
 	before, atKill := appended.Load(), handled()
-	srv.kill()
+	srv.Kill()
 	down := time.Now()
-	srv.start(t)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
 	outage := time.Since(down)
 	wg.Wait()
 	close(errs)

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/backoff"
 	"github.com/vkerr/vkerr/vkevent"
 )
 
@@ -109,7 +110,7 @@ func (c *Consumer) work(w *worker) {
 		if !c.holds(w) {
 			// A renewal is late: wait for it (or for the stop that
 			// follows a lost lease) before touching the partition.
-			if sleep(rctx, c.cfg.LeaseTTL/10) != nil {
+			if backoff.Sleep(rctx, c.cfg.LeaseTTL/10) != nil {
 				return
 			}
 			continue
@@ -134,7 +135,7 @@ func (c *Consumer) work(w *worker) {
 			continue
 		}
 		c.log.Warn("eventqueue: reading a partition failed", "partition", w.part, "err", err)
-		if sleep(rctx, backoff(failures, 100*time.Millisecond, 5*time.Second)) != nil {
+		if backoff.Sleep(rctx, backoff.Backoff{Base: 100 * time.Millisecond, Max: 5 * time.Second}.Delay(failures+1)) != nil {
 			return
 		}
 		failures++
@@ -285,7 +286,7 @@ func (c *Consumer) handleEntry(hctx context.Context, w *worker, m redis.XMessage
 		if n >= int64(c.cfg.MaxDeliveries) {
 			return 0, c.bury(hctx, w, m, field, n, msg)
 		}
-		t := time.NewTimer(backoff(attempt, 100*time.Millisecond, 10*time.Second))
+		t := time.NewTimer(backoff.Backoff{Base: 100 * time.Millisecond, Max: 10 * time.Second}.Delay(attempt + 1))
 		select {
 		case <-t.C:
 		case <-w.quit:
@@ -336,7 +337,7 @@ func (c *Consumer) ackHandled(hctx context.Context, w *worker, id, field string,
 		// The failed round trip may have counted next's delivery; one
 		// more count is the price of not counting it twice per entry.
 		nextField = ""
-		t := time.NewTimer(backoff(attempt, 20*time.Millisecond, c.cfg.LeaseTTL/4))
+		t := time.NewTimer(backoff.Backoff{Base: 20 * time.Millisecond, Max: c.cfg.LeaseTTL / 4}.Delay(attempt + 1))
 		select {
 		case <-t.C:
 		case <-w.quit:

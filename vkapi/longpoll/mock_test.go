@@ -18,7 +18,9 @@ import (
 
 // memTransport serves requests with a handler in the calling goroutine, so
 // that the mock, the client and their timers all live in one synctest
-// bubble and time is fake. A handler that resets the connection becomes a
+// bubble and time is fake. A request whose context ended while the
+// handler held it fails with the context's error, as net/http's transport
+// fails it; a handler that resets the connection otherwise becomes a
 // network error; a body shorter than its Content-Length ends in
 // io.ErrUnexpectedEOF, as on a cut connection.
 type memTransport struct{ h http.Handler }
@@ -43,10 +45,10 @@ func (t memTransport) RoundTrip(r *http.Request) (resp *http.Response, err error
 		}()
 		t.h.ServeHTTP(rec, r)
 	}()
-	if err != nil {
-		return nil, err
+	if cerr := r.Context().Err(); cerr != nil {
+		return nil, cerr
 	}
-	if err := r.Context().Err(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	res := rec.Result()

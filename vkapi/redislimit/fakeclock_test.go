@@ -119,6 +119,29 @@ func pass(ctx context.Context, g vkapi.SharedGate) error {
 	}
 }
 
+// runCallers runs three processes of st with ten callers each until ctx
+// ends and returns when each request left, in order, and the limiters.
+func runCallers(ctx context.Context, t *testing.T, st *memStore) (sent []time.Time, lims []*Limiter) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 3 {
+		l, g, _ := fakeProcess(t, st, nil)
+		lims = append(lims, l)
+		for range 10 {
+			wg.Go(func() {
+				for pass(ctx, g) == nil {
+					mu.Lock()
+					sent = append(sent, time.Now())
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	slices.SortFunc(sent, time.Time.Compare)
+	return sent, lims
+}
+
 // TestScheduleFakeClock: three processes with ten callers each for 10 s:
 // requests leave exactly one interval apart, never 21 within a window, at
 // the ceiling of the default margin, with no slot wasted.
@@ -128,26 +151,8 @@ func TestScheduleFakeClock(t *testing.T) {
 		const d = 10 * time.Second
 		ctx, cancel := context.WithTimeout(context.Background(), d)
 		defer cancel()
-		var mu sync.Mutex
-		var sent []time.Time
-		var lims []*Limiter
-		var wg sync.WaitGroup
 		start := time.Now()
-		for range 3 {
-			l, g, _ := fakeProcess(t, st, nil)
-			lims = append(lims, l)
-			for range 10 {
-				wg.Go(func() {
-					for pass(ctx, g) == nil {
-						mu.Lock()
-						sent = append(sent, time.Now())
-						mu.Unlock()
-					}
-				})
-			}
-		}
-		wg.Wait()
-		slices.SortFunc(sent, time.Time.Compare)
+		sent, lims := runCallers(ctx, t, st)
 		interval := (time.Second + time.Second/DefaultMarginDivisor) / (20 * slotUnits) * slotUnits
 		for i := 1; i < len(sent); i++ {
 			if gap := sent[i].Sub(sent[i-1]); gap != interval {
@@ -189,25 +194,7 @@ func TestLateRequestsPushTheScheduleFakeClock(t *testing.T) {
 		const d = 10 * time.Second
 		ctx, cancel := context.WithTimeout(context.Background(), d)
 		defer cancel()
-		var mu sync.Mutex
-		var sent []time.Time
-		var lims []*Limiter
-		var wg sync.WaitGroup
-		for range 3 {
-			l, g, _ := fakeProcess(t, st, nil)
-			lims = append(lims, l)
-			for range 10 {
-				wg.Go(func() {
-					for pass(ctx, g) == nil {
-						mu.Lock()
-						sent = append(sent, time.Now())
-						mu.Unlock()
-					}
-				})
-			}
-		}
-		wg.Wait()
-		slices.SortFunc(sent, time.Time.Compare)
+		sent, lims := runCallers(ctx, t, st)
 		margin, tol := config{}.marginFor(time.Second)
 		for i := 20; i < len(sent); i++ {
 			if span := sent[i].Sub(sent[i-20]); span < time.Second+margin-tol {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/internal/loadtest"
+	"github.com/vkerr/vkerr/internal/redistest"
 	"github.com/vkerr/vkerr/internal/syncbuf"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkmock"
@@ -81,7 +82,9 @@ func TestGateParameters(t *testing.T) {
 // loopback BenchmarkRedisSharedLimit's (see BENCHMARKS.md), not a bound
 // here (a floor of 70% failed 1 run in 20 on the loaded 2-core machine).
 func TestRedisLimiterTwoClients(t *testing.T) {
-	addr := testRedisAddr(t)
+	// Not parallel: it counts errors 6 near the full budget on a real
+	// clock, and runs apart from TestRedisSharedLimitProcesses, which does too.
+	addr := redistest.Addr(t)
 	s := vkmocktest.NewServer(t)
 	prefix := testKeyPrefix(t)
 	var clients [2]*vkapi.Client
@@ -125,7 +128,8 @@ func TestRedisLimiterTwoClients(t *testing.T) {
 // TestRedisKeysNeverHoldToken: the token is in no Redis key or value, and
 // the key of its budget is the hash the docs promise.
 func TestRedisKeysNeverHoldToken(t *testing.T) {
-	addr := testRedisAddr(t)
+	t.Parallel() // real time, mostly waiting: beside the others
+	addr := redistest.Addr(t)
 	s := vkmocktest.NewServer(t)
 	tok := s.Tokens().Of(vkmock.TokenGroup).Token
 	prefix := testKeyPrefix(t)
@@ -184,6 +188,7 @@ func deadRedisAddr(t *testing.T) string {
 // start, calls go on at the local share, with one warning, no error 6 and
 // no token in the log.
 func TestRedisLimiterUnreachable(t *testing.T) {
+	t.Parallel() // real time, mostly waiting: beside the others
 	s := vkmocktest.NewServer(t)
 	tok := s.Tokens().Of(vkmock.TokenGroup).Token
 	var logs syncbuf.Buffer
@@ -217,6 +222,7 @@ func TestRedisLimiterUnreachable(t *testing.T) {
 // TestRedisLimiterHung: a Redis that accepts connections and never answers
 // costs a caller no more than the limiter's timeout, not rdb's.
 func TestRedisLimiterHung(t *testing.T) {
+	t.Parallel() // real time, mostly waiting: beside the others
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -274,7 +280,8 @@ func TestRedisLimiterHung(t *testing.T) {
 // TestRedisLimiterContextCancel: a call waiting for its slot in the shared
 // schedule ends when its context does, and gives its window slot back.
 func TestRedisLimiterContextCancel(t *testing.T) {
-	addr := testRedisAddr(t)
+	t.Parallel() // real time, mostly waiting: beside the others
+	addr := redistest.Addr(t)
 	s := vkmocktest.NewServer(t)
 	// 20 requests per 1 s + 599 s: one slot every 30 s, one ahead. The
 	// window (20/s) never makes the calls wait; the schedule does. A call
@@ -315,10 +322,11 @@ func TestRedisLimiterContextCancel(t *testing.T) {
 // under load: the client falls back once, comes back, and every call
 // completes.
 func TestRedisLimiterRecovers(t *testing.T) {
-	rs := startRedis(t)
+	t.Parallel() // real time, mostly waiting: beside the others
+	rs := redistest.StartServer(t)
 	s := vkmocktest.NewServer(t)
 	var logs syncbuf.Buffer
-	l := testLimiter(t, testRedisClient(t, rs.addr), KeyPrefix(testKeyPrefix(t)), ProbeInterval(200*time.Millisecond))
+	l := testLimiter(t, testRedisClient(t, rs.Addr), KeyPrefix(testKeyPrefix(t)), ProbeInterval(200*time.Millisecond))
 	c := groupClient(s, l, vkapi.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 	var ok, failed atomic.Int64
 	var firstErr atomic.Value
@@ -365,11 +373,11 @@ func TestRedisLimiterRecovers(t *testing.T) {
 	}
 	waitFor("grants", func(s Stats) bool { return s.Grants >= 5 })
 	grantsBefore := l.Stats().Grants
-	rs.kill()
+	rs.Kill()
 	// Detection, the pause (1.1 s), then the share.
 	waitFor("requests on the share", func(s Stats) bool { return s.Fallback >= 3 })
 	fallback := l.Stats().Fallback
-	if err := rs.restart(); err != nil {
+	if err := rs.Start(); err != nil {
 		t.Fatal(err)
 	}
 	waitFor("return to Redis", func(s Stats) bool { return !s.Away })
@@ -398,7 +406,7 @@ func TestRedisLimiterRecovers(t *testing.T) {
 // goroutine the limiter started has ended, and waiting calls end with
 // ErrClosed.
 func TestRedisLimiterCloseNoLeak(t *testing.T) {
-	addr := testRedisAddr(t)
+	addr := redistest.Addr(t)
 	s := vkmocktest.NewServer(t)
 	rdb := redis.NewClient(redisTestOptions(addr))
 	tr := &http.Transport{}

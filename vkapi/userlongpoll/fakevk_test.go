@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/vkerr/vkerr/vkapi"
 )
 
 // fakeVK is a User Long Poll server of the test's own: its a_check
@@ -34,6 +36,19 @@ func newFakeVK(missed, pageSize int) *fakeVK {
 	f := &fakeVK{missed: missed, startPTS: 1000, pageSize: pageSize}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	return f
+}
+
+// client is an unlimited user-token client of f with a transport of its
+// own; closeAPI closes the client and the transport's idle connections,
+// deferred by a test before its leak check runs.
+func (f *fakeVK) client() (api *vkapi.Client, closeAPI func()) {
+	tr := &http.Transport{}
+	api = vkapi.New("token", vkapi.WithBaseURL(f.URL), vkapi.WithTokenKind(vkapi.KindUser), vkapi.WithLimit(vkapi.Limit{Off: true}),
+		vkapi.WithHTTPClient(&http.Client{Transport: tr}))
+	return api, func() {
+		_ = api.Close()
+		tr.CloseIdleConnections()
+	}
 }
 
 func (f *fakeVK) reply(w http.ResponseWriter, v any) {

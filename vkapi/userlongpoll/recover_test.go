@@ -3,7 +3,6 @@ package userlongpoll
 import (
 	"context"
 	"errors"
-	"net/http"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -12,7 +11,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/vkerr/vkerr"
-	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 )
 
@@ -24,11 +22,8 @@ func TestRecoverPagesTheHistory(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	f := newFakeVK(1500, 500)
 	defer f.Close()
-	tr := &http.Transport{}
-	defer tr.CloseIdleConnections()
-	api := vkapi.New("token", vkapi.WithBaseURL(f.URL), vkapi.WithTokenKind(vkapi.KindUser), vkapi.WithLimit(vkapi.Limit{Off: true}),
-		vkapi.WithHTTPClient(&http.Client{Transport: tr}))
-	defer api.Close()
+	api, closeAPI := f.client()
+	defer closeAPI()
 	var mu sync.Mutex
 	var got []int64
 	var objects int
@@ -85,11 +80,8 @@ func TestRecoverResumesFromTheStore(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	f := newFakeVK(600, 200)
 	defer f.Close()
-	tr := &http.Transport{}
-	defer tr.CloseIdleConnections()
-	api := vkapi.New("token", vkapi.WithBaseURL(f.URL), vkapi.WithTokenKind(vkapi.KindUser), vkapi.WithLimit(vkapi.Limit{Off: true}),
-		vkapi.WithHTTPClient(&http.Client{Transport: tr}))
-	defer api.Close()
+	api, closeAPI := f.client()
+	defer closeAPI()
 	store := longpoll.NewFileStore(filepath.Join(t.TempDir(), "user.pos"))
 	seen := map[int64]int{}
 	run := func(stopAt int) {
@@ -124,11 +116,8 @@ func TestHistoryGapIsReported(t *testing.T) {
 	f := newFakeVK(50, 500)
 	f.historyErr = 907
 	defer f.Close()
-	tr := &http.Transport{}
-	defer tr.CloseIdleConnections()
-	api := vkapi.New("token", vkapi.WithBaseURL(f.URL), vkapi.WithTokenKind(vkapi.KindUser), vkapi.WithLimit(vkapi.Limit{Off: true}),
-		vkapi.WithHTTPClient(&http.Client{Transport: tr}))
-	defer api.Close()
+	api, closeAPI := f.client()
+	defer closeAPI()
 	store := &longpoll.MemoryStore{}
 	gaps := make(chan *ResyncError, 1)
 	p := New(api, Config{Store: store, Start: &Position{TS: fakeStartTS, PTS: f.startPTS}, OnResync: func(e *ResyncError) { gaps <- e }})

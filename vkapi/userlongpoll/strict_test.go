@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr/internal/soak"
+	"github.com/vkerr/vkerr/internal/testrun"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkmock"
@@ -216,7 +217,7 @@ func TestStrictMockKilled(t *testing.T) {
 	defer cancel()
 
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestStrictMockChild$")
-	cmd.Env = append(os.Environ(), childEnv+"="+strings.Join([]string{mock.URL(), mock.Tokens().Of(vkmock.TokenUser).Token, path,
+	cmd.Env = testrun.ChildEnv(childEnv + "=" + strings.Join([]string{mock.URL(), mock.Tokens().Of(vkmock.TokenUser).Token, path,
 		strconv.FormatInt(pos.TS, 10), strconv.FormatInt(pos.PTS, 10), "m" + strconv.Itoa(before) + ",m" + strconv.Itoa(before+5)}, "|"))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -87,12 +87,12 @@ func TestDeterministic(t *testing.T) {
 	if !bytes.Equal(za, zb) {
 		t.Fatal("two compilations differ")
 	}
-	committed, err := os.ReadFile("../../../vkmock/schema_gen.json.gz")
+	committed, err := os.ReadFile("../../../vkmock/internal/methods/schema_gen.json.gz")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(committed, za) {
-		t.Fatal("vkmock/schema_gen.json.gz is stale: run go generate ./vkmock")
+		t.Fatal("vkmock/internal/methods/schema_gen.json.gz is stale: run go generate ./vkmock/internal/methods")
 	}
 	d, err := Decode(za)
 	if err != nil {

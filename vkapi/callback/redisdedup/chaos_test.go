@@ -64,6 +64,7 @@ func (h *countingHandler) replica(i int) vkevent.Handler {
 // way: the 1,000 events (10,000 with VKERR_SOAK=1) vkmock delivers are each handled exactly once
 // across them, though resends land on other replicas.
 func TestChaosReplicas(t *testing.T) {
+	t.Parallel()
 	n := soak.Pick(1000, 10_000)
 	addr := testRedisAddr(t)
 	prefix := testPrefix(t)

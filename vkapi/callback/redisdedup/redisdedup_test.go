@@ -17,6 +17,7 @@ import (
 // TTL) or released by the Dedup that made it; an in-flight claim of a
 // Dedup that died expires after ClaimTTL.
 func TestClaimAcrossClients(t *testing.T) {
+	t.Parallel()
 	addr := testRedisAddr(t)
 	ctx := context.Background()
 	p := testPrefix(t)
@@ -87,6 +88,7 @@ func TestClaimAcrossClients(t *testing.T) {
 }
 
 func TestRedisDown(t *testing.T) {
+	t.Parallel()
 	d := New(testClient(t, "127.0.0.1:1"), Options{})
 	if _, err := d.Claim(context.Background(), "e"); err == nil {
 		t.Fatal("no error without Redis")
@@ -97,6 +99,7 @@ func TestRedisDown(t *testing.T) {
 // to both, concurrently, is handled once; the other delivery is answered
 // ok when the first had finished, 503 (VK resends) when it was in flight.
 func TestReplicasHandleOnce(t *testing.T) {
+	t.Parallel()
 	addr := testRedisAddr(t)
 	p := testPrefix(t)
 	var mu sync.Mutex

@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/vkerr/vkerr/internal/soak"
+	"github.com/vkerr/vkerr/internal/testrun"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/longpoll"
 	"github.com/vkerr/vkerr/vkevent"
@@ -59,7 +60,7 @@ func TestReplicasSurviveSIGKILL(t *testing.T) {
 	var readers sync.WaitGroup
 	for i := range 3 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestReplicaChild$")
-		cmd.Env = append(os.Environ(), "VKERR_REPLICA_CHILD="+strconv.Itoa(i), "VKERR_REPLICA_MOCK="+mock.URL(),
+		cmd.Env = testrun.ChildEnv("VKERR_REPLICA_CHILD="+strconv.Itoa(i), "VKERR_REPLICA_MOCK="+mock.URL(),
 			"VKERR_REPLICA_TOKEN="+mock.Tokens().Of(vkmock.TokenGroup).Token, "VKERR_REPLICA_REDIS="+rdb.Options().Addr, "VKERR_REPLICA_PREFIX="+prefix)
 		out, err := cmd.StdoutPipe()
 		if err != nil {

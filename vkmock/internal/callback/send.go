@@ -15,7 +15,7 @@ import (
 	"github.com/vkerr/vkerr/vkevent"
 )
 
-// cbStartLocked starts the goroutines once; false after Close.
+// startLocked starts the goroutines once; false after Close.
 func (c *Sender) startLocked() bool {
 	if c.closed {
 		return false
@@ -42,14 +42,16 @@ func (c *Sender) startLocked() bool {
 	return true
 }
 
-// cbConfirmLocked queues the confirmation of a server.
+// confirmLocked queues the confirmation of a server.
 func (c *Sender) confirmLocked(sv *Server, now time.Time) {
 	sv.Status, sv.Confirmed, sv.Failures, sv.PausedUntil = StatusWait, false, 0, time.Time{}
 	if !c.startLocked() {
 		return
 	}
 	b, _ := json.Marshal(map[string]any{"type": vkevent.TypeConfirmation, "group_id": sv.GroupID})
-	c.pushLocked(&item{group: sv.GroupID, server: sv.ID, confirm: true, typ: vkevent.TypeConfirmation, body: b, due: now}, now)
+	if !c.pushLocked(&item{group: sv.GroupID, server: sv.ID, confirm: true, typ: vkevent.TypeConfirmation, body: b, due: now}, now) {
+		sv.Status = StatusFailed // never asked: it cannot succeed
+	}
 }
 
 func (c *Sender) schedule() {
@@ -134,7 +136,7 @@ func (c *Sender) worker() {
 	}
 }
 
-// cbDeliver POSTs one delivery and records what came of it.
+// deliver POSTs one delivery and records what came of it.
 func (c *Sender) deliver(it *item) {
 	c.mu.Lock()
 	sv := c.serverLocked(it.group, it.server)

@@ -23,6 +23,12 @@ import (
 
 // Defaults of Config.
 const (
+	// DefaultTimeout is how long a POST waits for its answer. VK does not
+	// publish its figure and no SDK maintainer states one; a public report
+	// of VK resending an event whose handler took more than about 4 s
+	// (yageorgiy/botman-vk-community-callback-driver#11) puts it between 4
+	// and 6 s, and 5 s is the mock's choice within that (docs/vkmock.md,
+	// "The Callback sender").
 	DefaultTimeout     = 5 * time.Second
 	DefaultPauseAfter  = 5
 	DefaultPause       = 10 * time.Minute
@@ -38,11 +44,14 @@ const (
 	maxAnswerKept = 64
 )
 
-// Statuses of a Callback server, as groups.getCallbackServers shows them.
+// Statuses of a Callback server, as groups.getCallbackServers shows them
+// (the schema's enum; VK's texts: "адрес не задан", "подтвердить адрес не
+// удалось", "адрес ожидает подтверждения", "сервер подключен").
 const (
-	StatusWait   = "wait"   // the confirmation is being asked
-	StatusOK     = "ok"     // confirmed; events are sent
-	StatusFailed = "failed" // the confirmation failed, or paused after failures
+	StatusUnconfigured = "unconfigured" // no address is set: nothing is asked or sent
+	StatusWait         = "wait"         // the confirmation is being asked
+	StatusOK           = "ok"           // confirmed; events are sent
+	StatusFailed       = "failed"       // the confirmation failed, or paused after failures
 )
 
 type group struct {

@@ -17,6 +17,7 @@ import (
 // Errors of the server operations; the façade answers them as VK does.
 var (
 	ErrNoServer    = errors.New("no such server")
+	ErrNoAddress   = errors.New("the server has no address to confirm")
 	ErrNoServers   = errors.New("the community has no Callback server")
 	ErrServerLimit = errors.New("the community has MaxServers servers")
 	ErrCommunities = errors.New("the mock keeps Callback servers of at most CallbackConfig.Communities communities")
@@ -68,7 +69,8 @@ func (c *Sender) Emit(groupID int64, typ vkevent.Type, eventID string, object, l
 }
 
 // AddServer adds a server to a community (its ID is the community's next)
-// and asks it for the confirmation.
+// and asks it for the confirmation; a server without a URL is
+// StatusUnconfigured and asked nothing until EditServer gives it one.
 func (c *Sender) AddServer(sv Server) (int64, error) {
 	now := c.now()
 	c.mu.Lock()
@@ -93,20 +95,29 @@ func (c *Sender) AddServer(sv Server) (int64, error) {
 	}
 	p := &sv
 	g.servers = append(g.servers, p)
-	c.confirmLocked(p, now)
+	if sv.URL == "" {
+		sv.Status, sv.Confirmed, sv.Failures, sv.PausedUntil = StatusUnconfigured, false, 0, time.Time{}
+		c.changedLocked()
+	} else {
+		c.confirmLocked(p, now)
+	}
 	return sv.ID, nil
 }
 
 // EditServer changes a server's address, title and secret; a new address,
-// or a server not confirmed yet, is asked for the confirmation again.
+// or a server not confirmed yet, is asked for the confirmation again. An
+// address cannot be taken away (VK's method requires one).
 func (c *Sender) EditServer(groupID, id int64, url, title, secret string) error {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.initLocked()
 	sv := c.serverLocked(groupID, id)
-	if sv == nil {
+	switch {
+	case sv == nil:
 		return ErrNoServer
+	case url == "":
+		return ErrNoAddress
 	}
 	moved := sv.URL != url
 	sv.URL, sv.Title, sv.SecretKey = strings.Clone(url), strings.Clone(title), strings.Clone(secret)
@@ -162,10 +173,12 @@ func (c *Sender) Confirm(groupID, serverID int64) error {
 	defer c.mu.Unlock()
 	c.initLocked()
 	sv := c.serverLocked(groupID, serverID)
-	if sv == nil {
-		return errors.New("no such Callback server")
-	}
-	if c.closed {
+	switch {
+	case sv == nil:
+		return ErrNoServer
+	case sv.URL == "":
+		return ErrNoAddress
+	case c.closed:
 		return core.ErrClosed
 	}
 	c.confirmLocked(sv, now)

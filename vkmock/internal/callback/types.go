@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // DefaultSchedule returns the delays before each resend of a failed
@@ -52,33 +53,15 @@ func (c Config) withDefaults() Config {
 		c.Schedule = DefaultSchedule()
 	}
 	c.Schedule = slices.Clone(c.Schedule)
-	if c.Timeout <= 0 {
-		c.Timeout = DefaultTimeout
-	}
-	if c.PauseAfter <= 0 {
-		c.PauseAfter = DefaultPauseAfter
-	}
-	if c.Pause <= 0 {
-		c.Pause = DefaultPause
-	}
-	if c.Senders <= 0 {
-		c.Senders = DefaultSenders
-	}
-	if c.Pending <= 0 {
-		c.Pending = DefaultPending
-	}
-	if c.PendingBytes <= 0 {
-		c.PendingBytes = DefaultPendingSize
-	}
-	if c.LogSize <= 0 {
-		c.LogSize = DefaultLogSize
-	}
-	if c.LogBytes <= 0 {
-		c.LogBytes = DefaultLogBytes
-	}
-	if c.Communities <= 0 {
-		c.Communities = DefaultCommunities
-	}
+	c.Timeout = core.PositiveOr(c.Timeout, DefaultTimeout)
+	c.PauseAfter = core.PositiveOr(c.PauseAfter, DefaultPauseAfter)
+	c.Pause = core.PositiveOr(c.Pause, DefaultPause)
+	c.Senders = core.PositiveOr(c.Senders, DefaultSenders)
+	c.Pending = core.PositiveOr(c.Pending, DefaultPending)
+	c.PendingBytes = core.PositiveOr(c.PendingBytes, DefaultPendingSize)
+	c.LogSize = core.PositiveOr(c.LogSize, DefaultLogSize)
+	c.LogBytes = core.PositiveOr(c.LogBytes, DefaultLogBytes)
+	c.Communities = core.PositiveOr(c.Communities, DefaultCommunities)
 	return c
 }
 

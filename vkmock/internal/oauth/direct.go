@@ -14,17 +14,8 @@ import (
 // and, where one is known, the text VK sends (vk-io's DirectAuthorization
 // reads error_type; ../shared/spec section 6).
 func (h *Handler) token(w http.ResponseWriter, r *http.Request, q url.Values) {
-	gt := q.Get("grant_type")
-	if gt != "password" && gt != "client_credentials" {
-		writeError(w, http.StatusBadRequest, errGrantType)
-		return
-	}
-	app, ok := h.client(w, q)
+	app, _, ok := h.grantClient(w, q, "password", "client_credentials")
 	if !ok {
-		return
-	}
-	if gt == "client_credentials" {
-		h.clientCredentials(w, app)
 		return
 	}
 	if !app.Trusted {
@@ -58,12 +49,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request, q url.Values) {
 			return
 		}
 	}
-	vals, e := h.issue(app.ID, acct, nil, q.Get("scope"))
-	if e != nil {
-		writeError(w, http.StatusBadRequest, *e)
-		return
-	}
-	writeJSON(w, http.StatusOK, answerOf(vals))
+	h.answerTokens(w, app.ID, acct, nil, q.Get("scope"))
 }
 
 // checkCaptcha asks for a captcha while the account owes one: the right

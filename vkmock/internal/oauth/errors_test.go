@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"testing"
@@ -192,4 +193,37 @@ func TestDirectChallenges(t *testing.T) {
 	}
 	// The code was used up.
 	checkErrorBody(t, r.do(t, http.MethodPost, "/token", q), 401, "need_validation", "")
+}
+
+// TestIssueErrors: both token endpoints answer the errors of issuing
+// alike, a scope VK does not know with 400 invalid_scope and a token store
+// that fails with 500 server_error, and issue nothing.
+func TestIssueErrors(t *testing.T) {
+	client := url.Values{"client_id": {"51000001"}, "client_secret": {secret}, "redirect_uri": {blank}}
+	direct := with(client, "grant_type", "password", "username", "ann", "password", "pw-ann-1")
+	// request makes the request of an endpoint with scope; for the code
+	// flow it first gets a code of that scope from /authorize.
+	request := func(t *testing.T, r *room, path, scope string) url.Values {
+		if path == "/token" {
+			return with(direct, "scope", scope)
+		}
+		return with(client, "code", r.code(t, url.Values{"scope": {scope}}))
+	}
+	for _, path := range []string{"/access_token", "/token"} {
+		t.Run(path+" scope", func(t *testing.T) {
+			r := newRoom(t)
+			checkErrorBody(t, r.do(t, http.MethodPost, path, request(t, r, path, "messages,no_such_right")), 400, "invalid_scope", "scope is invalid")
+			if len(r.tokens.grants) != 0 {
+				t.Errorf("issued %d tokens", len(r.tokens.grants))
+			}
+		})
+		t.Run(path+" store", func(t *testing.T) {
+			r := newRoom(t)
+			q := request(t, r, path, "messages")
+			r.tokens.mu.Lock()
+			r.tokens.fail = errors.New("store is full")
+			r.tokens.mu.Unlock()
+			checkErrorBody(t, r.do(t, http.MethodPost, path, q), 500, "server_error", "store is full")
+		})
+	}
 }

@@ -18,17 +18,9 @@ import (
 // (response_type=token), or with error, error_reason and
 // error_description.
 func (h *Handler) authorize(w http.ResponseWriter, r *http.Request, q url.Values) {
-	idText := q.Get("client_id")
-	id, err := strconv.ParseInt(idText, 10, 64)
-	h.mu.Lock()
-	app, known := h.apps[id]
-	h.mu.Unlock()
-	switch {
-	case idText == "":
-		writeError(w, http.StatusUnauthorized, errNoClientID)
-		return
-	case err != nil || !known:
-		writeError(w, http.StatusUnauthorized, errBadClientID)
+	app, e := h.appOf(q)
+	if e != nil {
+		writeError(w, http.StatusUnauthorized, *e)
 		return
 	}
 	redirect := q.Get("redirect_uri")
@@ -208,17 +200,9 @@ func (h *Handler) issue(appID int64, user Account, groups []int64, scope string)
 // accessToken answers /access_token: a code for its tokens, or
 // grant_type=client_credentials for a service token.
 func (h *Handler) accessToken(w http.ResponseWriter, _ *http.Request, q url.Values) {
-	gt := q.Get("grant_type")
-	if gt != "" && gt != "authorization_code" && gt != "client_credentials" {
-		writeError(w, http.StatusBadRequest, errGrantType)
-		return
-	}
-	app, ok := h.client(w, q)
+	// No grant_type is authorization_code.
+	app, _, ok := h.grantClient(w, q, "", "authorization_code", "client_credentials")
 	if !ok {
-		return
-	}
-	if gt == "client_credentials" {
-		h.clientCredentials(w, app)
 		return
 	}
 	code := q.Get("code")
@@ -251,12 +235,7 @@ func (h *Handler) accessToken(w http.ResponseWriter, _ *http.Request, q url.Valu
 		writeError(w, http.StatusBadRequest, errCodeInvalid) // the account was removed
 		return
 	}
-	vals, e := h.issue(app.ID, user, c.groupIDs, c.scope)
-	if e != nil {
-		writeError(w, http.StatusInternalServerError, *e)
-		return
-	}
-	writeJSON(w, http.StatusOK, answerOf(vals))
+	h.answerTokens(w, app.ID, user, c.groupIDs, c.scope)
 }
 
 // answerOf turns the fields of an approval into the JSON answer: numbers

@@ -330,26 +330,29 @@ func (h *Handler) accountByIDLocked(id int64) *Account {
 // Handler's counter (which it advances): n hex digits.
 func (h *Handler) deriveLocked(label string, n int) string {
 	h.seq++
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(h.cfg.Seed))
-	binary.LittleEndian.PutUint64(b[8:], h.seq)
-	sum := sha256.Sum256(append(b[:], label...))
+	sum := digest(h.cfg.Seed, h.seq, label)
 	return hex.EncodeToString(sum[:])[:n]
 }
 
 // DeriveSecret is the client_secret the mock gives an app of seed and id
 // when the configuration names none: 20 characters, like VK's.
 func DeriveSecret(seed, appID int64) string {
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(seed))
-	binary.LittleEndian.PutUint64(b[8:], uint64(appID))
-	sum := sha256.Sum256(append(b[:], "client_secret"...))
+	sum := digest(seed, uint64(appID), "client_secret")
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	out := make([]byte, 20)
 	for i := range out {
 		out[i] = alphabet[int(sum[i])%len(alphabet)]
 	}
 	return string(out)
+}
+
+// digest is the SHA-256 of a seed, a number and a label: the source of
+// every value the Handler derives.
+func digest(seed int64, n uint64, label string) [sha256.Size]byte {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(seed))
+	binary.LittleEndian.PutUint64(b[8:], n)
+	return sha256.Sum256(append(b[:], label...))
 }
 
 // trimLocked drops entries of a store that reached maxPending, any of

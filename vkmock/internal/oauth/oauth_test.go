@@ -19,11 +19,15 @@ import (
 type fakeTokens struct {
 	mu     sync.Mutex
 	grants map[string]Grant
+	fail   error // when set, Issue answers it
 }
 
 func (f *fakeTokens) Issue(g Grant) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.fail != nil {
+		return "", f.fail
+	}
 	if f.grants == nil {
 		f.grants = map[string]Grant{}
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -160,20 +161,29 @@ var (
 	errRedirectDiffer = oauthError{Error: "invalid_grant", Description: "redirect_uri is invalid, please pass same redirect_uri, you used in authorize method."}
 )
 
-// client checks client_id and client_secret; it answers and returns false
-// on a bad one.
-func (h *Handler) client(w http.ResponseWriter, q url.Values) (App, bool) {
+// appOf finds the app of client_id: errNoClientID without one,
+// errBadClientID for one that names no known app.
+func (h *Handler) appOf(q url.Values) (App, *oauthError) {
 	idText := q.Get("client_id")
 	if idText == "" {
-		writeError(w, http.StatusUnauthorized, errNoClientID)
-		return App{}, false
+		return App{}, &errNoClientID
 	}
 	id, err := strconv.ParseInt(idText, 10, 64)
 	h.mu.Lock()
 	app, ok := h.apps[id]
 	h.mu.Unlock()
 	if err != nil || !ok {
-		writeError(w, http.StatusUnauthorized, errBadClientID)
+		return App{}, &errBadClientID
+	}
+	return app, nil
+}
+
+// client checks client_id and client_secret; it answers and returns false
+// on a bad one.
+func (h *Handler) client(w http.ResponseWriter, q url.Values) (App, bool) {
+	app, e := h.appOf(q)
+	if e != nil {
+		writeError(w, http.StatusUnauthorized, *e)
 		return App{}, false
 	}
 	secret := q.Get("client_secret")
@@ -188,6 +198,26 @@ func (h *Handler) client(w http.ResponseWriter, q url.Values) (App, bool) {
 	return app, true
 }
 
+// grantClient begins the token endpoints: it checks grant_type against
+// the grants the endpoint takes, then the client, and answers a
+// client_credentials grant itself (a service token). It answers every
+// error too, and returns ok only when a grant is left for the caller.
+func (h *Handler) grantClient(w http.ResponseWriter, q url.Values, grants ...string) (app App, grant string, ok bool) {
+	grant = q.Get("grant_type")
+	if !slices.Contains(grants, grant) {
+		writeError(w, http.StatusBadRequest, errGrantType)
+		return App{}, "", false
+	}
+	if app, ok = h.client(w, q); !ok {
+		return App{}, "", false
+	}
+	if grant == "client_credentials" {
+		h.clientCredentials(w, app)
+		return App{}, "", false
+	}
+	return app, grant, true
+}
+
 // clientCredentials answers grant_type=client_credentials: a service
 // token of the app that never expires (VK's docs, "Client Credentials
 // Flow": {"access_token", "expires_in": 0}).
@@ -198,4 +228,19 @@ func (h *Handler) clientCredentials(w http.ResponseWriter, app App) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "expires_in": 0})
+}
+
+// answerTokens issues the tokens of an approval and answers them as JSON:
+// a scope that does not parse is 400 invalid_scope, a token store that
+// fails is 500 server_error.
+func (h *Handler) answerTokens(w http.ResponseWriter, appID int64, user Account, groups []int64, scope string) {
+	vals, e := h.issue(appID, user, groups, scope)
+	switch {
+	case e == nil:
+		writeJSON(w, http.StatusOK, answerOf(vals))
+	case e.Error == "server_error":
+		writeError(w, http.StatusInternalServerError, *e)
+	default:
+		writeError(w, http.StatusBadRequest, *e)
+	}
 }

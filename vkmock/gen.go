@@ -1,3 +1,0 @@
-package vkmock
-
-//go:generate go run ../internal/genschema -schema ../../shared/vk-api-schema -out schema_gen.go

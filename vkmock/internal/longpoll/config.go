@@ -1,0 +1,132 @@
+package longpoll
+
+import (
+	"time"
+
+	"github.com/vkerr/vkerr/vkevent"
+)
+
+// Defaults of Config.
+const (
+	DefaultKeyLifetime   = time.Hour
+	DefaultHistoryEvents = 10000
+	DefaultHistoryBytes  = 16 << 20
+	DefaultMaxUpdates    = 100
+	// DefaultCommunities bounds the communities with Long Poll state,
+	// DefaultTotalBytes the history of them all.
+	DefaultCommunities = 1000
+	DefaultTotalBytes  = 64 << 20
+	// DefaultUsers bounds the users with User Long Poll state (the User
+	// Long Poll room reads it from the same configuration).
+	DefaultUsers = 10000
+	// DefaultEventLogSize bounds the log of emitted events (Events).
+	DefaultEventLogSize = 100000
+	// maxKeysPerGroup bounds the live keys of a community; a new key
+	// beyond it retires the oldest.
+	maxKeysPerGroup = 16
+	// LegacyMessageVersion is the first api_version whose message_new
+	// object is {"message","client_info"}; older ones get the bare message.
+	LegacyMessageVersion = "5.103"
+	// DefaultAPIVersion is the api_version of a community whose settings
+	// do not name one.
+	DefaultAPIVersion = "5.199"
+)
+
+// Config configures Bots Long Poll (and bounds User Long Poll alike).
+// The zero value of a field means its default.
+type Config struct {
+	// KeyLifetime is how long a key works, on the mock's clock (default
+	// one hour); then a_check answers {"failed":2}.
+	KeyLifetime time.Duration `json:"-"`
+	// HistoryEvents and HistoryBytes bound the events kept per community
+	// (default 10 000 and 16 MiB); a ts older than the kept ones gets
+	// {"failed":1}.
+	HistoryEvents int `json:"history_events,omitempty"`
+	HistoryBytes  int `json:"history_bytes,omitempty"`
+	// MaxUpdates bounds the updates of one answer (default 100).
+	MaxUpdates int `json:"max_updates,omitempty"`
+	// Communities bounds the communities with Long Poll state (default
+	// 1000): settings for one more, or an event of one more, are refused.
+	Communities int `json:"communities,omitempty"`
+	// TotalBytes bounds the kept history of all communities together
+	// (default 64 MiB): past it the biggest history loses its older half.
+	TotalBytes int `json:"total_bytes,omitempty"`
+	// Users bounds the users with User Long Poll state (default 10 000):
+	// past it the user idle the longest is forgotten. KeyLifetime,
+	// HistoryEvents, HistoryBytes, MaxUpdates and TotalBytes bound User
+	// Long Poll as they bound Bots Long Poll, per user and for all users.
+	Users int `json:"users,omitempty"`
+}
+
+// WithDefaults returns c with its zero fields set to their defaults.
+func (c Config) WithDefaults() Config {
+	if c.KeyLifetime <= 0 {
+		c.KeyLifetime = DefaultKeyLifetime
+	}
+	if c.HistoryEvents <= 0 {
+		c.HistoryEvents = DefaultHistoryEvents
+	}
+	if c.HistoryBytes <= 0 {
+		c.HistoryBytes = DefaultHistoryBytes
+	}
+	if c.MaxUpdates <= 0 {
+		c.MaxUpdates = DefaultMaxUpdates
+	}
+	if c.Communities <= 0 {
+		c.Communities = DefaultCommunities
+	}
+	if c.TotalBytes <= 0 {
+		c.TotalBytes = DefaultTotalBytes
+	}
+	if c.Users <= 0 {
+		c.Users = DefaultUsers
+	}
+	return c
+}
+
+// Settings are a community's Long Poll settings
+// (groups.setLongPollSettings / getLongPollSettings).
+type Settings struct {
+	GroupID int64 `json:"group_id"`
+	// Enabled: a disabled community's getLongPollServer answers 100 (on at
+	// start for the seeded community, off for the others, as on VK).
+	// Communities start disabled, as on VK.
+	Enabled bool `json:"enabled"`
+	// APIVersion decides the shape of the objects (default 5.199; below
+	// 5.103 message_new is the legacy bare message).
+	APIVersion string `json:"api_version,omitempty"`
+	// Events are the event types delivered. In SetSettings a nil map
+	// means every type; groups.setLongPollSettings changes the types it
+	// names and starts from none.
+	Events map[string]bool `json:"events,omitempty"`
+}
+
+// Emitted is an event the world emitted (GET /__vkmock/events).
+type Emitted struct {
+	GroupID int64        `json:"group_id"`
+	TS      int64        `json:"ts"`
+	EventID string       `json:"event_id"`
+	Type    vkevent.Type `json:"type"`
+	Time    time.Time    `json:"time"`
+	// Lost: the mock dropped it with a {"failed":3}; no Long Poll client
+	// received it from then on.
+	Lost bool `json:"lost"`
+}
+
+// defaultSettings are the settings of a community nobody set: disabled.
+func defaultSettings(id int64) Settings {
+	return Settings{GroupID: id, APIVersion: DefaultAPIVersion, Events: map[string]bool{}}
+}
+
+// BotSettings are the settings of a community configured as a bot: Long
+// Poll on, api_version 5.199, every event type.
+func BotSettings(id int64) Settings {
+	ls := defaultSettings(id)
+	ls.Enabled = true
+	for _, t := range vkevent.Types {
+		if t != vkevent.TypeConfirmation {
+			ls.Events[string(t)] = true
+		}
+	}
+	return ls
+}
