@@ -149,7 +149,7 @@
 //	wall.post                 stores the post; 18, 214 for a wall the caller may not post on, 100 without message
 //	photos.getAlbums          as wall.get
 //	photos.getUploadServer    300 for a full album, 200 for another's; then an upload_url as below
-//	*.get*UploadServer, photos.save*, docs.save: uploads (upload.go: signed URLs, the upload endpoint, saves stored once)
+//	*.get*UploadServer, photos.save*, docs.save: uploads (internal/uploads: signed URLs, the upload endpoint, saves stored once)
 //	messages.send             see below
 //	utils.resolveScreenName   {"type","object_id"}, or [] for an unknown name, as VK does
 //	utils.getServerTime       the mock's clock

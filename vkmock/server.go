@@ -20,6 +20,7 @@ import (
 	"github.com/vkerr/vkerr/vkmock/internal/methods"
 	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
 	"github.com/vkerr/vkerr/vkmock/internal/reqlog"
+	"github.com/vkerr/vkerr/vkmock/internal/uploads"
 	"github.com/vkerr/vkerr/vkmock/internal/userlp"
 	"github.com/vkerr/vkerr/vkmock/internal/world"
 )
@@ -69,7 +70,7 @@ type Server struct {
 	limiter ratelimit.Limiter
 	log     reqlog.Log
 	lp      *longpoll.Room  // Bots Long Poll and the world's events (room_longpoll.go)
-	uploads uploadState     // upload servers: key, pending and stored uploads
+	uploads *uploads.Room   // upload servers: key, pending and stored uploads (room_uploads.go)
 	cb      callback.Sender // the Callback API sender (callback*.go)
 	ulp     *userlp.Room    // User Long Poll (room_userlp.go)
 	oauth   oauthState      // the OAuth room (oauth.go)
@@ -129,6 +130,7 @@ func New(opts ...Option) (*Server, error) {
 	s.nowFn = s.now
 	s.initChallenges()
 	s.run.init()
+	s.uploads = newUploadRoom(s)
 	s.cb.Init(s.now, s.clk.Moved, o.seed, "vkmock-callback/"+Version)
 	s.lp = s.newLongPoll()
 	s.ulp = s.newUserLP()
@@ -236,7 +238,7 @@ func (s *Server) Reset() {
 	s.limiter.Reset()
 	s.log.Reset()
 	s.lp.Reset()
-	s.uploads.reset()
+	s.uploads.Reset()
 	s.cb.Reset()
 	s.ulp.Reset()
 	s.resetOAuth()
@@ -272,7 +274,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case challenges.IsPath(r.URL.Path):
 		s.chal.ServeHTTP(w, r) // /captcha.php, /not_robot_captcha, /validate
 	case strings.HasPrefix(r.URL.Path, "/upload/"):
-		s.serveUpload(w, r)
+		s.uploads.ServeHTTP(w, r)
 	case isOAuthPath(r.URL.Path):
 		s.serveOAuth(w, r)
 	case strings.HasPrefix(r.URL.Path, "/streaming/"):

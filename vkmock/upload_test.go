@@ -468,32 +468,22 @@ func TestUploadRecordsTokens(t *testing.T) {
 	}
 }
 
-func TestUploadStoreBounded(t *testing.T) {
+// TestUploadResetForgets: Reset forgets the pending and the stored
+// uploads (their bounds are tested in internal/uploads).
+func TestUploadResetForgets(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
-	s.uploads.init()
-	s.uploads.mu.Lock()
-	s.uploads.maxStored, s.uploads.maxPending = 2, 2
-	s.uploads.mu.Unlock()
 	group := s.Tokens().Of(TokenGroup).Token
 	var answers []photoAnswer
-	for i := range 4 {
+	for i := range 2 {
 		u := uploadURLOf(t, s, group, "photos.getMessagesUploadServer", nil)
 		answers = append(answers, decodePhotoAnswer(t, postFiles(t, s, u, nil, [3]string{"photo", "a.png", string(testPNG(t, 4, 4, byte(i)))})))
 	}
-	if st := s.Uploads().Stored(); st.Pending != 2 {
-		t.Fatalf("pending %d, want 2 (bounded)", st.Pending)
+	ans := answers[0]
+	if a := call(t, s, "photos.saveMessagesPhoto", saveParams(group, "server", itoa(ans.Server), "photo", ans.Photo, "hash", ans.Hash)); a.code() != 0 {
+		t.Fatal(string(a.body))
 	}
-	for _, ans := range answers[2:] {
-		a := call(t, s, "photos.saveMessagesPhoto", saveParams(group, "server", itoa(ans.Server), "photo", ans.Photo, "hash", ans.Hash))
-		if a.code() != 0 {
-			t.Fatal(string(a.body))
-		}
-	}
-	u := uploadURLOf(t, s, group, "photos.getMessagesUploadServer", nil)
-	ans := decodePhotoAnswer(t, postFiles(t, s, u, nil, [3]string{"photo", "a.png", string(testPNG(t, 4, 4, 9))}))
-	call(t, s, "photos.saveMessagesPhoto", saveParams(group, "server", itoa(ans.Server), "photo", ans.Photo, "hash", ans.Hash))
-	if st := s.Uploads().Stored(); len(st.Stored) != 2 {
-		t.Fatalf("stored %d, want 2 (bounded)", len(st.Stored))
+	if st := s.Uploads().Stored(); len(st.Stored) != 1 || st.Pending != 1 {
+		t.Fatalf("before Reset: %+v", st)
 	}
 	s.Reset()
 	if st := s.Uploads().Stored(); len(st.Stored) != 0 || st.Pending != 0 {

@@ -42,7 +42,7 @@ type Fault struct {
 	// value (up to 99) as a failure a client does not know (see vkmock's longpoll.go).
 	Failed int `json:"failed,omitempty"`
 	// Upload is an upload server's error shape, for rules of upload.photo
-	// and upload.doc (see vkmock's serveUpload).
+	// and upload.doc (see vkmock/internal/uploads).
 	Upload string `json:"upload,omitempty"`
 	// Streaming, for rules of streaming.rules and streaming.stream, answers
 	// that Streaming API error code (see vkmock's streaming.go).

@@ -57,16 +57,9 @@ func (r *Room) coded(c vkerr.Code) *vkerr.Error {
 	return &vkerr.Error{Code: c, Message: r.deps.Messages.Of(c)}
 }
 
-// Caller is the owner id of the token: the user, or minus the community.
-func Caller(tok core.Token) int64 {
-	switch tok.Kind {
-	case vkerr.KindUser:
-		return tok.UserID
-	case vkerr.KindGroup:
-		return -tok.GroupID
-	}
-	return 0
-}
+// Caller is the owner id of the token: the user, or minus the community
+// (core.Caller, shared with the uploads room).
+func Caller(tok core.Token) int64 { return core.Caller(tok) }
 
 func (r *Room) usersGet(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) {
 	raw, _ := q.Get("user_ids")

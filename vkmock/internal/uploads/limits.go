@@ -1,4 +1,4 @@
-package vkmock
+package uploads
 
 import (
 	"image"
@@ -12,7 +12,7 @@ import (
 // 381 KB 16-bit PNG of 7000×6999 decodes to 392 MB) cannot take the
 // mock's memory.
 
-// Defaults of UploadLimits.
+// Defaults of Limits.
 const (
 	// DefaultMaxPhotoPixels bounds width×height of a photo the upload
 	// server decodes: 25 megapixels, a 24 MP camera's photo, 100 MB
@@ -25,14 +25,14 @@ const (
 	DefaultMaxPhotoBytesPerPixel = 4
 )
 
-// UploadLimits bounds what the upload server decodes. The zero value of
-// a field means its default.
-type UploadLimits struct {
+// Limits bounds what the upload server decodes. The zero value of a
+// field means its default.
+type Limits struct {
 	MaxPhotoPixels        int64 `json:"max_photo_pixels,omitempty"`
 	MaxPhotoBytesPerPixel int   `json:"max_photo_bytes_per_pixel,omitempty"`
 }
 
-func (l UploadLimits) withDefaults() UploadLimits {
+func (l Limits) withDefaults() Limits {
 	if l.MaxPhotoPixels <= 0 {
 		l.MaxPhotoPixels = DefaultMaxPhotoPixels
 	}
@@ -42,21 +42,18 @@ func (l UploadLimits) withDefaults() UploadLimits {
 	return l
 }
 
-// SetLimits sets the upload server's decoding bounds (zero fields take
-// their defaults).
-func (ctl UploadControl) SetLimits(l UploadLimits) {
-	u := &ctl.s.uploads
-	u.mu.Lock()
-	u.limits = l.withDefaults()
-	u.mu.Unlock()
+// SetLimits sets the decoding bounds (zero fields take their defaults).
+func (r *Room) SetLimits(l Limits) {
+	r.mu.Lock()
+	r.limits = l.withDefaults()
+	r.mu.Unlock()
 }
 
-// Limits returns the upload server's decoding bounds.
-func (ctl UploadControl) Limits() UploadLimits {
-	u := &ctl.s.uploads
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.limits.withDefaults()
+// Limits returns the decoding bounds.
+func (r *Room) Limits() Limits {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.limits.withDefaults()
 }
 
 // bytesPerPixel is what one pixel of a color model takes decoded; 8 for
@@ -81,7 +78,7 @@ func bytesPerPixel(m color.Model) int {
 
 // photoTooBig reports whether a photo's header says it is over the
 // decoding bounds.
-func (l UploadLimits) photoTooBig(cfg image.Config) bool {
+func (l Limits) photoTooBig(cfg image.Config) bool {
 	l = l.withDefaults()
 	return int64(cfg.Width)*int64(cfg.Height) > l.MaxPhotoPixels || bytesPerPixel(cfg.ColorModel) > l.MaxPhotoBytesPerPixel
 }
