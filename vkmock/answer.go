@@ -50,5 +50,3 @@ var (
 	resetConn = core.ResetConn
 	writeHTML = core.WriteHTML
 )
-
-func writeJSON(w http.ResponseWriter, status int, v any) { core.WriteJSON(w, status, v) }

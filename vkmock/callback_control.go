@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/vkerr/vkerr/vkmock/internal/control"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // The control API of the Callback sender:
@@ -91,7 +94,7 @@ func pathGroup(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	g := groupRef{}
 	var err error
 	if g.GroupID, err = strconv.ParseInt(r.PathValue("id"), 10, 64); err != nil || g.check() != nil {
-		controlError(w, http.StatusBadRequest, errors.New("group_id must be a community id"))
+		control.Error(w, http.StatusBadRequest, errors.New("group_id must be a community id"))
 		return 0, false
 	}
 	return g.GroupID, true
@@ -101,11 +104,11 @@ type advanceBody struct {
 	Advance string `json:"advance"`
 }
 
-func (s *Server) callbackRoutes() map[string]route {
-	return map[string]route{
+func (s *Server) callbackRoutes() control.Routes {
+	return control.Routes{
 		"/callback": {
-			http.MethodGet: getJSON(func() any { return callbackBody(s.Callback().Config()) }),
-			http.MethodPost: postJSON(http.StatusOK, func(b callbackConfigBody) (any, error) {
+			http.MethodGet: control.GetJSON(func() any { return callbackBody(s.Callback().Config()) }),
+			http.MethodPost: control.PostJSON(http.StatusOK, func(b callbackConfigBody) (any, error) {
 				c, err := b.config()
 				if err != nil {
 					return nil, err
@@ -117,27 +120,27 @@ func (s *Server) callbackRoutes() map[string]route {
 		"/callback/servers/": {
 			http.MethodGet: func(w http.ResponseWriter, r *http.Request) {
 				if gid, ok := pathGroup(w, r); ok {
-					writeJSON(w, http.StatusOK, s.Callback().Servers(gid))
+					core.WriteJSON(w, http.StatusOK, s.Callback().Servers(gid))
 				}
 			},
 			http.MethodPost: func(w http.ResponseWriter, r *http.Request) {
 				var b newServerBody
 				gid, ok := pathGroup(w, r)
-				if !ok || !decodeBody(w, r, &b) {
+				if !ok || !control.DecodeBody(w, r, &b) {
 					return
 				}
 				sv, err := s.Callback().AddServer(CallbackServer{GroupID: gid, Title: b.Title, URL: b.URL, SecretKey: b.SecretKey, APIVersion: b.APIVersion})
-				answerJSON(w, http.StatusCreated, sv, err)
+				control.Answer(w, http.StatusCreated, sv, err)
 			},
 		},
-		"/callback/log": {http.MethodGet: getJSON(func() any { return s.Callback().Deliveries() })},
-		"/callback/confirm": {http.MethodPost: postJSON(http.StatusOK, func(r serverRef) (any, error) {
+		"/callback/log": {http.MethodGet: control.GetJSON(func() any { return s.Callback().Deliveries() })},
+		"/callback/confirm": {http.MethodPost: control.PostJSON(http.StatusOK, func(r serverRef) (any, error) {
 			if err := s.Callback().Confirm(r.GroupID, r.ServerID); err != nil {
 				return nil, err
 			}
 			return map[string]bool{"ok": true}, nil
 		})},
-		"/callback/advance": {http.MethodPost: postJSON(http.StatusOK, func(b advanceBody) (any, error) {
+		"/callback/advance": {http.MethodPost: control.PostJSON(http.StatusOK, func(b advanceBody) (any, error) {
 			d, err := positiveDuration("advance", b.Advance, 365*24*time.Hour)
 			if err != nil {
 				return nil, err

@@ -48,15 +48,15 @@ func TestCallbackServerStatuses(t *testing.T) {
 		t.Fatalf("AddServer: %+v, %v", sv, err)
 	}
 	var made CallbackServer
-	if code := control(t, s, "POST", "/__vkmock/callback/servers/"+gid, map[string]string{"title": "page", "secret_key": "k"}, &made); code != http.StatusCreated || made.ID != 2 || made.Status != CallbackUnconfigured || !made.HasSecret {
+	if code := controlCall(t, s, "POST", "/__vkmock/callback/servers/"+gid, map[string]string{"title": "page", "secret_key": "k"}, &made); code != http.StatusCreated || made.ID != 2 || made.Status != CallbackUnconfigured || !made.HasSecret {
 		t.Fatalf("POST servers: %d %+v", code, made)
 	}
 	for _, bad := range []map[string]string{{"title": "x", "url": "ftp://x"}, {"title": "fifteen chars!!"}, {"title": ""}, {"title": "x", "api_version": "five"}} {
-		if code := control(t, s, "POST", "/__vkmock/callback/servers/"+gid, bad, nil); code != http.StatusBadRequest {
+		if code := controlCall(t, s, "POST", "/__vkmock/callback/servers/"+gid, bad, nil); code != http.StatusBadRequest {
 			t.Fatalf("POST servers %v: %d", bad, code)
 		}
 	}
-	if code := control(t, s, "POST", "/__vkmock/callback/servers/0", map[string]string{"title": "x"}, nil); code != http.StatusBadRequest {
+	if code := controlCall(t, s, "POST", "/__vkmock/callback/servers/0", map[string]string{"title": "x"}, nil); code != http.StatusBadRequest {
 		t.Fatalf("POST servers of community 0: %d", code)
 	}
 	if got := cbStatuses(t, s); got[1] != [2]string{"unconfigured", ""} || got[2] != [2]string{"unconfigured", ""} {
@@ -99,7 +99,7 @@ func TestCallbackServerStatuses(t *testing.T) {
 		t.Fatalf("editCallbackServer: %s", a.body)
 	}
 	var listed []CallbackServer
-	if code := control(t, s, "GET", "/__vkmock/callback/servers/"+gid, nil, &listed); code != 200 || len(listed) != 2 || listed[0].Status != CallbackWait || listed[1].Status != CallbackFailed {
+	if code := controlCall(t, s, "GET", "/__vkmock/callback/servers/"+gid, nil, &listed); code != 200 || len(listed) != 2 || listed[0].Status != CallbackWait || listed[1].Status != CallbackFailed {
 		t.Fatalf("control servers: %d %+v", code, listed)
 	}
 	release()
@@ -122,7 +122,7 @@ func TestCallbackServerStatuses(t *testing.T) {
 	if got[1][0] != "ok" || got[2][0] != "failed" || got[3][0] != "failed" {
 		t.Fatalf("statuses %v; log %v", got, outcomes(s))
 	}
-	if code := control(t, s, "GET", "/__vkmock/callback/servers/"+gid, nil, &listed); code != 200 || listed[0].Status != CallbackOK || listed[2].Status != CallbackFailed {
+	if code := controlCall(t, s, "GET", "/__vkmock/callback/servers/"+gid, nil, &listed); code != 200 || listed[0].Status != CallbackOK || listed[2].Status != CallbackFailed {
 		t.Fatalf("control servers: %d %+v", code, listed)
 	}
 	// The dropped confirmation is in the log; asked again, it succeeds.
@@ -147,7 +147,7 @@ func TestCallbackAnswerTimeout(t *testing.T) {
 		t.Fatalf("default timeout %v, config %v", DefaultCallbackTimeout, s.Callback().Config().Timeout)
 	}
 	var cfg callbackConfigBody
-	if code := control(t, s, "GET", "/__vkmock/callback", nil, &cfg); code != 200 || cfg.Timeout != "5s" {
+	if code := controlCall(t, s, "GET", "/__vkmock/callback", nil, &cfg); code != 200 || cfg.Timeout != "5s" {
 		t.Fatalf("GET /callback: %d %+v", code, cfg)
 	}
 	s.Callback().SetConfig(CallbackConfig{Timeout: 8 * time.Second})
@@ -155,10 +155,10 @@ func TestCallbackAnswerTimeout(t *testing.T) {
 		t.Fatalf("SetConfig: %v", got)
 	}
 	const short = 150 * time.Millisecond
-	if code := control(t, s, "POST", "/__vkmock/callback", map[string]string{"timeout": short.String()}, &cfg); code != 200 || cfg.Timeout != short.String() || s.Callback().Config().Timeout != short {
+	if code := controlCall(t, s, "POST", "/__vkmock/callback", map[string]string{"timeout": short.String()}, &cfg); code != 200 || cfg.Timeout != short.String() || s.Callback().Config().Timeout != short {
 		t.Fatalf("POST /callback: %d %+v", code, cfg)
 	}
-	if code := control(t, s, "POST", "/__vkmock/callback", map[string]string{"timeout": "11m"}, nil); code != http.StatusBadRequest {
+	if code := controlCall(t, s, "POST", "/__vkmock/callback", map[string]string{"timeout": "11m"}, nil); code != http.StatusBadRequest {
 		t.Fatalf("a timeout over 10 minutes: %d", code)
 	}
 	rc := newCBReceiver(t, confirming(s, func(_ http.ResponseWriter, r *http.Request, _ map[string]any) {

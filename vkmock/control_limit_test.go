@@ -6,17 +6,19 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/vkerr/vkerr/vkmock/internal/control"
 )
 
-// TestControlBodyTooLarge: a control body over maxControlBody is answered
+// TestControlBodyTooLarge: a control body over control.MaxBody is answered
 // 413 "body too large", whether the excess is inside the JSON value or
 // after it, never "bad JSON: unexpected EOF".
 func TestControlBodyTooLarge(t *testing.T) {
 	s := testServer(t)
-	big := strings.Repeat("a", maxControlBody+10)
+	big := strings.Repeat("a", control.MaxBody+10)
 	for name, body := range map[string]string{
 		"inside": `{"method":"users.get","suffix":"` + big + `","error":{"error_code":6}}`,
-		"after":  `{"method":"users.get","error":{"error_code":6}}` + strings.Repeat(" ", maxControlBody+10),
+		"after":  `{"method":"users.get","error":{"error_code":6}}` + strings.Repeat(" ", control.MaxBody+10),
 	} {
 		resp, err := s.HTTPClient().Post(s.URL()+"/__vkmock/faults", "application/json", strings.NewReader(body))
 		if err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/vkerr/vkerr/internal/syncbuf"
 )
 
-func control(t testing.TB, s *Server, method, path string, body any, out any) int {
+func controlCall(t testing.TB, s *Server, method, path string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -45,7 +45,7 @@ func control(t testing.TB, s *Server, method, path string, body any, out any) in
 func TestControlTokens(t *testing.T) {
 	s := testServer(t, WithSeed(5))
 	var toks []map[string]any
-	if st := control(t, s, "GET", "/__vkmock/tokens", nil, &toks); st != 200 || len(toks) != 3 {
+	if st := controlCall(t, s, "GET", "/__vkmock/tokens", nil, &toks); st != 200 || len(toks) != 3 {
 		t.Fatalf("GET tokens: %d %v", st, toks)
 	}
 	for i, kind := range []TokenKind{TokenUser, TokenGroup, TokenService} {
@@ -64,7 +64,7 @@ func TestControlTokens(t *testing.T) {
 		t.Fatal("tokens do not follow the seed")
 	}
 	var created Token
-	if st := control(t, s, "POST", "/__vkmock/tokens", map[string]any{"kind": "group", "group_id": 42}, &created); st != 201 {
+	if st := controlCall(t, s, "POST", "/__vkmock/tokens", map[string]any{"kind": "group", "group_id": 42}, &created); st != 201 {
 		t.Fatalf("POST tokens: %d", st)
 	}
 	if created.Kind != TokenGroup || created.GroupID != 42 || created.Token == "" || created.State != StateValid {
@@ -74,17 +74,17 @@ func TestControlTokens(t *testing.T) {
 		t.Fatalf("created token: %s", a.body)
 	}
 	var e map[string]string
-	if st := control(t, s, "POST", "/__vkmock/tokens", map[string]any{"kind": "robot"}, &e); st != 400 || e["error"] == "" {
+	if st := controlCall(t, s, "POST", "/__vkmock/tokens", map[string]any{"kind": "robot"}, &e); st != 400 || e["error"] == "" {
 		t.Fatalf("bad kind: %d %v", st, e)
 	}
-	if st := control(t, s, "POST", "/__vkmock/tokens", map[string]any{"kind": "user", "token": created.Token}, &e); st != 400 {
+	if st := controlCall(t, s, "POST", "/__vkmock/tokens", map[string]any{"kind": "user", "token": created.Token}, &e); st != 400 {
 		t.Fatalf("duplicate token: %d", st)
 	}
-	if st := control(t, s, "POST", "/__vkmock/tokens/state", map[string]any{"token": created.Token, "state": "revoked"}, nil); st != 200 {
+	if st := controlCall(t, s, "POST", "/__vkmock/tokens/state", map[string]any{"token": created.Token, "state": "revoked"}, nil); st != 200 {
 		t.Fatalf("state: %d", st)
 	}
 	wantError(t, call(t, s, "messages.send", vals("v", "5.199", "access_token", created.Token)), vkerr.Auth, "User authorization failed: invalid session.")
-	if st := control(t, s, "POST", "/__vkmock/tokens", map[string]any{"kind": "user", "sneaky": 1}, nil); st != 400 {
+	if st := controlCall(t, s, "POST", "/__vkmock/tokens", map[string]any{"kind": "user", "sneaky": 1}, nil); st != 400 {
 		t.Fatalf("unknown field accepted: %d", st)
 	}
 	if len(s.Tokens().All()) != 4 {
@@ -104,26 +104,26 @@ func TestControlFaultsAndReset(t *testing.T) {
 		{"method": "*", "effect": "truncate"},
 	}
 	for _, r := range rules {
-		if st := control(t, s, "POST", "/__vkmock/faults", r, &added); st != 201 || added["id"] == "" {
+		if st := controlCall(t, s, "POST", "/__vkmock/faults", r, &added); st != 201 || added["id"] == "" {
 			t.Fatalf("POST fault %v: %d %v", r, st, added)
 		}
 	}
 	var list []map[string]any
-	control(t, s, "GET", "/__vkmock/faults", nil, &list)
+	controlCall(t, s, "GET", "/__vkmock/faults", nil, &list)
 	if len(list) != len(rules) || list[0]["method"] != "messages.*" || list[1]["http_status"].(float64) != 502 {
 		t.Fatalf("GET faults: %v", list)
 	}
 	if errObj, _ := list[0]["error"].(map[string]any); errObj["error_code"].(float64) != 10 {
 		t.Fatalf("fault error: %v", list[0])
 	}
-	if st := control(t, s, "DELETE", "/__vkmock/faults/"+list[4]["id"].(string), nil, nil); st != 204 {
+	if st := controlCall(t, s, "DELETE", "/__vkmock/faults/"+list[4]["id"].(string), nil, nil); st != 204 {
 		t.Fatalf("DELETE one: %d", st)
 	}
-	if st := control(t, s, "DELETE", "/__vkmock/faults", nil, nil); st != 204 || len(s.Faults().List()) != 0 {
+	if st := controlCall(t, s, "DELETE", "/__vkmock/faults", nil, nil); st != 204 || len(s.Faults().List()) != 0 {
 		t.Fatalf("DELETE faults: %d, %d left", st, len(s.Faults().List()))
 	}
 	var e map[string]string
-	if st := control(t, s, "POST", "/__vkmock/faults", map[string]any{"method": "*", "effect": "melt"}, &e); st != 400 || e["error"] == "" {
+	if st := controlCall(t, s, "POST", "/__vkmock/faults", map[string]any{"method": "*", "effect": "melt"}, &e); st != 400 || e["error"] == "" {
 		t.Fatalf("bad fault: %d %v", st, e)
 	}
 
@@ -132,7 +132,7 @@ func TestControlFaultsAndReset(t *testing.T) {
 	tok, _ := s.Tokens().Create(Token{Kind: TokenUser})
 	_ = s.Tokens().SetState(user, StateExpired)
 	call(t, s, "users.get", vals("v", "5.199"))
-	if st := control(t, s, "POST", "/__vkmock/reset", nil, nil); st != 204 {
+	if st := controlCall(t, s, "POST", "/__vkmock/reset", nil, nil); st != 204 {
 		t.Fatalf("reset: %d", st)
 	}
 	if len(s.Faults().List()) != 0 || len(s.Tokens().All()) != 3 || len(s.Requests().All()) != 0 || s.Tokens().Of(TokenUser).State != StateValid {
@@ -141,23 +141,23 @@ func TestControlFaultsAndReset(t *testing.T) {
 	wantError(t, call(t, s, "users.get", vals("v", "5.199", "access_token", tok.Token)), vkerr.Auth, "")
 
 	var set Settings
-	control(t, s, "POST", "/__vkmock/settings", map[string]any{"https_only": true}, &set)
+	controlCall(t, s, "POST", "/__vkmock/settings", map[string]any{"https_only": true}, &set)
 	if !set.HTTPSOnly || !set.RateLimits {
 		t.Fatalf("settings %+v", set)
 	}
 	wantError(t, call(t, s, "users.get", vals("v", "5.199", "access_token", user)), vkerr.AuthHTTPS, "")
 	var ver map[string]any
-	control(t, s, "GET", "/__vkmock/version", nil, &ver)
+	controlCall(t, s, "GET", "/__vkmock/version", nil, &ver)
 	if ver["version"] != Version || ver["schema"] != SchemaVersion || int(ver["methods"].(float64)) != len(s.Methods()) {
 		t.Fatalf("version %v", ver)
 	}
-	if st := control(t, s, "GET", "/__vkmock/nothing", nil, nil); st != 404 {
+	if st := controlCall(t, s, "GET", "/__vkmock/nothing", nil, nil); st != 404 {
 		t.Fatalf("unknown endpoint: %d", st)
 	}
-	if st := control(t, s, "PUT", "/__vkmock/faults", nil, nil); st != 405 {
+	if st := controlCall(t, s, "PUT", "/__vkmock/faults", nil, nil); st != 405 {
 		t.Fatalf("PUT faults: %d", st)
 	}
-	if st := control(t, s, "GET", "/other", nil, nil); st != 404 {
+	if st := controlCall(t, s, "GET", "/other", nil, nil); st != 404 {
 		t.Fatalf("other path: %d", st)
 	}
 }
@@ -175,7 +175,7 @@ func TestRequestLogAndNoSecrets(t *testing.T) {
 	post(t, s, "users.get", vals("v", "5.199"), map[string]string{"Authorization": "Bearer " + user, "X-Vkmock-Error": "14"})
 
 	var recs []map[string]any
-	control(t, s, "GET", "/__vkmock/requests", nil, &recs)
+	controlCall(t, s, "GET", "/__vkmock/requests", nil, &recs)
 	if len(recs) != 3 {
 		t.Fatalf("%d records", len(recs))
 	}

@@ -159,14 +159,14 @@ func TestStoredProcedures(t *testing.T) {
 	code := `var a = API.wall.get({owner_id: Args.owner, count: 1});
 var b = API.users.get({user_ids: Args.owner});
 return {"wall": a.count, "user": b[0].id};`
-	if st := control(t, s, "POST", "/__vkmock/procedures", Procedure{Name: "ownerInfo", Code: code}, nil); st != http.StatusCreated {
+	if st := controlCall(t, s, "POST", "/__vkmock/procedures", Procedure{Name: "ownerInfo", Code: code}, nil); st != http.StatusCreated {
 		t.Fatalf("add procedure: %d", st)
 	}
-	if st := control(t, s, "POST", "/__vkmock/procedures", Procedure{Name: "broken", Code: "return 1"}, nil); st != http.StatusBadRequest {
+	if st := controlCall(t, s, "POST", "/__vkmock/procedures", Procedure{Name: "broken", Code: "return 1"}, nil); st != http.StatusBadRequest {
 		t.Fatalf("broken procedure: %d", st)
 	}
 	var list []Procedure
-	control(t, s, "GET", "/__vkmock/procedures", nil, &list)
+	controlCall(t, s, "GET", "/__vkmock/procedures", nil, &list)
 	if len(list) != 1 || list[0].Name != "ownerInfo" {
 		t.Fatalf("procedures %+v", list)
 	}
@@ -181,7 +181,7 @@ return {"wall": a.count, "user": b[0].id};`
 		t.Fatalf("procedure with a failed call: %s", a.body)
 	}
 	wantError(t, call(t, s, "execute.noSuch", vals("v", "5.199", "access_token", user)), vkerr.Method, "Unknown method passed")
-	control(t, s, "DELETE", "/__vkmock/procedures/ownerInfo", nil, nil)
+	controlCall(t, s, "DELETE", "/__vkmock/procedures/ownerInfo", nil, nil)
 	wantError(t, call(t, s, "execute.ownerInfo", vals("v", "5.199", "access_token", user)), vkerr.Method, "")
 }
 

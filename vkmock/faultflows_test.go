@@ -45,7 +45,7 @@ func TestMessagesDedup(t *testing.T) {
 		t.Fatalf("peer_ids: %s", a.body)
 	}
 	var msgs []map[string]any
-	control(t, s, "GET", "/__vkmock/messages", nil, &msgs)
+	controlCall(t, s, "GET", "/__vkmock/messages", nil, &msgs)
 	if len(msgs) != 10 {
 		t.Fatalf("%d messages: %v", len(msgs), msgs)
 	}
@@ -67,7 +67,7 @@ func TestMessagesDedup(t *testing.T) {
 	wantError(t, post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "peer_id", strconv.FormatInt(WorldPrivateUserID, 10), "message", "x"), nil), vkerr.MessagesPrivacy, "")
 	wantError(t, post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "peer_id", "5"), nil), vkerr.Param, "One of the parameters specified was missing or invalid: message is empty or invalid")
 	wantError(t, post(t, s, "messages.send", vals("v", "5.199", "access_token", group, "message", "x"), nil), vkerr.Param, "One of the parameters specified was missing or invalid: peer_id is undefined")
-	control(t, s, "DELETE", "/__vkmock/messages", nil, nil)
+	controlCall(t, s, "DELETE", "/__vkmock/messages", nil, nil)
 	if len(s.World().Messages()) != 0 {
 		t.Fatal("messages not cleared")
 	}
@@ -77,11 +77,11 @@ func TestFaultAfterAction(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
 	group := s.Tokens().Of(TokenGroup).Token
 	var id map[string]string
-	if st := control(t, s, "POST", "/__vkmock/faults", map[string]any{"method": "messages.send", "phase": "after", "times": 1, "error": map[string]any{"error_code": 10}}, &id); st != http.StatusCreated {
+	if st := controlCall(t, s, "POST", "/__vkmock/faults", map[string]any{"method": "messages.send", "phase": "after", "times": 1, "error": map[string]any{"error_code": 10}}, &id); st != http.StatusCreated {
 		t.Fatalf("add after fault: %d", st)
 	}
 	var rules []Fault
-	control(t, s, "GET", "/__vkmock/faults", nil, &rules)
+	controlCall(t, s, "GET", "/__vkmock/faults", nil, &rules)
 	if len(rules) != 1 || rules[0].Phase != "after" {
 		t.Fatalf("rules %+v", rules)
 	}
@@ -228,7 +228,7 @@ func TestControlPart2Errors(t *testing.T) {
 		{"GET", "/__vkmock/world/users", nil, http.StatusMethodNotAllowed},
 		{"PUT", "/__vkmock/messages", nil, http.StatusMethodNotAllowed},
 	} {
-		if got := control(t, s, c.method, c.path, c.body, nil); got != c.want {
+		if got := controlCall(t, s, c.method, c.path, c.body, nil); got != c.want {
 			t.Errorf("%s %s: %d, want %d", c.method, c.path, got, c.want)
 		}
 	}
@@ -239,7 +239,7 @@ func TestControlPart2Errors(t *testing.T) {
 	}
 	uri := call(t, s, "users.get", vals("v", "5.199", "access_token", tok)).env.Error.RedirectURI
 	var out map[string]string
-	if st := control(t, s, "POST", "/__vkmock/validate", map[string]any{"redirect_uri": uri}, &out); st != http.StatusOK || out["access_token"] == "" {
+	if st := controlCall(t, s, "POST", "/__vkmock/validate", map[string]any{"redirect_uri": uri}, &out); st != http.StatusOK || out["access_token"] == "" {
 		t.Fatalf("validate: %d %v", st, out)
 	}
 	if a := call(t, s, "users.get", vals("v", "5.199", "access_token", out["access_token"])); a.code() != 0 {

@@ -47,7 +47,7 @@ func TestMessagesReadBack(t *testing.T) {
 	}
 	id := string(a.env.Response)
 	var ms []Message
-	if code := control(t, s, "GET", "/__vkmock/messages", nil, &ms); code != 200 || len(ms) != 1 || len(ms[0].Attachments) != 2 || ms[0].Attachments[1] != "doc-200000001_7_abc" {
+	if code := controlCall(t, s, "GET", "/__vkmock/messages", nil, &ms); code != 200 || len(ms) != 1 || len(ms[0].Attachments) != 2 || ms[0].Attachments[1] != "doc-200000001_7_abc" {
 		t.Fatalf("GET /__vkmock/messages: %d %+v", code, ms)
 	}
 	type item struct {

@@ -25,7 +25,7 @@ func noRedirect(s *Server) *http.Client {
 func captchaInfo(t *testing.T, s *Server, sid string) CaptchaInfo {
 	t.Helper()
 	var c CaptchaInfo
-	if st := control(t, s, "GET", "/__vkmock/captcha/"+sid, nil, &c); st != http.StatusOK {
+	if st := controlCall(t, s, "GET", "/__vkmock/captcha/"+sid, nil, &c); st != http.StatusOK {
 		t.Fatalf("GET captcha %s: %d", sid, st)
 	}
 	return c
@@ -33,7 +33,7 @@ func captchaInfo(t *testing.T, s *Server, sid string) CaptchaInfo {
 
 func setChallenges(t *testing.T, s *Server, c Challenges) {
 	t.Helper()
-	if st := control(t, s, "POST", "/__vkmock/challenges", c, nil); st != http.StatusOK {
+	if st := controlCall(t, s, "POST", "/__vkmock/challenges", c, nil); st != http.StatusOK {
 		t.Fatalf("POST challenges: %d", st)
 	}
 }
@@ -205,7 +205,7 @@ func TestCaptchaFromFaultRule(t *testing.T) {
 func TestValidationFlow(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
 	old, _ := s.Tokens().Create(Token{Kind: TokenUser, UserID: DefaultUserID, Scopes: []string{"wall", "messages"}})
-	if st := control(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": old.Token, "error_code": 17}, nil); st != http.StatusOK {
+	if st := controlCall(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": old.Token, "error_code": 17}, nil); st != http.StatusOK {
 		t.Fatalf("challenge: %d", st)
 	}
 	a := call(t, s, "users.get", vals("v", "5.199", "access_token", old.Token))
@@ -289,13 +289,13 @@ func TestTokenChallenges(t *testing.T) {
 		}
 	}
 	for _, code := range []vkerr.Code{vkerr.TokenExtensionRequired, vkerr.UserDeactivated, vkerr.UserServiceDeactivated} {
-		control(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": tok.Token, "error_code": code}, nil)
+		controlCall(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": tok.Token, "error_code": code}, nil)
 		a := get()
 		wantError(t, a, code, code.Info().MessageEN)
 		if a.env.Error.RedirectURI != "" {
 			t.Fatalf("%d with redirect_uri", code)
 		}
-		control(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": tok.Token, "error_code": 0}, nil)
+		controlCall(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": tok.Token, "error_code": 0}, nil)
 		if a := get(); a.code() != 0 {
 			t.Fatalf("%d cleared: %s", code, a.body)
 		}
@@ -303,7 +303,7 @@ func TestTokenChallenges(t *testing.T) {
 	if err := s.Challenges().SetToken(tok.Token, vkerr.Server); err == nil {
 		t.Fatal("challenge 10 accepted")
 	}
-	if st := control(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": "nope", "error_code": 17}, nil); st != http.StatusBadRequest {
+	if st := controlCall(t, s, "POST", "/__vkmock/tokens/challenge", map[string]any{"token": "nope", "error_code": 17}, nil); st != http.StatusBadRequest {
 		t.Fatalf("unknown token: %d", st)
 	}
 }
@@ -354,12 +354,12 @@ func TestFloodAndQuotaWithClock(t *testing.T) {
 	}
 	// The cooldown holds for 10 minutes of the mock's clock.
 	var cs ClockState
-	control(t, s, "POST", "/__vkmock/clock", map[string]any{"advance": "9m"}, &cs)
+	controlCall(t, s, "POST", "/__vkmock/clock", map[string]any{"advance": "9m"}, &cs)
 	if !cs.Now.Equal(time.Date(2025, 1, 1, 12, 9, 0, 0, time.UTC)) || cs.OffsetMS != 540000 {
 		t.Fatalf("clock %+v", cs)
 	}
 	wantError(t, send("1"), vkerr.Flood, "")
-	control(t, s, "POST", "/__vkmock/clock", map[string]any{"advance_ms": 61000}, nil)
+	controlCall(t, s, "POST", "/__vkmock/clock", map[string]any{"advance_ms": 61000}, nil)
 	if a := send("1"); a.code() != 0 {
 		t.Fatalf("after the cooldown: %s", a.body)
 	}
@@ -375,8 +375,8 @@ func TestFloodAndQuotaWithClock(t *testing.T) {
 	}
 	// Midnight of the mock's clock resets the quota.
 	var now ClockState
-	control(t, s, "GET", "/__vkmock/clock", nil, &now)
-	control(t, s, "POST", "/__vkmock/clock", map[string]any{"now": "2025-01-02T00:00:01Z"}, &now)
+	controlCall(t, s, "GET", "/__vkmock/clock", nil, &now)
+	controlCall(t, s, "POST", "/__vkmock/clock", map[string]any{"now": "2025-01-02T00:00:01Z"}, &now)
 	if now.Unix != time.Date(2025, 1, 2, 0, 0, 1, 0, time.UTC).Unix() {
 		t.Fatalf("clock set to %+v", now)
 	}
@@ -388,7 +388,7 @@ func TestFloodAndQuotaWithClock(t *testing.T) {
 	if st != now.Unix {
 		t.Fatalf("utils.getServerTime %d, clock %d", st, now.Unix)
 	}
-	if st := control(t, s, "POST", "/__vkmock/clock", map[string]any{}, nil); st != http.StatusBadRequest {
+	if st := controlCall(t, s, "POST", "/__vkmock/clock", map[string]any{}, nil); st != http.StatusBadRequest {
 		t.Fatalf("empty clock change: %d", st)
 	}
 	// The Go API moves the same clock.

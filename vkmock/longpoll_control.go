@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/vkerr/vkerr/vkmock/internal/control"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // The control API of Long Poll and the world's events:
@@ -47,17 +50,17 @@ func (g groupRef) check() error {
 	return nil
 }
 
-func (s *Server) longPollRoutes() map[string]route {
-	return map[string]route{
-		"/inbox":  {http.MethodPost: postJSON(http.StatusOK, func(m InboxMessage) (any, error) { return s.World().Inbox(m) })},
-		"/button": {http.MethodPost: postJSON(http.StatusOK, func(p ButtonPress) (any, error) { return s.World().PressButton(p) })},
+func (s *Server) longPollRoutes() control.Routes {
+	return control.Routes{
+		"/inbox":  {http.MethodPost: control.PostJSON(http.StatusOK, func(m InboxMessage) (any, error) { return s.World().Inbox(m) })},
+		"/button": {http.MethodPost: control.PostJSON(http.StatusOK, func(p ButtonPress) (any, error) { return s.World().PressButton(p) })},
 		"/events": {
-			http.MethodGet:  getJSON(func() any { return s.LongPoll().Events() }),
-			http.MethodPost: postJSON(http.StatusCreated, func(e InjectedEvent) (any, error) { return s.LongPoll().Inject(e) }),
+			http.MethodGet:  control.GetJSON(func() any { return s.LongPoll().Events() }),
+			http.MethodPost: control.PostJSON(http.StatusCreated, func(e InjectedEvent) (any, error) { return s.LongPoll().Inject(e) }),
 		},
 		"/longpoll": {
-			http.MethodGet: getJSON(func() any { return configBody(s.LongPoll().Config()) }),
-			http.MethodPost: postJSON(http.StatusOK, func(b longPollConfigBody) (any, error) {
+			http.MethodGet: control.GetJSON(func() any { return configBody(s.LongPoll().Config()) }),
+			http.MethodPost: control.PostJSON(http.StatusOK, func(b longPollConfigBody) (any, error) {
 				c := LongPollConfig{HistoryEvents: b.HistoryEvents, HistoryBytes: b.HistoryBytes, MaxUpdates: b.MaxUpdates, Communities: b.Communities, TotalBytes: b.TotalBytes, Users: b.Users}
 				if b.KeyLifetime != "" {
 					d, err := time.ParseDuration(b.KeyLifetime)
@@ -73,7 +76,7 @@ func (s *Server) longPollRoutes() map[string]route {
 				return configBody(s.LongPoll().Config()), nil
 			}),
 		},
-		"/longpoll/settings": {http.MethodPost: postJSON(http.StatusOK, func(ls LongPollSettings) (any, error) {
+		"/longpoll/settings": {http.MethodPost: control.PostJSON(http.StatusOK, func(ls LongPollSettings) (any, error) {
 			if err := s.LongPoll().SetSettings(ls); err != nil {
 				return nil, err
 			}
@@ -83,19 +86,19 @@ func (s *Server) longPollRoutes() map[string]route {
 			var g groupRef
 			var err error
 			if g.GroupID, err = strconv.ParseInt(r.PathValue("id"), 10, 64); err != nil || g.check() != nil {
-				controlError(w, http.StatusBadRequest, errors.New("group_id must be a community id"))
+				control.Error(w, http.StatusBadRequest, errors.New("group_id must be a community id"))
 				return
 			}
-			writeJSON(w, http.StatusOK, s.LongPoll().Settings(g.GroupID))
+			core.WriteJSON(w, http.StatusOK, s.LongPoll().Settings(g.GroupID))
 		}},
-		"/longpoll/lose": {http.MethodPost: postJSON(http.StatusOK, func(g groupRef) (any, error) {
+		"/longpoll/lose": {http.MethodPost: control.PostJSON(http.StatusOK, func(g groupRef) (any, error) {
 			if err := g.check(); err != nil {
 				return nil, err
 			}
 			s.LongPoll().Lose(g.GroupID)
 			return g, nil
 		})},
-		"/longpoll/expire": {http.MethodPost: postJSON(http.StatusOK, func(g groupRef) (any, error) {
+		"/longpoll/expire": {http.MethodPost: control.PostJSON(http.StatusOK, func(g groupRef) (any, error) {
 			if err := g.check(); err != nil {
 				return nil, err
 			}

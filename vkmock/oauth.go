@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/oauth"
 )
 
@@ -269,7 +270,7 @@ func (s *Server) oauthFault(w http.ResponseWriter, r *http.Request, endpoint str
 		if msg == "" {
 			msg = s.message(f.Error.Code)
 		}
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error", "error_description": msg})
+		core.WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error", "error_description": msg})
 	default:
 		return false // truncate: not applied to OAuth answers
 	}

@@ -3,6 +3,8 @@ package vkmock
 import (
 	"errors"
 	"net/http"
+
+	"github.com/vkerr/vkerr/vkmock/internal/control"
 )
 
 // The control API of the OAuth room:
@@ -27,23 +29,23 @@ type (
 	}
 )
 
-func (s *Server) oauthRoutes() map[string]route {
-	return map[string]route{
-		"/oauth": {http.MethodGet: getJSON(func() any {
+func (s *Server) oauthRoutes() control.Routes {
+	return control.Routes{
+		"/oauth": {http.MethodGet: control.GetJSON(func() any {
 			return map[string]any{"apps": s.OAuth().Apps(), "accounts": s.OAuth().Accounts(), "pending": s.OAuth().Pending()}
 		})},
-		"/oauth/apps": {http.MethodPost: postJSON(http.StatusOK, func(a OAuthApp) (any, error) { return a, s.OAuth().SetApp(a) })},
-		"/oauth/accounts": {http.MethodPost: postJSON(http.StatusOK, func(a OAuthAccount) (any, error) {
+		"/oauth/apps": {http.MethodPost: control.PostJSON(http.StatusOK, func(a OAuthApp) (any, error) { return a, s.OAuth().SetApp(a) })},
+		"/oauth/accounts": {http.MethodPost: control.PostJSON(http.StatusOK, func(a OAuthAccount) (any, error) {
 			return a, s.OAuth().SetAccount(a)
 		})},
-		"/oauth/deny": {http.MethodPost: postJSON(http.StatusOK, func(d oauthDeny) (any, error) {
+		"/oauth/deny": {http.MethodPost: control.PostJSON(http.StatusOK, func(d oauthDeny) (any, error) {
 			s.OAuth().SetDeny(d.Deny)
 			return d, nil
 		})},
-		"/oauth/approver": {http.MethodPost: postJSON(http.StatusOK, func(a oauthApprover) (any, error) {
+		"/oauth/approver": {http.MethodPost: control.PostJSON(http.StatusOK, func(a oauthApprover) (any, error) {
 			return a, s.oauthRoom().SetApprover(a.UserID)
 		})},
-		"/oauth/revoke": {http.MethodPost: postJSON(http.StatusOK, func(rv oauthRevoke) (any, error) {
+		"/oauth/revoke": {http.MethodPost: control.PostJSON(http.StatusOK, func(rv oauthRevoke) (any, error) {
 			if rv.Token == "" {
 				return nil, errors.New("vkmock: token is required")
 			}

@@ -58,7 +58,7 @@ func (s *Server) serveLongPoll(w http.ResponseWriter, r *http.Request) {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
-			writeJSON(w, http.StatusOK, map[string]int{"failed": 2})
+			core.WriteJSON(w, http.StatusOK, map[string]int{"failed": 2})
 			if s.logger != nil {
 				s.logger.Error("vkmock: long poll internal error", "panic", fmt.Sprint(p))
 			}
@@ -66,7 +66,7 @@ func (s *Server) serveLongPoll(w http.ResponseWriter, r *http.Request) {
 	}()
 	q := r.URL.Query()
 	if q.Get("act") != "a_check" {
-		writeJSON(w, http.StatusOK, map[string]any{"failed": 2, "error": "act must be a_check"})
+		core.WriteJSON(w, http.StatusOK, map[string]any{"failed": 2, "error": "act must be a_check"})
 		return
 	}
 	forced, truncate, answered := s.longPollFault(w, r, longPollRequest(r))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/control"
 	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/uploads"
 )
@@ -139,9 +140,9 @@ func (ctl UploadControl) SetLimits(l UploadLimits) { ctl.s.uploads.SetLimits(l) 
 func (ctl UploadControl) Limits() UploadLimits { return ctl.s.uploads.Limits() }
 
 // uploadRoute is the control endpoint /__vkmock/uploads.
-func (s *Server) uploadRoute() route {
-	return route{
-		http.MethodGet:    getJSON(func() any { return s.Uploads().Stored() }),
-		http.MethodDelete: noContent(s.Uploads().Clear),
+func (s *Server) uploadRoute() control.Route {
+	return control.Route{
+		http.MethodGet:    control.GetJSON(func() any { return s.Uploads().Stored() }),
+		http.MethodDelete: control.NoContent(s.Uploads().Clear),
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/longpoll"
 	"github.com/vkerr/vkerr/vkmock/internal/userlp"
 )
@@ -110,7 +111,7 @@ func (s *Server) userLPEmitted(groupID int64, typ vkevent.Type, object []byte) {
 func (s *Server) serveUserLongPoll(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Get("act") != "a_check" {
-		writeJSON(w, http.StatusOK, map[string]any{"failed": 2, "error": "act must be a_check"})
+		core.WriteJSON(w, http.StatusOK, map[string]any{"failed": 2, "error": "act must be a_check"})
 		return
 	}
 	fq := &vkRequest{Name: "longpoll.user", TLS: r.TLS != nil, Host: r.Host}

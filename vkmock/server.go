@@ -14,6 +14,7 @@ import (
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkmock/internal/callback"
 	"github.com/vkerr/vkerr/vkmock/internal/challenges"
+	"github.com/vkerr/vkerr/vkmock/internal/control"
 	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
 	"github.com/vkerr/vkerr/vkmock/internal/longpoll"
@@ -39,8 +40,8 @@ const (
 // under /__vkmock/, with the same controls as Go methods. It is safe for
 // concurrent use.
 type Server struct {
-	control    map[string]route // the control API, by path
-	schema     *methods.Table   // the methods room's table
+	control    control.Routes // the control API, by path
+	schema     *methods.Table // the methods room's table
 	seed       int64
 	logger     *slog.Logger
 	clk        *core.Clock      // the mock's clock: WithClock's, moved by Clock().Set and Advance
@@ -266,7 +267,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, "/method/"):
 		s.serveMethod(w, r)
 	case strings.HasPrefix(r.URL.Path, "/__vkmock/") || r.URL.Path == "/__vkmock":
-		s.serveControl(w, r)
+		s.control.ServeHTTP(w, r)
 	case strings.HasPrefix(r.URL.Path, "/lp/wh"):
 		s.serveLongPoll(w, r)
 	case strings.HasPrefix(r.URL.Path, "/im/u"):
@@ -280,7 +281,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, "/streaming/"):
 		s.serveStreaming(w, r)
 	default:
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found: VK methods are under /method/, the control API under /__vkmock/"})
+		core.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "not found: VK methods are under /method/, the control API under /__vkmock/"})
 	}
 }
 
@@ -291,5 +292,5 @@ func (s *Server) serveClosed(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, s.withSuffix(vkerr.Server, "the mock is closed"), false)
 		return
 	}
-	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": ErrClosed.Error()})
+	core.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": ErrClosed.Error()})
 }

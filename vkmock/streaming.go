@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/control"
 	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
 	"github.com/vkerr/vkerr/vkmock/internal/streaming"
@@ -94,7 +95,7 @@ func (s *Server) serveStreaming(w http.ResponseWriter, r *http.Request) {
 	case "/stream":
 		s.streamHub().ServeStream(w, r)
 	default:
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found: the Streaming API is /streaming/rules and /streaming/stream"})
+		core.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "not found: the Streaming API is /streaming/rules and /streaming/stream"})
 	}
 }
 
@@ -234,44 +235,44 @@ func (s *Server) streamingKeyOf(key string) string {
 }
 
 // streamingRoutes is the control API of the Streaming API.
-func (s *Server) streamingRoutes() map[string]route {
-	return map[string]route{
+func (s *Server) streamingRoutes() control.Routes {
+	return control.Routes{
 		"/streaming/inject": {http.MethodPost: func(w http.ResponseWriter, r *http.Request) {
 			var in streamingInject
-			if !decodeBody(w, r, &in) {
+			if !control.DecodeBody(w, r, &in) {
 				return
 			}
 			if in.Count == 0 {
 				in.Count = 1
 			}
 			if in.Count < 0 || in.Count*len(in.Events) > maxInjectCount {
-				controlError(w, http.StatusBadRequest, core.FieldErr("count", "count times the events must be between 1 and %d", maxInjectCount))
+				control.Error(w, http.StatusBadRequest, core.FieldErr("count", "count times the events must be between 1 and %d", maxInjectCount))
 				return
 			}
 			states := map[string]int{}
 			for range in.Count {
 				recs, err := s.Streaming().Inject(r.Context(), in.Events...)
 				if err != nil {
-					controlError(w, http.StatusBadRequest, err)
+					control.Error(w, http.StatusBadRequest, err)
 					return
 				}
 				for _, rec := range recs {
 					states[string(rec.State)]++
 				}
 			}
-			writeJSON(w, http.StatusOK, states)
+			core.WriteJSON(w, http.StatusOK, states)
 		}},
-		"/streaming/rate": {http.MethodPost: postJSON(http.StatusOK, func(in streamingRate) (any, error) {
+		"/streaming/rate": {http.MethodPost: control.PostJSON(http.StatusOK, func(in streamingRate) (any, error) {
 			return in, s.Streaming().SetRate(in.PerSecond, in.Event)
 		})},
-		"/streaming/drop": {http.MethodPost: postJSON(http.StatusOK, func(in streamingDrop) (any, error) {
+		"/streaming/drop": {http.MethodPost: control.PostJSON(http.StatusOK, func(in streamingDrop) (any, error) {
 			ok, err := s.Streaming().Drop(s.streamingKeyOf(in.Key), in.Effect)
 			return map[string]bool{"connected": ok}, err
 		})},
-		"/streaming/service": {http.MethodPost: postJSON(http.StatusOK, func(in streamingServiceMsg) (any, error) {
+		"/streaming/service": {http.MethodPost: control.PostJSON(http.StatusOK, func(in streamingServiceMsg) (any, error) {
 			ok, err := s.Streaming().Service(s.streamingKeyOf(in.Key), in.Message, in.ServiceCode)
 			return map[string]bool{"connected": ok}, err
 		})},
-		"/streaming/log": {http.MethodGet: getJSON(func() any { return s.Streaming().Log() })},
+		"/streaming/log": {http.MethodGet: control.GetJSON(func() any { return s.Streaming().Log() })},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/vkerr/vkerr/vkmock/internal/control"
 	"github.com/vkerr/vkerr/vkmock/internal/longpoll"
 	"github.com/vkerr/vkerr/vkmock/internal/userlp"
 )
@@ -54,14 +55,14 @@ func (ctl UserLongPollControl) SetConfig(c UserLongPollConfig) { ctl.s.ulp.SetCo
 // Config returns the User Long Poll configuration, with its defaults.
 func (ctl UserLongPollControl) Config() UserLongPollConfig { return ctl.s.ulp.Config() }
 
-func (s *Server) userLPRoutes() map[string]route {
-	return map[string]route{
-		"/userlp/event": {http.MethodPost: postJSON(http.StatusCreated, func(up UserUpdate) (any, error) {
+func (s *Server) userLPRoutes() control.Routes {
+	return control.Routes{
+		"/userlp/event": {http.MethodPost: control.PostJSON(http.StatusCreated, func(up UserUpdate) (any, error) {
 			return up, s.UserLongPoll().Inject(up)
 		})},
 		"/userlp/config": {
-			http.MethodGet: getJSON(func() any { return s.UserLongPoll().Config() }),
-			http.MethodPost: postJSON(http.StatusOK, func(c UserLongPollConfig) (any, error) {
+			http.MethodGet: control.GetJSON(func() any { return s.UserLongPoll().Config() }),
+			http.MethodPost: control.PostJSON(http.StatusOK, func(c UserLongPollConfig) (any, error) {
 				if c.TSWindow < 0 || c.PageEvents < 0 || c.PageMsgs < 0 {
 					return nil, errors.New("ts_window, page_events and page_msgs must not be negative")
 				}

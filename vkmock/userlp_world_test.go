@@ -230,7 +230,7 @@ func TestUserLongPollStoresAreBounded(t *testing.T) {
 		t.Fatalf("a negative users: %d", code)
 	}
 	var cfg longPollConfigBody
-	if code := control(t, s, "POST", "/__vkmock/longpoll", map[string]any{"users": 2, "history_events": 3, "max_updates": 2}, &cfg); code != 200 || cfg.Users != 2 || cfg.HistoryEvents != 3 {
+	if code := controlCall(t, s, "POST", "/__vkmock/longpoll", map[string]any{"users": 2, "history_events": 3, "max_updates": 2}, &cfg); code != 200 || cfg.Users != 2 || cfg.HistoryEvents != 3 {
 		t.Fatalf("config: %d %+v", code, cfg)
 	}
 	user := func(id int64) *ulpClient {

@@ -159,18 +159,18 @@ func TestWorldUtilsAndPermissions(t *testing.T) {
 func TestWorldControlAndDeterminism(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
 	user := s.Tokens().Of(TokenUser).Token
-	if st := control(t, s, "POST", "/__vkmock/world/users", User{ID: 500, FirstName: "Ann", LastName: "Lee", ScreenName: "ann_lee", Deactivated: "deleted"}, nil); st != http.StatusOK {
+	if st := controlCall(t, s, "POST", "/__vkmock/world/users", User{ID: 500, FirstName: "Ann", LastName: "Lee", ScreenName: "ann_lee", Deactivated: "deleted"}, nil); st != http.StatusOK {
 		t.Fatalf("put user: %d", st)
 	}
-	if st := control(t, s, "POST", "/__vkmock/world/groups", Group{ID: 600, Name: "Club", IsClosed: 2, Members: []int64{DefaultUserID}}, nil); st != http.StatusOK {
+	if st := controlCall(t, s, "POST", "/__vkmock/world/groups", Group{ID: 600, Name: "Club", IsClosed: 2, Members: []int64{DefaultUserID}}, nil); st != http.StatusOK {
 		t.Fatalf("put group: %d", st)
 	}
-	control(t, s, "POST", "/__vkmock/world/albums", Album{ID: 700, OwnerID: DefaultUserID, Title: "Tiny", Size: 1, Capacity: 1}, nil)
-	control(t, s, "POST", "/__vkmock/world/posts", Post{OwnerID: -600, Text: "inside"}, nil)
-	if st := control(t, s, "POST", "/__vkmock/world/users", User{ID: -1}, nil); st != http.StatusBadRequest {
+	controlCall(t, s, "POST", "/__vkmock/world/albums", Album{ID: 700, OwnerID: DefaultUserID, Title: "Tiny", Size: 1, Capacity: 1}, nil)
+	controlCall(t, s, "POST", "/__vkmock/world/posts", Post{OwnerID: -600, Text: "inside"}, nil)
+	if st := controlCall(t, s, "POST", "/__vkmock/world/users", User{ID: -1}, nil); st != http.StatusBadRequest {
 		t.Fatalf("bad user: %d", st)
 	}
-	if st := control(t, s, "POST", "/__vkmock/world/users", User{ID: 9, ScreenName: "id5"}, nil); st != http.StatusBadRequest {
+	if st := controlCall(t, s, "POST", "/__vkmock/world/users", User{ID: 9, ScreenName: "id5"}, nil); st != http.StatusBadRequest {
 		t.Fatalf("reserved screen name: %d", st)
 	}
 	wantError(t, worldCall(t, s, "wall.get", user, "domain", "ann_lee"), vkerr.UserDeleted, "")
@@ -183,7 +183,7 @@ func TestWorldControlAndDeterminism(t *testing.T) {
 	}
 	wantError(t, worldCall(t, s, "photos.getUploadServer", user, "album_id", "700"), vkerr.AlbumFull, "")
 	var w World
-	control(t, s, "GET", "/__vkmock/world", nil, &w)
+	controlCall(t, s, "GET", "/__vkmock/world", nil, &w)
 	if len(w.Users) != 6 || len(w.Groups) != 4 || len(w.Albums) != 3 {
 		t.Fatalf("world: %d users, %d groups, %d albums", len(w.Users), len(w.Groups), len(w.Albums))
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // maxRulesBody bounds the body of POST and DELETE /rules.
@@ -29,25 +30,6 @@ func writeOK(w http.ResponseWriter, v any) {
 	_, _ = w.Write(b)
 }
 
-// writeHTML answers a status with a page, as a proxy in front of VK does.
-func writeHTML(w http.ResponseWriter, status int) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, "<html><head><title>"+strconv.Itoa(status)+" "+http.StatusText(status)+"</title></head><body><center><h1>"+
-		strconv.Itoa(status)+" "+http.StatusText(status)+"</h1></center><hr><center>nginx</center></body></html>\n")
-}
-
-// reset ends the request's connection without an answer.
-func reset(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if c, _, err := hj.Hijack(); err == nil {
-			c.Close()
-			return
-		}
-	}
-	panic(http.ErrAbortHandler)
-}
-
 // fault applies a fault of phase to a request; it reports whether it
 // answered.
 func (h *Hub) fault(w http.ResponseWriter, r *http.Request, phase, key string) bool {
@@ -59,16 +41,16 @@ func (h *Hub) fault(w http.ResponseWriter, r *http.Request, phase, key string) b
 		return false
 	}
 	if a.Delay > 0 && !wait(r.Context().Done(), a.Delay) {
-		reset(w)
+		core.ResetConn(w)
 		return true
 	}
 	switch {
 	case a.Code != 0:
 		writeError(w, a.Code)
 	case a.HTTPStatus != 0:
-		writeHTML(w, a.HTTPStatus)
+		core.WriteHTML(w, a.HTTPStatus)
 	case a.Effect == "reset":
-		reset(w)
+		core.ResetConn(w)
 	default:
 		return false
 	}
