@@ -23,7 +23,7 @@ func (s *Server) writeError(w http.ResponseWriter, e *vkerr.Error, truncate bool
 			b = []byte(`{"error":{"error_code":10,"error_msg":"Internal server error"}}`)
 		}
 	}
-	writeBody(w, b, truncate)
+	core.WriteBody(w, b, truncate)
 }
 
 func (s *Server) writeResponse(w http.ResponseWriter, body []byte, truncate bool) {
@@ -31,7 +31,7 @@ func (s *Server) writeResponse(w http.ResponseWriter, body []byte, truncate bool
 	if truncate {
 		b := make([]byte, 0, len(head)+len(body)+len(tail))
 		b = append(append(append(b, head...), body...), tail...)
-		writeBody(w, b, true)
+		core.WriteBody(w, b, true)
 		return
 	}
 	h := w.Header()
@@ -42,11 +42,3 @@ func (s *Server) writeResponse(w http.ResponseWriter, body []byte, truncate bool
 	_, _ = w.Write(body)
 	_, _ = io.WriteString(w, tail)
 }
-
-// The JSON body (whole or cut short), the TCP reset and the proxy's HTML
-// page are core's, shared with the rooms.
-var (
-	writeBody = core.WriteBody
-	resetConn = core.ResetConn
-	writeHTML = core.WriteHTML
-)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vkerr/vkerr/vkevent"
 	"github.com/vkerr/vkerr/vkmock/internal/callback"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // The Callback API, with the mock as VK's sender (vkmock/internal/callback;
@@ -55,7 +56,7 @@ type CallbackDelivery = callback.Delivery
 // lock (emit).
 func (s *Server) callbackEmit(groupID int64, typ vkevent.Type, eventID string, object, legacy []byte) {
 	s.userLPEmitted(groupID, typ, object)
-	s.cb.Emit(groupID, typ, eventID, object, legacy, func(v string) bool { return versionLess(v, LegacyMessageVersion) })
+	s.cb.Emit(groupID, typ, eventID, object, legacy, func(v string) bool { return core.VersionLess(v, LegacyMessageVersion) })
 }
 
 // confirmationCode is a community's code: 8 hex digits from the seed.
@@ -113,7 +114,7 @@ func (ctl CallbackControl) AddServer(sv CallbackServer) (CallbackServer, error) 
 	}
 	if sv.APIVersion == "" {
 		sv.APIVersion = DefaultLongPollAPIVersion
-	} else if _, ok := parseVersion(sv.APIVersion); !ok {
+	} else if _, ok := core.ParseVersion(sv.APIVersion); !ok {
 		return CallbackServer{}, errors.New("api_version is invalid")
 	}
 	id, err := ctl.s.cb.AddServer(CallbackServer{GroupID: sv.GroupID, Title: sv.Title, URL: sv.URL, SecretKey: sv.SecretKey, APIVersion: sv.APIVersion})

@@ -12,6 +12,7 @@ import (
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
 	"github.com/vkerr/vkerr/vkmock/internal/callback"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // The groups.*Callback* methods, for the community's token or the admin's
@@ -34,7 +35,7 @@ func (s *Server) callbackServerParams(q *vkRequest) (u, title, secret string, e 
 	title, _ = q.Get("title")
 	secret, _ = q.Get("secret_key")
 	if err := checkCallbackServer(u, title, secret, false); err != nil {
-		return "", "", "", s.paramError(err.Error())
+		return "", "", "", s.msgs().Param(err.Error())
 	}
 	return u, title, secret, nil
 }
@@ -64,7 +65,7 @@ func (s *Server) serverIDParam(q *vkRequest) (int64, *vkerr.Error) {
 	v, _ := q.Get("server_id")
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id < 0 {
-		return 0, s.paramError("server_id is invalid")
+		return 0, s.msgs().Param("server_id is invalid")
 	}
 	return id, nil
 }
@@ -149,7 +150,7 @@ func (s *Server) groupsGetCallbackServers(q *vkRequest, tok Token) ([]byte, *vke
 		for _, f := range strings.Split(v, ",") {
 			id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
 			if err != nil {
-				return nil, s.paramError("server_ids is invalid")
+				return nil, s.msgs().Param("server_ids is invalid")
 			}
 			only[id] = true
 		}
@@ -190,8 +191,8 @@ func (s *Server) groupsSetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vk
 	}
 	version, _ := q.Get("api_version")
 	if version != "" {
-		if _, ok := parseVersion(version); !ok {
-			return nil, s.paramError("api_version is invalid")
+		if _, ok := core.ParseVersion(version); !ok {
+			return nil, s.msgs().Param("api_version is invalid")
 		}
 	}
 	events := map[string]bool{}
@@ -224,7 +225,11 @@ func (s *Server) groupsGetCallbackSettings(q *vkRequest, tok Token) ([]byte, *vk
 	events := map[string]int{}
 	for _, t := range vkevent.Types {
 		if t != vkevent.TypeConfirmation {
-			events[string(t)] = boolInt(sv.Events[string(t)])
+			if sv.Events[string(t)] {
+				events[string(t)] = 1
+			} else {
+				events[string(t)] = 0
+			}
 		}
 	}
 	b, _ := json.Marshal(map[string]any{"api_version": sv.APIVersion, "events": events})

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/fifo"
 	"github.com/vkerr/vkerr/vkmock/internal/vkscript"
 )
@@ -164,7 +165,7 @@ func (s *Server) execute(q *vkRequest, tok Token, proc string) ([]byte, vkerr.Ex
 	} else {
 		var ok bool
 		if src, ok = q.Get("code"); !ok || strings.TrimSpace(src) == "" {
-			return nil, nil, s.paramError("code is undefined")
+			return nil, nil, s.msgs().Param("code is undefined")
 		}
 	}
 	prog, err := s.procs.compile(src)
@@ -250,7 +251,7 @@ func (s *Server) answer(m *apiMethod, q *vkRequest, tok Token) ([]byte, *vkerr.E
 		// A reading method's answer depends on the request, the caller and
 		// the world's version: cache it like a synthesised one.
 		key := s.methods.Key(m, "world", q).
-			With(strconv.FormatInt(caller(tok), 10)).
+			With(strconv.FormatInt(core.Caller(tok), 10)).
 			With(strconv.FormatUint(s.world.Version(), 10))
 		if b, ok := s.methods.Cached(key); ok {
 			return b, nil

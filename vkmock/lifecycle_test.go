@@ -83,7 +83,7 @@ func TestCloseEndsEverything(t *testing.T) {
 func TestCloseEndsLongPollWaits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := MustNew()
-		key, _, _ := s.newLongPollKey(DefaultGroupID)
+		key, _, _ := s.lp.NewKey(DefaultGroupID)
 		q := url.Values{"act": {"a_check"}, "key": {key}, "ts": {"0"}, "wait": {"25"}}
 		returned := make(chan struct{})
 		go func() {

@@ -25,7 +25,7 @@ func BenchmarkLongPollWaiters(b *testing.B) {
 			b.Fatal(err)
 		}
 		for range b.N {
-			key, ts, _ := s.newLongPollKey(DefaultGroupID)
+			key, ts, _ := s.lp.NewKey(DefaultGroupID)
 			u := s.URL() + "/lp/wh" + strconv.FormatInt(DefaultGroupID, 10) + "?act=a_check&key=" + key + "&wait=90&ts=" + strconv.FormatInt(ts, 10)
 			holdAndRelease(b, n, u, func() int { return s.LongPoll().Waiting() }, func() {
 				if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "go"}); err != nil {

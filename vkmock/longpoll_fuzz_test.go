@@ -20,7 +20,7 @@ func FuzzLongPollCheck(f *testing.F) {
 	if err := s.LongPoll().SetSettings(LongPollSettings{GroupID: DefaultGroupID, Enabled: true}); err != nil {
 		f.Fatal(err)
 	}
-	key, _, _ := s.newLongPollKey(DefaultGroupID)
+	key, _, _ := s.lp.NewKey(DefaultGroupID)
 	if _, err := s.World().Inbox(InboxMessage{FromID: 7, GroupID: DefaultGroupID, Text: "x"}); err != nil {
 		f.Fatal(err)
 	}

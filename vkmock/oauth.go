@@ -253,7 +253,7 @@ func (s *Server) oauthFault(w http.ResponseWriter, r *http.Request, endpoint str
 	}
 	if d = min(d, s.timeouts.maxFaultLatency()); d > 0 && !s.sleep(r.Context(), d) {
 		seen.out.effect = "canceled"
-		resetConn(w)
+		core.ResetConn(w)
 		return true
 	}
 	f := hit.Answer
@@ -261,10 +261,10 @@ func (s *Server) oauthFault(w http.ResponseWriter, r *http.Request, endpoint str
 	case f == nil:
 		return false
 	case f.HTTPStatus != 0:
-		writeHTML(w, f.HTTPStatus)
+		core.WriteHTML(w, f.HTTPStatus)
 	case f.Effect == "reset":
 		seen.out.effect = "reset"
-		resetConn(w)
+		core.ResetConn(w)
 	case f.Error != nil:
 		msg := f.Error.Message
 		if msg == "" {

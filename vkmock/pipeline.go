@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
 	"github.com/vkerr/vkerr/vkmock/internal/ratelimit"
 )
@@ -232,7 +233,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, q *vkRequest, ou
 		out.logNow()
 	}
 	if execErrs != nil || m.Name() == "execute" {
-		writeBody(w, body, out.effect == "truncate")
+		core.WriteBody(w, body, out.effect == "truncate")
 		return nil
 	}
 	s.writeResponse(w, body, out.effect == "truncate")
@@ -262,7 +263,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, hit faults.H
 			// down does (writing nothing would send an empty 200).
 			out.effect, out.status = "canceled", 0
 			out.logNow()
-			resetConn(w)
+			core.ResetConn(w)
 			return true, nil
 		}
 	}
@@ -273,12 +274,12 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, hit faults.H
 	switch {
 	case f.HTTPStatus != 0:
 		out.status = f.HTTPStatus
-		writeHTML(w, f.HTTPStatus)
+		core.WriteHTML(w, f.HTTPStatus)
 		return true, nil
 	case f.Effect == "reset":
 		out.effect, out.status = "reset", 0
 		out.logNow()
-		resetConn(w)
+		core.ResetConn(w)
 		return true, nil
 	case f.Error != nil:
 		return false, s.faultError(f, q)

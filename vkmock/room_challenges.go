@@ -70,7 +70,7 @@ func (s *Server) initChallenges() {
 	s.chal = challenges.New(challenges.Deps{
 		Clock:    s.clk,
 		Messages: s.msgs(),
-		Hash:     func(labels ...string) uint64 { return seedHash(s.seed, labels...) },
+		Hash:     func(labels ...string) uint64 { return core.SeedHash(s.seed, labels...) },
 		MaxToken: maxStoredToken,
 		Tokens:   challengeTokens{s},
 	})

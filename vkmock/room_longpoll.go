@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/vkerr/vkerr"
-	"github.com/vkerr/vkerr/vkevent"
 	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/longpoll"
 )
@@ -23,22 +22,6 @@ func (s *Server) newLongPoll() *longpoll.Room {
 		Emitted: s.callbackEmit,
 	})
 }
-
-// emit records an event of a community (see longpoll.Room.Emit).
-func (s *Server) emit(groupID int64, typ vkevent.Type, object []byte) (EmittedEvent, error) {
-	return s.lp.Emit(groupID, typ, object)
-}
-
-// newLongPollKey issues a community's key (see longpoll.Room.NewKey).
-func (s *Server) newLongPollKey(groupID int64) (key string, ts int64, err error) {
-	return s.lp.NewKey(groupID)
-}
-
-// parseVersion reads "5.199" as (5, 199).
-func parseVersion(v string) ([2]int, bool) { return core.ParseVersion(v) }
-
-// versionLess reports whether api_version a is older than b.
-func versionLess(a, b string) bool { return core.VersionLess(a, b) }
 
 // longPollRequest is the fault-matching view of an a_check.
 func longPollRequest(r *http.Request) *vkRequest {
@@ -77,7 +60,7 @@ func (s *Server) serveLongPoll(w http.ResponseWriter, r *http.Request) {
 	if body == nil {
 		return // the client went away
 	}
-	writeBody(w, append(body, "\r\n"...), truncate) // VK's bodies end with CRLF (wire example 04)
+	core.WriteBody(w, append(body, "\r\n"...), truncate) // VK's bodies end with CRLF (wire example 04)
 }
 
 // longPollFault applies the first fault rule matching q, a request to a
@@ -90,19 +73,19 @@ func (s *Server) longPollFault(w http.ResponseWriter, r *http.Request, q *vkRequ
 		return 0, false, false
 	}
 	if d := s.delay(f); d > 0 && !s.sleep(r.Context(), d) {
-		resetConn(w) // the client went away, or the server is going down: no empty 200
+		core.ResetConn(w) // the client went away, or the server is going down: no empty 200
 		return 0, false, true
 	}
 	switch {
 	case f.HTTPStatus != 0:
-		writeHTML(w, f.HTTPStatus)
+		core.WriteHTML(w, f.HTTPStatus)
 		return 0, false, true
 	case f.Effect == "reset":
-		resetConn(w)
+		core.ResetConn(w)
 		return 0, false, true
 	case f.Effect == "stall":
 		s.stall(r.Context())
-		resetConn(w)
+		core.ResetConn(w)
 		return 0, false, true
 	}
 	return f.Failed, f.Effect == "truncate", false

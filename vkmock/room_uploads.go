@@ -100,7 +100,7 @@ func newUploadRoom(s *Server) *uploads.Room {
 type uploadWorld struct{ s *Server }
 
 func (w uploadWorld) Owner(q *core.Request, tok core.Token) (int64, *vkerr.Error) {
-	return w.s.ownerParam(q, tok)
+	return w.s.world.OwnerParam(q, tok)
 }
 
 // uploadFaults gives the room the fault rules: an upload request is

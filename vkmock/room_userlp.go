@@ -10,6 +10,7 @@ import (
 	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/longpoll"
 	"github.com/vkerr/vkerr/vkmock/internal/userlp"
+	"github.com/vkerr/vkerr/vkmock/internal/world"
 )
 
 // The glue of the User Long Poll room (vkmock/internal/userlp): it is
@@ -44,32 +45,27 @@ func userLPLimits(c longpoll.Config) userlp.Limits {
 type userLPWorld struct{ s *Server }
 
 func (w userLPWorld) AppendUsers(b []byte, ids []int64, q *vkRequest, viewer int64) []byte {
-	mask := userFieldMask(q)
+	mask := world.UserFieldMask(q)
 	for i, id := range ids {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		u, _ := w.s.user(id)
-		b = appendUser(b, u, mask, id == viewer)
+		u, _ := w.s.world.User(id)
+		b = world.AppendUser(b, u, mask, id == viewer)
 	}
 	return b
 }
 
 func (w userLPWorld) AppendGroups(b []byte, ids []int64, q *vkRequest, viewer int64) []byte {
-	fields := fieldSet(q)
+	fields := world.FieldSet(q)
 	for i, id := range ids {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		g, _ := w.s.group(id)
-		b = appendGroup(b, g, fields, viewer)
+		g, _ := w.s.world.Group(id)
+		b = world.AppendGroup(b, g, fields, viewer)
 	}
 	return b
-}
-
-// userUpdate appends an update for a user (see userlp.Room.Update).
-func (s *Server) userUpdate(userID int64, arr []any, msg json.RawMessage, injected bool) error {
-	return s.ulp.Update(userID, arr, msg, injected)
 }
 
 // userLPEmitted turns a community event into the User Long Poll update of
@@ -104,7 +100,7 @@ func (s *Server) userLPEmitted(groupID int64, typ vkevent.Type, object []byte) {
 	if user <= 0 || user > MaxUserID {
 		return
 	}
-	s.userMessageUpdate(user, m, code)
+	s.world.UserMessageUpdate(user, m, code)
 }
 
 // serveUserLongPoll serves GET /im/u<user>?act=a_check&key&ts&wait&mode&version.
@@ -128,7 +124,7 @@ func (s *Server) serveUserLongPoll(w http.ResponseWriter, r *http.Request) {
 	if body == nil {
 		return
 	}
-	writeBody(w, body, truncate)
+	core.WriteBody(w, body, truncate)
 }
 
 // attachmentItems are the attachment items ("photo1_2") of the message

@@ -5,7 +5,6 @@ import (
 
 	"github.com/vkerr/vkerr"
 	"github.com/vkerr/vkerr/vkevent"
-	"github.com/vkerr/vkerr/vkmock/internal/core"
 	"github.com/vkerr/vkerr/vkmock/internal/world"
 )
 
@@ -17,7 +16,7 @@ import (
 // name is derived from the seed, so that a client may use any plausible
 // id. This file makes the room and adapts the rest of the mock to it: its
 // events go to Bots Long Poll (emit, which hands them to the Callback
-// sender) and User Long Poll (userUpdate).
+// sender) and User Long Poll (ulp.Update).
 
 // The ids of the world's special entities.
 const (
@@ -130,12 +129,12 @@ func (s *Server) newWorld(lim Limits) *world.Room {
 type worldEvents struct{ s *Server }
 
 func (e worldEvents) Bot(groupID int64, typ vkevent.Type, object []byte) (world.Emitted, error) {
-	ev, err := e.s.emit(groupID, typ, object)
+	ev, err := e.s.lp.Emit(groupID, typ, object)
 	return world.Emitted(ev), err
 }
 
 func (e worldEvents) User(userID int64, update []any, msg json.RawMessage) {
-	_ = e.s.userUpdate(userID, update, msg, false)
+	_ = e.s.ulp.Update(userID, update, msg, false)
 }
 
 func (e worldEvents) SetOnline(userID int64, online bool) bool {
@@ -155,7 +154,7 @@ func (l worldLongPoll) SetSettings(ls world.LongPollSettings) error {
 }
 
 func (l worldLongPoll) NewKey(groupID int64) (string, int64, error) {
-	return l.s.newLongPollKey(groupID)
+	return l.s.lp.NewKey(groupID)
 }
 
 // worldFunc answers a method from the world or another room: the JSON of
@@ -173,45 +172,3 @@ var worldMethods = func() map[string]worldFunc {
 	}
 	return m
 }()
-
-// What other rooms still in package vkmock read of the world.
-
-func (s *Server) paramError(detail string) *vkerr.Error { return s.msgs().Param(detail) }
-
-// caller is the owner id of the token: the user, or minus the community.
-func caller(tok Token) int64 { return world.Caller(tok) }
-
-func (s *Server) user(id int64) (User, bool)   { return s.world.User(id) }
-func (s *Server) group(id int64) (Group, bool) { return s.world.Group(id) }
-
-// ownerParam reads owner_id (or domain), defaulting to the caller.
-func (s *Server) ownerParam(q *vkRequest, tok Token) (int64, *vkerr.Error) {
-	return s.world.OwnerParam(q, tok)
-}
-
-func appendUser(b []byte, u User, fields uint32, self bool) []byte {
-	return world.AppendUser(b, u, fields, self)
-}
-
-func appendGroup(b []byte, g Group, fields map[string]bool, me int64) []byte {
-	return world.AppendGroup(b, g, fields, me)
-}
-
-func fieldSet(q *vkRequest) map[string]bool { return world.FieldSet(q) }
-func userFieldMask(q *vkRequest) uint32     { return world.UserFieldMask(q) }
-
-// userMessageUpdate is the User Long Poll update of a message for a user
-// (4, new, or 5, an edit).
-func (s *Server) userMessageUpdate(user int64, m Message, code int) {
-	s.world.UserMessageUpdate(user, m, code)
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// seedHash hashes the seed with labels.
-func seedHash(seed int64, parts ...string) uint64 { return core.SeedHash(seed, parts...) }

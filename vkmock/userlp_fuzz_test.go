@@ -58,8 +58,8 @@ func FuzzUserLongPollHistory(f *testing.F) {
 	user := s.Tokens().Of(TokenUser)
 	s.ulp.Listen(user.UserID)
 	for i := range 5 {
-		s.userMessageUpdate(user.UserID, Message{ID: int64(i + 1), FromID: WorldFriendID, PeerID: user.UserID, Date: 1, Message: "m"}, 4)
-		_ = s.userUpdate(user.UserID, []any{63, WorldFriendID, []int64{WorldFriendID}, 1, 1}, nil, false)
+		s.world.UserMessageUpdate(user.UserID, Message{ID: int64(i + 1), FromID: WorldFriendID, PeerID: user.UserID, Date: 1, Message: "m"}, 4)
+		_ = s.ulp.Update(user.UserID, []any{63, WorldFriendID, []int64{WorldFriendID}, 1, 1}, nil, false)
 	}
 	f.Add("pts=0&lp_version=19&credentials=1&fields=sex")
 	f.Add("ts=3&events_limit=1000&msgs_limit=200")

@@ -76,7 +76,7 @@ func TestUserLongPollHistoryLimits(t *testing.T) {
 		}
 	}
 	for i := range msgs {
-		s.userMessageUpdate(DefaultUserID, Message{ID: int64(5000 + i), FromID: WorldFriendID, PeerID: DefaultUserID, Date: 1, Message: "m"}, 4)
+		s.world.UserMessageUpdate(DefaultUserID, Message{ID: int64(5000 + i), FromID: WorldFriendID, PeerID: DefaultUserID, Date: 1, Message: "m"}, 4)
 	}
 	pts := strconv.FormatInt(srv.PTS, 10)
 	// events_limit below its minimum is refused, as the schema says.
@@ -147,9 +147,9 @@ func TestUserLongPollHistoryMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := Message{ID: 900, FromID: WorldFriendID, PeerID: DefaultUserID, Date: 1, Message: "a"}
-	s.userMessageUpdate(DefaultUserID, m, 4)
+	s.world.UserMessageUpdate(DefaultUserID, m, 4)
 	m.Message = "b"
-	s.userMessageUpdate(DefaultUserID, m, 5)
+	s.world.UserMessageUpdate(DefaultUserID, m, 5)
 	h := history(t, s, "pts", strconv.FormatInt(srv.PTS, 10))
 	if len(h.History) != 3 || h.Messages.Count != 2 || h.More != nil || h.NewPTS != srv.PTS+3 {
 		t.Fatalf("history: %+v", h)

@@ -27,8 +27,8 @@ func userUpdates(t *testing.T, body string) [][]json.RawMessage {
 func TestUserLongPollModeBits(t *testing.T) {
 	s := testServer(t)
 	srv := userLP(t, s)
-	s.userMessageUpdate(DefaultUserID, Message{ID: 41, FromID: WorldFriendID, PeerID: DefaultUserID, Date: 100, Message: "x", RandomID: 9}, 4)
-	_ = s.userUpdate(DefaultUserID, []any{8, -WorldFriendID, world.OnlinePlatformWeb, 100}, nil, false)
+	s.world.UserMessageUpdate(DefaultUserID, Message{ID: 41, FromID: WorldFriendID, PeerID: DefaultUserID, Date: 100, Message: "x", RandomID: 9}, 4)
+	_ = s.ulp.Update(DefaultUserID, []any{8, -WorldFriendID, world.OnlinePlatformWeb, 100}, nil, false)
 	friend := strconv.FormatInt(WorldFriendID, 10)
 	for _, c := range []struct {
 		mode     int
@@ -99,9 +99,9 @@ func TestUserLongPollVersion19(t *testing.T) {
 	s.SetRateLimits(false)
 	srv := userLP(t, s)
 	m := Message{ID: 41, FromID: WorldFriendID, PeerID: DefaultUserID, Date: 100, Message: "hi", RandomID: 9}
-	s.userMessageUpdate(DefaultUserID, m, 4)
-	_ = s.userUpdate(DefaultUserID, []any{2, 41, world.FlagImportant, WorldFriendID}, nil, false)
-	_ = s.userUpdate(DefaultUserID, []any{6, WorldFriendID, 41}, nil, false)
+	s.world.UserMessageUpdate(DefaultUserID, m, 4)
+	_ = s.ulp.Update(DefaultUserID, []any{2, 41, world.FlagImportant, WorldFriendID}, nil, false)
+	_ = s.ulp.Update(DefaultUserID, []any{6, WorldFriendID, 41}, nil, false)
 	want := vkioMessage{ID: 41, ConversationMessageID: 41, PeerID: WorldFriendID, Date: 100, RandomID: 9, Text: "hi"}
 
 	v19 := userUpdates(t, userCheck(t, s, srv, srv.TS, "&version=19&mode=234"))

@@ -199,7 +199,7 @@ func TestWorldControlAndDeterminism(t *testing.T) {
 	if string(wa) != string(wb) || string(wa) == string(wc) {
 		t.Fatal("the world is not determined by the seed")
 	}
-	if ua, _ := b.user(123); ua != world.DerivedUser(5, 123) || ua.ID != 123 {
+	if ua, _ := b.world.User(123); ua != world.DerivedUser(5, 123) || ua.ID != 123 {
 		t.Fatal("derived users differ")
 	}
 	// Captchas are determined by the seed too.
@@ -219,7 +219,7 @@ func TestConfigWorldChallengesProcedures(t *testing.T) {
 	}
 	s := testServer(t, WithConfig(cfg), WithRateLimits(false))
 	user := s.Tokens().Of(TokenUser).Token
-	if u, _ := s.user(123); u.FirstName != "Config" {
+	if u, _ := s.world.User(123); u.FirstName != "Config" {
 		t.Fatalf("configured user: %+v", u)
 	}
 	if len(s.Challenges().Rules().Confirm) != 1 || len(s.Procedures().List()) != 1 {
