@@ -59,9 +59,6 @@ func (s *Server) callbackEmit(groupID int64, typ vkevent.Type, eventID string, o
 	s.cb.Emit(groupID, typ, eventID, object, legacy, func(v string) bool { return core.VersionLess(v, LegacyMessageVersion) })
 }
 
-// confirmationCode is a community's code: 8 hex digits from the seed.
-func (s *Server) confirmationCode(groupID int64) string { return s.cb.ConfirmationCode(groupID) }
-
 // ConfirmationCode returns the code a community's servers must answer to
 // the confirmation (groups.getCallbackConfirmationCode).
 func (ctl CallbackControl) ConfirmationCode(groupID int64) string {
@@ -109,7 +106,7 @@ func (ctl CallbackControl) AddServer(sv CallbackServer) (CallbackServer, error) 
 	if err := (groupRef{GroupID: sv.GroupID}).check(); err != nil {
 		return CallbackServer{}, err
 	}
-	if err := checkCallbackServer(sv.URL, sv.Title, sv.SecretKey, true); err != nil {
+	if err := callback.CheckServer(sv.URL, sv.Title, sv.SecretKey, true); err != nil {
 		return CallbackServer{}, err
 	}
 	if sv.APIVersion == "" {

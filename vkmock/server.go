@@ -68,15 +68,16 @@ type Server struct {
 
 	faults faults.Set
 
-	limiter ratelimit.Limiter
-	log     reqlog.Log
-	lp      *longpoll.Room  // Bots Long Poll and the world's events (room_longpoll.go)
-	uploads *uploads.Room   // upload servers: key, pending and stored uploads (room_uploads.go)
-	cb      callback.Sender // the Callback API sender (callback*.go)
-	ulp     *userlp.Room    // User Long Poll (room_userlp.go)
-	oauth   oauthState      // the OAuth room (oauth.go)
-	stream  streamState     // the Streaming API (streaming.go)
-	methods *methods.Room   // the schema's methods: validation, synthesised answers (room_methods.go)
+	limiter   ratelimit.Limiter
+	log       reqlog.Log
+	lp        *longpoll.Room          // Bots Long Poll and the world's events (room_longpoll.go)
+	uploads   *uploads.Room           // upload servers: key, pending and stored uploads (room_uploads.go)
+	cb        callback.Sender         // the Callback API sender (callback*.go)
+	cbMethods map[string]core.Handler // its groups.*Callback* methods (callback_api.go)
+	ulp       *userlp.Room            // User Long Poll (room_userlp.go)
+	oauth     oauthState              // the OAuth room (oauth.go)
+	stream    streamState             // the Streaming API (streaming.go)
+	methods   *methods.Room           // the schema's methods: validation, synthesised answers (room_methods.go)
 
 	run lifetime // the listener of Start or Serve, and Close (lifecycle.go)
 }
@@ -146,6 +147,7 @@ func New(opts ...Option) (*Server, error) {
 	s.rateLimits.Store(o.rateLimits)
 	s.log.Init(o.limits.RequestLogSize, o.limits.RequestLogBytes)
 	s.world = s.newWorld(o.limits)
+	s.cbMethods = s.callbackMethods()
 	s.procs.limits = o.limits
 	if o.config != nil {
 		s.initial = *o.config
