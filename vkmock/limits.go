@@ -142,18 +142,10 @@ func (l Limits) validate() error {
 }
 
 func (t Timeouts) withDefaults() Timeouts {
-	if t.Read <= 0 {
-		t.Read = DefaultReadTimeout
-	}
-	if t.Write <= 0 {
-		t.Write = DefaultWriteTimeout
-	}
-	if t.Idle <= 0 {
-		t.Idle = DefaultIdleTimeout
-	}
-	if t.MaxHeaderBytes <= 0 {
-		t.MaxHeaderBytes = DefaultMaxHeaderBytes
-	}
+	t.Read = core.PositiveOr(t.Read, DefaultReadTimeout)
+	t.Write = core.PositiveOr(t.Write, DefaultWriteTimeout)
+	t.Idle = core.PositiveOr(t.Idle, DefaultIdleTimeout)
+	t.MaxHeaderBytes = core.PositiveOr(t.MaxHeaderBytes, DefaultMaxHeaderBytes)
 	return t
 }
 

@@ -111,12 +111,8 @@ func New(opts ...Option) (*Server, error) {
 	if o.clock == nil {
 		o.clock = time.Now
 	}
-	if o.maxBody <= 0 {
-		o.maxBody = DefaultMaxBodyBytes
-	}
-	if o.maxParams <= 0 {
-		o.maxParams = DefaultMaxParams
-	}
+	o.maxBody = core.PositiveOr(o.maxBody, DefaultMaxBodyBytes)
+	o.maxParams = core.PositiveOr(o.maxParams, DefaultMaxParams)
 	s := &Server{
 		schema:    room.Table(),
 		methods:   room,

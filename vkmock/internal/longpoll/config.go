@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // Defaults of Config.
@@ -60,27 +61,13 @@ type Config struct {
 
 // WithDefaults returns c with its zero fields set to their defaults.
 func (c Config) WithDefaults() Config {
-	if c.KeyLifetime <= 0 {
-		c.KeyLifetime = DefaultKeyLifetime
-	}
-	if c.HistoryEvents <= 0 {
-		c.HistoryEvents = DefaultHistoryEvents
-	}
-	if c.HistoryBytes <= 0 {
-		c.HistoryBytes = DefaultHistoryBytes
-	}
-	if c.MaxUpdates <= 0 {
-		c.MaxUpdates = DefaultMaxUpdates
-	}
-	if c.Communities <= 0 {
-		c.Communities = DefaultCommunities
-	}
-	if c.TotalBytes <= 0 {
-		c.TotalBytes = DefaultTotalBytes
-	}
-	if c.Users <= 0 {
-		c.Users = DefaultUsers
-	}
+	c.KeyLifetime = core.PositiveOr(c.KeyLifetime, DefaultKeyLifetime)
+	c.HistoryEvents = core.PositiveOr(c.HistoryEvents, DefaultHistoryEvents)
+	c.HistoryBytes = core.PositiveOr(c.HistoryBytes, DefaultHistoryBytes)
+	c.MaxUpdates = core.PositiveOr(c.MaxUpdates, DefaultMaxUpdates)
+	c.Communities = core.PositiveOr(c.Communities, DefaultCommunities)
+	c.TotalBytes = core.PositiveOr(c.TotalBytes, DefaultTotalBytes)
+	c.Users = core.PositiveOr(c.Users, DefaultUsers)
 	return c
 }
 

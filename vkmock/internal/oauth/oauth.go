@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // The lifetimes the Handler gives by default.
@@ -146,12 +147,8 @@ func New(c Config) (*Handler, error) {
 	if c.Clock == nil {
 		c.Clock = time.Now
 	}
-	if c.CodeTTL <= 0 {
-		c.CodeTTL = DefaultCodeTTL
-	}
-	if c.TokenTTL <= 0 {
-		c.TokenTTL = DefaultTokenTTL
-	}
+	c.CodeTTL = core.PositiveOr(c.CodeTTL, DefaultCodeTTL)
+	c.TokenTTL = core.PositiveOr(c.TokenTTL, DefaultTokenTTL)
 	h := &Handler{cfg: c}
 	if err := h.Reset(); err != nil {
 		return nil, err

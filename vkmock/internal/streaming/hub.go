@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // Phases at which fault rules are tried.
@@ -118,12 +119,8 @@ func New(cfg Config) *Hub {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.LogSize <= 0 {
-		cfg.LogSize = DefaultLogSize
-	}
-	if cfg.MaxQueue <= 0 {
-		cfg.MaxQueue = DefaultMaxQueue
-	}
+	cfg.LogSize = core.PositiveOr(cfg.LogSize, DefaultLogSize)
+	cfg.MaxQueue = core.PositiveOr(cfg.MaxQueue, DefaultMaxQueue)
 	return &Hub{cfg: cfg, streams: map[string]*stream{}}
 }
 

@@ -4,6 +4,8 @@ import (
 	"image"
 	"image/color"
 	"strings"
+
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // The upload server's bounds on decoding: a photo's header is read first
@@ -33,12 +35,8 @@ type Limits struct {
 }
 
 func (l Limits) withDefaults() Limits {
-	if l.MaxPhotoPixels <= 0 {
-		l.MaxPhotoPixels = DefaultMaxPhotoPixels
-	}
-	if l.MaxPhotoBytesPerPixel <= 0 {
-		l.MaxPhotoBytesPerPixel = DefaultMaxPhotoBytesPerPixel
-	}
+	l.MaxPhotoPixels = core.PositiveOr(l.MaxPhotoPixels, DefaultMaxPhotoPixels)
+	l.MaxPhotoBytesPerPixel = core.PositiveOr(l.MaxPhotoBytesPerPixel, DefaultMaxPhotoBytesPerPixel)
 	return l
 }
 

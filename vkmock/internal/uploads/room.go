@@ -176,15 +176,9 @@ func New(d Deps) *Room {
 		r.methods[name] = func(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) { return f(r, q, tok) }
 	}
 	_, _ = rand.Read(r.key)
-	if r.maxPending <= 0 {
-		r.maxPending = DefaultMaxPending
-	}
-	if r.maxStored <= 0 {
-		r.maxStored = DefaultMaxStored
-	}
-	if r.maxBytes <= 0 {
-		r.maxBytes = DefaultMaxStoredBytes
-	}
+	r.maxPending = core.PositiveOr(r.maxPending, DefaultMaxPending)
+	r.maxStored = core.PositiveOr(r.maxStored, DefaultMaxStored)
+	r.maxBytes = core.PositiveOr(r.maxBytes, DefaultMaxStoredBytes)
 	r.Reset()
 	return r
 }

@@ -1,5 +1,7 @@
 package userlp
 
+import "github.com/vkerr/vkerr/vkmock/internal/core"
+
 // Config is what the room does where VK has a number; the zero value of
 // a field is VK's (the defaults below).
 type Config struct {
@@ -27,9 +29,7 @@ const (
 
 // WithDefaults returns c with its zero fields set to VK's.
 func (c Config) WithDefaults() Config {
-	if c.TSWindow <= 0 {
-		c.TSWindow = DefaultTSWindow
-	}
+	c.TSWindow = core.PositiveOr(c.TSWindow, DefaultTSWindow)
 	c.PageEvents, c.PageMsgs = max(c.PageEvents, 0), max(c.PageMsgs, 0)
 	return c
 }

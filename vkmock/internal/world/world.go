@@ -159,19 +159,11 @@ const (
 )
 
 func (l Limits) withDefaults() Limits {
-	if l.Messages <= 0 {
-		l.Messages = DefaultMessages
-	}
+	l.Messages = core.PositiveOr(l.Messages, DefaultMessages)
 	l.Messages = min(l.Messages, MaxMessages)
-	if l.MessageBytes <= 0 {
-		l.MessageBytes = DefaultMessageBytes
-	}
-	if l.Posts <= 0 {
-		l.Posts = DefaultPosts
-	}
-	if l.PostBytes <= 0 {
-		l.PostBytes = DefaultPostBytes
-	}
+	l.MessageBytes = core.PositiveOr(l.MessageBytes, DefaultMessageBytes)
+	l.Posts = core.PositiveOr(l.Posts, DefaultPosts)
+	l.PostBytes = core.PositiveOr(l.PostBytes, DefaultPostBytes)
 	return l
 }
 
