@@ -3,6 +3,8 @@ package vkmock
 import (
 	"strings"
 	"testing"
+
+	"github.com/vkerr/vkerr/internal/testimg"
 )
 
 // The upload servers' error texts the tests look for.
@@ -26,11 +28,11 @@ func TestUploadLimitsConfigurable(t *testing.T) {
 	}
 	// The bounds are configurable.
 	s.Uploads().SetLimits(UploadLimits{MaxPhotoPixels: 100})
-	if b := post(testPNG(t, 20, 20, 1)); !strings.Contains(b, upBadSize) {
+	if b := post(testimg.PNG(t, 20, 20, 1)); !strings.Contains(b, upBadSize) {
 		t.Fatalf("20×20 over a 100-pixel bound: %s", b)
 	}
 	s.Uploads().SetLimits(UploadLimits{})
-	if b := post(testPNG(t, 20, 20, 1)); strings.Contains(b, "error") || strings.Contains(b, `"photo":"[]"`) {
+	if b := post(testimg.PNG(t, 20, 20, 1)); strings.Contains(b, "error") || strings.Contains(b, `"photo":"[]"`) {
 		t.Fatalf("20×20 within the default bounds: %s", b)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/testimg"
 )
 
 // TestUploadSaveEmptyAndOtherGroup: saving the silent "photo":"[]" of an
@@ -32,7 +33,7 @@ func TestUploadSaveEmptyAndOtherGroup(t *testing.T) {
 	}
 
 	u := uploadURLOf(t, s, user, "photos.getWallUploadServer", vals("group_id", "42"))
-	ans := decodePhotoAnswer(t, postFiles(t, s, u, nil, [3]string{"photo", "w.png", string(testPNG(t, 8, 8, 4))}))
+	ans := decodePhotoAnswer(t, postFiles(t, s, u, nil, [3]string{"photo", "w.png", string(testimg.PNG(t, 8, 8, 4))}))
 	for name, gid := range map[string]string{"another group": "43", "no group": "0"} {
 		a := call(t, s, "photos.saveWallPhoto", saveParams(user, "group_id", gid, "server", itoa(ans.Server), "photo", ans.Photo, "hash", ans.Hash))
 		if a.code() != vkerr.ParamHash || !strings.Contains(string(a.body), "Invalid hash") {

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/vkerr/vkerr/internal/testimg"
 )
 
 // TestUploadStallEndsOnClose: a "stall" rule holds an upload POST with no
@@ -41,7 +43,7 @@ func TestUploadStallEndsOnClose(t *testing.T) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, _ := mw.CreateFormFile("photo", "a.png")
-	_, _ = fw.Write(testPNG(t, 4, 4, 1))
+	_, _ = fw.Write(testimg.PNG(t, 4, 4, 1))
 	_ = mw.Close()
 	answered := make(chan error, 1)
 	go func() {

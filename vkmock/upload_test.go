@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"image"
-	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -15,21 +13,8 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/testimg"
 )
-
-// testPNG is a small valid PNG; seed varies its pixels, so its hash.
-func testPNG(t testing.TB, w, h int, seed byte) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = seed + byte(i)
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // uploadURLOf calls a get-upload-server method and returns upload_url.
 func uploadURLOf(t testing.TB, s *Server, token, method string, params url.Values) string {
@@ -128,7 +113,7 @@ func TestUploadMessagesPhotoSavedOnce(t *testing.T) {
 	if strings.Contains(u, group) || !strings.HasSuffix(pu.Path, "/upload.php") {
 		t.Fatalf("upload_url %s: carries the token or is not upload.php", u)
 	}
-	img := testPNG(t, 40, 30, 1)
+	img := testimg.PNG(t, 40, 30, 1)
 	body := postFiles(t, s, u, nil, [3]string{"photo", "a.png", string(img)})
 	ans := decodePhotoAnswer(t, body)
 	var items []map[string]any
@@ -192,7 +177,7 @@ func TestUploadSaveChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := uploadURLOf(t, s, user, "photos.getWallUploadServer", nil)
-	ans := decodePhotoAnswer(t, postFiles(t, s, u, nil, [3]string{"photo", "w.png", string(testPNG(t, 8, 8, 2))}))
+	ans := decodePhotoAnswer(t, postFiles(t, s, u, nil, [3]string{"photo", "w.png", string(testimg.PNG(t, 8, 8, 2))}))
 	cases := []struct {
 		name   string
 		method string
@@ -263,7 +248,7 @@ func TestUploadDocAndAlbum(t *testing.T) {
 
 	// An album takes file1..file5.
 	u = uploadURLOf(t, s, user, "photos.getUploadServer", vals("album_id", "77"))
-	body = postFiles(t, s, u, nil, [3]string{"file1", "1.png", string(testPNG(t, 5, 5, 1))}, [3]string{"file2", "2.png", string(testPNG(t, 6, 5, 2))})
+	body = postFiles(t, s, u, nil, [3]string{"file1", "1.png", string(testimg.PNG(t, 5, 5, 1))}, [3]string{"file2", "2.png", string(testimg.PNG(t, 6, 5, 2))})
 	ans := decodePhotoAnswer(t, body)
 	a = call(t, s, "photos.save", saveParams(user, "album_id", "77", "server", itoa(ans.Server), "photos_list", ans.PhotosList, "hash", ans.Hash))
 	var photos []struct {
@@ -276,7 +261,7 @@ func TestUploadDocAndAlbum(t *testing.T) {
 
 	// An owner photo.
 	u = uploadURLOf(t, s, user, "photos.getOwnerPhotoUploadServer", nil)
-	ans = decodePhotoAnswer(t, postFiles(t, s, u, nil, [3]string{"photo", "me.png", string(testPNG(t, 9, 9, 3))}))
+	ans = decodePhotoAnswer(t, postFiles(t, s, u, nil, [3]string{"photo", "me.png", string(testimg.PNG(t, 9, 9, 3))}))
 	a = call(t, s, "photos.saveOwnerPhoto", saveParams(user, "server", itoa(ans.Server), "photo", ans.Photo, "hash", ans.Hash))
 	if a.code() != 0 || !strings.Contains(string(a.body), `"saved":1`) {
 		t.Fatalf("saveOwnerPhoto: %s", a.body)
@@ -302,13 +287,13 @@ func TestUploadFileChecks(t *testing.T) {
 		t.Fatalf("save of an empty upload: %s", a.body)
 	}
 	// A truncated PNG decodes its header only: still not an image.
-	img := testPNG(t, 30, 30, 5)
+	img := testimg.PNG(t, 30, 30, 5)
 	body = postFiles(t, s, u, nil, [3]string{"photo", "a.png", string(img[:len(img)-20])})
 	if _, err := vkerr.DecodeUpload(body); !errors.As(err, &ue) || ue.Shape != "empty" {
 		t.Fatalf("truncated image: %s", body)
 	}
 	// Sides out of ratio.
-	body = postFiles(t, s, u, nil, [3]string{"photo", "a.png", string(testPNG(t, 210, 10, 1))})
+	body = postFiles(t, s, u, nil, [3]string{"photo", "a.png", string(testimg.PNG(t, 210, 10, 1))})
 	if !strings.Contains(string(body), "ERR_UPLOAD_BAD_IMAGE_SIZE") {
 		t.Fatalf("ratio 21: %s", body)
 	}
@@ -319,7 +304,7 @@ func TestUploadURLExpiredOrTampered(t *testing.T) {
 	s := testServer(t, WithRateLimits(false), WithClock(clk.Now))
 	group := s.Tokens().Of(TokenGroup).Token
 	u := uploadURLOf(t, s, group, "photos.getMessagesUploadServer", nil)
-	img := string(testPNG(t, 4, 4, 1))
+	img := string(testimg.PNG(t, 4, 4, 1))
 	for _, tamper := range []func(url.Values){
 		func(v url.Values) { v.Set("mid", "1") },
 		func(v url.Values) { v.Set("exp", "99999999999") },
@@ -354,7 +339,7 @@ func TestUploadURLExpiredOrTampered(t *testing.T) {
 func TestUploadFaultShapes(t *testing.T) {
 	s := testServer(t, WithRateLimits(false))
 	group := s.Tokens().Of(TokenGroup).Token
-	img := string(testPNG(t, 4, 4, 1))
+	img := string(testimg.PNG(t, 4, 4, 1))
 	cases := []struct {
 		fault Fault
 		shape string
@@ -476,7 +461,7 @@ func TestUploadResetForgets(t *testing.T) {
 	var answers []photoAnswer
 	for i := range 2 {
 		u := uploadURLOf(t, s, group, "photos.getMessagesUploadServer", nil)
-		answers = append(answers, decodePhotoAnswer(t, postFiles(t, s, u, nil, [3]string{"photo", "a.png", string(testPNG(t, 4, 4, byte(i)))})))
+		answers = append(answers, decodePhotoAnswer(t, postFiles(t, s, u, nil, [3]string{"photo", "a.png", string(testimg.PNG(t, 4, 4, i))})))
 	}
 	ans := answers[0]
 	if a := call(t, s, "photos.saveMessagesPhoto", saveParams(group, "server", itoa(ans.Server), "photo", ans.Photo, "hash", ans.Hash)); a.code() != 0 {

@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/vkerr/vkerr/internal/testimg"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/upload"
 	"github.com/vkerr/vkerr/vkmock"
@@ -42,7 +43,7 @@ func TestCancelAtRandomPoints(t *testing.T) {
 	atts := make([]string, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		data := pngBytes(t, 6, 6, 1000+i)
+		data := testimg.PNG(t, 6, 6, 1000+i)
 		sum := sha256.Sum256(data)
 		shas[i] = hex.EncodeToString(sum[:])
 		wg.Add(1)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/testimg"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/upload"
 	"github.com/vkerr/vkerr/vkmock"
@@ -99,7 +100,7 @@ func TestChaosUploads(t *testing.T) {
 			for i := range jobs {
 				var data []byte
 				if i%4 < 2 {
-					data = pngBytes(t, 12, 12, i)
+					data = testimg.PNG(t, 12, 12, i)
 				} else {
 					data = []byte("document number " + strconv.Itoa(i))
 				}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vkerr/vkerr/internal/testimg"
 	"github.com/vkerr/vkerr/vkapi/upload"
 	"github.com/vkerr/vkerr/vkmock"
 )
@@ -32,7 +33,7 @@ func TestVKMockStalledPost(t *testing.T) {
 			t.Fatal(err)
 		}
 		began := time.Now()
-		p, err := newUp(e).MessagePhoto(context.Background(), 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1)))
+		p, err := newUp(e).MessagePhoto(context.Background(), 1, upload.Bytes("a.png", testimg.PNG(t, 4, 4, 1)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"image"
-	"image/png"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -17,26 +15,12 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/testimg"
 	"github.com/vkerr/vkerr/vkapi"
 	"github.com/vkerr/vkerr/vkapi/upload"
 	"github.com/vkerr/vkerr/vkmock"
 	"github.com/vkerr/vkerr/vkmock/vkmocktest"
 )
-
-// pngBytes is a valid PNG; seed varies its content.
-func pngBytes(t testing.TB, w, h int, seed int) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = byte(seed*31 + i)
-	}
-	img.Pix[0], img.Pix[1], img.Pix[2] = byte(seed), byte(seed>>8), byte(seed>>16)
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // recorder is an http.RoundTripper that records what goes to the upload
 // servers and can act before a request is sent.
@@ -115,7 +99,7 @@ func calls(s *vkmock.Server, method string) int {
 func TestMessagePhotoAndDoc(t *testing.T) {
 	e := setup(t, vkmock.TokenGroup)
 	ctx := context.Background()
-	p, err := e.up.MessagePhoto(ctx, 2000000001, upload.Bytes("cat.png", pngBytes(t, 20, 10, 1)))
+	p, err := e.up.MessagePhoto(ctx, 2000000001, upload.Bytes("cat.png", testimg.PNG(t, 20, 10, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,12 +123,12 @@ func TestMessagePhotoAndDoc(t *testing.T) {
 func TestWallAlbumDocOwner(t *testing.T) {
 	e := setup(t, vkmock.TokenUser)
 	ctx := context.Background()
-	img := upload.Bytes("a.png", pngBytes(t, 8, 8, 2))
+	img := upload.Bytes("a.png", testimg.PNG(t, 8, 8, 2))
 	w, err := e.up.WallPhoto(ctx, 0, img)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := e.up.AlbumPhoto(ctx, 55, 0, upload.Bytes("b.png", pngBytes(t, 8, 8, 3)))
+	a, err := e.up.AlbumPhoto(ctx, 55, 0, upload.Bytes("b.png", testimg.PNG(t, 8, 8, 3)))
 	if err != nil || a.AlbumID != 55 {
 		t.Fatalf("album photo %+v: %v", a, err)
 	}
@@ -156,7 +140,7 @@ func TestWallAlbumDocOwner(t *testing.T) {
 	if err != nil || wd.Ext != "zip" {
 		t.Fatalf("wall doc %+v: %v", wd, err)
 	}
-	o, err := e.up.OwnerPhoto(ctx, 0, upload.Bytes("me.png", pngBytes(t, 9, 9, 4)))
+	o, err := e.up.OwnerPhoto(ctx, 0, upload.Bytes("me.png", testimg.PNG(t, 9, 9, 4)))
 	if err != nil || o.Saved != 1 {
 		t.Fatalf("owner photo %+v: %v", o, err)
 	}
@@ -168,7 +152,7 @@ func TestWallAlbumDocOwner(t *testing.T) {
 func TestFile(t *testing.T) {
 	e := setup(t, vkmock.TokenGroup)
 	path := t.TempDir() + "/pic.png"
-	if err := writeFile(path, pngBytes(t, 3, 3, 5)); err != nil {
+	if err := writeFile(path, testimg.PNG(t, 3, 3, 5)); err != nil {
 		t.Fatal(err)
 	}
 	p, err := e.up.MessagePhoto(context.Background(), 1, upload.File(path))
@@ -217,7 +201,7 @@ func TestRemedies(t *testing.T) {
 			if _, err := e.mock.Faults().Add(f); err != nil {
 				t.Fatal(err)
 			}
-			p, err := e.up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1)))
+			p, err := e.up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", testimg.PNG(t, 4, 4, 1)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -246,7 +230,7 @@ func TestFailures(t *testing.T) {
 	t.Run("always 502: typed error after the policy's limits", func(t *testing.T) {
 		e := setup(t, vkmock.TokenGroup)
 		_, _ = e.mock.Faults().Add(vkmock.Fault{Method: "upload.photo", HTTPStatus: 502})
-		_, err := e.up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1)))
+		_, err := e.up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", testimg.PNG(t, 4, 4, 1)))
 		var se *upload.HTTPStatusError
 		var fe *upload.Error
 		if !errors.As(err, &se) || se.StatusCode != 502 || !errors.As(err, &fe) || fe.Chains != 3 || fe.Attempts != 3 {
@@ -259,7 +243,7 @@ func TestFailures(t *testing.T) {
 	t.Run("save always lost: outcome unknown, never a new chain", func(t *testing.T) {
 		e := setup(t, vkmock.TokenGroup)
 		_, _ = e.mock.Faults().Add(vkmock.Fault{Method: "photos.saveMessagesPhoto", Phase: "after", Effect: "reset"})
-		_, err := e.up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1)))
+		_, err := e.up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", testimg.PNG(t, 4, 4, 1)))
 		var fe *upload.Error
 		if !errors.As(err, &fe) || !fe.Unknown || fe.Step != upload.StepSave || fe.Attempts != 4 {
 			t.Fatalf("%v", err)
@@ -284,7 +268,7 @@ func TestFailures(t *testing.T) {
 		e := setup(t, vkmock.TokenGroup)
 		ctx, cancel := context.WithCancel(context.Background())
 		e.rec.before = func(int, *http.Request) { cancel() }
-		_, err := e.up.MessagePhoto(ctx, 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1)))
+		_, err := e.up.MessagePhoto(ctx, 1, upload.Bytes("a.png", testimg.PNG(t, 4, 4, 1)))
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("%v", err)
 		}
@@ -305,7 +289,7 @@ func TestExpiredURL(t *testing.T) {
 			mu.Unlock()
 		}
 	}
-	if _, err := e.up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1))); err != nil {
+	if _, err := e.up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", testimg.PNG(t, 4, 4, 1))); err != nil {
 		t.Fatal(err)
 	}
 	if n := calls(e.mock, "photos.getMessagesUploadServer"); n != 2 || e.rec.posts != 2 {
@@ -323,7 +307,7 @@ func TestUploadTakesNoRateBudget(t *testing.T) {
 	defer up.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if _, err := up.MessagePhoto(ctx, 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1))); err != nil {
+	if _, err := up.MessagePhoto(ctx, 1, upload.Bytes("a.png", testimg.PNG(t, 4, 4, 1))); err != nil {
 		t.Fatal(err)
 	}
 	// The budget is used up: a third API call waits (and ends with its
@@ -350,7 +334,7 @@ func TestRedaction(t *testing.T) {
 		seen = append(seen, q.Get("hash"), q.Get("rhash"), q.Get("_sig"))
 	}
 	_, _ = e.mock.Faults().Add(vkmock.Fault{Method: "upload.photo", Effect: "reset"})
-	_, err := up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1)))
+	_, err := up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", testimg.PNG(t, 4, 4, 1)))
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -377,7 +361,7 @@ func TestNoLeak(t *testing.T) {
 	c := vkapi.New(s.Tokens().Of(vkmock.TokenGroup).Token, vkapi.WithBaseURL(s.URL()), vkapi.WithTokenKind(vkapi.KindGroup),
 		vkapi.WithHTTPClient(&http.Client{Transport: tr}))
 	up := upload.New(c, upload.Config{})
-	if _, err := up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", pngBytes(t, 4, 4, 1))); err != nil {
+	if _, err := up.MessagePhoto(context.Background(), 1, upload.Bytes("a.png", testimg.PNG(t, 4, 4, 1))); err != nil {
 		t.Fatal(err)
 	}
 	up.Close()
@@ -388,7 +372,7 @@ func TestAlbumPhotos(t *testing.T) {
 	e := setup(t, vkmock.TokenUser)
 	var srcs []upload.Source
 	for i := range 3 {
-		srcs = append(srcs, upload.Bytes("p"+strconv.Itoa(i)+".png", pngBytes(t, 5+i, 5, 40+i)))
+		srcs = append(srcs, upload.Bytes("p"+strconv.Itoa(i)+".png", testimg.PNG(t, 5+i, 5, 40+i)))
 	}
 	_, _ = e.mock.Faults().Add(vkmock.Fault{Method: "upload.photo", Effect: "reset", Times: 1})
 	ps, err := e.up.AlbumPhotos(context.Background(), 12, 0, srcs...)

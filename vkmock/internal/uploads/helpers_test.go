@@ -3,8 +3,6 @@ package uploads
 import (
 	"bytes"
 	"encoding/json"
-	"image"
-	"image/png"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -100,18 +98,4 @@ func post(t testing.TB, r *Room, u, field, name string, data []byte) []byte {
 		t.Fatalf("upload answered %d: %s", w.Code, w.Body.Bytes())
 	}
 	return w.Body.Bytes()
-}
-
-// testPNG is a small valid PNG; seed varies its pixels, so its hash.
-func testPNG(t testing.TB, w, h int, seed byte) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = seed + byte(i)
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
 }

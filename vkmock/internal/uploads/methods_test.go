@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vkerr/vkerr"
+	"github.com/vkerr/vkerr/internal/testimg"
 	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
@@ -33,7 +34,7 @@ func TestAlbumUploadServer(t *testing.T) {
 		PhotosList string `json:"photos_list"`
 		Hash       string `json:"hash"`
 	}
-	if err := json.Unmarshal(post(t, r, a.UploadURL, "file1", "a.png", testPNG(t, 4, 4, 1)), &ans); err != nil || ans.PhotosList == "" {
+	if err := json.Unmarshal(post(t, r, a.UploadURL, "file1", "a.png", testimg.PNG(t, 4, 4, 1)), &ans); err != nil || ans.PhotosList == "" {
 		t.Fatalf("album upload: %+v %v", ans, err)
 	}
 	server := strconv.FormatInt(ans.Server, 10)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vkerr/vkerr/internal/testimg"
 	"github.com/vkerr/vkerr/vkmock/internal/faults"
 	"go.uber.org/goleak"
 )
@@ -31,7 +32,7 @@ func TestUploadStallEndsOnClose(t *testing.T) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, _ := mw.CreateFormFile("photo", "a.png")
-	_, _ = fw.Write(testPNG(t, 4, 4, 1))
+	_, _ = fw.Write(testimg.PNG(t, 4, 4, 1))
 	_ = mw.Close()
 	answered := make(chan error, 1)
 	go func() {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"testing"
+
+	"github.com/vkerr/vkerr/internal/testimg"
 )
 
 // photoAnswer is a photo upload's answer.
@@ -14,10 +16,10 @@ type photoAnswer struct {
 }
 
 // uploadPhoto uploads a distinct photo on a fresh messages URL.
-func uploadPhoto(t *testing.T, r *Room, seed byte) photoAnswer {
+func uploadPhoto(t *testing.T, r *Room, seed int) photoAnswer {
 	t.Helper()
 	u := uploadURL(t, r, groupToken, "photos.getMessagesUploadServer")
-	b := post(t, r, u, "photo", "a.png", testPNG(t, 4, 4, seed))
+	b := post(t, r, u, "photo", "a.png", testimg.PNG(t, 4, 4, seed))
 	var a photoAnswer
 	if err := json.Unmarshal(b, &a); err != nil || a.Photo == "" || a.Photo == "[]" {
 		t.Fatalf("photo answer %s: %v", b, err)
@@ -40,7 +42,7 @@ func TestStoreBounded(t *testing.T) {
 	r, _ := newTestRoom(t, Deps{MaxPending: 2, MaxStored: 2})
 	var answers []photoAnswer
 	for i := range 4 {
-		answers = append(answers, uploadPhoto(t, r, byte(i)))
+		answers = append(answers, uploadPhoto(t, r, i))
 	}
 	if st := r.State(); st.Pending != 2 {
 		t.Fatalf("pending %d, want 2 (bounded)", st.Pending)
@@ -70,7 +72,7 @@ func TestStoreBounded(t *testing.T) {
 func TestStoreBytesBounded(t *testing.T) {
 	r, _ := newTestRoom(t, Deps{MaxBytes: 1})
 	for i := range 3 {
-		if _, err := save(t, r, uploadPhoto(t, r, byte(i))); err != nil {
+		if _, err := save(t, r, uploadPhoto(t, r, i)); err != nil {
 			t.Fatal(err)
 		}
 	}
