@@ -1,9 +1,11 @@
 // Package core holds what vkmock's rooms share: a parsed API call
-// (Request) and its parameters, the token it was made with (Token, App),
-// the mock's clock (Clock), the messages of VK's errors (Messages), the
-// signature of a method's handler (Handler), the captcha a request
-// answers (CaptchaInfo), the error of a request after Close, and the error
-// of a value out of its range (FieldError).
+// (Request) and its parameters, the signature of a method's handler
+// (Handler), the token it was made with (Token, App, Caller), the captcha
+// a request answers (CaptchaInfo), the mock's clock (Clock), the messages
+// of VK's errors (Messages), the writers of answers (WriteJSON,
+// WriteBody, ResetConn, WriteHTML), seeded hashes, JSON strings, API
+// versions, the a_check wait, the error of a request after Close, and the
+// error of a value out of its range (FieldError).
 package core
 
 import (

@@ -185,3 +185,8 @@ func ParseBody(w http.ResponseWriter, r *http.Request, dst []KV, maxBody int64, 
 		return dst, nil
 	}
 }
+
+// Handler answers one API method: the JSON of "response", or the error to
+// answer instead. q is the parsed call, tok the token it was made with
+// (already checked: it exists, is valid and may call the method).
+type Handler func(q *Request, tok Token) ([]byte, *vkerr.Error)

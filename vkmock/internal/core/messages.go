@@ -2,11 +2,6 @@ package core
 
 import "github.com/vkerr/vkerr"
 
-// Handler answers one API method: the JSON of "response", or the error to
-// answer instead. q is the parsed call, tok the token it was made with
-// (already checked: it exists, is valid and may call the method).
-type Handler func(q *Request, tok Token) ([]byte, *vkerr.Error)
-
 // Messages gives the message VK sends with each error code: the schema's
 // when it has one, else the catalogue's. The zero value gives the
 // catalogue's.
