@@ -77,7 +77,6 @@ func generate(fsys fs.FS, commit string) (map[string][]byte, error) {
 		src := []byte(header + "package " + pkg + "\n\n" + imports(body) + string(body))
 		f, err := format.Source(src)
 		if err != nil {
-			_ = os.WriteFile("/tmp/genapi-bad.go", src, 0o644)
 			return fmt.Errorf("%s: gofmt: %w", path, err)
 		}
 		out[path] = f
