@@ -244,6 +244,11 @@ func jsonValue(s string) (int, string, string) {
 			if closesEnclosing(s[len(q):]) {
 				return 0, "", ""
 			}
+			// Never closed: the value ends where the string it is
+			// escaped into ends, or, cut short, at the end.
+			if i := unescapedQuote(s[len(q):]); i >= 0 {
+				return len(q) + i, q, ""
+			}
 			return len(s), q, ""
 		}
 		for i := 1; i < len(s); i++ {
@@ -261,6 +266,20 @@ func jsonValue(s string) (int, string, string) {
 	}
 	// A number or literal becomes the string "[REDACTED]", so JSON stays JSON.
 	return tokenLen(s, "-+.0123456789eEtruefalsn"), `"`, `"`
+}
+
+// unescapedQuote is the index of the first '"' in s that no backslash
+// escapes (one that ends the string s is in), or -1.
+func unescapedQuote(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return -1
 }
 
 // closesEnclosing reports whether what follows a quote that is never

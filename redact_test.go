@@ -31,6 +31,9 @@ func TestRedactStringForms(t *testing.T) {
 		// A bare number after a key escaped into a string becomes an
 		// escaped string, so the enclosing string stays whole.
 		{`{"":"x\"password\":0"}`, `{"":"x\"password\":\"` + Redacted + `\""}`},
+		// An escaped quoted value that is never closed ends where the
+		// enclosing string ends, so that string stays whole (fuzzer).
+		{`{"":"x\"password\":\"0 1"}`, `{"":"x\"password\":\"` + Redacted + `"}`},
 		// A value cut short is still masked to the end.
 		{`{"password":"my pass wo`, `{"password":"` + Redacted},
 		{`{"n":` + strings.Repeat("7", 70) + `,"f":1` + strings.Repeat("0", 64) + `e5}`, `{"n":` + strings.Repeat("7", 70) + `,"f":1` + strings.Repeat("0", 64) + `e5}`},
