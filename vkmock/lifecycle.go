@@ -216,21 +216,3 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, cert *tls.Certifica
 	}
 	return err
 }
-
-// sleep waits for d; it reports false when ctx ends or the server is
-// closed first.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil && s.run.ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-s.run.ctx.Done():
-		return false
-	}
-}

@@ -251,7 +251,7 @@ func (s *Server) oauthFault(w http.ResponseWriter, r *http.Request, endpoint str
 	if hit.Answer != nil {
 		d += s.delay(hit.Answer)
 	}
-	if d = min(d, s.timeouts.maxFaultLatency()); d > 0 && !s.sleep(r.Context(), d) {
+	if d = min(d, s.timeouts.maxFaultLatency()); d > 0 && !core.Sleep(r.Context(), s.run.ctx.Done(), d) {
 		seen.out.effect = "canceled"
 		core.ResetConn(w)
 		return true

@@ -257,7 +257,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, hit faults.H
 		d += s.delay(hit.Answer)
 	}
 	if d = min(d, s.timeouts.maxFaultLatency()); d > 0 {
-		if !s.sleep(r.Context(), d) {
+		if !core.Sleep(r.Context(), s.run.ctx.Done(), d) {
 			// The client went away, or the server is shutting down: the
 			// connection is closed without an answer, as a server going
 			// down does (writing nothing would send an empty 200).

@@ -72,7 +72,7 @@ func (s *Server) longPollFault(w http.ResponseWriter, r *http.Request, q *vkRequ
 	if f == nil {
 		return 0, false, false
 	}
-	if d := s.delay(f); d > 0 && !s.sleep(r.Context(), d) {
+	if d := s.delay(f); d > 0 && !core.Sleep(r.Context(), s.run.ctx.Done(), d) {
 		core.ResetConn(w) // the client went away, or the server is going down: no empty 200
 		return 0, false, true
 	}

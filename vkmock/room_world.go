@@ -130,7 +130,7 @@ type worldEvents struct{ s *Server }
 
 func (e worldEvents) Bot(groupID int64, typ vkevent.Type, object []byte) (world.Emitted, error) {
 	ev, err := e.s.lp.Emit(groupID, typ, object)
-	return world.Emitted(ev), err
+	return ev, err
 }
 
 func (e worldEvents) User(userID int64, update []any, msg json.RawMessage) {
@@ -146,11 +146,11 @@ func (e worldEvents) SetOnline(userID int64, online bool) bool {
 type worldLongPoll struct{ s *Server }
 
 func (l worldLongPoll) Settings(groupID int64) world.LongPollSettings {
-	return world.LongPollSettings(l.s.LongPoll().Settings(groupID))
+	return l.s.LongPoll().Settings(groupID)
 }
 
 func (l worldLongPoll) SetSettings(ls world.LongPollSettings) error {
-	return l.s.LongPoll().SetSettings(LongPollSettings(ls))
+	return l.s.LongPoll().SetSettings(ls)
 }
 
 func (l worldLongPoll) NewKey(groupID int64) (string, int64, error) {

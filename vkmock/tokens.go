@@ -1,6 +1,7 @@
 package vkmock
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -206,18 +207,8 @@ func (ctl TokenControl) Apps() []App {
 	for _, a := range s.apps {
 		out = append(out, a)
 	}
-	slices.SortFunc(out, func(a, b App) int { return int64Cmp(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b App) int { return cmp.Compare(a.ID, b.ID) })
 	return out
-}
-
-func int64Cmp(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // lookupToken returns a token and its app.

@@ -3,9 +3,11 @@
 // (Handler), the token it was made with (Token, App, Caller), the captcha
 // a request answers (CaptchaInfo), the mock's clock (Clock), the messages
 // of VK's errors (Messages), the writers of answers (WriteJSON,
-// WriteBody, ResetConn, WriteHTML), seeded hashes, JSON strings, API
-// versions, the a_check wait, the error of a request after Close, and the
-// error of a value out of its range (FieldError).
+// WriteBody, ResetConn, WriteHTML), a wait that ends with the request or
+// the server (Sleep), a community's Long Poll settings and the events
+// emitted (spoken of by both the world and Bots Long Poll), seeded hashes,
+// JSON strings, API versions, the a_check wait, the error of a request
+// after Close, and the error of a value out of its range (FieldError).
 package core
 
 import (

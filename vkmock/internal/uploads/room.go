@@ -243,29 +243,6 @@ func (r *Room) Methods() map[string]core.Handler { return r.methods }
 // now is the mock's time.
 func (r *Room) now() time.Time { return r.d.Clock.Now() }
 
-// sleep waits for d; it reports false when ctx ends or the server closes
-// first.
-func (r *Room) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		select {
-		case <-r.d.Done:
-			return false
-		default:
-		}
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-r.d.Done:
-		return false
-	}
-}
-
 // stall holds a request with no answer until the client goes away or the
 // server closes (fault effect "stall").
 func (r *Room) stall(ctx context.Context) {

@@ -110,7 +110,7 @@ func (r *Room) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // latency alone leave the answer to the caller.
 func (r *Room) applyFault(w http.ResponseWriter, req *http.Request, f *faults.Fault, c urlClaims) bool {
 	if d := r.d.Faults.Delay(f); d > 0 {
-		if !r.sleep(req.Context(), d) {
+		if !core.Sleep(req.Context(), r.d.Done, d) {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package userlp
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -100,7 +101,7 @@ func (r *Room) getLongPollHistory(q *core.Request, tok core.Token) ([]byte, *vke
 		r.mu.Unlock()
 		return nil, &vkerr.Error{Code: vkerr.MessagesTooNewPts, Message: r.d.Msgs.Of(vkerr.MessagesTooNewPts)}
 	case byPTS:
-		start, _ = slices.BinarySearchFunc(all, pts+1, func(up update, want int64) int { return compareInt(up.pts, want) })
+		start, _ = slices.BinarySearchFunc(all, pts+1, func(up update, want int64) int { return cmp.Compare(up.pts, want) })
 		pg := historyPage{fromPTS: pts}
 		r.fillHistoryLocked(&pg, all[start:], lpVersion, eventsLimit, msgsLimit, us.pts)
 		r.credentialsLocked(q, &pg, tok, us, now)
@@ -122,16 +123,6 @@ func (r *Room) getLongPollHistory(q *core.Request, tok core.Token) ([]byte, *vke
 	r.credentialsLocked(q, &pg, tok, us, now)
 	r.mu.Unlock()
 	return r.historyBody(q, pg, tok), nil
-}
-
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // fillHistoryLocked takes from ups the kept updates of one page: up to

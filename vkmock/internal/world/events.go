@@ -2,9 +2,9 @@ package world
 
 import (
 	"encoding/json"
-	"time"
 
 	"github.com/vkerr/vkerr/vkevent"
+	"github.com/vkerr/vkerr/vkmock/internal/core"
 )
 
 // Where the world's events go, and their objects. The events come from a
@@ -46,25 +46,11 @@ type LongPoll interface {
 }
 
 // Emitted is an event the world emitted, as the event log shows it.
-type Emitted struct {
-	GroupID int64        `json:"group_id"`
-	TS      int64        `json:"ts"`
-	EventID string       `json:"event_id"`
-	Type    vkevent.Type `json:"type"`
-	Time    time.Time    `json:"time"`
-	// Lost: the mock dropped it with a {"failed":3}; no Long Poll client
-	// received it from then on.
-	Lost bool `json:"lost"`
-}
+type Emitted = core.Emitted
 
 // LongPollSettings are a community's Long Poll settings
 // (groups.setLongPollSettings / getLongPollSettings).
-type LongPollSettings struct {
-	GroupID    int64           `json:"group_id"`
-	Enabled    bool            `json:"enabled"`
-	APIVersion string          `json:"api_version,omitempty"`
-	Events     map[string]bool `json:"events,omitempty"`
-}
+type LongPollSettings = core.LongPollSettings
 
 // messageObject is a stored message as VK puts it in an event object.
 func messageObject(m Message, out int, payload string, updated int64) map[string]any {
