@@ -69,26 +69,13 @@ func (r *Room) usersGet(q *core.Request, tok core.Token) ([]byte, *vkerr.Error) 
 			ids = []int64{tok.UserID}
 		}
 	} else {
-		for part := range strings.SplitSeq(raw, ",") {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			id, err := strconv.ParseInt(part, 10, 64)
-			if err != nil {
-				var ok bool
-				id, ok = r.ResolveName(part)
-				if !ok || id < 0 {
-					return nil, r.coded(vkerr.ParamUserID)
-				}
-			}
-			if id <= 0 || id > MaxUserID {
-				return nil, r.coded(vkerr.ParamUserID)
-			}
-			ids = append(ids, id)
-			if len(ids) == 1000 {
-				break
-			}
+		var ok bool
+		ids, ok = idsParam(raw, 1000, MaxUserID, func(name string) (int64, bool) {
+			id, ok := r.ResolveName(name)
+			return id, ok && id >= 0
+		})
+		if !ok {
+			return nil, r.coded(vkerr.ParamUserID)
 		}
 	}
 	fields := UserFieldMask(q)
@@ -228,26 +215,14 @@ func (r *Room) groupsGetByID(q *core.Request, tok core.Token) ([]byte, *vkerr.Er
 		}
 		ids = []int64{tok.GroupID}
 	}
-	for part := range strings.SplitSeq(raw, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		id, err := strconv.ParseInt(part, 10, 64)
-		if err != nil {
-			var ok bool
-			id, ok = r.ResolveName(part)
-			if !ok || id > 0 {
-				return nil, r.param(param + " is undefined")
-			}
-			id = -id
-		}
-		if id <= 0 || id > MaxGroupID {
+	if raw != "" {
+		var ok bool
+		ids, ok = idsParam(raw, 500, MaxGroupID, func(name string) (int64, bool) {
+			id, ok := r.ResolveName(name) // a community's is negative
+			return -id, ok && id <= 0
+		})
+		if !ok {
 			return nil, r.param(param + " is undefined")
-		}
-		ids = append(ids, id)
-		if len(ids) == 500 {
-			break
 		}
 	}
 	fields := FieldSet(q)
@@ -297,4 +272,30 @@ func AppendGroup(b []byte, g Group, fields map[string]bool, me int64) []byte {
 		b = strconv.AppendInt(b, int64(len(g.Members)), 10)
 	}
 	return append(b, '}')
+}
+
+// idsParam reads a comma-separated list of ids or screen names (byName
+// resolves a name; its false refuses it), up to limit of them; empty
+// items are skipped. ok is false at the first item that is not an id from
+// 1 to maxID.
+func idsParam(raw string, limit int, maxID int64, byName func(string) (int64, bool)) (ids []int64, ok bool) {
+	for part := range strings.SplitSeq(raw, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil {
+			if id, ok = byName(part); !ok {
+				return nil, false
+			}
+		}
+		if id <= 0 || id > maxID {
+			return nil, false
+		}
+		if ids = append(ids, id); len(ids) == limit {
+			break
+		}
+	}
+	return ids, true
 }
